@@ -1,0 +1,150 @@
+import type { Readable } from 'node:stream';
+import type { Extent, SnapshotRecord, VolumeRecord } from './model.js';
+import type { CommandRunner } from './exec.js';
+
+/** Options as strings, as Docker and Convoy pass them (`-o size=1g`, `--driver-opts dm.fs=xfs`). */
+export type Options = Record<string, string>;
+
+export interface CreateVolumeRequest {
+  name: string;
+  /** Bytes; undefined means the driver's default. */
+  size?: number;
+  /** Driver-specific options from `convoy create` or `docker volume create -o`. */
+  options: Options;
+}
+
+export interface DeleteVolumeRequest {
+  name: string;
+  /** Forget the volume but keep its data (Docker's `volume rm` sends this). */
+  referenceOnly: boolean;
+}
+
+/**
+ * Every driver has volume operations. Snapshot and backup capabilities are optional facets:
+ * when one is missing the manager answers NOT_SUPPORTED naming the driver.
+ *
+ * Contract for implementers (checked by the compliance suite in `@convoy/core/testing`):
+ * - names reaching a driver are already validated by the manager;
+ * - create of an existing name, delete or mount of a missing one throw ConvoyError
+ *   (ALREADY_EXISTS / NOT_FOUND); a user mountpoint the driver cannot honour is INVALID_ARGUMENT;
+ * - `getVolume` returns undefined for a missing volume and never throws for that;
+ * - the manager serialises mutations per volume, so a driver need not lock against itself
+ *   for one volume, but must keep its own state consistent across volumes and crashes.
+ */
+export interface VolumeDriver {
+  readonly name: string;
+  /** Facts for `convoy info` (pool usage, paths, defaults). */
+  info(): Promise<Record<string, unknown>>;
+  createVolume(req: CreateVolumeRequest): Promise<VolumeRecord>;
+  deleteVolume(req: DeleteVolumeRequest): Promise<void>;
+  /** Returns the mountpoint. Mounting an already mounted volume returns the same mountpoint. */
+  mountVolume(name: string, opts: { mountpoint?: string }): Promise<string>;
+  umountVolume(name: string): Promise<void>;
+  getVolume(name: string): Promise<VolumeRecord | undefined>;
+  listVolumes(): Promise<VolumeRecord[]>;
+  /** Optional facet: point-in-time snapshots. */
+  readonly snapshots?: SnapshotOps;
+  /** Optional facet: backup and restore, in one of the two modes. */
+  readonly backup?: DeltaBlockBackupOps | SingleFileBackupOps;
+  /** Releases resources (open devices, timers). The daemon calls it on shutdown. */
+  close?(): Promise<void>;
+}
+
+export interface SnapshotOps {
+  /** Crash-consistent; the driver may freeze the filesystem while it cuts the snapshot. */
+  createSnapshot(volumeName: string, snapshotName: string): Promise<SnapshotRecord>;
+  deleteSnapshot(volumeName: string, snapshotName: string): Promise<void>;
+  getSnapshot(volumeName: string, snapshotName: string): Promise<SnapshotRecord | undefined>;
+  listSnapshots(volumeName: string): Promise<SnapshotRecord[]>;
+}
+
+/**
+ * Delta-block mode, for block devices. The driver lists extents and reads bytes; the core
+ * engine cuts blocks, hashes, compresses, deduplicates, uploads and writes the records.
+ */
+export interface DeltaBlockBackupOps {
+  readonly mode: 'delta-block';
+  /** Bytes per block; the engine refuses anything but the store's block size (2 MiB). */
+  readonly blockSize: number;
+  hasSnapshot(volumeName: string, snapshotName: string): Promise<boolean>;
+  /**
+   * Extents of `snapshotName` that may differ from `baseSnapshotName`, or every mapped extent
+   * when no base is given. Offsets and lengths are multiples of `blockSize`.
+   */
+  compareSnapshots(volumeName: string, snapshotName: string, baseSnapshotName?: string): Promise<Extent[]>;
+  openSnapshot(volumeName: string, snapshotName: string): Promise<BlockReader>;
+  /**
+   * Creates the new volume `req.name` of `size` bytes for a restore and returns a writer into it.
+   * The volume is not visible to users until `commit` resolves; `abort` removes every trace.
+   */
+  createRestoreTarget(req: CreateVolumeRequest, size: number): Promise<RestoreTarget>;
+}
+
+export interface BlockReader {
+  /** Volume size in bytes. */
+  readonly size: number;
+  /** Reads exactly `length` bytes at `offset` into `buf` (starting at buf[0]). */
+  read(buf: Buffer, offset: number, length: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface RestoreTarget {
+  /** Writes `length` bytes of `buf` at `offset`; calls may run concurrently at distinct offsets. */
+  write(buf: Buffer, offset: number, length: number): Promise<void>;
+  /** Makes everything written durable and the volume visible. */
+  commit(): Promise<VolumeRecord>;
+  abort(): Promise<void>;
+}
+
+/**
+ * Single-file mode, for directory volumes. The driver streams a plain (uncompressed) tar of a
+ * snapshot; the engine compresses and stores it. On restore the engine hands the driver a safe
+ * extractor (see backup/archive.ts) that refuses entries escaping the target directory.
+ */
+export interface SingleFileBackupOps {
+  readonly mode: 'single-file';
+  exportSnapshot(volumeName: string, snapshotName: string): Promise<Readable>;
+  /**
+   * Creates the volume `req.name` from a tar stream. Implementations extract with
+   * `extractTarSafely` from `@convoy/core` into a temporary directory and publish it at the end.
+   */
+  importVolume(req: CreateVolumeRequest, tar: Readable): Promise<VolumeRecord>;
+}
+
+/** What the daemon hands a driver factory. */
+export interface DriverContext {
+  /** `<daemon root>/<driver name>`: the driver's own state directory (created by the daemon). */
+  root: string;
+  /** Every `--driver-opts` pair; a driver reads only its own prefixed keys (`vfs.*`, `dm.*`). */
+  options: Options;
+  /** The shared runner for external commands (timeouts, typed errors, logging). */
+  run: CommandRunner;
+  log: Logger;
+}
+
+/** A driver package's default export. */
+export interface DriverDefinition {
+  name: string;
+  description: string;
+  /** Options the driver reads, for `--help` and `convoy info`. */
+  options: OptionSpec[];
+  create(ctx: DriverContext): Promise<VolumeDriver>;
+}
+
+export interface OptionSpec {
+  key: string;
+  description: string;
+  required?: boolean;
+  default?: string;
+}
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export function defineDriver(def: DriverDefinition): DriverDefinition {
+  return def;
+}

@@ -1,0 +1,62 @@
+/**
+ * The model as the manager and the API see it. Drivers return these records; the manager adds
+ * the driver name and keeps the host-wide indexes. Times are ISO-8601 strings (UTC).
+ */
+export type DriverInfo = Record<string, string | number | boolean | null>;
+
+export interface SnapshotRecord {
+  name: string;
+  volumeName: string;
+  createdAt: string;
+  /** Driver-specific facts (device id, file path, ...), shown by inspect. */
+  driverInfo: DriverInfo;
+}
+
+export interface VolumeRecord {
+  name: string;
+  /** Filled in by the manager; drivers may leave it empty. */
+  driver: string;
+  /** Bytes; 0 when the driver has no fixed size (a directory volume). */
+  size: number;
+  createdAt: string;
+  /** Present while the volume is mounted. */
+  mountpoint?: string;
+  snapshots: SnapshotRecord[];
+  driverInfo: DriverInfo;
+}
+
+/** A byte range of a volume: what a delta-block driver reports as changed or mapped. */
+export interface Extent {
+  offset: number;
+  length: number;
+}
+
+/** What a backup store keeps about one backup (see backup/format.ts for the stored JSON). */
+export interface BackupSummary {
+  name: string;
+  url: string;
+  volumeName: string;
+  volumeSize: number;
+  volumeCreatedAt: string;
+  driver: string;
+  snapshotName: string;
+  snapshotCreatedAt: string;
+  createdAt: string;
+  compression: CompressionMethod;
+  mode: BackupMode;
+  /** Number of blocks in the block map (delta-block mode). */
+  blockCount?: number;
+  /** Bytes uploaded by this backup (new blocks or the archive), compressed. */
+  uploadedBytes?: number;
+}
+
+export type CompressionMethod = 'lz4' | 'gzip' | 'none';
+export type BackupMode = 'delta-block' | 'single-file';
+
+/** Long operations report progress through this callback; the CLI turns it into a bar. */
+export interface Progress {
+  phase: string;
+  doneBytes: number;
+  totalBytes: number;
+}
+export type ProgressListener = (p: Progress) => void;

