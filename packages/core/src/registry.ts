@@ -76,7 +76,8 @@ class Registry<Def> {
 
 export class DriverRegistry extends Registry<DriverDefinition> {
   constructor(importer?: ModuleImporter) {
-    super({ kind: 'driver', key: (d) => (isDriverDefinition(d) ? d.name : undefined) }, 'driver', {}, importer);
+    // Convoy's driver name is `devicemapper`; the package keeps the architecture's short name.
+    super({ kind: 'driver', key: (d) => (isDriverDefinition(d) ? d.name : undefined) }, 'driver', { devicemapper: '@convoy/driver-devmapper' }, importer);
   }
 }
 
