@@ -9,3 +9,6 @@ export * from './state/atomic-file.js';
 export * from './backup/types.js';
 export * from './backup/url.js';
 export * from './manager/types.js';
+export * from './manager/volume-manager.js';
+export * from './manager/keyed-mutex.js';
+export * from './log.js';

@@ -33,6 +33,14 @@ export interface DaemonInfo {
   /** `info()` of each driver, by name. */
   driverInfo: Record<string, Record<string, unknown>>;
   config: Record<string, unknown>;
+  /** What the manager found wrong at start-up (a driver that could not list, a name in two drivers). */
+  problems: StartupProblem[];
+}
+
+export interface StartupProblem {
+  driver?: string;
+  code: string;
+  message: string;
 }
 
 /**
