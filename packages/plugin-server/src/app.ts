@@ -1,0 +1,44 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { KeyedMutex, type Logger, type VolumeService } from '@convoy/core';
+import { API_PREFIX, convoyApiRoutes } from './api-routes.js';
+import { dockerPluginRoutes } from './docker-routes.js';
+import { acceptJsonBodies } from './json-body.js';
+
+import type { MountRefs } from './mount-refs.js';
+
+export interface AppOptions {
+  service: VolumeService;
+  refs: MountRefs;
+  ignoreDockerDelete: boolean;
+  createOnDockerMount: boolean;
+  /** Largest request body accepted, in bytes. */
+  bodyLimit: number;
+  log: Logger;
+}
+
+/** Paths of Docker's plugin protocol, which answers unknown endpoints in its own error shape. */
+const DOCKER_PATH = /^\/(Plugin|VolumeDriver)\./;
+
+/** One fastify app serving both Docker's volume-plugin protocol and Convoy's API. */
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: opts.bodyLimit,
+    // Reject what the schemas do not admit instead of quietly fixing it up.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
+    // A daemon shutting down must not wait for idle keep-alive connections.
+    forceCloseConnections: 'idle',
+  });
+  acceptJsonBodies(app);
+  app.setNotFoundHandler((req, reply) => {
+    const message = `no such endpoint: ${req.method} ${req.url}`;
+    return reply.code(404).send(DOCKER_PATH.test(req.url) ? { Err: message } : { code: 'NOT_FOUND', message });
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    opts.log.debug('request', { method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) });
+  });
+  const perVolume = new KeyedMutex();
+  await app.register(dockerPluginRoutes, { ...opts, perVolume });
+  await app.register(convoyApiRoutes, { ...opts, prefix: API_PREFIX });
+  return app;
+}

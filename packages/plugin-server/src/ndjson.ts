@@ -1,0 +1,37 @@
+import { PassThrough, type Readable } from 'node:stream';
+import type { ConvoyError, Progress, ProgressListener } from '@convoy/core';
+
+export const NDJSON_TYPE = 'application/x-ndjson';
+/** Progress lines are sent at most this often; a phase change is always sent. */
+const PROGRESS_INTERVAL_MS = 200;
+
+export function wantsNdjson(accept: string | undefined): boolean {
+  return accept !== undefined && accept.includes(NDJSON_TYPE);
+}
+
+/** One line of a streamed answer. */
+export type NdjsonLine = { progress: Progress } | { result: unknown } | { error: ReturnType<ConvoyError['toJSON']> };
+
+/**
+ * Runs `operation` and streams its answer as NDJSON: throttled `{"progress":...}` lines, then
+ * exactly one `{"result":...}` or `{"error":...}` line. The HTTP status is already 200 when the
+ * operation fails, which is why the error travels in the stream.
+ */
+export function streamNdjson(operation: (onProgress: ProgressListener) => Promise<unknown>, toError: (err: unknown) => ConvoyError): Readable {
+  const out = new PassThrough();
+  const send = (line: NdjsonLine) => out.write(JSON.stringify(line) + '\n');
+  let lastSent = 0;
+  let lastPhase: string | undefined;
+  const onProgress: ProgressListener = (p) => {
+    const now = Date.now();
+    if (p.phase === lastPhase && now - lastSent < PROGRESS_INTERVAL_MS) return;
+    lastSent = now;
+    lastPhase = p.phase;
+    send({ progress: { phase: p.phase, doneBytes: p.doneBytes, totalBytes: p.totalBytes } });
+  };
+  operation(onProgress).then(
+    (result) => out.end(JSON.stringify({ result: result ?? {} }) + '\n'),
+    (err: unknown) => out.end(JSON.stringify({ error: toError(err).toJSON() }) + '\n'),
+  );
+  return out;
+}
