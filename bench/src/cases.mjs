@@ -1,0 +1,103 @@
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import path from 'node:path';
+import { PATTERNS, sha256File } from './dataset.mjs';
+import { DirSnapshot, warmFile, warmTree } from './files.mjs';
+import { measure } from './measure.mjs';
+
+export const SOURCE_FILE = 'disk.img';
+
+/** The case names in the order they run, each with the dataset image it backs up. */
+export const CASES = [
+  { name: 'full', title: 'full backup', image: 'base' },
+  ...PATTERNS.map((p) => ({ name: `incr-${p.name}`, title: `incremental, ${p.title}`, image: p.name })),
+  { name: 'restore', title: `restore of the newest backup (${PATTERNS.at(-1).name})`, image: PATTERNS.at(-1).name },
+];
+
+/**
+ * Runs one tool through every case on the same data: init, full backup of the base image,
+ * then each change pattern as an incremental from the same saved base state (repository and
+ * cache copied back at the same paths), then a restore of the newest backup, verified
+ * bit-exact. Every step is one measured child process.
+ */
+export async function runToolCases(tool, { dataset, sourceDir, workDir, s3, onStep }) {
+  const buf = Buffer.allocUnsafe(8 << 20);
+  const sourceFile = path.join(sourceDir, SOURCE_FILE);
+  const records = [];
+
+  const step = async (caseInfo, command) => {
+    if (caseInfo.warm) caseInfo.warm();
+    const before = tool.storeUsage();
+    if (s3) await s3.resetRequests();
+    const load1 = loadavg()[0];
+    const m = await measure(command.argv, command);
+    const after = tool.storeUsage();
+    const record = {
+      tool: tool.name,
+      store: tool.store,
+      case: caseInfo.name,
+      wallSeconds: m.wallSeconds,
+      userSeconds: m.userSeconds,
+      sysSeconds: m.sysSeconds,
+      cpuSeconds: m.cpuSeconds,
+      maxRssBytes: m.maxRssBytes,
+      storeBytesAdded: after.bytes - before.bytes,
+      storeObjectsAdded: after.objects - before.objects,
+      storeBytes: after.bytes,
+      loadavg1AtStart: load1,
+      ...(s3 && { requests: await s3.requests() }),
+      ...(tool.parseReport && { report: tool.parseReport(m.stdout) }),
+    };
+    records.push(record);
+    onStep(record);
+    return record;
+  };
+
+  const present = (image) => {
+    rmSync(sourceFile, { force: true });
+    // A new inode and mtime for each image, so restic and borg re-read the whole file, as
+    // they would a volume image that changed in place.
+    linkSync(dataset.images[image].path, sourceFile);
+  };
+  const warmImage = (image) => () => warmFile(dataset.images[image].path, buf);
+
+  mkdirSync(sourceDir, { recursive: true });
+  await step({ name: 'init' }, tool.init());
+  const [full, ...rest] = CASES;
+  const restoreCase = rest.pop();
+  present(full.image);
+  await step({ ...full, warm: warmImage(full.image) }, tool.backup(full.image));
+
+  const base = new DirSnapshot(tool.stateDirs, path.join(workDir, 'saved-base'));
+  await base.save();
+  for (const incremental of rest) {
+    await base.restore();
+    present(incremental.image);
+    await step({ ...incremental, warm: warmImage(incremental.image) }, tool.backup(incremental.image));
+  }
+  base.discard();
+
+  // The store now holds the full backup and the newest incremental.
+  const target = path.join(workDir, 'restore-target');
+  rmSync(target, { recursive: true, force: true });
+  mkdirSync(target, { recursive: true });
+  const restored = await step({ ...restoreCase, warm: () => tool.stateDirs.forEach((d) => warmTree(d, buf)) }, tool.restore(restoreCase.image, target));
+  const file = tool.restoredFile(target, SOURCE_FILE);
+  restored.fsyncSeconds = timeFsync(file);
+  restored.verified = sha256File(file, buf) === dataset.images[restoreCase.image].sha256;
+  rmSync(target, { recursive: true, force: true });
+  if (!restored.verified) throw new Error(`${tool.name} (${tool.store}) restored ${restoreCase.image} with the wrong content`);
+  return records;
+}
+
+/** Makes the restored file durable; timed apart so restores that fsync and those that do not compare. */
+function timeFsync(file) {
+  const started = performance.now();
+  const fd = openSync(file, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return (performance.now() - started) / 1000;
+}

@@ -1,0 +1,65 @@
+import { parseArgs } from 'node:util';
+
+const ALL_TOOLS = ['convoy', 'restic', 'borg'];
+const ALL_STORES = ['local', 's3'];
+
+const USAGE = `usage: pnpm bench [--quick] [--size MiB] [--reps N] [--tools convoy,restic,borg]
+                  [--stores local,s3] [--no-devmapper] [--out DIR] [--keep]
+  --quick          every case at 32 MiB, once, results into a temp dir (what CI runs)
+  --size MiB       image size (a multiple of 16; default 1024)
+  --reps N         repetitions; figures are medians (default 3, --quick 1)
+  --tools, --stores  run a subset (results then go to a temp dir unless --out is given)
+  --no-devmapper   skip the device-mapper guest case
+  --out DIR        where BENCHMARKS.md's results, results.json and chart.svg go
+  --keep           keep the work directory (stores, restore targets) for inspection`;
+
+/** The bench's command line. Only a complete, default-sized run writes the committed files. */
+export function parseOptions(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      size: { type: 'string' },
+      reps: { type: 'string' },
+      tools: { type: 'string' },
+      stores: { type: 'string' },
+      'no-devmapper': { type: 'boolean', default: false },
+      out: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const list = (value, all, what) => {
+    if (value === undefined) return all;
+    const picked = value.split(',').map((s) => s.trim());
+    const unknown = picked.filter((p) => !all.includes(p));
+    if (unknown.length) throw new Error(`unknown ${what}: ${unknown.join(', ')} (known: ${all.join(', ')})\n${USAGE}`);
+    return picked;
+  };
+  const positive = (value, fallback, what) => {
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${what} must be a positive integer, got "${value}"\n${USAGE}`);
+    return n;
+  };
+  const tools = list(values.tools, ALL_TOOLS, 'tool');
+  const stores = list(values.stores, ALL_STORES, 'store');
+  const sizeMiB = positive(values.size, values.quick ? 32 : 1024, '--size');
+  const reps = positive(values.reps, values.quick ? 1 : 3, '--reps');
+  const complete = !values.quick && tools.length === ALL_TOOLS.length && stores.length === ALL_STORES.length && !values['no-devmapper'] && sizeMiB === 1024;
+  return {
+    quick: values.quick,
+    sizeMiB,
+    reps,
+    tools,
+    stores,
+    devmapper: !values['no-devmapper'],
+    out: values.out,
+    writeCommitted: values.out === undefined && complete,
+    keep: values.keep,
+  };
+}

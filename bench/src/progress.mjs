@@ -1,0 +1,32 @@
+const MB = 1e6;
+
+/** Prints what the bench is doing and how far it got, with the elapsed time. */
+export class Progress {
+  #started = performance.now();
+  #done = 0;
+  constructor(totalSteps) {
+    this.totalSteps = totalSteps;
+  }
+
+  elapsed() {
+    const s = Math.round((performance.now() - this.#started) / 1000);
+    return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  }
+
+  note(message) {
+    console.log(`[${this.elapsed()}] ${message}`);
+  }
+
+  step(label, record) {
+    this.#done += 1;
+    const width = String(this.totalSteps).length;
+    const figures = [
+      `${record.wallSeconds.toFixed(2)} s`,
+      `cpu ${record.cpuSeconds.toFixed(2)} s`,
+      `rss ${(record.maxRssBytes / 2 ** 20).toFixed(0)} MiB`,
+      `store +${(record.storeBytesAdded / MB).toFixed(1)} MB in ${record.storeObjectsAdded} objects`,
+      ...(record.requests ? [`${record.requests.total} requests`] : []),
+    ];
+    console.log(`[${this.elapsed()}] ${String(this.#done).padStart(width)}/${this.totalSteps} ${label}: ${figures.join(', ')}`);
+  }
+}
