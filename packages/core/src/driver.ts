@@ -99,7 +99,7 @@ export interface RestoreTarget {
 /**
  * Single-file mode, for directory volumes. The driver streams a plain (uncompressed) tar of a
  * snapshot; the engine compresses and stores it. On restore the engine hands the driver a safe
- * extractor (see backup/archive.ts) that refuses entries escaping the target directory.
+ * extractor (see archive/extract-tar.ts) that refuses entries escaping the target directory.
  */
 export interface SingleFileBackupOps {
   readonly mode: 'single-file';

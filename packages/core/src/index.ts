@@ -12,3 +12,5 @@ export * from './manager/types.js';
 export * from './manager/volume-manager.js';
 export * from './manager/keyed-mutex.js';
 export * from './log.js';
+export * from './archive/pack-directory.js';
+export * from './archive/extract-tar.js';

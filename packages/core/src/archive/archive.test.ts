@@ -1,0 +1,192 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import tar from 'tar-stream';
+import { tempDir } from '../../../../test-support/tmp.js';
+import { packDirectory } from './pack-directory.js';
+import { extractTarSafely } from './extract-tar.js';
+import { ConvoyError } from '../errors.js';
+
+/** A tar built entry by entry, as an attacker would craft it. */
+async function handMadeTar(entries: Array<{ header: tar.Headers; body?: string }>): Promise<Buffer> {
+  const pack = tar.pack();
+  for (const { header, body } of entries) pack.entry(header, body ?? '');
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of pack) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function listTree(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    for (const name of (await fs.readdir(path.join(root, rel))).sort()) {
+      const child = rel ? `${rel}/${name}` : name;
+      const stats = await fs.lstat(path.join(root, child));
+      out.push(child);
+      if (stats.isDirectory()) await walk(child);
+    }
+  };
+  await walk('');
+  return out;
+}
+
+async function expectRefused(tarBytes: Buffer, entryName: string): Promise<{ dest: string; outside: string }> {
+  const base = await tempDir('convoy-extract-');
+  const dest = path.join(base, 'dest');
+  const outside = path.join(base, 'outside');
+  await fs.mkdir(outside);
+  await fs.writeFile(path.join(outside, 'victim'), 'untouched');
+  const err = await extractTarSafely(Readable.from([tarBytes]), dest).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ConvoyError);
+  expect((err as ConvoyError).code).toBe('INVALID_ARGUMENT');
+  expect((err as ConvoyError).message).toContain(JSON.stringify(entryName));
+  expect(await listTree(outside)).toEqual(['victim']);
+  expect(await fs.readFile(path.join(outside, 'victim'), 'utf8')).toBe('untouched');
+  expect(await listTree(base)).not.toContain('escaped');
+  return { dest, outside };
+}
+
+describe('packDirectory + extractTarSafely round trip', () => {
+  it('restores files, directories, symlinks, hard links, modes and mtimes exactly', async () => {
+    const base = await tempDir('convoy-archive-');
+    const src = path.join(base, 'src');
+    await fs.mkdir(path.join(src, 'deep/er/still'), { recursive: true });
+    const big = randomBytes(600 * 1024 + 7);
+    await fs.writeFile(path.join(src, 'big.bin'), big);
+    await fs.writeFile(path.join(src, 'empty'), '');
+    await fs.writeFile(path.join(src, 'deep/er/still/note.txt'), 'hello');
+    const longName = 'n'.repeat(120) + '.txt';
+    await fs.writeFile(path.join(src, 'deep', longName), 'long');
+    await fs.symlink('er/still/note.txt', path.join(src, 'deep/link-to-note'));
+    await fs.link(path.join(src, 'big.bin'), path.join(src, 'hard-big'));
+    await fs.chmod(path.join(src, 'deep/er/still/note.txt'), 0o640);
+    await fs.mkdir(path.join(src, 'readonly'));
+    await fs.writeFile(path.join(src, 'readonly/inside'), 'x');
+    await fs.chmod(path.join(src, 'readonly'), 0o555);
+    await fs.chmod(src, 0o700);
+    const when = new Date('2020-02-02T02:02:02Z');
+    await fs.utimes(path.join(src, 'empty'), when, when);
+    await fs.utimes(path.join(src, 'deep/er'), when, when);
+
+    const dest = path.join(base, 'dest');
+    const report = await extractTarSafely(packDirectory(src), dest);
+
+    expect(report.bytes).toBe(big.length + 5 + 4 + 1);
+    expect(await listTree(dest)).toEqual(await listTree(src));
+    expect(await fs.readFile(path.join(dest, 'big.bin'))).toEqual(big);
+    expect(await fs.readFile(path.join(dest, 'deep', longName), 'utf8')).toBe('long');
+    expect(await fs.readlink(path.join(dest, 'deep/link-to-note'))).toBe('er/still/note.txt');
+    const [a, b] = await Promise.all([fs.stat(path.join(dest, 'big.bin')), fs.stat(path.join(dest, 'hard-big'))]);
+    expect(a.ino).toBe(b.ino);
+    expect((await fs.stat(path.join(dest, 'deep/er/still/note.txt'))).mode & 0o777).toBe(0o640);
+    expect((await fs.stat(path.join(dest, 'readonly'))).mode & 0o777).toBe(0o555);
+    expect((await fs.stat(dest)).mode & 0o777).toBe(0o700);
+    expect((await fs.stat(path.join(dest, 'empty'))).mtime.getTime()).toBe(when.getTime());
+    expect((await fs.stat(path.join(dest, 'deep/er'))).mtime.getTime()).toBe(when.getTime());
+    await fs.chmod(path.join(src, 'readonly'), 0o755);
+    await fs.chmod(path.join(dest, 'readonly'), 0o755);
+  });
+
+  it('skips sockets and fifos, reporting each, so the archive stays restorable', async () => {
+    const base = await tempDir('convoy-archive-');
+    const src = path.join(base, 'src');
+    await fs.mkdir(src);
+    await fs.writeFile(path.join(src, 'kept'), 'data');
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('mkfifo', [path.join(src, 'pipe')]);
+    const skipped: string[] = [];
+    await extractTarSafely(packDirectory(src, { onSkip: (rel, kind) => skipped.push(`${rel}:${kind}`) }), path.join(base, 'dest'));
+    expect(skipped).toEqual(['pipe:fifo']);
+    expect(await listTree(path.join(base, 'dest'))).toEqual(['kept']);
+  });
+
+  it('fails the stream with a clear error when the directory does not exist', async () => {
+    const base = await tempDir('convoy-archive-');
+    const chunks = packDirectory(path.join(base, 'missing')).toArray();
+    await expect(chunks).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('extractTarSafely refuses hostile archives and writes nothing outside', () => {
+  it('refuses a ".." path', async () => {
+    await expectRefused(await handMadeTar([{ header: { name: '../escaped', type: 'file' }, body: 'x' }]), '../escaped');
+  });
+
+  it('refuses a ".." hidden in the middle of a path', async () => {
+    await expectRefused(await handMadeTar([{ header: { name: 'a/../../escaped', type: 'file' }, body: 'x' }]), 'a/../../escaped');
+  });
+
+  it('refuses an absolute path', async () => {
+    const { outside } = await expectRefused(await handMadeTar([{ header: { name: '/tmp/escaped', type: 'file' }, body: 'x' }]), '/tmp/escaped');
+    expect(outside).toBeTruthy();
+  });
+
+  it('refuses a symlink pointing to an absolute path', async () => {
+    await expectRefused(await handMadeTar([{ header: { name: 'etc', type: 'symlink', linkname: '/etc' } }]), 'etc');
+  });
+
+  it('refuses a relative symlink that climbs out', async () => {
+    await expectRefused(await handMadeTar([{ header: { name: 'sub/up', type: 'symlink', linkname: '../../outside' } }]), 'sub/up');
+  });
+
+  it('refuses a hard link to a path outside', async () => {
+    await expectRefused(await handMadeTar([{ header: { name: 'h', type: 'link', linkname: '../outside/victim' } }]), 'h');
+  });
+
+  it('refuses a hard link to an absolute path', async () => {
+    await expectRefused(await handMadeTar([{ header: { name: 'h', type: 'link', linkname: '/etc/passwd' } }]), 'h');
+  });
+
+  it('refuses device nodes and fifos', async () => {
+    await expectRefused(await handMadeTar([{ header: { name: 'null', type: 'character-device', devmajor: 1, devminor: 3 } }]), 'null');
+    await expectRefused(await handMadeTar([{ header: { name: 'disk', type: 'block-device', devmajor: 8, devminor: 0 } }]), 'disk');
+    await expectRefused(await handMadeTar([{ header: { name: 'pipe', type: 'fifo' } }]), 'pipe');
+  });
+
+  it('never writes through a symlink it extracted earlier, even one pointing inside', async () => {
+    const tarBytes = await handMadeTar([
+      { header: { name: 'sub', type: 'directory' } },
+      { header: { name: 'alias', type: 'symlink', linkname: 'sub' } },
+      { header: { name: 'alias/file', type: 'file' }, body: 'through the link' },
+    ]);
+    const { dest } = await expectRefused(tarBytes, 'alias/file');
+    expect(await listTree(path.join(dest, 'sub'))).toEqual([]);
+  });
+
+  it('replaces an earlier symlink with a file instead of writing through it', async () => {
+    const base = await tempDir('convoy-extract-');
+    await fs.writeFile(path.join(base, 'victim'), 'untouched');
+    const tarBytes = await handMadeTar([
+      { header: { name: 'f', type: 'symlink', linkname: 'g' } },
+      { header: { name: 'g', type: 'file' }, body: 'g' },
+      { header: { name: 'f', type: 'file' }, body: 'new content' },
+    ]);
+    const dest = path.join(base, 'dest');
+    await extractTarSafely(Readable.from([tarBytes]), dest);
+    expect((await fs.lstat(path.join(dest, 'f'))).isFile()).toBe(true);
+    expect(await fs.readFile(path.join(dest, 'f'), 'utf8')).toBe('new content');
+    expect(await fs.readFile(path.join(dest, 'g'), 'utf8')).toBe('g');
+  });
+
+  it('refuses a hard link to something the archive never created', async () => {
+    await expectRefused(await handMadeTar([{ header: { name: 'h', type: 'link', linkname: 'nowhere' } }]), 'h');
+  });
+
+  it('calls garbage CORRUPT', async () => {
+    const base = await tempDir('convoy-extract-');
+    const junk = Buffer.alloc(2048, 0x41);
+    await expect(extractTarSafely(Readable.from([junk]), path.join(base, 'dest'))).rejects.toMatchObject({ code: 'CORRUPT' });
+  });
+
+  it('calls a truncated archive CORRUPT', async () => {
+    const base = await tempDir('convoy-extract-');
+    const whole = await handMadeTar([{ header: { name: 'f', type: 'file' }, body: 'x'.repeat(5000) }]);
+    await expect(extractTarSafely(Readable.from([whole.subarray(0, 1500)]), path.join(base, 'dest'))).rejects.toMatchObject({ code: 'CORRUPT' });
+  });
+});
