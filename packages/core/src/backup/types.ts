@@ -42,6 +42,8 @@ export interface PruneReport {
   bytesRemoved: number;
   /** Unreferenced blocks younger than the grace period, kept because a backup may be writing them. */
   blocksKeptForGrace: number;
+  /** Volumes a whole-store prune skipped because a backup, restore or delete held their lock. */
+  skippedVolumes?: string[];
 }
 
 /**

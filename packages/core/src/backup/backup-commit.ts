@@ -1,0 +1,81 @@
+import { ConvoyError } from '../errors.js';
+import type { BackupSummary, CompressionMethod } from '../model.js';
+import { generateName, validateName } from '../names.js';
+import type { EngineContext } from './context.js';
+import { withStoreLock } from './context.js';
+import { summarizeBackup } from './summary.js';
+import type { BlockMapping, BackupConfig } from './records.js';
+import { validateCompression } from './records.js';
+import { loadVolumeConfig, saveBackupConfig, saveVolumeConfig, type StoredVolume } from './store-records.js';
+import type { StoreLock } from './store-lock.js';
+import { formatRubyDate, isoToStoreTime } from './store-time.js';
+import type { CreateBackupParams } from './types.js';
+import { validateConcurrency } from './workers.js';
+
+/** What both backup modes share before their data moves: checked input, the lock, volume.cfg. */
+export interface PreparedBackup {
+  lock: StoreLock;
+  volumeConfig: StoredVolume;
+  backupName: string;
+  compression: CompressionMethod;
+  concurrency: number;
+}
+
+export async function prepareBackup(ctx: EngineContext, p: CreateBackupParams, body: (prepared: PreparedBackup) => Promise<BackupSummary>): Promise<BackupSummary> {
+  const volumeName = validateName(p.volume.name, 'volume');
+  validateName(p.snapshot.name, 'snapshot');
+  if (p.snapshot.volumeName !== volumeName) {
+    throw new ConvoyError('INVALID_ARGUMENT', `snapshot ${p.snapshot.name} belongs to volume ${p.snapshot.volumeName}, not ${volumeName}`);
+  }
+  const compression = validateCompression(p.compression ?? 'lz4');
+  const concurrency = validateConcurrency(p.concurrency, ctx.concurrency);
+  if (!p.owner) throw new ConvoyError('INVALID_ARGUMENT', 'a backup needs an owner (host and process) for the store lock');
+  return withStoreLock(ctx, p.store, volumeName, 'backup', p.owner, async (lock) => {
+    const volumeConfig = await ensureVolumeConfig(p);
+    return body({ lock, volumeConfig, backupName: generateName('backup'), compression, concurrency });
+  });
+}
+
+/** Convoy adds volume.cfg when it is missing and then trusts the store's copy (LastBackupName). */
+async function ensureVolumeConfig(p: CreateBackupParams): Promise<StoredVolume> {
+  const existing = await loadVolumeConfig(p.store, p.volume.name);
+  if (existing) return existing;
+  const volume = { Name: p.volume.name, Driver: p.driverName, Size: p.volume.size, CreatedTime: isoToStoreTime(p.volume.createdAt), LastBackupName: '' };
+  await saveVolumeConfig(p.store, volume);
+  return { volume, raw: {} };
+}
+
+export interface BackupContent {
+  blocks: BlockMapping[];
+  filePath: string;
+  volumeSize: number;
+  uploadedBytes: number;
+}
+
+/**
+ * The commit point. The data is all in the store by now; the backup record makes the backup
+ * exist (and listed), then volume.cfg points at it. A crash before the record leaves only
+ * unreferenced objects, which a re-run reuses and prune sweeps.
+ */
+export async function commitBackup(p: CreateBackupParams, prepared: PreparedBackup, content: BackupContent): Promise<BackupSummary> {
+  prepared.lock.assertHeld();
+  const backup: BackupConfig = {
+    Name: prepared.backupName,
+    Driver: p.driverName,
+    VolumeName: p.volume.name,
+    SnapshotName: p.snapshot.name,
+    SnapshotCreatedAt: isoToStoreTime(p.snapshot.createdAt),
+    CreatedTime: formatRubyDate(new Date()),
+    Blocks: content.blocks,
+    SingleFile: { FilePath: content.filePath },
+    CompressionMethod: prepared.compression,
+    VolumeSize: content.volumeSize,
+    UploadedBytes: content.uploadedBytes,
+  };
+  await saveBackupConfig(p.store, backup);
+  // Another host may have backed the volume up meanwhile (backups share the lock): re-read.
+  const current = (await loadVolumeConfig(p.store, p.volume.name)) ?? prepared.volumeConfig;
+  const volume = { ...current.volume, LastBackupName: backup.Name, Size: content.volumeSize };
+  await saveVolumeConfig(p.store, volume, current.raw);
+  return summarizeBackup(p.destUrl, volume, backup);
+}

@@ -1,0 +1,28 @@
+import type { ObjectStore } from '../objectstore.js';
+import type { BufferPool } from './buffer-pool.js';
+import { StoreLock, type LockOperation, type LockOptions } from './store-lock.js';
+
+/** What every engine operation shares: the buffer pool, the lock settings and the defaults. */
+export interface EngineContext {
+  pool: BufferPool;
+  lock: LockOptions;
+  concurrency: number;
+  pruneGraceMs: number;
+}
+
+/** Runs `body` holding a store lock on the volume, and always releases it. */
+export async function withStoreLock<T>(
+  ctx: EngineContext,
+  store: ObjectStore,
+  volumeName: string,
+  operation: LockOperation,
+  owner: string,
+  body: (lock: StoreLock) => Promise<T>,
+): Promise<T> {
+  const lock = await StoreLock.acquire(store, volumeName, operation, owner, ctx.lock);
+  try {
+    return await body(lock);
+  } finally {
+    await lock.release();
+  }
+}

@@ -1,0 +1,93 @@
+import { ConvoyError } from '../errors.js';
+import type { ObjectStore } from '../objectstore.js';
+import { validateName } from '../names.js';
+import { withStoreLock, type EngineContext } from './context.js';
+import { KeyBatch } from './key-batch.js';
+import { backupConfigKey, blockKey, deletionJournalDir, deletionJournalKey, locksDir, volumeConfigKey, volumeDir } from './layout.js';
+import { backupMode, decodeBackupConfig, encodeBackupConfig, type BackupConfig } from './records.js';
+import { archiveKeyOf } from './single-file.js';
+import { backupNotFound, checkBackupNames, listBackupNames, loadBackupConfig, loadVolumeConfig, saveVolumeConfig } from './store-records.js';
+import { runWorkers } from './workers.js';
+
+export interface DeleteBackupParams {
+  store: ObjectStore;
+  backupName: string;
+  volumeName: string;
+  owner: string;
+}
+
+/**
+ * Deletes a backup and the objects only it used, under an exclusive lock.
+ *
+ * Order: the record goes first (copied to a journal, `deleting/backup_<b>.cfg`), so from then on
+ * the backup is no longer listed and no listed backup can lose a block. Then the blocks no other
+ * backup of the volume references are removed: mark from every remaining record, sweep only the
+ * deleted backup's own candidates (never a walk of the block tree). The last backup takes the
+ * volume's directory with it, by exact keys (`vol1/` never matches `vol10/`). A run killed at any
+ * point is finished by running the same delete again (it resumes from the journal).
+ */
+export async function deleteBackup(ctx: EngineContext, p: DeleteBackupParams): Promise<void> {
+  validateName(p.volumeName, 'volume');
+  validateName(p.backupName, 'backup');
+  if (!p.owner) throw new ConvoyError('INVALID_ARGUMENT', 'a delete needs an owner (host and process) for the store lock');
+  await withStoreLock(ctx, p.store, p.volumeName, 'delete', p.owner, async (lock) => {
+    const backup = await detachBackup(p.store, p.volumeName, p.backupName);
+    const remaining = await listBackupNames(p.store, p.volumeName);
+    if (remaining.length === 0) {
+      await removeVolumeDirectory(p.store, p.volumeName, lock.key);
+      return;
+    }
+    const stored = await loadVolumeConfig(p.store, p.volumeName);
+    // The next backup then diffs against nothing (full compare); dedup still avoids re-uploads.
+    if (stored?.volume.LastBackupName === p.backupName) await saveVolumeConfig(p.store, { ...stored.volume, LastBackupName: '' }, stored.raw);
+    await sweepUnreferenced(p.store, p.volumeName, backup, remaining);
+    await p.store.delete([deletionJournalKey(p.volumeName, p.backupName)]);
+  });
+}
+
+/** Journals and removes the backup's record; or, after a crash, picks the journal up again. */
+async function detachBackup(store: ObjectStore, volumeName: string, backupName: string): Promise<BackupConfig> {
+  const journal = deletionJournalKey(volumeName, backupName);
+  const backup = await loadBackupConfig(store, volumeName, backupName);
+  if (backup) {
+    await store.put(journal, encodeBackupConfig(backup));
+    await store.delete([backupConfigKey(volumeName, backupName)]);
+    return backup;
+  }
+  const data = await store.get(journal);
+  if (!data) throw backupNotFound(store, volumeName, backupName);
+  return checkBackupNames(decodeBackupConfig(data, journal), volumeName, backupName, journal);
+}
+
+async function sweepUnreferenced(store: ObjectStore, volumeName: string, backup: BackupConfig, remaining: string[]): Promise<void> {
+  const candidates = new Set(backup.Blocks.map((m) => m.BlockChecksum));
+  await runWorkers(remaining, 4, async (name) => {
+    if (candidates.size === 0) return;
+    const other = await loadBackupConfig(store, volumeName, name);
+    for (const m of other?.Blocks ?? []) candidates.delete(m.BlockChecksum);
+  });
+  const batch = new KeyBatch(store);
+  if (backupMode(backup) === 'single-file') await batch.add(archiveKeyOf(backup));
+  for (const checksum of candidates) await batch.add(blockKey(volumeName, checksum));
+  await batch.flush();
+}
+
+/**
+ * Removes every object of the volume by exact key, volume.cfg and the journal last so that a
+ * crash leaves something the re-run recognises; other hosts' lock objects stay (they expire).
+ */
+async function removeVolumeDirectory(store: ObjectStore, volumeName: string, ownLockKey: string): Promise<void> {
+  const config = volumeConfigKey(volumeName);
+  const locks = locksDir(volumeName);
+  const journals = deletionJournalDir(volumeName);
+  const batch = new KeyBatch(store);
+  const last: string[] = [];
+  for await (const { key } of store.list(volumeDir(volumeName))) {
+    if (key === ownLockKey || key.startsWith(locks)) continue;
+    if (key === config || key.startsWith(journals)) last.push(key);
+    else await batch.add(key);
+  }
+  await batch.flush();
+  if (last.includes(config)) await store.delete([config]);
+  await store.delete(last.filter((key) => key !== config));
+}

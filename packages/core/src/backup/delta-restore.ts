@@ -1,0 +1,91 @@
+import { ConvoyError } from '../errors.js';
+import type { DeltaBlockBackupOps, RestoreTarget } from '../driver.js';
+import type { VolumeRecord } from '../model.js';
+import { decompressBlock } from './block-codec.js';
+import { blockChecksum } from './checksum.js';
+import { BLOCK_SIZE, blockKey } from './layout.js';
+import { backupCompression, type BackupConfig, type VolumeConfig } from './records.js';
+import type { RestoreParams } from './types.js';
+import { runWorkers } from './workers.js';
+
+/**
+ * Restores a delta-block backup into a new volume: every distinct block is fetched once (in
+ * parallel, `concurrency` at a time), decompressed, verified against its checksum and written at
+ * each offset that uses it. Any failure aborts the target, so no half-restored volume remains.
+ */
+export async function restoreDeltaBlock(
+  p: RestoreParams,
+  ops: DeltaBlockBackupOps,
+  backup: BackupConfig,
+  volume: VolumeConfig | undefined,
+  concurrency: number,
+): Promise<VolumeRecord> {
+  if (ops.blockSize !== BLOCK_SIZE) {
+    throw new ConvoyError('INVALID_ARGUMENT', `driver ${p.driverName} uses ${ops.blockSize}-byte blocks; the backup store format needs ${BLOCK_SIZE}`);
+  }
+  const size = restoreSize(p, backup, volume);
+  const method = backupCompression(backup);
+  const offsetsByChecksum = new Map<string, number[]>();
+  for (const { Offset, BlockChecksum } of backup.Blocks) {
+    const offsets = offsetsByChecksum.get(BlockChecksum);
+    if (offsets) offsets.push(Offset);
+    else offsetsByChecksum.set(BlockChecksum, [Offset]);
+  }
+  const totalBytes = backup.Blocks.reduce((sum, m) => sum + Math.min(BLOCK_SIZE, size - m.Offset), 0);
+  let doneBytes = 0;
+
+  const target = await ops.createRestoreTarget(p.request, size);
+  try {
+    await runWorkers(
+      offsetsByChecksum,
+      concurrency,
+      async ([checksum, offsets]) => {
+        const where = `block ${checksum} (offset ${offsets[0]}${offsets.length > 1 ? ` and ${offsets.length - 1} more` : ''}) of backup ${backup.Name}`;
+        const stored = await p.store.get(blockKey(p.volumeName, checksum));
+        if (!stored) {
+          throw new ConvoyError('NOT_FOUND', `${where} is missing from ${p.store.url}`, { details: { checksum, offset: offsets[0], backup: backup.Name } });
+        }
+        const data = await decompressBlock(method, stored, BLOCK_SIZE).catch((err: Error) => {
+          throw new ConvoyError('CORRUPT', `${where} does not decompress: ${err.message}`, { details: { checksum, offset: offsets[0], backup: backup.Name } });
+        });
+        const actual = blockChecksum(data);
+        if (actual !== checksum || data.length > BLOCK_SIZE) {
+          throw new ConvoyError('CORRUPT', `${where} failed checksum verification: its ${data.length} bytes hash to ${actual}`, {
+            details: { checksum, actual, offset: offsets[0], backup: backup.Name },
+          });
+        }
+        for (const offset of offsets) await writeBlock(target, data, offset, size, where);
+        doneBytes += data.length * offsets.length;
+        p.onProgress?.({ phase: 'restore', doneBytes, totalBytes });
+      },
+      p.signal,
+    );
+    return await target.commit();
+  } catch (err) {
+    await target.abort().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function writeBlock(target: RestoreTarget, data: Buffer, offset: number, size: number, where: string): Promise<void> {
+  if (offset + data.length > size) {
+    throw new ConvoyError('CORRUPT', `${where} holds ${data.length} bytes, which run past the end of the ${size}-byte volume`);
+  }
+  await target.write(data, offset, data.length);
+}
+
+/** The backup's own size unless the request asks for more; never less than the blocks need. */
+function restoreSize(p: RestoreParams, backup: BackupConfig, volume: VolumeConfig | undefined): number {
+  const recorded = backup.VolumeSize ?? volume?.Size ?? 0;
+  const last = backup.Blocks[backup.Blocks.length - 1];
+  // The last block is short only when the recorded size ends inside it.
+  const needed = last ? last.Offset + (recorded > last.Offset ? Math.min(BLOCK_SIZE, recorded - last.Offset) : BLOCK_SIZE) : 0;
+  const size = p.request.size ?? recorded;
+  if (!Number.isSafeInteger(size) || size <= 0) {
+    throw new ConvoyError('INVALID_ARGUMENT', `backup ${backup.Name} does not record its volume's size; give the new volume a size`);
+  }
+  if (size < needed) {
+    throw new ConvoyError('INVALID_ARGUMENT', `a ${size}-byte volume is too small for backup ${backup.Name}, which needs ${needed} bytes`);
+  }
+  return size;
+}

@@ -1,0 +1,82 @@
+import { ConvoyError } from '../errors.js';
+import { isValidName, validateName } from '../names.js';
+
+/**
+ * Convoy v0.5's store layout. Every key is relative to the store URL:
+ *
+ *   convoy-objectstore/volumes/<n[0:2]>/<n[2:4]>/<n>/volume.cfg
+ *                                                  /backups/backup_<b>.cfg
+ *                                                  /blocks/<c[0:2]>/<c[2:4]>/<c>.blk
+ *                                                  /BackupFiles/<b>.bak
+ * and our additive extensions in the same volume directory:
+ *                                                  /locks/lock-<id>.lck
+ *                                                  /deleting/backup_<b>.cfg   (journal of a delete in progress)
+ *
+ * `n` is the volume name padded with `!` to 4 characters (`!` is invalid in names, so padded
+ * names never collide with real ones); `c` is the block checksum.
+ */
+export const STORE_ROOT = 'convoy-objectstore';
+export const VOLUMES_ROOT = `${STORE_ROOT}/volumes/`;
+/** Convoy's DEFAULT_BLOCK_SIZE; the only block size the format has. */
+export const BLOCK_SIZE = 2 * 1024 * 1024;
+
+const PAD = '!';
+const CHECKSUM_PATTERN = /^[0-9a-f]{64}$/;
+const BACKUP_CONFIG = /^backup_(.+)\.cfg$/;
+
+export function isBlockChecksum(value: unknown): value is string {
+  return typeof value === 'string' && CHECKSUM_PATTERN.test(value);
+}
+
+/** `convoy-objectstore/volumes/vo/l1/vol1/` (always with the trailing `/`, so `vol1` never matches `vol10`). */
+export function volumeDir(volumeName: string): string {
+  validateName(volumeName, 'volume');
+  const padded = volumeName.padEnd(4, PAD);
+  return `${VOLUMES_ROOT}${padded.slice(0, 2)}/${padded.slice(2, 4)}/${padded}/`;
+}
+
+/** The volume name a leaf directory of the volume tree stands for, or undefined for foreign entries. */
+export function volumeNameFromDir(leaf: string): string | undefined {
+  const name = leaf.replace(/!+$/, '');
+  return isValidName(name) && name.padEnd(4, PAD) === leaf ? name : undefined;
+}
+
+export const volumeConfigKey = (volumeName: string): string => `${volumeDir(volumeName)}volume.cfg`;
+export const backupsDir = (volumeName: string): string => `${volumeDir(volumeName)}backups/`;
+export const blocksDir = (volumeName: string): string => `${volumeDir(volumeName)}blocks/`;
+export const locksDir = (volumeName: string): string => `${volumeDir(volumeName)}locks/`;
+export const deletionJournalDir = (volumeName: string): string => `${volumeDir(volumeName)}deleting/`;
+export const backupFilesDir = (volumeName: string): string => `${volumeDir(volumeName)}BackupFiles/`;
+
+export function backupConfigKey(volumeName: string, backupName: string): string {
+  return `${backupsDir(volumeName)}${backupConfigFile(backupName)}`;
+}
+
+export function deletionJournalKey(volumeName: string, backupName: string): string {
+  return `${deletionJournalDir(volumeName)}${backupConfigFile(backupName)}`;
+}
+
+export function backupFileKey(volumeName: string, backupName: string): string {
+  return `${backupFilesDir(volumeName)}${validateName(backupName, 'backup')}.bak`;
+}
+
+export function blockKey(volumeName: string, checksum: string): string {
+  if (!isBlockChecksum(checksum)) throw new ConvoyError('CORRUPT', `block checksum ${JSON.stringify(checksum)} is not 64 lowercase hex characters`);
+  return `${blocksDir(volumeName)}${checksum.slice(0, 2)}/${checksum.slice(2, 4)}/${checksum}.blk`;
+}
+
+/** The checksum a block key names, or undefined for anything else under `blocks/`. */
+export function checksumFromBlockKey(key: string): string | undefined {
+  const match = /\/blocks\/([0-9a-f]{2})\/([0-9a-f]{2})\/([0-9a-f]{64})\.blk$/.exec(key);
+  return match && match[3]!.startsWith(match[1]! + match[2]!) ? match[3] : undefined;
+}
+
+function backupConfigFile(backupName: string): string {
+  return `backup_${validateName(backupName, 'backup')}.cfg`;
+}
+
+/** `backup_<b>.cfg` → `<b>`; undefined for other files (temp files, foreign names). */
+export function backupNameFromConfigFile(file: string): string | undefined {
+  const match = BACKUP_CONFIG.exec(file);
+  return match && isValidName(match[1]) ? match[1] : undefined;
+}

@@ -1,0 +1,166 @@
+import { ConvoyError } from '../errors.js';
+import { isValidName } from '../names.js';
+import type { BackupMode, CompressionMethod } from '../model.js';
+import { BLOCK_SIZE, isBlockChecksum } from './layout.js';
+
+/**
+ * The JSON records of the store, with Convoy's Go field names and order (plain `json.Marshal`:
+ * compact). Our additions are additive fields after Convoy's; fields we do not know are kept
+ * when a record is rewritten, so a newer writer's extensions survive us.
+ */
+export interface BlockMapping {
+  Offset: number;
+  BlockChecksum: string;
+}
+
+export interface VolumeConfig {
+  Name: string;
+  Driver: string;
+  /** Bytes; 0 for directory volumes. */
+  Size: number;
+  CreatedTime: string;
+  LastBackupName: string;
+}
+
+export interface BackupConfig {
+  Name: string;
+  Driver: string;
+  VolumeName: string;
+  SnapshotName: string;
+  SnapshotCreatedAt: string;
+  CreatedTime: string;
+  /** The WHOLE block map of the snapshot, sorted by offset, so any backup restores alone. */
+  Blocks: BlockMapping[];
+  SingleFile: { FilePath: string };
+  /** Ours: absent means gzip (what Convoy wrote). */
+  CompressionMethod?: CompressionMethod;
+  /** Ours: the volume's size when this backup was taken (Convoy only kept it in volume.cfg). */
+  VolumeSize?: number;
+  /** Ours: compressed bytes this backup uploaded (new blocks or the archive). */
+  UploadedBytes?: number;
+}
+
+type Unknown = Record<string, unknown>;
+
+export const COMPRESSION_METHODS: readonly CompressionMethod[] = ['lz4', 'gzip', 'none'];
+
+export function validateCompression(method: unknown): CompressionMethod {
+  if (typeof method === 'string' && (COMPRESSION_METHODS as readonly string[]).includes(method)) return method as CompressionMethod;
+  throw new ConvoyError('INVALID_ARGUMENT', `unknown compression method ${JSON.stringify(method)}; use one of ${COMPRESSION_METHODS.join(', ')}`);
+}
+
+export function backupCompression(backup: BackupConfig): CompressionMethod {
+  return backup.CompressionMethod ?? 'gzip';
+}
+
+export function backupMode(backup: BackupConfig): BackupMode {
+  return backup.SingleFile.FilePath ? 'single-file' : 'delta-block';
+}
+
+export function encodeVolumeConfig(volume: VolumeConfig, previous?: Unknown): Buffer {
+  const { Name, Driver, Size, CreatedTime, LastBackupName } = volume;
+  return Buffer.from(JSON.stringify({ Name, Driver, Size, CreatedTime, LastBackupName, ...withoutKeys(previous, volume) }));
+}
+
+export function encodeBackupConfig(backup: BackupConfig): Buffer {
+  const { Name, Driver, VolumeName, SnapshotName, SnapshotCreatedAt, CreatedTime, Blocks, SingleFile, ...ours } = backup;
+  const convoy = { Name, Driver, VolumeName, SnapshotName, SnapshotCreatedAt, CreatedTime, ...(Blocks.length > 0 ? { Blocks } : {}), SingleFile };
+  return Buffer.from(JSON.stringify({ ...convoy, ...ours }));
+}
+
+export function decodeVolumeConfig(data: Buffer, key: string): { volume: VolumeConfig; raw: Unknown } {
+  const raw = parseObject(data, key);
+  const volume: VolumeConfig = {
+    Name: field(raw, 'Name', 'string', key),
+    Driver: optional(raw, 'Driver', 'string', key) ?? '',
+    Size: optional(raw, 'Size', 'number', key) ?? 0,
+    CreatedTime: optional(raw, 'CreatedTime', 'string', key) ?? '',
+    LastBackupName: optional(raw, 'LastBackupName', 'string', key) ?? '',
+  };
+  if (!isValidName(volume.Name)) throw corrupt(key, `volume name ${JSON.stringify(volume.Name)} breaks the name rules`);
+  if (!Number.isSafeInteger(volume.Size) || volume.Size < 0) throw corrupt(key, `Size ${volume.Size} is not a byte count`);
+  return { volume, raw };
+}
+
+export function decodeBackupConfig(data: Buffer, key: string): BackupConfig {
+  const raw = parseObject(data, key);
+  const singleFile = optional(raw, 'SingleFile', 'object', key) as Unknown | undefined;
+  const backup: BackupConfig = {
+    Name: field(raw, 'Name', 'string', key),
+    Driver: optional(raw, 'Driver', 'string', key) ?? '',
+    VolumeName: field(raw, 'VolumeName', 'string', key),
+    SnapshotName: optional(raw, 'SnapshotName', 'string', key) ?? '',
+    SnapshotCreatedAt: optional(raw, 'SnapshotCreatedAt', 'string', key) ?? '',
+    CreatedTime: optional(raw, 'CreatedTime', 'string', key) ?? '',
+    Blocks: decodeBlocks(raw['Blocks'], key),
+    SingleFile: { FilePath: singleFile ? (optional(singleFile, 'FilePath', 'string', key) ?? '') : '' },
+  };
+  if (raw['CompressionMethod'] !== undefined) {
+    try {
+      backup.CompressionMethod = validateCompression(raw['CompressionMethod']);
+    } catch (err) {
+      throw corrupt(key, (err as Error).message);
+    }
+  }
+  for (const name of ['VolumeSize', 'UploadedBytes'] as const) {
+    const value = optional(raw, name, 'number', key);
+    if (value === undefined) continue;
+    if (!Number.isSafeInteger(value) || value < 0) throw corrupt(key, `${name} ${value} is not a byte count`);
+    backup[name] = value;
+  }
+  if (!isValidName(backup.Name) || !isValidName(backup.VolumeName)) throw corrupt(key, 'backup or volume name breaks the name rules');
+  return backup;
+}
+
+/** Validates every mapping: a checksum becomes a key, so a bad one must never reach the store. */
+function decodeBlocks(value: unknown, key: string): BlockMapping[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw corrupt(key, 'Blocks is not a list');
+  let previous = -1;
+  return value.map((entry: unknown, i) => {
+    const m = entry as Partial<BlockMapping> | null;
+    if (!m || !Number.isSafeInteger(m.Offset) || (m.Offset as number) < 0 || (m.Offset as number) % BLOCK_SIZE !== 0) {
+      throw corrupt(key, `block ${i} has offset ${JSON.stringify(m?.Offset)}, not a multiple of ${BLOCK_SIZE}`);
+    }
+    if (!isBlockChecksum(m.BlockChecksum)) throw corrupt(key, `block ${i} has checksum ${JSON.stringify(m.BlockChecksum)}`);
+    if ((m.Offset as number) <= previous) throw corrupt(key, `block offsets are not strictly ascending at block ${i}`);
+    previous = m.Offset as number;
+    return { Offset: m.Offset as number, BlockChecksum: m.BlockChecksum };
+  });
+}
+
+function parseObject(data: Buffer, key: string): Unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(data.toString('utf8'));
+  } catch (err) {
+    throw corrupt(key, `not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw corrupt(key, 'not a JSON object');
+  return value as Unknown;
+}
+
+type Kind = { string: string; number: number; object: object };
+
+function optional<K extends keyof Kind>(raw: Unknown, name: string, kind: K, key: string): Kind[K] | undefined {
+  const value = raw[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== kind) throw corrupt(key, `field ${name} should be a ${kind}, found ${JSON.stringify(value)}`);
+  return value as Kind[K];
+}
+
+function field<K extends keyof Kind>(raw: Unknown, name: string, kind: K, key: string): Kind[K] {
+  const value = optional(raw, name, kind, key);
+  if (value === undefined) throw corrupt(key, `field ${name} is missing`);
+  return value;
+}
+
+function withoutKeys(raw: Unknown | undefined, known: object): Unknown {
+  const rest: Unknown = {};
+  for (const [k, v] of Object.entries(raw ?? {})) if (!(k in known)) rest[k] = v;
+  return rest;
+}
+
+function corrupt(key: string, why: string): ConvoyError {
+  return new ConvoyError('CORRUPT', `store record ${key} is unreadable: ${why}`, { details: { key } });
+}
