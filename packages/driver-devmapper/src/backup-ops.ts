@@ -1,0 +1,142 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { ConvoyError, type BlockReader, type CreateVolumeRequest, type DeltaBlockBackupOps, type Extent, type RestoreTarget, type VolumeRecord } from '@convoy/core';
+import { BACKUP_BLOCK_BYTES, CHANGED_KINDS, MAPPED_KINDS, rangesToExtents } from './extents.js';
+import { detectFilesystem } from './filesystem.js';
+import type { Snapshots } from './snapshots.js';
+import type { Volumes } from './volumes.js';
+
+/** Repeats a pread/pwrite `step` until `length` bytes moved: the kernel may return short counts. */
+async function untilDone(length: number, offset: number, what: string, step: (done: number) => Promise<number>): Promise<void> {
+  let done = 0;
+  while (done < length) {
+    const moved = await step(done);
+    if (moved === 0) throw new ConvoyError('STATE_ERROR', `${what} stopped at byte ${offset + done} of the device (past its end?)`);
+    done += moved;
+  }
+}
+
+function readAt(fh: FileHandle, buf: Buffer, offset: number, length: number): Promise<void> {
+  return untilDone(length, offset, 'read', async (done) => (await fh.read(buf, done, length - done, offset + done)).bytesRead);
+}
+
+function writeAt(fh: FileHandle, buf: Buffer, offset: number, length: number): Promise<void> {
+  return untilDone(length, offset, 'write', async (done) => (await fh.write(buf, done, length - done, offset + done)).bytesWritten);
+}
+
+/**
+ * Delta-block backups from the pool's own mappings: thin_delta between two snapshots (or a
+ * snapshot and itself for a full backup), snapshot devices activated read-only only while a
+ * backup reads them, and restores written into a fresh thin device.
+ */
+export class DevmapperBackupOps implements DeltaBlockBackupOps {
+  readonly mode = 'delta-block';
+  readonly blockSize = BACKUP_BLOCK_BYTES;
+  /** Open readers per snapshot device, so two backups of one snapshot share its activation. */
+  private readonly readers = new Map<string, number>();
+
+  constructor(
+    private readonly volumes: Volumes,
+    private readonly snapshots: Snapshots,
+  ) {}
+
+  async hasSnapshot(volumeName: string, snapshotName: string): Promise<boolean> {
+    return (await this.snapshots.getSnapshot(volumeName, snapshotName)) !== undefined;
+  }
+
+  /**
+   * Incremental: every block thin_delta does not report as `same`. `left_only` blocks (mapped
+   * in the base, unmapped now, e.g. after a discard) are included: they now read as zeros and
+   * the backup must say so, or a restore would bring back the old bytes.
+   */
+  async compareSnapshots(volumeName: string, snapshotName: string, baseSnapshotName?: string): Promise<Extent[]> {
+    const { snapshot } = this.snapshots.require(volumeName, snapshotName);
+    const base = baseSnapshotName === undefined ? snapshot : this.snapshots.require(volumeName, baseSnapshotName).snapshot;
+    const { pool } = this.volumes.parts;
+    const delta = await pool.delta(base.devId, snapshot.devId);
+    return rangesToExtents(delta.ranges, baseSnapshotName === undefined ? MAPPED_KINDS : CHANGED_KINDS, {
+      poolBlockBytes: pool.blockBytes,
+      alignBytes: BACKUP_BLOCK_BYTES,
+      limitBytes: snapshot.size,
+    });
+  }
+
+  async openSnapshot(volumeName: string, snapshotName: string): Promise<BlockReader> {
+    const { snapshot } = this.snapshots.require(volumeName, snapshotName);
+    const { dm, pool } = this.volumes.parts;
+    const name = pool.deviceName(snapshot.devId, snapshotName);
+    const users = this.readers.get(name) ?? 0;
+    this.readers.set(name, users + 1);
+    let fh: FileHandle;
+    try {
+      const node = users > 0 ? dm.nodePath(name) : await dm.create(name, pool.thinTable(snapshot.devId, snapshot.size), { readOnly: true });
+      fh = await open(node, 'r');
+    } catch (err) {
+      await this.release(name);
+      throw err;
+    }
+    let closed = false;
+    return {
+      size: snapshot.size,
+      read: (buf, offset, length) => readAt(fh, buf, offset, length),
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await fh.close();
+        await this.release(name);
+      },
+    };
+  }
+
+  private async release(name: string): Promise<void> {
+    const users = (this.readers.get(name) ?? 1) - 1;
+    if (users > 0) {
+      this.readers.set(name, users);
+      return;
+    }
+    this.readers.delete(name);
+    if ((await this.volumes.parts.dm.devices()).has(name)) await this.volumes.parts.dm.remove(name);
+  }
+
+  async createRestoreTarget(req: CreateVolumeRequest, size: number): Promise<RestoreTarget> {
+    const existing = this.volumes.parts.store.volume(req.name);
+    if (existing) {
+      throw new ConvoyError(
+        'ALREADY_EXISTS',
+        existing.retainedAt ? `volume ${req.name} was deleted reference-only and its data is kept under that name; restore under another name` : `volume ${req.name} already exists`,
+      );
+    }
+    this.volumes.sizeFor(size);
+    const { devId, intentId, node } = await this.volumes.provision(req.name, size);
+    const intent = { op: 'create-volume', volume: req.name, devId } as const;
+    let fh: FileHandle;
+    try {
+      fh = await open(node, 'r+');
+    } catch (err) {
+      await this.volumes.abandon(intent, intentId);
+      throw err;
+    }
+    let finished = false;
+    const finish = async (): Promise<void> => {
+      if (finished) throw new ConvoyError('INTERNAL', `restore target ${req.name} was already committed or aborted`);
+      finished = true;
+    };
+    return {
+      write: (buf, offset, length) => writeAt(fh, buf, offset, length),
+      commit: async (): Promise<VolumeRecord> => {
+        await finish();
+        await fh.sync();
+        await fh.close();
+        const fs = await detectFilesystem(this.volumes.parts.run, node);
+        const volume = { name: req.name, devId, size, createdAt: new Date().toISOString(), snapshots: {}, ...(fs ? { fs } : {}) };
+        await this.volumes.parts.store.saveVolume(volume);
+        await this.volumes.parts.intents.clear(intentId);
+        return this.volumes.record(volume);
+      },
+      abort: async () => {
+        await finish();
+        await fh.close();
+        await this.volumes.abandon(intent, intentId);
+      },
+    };
+  }
+}

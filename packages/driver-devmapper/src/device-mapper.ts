@@ -1,0 +1,122 @@
+import { access } from 'node:fs/promises';
+import { ConvoyError, isConvoyError, type CommandRunner } from '@convoy/core';
+
+export interface DmDevice {
+  name: string;
+  major: number;
+  minor: number;
+  suspended: boolean;
+  readOnly: boolean;
+  openCount: number;
+}
+
+export interface DmTableLine {
+  start: number;
+  length: number;
+  target: string;
+  args: string[];
+}
+
+/** The kernel's answer to a failed `dmsetup message`, as its errno text in stderr. */
+export type MessageFailure = 'exists' | 'missing' | 'busy' | 'other';
+
+export function messageFailure(err: unknown): MessageFailure {
+  const stderr = isConvoyError(err) ? String(err.details?.stderr ?? '') : '';
+  if (stderr.includes('File exists')) return 'exists';
+  if (stderr.includes('No data available')) return 'missing';
+  if (stderr.includes('Device or resource busy')) return 'busy';
+  return 'other';
+}
+
+/**
+ * `dmsetup` through the core command runner. Device nodes are never assumed to come from udev:
+ * after activation the node is checked and made with `dmsetup mknodes` when missing.
+ */
+export class DeviceMapper {
+  constructor(private readonly run: CommandRunner) {}
+
+  nodePath(name: string): string {
+    return `/dev/mapper/${name}`;
+  }
+
+  /** Activates `name` with a one-line table and returns its device node. */
+  async create(name: string, table: string, opts: { readOnly?: boolean } = {}): Promise<string> {
+    await this.run('dmsetup', ['create', name, ...(opts.readOnly ? ['--readonly'] : []), '--table', table]);
+    return this.ensureNode(name);
+  }
+
+  async ensureNode(name: string): Promise<string> {
+    const node = this.nodePath(name);
+    try {
+      await access(node);
+    } catch {
+      await this.run('dmsetup', ['mknodes', name]);
+    }
+    return node;
+  }
+
+  /** Removes an inactive-or-unused device; `--retry` rides out a transient open by udev or blkid. */
+  async remove(name: string): Promise<void> {
+    try {
+      await this.run('dmsetup', ['remove', '--retry', name]);
+    } catch (err) {
+      if (String((err as ConvoyError).details?.stderr ?? '').includes('Device or resource busy')) {
+        throw new ConvoyError('BUSY', `device ${name} is still open (mounted or in use by another program)`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  async message(pool: string, text: string): Promise<void> {
+    await this.run('dmsetup', ['message', pool, '0', text]);
+  }
+
+  /** Suspends I/O; a mounted filesystem on the device is frozen first (dm's default lockfs). */
+  async suspend(name: string): Promise<void> {
+    await this.run('dmsetup', ['suspend', name]);
+  }
+
+  async resume(name: string): Promise<void> {
+    await this.run('dmsetup', ['resume', name]);
+  }
+
+  /** Loads a new table and makes it live (suspend + swap + resume). */
+  async replaceTable(name: string, table: string): Promise<void> {
+    await this.run('dmsetup', ['reload', name, '--table', table]);
+    await this.resume(name);
+  }
+
+  async status(name: string): Promise<string> {
+    return (await this.run('dmsetup', ['status', name])).stdout.trim();
+  }
+
+  /** Every active dm device on the host, by name. */
+  async devices(): Promise<Map<string, DmDevice>> {
+    const { stdout } = await this.run('dmsetup', ['info', '-c', '--noheadings', '--separator', ' ', '-o', 'name,major,minor,attr,open']);
+    const devices = new Map<string, DmDevice>();
+    for (const line of stdout.split('\n')) {
+      const fields = line.trim().split(' ');
+      if (fields.length < 5 || line.startsWith('No devices found')) continue;
+      const [major, minor, attr, open] = fields.slice(-4) as [string, string, string, string];
+      const name = fields.slice(0, -4).join(' ');
+      devices.set(name, { name, major: Number(major), minor: Number(minor), suspended: attr[2] === 's', readOnly: attr[3] === 'r', openCount: Number(open) });
+    }
+    return devices;
+  }
+
+  /** Every active device's live table, by name (multi-segment tables keep all their lines). */
+  async tables(): Promise<Map<string, DmTableLine[]>> {
+    const { stdout } = await this.run('dmsetup', ['table']);
+    const tables = new Map<string, DmTableLine[]>();
+    for (const line of stdout.split('\n')) {
+      const colon = line.indexOf(': ');
+      if (colon < 0) continue;
+      const [start, length, target, ...args] = line.slice(colon + 2).trim().split(/\s+/);
+      const name = line.slice(0, colon);
+      const lines = tables.get(name) ?? [];
+      lines.push({ start: Number(start), length: Number(length), target: target ?? '', args });
+      tables.set(name, lines);
+    }
+    return tables;
+  }
+}
