@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { parseDuration, parseKeyValues } from './flag-values.js';
+
+describe('parseKeyValues', () => {
+  it('maps repeated key=value flags', () => {
+    expect(parseKeyValues('driver-opts', ['vfs.path=/srv/convoy', 'dm.fs=xfs'])).toEqual({ 'vfs.path': '/srv/convoy', 'dm.fs': 'xfs' });
+    expect(parseKeyValues('driver-opts', undefined)).toEqual({});
+    expect(parseKeyValues('opt', ['empty='])).toEqual({ empty: '' });
+  });
+
+  it('refuses a value without exactly one =', () => {
+    expect(() => parseKeyValues('driver-opts', ['vfs.path'])).toThrow('--driver-opts "vfs.path" must be key=value with exactly one \'=\'');
+    expect(() => parseKeyValues('driver-opts', ['a=b=c'])).toThrow(/exactly one/);
+    expect(() => parseKeyValues('driver-opts', ['=b'])).toThrow(/key=value/);
+  });
+});
+
+describe('parseDuration', () => {
+  it('reads Go-style durations', () => {
+    expect(parseDuration('cmd-timeout', '5m')).toBe(300_000);
+    expect(parseDuration('cmd-timeout', '90s')).toBe(90_000);
+    expect(parseDuration('cmd-timeout', '1h30m')).toBe(5_400_000);
+    expect(parseDuration('cmd-timeout', '250ms')).toBe(250);
+    expect(parseDuration('cmd-timeout', '1.5s')).toBe(1500);
+    expect(parseDuration('cmd-timeout', '0')).toBe(0);
+  });
+
+  it('refuses anything else, naming the flag', () => {
+    for (const bad of ['5', '5 m', 'm', '', '5d', '-1s', '1m foo']) {
+      expect(() => parseDuration('cmd-timeout', bad), bad).toThrow(/--cmd-timeout .* is not a duration/);
+    }
+  });
+});
