@@ -1,0 +1,45 @@
+import path from 'node:path';
+import { bundleChild } from './bundle.mjs';
+import { BLOCK, PATTERNS } from './dataset.mjs';
+import { warmFile } from './files.mjs';
+import { measure } from './measure.mjs';
+
+/**
+ * Measures the machine's per-core rates for each pipeline stage and each case's ideal workload
+ * (limits-process.ts), pinned to one core, on the same images as the tools.
+ */
+export async function measureLimits({ dataset, bundleDir, scratchDir, restoreImage }) {
+  const entry = await bundleChild(path.join(import.meta.dirname, 'limits-process.ts'), path.join(bundleDir, 'limits-process.mjs'));
+  const images = Object.fromEntries(Object.entries(dataset.images).map(([name, img]) => [name, img.path]));
+  const buf = Buffer.allocUnsafe(8 << 20);
+  for (const file of Object.values(images)) warmFile(file, buf);
+  const input = {
+    blockSize: BLOCK,
+    images,
+    base: 'base',
+    changes: Object.fromEntries(PATTERNS.map((p) => [p.name, dataset.patterns[p.name].changedExtents])),
+    restoreImage,
+    scratchDir,
+  };
+  const m = await measure(['taskset', '-c', '0', process.execPath, entry, JSON.stringify(input)]);
+  return JSON.parse(m.stdout);
+}
+
+/**
+ * The ideal pipeline's time for one case (baselines.md §5): every stage's single-core time
+ * added up and spread perfectly over the cores, but never faster than the writes, which are
+ * kernel work on the writing core.
+ */
+export function idealPipeline(workload, rates, cores) {
+  const stageSeconds = {
+    read: workload.read / rates.read,
+    sha512: workload.hashed / rates.sha512,
+    lz4Compress: workload.compressed / rates.lz4Compress,
+    lz4Decompress: workload.decompressed / rates.lz4Decompress,
+    blockFileWrite: workload.stored / rates.blockFileWrite,
+    imageWrite: workload.written / rates.imageWrite,
+  };
+  const oneCoreSeconds = Object.values(stageSeconds).reduce((a, b) => a + b, 0);
+  const writeSeconds = stageSeconds.blockFileWrite + stageSeconds.imageWrite;
+  return { stageSeconds, oneCoreSeconds, seconds: Math.max(oneCoreSeconds / cores, writeSeconds) };
+}
