@@ -12,6 +12,7 @@ export { createBackupEngine, type BackupEngineOptions } from './backup/engine.js
 export { DEFAULT_LOCK_OPTIONS, type LockOptions } from './backup/store-lock.js';
 export { BLOCK_SIZE as BACKUP_BLOCK_SIZE } from './backup/layout.js';
 export { validateObjectKey, validateKeyPrefix } from './backup/object-key.js';
+export { formatRubyDate, parseStoreTime } from './backup/store-time.js';
 export * from './manager/types.js';
 export * from './manager/volume-manager.js';
 export * from './manager/keyed-mutex.js';
