@@ -1,0 +1,206 @@
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isConvoyError } from '../errors.js';
+import type { ObjectInfo, ObjectStore } from '../objectstore.js';
+
+export interface ObjectStoreUnderTest {
+  store: ObjectStore;
+  /** Removes what `setup` made (directories, buckets, servers). */
+  cleanup(): Promise<void>;
+}
+
+export interface ObjectStoreComplianceOptions {
+  /** Shown in the test titles. */
+  name: string;
+  /** Called once for the whole suite. Give S3 stores a small page size, so paging is exercised. */
+  setup(): Promise<ObjectStoreUnderTest>;
+  /** Keys deleted in one call by the bulk test (default 1005: more than one S3 DeleteObjects batch). */
+  bulkDeleteKeys?: number;
+}
+
+/**
+ * The contract of `ObjectStore` (see objectstore.ts) as vitest tests. A store package runs it
+ * against itself:
+ *
+ * ```ts
+ * objectStoreComplianceSuite({ name: 'fs', setup: async () => ({ store, cleanup }) });
+ * ```
+ *
+ * Every test works under its own prefix, so tests never see each other's objects.
+ */
+export function objectStoreComplianceSuite(opts: ObjectStoreComplianceOptions): void {
+  describe(`object store compliance: ${opts.name}`, () => {
+    let subject: ObjectStoreUnderTest;
+    let store: ObjectStore;
+    let serial = 0;
+    const area = (): string => `compliance-${process.pid}-${serial++}-${randomBytes(3).toString('hex')}/`;
+
+    beforeAll(async () => {
+      subject = await opts.setup();
+      store = subject.store;
+    });
+    afterAll(async () => {
+      await subject?.cleanup();
+    });
+
+    it('answers undefined for missing objects, never an error', async () => {
+      const p = area();
+      expect(await store.get(`${p}missing`)).toBeUndefined();
+      expect(await store.getStream(`${p}missing`)).toBeUndefined();
+      expect(await store.head(`${p}missing`)).toBeUndefined();
+      expect(await collect(store.list(p))).toEqual([]);
+      expect(await store.listDir(p)).toEqual({ files: [], dirs: [] });
+    });
+
+    it('stores and returns bytes exactly; an overwrite replaces them', async () => {
+      const key = `${area()}dir/object.bin`;
+      const first = randomBytes(70_001);
+      await store.put(key, first);
+      expect((await store.get(key))?.equals(first)).toBe(true);
+      const info = await store.head(key);
+      expect(info?.key).toBe(key);
+      expect(info?.size).toBe(first.length);
+      expect(info?.mtime).toBeInstanceOf(Date);
+      expect(Number.isNaN(info!.mtime.getTime())).toBe(false);
+
+      const second = Buffer.from('replaced');
+      await store.put(key, second);
+      expect((await store.get(key))?.toString()).toBe('replaced');
+      expect((await store.head(key))?.size).toBe(second.length);
+    });
+
+    it('stores a stream and streams it back', async () => {
+      const key = `${area()}stream.bin`;
+      const parts = [randomBytes(1 << 20), randomBytes(3), randomBytes(2 << 20), Buffer.alloc(0), randomBytes(12_345)];
+      await store.put(key, Readable.from(parts));
+      const whole = Buffer.concat(parts);
+      expect((await store.get(key))?.equals(whole)).toBe(true);
+      const back = await store.getStream(key);
+      expect(back).toBeDefined();
+      expect(Buffer.concat(await back!.toArray()).equals(whole)).toBe(true);
+    });
+
+    it('a stream that fails leaves no object behind', async () => {
+      const key = `${area()}failed.bin`;
+      const failing = Readable.from(
+        (async function* () {
+          yield randomBytes(100_000);
+          throw new Error('source broke');
+        })(),
+      );
+      await expect(store.put(key, failing)).rejects.toThrow();
+      expect(await store.head(key)).toBeUndefined();
+    });
+
+    it('lists recursively, in lexical key order, only under the prefix', async () => {
+      const p = area();
+      // '-' < '.' < '/' < letters: a store that walks directories must still yield this order.
+      const keys = ['a/b/c', 'a/bc', 'a-b/x', 'a.b', 'b', 'a/c/d/e', 'ab'];
+      for (const key of keys) await store.put(`${p}${key}`, Buffer.from(key));
+      await store.put(`${area()}a/outside`, Buffer.from('x'));
+      const listed = (await collect(store.list(p))).map((info) => info.key.slice(p.length));
+      const expected = [...keys].sort();
+      expect(listed).toEqual(expected);
+      // A prefix that ends inside a name matches the start of names.
+      expect((await collect(store.list(`${p}a`))).map((i) => i.key.slice(p.length))).toEqual(expected.filter((k) => k.startsWith('a')));
+      expect((await collect(store.list(`${p}a/`))).map((i) => i.key.slice(p.length))).toEqual(['a/b/c', 'a/bc', 'a/c/d/e']);
+      for (const info of await collect(store.list(p))) expect(info.size).toBe(info.key.slice(p.length).length);
+    });
+
+    it('lists past one page of results', async () => {
+      const p = area();
+      const keys = Array.from({ length: 37 }, (_, i) => `${p}k/${String(i).padStart(3, '0')}`);
+      await Promise.all(keys.map((key) => store.put(key, Buffer.from('x'))));
+      expect((await collect(store.list(p))).map((i) => i.key)).toEqual(keys);
+      const { files } = await store.listDir(`${p}k/`);
+      expect(files.sort()).toEqual(keys.map((k) => k.slice(`${p}k/`.length)));
+    });
+
+    it('lists one directory level with listDir', async () => {
+      const p = area();
+      for (const key of ['f1', 'f2', 'd1/x', 'd1/y/z', 'd2/w']) await store.put(`${p}${key}`, Buffer.from('x'));
+      const level = await store.listDir(p);
+      expect(level.files.sort()).toEqual(['f1', 'f2']);
+      expect(level.dirs.sort()).toEqual(['d1', 'd2']);
+      expect(await store.listDir(`${p}d1/`)).toEqual({ files: ['x'], dirs: ['y'] });
+    });
+
+    it('deletes exactly the keys given: vol1 never takes vol10 with it', async () => {
+      const p = area();
+      const keys = ['vol1/a', 'vol1/b/c', 'vol10/a', 'vol10/b/c', 'vol1x'];
+      for (const key of keys) await store.put(`${p}${key}`, Buffer.from(key));
+      await store.delete([`${p}vol1/a`, `${p}vol1/b/c`, `${p}vol1/never-existed`]);
+      expect((await collect(store.list(p))).map((i) => i.key.slice(p.length))).toEqual(['vol10/a', 'vol10/b/c', 'vol1x']);
+      await store.delete([]);
+    });
+
+    it('deletes more keys in one call than one S3 batch holds', async () => {
+      const p = area();
+      const count = opts.bulkDeleteKeys ?? 1005;
+      const keys = Array.from({ length: count }, (_, i) => `${p}bulk/${String(i).padStart(5, '0')}`);
+      const keep = `${p}keep`;
+      await runLimited(keys, 16, (key) => store.put(key, Buffer.from('x')));
+      await store.put(keep, Buffer.from('keep'));
+      await store.delete(keys);
+      expect((await collect(store.list(p))).map((i) => i.key)).toEqual([keep]);
+    });
+
+    it('refuses keys that are not relative paths', async () => {
+      const p = area();
+      for (const key of [`${p}../escape`, `/${p}abs`, `${p}a//b`, `${p}./x`, '', `${p}dir/`]) {
+        const attempt = store.put(key, Buffer.from('x'));
+        await expect(attempt).rejects.toSatisfy((err) => isConvoyError(err, 'INVALID_ARGUMENT'));
+      }
+      await expect(store.get(`${p}../x`)).rejects.toSatisfy((err) => isConvoyError(err, 'INVALID_ARGUMENT'));
+      await expect(store.delete([`${p}a/../../b`])).rejects.toSatisfy((err) => isConvoyError(err, 'INVALID_ARGUMENT'));
+    });
+
+    it('a reader never sees half of an overwrite', async () => {
+      const key = `${area()}atomic.bin`;
+      const a = Buffer.alloc(1 << 20, 'a');
+      const b = Buffer.alloc((1 << 20) + 7, 'b');
+      await store.put(key, a);
+      let writing = true;
+      const writer = (async () => {
+        for (let i = 0; i < 6; i++) await store.put(key, i % 2 ? a : b);
+        writing = false;
+      })();
+      let reads = 0;
+      while (writing || reads === 0) {
+        const seen = await store.get(key);
+        expect(seen?.equals(a) || seen?.equals(b)).toBe(true);
+        reads += 1;
+      }
+      await writer;
+    });
+
+    it('counts its requests', async () => {
+      const key = `${area()}counted`;
+      const before = { ...store.stats };
+      await store.put(key, Buffer.from('x'));
+      await store.get(key);
+      await store.head(key);
+      await store.delete([key]);
+      expect(store.stats.put - before.put).toBe(1);
+      expect(store.stats.get - before.get).toBe(1);
+      expect(store.stats.head - before.head).toBe(1);
+      expect(store.stats.delete - before.delete).toBe(1);
+    });
+  });
+}
+
+async function collect(items: AsyncIterable<ObjectInfo>): Promise<ObjectInfo[]> {
+  const out: ObjectInfo[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+async function runLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}

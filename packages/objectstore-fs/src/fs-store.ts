@@ -1,0 +1,209 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs, type Dirent } from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { ConvoyError, validateKeyPrefix, validateObjectKey, type ObjectInfo, type ObjectStore, type ObjectStoreStats } from '@convoy/core';
+
+const TEMP_FILE = /^\..+\.[0-9a-f]{12}\.tmp$/;
+/** A put races a delete that prunes the directory it just created; it retries this often. */
+const PUT_ATTEMPTS = 4;
+
+/**
+ * A backup store in a directory (local disk or an NFS mount). Objects are files; a put writes a
+ * temp file beside the target, fsyncs it, renames it over the target and fsyncs the directory,
+ * so readers see the old object or the new one and a crash loses neither. Deletes remove exact
+ * keys and then the directories they leave empty, up to (never including) the top-level one.
+ */
+export class FsObjectStore implements ObjectStore {
+  readonly stats: ObjectStoreStats = { get: 0, put: 0, head: 0, list: 0, delete: 0 };
+
+  constructor(
+    /** Absolute path of the store's directory. */
+    readonly root: string,
+    readonly url: string,
+  ) {}
+
+  async get(key: string): Promise<Buffer | undefined> {
+    const file = this.fileOf(key);
+    this.stats.get += 1;
+    try {
+      return await fs.readFile(file);
+    } catch (err) {
+      return missing(err) ? undefined : this.fail('read', key, err);
+    }
+  }
+
+  async getStream(key: string): Promise<Readable | undefined> {
+    const file = this.fileOf(key);
+    this.stats.get += 1;
+    try {
+      const handle = await fs.open(file, 'r');
+      return handle.createReadStream();
+    } catch (err) {
+      return missing(err) ? undefined : this.fail('read', key, err);
+    }
+  }
+
+  async put(key: string, body: Buffer | Readable): Promise<void> {
+    const file = this.fileOf(key);
+    this.stats.put += 1;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.writeAtomically(file, body);
+        return;
+      } catch (err) {
+        // ENOENT here means a concurrent delete pruned the new directory before our temp file
+        // was created; nothing was consumed from the body yet, so trying again is safe.
+        if (!(missing(err) && attempt < PUT_ATTEMPTS)) return this.fail('write', key, err);
+      }
+    }
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    const file = this.fileOf(key);
+    this.stats.head += 1;
+    return this.stat(key, file);
+  }
+
+  private async stat(key: string, file: string): Promise<ObjectInfo | undefined> {
+    try {
+      const st = await fs.stat(file);
+      return st.isFile() ? { key, size: st.size, mtime: st.mtime } : undefined;
+    } catch (err) {
+      return missing(err) ? undefined : this.fail('stat', key, err);
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    validateKeyPrefix(prefix);
+    const cut = prefix.lastIndexOf('/') + 1;
+    yield* this.walk(prefix.slice(0, cut), prefix.slice(cut));
+  }
+
+  async listDir(prefix: string): Promise<{ files: string[]; dirs: string[] }> {
+    if (prefix !== '' && !prefix.endsWith('/')) throw new ConvoyError('INVALID_ARGUMENT', `listDir needs a directory prefix ending with /, got ${JSON.stringify(prefix)}`);
+    validateKeyPrefix(prefix);
+    const files: string[] = [];
+    const dirs: string[] = [];
+    for (const entry of await this.readDir(prefix)) {
+      if (entry.isDirectory()) dirs.push(entry.name);
+      else if (entry.isFile()) files.push(entry.name);
+    }
+    return { files, dirs };
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    const files = keys.map((key) => this.fileOf(key));
+    this.stats.delete += 1;
+    const parents = new Set<string>();
+    for (const [i, file] of files.entries()) {
+      try {
+        await fs.unlink(file);
+        parents.add(path.dirname(file));
+      } catch (err) {
+        if (!missing(err)) this.fail('delete', keys[i]!, err);
+      }
+    }
+    for (const dir of parents) await this.syncDir(dir);
+    // Deepest first, so a parent is tried after its children are gone.
+    for (const dir of [...parents].sort((a, b) => b.length - a.length)) await this.pruneEmptyDirs(dir);
+  }
+
+  async close(): Promise<void> {}
+
+  private fileOf(key: string): string {
+    return path.join(this.root, validateObjectKey(key));
+  }
+
+  private async writeAtomically(file: string, body: Buffer | Readable): Promise<void> {
+    const dir = path.dirname(file);
+    await this.makeDirDurably(dir);
+    const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+    const handle = await fs.open(temp, 'wx', 0o644);
+    try {
+      if (Buffer.isBuffer(body)) await handle.writeFile(body);
+      else for await (const chunk of body) await handle.write(chunk as Buffer);
+      await handle.sync();
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      await fs.rm(temp, { force: true });
+      throw err;
+    }
+    await handle.close();
+    try {
+      await fs.rename(temp, file);
+    } catch (err) {
+      await fs.rm(temp, { force: true });
+      throw err;
+    }
+    await this.syncDir(dir);
+  }
+
+  /** mkdir -p, then fsync the parent of every directory it created, so the new entries survive a crash. */
+  private async makeDirDurably(dir: string): Promise<void> {
+    const first = await fs.mkdir(dir, { recursive: true });
+    if (!first) return;
+    for (let created = dir; ; created = path.dirname(created)) {
+      await this.syncDir(path.dirname(created));
+      if (created === first) break;
+    }
+  }
+
+  private async syncDir(dir: string): Promise<void> {
+    const handle = await fs.open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private async pruneEmptyDirs(from: string): Promise<void> {
+    for (let dir = from; path.dirname(path.relative(this.root, dir)) !== '.'; dir = path.dirname(dir)) {
+      try {
+        await fs.rmdir(dir);
+      } catch {
+        // Not empty (or already gone): the directories above it are not empty either.
+        return;
+      }
+      await this.syncDir(path.dirname(dir));
+    }
+  }
+
+  /** Entries of a key directory in the order that makes a depth-first walk yield keys lexically. */
+  private async readDir(dirKey: string): Promise<Dirent[]> {
+    this.stats.list += 1;
+    let entries: Dirent[];
+    try {
+      entries = await fs.readdir(path.join(this.root, dirKey), { withFileTypes: true });
+    } catch (err) {
+      if (missing(err)) return [];
+      return this.fail('list', dirKey, err);
+    }
+    const sortKey = (e: Dirent): string => (e.isDirectory() ? `${e.name}/` : e.name);
+    return entries.filter((e) => !TEMP_FILE.test(e.name)).sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
+  }
+
+  private async *walk(dirKey: string, namePrefix: string): AsyncIterable<ObjectInfo> {
+    for (const entry of await this.readDir(dirKey)) {
+      if (!entry.name.startsWith(namePrefix)) continue;
+      const key = `${dirKey}${entry.name}`;
+      if (entry.isDirectory()) {
+        yield* this.walk(`${key}/`, '');
+      } else if (entry.isFile()) {
+        const info = await this.stat(key, path.join(this.root, key));
+        if (info) yield info;
+      }
+    }
+  }
+
+  private fail(action: string, key: string, err: unknown): never {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new ConvoyError('STORE_ERROR', `cannot ${action} ${key} in ${this.url}: ${why}`, { cause: err, details: { key, store: this.url } });
+  }
+}
+
+function missing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
+}
