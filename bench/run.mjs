@@ -3,18 +3,24 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { runToolCases } from './src/cases.mjs';
+import { CASES, runToolCases } from './src/cases.mjs';
+import { renderChart } from './src/chart.mjs';
 import { MiB, prepareDataset } from './src/dataset.mjs';
+import { evaluateGoals } from './src/goals.mjs';
+import { idealPipeline, measureLimits } from './src/limits.mjs';
 import { describeMachine } from './src/machine.mjs';
 import { parseOptions } from './src/options.mjs';
+import { writeOutputs } from './src/outputs.mjs';
 import { Progress } from './src/progress.mjs';
+import { renderResults } from './src/report.mjs';
 import { makeTlsCert, S3Server } from './src/s3-server.mjs';
+import { summarise } from './src/summary.mjs';
 import { borg } from './src/tools/borg.mjs';
 import { restic } from './src/tools/restic.mjs';
 
 const TOOLS = { restic, borg };
 const STORES_OF = { restic: ['local', 's3'], borg: ['local'] };
-const STEPS_PER_RUN = 6; // init, full, three incrementals, restore
+const STEPS_PER_RUN = 1 + CASES.length; // init, then every case
 
 const opts = parseOptions(process.argv.slice(2));
 const benchDir = import.meta.dirname;
@@ -22,6 +28,7 @@ const cacheDir = path.join(benchDir, '.work');
 mkdirSync(cacheDir, { recursive: true });
 const workRoot = opts.quick ? mkdtempSync(path.join(tmpdir(), 'convoy-bench-')) : mkdtempSync(path.join(cacheDir, 'run-'));
 const dataDir = opts.quick ? path.join(workRoot, 'data') : path.join(cacheDir, `data-${opts.sizeMiB}MiB`);
+const outDir = opts.out ?? (opts.writeCommitted ? undefined : mkdtempSync(path.join(tmpdir(), 'convoy-bench-results-')));
 
 const runs = [];
 for (let rep = 1; rep <= opts.reps; rep++) {
@@ -37,6 +44,13 @@ progress.note(`machine: ${machine.cpu}, ${machine.cores} cores, load average at 
 let s3;
 try {
   const dataset = prepareDataset(dataDir, opts.sizeMiB * MiB, (m) => progress.note(m));
+  const restoreImage = CASES.at(-1).image;
+
+  progress.note('machine limits: read, SHA-512, lz4 and write rates on one core');
+  const limits = await measureLimits({ dataset, bundleDir: path.join(workRoot, 'bundle'), scratchDir: path.join(workRoot, 'limits'), restoreImage });
+  const ideal = Object.fromEntries(Object.entries(limits.workloads).map(([name, w]) => [name, idealPipeline(w, limits.bytesPerSecond, machine.cores)]));
+  progress.note(`limits: ${Object.entries(limits.bytesPerSecond).map(([k, v]) => `${k} ${(v / 1e6).toFixed(0)} MB/s`).join(', ')}`);
+
   if (runs.some((r) => r.store === 's3')) {
     const tls = await makeTlsCert(path.join(workRoot, 'tls'));
     s3 = await S3Server.start({ directory: path.join(workRoot, 's3'), bucket: 'bench', tls });
@@ -50,19 +64,30 @@ try {
       rmSync(s3.bucketDir, { recursive: true, force: true });
       mkdirSync(s3.bucketDir, { recursive: true });
     }
-    const tool = TOOLS[toolName]({ root, sourceDir: path.join(root, 'src'), dataset, s3: store === 's3' ? s3 : undefined });
-    const label = (c) => `${toolName} ${store} rep ${rep}/${opts.reps}: ${c}`;
+    const storeS3 = store === 's3' ? s3 : undefined;
+    const tool = TOOLS[toolName]({ root, sourceDir: path.join(root, 'src'), dataset, s3: storeS3 });
     const done = await runToolCases(tool, {
       dataset,
       sourceDir: path.join(root, 'src'),
       workDir: root,
-      s3: store === 's3' ? s3 : undefined,
-      onStep: (record) => progress.step(label(record.case), record),
+      s3: storeS3,
+      onStep: (record) => progress.step(`${toolName} ${store} rep ${rep}/${opts.reps}: ${record.case}`, record),
     });
     records.push(...done.map((r) => ({ ...r, rep })));
     rmSync(root, { recursive: true, force: true });
   }
-  progress.note(`done; load average now ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const finishedLoadavg = loadavg();
+  progress.note(`all cases done; load average now ${finishedLoadavg.map((l) => l.toFixed(2)).join(' ')}`);
+
+  const summary = summarise(records);
+  const goals = evaluateGoals(summary, ideal);
+  const { images, patterns, spec } = dataset;
+  const results = { machine, finishedLoadavg, options: opts, dataset: { spec, images, patterns }, limits: { ...limits, ideal }, summary, goals, records };
+  const markdown = renderResults({ machine, options: opts, dataset, summary, goals, limits, ideal, finishedLoadavg });
+  const svg = renderChart({ summary, ideal, title: `Convoy vs restic vs borg, ${opts.sizeMiB} MiB image (${machine.startedAt.slice(0, 10)})` });
+  const written = writeOutputs({ committed: opts.writeCommitted, dir: outDir, results, markdown, svg });
+  for (const g of goals) progress.note(`goal ${g.reached ? 'reached' : 'NOT reached'}: ${g.goal} [${g.where}] ${g.ratioText} (${g.detail})`);
+  progress.note(`wrote ${written.join(', ')}`);
 } finally {
   await s3?.stop();
   if (!opts.keep) rmSync(workRoot, { recursive: true, force: true });

@@ -1,0 +1,129 @@
+import { CASES } from './cases.mjs';
+import { PATTERNS } from './dataset.mjs';
+import { find } from './summary.mjs';
+
+export const BEGIN = '<!-- bench:results:begin (written by `pnpm bench`; edit outside these markers) -->';
+export const END = '<!-- bench:results:end -->';
+
+const MiB = 2 ** 20;
+const f2 = (x) => (x === undefined ? '–' : x.toFixed(2));
+const mb = (x) => (x === undefined ? '–' : (x / 1e6).toFixed(1));
+const rate = (x) => `${(x / 1e6).toFixed(0)} MB/s`;
+const TOOLS = ['convoy', 'restic', 'borg'];
+const caseTitle = (name) => CASES.find((c) => c.name === name)?.title ?? name;
+
+function table(header, rows) {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function resultsTable(summary, store) {
+  const peers = TOOLS.filter((t) => t !== 'convoy' && summary.some((r) => r.tool === t && r.store === store));
+  const rows = [];
+  for (const c of [{ name: 'init' }, ...CASES]) {
+    for (const tool of TOOLS) {
+      const r = find(summary, tool, store, c.name);
+      if (!r) continue;
+      const convoy = tool === 'convoy' ? r : undefined;
+      const ratios = peers.map((peer) => {
+        const p = find(summary, peer, store, c.name);
+        if (!convoy || !p || c.name === 'init') return '';
+        const mine = c.name === 'restore' ? convoy.durableSeconds : convoy.wallSeconds.median;
+        const theirs = c.name === 'restore' ? p.durableSeconds : p.wallSeconds.median;
+        const bytes = c.name === 'restore' ? '' : ` / ${f2(convoy.storeBytesAdded / p.storeBytesAdded)}`;
+        return `${f2(mine / theirs)}${bytes}`;
+      });
+      rows.push([
+        c.name === 'init' ? 'init' : caseTitle(c.name),
+        tool,
+        `${f2(r.wallSeconds.median)} (${f2(r.wallSeconds.min)}–${f2(r.wallSeconds.max)})`,
+        c.name === 'restore' ? `${f2(r.fsyncSeconds)} → ${f2(r.durableSeconds)}` : '',
+        `${f2(r.cpuSeconds)} (${f2(r.userSeconds)} + ${f2(r.sysSeconds)})`,
+        (r.maxRssBytes / MiB).toFixed(0),
+        mb(r.storeBytesAdded),
+        String(r.storeObjectsAdded),
+        ...(store === 's3' ? [r.requests === undefined ? '–' : `${r.requests}${r.clientRequests !== undefined ? ` (${r.clientRequests})` : ''}`] : []),
+        ...ratios,
+      ]);
+    }
+  }
+  const header = [
+    'case',
+    'tool',
+    'wall s, median (min–max)',
+    'restore: + fsync s → durable s',
+    'CPU s (user + sys)',
+    'peak RSS MiB',
+    'store + MB',
+    'objects +',
+    ...(store === 's3' ? ['requests at the server (client count)'] : []),
+    ...peers.map((p) => `Convoy ÷ ${p}: time / bytes`),
+  ];
+  return table(header, rows);
+}
+
+function limitsSection(limits, ideal, summary, cores) {
+  const r = limits.bytesPerSecond;
+  const rates = table(
+    ['stage (one core)', 'rate'],
+    [
+      ['read the image (page cache, 2 MiB reads into one buffer)', rate(r.read)],
+      ['SHA-512 block checksum (the engine\'s `blockChecksum`)', rate(r.sha512)],
+      ['lz4 frame compress (the engine\'s `compressBlock`)', rate(r.lz4Compress)],
+      ['lz4 frame decompress (`decompressBlock`)', rate(r.lz4Decompress)],
+      ['block files: temp, write, fsync, rename, fsync dir (stored bytes)', rate(r.blockFileWrite)],
+      ['image write: new file, 2 MiB writes, fsync', rate(r.imageWrite)],
+    ],
+  );
+  const rows = Object.entries(ideal).map(([caseName, i]) => {
+    const w = limits.workloads[caseName];
+    const c = find(summary, 'convoy', 'local', caseName);
+    const measured = c && (caseName === 'restore' ? c.durableSeconds : c.wallSeconds.median);
+    return [
+      caseTitle(caseName),
+      mb(w.read),
+      mb(w.hashed),
+      mb(w.compressed + w.decompressed),
+      mb(w.stored + w.written),
+      f2(i.oneCoreSeconds),
+      f2(i.seconds),
+      measured === undefined ? '–' : `${f2(measured)} (${f2(measured / i.seconds)}×)`,
+    ];
+  });
+  const idealTable = table(['case', 'read MB', 'hashed MB', '(de)compressed MB', 'written MB', 'Σ one core s', `ideal s on ${cores} cores`, 'Convoy local s (× ideal)'], rows);
+  return `${rates}\n\nIdeal pipeline (baselines.md §5): Σ of the stage times on one core, spread over ${cores} cores, never below the write time.\n\n${idealTable}`;
+}
+
+/** The generated part of BENCHMARKS.md: setup, tables, goals, limits. */
+export function renderResults({ machine, options, dataset, summary, goals, limits, ideal, devmapper, finishedLoadavg }) {
+  const stores = ['local', 's3'].filter((s) => summary.some((r) => r.store === s));
+  const patterns = table(
+    ['pattern', 'writes', 'bytes written', 'changed 2 MiB blocks (CBT extents given to Convoy)'],
+    PATTERNS.map((p) => {
+      const d = dataset.patterns[p.name];
+      return [`${p.name}: ${p.title}`, String(d.writes.length), d.bytesWritten.toLocaleString('en-US'), String(d.changedBlocks)];
+    }),
+  );
+  const goalRows = goals.map((g) => [g.goal, g.where, g.reached ? '**reached**' : '**not reached**', g.ratioText, g.detail]);
+  const lines = [
+    BEGIN,
+    '',
+    `Measured ${machine.startedAt.slice(0, 16).replace('T', ' ')} UTC on ${machine.cpu} (${machine.cores} cores, ${(machine.memoryBytes / 2 ** 30).toFixed(0)} GiB), kernel ${machine.kernel}, Node ${machine.node}, ${machine.restic}, ${machine.borg}.`,
+    `Load average at start ${machine.loadavgAtStart.map(f2).join(' ')}, at the end ${finishedLoadavg.map(f2).join(' ')}. Image ${options.sizeMiB} MiB, ${options.reps} repetition(s); figures are medians, peak RSS the worst repetition.`,
+    `Dataset sha256: base \`${dataset.images.base.sha256.slice(0, 16)}…\`, ${PATTERNS.map((p) => `${p.name} \`${dataset.images[p.name].sha256.slice(0, 16)}…\``).join(', ')}.`,
+    '',
+    patterns,
+    '',
+    ...stores.flatMap((store) => [`### ${store === 'local' ? 'Local directory store' : 'S3: s3rver on 127.0.0.1 (restic over https; Convoy over ' + (summary.find((r) => r.tool === 'convoy' && r.store === 's3') ? 'https' : '–') + ')'}`, '', resultsTable(summary, store), '']),
+    '### Goals of issue 5',
+    '',
+    goals.length ? table(['goal', 'store', 'result', 'ratio', 'figures'], goalRows) : '_Convoy was not part of this run._',
+    '',
+    '### Machine limits in the same run, and the ideal pipeline',
+    '',
+    limits ? limitsSection(limits, ideal, summary, machine.cores) : '_not measured in this run._',
+    '',
+    ...(devmapper ? ['### Device-mapper guest', '', devmapper.markdown, ''] : []),
+    END,
+  ];
+  return lines.join('\n');
+}
