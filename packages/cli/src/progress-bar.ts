@@ -1,5 +1,5 @@
 import type { Progress, ProgressListener } from '@convoy/core';
-import { formatBytes } from '@convoy/plugin-server';
+import { formatBytes } from './bytes.js';
 
 const BAR_WIDTH = 24;
 const REDRAW_MS = 100;

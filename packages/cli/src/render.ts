@@ -1,5 +1,5 @@
 import type { BackupSummary, DaemonInfo, PruneReport, VolumeRecord } from '@convoy/core';
-import { formatBytes } from '@convoy/plugin-server';
+import { formatBytes } from './bytes.js';
 import { table } from './printer.js';
 
 /** Human renderings of what the daemon returns. */

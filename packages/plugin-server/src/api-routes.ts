@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import type { CompressionMethod, CreateVolumeParams, Logger, ProgressListener, VolumeService } from '@convoy/core';
+import { parseSize, type CompressionMethod, type CreateVolumeParams, type Logger, type ProgressListener, type VolumeService } from '@convoy/core';
 import * as schema from './api-schemas.js';
 import { NDJSON_TYPE, streamNdjson, wantsNdjson } from './ndjson.js';
 import { classifyRequestError } from './request-errors.js';
-import { parseSize } from './size.js';
 
 /** Every route of Convoy's API, under this prefix. */
 export const API_PREFIX = '/v1';

@@ -1,5 +1,4 @@
-import type { CreateVolumeParams } from '@convoy/core';
-import { parseSize } from './size.js';
+import { parseSize, type CreateVolumeParams } from '@convoy/core';
 
 /**
  * Maps `docker volume create -o key=value` (Docker sends every value as a string, and `Opts` is
@@ -13,7 +12,7 @@ export function createParamsFromDockerOpts(name: string, opts: Record<string, st
   for (const [key, value] of Object.entries(opts ?? {})) {
     switch (key) {
       case 'size':
-        params.size = parseSize(value);
+        params.size = parseSize(value, 'option size');
         break;
       case 'driver':
         params.driver = value;
