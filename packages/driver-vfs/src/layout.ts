@@ -1,0 +1,65 @@
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ConvoyError, validateName } from '@convoy/core';
+
+/** Convoy kept volume configs here; a volume of this name would collide with it. */
+const CONFIG_DIR = 'config';
+
+/**
+ * Where everything lives under `vfs.path`, shared by every host that mounts it:
+ *
+ * ```
+ * config/vfs_volume_<name>.json        volume config, Convoy's layout and field names
+ * config/vfs_volume_<name>.json.lock/  per-volume lock (a directory: works on NFS)
+ * <name>/                              the volume's data, as in Convoy
+ * .snapshots/<volume>/<snapshot>/      snapshot copies (on the shared path, unlike Convoy)
+ * .convoy-tmp/                         copies and restores in progress, trash being removed
+ * ```
+ *
+ * Names never start with a dot, so the dot-directories cannot collide with a volume.
+ */
+export class VfsLayout {
+  readonly configDir: string;
+  readonly snapshotsDir: string;
+  readonly tmpDir: string;
+
+  constructor(readonly base: string) {
+    this.configDir = path.join(base, CONFIG_DIR);
+    this.snapshotsDir = path.join(base, '.snapshots');
+    this.tmpDir = path.join(base, '.convoy-tmp');
+  }
+
+  /** Validates the name again: every path below is built from it. */
+  dataDir(volume: string): string {
+    validateName(volume, 'volume');
+    if (volume === CONFIG_DIR) throw new ConvoyError('INVALID_ARGUMENT', `the volume name ${CONFIG_DIR} is reserved by the vfs driver for its configs`);
+    return path.join(this.base, volume);
+  }
+
+  configFile(volume: string): string {
+    return path.join(this.configDir, `vfs_volume_${validateName(volume, 'volume')}.json`);
+  }
+
+  lockDir(volume: string): string {
+    return `${this.configFile(volume)}.lock`;
+  }
+
+  /** The volume name in a config file name, or undefined for anything else in the directory. */
+  volumeOfConfigFile(fileName: string): string | undefined {
+    const match = /^vfs_volume_(.+)\.json$/.exec(fileName);
+    return match?.[1];
+  }
+
+  volumeSnapshotsDir(volume: string): string {
+    return path.join(this.snapshotsDir, validateName(volume, 'volume'));
+  }
+
+  snapshotDir(volume: string, snapshot: string): string {
+    return path.join(this.volumeSnapshotsDir(volume), validateName(snapshot, 'snapshot'));
+  }
+
+  /** A fresh path in the temp area, on the same filesystem as the data so a rename publishes it. */
+  tempPath(purpose: string): string {
+    return path.join(this.tmpDir, `${purpose}-${randomBytes(6).toString('hex')}`);
+  }
+}

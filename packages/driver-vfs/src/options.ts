@@ -1,0 +1,44 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { ConvoyError, parseSize, readJsonFile, writeJsonAtomic, type DriverContext, type OptionSpec } from '@convoy/core';
+
+export const VFS_OPTIONS: OptionSpec[] = [
+  { key: 'vfs.path', description: 'Directory holding the volumes (a local directory or an NFS mount shared by several hosts)', required: true },
+  { key: 'vfs.defaultvolumesize', description: 'Size of the disk image of volumes created with the vm option', default: '100G' },
+];
+
+export interface VfsSettings {
+  path: string;
+  defaultVolumeSize: number;
+}
+
+/** The driver's own config, `<root>/vfs.cfg`, with Convoy's field names. */
+interface VfsDriverConfig {
+  Root: string;
+  Path: string;
+  ConfigPath: string;
+  DefaultVolumeSize: number;
+}
+
+/**
+ * Settings from `--driver-opts`, falling back to the ones saved at the previous start (so a
+ * restart needs no options, as in Convoy). Options given now win over saved ones; the
+ * effective settings are saved again.
+ */
+export async function resolveVfsSettings(ctx: Pick<DriverContext, 'root' | 'options' | 'log'>): Promise<VfsSettings> {
+  const savedFile = path.join(ctx.root, 'vfs.cfg');
+  const saved = await readJsonFile<Partial<VfsDriverConfig>>(savedFile);
+  const givenPath = ctx.options['vfs.path'];
+  const basePath = givenPath ?? saved?.Path;
+  if (!basePath) throw new ConvoyError('INVALID_ARGUMENT', 'the vfs driver needs vfs.path (e.g. --driver-opts vfs.path=/srv/convoy)');
+  if (!path.isAbsolute(basePath)) throw new ConvoyError('INVALID_ARGUMENT', `vfs.path must be an absolute path, not ${JSON.stringify(basePath)}`);
+  if (givenPath && saved?.Path && saved.Path !== givenPath) ctx.log.warn('vfs.path changed since the last start', { was: saved.Path, now: givenPath });
+  const givenSize = ctx.options['vfs.defaultvolumesize'];
+  const defaultVolumeSize =
+    givenSize !== undefined ? parseSize(givenSize, 'vfs.defaultvolumesize') : (saved?.DefaultVolumeSize ?? parseSize('100G'));
+  const settings = { path: path.resolve(basePath), defaultVolumeSize };
+  await fs.mkdir(ctx.root, { recursive: true, mode: 0o700 });
+  const effective: VfsDriverConfig = { Root: ctx.root, Path: settings.path, ConfigPath: path.join(settings.path, 'config'), DefaultVolumeSize: defaultVolumeSize };
+  await writeJsonAtomic(savedFile, effective);
+  return settings;
+}

@@ -1,0 +1,72 @@
+import { promises as fs } from 'node:fs';
+import type { Readable } from 'node:stream';
+import {
+  ConvoyError,
+  extractTarSafely,
+  packDirectory,
+  type CommandRunner,
+  type CreateVolumeRequest,
+  type Logger,
+  type SingleFileBackupOps,
+  type VolumeRecord,
+} from '@convoy/core';
+import type { VfsLayout } from './layout.js';
+import { nowAsConfigTime, toVolumeRecord, type VolumeConfigs } from './volume-config.js';
+import { exists, publishDirectory, syncFilesystemOf } from './directories.js';
+import type { VfsSnapshots } from './snapshots.js';
+
+/**
+ * Backups of vfs volumes are single archives: a plain tar of the snapshot's directory, which
+ * the backup engine compresses and stores. A restore extracts into the temp area on the same
+ * filesystem (refusing anything that would escape it), flushes it, and renames it into place.
+ */
+export class VfsSingleFileBackup implements SingleFileBackupOps {
+  readonly mode = 'single-file' as const;
+
+  constructor(
+    private readonly layout: VfsLayout,
+    private readonly configs: VolumeConfigs,
+    private readonly snapshots: VfsSnapshots,
+    private readonly run: CommandRunner,
+    private readonly log: Logger,
+  ) {}
+
+  async exportSnapshot(volumeName: string, snapshotName: string): Promise<Readable> {
+    const dir = await this.snapshots.dataOf(volumeName, snapshotName);
+    return packDirectory(dir, {
+      onSkip: (file, kind) => this.log.warn('a file that holds no data is left out of the backup', { volume: volumeName, snapshot: snapshotName, file, kind }),
+    });
+  }
+
+  /** Never merges into existing data: the name must be free both as a config and as a directory. */
+  async importVolume(req: CreateVolumeRequest, tar: Readable): Promise<VolumeRecord> {
+    const dataDir = this.layout.dataDir(req.name);
+    try {
+      return await this.configs.locked(req.name, async () => {
+        if (await this.configs.read(req.name)) throw new ConvoyError('ALREADY_EXISTS', `volume ${req.name} already exists`, { details: { volume: req.name } });
+        if (await exists(dataDir)) {
+          throw new ConvoyError('ALREADY_EXISTS', `${dataDir} already exists (data of a volume deleted with --reference?); restore under another name or remove it`, {
+            details: { volume: req.name, path: dataDir },
+          });
+        }
+        const prepared = this.layout.tempPath(`restore-${req.name}`);
+        await fs.mkdir(this.layout.tmpDir, { recursive: true });
+        try {
+          const report = await extractTarSafely(tar, prepared);
+          await syncFilesystemOf(this.run, prepared);
+          await publishDirectory(prepared, dataDir);
+          this.log.info('vfs volume restored from an archive', { volume: req.name, entries: report.entries, bytes: report.bytes });
+        } catch (err) {
+          await fs.rm(prepared, { recursive: true, force: true });
+          throw err;
+        }
+        const config = { Name: req.name, Size: 0, Path: dataDir, MountPoint: '', PrepareForVM: false, CreatedTime: nowAsConfigTime(), Snapshots: {} };
+        await this.configs.write(config);
+        return toVolumeRecord(config, dataDir);
+      });
+    } finally {
+      // Whatever happened, the caller's stream is finished with: release its source.
+      tar.destroy();
+    }
+  }
+}

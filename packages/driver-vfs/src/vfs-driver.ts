@@ -1,0 +1,177 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import {
+  ConvoyError,
+  type CommandRunner,
+  type CreateVolumeRequest,
+  type DeleteVolumeRequest,
+  type Logger,
+  type VolumeDriver,
+  type VolumeRecord,
+} from '@convoy/core';
+import { VfsLayout } from './layout.js';
+import { VolumeConfigs, nowAsConfigTime, toVolumeRecord, type VfsVolumeConfig, type VolumeLockTiming } from './volume-config.js';
+import { discardDirectory, exists } from './directories.js';
+import { VfsSnapshots } from './snapshots.js';
+import { VfsSingleFileBackup } from './single-file-backup.js';
+import type { VfsSettings } from './options.js';
+
+/** The file a volume prepared for a VM carries: a sparse disk image of the volume's size. */
+const VM_DISK_IMAGE = 'disk.img';
+
+export interface VfsDriverParts {
+  settings: VfsSettings;
+  /** `<daemon root>/vfs`, for `info`. */
+  root: string;
+  run: CommandRunner;
+  log: Logger;
+  lockTiming: VolumeLockTiming;
+}
+
+/**
+ * Volumes are directories under `vfs.path`; "mounting" one publishes its directory as the
+ * mountpoint. Configs, data and snapshots all live on that path, so hosts sharing it over NFS
+ * see the same volumes, and every mutation holds a per-volume lock that they all respect.
+ */
+export class VfsDriver implements VolumeDriver {
+  readonly name = 'vfs';
+  readonly snapshots: VfsSnapshots;
+  readonly backup: VfsSingleFileBackup;
+  private readonly layout: VfsLayout;
+  private readonly configs: VolumeConfigs;
+
+  constructor(private readonly parts: VfsDriverParts) {
+    this.layout = new VfsLayout(parts.settings.path);
+    this.configs = new VolumeConfigs(this.layout, parts.log, parts.lockTiming);
+    this.snapshots = new VfsSnapshots(this.layout, this.configs, parts.run, parts.log);
+    this.backup = new VfsSingleFileBackup(this.layout, this.configs, this.snapshots, parts.run, parts.log);
+  }
+
+  /** Creates the shared directories; the daemon calls it through the definition's factory. */
+  async prepare(): Promise<void> {
+    await fs.mkdir(this.layout.configDir, { recursive: true });
+    await fs.mkdir(this.layout.snapshotsDir, { recursive: true });
+    await fs.mkdir(this.layout.tmpDir, { recursive: true });
+  }
+
+  async info(): Promise<Record<string, unknown>> {
+    return {
+      Driver: this.name,
+      Root: this.parts.root,
+      Path: this.layout.base,
+      ConfigPath: this.layout.configDir,
+      SnapshotPath: this.layout.snapshotsDir,
+      DefaultVolumeSize: this.parts.settings.defaultVolumeSize,
+      SnapshotCopy: 'cp -a --reflink=auto (a reflink where the filesystem can clone, else a full copy)',
+    };
+  }
+
+  /**
+   * Creates the config, and the directory unless it already exists: an existing directory is
+   * adopted as it is, as Convoy did, which is how data already on a share becomes a volume.
+   */
+  async createVolume(req: CreateVolumeRequest): Promise<VolumeRecord> {
+    const dataDir = this.layout.dataDir(req.name);
+    const forVm = req.options['vm'] === 'true' || req.options['PrepareForVM'] === 'true';
+    return this.configs.locked(req.name, async () => {
+      if (await this.configs.read(req.name)) throw new ConvoyError('ALREADY_EXISTS', `volume ${req.name} already exists`, { details: { volume: req.name } });
+      await this.adoptOrCreateDirectory(dataDir);
+      const config: VfsVolumeConfig = {
+        Name: req.name,
+        Size: forVm ? (req.size ?? this.parts.settings.defaultVolumeSize) : 0,
+        Path: dataDir,
+        MountPoint: '',
+        PrepareForVM: forVm,
+        CreatedTime: nowAsConfigTime(),
+        Snapshots: {},
+      };
+      await this.configs.write(config);
+      this.parts.log.info('vfs volume created', { volume: req.name, path: dataDir });
+      return toVolumeRecord(config, dataDir);
+    });
+  }
+
+  /**
+   * Refuses while mounted. The config goes first, so the volume disappears at once; unless
+   * only the reference is dropped, its data and snapshot copies are then removed. A reference
+   * delete keeps both on the share (see README).
+   */
+  async deleteVolume(req: DeleteVolumeRequest): Promise<void> {
+    await this.configs.locked(req.name, async () => {
+      const config = await this.configs.require(req.name);
+      if (config.MountPoint) {
+        throw new ConvoyError('BUSY', `volume ${req.name} is mounted at ${config.MountPoint}; unmount it before deleting it`, { details: { volume: req.name } });
+      }
+      await this.configs.remove(req.name);
+      if (!req.referenceOnly) {
+        await discardDirectory(this.layout, this.layout.dataDir(req.name));
+        await discardDirectory(this.layout, this.layout.volumeSnapshotsDir(req.name));
+      }
+      this.parts.log.info('vfs volume deleted', { volume: req.name, referenceOnly: req.referenceOnly });
+    });
+  }
+
+  async mountVolume(name: string, opts: { mountpoint?: string }): Promise<string> {
+    const dataDir = this.layout.dataDir(name);
+    if (opts.mountpoint !== undefined && opts.mountpoint !== dataDir) {
+      throw new ConvoyError('INVALID_ARGUMENT', `the vfs driver cannot mount at a chosen mountpoint (${opts.mountpoint}); volume ${name} is always at ${dataDir}`);
+    }
+    return this.configs.locked(name, async () => {
+      const config = await this.configs.require(name);
+      const stats = await fs.lstat(dataDir).catch(() => undefined);
+      if (!stats?.isDirectory()) {
+        throw new ConvoyError('STATE_ERROR', `the data directory of volume ${name} (${dataDir}) is missing or not a directory; restore it or delete the volume`);
+      }
+      if (config.PrepareForVM) await ensureDiskImage(path.join(dataDir, VM_DISK_IMAGE), config.Size);
+      if (config.MountPoint !== dataDir) {
+        await this.configs.write({ ...config, MountPoint: dataDir });
+        this.parts.log.info('vfs volume mounted', { volume: name, mountpoint: dataDir });
+      }
+      return dataDir;
+    });
+  }
+
+  async umountVolume(name: string): Promise<void> {
+    await this.configs.locked(name, async () => {
+      const config = await this.configs.require(name);
+      if (!config.MountPoint) return;
+      await this.configs.write({ ...config, MountPoint: '' });
+      this.parts.log.info('vfs volume unmounted', { volume: name });
+    });
+  }
+
+  async getVolume(name: string): Promise<VolumeRecord | undefined> {
+    const config = await this.configs.read(name);
+    return config && toVolumeRecord(config, this.layout.dataDir(name));
+  }
+
+  async listVolumes(): Promise<VolumeRecord[]> {
+    return (await this.configs.all()).map((config) => toVolumeRecord(config, this.layout.dataDir(config.Name)));
+  }
+
+  private async adoptOrCreateDirectory(dataDir: string): Promise<void> {
+    try {
+      await fs.mkdir(dataDir, { mode: 0o755 });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const stats = await fs.lstat(dataDir);
+    if (!stats.isDirectory()) {
+      throw new ConvoyError('ALREADY_EXISTS', `${dataDir} exists and is not a directory (${stats.isSymbolicLink() ? 'a symlink' : 'a file'}); it cannot become a volume`);
+    }
+    this.parts.log.info('adopting an existing directory as a vfs volume', { path: dataDir });
+  }
+}
+
+/** A sparse file of `size` bytes, created once; an existing image is never resized or replaced. */
+async function ensureDiskImage(file: string, size: number): Promise<void> {
+  if (await exists(file)) return;
+  const fh = await fs.open(file, 'wx', 0o644);
+  try {
+    await fh.truncate(size);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
