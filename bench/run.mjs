@@ -5,7 +5,7 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { CASES, runToolCases } from './src/cases.mjs';
 import { renderChart } from './src/chart.mjs';
-import { MiB, prepareDataset } from './src/dataset.mjs';
+import { MiB, PATTERNS, prepareDataset } from './src/dataset.mjs';
 import { evaluateGoals } from './src/goals.mjs';
 import { idealPipeline, measureLimits } from './src/limits.mjs';
 import { describeMachine } from './src/machine.mjs';
@@ -15,12 +15,13 @@ import { Progress } from './src/progress.mjs';
 import { renderResults } from './src/report.mjs';
 import { makeTlsCert, S3Server } from './src/s3-server.mjs';
 import { summarise } from './src/summary.mjs';
+import { bundleChild } from './src/bundle.mjs';
 import { borg } from './src/tools/borg.mjs';
+import { convoy, prepareConvoySources } from './src/tools/convoy.mjs';
 import { restic } from './src/tools/restic.mjs';
 
-const TOOLS = { restic, borg };
-const STORES_OF = { restic: ['local', 's3'], borg: ['local'] };
-const STEPS_PER_RUN = 1 + CASES.length; // init, then every case
+const TOOLS = { convoy, restic, borg };
+const STORES_OF = { convoy: ['local'], restic: ['local', 's3'], borg: ['local'] };
 
 const opts = parseOptions(process.argv.slice(2));
 const benchDir = import.meta.dirname;
@@ -36,7 +37,7 @@ for (let rep = 1; rep <= opts.reps; rep++) {
     for (const store of STORES_OF[tool].filter((s) => opts.stores.includes(s))) runs.push({ rep, tool, store });
   }
 }
-const progress = new Progress(runs.length * STEPS_PER_RUN);
+const progress = new Progress(runs.length * CASES.length);
 const machine = describeMachine();
 progress.note(`pnpm bench${opts.quick ? ' --quick' : ''}: ${opts.sizeMiB} MiB image, ${opts.reps} rep(s), tools ${opts.tools.join(', ')}, stores ${opts.stores.join(', ')}`);
 progress.note(`machine: ${machine.cpu}, ${machine.cores} cores, load average at start ${machine.loadavgAtStart.map((l) => l.toFixed(2)).join(' ')}`);
@@ -50,6 +51,14 @@ try {
   const limits = await measureLimits({ dataset, bundleDir: path.join(workRoot, 'bundle'), scratchDir: path.join(workRoot, 'limits'), restoreImage });
   const ideal = Object.fromEntries(Object.entries(limits.workloads).map(([name, w]) => [name, idealPipeline(w, limits.bytesPerSecond, machine.cores)]));
   progress.note(`limits: ${Object.entries(limits.bytesPerSecond).map(([k, v]) => `${k} ${(v / 1e6).toFixed(0)} MB/s`).join(', ')}`);
+
+  let convoyChild;
+  let convoySources;
+  if (opts.tools.includes('convoy')) {
+    convoyChild = await bundleChild(path.join(benchDir, 'src/convoy-process.ts'), path.join(workRoot, 'bundle', 'convoy-process.mjs'));
+    progress.note('Convoy: preparing one image source per change pattern (untimed copies of the images)');
+    convoySources = await prepareConvoySources({ entry: convoyChild, dataset, dir: path.join(workRoot, 'convoy-sources'), patterns: PATTERNS });
+  }
 
   if (runs.some((r) => r.store === 's3')) {
     const tls = await makeTlsCert(path.join(workRoot, 'tls'));
@@ -65,13 +74,13 @@ try {
       mkdirSync(s3.bucketDir, { recursive: true });
     }
     const storeS3 = store === 's3' ? s3 : undefined;
-    const tool = TOOLS[toolName]({ root, sourceDir: path.join(root, 'src'), dataset, s3: storeS3 });
+    const tool = TOOLS[toolName]({ root, sourceDir: path.join(root, 'src'), dataset, s3: storeS3, entry: convoyChild, sources: convoySources });
     const done = await runToolCases(tool, {
       dataset,
       sourceDir: path.join(root, 'src'),
       workDir: root,
       s3: storeS3,
-      onStep: (record) => progress.step(`${toolName} ${store} rep ${rep}/${opts.reps}: ${record.case}`, record),
+      onStep: (record, counted) => progress.step(`${toolName} ${store} rep ${rep}/${opts.reps}: ${record.case}`, record, counted),
     });
     records.push(...done.map((r) => ({ ...r, rep })));
     rmSync(root, { recursive: true, force: true });

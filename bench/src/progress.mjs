@@ -17,8 +17,9 @@ export class Progress {
     console.log(`[${this.elapsed()}] ${message}`);
   }
 
-  step(label, record) {
-    this.#done += 1;
+  /** One measured step; `counted` ones advance the n/total counter. */
+  step(label, record, counted = true) {
+    if (counted) this.#done += 1;
     const width = String(this.totalSteps).length;
     const figures = [
       `${record.wallSeconds.toFixed(2)} s`,
@@ -27,6 +28,7 @@ export class Progress {
       `store +${(record.storeBytesAdded / MB).toFixed(1)} MB in ${record.storeObjectsAdded} objects`,
       ...(record.requests ? [`${record.requests.total} requests`] : []),
     ];
-    console.log(`[${this.elapsed()}] ${String(this.#done).padStart(width)}/${this.totalSteps} ${label}: ${figures.join(', ')}`);
+    const counter = counted ? `${String(this.#done).padStart(width)}/${this.totalSteps}` : ' '.repeat(2 * width + 1);
+    console.log(`[${this.elapsed()}] ${counter} ${label}: ${figures.join(', ')}`);
   }
 }

@@ -1,0 +1,94 @@
+// Convoy's side of the bench, as a child process so that its CPU time and peak RSS are measured
+// exactly like restic's and borg's. One invocation does one thing:
+//   prepare: build an image source (untimed): the volume from the base image, snapshot `base`,
+//            then optionally a pattern's writes and its snapshot, with the changed extents
+//            recorded as thin_delta would report them;
+//   backup:  back a snapshot up with the engine (an incremental when the store's last backup
+//            is of a snapshot the source still has: the CBT path);
+//   restore: restore the backup of the newest snapshot into a fresh image file.
+// It prints one JSON line: what the engine reported and the store's request counts.
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { createBackupEngine, parseStoreUrl, type ObjectStore } from '@convoy/core';
+import { openFsObjectStore } from '@convoy/objectstore-fs';
+import { ImageSource } from '../../packages/core/src/testing/image-source.js';
+
+const DRIVER = 'image';
+
+type Command =
+  | { op: 'prepare'; dir: string; volume: string; baseImage: string; pattern?: { name: string; image: string; writes: { offset: number; length: number }[] } }
+  | { op: 'backup'; dir: string; storeUrl: string; volume: string; snapshot: string }
+  | { op: 'restore'; dir: string; storeUrl: string; volume: string; snapshot: string; restoredVolume: string };
+
+async function openStore(storeUrl: string): Promise<ObjectStore> {
+  const url = parseStoreUrl(storeUrl);
+  if (url.protocol === 'vfs:') return openFsObjectStore(url);
+  throw new Error(`the bench has no object store for ${url.protocol}`);
+}
+
+/** Copies the pattern's writes from its image into the volume, then records them as changed. */
+async function applyPattern(source: ImageSource, volume: string, pattern: NonNullable<Extract<Command, { op: 'prepare' }>['pattern']>): Promise<void> {
+  const buf = Buffer.allocUnsafe(Math.max(...pattern.writes.map((w) => w.length)));
+  const from = openSync(pattern.image, 'r');
+  const to = openSync(source.volumePath(volume), 'r+');
+  try {
+    for (const { offset, length } of pattern.writes) {
+      if (readSync(from, buf, 0, length, offset) !== length) throw new Error(`short read of ${pattern.image} at ${offset}`);
+      writeSync(to, buf, 0, length, offset);
+    }
+  } finally {
+    closeSync(from);
+    closeSync(to);
+  }
+  await source.markChanged(volume, pattern.writes);
+}
+
+const owner = `convoy-bench@${hostname()}:${process.pid}`;
+const command = JSON.parse(process.argv[2] ?? '') as Command;
+const source = await ImageSource.open(command.dir);
+
+if (command.op === 'prepare') {
+  await source.importImage(command.volume, command.baseImage);
+  await source.snapshot(command.volume, 'base');
+  if (command.pattern) {
+    await applyPattern(source, command.volume, command.pattern);
+    await source.snapshot(command.volume, command.pattern.name);
+  }
+  process.stdout.write(JSON.stringify({ prepared: command.dir }));
+} else {
+  const store = await openStore(command.storeUrl);
+  const engine = createBackupEngine();
+  try {
+    if (command.op === 'backup') {
+      const snapshot = source.snapshotRecord(command.volume, command.snapshot);
+      const summary = await engine.createBackup({
+        store,
+        destUrl: command.storeUrl,
+        driverName: DRIVER,
+        volume: source.volumeRecord(command.volume),
+        snapshot,
+        ops: source,
+        owner,
+      });
+      process.stdout.write(JSON.stringify({ backup: summary, storeStats: store.stats }));
+    } else {
+      // Like `restic restore latest`, the restore first finds its backup in the store: the one
+      // of the newest snapshot (creation times only have seconds, so they could tie).
+      const backups = await engine.listBackups({ store, destUrl: command.storeUrl, volumeName: command.volume });
+      const newest = backups.find((b) => b.snapshotName === command.snapshot);
+      if (!newest) throw new Error(`no backup of snapshot ${command.snapshot} in ${command.storeUrl}`);
+      await engine.restoreBackup({
+        store,
+        backupName: newest.name,
+        volumeName: command.volume,
+        driverName: DRIVER,
+        ops: source,
+        request: { name: command.restoredVolume, options: {} },
+        owner,
+      });
+      process.stdout.write(JSON.stringify({ restored: newest.name, file: source.volumePath(command.restoredVolume), storeStats: store.stats }));
+    }
+  } finally {
+    await store.close();
+  }
+}

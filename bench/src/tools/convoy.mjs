@@ -1,0 +1,57 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { dirStoreUsage } from '../files.mjs';
+import { runChecked } from '../measure.mjs';
+
+const VOLUME = 'benchvol';
+
+/**
+ * Image sources for Convoy, built once per bench (untimed): one per change pattern, each with
+ * the volume imported from the base image, snapshot `base`, the pattern's writes and their
+ * snapshot, so every incremental diffs against the same base as the peers'. The full backup
+ * reads `base` from the first of them.
+ */
+export async function prepareConvoySources({ entry, dataset, dir, patterns }) {
+  const sources = {};
+  for (const pattern of patterns) {
+    const sourceDir = path.join(dir, pattern.name);
+    mkdirSync(sourceDir, { recursive: true });
+    const command = {
+      op: 'prepare',
+      dir: sourceDir,
+      volume: VOLUME,
+      baseImage: dataset.images.base.path,
+      pattern: { name: pattern.name, image: dataset.images[pattern.name].path, writes: dataset.patterns[pattern.name].writes.map(({ offset, length }) => ({ offset, length })) },
+    };
+    await runChecked(process.execPath, [entry, JSON.stringify(command)]);
+    sources[pattern.name] = sourceDir;
+  }
+  return sources;
+}
+
+/**
+ * Convoy: the backup engine with the image source (delta-block mode, changed extents given as a
+ * thin pool reports them), in a child process, into a vfs:// directory store or the bench's S3.
+ */
+export function convoy({ root, entry, sources, s3 }) {
+  const storeDir = path.join(root, 'store');
+  const storeUrl = `vfs://${storeDir}`;
+  const node = (command) => ({ argv: [process.execPath, entry, JSON.stringify(command)] });
+  const snapshotSource = (image) => (image === 'base' ? Object.values(sources)[0] : sources[image]);
+  if (s3) throw new Error('the bench cannot run Convoy on S3 yet');
+  // Convoy needs no repository set-up: a store is a directory (or a bucket) that exists.
+  mkdirSync(storeDir, { recursive: true });
+  return {
+    name: 'convoy',
+    store: 'local',
+    stateDirs: [storeDir],
+    backup: (image) => node({ op: 'backup', dir: snapshotSource(image), storeUrl, volume: VOLUME, snapshot: image }),
+    restore: (image, target) => node({ op: 'restore', dir: target, storeUrl, volume: VOLUME, snapshot: image, restoredVolume: 'restored' }),
+    restoredFile: (target) => path.join(target, 'volumes', 'restored.img'),
+    storeUsage: () => dirStoreUsage(storeDir),
+    parseReport: (stdout) => {
+      const report = JSON.parse(stdout);
+      return { ...report, storeRequests: Object.values(report.storeStats).reduce((a, b) => a + b, 0) };
+    },
+  };
+}
