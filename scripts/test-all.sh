@@ -9,3 +9,6 @@ step build;     pnpm build
 step typecheck; pnpm typecheck
 step 'unit and integration tests'; pnpm exec vitest run --project unit
 step 'end-to-end tests (dockerd, S3)'; pnpm exec vitest run --project e2e
+# The benchmark harness at its quick size, so it never rots; it asserts no time, only that every
+# tool backs up and restores the same data bit-exact.
+step 'benchmark harness (pnpm bench --quick)'; pnpm bench --quick
