@@ -1,0 +1,394 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openFsObjectStore } from '@convoy/objectstore-fs';
+import { isConvoyError, type ErrorCode } from '../errors.js';
+import type { CompressionMethod, Progress } from '../model.js';
+import type { ObjectStore } from '../objectstore.js';
+import { ImageSource } from '../testing/image-source.js';
+import { tempDir } from '../../../../test-support/tmp.js';
+import { createBackupEngine } from './engine.js';
+import { BLOCK_SIZE, backupConfigKey, blocksDir, volumeConfigKey, volumeDir } from './layout.js';
+import { parseBackupUrl } from './url.js';
+
+const MiB = 1024 * 1024;
+const engine = createBackupEngine();
+
+interface Env {
+  store: ObjectStore;
+  storeDir: string;
+  source: ImageSource;
+  destUrl: string;
+}
+
+async function makeEnv(): Promise<Env> {
+  const dir = await tempDir('convoy-engine-');
+  const storeDir = path.join(dir, 'store');
+  await mkdir(storeDir);
+  const destUrl = `vfs://${storeDir}`;
+  return { store: await openFsObjectStore(new URL(destUrl)), storeDir, source: await ImageSource.open(path.join(dir, 'images')), destUrl };
+}
+
+function backup(env: Env, volume: string, snapshot: string, extra: { compression?: CompressionMethod; onProgress?: (p: Progress) => void } = {}) {
+  return engine.createBackup({
+    store: env.store,
+    destUrl: env.destUrl,
+    driverName: 'image',
+    volume: env.source.volumeRecord(volume),
+    snapshot: env.source.snapshotRecord(volume, snapshot),
+    ops: env.source,
+    owner: 'test-host/1',
+    ...extra,
+  });
+}
+
+function restore(env: Env, url: string, newName: string, size?: number) {
+  const { backupName, volumeName } = parseBackupUrl(url);
+  return engine.restoreBackup({
+    store: env.store,
+    backupName,
+    volumeName,
+    driverName: 'image',
+    ops: env.source,
+    request: { name: newName, size, options: {} },
+    owner: 'test-host/1',
+  });
+}
+
+async function expectSameBytes(env: Env, restored: string, snapshot: string): Promise<void> {
+  const [a, b] = await Promise.all([readFile(env.source.volumePath(restored)), readFile(env.source.snapshotPath(snapshot))]);
+  expect(a.length).toBe(b.length);
+  expect(a.equals(b)).toBe(true);
+}
+
+async function blockFiles(env: Env, volume: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const info of env.store.list(blocksDir(volume))) keys.push(path.basename(info.key, '.blk'));
+  return keys.sort();
+}
+
+async function expectCode(promise: Promise<unknown>, code: ErrorCode, ...mentions: string[]): Promise<void> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(isConvoyError(err, code), `expected ${code}, got ${String(err)}`).toBe(true);
+  for (const text of mentions) expect((err as Error).message).toContain(text);
+}
+
+/** Writes random data into whole blocks `blocks` of the volume. */
+async function writeBlocks(env: Env, volume: string, blocks: number[], fill?: Buffer): Promise<void> {
+  for (const i of blocks) await env.source.writeVolume(volume, i * BLOCK_SIZE, fill ?? randomBytes(BLOCK_SIZE));
+}
+
+describe('backup engine, delta-block mode, on a vfs store', () => {
+  it('backs up and restores bit-exact, in Convoy v0.5 format', async () => {
+    const env = await makeEnv();
+    await env.source.createVolume('vol1', 16 * MiB);
+    await writeBlocks(env, 'vol1', [0, 3]);
+    await env.source.writeVolume('vol1', 5 * BLOCK_SIZE + 12345, Buffer.from('a short write in the middle of block 5'));
+    await env.source.writeVolume('vol1', 7 * BLOCK_SIZE, Buffer.alloc(BLOCK_SIZE));
+    await env.source.snapshot('vol1', 'snap1');
+
+    const progress: Progress[] = [];
+    const summary = await backup(env, 'vol1', 'snap1', { onProgress: (p) => progress.push(p) });
+    expect(summary).toMatchObject({ volumeName: 'vol1', volumeSize: 16 * MiB, snapshotName: 'snap1', mode: 'delta-block', compression: 'lz4', blockCount: 4, driver: 'image' });
+    expect(summary.url).toBe(`${env.destUrl}?backup=${summary.name}&volume=vol1`);
+    expect(summary.name).toMatch(/^backup-[0-9a-f]{16}$/);
+    expect(progress.at(-1)).toEqual({ phase: 'backup', doneBytes: 4 * BLOCK_SIZE, totalBytes: 4 * BLOCK_SIZE });
+
+    // Convoy's records: compact JSON, Go field names in Go's order, RubyDate times.
+    const volumeCfg = JSON.parse((await env.store.get(volumeConfigKey('vol1')))!.toString());
+    expect(Object.keys(volumeCfg)).toEqual(['Name', 'Driver', 'Size', 'CreatedTime', 'LastBackupName']);
+    expect(volumeCfg).toMatchObject({ Name: 'vol1', Driver: 'image', Size: 16 * MiB, LastBackupName: summary.name });
+    const recordText = (await env.store.get(backupConfigKey('vol1', summary.name)))!.toString();
+    const record = JSON.parse(recordText);
+    expect(recordText).not.toContain('\n');
+    expect(Object.keys(record).slice(0, 8)).toEqual(['Name', 'Driver', 'VolumeName', 'SnapshotName', 'SnapshotCreatedAt', 'CreatedTime', 'Blocks', 'SingleFile']);
+    expect(record.CreatedTime).toMatch(/^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2} \+0000 \d{4}$/);
+    expect(record.SingleFile).toEqual({ FilePath: '' });
+    expect(record.Blocks.map((b: { Offset: number }) => b.Offset)).toEqual([0, 3, 5, 7].map((i) => i * BLOCK_SIZE));
+    expect(record.CompressionMethod).toBe('lz4');
+    expect(await readdir(path.join(env.storeDir, 'convoy-objectstore/volumes/vo/l1/vol1/locks')).catch(() => [])).toEqual([]);
+
+    await restore(env, summary.url, 'restored');
+    await expectSameBytes(env, 'restored', 'snap1');
+  });
+
+  it('pads short volume names with ! as Convoy did', async () => {
+    const env = await makeEnv();
+    await env.source.createVolume('ab', 4 * MiB);
+    await writeBlocks(env, 'ab', [1]);
+    await env.source.snapshot('ab', 'snap-ab');
+    await backup(env, 'ab', 'snap-ab');
+    expect(volumeDir('ab')).toBe('convoy-objectstore/volumes/ab/!!/ab!!/');
+    expect(await readdir(path.join(env.storeDir, 'convoy-objectstore/volumes/ab/!!/ab!!'))).toContain('volume.cfg');
+  });
+
+  it('uploads only the changed blocks in an incremental backup, with O(changed) requests', async () => {
+    const env = await makeEnv();
+    await env.source.createVolume('vol1', 40 * MiB);
+    await writeBlocks(env, 'vol1', Array.from({ length: 20 }, (_, i) => i));
+    await env.source.snapshot('vol1', 'snap1');
+    const first = await backup(env, 'vol1', 'snap1');
+    expect(await blockFiles(env, 'vol1')).toHaveLength(20);
+
+    await writeBlocks(env, 'vol1', [4]);
+    await env.source.snapshot('vol1', 'snap2');
+    const before = { ...env.store.stats };
+    const second = await backup(env, 'vol1', 'snap2');
+    const delta = Object.fromEntries(Object.entries(env.store.stats).map(([k, v]) => [k, v - before[k as keyof typeof before]]));
+    // 1 block + lock intent + lock acquired + backup record + volume record.
+    expect(delta.put).toBe(5);
+    // Only the changed block needed a HEAD; the other 19 were known from the last record.
+    expect(delta.head).toBe(1);
+    // Two listings of the locks directory: no walk of the block tree.
+    expect(delta.list).toBe(2);
+    expect(await blockFiles(env, 'vol1')).toHaveLength(21);
+    expect(second.blockCount).toBe(20);
+    expect(second.uploadedBytes).toBeGreaterThan(BLOCK_SIZE);
+    expect(second.uploadedBytes).toBeLessThan(BLOCK_SIZE + 4096);
+
+    await restore(env, second.url, 'restored2');
+    await expectSameBytes(env, 'restored2', 'snap2');
+    await restore(env, first.url, 'restored1');
+    await expectSameBytes(env, 'restored1', 'snap1');
+  });
+
+  it('stores identical blocks once', async () => {
+    const env = await makeEnv();
+    await env.source.createVolume('vol1', 16 * MiB);
+    const same = randomBytes(BLOCK_SIZE);
+    await writeBlocks(env, 'vol1', [0, 1, 2, 5, 6], same);
+    await writeBlocks(env, 'vol1', [3, 4], Buffer.alloc(BLOCK_SIZE));
+    await env.source.snapshot('vol1', 'snap1');
+    const summary = await backup(env, 'vol1', 'snap1');
+    expect(summary.blockCount).toBe(7);
+    expect(await blockFiles(env, 'vol1')).toHaveLength(2);
+    await restore(env, summary.url, 'restored');
+    await expectSameBytes(env, 'restored', 'snap1');
+  });
+
+  it('falls back to a full compare when the base snapshot is gone, without merging stale blocks', async () => {
+    const env = await makeEnv();
+    await env.source.createVolume('vol1', 16 * MiB);
+    await writeBlocks(env, 'vol1', [0, 1, 2, 3]);
+    await env.source.snapshot('vol1', 'snap1');
+    await backup(env, 'vol1', 'snap1');
+
+    await env.source.discardVolume('vol1', { offset: 3 * BLOCK_SIZE, length: BLOCK_SIZE });
+    await writeBlocks(env, 'vol1', [1]);
+    await env.source.snapshot('vol1', 'snap2');
+    await env.source.deleteSnapshot('vol1', 'snap1');
+    const before = env.store.stats.put;
+    const second = await backup(env, 'vol1', 'snap2');
+    // Blocks 0 and 2 were known from the last record: only block 1 is new.
+    expect(env.store.stats.put - before).toBe(5);
+    const record = JSON.parse((await env.store.get(backupConfigKey('vol1', second.name)))!.toString());
+    expect(record.Blocks.map((b: { Offset: number }) => b.Offset / BLOCK_SIZE)).toEqual([0, 1, 2]);
+    await restore(env, second.url, 'restored');
+    await expectSameBytes(env, 'restored', 'snap2');
+  });
+
+  it('incremental over a discard records the zeroed block, so the restore is exact', async () => {
+    const env = await makeEnv();
+    await env.source.createVolume('vol1', 8 * MiB);
+    await writeBlocks(env, 'vol1', [0, 1, 2]);
+    await env.source.snapshot('vol1', 'snap1');
+    await backup(env, 'vol1', 'snap1');
+    await env.source.discardVolume('vol1', { offset: BLOCK_SIZE, length: BLOCK_SIZE });
+    await env.source.snapshot('vol1', 'snap2');
+    const second = await backup(env, 'vol1', 'snap2');
+    await restore(env, second.url, 'restored');
+    await expectSameBytes(env, 'restored', 'snap2');
+  });
+
+  it('restores every backup of a chain alone after the others are deleted, then removes the volume', async () => {
+    const env = await makeEnv();
+    await env.source.createVolume('vol1', 12 * MiB);
+    await writeBlocks(env, 'vol1', [0, 1, 2]);
+    await env.source.snapshot('vol1', 's1');
+    const b1 = await backup(env, 'vol1', 's1');
+    await writeBlocks(env, 'vol1', [1, 4]);
+    await env.source.snapshot('vol1', 's2');
+    const b2 = await backup(env, 'vol1', 's2');
+    await writeBlocks(env, 'vol1', [0, 5]);
+    await env.source.snapshot('vol1', 's3');
+    const b3 = await backup(env, 'vol1', 's3');
+
+    const del = (url: string) => engine.deleteBackup({ store: env.store, destUrl: env.destUrl, ...parseBackupUrl(url), owner: 'test-host/1' });
+    await del(b1.url);
+    await del(b3.url);
+    expect((await engine.listBackups({ store: env.store, destUrl: env.destUrl })).map((b) => b.name)).toEqual([b2.name]);
+    await restore(env, b2.url, 'only-b2');
+    await expectSameBytes(env, 'only-b2', 's2');
+    // Exactly b2's blocks are left: b1's block 1, b3's blocks 0 and 5 are gone.
+    const b2Record = JSON.parse((await env.store.get(backupConfigKey('vol1', b2.name)))!.toString());
+    expect(await blockFiles(env, 'vol1')).toEqual([...new Set(b2Record.Blocks.map((b: { BlockChecksum: string }) => b.BlockChecksum))].sort());
+
+    await del(b2.url);
+    expect(await readdir(path.join(env.storeDir, 'convoy-objectstore'))).toEqual([]);
+    await expectCode(del(b2.url), 'NOT_FOUND', b2.name);
+  });
+
+  it('deleting a backup keeps blocks other backups use and removes the rest', async () => {
+    const env = await makeEnv();
+    await env.source.createVolume('vol1', 8 * MiB);
+    await writeBlocks(env, 'vol1', [0, 1]);
+    await env.source.snapshot('vol1', 's1');
+    const b1 = await backup(env, 'vol1', 's1');
+    const [shared, replaced] = JSON.parse((await env.store.get(backupConfigKey('vol1', b1.name)))!.toString()).Blocks.map((b: { BlockChecksum: string }) => b.BlockChecksum);
+    await writeBlocks(env, 'vol1', [1]);
+    await env.source.snapshot('vol1', 's2');
+    const b2 = await backup(env, 'vol1', 's2');
+    const added = JSON.parse((await env.store.get(backupConfigKey('vol1', b2.name)))!.toString()).Blocks[1].BlockChecksum;
+
+    const before = env.store.stats.list;
+    await engine.deleteBackup({ store: env.store, destUrl: env.destUrl, backupName: b1.name, volumeName: 'vol1', owner: 'test-host/1' });
+    // Mark from the remaining records, sweep the candidates: no walk of the block tree
+    // (two listings of locks/, one of backups/).
+    expect(env.store.stats.list - before).toBe(3);
+    expect(await blockFiles(env, 'vol1')).toEqual([shared, added].sort());
+    expect(await blockFiles(env, 'vol1')).not.toContain(replaced);
+    const volumeCfg = JSON.parse((await env.store.get(volumeConfigKey('vol1')))!.toString());
+    expect(volumeCfg.LastBackupName).toBe(b2.name);
+    await restore(env, b2.url, 'restored');
+    await expectSameBytes(env, 'restored', 's2');
+  });
+
+  it('keeps vol1 and vol10 apart: deleting vol1 leaves every object of vol10', async () => {
+    const env = await makeEnv();
+    for (const name of ['vol1', 'vol10']) {
+      await env.source.createVolume(name, 4 * MiB);
+      await writeBlocks(env, name, [0, 1]);
+      await env.source.snapshot(name, `${name}-snap`);
+    }
+    const b1 = await backup(env, 'vol1', 'vol1-snap');
+    const b10 = await backup(env, 'vol10', 'vol10-snap');
+    const vol10Keys: string[] = [];
+    for await (const info of env.store.list(volumeDir('vol10'))) vol10Keys.push(info.key);
+
+    await engine.deleteBackup({ store: env.store, destUrl: env.destUrl, backupName: b1.name, volumeName: 'vol1', owner: 'test-host/1' });
+    const left: string[] = [];
+    for await (const info of env.store.list('convoy-objectstore/')) left.push(info.key);
+    expect(left).toEqual(vol10Keys);
+    await restore(env, b10.url, 'restored10');
+    await expectSameBytes(env, 'restored10', 'vol10-snap');
+  });
+
+  it.each(['gzip', 'none'] as const)('round-trips with %s compression and records it', async (method) => {
+    const env = await makeEnv();
+    await env.source.createVolume('vol1', 6 * MiB);
+    await writeBlocks(env, 'vol1', [0, 2]);
+    await env.source.writeVolume('vol1', BLOCK_SIZE, Buffer.alloc(BLOCK_SIZE, 'compressible text '));
+    await env.source.snapshot('vol1', 'snap1');
+    const summary = await backup(env, 'vol1', 'snap1', { compression: method });
+    expect(summary.compression).toBe(method);
+    expect(JSON.parse((await env.store.get(backupConfigKey('vol1', summary.name)))!.toString()).CompressionMethod).toBe(method);
+    await restore(env, summary.url, 'restored');
+    await expectSameBytes(env, 'restored', 'snap1');
+  });
+
+  it('lists and inspects backups; a volume or backup not in the store is NOT_FOUND', async () => {
+    const env = await makeEnv();
+    for (const name of ['alpha', 'beta']) {
+      await env.source.createVolume(name, 4 * MiB);
+      await writeBlocks(env, name, [0]);
+      await env.source.snapshot(name, `${name}-1`);
+      await backup(env, name, `${name}-1`);
+      await env.source.snapshot(name, `${name}-2`);
+      await backup(env, name, `${name}-2`);
+    }
+    const all = await engine.listBackups({ store: env.store, destUrl: env.destUrl });
+    expect(all.map((b) => `${b.volumeName}/${b.snapshotName}`)).toEqual(['alpha/alpha-1', 'alpha/alpha-2', 'beta/beta-1', 'beta/beta-2']);
+    const beta = await engine.listBackups({ store: env.store, destUrl: env.destUrl, volumeName: 'beta' });
+    expect(beta).toHaveLength(2);
+    const inspected = await engine.inspectBackup({ store: env.store, destUrl: env.destUrl, volumeName: 'beta', backupName: beta[0]!.name });
+    expect(inspected).toEqual(beta[0]);
+    expect(inspected.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    await expectCode(engine.listBackups({ store: env.store, destUrl: env.destUrl, volumeName: 'gamma' }), 'NOT_FOUND', 'gamma');
+    await expectCode(engine.inspectBackup({ store: env.store, destUrl: env.destUrl, volumeName: 'beta', backupName: 'backup-0000000000000000' }), 'NOT_FOUND', 'backup-0000000000000000');
+  });
+});
+
+describe('backup engine, restore faults', () => {
+  async function backedUp() {
+    const env = await makeEnv();
+    await env.source.createVolume('vol1', 8 * MiB);
+    await writeBlocks(env, 'vol1', [0, 1, 2]);
+    await env.source.snapshot('vol1', 'snap1');
+    const summary = await backup(env, 'vol1', 'snap1');
+    const record = JSON.parse((await env.store.get(backupConfigKey('vol1', summary.name)))!.toString());
+    return { env, summary, victim: record.Blocks[1] as { Offset: number; BlockChecksum: string } };
+  }
+
+  async function expectNothingRestored(env: Env, name: string): Promise<void> {
+    await expect(readFile(env.source.volumePath(name))).rejects.toThrow(/ENOENT/);
+    expect(await readdir(path.join(env.source.dir, 'restoring'))).toEqual([]);
+  }
+
+  it('a corrupted block fails the restore naming the block, its offset and the backup', async () => {
+    const { env, summary, victim } = await backedUp();
+    const file = path.join(env.storeDir, blocksDir('vol1'), victim.BlockChecksum.slice(0, 2), victim.BlockChecksum.slice(2, 4), `${victim.BlockChecksum}.blk`);
+    // A valid LZ4 frame of other bytes: it decompresses, then fails verification.
+    const { compressFrameSync } = await import('lz4-napi');
+    await writeFile(file, compressFrameSync(randomBytes(BLOCK_SIZE)));
+    await expectCode(restore(env, summary.url, 'restored'), 'CORRUPT', victim.BlockChecksum, String(victim.Offset), summary.name);
+    await expectNothingRestored(env, 'restored');
+
+    await writeFile(file, Buffer.from('not lz4 at all'));
+    await expectCode(restore(env, summary.url, 'restored'), 'CORRUPT', victim.BlockChecksum, summary.name);
+    await expectNothingRestored(env, 'restored');
+  });
+
+  it('a missing block fails the restore naming it', async () => {
+    const { env, summary, victim } = await backedUp();
+    await env.store.delete([`${blocksDir('vol1')}${victim.BlockChecksum.slice(0, 2)}/${victim.BlockChecksum.slice(2, 4)}/${victim.BlockChecksum}.blk`]);
+    await expectCode(restore(env, summary.url, 'restored'), 'NOT_FOUND', victim.BlockChecksum, String(victim.Offset), summary.name);
+    await expectNothingRestored(env, 'restored');
+  });
+
+  it('refuses a size smaller than the backup, and restores into a larger one', async () => {
+    const { env, summary } = await backedUp();
+    await expectCode(restore(env, summary.url, 'small', 4 * MiB), 'INVALID_ARGUMENT', 'too small');
+    await expectNothingRestored(env, 'small');
+    await restore(env, summary.url, 'large', 16 * MiB);
+    const restored = await readFile(env.source.volumePath('large'));
+    expect(restored.length).toBe(16 * MiB);
+    expect(restored.subarray(0, 8 * MiB).equals(await readFile(env.source.snapshotPath('snap1')))).toBe(true);
+  });
+});
+
+describe('backup engine, bad input changes nothing', () => {
+  it('refuses bad names, methods, concurrency, modes and drivers', async () => {
+    const env = await makeEnv();
+    await env.source.createVolume('vol1', 4 * MiB);
+    await writeBlocks(env, 'vol1', [0]);
+    await env.source.snapshot('vol1', 'snap1');
+    const good = await backup(env, 'vol1', 'snap1');
+    const snapshot = env.source.snapshotRecord('vol1', 'snap1');
+    const base = { store: env.store, destUrl: env.destUrl, driverName: 'image', ops: env.source, owner: 'o' };
+    const listing = async () => {
+      const keys: string[] = [];
+      for await (const info of env.store.list('')) keys.push(`${info.key}:${info.size}`);
+      return keys;
+    };
+    const before = await listing();
+
+    await expectCode(engine.createBackup({ ...base, volume: { ...env.source.volumeRecord('vol1'), name: '../x' }, snapshot }), 'INVALID_ARGUMENT', '../x');
+    await expectCode(engine.createBackup({ ...base, volume: env.source.volumeRecord('vol1'), snapshot, compression: 'zstd' as never }), 'INVALID_ARGUMENT', 'zstd');
+    await expectCode(engine.createBackup({ ...base, volume: env.source.volumeRecord('vol1'), snapshot, concurrency: 0 }), 'INVALID_ARGUMENT', 'concurrency');
+    await expectCode(engine.createBackup({ ...base, volume: env.source.volumeRecord('vol1'), snapshot: { ...snapshot, volumeName: 'other' } }), 'INVALID_ARGUMENT', 'other');
+    const restoreBase = { store: env.store, volumeName: 'vol1', backupName: good.name, ops: env.source, owner: 'o', request: { name: 'new-vol', options: {} } };
+    await expectCode(engine.restoreBackup({ ...restoreBase, driverName: 'devicemapper' }), 'INVALID_ARGUMENT', 'driver image');
+    const singleFileOps = { mode: 'single-file' as const, exportSnapshot: async () => { throw new Error('unused'); }, importVolume: async () => { throw new Error('unused'); } };
+    await expectCode(engine.restoreBackup({ ...restoreBase, driverName: 'image', ops: singleFileOps }), 'INVALID_ARGUMENT', 'delta-block');
+    await expectCode(engine.restoreBackup({ ...restoreBase, driverName: 'image', request: { name: 'vol1', options: {} } }), 'ALREADY_EXISTS', 'vol1');
+    await expectCode(engine.restoreBackup({ ...restoreBase, driverName: 'image', backupName: 'a/../../b' }), 'INVALID_ARGUMENT');
+    await expectCode(engine.deleteBackup({ store: env.store, destUrl: env.destUrl, volumeName: 'vol1', backupName: 'backup-ffffffffffffffff', owner: 'o' }), 'NOT_FOUND');
+    await expectCode(engine.prune({ store: env.store, owner: 'o', graceMs: -1 }), 'INVALID_ARGUMENT');
+
+    expect(await listing()).toEqual(before);
+  });
+});
