@@ -2,3 +2,4 @@
 // foundation work); see driver-compliance.ts and objectstore-compliance.ts.
 export * from './driver-compliance.js';
 export * from './objectstore-compliance.js';
+export * from './image-source.js';
