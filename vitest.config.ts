@@ -11,6 +11,7 @@ export const alias = {
   '@convoy/driver-devmapper': src('packages/driver-devmapper/src/index.ts'),
   '@convoy/objectstore-fs': src('packages/objectstore-fs/src/index.ts'),
   '@convoy/objectstore-s3': src('packages/objectstore-s3/src/index.ts'),
+  '@convoy/plugin-server/client': src('packages/plugin-server/src/client.ts'),
   '@convoy/plugin-server': src('packages/plugin-server/src/index.ts'),
 };
 
