@@ -1,0 +1,130 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../test-support/tmp.js';
+import type { RunningDaemon } from './daemon/start-daemon.js';
+import { convoy, startTestDaemon } from './test-cli.js';
+
+describe('convoy client commands against a real daemon', () => {
+  let dir: string;
+  let daemon: RunningDaemon;
+  const cli = (...args: string[]) => convoy(['--socket', daemon.socketPath, ...args]);
+
+  beforeAll(async () => {
+    dir = await tempDir('convoy-cli-');
+    daemon = await startTestDaemon(dir);
+  });
+  afterAll(async () => {
+    await daemon.stop();
+  });
+
+  it('info shows the drivers, human and --json', async () => {
+    const human = await cli('info');
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/Default driver: vfs/);
+    const json = await cli('info', '--json');
+    expect(json.json()).toMatchObject({ drivers: ['vfs'], defaultDriver: 'vfs', root: path.join(dir, 'root') });
+  });
+
+  it('walks a volume through create, mount, write, snapshot, list, inspect, umount and delete', async () => {
+    const created = await cli('create', 'web1', '--size', '64m');
+    expect(created).toMatchObject({ code: 0, stdout: 'web1\n', stderr: '' });
+
+    const mounted = await cli('mount', 'web1');
+    expect(mounted.code).toBe(0);
+    const mountpoint = mounted.stdout.trim();
+    await writeFile(path.join(mountpoint, 'index.html'), '<h1>hi</h1>');
+
+    const snap = await cli('snapshot', 'create', 'web1', '--name', 'web1-s1');
+    expect(snap).toMatchObject({ code: 0, stdout: 'web1-s1\n' });
+    const snapJson = await cli('snapshot', 'inspect', 'web1-s1', '--json');
+    expect(snapJson.json()).toMatchObject({ name: 'web1-s1', volumeName: 'web1' });
+
+    const list = await cli('list');
+    expect(list.stdout).toMatch(/^NAME\s+DRIVER\s+SIZE\s+MOUNTPOINT\s+SNAPSHOTS\s+CREATED$/m);
+    expect(list.stdout).toMatch(new RegExp(`^web1\\s+vfs\\s+\\S+\\s+${mountpoint.replaceAll('/', '\\/')}\\s+1\\s`, 'm'));
+    const listJson = (await cli('list', '--json')).json<Array<{ name: string }>>();
+    expect(listJson.map((v) => v.name)).toContain('web1');
+
+    const inspect = await cli('inspect', 'web1');
+    expect(JSON.parse(inspect.stdout)).toMatchObject({ name: 'web1', driver: 'vfs', mountpoint });
+
+    expect((await cli('snapshot', 'delete', 'web1-s1')).code).toBe(0);
+    expect((await cli('umount', 'web1')).code).toBe(0);
+    expect((await cli('delete', 'web1', '--json')).json()).toEqual({ deleted: ['web1'], referenceOnly: false });
+    expect((await cli('inspect', 'web1')).code).toBe(1);
+  });
+
+  it('generates a name when create gets none and deletes several volumes at once', async () => {
+    const a = (await cli('create')).stdout.trim();
+    const b = (await cli('create', '--json')).json<{ name: string }>().name;
+    expect(a).toMatch(/^volume-[0-9a-f]{16}$/);
+    expect(b).toMatch(/^volume-[0-9a-f]{16}$/);
+    expect((await cli('delete', a, b)).code).toBe(0);
+    expect((await cli('list', '--json')).json<Array<{ name: string }>>().map((v) => v.name)).not.toContain(a);
+  });
+
+  it('delete --reference keeps the data on disk', async () => {
+    await cli('create', 'keepme');
+    const mountpoint = (await cli('mount', 'keepme')).stdout.trim();
+    await writeFile(path.join(mountpoint, 'db.sqlite'), 'rows');
+    await cli('umount', 'keepme');
+    expect((await cli('delete', '-r', 'keepme')).code).toBe(0);
+    expect(await readFile(path.join(mountpoint, 'db.sqlite'), 'utf8')).toBe('rows');
+  });
+
+  it('fails with exit 1 and ONE line `convoy: <message>`, or a JSON error under --json', async () => {
+    const missing = await cli('inspect', 'nosuch');
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toBe('');
+    expect(missing.stderr).toMatch(/^convoy: .*nosuch.*\n$/);
+    expect(missing.stderr.split('\n')).toHaveLength(2);
+
+    const json = await cli('inspect', 'nosuch', '--json');
+    expect(json.code).toBe(1);
+    expect(json.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
+
+    for (const name of ['../x', 'a', 'n'.repeat(300)]) {
+      const bad = await cli('create', name);
+      expect(bad.code, name).toBe(1);
+      expect(bad.stderr, name).toMatch(/^convoy: .*name/);
+    }
+    const badSize = await cli('create', 'sz1', '--size', '1.5g');
+    expect(badSize.stderr).toBe('convoy: --size "1.5g" is not a size: write bytes or a whole number with k, m, g, t or p (e.g. 512m, 100G)\n');
+    const badOpt = await cli('create', 'opt1', '--opt', 'novalue');
+    expect(badOpt.stderr).toMatch(/^convoy: --opt "novalue" must be key=value/);
+    expect((await cli('list', '--json')).json<Array<{ name: string }>>().map((v) => v.name)).not.toContain('sz1');
+  });
+
+  it('usage mistakes exit 2 with one line', async () => {
+    const unknown = await cli('frobnicate');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^convoy: Unknown argument: frobnicate \(see convoy --help\)\n$/);
+    const missingArg = await cli('mount');
+    expect(missingArg.code).toBe(2);
+    const missingDest = await cli('backup', 'create', 'snap1');
+    expect(missingDest.stderr).toMatch(/dest/);
+    expect((await cli('backup', 'create', 'snap1', '--json')).json()).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
+  });
+
+  it('says clearly when the daemon is not there', async () => {
+    const res = await convoy(['--socket', path.join(dir, 'nobody.sock'), 'list']);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/^convoy: cannot reach the convoy daemon at .*nobody\.sock: is `convoy daemon` running\?/);
+  });
+});
+
+describe('convoy --help', () => {
+  it('explains every command', async () => {
+    const top = await convoy(['--help']);
+    expect(top.code).toBe(0);
+    for (const cmd of ['daemon', 'info', 'create', 'delete', 'mount', 'umount', 'list', 'inspect', 'snapshot', 'backup']) {
+      expect(top.stdout).toMatch(new RegExp(`convoy ${cmd}`));
+    }
+    expect((await convoy(['delete', '--help'])).stdout).toMatch(/its data stays where/);
+    expect((await convoy(['create', '--help'])).stdout).toMatch(/vfs:\/\/\/abs\/path/);
+    expect((await convoy(['backup', 'create', '--help'])).stdout).toMatch(/s3:\/\/bucket@region\/prefix/);
+    expect((await convoy(['daemon', '--help'])).stdout).toMatch(/--create-on-docker-mount/);
+    expect((await convoy(['snapshot', '--help'])).stdout).toMatch(/snapshot create <volume>/);
+  });
+});

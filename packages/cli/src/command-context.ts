@@ -1,0 +1,35 @@
+import type { VolumeService } from '@convoy/core';
+import { ConvoyClient } from '@convoy/plugin-server/client';
+import type { ArgumentsCamelCase } from 'yargs';
+import type { CliIO, Printer } from './printer.js';
+import { defaultSocket } from './defaults.js';
+
+/** Flags every command takes. */
+export interface GlobalArgs {
+  /** Absent: the default socket (defaults.ts). */
+  socket?: string;
+  json: boolean;
+}
+
+export interface CommandContext {
+  /** The daemon, over its socket. */
+  client: VolumeService;
+  out: Printer;
+}
+
+export type CommandArgs<A> = ArgumentsCamelCase<A & GlobalArgs>;
+export type Handler<A> = (args: CommandArgs<A>, ctx: CommandContext) => Promise<void>;
+
+/**
+ * How a command body gets its context and reports failure. `runCli` builds one per run so that
+ * commands print to that run's streams and the exit code comes back to the caller.
+ */
+export interface CommandRunner {
+  io: CliIO;
+  /** Wraps a command body; `A` states the flags the command's builder declares. */
+  action<A = object>(handler: Handler<A>): (args: ArgumentsCamelCase) => Promise<void>;
+}
+
+export function clientFor(args: GlobalArgs): VolumeService {
+  return new ConvoyClient(args.socket ?? defaultSocket());
+}

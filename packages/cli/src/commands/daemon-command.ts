@@ -1,0 +1,92 @@
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import { createJsonLogger, isLogLevel, ConvoyError, type LogLevel } from '@convoy/core';
+import type { CommandRunner, GlobalArgs } from '../command-context.js';
+import { DEFAULT_DOCKER_PLUGIN_DIR, DEFAULT_PLUGIN_NAME, defaultRoot, defaultSocket } from '../defaults.js';
+import { parseDuration, parseKeyValues } from '../flag-values.js';
+import type { DaemonConfig } from '../daemon/start-daemon.js';
+
+interface DaemonArgs {
+  root?: string;
+  drivers?: string[];
+  driverOpts?: string[];
+  driverModule?: string[];
+  socketGroup?: string;
+  dockerPluginDir?: string;
+  pluginName: string;
+  ignoreDockerDelete: boolean;
+  createOnDockerMount: boolean;
+  cmdTimeout: string;
+  log?: string;
+  logLevel: string;
+  backupConcurrency?: number;
+}
+
+/** Turns the daemon's flags into its configuration; every bad value is an error naming the flag. */
+export function daemonConfigFromArgs(args: DaemonArgs & { socket?: string }): Omit<DaemonConfig, 'log'> & { logFile?: string; logLevel: LogLevel } {
+  const root = path.resolve(args.root ?? defaultRoot());
+  if (!isLogLevel(args.logLevel)) throw new ConvoyError('INVALID_ARGUMENT', `--log-level ${JSON.stringify(args.logLevel)}: use debug, info, warn or error`);
+  if (args.backupConcurrency !== undefined && !(Number.isInteger(args.backupConcurrency) && args.backupConcurrency >= 1)) {
+    throw new ConvoyError('INVALID_ARGUMENT', '--backup-concurrency must be a whole number of at least 1');
+  }
+  return {
+    root,
+    drivers: args.drivers ?? [],
+    driverOptions: parseKeyValues('driver-opts', args.driverOpts),
+    driverModules: args.driverModule ?? [],
+    // Without --socket a non-root daemon listens inside the root it was given.
+    socketPath: path.resolve(args.socket ?? defaultSocket(root)),
+    ...(args.socketGroup === undefined ? {} : { socketGroup: args.socketGroup }),
+    docker: {
+      pluginDir: args.dockerPluginDir ?? DEFAULT_DOCKER_PLUGIN_DIR,
+      pluginName: args.pluginName,
+      required: args.dockerPluginDir !== undefined,
+    },
+    ignoreDockerDelete: args.ignoreDockerDelete,
+    createOnDockerMount: args.createOnDockerMount,
+    cmdTimeoutMs: parseDuration('cmd-timeout', args.cmdTimeout),
+    ...(args.backupConcurrency === undefined ? {} : { backupConcurrency: args.backupConcurrency }),
+    ...(args.log === undefined ? {} : { logFile: path.resolve(args.log) }),
+    logLevel: args.logLevel,
+  };
+}
+
+export function daemonCommand(y: Argv<GlobalArgs>, run: CommandRunner): Argv<GlobalArgs> {
+  return y.command(
+    'daemon',
+    'Run the Convoy daemon: the volume manager, the Docker volume plugin and the API the CLI talks to',
+    (c) =>
+      c
+        .option('root', { type: 'string', describe: `state directory (default ${defaultRoot()}); each driver keeps its state in <root>/<driver>` })
+        .option('drivers', { type: 'string', array: true, describe: 'enable a driver by name (repeatable); the first is the default for create' })
+        .option('driver-opts', { type: 'string', array: true, describe: 'driver option key=value, e.g. vfs.path=/srv/convoy (repeatable)' })
+        .option('driver-module', { type: 'string', array: true, describe: 'load a third-party driver package from this path (repeatable)' })
+        .option('socket-group', { type: 'string', describe: 'group allowed to use the socket (mode 0660); root only otherwise' })
+        .option('docker-plugin-dir', { type: 'string', describe: `where to write <plugin-name>.spec so dockerd finds the plugin (default ${DEFAULT_DOCKER_PLUGIN_DIR})` })
+        .option('plugin-name', { type: 'string', default: DEFAULT_PLUGIN_NAME, describe: 'the volume driver name Docker users pass to --volume-driver / -d' })
+        .option('ignore-docker-delete', { type: 'boolean', default: false, describe: '`docker volume rm` leaves the volume in Convoy' })
+        .option('create-on-docker-mount', { type: 'boolean', default: false, describe: '`docker run -v NAME:...` creates a missing volume' })
+        .option('cmd-timeout', { type: 'string', default: '5m', describe: 'time limit of each external command (mkfs, mount, thin_delta, ...), e.g. 90s, 5m' })
+        .option('log', { type: 'string', describe: 'write JSON-lines logs to this file instead of stdout' })
+        .option('log-level', { type: 'string', default: 'info', describe: 'debug, info, warn or error' })
+        .option('backup-concurrency', { type: 'number', describe: 'blocks read, compressed and uploaded at once by each backup or restore' })
+        .epilogue(
+          'Docker: the daemon writes <docker-plugin-dir>/<plugin-name>.spec pointing at its socket and removes it on exit, ' +
+          'so `docker volume create -d convoy` and `docker run -v db:/data --volume-driver=convoy` work with no manual step. ' +
+          'Restoring with `docker volume create -o backup=URL` must finish within Docker\'s ~120 s timeout; restore large backups with `convoy create --backup` first.',
+        ),
+    run.action<DaemonArgs>(async (args) => {
+      const { logFile, logLevel, ...config } = daemonConfigFromArgs(args);
+      // Loaded here so that client commands never pay for the server, the drivers and fastify.
+      const [{ startDaemon }, { untilStopSignal }] = await Promise.all([import('../daemon/start-daemon.js'), import('../daemon/stop-signal.js')]);
+      const log = createJsonLogger({ level: logLevel, base: { component: 'convoy-daemon' }, ...(logFile === undefined ? {} : { file: logFile }) });
+      try {
+        const daemon = await startDaemon({ ...config, log });
+        await untilStopSignal(log);
+        await daemon.stop();
+      } finally {
+        log.close();
+      }
+    }),
+  );
+}

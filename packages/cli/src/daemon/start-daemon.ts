@@ -1,0 +1,120 @@
+import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import {
+  ConvoyError,
+  ObjectStoreRegistry,
+  VolumeManager,
+  acquireRootLock,
+  createBackupEngine,
+  createCommandRunner,
+  type JsonLogger,
+  type ModuleImporter,
+  type Options,
+} from '@convoy/core';
+import { startPluginServer, type PluginServer } from '@convoy/plugin-server';
+import { CONVOY_VERSION } from '../version.js';
+import { loadDrivers } from './load-drivers.js';
+
+export interface DaemonConfig {
+  root: string;
+  drivers: string[];
+  driverOptions: Options;
+  driverModules: string[];
+  socketPath: string;
+  socketGroup?: string;
+  /** Docker discovery; `required` false means a spec directory we cannot write is only a warning. */
+  docker?: { pluginDir: string; pluginName: string; required: boolean };
+  ignoreDockerDelete: boolean;
+  createOnDockerMount: boolean;
+  cmdTimeoutMs: number;
+  backupConcurrency?: number;
+  log: JsonLogger;
+}
+
+export interface RunningDaemon {
+  readonly socketPath: string;
+  readonly specFile?: string;
+  /** Closes the server, the manager and its drivers, then releases the root. */
+  stop(): Promise<void>;
+}
+
+/** The settings `convoy info` shows, as Convoy's daemonConfig did. */
+function shownConfig(cfg: DaemonConfig): Record<string, unknown> {
+  return {
+    root: cfg.root,
+    drivers: cfg.drivers,
+    driverModules: cfg.driverModules,
+    socket: cfg.socketPath,
+    dockerPlugin: cfg.docker ? `${cfg.docker.pluginDir}/${cfg.docker.pluginName}.spec` : null,
+    ignoreDockerDelete: cfg.ignoreDockerDelete,
+    createOnDockerMount: cfg.createOnDockerMount,
+    cmdTimeoutMs: cfg.cmdTimeoutMs,
+    backupConcurrency: cfg.backupConcurrency ?? null,
+  };
+}
+
+async function startServer(cfg: DaemonConfig, manager: VolumeManager): Promise<PluginServer> {
+  const base = {
+    service: manager,
+    socketPath: cfg.socketPath,
+    stateDir: cfg.root,
+    ignoreDockerDelete: cfg.ignoreDockerDelete,
+    createOnDockerMount: cfg.createOnDockerMount,
+    log: cfg.log.child({ component: 'plugin-server' }),
+    ...(cfg.socketGroup === undefined ? {} : { socketGroup: cfg.socketGroup }),
+  };
+  if (!cfg.docker) return startPluginServer(base);
+  try {
+    return await startPluginServer({ ...base, docker: cfg.docker });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (cfg.docker.required || (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS')) throw err;
+    cfg.log.warn('cannot register with Docker (no write access to its plugin directory); serving without it', {
+      dir: cfg.docker.pluginDir,
+      hint: 'run as root, or pass --docker-plugin-dir',
+    });
+    return startPluginServer(base);
+  }
+}
+
+/**
+ * Starts everything `convoy daemon` runs, in order: the root and its lock, the command runner,
+ * the drivers, the backup stores and engine, the volume manager, and the server. Whatever
+ * started is stopped again if a later step fails.
+ */
+export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = (s) => import(s)): Promise<RunningDaemon> {
+  const log = cfg.log;
+  const undo: Array<() => Promise<void>> = [];
+  const unwind = async () => {
+    for (const step of undo.reverse()) await step().catch((err: unknown) => log.error('stopping failed', { err }));
+  };
+  try {
+    await mkdir(cfg.root, { recursive: true, mode: 0o700 });
+    const lock = await acquireRootLock(cfg.root);
+    undo.push(() => lock.release());
+    const run = createCommandRunner({ timeoutMs: cfg.cmdTimeoutMs, onCommand: (command, args) => log.debug('exec', { command, args }) });
+    const drivers = await loadDrivers({ names: cfg.drivers, modules: cfg.driverModules, options: cfg.driverOptions, root: cfg.root, run, log, importer });
+    const manager = new VolumeManager({
+      drivers,
+      stores: new ObjectStoreRegistry(importer),
+      engine: createBackupEngine(cfg.backupConcurrency === undefined ? {} : { concurrency: cfg.backupConcurrency }),
+      owner: `${os.hostname()}:${process.pid}`,
+      log,
+      daemon: { version: CONVOY_VERSION, root: cfg.root, config: shownConfig(cfg) },
+    });
+    undo.push(() => manager.close());
+    await manager.open();
+    const server = await startServer(cfg, manager);
+    undo.push(() => server.close());
+    log.info('convoy daemon started', { version: CONVOY_VERSION, root: cfg.root, drivers: drivers.map((d) => d.name), socket: server.socketPath });
+    let stopping: Promise<void> | undefined;
+    return {
+      socketPath: server.socketPath,
+      ...(server.specFile === undefined ? {} : { specFile: server.specFile }),
+      stop: () => (stopping ??= unwind().then(() => log.info('convoy daemon stopped'))),
+    };
+  } catch (err) {
+    await unwind();
+    throw err instanceof ConvoyError ? err : new ConvoyError('INTERNAL', `the daemon could not start: ${(err as Error).message}`, { cause: err });
+  }
+}

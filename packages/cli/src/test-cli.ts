@@ -1,0 +1,52 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { createJsonLogger, silentLogger, type JsonLogger } from '@convoy/core';
+import { runCli } from './cli.js';
+import { startDaemon, type DaemonConfig, type RunningDaemon } from './daemon/start-daemon.js';
+import type { CliIO, OutputStream } from './printer.js';
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as JSON (for --json runs). */
+  json<T = unknown>(): T;
+}
+
+class Capture implements OutputStream {
+  text = '';
+  constructor(readonly isTTY = false) {}
+  columns = 100;
+  write(chunk: string): boolean {
+    this.text += chunk;
+    return true;
+  }
+}
+
+/** Runs one `convoy` command line in-process with captured output. */
+export async function convoy(args: readonly string[], opts: { tty?: boolean } = {}): Promise<CliRun> {
+  const stdout = new Capture(opts.tty);
+  const stderr = new Capture(opts.tty);
+  const io: CliIO = { stdout, stderr };
+  const code = await runCli(args, io);
+  return { code, stdout: stdout.text, stderr: stderr.text, json: () => JSON.parse(stdout.text) };
+}
+
+const quietLog: JsonLogger = { ...silentLogger, child: () => quietLog, close: () => undefined };
+
+/** A real daemon (vfs driver, plugin server) rooted in `dir`, without Docker registration. */
+export async function startTestDaemon(dir: string, overrides: Partial<DaemonConfig> = {}): Promise<RunningDaemon> {
+  await mkdir(path.join(dir, 'volumes'), { recursive: true });
+  return startDaemon({
+    root: path.join(dir, 'root'),
+    drivers: ['vfs'],
+    driverOptions: { 'vfs.path': path.join(dir, 'volumes') },
+    driverModules: [],
+    socketPath: path.join(dir, 'convoy.sock'),
+    ignoreDockerDelete: false,
+    createOnDockerMount: false,
+    cmdTimeoutMs: 60_000,
+    log: process.env.CONVOY_TEST_LOG ? createJsonLogger({ level: 'debug' }) : quietLog,
+    ...overrides,
+  });
+}
