@@ -17,10 +17,9 @@ export function renderInfo(info: DaemonInfo): string {
     lines.push('', `[${name}]`);
     for (const [key, value] of Object.entries(facts)) lines.push(`  ${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
   }
-  const problems = (info as { problems?: { driver?: string; message: string }[] }).problems ?? [];
-  if (problems.length > 0) {
+  if (info.problems.length > 0) {
     lines.push('', 'Problems found at start-up:');
-    for (const p of problems) lines.push(`  ${p.driver ? `${p.driver}: ` : ''}${p.message}`);
+    for (const p of info.problems) lines.push(`  ${p.driver ? `${p.driver}: ` : ''}${p.message}`);
   }
   return lines.join('\n');
 }

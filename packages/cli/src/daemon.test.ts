@@ -1,0 +1,67 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isConvoyError } from '@convoy/core';
+import { tempDir } from '../../../test-support/tmp.js';
+import { daemonConfigFromArgs } from './commands/daemon-command.js';
+import { convoy, startTestDaemon } from './test-cli.js';
+
+const memoDriverModule = path.resolve(import.meta.dirname, '../../../examples/third-party-driver/src/index.ts');
+
+describe('convoy daemon', () => {
+  it('refuses a second daemon on the same root, naming the holder, and leaves the first serving', async () => {
+    const dir = await tempDir('convoy-daemon-');
+    const first = await startTestDaemon(dir);
+    const err = await startTestDaemon(dir, { socketPath: path.join(dir, 'second.sock') }).catch((e: unknown) => e);
+    expect(isConvoyError(err, 'BUSY')).toBe(true);
+    expect((err as Error).message).toMatch(new RegExp(`another Convoy daemon \\(pid ${process.pid}`));
+    await expect(fs.lstat(path.join(dir, 'second.sock'))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect((await convoy(['--socket', first.socketPath, 'list'])).code).toBe(0);
+    await first.stop();
+    // Once stopped, the root is free again and the socket is gone.
+    await expect(fs.lstat(first.socketPath)).rejects.toMatchObject({ code: 'ENOENT' });
+    const again = await startTestDaemon(dir);
+    await again.stop();
+  });
+
+  it('loads a third-party driver with --driver-module and serves its volumes', async () => {
+    const dir = await tempDir('convoy-daemon-');
+    const daemon = await startTestDaemon(dir, { driverModules: [memoDriverModule] });
+    const cli = (...args: string[]) => convoy(['--socket', daemon.socketPath, ...args]);
+    expect((await cli('info', '--json')).json()).toMatchObject({ drivers: ['vfs', 'memo'], defaultDriver: 'vfs' });
+    expect((await cli('create', 'memo1', '--driver', 'memo')).code).toBe(0);
+    expect((await cli('inspect', 'memo1', '--json')).json()).toMatchObject({ name: 'memo1', driver: 'memo' });
+    await daemon.stop();
+  });
+
+  it('fails to start on an unknown driver with a clear error, leaving nothing behind', async () => {
+    const dir = await tempDir('convoy-daemon-');
+    await expect(startTestDaemon(dir, { drivers: ['nosuchdriver'] })).rejects.toThrow(/unknown driver "nosuchdriver"; looked for packages @convoy\/driver-nosuchdriver, convoy-driver-nosuchdriver/);
+    await expect(fs.lstat(path.join(dir, 'convoy.sock'))).rejects.toMatchObject({ code: 'ENOENT' });
+    // The root lock was released.
+    const daemon = await startTestDaemon(dir);
+    await daemon.stop();
+  });
+
+  it('needs at least one driver', async () => {
+    const dir = await tempDir('convoy-daemon-');
+    await expect(startTestDaemon(dir, { drivers: [] })).rejects.toThrow(/no driver enabled: pass --drivers NAME/);
+  });
+
+  it('reads its flags into a configuration, refusing bad values', () => {
+    const base = { pluginName: 'convoy', ignoreDockerDelete: false, createOnDockerMount: false, cmdTimeout: '5m', logLevel: 'info' };
+    const cfg = daemonConfigFromArgs({ ...base, root: '/srv/convoy-root', drivers: ['vfs'], driverOpts: ['vfs.path=/srv/vols'] });
+    expect(cfg).toMatchObject({
+      root: '/srv/convoy-root',
+      drivers: ['vfs'],
+      driverOptions: { 'vfs.path': '/srv/vols' },
+      cmdTimeoutMs: 300_000,
+      docker: { pluginDir: '/etc/docker/plugins', pluginName: 'convoy', required: false },
+    });
+    expect(daemonConfigFromArgs({ ...base, dockerPluginDir: '/tmp/p' }).docker).toMatchObject({ pluginDir: '/tmp/p', required: true });
+    expect(() => daemonConfigFromArgs({ ...base, driverOpts: ['vfs.path'] })).toThrow(/--driver-opts "vfs.path" must be key=value/);
+    expect(() => daemonConfigFromArgs({ ...base, cmdTimeout: '5' })).toThrow(/--cmd-timeout "5" is not a duration/);
+    expect(() => daemonConfigFromArgs({ ...base, logLevel: 'loud' })).toThrow(/--log-level "loud"/);
+    expect(() => daemonConfigFromArgs({ ...base, backupConcurrency: 0 })).toThrow(/--backup-concurrency/);
+  });
+});
