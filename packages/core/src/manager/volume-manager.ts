@@ -1,11 +1,11 @@
 import { ConvoyError, isConvoyError, toConvoyError } from '../errors.js';
 import { generateName, validateName } from '../names.js';
-import type { Logger, Options, SnapshotOps, VolumeDriver } from '../driver.js';
+import type { CreateVolumeRequest, Logger, Options, SnapshotOps, VolumeDriver } from '../driver.js';
 import type { BackupSummary, CompressionMethod, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
 import type { ObjectStoreRegistry } from '../registry.js';
 import type { ObjectStore } from '../objectstore.js';
 import type { BackupEngine, PruneReport } from '../backup/types.js';
-import { parseBackupUrl, parseStoreUrl } from '../backup/url.js';
+import { parseBackupUrl, parseStoreUrl, type BackupLocation } from '../backup/url.js';
 import type { BackupStoreParams, CreateBackupRequest, CreateVolumeParams, DaemonInfo, StartupProblem, VolumeService } from './types.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { VolumeIndex } from './volume-index.js';
@@ -104,32 +104,8 @@ export class VolumeManager implements VolumeService {
       try {
         return await this.locks.run(this.allKeys(name), async () => {
           await this.refuseNameUsedByAnyDriver(name);
-          const request = { name, ...(size === undefined ? {} : { size }), options };
-          let record: VolumeRecord;
-          if (backup) {
-            const ops = this.backupOps(driver);
-            record = await this.withStore(backup.storeUrl, endpoint, async (store) => {
-                const summary = await this.opts.engine.inspectBackup({ store, destUrl: backup.storeUrl, backupName: backup.backupName, volumeName: backup.volumeName });
-                if (summary.driver && summary.driver !== driver.name) {
-                  throw new ConvoyError(
-                    'INVALID_ARGUMENT',
-                    `backup ${backup.backupName} of volume ${backup.volumeName} was made by driver ${summary.driver}; it cannot be restored into driver ${driver.name} (use --driver ${summary.driver})`,
-                  );
-                }
-                return this.opts.engine.restoreBackup({
-                  store,
-                  backupName: backup.backupName,
-                  volumeName: backup.volumeName,
-                  driverName: driver.name,
-                  ops,
-                  request,
-                  owner: this.opts.owner,
-                  ...(onProgress ? { onProgress } : {}),
-                });
-            });
-          } else {
-            record = await driver.createVolume(request);
-          }
+          const request: CreateVolumeRequest = { name, ...(size === undefined ? {} : { size }), options };
+          const record = backup ? await this.restore(driver, backup, endpoint, request, onProgress) : await driver.createVolume(request);
           this.index.addVolume(record, driver.name);
           this.opts.log.info('volume created', { volume: name, driver: driver.name, restoredFrom: params.backupUrl });
           return withDriver(record, driver.name);
@@ -137,6 +113,40 @@ export class VolumeManager implements VolumeService {
       } finally {
         release();
       }
+    });
+  }
+
+  /**
+   * Restores a backup as the new volume. A missing backup, or one made by another driver
+   * (Convoy refused cross-driver restores too), is refused by reading its record first, before
+   * the engine takes the store's lock, so bad input leaves the store untouched.
+   */
+  private restore(
+    driver: VolumeDriver,
+    backup: BackupLocation,
+    endpoint: string | undefined,
+    request: CreateVolumeRequest,
+    onProgress: ProgressListener | undefined,
+  ): Promise<VolumeRecord> {
+    const ops = this.backupOps(driver);
+    return this.withStore(backup.storeUrl, endpoint, async (store) => {
+      const summary = await this.opts.engine.inspectBackup({ store, destUrl: backup.storeUrl, backupName: backup.backupName, volumeName: backup.volumeName });
+      if (summary.driver && summary.driver !== driver.name) {
+        throw new ConvoyError(
+          'INVALID_ARGUMENT',
+          `backup ${backup.backupName} of volume ${backup.volumeName} was made by driver ${summary.driver}; restore it with --driver ${summary.driver}, not ${driver.name}`,
+        );
+      }
+      return this.opts.engine.restoreBackup({
+        store,
+        backupName: backup.backupName,
+        volumeName: backup.volumeName,
+        driverName: driver.name,
+        ops,
+        request,
+        owner: this.opts.owner,
+        ...(onProgress ? { onProgress } : {}),
+      });
     });
   }
 
