@@ -1,23 +1,30 @@
 /**
- * One queue per key: work under the same key runs one at a time in arrival order, work under
+ * One queue per key: work under the same key runs one at a time in call order, work under
  * different keys runs in parallel. Idle keys cost nothing (their entry is dropped).
  */
 export class KeyedMutex {
   private readonly tails = new Map<string, Promise<void>>();
 
   /**
-   * Runs `fn` holding every key in `keys`. Keys are taken in the order given, so callers that
-   * need several keys must always list them in the same order (the manager takes a volume's
-   * backup key before its state key) to rule out deadlock.
+   * Runs `fn` holding every key in `keys`. All keys are queued for at once, synchronously, so
+   * work only ever waits for work that called earlier: there is no lock order to respect and
+   * no deadlock between callers taking overlapping sets of keys.
    */
   async run<T>(keys: string | readonly string[], fn: () => Promise<T>): Promise<T> {
-    const list = typeof keys === 'string' ? [keys] : keys;
-    const releases: Array<() => void> = [];
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const queued = [...new Set(typeof keys === 'string' ? [keys] : keys)].map((key) => {
+      const previous = this.tails.get(key) ?? Promise.resolve();
+      const tail = previous.then(() => mine);
+      this.tails.set(key, tail);
+      return { key, previous, tail };
+    });
     try {
-      for (const key of list) releases.push(await this.acquire(key));
+      await Promise.all(queued.map((q) => q.previous));
       return await fn();
     } finally {
-      for (const release of releases.reverse()) release();
+      release();
+      for (const { key, tail } of queued) if (this.tails.get(key) === tail) this.tails.delete(key);
     }
   }
 
@@ -29,18 +36,5 @@ export class KeyedMutex {
   /** Resolves when nothing holds or waits for any key. */
   async drain(): Promise<void> {
     while (this.tails.size > 0) await Promise.allSettled([...this.tails.values()]);
-  }
-
-  private async acquire(key: string): Promise<() => void> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => (release = resolve));
-    const tail = previous.then(() => mine);
-    this.tails.set(key, tail);
-    await previous;
-    return () => {
-      release();
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    };
   }
 }

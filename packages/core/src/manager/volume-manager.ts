@@ -34,7 +34,6 @@ const COMPRESSION_METHODS: readonly CompressionMethod[] = ['lz4', 'gzip', 'none'
  * delete) and a backup key (create, delete, snapshot delete, backup, restore). A backup holds
  * only the backup key while it streams, so a long backup never blocks Docker mounting or
  * unmounting the volume, yet a delete of the volume or of the snapshot being read waits for it.
- * The backup key is always taken before the state key.
  */
 export class VolumeManager implements VolumeService {
   private readonly drivers: ReadonlyMap<string, VolumeDriver>;
