@@ -17,7 +17,8 @@ import { makeTlsCert, S3Server } from './src/s3-server.mjs';
 import { summarise } from './src/summary.mjs';
 import { bundleChild } from './src/bundle.mjs';
 import { borg } from './src/tools/borg.mjs';
-import { convoy, prepareConvoySources } from './src/tools/convoy.mjs';
+import { convoy, prepareConvoySources, profileConvoyFull } from './src/tools/convoy.mjs';
+import { summariseCpuProfile } from './src/profile.mjs';
 import { restic } from './src/tools/restic.mjs';
 
 const TOOLS = { convoy, restic, borg };
@@ -88,11 +89,19 @@ try {
   const finishedLoadavg = loadavg();
   progress.note(`all cases done; load average now ${finishedLoadavg.map((l) => l.toFixed(2)).join(' ')}`);
 
+  let profile;
+  if (convoyChild) {
+    progress.note("Convoy's full backup once more under node --cpu-prof (not counted)");
+    const profileDir = await profileConvoyFull({ entry: convoyChild, sources: convoySources, dir: path.join(workRoot, 'profile') });
+    profile = summariseCpuProfile(profileDir);
+    progress.note(`profile: ${profile.byCategory.slice(0, 4).map((c) => `${c.name} ${(c.share * 100).toFixed(0)} %`).join('; ')}`);
+  }
+
   const summary = summarise(records);
   const goals = evaluateGoals(summary, ideal);
   const { images, patterns, spec } = dataset;
-  const results = { machine, finishedLoadavg, options: opts, dataset: { spec, images, patterns }, limits: { ...limits, ideal }, summary, goals, records };
-  const markdown = renderResults({ machine, options: opts, dataset, summary, goals, limits, ideal, finishedLoadavg });
+  const results = { machine, finishedLoadavg, options: opts, dataset: { spec, images, patterns }, limits: { ...limits, ideal }, summary, goals, profile, records };
+  const markdown = renderResults({ machine, options: opts, dataset, summary, goals, limits, ideal, profile, finishedLoadavg });
   const svg = renderChart({ summary, ideal, title: `Convoy vs restic vs borg, ${opts.sizeMiB} MiB image (${machine.startedAt.slice(0, 10)})` });
   const written = writeOutputs({ committed: opts.writeCommitted, dir: outDir, results, markdown, svg });
   for (const g of goals) progress.note(`goal ${g.reached ? 'reached' : 'NOT reached'}: ${g.goal} [${g.where}] ${g.ratioText} (${g.detail})`);

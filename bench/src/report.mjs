@@ -93,8 +93,19 @@ function limitsSection(limits, ideal, summary, cores) {
   return `${rates}\n\nIdeal pipeline (baselines.md §5): Σ of the stage times on one core, spread over ${cores} cores, never below the write time.\n\n${idealTable}`;
 }
 
-/** The generated part of BENCHMARKS.md: setup, tables, goals, limits. */
-export function renderResults({ machine, options, dataset, summary, goals, limits, ideal, devmapper, finishedLoadavg }) {
+function profileSection(profile) {
+  const pct = (share) => `${(share * 100).toFixed(1)} %`;
+  return [
+    `A separate full backup under \`node --cpu-prof\` (main thread only; the libuv pool's work shows as idle): ${f2(profile.seconds)} s profiled.`,
+    '',
+    table(['where the main thread\'s time goes', 's', 'share'], profile.byCategory.map((c) => [c.name, f2(c.seconds), pct(c.share)])),
+    '',
+    table(['function (self time)', 's', 'share'], profile.topFunctions.map((c) => [`\`${c.name}\``, f2(c.seconds), pct(c.share)])),
+  ].join('\n');
+}
+
+/** The generated part of BENCHMARKS.md: setup, tables, goals, limits, profile. */
+export function renderResults({ machine, options, dataset, summary, goals, limits, ideal, profile, devmapper, finishedLoadavg }) {
   const stores = ['local', 's3'].filter((s) => summary.some((r) => r.store === s));
   const patterns = table(
     ['pattern', 'writes', 'bytes written', 'changed 2 MiB blocks (CBT extents given to Convoy)'],
@@ -122,6 +133,7 @@ export function renderResults({ machine, options, dataset, summary, goals, limit
     '',
     limits ? limitsSection(limits, ideal, summary, machine.cores) : '_not measured in this run._',
     '',
+    ...(profile ? ["### Where Convoy's full backup spends its time", '', profileSection(profile), ''] : []),
     ...(devmapper ? ['### Device-mapper guest', '', devmapper.markdown, ''] : []),
     END,
   ];

@@ -30,6 +30,19 @@ export async function prepareConvoySources({ entry, dataset, dir, patterns }) {
 }
 
 /**
+ * One more full backup into a fresh store under `node --cpu-prof` (not one of the measured
+ * runs: the profiler slows it), for BENCHMARKS.md's "where the time goes".
+ */
+export async function profileConvoyFull({ entry, sources, dir }) {
+  const storeDir = path.join(dir, 'store');
+  const profileDir = path.join(dir, 'profile');
+  mkdirSync(storeDir, { recursive: true });
+  const command = { op: 'backup', dir: Object.values(sources)[0], storeUrl: `vfs://${storeDir}`, volume: VOLUME, snapshot: 'base' };
+  await runChecked(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, entry, JSON.stringify(command)]);
+  return profileDir;
+}
+
+/**
  * Convoy: the backup engine with the image source (delta-block mode, changed extents given as a
  * thin pool reports them), in a child process, into a vfs:// directory store or the bench's S3.
  */
