@@ -22,7 +22,7 @@ import { summariseCpuProfile } from './src/profile.mjs';
 import { restic } from './src/tools/restic.mjs';
 
 const TOOLS = { convoy, restic, borg };
-const STORES_OF = { convoy: ['local'], restic: ['local', 's3'], borg: ['local'] };
+const STORES_OF = { convoy: ['local', 's3'], restic: ['local', 's3'], borg: ['local'] };
 
 const opts = parseOptions(process.argv.slice(2));
 const benchDir = import.meta.dirname;

@@ -11,18 +11,21 @@ import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { createBackupEngine, parseStoreUrl, type ObjectStore } from '@convoy/core';
 import { openFsObjectStore } from '@convoy/objectstore-fs';
+import { openS3ObjectStore } from '@convoy/objectstore-s3';
 import { ImageSource } from '../../packages/core/src/testing/image-source.js';
 
 const DRIVER = 'image';
 
 type Command =
   | { op: 'prepare'; dir: string; volume: string; baseImage: string; pattern?: { name: string; image: string; writes: { offset: number; length: number }[] } }
-  | { op: 'backup'; dir: string; storeUrl: string; volume: string; snapshot: string }
-  | { op: 'restore'; dir: string; storeUrl: string; volume: string; snapshot: string; restoredVolume: string };
+  | { op: 'backup'; dir: string; storeUrl: string; endpoint?: string; volume: string; snapshot: string }
+  | { op: 'restore'; dir: string; storeUrl: string; endpoint?: string; volume: string; snapshot: string; restoredVolume: string };
 
-async function openStore(storeUrl: string): Promise<ObjectStore> {
+/** The store packages' own openers, as the daemon resolves them by scheme. */
+async function openStore(storeUrl: string, endpoint: string | undefined): Promise<ObjectStore> {
   const url = parseStoreUrl(storeUrl);
   if (url.protocol === 'vfs:') return openFsObjectStore(url);
+  if (url.protocol === 's3:') return openS3ObjectStore(url, endpoint ? { endpoint } : {});
   throw new Error(`the bench has no object store for ${url.protocol}`);
 }
 
@@ -56,7 +59,7 @@ if (command.op === 'prepare') {
   }
   process.stdout.write(JSON.stringify({ prepared: command.dir }));
 } else {
-  const store = await openStore(command.storeUrl);
+  const store = await openStore(command.storeUrl, command.endpoint);
   const engine = createBackupEngine();
   try {
     if (command.op === 'backup') {

@@ -124,7 +124,7 @@ export function renderResults({ machine, options, dataset, summary, goals, limit
     '',
     patterns,
     '',
-    ...stores.flatMap((store) => [`### ${store === 'local' ? 'Local directory store' : 'S3: s3rver on 127.0.0.1 (restic over https; Convoy over ' + (summary.find((r) => r.tool === 'convoy' && r.store === 's3') ? 'https' : '–') + ')'}`, '', resultsTable(summary, store), '']),
+    ...stores.flatMap((store) => [`### ${store === 'local' ? 'Local directory store' : 'S3: one s3rver on 127.0.0.1, both tools over https'}`, '', resultsTable(summary, store), '']),
     '### Goals of issue 5',
     '',
     goals.length ? table(['goal', 'store', 'result', 'ratio', 'figures'], goalRows) : '_Convoy was not part of this run._',

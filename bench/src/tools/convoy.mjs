@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { dirStoreUsage } from '../files.mjs';
 import { runChecked } from '../measure.mjs';
+import { S3_ACCESS_KEY, S3_SECRET_KEY } from '../s3-server.mjs';
 
 const VOLUME = 'benchvol';
 
@@ -48,20 +49,22 @@ export async function profileConvoyFull({ entry, sources, dir }) {
  */
 export function convoy({ root, entry, sources, s3 }) {
   const storeDir = path.join(root, 'store');
-  const storeUrl = `vfs://${storeDir}`;
-  const node = (command) => ({ argv: [process.execPath, entry, JSON.stringify(command)] });
+  // Over https like restic (the same TLS work on both sides), trusting the bench's certificate.
+  const store = s3
+    ? { storeUrl: `s3://${s3.bucket}@us-east-1/convoy`, endpoint: s3.httpsEndpoint, env: { ...process.env, AWS_ACCESS_KEY_ID: S3_ACCESS_KEY, AWS_SECRET_ACCESS_KEY: S3_SECRET_KEY, NODE_EXTRA_CA_CERTS: s3.certFile } }
+    : { storeUrl: `vfs://${storeDir}`, env: process.env };
+  const node = (command) => ({ argv: [process.execPath, entry, JSON.stringify({ ...command, storeUrl: store.storeUrl, endpoint: store.endpoint })], env: store.env });
   const snapshotSource = (image) => (image === 'base' ? Object.values(sources)[0] : sources[image]);
-  if (s3) throw new Error('the bench cannot run Convoy on S3 yet');
   // Convoy needs no repository set-up: a store is a directory (or a bucket) that exists.
   mkdirSync(storeDir, { recursive: true });
   return {
     name: 'convoy',
-    store: 'local',
-    stateDirs: [storeDir],
-    backup: (image) => node({ op: 'backup', dir: snapshotSource(image), storeUrl, volume: VOLUME, snapshot: image }),
-    restore: (image, target) => node({ op: 'restore', dir: target, storeUrl, volume: VOLUME, snapshot: image, restoredVolume: 'restored' }),
+    store: s3 ? 's3' : 'local',
+    stateDirs: s3 ? [s3.bucketDir] : [storeDir],
+    backup: (image) => node({ op: 'backup', dir: snapshotSource(image), volume: VOLUME, snapshot: image }),
+    restore: (image, target) => node({ op: 'restore', dir: target, volume: VOLUME, snapshot: image, restoredVolume: 'restored' }),
     restoredFile: (target) => path.join(target, 'volumes', 'restored.img'),
-    storeUsage: () => dirStoreUsage(storeDir),
+    storeUsage: () => (s3 ? s3.bucketUsage() : dirStoreUsage(storeDir)),
     parseReport: (stdout) => {
       const report = JSON.parse(stdout);
       return { ...report, storeRequests: Object.values(report.storeStats).reduce((a, b) => a + b, 0) };
