@@ -5,13 +5,14 @@ import { tempDir } from '../../../test-support/tmp.js';
 import type { RunningDaemon } from './daemon/start-daemon.js';
 import { convoy, startTestDaemon } from './test-cli.js';
 
+// Made at module level: tempDir() removes it after the file, which a hook-made dir would miss.
+const dir = await tempDir('convoy-cli-');
+
 describe('convoy client commands against a real daemon', () => {
-  let dir: string;
   let daemon: RunningDaemon;
   const cli = (...args: string[]) => convoy(['--socket', daemon.socketPath, ...args]);
 
   beforeAll(async () => {
-    dir = await tempDir('convoy-cli-');
     daemon = await startTestDaemon(dir);
   });
   afterAll(async () => {

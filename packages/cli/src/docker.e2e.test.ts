@@ -13,9 +13,11 @@ import { startTestDaemon } from './test-cli.js';
 /** Docker's real plugin directory: discovery is part of what is tested. Names are unique per run. */
 const DOCKER_PLUGIN_DIR = '/etc/docker/plugins';
 
+// Made at module level: tempDir() removes it after the file, which a hook-made dir would miss.
+const dir = await tempDir('convoy-e2e-');
+
 describeNeeding(dockerdRequirement, 'Convoy as a Docker volume plugin (real dockerd)', () => {
   const plugin = `convoy-e2e-${randomBytes(4).toString('hex')}`;
-  let dir: string;
   let daemon: RunningDaemon | undefined;
   let dockerd: Dockerd | undefined;
   let client: ConvoyClient;
@@ -40,7 +42,6 @@ describeNeeding(dockerdRequirement, 'Convoy as a Docker volume plugin (real dock
   };
 
   beforeAll(async () => {
-    dir = await tempDir('convoy-e2e-');
     // Convoy first: a dockerd that knows volumes of a missing plugin stalls at start.
     await startConvoy();
     dockerd = await startDockerd(path.join(dir, 'docker'));

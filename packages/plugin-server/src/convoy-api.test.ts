@@ -7,6 +7,9 @@ import { ConvoyClient } from './client.js';
 import { rawRequest } from './test-http.js';
 import { startTestStack, type TestStack } from './test-stack.js';
 
+// Made at module level: tempDir() removes it after the file, which a hook-made dir would miss.
+const dir = await tempDir('convoy-api-');
+
 describe("Convoy's API over the real unix socket", () => {
   let stack: TestStack;
   let client: ConvoyClient;
@@ -14,7 +17,7 @@ describe("Convoy's API over the real unix socket", () => {
     rawRequest(stack.server.socketPath, 'POST', `/v1${route}`, body, headers);
 
   beforeAll(async () => {
-    stack = await startTestStack(await tempDir('convoy-api-'));
+    stack = await startTestStack(dir);
     client = new ConvoyClient(stack.server.socketPath);
   });
   afterAll(async () => {

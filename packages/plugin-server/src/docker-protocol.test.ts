@@ -1,11 +1,14 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test-support/tmp.js';
 import { MOUNT_REFS_FILE } from './mount-refs.js';
 import { dockerCall, rawRequest } from './test-http.js';
 import { startTestStack, type TestStack } from './test-stack.js';
+
+// Made at module level: tempDir() removes it after the file, which a hook-made dir would miss.
+const base = await tempDir('convoy-docker-');
 
 /** Exactly what dockerd 20.10 sends, per reference/docker-and-s3.md §1. */
 describe('Docker volume plugin protocol over the real unix socket', () => {
@@ -14,7 +17,7 @@ describe('Docker volume plugin protocol over the real unix socket', () => {
   const sock = () => stack.server.socketPath;
 
   beforeEach(async () => {
-    dir = await tempDir('convoy-docker-');
+    dir = await mkdtemp(path.join(base, 't-'));
     stack = await startTestStack(dir);
   });
   afterEach(async () => {
