@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { isConvoyError, type ErrorCode } from '@convoy/core';
+import { objectStoreComplianceSuite } from '@convoy/core/testing';
+import { startS3rver, S3RVER_CREDENTIALS } from '../../../test-support/s3rver.js';
+import { startFaultProxy } from '../../../test-support/fault-proxy.js';
+import s3StoreDefinition, { openS3ObjectStore } from './index.js';
+
+// The SDK's default credential chain reads these; s3rver knows only its own key pair.
+process.env.AWS_ACCESS_KEY_ID = S3RVER_CREDENTIALS.accessKeyId;
+process.env.AWS_SECRET_ACCESS_KEY = S3RVER_CREDENTIALS.secretAccessKey;
+
+const server = await startS3rver({ buckets: ['compliance', 'faults', 'misc'] });
+
+objectStoreComplianceSuite({
+  name: 's3 (objectstore-s3 on s3rver)',
+  // A tiny page size, so every listing in the suite crosses pages.
+  setup: async () => {
+    const store = await openS3ObjectStore(new URL('s3://compliance@us-east-1/some/prefix'), { endpoint: server.endpoint, options: { 's3.pageSize': '5' } });
+    return { store, cleanup: () => store.close() };
+  },
+  quirks: { listsInWalkOrder: true, overwritesInPlace: true },
+});
+
+async function expectCode(promise: Promise<unknown>, code: ErrorCode, ...mentions: string[]): Promise<void> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(isConvoyError(err, code), `expected ${code}, got ${String(err)}`).toBe(true);
+  for (const text of mentions) expect((err as Error).message).toContain(text);
+}
+
+describe('objectstore-s3', () => {
+  it('is the s3 scheme and normalises its URL', async () => {
+    expect(s3StoreDefinition.scheme).toBe('s3');
+    const store = await s3StoreDefinition.open(new URL('s3://misc@us-east-1/p/'), { endpoint: `${server.endpoint}/` });
+    expect(store.url).toBe('s3://misc@us-east-1/p');
+    await store.close();
+  });
+
+  it('says which bucket does not exist', async () => {
+    await expectCode(openS3ObjectStore(new URL('s3://no-such-bucket@us-east-1/x'), { endpoint: server.endpoint }), 'NOT_FOUND', 'no-such-bucket');
+  });
+
+  it('says the credentials are wrong', async () => {
+    // s3rver does not verify V4 signatures, only that the access key exists.
+    const saved = process.env.AWS_ACCESS_KEY_ID;
+    process.env.AWS_ACCESS_KEY_ID = 'NOT-A-KEY';
+    try {
+      await expectCode(openS3ObjectStore(new URL('s3://misc@us-east-1/x'), { endpoint: server.endpoint }), 'STORE_ERROR', 'misc', 'credentials');
+    } finally {
+      process.env.AWS_ACCESS_KEY_ID = saved;
+    }
+  });
+
+  it('refuses a malformed endpoint and unknown options before any request', async () => {
+    await expectCode(openS3ObjectStore(new URL('s3://misc@us-east-1/x'), { endpoint: 'not a url' }), 'INVALID_ARGUMENT', 'endpoint');
+    await expectCode(openS3ObjectStore(new URL('s3://misc@us-east-1/x'), { endpoint: `${server.endpoint}/path` }), 'INVALID_ARGUMENT', 'endpoint');
+    await expectCode(openS3ObjectStore(new URL('s3://misc@us-east-1/x'), { endpoint: server.endpoint, options: { 's3.typo': '1' } }), 'INVALID_ARGUMENT', 's3.typo');
+  });
+
+  it('uploads large objects in parts and reads them back byte-equal', async () => {
+    const store = await openS3ObjectStore(new URL('s3://misc@us-east-1/parts'), { endpoint: server.endpoint, options: { 's3.partSize': String(5 * 1024 * 1024) } });
+    const data = randomBytes(12 * 1024 * 1024 + 17);
+    await store.put('big.bin', data);
+    expect(store.stats.parts).toBe(3);
+    expect((await store.get('big.bin'))?.equals(data)).toBe(true);
+    await store.close();
+  });
+
+  it('retries throttling, server errors, resets, dropped connections and cut-off downloads', async () => {
+    const proxy = await startFaultProxy(server.endpoint);
+    const store = await openS3ObjectStore(new URL('s3://faults@us-east-1/x'), { endpoint: proxy.endpoint });
+    const data = randomBytes(300_000);
+    const isPut = (r: { method: string }) => r.method === 'PUT';
+    const isGet = (r: { method: string; url: string }) => r.method === 'GET' && !r.url.includes('list-type');
+    proxy.inject({ fault: 'slowdown', match: isPut, times: 2 });
+    proxy.inject({ fault: 'reset', match: isPut });
+    proxy.inject({ fault: 'drop', match: isPut });
+    proxy.inject({ fault: 'internal-error', match: isGet });
+    proxy.inject({ fault: 'cut-response', match: isGet });
+    await store.put('object.bin', data);
+    expect((await store.get('object.bin'))?.equals(data)).toBe(true);
+    expect(proxy.injected).toEqual({ slowdown: 2, 'internal-error': 1, reset: 1, drop: 1, 'cut-response': 1 });
+    expect(store.stats.retries).toBe(6);
+    await store.close();
+  });
+
+  it('gives up after the attempts it is allowed, with a STORE_ERROR', async () => {
+    const proxy = await startFaultProxy(server.endpoint);
+    const store = await openS3ObjectStore(new URL('s3://faults@us-east-1/x'), { endpoint: proxy.endpoint, options: { 's3.maxAttempts': '2' } });
+    proxy.inject({ fault: 'slowdown', match: (r) => r.method === 'PUT', times: 2 });
+    await expectCode(store.put('never.bin', Buffer.from('x')), 'STORE_ERROR', 'SlowDown');
+    await store.close();
+  });
+});

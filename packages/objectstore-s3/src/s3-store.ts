@@ -1,0 +1,236 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type ListObjectsV2CommandOutput,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { ConvoyError, validateKeyPrefix, validateObjectKey, type ObjectInfo, type ObjectStore, type ObjectStoreStats } from '@convoy/core';
+import { isMissingObject, storeError } from './s3-errors.js';
+import type { S3Settings } from './s3-options.js';
+import type { S3Location } from './s3-url.js';
+
+export interface S3ObjectStoreStats extends ObjectStoreStats {
+  /** Requests the SDK repeated after throttling, 5xx, resets or timeouts. */
+  retries: number;
+  /** Parts sent by multipart uploads. */
+  parts: number;
+}
+
+/** S3's limit on keys per DeleteObjects request. */
+const DELETE_BATCH = 1000;
+const NETWORK_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+/**
+ * A backup store in an S3 bucket (or MinIO, s3rver, any S3-compatible server through
+ * `endpoint`, path-style). Credentials come from the SDK's default chain. Every listing pages
+ * with ContinuationToken; deletes go in DeleteObjects batches of at most 1000 exact keys; the
+ * SDK retries throttling, 5xx, resets and timeouts with exponential backoff and full jitter up
+ * to `maxAttempts`; a body cut off mid-download is fetched again the same way. Objects larger
+ * than one part (and every stream) go through lib-storage's multipart Upload.
+ */
+export class S3ObjectStore implements ObjectStore {
+  readonly stats: S3ObjectStoreStats = { get: 0, put: 0, head: 0, list: 0, delete: 0, retries: 0, parts: 0 };
+  readonly url: string;
+  private readonly client: S3Client;
+
+  constructor(
+    private readonly location: S3Location,
+    private readonly settings: S3Settings,
+    private readonly endpoint: string | undefined,
+  ) {
+    this.url = location.url;
+    const agentOptions = { keepAlive: true, maxSockets: settings.maxSockets };
+    const checksums = settings.plainPayload ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
+    this.client = new S3Client({
+      region: location.region ?? settings.region ?? (endpoint && !process.env.AWS_REGION && !process.env.AWS_DEFAULT_REGION ? 'us-east-1' : undefined),
+      ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+      maxAttempts: settings.maxAttempts,
+      retryMode: 'standard',
+      requestChecksumCalculation: checksums,
+      responseChecksumValidation: checksums,
+      requestHandler: new NodeHttpHandler({
+        httpAgent: new http.Agent(agentOptions),
+        httpsAgent: new https.Agent(agentOptions),
+        requestTimeout: settings.requestTimeoutMs,
+        connectionTimeout: Math.min(settings.requestTimeoutMs, 10_000),
+      }),
+    });
+  }
+
+  /** Fails with NOT_FOUND when the bucket does not exist, STORE_ERROR when access is refused. */
+  async checkBucket(): Promise<void> {
+    try {
+      await this.send(`opening ${this.url}`, () => this.client.send(new HeadBucketCommand({ Bucket: this.location.bucket })));
+    } catch (err) {
+      const status = ((err as ConvoyError).cause as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+      if (status === 404) throw new ConvoyError('NOT_FOUND', `S3 bucket ${this.location.bucket} does not exist${this.endpoint ? ` at ${this.endpoint}` : ''}`, { cause: err });
+      throw err;
+    }
+  }
+
+  async get(key: string): Promise<Buffer | undefined> {
+    const Key = this.keyOf(key);
+    this.stats.get += 1;
+    for (let attempt = 1; ; attempt += 1) {
+      const response = await this.sendOrMissing(`reading ${key}`, () => this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key })));
+      if (!response?.Body) return undefined;
+      try {
+        const bytes = await response.Body.transformToByteArray();
+        return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      } catch (err) {
+        // The SDK retries requests, not bodies cut off halfway: fetch the object again.
+        if (attempt >= this.settings.maxAttempts || !NETWORK_ERRORS.has((err as NodeJS.ErrnoException).code ?? '')) throw this.fail(err, `reading ${key}`);
+        this.stats.retries += 1;
+        await sleep(Math.random() * 100 * 2 ** attempt);
+      }
+    }
+  }
+
+  async getStream(key: string): Promise<Readable | undefined> {
+    const Key = this.keyOf(key);
+    this.stats.get += 1;
+    const response = await this.sendOrMissing(`reading ${key}`, () => this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key })));
+    return response?.Body as Readable | undefined;
+  }
+
+  async put(key: string, body: Buffer | Readable): Promise<void> {
+    const Key = this.keyOf(key);
+    this.stats.put += 1;
+    if (Buffer.isBuffer(body) && body.length <= this.settings.partSize) {
+      await this.send(`writing ${key}`, () => this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key, Body: body, ContentLength: body.length })));
+      return;
+    }
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.location.bucket, Key, Body: body },
+      partSize: this.settings.partSize,
+      queueSize: this.settings.partConcurrency,
+      leavePartsOnError: false,
+    });
+    let parts = 0;
+    upload.on('httpUploadProgress', (progress) => {
+      parts = Math.max(parts, progress.part ?? 0);
+    });
+    try {
+      await upload.done();
+    } catch (err) {
+      throw this.fail(err, `uploading ${key}`);
+    } finally {
+      this.stats.parts += parts;
+    }
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    const Key = this.keyOf(key);
+    this.stats.head += 1;
+    const response = await this.sendOrMissing(`checking ${key}`, () => this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key })));
+    if (!response) return undefined;
+    return { key, size: response.ContentLength ?? 0, mtime: response.LastModified ?? new Date(0) };
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    for await (const page of this.pages(prefix, undefined)) {
+      for (const object of page.Contents ?? []) {
+        if (!object.Key) continue;
+        yield { key: this.relative(object.Key), size: object.Size ?? 0, mtime: object.LastModified ?? new Date(0) };
+      }
+    }
+  }
+
+  async listDir(prefix: string): Promise<{ files: string[]; dirs: string[] }> {
+    if (prefix !== '' && !prefix.endsWith('/')) throw new ConvoyError('INVALID_ARGUMENT', `listDir needs a directory prefix ending with /, got ${JSON.stringify(prefix)}`);
+    const files = new Set<string>();
+    const dirs = new Set<string>();
+    const full = this.prefixOf(prefix);
+    // Some servers repeat a common prefix across pages: the sets keep each name once.
+    for await (const page of this.pages(prefix, '/')) {
+      for (const object of page.Contents ?? []) if (object.Key && object.Key !== full) files.add(object.Key.slice(full.length));
+      for (const common of page.CommonPrefixes ?? []) if (common.Prefix) dirs.add(common.Prefix.slice(full.length).replace(/\/$/, ''));
+    }
+    return { files: [...files], dirs: [...dirs] };
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    const objects = keys.map((key) => ({ Key: this.keyOf(key) }));
+    for (let at = 0; at < objects.length; at += DELETE_BATCH) {
+      this.stats.delete += 1;
+      const batch = objects.slice(at, at + DELETE_BATCH);
+      const response = await this.send(`deleting ${batch.length} objects`, () => this.client.send(new DeleteObjectsCommand({ Bucket: this.location.bucket, Delete: { Objects: batch, Quiet: true } })));
+      const failed = response.Errors ?? [];
+      if (failed.length > 0) {
+        const first = failed[0]!;
+        throw new ConvoyError('STORE_ERROR', `S3 could not delete ${failed.length} of ${batch.length} objects in bucket ${this.location.bucket}, e.g. ${first.Key}: ${first.Code} ${first.Message ?? ''}`, {
+          details: { keys: failed.map((f) => f.Key) },
+        });
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+
+  private async *pages(prefix: string, delimiter: string | undefined): AsyncIterable<ListObjectsV2CommandOutput> {
+    let token: string | undefined;
+    do {
+      this.stats.list += 1;
+      const page = await this.send(
+        `listing ${prefix || '/'}`,
+        () => this.client.send(new ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: this.prefixOf(prefix), Delimiter: delimiter, MaxKeys: this.settings.pageSize, ContinuationToken: token })),
+      );
+      yield page;
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  private keyOf(key: string): string {
+    return this.full(validateObjectKey(key));
+  }
+
+  private prefixOf(prefix: string): string {
+    return this.full(validateKeyPrefix(prefix));
+  }
+
+  private full(key: string): string {
+    return this.location.prefix ? `${this.location.prefix}/${key}` : key;
+  }
+
+  private relative(fullKey: string): string {
+    return this.location.prefix ? fullKey.slice(this.location.prefix.length + 1) : fullKey;
+  }
+
+  private async send<Output extends { $metadata: { attempts?: number } }>(what: string, request: () => Promise<Output>): Promise<Output> {
+    try {
+      const output = await request();
+      this.stats.retries += Math.max(0, (output.$metadata.attempts ?? 1) - 1);
+      return output;
+    } catch (err) {
+      this.stats.retries += Math.max(0, ((err as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) - 1);
+      throw this.fail(err, what);
+    }
+  }
+
+  /** Like send, but a missing object is undefined instead of an error. */
+  private async sendOrMissing<Output extends { $metadata: { attempts?: number } }>(what: string, request: () => Promise<Output>): Promise<Output | undefined> {
+    try {
+      return await this.send(what, request);
+    } catch (err) {
+      if (isMissingObject((err as ConvoyError).cause)) return undefined;
+      throw err;
+    }
+  }
+
+  private fail(err: unknown, what: string): ConvoyError {
+    return err instanceof ConvoyError ? err : storeError(err, what, { bucket: this.location.bucket, endpoint: this.endpoint });
+  }
+}
