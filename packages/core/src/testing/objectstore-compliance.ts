@@ -17,6 +17,19 @@ export interface ObjectStoreComplianceOptions {
   setup(): Promise<ObjectStoreUnderTest>;
   /** Keys deleted in one call by the bulk test (default 1005: more than one S3 DeleteObjects batch). */
   bulkDeleteKeys?: number;
+  /** Known departures of a test server from S3 that the store cannot paper over. */
+  quirks?: ServerQuirks;
+}
+
+export interface ServerQuirks {
+  /**
+   * The server lists in directory-walk order (`a/…` before `a-b`), not in key order, and pages
+   * from there (s3rver 3.7.1). Convoy's layout never puts such names side by side, so the
+   * ordering test then leaves out names that sort below `/`.
+   */
+  listsInWalkOrder?: boolean;
+  /** The server rewrites an object in place, so a concurrent reader can see a part (s3rver 3.7.1). S3 itself never does. */
+  overwritesInPlace?: boolean;
 }
 
 /**
@@ -96,7 +109,8 @@ export function objectStoreComplianceSuite(opts: ObjectStoreComplianceOptions): 
     it('lists recursively, in lexical key order, only under the prefix', async () => {
       const p = area();
       // '-' < '.' < '/' < letters: a store that walks directories must still yield this order.
-      const keys = ['a/b/c', 'a/bc', 'a-b/x', 'a.b', 'b', 'a/c/d/e', 'ab'];
+      const belowSlash = opts.quirks?.listsInWalkOrder ? [] : ['a-b/x', 'a.b'];
+      const keys = ['a/b/c', 'a/bc', 'b', 'a/c/d/e', 'ab', ...belowSlash];
       for (const key of keys) await store.put(`${p}${key}`, Buffer.from(key));
       await store.put(`${area()}a/outside`, Buffer.from('x'));
       const listed = (await collect(store.list(p))).map((info) => info.key.slice(p.length));
@@ -156,7 +170,7 @@ export function objectStoreComplianceSuite(opts: ObjectStoreComplianceOptions): 
       await expect(store.delete([`${p}a/../../b`])).rejects.toSatisfy((err) => isConvoyError(err, 'INVALID_ARGUMENT'));
     });
 
-    it('a reader never sees half of an overwrite', async () => {
+    it.skipIf(opts.quirks?.overwritesInPlace)('a reader never sees half of an overwrite', async () => {
       const key = `${area()}atomic.bin`;
       const a = Buffer.alloc(1 << 20, 'a');
       const b = Buffer.alloc((1 << 20) + 7, 'b');
@@ -167,12 +181,15 @@ export function objectStoreComplianceSuite(opts: ObjectStoreComplianceOptions): 
         writing = false;
       })();
       let reads = 0;
-      while (writing || reads === 0) {
-        const seen = await store.get(key);
-        expect(seen?.equals(a) || seen?.equals(b)).toBe(true);
-        reads += 1;
+      try {
+        while (writing || reads === 0) {
+          const seen = await store.get(key);
+          expect(seen?.equals(a) || seen?.equals(b)).toBe(true);
+          reads += 1;
+        }
+      } finally {
+        await writer;
       }
-      await writer;
     });
 
     it('counts its requests', async () => {
