@@ -15,6 +15,8 @@ export interface PackOptions {
 
 /** Bytes read from a file per chunk: large enough to keep syscalls few, small enough for 2 cores. */
 const READ_CHUNK = 256 * 1024;
+/** Files up to this size are read whole, without a stream. */
+const SMALL_FILE = 64 * 1024;
 
 /**
  * Streams a plain tar of `dir`: directories, regular files, symlinks and hard links, with
@@ -76,17 +78,29 @@ function attributes(stats: Stats): Pick<tar.Headers, 'mode' | 'uid' | 'gid' | 'm
   return { mode: stats.mode & 0o7777, uid: stats.uid, gid: stats.gid, mtime: stats.mtime };
 }
 
-function addEntry(pack: tar.Pack, header: tar.Headers): Promise<void> {
+function addEntry(pack: tar.Pack, header: tar.Headers, content?: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
-    pack.entry(header, (err) => (err ? reject(err) : resolve()));
+    const done = (err?: Error | null): void => (err ? reject(err) : resolve());
+    if (content) pack.entry(header, content, done);
+    else pack.entry(header, done);
   });
 }
 
+function changedWhileRead(abs: string, cause?: unknown): ConvoyError {
+  return new ConvoyError('INVALID_ARGUMENT', `cannot archive ${abs}: it changed size while being read (archive a snapshot, not live data)`, { cause });
+}
+
 async function addFile(pack: tar.Pack, rel: string, abs: string, stats: Stats): Promise<void> {
+  if (stats.size <= SMALL_FILE) {
+    // One read and no stream per file: most of a directory's files are small.
+    const content = await fs.readFile(abs);
+    if (content.length !== stats.size) throw changedWhileRead(abs);
+    return addEntry(pack, { name: rel, type: 'file', size: stats.size, ...attributes(stats) }, content);
+  }
   let sink: ReturnType<tar.Pack['entry']> | undefined;
   const written = new Promise<void>((resolve, reject) => {
     sink = pack.entry({ name: rel, type: 'file', size: stats.size, ...attributes(stats) }, (err) =>
-      err ? reject(new ConvoyError('INVALID_ARGUMENT', `cannot archive ${abs}: ${err.message} (did it change while being read?)`, { cause: err })) : resolve(),
+      err ? reject(changedWhileRead(abs, err)) : resolve(),
     );
   });
   const entry = sink as NonNullable<typeof sink>;
