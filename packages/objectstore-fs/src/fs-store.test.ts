@@ -1,5 +1,4 @@
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
@@ -7,24 +6,26 @@ import { objectStoreComplianceSuite } from '@convoy/core/testing';
 import { tempDir } from '../../../test-support/tmp.js';
 import fsStoreDefinition, { openFsObjectStore } from './index.js';
 
+const scratch = await tempDir('convoy-fs-store-');
+
 objectStoreComplianceSuite({
   name: 'vfs (objectstore-fs)',
   setup: async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'convoy-fs-store-'));
+    const dir = await mkdtemp(path.join(scratch, 'compliance-'));
     return { store: await openFsObjectStore(new URL(`vfs://${dir}`)), cleanup: () => rm(dir, { recursive: true, force: true }) };
   },
 });
 
 describe('objectstore-fs', () => {
   it('opens vfs:///abs/path and normalises its URL', async () => {
-    const dir = await tempDir();
+    const dir = await mkdtemp(path.join(scratch, 'case-'));
     expect(fsStoreDefinition.scheme).toBe('vfs');
     const store = await fsStoreDefinition.open(new URL(`vfs://${dir}/`), {});
     expect(store.url).toBe(`vfs://${dir}`);
   });
 
   it('refuses a host, a missing directory, a file, options and an endpoint', async () => {
-    const dir = await tempDir();
+    const dir = await mkdtemp(path.join(scratch, 'case-'));
     const file = path.join(dir, 'plain-file');
     await writeFile(file, 'x');
     const cases: Array<[string, object, string]> = [
@@ -42,7 +43,7 @@ describe('objectstore-fs', () => {
   });
 
   it('prunes directories a delete empties, up to but not including the top-level one', async () => {
-    const dir = await tempDir();
+    const dir = await mkdtemp(path.join(scratch, 'case-'));
     const store = await openFsObjectStore(new URL(`vfs://${dir}`));
     await store.put('convoy-objectstore/volumes/vo/l1/vol1/blocks/aa/bb/x.blk', Buffer.from('x'));
     await store.put('convoy-objectstore/volumes/vo/l1/vol10/volume.cfg', Buffer.from('{}'));
@@ -54,7 +55,7 @@ describe('objectstore-fs', () => {
   });
 
   it('leaves no temp files after writes and hides a crashed writer\'s temp file from listings', async () => {
-    const dir = await tempDir();
+    const dir = await mkdtemp(path.join(scratch, 'case-'));
     const store = await openFsObjectStore(new URL(`vfs://${dir}`));
     await store.put('d/object', Buffer.from('data'));
     expect(await readdir(path.join(dir, 'd'))).toEqual(['object']);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openFsObjectStore } from '@convoy/objectstore-fs';
@@ -22,8 +22,10 @@ interface Env {
   destUrl: string;
 }
 
+const scratch = await tempDir('convoy-engine-');
+
 async function makeEnv(): Promise<Env> {
-  const dir = await tempDir('convoy-engine-');
+  const dir = await mkdtemp(path.join(scratch, 'env-'));
   const storeDir = path.join(dir, 'store');
   await mkdir(storeDir);
   const destUrl = `vfs://${storeDir}`;
