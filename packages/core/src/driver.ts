@@ -28,6 +28,9 @@ export interface DeleteVolumeRequest {
  * - create of an existing name, delete or mount of a missing one throw ConvoyError
  *   (ALREADY_EXISTS / NOT_FOUND); a user mountpoint the driver cannot honour is INVALID_ARGUMENT;
  * - `getVolume` returns undefined for a missing volume and never throws for that;
+ * - deleting a mounted volume is BUSY; unmounting a volume that is not mounted succeeds;
+ * - snapshots: a second snapshot of one name is ALREADY_EXISTS, a snapshot of a missing volume
+ *   or a delete of a missing snapshot is NOT_FOUND, `getSnapshot` answers undefined;
  * - the manager serialises mutations per volume, so a driver need not lock against itself
  *   for one volume, but must keep its own state consistent across volumes and crashes.
  */

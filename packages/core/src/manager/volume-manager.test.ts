@@ -227,6 +227,13 @@ describe('VolumeManager: serialisation', () => {
     expect((await host.manager.listVolumes()).filter((v) => v.name === 'race')).toHaveLength(1);
   });
 
+  it('turns a driver’s system error into STATE_ERROR with its message, and keeps the name free', async () => {
+    const host = await startHost({ wrap: (d) => Object.assign(Object.create(d) as VolumeDriver, { createVolume: () => Promise.reject(diskFull()) }) });
+    await host.manager.open();
+    await expect(host.manager.createVolume({ name: 'v1' })).rejects.toMatchObject({ code: 'STATE_ERROR', message: expect.stringContaining('ENOSPC') });
+    expect((await host.manager.createVolume({ name: 'v1', driver: 'memo' })).driver).toBe('memo');
+  });
+
   it('refuses new work after close', async () => {
     const host = await startHost();
     await host.manager.open();
@@ -288,6 +295,10 @@ function withoutFacets(driver: VolumeDriver, name: string): VolumeDriver {
     getVolume: (n) => driver.getVolume(n),
     listVolumes: () => driver.listVolumes(),
   };
+}
+
+function diskFull(): NodeJS.ErrnoException {
+  return Object.assign(new Error('ENOSPC: no space left on device, mkdir'), { code: 'ENOSPC' });
 }
 
 /** Fault injection: the driver's listing fails as a broken disk would make it. */

@@ -62,7 +62,7 @@ export class VolumeManager implements VolumeService {
    */
   async open(): Promise<StartupProblem[]> {
     const found = await this.refreshIndex();
-    this.problems.push(...found);
+    this.problems.splice(0, this.problems.length, ...found);
     for (const problem of found) this.opts.log.error('startup problem', { ...problem });
     return found;
   }
@@ -514,13 +514,16 @@ export class VolumeManager implements VolumeService {
     return [this.backupKey(volume), this.stateKey(volume)];
   }
 
-  /** Every public method: refuse after close, and let only ConvoyErrors out. */
+  /**
+   * Every public method: refuse after close, and let only ConvoyErrors out. A system error
+   * from a driver (EACCES, ENOSPC, EIO) is local state that cannot be read or written, not a bug.
+   */
   private async guard<T>(work: () => Promise<T>): Promise<T> {
     if (this.closed) throw new ConvoyError('BUSY', 'the volume manager is shutting down');
     try {
       return await work();
     } catch (err) {
-      throw toConvoyError(err);
+      throw toConvoyError(err, typeof (err as NodeJS.ErrnoException | undefined)?.code === 'string' ? 'STATE_ERROR' : 'INTERNAL');
     }
   }
 }
