@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../test-support/tmp.js';
+import type { RunningDaemon } from './daemon/start-daemon.js';
+import { convoy, startTestDaemon } from './test-cli.js';
+
+// Made at module level: tempDir() removes it after the file, which a hook-made dir would miss.
+const dir = await tempDir('convoy-backup-cli-');
+
+describe('convoy backup commands against a real daemon and a vfs:// store', () => {
+  let daemon: RunningDaemon;
+  const store = `vfs://${path.join(dir, 'store')}`;
+  const payload = randomBytes(3 * 1024 * 1024 + 17);
+  const cli = (args: string[], opts: { tty?: boolean } = {}) => convoy(['--socket', daemon.socketPath, ...args], opts);
+
+  beforeAll(async () => {
+    await mkdir(path.join(dir, 'store'));
+    daemon = await startTestDaemon(dir);
+    await cli(['create', 'db1']);
+    const mountpoint = (await cli(['mount', 'db1'])).stdout.trim();
+    await writeFile(path.join(mountpoint, 'table.bin'), payload);
+    await cli(['snapshot', 'create', 'db1', '--name', 'db1-s1']);
+  });
+  afterAll(async () => {
+    await daemon.stop();
+  });
+
+  it('backs a snapshot up, prints the URL, lists, inspects, restores bit-exact, and deletes', async () => {
+    const created = await cli(['backup', 'create', 'db1-s1', '--dest', store, '--compression', 'gzip']);
+    expect(created.code).toBe(0);
+    const url = created.stdout.trim();
+    expect(url).toMatch(new RegExp(`^${store}\\?backup=backup-[0-9a-f]{16}&volume=db1$`));
+
+    const list = await cli(['backup', 'list', store]);
+    expect(list.stdout).toMatch(/^URL\s+VOLUME\s+SNAPSHOT\s+SIZE\s+COMPRESSION\s+CREATED$/m);
+    expect(list.stdout).toContain(url);
+    const listed = (await cli(['backup', 'list', store, '--volume-name', 'db1', '--json'])).json<Array<{ url: string; compression: string }>>();
+    expect(listed).toEqual([expect.objectContaining({ url, compression: 'gzip' })]);
+
+    const inspected = (await cli(['backup', 'inspect', url, '--json'])).json();
+    expect(inspected).toMatchObject({ url, volumeName: 'db1', snapshotName: 'db1-s1', compression: 'gzip', mode: 'single-file' });
+
+    expect((await cli(['create', 'db1-restored', '--backup', url])).stdout).toBe('db1-restored\n');
+    const mountpoint = (await cli(['mount', 'db1-restored'])).stdout.trim();
+    expect((await readFile(path.join(mountpoint, 'table.bin'))).equals(payload)).toBe(true);
+
+    expect((await cli(['backup', 'delete', url])).code).toBe(0);
+    expect((await cli(['backup', 'list', store])).stdout).toBe('no backups\n');
+  });
+
+  it("accepts Convoy's \\u0026 spelling of & in backup URLs", async () => {
+    const url = (await cli(['backup', 'create', 'db1-s1', '--dest', store])).stdout.trim();
+    const escaped = url.replace('&', '\\u0026');
+    expect((await cli(['backup', 'inspect', escaped, '--json'])).json()).toMatchObject({ url, compression: 'lz4' });
+    expect((await cli(['create', 'db1-escaped', '--backup', escaped])).code).toBe(0);
+    expect((await cli(['backup', 'delete', escaped])).code).toBe(0);
+  });
+
+  it('shows a progress bar on a terminal and nothing with --json', async () => {
+    const onTty = await cli(['backup', 'create', 'db1-s1', '--dest', store], { tty: true });
+    expect(onTty.code).toBe(0);
+    expect(onTty.stderr).toMatch(/\r\S+ .*B\/s/);
+    expect(onTty.stdout).toMatch(/^vfs:\/\/.*\?backup=.*\n$/);
+
+    const json = await cli(['backup', 'create', 'db1-s1', '--dest', store, '--json'], { tty: true });
+    expect(json.stderr).toBe('');
+    expect(json.json()).toMatchObject({ volumeName: 'db1', snapshotName: 'db1-s1' });
+    const report = (await cli(['backup', 'prune', store, '--grace', '0s', '--json'])).json();
+    expect(report).toMatchObject({ blocksRemoved: 0 });
+  });
+
+  it('takes --s3-endpoint before or after the subcommand, and refuses it with a vfs:// store', async () => {
+    for (const args of [
+      ['backup', '--s3-endpoint', 'http://127.0.0.1:1', 'list', store],
+      ['backup', 'list', store, '--s3-endpoint', 'http://127.0.0.1:1'],
+    ]) {
+      const res = await cli(args);
+      expect(res.code, args.join(' ')).toBe(1);
+      expect(res.stderr, args.join(' ')).toMatch(/^convoy: .*endpoint.*s3/i);
+    }
+  });
+
+  it('bad backup input gets one clear line and changes nothing', async () => {
+    const before = (await cli(['backup', 'list', store, '--json'])).json<unknown[]>().length;
+    const cases: Array<[string[], RegExp]> = [
+      [['backup', 'create', 'nosuchsnap', '--dest', store], /nosuchsnap/],
+      [['backup', 'create', 'db1-s1', '--dest', 'ftp://host/x'], /ftp/],
+      [['backup', 'create', 'db1-s1', '--dest', 'not a url'], /URL/],
+      [['backup', 'inspect', `${store}?backup=../x&volume=db1`], /name/],
+      [['backup', 'inspect', store], /backup=/],
+      [['create', 'nope1', '--backup', `${store}?backup=backup-0000000000000000&volume=db1`], /backup-0000000000000000/],
+    ];
+    for (const [args, message] of cases) {
+      const res = await cli(args);
+      expect(res.code, args.join(' ')).toBe(1);
+      expect(res.stderr, args.join(' ')).toMatch(message);
+      expect(res.stderr.split('\n'), args.join(' ')).toHaveLength(2);
+    }
+    expect((await cli(['backup', 'list', store, '--json'])).json<unknown[]>()).toHaveLength(before);
+    expect((await cli(['inspect', 'nope1'])).code).toBe(1);
+  });
+});
