@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ConvoyClient } from '@convoy/plugin-server/client';
@@ -107,6 +107,20 @@ describeNeeding(dockerdRequirement, 'Convoy as a Docker volume plugin (real dock
   it('docker run with --create-on-docker-mount creates a volume that does not exist yet', async () => {
     await docker('run', '--rm', '--network', 'none', '-v', 'auto1:/data', `--volume-driver=${plugin}`, BUSYBOX_IMAGE, 'sh', '-c', 'echo auto > /data/f');
     expect(await readFromVolume('auto1', 'f')).toBe('auto\n');
+  });
+
+  it('docker volume create -o backup=URL restores a backup into a new volume', async () => {
+    const storeDir = path.join(dir, 'store');
+    await mkdir(storeDir, { recursive: true });
+    await docker('run', '--rm', '--network', 'none', '-v', 'src1:/data', `--volume-driver=${plugin}`, BUSYBOX_IMAGE, 'sh', '-c', 'seq 1 100000 > /data/numbers');
+    await client.createSnapshot('src1', 'src1-snap');
+    const backup = await client.createBackup({ snapshot: 'src1-snap', dest: `vfs://${storeDir}` });
+
+    await docker('volume', 'create', '-d', plugin, '-o', `backup=${backup.url}`, 'restored1');
+    const out = await docker('run', '--rm', '--network', 'none', '-v', 'restored1:/data', `--volume-driver=${plugin}`, BUSYBOX_IMAGE, 'sh', '-c', 'wc -l < /data/numbers; tail -n 1 /data/numbers');
+    expect(out.split('\n').map((l) => l.trim())).toEqual(['100000', '100000', '']);
+    const [inspected] = JSON.parse(await docker('volume', 'inspect', 'restored1')) as Array<{ Options: Record<string, string> }>;
+    expect(inspected?.Options).toEqual({ backup: backup.url });
   });
 
   it('a Convoy daemon restart keeps the mount and its count while a container holds the volume', async () => {
