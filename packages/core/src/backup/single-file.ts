@@ -45,8 +45,8 @@ export async function restoreSingleFile(p: RestoreParams, ops: SingleFileBackupO
   } catch (err) {
     const cause = failure();
     if (!cause) throw err;
-    if (isConvoyError(cause)) throw cause;
-    throw new ConvoyError('CORRUPT', `the archive ${key} of backup ${backup.Name} cannot be read: ${cause.message}`, { cause });
+    const code = isConvoyError(cause) ? cause.code : 'STORE_ERROR';
+    throw new ConvoyError(code, `the archive ${key} of backup ${backup.Name} cannot be read: ${cause.message}`, { cause, details: { key, backup: backup.Name } });
   }
 }
 

@@ -1,0 +1,201 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import tar from 'tar-stream';
+import { describe, expect, it } from 'vitest';
+import { openFsObjectStore } from '@convoy/objectstore-fs';
+import { extractTarSafely } from '../archive/extract-tar.js';
+import { packDirectory } from '../archive/pack-directory.js';
+import type { SingleFileBackupOps } from '../driver.js';
+import { isConvoyError } from '../errors.js';
+import type { CompressionMethod } from '../model.js';
+import type { ObjectStore } from '../objectstore.js';
+import { tempDir } from '../../../../test-support/tmp.js';
+import { createBackupEngine } from './engine.js';
+import { backupConfigKey, backupFileKey, volumeConfigKey } from './layout.js';
+
+const engine = createBackupEngine();
+const scratch = await tempDir('convoy-single-file-');
+
+/** Directory volumes with the real archive helpers, as a vfs-like driver uses them. */
+function directoryOps(base: string, exportOverride?: () => Readable): SingleFileBackupOps {
+  return {
+    mode: 'single-file',
+    exportSnapshot: async (_volume, snapshot) => exportOverride?.() ?? packDirectory(path.join(base, 'snapshots', snapshot)),
+    importVolume: async (req, archive) => {
+      const incoming = path.join(base, 'incoming', req.name);
+      try {
+        await extractTarSafely(archive, incoming);
+      } catch (err) {
+        await rm(incoming, { recursive: true, force: true });
+        throw err;
+      }
+      await mkdir(path.join(base, 'volumes'), { recursive: true });
+      await rename(incoming, path.join(base, 'volumes', req.name));
+      return { name: req.name, driver: 'dir', size: 0, createdAt: new Date().toISOString(), snapshots: [], driverInfo: {} };
+    },
+  };
+}
+
+interface Env {
+  base: string;
+  store: ObjectStore;
+  destUrl: string;
+  ops: SingleFileBackupOps;
+}
+
+async function makeEnv(exportOverride?: () => Readable): Promise<Env> {
+  const base = await mkdtemp(path.join(scratch, 'env-'));
+  await mkdir(path.join(base, 'store'));
+  const destUrl = `vfs://${base}/store`;
+  return { base, store: await openFsObjectStore(new URL(destUrl)), destUrl, ops: directoryOps(base, exportOverride) };
+}
+
+/** A snapshot directory with files, a subdirectory, an empty file and an internal symlink. */
+async function makeSnapshot(env: Env, name: string): Promise<string> {
+  const dir = path.join(env.base, 'snapshots', name);
+  await mkdir(path.join(dir, 'data/nested'), { recursive: true });
+  await writeFile(path.join(dir, 'data/nested/random.bin'), randomBytes(3 * 1024 * 1024 + 5));
+  await writeFile(path.join(dir, 'PG_VERSION'), '16\n');
+  await writeFile(path.join(dir, 'empty'), '');
+  await symlink('data/nested/random.bin', path.join(dir, 'link'));
+  return dir;
+}
+
+async function tree(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    for (const entry of (await readdir(path.join(dir, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+      const r = path.join(rel, entry.name);
+      if (entry.isDirectory()) {
+        out.push(`${r}/`);
+        await walk(r);
+      } else if (entry.isSymbolicLink()) out.push(`${r} -> ${await readlink(path.join(dir, r))}`);
+      else out.push(`${r} ${(await readFile(path.join(dir, r))).toString('base64').slice(0, 40)} ${(await stat(path.join(dir, r))).size}`);
+    }
+  };
+  await walk('');
+  return out;
+}
+
+function backupOf(env: Env, snapshot: string, compression?: CompressionMethod) {
+  return engine.createBackup({
+    store: env.store,
+    destUrl: env.destUrl,
+    driverName: 'dir',
+    volume: { name: 'web-data', driver: 'dir', size: 0, createdAt: '2024-01-02T03:04:05.000Z', snapshots: [], driverInfo: {} },
+    snapshot: { name: snapshot, volumeName: 'web-data', createdAt: '2024-01-02T03:05:00.000Z', driverInfo: {} },
+    ops: env.ops,
+    compression,
+    owner: 'test-host/1',
+  });
+}
+
+function restoreAs(env: Env, backupName: string, newName: string) {
+  return engine.restoreBackup({ store: env.store, backupName, volumeName: 'web-data', driverName: 'dir', ops: env.ops, request: { name: newName, options: {} }, owner: 'test-host/1' });
+}
+
+describe('backup engine, single-file mode', () => {
+  it.each(['lz4', 'gzip', 'none'] as const)('round-trips a directory tree with %s', async (method) => {
+    const env = await makeEnv();
+    const snapshotDir = await makeSnapshot(env, 'snap1');
+    const progress: number[] = [];
+    const summary = await engine.createBackup({
+      ...{ store: env.store, destUrl: env.destUrl, driverName: 'dir', ops: env.ops, owner: 'test-host/1', compression: method },
+      volume: { name: 'web-data', driver: 'dir', size: 0, createdAt: '2024-01-02T03:04:05.000Z', snapshots: [], driverInfo: {} },
+      snapshot: { name: 'snap1', volumeName: 'web-data', createdAt: '2024-01-02T03:05:00.000Z', driverInfo: {} },
+      onProgress: (p) => progress.push(p.doneBytes),
+    });
+    expect(summary).toMatchObject({ mode: 'single-file', compression: method, volumeSize: 0, snapshotCreatedAt: '2024-01-02T03:05:00.000Z' });
+    expect(progress.at(-1)).toBeGreaterThan(3 * 1024 * 1024);
+    const record = JSON.parse((await env.store.get(backupConfigKey('web-data', summary.name)))!.toString());
+    expect(record.SingleFile.FilePath).toBe(backupFileKey('web-data', summary.name));
+    expect(record.Blocks).toBeUndefined();
+    expect(record.SnapshotCreatedAt).toBe('Tue Jan 02 03:05:00 +0000 2024');
+    expect((await env.store.head(record.SingleFile.FilePath))!.size).toBe(summary.uploadedBytes);
+
+    await restoreAs(env, summary.name, 'restored');
+    expect(await tree(path.join(env.base, 'volumes/restored'))).toEqual(await tree(snapshotDir));
+  });
+
+  it('an lz4 archive is standard LZ4 frames: the lz4 CLI decodes it to the same tar', async () => {
+    const env = await makeEnv();
+    const snapshotDir = await makeSnapshot(env, 'snap1');
+    const summary = await backupOf(env, 'snap1', 'lz4');
+    const archive = path.join(env.base, 'store', backupFileKey('web-data', summary.name));
+    const tarBytes = execFileSync('lz4', ['-dc', archive], { maxBuffer: 64 * 1024 * 1024 });
+    const extracted = path.join(env.base, 'by-gnu-tar');
+    await mkdir(extracted);
+    execFileSync('tar', ['-xf', '-', '-C', extracted], { input: tarBytes });
+    expect(await tree(extracted)).toEqual(await tree(snapshotDir));
+  });
+
+  it("restores a Convoy-style backup: no CompressionMethod, a tar.gz made by GNU tar", async () => {
+    const env = await makeEnv();
+    const snapshotDir = await makeSnapshot(env, 'convoy-snap');
+    const volume = 'web-data';
+    const archive = execFileSync('tar', ['czf', '-', '-C', snapshotDir, '.'], { maxBuffer: 64 * 1024 * 1024 });
+    await env.store.put(volumeConfigKey(volume), Buffer.from(JSON.stringify({ Name: volume, Driver: 'dir', Size: 0, CreatedTime: 'Mon Jan 02 15:04:05 -0700 2006', LastBackupName: '' })));
+    const filePath = backupFileKey(volume, 'backup-0123456789abcdef');
+    await env.store.put(filePath, archive);
+    const record = { Name: 'backup-0123456789abcdef', Driver: '', VolumeName: volume, SnapshotName: 'convoy-snap', SnapshotCreatedAt: 'Mon Jan 02 15:04:05 -0700 2006', CreatedTime: 'Mon Jan 02 15:05:05 -0700 2006', SingleFile: { FilePath: filePath } };
+    await env.store.put(backupConfigKey(volume, record.Name), Buffer.from(JSON.stringify(record)));
+
+    const [listed] = await engine.listBackups({ store: env.store, destUrl: env.destUrl, volumeName: volume });
+    expect(listed).toMatchObject({ compression: 'gzip', mode: 'single-file', createdAt: '2006-01-02T22:05:05.000Z', volumeCreatedAt: '2006-01-02T22:04:05.000Z' });
+    await restoreAs(env, record.Name, 'from-convoy');
+    expect(await tree(path.join(env.base, 'volumes/from-convoy'))).toEqual(await tree(snapshotDir));
+  });
+
+  it('refuses an archive entry with ../ and writes nothing outside the new volume', async () => {
+    const hostile = (): Readable => {
+      const pack = tar.pack();
+      pack.entry({ name: './fine.txt' }, 'fine');
+      pack.entry({ name: '../escape.txt' }, 'escaped');
+      pack.finalize();
+      return Readable.from(pack);
+    };
+    const env = await makeEnv(hostile);
+    const summary = await backupOf(env, 'whatever', 'gzip');
+    const err = await restoreAs(env, summary.name, 'victim').catch((e: unknown) => e);
+    expect(isConvoyError(err, 'INVALID_ARGUMENT')).toBe(true);
+    expect((err as Error).message).toContain('../escape.txt');
+    expect(await readdir(env.base)).not.toContain('escape.txt');
+    expect(await readdir(path.join(env.base, 'incoming')).catch(() => [])).toEqual([]);
+    expect(await readdir(path.join(env.base, 'volumes')).catch(() => [])).toEqual([]);
+  });
+
+  it('a corrupt archive fails as CORRUPT and a missing one as NOT_FOUND, naming it', async () => {
+    const env = await makeEnv();
+    await makeSnapshot(env, 'snap1');
+    const summary = await backupOf(env, 'snap1', 'gzip');
+    const key = backupFileKey('web-data', summary.name);
+    const original = (await env.store.get(key))!;
+    const damaged = Buffer.from(original);
+    damaged.fill(0x55, 1000, 5000);
+    await env.store.put(key, damaged);
+    const corrupt = await restoreAs(env, summary.name, 'r1').catch((e: unknown) => e);
+    expect(isConvoyError(corrupt, 'CORRUPT'), String(corrupt)).toBe(true);
+    expect((corrupt as Error).message).toContain(summary.name);
+
+    await env.store.delete([key]);
+    const missing = await restoreAs(env, summary.name, 'r2').catch((e: unknown) => e);
+    expect(isConvoyError(missing, 'NOT_FOUND')).toBe(true);
+    expect((missing as Error).message).toContain(key);
+    expect(await readdir(path.join(env.base, 'volumes')).catch(() => [])).toEqual([]);
+  });
+
+  it('deleting removes the archive; deleting the last backup removes the volume', async () => {
+    const env = await makeEnv();
+    await makeSnapshot(env, 'snap1');
+    const first = await backupOf(env, 'snap1');
+    const second = await backupOf(env, 'snap1');
+    await engine.deleteBackup({ store: env.store, destUrl: env.destUrl, volumeName: 'web-data', backupName: first.name, owner: 'o' });
+    expect(await env.store.head(backupFileKey('web-data', first.name))).toBeUndefined();
+    expect(await env.store.head(backupFileKey('web-data', second.name))).toBeDefined();
+    await engine.deleteBackup({ store: env.store, destUrl: env.destUrl, volumeName: 'web-data', backupName: second.name, owner: 'o' });
+    expect(await readdir(path.join(env.base, 'store/convoy-objectstore'))).toEqual([]);
+  });
+});
