@@ -13,7 +13,11 @@ export interface PackOptions {
   onSkip?: (relativePath: string, kind: string) => void;
 }
 
-/** Bytes read from a file per chunk: large enough to keep syscalls few, small enough for 2 cores. */
+/**
+ * Bytes read from a file per chunk: large enough to keep syscalls few, small enough for 2
+ * cores. Chunks are not recycled: tar-stream queues the very buffers it is given until the
+ * consumer reads them, so a reused buffer would be overwritten while still queued.
+ */
 const READ_CHUNK = 256 * 1024;
 /** Files up to this size are read whole, without a stream. */
 const SMALL_FILE = 64 * 1024;
