@@ -8,8 +8,10 @@ import type { CompressionMethod, Progress } from '../model.js';
 import type { ObjectStore } from '../objectstore.js';
 import { ImageSource } from '../testing/image-source.js';
 import { tempDir } from '../../../../test-support/tmp.js';
+import type { DeltaBlockBackupOps } from '../driver.js';
 import { createBackupEngine } from './engine.js';
-import { BLOCK_SIZE, backupConfigKey, blocksDir, volumeConfigKey, volumeDir } from './layout.js';
+import { BLOCK_SIZE, backupConfigKey, blocksDir, deletionJournalKey, volumeConfigKey, volumeDir } from './layout.js';
+import { DEFAULT_LOCK_OPTIONS, StoreLock } from './store-lock.js';
 import { parseBackupUrl } from './url.js';
 
 const MiB = 1024 * 1024;
@@ -32,17 +34,12 @@ async function makeEnv(): Promise<Env> {
   return { store: await openFsObjectStore(new URL(destUrl)), storeDir, source: await ImageSource.open(path.join(dir, 'images')), destUrl };
 }
 
+function backupArgs(env: Env, volume: string, snapshot: string) {
+  return { store: env.store, destUrl: env.destUrl, driverName: 'image', volume: env.source.volumeRecord(volume), snapshot: env.source.snapshotRecord(volume, snapshot), ops: env.source, owner: 'test-host/1' };
+}
+
 function backup(env: Env, volume: string, snapshot: string, extra: { compression?: CompressionMethod; onProgress?: (p: Progress) => void } = {}) {
-  return engine.createBackup({
-    store: env.store,
-    destUrl: env.destUrl,
-    driverName: 'image',
-    volume: env.source.volumeRecord(volume),
-    snapshot: env.source.snapshotRecord(volume, snapshot),
-    ops: env.source,
-    owner: 'test-host/1',
-    ...extra,
-  });
+  return engine.createBackup({ ...backupArgs(env, volume, snapshot), ...extra });
 }
 
 function restore(env: Env, url: string, newName: string, size?: number) {
@@ -392,5 +389,93 @@ describe('backup engine, bad input changes nothing', () => {
     await expectCode(engine.prune({ store: env.store, owner: 'o', graceMs: -1 }), 'INVALID_ARGUMENT');
 
     expect(await listing()).toEqual(before);
+  });
+});
+
+/** The image source, with snapshot reads failing after `reads` blocks: a backup dying mid-way. */
+function failingAfter(source: ImageSource, reads: number): DeltaBlockBackupOps {
+  let left = reads;
+  return {
+    mode: 'delta-block',
+    blockSize: source.blockSize,
+    hasSnapshot: (v, s) => source.hasSnapshot(v, s),
+    compareSnapshots: (v, s, b) => source.compareSnapshots(v, s, b),
+    createRestoreTarget: (r, size) => source.createRestoreTarget(r, size),
+    openSnapshot: async (v, s) => {
+      const reader = await source.openSnapshot(v, s);
+      return {
+        size: reader.size,
+        close: () => reader.close(),
+        read: async (buf, offset, length) => {
+          if (left-- <= 0) throw new Error('injected: the device went away');
+          await reader.read(buf, offset, length);
+        },
+      };
+    },
+  };
+}
+
+describe('backup engine, leftovers of failed operations and prune', () => {
+  async function withOrphans() {
+    const env = await makeEnv();
+    await env.source.createVolume('vol1', 16 * MiB);
+    await writeBlocks(env, 'vol1', [0, 1]);
+    await env.source.snapshot('vol1', 'snap1');
+    const kept = await backup(env, 'vol1', 'snap1');
+    await writeBlocks(env, 'vol1', [2, 3, 4, 5, 6, 7]);
+    await env.source.snapshot('vol1', 'snap2');
+    // One worker, so exactly three new blocks are uploaded before the read fails.
+    await expect(engine.createBackup({ ...backupArgs(env, 'vol1', 'snap2'), ops: failingAfter(env.source, 3), concurrency: 1 })).rejects.toThrow(/device went away/);
+    return { env, kept };
+  }
+
+  it('a failed backup is not listed, holds no lock, and the same backup then succeeds reusing its blocks', async () => {
+    const { env, kept } = await withOrphans();
+    expect((await engine.listBackups({ store: env.store, destUrl: env.destUrl })).map((b) => b.name)).toEqual([kept.name]);
+    expect(await readdir(path.join(env.storeDir, volumeDir('vol1'), 'locks')).catch(() => [])).toEqual([]);
+    expect(await blockFiles(env, 'vol1')).toHaveLength(5);
+    const before = env.store.stats.put;
+    const rerun = await backup(env, 'vol1', 'snap2');
+    // Three of the six changed blocks were left by the failed run: found by HEAD, not re-sent.
+    expect(env.store.stats.put - before).toBe(3 + 4);
+    await restore(env, rerun.url, 'restored');
+    await expectSameBytes(env, 'restored', 'snap2');
+  });
+
+  it('prune sweeps unreferenced blocks past the grace period and keeps everything a backup uses', async () => {
+    const { env, kept } = await withOrphans();
+    const young = await engine.prune({ store: env.store, owner: 'o' });
+    expect(young).toMatchObject({ volumes: 1, blocksScanned: 5, blocksRemoved: 0, blocksKeptForGrace: 3, skippedVolumes: [] });
+    const swept = await engine.prune({ store: env.store, owner: 'o', graceMs: 0 });
+    expect(swept).toMatchObject({ volumes: 1, blocksScanned: 5, blocksRemoved: 3, blocksKeptForGrace: 0 });
+    expect(swept.bytesRemoved).toBeGreaterThan(3 * BLOCK_SIZE);
+    expect(await blockFiles(env, 'vol1')).toHaveLength(2);
+    await restore(env, kept.url, 'restored');
+    await expectSameBytes(env, 'restored', 'snap1');
+  });
+
+  it('prune removes a volume left with no backups, and the journal of a delete that died', async () => {
+    const env = await makeEnv();
+    await env.source.createVolume('vol1', 8 * MiB);
+    await writeBlocks(env, 'vol1', [0]);
+    await env.source.snapshot('vol1', 'snap1');
+    await expect(engine.createBackup({ ...backupArgs(env, 'vol1', 'snap1'), ops: failingAfter(env.source, 0) })).rejects.toThrow(/device went away/);
+    await env.store.put(deletionJournalKey('vol1', 'backup-00000000000000dd'), Buffer.from('{}'));
+    const report = await engine.prune({ store: env.store, owner: 'o', graceMs: 0 });
+    expect(report.volumes).toBe(1);
+    expect(await readdir(path.join(env.storeDir, 'convoy-objectstore'))).toEqual([]);
+  });
+
+  it('prune skips a busy volume in a whole-store sweep and refuses it by name', async () => {
+    const { env } = await withOrphans();
+    const busy = await StoreLock.acquire(env.store, 'vol1', 'backup', 'busy-host/4', DEFAULT_LOCK_OPTIONS);
+    try {
+      expect(await engine.prune({ store: env.store, owner: 'o', graceMs: 0 })).toMatchObject({ volumes: 0, blocksRemoved: 0, skippedVolumes: ['vol1'] });
+      await expectCode(engine.prune({ store: env.store, owner: 'o', graceMs: 0, volumeName: 'vol1' }), 'LOCKED', 'busy-host/4');
+      await expectCode(engine.deleteBackup({ store: env.store, destUrl: env.destUrl, volumeName: 'vol1', backupName: (await engine.listBackups({ store: env.store, destUrl: env.destUrl }))[0]!.name, owner: 'o' }), 'LOCKED', 'busy-host/4');
+    } finally {
+      await busy.release();
+    }
+    expect(await blockFiles(env, 'vol1')).toHaveLength(5);
   });
 });
