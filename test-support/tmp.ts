@@ -9,3 +9,12 @@ export async function tempDir(prefix = 'convoy-test-'): Promise<string> {
   afterAll(() => rm(dir, { recursive: true, force: true }));
   return dir;
 }
+
+/**
+ * For tests that each need a fresh directory: call this at module level (where `afterAll`
+ * registers), then call the returned function inside tests; everything goes when the file ends.
+ */
+export async function tempDirFactory(prefix = 'convoy-test-'): Promise<() => Promise<string>> {
+  const parent = await tempDir(prefix);
+  return () => mkdtemp(path.join(parent, 'd-'));
+}

@@ -1,13 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../../../test-support/tmp.js';
+import { tempDirFactory } from '../../../test-support/tmp.js';
 import { createJsonLogger } from './log.js';
 import { ConvoyError } from './errors.js';
 
+const freshDir = await tempDirFactory('convoy-log-');
+
 describe('createJsonLogger', () => {
   it('appends one JSON object per line at or above its level, with base and child fields and readable errors', async () => {
-    const file = path.join(await tempDir(), 'convoy.log');
+    const file = path.join(await freshDir(), 'convoy.log');
     const log = createJsonLogger({ file, level: 'info', base: { component: 'daemon' } });
     log.debug('dropped');
     log.info('volume created', { volume: 'v1' });
@@ -25,7 +27,7 @@ describe('createJsonLogger', () => {
 
   it('refuses an unknown level and an unwritable file with INVALID_ARGUMENT', async () => {
     expect(() => createJsonLogger({ level: 'loud' as 'info' })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
-    const dir = await tempDir();
+    const dir = await freshDir();
     expect(() => createJsonLogger({ file: path.join(dir, 'missing-dir', 'x.log') })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 });

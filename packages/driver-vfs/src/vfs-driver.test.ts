@@ -3,14 +3,16 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConvoyError, createCommandRunner, packDirectory, silentLogger, type CommandRunner } from '@convoy/core';
 import { driverComplianceSuite } from '@convoy/core/testing';
-import { tempDir } from '../../../test-support/tmp.js';
+import { tempDirFactory } from '../../../test-support/tmp.js';
 import vfs, { VfsDriver, resolveVfsSettings } from './index.js';
+
+const freshDir = await tempDirFactory('convoy-vfs-');
 
 const run = createCommandRunner({ timeoutMs: 60_000 });
 
 async function makeDriver(base?: string, opts: { run?: CommandRunner; root?: string } = {}): Promise<{ driver: VfsDriver; base: string }> {
-  const vfsPath = base ?? path.join(await tempDir('convoy-vfs-'), 'share');
-  const root = opts.root ?? path.join(await tempDir('convoy-vfs-root-'), 'vfs');
+  const vfsPath = base ?? path.join(await freshDir(), 'share');
+  const root = opts.root ?? path.join(await freshDir(), 'vfs');
   const driver = (await vfs.create({ root, options: { 'vfs.path': vfsPath }, run: opts.run ?? run, log: silentLogger })) as VfsDriver;
   return { driver, base: vfsPath };
 }
@@ -84,7 +86,7 @@ describe('vfs driver, beyond the compliance suite', () => {
 
   it('waits for another host’s operation on the same volume, then gives up with BUSY naming it', async () => {
     const { base } = await makeDriver();
-    const settings = await resolveVfsSettings({ root: await tempDir(), options: { 'vfs.path': base }, log: silentLogger });
+    const settings = await resolveVfsSettings({ root: await freshDir(), options: { 'vfs.path': base }, log: silentLogger });
     const impatient = new VfsDriver({ settings, root: '', run, log: silentLogger, lockTiming: { ttlMs: 60_000, waitMs: 300 } });
     await impatient.prepare();
     await impatient.createVolume({ name: 'contended', options: {} });
@@ -103,14 +105,14 @@ describe('vfs driver, beyond the compliance suite', () => {
     await expect(driver.mountVolume('v1', { mountpoint: '/mnt/elsewhere' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('/mnt/elsewhere') });
     await expect(driver.createVolume({ name: 'config', options: {} })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(driver.createVolume({ name: '../escape', options: {} })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    const root = await tempDir();
+    const root = await freshDir();
     await expect(vfs.create({ root, options: {}, run, log: silentLogger })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('vfs.path') });
     await expect(vfs.create({ root, options: { 'vfs.path': 'relative/dir' }, run, log: silentLogger })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(vfs.create({ root, options: { 'vfs.path': '/tmp/x', 'vfs.defaultvolumesize': '1.5G' }, run, log: silentLogger })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
   it('remembers vfs.path across restarts, as Convoy did', async () => {
-    const root = path.join(await tempDir(), 'vfs');
+    const root = path.join(await freshDir(), 'vfs');
     const { driver: first, base } = await makeDriver(undefined, { root });
     await first.createVolume({ name: 'survivor', options: {} });
     const restarted = await vfs.create({ root, options: {}, run, log: silentLogger });
@@ -161,7 +163,7 @@ describe('vfs driver, beyond the compliance suite', () => {
 
   it('leaves no trace of a restore from a hostile archive', async () => {
     const { driver, base } = await makeDriver();
-    const hostile = await tempDir();
+    const hostile = await freshDir();
     await fs.writeFile(path.join(hostile, 'ok.txt'), 'fine');
     await fs.symlink('/etc', path.join(hostile, 'evil'));
     await expect(driver.backup.importVolume({ name: 'victim', options: {} }, packDirectory(hostile))).rejects.toMatchObject({

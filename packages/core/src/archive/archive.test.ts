@@ -4,10 +4,12 @@ import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import tar from 'tar-stream';
-import { tempDir } from '../../../../test-support/tmp.js';
+import { tempDirFactory } from '../../../../test-support/tmp.js';
 import { packDirectory } from './pack-directory.js';
 import { extractTarSafely } from './extract-tar.js';
 import { ConvoyError } from '../errors.js';
+
+const freshDir = await tempDirFactory('convoy-archive-');
 
 /** A tar built entry by entry, as an attacker would craft it. */
 async function handMadeTar(entries: Array<{ header: tar.Headers; body?: string }>): Promise<Buffer> {
@@ -34,7 +36,7 @@ async function listTree(root: string): Promise<string[]> {
 }
 
 async function expectRefused(tarBytes: Buffer, entryName: string): Promise<{ dest: string; outside: string }> {
-  const base = await tempDir('convoy-extract-');
+  const base = await freshDir();
   const dest = path.join(base, 'dest');
   const outside = path.join(base, 'outside');
   await fs.mkdir(outside);
@@ -54,7 +56,7 @@ async function expectRefused(tarBytes: Buffer, entryName: string): Promise<{ des
 
 describe('packDirectory + extractTarSafely round trip', () => {
   it('restores files, directories, symlinks, hard links, modes and mtimes exactly', async () => {
-    const base = await tempDir('convoy-archive-');
+    const base = await freshDir();
     const src = path.join(base, 'src');
     await fs.mkdir(path.join(src, 'deep/er/still'), { recursive: true });
     const big = randomBytes(600 * 1024 + 7);
@@ -95,7 +97,7 @@ describe('packDirectory + extractTarSafely round trip', () => {
   });
 
   it('skips sockets and fifos, reporting each, so the archive stays restorable', async () => {
-    const base = await tempDir('convoy-archive-');
+    const base = await freshDir();
     const src = path.join(base, 'src');
     await fs.mkdir(src);
     await fs.writeFile(path.join(src, 'kept'), 'data');
@@ -108,7 +110,7 @@ describe('packDirectory + extractTarSafely round trip', () => {
   });
 
   it('fails the stream with a clear error when the directory does not exist', async () => {
-    const base = await tempDir('convoy-archive-');
+    const base = await freshDir();
     const chunks = packDirectory(path.join(base, 'missing')).toArray();
     await expect(chunks).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
@@ -161,7 +163,7 @@ describe('extractTarSafely refuses hostile archives and writes nothing outside',
   });
 
   it('replaces an earlier symlink with a file instead of writing through it', async () => {
-    const base = await tempDir('convoy-extract-');
+    const base = await freshDir();
     await fs.writeFile(path.join(base, 'victim'), 'untouched');
     const tarBytes = await handMadeTar([
       { header: { name: 'f', type: 'symlink', linkname: 'g' } },
@@ -180,13 +182,13 @@ describe('extractTarSafely refuses hostile archives and writes nothing outside',
   });
 
   it('calls garbage CORRUPT', async () => {
-    const base = await tempDir('convoy-extract-');
+    const base = await freshDir();
     const junk = Buffer.alloc(2048, 0x41);
     await expect(extractTarSafely(Readable.from([junk]), path.join(base, 'dest'))).rejects.toMatchObject({ code: 'CORRUPT' });
   });
 
   it('calls a truncated archive CORRUPT', async () => {
-    const base = await tempDir('convoy-extract-');
+    const base = await freshDir();
     const whole = await handMadeTar([{ header: { name: 'f', type: 'file' }, body: 'x'.repeat(5000) }]);
     await expect(extractTarSafely(Readable.from([whole.subarray(0, 1500)]), path.join(base, 'dest'))).rejects.toMatchObject({ code: 'CORRUPT' });
   });

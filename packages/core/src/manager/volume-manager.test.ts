@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import vfs from '@convoy/driver-vfs';
 import fsStore from '@convoy/objectstore-fs';
 import memo from '../../../../examples/third-party-driver/src/index.js';
-import { tempDir } from '../../../../test-support/tmp.js';
+import { tempDirFactory } from '../../../../test-support/tmp.js';
 import { createCommandRunner } from '../exec.js';
 import { silentLogger } from '../log.js';
 import { ObjectStoreRegistry } from '../registry.js';
@@ -13,6 +13,8 @@ import { createBackupEngine } from '../backup/engine.js';
 import type { VolumeDriver } from '../driver.js';
 import type { ErrorCode } from '../errors.js';
 import { VolumeManager } from './volume-manager.js';
+
+const freshDir = await tempDirFactory('convoy-manager-');
 
 const run = createCommandRunner({ timeoutMs: 60_000 });
 
@@ -26,7 +28,7 @@ interface Host {
 }
 
 async function startHost(opts: { wrap?: (driver: VolumeDriver) => VolumeDriver; drivers?: (vfs: VolumeDriver, memo: VolumeDriver) => VolumeDriver[] } = {}): Promise<Host> {
-  const base = await tempDir('convoy-manager-');
+  const base = await freshDir();
   const dirs = { share: path.join(base, 'share'), vfsRoot: path.join(base, 'root', 'vfs'), memoRoot: path.join(base, 'root', 'memo'), backups: path.join(base, 'backups') };
   await fs.mkdir(dirs.backups, { recursive: true });
   const vfsDriver = await vfs.create({ root: dirs.vfsRoot, options: { 'vfs.path': dirs.share }, run, log: silentLogger });

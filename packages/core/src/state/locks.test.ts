@@ -4,10 +4,12 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../../../../test-support/tmp.js';
+import { tempDirFactory } from '../../../../test-support/tmp.js';
 import { acquireRootLock } from './root-lock.js';
 import { acquireDirectoryLock, type LockOwner } from './directory-lock.js';
 import { currentProcessIdentity } from './process-identity.js';
+
+const freshDir = await tempDirFactory('convoy-locks-');
 
 /** A real process's identity, as it would have written it into a lock; `kill` ends it. */
 async function startProcess(): Promise<{ owner: LockOwner; kill: () => Promise<void> }> {
@@ -40,7 +42,7 @@ async function plantLock(lockPath: string, owner: LockOwner): Promise<void> {
 
 describe('acquireRootLock', () => {
   it('refuses a second daemon on the same root, naming the holder pid, until the first releases', async () => {
-    const root = path.join(await tempDir(), 'convoy-root');
+    const root = path.join(await freshDir(), 'convoy-root');
     const first = await acquireRootLock(root);
     const refused = await acquireRootLock(root).catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: 'BUSY' });
@@ -53,7 +55,7 @@ describe('acquireRootLock', () => {
   });
 
   it('takes over a lock left by a process that has died', async () => {
-    const root = await tempDir();
+    const root = await freshDir();
     const gone = await startProcess();
     await plantLock(path.join(root, 'lock'), gone.owner);
     await gone.kill();
@@ -64,14 +66,14 @@ describe('acquireRootLock', () => {
   });
 
   it('takes over a lock whose pid now belongs to a different, later process', async () => {
-    const root = await tempDir();
+    const root = await freshDir();
     await plantLock(path.join(root, 'lock'), { ...currentProcessIdentity(), startTime: '1', nonce: 'reused-pid', purpose: 'test', acquiredAt: '' });
     const lock = await acquireRootLock(root);
     await lock.release();
   });
 
   it('never takes over a lock of a live process, nor of one on another machine', async () => {
-    const root = await tempDir();
+    const root = await freshDir();
     const alive = await startProcess();
     try {
       await plantLock(path.join(root, 'lock'), alive.owner);
@@ -79,13 +81,13 @@ describe('acquireRootLock', () => {
     } finally {
       await alive.kill();
     }
-    const other = await tempDir();
+    const other = await freshDir();
     await plantLock(path.join(other, 'lock'), { ...alive.owner, bootId: 'another-machine', host: 'elsewhere' });
     await expect(acquireRootLock(other)).rejects.toMatchObject({ code: 'BUSY', message: expect.stringContaining('elsewhere') });
   });
 
   it('refuses a plain file where the lock directory belongs', async () => {
-    const root = await tempDir();
+    const root = await freshDir();
     await fs.writeFile(path.join(root, 'lock'), '');
     await expect(acquireRootLock(root)).rejects.toMatchObject({ code: 'STATE_ERROR' });
   });
@@ -93,7 +95,7 @@ describe('acquireRootLock', () => {
 
 describe('acquireDirectoryLock', () => {
   it('lets exactly one holder in at a time among concurrent acquirers', async () => {
-    const dir = await tempDir();
+    const dir = await freshDir();
     const lockPath = path.join(dir, 'vol.lock');
     let inside = 0;
     let maxInside = 0;
@@ -115,7 +117,7 @@ describe('acquireDirectoryLock', () => {
   });
 
   it('takes over a lock from another machine once its heartbeat is older than the expiry', async () => {
-    const dir = await tempDir();
+    const dir = await freshDir();
     const lockPath = path.join(dir, 'vol.lock');
     const foreign = { ...currentProcessIdentity(), bootId: 'another-machine', host: 'elsewhere', nonce: 'foreign', purpose: 'volume v', acquiredAt: '' };
     await plantLock(lockPath, foreign);
@@ -127,7 +129,7 @@ describe('acquireDirectoryLock', () => {
   });
 
   it('keeps a long holding alive with heartbeats so nobody takes it over', async () => {
-    const dir = await tempDir();
+    const dir = await freshDir();
     const lockPath = path.join(dir, 'vol.lock');
     const held = await acquireDirectoryLock(lockPath, { purpose: 'volume v', waitMs: 0, ttlMs: 300 });
     const planted = JSON.parse(await fs.readFile(path.join(lockPath, 'owner.json'), 'utf8'));
@@ -139,7 +141,7 @@ describe('acquireDirectoryLock', () => {
   });
 
   it('waits for a live holder to release when allowed to wait', async () => {
-    const dir = await tempDir();
+    const dir = await freshDir();
     const lockPath = path.join(dir, 'vol.lock');
     const first = await acquireDirectoryLock(lockPath, { purpose: 'volume v', waitMs: 0 });
     setTimeout(() => void first.release(), 200);
