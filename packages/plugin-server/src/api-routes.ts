@@ -11,6 +11,11 @@ export const API_PREFIX = '/v1';
 type Body = Record<string, unknown> & { endpoint?: string };
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const storeParams = (b: Body) => (b.endpoint === undefined ? {} : { endpoint: b.endpoint });
+/** A void operation answers `{}`. */
+const answerEmpty = async (operation: Promise<void>) => {
+  await operation;
+  return {};
+};
 
 interface ApiRoute {
   method: 'GET' | 'POST';
@@ -42,10 +47,7 @@ export const API_ROUTES: ApiRoute[] = [
     method: 'POST',
     path: '/volumes/delete',
     body: schema.volumeDeleteBody,
-    run: async (s, b) => {
-      await s.deleteVolume(String(b.name), { referenceOnly: b.referenceOnly === true });
-      return {};
-    },
+    run: (s, b) => answerEmpty(s.deleteVolume(String(b.name), { referenceOnly: b.referenceOnly === true })),
   },
   {
     method: 'POST',
@@ -56,26 +58,10 @@ export const API_ROUTES: ApiRoute[] = [
       return { name: b.name, mountpoint };
     },
   },
-  {
-    method: 'POST',
-    path: '/volumes/umount',
-    body: schema.volumeNameBody,
-    run: async (s, b) => {
-      await s.umountVolume(String(b.name));
-      return {};
-    },
-  },
+  { method: 'POST', path: '/volumes/umount', body: schema.volumeNameBody, run: (s, b) => answerEmpty(s.umountVolume(String(b.name))) },
   { method: 'POST', path: '/volumes/inspect', body: schema.volumeNameBody, run: (s, b) => s.getVolume(String(b.name)) },
   { method: 'POST', path: '/snapshots/create', body: schema.snapshotCreateBody, run: (s, b) => s.createSnapshot(String(b.volume), str(b.name)) },
-  {
-    method: 'POST',
-    path: '/snapshots/delete',
-    body: schema.snapshotNameBody,
-    run: async (s, b) => {
-      await s.deleteSnapshot(String(b.name));
-      return {};
-    },
-  },
+  { method: 'POST', path: '/snapshots/delete', body: schema.snapshotNameBody, run: (s, b) => answerEmpty(s.deleteSnapshot(String(b.name))) },
   { method: 'POST', path: '/snapshots/inspect', body: schema.snapshotNameBody, run: (s, b) => s.getSnapshot(String(b.name)) },
   {
     method: 'POST',
@@ -86,15 +72,7 @@ export const API_ROUTES: ApiRoute[] = [
       return s.createBackup(b.compression === undefined ? req : { ...req, compression: b.compression as CompressionMethod }, p);
     },
   },
-  {
-    method: 'POST',
-    path: '/backups/delete',
-    body: schema.backupUrlBody,
-    run: async (s, b) => {
-      await s.deleteBackup(String(b.url), storeParams(b));
-      return {};
-    },
-  },
+  { method: 'POST', path: '/backups/delete', body: schema.backupUrlBody, run: (s, b) => answerEmpty(s.deleteBackup(String(b.url), storeParams(b))) },
   {
     method: 'POST',
     path: '/backups/list',

@@ -16,6 +16,7 @@ import {
 } from '@convoy/core';
 import { API_PREFIX } from './api-routes.js';
 import { NDJSON_TYPE, type NdjsonLine } from './ndjson.js';
+import { unlessNotFound } from './not-found.js';
 
 function isErrorJson(value: unknown): value is ConvoyErrorJSON {
   return typeof value === 'object' && value !== null && typeof (value as ConvoyErrorJSON).code === 'string' && typeof (value as ConvoyErrorJSON).message === 'string';
@@ -138,13 +139,8 @@ export class ConvoyClient implements VolumeService {
   getVolume(name: string): Promise<VolumeRecord> {
     return this.call('POST', '/volumes/inspect', { name });
   }
-  async findVolume(name: string): Promise<VolumeRecord | undefined> {
-    try {
-      return await this.getVolume(name);
-    } catch (err) {
-      if (isConvoyError(err, 'NOT_FOUND')) return undefined;
-      throw err;
-    }
+  findVolume(name: string): Promise<VolumeRecord | undefined> {
+    return this.getVolume(name).catch(unlessNotFound);
   }
   async listVolumes(): Promise<VolumeRecord[]> {
     return (await this.call<{ volumes: VolumeRecord[] }>('GET', '/volumes/list')).volumes;

@@ -3,6 +3,7 @@ import { ConvoyError, isConvoyError, type KeyedMutex, type Logger, type VolumeRe
 import { createParamsFromDockerOpts } from './docker-opts.js';
 
 import type { MountRefs } from './mount-refs.js';
+import { unlessNotFound } from './not-found.js';
 import { classifyRequestError } from './request-errors.js';
 
 export interface DockerPluginOptions {
@@ -99,16 +100,10 @@ export async function dockerPluginRoutes(app: FastifyInstance, opts: DockerPlugi
         // dockerd checks that no container uses a volume before it sends Remove, so holders
         // left here came from Mounts that Docker abandoned (its 120 s timeout): release them.
         log.warn('docker removed a volume Convoy still counted as mounted; releasing the stale mounts', { volume: name, ids: leaked });
-        await service.umountVolume(name).catch((err: unknown) => {
-          if (!isConvoyError(err, 'NOT_FOUND')) throw err;
-        });
+        await service.umountVolume(name).catch(unlessNotFound);
         await refs.forget(name);
       }
-      try {
-        await service.deleteVolume(name, { referenceOnly: true });
-      } catch (err) {
-        if (!isConvoyError(err, 'NOT_FOUND')) throw err;
-      }
+      await service.deleteVolume(name, { referenceOnly: true }).catch(unlessNotFound);
     });
     return { Err: '' };
   });
@@ -144,11 +139,7 @@ export async function dockerPluginRoutes(app: FastifyInstance, opts: DockerPlugi
       const holders = refs.holders(name);
       // An ID Convoy never counted must not unmount the volume under another container.
       if (!holders.has(id)) return;
-      if (holders.size === 1) {
-        await service.umountVolume(name).catch((err: unknown) => {
-          if (!isConvoyError(err, 'NOT_FOUND')) throw err;
-        });
-      }
+      if (holders.size === 1) await service.umountVolume(name).catch(unlessNotFound);
       await refs.remove(name, id);
     });
     return { Err: '' };

@@ -1,8 +1,9 @@
 import type { Argv } from 'yargs';
-import type { CompressionMethod } from '@convoy/core';
+import type { BackupSummary, CompressionMethod } from '@convoy/core';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { parseDuration } from '../flag-values.js';
 import { renderBackupList, renderPrune, renderRecord } from '../render.js';
+import { oneNameCommand } from './one-name-command.js';
 import { BACKUP_URL_FORMS } from './volume-commands.js';
 
 const STORE_FORMS = 'Stores: vfs:///abs/path (a local or NFS directory) or s3://bucket@region/prefix (s3://bucket/prefix takes the region from AWS_REGION).';
@@ -13,8 +14,8 @@ interface StoreArgs {
 const storeParams = (args: StoreArgs) => (args.s3Endpoint === undefined ? {} : { endpoint: args.s3Endpoint });
 
 export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<GlobalArgs> {
-  return y.command('backup', 'Back snapshots up to a store, and list, inspect, delete and prune backups', (b) =>
-    b
+  return y.command('backup', 'Back snapshots up to a store, and list, inspect, delete and prune backups', (parent) => {
+    const withCommands = parent
       .option('s3-endpoint', {
         type: 'string',
         describe: 'S3 endpoint for MinIO and other S3-compatible servers (path-style); before or after the subcommand',
@@ -35,15 +36,6 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
         }),
       )
       .command(
-        'delete <url>',
-        "Delete a backup; blocks that the volume's other backups still use are kept",
-        (c) => c.positional('url', { type: 'string', demandOption: true }).epilogue(BACKUP_URL_FORMS),
-        run.action<StoreArgs & { url: string }>(async (args, { client, out }) => {
-          await client.deleteBackup(args.url, storeParams(args));
-          out.result({ deleted: args.url }, () => '');
-        }),
-      )
-      .command(
         'list <dest>',
         'List the backups in a store',
         (c) =>
@@ -55,15 +47,6 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
           const params = args.volumeName === undefined ? storeParams(args) : { ...storeParams(args), volumeName: args.volumeName };
           const backups = await client.listBackups(args.dest, params);
           out.result(backups, () => renderBackupList(backups));
-        }),
-      )
-      .command(
-        'inspect <url>',
-        'Show a backup: volume, snapshot, sizes, compression, times',
-        (c) => c.positional('url', { type: 'string', demandOption: true }).epilogue(BACKUP_URL_FORMS),
-        run.action<StoreArgs & { url: string }>(async (args, { client, out }) => {
-          const backup = await client.inspectBackup(args.url, storeParams(args));
-          out.result(backup, () => renderRecord(backup));
         }),
       )
       .command(
@@ -79,7 +62,24 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
           const report = await client.pruneBackups(args.dest, params);
           out.result(report, () => renderPrune(report));
         }),
-      )
-      .demandCommand(1, 'name a backup command: create, delete, list, inspect or prune'),
-  );
+      );
+    const withDelete = oneNameCommand<void, StoreArgs>(withCommands, run, {
+      verb: 'delete',
+      arg: 'url',
+      describe: "Delete a backup; blocks that the volume's other backups still use are kept",
+      epilogue: BACKUP_URL_FORMS,
+      call: (client, url, args) => client.deleteBackup(url, storeParams(args)),
+      json: (_, url) => ({ deleted: url }),
+      human: () => '',
+    });
+    return oneNameCommand<BackupSummary, StoreArgs>(withDelete, run, {
+      verb: 'inspect',
+      arg: 'url',
+      describe: 'Show a backup: volume, snapshot, sizes, compression, times',
+      epilogue: BACKUP_URL_FORMS,
+      call: (client, url, args) => client.inspectBackup(url, storeParams(args)),
+      json: (backup) => backup,
+      human: (backup) => renderRecord(backup),
+    }).demandCommand(1, 'name a backup command: create, delete, list, inspect or prune');
+  });
 }

@@ -3,6 +3,7 @@ import { parseSize, type CreateVolumeParams } from '@convoy/core';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { parseKeyValues } from '../flag-values.js';
 import { renderInfo, renderRecord, renderVolumeList } from '../render.js';
+import { oneNameCommand } from './one-name-command.js';
 
 const NAME_RULES = 'Names: 2-128 characters from [a-zA-Z0-9_.-], starting with a letter or digit.';
 export const BACKUP_URL_FORMS =
@@ -11,7 +12,7 @@ export const BACKUP_URL_FORMS =
   "Quote them in the shell; Convoy's \\u0026 spelling of & is accepted too.";
 
 export function volumeCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<GlobalArgs> {
-  return y
+  const upToMount = y
     .command(
       'info',
       'Show the daemon: version, root, drivers and what each driver reports',
@@ -74,16 +75,16 @@ export function volumeCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
         const mountpoint = await client.mountVolume(args.volume, args.mountpoint === undefined ? {} : { mountpoint: args.mountpoint });
         out.result({ name: args.volume, mountpoint }, () => mountpoint);
       }),
-    )
-    .command(
-      'umount <volume>',
-      'Unmount a volume',
-      (c) => c.positional('volume', { type: 'string', demandOption: true }),
-      run.action<{ volume: string }>(async (args, { client, out }) => {
-        await client.umountVolume(args.volume);
-        out.result({ name: args.volume }, () => '');
-      }),
-    )
+    );
+  const withUmount = oneNameCommand(upToMount, run, {
+    verb: 'umount',
+    arg: 'volume',
+    describe: 'Unmount a volume',
+    call: (client, name) => client.umountVolume(name),
+    json: (_, name) => ({ name }),
+    human: () => '',
+  });
+  const withList = withUmount
     .command(
       'list',
       'List every volume of every driver',
@@ -92,14 +93,13 @@ export function volumeCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
         const volumes = await client.listVolumes();
         out.result(volumes, () => renderVolumeList(volumes));
       }),
-    )
-    .command(
-      'inspect <volume>',
-      'Show a volume: driver, size, mountpoint, snapshots and driver facts',
-      (c) => c.positional('volume', { type: 'string', demandOption: true }),
-      run.action<{ volume: string }>(async (args, { client, out }) => {
-        const volume = await client.getVolume(args.volume);
-        out.result(volume, () => renderRecord(volume));
-      }),
     );
+  return oneNameCommand(withList, run, {
+    verb: 'inspect',
+    arg: 'volume',
+    describe: 'Show a volume: driver, size, mountpoint, snapshots and driver facts',
+    call: (client, name) => client.getVolume(name),
+    json: (volume) => volume,
+    human: (volume) => renderRecord(volume),
+  });
 }

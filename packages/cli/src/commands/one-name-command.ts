@@ -1,0 +1,33 @@
+import type { Argv } from 'yargs';
+import type { VolumeService } from '@convoy/core';
+import type { CommandArgs, CommandRunner, GlobalArgs } from '../command-context.js';
+
+export interface OneNameCommand<R, A> {
+  /** The positional's name, e.g. `volume` for `umount <volume>`. */
+  arg: string;
+  verb: string;
+  describe: string;
+  epilogue?: string;
+  call(client: VolumeService, name: string, args: CommandArgs<A>): Promise<R>;
+  /** The JSON printed under --json. */
+  json(result: R, name: string): unknown;
+  /** The text printed otherwise. */
+  human(result: R, name: string): string;
+}
+
+/** A command that takes one required name, makes one call to the daemon and prints the answer. */
+export function oneNameCommand<R, A = object>(y: Argv<GlobalArgs>, run: CommandRunner, spec: OneNameCommand<R, A>): Argv<GlobalArgs> {
+  return y.command(
+    `${spec.verb} <${spec.arg}>`,
+    spec.describe,
+    (c) => {
+      const withArg = c.positional(spec.arg, { type: 'string', demandOption: true });
+      return spec.epilogue ? withArg.epilogue(spec.epilogue) : withArg;
+    },
+    run.action<A>(async (args, { client, out }) => {
+      const name = String((args as Record<string, unknown>)[spec.arg]);
+      const result = await spec.call(client, name, args);
+      out.result(spec.json(result, name), () => spec.human(result, name));
+    }),
+  );
+}
