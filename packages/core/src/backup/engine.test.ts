@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openFsObjectStore } from '@convoy/objectstore-fs';
@@ -477,5 +477,29 @@ describe('backup engine, leftovers of failed operations and prune', () => {
       await busy.release();
     }
     expect(await blockFiles(env, 'vol1')).toHaveLength(5);
+  });
+});
+
+describe('the Convoy v0.5 fixture store (test-fixtures/convoy-v0.5-store)', () => {
+  const fixture = path.resolve(import.meta.dirname, '../../../../test-fixtures/convoy-v0.5-store');
+
+  it('lists every backup and restores each delta-block backup bit-exact', async () => {
+    const expected = JSON.parse(await readFile(path.join(fixture, 'expected.json'), 'utf8')) as {
+      deltaBlock: Array<{ volume: string; backup: string; driver: string; size: number; blocks: number; sha256: string }>;
+    };
+    // A copy: restores take locks, which must not land in the repository.
+    const env = await makeEnv();
+    await cp(path.join(fixture, 'store'), env.storeDir, { recursive: true });
+    const listed = await engine.listBackups({ store: env.store, destUrl: env.destUrl });
+    expect(listed.map((b) => b.name).sort()).toEqual([...expected.deltaBlock.map((b) => b.backup), 'backup-8899aabbccddeeff'].sort());
+    for (const want of expected.deltaBlock) {
+      const summary = listed.find((b) => b.name === want.backup)!;
+      expect(summary).toMatchObject({ volumeName: want.volume, driver: want.driver, volumeSize: want.size, blockCount: want.blocks, compression: 'gzip', mode: 'delta-block' });
+      const name = `restored-${want.backup}`;
+      await engine.restoreBackup({ store: env.store, backupName: want.backup, volumeName: want.volume, driverName: want.driver, ops: env.source, request: { name, options: {} }, owner: 'o' });
+      const image = await readFile(env.source.volumePath(name));
+      expect(image.length).toBe(want.size);
+      expect(createHash('sha256').update(image).digest('hex')).toBe(want.sha256);
+    }
   });
 });

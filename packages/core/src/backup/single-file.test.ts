@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { openFsObjectStore } from '@convoy/objectstore-fs';
@@ -197,5 +197,24 @@ describe('backup engine, single-file mode', () => {
     expect(await env.store.head(backupFileKey('web-data', second.name))).toBeDefined();
     await engine.deleteBackup({ store: env.store, destUrl: env.destUrl, volumeName: 'web-data', backupName: second.name, owner: 'o' });
     expect(await readdir(path.join(env.base, 'store/convoy-objectstore'))).toEqual([]);
+  });
+});
+
+describe('the Convoy v0.5 fixture store, single-file backups', () => {
+  it('restores the vfs backup to the files Convoy archived', async () => {
+    const fixture = path.resolve(import.meta.dirname, '../../../../test-fixtures/convoy-v0.5-store');
+    const expected = JSON.parse(await readFile(path.join(fixture, 'expected.json'), 'utf8')) as {
+      singleFile: Array<{ volume: string; backup: string; driver: string; files: Record<string, string> }>;
+    };
+    const env = await makeEnv();
+    await cp(path.join(fixture, 'store'), path.join(env.base, 'store'), { recursive: true });
+    for (const want of expected.singleFile) {
+      await engine.restoreBackup({ store: env.store, backupName: want.backup, volumeName: want.volume, driverName: want.driver, ops: env.ops, request: { name: 'from-fixture', options: {} }, owner: 'o' });
+      const root = path.join(env.base, 'volumes/from-fixture');
+      for (const [file, sha256] of Object.entries(want.files)) {
+        expect(createHash('sha256').update(await readFile(path.join(root, file))).digest('hex')).toBe(sha256);
+      }
+      expect((await tree(root)).filter((entry) => !entry.endsWith('/'))).toHaveLength(Object.keys(want.files).length);
+    }
   });
 });
