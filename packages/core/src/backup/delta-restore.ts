@@ -1,5 +1,5 @@
 import { ConvoyError } from '../errors.js';
-import type { DeltaBlockBackupOps, RestoreTarget } from '../driver.js';
+import type { DeltaBlockBackupOps } from '../driver.js';
 import type { VolumeRecord } from '../model.js';
 import { decompressBlock } from './block-codec.js';
 import { blockChecksum } from './checksum.js';
@@ -24,6 +24,7 @@ export async function restoreDeltaBlock(
     throw new ConvoyError('INVALID_ARGUMENT', `driver ${p.driverName} uses ${ops.blockSize}-byte blocks; the backup store format needs ${BLOCK_SIZE}`);
   }
   const size = restoreSize(p, backup, volume);
+  const recordedEnd = backup.VolumeSize ?? volume?.Size ?? size;
   const method = backupCompression(backup);
   const offsetsByChecksum = new Map<string, number[]>();
   for (const { Offset, BlockChecksum } of backup.Blocks) {
@@ -49,12 +50,17 @@ export async function restoreDeltaBlock(
           throw new ConvoyError('CORRUPT', `${where} does not decompress: ${err.message}`, { details: { checksum, offset: offsets[0], backup: backup.Name } });
         });
         const actual = blockChecksum(data);
-        if (actual !== checksum || data.length > BLOCK_SIZE) {
+        if (actual !== checksum) {
           throw new ConvoyError('CORRUPT', `${where} failed checksum verification: its ${data.length} bytes hash to ${actual}`, {
             details: { checksum, actual, offset: offsets[0], backup: backup.Name },
           });
         }
-        for (const offset of offsets) await writeBlock(target, data, offset, size, where);
+        for (const offset of offsets) {
+          // Every block is whole but the last one of a volume whose size is not a multiple.
+          const length = Math.min(BLOCK_SIZE, recordedEnd - offset);
+          if (data.length !== length) throw new ConvoyError('CORRUPT', `${where} holds ${data.length} bytes where the backup needs ${length}`);
+          await target.write(data, offset, length);
+        }
         doneBytes += data.length * offsets.length;
         p.onProgress?.({ phase: 'restore', doneBytes, totalBytes });
       },
@@ -65,13 +71,6 @@ export async function restoreDeltaBlock(
     await target.abort().catch(() => undefined);
     throw err;
   }
-}
-
-async function writeBlock(target: RestoreTarget, data: Buffer, offset: number, size: number, where: string): Promise<void> {
-  if (offset + data.length > size) {
-    throw new ConvoyError('CORRUPT', `${where} holds ${data.length} bytes, which run past the end of the ${size}-byte volume`);
-  }
-  await target.write(data, offset, data.length);
 }
 
 /** The backup's own size unless the request asks for more; never less than the blocks need. */
