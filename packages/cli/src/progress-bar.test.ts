@@ -37,6 +37,14 @@ describe('the progress bar', () => {
     expect(frames[2]).toMatch(/^commit .*\n$/);
   });
 
+  it('fits a terminal that reports no width into 80 columns', () => {
+    const term = new Terminal(true);
+    term.columns = 0;
+    new ProgressBar(term).listener({ phase: 'backup', doneBytes: 5 * 2 ** 20, totalBytes: 0 });
+    expect(term.text).toMatch(/^\rbackup 5\.0 MiB 0 B\/s +$/);
+    expect(term.text).toHaveLength(80);
+  });
+
   it('appears only on a terminal and never with --json', () => {
     expect(new Printer({ stdout: new Terminal(true), stderr: new Terminal(true) }, false).progress()).toBeTypeOf('function');
     expect(new Printer({ stdout: new Terminal(true), stderr: new Terminal(true) }, true).progress()).toBeUndefined();

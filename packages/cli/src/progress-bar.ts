@@ -55,7 +55,8 @@ export class ProgressBar {
       return;
     }
     this.lastDraw = t;
-    const width = (this.term.columns ?? 80) - 1;
+    // A pseudo-terminal may report 0 columns.
+    const width = (this.term.columns || 80) - 1;
     this.term.write(`\r${renderProgress(p, t - this.phaseStart).slice(0, width).padEnd(width)}`);
     this.drawn = true;
   };
