@@ -2,14 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startS3rver, S3RVER_CREDENTIALS } from '../../../test-support/s3rver.js';
 import { tempDir } from '../../../test-support/tmp.js';
 import type { RunningDaemon } from './daemon/start-daemon.js';
 import { convoy, startTestDaemon } from './test-cli.js';
 
-// Made at module level: tempDir() removes it after the file, which a hook-made dir would miss.
 const dir = await tempDir('convoy-backup-cli-');
+const s3 = await startS3rver({ buckets: ['convoy-cli'] });
+// The daemon runs in this process; the S3 store takes credentials from the SDK's default chain.
+process.env.AWS_ACCESS_KEY_ID = S3RVER_CREDENTIALS.accessKeyId;
+process.env.AWS_SECRET_ACCESS_KEY = S3RVER_CREDENTIALS.secretAccessKey;
 
-describe('convoy backup commands against a real daemon and a vfs:// store', () => {
+describe('convoy backup commands against a real daemon (vfs:// and s3:// stores)', () => {
   let daemon: RunningDaemon;
   const store = `vfs://${path.join(dir, 'store')}`;
   const payload = randomBytes(3 * 1024 * 1024 + 17);
@@ -80,6 +84,28 @@ describe('convoy backup commands against a real daemon and a vfs:// store', () =
       expect(res.code, args.join(' ')).toBe(1);
       expect(res.stderr, args.join(' ')).toMatch(/^convoy: .*endpoint.*s3/i);
     }
+  });
+
+  it('backs up to S3 and restores with --s3-endpoint (s3rver on 127.0.0.1)', async () => {
+    const dest = 's3://convoy-cli@us-east-1/backups';
+    const url = (await cli(['backup', '--s3-endpoint', s3.endpoint, 'create', 'db1-s1', '--dest', dest])).stdout.trim();
+    expect(url).toMatch(/^s3:\/\/convoy-cli@us-east-1\/backups\?backup=backup-[0-9a-f]{16}&volume=db1$/);
+    // s3rver 3.7.1 leaves out common prefixes whose objects all sit deeper down, so a listing of
+    // every volume in the store comes back empty there; naming the volume lists it directly.
+    const listed = (await cli(['backup', 'list', dest, '--volume-name', 'db1', '--s3-endpoint', s3.endpoint, '--json'])).json<Array<{ url: string }>>();
+    expect(listed.map((b) => b.url)).toEqual([url]);
+
+    const restored = await cli(['create', 'db1-from-s3', '--backup', url, '--s3-endpoint', s3.endpoint]);
+    expect(restored).toMatchObject({ code: 0, stdout: 'db1-from-s3\n' });
+    const mountpoint = (await cli(['mount', 'db1-from-s3'])).stdout.trim();
+    expect((await readFile(path.join(mountpoint, 'table.bin'))).equals(payload)).toBe(true);
+
+    expect((await cli(['backup', '--s3-endpoint', s3.endpoint, 'delete', url])).code).toBe(0);
+    const after = await cli(['backup', 'inspect', url, '--s3-endpoint', s3.endpoint]);
+    expect(after.stderr).toMatch(/^convoy: .*does not exist/);
+    const noBucket = await cli(['backup', 'list', 's3://no-such-bucket@us-east-1/x', '--s3-endpoint', s3.endpoint]);
+    expect(noBucket.code).toBe(1);
+    expect(noBucket.stderr).toMatch(/^convoy: .*no-such-bucket/);
   });
 
   it('bad backup input gets one clear line and changes nothing', async () => {

@@ -5,7 +5,6 @@ import { tempDir } from '../../../test-support/tmp.js';
 import type { RunningDaemon } from './daemon/start-daemon.js';
 import { convoy, startTestDaemon } from './test-cli.js';
 
-// Made at module level: tempDir() removes it after the file, which a hook-made dir would miss.
 const dir = await tempDir('convoy-cli-');
 
 describe('convoy client commands against a real daemon', () => {

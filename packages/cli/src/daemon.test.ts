@@ -1,20 +1,18 @@
 import { promises as fs } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
-import { tempDir } from '../../../test-support/tmp.js';
+import { tempDirFactory } from '../../../test-support/tmp.js';
 import { daemonConfigFromArgs } from './commands/daemon-command.js';
 import { convoy, startTestDaemon } from './test-cli.js';
 
 const memoDriverModule = path.resolve(import.meta.dirname, '../../../examples/third-party-driver/src/index.ts');
 
-// Made at module level: tempDir() removes it after the file, which a dir made inside a test would miss.
-const base = await tempDir('convoy-daemon-');
+const freshDir = await tempDirFactory('convoy-daemon-');
 
 describe('convoy daemon', () => {
   it('refuses a second daemon on the same root, naming the holder, and leaves the first serving', async () => {
-    const dir = await mkdtemp(path.join(base, 't-'));
+    const dir = await freshDir();
     const first = await startTestDaemon(dir);
     const err = await startTestDaemon(dir, { socketPath: path.join(dir, 'second.sock') }).catch((e: unknown) => e);
     expect(isConvoyError(err, 'BUSY')).toBe(true);
@@ -29,7 +27,7 @@ describe('convoy daemon', () => {
   });
 
   it('loads a third-party driver with --driver-module and serves its volumes', async () => {
-    const dir = await mkdtemp(path.join(base, 't-'));
+    const dir = await freshDir();
     const daemon = await startTestDaemon(dir, { driverModules: [memoDriverModule] });
     const cli = (...args: string[]) => convoy(['--socket', daemon.socketPath, ...args]);
     expect((await cli('info', '--json')).json()).toMatchObject({ drivers: ['vfs', 'memo'], defaultDriver: 'vfs' });
@@ -39,7 +37,7 @@ describe('convoy daemon', () => {
   });
 
   it('fails to start on an unknown driver with a clear error, leaving nothing behind', async () => {
-    const dir = await mkdtemp(path.join(base, 't-'));
+    const dir = await freshDir();
     await expect(startTestDaemon(dir, { drivers: ['nosuchdriver'] })).rejects.toThrow(/unknown driver "nosuchdriver"; looked for packages @convoy\/driver-nosuchdriver, convoy-driver-nosuchdriver/);
     await expect(fs.lstat(path.join(dir, 'convoy.sock'))).rejects.toMatchObject({ code: 'ENOENT' });
     // The root lock was released.
@@ -48,7 +46,7 @@ describe('convoy daemon', () => {
   });
 
   it('needs at least one driver', async () => {
-    const dir = await mkdtemp(path.join(base, 't-'));
+    const dir = await freshDir();
     await expect(startTestDaemon(dir, { drivers: [] })).rejects.toThrow(/no driver enabled: pass --drivers NAME/);
   });
 

@@ -13,7 +13,6 @@ import { startTestDaemon } from './test-cli.js';
 /** Docker's real plugin directory: discovery is part of what is tested. Names are unique per run. */
 const DOCKER_PLUGIN_DIR = '/etc/docker/plugins';
 
-// Made at module level: tempDir() removes it after the file, which a hook-made dir would miss.
 const dir = await tempDir('convoy-e2e-');
 
 describeNeeding(dockerdRequirement, 'Convoy as a Docker volume plugin (real dockerd)', () => {

@@ -7,7 +7,6 @@ import { ConvoyClient } from './client.js';
 import { rawRequest } from './test-http.js';
 import { startTestStack, type TestStack } from './test-stack.js';
 
-// Made at module level: tempDir() removes it after the file, which a hook-made dir would miss.
 const dir = await tempDir('convoy-api-');
 
 describe("Convoy's API over the real unix socket", () => {

@@ -1,14 +1,13 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempDir } from '../../../test-support/tmp.js';
+import { tempDirFactory } from '../../../test-support/tmp.js';
 import { MOUNT_REFS_FILE } from './mount-refs.js';
 import { dockerCall, rawRequest } from './test-http.js';
 import { startTestStack, type TestStack } from './test-stack.js';
 
-// Made at module level: tempDir() removes it after the file, which a hook-made dir would miss.
-const base = await tempDir('convoy-docker-');
+const freshDir = await tempDirFactory('convoy-docker-');
 
 /** Exactly what dockerd 20.10 sends, per reference/docker-and-s3.md §1. */
 describe('Docker volume plugin protocol over the real unix socket', () => {
@@ -17,7 +16,7 @@ describe('Docker volume plugin protocol over the real unix socket', () => {
   const sock = () => stack.server.socketPath;
 
   beforeEach(async () => {
-    dir = await mkdtemp(path.join(base, 't-'));
+    dir = await freshDir();
     stack = await startTestStack(dir);
   });
   afterEach(async () => {

@@ -3,7 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
-import { tempDir } from '../../../test-support/tmp.js';
+import { tempDirFactory } from '../../../test-support/tmp.js';
 import { dockerCall } from './test-http.js';
 import { startTestStack } from './test-stack.js';
 
@@ -16,12 +16,11 @@ async function staleSocket(file: string): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
-// Made at module level: tempDir() removes it after the file, which a dir made inside a test would miss.
-const base = await tempDir('convoy-sock-');
+const freshDir = await tempDirFactory('convoy-sock-');
 
 describe('the unix socket and Docker discovery', () => {
   it('publishes a 0660 socket and a spec file, and removes both on shutdown', async () => {
-    const dir = await fs.mkdtemp(path.join(base, 't-'));
+    const dir = await freshDir();
     const stack = await startTestStack(dir);
     const stat = await fs.stat(stack.server.socketPath);
     expect(stat.isSocket()).toBe(true);
@@ -40,20 +39,20 @@ describe('the unix socket and Docker discovery', () => {
   });
 
   it.runIf(process.getuid?.() === 0)('gives the socket the --socket-group group', async () => {
-    const dir = await fs.mkdtemp(path.join(base, 't-'));
+    const dir = await freshDir();
     const stack = await startTestStack(dir, { socketGroup: '4242' });
     expect((await fs.stat(stack.server.socketPath)).gid).toBe(4242);
     await stack.stop();
   });
 
   it('refuses an unknown socket group before touching anything', async () => {
-    const dir = await fs.mkdtemp(path.join(base, 't-'));
+    const dir = await freshDir();
     await expect(startTestStack(dir, { socketGroup: 'no-such-group-here' })).rejects.toThrow(/unknown socket group "no-such-group-here"/);
     await expect(fs.lstat(path.join(dir, 'convoy.sock'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('replaces a stale socket left by a dead daemon', async () => {
-    const dir = await fs.mkdtemp(path.join(base, 't-'));
+    const dir = await freshDir();
     await staleSocket(path.join(dir, 'convoy.sock'));
     const stack = await startTestStack(dir);
     expect(await dockerCall(stack.server.socketPath, '/Plugin.Activate')).toEqual({ Implements: ['VolumeDriver'] });
@@ -61,7 +60,7 @@ describe('the unix socket and Docker discovery', () => {
   });
 
   it('refuses a socket another daemon is listening on, and leaves it alone', async () => {
-    const dir = await fs.mkdtemp(path.join(base, 't-'));
+    const dir = await freshDir();
     const first = await startTestStack(dir);
     const err = await startTestStack(dir, { docker: { pluginDir: path.join(dir, 'plugins2'), pluginName: 'other' } }).catch((e: unknown) => e);
     expect(isConvoyError(err, 'BUSY')).toBe(true);
@@ -71,7 +70,7 @@ describe('the unix socket and Docker discovery', () => {
   });
 
   it('never deletes a file that is not a socket', async () => {
-    const dir = await fs.mkdtemp(path.join(base, 't-'));
+    const dir = await freshDir();
     const file = path.join(dir, 'convoy.sock');
     await fs.writeFile(file, 'precious');
     await expect(startTestStack(dir)).rejects.toThrow(/exists and is not a socket/);
@@ -79,7 +78,7 @@ describe('the unix socket and Docker discovery', () => {
   });
 
   it('refuses a socket path too long for a unix socket', async () => {
-    const dir = await fs.mkdtemp(path.join(base, 't-'));
+    const dir = await freshDir();
     await expect(startTestStack(dir, { socketPath: path.join(dir, 'x'.repeat(120), 'convoy.sock') })).rejects.toThrow(/too long for a unix socket/);
   });
 });
