@@ -62,6 +62,13 @@ describe('convoy client commands against a real daemon', () => {
     expect(b).toMatch(/^volume-[0-9a-f]{16}$/);
     expect((await cli('delete', a, b)).code).toBe(0);
     expect((await cli('list', '--json')).json<Array<{ name: string }>>().map((v) => v.name)).not.toContain(a);
+
+    // A volume that fails does not stop the others; the one line names what failed.
+    const c = (await cli('create')).stdout.trim();
+    const partly = await cli('delete', 'nosuch1', c);
+    expect(partly.code).toBe(1);
+    expect(partly.stderr).toMatch(/^convoy: could not delete 1 of 2 volumes: .*nosuch1[^\n]*\n$/);
+    expect((await cli('inspect', c)).code).toBe(1);
   });
 
   it('delete --reference keeps the data on disk', async () => {

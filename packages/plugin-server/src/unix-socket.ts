@@ -80,7 +80,10 @@ export async function publishSocket(listen: (tmpPath: string) => Promise<void>, 
   try {
     await listen(tmpPath);
     await fs.chmod(tmpPath, SOCKET_MODE);
-    await fs.chown(tmpPath, process.getuid?.() ?? 0, placement.gid ?? process.getgid?.() ?? 0);
+    await fs.chown(tmpPath, process.getuid?.() ?? 0, placement.gid ?? process.getgid?.() ?? 0).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPERM') throw err;
+      throw new ConvoyError('INVALID_ARGUMENT', `cannot give the socket to group ${placement.gid}: only root or a member of that group may (${err.code})`, { cause: err });
+    });
     await fs.rename(tmpPath, socketPath);
   } finally {
     await fs.rm(privateDir, { recursive: true, force: true });

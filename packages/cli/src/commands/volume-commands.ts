@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { parseSize, type CreateVolumeParams } from '@convoy/core';
+import { ConvoyError, parseSize, toConvoyError, type CreateVolumeParams } from '@convoy/core';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { parseKeyValues } from '../flag-values.js';
 import { renderInfo, renderRecord, renderVolumeList } from '../render.js';
@@ -60,8 +60,24 @@ export function volumeCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
           })
           .epilogue("Without --reference the volume's data is destroyed. `docker volume rm` deletes by reference only."),
       run.action<{ volumes: string[]; reference: boolean }>(async (args, { client, out }) => {
-        for (const name of args.volumes) await client.deleteVolume(name, { referenceOnly: args.reference });
-        out.result({ deleted: args.volumes, referenceOnly: args.reference }, () => '');
+        const deleted: string[] = [];
+        const failed: Array<{ name: string; error: ConvoyError }> = [];
+        // One request per volume, as Convoy did; a failure does not stop the others.
+        for (const name of args.volumes) {
+          try {
+            await client.deleteVolume(name, { referenceOnly: args.reference });
+            deleted.push(name);
+          } catch (err) {
+            failed.push({ name, error: toConvoyError(err) });
+          }
+        }
+        if (failed.length === 1 && deleted.length === 0) throw failed[0]?.error;
+        if (failed.length > 0) {
+          throw new ConvoyError(failed[0]?.error.code ?? 'INTERNAL', `could not delete ${failed.length} of ${args.volumes.length} volumes: ${failed.map((f) => f.error.message).join('; ')}`, {
+            details: { deleted, failed: failed.map((f) => ({ name: f.name, ...f.error.toJSON() })) },
+          });
+        }
+        out.result({ deleted, referenceOnly: args.reference }, () => '');
       }),
     )
     .command(
