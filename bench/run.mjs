@@ -19,6 +19,7 @@ import { bundleChild } from './src/bundle.mjs';
 import { borg } from './src/tools/borg.mjs';
 import { convoy, prepareConvoySources, profileConvoyFull } from './src/tools/convoy.mjs';
 import { summariseCpuProfile } from './src/profile.mjs';
+import { runDevmapperCase } from './src/devmapper.mjs';
 import { restic } from './src/tools/restic.mjs';
 
 const TOOLS = { convoy, restic, borg };
@@ -97,11 +98,20 @@ try {
     progress.note(`profile: ${profile.byCategory.slice(0, 4).map((c) => `${c.name} ${(c.share * 100).toFixed(0)} %`).join('; ')}`);
   }
 
+  let devmapper;
+  if (opts.devmapper && opts.tools.includes('convoy') && opts.tools.includes('restic')) {
+    const dmData = opts.dmSizeMiB === opts.sizeMiB ? dataset : prepareDataset(opts.quick ? path.join(workRoot, 'dm-data') : path.join(cacheDir, `data-${opts.dmSizeMiB}MiB`), opts.dmSizeMiB * MiB, (m) => progress.note(m));
+    progress.note(`device-mapper case: ${opts.dmSizeMiB} MiB in the dm-thin guest (scripts/dm-vm-run.sh)`);
+    devmapper = await runDevmapperCase({ dataset: dmData, bundleDir: path.join(workRoot, 'bundle'), workDir: path.join(workRoot, 'dm'), log: (line) => progress.note(line) });
+    records.push(...devmapper.records.map((r) => ({ ...r, rep: 1 })));
+  }
+
   const summary = summarise(records);
   const goals = evaluateGoals(summary, ideal);
   const { images, patterns, spec } = dataset;
-  const results = { machine, finishedLoadavg, options: opts, dataset: { spec, images, patterns }, limits: { ...limits, ideal }, summary, goals, profile, records };
-  const markdown = renderResults({ machine, options: opts, dataset, summary, goals, limits, ideal, profile, finishedLoadavg });
+  const devmapperSetup = devmapper && { sizeBytes: devmapper.sizeBytes, guestMemoryMiB: devmapper.guestMemoryMiB };
+  const results = { machine, finishedLoadavg, options: opts, dataset: { spec, images, patterns }, limits: { ...limits, ideal }, summary, goals, profile, devmapper: devmapperSetup, records };
+  const markdown = renderResults({ machine, options: opts, dataset, summary, goals, limits, ideal, profile, devmapper: devmapperSetup, finishedLoadavg });
   const svg = renderChart({ summary, ideal, title: `Convoy vs restic vs borg, ${opts.sizeMiB} MiB image (${machine.startedAt.slice(0, 10)})` });
   const written = writeOutputs({ committed: opts.writeCommitted, dir: outDir, results, markdown, svg });
   for (const g of goals) progress.note(`goal ${g.reached ? 'reached' : 'NOT reached'}: ${g.goal} [${g.where}] ${g.ratioText} (${g.detail})`);

@@ -13,6 +13,7 @@ import { createBackupEngine, parseStoreUrl, type ObjectStore } from '@convoy/cor
 import { openFsObjectStore } from '@convoy/objectstore-fs';
 import { openS3ObjectStore } from '@convoy/objectstore-s3';
 import { ImageSource } from '../../packages/core/src/testing/image-source.js';
+import { timed } from './timed.js';
 
 const DRIVER = 'image';
 
@@ -64,7 +65,7 @@ if (command.op === 'prepare') {
   try {
     if (command.op === 'backup') {
       const snapshot = source.snapshotRecord(command.volume, command.snapshot);
-      const summary = await engine.createBackup({
+      const [summary, operationSeconds] = await timed(() => engine.createBackup({
         store,
         destUrl: command.storeUrl,
         driverName: DRIVER,
@@ -72,24 +73,27 @@ if (command.op === 'prepare') {
         snapshot,
         ops: source,
         owner,
-      });
-      process.stdout.write(JSON.stringify({ backup: summary, storeStats: store.stats }));
+      }));
+      process.stdout.write(JSON.stringify({ backup: summary, storeStats: store.stats, operationSeconds }));
     } else {
       // Like `restic restore latest`, the restore first finds its backup in the store: the one
       // of the newest snapshot (creation times only have seconds, so they could tie).
-      const backups = await engine.listBackups({ store, destUrl: command.storeUrl, volumeName: command.volume });
-      const newest = backups.find((b) => b.snapshotName === command.snapshot);
-      if (!newest) throw new Error(`no backup of snapshot ${command.snapshot} in ${command.storeUrl}`);
-      await engine.restoreBackup({
-        store,
-        backupName: newest.name,
-        volumeName: command.volume,
-        driverName: DRIVER,
-        ops: source,
-        request: { name: command.restoredVolume, options: {} },
-        owner,
+      const [newest, operationSeconds] = await timed(async () => {
+        const backups = await engine.listBackups({ store, destUrl: command.storeUrl, volumeName: command.volume });
+        const backup = backups.find((b) => b.snapshotName === command.snapshot);
+        if (!backup) throw new Error(`no backup of snapshot ${command.snapshot} in ${command.storeUrl}`);
+        await engine.restoreBackup({
+          store,
+          backupName: backup.name,
+          volumeName: command.volume,
+          driverName: DRIVER,
+          ops: source,
+          request: { name: command.restoredVolume, options: {} },
+          owner,
+        });
+        return backup;
       });
-      process.stdout.write(JSON.stringify({ restored: newest.name, file: source.volumePath(command.restoredVolume), storeStats: store.stats }));
+      process.stdout.write(JSON.stringify({ restored: newest.name, file: source.volumePath(command.restoredVolume), storeStats: store.stats, operationSeconds }));
     }
   } finally {
     await store.close();

@@ -4,12 +4,13 @@ const ALL_TOOLS = ['convoy', 'restic', 'borg'];
 const ALL_STORES = ['local', 's3'];
 
 const USAGE = `usage: pnpm bench [--quick] [--size MiB] [--reps N] [--tools convoy,restic,borg]
-                  [--stores local,s3] [--no-devmapper] [--out DIR] [--keep]
+                  [--stores local,s3] [--no-devmapper] [--dm-size MiB] [--out DIR] [--keep]
   --quick          every case at 32 MiB, once, results into a temp dir (what CI runs)
   --size MiB       image size (a multiple of 16; default 1024)
   --reps N         repetitions; figures are medians (default 3, --quick 1)
   --tools, --stores  run a subset (results then go to a temp dir unless --out is given)
   --no-devmapper   skip the device-mapper guest case
+  --dm-size MiB    image size in the device-mapper guest (default 256, --quick 32)
   --out DIR        where BENCHMARKS.md's results, results.json and chart.svg go
   --keep           keep the work directory (stores, restore targets) for inspection`;
 
@@ -24,6 +25,7 @@ export function parseOptions(argv) {
       tools: { type: 'string' },
       stores: { type: 'string' },
       'no-devmapper': { type: 'boolean', default: false },
+      'dm-size': { type: 'string' },
       out: { type: 'string' },
       keep: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -50,7 +52,8 @@ export function parseOptions(argv) {
   const stores = list(values.stores, ALL_STORES, 'store');
   const sizeMiB = positive(values.size, values.quick ? 32 : 1024, '--size');
   const reps = positive(values.reps, values.quick ? 1 : 3, '--reps');
-  const complete = !values.quick && tools.length === ALL_TOOLS.length && stores.length === ALL_STORES.length && !values['no-devmapper'] && sizeMiB === 1024;
+  const dmSizeMiB = positive(values['dm-size'], values.quick ? 32 : 256, '--dm-size');
+  const complete = !values.quick && tools.length === ALL_TOOLS.length && stores.length === ALL_STORES.length && !values['no-devmapper'] && sizeMiB === 1024 && dmSizeMiB === 256;
   return {
     quick: values.quick,
     sizeMiB,
@@ -58,6 +61,7 @@ export function parseOptions(argv) {
     tools,
     stores,
     devmapper: !values['no-devmapper'],
+    dmSizeMiB,
     out: values.out,
     writeCommitted: values.out === undefined && complete,
     keep: values.keep,

@@ -35,6 +35,8 @@ export function summarise(records) {
       fsyncSeconds: median(pick((r) => r.fsyncSeconds)),
       durableSeconds: median(pick((r) => (r.fsyncSeconds === undefined ? undefined : r.wallSeconds + r.fsyncSeconds))),
       clientRequests: median(pick((r) => r.report?.storeRequests)),
+      operationSeconds: median(pick((r) => r.report?.operationSeconds)),
+      driverStartSeconds: median(pick((r) => r.report?.driverStartSeconds)),
       loadavg1AtStart: Math.max(...pick((r) => r.loadavg1AtStart)),
     };
   });
