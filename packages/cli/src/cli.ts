@@ -24,7 +24,6 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
   let exitCode = 0;
   let lastArgs: GlobalArgs = { json: argv.includes('--json') };
   const run: CommandRunner = {
-    io,
     action: (handler) => async (args) => {
       const global = args as unknown as GlobalArgs;
       lastArgs = global;

@@ -1,7 +1,7 @@
 import type { VolumeService } from '@convoy/core';
 import { ConvoyClient } from '@convoy/plugin-server/client';
 import type { ArgumentsCamelCase } from 'yargs';
-import type { CliIO, Printer } from './printer.js';
+import type { Printer } from './printer.js';
 import { defaultSocket } from './defaults.js';
 
 /** Flags every command takes. */
@@ -25,7 +25,6 @@ export type Handler<A> = (args: CommandArgs<A>, ctx: CommandContext) => Promise<
  * commands print to that run's streams and the exit code comes back to the caller.
  */
 export interface CommandRunner {
-  io: CliIO;
   /** Wraps a command body; `A` states the flags the command's builder declares. */
   action<A = object>(handler: Handler<A>): (args: ArgumentsCamelCase) => Promise<void>;
 }
