@@ -395,24 +395,9 @@ describe('backup engine, bad input changes nothing', () => {
 /** The image source, with snapshot reads failing after `reads` blocks: a backup dying mid-way. */
 function failingAfter(source: ImageSource, reads: number): DeltaBlockBackupOps {
   let left = reads;
-  return {
-    mode: 'delta-block',
-    blockSize: source.blockSize,
-    hasSnapshot: (v, s) => source.hasSnapshot(v, s),
-    compareSnapshots: (v, s, b) => source.compareSnapshots(v, s, b),
-    createRestoreTarget: (r, size) => source.createRestoreTarget(r, size),
-    openSnapshot: async (v, s) => {
-      const reader = await source.openSnapshot(v, s);
-      return {
-        size: reader.size,
-        close: () => reader.close(),
-        read: async (buf, offset, length) => {
-          if (left-- <= 0) throw new Error('injected: the device went away');
-          await reader.read(buf, offset, length);
-        },
-      };
-    },
-  };
+  return source.withReadHook(async () => {
+    if (left-- <= 0) throw new Error('injected: the device went away');
+  });
 }
 
 describe('backup engine, leftovers of failed operations and prune', () => {

@@ -9,10 +9,10 @@ import { locksDir } from './layout.js';
  * without its fixed 2 s sleep on strongly consistent stores).
  *
  * A lock is an object `<volumeDir>/locks/lock-<id>.lck` holding {Name, Type, Acquired, Owner,
- * Since, Operation}. Backup and restore share (type 1); delete and prune exclude everything
- * (type 2). Ages are measured with the server's mtimes only (ours against theirs), so clocks
- * of different hosts never matter; a lock whose holder stopped refreshing it for `durationMs`
- * is ignored (a crashed host).
+ * Since, Operation, DurationMs}. Backup and restore share (type 1); delete and prune exclude
+ * everything (type 2). Ages are measured with the server's mtimes only (ours against theirs), so
+ * clocks of different hosts never matter; a lock whose holder stopped refreshing it for its own
+ * DurationMs is ignored (a crashed host).
  *
  * Acquire: write an intent (Acquired=false), list, and back off from any conflicting lock that
  * is acquired or that precedes ours (older mtime, then name: one total order that every host
@@ -50,6 +50,8 @@ interface LockRecord {
   Owner: string;
   Since: string;
   Operation?: string;
+  /** The holder's lock duration: others judge its expiry by it, whatever their own setting. */
+  DurationMs?: number;
 }
 
 interface SeenLock {
@@ -79,7 +81,7 @@ export class StoreLock {
     const id = randomBytes(8).toString('hex');
     const dir = locksDir(volumeName);
     const key = `${dir}lock-${id}.lck`;
-    const record: LockRecord = { Name: id, Type: TYPE[operation], Acquired: false, Owner: owner, Since: new Date().toISOString(), Operation: operation };
+    const record: LockRecord = { Name: id, Type: TYPE[operation], Acquired: false, Owner: owner, Since: new Date().toISOString(), Operation: operation, DurationMs: options.durationMs };
     const refuse = async (holder: LockRecord): Promise<never> => {
       await store.delete([key]).catch(() => undefined);
       throw lockedError(store, volumeName, operation, holder);
@@ -166,12 +168,11 @@ async function readLocks(store: ObjectStore, dir: string, key: string, options: 
     infos
       .filter((info) => info.key !== key)
       .map(async (info) => {
-        if (ours.mtime.getTime() - info.mtime.getTime() > options.durationMs) {
-          expired.push(info.key);
-          return;
-        }
         const data = await store.get(info.key);
-        if (data) others.push({ info, record: parseLock(data, info.key) });
+        if (!data) return;
+        const record = parseLock(data, info.key);
+        if (ours.mtime.getTime() - info.mtime.getTime() > (record.DurationMs ?? options.durationMs)) expired.push(info.key);
+        else others.push({ info, record });
       }),
   );
   // Crashed holders leave their locks behind; removing them keeps the directory small.
@@ -184,7 +185,8 @@ function parseLock(data: Buffer, key: string): LockRecord {
   try {
     const value = JSON.parse(data.toString('utf8')) as Partial<LockRecord>;
     if (typeof value.Type === 'number' && typeof value.Acquired === 'boolean') {
-      return { Name: String(value.Name ?? key), Type: value.Type, Acquired: value.Acquired, Owner: String(value.Owner ?? 'unknown'), Since: String(value.Since ?? '') , Operation: value.Operation };
+      const durationMs = typeof value.DurationMs === 'number' && value.DurationMs > 0 ? value.DurationMs : undefined;
+      return { Name: String(value.Name ?? key), Type: value.Type, Acquired: value.Acquired, Owner: String(value.Owner ?? 'unknown'), Since: String(value.Since ?? ''), Operation: value.Operation, DurationMs: durationMs };
     }
   } catch {
     // fall through

@@ -185,6 +185,31 @@ export class ImageSource implements DeltaBlockBackupOps {
     };
   }
 
+  /**
+   * This source with `beforeRead` awaited before every snapshot read, for fault injection: a
+   * device that fails part-way through a backup, or a slow one that widens a window for a kill.
+   */
+  withReadHook(beforeRead: (offset: number) => Promise<void>): DeltaBlockBackupOps {
+    return {
+      mode: 'delta-block',
+      blockSize: this.blockSize,
+      hasSnapshot: (v, s) => this.hasSnapshot(v, s),
+      compareSnapshots: (v, s, b) => this.compareSnapshots(v, s, b),
+      createRestoreTarget: (r, size) => this.createRestoreTarget(r, size),
+      openSnapshot: async (v, s) => {
+        const reader = await this.openSnapshot(v, s);
+        return {
+          size: reader.size,
+          close: () => reader.close(),
+          read: async (buf, offset, length) => {
+            await beforeRead(offset);
+            await reader.read(buf, offset, length);
+          },
+        };
+      },
+    };
+  }
+
   async createRestoreTarget(req: CreateVolumeRequest, size: number): Promise<RestoreTarget> {
     const name = validateName(req.name, 'volume');
     if (this.state.volumes[name]) throw new ConvoyError('ALREADY_EXISTS', `volume ${name} already exists`);
