@@ -94,7 +94,7 @@ export class DevmapperBackupOps implements DeltaBlockBackupOps {
       return;
     }
     this.readers.delete(name);
-    if ((await this.volumes.parts.dm.devices()).has(name)) await this.volumes.parts.dm.remove(name);
+    await this.volumes.parts.dm.removeIfPresent(name);
   }
 
   async createRestoreTarget(req: CreateVolumeRequest, size: number): Promise<RestoreTarget> {

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
-import { ConvoyError, type CommandRunner } from '@convoy/core';
+import { open, readFile, stat } from 'node:fs/promises';
+import { ConvoyError } from '@convoy/core';
 
 export interface BlockDevice {
   path: string;
@@ -23,7 +23,7 @@ export async function deviceNumberOf(path: string): Promise<string> {
 }
 
 /** Checks that `path` is a block device and returns its number and size; NOT_FOUND / INVALID_ARGUMENT otherwise. */
-export async function inspectBlockDevice(run: CommandRunner, path: string, option: string): Promise<BlockDevice> {
+export async function inspectBlockDevice(path: string, option: string): Promise<BlockDevice> {
   let info;
   try {
     info = await stat(path);
@@ -35,8 +35,10 @@ export async function inspectBlockDevice(run: CommandRunner, path: string, optio
       details: { option, path },
     });
   }
-  const { stdout } = await run('blockdev', ['--getsize64', path]);
-  return { path, number: deviceNumber(info.rdev), sizeBytes: Number(stdout.trim()) };
+  const number = deviceNumber(info.rdev);
+  // sysfs gives the size in 512-byte sectors whatever the device's logical block size.
+  const sectors = Number((await readFile(`/sys/dev/block/${number}/size`, 'utf8')).trim());
+  return { path, number, sizeBytes: sectors * 512 };
 }
 
 /**

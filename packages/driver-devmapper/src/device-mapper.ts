@@ -20,8 +20,17 @@ export interface DmTableLine {
 /** The kernel's answer to a failed `dmsetup message`, as its errno text in stderr. */
 export type MessageFailure = 'exists' | 'missing' | 'busy' | 'other';
 
+function stderrOf(err: unknown): string {
+  return isConvoyError(err) ? String(err.details?.stderr ?? '') : '';
+}
+
+/** dmsetup's words for "no device of that name" (ENXIO from the ioctl, or its own check). */
+function isMissingDevice(err: unknown): boolean {
+  return /No such device or address|Device does not exist/.test(stderrOf(err));
+}
+
 export function messageFailure(err: unknown): MessageFailure {
-  const stderr = isConvoyError(err) ? String(err.details?.stderr ?? '') : '';
+  const stderr = stderrOf(err);
   if (stderr.includes('File exists')) return 'exists';
   if (stderr.includes('No data available')) return 'missing';
   if (stderr.includes('Device or resource busy')) return 'busy';
@@ -55,14 +64,29 @@ export class DeviceMapper {
     return node;
   }
 
-  /** Removes an inactive-or-unused device; `--retry` rides out a transient open by udev or blkid. */
-  async remove(name: string): Promise<void> {
+  /**
+   * Removes a device that is not in use; false when there was none. `--retry` rides out a
+   * transient open by udev or blkid.
+   */
+  async removeIfPresent(name: string): Promise<boolean> {
     try {
       await this.run('dmsetup', ['remove', '--retry', name]);
+      return true;
     } catch (err) {
-      if (String((err as ConvoyError).details?.stderr ?? '').includes('Device or resource busy')) {
+      if (isMissingDevice(err)) return false;
+      if (stderrOf(err).includes('Device or resource busy')) {
         throw new ConvoyError('BUSY', `device ${name} is still open (mounted or in use by another program)`, { cause: err });
       }
+      throw err;
+    }
+  }
+
+  /** The live table of one device, or undefined when no device has that name. */
+  async table(name: string): Promise<DmTableLine[] | undefined> {
+    try {
+      return parseTableLines((await this.run('dmsetup', ['table', name])).stdout);
+    } catch (err) {
+      if (isMissingDevice(err)) return undefined;
       throw err;
     }
   }
@@ -71,9 +95,18 @@ export class DeviceMapper {
     await this.run('dmsetup', ['message', pool, '0', text]);
   }
 
-  /** Suspends I/O; a mounted filesystem on the device is frozen first (dm's default lockfs). */
-  async suspend(name: string): Promise<void> {
-    await this.run('dmsetup', ['suspend', name]);
+  /**
+   * Suspends I/O, freezing a mounted filesystem first (dm's default lockfs); false when no
+   * device has that name.
+   */
+  async suspendIfPresent(name: string): Promise<boolean> {
+    try {
+      await this.run('dmsetup', ['suspend', name]);
+      return true;
+    } catch (err) {
+      if (isMissingDevice(err)) return false;
+      throw err;
+    }
   }
 
   async resume(name: string): Promise<void> {
@@ -111,12 +144,21 @@ export class DeviceMapper {
     for (const line of stdout.split('\n')) {
       const colon = line.indexOf(': ');
       if (colon < 0) continue;
-      const [start, length, target, ...args] = line.slice(colon + 2).trim().split(/\s+/);
       const name = line.slice(0, colon);
-      const lines = tables.get(name) ?? [];
-      lines.push({ start: Number(start), length: Number(length), target: target ?? '', args });
-      tables.set(name, lines);
+      tables.set(name, [...(tables.get(name) ?? []), ...parseTableLines(line.slice(colon + 2))]);
     }
     return tables;
   }
+}
+
+/** `<start> <length> <target> <args...>` lines, as `dmsetup table` prints them. */
+function parseTableLines(text: string): DmTableLine[] {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .map((line) => {
+      const [start, length, target, ...args] = line.split(/\s+/);
+      return { start: Number(start), length: Number(length), target: target ?? '', args };
+    });
 }

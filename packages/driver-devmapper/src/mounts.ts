@@ -34,34 +34,35 @@ export class Mounts {
     if (requested !== undefined && !path.isAbsolute(requested)) {
       throw new ConvoyError('INVALID_ARGUMENT', `mountpoint ${JSON.stringify(requested)} must be an absolute path`);
     }
-    const target = path.normalize(requested ?? volume.mountpoint ?? this.defaultMountpoint(volume.name));
     const current = await this.currentMountpoints(volume);
     if (current.length > 0) {
       const at = current.includes(volume.mountpoint ?? '') ? (volume.mountpoint as string) : (current[0] as string);
       if (requested !== undefined && path.normalize(requested) !== at) {
         throw new ConvoyError('BUSY', `volume ${volume.name} is already mounted at ${at}; unmount it before mounting it at ${requested}`);
       }
-      return this.remember(volume, at);
+      return this.settle(volume, this.volumes.parts.dm.nodePath(this.volumes.deviceName(volume)), at);
     }
     if (!volume.fs) {
       throw new ConvoyError('INVALID_ARGUMENT', `volume ${volume.name} holds no filesystem that can be mounted (it was restored from a raw image)`);
     }
+    const target = path.normalize(requested ?? volume.mountpoint ?? this.defaultMountpoint(volume.name));
     const node = await this.volumes.activate(volume);
     await mkdir(target, { recursive: true });
-    const occupied = (await readMounts()).some((entry) => entry.mountPoint === target);
-    if (occupied) throw new ConvoyError('INVALID_ARGUMENT', `mountpoint ${target} already has another filesystem mounted on it`);
-    const { run } = this.volumes.parts;
-    await run('mount', ['-t', volume.fs, ...mountOptions(volume.fs), node, target]);
-    const grow = volume.fsGrowPending === true;
-    if (grow) {
-      await growFilesystem(run, volume.fs, node, target);
-      delete volume.fsGrowPending;
+    if ((await readMounts()).some((entry) => entry.mountPoint === target)) {
+      throw new ConvoyError('INVALID_ARGUMENT', `mountpoint ${target} already has another filesystem mounted on it`);
     }
-    return this.remember(volume, target, grow);
+    await this.volumes.parts.run('mount', ['-t', volume.fs, ...mountOptions(volume.fs), node, target]);
+    return this.settle(volume, node, target);
   }
 
-  private async remember(volume: VolumeState, mountpoint: string, changed = false): Promise<string> {
-    if (changed || volume.mountpoint !== mountpoint) await this.volumes.parts.store.saveVolume({ ...volume, mountpoint });
+  /** Finishes a grow interrupted or deferred while unmounted, and records the mountpoint. */
+  private async settle(volume: VolumeState, node: string, mountpoint: string): Promise<string> {
+    const grow = volume.fsGrowPending === true && volume.fs !== undefined;
+    if (grow) await growFilesystem(this.volumes.parts.run, volume.fs as string, node, mountpoint);
+    if (grow || volume.mountpoint !== mountpoint) {
+      const { fsGrowPending: _done, ...settled } = volume;
+      await this.volumes.parts.store.saveVolume({ ...settled, mountpoint });
+    }
     return mountpoint;
   }
 

@@ -60,8 +60,8 @@ async function activePool(ctx: SetupContext, geometry: PoolGeometry, metadataPat
 
 /** Both devices exist, are block devices, are distinct, and are big enough. */
 async function inspectDevices(ctx: SetupContext, dataPath: string, metadataPath: string, blockSizeSectors: number) {
-  const data = await inspectBlockDevice(ctx.run, dataPath, 'dm.datadev');
-  const metadata = await inspectBlockDevice(ctx.run, metadataPath, 'dm.metadatadev');
+  const data = await inspectBlockDevice(dataPath, 'dm.datadev');
+  const metadata = await inspectBlockDevice(metadataPath, 'dm.metadatadev');
   if (data.number === metadata.number) {
     throw new ConvoyError('INVALID_ARGUMENT', `dm.datadev ${dataPath} and dm.metadatadev ${metadataPath} are the same device (${data.number})`);
   }

@@ -44,7 +44,7 @@ export async function recover(volumes: Volumes, snapshots: Snapshots, mounts: Mo
     }
     if (volumeDevices.has(name)) continue;
     try {
-      await dm.remove(name);
+      await dm.removeIfPresent(name);
     } catch (err) {
       problem(`could not remove stale device ${name}: ${describe(err)}`, { device: name });
     }
@@ -87,10 +87,11 @@ export async function recover(volumes: Volumes, snapshots: Snapshots, mounts: Mo
     await store.raiseLastDevId(Math.max(0, ...poolIds));
   }
 
+  const liveTables = await dm.tables();
   for (const volume of store.allVolumes()) {
     if (volume.retainedAt || report.missingDevices.some((m) => m.devId === volume.devId)) continue;
     try {
-      await volumes.activate(volume);
+      await volumes.activate(volume, liveTables);
       if (volume.mountpoint) await mounts.mount(volume, volume.mountpoint);
     } catch (err) {
       problem(`could not bring volume ${volume.name} back: ${describe(err)}`, { volume: volume.name });

@@ -31,11 +31,8 @@ export class Snapshots implements SnapshotOps {
     await this.volumes.reached('create-snapshot:intent-recorded', snapshotName);
     try {
       const origin = this.volumes.deviceName(volume);
-      const active = (await dm.devices()).has(origin);
-      if (active) {
-        await dm.suspend(origin);
-        await this.volumes.reached('create-snapshot:origin-suspended', snapshotName);
-      }
+      const active = await dm.suspendIfPresent(origin);
+      if (active) await this.volumes.reached('create-snapshot:origin-suspended', snapshotName);
       try {
         await pool.createSnapshot(devId, volume.devId);
         await this.volumes.reached('create-snapshot:thin-created', snapshotName);
@@ -63,9 +60,11 @@ export class Snapshots implements SnapshotOps {
     await this.volumes.parts.intents.clear(intentId);
   }
 
-  /** Deletes the snapshot's thin device and forgets it; safe to repeat after a crash. */
+  /**
+   * Deletes the snapshot's thin device and forgets it; safe to repeat after a crash. A snapshot
+   * device is only active while a backup reads it, and then the pool refuses (BUSY).
+   */
   async finishDelete(intent: DeleteSnapshotIntent): Promise<void> {
-    await this.volumes.deactivate({ devId: intent.devId, name: intent.snapshot });
     await this.volumes.parts.pool.deleteThin(intent.devId);
     const volume = this.volumes.parts.store.volume(intent.volume);
     if (volume?.snapshots[intent.snapshot]?.devId === intent.devId) {

@@ -1,6 +1,6 @@
 import { ConvoyError, type CommandRunner, type Logger, type SnapshotRecord, type VolumeRecord } from '@convoy/core';
 import type { CrashStep, DriverHooks } from './crash-points.js';
-import type { DeviceMapper } from './device-mapper.js';
+import type { DeviceMapper, DmTableLine } from './device-mapper.js';
 import { BACKUP_BLOCK_BYTES } from './extents.js';
 import type { Intent, IntentLog } from './intent-log.js';
 import type { DevmapperOptions } from './options.js';
@@ -72,26 +72,25 @@ export class Volumes {
   }
 
   /**
-   * Makes the volume's device live with its recorded size and returns its node: creates it,
-   * grows its table after a resize, resumes it if a crash left it suspended.
+   * Makes the volume's device live with its recorded size and returns its node: creates it, or
+   * grows its table after a resize. (Devices a crash left suspended are resumed by recovery.)
+   * `liveTables`, when the caller just listed every device, saves asking dmsetup again.
    */
-  async activate(volume: VolumeState): Promise<string> {
+  async activate(volume: VolumeState, liveTables?: Map<string, DmTableLine[]>): Promise<string> {
     const { dm, pool } = this.parts;
     const name = this.deviceName(volume);
     const table = pool.thinTable(volume.devId, volume.size);
-    const live = (await dm.tables()).get(name);
+    const live = liveTables ? liveTables.get(name) : await dm.table(name);
     if (!live) return dm.create(name, table);
     if (pool.thinDevIdOf(live) !== volume.devId) {
       throw new ConvoyError('STATE_ERROR', `device ${name} is active but does not map thin device ${volume.devId} of pool ${pool.name}`);
     }
     if (live[0]?.length !== volume.size / 512) await dm.replaceTable(name, table);
-    else if ((await dm.devices()).get(name)?.suspended) await dm.resume(name);
     return dm.ensureNode(name);
   }
 
   async deactivate(volume: Pick<VolumeState, 'devId' | 'name'>): Promise<void> {
-    const name = this.deviceName(volume);
-    if ((await this.parts.dm.devices()).has(name)) await this.parts.dm.remove(name);
+    await this.parts.dm.removeIfPresent(this.deviceName(volume));
   }
 
   /**
@@ -138,16 +137,13 @@ export class Volumes {
     const { pool, store } = this.parts;
     const volume = store.volume(intent.volume);
     const volumeDevId = intent.devIds[intent.devIds.length - 1] as number;
-    for (const [snapshot, state] of Object.entries(volume?.snapshots ?? {})) {
-      await this.deactivate({ devId: state.devId, name: snapshot });
-    }
     for (const devId of intent.devIds.slice(0, -1)) await pool.deleteThin(devId);
     await this.reached('delete-volume:snapshots-deleted', intent.volume);
     const name = this.deviceName({ devId: volumeDevId, name: intent.volume });
-    if ((await this.parts.dm.devices()).has(name)) {
+    if (await this.parts.dm.table(name)) {
       // Hand the blocks back to the data device (discard passdown) so no later volume reads them.
-      await this.parts.run('blkdiscard', [this.parts.dm.nodePath(name)]);
-      await this.parts.dm.remove(name);
+      await this.parts.run('blkdiscard', [await this.parts.dm.ensureNode(name)]);
+      await this.parts.dm.removeIfPresent(name);
     }
     await this.reached('delete-volume:deactivated', intent.volume);
     await pool.deleteThin(volumeDevId);
