@@ -128,3 +128,40 @@ describeNeeding(deviceMapper, 'devicemapper volumes in a real thin pool', () => 
     expect((await driver.info()).DataUsedBytes as number).toBeLessThanOrEqual(before - 20 * MiB);
   });
 });
+
+describeNeeding(deviceMapper, 'devicemapper pool running full', () => {
+  let pool: TestPool;
+  afterAll(async () => {
+    await pool?.destroy();
+  });
+
+  it('warns before the pool fills, fails writes into a full pool at once, and recovers when space is freed', async () => {
+    pool = await testPool({ dataBytes: 64 * MiB, options: { 'dm.warnpercent': '50', 'dm.defaultvolumesize': '128M' } });
+    const driver = await pool.start();
+    await driver.createVolume({ name: 'filler', options: {} });
+    const mountpoint = await driver.mountVolume('filler', {});
+    expect((await driver.info()).Warnings).toEqual([]);
+    await writeFile(path.join(mountpoint, 'bulk'), randomBytes(40 * MiB));
+    await run('sync', ['-f', path.join(mountpoint, 'bulk')]);
+    const nearlyFull = await driver.info();
+    expect(nearlyFull.DataUsedPercent as number).toBeGreaterThanOrEqual(50);
+    expect(String(nearlyFull.Warnings)).toMatch(new RegExp(`thin pool ${pool.poolName} data is [0-9.]+% full`));
+
+    // Overcommitted: the 128 MiB volume cannot fit in the 64 MiB pool. With error_if_no_space
+    // the write fails now instead of queueing (the kernel would wait 60 s, then fail).
+    await driver.umountVolume('filler');
+    const device = String((await driver.getVolume('filler'))?.driverInfo.Device);
+    const dd = await run('dd', ['if=/dev/zero', `of=${device}`, 'bs=1M', 'count=128', 'oflag=direct', 'status=none'], { okExitCodes: [1] });
+    expect(dd.exitCode).toBe(1);
+    expect(dd.stderr).toMatch(/No space left on device|Input\/output error/);
+    const full = await driver.info();
+    expect(full.PoolMode).toBe('out_of_data_space');
+    expect(String(full.Warnings)).toMatch(/out_of_data_space mode/);
+
+    await driver.deleteVolume({ name: 'filler', referenceOnly: false });
+    expect((await driver.info()).PoolMode).toBe('rw');
+    await driver.createVolume({ name: 'after', options: {} });
+    await writeFile(path.join(await driver.mountVolume('after', {}), 'fits'), randomBytes(4 * MiB));
+    await driver.umountVolume('after');
+  });
+});
