@@ -60,19 +60,34 @@ export async function listBackupNames(store: ObjectStore, volumeName: string): P
   return files.map(backupNameFromConfigFile).filter((name): name is string => name !== undefined);
 }
 
-/** Volume names by walking the three directory levels: a few listings, never the block trees. */
+/**
+ * Volume names by walking the three directory levels: a few listings, never the block trees.
+ * Some S3 look-alikes (s3rver) leave out common prefixes whose directory holds only more
+ * directories, so the walk finds nothing; when it finds nothing although the volume tree is not
+ * empty, the names come from a full listing of the tree instead (slow, but right).
+ */
 export async function listVolumeNames(store: ObjectStore): Promise<string[]> {
   const level2: string[] = [];
   await runWorkers((await store.listDir(VOLUMES_ROOT)).dirs, 8, async (l1) => {
     for (const l2 of (await store.listDir(`${VOLUMES_ROOT}${l1}/`)).dirs) level2.push(`${VOLUMES_ROOT}${l1}/${l2}/`);
   });
-  const names: string[] = [];
+  const names = new Set<string>();
   await runWorkers(level2, 8, async (dir) => {
-    for (const leaf of (await store.listDir(dir)).dirs) {
-      const name = volumeNameFromDir(leaf);
-      // A leaf under the wrong shard directory is not where Convoy would look for it: ignore it.
-      if (name !== undefined && volumeDir(name) === `${dir}${leaf}/`) names.push(name);
-    }
+    for (const leaf of (await store.listDir(dir)).dirs) addIfVolumeDir(names, `${dir}${leaf}/`);
   });
-  return names.sort();
+  if (names.size === 0 && !(await isEmpty(store, VOLUMES_ROOT))) {
+    for await (const { key } of store.list(VOLUMES_ROOT)) if (key.endsWith('/volume.cfg')) addIfVolumeDir(names, key.slice(0, -'volume.cfg'.length));
+  }
+  return [...names].sort();
+}
+
+/** Adds the volume a directory key stands for, if it sits exactly where Convoy would look for it. */
+function addIfVolumeDir(names: Set<string>, dir: string): void {
+  const name = volumeNameFromDir(dir.slice(0, -1).split('/').pop()!);
+  if (name !== undefined && volumeDir(name) === dir) names.add(name);
+}
+
+async function isEmpty(store: ObjectStore, prefix: string): Promise<boolean> {
+  for await (const _ of store.list(prefix)) return false;
+  return true;
 }
