@@ -1,9 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../../../test-support/tmp.js';
+import { tempDirFactory } from '../../../test-support/tmp.js';
 import { IntentLog } from './intent-log.js';
 import { StateStore, type PoolConfig } from './state-store.js';
+
+const tempDir = await tempDirFactory('convoy-dm-state-');
 
 const config: PoolConfig = {
   version: 1,
