@@ -5,7 +5,7 @@ import type { FilesystemType } from './options.js';
  * Makes a filesystem on a fresh thin device. A fresh thin device reads as zeros everywhere, so
  * ext4 is told so (assume_storage_prezeroed): it skips zeroing inode tables and journal, which
  * would otherwise provision pool blocks for nothing; nodiscard because there is nothing to
- * discard. `lost+found` is removed so the new volume is empty (Convoy issue #104: MySQL and
+ * discard; 4 KiB blocks whatever the size (mke2fs would pick 1 KiB below 512 MiB). `lost+found` is removed so the new volume is empty (Convoy issue #104: MySQL and
  * others refuse a data directory that is not).
  */
 export async function makeFilesystem(run: CommandRunner, fs: FilesystemType, device: string): Promise<void> {
@@ -13,7 +13,7 @@ export async function makeFilesystem(run: CommandRunner, fs: FilesystemType, dev
     await run('mkfs.xfs', ['-q', '-K', device]);
     return;
   }
-  await run('mkfs.ext4', ['-q', '-m', '0', '-E', 'nodiscard,lazy_itable_init=1,assume_storage_prezeroed=1', device]);
+  await run('mkfs.ext4', ['-q', '-b', '4096', '-m', '0', '-E', 'nodiscard,lazy_itable_init=1,assume_storage_prezeroed=1', device]);
   await run('debugfs', ['-w', '-R', 'rmdir lost+found', device]);
 }
 

@@ -1,0 +1,14 @@
+import { driverComplianceSuite } from '@convoy/core/testing';
+import { describeNeeding } from '../../../test-support/gate.js';
+import { deviceMapper, MiB, testPool } from './dm-test-kit.js';
+
+describeNeeding(deviceMapper, 'devicemapper on a loop-backed thin pool', () => {
+  driverComplianceSuite({
+    name: 'devicemapper',
+    capabilities: { snapshots: true, backup: 'delta-block', userMountpoint: true, referenceOnly: 'keeps-data', volumeSize: 64 * MiB },
+    async setup() {
+      const pool = await testPool();
+      return { driver: await pool.start(), cleanup: () => pool.destroy() };
+    },
+  });
+});
