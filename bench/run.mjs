@@ -7,7 +7,7 @@ import { CASES, runToolCases } from './src/cases.mjs';
 import { renderChart } from './src/chart.mjs';
 import { MiB, PATTERNS, prepareDataset } from './src/dataset.mjs';
 import { evaluateGoals } from './src/goals.mjs';
-import { idealPipeline, measureLimits } from './src/limits.mjs';
+import { idealPipeline, measureAmplification, measureLimits } from './src/limits.mjs';
 import { describeMachine } from './src/machine.mjs';
 import { parseOptions } from './src/options.mjs';
 import { writeOutputs } from './src/outputs.mjs';
@@ -53,6 +53,8 @@ try {
   const limits = await measureLimits({ dataset, bundleDir: path.join(workRoot, 'bundle'), scratchDir: path.join(workRoot, 'limits'), restoreImage });
   const ideal = Object.fromEntries(Object.entries(limits.workloads).map(([name, w]) => [name, idealPipeline(w, limits.bytesPerSecond, machine.cores)]));
   progress.note(`limits: ${Object.entries(limits.bytesPerSecond).map(([k, v]) => `${k} ${(v / 1e6).toFixed(0)} MB/s`).join(', ')}`);
+  progress.note('block-size amplification: bytes each pattern would upload at 64 KiB to 2 MiB blocks');
+  const amplification = await measureAmplification({ dataset, bundleDir: path.join(workRoot, 'bundle') });
 
   let convoyChild;
   let convoySources;
@@ -110,8 +112,8 @@ try {
   const goals = evaluateGoals(summary, ideal);
   const { images, patterns, spec } = dataset;
   const devmapperSetup = devmapper && { sizeBytes: devmapper.sizeBytes, guestMemoryMiB: devmapper.guestMemoryMiB };
-  const results = { machine, finishedLoadavg, options: opts, dataset: { spec, images, patterns }, limits: { ...limits, ideal }, summary, goals, profile, devmapper: devmapperSetup, records };
-  const markdown = renderResults({ machine, options: opts, dataset, summary, goals, limits, ideal, profile, devmapper: devmapperSetup, finishedLoadavg });
+  const results = { machine, finishedLoadavg, options: opts, dataset: { spec, images, patterns }, limits: { ...limits, ideal }, amplification, summary, goals, profile, devmapper: devmapperSetup, records };
+  const markdown = renderResults({ machine, options: opts, dataset, summary, goals, limits, ideal, amplification, profile, devmapper: devmapperSetup, finishedLoadavg });
   const svg = renderChart({ summary, ideal, title: `Convoy vs restic vs borg, ${opts.sizeMiB} MiB image (${machine.startedAt.slice(0, 10)})` });
   const written = writeOutputs({ committed: opts.writeCommitted, dir: outDir, results, markdown, svg });
   for (const g of goals) progress.note(`goal ${g.reached ? 'reached' : 'NOT reached'}: ${g.goal} [${g.where}] ${g.ratioText} (${g.detail})`);

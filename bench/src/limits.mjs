@@ -2,7 +2,7 @@ import path from 'node:path';
 import { bundleChild } from './bundle.mjs';
 import { BLOCK, PATTERNS } from './dataset.mjs';
 import { warmFile } from './files.mjs';
-import { measure } from './measure.mjs';
+import { measure, runChecked } from './measure.mjs';
 
 /**
  * Measures the machine's per-core rates for each pipeline stage and each case's ideal workload
@@ -42,4 +42,19 @@ export function idealPipeline(workload, rates, cores) {
   const oneCoreSeconds = Object.values(stageSeconds).reduce((a, b) => a + b, 0);
   const writeSeconds = stageSeconds.blockFileWrite + stageSeconds.imageWrite;
   return { stageSeconds, oneCoreSeconds, seconds: Math.max(oneCoreSeconds / cores, writeSeconds) };
+}
+
+/** Block sizes the format could use: the engine's 2 MiB and smaller ones, for the P1 question. */
+const CANDIDATE_BLOCK_SIZES = [64 * 1024, 256 * 1024, 1024 * 1024, BLOCK];
+
+/** Bytes a block store would upload for each pattern at each candidate block size (amplification-process.ts). */
+export async function measureAmplification({ dataset, bundleDir }) {
+  const entry = await bundleChild(path.join(import.meta.dirname, 'amplification-process.ts'), path.join(bundleDir, 'amplification-process.mjs'));
+  const input = {
+    images: Object.fromEntries(PATTERNS.map((p) => [p.name, dataset.images[p.name].path])),
+    writes: Object.fromEntries(PATTERNS.map((p) => [p.name, dataset.patterns[p.name].writes.map(({ offset, length }) => ({ offset, length }))])),
+    blockSizes: CANDIDATE_BLOCK_SIZES,
+  };
+  const { stdout } = await runChecked(process.execPath, [entry, JSON.stringify(input)]);
+  return JSON.parse(stdout);
 }

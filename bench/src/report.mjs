@@ -106,8 +106,25 @@ function profileSection(profile) {
   ].join('\n');
 }
 
+function amplificationSection(amplification, summary) {
+  const resticBytes = (pattern) => find(summary, 'restic', 'local', `incr-${pattern}`)?.storeBytesAdded;
+  const rows = amplification.map((a) => {
+    const restic = resticBytes(a.pattern);
+    return [
+      `${a.pattern}: ${PATTERNS.find((p) => p.name === a.pattern).title}`,
+      a.blockSize >= MiB ? `${a.blockSize / MiB} MiB` : `${a.blockSize / 1024} KiB`,
+      String(a.touchedBlocks),
+      mb(a.rawBytes),
+      mb(a.storedBytes),
+      restic === undefined ? '–' : f2(a.storedBytes / restic),
+      String(a.fullBackupObjects),
+    ];
+  });
+  return table(['pattern', 'block size', 'touched blocks', 'raw MB', 'lz4 stored MB', '÷ restic (local, this run)', 'objects in a full backup'], rows);
+}
+
 /** The generated part of BENCHMARKS.md: setup, tables, goals, limits, profile. */
-export function renderResults({ machine, options, dataset, summary, goals, limits, ideal, profile, devmapper, finishedLoadavg }) {
+export function renderResults({ machine, options, dataset, summary, goals, limits, ideal, amplification, profile, devmapper, finishedLoadavg }) {
   const stores = ['local', 's3', 'devmapper'].filter((s) => summary.some((r) => r.store === s));
   const heading = {
     local: 'Local directory store',
@@ -144,6 +161,7 @@ export function renderResults({ machine, options, dataset, summary, goals, limit
     '',
     limits ? limitsSection(limits, ideal, summary, machine.cores) : '_not measured in this run._',
     '',
+    ...(amplification ? ['### Block size against a 5 % change (what each block size would upload)', '', amplificationSection(amplification, summary), ''] : []),
     ...(profile ? ["### Where Convoy's full backup spends its time", '', profileSection(profile), ''] : []),
     END,
   ];
