@@ -1,9 +1,8 @@
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, rmSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import path from 'node:path';
 import { PATTERNS, sha256File } from './dataset.mjs';
 import { DirSnapshot, warmFile, warmTree } from './files.mjs';
-import { measure } from './measure.mjs';
+import { measureStep } from './measure.mjs';
 
 export const SOURCE_FILE = 'disk.img';
 
@@ -27,27 +26,10 @@ export async function runToolCases(tool, { dataset, sourceDir, workDir, s3, onSt
 
   const step = async (caseInfo, command, { counted = true } = {}) => {
     if (caseInfo.warm) caseInfo.warm();
-    const before = tool.storeUsage();
     if (s3) await s3.resetRequests();
-    const load1 = loadavg()[0];
-    const m = await measure(command.argv, command);
-    const after = tool.storeUsage();
-    const record = {
-      tool: tool.name,
-      store: tool.store,
-      case: caseInfo.name,
-      wallSeconds: m.wallSeconds,
-      userSeconds: m.userSeconds,
-      sysSeconds: m.sysSeconds,
-      cpuSeconds: m.cpuSeconds,
-      maxRssBytes: m.maxRssBytes,
-      storeBytesAdded: after.bytes - before.bytes,
-      storeObjectsAdded: after.objects - before.objects,
-      storeBytes: after.bytes,
-      loadavg1AtStart: load1,
-      ...(s3 && { requests: await s3.requests() }),
-      ...(tool.parseReport && { report: tool.parseReport(m.stdout) }),
-    };
+    const { record, stdout } = await measureStep({ tool: tool.name, store: tool.store, caseName: caseInfo.name, command, storeUsage: tool.storeUsage });
+    if (s3) record.requests = await s3.requests();
+    if (tool.parseReport) record.report = tool.parseReport(stdout);
     records.push(record);
     onStep(record, counted);
     return record;

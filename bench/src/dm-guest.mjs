@@ -6,11 +6,10 @@
 // restic reads the whole thin device (`--stdin`) each time. Every timed step is a child under
 // GNU time; results go to the JSON file named by the input.
 import { mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import path from 'node:path';
 import { sha256File } from './dataset.mjs';
 import { dirStoreUsage } from './files.mjs';
-import { measure, runChecked } from './measure.mjs';
+import { measureStep, runChecked } from './measure.mjs';
 
 const input = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const { size, images, patterns, bundle, resultFile } = input;
@@ -38,28 +37,11 @@ const exec = (argv, opts) => runChecked(argv[0], argv.slice(1), opts);
 
 const records = [];
 async function step(tool, caseName, argv, storeDir, env) {
-  const before = dirStoreUsage(storeDir);
-  const load1 = loadavg()[0];
-  const m = await measure(argv, { env });
-  const after = dirStoreUsage(storeDir);
-  const record = {
-    tool,
-    store: 'devmapper',
-    case: caseName,
-    wallSeconds: m.wallSeconds,
-    userSeconds: m.userSeconds,
-    sysSeconds: m.sysSeconds,
-    cpuSeconds: m.cpuSeconds,
-    maxRssBytes: m.maxRssBytes,
-    storeBytesAdded: after.bytes - before.bytes,
-    storeObjectsAdded: after.objects - before.objects,
-    storeBytes: after.bytes,
-    loadavg1AtStart: load1,
-  };
-  if (tool === 'convoy') record.report = JSON.parse(m.stdout);
+  const { record, stdout } = await measureStep({ tool, store: 'devmapper', caseName, command: { argv, env }, storeUsage: () => dirStoreUsage(storeDir) });
+  if (tool === 'convoy') record.report = JSON.parse(stdout);
   records.push(record);
-  log(`${tool} ${caseName}: ${m.wallSeconds.toFixed(2)} s wall, ${m.cpuSeconds.toFixed(2)} s CPU, ${(m.maxRssBytes / 2 ** 20).toFixed(0)} MiB, +${(record.storeBytesAdded / 1e6).toFixed(1)} MB`);
-  return { record, stdout: m.stdout };
+  log(`${tool} ${caseName}: ${record.wallSeconds.toFixed(2)} s wall, ${record.cpuSeconds.toFixed(2)} s CPU, ${(record.maxRssBytes / 2 ** 20).toFixed(0)} MiB, +${(record.storeBytesAdded / 1e6).toFixed(1)} MB`);
+  return { record, stdout };
 }
 
 /** sha256 of the first `size` bytes of a device, through a bounded copy. */

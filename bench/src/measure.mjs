@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 
 /**
@@ -24,6 +24,32 @@ export async function measure(argv, { env = process.env, cwd } = {}) {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * One measured step of a tool as a bench record: the child's figures and what it added to its
+ * store (`storeUsage()` before and after). Returns the record and the child's stdout.
+ */
+export async function measureStep({ tool, store, caseName, command, storeUsage }) {
+  const before = storeUsage();
+  const loadavg1AtStart = loadavg()[0];
+  const m = await measure(command.argv, command);
+  const after = storeUsage();
+  const record = {
+    tool,
+    store,
+    case: caseName,
+    wallSeconds: m.wallSeconds,
+    userSeconds: m.userSeconds,
+    sysSeconds: m.sysSeconds,
+    cpuSeconds: m.cpuSeconds,
+    maxRssBytes: m.maxRssBytes,
+    storeBytesAdded: after.bytes - before.bytes,
+    storeObjectsAdded: after.objects - before.objects,
+    storeBytes: after.bytes,
+    loadavg1AtStart,
+  };
+  return { record, stdout: m.stdout };
 }
 
 /** Spawns and collects output; resolves with the exit code (never rejects on a non-zero one). */
