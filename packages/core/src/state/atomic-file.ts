@@ -16,13 +16,15 @@ export async function fsyncDir(dir: string): Promise<void> {
 /**
  * Replaces `file` atomically: write a temp file beside it, fsync, rename over the old one,
  * fsync the directory. Never delete-then-rename: a crash leaves the old or the new file.
+ * `data` may be a stream (chunks are written as they come); if it fails, no file changes.
  */
-export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Buffer | AsyncIterable<Uint8Array>): Promise<void> {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   const fh = await fs.open(tmp, 'wx', 0o600);
   try {
-    await fh.writeFile(data);
+    if (typeof data === 'string' || Buffer.isBuffer(data)) await fh.writeFile(data);
+    else for await (const chunk of data) await fh.write(chunk);
     await fh.sync();
   } catch (err) {
     await fh.close().catch(() => undefined);
