@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fs, type Dirent } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { ConvoyError, validateKeyPrefix, validateObjectKey, type ObjectInfo, type ObjectStore, type ObjectStoreStats } from '@convoy/core';
+import { ConvoyError, fsyncDir, validateKeyPrefix, validateObjectKey, writeFileAtomic, type ObjectInfo, type ObjectStore, type ObjectStoreStats } from '@convoy/core';
 
 const TEMP_FILE = /^\..+\.[0-9a-f]{12}\.tmp$/;
 /** A put races a delete that prunes the directory it just created; it retries this often. */
@@ -104,7 +103,7 @@ export class FsObjectStore implements ObjectStore {
         if (!missing(err)) this.fail('delete', keys[i]!, err);
       }
     }
-    for (const dir of parents) await this.syncDir(dir);
+    for (const dir of parents) await fsyncDir(dir);
     // Deepest first, so a parent is tried after its children are gone.
     for (const dir of [...parents].sort((a, b) => b.length - a.length)) await this.pruneEmptyDirs(dir);
   }
@@ -116,27 +115,8 @@ export class FsObjectStore implements ObjectStore {
   }
 
   private async writeAtomically(file: string, body: Buffer | Readable): Promise<void> {
-    const dir = path.dirname(file);
-    await this.makeDirDurably(dir);
-    const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-    const handle = await fs.open(temp, 'wx', 0o644);
-    try {
-      if (Buffer.isBuffer(body)) await handle.writeFile(body);
-      else for await (const chunk of body) await handle.write(chunk as Buffer);
-      await handle.sync();
-    } catch (err) {
-      await handle.close().catch(() => undefined);
-      await fs.rm(temp, { force: true });
-      throw err;
-    }
-    await handle.close();
-    try {
-      await fs.rename(temp, file);
-    } catch (err) {
-      await fs.rm(temp, { force: true });
-      throw err;
-    }
-    await this.syncDir(dir);
+    await this.makeDirDurably(path.dirname(file));
+    await writeFileAtomic(file, body);
   }
 
   /** mkdir -p, then fsync the parent of every directory it created, so the new entries survive a crash. */
@@ -144,17 +124,8 @@ export class FsObjectStore implements ObjectStore {
     const first = await fs.mkdir(dir, { recursive: true });
     if (!first) return;
     for (let created = dir; ; created = path.dirname(created)) {
-      await this.syncDir(path.dirname(created));
+      await fsyncDir(path.dirname(created));
       if (created === first) break;
-    }
-  }
-
-  private async syncDir(dir: string): Promise<void> {
-    const handle = await fs.open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
     }
   }
 
@@ -166,7 +137,7 @@ export class FsObjectStore implements ObjectStore {
         // Not empty (or already gone): the directories above it are not empty either.
         return;
       }
-      await this.syncDir(path.dirname(dir));
+      await fsyncDir(path.dirname(dir));
     }
   }
 

@@ -81,6 +81,13 @@ async function writeBlocks(env: Env, volume: string, blocks: number[], fill?: Bu
   for (const i of blocks) await env.source.writeVolume(volume, i * BLOCK_SIZE, fill ?? randomBytes(BLOCK_SIZE));
 }
 
+/** A volume of `size` bytes with random data in whole blocks `blocks`, and a snapshot of it. */
+async function volumeWithSnapshot(env: Env, volume: string, size: number, blocks: number[], snapshot: string): Promise<void> {
+  await env.source.createVolume(volume, size);
+  await writeBlocks(env, volume, blocks);
+  await env.source.snapshot(volume, snapshot);
+}
+
 describe('backup engine, delta-block mode, on a vfs store', () => {
   it('backs up and restores bit-exact, in Convoy v0.5 format', async () => {
     const env = await makeEnv();
@@ -117,9 +124,7 @@ describe('backup engine, delta-block mode, on a vfs store', () => {
 
   it('pads short volume names with ! as Convoy did', async () => {
     const env = await makeEnv();
-    await env.source.createVolume('ab', 4 * MiB);
-    await writeBlocks(env, 'ab', [1]);
-    await env.source.snapshot('ab', 'snap-ab');
+    await volumeWithSnapshot(env, 'ab', 4 * MiB, [1], 'snap-ab');
     await backup(env, 'ab', 'snap-ab');
     expect(volumeDir('ab')).toBe('convoy-objectstore/volumes/ab/!!/ab!!/');
     expect(await readdir(path.join(env.storeDir, 'convoy-objectstore/volumes/ab/!!/ab!!'))).toContain('volume.cfg');
@@ -171,9 +176,7 @@ describe('backup engine, delta-block mode, on a vfs store', () => {
 
   it('falls back to a full compare when the base snapshot is gone, without merging stale blocks', async () => {
     const env = await makeEnv();
-    await env.source.createVolume('vol1', 16 * MiB);
-    await writeBlocks(env, 'vol1', [0, 1, 2, 3]);
-    await env.source.snapshot('vol1', 'snap1');
+    await volumeWithSnapshot(env, 'vol1', 16 * MiB, [0, 1, 2, 3], 'snap1');
     await backup(env, 'vol1', 'snap1');
 
     await env.source.discardVolume('vol1', { offset: 3 * BLOCK_SIZE, length: BLOCK_SIZE });
@@ -192,9 +195,7 @@ describe('backup engine, delta-block mode, on a vfs store', () => {
 
   it('incremental over a discard records the zeroed block, so the restore is exact', async () => {
     const env = await makeEnv();
-    await env.source.createVolume('vol1', 8 * MiB);
-    await writeBlocks(env, 'vol1', [0, 1, 2]);
-    await env.source.snapshot('vol1', 'snap1');
+    await volumeWithSnapshot(env, 'vol1', 8 * MiB, [0, 1, 2], 'snap1');
     await backup(env, 'vol1', 'snap1');
     await env.source.discardVolume('vol1', { offset: BLOCK_SIZE, length: BLOCK_SIZE });
     await env.source.snapshot('vol1', 'snap2');
@@ -205,9 +206,7 @@ describe('backup engine, delta-block mode, on a vfs store', () => {
 
   it('restores every backup of a chain alone after the others are deleted, then removes the volume', async () => {
     const env = await makeEnv();
-    await env.source.createVolume('vol1', 12 * MiB);
-    await writeBlocks(env, 'vol1', [0, 1, 2]);
-    await env.source.snapshot('vol1', 's1');
+    await volumeWithSnapshot(env, 'vol1', 12 * MiB, [0, 1, 2], 's1');
     const b1 = await backup(env, 'vol1', 's1');
     await writeBlocks(env, 'vol1', [1, 4]);
     await env.source.snapshot('vol1', 's2');
@@ -233,9 +232,7 @@ describe('backup engine, delta-block mode, on a vfs store', () => {
 
   it('deleting a backup keeps blocks other backups use and removes the rest', async () => {
     const env = await makeEnv();
-    await env.source.createVolume('vol1', 8 * MiB);
-    await writeBlocks(env, 'vol1', [0, 1]);
-    await env.source.snapshot('vol1', 's1');
+    await volumeWithSnapshot(env, 'vol1', 8 * MiB, [0, 1], 's1');
     const b1 = await backup(env, 'vol1', 's1');
     const [shared, replaced] = JSON.parse((await env.store.get(backupConfigKey('vol1', b1.name)))!.toString()).Blocks.map((b: { BlockChecksum: string }) => b.BlockChecksum);
     await writeBlocks(env, 'vol1', [1]);
@@ -259,9 +256,7 @@ describe('backup engine, delta-block mode, on a vfs store', () => {
   it('keeps vol1 and vol10 apart: deleting vol1 leaves every object of vol10', async () => {
     const env = await makeEnv();
     for (const name of ['vol1', 'vol10']) {
-      await env.source.createVolume(name, 4 * MiB);
-      await writeBlocks(env, name, [0, 1]);
-      await env.source.snapshot(name, `${name}-snap`);
+      await volumeWithSnapshot(env, name, 4 * MiB, [0, 1], `${name}-snap`);
     }
     const b1 = await backup(env, 'vol1', 'vol1-snap');
     const b10 = await backup(env, 'vol10', 'vol10-snap');
@@ -292,9 +287,7 @@ describe('backup engine, delta-block mode, on a vfs store', () => {
   it('lists and inspects backups; a volume or backup not in the store is NOT_FOUND', async () => {
     const env = await makeEnv();
     for (const name of ['alpha', 'beta']) {
-      await env.source.createVolume(name, 4 * MiB);
-      await writeBlocks(env, name, [0]);
-      await env.source.snapshot(name, `${name}-1`);
+      await volumeWithSnapshot(env, name, 4 * MiB, [0], `${name}-1`);
       await backup(env, name, `${name}-1`);
       await env.source.snapshot(name, `${name}-2`);
       await backup(env, name, `${name}-2`);
@@ -316,9 +309,7 @@ describe('backup engine, delta-block mode, on a vfs store', () => {
 describe('backup engine, restore faults', () => {
   async function backedUp() {
     const env = await makeEnv();
-    await env.source.createVolume('vol1', 8 * MiB);
-    await writeBlocks(env, 'vol1', [0, 1, 2]);
-    await env.source.snapshot('vol1', 'snap1');
+    await volumeWithSnapshot(env, 'vol1', 8 * MiB, [0, 1, 2], 'snap1');
     const summary = await backup(env, 'vol1', 'snap1');
     const record = JSON.parse((await env.store.get(backupConfigKey('vol1', summary.name)))!.toString());
     return { env, summary, victim: record.Blocks[1] as { Offset: number; BlockChecksum: string } };
@@ -364,9 +355,7 @@ describe('backup engine, restore faults', () => {
 describe('backup engine, bad input changes nothing', () => {
   it('refuses bad names, methods, concurrency, modes and drivers', async () => {
     const env = await makeEnv();
-    await env.source.createVolume('vol1', 4 * MiB);
-    await writeBlocks(env, 'vol1', [0]);
-    await env.source.snapshot('vol1', 'snap1');
+    await volumeWithSnapshot(env, 'vol1', 4 * MiB, [0], 'snap1');
     const good = await backup(env, 'vol1', 'snap1');
     const snapshot = env.source.snapshotRecord('vol1', 'snap1');
     const base = { store: env.store, destUrl: env.destUrl, driverName: 'image', ops: env.source, owner: 'o' };
@@ -405,9 +394,7 @@ function failingAfter(source: ImageSource, reads: number): DeltaBlockBackupOps {
 describe('backup engine, leftovers of failed operations and prune', () => {
   async function withOrphans() {
     const env = await makeEnv();
-    await env.source.createVolume('vol1', 16 * MiB);
-    await writeBlocks(env, 'vol1', [0, 1]);
-    await env.source.snapshot('vol1', 'snap1');
+    await volumeWithSnapshot(env, 'vol1', 16 * MiB, [0, 1], 'snap1');
     const kept = await backup(env, 'vol1', 'snap1');
     await writeBlocks(env, 'vol1', [2, 3, 4, 5, 6, 7]);
     await env.source.snapshot('vol1', 'snap2');
@@ -443,9 +430,7 @@ describe('backup engine, leftovers of failed operations and prune', () => {
 
   it('prune removes a volume left with no backups, and the journal of a delete that died', async () => {
     const env = await makeEnv();
-    await env.source.createVolume('vol1', 8 * MiB);
-    await writeBlocks(env, 'vol1', [0]);
-    await env.source.snapshot('vol1', 'snap1');
+    await volumeWithSnapshot(env, 'vol1', 8 * MiB, [0], 'snap1');
     await expect(engine.createBackup({ ...backupArgs(env, 'vol1', 'snap1'), ops: failingAfter(env.source, 0) })).rejects.toThrow(/device went away/);
     await env.store.put(deletionJournalKey('vol1', 'backup-00000000000000dd'), Buffer.from('{}'));
     const report = await engine.prune({ store: env.store, owner: 'o', graceMs: 0 });
