@@ -36,9 +36,19 @@ export async function prepareBackup(ctx: EngineContext, p: CreateBackupParams, b
   });
 }
 
-/** Convoy adds volume.cfg when it is missing and then trusts the store's copy (LastBackupName). */
+/**
+ * Convoy adds volume.cfg when it is missing and then trusts the store's copy (LastBackupName).
+ * A volume of the same name from another driver (another host's) is refused: its backups could
+ * only be restored by that driver, and mixing them would make "the last backup" meaningless.
+ */
 async function ensureVolumeConfig(p: CreateBackupParams): Promise<StoredVolume> {
   const existing = await loadVolumeConfig(p.store, p.volume.name);
+  if (existing?.volume.Driver && existing.volume.Driver !== p.driverName) {
+    throw new ConvoyError(
+      'INVALID_ARGUMENT',
+      `volume ${p.volume.name} in ${p.store.url} holds backups made by driver ${existing.volume.Driver}, not ${p.driverName}; back up to another store or rename the volume`,
+    );
+  }
   if (existing) return existing;
   const volume = { Name: p.volume.name, Driver: p.driverName, Size: p.volume.size, CreatedTime: isoToStoreTime(p.volume.createdAt), LastBackupName: '' };
   await saveVolumeConfig(p.store, volume);

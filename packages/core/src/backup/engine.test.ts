@@ -370,6 +370,7 @@ describe('backup engine, bad input changes nothing', () => {
     await expectCode(engine.createBackup({ ...base, volume: env.source.volumeRecord('vol1'), snapshot, compression: 'zstd' as never }), 'INVALID_ARGUMENT', 'zstd');
     await expectCode(engine.createBackup({ ...base, volume: env.source.volumeRecord('vol1'), snapshot, concurrency: 0 }), 'INVALID_ARGUMENT', 'concurrency');
     await expectCode(engine.createBackup({ ...base, volume: env.source.volumeRecord('vol1'), snapshot: { ...snapshot, volumeName: 'other' } }), 'INVALID_ARGUMENT', 'other');
+    await expectCode(engine.createBackup({ ...base, driverName: 'vfs', volume: env.source.volumeRecord('vol1'), snapshot }), 'INVALID_ARGUMENT', 'driver image');
     const restoreBase = { store: env.store, volumeName: 'vol1', backupName: good.name, ops: env.source, owner: 'o', request: { name: 'new-vol', options: {} } };
     await expectCode(engine.restoreBackup({ ...restoreBase, driverName: 'devicemapper' }), 'INVALID_ARGUMENT', 'driver image');
     const singleFileOps = { mode: 'single-file' as const, exportSnapshot: async () => { throw new Error('unused'); }, importVolume: async () => { throw new Error('unused'); } };
