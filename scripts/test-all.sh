@@ -9,6 +9,8 @@ step build;     pnpm build
 step typecheck; pnpm typecheck
 step 'unit and integration tests'; pnpm exec vitest run --project unit
 step 'end-to-end tests (dockerd, S3)'; pnpm exec vitest run --project e2e
+# Natively where the kernel has device-mapper, else all in one user-mode-linux guest boot.
+step 'device-mapper tests (real dm-thin kernel)'; bash scripts/test-dm.sh
 # The README's quick start, run from the built binary exactly as a new user runs it.
 step 'quick-start demo (pnpm demo)'; CONVOY_DEMO_SKIP_BUILD=1 pnpm demo
 # The benchmark harness at its quick size, so it never rots; it asserts no time, only that every
