@@ -1,15 +1,15 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openFsObjectStore } from '@convoy/objectstore-fs';
 import { isConvoyError, type ConvoyErrorJSON } from '../errors.js';
 import type { BackupSummary } from '../model.js';
 import type { ObjectStore } from '../objectstore.js';
 import { ImageSource } from '../testing/image-source.js';
+import { bundleForNode } from '../../../../test-support/bundle.js';
 import { tempDir } from '../../../../test-support/tmp.js';
 import type { ChildJob, DeathPoint } from './engine-process.child.js';
 import { createBackupEngine } from './engine.js';
@@ -23,36 +23,10 @@ import { BLOCK_SIZE, backupConfigKey, blocksDir, checksumFromBlockKey, locksDir 
  */
 const MiB = 1024 * 1024;
 const scratch = await tempDir('convoy-crash-');
-const bundle = await bundleChild();
+const bundle = await bundleForNode(path.join(import.meta.dirname, 'engine-process.child.ts'));
 const engine = createBackupEngine();
 /** Short locks in the children, so a killed child's lock expires within the test. */
 const CHILD_LOCK = { durationMs: 800, refreshMs: 250, intentWaitMs: 300 };
-
-async function bundleChild(): Promise<string> {
-  const here = import.meta.dirname;
-  const require = createRequire(import.meta.url);
-  const tsup = await realpath(require.resolve('tsup/package.json'));
-  // esbuild comes with tsup; core does not depend on it, hence the narrow type.
-  const esbuild = createRequire(tsup)('esbuild') as { build(options: Record<string, unknown>): Promise<unknown> };
-  // Inside the package, so the externals (native lz4-napi, execa) resolve from its node_modules.
-  const dir = path.resolve(here, '../../.tmp');
-  await mkdir(dir, { recursive: true });
-  const outfile = path.join(dir, `engine-process-${process.pid}-${randomBytes(3).toString('hex')}.mjs`);
-  afterAll(() => rm(outfile, { force: true }));
-  await esbuild.build({
-    entryPoints: [path.join(here, 'engine-process.child.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'silent',
-    alias: { '@convoy/core': path.resolve(here, '../index.ts'), '@convoy/objectstore-fs': path.resolve(here, '../../../objectstore-fs/src/index.ts') },
-    external: ['lz4-napi', 'execa', 'tar-stream'],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
-  return outfile;
-}
 
 interface Outcome {
   signal: NodeJS.Signals | null;
