@@ -1,0 +1,94 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { bundleForNode } from '../../../test-support/bundle.js';
+import { tempDir } from '../../../test-support/tmp.js';
+import type { DaemonConfig } from './daemon/start-daemon.js';
+import { convoy } from './test-cli.js';
+
+/**
+ * The daemon as a real process, SIGKILLed in the middle of a backup: the store must hold no
+ * half backup, the restarted daemon (same root, stale root lock) must run the same command to
+ * the end, and the backup must restore to the same bytes.
+ */
+const dir = await tempDir('convoy-daemon-kill-');
+const bundle = await bundleForNode(path.join(import.meta.dirname, 'daemon-process.child.ts'));
+
+function startDaemonProcess(): Promise<ChildProcess> {
+  const cfg: Omit<DaemonConfig, 'log'> = {
+    root: path.join(dir, 'root'),
+    drivers: ['vfs'],
+    driverOptions: { 'vfs.path': path.join(dir, 'volumes') },
+    driverModules: [],
+    socketPath: path.join(dir, 'convoy.sock'),
+    ignoreDockerDelete: false,
+    createOnDockerMount: false,
+    cmdTimeoutMs: 60_000,
+  };
+  const child = spawn(process.execPath, [bundle, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      if (d.toString().includes('ready\n')) resolve(child);
+    });
+    child.once('exit', (code, signal) => reject(new Error(`daemon exited (${code ?? signal}) before it was ready: ${stderr}`)));
+  });
+}
+
+const cli = (args: string[]) => convoy(['--socket', path.join(dir, 'convoy.sock'), ...args]);
+
+async function archiveBytes(storeDir: string): Promise<number> {
+  let bytes = 0;
+  const walk = async (d: string): Promise<void> => {
+    for (const entry of await readdir(d, { withFileTypes: true }).catch(() => [])) {
+      const p = path.join(d, entry.name);
+      if (entry.isDirectory()) await walk(p);
+      else if (entry.name.includes('.bak')) bytes += (await stat(p)).size;
+    }
+  };
+  await walk(storeDir);
+  return bytes;
+}
+
+describe('the daemon SIGKILLed during a backup', () => {
+  it('leaves no half backup; restarted on the same root, the same command succeeds and restores', async () => {
+    await mkdir(path.join(dir, 'volumes'), { recursive: true });
+    const storeDir = path.join(dir, 'store');
+    await mkdir(storeDir);
+    const store = `vfs://${storeDir}`;
+    let daemon = await startDaemonProcess();
+
+    expect((await cli(['create', 'db'])).code).toBe(0);
+    const mountpoint = (await cli(['mount', 'db'])).stdout.trim();
+    // Random data: the archive cannot shrink, so the backup takes long enough to be caught.
+    const payload = randomBytes(160 * 1024 * 1024);
+    await writeFile(path.join(mountpoint, 'table.bin'), payload);
+    await writeFile(path.join(mountpoint, 'PG_VERSION'), '16\n');
+    expect((await cli(['snapshot', 'create', 'db', '--name', 'db-snap'])).code).toBe(0);
+
+    const backup = cli(['backup', 'create', 'db-snap', '--dest', store, '--compression', 'none']);
+    while ((await archiveBytes(storeDir)) < 16 * 1024 * 1024) await sleep(5);
+    daemon.kill('SIGKILL');
+    expect((await backup).code).not.toBe(0);
+
+    daemon = await startDaemonProcess();
+    try {
+      expect((await cli(['backup', 'list', store])).stdout).toBe('no backups\n');
+      const rerun = await cli(['backup', 'create', 'db-snap', '--dest', store, '--compression', 'none']);
+      expect(rerun.code, rerun.stderr).toBe(0);
+      const url = rerun.stdout.trim();
+      expect((await cli(['backup', 'list', store, '--json'])).json<Array<{ url: string }>>().map((b) => b.url)).toEqual([url]);
+      expect((await cli(['create', 'db-restored', '--backup', url])).code).toBe(0);
+      const restored = (await cli(['mount', 'db-restored'])).stdout.trim();
+      expect((await readFile(path.join(restored, 'table.bin'))).equals(payload)).toBe(true);
+    } finally {
+      const exited = new Promise((resolve) => daemon.once('exit', resolve));
+      daemon.kill('SIGTERM');
+      await exited;
+    }
+  });
+});
