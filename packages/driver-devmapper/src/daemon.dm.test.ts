@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeNeeding } from '../../../test-support/gate.js';
+import { convoy, startTestDaemon } from '../../cli/src/test-cli.js';
+import type { RunningDaemon } from '../../cli/src/daemon/start-daemon.js';
+import { deviceMapper, MiB, testPool, type TestPool } from './dm-test-kit.js';
+
+/**
+ * The real daemon (CLI, manager, plugin server) loading the driver by Convoy's name,
+ * `--drivers devicemapper --driver-opts dm.datadev=... dm.metadatadev=...`, driven by the CLI.
+ */
+describeNeeding(deviceMapper, 'convoy daemon with the devicemapper driver', () => {
+  let pool: TestPool;
+  let dir: string;
+  let daemon: RunningDaemon | undefined;
+  const socket = () => path.join(dir, 'convoy.sock');
+  const cli = async (...args: string[]) => {
+    const result = await convoy(['--socket', socket(), ...args]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    return result.stdout.trim();
+  };
+  const start = async (): Promise<void> => {
+    daemon = await startTestDaemon(dir, { drivers: ['devicemapper'], driverOptions: pool.options });
+  };
+  const stop = async (): Promise<void> => {
+    await daemon?.stop();
+    daemon = undefined;
+  };
+
+  beforeAll(async () => {
+    pool = await testPool();
+    dir = await mkdtemp('/tmp/convoy-dm-daemon-');
+    await start();
+  });
+  afterAll(async () => {
+    await stop();
+    await pool?.destroy();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('creates, snapshots and backs up a volume, survives a restart and a reboot, and restores the backup', async () => {
+    const info = JSON.parse(await cli('info', '--json'));
+    expect(info).toMatchObject({ defaultDriver: 'devicemapper', driverInfo: { devicemapper: { Driver: 'devicemapper', PoolMode: 'rw' } } });
+
+    expect(await cli('create', 'pg', '--size', '64m')).toBe('pg');
+    const mountpoint = await cli('mount', 'pg');
+    const rows = randomBytes(2 * MiB);
+    await writeFile(path.join(mountpoint, 'rows'), rows);
+    await cli('snapshot', 'create', 'pg', '--name', 'pg-s1');
+    await cli('create', 'spare', '--size', '64m');
+    const store = path.join(dir, 'store');
+    await mkdir(store);
+    const url = await cli('backup', 'create', 'pg-s1', '--dest', `vfs://${store}`);
+
+    await stop();
+    await start();
+    expect(JSON.parse(await cli('inspect', 'pg'))).toMatchObject({ name: 'pg', driver: 'devicemapper', mountpoint });
+    expect((await readFile(path.join(mountpoint, 'rows'))).equals(rows)).toBe(true);
+
+    await stop();
+    await pool.deactivate(); // what a reboot does to mounts and devices
+    await start();
+    expect(JSON.parse(await cli('inspect', 'pg'))).toMatchObject({ mountpoint });
+    expect((await readFile(path.join(mountpoint, 'rows'))).equals(rows)).toBe(true);
+    expect(JSON.parse(await cli('list', '--json')).map((v: { name: string }) => v.name).sort()).toEqual(['pg', 'spare']);
+
+    expect(await cli('create', 'pg-copy', '--backup', url)).toBe('pg-copy');
+    const copy = await cli('mount', 'pg-copy');
+    expect((await readFile(path.join(copy, 'rows'))).equals(rows)).toBe(true);
+    await cli('umount', 'pg-copy');
+    await cli('umount', 'pg');
+    await cli('delete', 'pg', 'pg-copy', 'spare');
+  });
+});
