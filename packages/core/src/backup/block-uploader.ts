@@ -19,6 +19,8 @@ export interface UploadBlocksParams {
   compression: CompressionMethod;
   /** Checksums the volume's store already holds (the previous backup's map); grows as we upload. */
   known: Set<string>;
+  /** False when the volume has no blocks in the store yet: then no block needs a HEAD. */
+  storeMayHoldOthers: boolean;
   pool: BufferPool;
   concurrency: number;
   onProgress?: ProgressListener;
@@ -39,7 +41,8 @@ export interface UploadBlocksResult {
  * on the main thread while reads, compression and writes of other blocks run on libuv's pool.
  *
  * A block is uploaded at most once per store: known checksums are skipped without a request,
- * others cost one HEAD, and a block whose upload is already in flight is awaited, not repeated.
+ * others cost one HEAD (none on a volume's first backup, when its block tree is empty), and a
+ * block whose upload is already in flight is awaited, not repeated.
  */
 export async function uploadBlocks(p: UploadBlocksParams): Promise<UploadBlocksResult> {
   const mappings: BlockMapping[] = [];
@@ -51,7 +54,7 @@ export async function uploadBlocks(p: UploadBlocksParams): Promise<UploadBlocksR
 
   const ensureStored = async (checksum: string, data: Buffer): Promise<void> => {
     const key = blockKey(p.volumeName, checksum);
-    if (await p.store.head(key)) return;
+    if (p.storeMayHoldOthers && (await p.store.head(key))) return;
     const body = await compressBlock(p.compression, data);
     await p.store.put(key, body);
     uploadedBlocks += 1;

@@ -4,11 +4,11 @@ import type { BackupSummary } from '../model.js';
 import { blocksOfExtents, mergeBlockMaps } from './block-map.js';
 import { uploadBlocks } from './block-uploader.js';
 import type { EngineContext } from './context.js';
-import { BLOCK_SIZE } from './layout.js';
+import { BLOCK_SIZE, blocksDir } from './layout.js';
 import { backupMode, type BackupConfig } from './records.js';
 import { commitBackup, prepareBackup, type PreparedBackup } from './backup-commit.js';
 import type { CreateBackupParams } from './types.js';
-import { loadBackupConfig } from './store-records.js';
+import { isEmpty, loadBackupConfig } from './store-records.js';
 
 interface Base {
   /** The snapshot to diff against, when the last backup's snapshot still exists locally. */
@@ -45,6 +45,8 @@ export async function createDeltaBlockBackup(ctx: EngineContext, p: CreateBackup
         blockSize: BLOCK_SIZE,
         compression: prepared.compression,
         known: new Set(base.previous?.Blocks.map((m) => m.BlockChecksum)),
+        // One listing request saves a HEAD per block on a volume's first backup.
+        storeMayHoldOthers: !(await isEmpty(p.store, blocksDir(volumeName))),
         pool: ctx.pool,
         concurrency: prepared.concurrency,
         onProgress: p.onProgress,

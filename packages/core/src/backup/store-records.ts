@@ -87,7 +87,8 @@ function addIfVolumeDir(names: Set<string>, dir: string): void {
   if (name !== undefined && volumeDir(name) === dir) names.add(name);
 }
 
-async function isEmpty(store: ObjectStore, prefix: string): Promise<boolean> {
+/** True when nothing is stored under `prefix`; costs one listing request whatever is there. */
+export async function isEmpty(store: ObjectStore, prefix: string): Promise<boolean> {
   for await (const _ of store.list(prefix)) return false;
   return true;
 }
