@@ -34,10 +34,9 @@ export async function convoy(args: readonly string[], opts: { tty?: boolean } = 
 
 const quietLog: JsonLogger = { ...silentLogger, child: () => quietLog, close: () => undefined };
 
-/** A real daemon (vfs driver, plugin server) rooted in `dir`, without Docker registration. */
-export async function startTestDaemon(dir: string, overrides: Partial<DaemonConfig> = {}): Promise<RunningDaemon> {
-  await mkdir(path.join(dir, 'volumes'), { recursive: true });
-  return startDaemon({
+/** The test daemon's settings: vfs volumes, root and socket all inside `dir`, no Docker. */
+export function testDaemonConfig(dir: string): Omit<DaemonConfig, 'log'> {
+  return {
     root: path.join(dir, 'root'),
     drivers: ['vfs'],
     driverOptions: { 'vfs.path': path.join(dir, 'volumes') },
@@ -46,6 +45,14 @@ export async function startTestDaemon(dir: string, overrides: Partial<DaemonConf
     ignoreDockerDelete: false,
     createOnDockerMount: false,
     cmdTimeoutMs: 60_000,
+  };
+}
+
+/** A real daemon (vfs driver, plugin server) rooted in `dir`, without Docker registration. */
+export async function startTestDaemon(dir: string, overrides: Partial<DaemonConfig> = {}): Promise<RunningDaemon> {
+  await mkdir(path.join(dir, 'volumes'), { recursive: true });
+  return startDaemon({
+    ...testDaemonConfig(dir),
     log: process.env.CONVOY_TEST_LOG ? createJsonLogger({ level: 'debug' }) : quietLog,
     ...overrides,
   });
