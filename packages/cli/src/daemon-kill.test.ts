@@ -6,8 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { bundleForNode } from '../../../test-support/bundle.js';
 import { tempDir } from '../../../test-support/tmp.js';
-import type { DaemonConfig } from './daemon/start-daemon.js';
-import { convoy } from './test-cli.js';
+import { convoy, testDaemonConfig } from './test-cli.js';
 
 /**
  * The daemon as a real process, SIGKILLed in the middle of a backup: the store must hold no
@@ -18,17 +17,7 @@ const dir = await tempDir('convoy-daemon-kill-');
 const bundle = await bundleForNode(path.join(import.meta.dirname, 'daemon-process.child.ts'));
 
 function startDaemonProcess(): Promise<ChildProcess> {
-  const cfg: Omit<DaemonConfig, 'log'> = {
-    root: path.join(dir, 'root'),
-    drivers: ['vfs'],
-    driverOptions: { 'vfs.path': path.join(dir, 'volumes') },
-    driverModules: [],
-    socketPath: path.join(dir, 'convoy.sock'),
-    ignoreDockerDelete: false,
-    createOnDockerMount: false,
-    cmdTimeoutMs: 60_000,
-  };
-  const child = spawn(process.execPath, [bundle, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bundle, JSON.stringify(testDaemonConfig(dir))], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve, reject) => {
