@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { ConvoyError, type BlockReader, type CreateVolumeRequest, type DeltaBlockBackupOps, type Extent, type RestoreTarget, type VolumeRecord } from '@convoy/core';
-import { BACKUP_BLOCK_BYTES, CHANGED_KINDS, MAPPED_KINDS, rangesToExtents } from './extents.js';
+import { BACKUP_BLOCK_SIZE, ConvoyError, type BlockReader, type CreateVolumeRequest, type DeltaBlockBackupOps, type Extent, type RestoreTarget, type VolumeRecord } from '@convoy/core';
+import { CHANGED_KINDS, MAPPED_KINDS, rangesToExtents } from './extents.js';
 import { detectFilesystem } from './filesystem.js';
 import type { Snapshots } from './snapshots.js';
 import type { Volumes } from './volumes.js';
@@ -30,7 +30,7 @@ function writeAt(fh: FileHandle, buf: Buffer, offset: number, length: number): P
  */
 export class DevmapperBackupOps implements DeltaBlockBackupOps {
   readonly mode = 'delta-block';
-  readonly blockSize = BACKUP_BLOCK_BYTES;
+  readonly blockSize = BACKUP_BLOCK_SIZE;
   /** Open readers per snapshot device, so two backups of one snapshot share its activation. */
   private readonly readers = new Map<string, number>();
 
@@ -55,7 +55,7 @@ export class DevmapperBackupOps implements DeltaBlockBackupOps {
     const delta = await pool.delta(base.devId, snapshot.devId);
     return rangesToExtents(delta.ranges, baseSnapshotName === undefined ? MAPPED_KINDS : CHANGED_KINDS, {
       poolBlockBytes: pool.blockBytes,
-      alignBytes: BACKUP_BLOCK_BYTES,
+      alignBytes: BACKUP_BLOCK_SIZE,
       limitBytes: snapshot.size,
     });
   }
@@ -105,7 +105,7 @@ export class DevmapperBackupOps implements DeltaBlockBackupOps {
         existing.retainedAt ? `volume ${req.name} was deleted reference-only and its data is kept under that name; restore under another name` : `volume ${req.name} already exists`,
       );
     }
-    this.volumes.sizeFor(size);
+    this.volumes.checkSize(size);
     const { devId, intentId, node } = await this.volumes.provision(req.name, size);
     const intent = { op: 'create-volume', volume: req.name, devId } as const;
     let fh: FileHandle;

@@ -1,4 +1,3 @@
-import { rmdir } from 'node:fs/promises';
 import { ConvoyError, type CreateVolumeRequest, type DeleteVolumeRequest, type DriverContext, type VolumeDriver, type VolumeRecord } from '@convoy/core';
 import { DevmapperBackupOps } from './backup-ops.js';
 import type { DriverHooks } from './crash-points.js';
@@ -149,7 +148,6 @@ export class DevmapperDriver implements VolumeDriver {
     await this.volumes.reached('delete-volume:intent-recorded', req.name);
     await this.volumes.finishDelete(intent);
     await intents.clear(intentId);
-    await rmdir(this.mounts.defaultMountpoint(req.name)).catch(() => undefined);
   }
 
   async mountVolume(name: string, opts: { mountpoint?: string }): Promise<string> {
@@ -181,7 +179,7 @@ export class DevmapperDriver implements VolumeDriver {
     const volume = this.volumes.require(name);
     if (size < volume.size) throw new ConvoyError('INVALID_ARGUMENT', `volume ${name} is ${describeBytes(volume.size)}; shrinking it to ${describeBytes(size)} is not supported`);
     if (size === volume.size) return this.volumes.record(volume);
-    const grown: VolumeState = { ...volume, size: this.volumes.sizeFor(size), fsGrowPending: volume.fs !== undefined };
+    const grown: VolumeState = { ...volume, size: this.volumes.checkSize(size), fsGrowPending: volume.fs !== undefined };
     const { store, run } = this.volumes.parts;
     await store.saveVolume(grown);
     const node = await this.volumes.activate(grown);

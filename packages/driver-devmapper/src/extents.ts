@@ -41,6 +41,3 @@ export function rangesToExtents(ranges: readonly DeltaRange[], kinds: ReadonlySe
 export const CHANGED_KINDS: ReadonlySet<DeltaKind> = new Set(['different', 'left_only', 'right_only']);
 /** A snapshot compared with itself lists each mapped block once, as `same`. */
 export const MAPPED_KINDS: ReadonlySet<DeltaKind> = new Set(['same']);
-
-/** Backup stores keep 2 MiB blocks (Convoy's format); extents and volume sizes align to it. */
-export const BACKUP_BLOCK_BYTES = 2 * 1024 * 1024;

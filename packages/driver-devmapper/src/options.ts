@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { ConvoyError, NAME_PATTERN, type OptionSpec, type Options } from '@convoy/core';
-import { describeBytes, parseSizeOption } from './size.js';
+import { ConvoyError, NAME_PATTERN, parseSize, type OptionSpec, type Options } from '@convoy/core';
+import { describeBytes } from './size.js';
 
 export type FilesystemType = 'ext4' | 'xfs';
 export type NoSpacePolicy = 'error' | 'queue';
@@ -88,7 +88,7 @@ export function parseOptions(options: Options): DevmapperOptions {
     throw invalid('dm.thinpoolblocksize', String(blockSizeSectors), `must be a multiple of ${MIN_BLOCK_SECTORS} sectors between ${MIN_BLOCK_SECTORS} and ${MAX_BLOCK_SECTORS}`);
   }
   const sizeText = options['dm.defaultvolumesize'] ?? (defaults['dm.defaultvolumesize'] as string);
-  const defaultVolumeSize = parseSizeOption('dm.defaultvolumesize', sizeText);
+  const defaultVolumeSize = parseSize(sizeText, 'dm.defaultvolumesize');
   const blockBytes = blockSizeSectors * SECTOR_BYTES;
   if (defaultVolumeSize === 0 || defaultVolumeSize % blockBytes !== 0) {
     throw invalid('dm.defaultvolumesize', sizeText, `must be a non-zero multiple of the pool block size (${describeBytes(blockBytes)})`);

@@ -1,7 +1,6 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { ConvoyError, isValidName, readJsonFile, removeFileDurably, writeJsonAtomic } from '@convoy/core';
-import { SerialQueue } from './serial-queue.js';
+import { ConvoyError, isValidName, KeyedMutex, readJsonFile, removeFileDurably, writeJsonAtomic } from '@convoy/core';
 
 /** What the pool was created with; `lastDevId` only grows, so thin device ids are never reused. */
 export interface PoolConfig {
@@ -49,7 +48,8 @@ const CONFIG_FILE = 'pool.json';
 export class StateStore {
   private readonly volumes = new Map<string, VolumeState>();
   private config: PoolConfig | undefined;
-  private readonly configWrites = new SerialQueue();
+  /** pool.json is read, changed and replaced by one writer at a time. */
+  private readonly configWrites = new KeyedMutex();
 
   private constructor(readonly root: string) {}
 
@@ -78,7 +78,7 @@ export class StateStore {
   }
 
   async savePoolConfig(config: PoolConfig): Promise<void> {
-    await this.configWrites.run(() => this.writeConfig(config));
+    await this.configWrites.run(CONFIG_FILE, () => this.writeConfig(config));
   }
 
   private async writeConfig(config: PoolConfig): Promise<void> {
@@ -101,7 +101,7 @@ export class StateStore {
 
   /** Read-modify-write of pool.json, one at a time. */
   updateConfig(change: (config: PoolConfig) => PoolConfig): Promise<PoolConfig> {
-    return this.configWrites.run(async () => {
+    return this.configWrites.run(CONFIG_FILE, async () => {
       if (!this.config) throw new ConvoyError('INTERNAL', 'pool config changed before the pool was set up');
       const next = change(structuredClone(this.config));
       await this.writeConfig(next);

@@ -1,8 +1,7 @@
-import { ConvoyError, type CommandRunner } from '@convoy/core';
+import { ConvoyError, KeyedMutex, type CommandRunner } from '@convoy/core';
 import { DeviceMapper, messageFailure, type DmTableLine } from './device-mapper.js';
 import { SECTOR_BYTES, type NoSpacePolicy } from './options.js';
 import { parsePoolStatus, type PoolStatus } from './pool-status.js';
-import { SerialQueue } from './serial-queue.js';
 import { parseThinDelta, type ThinDelta } from './thin-delta.js';
 
 /** dm names are at most 127 bytes (DM_NAME_LEN 128 with the NUL). */
@@ -32,7 +31,7 @@ export function poolTable(geometry: PoolGeometry, noSpace: NoSpacePolicy): strin
  * `finally`, one at a time.
  */
 export class ThinPool {
-  private readonly metadataSnapshots = new SerialQueue();
+  private readonly metadataSnapshots = new KeyedMutex();
 
   constructor(
     private readonly run: CommandRunner,
@@ -100,7 +99,7 @@ export class ThinPool {
 
   /** Runs `read` against a metadata snapshot held for exactly its duration. */
   withMetadataSnapshot<T>(read: () => Promise<T>): Promise<T> {
-    return this.metadataSnapshots.run(async () => {
+    return this.metadataSnapshots.run(this.name, async () => {
       await this.dm.message(this.name, 'reserve_metadata_snap');
       try {
         return await read();

@@ -1,7 +1,6 @@
-import { ConvoyError, type CommandRunner, type Logger, type SnapshotRecord, type VolumeRecord } from '@convoy/core';
+import { BACKUP_BLOCK_SIZE, ConvoyError, type CommandRunner, type Logger, type SnapshotRecord, type VolumeRecord } from '@convoy/core';
 import type { CrashStep, DriverHooks } from './crash-points.js';
 import type { DeviceMapper, DmTableLine } from './device-mapper.js';
-import { BACKUP_BLOCK_BYTES } from './extents.js';
 import type { Intent, IntentLog } from './intent-log.js';
 import type { DevmapperOptions } from './options.js';
 import { describeBytes } from './size.js';
@@ -42,18 +41,22 @@ export class Volumes {
 
   constructor(readonly parts: DriverParts) {
     const block = parts.pool.blockBytes;
-    this.sizeUnit = (block / gcd(block, BACKUP_BLOCK_BYTES)) * BACKUP_BLOCK_BYTES;
+    this.sizeUnit = (block / gcd(block, BACKUP_BLOCK_SIZE)) * BACKUP_BLOCK_SIZE;
   }
 
   async reached(step: CrashStep, subject: string): Promise<void> {
     await this.parts.hooks.reached?.(step, subject);
   }
 
-  /** A size for a new volume: the default when absent or 0 (as Convoy), else a checked multiple. */
+  /** A size for a new volume: the default when absent or 0 (as Convoy), else a checked one. */
   sizeFor(requested: number | undefined): number {
-    const size = requested === undefined || requested === 0 ? this.parts.options.defaultVolumeSize : requested;
-    if (!Number.isSafeInteger(size) || size < 0 || size % this.sizeUnit !== 0) {
-      throw new ConvoyError('INVALID_ARGUMENT', `size ${size} bytes is not a multiple of ${describeBytes(this.sizeUnit)} (the pool block size, and the 2 MiB backup block)`, {
+    return requested === undefined || requested === 0 ? this.parts.options.defaultVolumeSize : this.checkSize(requested);
+  }
+
+  /** INVALID_ARGUMENT unless `size` is a positive multiple of the size unit. */
+  checkSize(size: number): number {
+    if (!Number.isSafeInteger(size) || size <= 0 || size % this.sizeUnit !== 0) {
+      throw new ConvoyError('INVALID_ARGUMENT', `size ${size} bytes is not a positive multiple of ${describeBytes(this.sizeUnit)} (the pool block size, and the 2 MiB backup block)`, {
         details: { size, unit: this.sizeUnit },
       });
     }
