@@ -143,6 +143,7 @@ export class DevmapperDriver implements VolumeDriver {
       await store.saveVolume({ ...volume, retainedAt: new Date().toISOString() });
       return;
     }
+    await this.volumes.assertDeletable(volume, 'volume');
     const intent: DeleteVolumeIntent = { op: 'delete-volume', volume: req.name, devIds: [...Object.values(volume.snapshots).map((s) => s.devId), volume.devId] };
     const intentId = await intents.record(intent);
     await this.volumes.reached('delete-volume:intent-recorded', req.name);

@@ -53,7 +53,8 @@ export class Snapshots implements SnapshotOps {
   }
 
   async deleteSnapshot(volumeName: string, snapshotName: string): Promise<void> {
-    const { snapshot } = this.require(volumeName, snapshotName);
+    const { volume, snapshot } = this.require(volumeName, snapshotName);
+    await this.volumes.assertDeletable(volume, { snapshot: snapshotName });
     const intent: DeleteSnapshotIntent = { op: 'delete-snapshot', volume: volumeName, snapshot: snapshotName, devId: snapshot.devId };
     const intentId = await this.volumes.parts.intents.record(intent);
     await this.finishDelete(intent);

@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile, mkdir, stat } from 'node:fs/promises';
+import { open, readdir, readFile, writeFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -116,6 +116,21 @@ describeNeeding(deviceMapper, 'devicemapper volumes in a real thin pool', () => 
     expect(info.DataUsedBytes).toBeGreaterThan(0);
     expect(info.MetadataTotalBytes).toBe(16 * MiB);
     await driver.deleteVolume({ name: 'named', referenceOnly: false });
+  });
+
+  it('refuses to delete what is in use (an open device, a snapshot a backup reads) before touching anything', async () => {
+    await driver.createVolume({ name: 'busy', options: {} });
+    await driver.snapshots.createSnapshot('busy', 'busy-snap');
+    const reader = await driver.backup.openSnapshot('busy', 'busy-snap');
+    await expectCode(driver.snapshots.deleteSnapshot('busy', 'busy-snap'), 'BUSY', /being read by a backup/);
+    await expectCode(driver.deleteVolume({ name: 'busy', referenceOnly: false }), 'BUSY', /being read by a backup/);
+    await reader.close();
+    const holder = await open(String((await driver.getVolume('busy'))?.driverInfo.Device), 'r');
+    await expectCode(driver.deleteVolume({ name: 'busy', referenceOnly: false }), 'BUSY', /open by another process/);
+    await holder.close();
+    expect((await driver.snapshots.listSnapshots('busy')).map((s) => s.name)).toEqual(['busy-snap']);
+    await driver.deleteVolume({ name: 'busy', referenceOnly: false });
+    expect(await readdir(path.join(pool.root, 'intents'))).toEqual([]);
   });
 
   it('hands back the blocks of a deleted volume', async () => {

@@ -92,6 +92,26 @@ export class Volumes {
     return dm.ensureNode(name);
   }
 
+  /**
+   * BUSY when a delete could not finish: the volume's device is held open by some process, or a
+   * backup is reading a snapshot being deleted. Checked before the delete records its intent,
+   * because from then on the delete is carried through (after a crash, at the next start).
+   */
+  async assertDeletable(volume: VolumeState, what: 'volume' | { snapshot: string }): Promise<void> {
+    const devices = await this.parts.dm.devices();
+    const own = devices.get(this.deviceName(volume));
+    if (what === 'volume' && own && own.openCount > 0) {
+      throw new ConvoyError('BUSY', `volume ${volume.name} is open by another process (device ${own.name})`);
+    }
+    const snapshots = what === 'volume' ? Object.keys(volume.snapshots) : [what.snapshot];
+    for (const snapshot of snapshots) {
+      const state = volume.snapshots[snapshot];
+      if (state && devices.has(this.parts.pool.deviceName(state.devId, snapshot))) {
+        throw new ConvoyError('BUSY', `snapshot ${snapshot} of volume ${volume.name} is being read by a backup`);
+      }
+    }
+  }
+
   async deactivate(volume: Pick<VolumeState, 'devId' | 'name'>): Promise<void> {
     await this.parts.dm.removeIfPresent(this.deviceName(volume));
   }
