@@ -1,7 +1,7 @@
 // The machine's limits for the bench's work, measured in the same run on ONE core (the parent
 // pins this process with `taskset -c 0`): page-cache read bandwidth of the image, the engine's
-// own SHA-512 block checksum, lz4 compression and decompression (the engine's codec, called one
-// block at a time, so its libuv thread shares the pinned core), and the write paths a backup
+// own SHA-512 block checksum, lz4 compression and decompression (the engine's codec, one block at
+// a time; any thread it uses shares the pinned core), and the write paths a backup
 // and a restore end in. It also counts each case's ideal workload: the bytes a perfect 2 MiB
 // block pipeline must read, hash, compress, decompress, store and write.
 import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
