@@ -45,6 +45,17 @@ progress.note(`pnpm bench${opts.quick ? ' --quick' : ''}: ${opts.sizeMiB} MiB im
 progress.note(`machine: ${machine.cpu}, ${machine.cores} cores, load average at start ${machine.loadavgAtStart.map((l) => l.toFixed(2)).join(' ')}`);
 
 let s3;
+const cleanUp = async () => {
+  await s3?.stop();
+  if (!opts.keep) rmSync(workRoot, { recursive: true, force: true });
+};
+// Interrupted: the measured child gets the signal from the terminal too; leave nothing behind.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    progress.note(`${signal}: stopping s3rver and removing ${workRoot}`);
+    cleanUp().finally(() => process.exit(130));
+  });
+}
 try {
   const dataset = prepareDataset(dataDir, opts.sizeMiB * MiB, (m) => progress.note(m));
   const restoreImage = CASES.at(-1).image;
@@ -119,7 +130,6 @@ try {
   for (const g of goals) progress.note(`goal ${g.reached ? 'reached' : 'NOT reached'}: ${g.goal} [${g.where}] ${g.ratioText} (${g.detail})`);
   progress.note(`wrote ${written.join(', ')}`);
 } finally {
-  await s3?.stop();
-  if (!opts.keep) rmSync(workRoot, { recursive: true, force: true });
-  else progress.note(`kept the work directory ${workRoot}`);
+  await cleanUp();
+  if (opts.keep) progress.note(`kept the work directory ${workRoot}`);
 }

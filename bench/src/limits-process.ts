@@ -19,7 +19,7 @@ interface Input {
   scratchDir: string;
 }
 
-type StageName = 'read' | 'sha512' | 'lz4Compress' | 'lz4Decompress' | 'blockFileWrite' | 'imageWrite';
+type StageName = 'read' | 'sha512' | 'codecCompress' | 'codecDecompress' | 'blockFileWrite' | 'imageWrite';
 type Sample = Partial<Record<StageName, { bytes: number; seconds: number }>>;
 
 /** Bytes through each stage of one case; the ideal pipeline's time follows from these and the rates. */
@@ -72,8 +72,8 @@ async function computePass(file: string, offsets: number[], known: Map<string, n
       w.read += length;
       w.hashed += length;
       if (known.has(checksum)) continue;
-      const compressed = await timed(sample, 'lz4Compress', length, () => compressBlock('lz4', data));
-      await timed(sample, 'lz4Decompress', length, () => decompressBlock('lz4', compressed, blockSize));
+      const compressed = await timed(sample, 'codecCompress', length, () => compressBlock('lz4', data));
+      await timed(sample, 'codecDecompress', length, () => decompressBlock('lz4', compressed, blockSize));
       known.set(checksum, compressed.length);
       w.compressed += length;
       w.stored += compressed.length;
@@ -161,7 +161,7 @@ for (const [checksum, length] of baseKnown) await timed(writes, 'blockFileWrite'
 await timed(writes, 'imageWrite', imageSize, () => writeImage(path.join(input.scratchDir, 'restored.img'), imageSize));
 rmSync(input.scratchDir, { recursive: true, force: true });
 
-const stageNames: StageName[] = ['read', 'sha512', 'lz4Compress', 'lz4Decompress', 'blockFileWrite', 'imageWrite'];
+const stageNames: StageName[] = ['read', 'sha512', 'codecCompress', 'codecDecompress', 'blockFileWrite', 'imageWrite'];
 const rates = Object.fromEntries(
   stageNames.map((name) => {
     const best = Math.max(...[first, second, writes].map((s) => (s[name] ? s[name]!.bytes / s[name]!.seconds : 0)));

@@ -4,10 +4,12 @@
 // framing gets stored as object data) and http. It counts the requests it serves, by method,
 // and answers `stats` / `reset` messages over IPC. Start it with --openssl-legacy-provider
 // (s3rver encrypts list continuation tokens with DES).
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import S3rver from 's3rver';
 
-const { directory, key, cert, bucket } = JSON.parse(process.argv[2]);
+const { directory, keyFile, certFile, bucket } = JSON.parse(process.argv[2]);
+const [key, cert] = [readFileSync(keyFile), readFileSync(certFile)];
 const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, key, cert, configureBuckets: [{ name: bucket }] });
 const httpsServer = await server.run().then(() => server.httpServer);
 const plainServer = http.createServer(server.callback());

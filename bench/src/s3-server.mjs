@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { usage } from './files.mjs';
 import { runChecked } from './measure.mjs';
@@ -37,7 +37,7 @@ export class S3Server {
 
   static async start({ directory, bucket, tls }) {
     mkdirSync(directory, { recursive: true });
-    const child = fork(path.join(import.meta.dirname, 's3-server-process.mjs'), [JSON.stringify({ directory, bucket, key: readFileSync(tls.key, 'utf8'), cert: readFileSync(tls.cert, 'utf8') })], {
+    const child = fork(path.join(import.meta.dirname, 's3-server-process.mjs'), [JSON.stringify({ directory, bucket, keyFile: tls.key, certFile: tls.cert })], {
       execArgv: ['--openssl-legacy-provider'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
