@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3rver, S3RVER_CREDENTIALS } from '../../../test-support/s3rver.js';
 import { tempDir } from '../../../test-support/tmp.js';
 import type { RunningDaemon } from './daemon/start-daemon.js';
-import { convoy, startTestDaemon } from './test-cli.js';
+import { convoy, startTestDaemon } from '../../../test-support/cli.js';
 
 const dir = await tempDir('convoy-backup-cli-');
 const s3 = await startS3rver({ buckets: ['convoy-cli'] });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test-support/tmp.js';
 import type { RunningDaemon } from './daemon/start-daemon.js';
-import { convoy, startTestDaemon } from './test-cli.js';
+import { convoy, startTestDaemon } from '../../../test-support/cli.js';
 
 const dir = await tempDir('convoy-cli-');
 

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { bundleForNode } from '../../../test-support/bundle.js';
 import { tempDir } from '../../../test-support/tmp.js';
-import { convoy, testDaemonConfig } from './test-cli.js';
+import { convoy, testDaemonConfig } from '../../../test-support/cli.js';
 
 /**
  * The daemon as a real process, SIGKILLed in the middle of a backup: the store must hold no

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
 import { tempDirFactory } from '../../../test-support/tmp.js';
 import { daemonConfigFromArgs } from './commands/daemon-command.js';
-import { convoy, startTestDaemon } from './test-cli.js';
+import { convoy, startTestDaemon } from '../../../test-support/cli.js';
 
 const memoDriverModule = path.resolve(import.meta.dirname, '../../../examples/third-party-driver/src/index.ts');
 

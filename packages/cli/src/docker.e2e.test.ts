@@ -8,7 +8,7 @@ import { BUSYBOX_IMAGE, dockerdRequirement, importBusybox, startDockerd, type Do
 import { describeNeeding } from '../../../test-support/gate.js';
 import { tempDir } from '../../../test-support/tmp.js';
 import type { RunningDaemon } from './daemon/start-daemon.js';
-import { startTestDaemon } from './test-cli.js';
+import { startTestDaemon } from '../../../test-support/cli.js';
 
 /** Docker's real plugin directory: discovery is part of what is tested. Names are unique per run. */
 const DOCKER_PLUGIN_DIR = '/etc/docker/plugins';

@@ -3,8 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeNeeding } from '../../../test-support/gate.js';
-import { convoy, startTestDaemon } from '../../cli/src/test-cli.js';
-import type { RunningDaemon } from '../../cli/src/daemon/start-daemon.js';
+import { convoy, startTestDaemon, type RunningDaemon } from '../../../test-support/cli.js';
 import { deviceMapper, MiB, testPool, type TestPool } from './dm-test-kit.js';
 
 /**

@@ -1,9 +1,15 @@
+/*
+ * The `convoy` CLI and a real daemon for tests of any package (the CLI's own tests and the
+ * device-mapper daemon test): commands run in-process with captured output.
+ */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createJsonLogger, silentLogger, type JsonLogger } from '@convoy/core';
-import { runCli } from './cli.js';
-import { startDaemon, type DaemonConfig, type RunningDaemon } from './daemon/start-daemon.js';
-import type { CliIO, OutputStream } from './printer.js';
+import { runCli } from '../packages/cli/src/cli.js';
+import { startDaemon, type DaemonConfig, type RunningDaemon } from '../packages/cli/src/daemon/start-daemon.js';
+import type { CliIO, OutputStream } from '../packages/cli/src/printer.js';
+
+export type { RunningDaemon };
 
 export interface CliRun {
   code: number;
