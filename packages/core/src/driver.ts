@@ -69,7 +69,12 @@ export interface DeltaBlockBackupOps {
   readonly mode: 'delta-block';
   /** Bytes per block; the engine refuses anything but the store's block size (2 MiB). */
   readonly blockSize: number;
-  hasSnapshot(volumeName: string, snapshotName: string): Promise<boolean>;
+  /**
+   * The local snapshot of this name, or undefined. The engine diffs against the last backup's
+   * snapshot only when this one was created at the time that backup recorded: a snapshot of the
+   * same name from another host, or one deleted and cut again, is not the backup's base.
+   */
+  getSnapshot(volumeName: string, snapshotName: string): Promise<SnapshotRecord | undefined>;
   /**
    * Extents of `snapshotName` that may differ from `baseSnapshotName`, or every mapped extent
    * when no base is given. Offsets and lengths are multiples of `blockSize`.

@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { BACKUP_BLOCK_SIZE, ConvoyError, type BlockReader, type CreateVolumeRequest, type DeltaBlockBackupOps, type Extent, type RestoreTarget, type VolumeRecord } from '@convoy/core';
+import { BACKUP_BLOCK_SIZE, ConvoyError, type BlockReader, type CreateVolumeRequest, type DeltaBlockBackupOps, type Extent, type RestoreTarget, type SnapshotRecord, type VolumeRecord } from '@convoy/core';
 import { CHANGED_KINDS, MAPPED_KINDS, rangesToExtents } from './extents.js';
 import { detectFilesystem } from './filesystem.js';
 import type { Snapshots } from './snapshots.js';
@@ -39,8 +39,8 @@ export class DevmapperBackupOps implements DeltaBlockBackupOps {
     private readonly snapshots: Snapshots,
   ) {}
 
-  async hasSnapshot(volumeName: string, snapshotName: string): Promise<boolean> {
-    return (await this.snapshots.getSnapshot(volumeName, snapshotName)) !== undefined;
+  getSnapshot(volumeName: string, snapshotName: string): Promise<SnapshotRecord | undefined> {
+    return this.snapshots.getSnapshot(volumeName, snapshotName);
   }
 
   /**

@@ -9,9 +9,10 @@ import { backupMode, type BackupConfig } from './records.js';
 import { commitBackup, prepareBackup, type PreparedBackup } from './backup-commit.js';
 import type { CreateBackupParams } from './types.js';
 import { isEmpty, loadBackupConfig } from './store-records.js';
+import { parseStoreTime } from './store-time.js';
 
 interface Base {
-  /** The snapshot to diff against, when the last backup's snapshot still exists locally. */
+  /** The snapshot to diff against, when the last backup's very snapshot still exists locally. */
   snapshotName?: string;
   /** The last backup's block map: merged into an incremental, and known to be in the store. */
   previous: BackupConfig | undefined;
@@ -19,8 +20,8 @@ interface Base {
 
 /**
  * Delta-block backup (Convoy's CreateDeltaBlockBackup, made safe): diff against the last
- * backup's snapshot when the driver still has it, else take every mapped extent; upload the
- * blocks the store lacks; then write the backup record, then the volume record.
+ * backup's snapshot when the driver still has that very snapshot, else take every mapped
+ * extent; upload the blocks the store lacks; then write the backup record, then the volume record.
  */
 export async function createDeltaBlockBackup(ctx: EngineContext, p: CreateBackupParams, ops: DeltaBlockBackupOps): Promise<BackupSummary> {
   if (ops.blockSize !== BLOCK_SIZE) {
@@ -65,6 +66,24 @@ async function chooseBase(p: CreateBackupParams, ops: DeltaBlockBackupOps, prepa
   const lastName = prepared.volumeConfig.volume.LastBackupName;
   const last = lastName ? await loadBackupConfig(p.store, p.volume.name, lastName) : undefined;
   if (!last || backupMode(last) !== 'delta-block') return { previous: undefined };
-  const incremental = last.SnapshotName !== p.snapshot.name && last.SnapshotName !== '' && (await ops.hasSnapshot(p.volume.name, last.SnapshotName));
-  return incremental ? { snapshotName: last.SnapshotName, previous: last } : { previous: last };
+  return (await isLocalSnapshotOf(p, ops, last)) ? { snapshotName: last.SnapshotName, previous: last } : { previous: last };
+}
+
+/**
+ * Whether the local snapshot named in the last backup is the one that backup read. A name alone
+ * is not enough: another host's snapshot of that name, or one deleted and cut again, holds other
+ * data, and diffing against it would silently leave changes out. The creation times must match
+ * to the second (RubyDate keeps whole seconds); a record without a readable time never matches.
+ */
+async function isLocalSnapshotOf(p: CreateBackupParams, ops: DeltaBlockBackupOps, last: BackupConfig): Promise<boolean> {
+  if (last.SnapshotName === '' || last.SnapshotName === p.snapshot.name) return false;
+  const recorded = parseStoreTime(last.SnapshotCreatedAt);
+  if (!recorded) return false;
+  const local = await ops.getSnapshot(p.volume.name, last.SnapshotName);
+  const created = local && parseStoreTime(local.createdAt);
+  return created !== undefined && wholeSeconds(created) === wholeSeconds(recorded);
+}
+
+function wholeSeconds(date: Date): number {
+  return Math.floor(date.getTime() / 1000);
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { openFsObjectStore } from '@convoy/objectstore-fs';
 import { isConvoyError, type ErrorCode } from '../errors.js';
 import type { CompressionMethod, Progress } from '../model.js';
@@ -194,6 +194,32 @@ describe('backup engine, delta-block mode, on a vfs store', () => {
     expect(record.Blocks.map((b: { Offset: number }) => b.Offset / BLOCK_SIZE)).toEqual([0, 1, 2]);
     await restore(env, second.url, 'restored');
     await expectSameBytes(env, 'restored', 'snap2');
+  });
+
+  it('does a full compare when the local snapshot of the last backup\'s name is another snapshot (another host, or cut again)', async () => {
+    const hostA = await makeEnv();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(new Date('2021-03-04T05:06:07.400Z'));
+      await volumeWithSnapshot(hostA, 'vol1', 12 * MiB, [0, 1, 2, 3], 's1');
+    } finally {
+      vi.useRealTimers();
+    }
+    await backup(hostA, 'vol1', 's1');
+
+    // Host B shares the store; its own vol1 holds other data under the same snapshot name.
+    const hostB: Env = { ...hostA, source: await ImageSource.open(await mkdtemp(path.join(scratch, 'host-b-'))) };
+    await volumeWithSnapshot(hostB, 'vol1', 12 * MiB, [0, 1, 2, 3], 's1');
+    await writeBlocks(hostB, 'vol1', [5]);
+    await hostB.source.snapshot('vol1', 's2');
+    const second = await backup(hostB, 'vol1', 's2');
+
+    // Diffed against host B's s1, only block 5 would be read and host A's blocks 0-3 merged in.
+    const record = JSON.parse((await hostB.store.get(backupConfigKey('vol1', second.name)))!.toString());
+    expect(record.Blocks.map((b: { Offset: number }) => b.Offset / BLOCK_SIZE)).toEqual([0, 1, 2, 3, 5]);
+    expect(second.uploadedBytes).toBeGreaterThan(4 * BLOCK_SIZE);
+    await restore(hostB, second.url, 'restored');
+    await expectSameBytes(hostB, 'restored', 's2');
   });
 
   it('incremental over a discard records the zeroed block, so the restore is exact', async () => {

@@ -158,8 +158,9 @@ export class ImageSource implements DeltaBlockBackupOps {
     return { name, driver: 'image', size: volume.size, createdAt: volume.createdAt, snapshots: [], driverInfo: { path: this.volumePath(name) } };
   }
 
-  async hasSnapshot(volumeName: string, snapshotName: string): Promise<boolean> {
-    return this.state.volumes[volumeName]?.snapshots.some((s) => s.name === snapshotName) ?? false;
+  async getSnapshot(volumeName: string, snapshotName: string): Promise<SnapshotRecord | undefined> {
+    const known = this.state.volumes[volumeName]?.snapshots.some((s) => s.name === snapshotName) ?? false;
+    return known ? this.snapshotRecord(volumeName, snapshotName) : undefined;
   }
 
   async compareSnapshots(volumeName: string, snapshotName: string, baseSnapshotName?: string): Promise<Extent[]> {
@@ -193,7 +194,7 @@ export class ImageSource implements DeltaBlockBackupOps {
     return {
       mode: 'delta-block',
       blockSize: this.blockSize,
-      hasSnapshot: (v, s) => this.hasSnapshot(v, s),
+      getSnapshot: (v, s) => this.getSnapshot(v, s),
       compareSnapshots: (v, s, b) => this.compareSnapshots(v, s, b),
       createRestoreTarget: (r, size) => this.createRestoreTarget(r, size),
       openSnapshot: async (v, s) => {
