@@ -47,6 +47,7 @@ export function testDaemonConfig(dir: string): Omit<DaemonConfig, 'log'> {
     drivers: ['vfs'],
     driverOptions: { 'vfs.path': path.join(dir, 'volumes') },
     driverModules: [],
+    storeOptions: {},
     socketPath: path.join(dir, 'convoy.sock'),
     ignoreDockerDelete: false,
     createOnDockerMount: false,

@@ -35,6 +35,8 @@ export interface FaultProxy {
   readonly injected: Record<Fault, number>;
   /** Requests forwarded to the server. */
   readonly forwarded: number;
+  /** Every request the proxy received, in order: tests read what a client really sent. */
+  readonly requests: readonly ProxiedRequest[];
   stop(): Promise<void>;
 }
 
@@ -53,10 +55,12 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const rules: Array<Required<Pick<FaultRule, 'fault' | 'times'>> & FaultRule> = [];
   const injected: Record<Fault, number> = { slowdown: 0, 'internal-error': 0, reset: 0, drop: 0, 'cut-response': 0 };
   let forwarded = 0;
+  const requests: ProxiedRequest[] = [];
   const agent = new http.Agent({ keepAlive: true });
 
   const server = http.createServer((req, res) => {
     const seen: ProxiedRequest = { method: req.method ?? 'GET', url: req.url ?? '/' };
+    requests.push(seen);
     const rule = rules.find((r) => r.times > 0 && (r.match?.(seen) ?? true));
     if (rule) {
       rule.times -= 1;
@@ -120,6 +124,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     get forwarded() {
       return forwarded;
     },
+    requests,
     stop,
   };
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFaultProxy } from '../../../test-support/fault-proxy.js';
 import { startS3rver, S3RVER_CREDENTIALS } from '../../../test-support/s3rver.js';
 import { tempDir } from '../../../test-support/tmp.js';
 import type { RunningDaemon } from './daemon/start-daemon.js';
@@ -106,6 +107,26 @@ describe('convoy backup commands against a real daemon (vfs:// and s3:// stores)
     const noBucket = await cli(['backup', 'list', 's3://no-such-bucket@us-east-1/x', '--s3-endpoint', s3.endpoint]);
     expect(noBucket.code).toBe(1);
     expect(noBucket.stderr).toMatch(/^convoy: .*no-such-bucket/);
+  });
+
+  it("opens S3 stores with the daemon's --store-opts: with s3.pageSize=2 a listing of three backups takes pages of two", async () => {
+    const dest = 's3://convoy-cli@us-east-1/paged';
+    const urls: string[] = [];
+    for (let i = 0; i < 3; i++) urls.push((await cli(['backup', 'create', 'db1-s1', '--dest', dest, '--s3-endpoint', s3.endpoint])).stdout.trim());
+    const proxy = await startFaultProxy(s3.endpoint);
+    const paged = await startTestDaemon(path.join(dir, 'paged'), { storeOptions: { 's3.pageSize': '2' } });
+    try {
+      const pagedCli = (args: string[]) => convoy(['--socket', paged.socketPath, ...args]);
+      expect((await pagedCli(['info', '--json'])).json()).toMatchObject({ config: { storeOptions: { 's3.pageSize': '2' } } });
+      const listed = await pagedCli(['backup', 'list', dest, '--volume-name', 'db1', '--s3-endpoint', proxy.endpoint, '--json']);
+      expect(listed.json<Array<{ url: string }>>().map((b) => b.url).sort()).toEqual(urls.sort());
+      const listings = proxy.requests.map((r) => new URL(r.url, proxy.endpoint).searchParams).filter((q) => q.get('list-type') === '2');
+      expect(listings.length).toBeGreaterThan(1);
+      expect(listings.map((q) => q.get('max-keys'))).toEqual(listings.map(() => '2'));
+      expect(listings.some((q) => q.has('continuation-token'))).toBe(true);
+    } finally {
+      await paged.stop();
+    }
   });
 
   it('bad backup input gets one clear line and changes nothing', async () => {

@@ -132,6 +132,7 @@ describe('convoy --help', () => {
     expect((await convoy(['create', '--help'])).stdout).toMatch(/vfs:\/\/\/abs\/path/);
     expect((await convoy(['backup', 'create', '--help'])).stdout).toMatch(/s3:\/\/bucket@region\/prefix/);
     expect((await convoy(['daemon', '--help'])).stdout).toMatch(/--create-on-docker-mount/);
+    expect((await convoy(['daemon', '--help'])).stdout).toMatch(/--store-opts.*s3\.pageSize=500/s);
     expect((await convoy(['snapshot', '--help'])).stdout).toMatch(/snapshot create <volume>/);
   });
 });

@@ -45,6 +45,21 @@ describe('convoy daemon', () => {
     await daemon.stop();
   });
 
+  it('refuses a bad --store-opts at start with an error naming it, before creating anything', async () => {
+    const dir = await freshDir();
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ 's3.pageSize': '0' }, /--store-opts s3\.pageSize: S3 store option s3\.pageSize="0": use a whole number from 1 to 1000/],
+      [{ 's3.pagesize': '2' }, /unknown S3 store option s3\.pagesize/],
+      [{ 'vfs.fsync': 'false' }, /--store-opts vfs\.fsync: vfs:\/\/ stores take no options/],
+      [{ 'nosuch.setting': '1' }, /--store-opts nosuch\.setting: unknown backup store "nosuch"/],
+      [{ pageSize: '2' }, /--store-opts pageSize: a store option is <scheme>\.<setting>/],
+    ];
+    for (const [storeOptions, message] of cases) {
+      await expect(startTestDaemon(dir, { storeOptions }), JSON.stringify(storeOptions)).rejects.toThrow(message);
+    }
+    await expect(fs.lstat(path.join(dir, 'root'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('needs at least one driver', async () => {
     const dir = await freshDir();
     await expect(startTestDaemon(dir, { drivers: [] })).rejects.toThrow(/no driver enabled: pass --drivers NAME/);
@@ -52,16 +67,18 @@ describe('convoy daemon', () => {
 
   it('reads its flags into a configuration, refusing bad values', () => {
     const base = { pluginName: 'convoy', ignoreDockerDelete: false, createOnDockerMount: false, cmdTimeout: '5m', logLevel: 'info' };
-    const cfg = daemonConfigFromArgs({ ...base, root: '/srv/convoy-root', drivers: ['vfs'], driverOpts: ['vfs.path=/srv/vols'] });
+    const cfg = daemonConfigFromArgs({ ...base, root: '/srv/convoy-root', drivers: ['vfs'], driverOpts: ['vfs.path=/srv/vols'], storeOpts: ['s3.pageSize=500', 's3.plainPayload=false'] });
     expect(cfg).toMatchObject({
       root: '/srv/convoy-root',
       drivers: ['vfs'],
       driverOptions: { 'vfs.path': '/srv/vols' },
+      storeOptions: { 's3.pageSize': '500', 's3.plainPayload': 'false' },
       cmdTimeoutMs: 300_000,
       docker: { pluginDir: '/etc/docker/plugins', pluginName: 'convoy', required: false },
     });
     expect(daemonConfigFromArgs({ ...base, dockerPluginDir: '/tmp/p' }).docker).toMatchObject({ pluginDir: '/tmp/p', required: true });
     expect(() => daemonConfigFromArgs({ ...base, driverOpts: ['vfs.path'] })).toThrow(/--driver-opts "vfs.path" must be key=value/);
+    expect(() => daemonConfigFromArgs({ ...base, storeOpts: ['s3.pageSize'] })).toThrow(/--store-opts "s3.pageSize" must be key=value/);
     expect(() => daemonConfigFromArgs({ ...base, cmdTimeout: '5' })).toThrow(/--cmd-timeout "5" is not a duration/);
     expect(() => daemonConfigFromArgs({ ...base, logLevel: 'loud' })).toThrow(/--log-level "loud"/);
     expect(() => daemonConfigFromArgs({ ...base, backupConcurrency: 0 })).toThrow(/--backup-concurrency/);

@@ -49,7 +49,10 @@ export interface ObjectStoreStats {
 export interface ObjectStoreOptions {
   /** Custom endpoint for S3-compatible servers (`--s3-endpoint`). */
   endpoint?: string;
-  /** Store-specific settings, documented by each store package (e.g. `s3.plainPayload`). */
+  /**
+   * The store's own settings, `<scheme>.<setting>` (e.g. `s3.plainPayload`), documented by each
+   * store package. The daemon passes only the keys of the store's scheme (`--store-opts`).
+   */
   options?: Record<string, string>;
 }
 
@@ -59,6 +62,11 @@ export interface ObjectStoreDefinition {
   scheme: string;
   description: string;
   open(url: URL, opts: ObjectStoreOptions): Promise<ObjectStore>;
+  /**
+   * Checks settings as `open` would take them in `opts.options`, without opening anything; throws
+   * INVALID_ARGUMENT naming an unknown key or a bad value. The daemon calls it at start.
+   */
+  checkOptions(options: Record<string, string>): void;
 }
 
 export function defineObjectStore(def: ObjectStoreDefinition): ObjectStoreDefinition {

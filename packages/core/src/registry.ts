@@ -97,5 +97,6 @@ function isDriverDefinition(d: unknown): d is DriverDefinition {
 }
 
 function isObjectStoreDefinition(d: unknown): d is ObjectStoreDefinition {
-  return typeof d === 'object' && d !== null && typeof (d as ObjectStoreDefinition).scheme === 'string' && typeof (d as ObjectStoreDefinition).open === 'function';
+  const def = d as ObjectStoreDefinition;
+  return typeof d === 'object' && d !== null && typeof def.scheme === 'string' && typeof def.open === 'function' && typeof def.checkOptions === 'function';
 }

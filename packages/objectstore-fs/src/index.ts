@@ -7,14 +7,19 @@ export { FsObjectStore } from './fs-store.js';
 /** Opens `vfs:///abs/path`; the directory must exist. */
 export async function openFsObjectStore(url: URL, opts: ObjectStoreOptions = {}): Promise<FsObjectStore> {
   if (opts.endpoint) throw new ConvoyError('INVALID_ARGUMENT', `an endpoint (${opts.endpoint}) only applies to s3:// stores, not ${url.href}`);
-  const unknown = Object.keys(opts.options ?? {});
-  if (unknown.length > 0) throw new ConvoyError('INVALID_ARGUMENT', `vfs:// stores take no options; got ${unknown.join(', ')}`);
+  checkFsStoreOptions(opts.options ?? {});
   const dir = await resolveStoreDirectory(url);
   return new FsObjectStore(dir, `vfs://${dir}`);
+}
+
+function checkFsStoreOptions(options: Record<string, string>): void {
+  const unknown = Object.keys(options);
+  if (unknown.length > 0) throw new ConvoyError('INVALID_ARGUMENT', `vfs:// stores take no options; got ${unknown.join(', ')}`);
 }
 
 export default defineObjectStore({
   scheme: 'vfs',
   description: 'Backup store in a directory: vfs:///abs/path (local disk or an NFS mount). Atomic writes (temp file, fsync, rename).',
   open: openFsObjectStore,
+  checkOptions: checkFsStoreOptions,
 });

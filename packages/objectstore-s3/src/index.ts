@@ -42,4 +42,5 @@ export default defineObjectStore({
   scheme: 's3',
   description: 'Backup store in an S3 bucket or an S3-compatible server: s3://bucket@region/prefix or s3://bucket/prefix (region from the SDK environment).',
   open: openS3ObjectStore,
+  checkOptions: (options) => void parseS3Settings(options),
 });

@@ -11,6 +11,7 @@ interface DaemonArgs {
   drivers?: string[];
   driverOpts?: string[];
   driverModule?: string[];
+  storeOpts?: string[];
   socketGroup?: string;
   dockerPluginDir?: string;
   pluginName: string;
@@ -34,6 +35,7 @@ export function daemonConfigFromArgs(args: DaemonArgs & { socket?: string }): Om
     drivers: args.drivers ?? [],
     driverOptions: parseKeyValues('driver-opts', args.driverOpts),
     driverModules: args.driverModule ?? [],
+    storeOptions: parseKeyValues('store-opts', args.storeOpts),
     // Without --socket a non-root daemon listens inside the root it was given.
     socketPath: path.resolve(args.socket ?? defaultSocket(root)),
     ...(args.socketGroup === undefined ? {} : { socketGroup: args.socketGroup }),
@@ -61,6 +63,11 @@ export function daemonCommand(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Glo
         .option('drivers', { type: 'string', array: true, describe: 'enable a driver by name (repeatable); the first is the default for create' })
         .option('driver-opts', { type: 'string', array: true, describe: 'driver option key=value, e.g. vfs.path=/srv/convoy (repeatable)' })
         .option('driver-module', { type: 'string', array: true, describe: 'load a third-party driver package from this path (repeatable)' })
+        .option('store-opts', {
+          type: 'string',
+          array: true,
+          describe: 'backup store setting <scheme>.<setting>=value for every store of that scheme, e.g. s3.pageSize=500 (repeatable; checked at start)',
+        })
         .option('socket-group', { type: 'string', describe: 'group allowed to use the socket (mode 0660); root only otherwise' })
         .option('docker-plugin-dir', { type: 'string', describe: `where to write <plugin-name>.spec so dockerd finds the plugin (default ${DEFAULT_DOCKER_PLUGIN_DIR})` })
         .option('plugin-name', { type: 'string', default: DEFAULT_PLUGIN_NAME, describe: 'the volume driver name Docker users pass to --volume-driver / -d' })

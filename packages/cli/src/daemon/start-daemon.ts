@@ -5,6 +5,7 @@ import {
   ObjectStoreRegistry,
   VolumeManager,
   acquireRootLock,
+  checkStoreOptions,
   createBackupEngine,
   createCommandRunner,
   type JsonLogger,
@@ -20,6 +21,8 @@ export interface DaemonConfig {
   drivers: string[];
   driverOptions: Options;
   driverModules: string[];
+  /** `--store-opts`: `<scheme>.<setting>` pairs, checked at start, given to every store of that scheme. */
+  storeOptions: Options;
   socketPath: string;
   socketGroup?: string;
   /** Docker discovery; `required` false means a spec directory we cannot write is only a warning. */
@@ -44,6 +47,7 @@ function shownConfig(cfg: DaemonConfig): Record<string, unknown> {
     root: cfg.root,
     drivers: cfg.drivers,
     driverModules: cfg.driverModules,
+    storeOptions: cfg.storeOptions,
     socket: cfg.socketPath,
     dockerPlugin: cfg.docker ? `${cfg.docker.pluginDir}/${cfg.docker.pluginName}.spec` : null,
     ignoreDockerDelete: cfg.ignoreDockerDelete,
@@ -78,9 +82,9 @@ async function startServer(cfg: DaemonConfig, manager: VolumeManager): Promise<P
 }
 
 /**
- * Starts everything `convoy daemon` runs, in order: the root and its lock, the command runner,
- * the drivers, the backup stores and engine, the volume manager, and the server. Whatever
- * started is stopped again if a later step fails.
+ * Starts everything `convoy daemon` runs, in order: the store settings' check (before anything
+ * changes), the root and its lock, the command runner, the drivers, the backup engine, the
+ * volume manager, and the server. Whatever started is stopped again if a later step fails.
  */
 export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = (s) => import(s)): Promise<RunningDaemon> {
   const log = cfg.log;
@@ -89,6 +93,8 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
     for (const step of undo.reverse()) await step().catch((err: unknown) => log.error('stopping failed', { err }));
   };
   try {
+    const stores = new ObjectStoreRegistry(importer);
+    await checkStoreOptions(stores, cfg.storeOptions);
     await mkdir(cfg.root, { recursive: true, mode: 0o700 });
     const lock = await acquireRootLock(cfg.root);
     undo.push(() => lock.release());
@@ -96,7 +102,8 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
     const drivers = await loadDrivers({ names: cfg.drivers, modules: cfg.driverModules, options: cfg.driverOptions, root: cfg.root, run, log, importer });
     const manager = new VolumeManager({
       drivers,
-      stores: new ObjectStoreRegistry(importer),
+      stores,
+      storeOptions: cfg.storeOptions,
       engine: createBackupEngine(cfg.backupConcurrency === undefined ? {} : { concurrency: cfg.backupConcurrency }),
       owner: `${os.hostname()}:${process.pid}`,
       log,

@@ -1,17 +1,20 @@
+import type { Options } from '../driver.js';
 import { ConvoyError } from '../errors.js';
 import type { ObjectStore } from '../objectstore.js';
 import type { ObjectStoreRegistry } from '../registry.js';
 import { parseStoreUrl } from '../backup/url.js';
+import { storeOptionsFor } from './store-options.js';
 
 /**
- * Opens the backup store a URL names, through the package registered for its scheme, runs
- * `use` and closes the store whatever happens. A custom endpoint is only meaningful for S3
- * (as in Convoy); anywhere else it is refused rather than silently ignored.
+ * Opens the backup store a URL names, through the package registered for its scheme, with the
+ * daemon's settings for that scheme, runs `use` and closes the store whatever happens. A custom
+ * endpoint is only meaningful for S3 (as in Convoy); anywhere else it is refused rather than
+ * silently ignored.
  */
 export async function withBackupStore<T>(
   registry: ObjectStoreRegistry,
   storeUrl: string,
-  endpoint: string | undefined,
+  { endpoint, storeOptions }: { endpoint: string | undefined; storeOptions: Options },
   use: (store: ObjectStore) => Promise<T>,
   onCloseError: (err: unknown) => void,
 ): Promise<T> {
@@ -21,7 +24,8 @@ export async function withBackupStore<T>(
     throw new ConvoyError('INVALID_ARGUMENT', `an endpoint (${endpoint}) is only accepted with s3:// backup stores, not ${scheme}://`);
   }
   const definition = await registry.resolve(scheme);
-  const store = await definition.open(url, endpoint === undefined ? {} : { endpoint });
+  const options = storeOptionsFor(scheme, storeOptions);
+  const store = await definition.open(url, endpoint === undefined ? { options } : { endpoint, options });
   try {
     return await use(store);
   } finally {

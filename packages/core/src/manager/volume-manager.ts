@@ -15,6 +15,8 @@ export interface VolumeManagerOptions {
   /** The enabled drivers; the first is the default for creates that name none. */
   drivers: readonly VolumeDriver[];
   stores: ObjectStoreRegistry;
+  /** Every `--store-opts` pair (`s3.pageSize=500`); each store is opened with its scheme's keys. */
+  storeOptions?: Options;
   engine: BackupEngine;
   /** Who this daemon is in backup-store locks: hostname and pid. */
   owner: string;
@@ -499,7 +501,9 @@ export class VolumeManager implements VolumeService {
   }
 
   private withStore<T>(storeUrl: string, endpoint: string | undefined, use: (store: ObjectStore) => Promise<T>): Promise<T> {
-    return withBackupStore(this.opts.stores, storeUrl, endpoint, use, (err) => this.opts.log.warn('closing the backup store failed', { err }));
+    return withBackupStore(this.opts.stores, storeUrl, { endpoint, storeOptions: this.opts.storeOptions ?? {} }, use, (err) =>
+      this.opts.log.warn('closing the backup store failed', { err }),
+    );
   }
 
   private stateKey(volume: string): string {
