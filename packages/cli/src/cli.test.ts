@@ -71,6 +71,18 @@ describe('convoy client commands against a real daemon', () => {
     expect((await cli('inspect', c)).code).toBe(1);
   });
 
+  it('resize: the vfs driver cannot (NOT_SUPPORTED naming it); a bad size or a missing volume is refused first', async () => {
+    expect((await cli('create', 'grow1')).code).toBe(0);
+    const refused = await cli('resize', 'grow1', '--size', '1g');
+    expect(refused).toMatchObject({ code: 1, stdout: '', stderr: 'convoy: driver vfs does not support resizing volumes\n' });
+    expect((await cli('resize', 'grow1', '--size', '1g', '--json')).json()).toMatchObject({ error: { code: 'NOT_SUPPORTED', details: { driver: 'vfs' } } });
+    expect((await cli('resize', 'grow1', '--size', '0', '--json')).json()).toMatchObject({ error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('grow1') } });
+    expect((await cli('resize', 'grow1', '--size', '1.5g')).stderr).toMatch(/^convoy: --size "1.5g" is not a size/);
+    expect((await cli('resize', 'nosuch', '--size', '1g', '--json')).json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    expect((await cli('resize', 'grow1')).code).toBe(2);
+    expect((await cli('delete', 'grow1')).code).toBe(0);
+  });
+
   it('delete --reference keeps the data on disk', async () => {
     await cli('create', 'keepme');
     const mountpoint = (await cli('mount', 'keepme')).stdout.trim();
@@ -125,10 +137,11 @@ describe('convoy --help', () => {
   it('explains every command', async () => {
     const top = await convoy(['--help']);
     expect(top.code).toBe(0);
-    for (const cmd of ['daemon', 'info', 'create', 'delete', 'mount', 'umount', 'list', 'inspect', 'snapshot', 'backup']) {
+    for (const cmd of ['daemon', 'info', 'create', 'delete', 'resize', 'mount', 'umount', 'list', 'inspect', 'snapshot', 'backup']) {
       expect(top.stdout).toMatch(new RegExp(`convoy ${cmd}`));
     }
     expect((await convoy(['delete', '--help'])).stdout).toMatch(/its data stays where/);
+    expect((await convoy(['resize', '--help'])).stdout).toMatch(/Volumes only grow/);
     expect((await convoy(['create', '--help'])).stdout).toMatch(/vfs:\/\/\/abs\/path/);
     expect((await convoy(['backup', 'create', '--help'])).stdout).toMatch(/s3:\/\/bucket@region\/prefix/);
     expect((await convoy(['daemon', '--help'])).stdout).toMatch(/--create-on-docker-mount/);

@@ -45,6 +45,13 @@ export interface VolumeDriver {
   umountVolume(name: string): Promise<void>;
   getVolume(name: string): Promise<VolumeRecord | undefined>;
   listVolumes(): Promise<VolumeRecord[]>;
+  /**
+   * Optional: grows a volume to `size` bytes, its filesystem included (now if mounted, else
+   * before it is next mounted), keeping every byte. Grow only: a smaller size is INVALID_ARGUMENT
+   * (the manager refuses it before calling), the same size changes nothing. Without it the
+   * manager answers NOT_SUPPORTED naming the driver.
+   */
+  resizeVolume?(name: string, size: number): Promise<VolumeRecord>;
   /** Optional facet: point-in-time snapshots. */
   readonly snapshots?: SnapshotOps;
   /** Optional facet: backup and restore, in one of the two modes. */

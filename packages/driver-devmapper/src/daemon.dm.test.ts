@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeNeeding } from '../../../test-support/gate.js';
@@ -72,5 +72,30 @@ describeNeeding(deviceMapper, 'convoy daemon with the devicemapper driver', () =
     await cli('umount', 'pg-copy');
     await cli('umount', 'pg');
     await cli('delete', 'pg', 'pg-copy', 'spare');
+  });
+
+  it('grows a mounted volume and its filesystem with convoy resize, keeping the data; a shrink is refused', async () => {
+    expect(await cli('create', 'grow', '--size', '64m')).toBe('grow');
+    const mountpoint = await cli('mount', 'grow');
+    const rows = randomBytes(MiB);
+    await writeFile(path.join(mountpoint, 'rows'), rows);
+    const fsBytes = async () => {
+      const { blocks, bsize } = await statfs(mountpoint);
+      return blocks * bsize;
+    };
+    const before = await fsBytes();
+
+    expect(JSON.parse(await cli('resize', 'grow', '--size', '128m', '--json'))).toMatchObject({ name: 'grow', driver: 'devicemapper', size: 128 * MiB, mountpoint });
+    expect(await fsBytes()).toBeGreaterThan(before + 60 * MiB);
+    expect(await cli('resize', 'grow', '--size', '192m')).toBe('grow 192.0 MiB');
+
+    const shrink = await convoy(['--socket', socket(), 'resize', 'grow', '--size', '64m', '--json']);
+    expect(shrink.code).toBe(1);
+    expect(shrink.json()).toMatchObject({ error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/shrinking it to 67108864 is not supported/) } });
+    expect(JSON.parse(await cli('inspect', 'grow'))).toMatchObject({ size: 192 * MiB });
+    expect(await fsBytes()).toBeGreaterThan(before + 120 * MiB);
+    expect((await readFile(path.join(mountpoint, 'rows'))).equals(rows)).toBe(true);
+    await cli('umount', 'grow');
+    await cli('delete', 'grow');
   });
 });

@@ -24,11 +24,14 @@ interface ApiRoute {
   run(service: VolumeService, body: Body, onProgress: ProgressListener): Promise<unknown>;
 }
 
+/** A size as the schemas admit it: bytes, or a string such as `10g`. */
+const bytesOf = (size: unknown): number => (typeof size === 'string' ? parseSize(size) : Number(size));
+
 function createParams(b: Body): CreateVolumeParams {
   const params: CreateVolumeParams = {};
   if (b.name !== undefined) params.name = String(b.name);
   if (b.driver !== undefined) params.driver = String(b.driver);
-  if (b.size !== undefined) params.size = typeof b.size === 'string' ? parseSize(b.size) : Number(b.size);
+  if (b.size !== undefined) params.size = bytesOf(b.size);
   if (b.backupUrl !== undefined) params.backupUrl = String(b.backupUrl);
   if (b.endpoint !== undefined) params.endpoint = b.endpoint;
   if (b.options !== undefined) params.options = b.options as Record<string, string>;
@@ -59,6 +62,7 @@ export const API_ROUTES: ApiRoute[] = [
     },
   },
   { method: 'POST', path: '/volumes/umount', body: schema.volumeNameBody, run: (s, b) => answerEmpty(s.umountVolume(String(b.name))) },
+  { method: 'POST', path: '/volumes/resize', body: schema.volumeResizeBody, run: (s, b) => s.resizeVolume(String(b.name), bytesOf(b.size)) },
   { method: 'POST', path: '/volumes/inspect', body: schema.volumeNameBody, run: (s, b) => s.getVolume(String(b.name)) },
   { method: 'POST', path: '/snapshots/create', body: schema.snapshotCreateBody, run: (s, b) => s.createSnapshot(String(b.volume), str(b.name)) },
   { method: 'POST', path: '/snapshots/delete', body: schema.snapshotNameBody, run: (s, b) => answerEmpty(s.deleteSnapshot(String(b.name))) },

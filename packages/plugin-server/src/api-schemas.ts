@@ -9,17 +9,20 @@ function closedObject(properties: Record<string, object>, required: string[] = [
   return { type: 'object', additionalProperties: false, required, properties } as const;
 }
 
+/** Bytes, or a string with a k/m/g/t suffix. */
+const size = { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string' }] } as const;
+
 export const volumeCreateBody = closedObject({
   name: text,
   driver: text,
-  /** Bytes, or a string with a k/m/g/t suffix. */
-  size: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string' }] },
+  size,
   backupUrl: text,
   endpoint,
   options: { type: 'object', additionalProperties: { type: 'string' } },
 });
 export const volumeNameBody = closedObject({ name: text }, ['name']);
 export const volumeDeleteBody = closedObject({ name: text, referenceOnly: { type: 'boolean' } }, ['name']);
+export const volumeResizeBody = closedObject({ name: text, size }, ['name', 'size']);
 export const volumeMountBody = closedObject({ name: text, mountpoint: text }, ['name']);
 export const snapshotCreateBody = closedObject({ volume: text, name: text }, ['volume']);
 export const snapshotNameBody = closedObject({ name: text }, ['name']);

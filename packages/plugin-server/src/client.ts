@@ -136,6 +136,9 @@ export class ConvoyClient implements VolumeService {
   async umountVolume(name: string): Promise<void> {
     await this.call('POST', '/volumes/umount', { name });
   }
+  resizeVolume(name: string, size: number): Promise<VolumeRecord> {
+    return this.call('POST', '/volumes/resize', { name, size });
+  }
   getVolume(name: string): Promise<VolumeRecord> {
     return this.call('POST', '/volumes/inspect', { name });
   }

@@ -87,6 +87,8 @@ describe("Convoy's API over the real unix socket", () => {
       ['/volumes/create', '{"name": "x4",', /not valid JSON/],
       ['/volumes/create', '[1, 2]', /must be object/],
       ['/backups/create', '{"snapshot": "s", "dest": "vfs:///tmp", "compression": "zip"}', /compression.*allowed values/],
+      ['/volumes/resize', '{"name": "x5"}', /missing field "size"/],
+      ['/volumes/resize', '{"name": "x5", "size": "2.5g"}', /size "2.5g" is not a size/],
     ];
     for (const [route, body, message] of cases) {
       const res = await post(route, body);

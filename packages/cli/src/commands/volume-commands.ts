@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import { ConvoyError, parseSize, toConvoyError, type CreateVolumeParams } from '@convoy/core';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
+import { formatBytes } from '../bytes.js';
 import { parseKeyValues } from '../flag-values.js';
 import { renderInfo, renderRecord, renderVolumeList } from '../render.js';
 import { oneNameCommand } from './one-name-command.js';
@@ -78,6 +79,22 @@ export function volumeCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
           });
         }
         out.result({ deleted, referenceOnly: args.reference }, () => '');
+      }),
+    )
+    .command(
+      'resize <volume>',
+      'Grow a volume and its filesystem; prints the new size',
+      (c) =>
+        c
+          .positional('volume', { type: 'string', demandOption: true })
+          .option('size', { type: 'string', demandOption: true, describe: 'the new size in bytes or with k/m/g/t (e.g. 20g); never smaller than now' })
+          .epilogue(
+            'Volumes only grow: a smaller size is refused and nothing changes. devicemapper grows the thin device, then the ' +
+              'filesystem (at once when mounted, else at the next mount), keeping every byte; drivers without resize (vfs) refuse it.',
+          ),
+      run.action<{ volume: string; size: string }>(async (args, { client, out }) => {
+        const volume = await client.resizeVolume(args.volume, parseSize(args.size, '--size'));
+        out.result(volume, () => `${volume.name} ${formatBytes(volume.size)}`);
       }),
     )
     .command(

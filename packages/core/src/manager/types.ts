@@ -53,6 +53,8 @@ export interface VolumeService {
   deleteVolume(name: string, opts: { referenceOnly: boolean }): Promise<void>;
   mountVolume(name: string, opts?: { mountpoint?: string }): Promise<string>;
   umountVolume(name: string): Promise<void>;
+  /** Grows a volume to `size` bytes (NOT_SUPPORTED when its driver cannot; a shrink is INVALID_ARGUMENT). */
+  resizeVolume(name: string, size: number): Promise<VolumeRecord>;
   /** NOT_FOUND when missing. */
   getVolume(name: string): Promise<VolumeRecord>;
   findVolume(name: string): Promise<VolumeRecord | undefined>;

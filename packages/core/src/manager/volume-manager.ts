@@ -188,6 +188,36 @@ export class VolumeManager implements VolumeService {
     });
   }
 
+  /**
+   * Grows a volume, serialised with its other state changes (mount, umount, snapshot), so the
+   * driver sees one mount state while it grows the filesystem. Refused unchanged: a size that is
+   * not a positive whole number of bytes, a driver without resize, and any shrink (no driver
+   * may be asked to throw data away).
+   */
+  resizeVolume(name: string, size: number): Promise<VolumeRecord> {
+    return this.guard(async () => {
+      validateName(name, 'volume');
+      if (typeof size !== 'number' || !Number.isSafeInteger(size) || size <= 0) {
+        throw new ConvoyError('INVALID_ARGUMENT', `the new size of volume ${name} must be a whole number of bytes above 0, not ${JSON.stringify(size)}`);
+      }
+      return this.locks.run(this.stateKey(name), async () => {
+        const driver = await this.locate(name);
+        const resize = driver.resizeVolume?.bind(driver);
+        if (!resize) throw new ConvoyError('NOT_SUPPORTED', `driver ${driver.name} does not support resizing volumes`, { details: { driver: driver.name } });
+        const current = await driver.getVolume(name);
+        if (!current) throw volumeNotFound(name);
+        if (size < current.size) {
+          throw new ConvoyError('INVALID_ARGUMENT', `volume ${name} is ${current.size} bytes; shrinking it to ${size} is not supported (volumes only grow)`, {
+            details: { volume: name, size: current.size, requested: size },
+          });
+        }
+        const record = await this.forgetIfMissing(name, () => resize(name, size));
+        this.opts.log.info('volume resized', { volume: name, driver: driver.name, from: current.size, to: record.size });
+        return withDriver(record, driver.name);
+      });
+    });
+  }
+
   getVolume(name: string): Promise<VolumeRecord> {
     return this.guard(async () => {
       validateName(name, 'volume');
