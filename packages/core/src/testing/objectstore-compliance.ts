@@ -170,27 +170,41 @@ export function objectStoreComplianceSuite(opts: ObjectStoreComplianceOptions): 
       await expect(store.delete([`${p}a/../../b`])).rejects.toSatisfy((err) => isConvoyError(err, 'INVALID_ARGUMENT'));
     });
 
-    it.skipIf(opts.quirks?.overwritesInPlace)('a reader never sees half of an overwrite', async () => {
-      const key = `${area()}atomic.bin`;
-      const a = Buffer.alloc(1 << 20, 'a');
-      const b = Buffer.alloc((1 << 20) + 7, 'b');
-      await store.put(key, a);
-      let writing = true;
-      const writer = (async () => {
-        for (let i = 0; i < 6; i++) await store.put(key, i % 2 ? a : b);
-        writing = false;
-      })();
-      let reads = 0;
-      try {
-        while (writing || reads === 0) {
-          const seen = await store.get(key);
-          expect(seen?.equals(a) || seen?.equals(b)).toBe(true);
-          reads += 1;
+    // A server that rewrites objects in place (s3rver) cannot pass the concurrent check; it
+    // still must return each finished overwrite whole, which is what the engine relies on.
+    if (opts.quirks?.overwritesInPlace) {
+      it('every finished overwrite reads back whole', async () => {
+        const key = `${area()}overwrite.bin`;
+        for (const [size, fill] of [[(1 << 20) + 7, 'b'], [1 << 20, 'a'], [17, 'c']] as const) {
+          const body = Buffer.alloc(size, fill);
+          await store.put(key, body);
+          expect((await store.get(key))?.equals(body)).toBe(true);
+          expect((await store.head(key))?.size).toBe(size);
         }
-      } finally {
-        await writer;
-      }
-    });
+      });
+    } else {
+      it('a reader never sees half of an overwrite', async () => {
+        const key = `${area()}atomic.bin`;
+        const a = Buffer.alloc(1 << 20, 'a');
+        const b = Buffer.alloc((1 << 20) + 7, 'b');
+        await store.put(key, a);
+        let writing = true;
+        const writer = (async () => {
+          for (let i = 0; i < 6; i++) await store.put(key, i % 2 ? a : b);
+          writing = false;
+        })();
+        let reads = 0;
+        try {
+          while (writing || reads === 0) {
+            const seen = await store.get(key);
+            expect(seen?.equals(a) || seen?.equals(b)).toBe(true);
+            reads += 1;
+          }
+        } finally {
+          await writer;
+        }
+      });
+    }
 
     it('counts its requests', async () => {
       const key = `${area()}counted`;
