@@ -2,7 +2,7 @@ import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, rmSync } from 'nod
 import path from 'node:path';
 import { PATTERNS, sha256File } from './dataset.mjs';
 import { DirSnapshot, warmFile, warmTree } from './files.mjs';
-import { measureStep } from './measure.mjs';
+import { measureStep, runChecked } from './measure.mjs';
 
 export const SOURCE_FILE = 'disk.img';
 
@@ -25,6 +25,9 @@ export async function runToolCases(tool, { dataset, sourceDir, workDir, s3, onSt
   const records = [];
 
   const step = async (caseInfo, command, { counted = true } = {}) => {
+    // Flush what set-up left dirty (a store copied back is hundreds of MB), so that no tool's
+    // fsyncs wait for another's writeback; then bring the input into the page cache.
+    await runChecked('sync', []);
     if (caseInfo.warm) caseInfo.warm();
     if (s3) await s3.resetRequests();
     const { record, stdout } = await measureStep({ tool: tool.name, store: tool.store, caseName: caseInfo.name, command, storeUsage: tool.storeUsage });

@@ -37,6 +37,7 @@ const exec = (argv, opts) => runChecked(argv[0], argv.slice(1), opts);
 
 const records = [];
 async function step(tool, caseName, argv, storeDir, env) {
+  await runChecked('sync', []);
   const { record, stdout } = await measureStep({ tool, store: 'devmapper', caseName, command: { argv, env }, storeUsage: () => dirStoreUsage(storeDir) });
   if (tool === 'convoy') record.report = JSON.parse(stdout);
   records.push(record);
