@@ -19,7 +19,7 @@ import { bundleChild } from './src/bundle.mjs';
 import { borg } from './src/tools/borg.mjs';
 import { convoy, prepareConvoySources, profileConvoyFull } from './src/tools/convoy.mjs';
 import { summariseCpuProfile } from './src/profile.mjs';
-import { runDevmapperCase } from './src/devmapper.mjs';
+import { runDevmapperCase, stopDevmapperGuest } from './src/devmapper.mjs';
 import { restic } from './src/tools/restic.mjs';
 
 const TOOLS = { convoy, restic, borg };
@@ -46,6 +46,7 @@ progress.note(`machine: ${machine.cpu}, ${machine.cores} cores, load average at 
 
 let s3;
 const cleanUp = async () => {
+  stopDevmapperGuest();
   await s3?.stop();
   if (!opts.keep) rmSync(workRoot, { recursive: true, force: true });
 };

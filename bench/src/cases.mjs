@@ -32,7 +32,7 @@ export async function runToolCases(tool, { dataset, sourceDir, workDir, s3, onSt
     if (s3) await s3.resetRequests();
     const { record, stdout } = await measureStep({ tool: tool.name, store: tool.store, caseName: caseInfo.name, command, storeUsage: tool.storeUsage });
     if (s3) record.requests = await s3.requests();
-    if (tool.parseReport) record.report = tool.parseReport(stdout);
+    if (tool.parseReport) record.report = tool.parseReport(stdout, caseInfo.name);
     records.push(record);
     onStep(record, counted);
     return record;

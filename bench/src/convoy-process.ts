@@ -1,10 +1,10 @@
 // Convoy's side of the bench, as a child process so that its CPU time and peak RSS are measured
 // exactly like restic's and borg's. One invocation does one thing:
-//   prepare: build an image source (untimed): the volume from the base image, snapshot `base`,
-//            then optionally a pattern's writes and its snapshot, with the changed extents
-//            recorded as thin_delta would report them;
+//   import:  start an image source (untimed): the volume from the base image, snapshot `base`;
+//   change:  in a copy of that source (untimed), a pattern's writes and their snapshot, with the
+//            changed extents recorded as thin_delta would report them;
 //   backup:  back a snapshot up with the engine (an incremental when the store's last backup
-//            is of a snapshot the source still has: the CBT path);
+//            is of a snapshot the source still has: the CBT path), counting the blocks it reads;
 //   restore: restore the backup of the newest snapshot into a fresh image file.
 // It prints one JSON line: what the engine reported and the store's request counts.
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
@@ -17,8 +17,15 @@ import { timed } from './timed.js';
 
 const DRIVER = 'image';
 
+interface Pattern {
+  name: string;
+  image: string;
+  writes: { offset: number; length: number }[];
+}
+
 type Command =
-  | { op: 'prepare'; dir: string; volume: string; baseImage: string; pattern?: { name: string; image: string; writes: { offset: number; length: number }[] } }
+  | { op: 'import'; dir: string; volume: string; baseImage: string }
+  | { op: 'change'; dir: string; volume: string; pattern: Pattern }
   | { op: 'backup'; dir: string; storeUrl: string; endpoint?: string; volume: string; snapshot: string }
   | { op: 'restore'; dir: string; storeUrl: string; endpoint?: string; volume: string; snapshot: string; restoredVolume: string };
 
@@ -31,7 +38,7 @@ async function openStore(storeUrl: string, endpoint: string | undefined): Promis
 }
 
 /** Copies the pattern's writes from its image into the volume, then records them as changed. */
-async function applyPattern(source: ImageSource, volume: string, pattern: NonNullable<Extract<Command, { op: 'prepare' }>['pattern']>): Promise<void> {
+async function applyPattern(source: ImageSource, volume: string, pattern: Pattern): Promise<void> {
   const buf = Buffer.allocUnsafe(Math.max(...pattern.writes.map((w) => w.length)));
   const from = openSync(pattern.image, 'r');
   const to = openSync(source.volumePath(volume), 'r+');
@@ -51,13 +58,13 @@ const owner = `convoy-bench@${hostname()}:${process.pid}`;
 const command = JSON.parse(process.argv[2] ?? '') as Command;
 const source = await ImageSource.open(command.dir);
 
-if (command.op === 'prepare') {
+if (command.op === 'import') {
   await source.importImage(command.volume, command.baseImage);
   await source.snapshot(command.volume, 'base');
-  if (command.pattern) {
-    await applyPattern(source, command.volume, command.pattern);
-    await source.snapshot(command.volume, command.pattern.name);
-  }
+  process.stdout.write(JSON.stringify({ prepared: command.dir }));
+} else if (command.op === 'change') {
+  await applyPattern(source, command.volume, command.pattern);
+  await source.snapshot(command.volume, command.pattern.name);
   process.stdout.write(JSON.stringify({ prepared: command.dir }));
 } else {
   const store = await openStore(command.storeUrl, command.endpoint);
@@ -65,16 +72,22 @@ if (command.op === 'prepare') {
   try {
     if (command.op === 'backup') {
       const snapshot = source.snapshotRecord(command.volume, command.snapshot);
+      // Counted so the bench can tell an incremental that really took the CBT path from one
+      // that fell back to reading every block (which would deduplicate to the same bytes).
+      let blocksRead = 0;
+      const ops = source.withReadHook(async () => {
+        blocksRead += 1;
+      });
       const [summary, operationSeconds] = await timed(() => engine.createBackup({
         store,
         destUrl: command.storeUrl,
         driverName: DRIVER,
         volume: source.volumeRecord(command.volume),
         snapshot,
-        ops: source,
+        ops,
         owner,
       }));
-      process.stdout.write(JSON.stringify({ backup: summary, storeStats: store.stats, operationSeconds }));
+      process.stdout.write(JSON.stringify({ backup: summary, storeStats: store.stats, operationSeconds, blocksRead }));
     } else {
       // Like `restic restore latest`, the restore first finds its backup in the store: the one
       // of the newest snapshot (creation times only have seconds, so they could tie).

@@ -8,6 +8,12 @@ const repoRoot = path.resolve(import.meta.dirname, '../..');
 export const DM_VM_RUN = path.join(repoRoot, 'scripts/dm-vm-run.sh');
 /** The guest's RAM: half of it is the tmpfs holding the pool's loop files and the stores. */
 const GUEST_MEMORY_MIB = 4096;
+let running;
+
+/** Stops a guest this process started (dm-vm-run.sh kills the VM on SIGTERM), if one runs. */
+export function stopDevmapperGuest() {
+  running?.kill('SIGTERM');
+}
 
 /**
  * The device-mapper case: boots the dm-thin guest once (scripts/dm-vm-run.sh) and runs
@@ -34,6 +40,7 @@ export async function runDevmapperCase({ dataset, bundleDir, workDir, log }) {
   const guestCommand = `${process.execPath} ${path.join(import.meta.dirname, 'dm-guest.mjs')} ${inputFile}`;
   const code = await new Promise((resolve, reject) => {
     const child = spawn(DM_VM_RUN, [guestCommand], { cwd: workDir, env: { ...process.env, DMVM_MEM: String(GUEST_MEMORY_MIB) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    running = child;
     const relay = (stream) => {
       let pending = '';
       stream.on('data', (chunk) => {
@@ -45,7 +52,10 @@ export async function runDevmapperCase({ dataset, bundleDir, workDir, log }) {
     relay(child.stdout);
     relay(child.stderr);
     child.on('error', reject);
-    child.on('close', resolve);
+    child.on('close', (exitCode) => {
+      running = undefined;
+      resolve(exitCode);
+    });
   });
   if (code !== 0 || !existsSync(resultFile)) throw new Error(`the device-mapper guest failed (exit ${code}); its output is above`);
   return { records: JSON.parse(readFileSync(resultFile, 'utf8')).records, guestMemoryMiB: GUEST_MEMORY_MIB, sizeBytes: dataset.spec.size };

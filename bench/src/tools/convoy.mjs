@@ -7,24 +7,23 @@ import { S3_ACCESS_KEY, S3_SECRET_KEY } from '../s3-server.mjs';
 const VOLUME = 'benchvol';
 
 /**
- * Image sources for Convoy, built once per bench (untimed): one per change pattern, each with
- * the volume imported from the base image, snapshot `base`, the pattern's writes and their
- * snapshot, so every incremental diffs against the same base as the peers'. The full backup
- * reads `base` from the first of them.
+ * Image sources for Convoy, built once per bench (untimed): a base source (the volume imported
+ * from the base image, snapshot `base`), and per change pattern a copy of it with the pattern's
+ * writes and their snapshot. The copies keep the very same `base` snapshot (name, creation
+ * time, bytes), so each incremental diffs against the snapshot the full backup read, as the
+ * peers' incrementals start from the same base.
  */
 export async function prepareConvoySources({ entry, dataset, dir, patterns }) {
-  const sources = {};
+  const run = (command) => runChecked(process.execPath, [entry, JSON.stringify(command)]);
+  const baseDir = path.join(dir, 'base');
+  mkdirSync(baseDir, { recursive: true });
+  await run({ op: 'import', dir: baseDir, volume: VOLUME, baseImage: dataset.images.base.path });
+  const sources = { base: baseDir };
   for (const pattern of patterns) {
     const sourceDir = path.join(dir, pattern.name);
-    mkdirSync(sourceDir, { recursive: true });
-    const command = {
-      op: 'prepare',
-      dir: sourceDir,
-      volume: VOLUME,
-      baseImage: dataset.images.base.path,
-      pattern: { name: pattern.name, image: dataset.images[pattern.name].path, writes: dataset.patterns[pattern.name].writes.map(({ offset, length }) => ({ offset, length })) },
-    };
-    await runChecked(process.execPath, [entry, JSON.stringify(command)]);
+    await runChecked('cp', ['-a', '--', baseDir, sourceDir]);
+    const writes = dataset.patterns[pattern.name].writes.map(({ offset, length }) => ({ offset, length }));
+    await run({ op: 'change', dir: sourceDir, volume: VOLUME, pattern: { name: pattern.name, image: dataset.images[pattern.name].path, writes } });
     sources[pattern.name] = sourceDir;
   }
   return sources;
@@ -38,7 +37,7 @@ export async function profileConvoyFull({ entry, sources, dir }) {
   const storeDir = path.join(dir, 'store');
   const profileDir = path.join(dir, 'profile');
   mkdirSync(storeDir, { recursive: true });
-  const command = { op: 'backup', dir: Object.values(sources)[0], storeUrl: `vfs://${storeDir}`, volume: VOLUME, snapshot: 'base' };
+  const command = { op: 'backup', dir: sources.base, storeUrl: `vfs://${storeDir}`, volume: VOLUME, snapshot: 'base' };
   await runChecked(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, entry, JSON.stringify(command)]);
   return profileDir;
 }
@@ -47,26 +46,30 @@ export async function profileConvoyFull({ entry, sources, dir }) {
  * Convoy: the backup engine with the image source (delta-block mode, changed extents given as a
  * thin pool reports them), in a child process, into a vfs:// directory store or the bench's S3.
  */
-export function convoy({ root, entry, sources, s3 }) {
+export function convoy({ root, entry, sources, s3, dataset }) {
   const storeDir = path.join(root, 'store');
   // Over https like restic (the same TLS work on both sides), trusting the bench's certificate.
   const store = s3
     ? { storeUrl: `s3://${s3.bucket}@us-east-1/convoy`, endpoint: s3.httpsEndpoint, env: { ...process.env, AWS_ACCESS_KEY_ID: S3_ACCESS_KEY, AWS_SECRET_ACCESS_KEY: S3_SECRET_KEY, NODE_EXTRA_CA_CERTS: s3.certFile } }
     : { storeUrl: `vfs://${storeDir}`, env: process.env };
   const node = (command) => ({ argv: [process.execPath, entry, JSON.stringify({ ...command, storeUrl: store.storeUrl, endpoint: store.endpoint })], env: store.env });
-  const snapshotSource = (image) => (image === 'base' ? Object.values(sources)[0] : sources[image]);
   // Convoy needs no repository set-up: a store is a directory (or a bucket) that exists.
   mkdirSync(storeDir, { recursive: true });
   return {
     name: 'convoy',
     store: s3 ? 's3' : 'local',
     stateDirs: s3 ? [s3.bucketDir] : [storeDir],
-    backup: (image) => node({ op: 'backup', dir: snapshotSource(image), volume: VOLUME, snapshot: image }),
+    backup: (image) => node({ op: 'backup', dir: sources[image], volume: VOLUME, snapshot: image }),
     restore: (image, target) => node({ op: 'restore', dir: target, volume: VOLUME, snapshot: image, restoredVolume: 'restored' }),
     restoredFile: (target) => path.join(target, 'volumes', 'restored.img'),
     storeUsage: () => (s3 ? s3.bucketUsage() : dirStoreUsage(storeDir)),
-    parseReport: (stdout) => {
+    parseReport: (stdout, caseName) => {
       const report = JSON.parse(stdout);
+      const changed = dataset.patterns[caseName.replace(/^incr-/, '')]?.changedBlocks;
+      // Not a time assertion: a check that the bench measures what it says it does.
+      if (caseName.startsWith('incr-') && report.blocksRead !== changed) {
+        throw new Error(`Convoy's ${caseName} read ${report.blocksRead} blocks where ${changed} changed: it did not take the changed-block path`);
+      }
       return { ...report, storeRequests: Object.values(report.storeStats).reduce((a, b) => a + b, 0) };
     },
   };
