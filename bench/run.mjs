@@ -61,7 +61,7 @@ try {
   const dataset = prepareDataset(dataDir, opts.sizeMiB * MiB, (m) => progress.note(m));
   const restoreImage = CASES.at(-1).image;
 
-  progress.note('machine limits: read, SHA-512, lz4 and write rates of one thread');
+  progress.note('machine limits: read, SHA-512, lz4 and write rates on one core');
   const limits = await measureLimits({ dataset, bundleDir: path.join(workRoot, 'bundle'), scratchDir: path.join(workRoot, 'limits'), restoreImage });
   const ideal = Object.fromEntries(Object.entries(limits.workloads).map(([name, w]) => [name, idealPipeline(w, limits.bytesPerSecond, machine.cores)]));
   progress.note(`limits: ${Object.entries(limits.bytesPerSecond).map(([k, v]) => `${k} ${(v / 1e6).toFixed(0)} MB/s`).join(', ')}`);

@@ -1,10 +1,9 @@
-// The machine's limits for the bench's work, measured in the same run, one call at a time on
-// one thread: page-cache read bandwidth of the image, the engine's own SHA-512 block checksum,
-// lz4 compression and decompression through the engine's codec, and the write paths a backup
-// and a restore end in. Not pinned: lz4-napi's fresh output buffers make V8's and the
-// allocator's helper threads work, and pinned to the same core they cut the codec's rate by
-// 3-5x, which is not what the engine sees. It also counts each case's ideal workload: the bytes
-// a perfect 2 MiB block pipeline must read, hash, compress, decompress, store and write.
+// The machine's limits for the bench's work, measured in the same run on ONE core (the parent
+// pins this process with `taskset -c 0`), one call at a time: page-cache read bandwidth of the
+// image, the engine's own SHA-512 block checksum, lz4 compression and decompression through the
+// engine's codec, and the write paths a backup and a restore end in. It also counts each case's
+// ideal workload: the bytes a perfect 2 MiB block pipeline must read, hash, compress,
+// decompress, store and write.
 import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { compressBlock, decompressBlock } from '../../packages/core/src/backup/block-codec.js';
@@ -79,6 +78,9 @@ async function computePass(file: string, offsets: number[], known: Map<string, n
       w.compressed += length;
       w.stored += compressed.length;
       w.newBlocks += 1;
+      // Let the event loop turn, as the engine's I/O does: lz4-napi's output buffers are only
+      // finalised (and their memory reused) then; without it every block gets fresh pages.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
     closeSync(fd);

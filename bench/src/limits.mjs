@@ -6,7 +6,7 @@ import { measure, runChecked } from './measure.mjs';
 
 /**
  * Measures the machine's per-core rates for each pipeline stage and each case's ideal workload
- * (limits-process.ts), one call at a time on one thread, on the same images as the tools.
+ * (limits-process.ts), pinned to one core, on the same images as the tools.
  */
 export async function measureLimits({ dataset, bundleDir, scratchDir, restoreImage }) {
   const entry = await bundleChild(path.join(import.meta.dirname, 'limits-process.ts'), path.join(bundleDir, 'limits-process.mjs'));
@@ -21,14 +21,14 @@ export async function measureLimits({ dataset, bundleDir, scratchDir, restoreIma
     restoreImage,
     scratchDir,
   };
-  const m = await measure([process.execPath, entry, JSON.stringify(input)]);
+  const m = await measure(['taskset', '-c', '0', process.execPath, entry, JSON.stringify(input)]);
   const limits = JSON.parse(m.stdout);
   Object.assign(limits.bytesPerSecond, await lz4Ceiling(images.base));
   return limits;
 }
 
 /**
- * lz4 itself pinned to one core, in 2 MiB blocks (`lz4 -b1 -B2097152`): the machine's limit for that
+ * lz4 itself on one core, in 2 MiB blocks (`lz4 -b1 -B2097152`): the machine's limit for that
  * stage, whatever codec binding the engine uses (baselines.md §3.3's C ceiling).
  */
 async function lz4Ceiling(file) {

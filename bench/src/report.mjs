@@ -66,7 +66,7 @@ function resultsTable(summary, store) {
 function limitsSection(limits, ideal, summary, cores) {
   const r = limits.bytesPerSecond;
   const rates = table(
-    ['stage (one thread, one call at a time)', 'rate'],
+    ['stage (one core)', 'rate'],
     [
       ['read the image (page cache, 2 MiB reads into one buffer)', rate(r.read)],
       ['SHA-512 block checksum (the engine\'s `blockChecksum`)', rate(r.sha512)],
