@@ -127,6 +127,7 @@ function amplificationSection(amplification, summary) {
 
 /** The generated part of BENCHMARKS.md: setup, tables, goals, limits, profile. */
 export function renderResults({ machine, options, dataset, summary, goals, limits, ideal, amplification, profile, devmapper, finishedLoadavg }) {
+  const hostLoads = summary.filter((r) => r.store !== 'devmapper').flatMap((r) => [r.loadavg1AtStart.min, r.loadavg1AtStart.max]);
   const stores = ['local', 's3', 'devmapper'].filter((s) => summary.some((r) => r.store === s));
   const heading = {
     local: 'Local directory store',
@@ -149,7 +150,7 @@ export function renderResults({ machine, options, dataset, summary, goals, limit
     BEGIN,
     '',
     `Measured ${machine.startedAt.slice(0, 16).replace('T', ' ')} UTC on ${machine.cpu} (${machine.cores} cores, ${(machine.memoryBytes / 2 ** 30).toFixed(0)} GiB), kernel ${machine.kernel}, Node ${machine.node}, ${machine.restic}, ${machine.borg}.`,
-    `Load average at start ${machine.loadavgAtStart.map(f2).join(' ')}, at the end ${finishedLoadavg.map(f2).join(' ')}. Image ${options.sizeMiB} MiB, ${options.reps} repetition(s); figures are medians, peak RSS the worst repetition.`,
+    `Load average at start ${machine.loadavgAtStart.map(f2).join(' ')}, at the end ${finishedLoadavg.map(f2).join(' ')}; the 1-minute load at the start of the host's steps ranged ${f2(Math.min(...hostLoads))}–${f2(Math.max(...hostLoads))} (other engineers share this 2-core machine). Image ${options.sizeMiB} MiB, ${options.reps} repetition(s); figures are medians, peak RSS the worst repetition.`,
     `Dataset sha256: base \`${dataset.images.base.sha256.slice(0, 16)}…\`, ${PATTERNS.map((p) => `${p.name} \`${dataset.images[p.name].sha256.slice(0, 16)}…\``).join(', ')}.`,
     '',
     patterns,

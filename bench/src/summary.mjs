@@ -37,7 +37,7 @@ export function summarise(records) {
       clientRequests: median(pick((r) => r.report?.storeRequests)),
       operationSeconds: median(pick((r) => r.report?.operationSeconds)),
       driverStartSeconds: median(pick((r) => r.report?.driverStartSeconds)),
-      loadavg1AtStart: Math.max(...pick((r) => r.loadavg1AtStart)),
+      loadavg1AtStart: { min: Math.min(...pick((r) => r.loadavg1AtStart)), max: Math.max(...pick((r) => r.loadavg1AtStart)) },
     };
   });
 }
