@@ -3,23 +3,23 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
+import { bundleChild } from './src/bundle.mjs';
 import { CASES, runToolCases } from './src/cases.mjs';
 import { renderChart } from './src/chart.mjs';
 import { MiB, PATTERNS, prepareDataset } from './src/dataset.mjs';
+import { runDevmapperCase, stopDevmapperGuest } from './src/devmapper.mjs';
 import { evaluateGoals } from './src/goals.mjs';
 import { idealPipeline, measureAmplification, measureLimits } from './src/limits.mjs';
 import { describeMachine } from './src/machine.mjs';
 import { parseOptions } from './src/options.mjs';
 import { writeOutputs } from './src/outputs.mjs';
 import { Progress } from './src/progress.mjs';
+import { summariseCpuProfile } from './src/profile.mjs';
 import { renderResults } from './src/report.mjs';
 import { makeTlsCert, S3Server } from './src/s3-server.mjs';
 import { summarise } from './src/summary.mjs';
-import { bundleChild } from './src/bundle.mjs';
 import { borg } from './src/tools/borg.mjs';
 import { convoy, prepareConvoySources, profileConvoyFull } from './src/tools/convoy.mjs';
-import { summariseCpuProfile } from './src/profile.mjs';
-import { runDevmapperCase, stopDevmapperGuest } from './src/devmapper.mjs';
 import { restic } from './src/tools/restic.mjs';
 
 const TOOLS = { convoy, restic, borg };
@@ -79,7 +79,7 @@ try {
   if (runs.some((r) => r.store === 's3')) {
     const tls = await makeTlsCert(path.join(workRoot, 'tls'));
     s3 = await S3Server.start({ directory: path.join(workRoot, 's3'), bucket: 'bench', tls });
-    progress.note(`s3rver on ${s3.httpsEndpoint} (https) and ${s3.httpEndpoint} (http)`);
+    progress.note(`s3rver on ${s3.httpsEndpoint}`);
   }
   const records = [];
   for (const { rep, tool: toolName, store } of runs) {

@@ -1,26 +1,22 @@
 // One s3rver, the S3 server both Convoy and restic store into, run as its own process so its
-// CPU and memory are not counted against either client. It listens twice on 127.0.0.1 over
-// the same store: https (restic needs TLS to s3rver: over http minio-go's streaming signature
-// framing gets stored as object data) and http. It counts the requests it serves, by method,
-// and answers `stats` / `reset` messages over IPC. Start it with --openssl-legacy-provider
-// (s3rver encrypts list continuation tokens with DES).
+// CPU and memory are not counted against either client. It listens on 127.0.0.1 over https
+// (restic needs TLS to s3rver: over http minio-go's streaming signature framing gets stored as
+// object data; Convoy uses https too, so both pay the same TLS work). It counts the requests it
+// serves, by method, and answers `stats` / `reset` messages over IPC. Start it with
+// --openssl-legacy-provider (s3rver encrypts list continuation tokens with DES).
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
 import S3rver from 's3rver';
 
 const { directory, keyFile, certFile, bucket } = JSON.parse(process.argv[2]);
 const [key, cert] = [readFileSync(keyFile), readFileSync(certFile)];
 const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, key, cert, configureBuckets: [{ name: bucket }] });
 const httpsServer = await server.run().then(() => server.httpServer);
-const plainServer = http.createServer(server.callback());
-await new Promise((resolve) => plainServer.listen(0, '127.0.0.1', resolve));
 
 let counts = {};
 const count = (req) => {
   counts[req.method] = (counts[req.method] ?? 0) + 1;
 };
 httpsServer.on('request', count);
-plainServer.on('request', count);
 
 process.on('message', (msg) => {
   if (msg === 'stats') process.send({ stats: counts });
@@ -30,4 +26,4 @@ process.on('message', (msg) => {
   }
 });
 process.on('disconnect', () => process.exit(0));
-process.send({ ready: true, httpsPort: httpsServer.address().port, httpPort: plainServer.address().port });
+process.send({ ready: true, httpsPort: httpsServer.address().port });

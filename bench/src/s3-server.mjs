@@ -19,8 +19,8 @@ export async function makeTlsCert(dir) {
 }
 
 /**
- * The bench's S3 server: a child process running s3rver on 127.0.0.1 (https and http on the
- * same store), with a request counter. The bucket's objects are files under `directory`.
+ * The bench's S3 server: a child process running s3rver on 127.0.0.1 over https, with a
+ * request counter. The bucket's objects are files under `directory`.
  */
 export class S3Server {
   #child;
@@ -28,7 +28,6 @@ export class S3Server {
   constructor(child, info, { directory, bucket, cert }) {
     this.#child = child;
     this.httpsEndpoint = `https://127.0.0.1:${info.httpsPort}`;
-    this.httpEndpoint = `http://127.0.0.1:${info.httpPort}`;
     this.bucket = bucket;
     this.bucketDir = path.join(directory, bucket);
     this.certFile = cert;
