@@ -12,6 +12,7 @@ import { evaluateGoals } from './src/goals.mjs';
 import { idealPipeline, measureAmplification, measureLimits } from './src/limits.mjs';
 import { describeMachine } from './src/machine.mjs';
 import { parseOptions } from './src/options.mjs';
+import { checkPrograms } from './src/preflight.mjs';
 import { writeOutputs } from './src/outputs.mjs';
 import { Progress } from './src/progress.mjs';
 import { summariseCpuProfile } from './src/profile.mjs';
@@ -26,6 +27,7 @@ const TOOLS = { convoy, restic, borg };
 const STORES_OF = { convoy: ['local', 's3'], restic: ['local', 's3'], borg: ['local'] };
 
 const opts = parseOptions(process.argv.slice(2));
+checkPrograms(opts.tools);
 const benchDir = import.meta.dirname;
 const cacheDir = path.join(benchDir, '.work');
 mkdirSync(cacheDir, { recursive: true });
