@@ -6,6 +6,7 @@ const src = (p: string) => path.resolve(import.meta.dirname, p);
 /** Tests import workspace packages from source, so no build is needed to run unit tests. */
 export const alias = {
   '@convoy/core/testing': src('packages/core/src/testing/index.ts'),
+  '@convoy/core/lite': src('packages/core/src/lite.ts'),
   '@convoy/core': src('packages/core/src/index.ts'),
   '@convoy/driver-vfs': src('packages/driver-vfs/src/index.ts'),
   '@convoy/driver-devmapper': src('packages/driver-devmapper/src/index.ts'),

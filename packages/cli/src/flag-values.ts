@@ -1,4 +1,4 @@
-import { ConvoyError } from '@convoy/core';
+import { ConvoyError } from '@convoy/core/lite';
 
 /**
  * Turns repeated `key=value` flags into a map. Each value must hold exactly one `=`, as Convoy

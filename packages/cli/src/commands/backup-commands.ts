@@ -1,9 +1,10 @@
 import type { Argv } from 'yargs';
-import type { BackupSummary, CompressionMethod } from '@convoy/core';
+import type { BackupInfo } from '@convoy/plugin-server/client';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { parseDuration } from '../flag-values.js';
 import { renderBackupList, renderPrune, renderRecord } from '../render.js';
 import { oneNameCommand } from './one-name-command.js';
+import { verboseAnswer } from './verbose-answer.js';
 import { BACKUP_URL_FORMS } from './volume-commands.js';
 
 const STORE_FORMS = 'Stores: vfs:///abs/path (a local or NFS directory) or s3://bucket@region/prefix (s3://bucket/prefix takes the region from AWS_REGION).';
@@ -11,7 +12,9 @@ const STORE_FORMS = 'Stores: vfs:///abs/path (a local or NFS directory) or s3://
 interface StoreArgs {
   s3Endpoint?: string;
 }
-const storeParams = (args: StoreArgs) => (args.s3Endpoint === undefined ? {} : { endpoint: args.s3Endpoint });
+const endpointOf = (args: StoreArgs) => (args.s3Endpoint === undefined ? {} : { Endpoint: args.s3Endpoint });
+/** Go's non-verbose backup create printed the URL with its first `&` as `\u0026`, safe to paste in a shell. */
+const shellEscaped = (url: string) => url.replace('&', '\\u0026');
 
 export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<GlobalArgs> {
   return y.command('backup', 'Back snapshots up to a store, and list, inspect, delete and prune backups', (parent) => {
@@ -28,11 +31,14 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
             .positional('snapshot', { type: 'string', demandOption: true })
             .option('dest', { type: 'string', demandOption: true, describe: 'the store URL to back up to' })
             .option('compression', { choices: ['lz4', 'gzip', 'none'] as const, describe: 'how blocks are compressed (default lz4; Convoy wrote gzip)' })
-            .epilogue(`${STORE_FORMS} S3 credentials come from the AWS SDK's default chain (environment, ~/.aws, instance role).`),
-        run.action<StoreArgs & { snapshot: string; dest: string; compression?: CompressionMethod }>(async (args, { client, out }) => {
-          const req = { snapshot: args.snapshot, dest: args.dest, ...storeParams(args) };
-          const backup = await client.createBackup(args.compression === undefined ? req : { ...req, compression: args.compression }, out.progress());
-          out.result(backup, () => backup.url);
+            .epilogue(
+              `${STORE_FORMS} S3 credentials come from the AWS SDK's default chain (environment, ~/.aws, instance role). ` +
+                "When stdout is not a terminal the URL's & is printed as \\u0026, as Go Convoy did; every command accepts both.",
+            ),
+        run.action<StoreArgs & { snapshot: string; dest: string; compression?: 'lz4' | 'gzip' | 'none' }>(async (args, { client, out }) => {
+          const request = { SnapshotName: args.snapshot, URL: args.dest, Verbose: true, ...endpointOf(args), ...(args.compression === undefined ? {} : { Compression: args.compression }) };
+          const backup = verboseAnswer(await client.call('createBackup', request, { onProgress: out.progress() }));
+          out.result({ go: args.verbose ? backup : shellEscaped(backup.URL), json: backup, table: () => backup.URL });
         }),
       )
       .command(
@@ -44,9 +50,9 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
             .option('volume-name', { type: 'string', describe: 'only the backups of this volume' })
             .epilogue(STORE_FORMS),
         run.action<StoreArgs & { dest: string; volumeName?: string }>(async (args, { client, out }) => {
-          const params = args.volumeName === undefined ? storeParams(args) : { ...storeParams(args), volumeName: args.volumeName };
-          const backups = await client.listBackups(args.dest, params);
-          out.result(backups, () => renderBackupList(backups));
+          const request = { URL: args.dest, ...endpointOf(args), ...(args.volumeName === undefined ? {} : { VolumeName: args.volumeName }) };
+          const backups = await client.call('listBackups', request);
+          out.result({ go: backups, table: () => renderBackupList(backups) });
         }),
       )
       .command(
@@ -58,9 +64,9 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
             .option('grace', { type: 'string', describe: 'keep unreferenced blocks younger than this (e.g. 30m, 2h) so a running backup is never raced; default 1h' })
             .epilogue(STORE_FORMS),
         run.action<StoreArgs & { dest: string; grace?: string }>(async (args, { client, out }) => {
-          const params = args.grace === undefined ? storeParams(args) : { ...storeParams(args), graceSeconds: Math.ceil(parseDuration('grace', args.grace) / 1000) };
-          const report = await client.pruneBackups(args.dest, params);
-          out.result(report, () => renderPrune(report));
+          const grace = args.grace === undefined ? {} : { GraceSeconds: Math.ceil(parseDuration('grace', args.grace) / 1000) };
+          const report = await client.call('pruneBackups', { URL: args.dest, ...endpointOf(args), ...grace });
+          out.result({ go: report, table: () => renderPrune(report) });
         }),
       );
     const withDelete = oneNameCommand<void, StoreArgs>(withCommands, run, {
@@ -68,18 +74,16 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
       arg: 'url',
       describe: "Delete a backup; blocks that the volume's other backups still use are kept",
       epilogue: BACKUP_URL_FORMS,
-      call: (client, url, args) => client.deleteBackup(url, storeParams(args)),
-      json: (_, url) => ({ deleted: url }),
-      human: () => '',
+      call: (client, url, args) => client.call('deleteBackup', { URL: url, ...endpointOf(args) }),
+      print: (_, url) => ({ go: undefined, json: { deleted: url }, table: () => '' }),
     });
-    return oneNameCommand<BackupSummary, StoreArgs>(withDelete, run, {
+    return oneNameCommand<BackupInfo, StoreArgs>(withDelete, run, {
       verb: 'inspect',
       arg: 'url',
       describe: 'Show a backup: volume, snapshot, sizes, compression, times',
       epilogue: BACKUP_URL_FORMS,
-      call: (client, url, args) => client.inspectBackup(url, storeParams(args)),
-      json: (backup) => backup,
-      human: (backup) => renderRecord(backup),
+      call: (client, url, args) => client.call('inspectBackup', { URL: url, ...endpointOf(args) }),
+      print: (backup) => ({ go: backup, table: () => renderRecord(backup) }),
     }).demandCommand(1, 'name a backup command: create, delete, list, inspect or prune');
   });
 }

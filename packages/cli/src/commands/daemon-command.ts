@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { createJsonLogger, isLogLevel, ConvoyError, type LogLevel } from '@convoy/core';
+import { createJsonLogger, isLogLevel, ConvoyError, type LogLevel } from '@convoy/core/lite';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { DEFAULT_DOCKER_PLUGIN_DIR, DEFAULT_PLUGIN_NAME, defaultRoot, defaultSocket } from '../defaults.js';
 import { parseDuration, parseKeyValues } from '../flag-values.js';

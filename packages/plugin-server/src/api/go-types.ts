@@ -1,0 +1,136 @@
+/**
+ * The request and response shapes of Go Convoy v0.5.2's `/v1` API (its `api/request.go` and
+ * `api/response.go`): Go's field names, and strings wherever Go had `map[string]string`. The
+ * Go client sends every field of a request (no omitempty), so all of them are accepted; the
+ * fields marked "addition" are Convoy's own and Go's client never sends them.
+ */
+
+/** Driver facts; Go printed every value as a string ("2147483648", "false"). */
+export type DriverInfoMap = Record<string, string>;
+
+export interface VolumeCreateRequest {
+  Name?: string;
+  DriverName?: string;
+  Size?: number;
+  BackupURL?: string;
+  Endpoint?: string;
+  DriverVolumeID?: string;
+  Type?: string;
+  IOPS?: number;
+  PrepareForVM?: boolean;
+  /** Answer with the VolumeResponse instead of the bare name. */
+  Verbose?: boolean;
+  /** Addition: driver-specific options, as `docker volume create -o`. */
+  Options?: Record<string, string>;
+}
+export interface VolumeNameRequest {
+  VolumeName: string;
+}
+export interface VolumeDeleteRequest extends VolumeNameRequest {
+  ReferenceOnly?: boolean;
+}
+export interface VolumeMountRequest extends VolumeNameRequest {
+  MountPoint?: string;
+  Verbose?: boolean;
+}
+/** Addition: grow a volume. */
+export interface VolumeResizeRequest extends VolumeNameRequest {
+  Size: number;
+}
+export interface SnapshotCreateRequest {
+  Name?: string;
+  VolumeName: string;
+  Verbose?: boolean;
+}
+export interface SnapshotNameRequest {
+  SnapshotName: string;
+}
+export interface BackupCreateRequest {
+  URL: string;
+  Endpoint?: string;
+  SnapshotName: string;
+  Verbose?: boolean;
+  /** Addition: how blocks are compressed (lz4 when absent). */
+  Compression?: 'lz4' | 'gzip' | 'none';
+}
+export interface BackupListRequest {
+  URL: string;
+  Endpoint?: string;
+  VolumeName?: string;
+  SnapshotName?: string;
+}
+/** Go's client sends a BackupListRequest to inspect and a BackupDeleteRequest to delete. */
+export interface BackupUrlRequest {
+  URL: string;
+  Endpoint?: string;
+  VolumeName?: string;
+  SnapshotName?: string;
+}
+/** Addition: remove blocks no backup references. */
+export interface BackupPruneRequest {
+  URL: string;
+  Endpoint?: string;
+  GraceSeconds?: number;
+}
+
+export interface SnapshotResponse {
+  Name: string;
+  /** Only in snapshot inspect and verbose snapshot create (Go's omitempty). */
+  VolumeName?: string;
+  VolumeCreatedAt?: string;
+  CreatedTime: string;
+  DriverInfo: DriverInfoMap;
+}
+export interface VolumeResponse {
+  Name: string;
+  Driver: string;
+  /** Empty while unmounted. */
+  MountPoint: string;
+  CreatedTime: string;
+  DriverInfo: DriverInfoMap;
+  Snapshots: Record<string, SnapshotResponse>;
+}
+/** Verbose mount answers a VolumeResponse with only the name and mountpoint filled, as Go did. */
+export interface MountResponse {
+  Name: string;
+  Driver: string;
+  MountPoint: string;
+  CreatedTime: string;
+  DriverInfo: null;
+  Snapshots: null;
+}
+export interface BackupURLResponse {
+  URL: string;
+}
+/** One backup as `backup inspect` and `backup list` show it; every value a string. */
+export interface BackupInfo {
+  BackupName: string;
+  BackupURL: string;
+  DriverName: string;
+  VolumeName: string;
+  VolumeSize: string;
+  VolumeCreatedAt: string;
+  SnapshotName: string;
+  SnapshotCreatedAt: string;
+  CreatedTime: string;
+  /** Additions: lz4, gzip or none; delta-block or single-file; for delta-block backups the block count; bytes uploaded. */
+  CompressionMethod: string;
+  BackupMode: string;
+  BlockCount?: string;
+  UploadedBytes?: string;
+}
+/** `info`'s General section: Go's daemonConfig. */
+export interface GeneralInfo {
+  Root: string;
+  DriverList: string[];
+  DefaultDriver: string;
+  MountNamespaceFD: string;
+  IgnoreDockerDelete: boolean;
+  CreateOnDockerMount: boolean;
+  CmdTimeout: string;
+  /** Additions: the daemon's version, and what it found wrong at start-up (absent when nothing). */
+  Version: string;
+  Problems?: Array<{ Driver?: string; Code: string; Message: string }>;
+}
+/** `info`: General, then one section per driver, keyed by its name. */
+export type InfoResponse = { General: GeneralInfo } & Record<string, GeneralInfo | DriverInfoMap>;

@@ -1,0 +1,67 @@
+import type { PruneReport } from '@convoy/core';
+import type * as Go from './go-types.js';
+import * as schema from './schemas.js';
+
+/**
+ * Convoy's API, once, for the server and the client: each route's method, path and body
+ * schema, and (in RouteTypes) the TypeScript shapes of its request and answer. The paths,
+ * methods and shapes are Go Convoy v0.5.2's, so its client drives this daemon; resize and
+ * prune are additions. This module loads nothing heavy: the CLI's client imports it.
+ *
+ * To add a route: an entry here and in RouteTypes, a handler in routes.ts (the compiler asks
+ * for it), and a client call `client.call('<name>', body)`.
+ */
+export const API_PREFIX = '/v1';
+export const NDJSON_TYPE = 'application/x-ndjson';
+
+export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+interface RouteSpec {
+  method: HttpMethod;
+  path: string;
+  /** The JSON schema of the body; none for routes that read no body. */
+  body?: object;
+}
+
+/** What each route takes and answers. A `string` answer is Go's bare (non-verbose) reply. */
+export interface RouteTypes {
+  info: { request: undefined; response: Go.InfoResponse };
+  /** `?driver=1` answers each volume's raw driver facts instead (Go's `list --driver`). */
+  listVolumes: { request: undefined; response: Record<string, Go.VolumeResponse> | Record<string, Go.DriverInfoMap> };
+  inspectVolume: { request: Go.VolumeNameRequest; response: Go.VolumeResponse };
+  createVolume: { request: Go.VolumeCreateRequest; response: string | Go.VolumeResponse };
+  deleteVolume: { request: Go.VolumeDeleteRequest; response: void };
+  mountVolume: { request: Go.VolumeMountRequest; response: string | Go.MountResponse };
+  umountVolume: { request: Go.VolumeNameRequest; response: void };
+  resizeVolume: { request: Go.VolumeResizeRequest; response: Go.VolumeResponse };
+  createSnapshot: { request: Go.SnapshotCreateRequest; response: string | Go.SnapshotResponse };
+  inspectSnapshot: { request: Go.SnapshotNameRequest; response: Go.SnapshotResponse };
+  deleteSnapshot: { request: Go.SnapshotNameRequest; response: void };
+  createBackup: { request: Go.BackupCreateRequest; response: string | Go.BackupURLResponse };
+  listBackups: { request: Go.BackupListRequest; response: Record<string, Go.BackupInfo> };
+  inspectBackup: { request: Go.BackupUrlRequest; response: Go.BackupInfo };
+  deleteBackup: { request: Go.BackupUrlRequest; response: void };
+  pruneBackups: { request: Go.BackupPruneRequest; response: PruneReport };
+}
+
+export type RouteName = keyof RouteTypes;
+export type RouteRequest<K extends RouteName> = RouteTypes[K]['request'];
+export type RouteResponse<K extends RouteName> = RouteTypes[K]['response'];
+
+export const ROUTES = {
+  info: { method: 'GET', path: '/info' },
+  listVolumes: { method: 'GET', path: '/volumes/list' },
+  inspectVolume: { method: 'GET', path: '/volumes/', body: schema.volumeNameBody },
+  createVolume: { method: 'POST', path: '/volumes/create', body: schema.volumeCreateBody },
+  deleteVolume: { method: 'DELETE', path: '/volumes/', body: schema.volumeDeleteBody },
+  mountVolume: { method: 'POST', path: '/volumes/mount', body: schema.volumeMountBody },
+  umountVolume: { method: 'POST', path: '/volumes/umount', body: schema.volumeNameBody },
+  resizeVolume: { method: 'POST', path: '/volumes/resize', body: schema.volumeResizeBody },
+  createSnapshot: { method: 'POST', path: '/snapshots/create', body: schema.snapshotCreateBody },
+  inspectSnapshot: { method: 'GET', path: '/snapshots/', body: schema.snapshotNameBody },
+  deleteSnapshot: { method: 'DELETE', path: '/snapshots/', body: schema.snapshotNameBody },
+  createBackup: { method: 'POST', path: '/backups/create', body: schema.backupCreateBody },
+  listBackups: { method: 'GET', path: '/backups/list', body: schema.backupUrlBody },
+  inspectBackup: { method: 'GET', path: '/backups/inspect', body: schema.backupUrlBody },
+  deleteBackup: { method: 'DELETE', path: '/backups', body: schema.backupUrlBody },
+  pruneBackups: { method: 'POST', path: '/backups/prune', body: schema.backupPruneBody },
+} as const satisfies { [K in RouteName]: RouteSpec };
