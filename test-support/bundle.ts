@@ -7,9 +7,13 @@ import { afterAll } from 'vitest';
 const root = path.resolve(import.meta.dirname, '..');
 
 /** Every workspace package, from source (as the tests see them). */
-const WORKSPACE = Object.fromEntries(
-  ['core', 'driver-vfs', 'driver-devmapper', 'objectstore-fs', 'objectstore-s3', 'plugin-server'].map((pkg) => [`@convoy/${pkg}`, path.join(root, 'packages', pkg, 'src/index.ts')]),
-);
+const WORKSPACE = {
+  ...Object.fromEntries(
+    ['core', 'driver-vfs', 'driver-devmapper', 'objectstore-fs', 'objectstore-s3', 'plugin-server'].map((pkg) => [`@convoy/${pkg}`, path.join(root, 'packages', pkg, 'src/index.ts')]),
+  ),
+  '@convoy/core/lite': path.join(root, 'packages/core/src/lite.ts'),
+  '@convoy/plugin-server/client': path.join(root, 'packages/plugin-server/src/client.ts'),
+};
 
 /**
  * Bundles a TypeScript entry (workspace packages from source) into one ES module that plain

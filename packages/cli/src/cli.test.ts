@@ -18,12 +18,14 @@ describe('convoy client commands against a real daemon', () => {
     await daemon.stop();
   });
 
-  it('info shows the drivers, human and --json', async () => {
-    const human = await cli('info');
+  it("info: readable on a terminal or with --table, Go's JSON otherwise", async () => {
+    const human = await convoy(['--socket', daemon.socketPath, 'info'], { tty: true });
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/Default driver: vfs/);
-    const json = await cli('info', '--json');
-    expect(json.json()).toMatchObject({ drivers: ['vfs'], defaultDriver: 'vfs', root: path.join(dir, 'root') });
+    expect((await cli('info', '--table')).stdout).toMatch(/Default driver: vfs/);
+    const piped = await cli('info');
+    expect(piped.json()).toMatchObject({ General: { DriverList: ['vfs'], DefaultDriver: 'vfs', Root: path.join(dir, 'root') }, vfs: { Path: path.join(dir, 'volumes') } });
+    expect(piped.stdout).toBe((await cli('info', '--json')).stdout);
   });
 
   it('walks a volume through create, mount, write, snapshot, list, inspect, umount and delete', async () => {
@@ -37,31 +39,40 @@ describe('convoy client commands against a real daemon', () => {
 
     const snap = await cli('snapshot', 'create', 'web1', '--name', 'web1-s1');
     expect(snap).toMatchObject({ code: 0, stdout: 'web1-s1\n' });
-    const snapJson = await cli('snapshot', 'inspect', 'web1-s1', '--json');
-    expect(snapJson.json()).toMatchObject({ name: 'web1-s1', volumeName: 'web1' });
+    expect((await cli('snapshot', 'inspect', 'web1-s1')).json()).toMatchObject({ Name: 'web1-s1', VolumeName: 'web1' });
 
-    const list = await cli('list');
-    expect(list.stdout).toMatch(/^NAME\s+DRIVER\s+SIZE\s+MOUNTPOINT\s+SNAPSHOTS\s+CREATED$/m);
-    expect(list.stdout).toMatch(new RegExp(`^web1\\s+vfs\\s+\\S+\\s+${mountpoint.replaceAll('/', '\\/')}\\s+1\\s`, 'm'));
-    const listJson = (await cli('list', '--json')).json<Array<{ name: string }>>();
-    expect(listJson.map((v) => v.name)).toContain('web1');
+    const table = await cli('list', '--table');
+    expect(table.stdout).toMatch(/^NAME\s+DRIVER\s+SIZE\s+MOUNTPOINT\s+SNAPSHOTS\s+CREATED$/m);
+    expect(table.stdout).toMatch(new RegExp(`^web1\\s+vfs\\s+\\S+\\s+${mountpoint.replaceAll('/', '\\/')}\\s+1\\s`, 'm'));
+    const list = (await cli('list')).json<Record<string, { Name: string; MountPoint: string }>>();
+    expect(list.web1).toMatchObject({ Name: 'web1', MountPoint: mountpoint });
 
     const inspect = await cli('inspect', 'web1');
-    expect(JSON.parse(inspect.stdout)).toMatchObject({ name: 'web1', driver: 'vfs', mountpoint });
+    expect(inspect.json()).toMatchObject({ Name: 'web1', Driver: 'vfs', MountPoint: mountpoint, Snapshots: { 'web1-s1': { Name: 'web1-s1' } } });
 
     expect((await cli('snapshot', 'delete', 'web1-s1')).code).toBe(0);
-    expect((await cli('umount', 'web1')).code).toBe(0);
+    expect((await cli('umount', 'web1'))).toMatchObject({ code: 0, stdout: '' });
     expect((await cli('delete', 'web1', '--json')).json()).toEqual({ deleted: ['web1'], referenceOnly: false });
     expect((await cli('inspect', 'web1')).code).toBe(1);
   });
 
+  it("accepts Go's flags: --verbose answers, create --vm and -s for the socket", async () => {
+    const verbose = await cli('--verbose', 'create', 'vm1', '--vm', '--size', '1m');
+    expect(verbose.json()).toMatchObject({ Name: 'vm1', DriverInfo: { PrepareForVM: 'true' } });
+    const short = await convoy(['-s', daemon.socketPath, '--verbose', 'mount', 'vm1']);
+    expect(short.json()).toMatchObject({ Name: 'vm1', MountPoint: expect.stringMatching(/vm1$/) });
+    expect((await cli('umount', 'vm1')).code).toBe(0);
+    expect((await cli('create', 'iops1', '--iops', 'many')).stderr).toMatch(/^convoy: --iops "many" must be a whole number/);
+    expect((await cli('delete', 'vm1')).code).toBe(0);
+  });
+
   it('generates a name when create gets none and deletes several volumes at once', async () => {
     const a = (await cli('create')).stdout.trim();
-    const b = (await cli('create', '--json')).json<{ name: string }>().name;
+    const b = (await cli('create', '--json')).json<{ Name: string }>().Name;
     expect(a).toMatch(/^volume-[0-9a-f]{16}$/);
     expect(b).toMatch(/^volume-[0-9a-f]{16}$/);
     expect((await cli('delete', a, b)).code).toBe(0);
-    expect((await cli('list', '--json')).json<Array<{ name: string }>>().map((v) => v.name)).not.toContain(a);
+    expect(Object.keys((await cli('list')).json<object>())).not.toContain(a);
 
     // A volume that fails does not stop the others; the one line names what failed.
     const c = (await cli('create')).stdout.trim();
@@ -101,7 +112,7 @@ describe('convoy client commands against a real daemon', () => {
 
     const json = await cli('inspect', 'nosuch', '--json');
     expect(json.code).toBe(1);
-    expect(json.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    expect(json.json()).toMatchObject({ Error: expect.stringMatching(/nosuch/), error: { code: 'NOT_FOUND' } });
 
     for (const name of ['../x', 'a', 'n'.repeat(300)]) {
       const bad = await cli('create', name);
@@ -112,7 +123,7 @@ describe('convoy client commands against a real daemon', () => {
     expect(badSize.stderr).toBe('convoy: --size "1.5g" is not a size: write bytes or a whole number with k, m, g, t or p (e.g. 512m, 100G)\n');
     const badOpt = await cli('create', 'opt1', '--opt', 'novalue');
     expect(badOpt.stderr).toMatch(/^convoy: --opt "novalue" must be key=value/);
-    expect((await cli('list', '--json')).json<Array<{ name: string }>>().map((v) => v.name)).not.toContain('sz1');
+    expect(Object.keys((await cli('list')).json<object>())).not.toContain('sz1');
   });
 
   it('usage mistakes exit 2 with one line', async () => {

@@ -30,9 +30,9 @@ describe('convoy daemon', () => {
     const dir = await freshDir();
     const daemon = await startTestDaemon(dir, { driverModules: [memoDriverModule] });
     const cli = (...args: string[]) => convoy(['--socket', daemon.socketPath, ...args]);
-    expect((await cli('info', '--json')).json()).toMatchObject({ drivers: ['vfs', 'memo'], defaultDriver: 'vfs' });
+    expect((await cli('info')).json()).toMatchObject({ General: { DriverList: ['vfs', 'memo'], DefaultDriver: 'vfs' } });
     expect((await cli('create', 'memo1', '--driver', 'memo')).code).toBe(0);
-    expect((await cli('inspect', 'memo1', '--json')).json()).toMatchObject({ name: 'memo1', driver: 'memo' });
+    expect((await cli('inspect', 'memo1')).json()).toMatchObject({ Name: 'memo1', Driver: 'memo' });
     await daemon.stop();
   });
 

@@ -112,6 +112,7 @@ export function infoResponse(info: DaemonInfo): InfoResponse {
     CreateOnDockerMount: info.config.createOnDockerMount === true,
     CmdTimeout: cmdTimeoutText(info.config.cmdTimeoutMs),
     Version: info.version,
+    StoreOptions: (info.config.storeOptions ?? {}) as Record<string, string>,
     ...(info.problems.length === 0
       ? {}
       : { Problems: info.problems.map((p) => ({ ...(p.driver === undefined ? {} : { Driver: p.driver }), Code: p.code, Message: p.message })) }),

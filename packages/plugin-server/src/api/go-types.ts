@@ -128,8 +128,9 @@ export interface GeneralInfo {
   IgnoreDockerDelete: boolean;
   CreateOnDockerMount: boolean;
   CmdTimeout: string;
-  /** Additions: the daemon's version, and what it found wrong at start-up (absent when nothing). */
+  /** Additions: the daemon's version, its --store-opts, and what it found wrong at start-up (absent when nothing). */
   Version: string;
+  StoreOptions: Record<string, string>;
   Problems?: Array<{ Driver?: string; Code: string; Message: string }>;
 }
 /** `info`: General, then one section per driver, keyed by its name. */
