@@ -12,5 +12,7 @@ export default defineConfig({
   dts: true,
   sourcemap: true,
   clean: true,
+  // Less to parse at every start; the source map keeps stack traces readable.
+  minify: true,
   noExternal: ['yargs', '@convoy/plugin-server/client', '@convoy/core/lite'],
 });
