@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleChild } from './src/bundle.mjs';
+import { cliStartupGoal, measureCliStartup } from './src/cli-startup.mjs';
 import { CASES, runToolCases } from './src/cases.mjs';
 import { renderChart } from './src/chart.mjs';
 import { MiB, PATTERNS, prepareDataset } from './src/dataset.mjs';
@@ -122,11 +123,18 @@ try {
     records.push(...devmapper.records.map((r) => ({ ...r, rep: 1 })));
   }
 
+  let cliStartup;
+  if (opts.tools.includes('convoy')) {
+    progress.note('CLI start-up: convoy list against a running daemon, next to node -e 0');
+    cliStartup = await measureCliStartup({ runs: opts.quick ? 5 : 15, log: (line) => progress.note(line) });
+  }
+
   const summary = summarise(records);
   const goals = evaluateGoals(summary, ideal);
+  if (cliStartup) goals.push(cliStartupGoal(cliStartup));
   const { images, patterns, spec } = dataset;
   const devmapperSetup = devmapper && { sizeBytes: devmapper.sizeBytes, guestMemoryMiB: devmapper.guestMemoryMiB };
-  const results = { machine, finishedLoadavg, options: opts, dataset: { spec, images, patterns }, limits: { ...limits, ideal }, amplification, summary, goals, profile, devmapper: devmapperSetup, records };
+  const results = { machine, finishedLoadavg, options: opts, dataset: { spec, images, patterns }, limits: { ...limits, ideal }, amplification, summary, goals, profile, devmapper: devmapperSetup, cliStartup, records };
   const markdown = renderResults({ machine, options: opts, dataset, summary, goals, limits, ideal, amplification, profile, devmapper: devmapperSetup, finishedLoadavg });
   const svg = renderChart({ summary, ideal, title: `Convoy vs restic vs borg, ${opts.sizeMiB} MiB image (${machine.startedAt.slice(0, 10)})` });
   const written = writeOutputs({ committed: opts.writeCommitted, dir: outDir, results, markdown, svg });
