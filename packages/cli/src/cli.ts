@@ -14,6 +14,8 @@ const USAGE_EXIT = 2;
 
 class UsageError extends Error {}
 
+const wantsHelp = (argv: readonly string[]) => argv.includes('--help') || argv.includes('-h');
+
 const processIO: CliIO = { stdout: process.stdout, stderr: process.stderr };
 
 /**
@@ -54,7 +56,9 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
     .alias('help', 'h')
     .strict()
     .exitProcess(false)
-    .wrap(Math.min(110, io.stdout.columns ?? 100))
+    // yargs lays out a command's whole help after every run; wrapping it is the costly part, so
+    // text is wrapped only when help is asked for.
+    .wrap(wantsHelp(argv) ? Math.min(110, io.stdout.columns ?? 100) : null)
     .fail((message, err) => {
       throw err ?? new UsageError(message);
     });
