@@ -16,6 +16,18 @@ class UsageError extends Error {}
 
 const wantsHelp = (argv: readonly string[]) => argv.includes('--help') || argv.includes('-h');
 
+/**
+ * yargs 17 lays out the whole help of a command after running it, in case the handler asks
+ * for it later; our handlers never do (help comes only from --help, usage errors print one
+ * line), and that layout is a fifth of a client command's start. Pinned yargs 17.7.2 exposes
+ * the cache through its internal methods; without them nothing changes.
+ */
+function skipHelpCache(parser: Argv<GlobalArgs>): void {
+  const internal = parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } };
+  const usage = internal.getInternalMethods?.().getUsageInstance?.();
+  if (usage?.cacheHelpMessage) usage.cacheHelpMessage = () => undefined;
+}
+
 const processIO: CliIO = { stdout: process.stdout, stderr: process.stderr };
 
 /**
@@ -67,6 +79,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
   parser = snapshotCommands(parser, run);
   parser = backupCommands(parser, run);
   parser = parser.demandCommand(1, 'name a command (convoy --help lists them)');
+  if (!wantsHelp(argv)) skipHelpCache(parser);
 
   try {
     await parser.parseAsync([...argv], {}, (_err, _args, output) => {
