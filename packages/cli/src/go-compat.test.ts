@@ -123,6 +123,16 @@ describeNeeding(goRequirement, 'Go Convoy v0.5.2 compatibility: its client, its 
     }
   });
 
+  it("fails the way Go's client expects: a non-2xx status with the message as the body", async () => {
+    for (const socket of [goDaemon.socket, forGoClient.socketPath]) {
+      const missing = await goClient(binary, socket, ['inspect', 'nosuch']);
+      expect(missing.code).toBe(1);
+      expect(JSON.parse(missing.stdout)).toEqual({ Error: expect.stringMatching(/^Error response from server, .+\n$/) });
+    }
+    const ours = await goClient(binary, forGoClient.socketPath, ['snapshot', 'create', 'nosuch']);
+    expect(JSON.parse(ours.stdout).Error).toMatch(/^Error response from server, .*nosuch/);
+  });
+
   it('spells one time everywhere: a backup records the volume and snapshot times that inspect shows', () => {
     const inspect = JSON.parse(results.cli.inspect!);
     const snapshot = JSON.parse(results.cli.snapshotInspect!);
