@@ -6,7 +6,7 @@ export { FsObjectStore } from './fs-store.js';
 
 /** Opens `vfs:///abs/path`; the directory must exist. */
 export async function openFsObjectStore(url: URL, opts: ObjectStoreOptions = {}): Promise<FsObjectStore> {
-  if (opts.endpoint) throw new ConvoyError('INVALID_ARGUMENT', `an endpoint (${opts.endpoint}) only applies to s3:// stores, not ${url.href}`);
+  if (opts.endpoint) refuseEndpoint(opts.endpoint);
   checkFsStoreOptions(opts.options ?? {});
   const dir = await resolveStoreDirectory(url);
   return new FsObjectStore(dir, `vfs://${dir}`);
@@ -17,9 +17,15 @@ function checkFsStoreOptions(options: Record<string, string>): void {
   if (unknown.length > 0) throw new ConvoyError('INVALID_ARGUMENT', `vfs:// stores take no options; got ${unknown.join(', ')}`);
 }
 
+/** A directory store talks to no server: an endpoint is a mistake (meant for an s3:// URL), not ignored. */
+function refuseEndpoint(endpoint: string): never {
+  throw new ConvoyError('INVALID_ARGUMENT', `an endpoint (${endpoint}) only applies to s3:// stores, not vfs:// ones`);
+}
+
 export default defineObjectStore({
   scheme: 'vfs',
   description: 'Backup store in a directory: vfs:///abs/path (local disk or an NFS mount). Atomic writes (temp file, fsync, rename).',
   open: openFsObjectStore,
   checkOptions: checkFsStoreOptions,
+  checkEndpoint: refuseEndpoint,
 });

@@ -2,6 +2,8 @@
  * JSON schemas of the bodies Convoy's API accepts. Every object is closed
  * (additionalProperties false), so a misspelt field is an error rather than silently ignored.
  */
+import { COMPRESSION_METHODS } from '@convoy/core';
+
 const text = { type: 'string' } as const;
 const endpoint = { type: 'string', description: 'S3 endpoint (MinIO and other S3-compatible servers); s3:// URLs only' } as const;
 
@@ -27,7 +29,7 @@ export const volumeMountBody = closedObject({ name: text, mountpoint: text }, ['
 export const snapshotCreateBody = closedObject({ volume: text, name: text }, ['volume']);
 export const snapshotNameBody = closedObject({ name: text }, ['name']);
 export const backupCreateBody = closedObject(
-  { snapshot: text, dest: text, compression: { type: 'string', enum: ['lz4', 'gzip', 'none'] }, endpoint },
+  { snapshot: text, dest: text, compression: { type: 'string', enum: [...COMPRESSION_METHODS] }, endpoint },
   ['snapshot', 'dest'],
 );
 export const backupUrlBody = closedObject({ url: text, endpoint }, ['url']);

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import type { BackupSummary, CompressionMethod } from '@convoy/core';
+import { COMPRESSION_METHODS, type BackupSummary, type CompressionMethod } from '@convoy/core';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { parseDuration } from '../flag-values.js';
 import { renderBackupList, renderPrune, renderRecord } from '../render.js';
@@ -27,7 +27,7 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
           c
             .positional('snapshot', { type: 'string', demandOption: true })
             .option('dest', { type: 'string', demandOption: true, describe: 'the store URL to back up to' })
-            .option('compression', { choices: ['lz4', 'gzip', 'none'] as const, describe: 'how blocks are compressed (default lz4; Convoy wrote gzip)' })
+            .option('compression', { choices: COMPRESSION_METHODS, describe: 'how blocks are compressed (default lz4; Convoy wrote gzip)' })
             .epilogue(`${STORE_FORMS} S3 credentials come from the AWS SDK's default chain (environment, ~/.aws, instance role).`),
         run.action<StoreArgs & { snapshot: string; dest: string; compression?: CompressionMethod }>(async (args, { client, out }) => {
           const req = { snapshot: args.snapshot, dest: args.dest, ...storeParams(args) };

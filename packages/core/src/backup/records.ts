@@ -1,6 +1,6 @@
 import { ConvoyError } from '../errors.js';
 import { isValidName } from '../names.js';
-import type { BackupMode, CompressionMethod } from '../model.js';
+import { COMPRESSION_METHODS, isCompressionMethod, type BackupMode, type CompressionMethod } from '../model.js';
 import { BLOCK_SIZE, isBlockChecksum } from './layout.js';
 
 /**
@@ -42,10 +42,8 @@ export interface BackupConfig {
 
 type Unknown = Record<string, unknown>;
 
-export const COMPRESSION_METHODS: readonly CompressionMethod[] = ['lz4', 'gzip', 'none'];
-
 export function validateCompression(method: unknown): CompressionMethod {
-  if (typeof method === 'string' && (COMPRESSION_METHODS as readonly string[]).includes(method)) return method as CompressionMethod;
+  if (isCompressionMethod(method)) return method;
   throw new ConvoyError('INVALID_ARGUMENT', `unknown compression method ${JSON.stringify(method)}; use one of ${COMPRESSION_METHODS.join(', ')}`);
 }
 

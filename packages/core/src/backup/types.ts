@@ -48,7 +48,7 @@ export interface PruneReport {
 
 /**
  * The backup engine: everything between a driver's snapshot and a backup store, independent of
- * both. Format: Convoy v0.5's store layout (see backup/format.ts), plus additive fields.
+ * both. Format: Convoy v0.5's store layout (see backup/layout.ts and backup/records.ts), plus additive fields.
  */
 export interface BackupEngine {
   createBackup(params: CreateBackupParams): Promise<BackupSummary>;
