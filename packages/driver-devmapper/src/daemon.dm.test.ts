@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeNeeding } from '../../../test-support/gate.js';
 import { convoy, startTestDaemon, type RunningDaemon } from '../../../test-support/cli.js';
-import { deviceMapper, MiB, testPool, type TestPool } from './dm-test-kit.js';
+import { deviceMapper, MiB, testPool, type TestPool } from '../test/dm-test-kit.js';
 
 /**
  * The real daemon (CLI, manager, plugin server) loading the driver by Convoy's name,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ConvoyError, type ErrorCode } from '@convoy/core';
 import { describeNeeding } from '../../../test-support/gate.js';
-import { deviceMapper, loopDevice, MiB, run, testPool } from './dm-test-kit.js';
+import { deviceMapper, loopDevice, MiB, run, testPool } from '../test/dm-test-kit.js';
 import { DevmapperDriver } from './driver.js';
 
 async function failure(promise: Promise<unknown>, code: ErrorCode, message: RegExp): Promise<void> {

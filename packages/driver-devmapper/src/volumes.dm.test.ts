@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ConvoyError, type ErrorCode } from '@convoy/core';
 import { describeNeeding } from '../../../test-support/gate.js';
-import { deviceMapper, MiB, run, testPool, type TestPool } from './dm-test-kit.js';
+import { deviceMapper, MiB, run, testPool, type TestPool } from '../test/dm-test-kit.js';
 import type { DevmapperDriver } from './driver.js';
 
 async function expectCode(promise: Promise<unknown>, code: ErrorCode, message?: RegExp): Promise<ConvoyError> {

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
 import { tempDir } from '../../../test-support/tmp.js';
 import { ConvoyClient } from './client.js';
-import { rawRequest } from './test-http.js';
-import { startTestStack, type TestStack } from './test-stack.js';
+import { rawRequest } from '../test/test-http.js';
+import { startTestStack, type TestStack } from '../test/test-stack.js';
 
 const dir = await tempDir('convoy-api-');
 

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDirFactory } from '../../../test-support/tmp.js';
 import { MOUNT_REFS_FILE } from './mount-refs.js';
-import { dockerCall, rawRequest } from './test-http.js';
-import { startTestStack, type TestStack } from './test-stack.js';
+import { dockerCall, rawRequest } from '../test/test-http.js';
+import { startTestStack, type TestStack } from '../test/test-stack.js';
 
 const freshDir = await tempDirFactory('convoy-docker-');
 

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
 import { tempDirFactory } from '../../../test-support/tmp.js';
-import { dockerCall } from './test-http.js';
-import { startTestStack } from './test-stack.js';
+import { dockerCall } from '../test/test-http.js';
+import { startTestStack } from '../test/test-stack.js';
 
 /** A socket file nobody listens on, as a daemon killed with SIGKILL leaves behind. */
 async function staleSocket(file: string): Promise<void> {

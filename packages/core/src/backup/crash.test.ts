@@ -11,7 +11,7 @@ import type { ObjectStore } from '../objectstore.js';
 import { ImageSource } from '../testing/image-source.js';
 import { bundleForNode } from '../../../../test-support/bundle.js';
 import { tempDir } from '../../../../test-support/tmp.js';
-import type { ChildJob, DeathPoint } from './engine-process.child.js';
+import type { ChildJob, DeathPoint } from '../../test/engine-process.child.js';
 import { createBackupEngine } from './engine.js';
 import { BLOCK_SIZE, backupConfigKey, blocksDir, checksumFromBlockKey, locksDir } from './layout.js';
 
@@ -23,7 +23,7 @@ import { BLOCK_SIZE, backupConfigKey, blocksDir, checksumFromBlockKey, locksDir 
  */
 const MiB = 1024 * 1024;
 const scratch = await tempDir('convoy-crash-');
-const bundle = await bundleForNode(path.join(import.meta.dirname, 'engine-process.child.ts'));
+const bundle = await bundleForNode(path.join(import.meta.dirname, '../../test/engine-process.child.ts'));
 const engine = createBackupEngine();
 /** Short locks in the children, so a killed child's lock expires within the test. */
 const CHILD_LOCK = { durationMs: 800, refreshMs: 250, intentWaitMs: 300 };

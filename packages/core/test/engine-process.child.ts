@@ -9,11 +9,11 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openFsObjectStore } from '@convoy/objectstore-fs';
-import { toConvoyError } from '../errors.js';
-import type { ObjectStore } from '../objectstore.js';
-import { ImageSource } from '../testing/image-source.js';
-import { createBackupEngine } from './engine.js';
-import type { LockOptions } from './store-lock.js';
+import { toConvoyError } from '../src/errors.js';
+import type { ObjectStore } from '../src/objectstore.js';
+import { ImageSource } from '../src/testing/image-source.js';
+import { createBackupEngine } from '../src/backup/engine.js';
+import type { LockOptions } from '../src/backup/store-lock.js';
 
 export interface ChildJob {
   op: 'backup' | 'delete';
