@@ -1,5 +1,6 @@
-// The compliance suites every driver and object store runs against itself (filled in by the
-// foundation work); see driver-compliance.ts and objectstore-compliance.ts.
+// What tests of Convoy code need: the compliance suites every driver and object store runs
+// against itself, an in-memory object store and an image source for engine tests.
 export * from './driver-compliance.js';
 export * from './objectstore-compliance.js';
 export * from './image-source.js';
+export * from './memory-store.js';
