@@ -1,9 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../../../test-support/tmp.js';
+import { tempDir } from '@convoy/test-support/tmp';
 import type { RunningDaemon } from './daemon/start-daemon.js';
-import { convoy, startTestDaemon } from '../../../test-support/cli.js';
+import { convoy, startTestDaemon } from '@convoy/test-support/cli';
 
 const dir = await tempDir('convoy-cli-');
 

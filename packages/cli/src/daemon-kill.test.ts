@@ -4,9 +4,9 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { bundleForNode } from '../../../test-support/bundle.js';
-import { tempDir } from '../../../test-support/tmp.js';
-import { convoy, testDaemonConfig } from '../../../test-support/cli.js';
+import { bundleForNode } from '@convoy/test-support/bundle';
+import { tempDir } from '@convoy/test-support/tmp';
+import { convoy, testDaemonConfig } from '@convoy/test-support/cli';
 
 /**
  * The daemon as a real process, SIGKILLed in the middle of a backup: the store must hold no

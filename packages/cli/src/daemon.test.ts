@@ -2,9 +2,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
-import { tempDirFactory } from '../../../test-support/tmp.js';
+import { tempDirFactory } from '@convoy/test-support/tmp';
 import { daemonConfigFromArgs } from './commands/daemon-command.js';
-import { convoy, startTestDaemon } from '../../../test-support/cli.js';
+import { convoy, startTestDaemon } from '@convoy/test-support/cli';
 
 const memoDriverModule = path.resolve(import.meta.dirname, '../../../examples/third-party-driver/src/index.ts');
 

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeNeeding } from '../../../test-support/gate.js';
-import { convoy, startTestDaemon, type RunningDaemon } from '../../../test-support/cli.js';
+import { describeNeeding } from '@convoy/test-support/gate';
+import { convoy, startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
 import { deviceMapper, MiB, testPool, type TestPool } from '../test/dm-test-kit.js';
 
 /**

@@ -3,7 +3,7 @@ import { mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ConvoyError, type ErrorCode } from '@convoy/core';
-import { describeNeeding } from '../../../test-support/gate.js';
+import { describeNeeding } from '@convoy/test-support/gate';
 import { deviceMapper, loopDevice, MiB, run, testPool } from '../test/dm-test-kit.js';
 import { DevmapperDriver } from './driver.js';
 

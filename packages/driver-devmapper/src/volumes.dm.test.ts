@@ -3,7 +3,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ConvoyError, type ErrorCode } from '@convoy/core';
-import { describeNeeding } from '../../../test-support/gate.js';
+import { describeNeeding } from '@convoy/test-support/gate';
 import { deviceMapper, MiB, run, testPool, type TestPool } from '../test/dm-test-kit.js';
 import type { DevmapperDriver } from './driver.js';
 

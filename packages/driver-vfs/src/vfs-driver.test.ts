@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConvoyError, createCommandRunner, packDirectory, silentLogger, type CommandRunner } from '@convoy/core';
 import { driverComplianceSuite } from '@convoy/core/testing';
-import { tempDirFactory } from '../../../test-support/tmp.js';
+import { tempDirFactory } from '@convoy/test-support/tmp';
 import vfs, { VfsDriver, resolveVfsSettings } from './index.js';
 
 const freshDir = await tempDirFactory('convoy-vfs-');

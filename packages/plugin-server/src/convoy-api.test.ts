@@ -2,7 +2,7 @@ import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
-import { tempDir } from '../../../test-support/tmp.js';
+import { tempDir } from '@convoy/test-support/tmp';
 import { ConvoyClient } from './client.js';
 import { rawRequest } from '../test/test-http.js';
 import { startTestStack, type TestStack } from '../test/test-stack.js';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempDirFactory } from '../../../test-support/tmp.js';
+import { tempDirFactory } from '@convoy/test-support/tmp';
 import { MOUNT_REFS_FILE } from './mount-refs.js';
 import { dockerCall, rawRequest } from '../test/test-http.js';
 import { startTestStack, type TestStack } from '../test/test-stack.js';

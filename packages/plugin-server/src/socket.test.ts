@@ -3,7 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
-import { tempDirFactory } from '../../../test-support/tmp.js';
+import { tempDirFactory } from '@convoy/test-support/tmp';
 import { dockerCall } from '../test/test-http.js';
 import { startTestStack } from '../test/test-stack.js';
 

@@ -4,3 +4,6 @@ export * from './driver-compliance.js';
 export * from './objectstore-compliance.js';
 export * from './image-source.js';
 export * from './memory-store.js';
+export * from './temp-dir.js';
+// The store layout, for tests that look inside a store (which blocks, locks and records exist).
+export { BLOCK_SIZE, backupConfigKey, blocksDir, checksumFromBlockKey, locksDir, volumeConfigKey, volumeDir } from '../backup/layout.js';

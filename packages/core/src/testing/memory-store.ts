@@ -1,3 +1,5 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { ConvoyError } from '../errors.js';
@@ -120,4 +122,16 @@ export function memoryStoreDefinition() {
       if (keys.length > 0) throw new ConvoyError('INVALID_ARGUMENT', `mem:// stores take no options; got ${keys.join(', ')}`);
     },
   });
+}
+
+/**
+ * Puts every file under `dir` into `store`, keyed by its path relative to `dir`: a store another
+ * program wrote to disk (the Convoy v0.5 fixture) becomes a store the engine reads.
+ */
+export async function copyDirectoryIntoStore(dir: string, store: ObjectStore): Promise<void> {
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    await store.put(path.relative(dir, file).split(path.sep).join('/'), await readFile(file));
+  }
 }

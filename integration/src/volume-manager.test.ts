@@ -4,15 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import vfs from '@convoy/driver-vfs';
 import fsStore from '@convoy/objectstore-fs';
-import memo from '../../../../examples/third-party-driver/src/index.js';
-import { tempDirFactory } from '../../../../test-support/tmp.js';
-import { createCommandRunner } from '../exec.js';
-import { silentLogger } from '../log.js';
-import { ObjectStoreRegistry } from '../registry.js';
-import { createBackupEngine } from '../backup/engine.js';
-import type { VolumeDriver } from '../driver.js';
-import type { ErrorCode } from '../errors.js';
-import { VolumeManager } from './volume-manager.js';
+import memo from 'convoy-driver-memo';
+import { createBackupEngine, createCommandRunner, ObjectStoreRegistry, silentLogger, VolumeManager, type ErrorCode, type VolumeDriver } from '@convoy/core';
+import { tempDirFactory } from '@convoy/test-support/tmp';
 
 const freshDir = await tempDirFactory('convoy-manager-');
 

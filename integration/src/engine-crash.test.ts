@@ -5,15 +5,11 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { openFsObjectStore } from '@convoy/objectstore-fs';
-import { isConvoyError, type ConvoyErrorJSON } from '../errors.js';
-import type { BackupSummary } from '../model.js';
-import type { ObjectStore } from '../objectstore.js';
-import { ImageSource } from '../testing/image-source.js';
-import { bundleForNode } from '../../../../test-support/bundle.js';
-import { tempDir } from '../../../../test-support/tmp.js';
-import type { ChildJob, DeathPoint } from '../../test/engine-process.child.js';
-import { createBackupEngine } from './engine.js';
-import { BLOCK_SIZE, backupConfigKey, blocksDir, checksumFromBlockKey, locksDir } from './layout.js';
+import { createBackupEngine, isConvoyError, type BackupSummary, type ConvoyErrorJSON, type ObjectStore } from '@convoy/core';
+import { BLOCK_SIZE, ImageSource, backupConfigKey, blocksDir, checksumFromBlockKey, locksDir } from '@convoy/core/testing';
+import { bundleForNode } from '@convoy/test-support/bundle';
+import { tempDir } from '@convoy/test-support/tmp';
+import type { ChildJob, DeathPoint } from '../test/engine-process.child.js';
 
 /**
  * Real processes, really killed: each job runs in `node` on a bundle of engine-process.child.ts
@@ -23,7 +19,7 @@ import { BLOCK_SIZE, backupConfigKey, blocksDir, checksumFromBlockKey, locksDir 
  */
 const MiB = 1024 * 1024;
 const scratch = await tempDir('convoy-crash-');
-const bundle = await bundleForNode(path.join(import.meta.dirname, '../../test/engine-process.child.ts'));
+const bundle = await bundleForNode(path.join(import.meta.dirname, '../test/engine-process.child.ts'));
 const engine = createBackupEngine();
 /** Short locks in the children, so a killed child's lock expires within the test. */
 const CHILD_LOCK = { durationMs: 800, refreshMs: 250, intentWaitMs: 300 };

@@ -9,11 +9,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openFsObjectStore } from '@convoy/objectstore-fs';
-import { toConvoyError } from '../src/errors.js';
-import type { ObjectStore } from '../src/objectstore.js';
-import { ImageSource } from '../src/testing/image-source.js';
-import { createBackupEngine } from '../src/backup/engine.js';
-import type { LockOptions } from '../src/backup/store-lock.js';
+import { createBackupEngine, toConvoyError, type LockOptions, type ObjectStore } from '@convoy/core';
+import { ImageSource } from '@convoy/core/testing';
 
 export interface ChildJob {
   op: 'backup' | 'delete';
