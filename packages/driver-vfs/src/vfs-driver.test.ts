@@ -111,6 +111,18 @@ describe('vfs driver, beyond the compliance suite', () => {
     await expect(vfs.create({ root, options: { 'vfs.path': '/tmp/x', 'vfs.defaultvolumesize': '1.5G' }, run, log: silentLogger })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
+  it('refuses an unknown vfs.* driver option and an unknown create option, naming the known ones', async () => {
+    const root = await freshDir();
+    const vfsPath = await freshDir();
+    await expect(vfs.create({ root, options: { 'vfs.path': vfsPath, 'vfs.pathh': '/typo' }, run, log: silentLogger })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'unknown option vfs.pathh for the vfs driver; known options: vfs.path, vfs.defaultvolumesize',
+    });
+    // Another driver's options reach every driver and are not the vfs driver's to refuse.
+    const driver = await vfs.create({ root, options: { 'vfs.path': vfsPath, 'dm.fs': 'xfs' }, run, log: silentLogger });
+    expect(driver.volumeOptions?.map((o) => o.key)).toEqual(['vm', 'PrepareForVM']);
+  });
+
   it('remembers vfs.path across restarts, as Convoy did', async () => {
     const root = path.join(await freshDir(), 'vfs');
     const { driver: first, base } = await makeDriver(undefined, { root });

@@ -1,4 +1,4 @@
-import { ConvoyError, defineObjectStore, type ObjectStoreOptions } from '@convoy/core';
+import { checkDeclaredOptions, ConvoyError, defineObjectStore, type ObjectStoreOptions } from '@convoy/core';
 import { FsObjectStore } from './fs-store.js';
 import { resolveStoreDirectory } from './store-url.js';
 
@@ -13,8 +13,7 @@ export async function openFsObjectStore(url: URL, opts: ObjectStoreOptions = {})
 }
 
 function checkFsStoreOptions(options: Record<string, string>): void {
-  const unknown = Object.keys(options);
-  if (unknown.length > 0) throw new ConvoyError('INVALID_ARGUMENT', `vfs:// stores take no options; got ${unknown.join(', ')}`);
+  checkDeclaredOptions(options, [], 'a vfs:// store');
 }
 
 /** A directory store talks to no server: an endpoint is a mistake (meant for an s3:// URL), not ignored. */

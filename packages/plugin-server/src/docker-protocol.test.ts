@@ -64,6 +64,9 @@ describe('Docker volume plugin protocol over the real unix socket', () => {
     expect(bad.Err).toMatch(/"12x" is not a size/);
     const unknownDriver = await dockerCall(sock(), '/VolumeDriver.Create', { Name: 'nodriver', Opts: { driver: 'nosuch' } });
     expect(unknownDriver.Err).toMatch(/nosuch/);
+    // `docker volume create -o siez=1g`: a key the driver does not declare is refused, not ignored.
+    const typo = await dockerCall(sock(), '/VolumeDriver.Create', { Name: 'typo', Opts: { siez: '1g' } });
+    expect(typo.Err).toMatch(/unknown option siez for driver vfs; known options: vm, PrepareForVM/);
     expect((await stack.manager.listVolumes()).map((v) => v.name)).toEqual(['sized']);
   });
 

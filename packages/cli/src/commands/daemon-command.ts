@@ -1,6 +1,8 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { createJsonLogger, isLogLevel, ConvoyError, type LogLevel } from '@convoy/core';
+import { createJsonLogger, describeOptions, isLogLevel, ConvoyError, type DriverDefinition, type LogLevel } from '@convoy/core';
+import devmapper from '@convoy/driver-devmapper';
+import vfs from '@convoy/driver-vfs';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { DEFAULT_DOCKER_PLUGIN_DIR, DEFAULT_PLUGIN_NAME, defaultRoot, defaultSocket } from '../defaults.js';
 import { parseDuration, parseKeyValues } from '../flag-values.js';
@@ -53,6 +55,11 @@ export function daemonConfigFromArgs(args: DaemonArgs & { socket?: string }): Om
   };
 }
 
+/** The built-in drivers' `--driver-opts`, from their definitions (third-party ones: `convoy info`). */
+export function driverOptionsHelp(definitions: readonly DriverDefinition[] = [vfs, devmapper]): string {
+  return definitions.map((def) => [`Driver ${def.name} (--drivers ${def.name}) reads:`, ...describeOptions(def.options).map((line) => `  ${line}`)].join('\n')).join('\n\n');
+}
+
 export function daemonCommand(y: Argv<GlobalArgs>, run: CommandRunner): Argv<GlobalArgs> {
   return y.command(
     'daemon',
@@ -80,7 +87,8 @@ export function daemonCommand(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Glo
         .epilogue(
           'Docker: the daemon writes <docker-plugin-dir>/<plugin-name>.spec pointing at its socket and removes it on exit, ' +
           'so `docker volume create -d convoy` and `docker run -v db:/data --volume-driver=convoy` work with no manual step. ' +
-          'Restoring with `docker volume create -o backup=URL` must finish within Docker\'s ~120 s timeout; restore large backups with `convoy create --backup` first.',
+          'Restoring with `docker volume create -o backup=URL` must finish within Docker\'s ~120 s timeout; restore large backups with `convoy create --backup` first.\n\n' +
+            driverOptionsHelp(),
         ),
     run.action<DaemonArgs>(async (args) => {
       const { logFile, logLevel, ...config } = daemonConfigFromArgs(args);

@@ -99,7 +99,7 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
     const lock = await acquireRootLock(cfg.root);
     undo.push(() => lock.release());
     const run = createCommandRunner({ timeoutMs: cfg.cmdTimeoutMs, onCommand: (command, args) => log.debug('exec', { command, args }) });
-    const drivers = await loadDrivers({ names: cfg.drivers, modules: cfg.driverModules, options: cfg.driverOptions, root: cfg.root, run, log, importer });
+    const { drivers, options: driverOptions } = await loadDrivers({ names: cfg.drivers, modules: cfg.driverModules, options: cfg.driverOptions, root: cfg.root, run, log, importer });
     const manager = new VolumeManager({
       drivers,
       stores,
@@ -107,7 +107,7 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
       engine: createBackupEngine(cfg.backupConcurrency === undefined ? {} : { concurrency: cfg.backupConcurrency }),
       owner: `${os.hostname()}:${process.pid}`,
       log,
-      daemon: { version: CONVOY_VERSION, root: cfg.root, config: shownConfig(cfg) },
+      daemon: { version: CONVOY_VERSION, root: cfg.root, config: shownConfig(cfg), driverOptions },
     });
     undo.push(() => manager.close());
     await manager.open();

@@ -1,4 +1,4 @@
-import type { Options } from '../driver.js';
+import type { OptionSpec, Options } from '../driver.js';
 import type { BackupSummary, CompressionMethod, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
 import type { PruneReport } from '../backup/types.js';
 
@@ -32,6 +32,8 @@ export interface DaemonInfo {
   defaultDriver: string;
   /** `info()` of each driver, by name. */
   driverInfo: Record<string, Record<string, unknown>>;
+  /** What each driver reads: `--driver-opts` (daemon) and `create --opt` / `docker volume create -o` (volume). */
+  driverOptions: Record<string, { daemon: OptionSpec[]; volume: OptionSpec[] }>;
   config: Record<string, unknown>;
   /** What the manager found wrong at start-up (a driver that could not list, a name in two drivers). */
   problems: StartupProblem[];

@@ -1,6 +1,7 @@
 import { ConvoyError, isConvoyError, toConvoyError } from '../errors.js';
 import { generateName, validateName } from '../names.js';
-import type { CreateVolumeRequest, Options, SnapshotOps, VolumeDriver } from '../driver.js';
+import { checkDeclaredOptions } from '../options.js';
+import type { CreateVolumeRequest, OptionSpec, Options, SnapshotOps, VolumeDriver } from '../driver.js';
 import type { BackupSummary, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
 import type { PruneReport } from '../backup/types.js';
 import type { BackupStoreParams, CreateBackupRequest, CreateVolumeParams, DaemonInfo, StartupProblem, VolumeService } from './types.js';
@@ -11,8 +12,8 @@ import { VolumeIndex } from './volume-index.js';
 export interface VolumeManagerOptions extends BackupServiceOptions {
   /** The enabled drivers; the first is the default for creates that name none. */
   drivers: readonly VolumeDriver[];
-  /** Shown by `info`. */
-  daemon?: { version: string; root: string; config: Record<string, unknown> };
+  /** Shown by `info`; `driverOptions` are each driver's `--driver-opts`, from its definition. */
+  daemon?: { version: string; root: string; config: Record<string, unknown>; driverOptions?: Record<string, OptionSpec[]> };
 }
 
 /**
@@ -76,6 +77,9 @@ export class VolumeManager implements VolumeService {
       drivers: [...this.drivers.keys()],
       defaultDriver: this.defaultDriver.name,
       driverInfo,
+      driverOptions: Object.fromEntries(
+        [...this.drivers.values()].map((driver) => [driver.name, { daemon: this.opts.daemon?.driverOptions?.[driver.name] ?? [], volume: [...(driver.volumeOptions ?? [])] }]),
+      ),
       config: this.opts.daemon?.config ?? {},
       problems: [...this.problems],
     };
@@ -86,7 +90,7 @@ export class VolumeManager implements VolumeService {
       const name = params.name === undefined ? generateName('volume') : validateName(params.name, 'volume');
       const driver = this.enabledDriver(params.driver);
       const size = validateSize(params.size);
-      const options = validateOptions(params.options);
+      const options = checkDeclaredOptions(validateOptions(params.options), driver.volumeOptions ?? [], `driver ${driver.name}`);
       if (params.backupUrl === undefined && params.endpoint !== undefined && params.endpoint !== '') {
         throw new ConvoyError('INVALID_ARGUMENT', 'an endpoint only makes sense with a backup URL to restore');
       }
