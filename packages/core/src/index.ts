@@ -7,6 +7,7 @@ export * from './exec.js';
 export * from './registry.js';
 export * from './state/atomic-file.js';
 export * from './backup/types.js';
+export * from './retention/policy.js';
 export * from './backup/url.js';
 export { createBackupEngine, type BackupEngineOptions } from './backup/engine.js';
 export { DEFAULT_LOCK_OPTIONS, type LockOptions } from './backup/store-lock.js';

@@ -13,15 +13,17 @@ import { toConvoyError } from '../errors.js';
 import type { ObjectStore } from '../objectstore.js';
 import { ImageSource } from '../testing/image-source.js';
 import { createBackupEngine } from './engine.js';
+import type { RetentionPolicy } from '../retention/policy.js';
 import type { LockOptions } from './store-lock.js';
 
 export interface ChildJob {
-  op: 'backup' | 'delete';
+  op: 'backup' | 'delete' | 'forget';
   store: string;
   source: string;
   volume: string;
   snapshot?: string;
   backup?: string;
+  policy?: RetentionPolicy;
   owner: string;
   lock?: Partial<LockOptions>;
   concurrency?: number;
@@ -79,6 +81,8 @@ async function run(job: ChildJob): Promise<unknown> {
     case 'delete':
       await engine.deleteBackup({ store, destUrl, volumeName: job.volume, backupName: job.backup!, owner: job.owner });
       return null;
+    case 'forget':
+      return engine.forgetBackups({ store, destUrl, volumeName: job.volume, policy: job.policy!, owner: job.owner });
   }
 }
 
