@@ -3,12 +3,13 @@ import { parseSize, type CompressionMethod, type CreateVolumeParams, type Logger
 import * as schema from './api-schemas.js';
 import { NDJSON_TYPE, streamNdjson, wantsNdjson } from './ndjson.js';
 import { classifyRequestError } from './request-errors.js';
+import { RETENTION_ROUTES } from './retention-routes.js';
 
 /** Every route of Convoy's API, under this prefix. */
 export const API_PREFIX = '/v1';
 
 // Bodies as the schemas in api-schemas.ts admit them.
-type Body = Record<string, unknown> & { endpoint?: string };
+export type Body = Record<string, unknown> & { endpoint?: string };
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const storeParams = (b: Body) => (b.endpoint === undefined ? {} : { endpoint: b.endpoint });
 /** A void operation answers `{}`. */
@@ -17,7 +18,7 @@ const answerEmpty = async (operation: Promise<void>) => {
   return {};
 };
 
-interface ApiRoute {
+export interface ApiRoute {
   method: 'GET' | 'POST';
   path: string;
   body?: object;
@@ -92,6 +93,7 @@ export const API_ROUTES: ApiRoute[] = [
     body: schema.backupPruneBody,
     run: (s, b) => s.pruneBackups(String(b.dest), b.graceSeconds === undefined ? storeParams(b) : { ...storeParams(b), graceSeconds: Number(b.graceSeconds) }),
   },
+  ...RETENTION_ROUTES,
 ];
 
 export interface ConvoyApiOptions {

@@ -2,10 +2,10 @@
  * JSON schemas of the bodies Convoy's API accepts. Every object is closed
  * (additionalProperties false), so a misspelt field is an error rather than silently ignored.
  */
-const text = { type: 'string' } as const;
-const endpoint = { type: 'string', description: 'S3 endpoint (MinIO and other S3-compatible servers); s3:// URLs only' } as const;
+export const text = { type: 'string' } as const;
+export const endpoint = { type: 'string', description: 'S3 endpoint (MinIO and other S3-compatible servers); s3:// URLs only' } as const;
 
-function closedObject(properties: Record<string, object>, required: string[] = []) {
+export function closedObject(properties: Record<string, object>, required: string[] = []) {
   return { type: 'object', additionalProperties: false, required, properties } as const;
 }
 

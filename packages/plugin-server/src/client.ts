@@ -8,6 +8,9 @@ import {
   type CreateBackupRequest,
   type CreateVolumeParams,
   type DaemonInfo,
+  type ForgetParams,
+  type ForgetReport,
+  type SnapshotForgetReport,
   type ProgressListener,
   type PruneReport,
   type SnapshotRecord,
@@ -171,6 +174,12 @@ export class ConvoyClient implements VolumeService {
   }
   pruneBackups(dest: string, params: BackupStoreParams & { graceSeconds?: number } = {}): Promise<PruneReport> {
     return this.call('POST', '/backups/prune', { dest, graceSeconds: params.graceSeconds, endpoint: params.endpoint });
+  }
+  forgetBackups(dest: string, params: ForgetParams & { volumeName: string }): Promise<ForgetReport> {
+    return this.call('POST', '/backups/forget', { dest, volumeName: params.volumeName, policy: params.policy, dryRun: params.dryRun, endpoint: params.endpoint });
+  }
+  forgetSnapshots(volumeName: string, params: Omit<ForgetParams, 'endpoint'>): Promise<SnapshotForgetReport> {
+    return this.call('POST', '/snapshots/forget', { volume: volumeName, policy: params.policy, dryRun: params.dryRun });
   }
   async close(): Promise<void> {}
 }

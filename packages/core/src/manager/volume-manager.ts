@@ -6,7 +6,10 @@ import type { ObjectStoreRegistry } from '../registry.js';
 import type { ObjectStore } from '../objectstore.js';
 import type { BackupEngine, PruneReport } from '../backup/types.js';
 import { parseBackupUrl, parseStoreUrl, type BackupLocation } from '../backup/url.js';
-import type { BackupStoreParams, CreateBackupRequest, CreateVolumeParams, DaemonInfo, StartupProblem, VolumeService } from './types.js';
+import type { BackupStoreParams, CreateBackupRequest, CreateVolumeParams, DaemonInfo, ForgetParams, StartupProblem, VolumeService } from './types.js';
+import type { ForgetReport } from '../backup/types.js';
+import { validateRetentionPolicy } from '../retention/policy.js';
+import { forgetSnapshots, type SnapshotForgetReport } from '../retention/snapshot-forget.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { VolumeIndex } from './volume-index.js';
 import { validateEndpoint, withBackupStore } from './open-store.js';
@@ -381,6 +384,29 @@ export class VolumeManager implements VolumeService {
       return this.withStore(storeUrl, endpoint, (store) =>
         this.opts.engine.prune({ store, owner: this.opts.owner, ...(grace === undefined ? {} : { graceMs: grace * 1000 }) }),
       );
+    });
+  }
+
+  forgetBackups(dest: string, params: ForgetParams & { volumeName: string }): Promise<ForgetReport> {
+    return this.guard(async () => {
+      const storeUrl = requireString(dest, 'backup destination URL');
+      parseStoreUrl(storeUrl);
+      const endpoint = validateEndpoint(params.endpoint);
+      const volumeName = validateName(params.volumeName, 'volume');
+      const policy = validateRetentionPolicy(params.policy);
+      const report = await this.withStore(storeUrl, endpoint, (store) =>
+        this.opts.engine.forgetBackups({ store, destUrl: storeUrl, volumeName, policy, owner: this.opts.owner, dryRun: params.dryRun === true }),
+      );
+      if (!report.dryRun) this.opts.log.info('backups forgotten', { volume: volumeName, store: storeUrl, removed: report.removed.map((b) => b.name), kept: report.kept.length });
+      return report;
+    });
+  }
+
+  forgetSnapshots(volumeName: string, params: Omit<ForgetParams, 'endpoint'>): Promise<SnapshotForgetReport> {
+    return this.guard(async () => {
+      validateName(volumeName, 'volume');
+      const policy = validateRetentionPolicy(params.policy);
+      return forgetSnapshots(this, volumeName, { policy, dryRun: params.dryRun === true });
     });
   }
 
