@@ -27,3 +27,8 @@ export * from './duration.js';
 export * from './state/process-identity.js';
 export * from './state/directory-lock.js';
 export * from './state/root-lock.js';
+export * from './schedule/types.js';
+export { Scheduler, type SchedulerOptions } from './schedule/scheduler.js';
+export { systemClock, type Clock } from './schedule/clock.js';
+export { validateScheduleSpec } from './schedule/spec.js';
+export { schedulesFile, SCHEDULES_FILE } from './schedule/schedule-file.js';
