@@ -100,7 +100,8 @@ function readJson(res: http.IncomingMessage): Promise<unknown> {
 export class ConvoyClient implements VolumeService {
   constructor(readonly socketPath: string) {}
 
-  private call<T>(method: 'GET' | 'POST', route: string, body?: object, onProgress?: ProgressListener): Promise<T> {
+  /** One API call (`route` under /v1); other clients of the same socket (schedules) share it. */
+  call<T>(method: 'GET' | 'POST', route: string, body?: object, onProgress?: ProgressListener): Promise<T> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise<T>((resolve, reject) => {
       const req = http.request(
@@ -183,3 +184,4 @@ export class ConvoyClient implements VolumeService {
   }
   async close(): Promise<void> {}
 }
+export { ScheduleClient } from './schedule-client.js';
