@@ -9,6 +9,7 @@ import {
   checkStoreOptions,
   createBackupEngine,
   createCommandRunner,
+  parseStoreUrl,
   schedulesFile,
   type JsonLogger,
   type ModuleImporter,
@@ -125,7 +126,13 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
     undo.push(() => manager.close());
     await manager.open();
     const service = counters ? metrics!.instrumentService(manager, counters) : manager;
-    const scheduler = new Scheduler({ file: schedulesFile(cfg.root), service, log: log.child({ component: 'scheduler' }), ...(counters ? { onRun: counters.scheduleRun } : {}) });
+    const scheduler = new Scheduler({
+      file: schedulesFile(cfg.root),
+      service,
+      log: log.child({ component: 'scheduler' }),
+      checkStore: async (url) => void (await stores.resolve(parseStoreUrl(url).protocol.replace(/:$/, ''))),
+      ...(counters ? { onRun: counters.scheduleRun } : {}),
+    });
     await scheduler.start();
     undo.push(() => scheduler.stop());
     const server = await startServer(cfg, service, scheduler);

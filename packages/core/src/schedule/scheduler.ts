@@ -20,6 +20,8 @@ export interface SchedulerOptions {
   random?: () => number;
   /** Called after every run, success or failure (metrics). */
   onRun?: (event: ScheduleRunEvent) => void;
+  /** Refuses a backup store whose scheme no installed store package serves (the daemon's registry). */
+  checkStore?: (storeUrl: string) => Promise<void>;
   /** Longest single sleep, so that a jump of the wall clock is noticed within it. Default 60 s. */
   maxSleepMs?: number;
 }
@@ -86,6 +88,7 @@ export class Scheduler implements ScheduleService {
 
   async createSchedule(input: ScheduleSpec): Promise<ScheduleView> {
     const spec = validateScheduleSpec(input);
+    if (spec.backup) await this.opts.checkStore?.(spec.backup.dest);
     if (!(await this.opts.service.findVolume(spec.volume))) {
       throw new ConvoyError('NOT_FOUND', `volume ${spec.volume} does not exist; create it before scheduling it`, { details: { volume: spec.volume } });
     }
