@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isConvoyError } from '../errors.js';
+import { invalidArgument } from '../../../../test-support/refusal.js';
 import { applyRetentionPolicy, isoWeek, validateRetentionPolicy, type Dated, type RetentionPolicy } from './policy.js';
 
 const HOUR = 3_600_000;
@@ -19,15 +19,6 @@ function survivors(items: Dated[], policy: RetentionPolicy): string[] {
   return applyRetentionPolicy(items, policy).keep.map(({ item, reasons }) => `${item.name.slice(2)}: ${reasons.join(',')}`);
 }
 
-const refusal = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (err) {
-    if (isConvoyError(err, 'INVALID_ARGUMENT')) return err.message;
-    throw err;
-  }
-  throw new Error('expected INVALID_ARGUMENT');
-};
 
 describe('retention over one backup per hour for 400 days', () => {
   const items = hourly(400);
@@ -147,7 +138,7 @@ describe('bad policies are refused with the rule named', () => {
     [{ within: '0d' }, /is zero/],
     [{ forever: 1 }, /unknown retention rule "forever"/],
   ])('%j', (policy, message) => {
-    expect(refusal(() => validateRetentionPolicy(policy))).toMatch(message);
+    expect(invalidArgument(() => validateRetentionPolicy(policy))).toMatch(message);
   });
 
   it('accepts restic durations', () => {
