@@ -136,6 +136,10 @@ describe('schedules and metrics in a real daemon (vfs volumes, s3rver store)', (
     expect(unknown.Err).toMatch(/unknown option -o schedule-keep-forever/);
     expect((await cli(['inspect', 'web2'])).code).toBe(1);
     expect((await cli(['inspect', 'web3'])).code).toBe(1);
+
+    // docker volume rm: the schedule stays, paused, saying why.
+    expect(await rawRequest(daemon.socketPath, 'POST', '/VolumeDriver.Remove', JSON.stringify({ Name: 'web' })).then((r) => r.json())).toEqual({ Err: '' });
+    expect(await view('web')).toMatchObject({ paused: true, pausedReason: expect.stringContaining('volume web was deleted'), nextRunAt: null });
   });
 
   it('schedules survive a daemon restart', async () => {

@@ -135,7 +135,7 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
     });
     await scheduler.start();
     undo.push(() => scheduler.stop());
-    const server = await startServer(cfg, service, scheduler);
+    const server = await startServer(cfg, pausingSchedulesOnDelete(service, scheduler), scheduler);
     undo.push(() => server.close());
     let metricsUrl: string | undefined;
     if (counters && cfg.metrics) {
@@ -157,4 +157,14 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
     await unwind();
     throw err instanceof ConvoyError ? err : new ConvoyError('INTERNAL', `the daemon could not start: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/** The API's service: deleting a volume (from the CLI or Docker) also pauses its schedules, saying why. */
+function pausingSchedulesOnDelete(service: VolumeService, scheduler: Scheduler): VolumeService {
+  const deleteVolume: VolumeService['deleteVolume'] = async (name, opts) => {
+    await service.deleteVolume(name, opts);
+    await scheduler.pauseSchedulesOf(name, `volume ${name} was deleted${opts.referenceOnly ? ' (by reference)' : ''}; resume after re-creating it`);
+  };
+  // Every other method (and `this` inside them) stays the service's own.
+  return Object.create(service, { deleteVolume: { value: deleteVolume } }) as VolumeService;
 }

@@ -129,6 +129,19 @@ export class Scheduler implements ScheduleService {
     return this.change(name, ({ pausedReason: _, ...s }) => ({ ...s, paused: false, anchorAt: this.iso(this.clock.now()) }));
   }
 
+  /**
+   * Pauses every active schedule of a volume that was just deleted, with that reason (the daemon
+   * calls it after a delete), instead of letting each fail at its next run.
+   */
+  async pauseSchedulesOf(volume: string, reason: string): Promise<void> {
+    const affected = [...this.schedules.values()].filter((s) => s.volume === volume && !s.paused).map((s) => s.name);
+    for (const name of affected) {
+      await this.change(name, (s) => ({ ...s, paused: true, pausedReason: reason })).catch((err: unknown) =>
+        this.opts.log.error('could not pause the schedule of a deleted volume', { schedule: name, volume, err }),
+      );
+    }
+  }
+
   async runSchedule(name: string): Promise<ScheduleRun> {
     return this.startRun(this.require(name), 'manual');
   }
