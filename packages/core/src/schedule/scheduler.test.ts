@@ -259,6 +259,23 @@ describe('the scheduler, on a controllable clock', () => {
     await scheduler.stop();
   });
 
+  it('a hand-edited schedule file with a broken schedule pauses that one, saying why, and runs the rest', async () => {
+    const host = await startHost();
+    const first = await host.scheduler();
+    await first.createSchedule(hourly);
+    await first.createSchedule({ name: 'nightly', volume: 'db', cron: '0 3 * * *' });
+    await first.stop();
+    const saved = JSON.parse(await fs.readFile(host.file, 'utf8')) as { schedules: Array<{ name: string; cron?: string }> };
+    saved.schedules.find((s) => s.name === 'nightly')!.cron = '0 99 * * *';
+    await fs.writeFile(host.file, JSON.stringify(saved));
+
+    const second = await host.scheduler();
+    expect(await second.getSchedule('nightly')).toMatchObject({ paused: true, pausedReason: expect.stringMatching(/^invalid in .*schedules\.json: .*--cron "0 99 \* \* \*"/), nextRunAt: null });
+    await step(host, second, HOUR);
+    expect(await scheduledSnapshots(host)).toHaveLength(1);
+    await second.stop();
+  });
+
   it('cron schedules follow the expression in UTC (or the zone given), and jitter delays a run within its bound', async () => {
     const host = await startHost();
     const scheduler = await host.scheduler();

@@ -61,6 +61,12 @@ export class Scheduler implements ScheduleService {
     const loaded = await loadSchedules(this.opts.file);
     const at = this.iso(this.clock.now());
     for (const schedule of loaded) {
+      const broken = problemOf(schedule);
+      if (broken && !schedule.paused) {
+        // A hand-edited file: the schedule waits, paused and saying why, instead of stopping the daemon.
+        this.opts.log.error('a saved schedule is invalid; it is paused', { schedule: schedule.name, error: broken });
+        Object.assign(schedule, { paused: true, pausedReason: `invalid in ${this.opts.file}: ${broken}` });
+      }
       if (schedule.lastRun?.outcome === 'running') {
         this.opts.log.warn('a scheduled run was interrupted by a daemon stop', { schedule: schedule.name, startedAt: schedule.lastRun.startedAt });
         const error: ScheduleError = { at, code: 'INTERRUPTED', message: `the daemon stopped during the run that started at ${schedule.lastRun.startedAt}` };
@@ -164,18 +170,24 @@ export class Scheduler implements ScheduleService {
     this.cancelTimer = this.clock.setTimer(() => this.tick(), delay);
   }
 
+  /** Runs from a timer: nothing may escape it, or the daemon would die with it. */
   private tick(): void {
     this.cancelTimer = undefined;
-    const now = this.clock.now();
-    for (const schedule of this.schedules.values()) {
-      const next = this.nextDue(schedule);
-      if (next && next.dueAt <= now && !this.running.has(schedule.name)) {
-        this.startRun(schedule, 'timer', next.occurrence).catch((err: unknown) =>
-          this.opts.log.error('a scheduled run could not start', { schedule: schedule.name, err }),
-        );
+    try {
+      const now = this.clock.now();
+      for (const schedule of this.schedules.values()) {
+        const next = this.nextDue(schedule);
+        if (next && next.dueAt <= now && !this.running.has(schedule.name)) {
+          this.startRun(schedule, 'timer', next.occurrence).catch((err: unknown) =>
+            this.opts.log.error('a scheduled run could not start', { schedule: schedule.name, err }),
+          );
+        }
       }
+      this.arm();
+    } catch (err) {
+      this.opts.log.error('the scheduler failed to plan its next runs; retrying in a minute', { err });
+      this.cancelTimer = this.clock.setTimer(() => this.tick(), this.opts.maxSleepMs ?? 60_000);
     }
-    this.arm();
   }
 
   /** The next occurrence after the last timed run (or the anchor), and its jittered due time. */
@@ -285,5 +297,17 @@ export class Scheduler implements ScheduleService {
 
   private iso(ms: number): string {
     return new Date(ms).toISOString();
+  }
+}
+
+/** What is wrong with a schedule read back from disk, or undefined when it is sound. */
+function problemOf(schedule: Schedule): string | undefined {
+  try {
+    const { name, volume, every, cron, timezone, backup, keep, jitter } = schedule;
+    validateScheduleSpec({ name, volume, every, cron, timezone, backup, keep, jitter });
+    if (Number.isNaN(Date.parse(schedule.anchorAt))) return `anchorAt ${JSON.stringify(schedule.anchorAt)} is not a time`;
+    return undefined;
+  } catch (err) {
+    return toConvoyError(err).message;
   }
 }
