@@ -1,6 +1,5 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackupSummary, ScheduleRun, ScheduleView } from '@convoy/core';
 import { rawRequest } from '../../plugin-server/src/test-http.js';
@@ -8,6 +7,7 @@ import { convoy, startTestDaemon, type RunningDaemon } from '../../../test-suppo
 import { histogramCount, scrape, sample } from '../../../test-support/prometheus.js';
 import { startS3rver, S3RVER_CREDENTIALS } from '../../../test-support/s3rver.js';
 import { tempDir } from '../../../test-support/tmp.js';
+import { until } from '../../../test-support/until.js';
 
 const dir = await tempDir('convoy-schedule-daemon-');
 const s3 = await startS3rver({ buckets: ['convoy-sched'] });
@@ -16,15 +16,6 @@ process.env.AWS_SECRET_ACCESS_KEY = S3RVER_CREDENTIALS.secretAccessKey;
 const store = 's3://convoy-sched@us-east-1/scheduled';
 const schedulesJson = path.join(dir, 'root', 'schedules.json');
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 40_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 describe('schedules and metrics in a real daemon (vfs volumes, s3rver store)', () => {
   let daemon: RunningDaemon;

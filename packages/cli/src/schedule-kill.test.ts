@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { ScheduleView } from '@convoy/core';
 import { convoy } from '../../../test-support/cli.js';
 import { startDaemonProcess, stopDaemonProcess } from '../../../test-support/daemon-process.js';
 import { tempDir } from '../../../test-support/tmp.js';
+import { until } from '../../../test-support/until.js';
 
 /**
  * The daemon as a real process, SIGKILLed while a scheduled run backs up: the restarted daemon
@@ -16,15 +16,6 @@ const dir = await tempDir('convoy-schedule-kill-');
 const cli = (args: string[]) => convoy(['--socket', path.join(dir, 'convoy.sock'), ...args]);
 const view = async () => (await cli(['schedule', 'inspect', 'often', '--json'])).json<ScheduleView>();
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 40_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 describe('the daemon SIGKILLed during a scheduled run', () => {
   it('the next start records the run as failed, and the next run happens and succeeds', async () => {
@@ -42,7 +33,7 @@ describe('the daemon SIGKILLed during a scheduled run', () => {
       const caught = await until('a run recorded as in progress', async () => {
         const v = await view();
         return v.lastRun?.outcome === 'running' ? v : undefined;
-      });
+      }, { intervalMs: 10 });
       daemon.kill('SIGKILL');
       await new Promise((resolve) => daemon.once('exit', resolve));
 
