@@ -52,6 +52,10 @@ describe('schedules and metrics in a real daemon (vfs volumes, s3rver store)', (
       expect(res.code, args.join(' ')).toBe(1);
       expect(res.stderr, args.join(' ')).toMatch(message);
     }
+    // The API itself refuses fields it does not know (a misspelt option is never silently ignored).
+    const misspelt = await rawRequest(daemon.socketPath, 'POST', '/v1/schedules/create', JSON.stringify({ name: 'x1', volume: 'db', every: '1h', keepLast: 3 }), { 'content-type': 'application/json' });
+    expect(misspelt.status).toBe(400);
+    expect(misspelt.text).toContain('keepLast');
     expect((await cli(['schedule', 'list'])).stdout).toBe('no schedules\n');
     await expect(fs.access(schedulesJson)).rejects.toThrow(/ENOENT/);
   });
