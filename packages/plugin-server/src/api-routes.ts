@@ -1,14 +1,16 @@
 import type { FastifyInstance } from 'fastify';
-import { parseSize, type CompressionMethod, type CreateVolumeParams, type Logger, type ProgressListener, type VolumeService } from '@convoy/core';
+import { parseSize, type CompressionMethod, type CreateVolumeParams, type Logger, type ProgressListener, type ScheduleService, type VolumeService } from '@convoy/core';
 import * as schema from './api-schemas.js';
 import { NDJSON_TYPE, streamNdjson, wantsNdjson } from './ndjson.js';
 import { classifyRequestError } from './request-errors.js';
+import { RETENTION_ROUTES } from './retention-routes.js';
+import { noScheduler, SCHEDULE_ROUTES } from './schedule-routes.js';
 
 /** Every route of Convoy's API, under this prefix. */
 export const API_PREFIX = '/v1';
 
 // Bodies as the schemas in api-schemas.ts admit them.
-type Body = Record<string, unknown> & { endpoint?: string };
+export type Body = Record<string, unknown> & { endpoint?: string };
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const storeParams = (b: Body) => (b.endpoint === undefined ? {} : { endpoint: b.endpoint });
 /** A void operation answers `{}`. */
@@ -17,7 +19,7 @@ const answerEmpty = async (operation: Promise<void>) => {
   return {};
 };
 
-interface ApiRoute {
+export interface ApiRoute {
   method: 'GET' | 'POST';
   path: string;
   body?: object;
@@ -92,10 +94,13 @@ export const API_ROUTES: ApiRoute[] = [
     body: schema.backupPruneBody,
     run: (s, b) => s.pruneBackups(String(b.dest), b.graceSeconds === undefined ? storeParams(b) : { ...storeParams(b), graceSeconds: Number(b.graceSeconds) }),
   },
+  ...RETENTION_ROUTES,
 ];
 
 export interface ConvoyApiOptions {
   service: VolumeService;
+  /** The daemon's scheduler; without one the schedule routes answer NOT_SUPPORTED. */
+  schedules?: ScheduleService;
   bodyLimit: number;
   log: Logger;
 }
@@ -112,17 +117,21 @@ export async function convoyApiRoutes(app: FastifyInstance, opts: ConvoyApiOptio
     return reply.code(status).send(error.toJSON());
   });
 
-  for (const route of API_ROUTES) {
+  const routes = [
+    ...API_ROUTES.map((route) => ({ ...route, run: (b: Body, p: ProgressListener) => route.run(opts.service, b, p) })),
+    ...SCHEDULE_ROUTES.map((route) => ({ ...route, run: (b: Body) => route.run(opts.schedules ?? noScheduler, b) })),
+  ];
+  for (const route of routes) {
     app.route({
       method: route.method,
       url: route.path,
       ...(route.body ? { schema: { body: route.body } } : {}),
       handler: async (req, reply) => {
         const body = (req.body ?? {}) as Body;
-        if (!wantsNdjson(req.headers.accept)) return route.run(opts.service, body, () => undefined);
+        if (!wantsNdjson(req.headers.accept)) return route.run(body, () => undefined);
         reply.type(NDJSON_TYPE).send(
           streamNdjson(
-            (onProgress) => route.run(opts.service, body, onProgress),
+            (onProgress) => route.run(body, onProgress),
             (err) => classifyRequestError(err, opts.bodyLimit).error,
           ),
         );

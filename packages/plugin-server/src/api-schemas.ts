@@ -4,10 +4,10 @@
  */
 import { COMPRESSION_METHODS } from '@convoy/core';
 
-const text = { type: 'string' } as const;
-const endpoint = { type: 'string', description: 'S3 endpoint (MinIO and other S3-compatible servers); s3:// URLs only' } as const;
+export const text = { type: 'string' } as const;
+export const endpoint = { type: 'string', description: 'S3 endpoint (MinIO and other S3-compatible servers); s3:// URLs only' } as const;
 
-function closedObject(properties: Record<string, object>, required: string[] = []) {
+export function closedObject(properties: Record<string, object>, required: string[] = []) {
   return { type: 'object', additionalProperties: false, required, properties } as const;
 }
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
 import { tempDir } from '@convoy/test-support/tmp';
 import { ConvoyClient } from './client.js';
-import { rawRequest } from '../test/test-http.js';
+import { rawRequest } from '@convoy/test-support/unix-http';
 import { startTestStack, type TestStack } from '../test/test-stack.js';
 
 const dir = await tempDir('convoy-api-');

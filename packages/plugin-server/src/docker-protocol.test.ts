@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDirFactory } from '@convoy/test-support/tmp';
 import { MOUNT_REFS_FILE } from './mount-refs.js';
-import { dockerCall, rawRequest } from '../test/test-http.js';
+import { dockerCall, rawRequest } from '@convoy/test-support/unix-http';
 import { startTestStack, type TestStack } from '../test/test-stack.js';
 
 const freshDir = await tempDirFactory('convoy-docker-');

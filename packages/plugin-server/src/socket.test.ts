@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
 import { tempDirFactory } from '@convoy/test-support/tmp';
-import { dockerCall } from '../test/test-http.js';
+import { dockerCall } from '@convoy/test-support/unix-http';
 import { startTestStack } from '../test/test-stack.js';
 
 /** A socket file nobody listens on, as a daemon killed with SIGKILL leaves behind. */

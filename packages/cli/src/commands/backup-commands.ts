@@ -3,6 +3,7 @@ import { COMPRESSION_METHODS, type BackupSummary, type CompressionMethod } from 
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { parseDuration } from '../flag-values.js';
 import { renderBackupList, renderPrune, renderRecord } from '../render.js';
+import { backupForgetCommand } from './forget-commands.js';
 import { oneNameCommand } from './one-name-command.js';
 import { BACKUP_URL_FORMS } from './volume-commands.js';
 
@@ -14,7 +15,7 @@ interface StoreArgs {
 const storeParams = (args: StoreArgs) => (args.s3Endpoint === undefined ? {} : { endpoint: args.s3Endpoint });
 
 export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<GlobalArgs> {
-  return y.command('backup', 'Back snapshots up to a store, and list, inspect, delete and prune backups', (parent) => {
+  return y.command('backup', 'Back snapshots up to a store, and list, inspect, delete, prune and forget backups', (parent) => {
     const withCommands = parent
       .option('s3-endpoint', {
         type: 'string',
@@ -63,7 +64,7 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
           out.result(report, () => renderPrune(report));
         }),
       );
-    const withDelete = oneNameCommand<void, StoreArgs>(withCommands, run, {
+    const withDelete = oneNameCommand<void, StoreArgs>(backupForgetCommand(withCommands, run, STORE_FORMS), run, {
       verb: 'delete',
       arg: 'url',
       describe: "Delete a backup; blocks that the volume's other backups still use are kept",
@@ -80,6 +81,6 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
       call: (client, url, args) => client.inspectBackup(url, storeParams(args)),
       json: (backup) => backup,
       human: (backup) => renderRecord(backup),
-    }).demandCommand(1, 'name a backup command: create, delete, list, inspect or prune');
+    }).demandCommand(1, 'name a backup command: create, delete, list, inspect, prune or forget');
   });
 }

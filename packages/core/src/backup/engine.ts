@@ -4,6 +4,7 @@ import { validateName } from '../names.js';
 import { BufferPool } from './buffer-pool.js';
 import { withStoreLock, type EngineContext } from './context.js';
 import { deleteBackup } from './delete.js';
+import { forgetBackups } from './forget.js';
 import { createDeltaBlockBackup } from './delta-backup.js';
 import { restoreDeltaBlock } from './delta-restore.js';
 import { BLOCK_SIZE } from './layout.js';
@@ -48,6 +49,7 @@ export function createBackupEngine(opts: BackupEngineOptions = {}): BackupEngine
     listBackups: (p) => listBackups(p),
     inspectBackup: (p) => inspectBackup(p),
     prune: (p) => pruneStore(ctx, p),
+    forgetBackups: (p) => forgetBackups(ctx, p),
   };
 }
 

@@ -38,6 +38,11 @@ export interface BackupConfig {
   VolumeSize?: number;
   /** Ours: compressed bytes this backup uploaded (new blocks or the archive). */
   UploadedBytes?: number;
+  /**
+   * Ours: CreatedTime to the millisecond (ISO-8601). Convoy's RubyDate stops at the second, and
+   * retention must order backups made within one second (a schedule every second) as they were.
+   */
+  CreatedAt?: string;
 }
 
 type Unknown = Record<string, unknown>;
@@ -99,6 +104,11 @@ export function decodeBackupConfig(data: Buffer, key: string): BackupConfig {
     } catch (err) {
       throw corrupt(key, (err as Error).message);
     }
+  }
+  const createdAt = optional(raw, 'CreatedAt', 'string', key);
+  if (createdAt !== undefined) {
+    if (Number.isNaN(Date.parse(createdAt))) throw corrupt(key, `CreatedAt ${JSON.stringify(createdAt)} is not a time`);
+    backup.CreatedAt = createdAt;
   }
   for (const name of ['VolumeSize', 'UploadedBytes'] as const) {
     const value = optional(raw, name, 'number', key);

@@ -1,6 +1,7 @@
 import type { DeltaBlockBackupOps, SingleFileBackupOps, CreateVolumeRequest } from '../driver.js';
 import type { ObjectStore } from '../objectstore.js';
 import type { BackupSummary, CompressionMethod, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
+import type { KeepReason, RetentionPolicy } from '../retention/policy.js';
 
 /** Tuning for the backup and restore pipelines; defaults suit 2 cores. */
 export interface PipelineOptions {
@@ -46,6 +47,15 @@ export interface PruneReport {
   skippedVolumes?: string[];
 }
 
+/** What `backup forget` decided (and, unless a dry run, did). Newest first. */
+export interface ForgetReport {
+  volumeName: string;
+  dryRun: boolean;
+  policy: RetentionPolicy;
+  kept: Array<{ backup: BackupSummary; reasons: KeepReason[] }>;
+  removed: BackupSummary[];
+}
+
 /**
  * The backup engine: everything between a driver's snapshot and a backup store, independent of
  * both. Format: Convoy v0.5's store layout (see backup/layout.ts and backup/records.ts), plus additive fields.
@@ -58,4 +68,6 @@ export interface BackupEngine {
   inspectBackup(params: { store: ObjectStore; destUrl: string; backupName: string; volumeName: string }): Promise<BackupSummary>;
   /** Sweeps blocks no backup references, older than `graceMs` (default 1 hour). */
   prune(params: { store: ObjectStore; owner: string; graceMs?: number; volumeName?: string }): Promise<PruneReport>;
+  /** Applies a retention policy to one volume's backups under one exclusive lock. */
+  forgetBackups(params: { store: ObjectStore; destUrl: string; volumeName: string; policy: RetentionPolicy; owner: string; dryRun?: boolean }): Promise<ForgetReport>;
 }

@@ -4,11 +4,12 @@ import type { CreateVolumeRequest, DeltaBlockBackupOps, Logger, Options, SingleF
 import type { BackupSummary, CompressionMethod, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
 import type { ObjectStore } from '../objectstore.js';
 import type { ObjectStoreRegistry } from '../registry.js';
-import type { BackupEngine, PruneReport } from '../backup/types.js';
+import type { BackupEngine, ForgetReport, PruneReport } from '../backup/types.js';
+import { validateRetentionPolicy } from '../retention/policy.js';
 import { validateCompression } from '../backup/records.js';
 import { parseBackupUrl } from '../backup/url.js';
 import { resolveStoreTarget, withOpenStore, type StoreTarget } from './open-store.js';
-import type { BackupStoreParams, CreateBackupRequest } from './types.js';
+import type { BackupStoreParams, CreateBackupRequest, ForgetParams } from './types.js';
 
 export interface BackupServiceOptions {
   stores: ObjectStoreRegistry;
@@ -120,6 +121,17 @@ export class BackupService {
       throw new ConvoyError('INVALID_ARGUMENT', `grace period must be a number of seconds ≥ 0, not ${JSON.stringify(grace)}`);
     }
     return this.withStore(target, (store) => this.opts.engine.prune({ store, owner: this.opts.owner, ...(grace === undefined ? {} : { graceMs: grace * 1000 }) }));
+  }
+
+  async forgetBackups(dest: string, params: ForgetParams & { volumeName: string }): Promise<ForgetReport> {
+    const target = await this.target(requireString(dest, 'backup destination URL'), params.endpoint);
+    const volumeName = validateName(params.volumeName, 'volume');
+    const policy = validateRetentionPolicy(params.policy);
+    const report = await this.withStore(target, (store) =>
+      this.opts.engine.forgetBackups({ store, destUrl: target.written, volumeName, policy, owner: this.opts.owner, dryRun: params.dryRun === true }),
+    );
+    if (!report.dryRun) this.opts.log.info('backups forgotten', { volume: volumeName, store: target.written, removed: report.removed.map((b) => b.name), kept: report.kept.length });
+    return report;
   }
 
   private target(storeUrl: string, endpoint: unknown): Promise<StoreTarget> {

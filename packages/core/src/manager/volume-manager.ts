@@ -3,9 +3,11 @@ import { generateName, validateName } from '../names.js';
 import { checkDeclaredOptions } from '../options.js';
 import type { CreateVolumeRequest, OptionSpec, Options, SnapshotOps, VolumeDriver } from '../driver.js';
 import type { BackupSummary, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
-import type { PruneReport } from '../backup/types.js';
-import type { BackupStoreParams, CreateBackupRequest, CreateVolumeParams, DaemonInfo, StartupProblem, VolumeService } from './types.js';
+import type { ForgetReport, PruneReport } from '../backup/types.js';
+import type { BackupStoreParams, CreateBackupRequest, CreateVolumeParams, DaemonInfo, ForgetParams, StartupProblem, VolumeService } from './types.js';
 import { BackupService, type BackupServiceOptions, type RestorePlan } from './backup-service.js';
+import { validateRetentionPolicy } from '../retention/policy.js';
+import { forgetSnapshots, type SnapshotForgetReport } from '../retention/snapshot-forget.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { VolumeIndex } from './volume-index.js';
 
@@ -300,6 +302,18 @@ export class VolumeManager implements VolumeService {
 
   pruneBackups(dest: string, params: BackupStoreParams & { graceSeconds?: number } = {}): Promise<PruneReport> {
     return this.guard(() => this.backups.pruneBackups(dest, params));
+  }
+
+  forgetBackups(dest: string, params: ForgetParams & { volumeName: string }): Promise<ForgetReport> {
+    return this.guard(() => this.backups.forgetBackups(dest, params));
+  }
+
+  forgetSnapshots(volumeName: string, params: Omit<ForgetParams, 'endpoint'>): Promise<SnapshotForgetReport> {
+    return this.guard(async () => {
+      validateName(volumeName, 'volume');
+      const policy = validateRetentionPolicy(params.policy);
+      return forgetSnapshots(this, volumeName, { policy, dryRun: params.dryRun === true });
+    });
   }
 
   /** Refuses new work, waits for running operations, then closes every driver. */

@@ -7,3 +7,6 @@ export * from './memory-store.js';
 export * from './temp-dir.js';
 // The store layout, for tests that look inside a store (which blocks, locks and records exist).
 export { BLOCK_SIZE, backupConfigKey, blocksDir, checksumFromBlockKey, locksDir, volumeConfigKey, volumeDir } from '../backup/layout.js';
+// A clock that moves only when a test says (schedules) and the INVALID_ARGUMENT assertion.
+export * from './fake-clock.js';
+export * from './refusal.js';
