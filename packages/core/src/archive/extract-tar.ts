@@ -1,8 +1,9 @@
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { ConvoyError, toConvoyError } from '../errors.js';
+import { TarEndCheck } from './tar-end-check.js';
 
 export interface ExtractReport {
   entries: number;
@@ -32,8 +33,13 @@ export async function extractTarSafely(input: Readable, destDir: string): Promis
   const root = path.resolve(destDir);
   await fs.mkdir(root, { recursive: true, mode: 0o700 });
   const extract = tar.extract();
-  input.on('error', (err) => extract.destroy(err));
-  input.pipe(extract as unknown as NodeJS.WritableStream);
+  const checked = new TarEndCheck();
+  // pipeline() sees a source that failed before we got here (an already destroyed stream) as
+  // well as one that fails later, and passes either on to the extractor: no failure is lost.
+  pipeline(input, checked, (err) => {
+    if (err) extract.destroy(err);
+  });
+  checked.pipe(extract as unknown as NodeJS.WritableStream);
   const directories: DeferredDirectory[] = [];
   const report: ExtractReport = { entries: 0, bytes: 0 };
   try {
@@ -42,8 +48,9 @@ export async function extractTarSafely(input: Readable, destDir: string): Promis
       report.entries += 1;
     }
   } catch (err) {
-    input.unpipe(extract as unknown as NodeJS.WritableStream);
+    checked.unpipe(extract as unknown as NodeJS.WritableStream);
     input.destroy();
+    checked.destroy();
     if (err instanceof ConvoyError) throw err;
     throw new ConvoyError('CORRUPT', `the archive is not a readable tar: ${toConvoyError(err).message}`, { cause: err });
   }

@@ -38,6 +38,10 @@ export interface BackupConfig {
   VolumeSize?: number;
   /** Ours: compressed bytes this backup uploaded (new blocks or the archive). */
   UploadedBytes?: number;
+  /** Ours, single-file: the stored archive's exact length in bytes; a restore checks it. */
+  ArchiveSize?: number;
+  /** Ours, single-file: SHA-256 of the stored archive (hex); a restore checks it before the volume appears. */
+  ArchiveSHA256?: string;
 }
 
 type Unknown = Record<string, unknown>;
@@ -102,12 +106,18 @@ export function decodeBackupConfig(data: Buffer, key: string): BackupConfig {
       throw corrupt(key, (err as Error).message);
     }
   }
-  for (const name of ['VolumeSize', 'UploadedBytes'] as const) {
+  for (const name of ['VolumeSize', 'UploadedBytes', 'ArchiveSize'] as const) {
     const value = optional(raw, name, 'number', key);
     if (value === undefined) continue;
     if (!Number.isSafeInteger(value) || value < 0) throw corrupt(key, `${name} ${value} is not a byte count`);
     backup[name] = value;
   }
+  const sha256 = optional(raw, 'ArchiveSHA256', 'string', key);
+  if (sha256 !== undefined) {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw corrupt(key, `ArchiveSHA256 ${JSON.stringify(sha256)} is not a SHA-256 in hex`);
+    backup.ArchiveSHA256 = sha256;
+  }
+  if ((backup.ArchiveSize === undefined) !== (backup.ArchiveSHA256 === undefined)) throw corrupt(key, 'ArchiveSize and ArchiveSHA256 come together or not at all');
   if (!isValidName(backup.Name) || !isValidName(backup.VolumeName)) throw corrupt(key, 'backup or volume name breaks the name rules');
   return backup;
 }

@@ -1,0 +1,98 @@
+/*
+ * Single-file (directory) backups for engine tests: a vfs-like driver built from the real
+ * archive helpers, a directory store, snapshots with a little of everything, and a tree listing
+ * to compare a restore with its source.
+ */
+import { mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { openFsObjectStore } from '@convoy/objectstore-fs';
+import { extractTarSafely } from '../packages/core/src/archive/extract-tar.js';
+import { packDirectory } from '../packages/core/src/archive/pack-directory.js';
+import type { SingleFileBackupOps } from '../packages/core/src/driver.js';
+import type { BackupEngine } from '../packages/core/src/backup/types.js';
+import type { CompressionMethod } from '../packages/core/src/model.js';
+import type { ObjectStore } from '../packages/core/src/objectstore.js';
+
+export interface SingleFileEnv {
+  base: string;
+  store: ObjectStore;
+  destUrl: string;
+  ops: SingleFileBackupOps;
+}
+
+/** Directory volumes with the real archive helpers, as a vfs-like driver uses them. */
+export function directoryOps(base: string, exportOverride?: () => Readable): SingleFileBackupOps {
+  return {
+    mode: 'single-file',
+    exportSnapshot: async (_volume, snapshot) => exportOverride?.() ?? packDirectory(path.join(base, 'snapshots', snapshot)),
+    importVolume: async (req, archive) => {
+      const incoming = path.join(base, 'incoming', req.name);
+      try {
+        await extractTarSafely(archive, incoming);
+      } catch (err) {
+        await rm(incoming, { recursive: true, force: true });
+        throw err;
+      }
+      await mkdir(path.join(base, 'volumes'), { recursive: true });
+      await rename(incoming, path.join(base, 'volumes', req.name));
+      return { name: req.name, driver: 'dir', size: 0, createdAt: new Date().toISOString(), snapshots: [], driverInfo: {} };
+    },
+  };
+}
+
+/** A fresh environment in a new directory under `parent`. */
+export async function makeSingleFileEnv(parent: string, exportOverride?: () => Readable): Promise<SingleFileEnv> {
+  const base = await mkdtemp(path.join(parent, 'env-'));
+  await mkdir(path.join(base, 'store'));
+  const destUrl = `vfs://${base}/store`;
+  return { base, store: await openFsObjectStore(new URL(destUrl)), destUrl, ops: directoryOps(base, exportOverride) };
+}
+
+/** A snapshot directory with files, a subdirectory, an empty file and an internal symlink. */
+export async function makeSnapshot(env: SingleFileEnv, name: string, bigFileBytes = 3 * 1024 * 1024 + 5): Promise<string> {
+  const dir = path.join(env.base, 'snapshots', name);
+  await mkdir(path.join(dir, 'data/nested'), { recursive: true });
+  await writeFile(path.join(dir, 'data/nested/random.bin'), randomBytes(bigFileBytes));
+  await writeFile(path.join(dir, 'PG_VERSION'), '16\n');
+  await writeFile(path.join(dir, 'empty'), '');
+  await symlink('data/nested/random.bin', path.join(dir, 'link'));
+  return dir;
+}
+
+/** Every entry of a tree, sorted: directories, link targets, and a digest of each file's bytes. */
+export async function tree(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    for (const entry of (await readdir(path.join(dir, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+      const r = path.join(rel, entry.name);
+      if (entry.isDirectory()) {
+        out.push(`${r}/`);
+        await walk(r);
+      } else if (entry.isSymbolicLink()) out.push(`${r} -> ${await readlink(path.join(dir, r))}`);
+      else out.push(`${r} ${(await readFile(path.join(dir, r))).toString('base64').slice(0, 40)} ${(await stat(path.join(dir, r))).size}`);
+    }
+  };
+  await walk('');
+  return out;
+}
+
+const VOLUME = 'web-data';
+
+export function backupSnapshot(engine: BackupEngine, env: SingleFileEnv, snapshot: string, compression?: CompressionMethod) {
+  return engine.createBackup({
+    store: env.store,
+    destUrl: env.destUrl,
+    driverName: 'dir',
+    volume: { name: VOLUME, driver: 'dir', size: 0, createdAt: '2024-01-02T03:04:05.000Z', snapshots: [], driverInfo: {} },
+    snapshot: { name: snapshot, volumeName: VOLUME, createdAt: '2024-01-02T03:05:00.000Z', driverInfo: {} },
+    ops: env.ops,
+    compression,
+    owner: 'test-host/1',
+  });
+}
+
+export function restoreBackupAs(engine: BackupEngine, env: SingleFileEnv, backupName: string, newName: string) {
+  return engine.restoreBackup({ store: env.store, backupName, volumeName: VOLUME, driverName: 'dir', ops: env.ops, request: { name: newName, options: {} }, owner: 'test-host/1' });
+}
