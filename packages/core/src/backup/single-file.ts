@@ -58,20 +58,29 @@ export async function restoreSingleFile(p: RestoreParams, ops: SingleFileBackupO
 /**
  * Runs `stages` as one pipeline while `consume` reads its last stage, and settles when both
  * have: a consumer that fails destroys the pipeline (so no stage waits forever for a reader),
- * and a stage that fails destroys what the consumer reads. The pipeline's error comes first: it
- * is the cause, the consumer's is usually only "premature close".
+ * and a stage that fails destroys what the consumer reads. The error reported is the cause, not
+ * its echo: a stage's own failure first, else the consumer's, else the pipeline's abort.
  */
 async function runBoth<T>(stages: Array<Readable | Transform>, signal: AbortSignal | undefined, consume: () => Promise<T>): Promise<T> {
   const last = stages.at(-1) as Transform;
+  // The consumer may destroy the last stage after the pipeline has settled (a for-await loop
+  // that throws does): that late error is already reported, and must not become uncaught.
+  last.on('error', () => undefined);
   const moving = pipeline(stages, signal ? { signal } : {});
   const consuming = consume().catch((err: unknown) => {
     last.destroy(toConvoyError(err));
     throw err;
   });
   const [moved, consumed] = await Promise.allSettled([moving, consuming]);
-  if (moved.status === 'rejected') throw classify(moved.reason as Error);
+  if (moved.status === 'rejected' && !(consumed.status === 'rejected' && isEcho(moved.reason, signal))) throw classify(moved.reason as Error);
   if (consumed.status === 'rejected') throw consumed.reason;
   return consumed.value;
+}
+
+/** How a pipeline reports that one of its streams was closed or destroyed by someone else. */
+function isEcho(err: unknown, signal: AbortSignal | undefined): boolean {
+  const e = err as NodeJS.ErrnoException;
+  return e?.code === 'ERR_STREAM_PREMATURE_CLOSE' || (e?.name === 'AbortError' && !signal?.aborted);
 }
 
 function namingBackup(err: unknown, key: string, backup: BackupConfig): unknown {
