@@ -19,6 +19,8 @@ export interface DaemonProcess {
   child: ChildProcess;
   /** What the daemon wrote to stderr so far. */
   stderr(): string;
+  /** What the daemon wrote to stdout so far (its log, unless configured otherwise). */
+  stdout(): string;
   /** True while the process runs. */
   alive(): boolean;
   /** SIGTERM, then wait for the exit; resolves with the exit code or signal. */
@@ -29,7 +31,9 @@ export interface DaemonProcess {
 export async function startDaemonProcess(config: Omit<DaemonConfig, 'log'>, env: NodeJS.ProcessEnv = process.env): Promise<DaemonProcess> {
   const child = spawn(process.execPath, [await bundleDaemon(), JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let stderr = '';
+  let stdout = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
@@ -40,6 +44,7 @@ export async function startDaemonProcess(config: Omit<DaemonConfig, 'log'>, env:
   return {
     child,
     stderr: () => stderr,
+    stdout: () => stdout,
     alive: () => child.exitCode === null && child.signalCode === null,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

@@ -18,8 +18,11 @@ export interface ObjectStore {
   readonly url: string;
   get(key: string): Promise<Buffer | undefined>;
   getStream(key: string): Promise<Readable | undefined>;
-  /** Atomic write. Large streams may be uploaded in parts. */
-  put(key: string, body: Buffer | Readable): Promise<void>;
+  /**
+   * Atomic write. Large streams may be uploaded in parts. `signal` cancels a write in flight
+   * (a store that can hang, like S3, must honour it; the object is then not written).
+   */
+  put(key: string, body: Buffer | Readable, opts?: { signal?: AbortSignal }): Promise<void>;
   head(key: string): Promise<ObjectInfo | undefined>;
   /** Every key under `prefix`, recursively, in lexical order. */
   list(prefix: string): AsyncIterable<ObjectInfo>;

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { Readable } from 'node:stream';
+import { finished, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DeleteObjectsCommand,
@@ -121,11 +121,14 @@ export class S3ObjectStore implements ObjectStore {
     });
   }
 
-  async put(key: string, body: Buffer | Readable): Promise<void> {
+  async put(key: string, body: Buffer | Readable, opts: { signal?: AbortSignal } = {}): Promise<void> {
     const Key = this.keyOf(key);
     this.stats.put += 1;
+    const { signal } = opts;
     if (Buffer.isBuffer(body) && body.length <= this.settings.partSize) {
-      await this.send(`writing ${key}`, () => this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key, Body: body, ContentLength: body.length })));
+      await this.send(`writing ${key}`, () =>
+        this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key, Body: body, ContentLength: body.length }), signal ? { abortSignal: signal } : {}),
+      );
       return;
     }
     const upload = new Upload({
@@ -135,6 +138,16 @@ export class S3ObjectStore implements ObjectStore {
       queueSize: this.settings.partConcurrency,
       leavePartsOnError: false,
     });
+    // A body that fails (its pipeline was cancelled or broke) ends the upload at once: parts in
+    // flight are aborted rather than left to run into their timeouts.
+    const stopUpload = (err?: Error | null): void => {
+      if (err) void upload.abort().catch(() => undefined);
+    };
+    if (!Buffer.isBuffer(body)) finished(body, stopUpload);
+    // Cancelling stops it too, even once the whole body is read and only the last request runs.
+    const onAbort = (): void => stopUpload(new Error('cancelled'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort();
     let parts = 0;
     upload.on('httpUploadProgress', (progress) => {
       parts = Math.max(parts, progress.part ?? 0);
@@ -144,6 +157,7 @@ export class S3ObjectStore implements ObjectStore {
     } catch (err) {
       throw this.fail(err, `uploading ${key}`);
     } finally {
+      signal?.removeEventListener('abort', onAbort);
       this.stats.parts += parts;
     }
   }

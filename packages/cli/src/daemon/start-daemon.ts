@@ -31,6 +31,8 @@ export interface DaemonConfig {
   createOnDockerMount: boolean;
   cmdTimeoutMs: number;
   backupConcurrency?: number;
+  /** How long stopping lets running requests and operations finish before cancelling them (default 10 s). */
+  stopGraceMs?: number;
   log: JsonLogger;
 }
 
@@ -66,6 +68,7 @@ async function startServer(cfg: DaemonConfig, manager: VolumeManager): Promise<P
     createOnDockerMount: cfg.createOnDockerMount,
     log: cfg.log.child({ component: 'plugin-server' }),
     ...(cfg.socketGroup === undefined ? {} : { socketGroup: cfg.socketGroup }),
+    ...(cfg.stopGraceMs === undefined ? {} : { closeGraceMs: cfg.stopGraceMs }),
   };
   if (!cfg.docker) return startPluginServer(base);
   try {
@@ -108,6 +111,7 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
       owner: `${os.hostname()}:${process.pid}`,
       log,
       daemon: { version: CONVOY_VERSION, root: cfg.root, config: shownConfig(cfg) },
+      ...(cfg.stopGraceMs === undefined ? {} : { stopGraceMs: cfg.stopGraceMs }),
     });
     undo.push(() => manager.close());
     await manager.open();

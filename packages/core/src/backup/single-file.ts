@@ -27,7 +27,7 @@ export async function createSingleFileBackup(ctx: EngineContext, p: CreateBackup
     const tar = await ops.exportSnapshot(p.volume.name, p.snapshot.name);
     const digest = new ArchiveDigest();
     const stages = [tar, new ByteCounter(progressOf(p.onProgress, 'backup')), compressStream(prepared.compression), digest];
-    await runBoth(stages, p.signal, () => p.store.put(key, digest));
+    await runBoth(stages, p.signal, () => p.store.put(key, digest, p.signal ? { signal: p.signal } : {}));
     return commitBackup(p, prepared, {
       blocks: [],
       filePath: key,

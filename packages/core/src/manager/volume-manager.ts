@@ -7,6 +7,7 @@ import type { ObjectStore } from '../objectstore.js';
 import type { BackupEngine, PruneReport } from '../backup/types.js';
 import { parseBackupUrl, parseStoreUrl, type BackupLocation } from '../backup/url.js';
 import type { BackupStoreParams, CreateBackupRequest, CreateVolumeParams, DaemonInfo, StartupProblem, VolumeService } from './types.js';
+import { DEFAULT_STOP_GRACE_MS, drainOrCancel } from './drain-or-cancel.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { VolumeIndex } from './volume-index.js';
 import { validateEndpoint, withBackupStore } from './open-store.js';
@@ -23,6 +24,8 @@ export interface VolumeManagerOptions {
   log: Logger;
   /** Shown by `info`. */
   daemon?: { version: string; root: string; config: Record<string, unknown> };
+  /** How long close() lets running operations finish before cancelling them (default 10 s). */
+  stopGraceMs?: number;
 }
 
 const COMPRESSION_METHODS: readonly CompressionMethod[] = ['lz4', 'gzip', 'none'];
@@ -44,6 +47,8 @@ export class VolumeManager implements VolumeService {
   private readonly locks = new KeyedMutex();
   private readonly problems: StartupProblem[] = [];
   private closed = false;
+  /** Aborted by close() once the grace period is over: running backups and restores stop. */
+  private readonly cancel = new AbortController();
 
   constructor(private readonly opts: VolumeManagerOptions) {
     const first = opts.drivers[0];
@@ -146,6 +151,7 @@ export class VolumeManager implements VolumeService {
         ops,
         request,
         owner: this.opts.owner,
+        signal: this.cancel.signal,
         ...(onProgress ? { onProgress } : {}),
       });
     });
@@ -326,6 +332,7 @@ export class VolumeManager implements VolumeService {
               snapshot,
               ops,
               owner: this.opts.owner,
+              signal: this.cancel.signal,
               ...(req.compression ? { compression: req.compression } : {}),
               ...(onProgress ? { onProgress } : {}),
             }),
@@ -384,11 +391,11 @@ export class VolumeManager implements VolumeService {
     });
   }
 
-  /** Refuses new work, waits for running operations, then closes every driver. */
+  /** Refuses new work, waits for running operations (cancelling them after a grace period), then closes every driver. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.locks.drain();
+    await drainOrCancel(() => this.locks.drain(), this.cancel, this.opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS, this.opts.log);
     for (const driver of this.drivers.values()) {
       try {
         await driver.close?.();
