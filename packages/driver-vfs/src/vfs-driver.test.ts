@@ -1,4 +1,5 @@
-import { promises as fs } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConvoyError, createCommandRunner, packDirectory, silentLogger, type CommandRunner } from '@convoy/core';
@@ -161,15 +162,23 @@ describe('vfs driver, beyond the compliance suite', () => {
     expect(await listTree(path.join(base, '.convoy-tmp'))).toEqual([]);
   });
 
-  it('leaves no trace of a restore from a hostile archive', async () => {
+  it('leaves no trace of a restore from a hostile archive that writes through a link it planted', async () => {
     const { driver, base } = await makeDriver();
-    const hostile = await freshDir();
-    await fs.writeFile(path.join(hostile, 'ok.txt'), 'fine');
-    await fs.symlink('/etc', path.join(hostile, 'evil'));
-    await expect(driver.backup.importVolume({ name: 'victim', options: {} }, packDirectory(hostile))).rejects.toMatchObject({
+    const outside = await freshDir();
+    // GNU tar appends `evil/pwned` after the link `evil -> <outside>`, as an attacker would.
+    const first = await freshDir();
+    await fs.symlink(outside, path.join(first, 'evil'));
+    const second = await freshDir();
+    await fs.mkdir(path.join(second, 'evil'));
+    await fs.writeFile(path.join(second, 'evil', 'pwned'), 'escaped');
+    const archive = path.join(await freshDir(), 'hostile.tar');
+    execFileSync('tar', ['-cf', archive, '-C', first, 'evil']);
+    execFileSync('tar', ['-rf', archive, '-C', second, 'evil/pwned']);
+    await expect(driver.backup.importVolume({ name: 'victim', options: {} }, createReadStream(archive))).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
-      message: expect.stringContaining('"evil"'),
+      message: expect.stringContaining('"evil/pwned"'),
     });
+    expect(await fs.readdir(outside)).toEqual([]);
     expect(await driver.getVolume('victim')).toBeUndefined();
     expect((await fs.readdir(base)).sort()).toEqual(['.convoy-tmp', '.snapshots', 'config']);
     expect(await listTree(path.join(base, '.convoy-tmp'))).toEqual([]);

@@ -44,7 +44,7 @@ export class VfsDriver implements VolumeDriver {
     this.layout = new VfsLayout(parts.settings.path);
     this.configs = new VolumeConfigs(this.layout, parts.log, parts.lockTiming);
     this.snapshots = new VfsSnapshots(this.layout, this.configs, parts.run, parts.log);
-    this.backup = new VfsSingleFileBackup(this.layout, this.configs, this.snapshots, parts.run, parts.log);
+    this.backup = new VfsSingleFileBackup(this.layout, this.configs, this.snapshots, parts.run, parts.log, { keepSetId: parts.settings.restoreSetId });
   }
 
   /** Creates the shared directories; the daemon calls it through the definition's factory. */
