@@ -31,24 +31,29 @@ export async function deleteBackup(ctx: EngineContext, p: DeleteBackupParams): P
   validateName(p.backupName, 'backup');
   if (!p.owner) throw new ConvoyError('INVALID_ARGUMENT', 'a delete needs an owner (host and process) for the store lock');
   await withStoreLock(ctx, p.store, p.volumeName, 'delete', p.owner, async (lock) => {
-    const backup = await detachBackup(p.store, p.volumeName, p.backupName);
-    const remaining = await listBackupNames(p.store, p.volumeName);
-    if (remaining.length === 0) {
+    // Everything the delete needs to read is read before anything changes: a record it cannot
+    // read (a corrupt neighbour) fails the delete while the backup is still listed and whole.
+    const others = (await listBackupNames(p.store, p.volumeName)).filter((name) => name !== p.backupName);
+    const target = await loadBackupConfig(p.store, p.volumeName, p.backupName);
+    const stillReferenced = target && target.Blocks.length > 0 ? await referencedBlocks(p.store, p.volumeName, others) : new Set<string>();
+    const backup = await detachBackup(p.store, p.volumeName, p.backupName, target);
+    if (others.length === 0) {
       await removeVolumeDirectory(p.store, p.volumeName, lock.key);
       return;
     }
     const stored = await loadVolumeConfig(p.store, p.volumeName);
     // The next backup then diffs against nothing (full compare); dedup still avoids re-uploads.
     if (stored?.volume.LastBackupName === p.backupName) await saveVolumeConfig(p.store, { ...stored.volume, LastBackupName: '' }, stored.raw);
-    await sweepUnreferenced(p.store, p.volumeName, backup, remaining);
+    // Resuming from the journal: the references were not read above (the record was gone).
+    const references = target ? stillReferenced : await referencedBlocks(p.store, p.volumeName, others);
+    await sweepUnreferenced(p.store, p.volumeName, backup, references);
     await p.store.delete([deletionJournalKey(p.volumeName, p.backupName)]);
   });
 }
 
 /** Journals and removes the backup's record; or, after a crash, picks the journal up again. */
-async function detachBackup(store: ObjectStore, volumeName: string, backupName: string): Promise<BackupConfig> {
+async function detachBackup(store: ObjectStore, volumeName: string, backupName: string, backup: BackupConfig | undefined): Promise<BackupConfig> {
   const journal = deletionJournalKey(volumeName, backupName);
-  const backup = await loadBackupConfig(store, volumeName, backupName);
   if (backup) {
     await store.put(journal, encodeBackupConfig(backup));
     await store.delete([backupConfigKey(volumeName, backupName)]);
@@ -59,16 +64,20 @@ async function detachBackup(store: ObjectStore, volumeName: string, backupName: 
   return checkBackupNames(decodeBackupConfig(data, journal), volumeName, backupName, journal);
 }
 
-async function sweepUnreferenced(store: ObjectStore, volumeName: string, backup: BackupConfig, remaining: string[]): Promise<void> {
-  const candidates = new Set(backup.Blocks.map((m) => m.BlockChecksum));
-  await runWorkers(remaining, 4, async (name) => {
-    if (candidates.size === 0) return;
+/** Every block the given backups map; a record that cannot be read fails (it may map any block). */
+async function referencedBlocks(store: ObjectStore, volumeName: string, backups: string[]): Promise<Set<string>> {
+  const referenced = new Set<string>();
+  await runWorkers(backups, 4, async (name) => {
     const other = await loadBackupConfig(store, volumeName, name);
-    for (const m of other?.Blocks ?? []) candidates.delete(m.BlockChecksum);
+    for (const m of other?.Blocks ?? []) referenced.add(m.BlockChecksum);
   });
+  return referenced;
+}
+
+async function sweepUnreferenced(store: ObjectStore, volumeName: string, backup: BackupConfig, referenced: Set<string>): Promise<void> {
   const batch = new KeyBatch(store);
   if (backupMode(backup) === 'single-file') await batch.add(archiveKeyOf(backup));
-  for (const checksum of candidates) await batch.add(blockKey(volumeName, checksum));
+  for (const checksum of new Set(backup.Blocks.map((m) => m.BlockChecksum))) if (!referenced.has(checksum)) await batch.add(blockKey(volumeName, checksum));
   await batch.flush();
 }
 

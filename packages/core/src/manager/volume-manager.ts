@@ -361,7 +361,12 @@ export class VolumeManager implements VolumeService {
       const endpoint = validateEndpoint(params.endpoint);
       const volumeName = params.volumeName === undefined ? undefined : validateName(params.volumeName, 'volume');
       return this.withStore(storeUrl, endpoint, (store) =>
-        this.opts.engine.listBackups({ store, destUrl: storeUrl, ...(volumeName === undefined ? {} : { volumeName }) }),
+        this.opts.engine.listBackups({
+          store,
+          destUrl: storeUrl,
+          ...(volumeName === undefined ? {} : { volumeName }),
+          onSkipped: (key, err) => this.opts.log.warn('a corrupt record in the backup store was left out of the listing', { store: storeUrl, key, err: err.message }),
+        }),
       );
     });
   }
