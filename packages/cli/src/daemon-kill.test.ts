@@ -55,6 +55,13 @@ describe('the daemon SIGKILLed during a backup', () => {
     daemon = await startDaemon();
     try {
       expect((await cli(['backup', 'list', store])).stdout).toBe('no backups\n');
+      // The killed backup's temp file is no object (nothing lists it); prune finds and names it.
+      const [leftover] = (await readdir(storeDir, { recursive: true })).filter((f) => f.endsWith('.tmp'));
+      expect(leftover).toMatch(/\.backup-[0-9a-f]{16}\.bak\.[0-9a-f]{12}\.tmp$/);
+      const pruned = await cli(['backup', 'prune', store, '--grace', '0s']);
+      expect(pruned.code, pruned.stderr).toBe(0);
+      expect(pruned.stdout).toContain(`removed ${leftover}, left by an interrupted write`);
+      expect((await readdir(storeDir, { recursive: true })).filter((f) => f.endsWith('.tmp'))).toEqual([]);
       const rerun = await cli(['backup', 'create', 'db-snap', '--dest', store, '--compression', 'none']);
       expect(rerun.code, rerun.stderr).toBe(0);
       const url = rerun.stdout.trim();

@@ -29,6 +29,12 @@ export interface ObjectStore {
   /** Names (not keys) of the objects and sub-directories directly under `prefix` (a dir ending in `/`). */
   listDir(prefix: string): Promise<{ files: string[]; dirs: string[] }>;
   delete(keys: string[]): Promise<void>;
+  /**
+   * Removes what interrupted writes left behind (a killed process's temp files, unfinished
+   * uploads) last modified before `olderThan`, and returns a name for each. Optional: a store
+   * whose writes leave nothing behind has nothing to do. `prune` calls it.
+   */
+  removeStaleWrites?(olderThan: Date): Promise<string[]>;
   /** Counts of requests made so far, by kind, so tests and benchmarks can check request budgets. */
   readonly stats: ObjectStoreStats;
   close(): Promise<void>;

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import {
@@ -41,7 +42,7 @@ export class VfsDriver implements VolumeDriver {
   private readonly configs: VolumeConfigs;
 
   constructor(private readonly parts: VfsDriverParts) {
-    this.layout = new VfsLayout(parts.settings.path);
+    this.layout = new VfsLayout(parts.settings.path, `${os.hostname()}\0${parts.root}`);
     this.configs = new VolumeConfigs(this.layout, parts.log, parts.lockTiming);
     this.snapshots = new VfsSnapshots(this.layout, this.configs, parts.run, parts.log);
     this.backup = new VfsSingleFileBackup(this.layout, this.configs, this.snapshots, parts.run, parts.log, { keepSetId: parts.settings.restoreSetId });
@@ -52,6 +53,18 @@ export class VfsDriver implements VolumeDriver {
     await fs.mkdir(this.layout.configDir, { recursive: true });
     await fs.mkdir(this.layout.snapshotsDir, { recursive: true });
     await fs.mkdir(this.layout.tmpDir, { recursive: true });
+    await this.removeOwnLeftovers();
+  }
+
+  /**
+   * Restores, snapshot copies and trash this daemon left in the temp area when it was killed:
+   * at start nothing of ours is running (the root lock says so), so all of it is garbage.
+   * Other daemons' entries (another host on the same NFS path) are theirs to clear.
+   */
+  private async removeOwnLeftovers(): Promise<void> {
+    const leftovers = (await fs.readdir(this.layout.tmpDir)).filter((name) => this.layout.isOwnTemp(name));
+    for (const name of leftovers) await fs.rm(path.join(this.layout.tmpDir, name), { recursive: true, force: true });
+    if (leftovers.length > 0) this.parts.log.warn('removed what an interrupted restore, snapshot or delete left behind', { dir: this.layout.tmpDir, removed: leftovers });
   }
 
   async info(): Promise<Record<string, unknown>> {

@@ -45,6 +45,8 @@ export interface PruneReport {
   blocksKeptForGrace: number;
   /** Volumes a whole-store prune skipped because a backup, restore or delete held their lock. */
   skippedVolumes?: string[];
+  /** What interrupted writes left behind (temp files of killed backups), removed; older than the grace period. */
+  staleWritesRemoved?: string[];
 }
 
 /**
