@@ -185,6 +185,19 @@ describe('vfs driver, beyond the compliance suite', () => {
     expect(await listTree(path.join(base, 'config'))).toEqual([]);
   });
 
+  it('refuses at create a vm volume larger than the filesystem can hold as one file, leaving nothing', async () => {
+    const { driver, base } = await makeDriver();
+    const err = await driver.createVolume({ name: 'huge', size: Number.MAX_SAFE_INTEGER, options: { vm: 'true' } }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/9007199254740991 bytes does not fit.*EFBIG/) });
+    expect(await driver.getVolume('huge')).toBeUndefined();
+    expect((await fs.readdir(base)).sort()).toEqual(['.convoy-tmp', '.snapshots', 'config']);
+    expect(await listTree(path.join(base, '.convoy-tmp'))).toEqual([]);
+    // A size the filesystem holds is fine, and its image appears at mount.
+    await driver.createVolume({ name: 'vm1', size: 1024 * 1024 * 1024, options: { vm: 'true' } });
+    const mountpoint = await driver.mountVolume('vm1', {});
+    expect((await fs.stat(path.join(mountpoint, 'disk.img'))).size).toBe(1024 * 1024 * 1024);
+  });
+
   it('refuses to restore over data left by a reference delete', async () => {
     const { driver, base } = await makeDriver();
     await driver.createVolume({ name: 'src', options: {} });

@@ -86,12 +86,14 @@ export class VfsDriver implements VolumeDriver {
   async createVolume(req: CreateVolumeRequest): Promise<VolumeRecord> {
     const dataDir = this.layout.dataDir(req.name);
     const forVm = req.options['vm'] === 'true' || req.options['PrepareForVM'] === 'true';
+    const size = forVm ? (req.size ?? this.parts.settings.defaultVolumeSize) : 0;
     return this.configs.locked(req.name, async () => {
       if (await this.configs.read(req.name)) throw new ConvoyError('ALREADY_EXISTS', `volume ${req.name} already exists`, { details: { volume: req.name } });
+      if (forVm) await this.checkImageFits(req.name, size);
       await this.adoptOrCreateDirectory(dataDir);
       const config: VfsVolumeConfig = {
         Name: req.name,
-        Size: forVm ? (req.size ?? this.parts.settings.defaultVolumeSize) : 0,
+        Size: size,
         Path: dataDir,
         MountPoint: '',
         PrepareForVM: forVm,
@@ -102,6 +104,24 @@ export class VfsDriver implements VolumeDriver {
       this.parts.log.info('vfs volume created', { volume: req.name, path: dataDir });
       return toVolumeRecord(config, dataDir);
     });
+  }
+
+  /**
+   * A vm volume's disk image is created at first mount; whether the filesystem can hold a file
+   * that large is checked now, with a sparse probe file of the same size, so an impossible size
+   * is refused at create and leaves nothing behind.
+   */
+  private async checkImageFits(volume: string, size: number): Promise<void> {
+    const probe = this.layout.tempPath(`size-probe-${volume}`);
+    const fh = await fs.open(probe, 'wx', 0o600);
+    try {
+      await fh.truncate(size);
+    } catch (err) {
+      throw tooBigForFilesystem(err, size, this.layout.base);
+    } finally {
+      await fh.close();
+      await fs.rm(probe, { force: true });
+    }
   }
 
   /**
@@ -177,14 +197,29 @@ export class VfsDriver implements VolumeDriver {
   }
 }
 
-/** A sparse file of `size` bytes, created once; an existing image is never resized or replaced. */
+/**
+ * A sparse file of `size` bytes, created once; an existing image is never resized or replaced.
+ * One that cannot be sized is removed again, so the next mount does not find a 0-byte image.
+ */
 async function ensureDiskImage(file: string, size: number): Promise<void> {
   if (await exists(file)) return;
   const fh = await fs.open(file, 'wx', 0o644);
   try {
     await fh.truncate(size);
     await fh.sync();
+  } catch (err) {
+    await fs.rm(file, { force: true });
+    throw tooBigForFilesystem(err, size, path.dirname(file));
   } finally {
     await fh.close();
   }
+}
+
+function tooBigForFilesystem(err: unknown, size: number, dir: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code !== 'EFBIG' && code !== 'EINVAL') return err;
+  return new ConvoyError('INVALID_ARGUMENT', `a disk image of ${size} bytes does not fit in one file on the filesystem of ${dir} (${code}); choose a smaller --size`, {
+    cause: err,
+    details: { size, dir },
+  });
 }
