@@ -65,6 +65,21 @@ describeNeeding(canMountTmpfs, 'a real daemon process when a single-file backup 
     await expectAlive();
   });
 
+  it('a download that keeps being cut fails the restore once the attempts are spent; the daemon lives on and nothing is left', async () => {
+    const s3 = await startS3rver({ buckets: ['cut'] });
+    const dest = 's3://cut@us-east-1/x';
+    const url = (await cli(['backup', 'create', 'db-snap', '--dest', dest, '--s3-endpoint', s3.endpoint, '--compression', 'none'])).stdout.trim();
+    const proxy = await startFaultProxy(s3.endpoint);
+    proxy.inject({ fault: 'cut-response', match: (r) => r.method === 'GET' && r.url.includes('BackupFiles'), times: 1000 });
+    const res = await cli(['create', 'db-cut', '--backup', url, '--s3-endpoint', proxy.endpoint]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/backup-[0-9a-f]{16}/);
+    expect(proxy.injected['cut-response']).toBe(2);
+    await expectAlive();
+    expect(await readdir(path.join(dir, 'volumes/.convoy-tmp'))).toEqual([]);
+    expect((await cli(['list', '--json'])).json<Array<{ name: string }>>().map((v) => v.name)).not.toContain('db-cut');
+  });
+
   it('a garbage archive fails the restore at once; the name is free again and the daemon lives on', async () => {
     const url = (await cli(['backup', 'create', 'db-snap', '--dest', `vfs://${goodStore}`])).stdout.trim();
     const archives = (await readdir(goodStore, { recursive: true })).filter((f) => f.endsWith('.bak'));
