@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { convoy, testDaemonConfig } from '../../../test-support/cli.js';
 import { startDaemonProcess } from '../../../test-support/daemon-process.js';
-import { tree } from '../../../test-support/single-file-env.js';
+import { tree } from '../../core/test/single-file-env.js';
 import { tempDir } from '../../../test-support/tmp.js';
 
 /**

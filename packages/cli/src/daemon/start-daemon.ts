@@ -108,10 +108,10 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
       stores,
       storeOptions: cfg.storeOptions,
       engine: createBackupEngine(cfg.backupConcurrency === undefined ? {} : { concurrency: cfg.backupConcurrency }),
+      ...(cfg.stopGraceMs === undefined ? {} : { stopGraceMs: cfg.stopGraceMs }),
       owner: `${os.hostname()}:${process.pid}`,
       log,
       daemon: { version: CONVOY_VERSION, root: cfg.root, config: shownConfig(cfg) },
-      ...(cfg.stopGraceMs === undefined ? {} : { stopGraceMs: cfg.stopGraceMs }),
     });
     undo.push(() => manager.close());
     await manager.open();

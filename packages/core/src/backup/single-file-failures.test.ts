@@ -4,8 +4,8 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ConvoyError, isConvoyError } from '../errors.js';
 import type { ObjectStore } from '../objectstore.js';
-import { backupSnapshot, makeSingleFileEnv, makeSnapshot, restoreBackupAs, type SingleFileEnv } from '../../../../test-support/single-file-env.js';
-import { tempDir } from '../../../../test-support/tmp.js';
+import { backupSnapshot, makeSingleFileEnv, makeSnapshot, restoreBackupAs, type SingleFileEnv } from '../../test/single-file-env.js';
+import { tempDir } from '../testing/temp-dir.js';
 import { createBackupEngine } from './engine.js';
 import { backupConfigKey, backupFileKey } from './layout.js';
 

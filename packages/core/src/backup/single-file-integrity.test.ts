@@ -3,8 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isConvoyError } from '../errors.js';
 import type { CompressionMethod } from '../model.js';
-import { backupSnapshot, makeSingleFileEnv, makeSnapshot, restoreBackupAs, tree, type SingleFileEnv } from '../../../../test-support/single-file-env.js';
-import { tempDir } from '../../../../test-support/tmp.js';
+import { backupSnapshot, makeSingleFileEnv, makeSnapshot, restoreBackupAs, tree, type SingleFileEnv } from '../../test/single-file-env.js';
+import { tempDir } from '../testing/temp-dir.js';
 import { createBackupEngine } from './engine.js';
 import { backupConfigKey, backupFileKey } from './layout.js';
 

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openFsObjectStore } from '@convoy/objectstore-fs';
 import { isConvoyError } from '../errors.js';
 import type { ObjectStore } from '../objectstore.js';
 import { ImageSource } from '../testing/image-source.js';
-import { tempDir } from '../../../../test-support/tmp.js';
+import { MemoryObjectStore } from '../testing/memory-store.js';
+import { tempDir } from '../testing/temp-dir.js';
 import { createBackupEngine } from './engine.js';
 import { backupConfigKey, volumeConfigKey } from './layout.js';
 
@@ -20,9 +20,8 @@ const BLOCK = 2 * 1024 * 1024;
 
 async function setup(): Promise<{ source: ImageSource; store: ObjectStore; destUrl: string; base: string }> {
   const base = await mkdtemp(path.join(scratch, 'env-'));
-  await mkdir(path.join(base, 'store'));
-  const destUrl = `vfs://${base}/store`;
-  return { source: await ImageSource.open(path.join(base, 'disks')), store: await openFsObjectStore(new URL(destUrl)), destUrl, base };
+  const destUrl = 'mem://robustness';
+  return { source: await ImageSource.open(path.join(base, 'disks')), store: new MemoryObjectStore(destUrl), destUrl, base };
 }
 
 async function backupOf(env: Awaited<ReturnType<typeof setup>>, volume: string, snapshot: string) {

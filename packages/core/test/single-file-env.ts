@@ -1,19 +1,19 @@
 /*
- * Single-file (directory) backups for engine tests: a vfs-like driver built from the real
- * archive helpers, a directory store, snapshots with a little of everything, and a tree listing
+ * Single-file (directory) backups for the engine's tests: a vfs-like driver built from the real
+ * archive helpers, an in-memory store, snapshots with a little of everything, and a tree listing
  * to compare a restore with its source.
  */
 import { mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { openFsObjectStore } from '@convoy/objectstore-fs';
-import { extractTarSafely } from '../packages/core/src/archive/extract-tar.js';
-import { packDirectory } from '../packages/core/src/archive/pack-directory.js';
-import type { SingleFileBackupOps } from '../packages/core/src/driver.js';
-import type { BackupEngine } from '../packages/core/src/backup/types.js';
-import type { CompressionMethod } from '../packages/core/src/model.js';
-import type { ObjectStore } from '../packages/core/src/objectstore.js';
+import { extractTarSafely } from '../src/archive/extract-tar.js';
+import { packDirectory } from '../src/archive/pack-directory.js';
+import type { SingleFileBackupOps } from '../src/driver.js';
+import type { BackupEngine } from '../src/backup/types.js';
+import type { CompressionMethod } from '../src/model.js';
+import type { ObjectStore } from '../src/objectstore.js';
+import { MemoryObjectStore } from '../src/testing/memory-store.js';
 
 export interface SingleFileEnv {
   base: string;
@@ -42,12 +42,11 @@ export function directoryOps(base: string, exportOverride?: () => Readable): Sin
   };
 }
 
-/** A fresh environment in a new directory under `parent`. */
+/** A fresh environment (volumes and snapshots in a new directory under `parent`). */
 export async function makeSingleFileEnv(parent: string, exportOverride?: () => Readable): Promise<SingleFileEnv> {
   const base = await mkdtemp(path.join(parent, 'env-'));
-  await mkdir(path.join(base, 'store'));
-  const destUrl = `vfs://${base}/store`;
-  return { base, store: await openFsObjectStore(new URL(destUrl)), destUrl, ops: directoryOps(base, exportOverride) };
+  const destUrl = 'mem://single-file';
+  return { base, store: new MemoryObjectStore(destUrl), destUrl, ops: directoryOps(base, exportOverride) };
 }
 
 /** A snapshot directory with files, a subdirectory, an empty file and an internal symlink. */
