@@ -46,7 +46,8 @@ export function renderBackupList(backups: BackupSummary[]): string {
 export function renderPrune(report: PruneReport): string {
   return (
     `removed ${report.blocksRemoved} unreferenced block(s) (${formatBytes(report.bytesRemoved)}) of ${report.blocksScanned} scanned in ${report.volumes} volume(s)` +
-    (report.blocksKeptForGrace > 0 ? `; kept ${report.blocksKeptForGrace} younger than the grace period` : '')
+    (report.blocksKeptForGrace > 0 ? `; kept ${report.blocksKeptForGrace} younger than the grace period` : '') +
+    (report.staleWritesRemoved ?? []).map((file) => `\nremoved ${file}, left by an interrupted write`).join('')
   );
 }
 

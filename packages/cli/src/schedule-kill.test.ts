@@ -3,8 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ScheduleView } from '@convoy/core';
-import { convoy } from '@convoy/test-support/cli';
-import { startDaemonProcess, stopDaemonProcess } from '@convoy/test-support/daemon-process';
+import { convoy, testDaemonConfig } from '@convoy/test-support/cli';
+import { startDaemonProcess } from '@convoy/test-support/daemon-process';
 import { tempDir } from '@convoy/test-support/tmp';
 import { until } from '@convoy/test-support/until';
 
@@ -21,7 +21,7 @@ describe('the daemon SIGKILLed during a scheduled run', () => {
   it('the next start records the run as failed, and the next run happens and succeeds', async () => {
     await mkdir(path.join(dir, 'volumes'), { recursive: true });
     await mkdir(path.join(dir, 'store'));
-    let daemon = await startDaemonProcess(dir);
+    let daemon = await startDaemonProcess(testDaemonConfig(dir));
     try {
       expect((await cli(['create', 'db'])).code).toBe(0);
       const mountpoint = (await cli(['mount', 'db'])).stdout.trim();
@@ -34,10 +34,10 @@ describe('the daemon SIGKILLed during a scheduled run', () => {
         const v = await view();
         return v.lastRun?.outcome === 'running' ? v : undefined;
       }, { intervalMs: 10 });
-      daemon.kill('SIGKILL');
-      await new Promise((resolve) => daemon.once('exit', resolve));
+      daemon.child.kill('SIGKILL');
+      await new Promise((resolve) => daemon.child.once('exit', resolve));
 
-      daemon = await startDaemonProcess(dir);
+      daemon = await startDaemonProcess(testDaemonConfig(dir));
       // The restarted daemon may already be in its next run (it was due): the record of the
       // killed one is the last error and one more failure.
       const after = await view();
@@ -51,7 +51,7 @@ describe('the daemon SIGKILLed during a scheduled run', () => {
       expect(recovered.runs).toBeGreaterThan(after.runs);
       expect((await cli(['schedule', 'pause', 'often'])).code).toBe(0);
     } finally {
-      await stopDaemonProcess(daemon);
+      await daemon.stop();
     }
   });
 });

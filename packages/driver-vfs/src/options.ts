@@ -5,6 +5,12 @@ import { checkDeclaredOptions, ConvoyError, ownOptions, parseSize, readJsonFile,
 export const VFS_OPTIONS: OptionSpec[] = [
   { key: 'vfs.path', description: 'Directory holding the volumes (a local directory or an NFS mount shared by several hosts)', required: true },
   { key: 'vfs.defaultvolumesize', description: 'Size of the disk image of volumes created with the vm option', default: '100G' },
+  {
+    key: 'vfs.restoresetid',
+    description:
+      'Restore setuid/setgid bits of files from backups (true/false). Off by default, and never saved: whoever can write to a backup store could otherwise plant a setuid-root program in every restored volume. Give it only for stores no one less trusted than root can write',
+    default: 'false',
+  },
 ];
 
 /** What `convoy create --opt` and `docker volume create -o` may pass to a vfs volume. */
@@ -16,6 +22,8 @@ export const VFS_VOLUME_OPTIONS: OptionSpec[] = [
 export interface VfsSettings {
   path: string;
   defaultVolumeSize: number;
+  /** `vfs.restoresetid`: keep setuid/setgid bits when restoring. Given at each start, never saved. */
+  restoreSetId: boolean;
 }
 
 /** The driver's own config, `<root>/vfs.cfg`, with Convoy's field names. */
@@ -43,9 +51,15 @@ export async function resolveVfsSettings(ctx: Pick<DriverContext, 'root' | 'opti
   const givenSize = ctx.options['vfs.defaultvolumesize'];
   const defaultVolumeSize =
     givenSize !== undefined ? parseSize(givenSize, 'vfs.defaultvolumesize') : (saved?.DefaultVolumeSize ?? parseSize('100G'));
-  const settings = { path: path.resolve(basePath), defaultVolumeSize };
+  const settings = { path: path.resolve(basePath), defaultVolumeSize, restoreSetId: parseFlag(ctx.options['vfs.restoresetid'], 'vfs.restoresetid') };
   await fs.mkdir(ctx.root, { recursive: true, mode: 0o700 });
   const effective: VfsDriverConfig = { Root: ctx.root, Path: settings.path, ConfigPath: path.join(settings.path, 'config'), DefaultVolumeSize: defaultVolumeSize };
   await writeJsonAtomic(savedFile, effective);
   return settings;
+}
+
+function parseFlag(value: string | undefined, key: string): boolean {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new ConvoyError('INVALID_ARGUMENT', `${key} must be true or false, not ${JSON.stringify(value)}`);
 }

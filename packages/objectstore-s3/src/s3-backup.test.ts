@@ -132,7 +132,7 @@ describe('backup engine on S3 (s3rver on 127.0.0.1)', () => {
     proxy.inject({ fault: 'cut-response', match: blockGet });
     const restored = await restoreOn(h, summary.url, 'restored');
     expect(sha(restored)).toBe(sha(await readFile(h.source.snapshotPath('snap1'))));
-    expect(proxy.injected).toEqual({ slowdown: 3, 'internal-error': 2, reset: 3, drop: 2, 'cut-response': 1 });
+    expect(proxy.injected).toEqual({ slowdown: 3, 'internal-error': 2, reset: 3, drop: 2, 'cut-response': 1, stall: 0, 'stall-response': 0 });
     expect(h.store.stats.retries).toBe(11);
     await h.store.close();
   });

@@ -78,7 +78,7 @@ describe('objectstore-s3', () => {
     proxy.inject({ fault: 'cut-response', match: isGet });
     await store.put('object.bin', data);
     expect((await store.get('object.bin'))?.equals(data)).toBe(true);
-    expect(proxy.injected).toEqual({ slowdown: 2, 'internal-error': 1, reset: 1, drop: 1, 'cut-response': 1 });
+    expect(proxy.injected).toEqual({ slowdown: 2, 'internal-error': 1, reset: 1, drop: 1, 'cut-response': 1, stall: 0, 'stall-response': 0 });
     expect(store.stats.retries).toBe(6);
     await store.close();
   });

@@ -38,6 +38,8 @@ export interface DaemonConfig {
   backupConcurrency?: number;
   /** `--metrics-listen` (already checked for loopback); no metrics without it. */
   metrics?: MetricsListen;
+  /** How long stopping lets running requests and operations finish before cancelling them (default 10 s). */
+  stopGraceMs?: number;
   log: JsonLogger;
 }
 
@@ -77,6 +79,7 @@ async function startServer(cfg: DaemonConfig, service: VolumeService, schedules:
     createOnDockerMount: cfg.createOnDockerMount,
     log: cfg.log.child({ component: 'plugin-server' }),
     ...(cfg.socketGroup === undefined ? {} : { socketGroup: cfg.socketGroup }),
+    ...(cfg.stopGraceMs === undefined ? {} : { closeGraceMs: cfg.stopGraceMs }),
   };
   if (!cfg.docker) return startPluginServer(base);
   try {
@@ -119,6 +122,7 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
       stores,
       storeOptions: cfg.storeOptions,
       engine: createBackupEngine(cfg.backupConcurrency === undefined ? {} : { concurrency: cfg.backupConcurrency }),
+      ...(cfg.stopGraceMs === undefined ? {} : { stopGraceMs: cfg.stopGraceMs }),
       owner: `${os.hostname()}:${process.pid}`,
       log,
       daemon: { version: CONVOY_VERSION, root: cfg.root, config: shownConfig(cfg), driverOptions },

@@ -60,6 +60,8 @@ export interface BackupContent {
   filePath: string;
   volumeSize: number;
   uploadedBytes: number;
+  /** Single-file backups: the stored archive's length and SHA-256. */
+  archive?: { size: number; sha256: string };
 }
 
 /**
@@ -83,6 +85,7 @@ export async function commitBackup(p: CreateBackupParams, prepared: PreparedBack
     VolumeSize: content.volumeSize,
     UploadedBytes: content.uploadedBytes,
     CreatedAt: now.toISOString(),
+    ...(content.archive ? { ArchiveSize: content.archive.size, ArchiveSHA256: content.archive.sha256 } : {}),
   };
   await saveBackupConfig(p.store, backup);
   // Another host may have backed the volume up meanwhile (backups share the lock): re-read.

@@ -31,8 +31,13 @@ export async function deleteBackup(ctx: EngineContext, p: DeleteBackupParams): P
   validateName(p.backupName, 'backup');
   if (!p.owner) throw new ConvoyError('INVALID_ARGUMENT', 'a delete needs an owner (host and process) for the store lock');
   await withStoreLock(ctx, p.store, p.volumeName, 'delete', p.owner, async (lock) => {
-    const backup = await detachBackup(p.store, p.volumeName, p.backupName);
-    await collectDetached(p.store, p.volumeName, [backup], lock.key);
+    // Everything the delete needs to read is read before anything changes: a record it cannot
+    // read (a corrupt neighbour) fails the delete while the backup is still listed and whole.
+    const others = (await listBackupNames(p.store, p.volumeName)).filter((name) => name !== p.backupName);
+    const target = await loadBackupConfig(p.store, p.volumeName, p.backupName);
+    const referenced = target && target.Blocks.length > 0 ? await referencedBlocks(p.store, p.volumeName, others) : undefined;
+    const backup = await detachBackup(p.store, p.volumeName, p.backupName, target);
+    await collectDetached(p.store, p.volumeName, [backup], lock.key, referenced);
   });
 }
 
@@ -41,7 +46,14 @@ export async function deleteBackup(ctx: EngineContext, p: DeleteBackupParams): P
  * volume's exclusive lock. Shared by delete (one backup) and forget (many at once): the
  * remaining records are read once, whatever the number of backups going.
  */
-export async function collectDetached(store: ObjectStore, volumeName: string, detached: BackupConfig[], ownLockKey: string): Promise<void> {
+export async function collectDetached(
+  store: ObjectStore,
+  volumeName: string,
+  detached: BackupConfig[],
+  ownLockKey: string,
+  /** The blocks the remaining backups map, when the caller read them before detaching anything. */
+  referenced?: Set<string>,
+): Promise<void> {
   if (detached.length === 0) return;
   const remaining = await listBackupNames(store, volumeName);
   if (remaining.length === 0) {
@@ -52,7 +64,9 @@ export async function collectDetached(store: ObjectStore, volumeName: string, de
   const stored = await loadVolumeConfig(store, volumeName);
   // The next backup then diffs against nothing (full compare); dedup still avoids re-uploads.
   if (stored && gone.has(stored.volume.LastBackupName)) await saveVolumeConfig(store, { ...stored.volume, LastBackupName: '' }, stored.raw);
-  await sweepUnreferenced(store, volumeName, detached, remaining);
+  // Resumed from a journal, or not read yet: read the references now (single-file backups map none).
+  const references = referenced ?? (detached.some((b) => b.Blocks.length > 0) ? await referencedBlocks(store, volumeName, remaining) : new Set<string>());
+  await sweepUnreferenced(store, volumeName, detached, references);
   await store.delete(detached.map((b) => deletionJournalKey(volumeName, b.Name)));
 }
 
@@ -71,9 +85,9 @@ export async function loadDeletionJournals(store: ObjectStore, volumeName: strin
 }
 
 /** Journals and removes the backup's record; or, after a crash, picks the journal up again. */
-export async function detachBackup(store: ObjectStore, volumeName: string, backupName: string): Promise<BackupConfig> {
+/** `backup` is its record as just read; undefined when a run that died had journalled it already. */
+export async function detachBackup(store: ObjectStore, volumeName: string, backupName: string, backup: BackupConfig | undefined): Promise<BackupConfig> {
   const journal = deletionJournalKey(volumeName, backupName);
-  const backup = await loadBackupConfig(store, volumeName, backupName);
   if (backup) {
     await store.put(journal, encodeBackupConfig(backup));
     await store.delete([backupConfigKey(volumeName, backupName)]);
@@ -84,16 +98,22 @@ export async function detachBackup(store: ObjectStore, volumeName: string, backu
   return checkBackupNames(decodeBackupConfig(data, journal), volumeName, backupName, journal);
 }
 
-async function sweepUnreferenced(store: ObjectStore, volumeName: string, detached: BackupConfig[], remaining: string[]): Promise<void> {
-  const candidates = new Set(detached.flatMap((b) => b.Blocks.map((m) => m.BlockChecksum)));
-  await runWorkers(remaining, 4, async (name) => {
-    if (candidates.size === 0) return;
+/** Every block the given backups map; a record that cannot be read fails (it may map any block). */
+async function referencedBlocks(store: ObjectStore, volumeName: string, backups: string[]): Promise<Set<string>> {
+  const referenced = new Set<string>();
+  await runWorkers(backups, 4, async (name) => {
     const other = await loadBackupConfig(store, volumeName, name);
-    for (const m of other?.Blocks ?? []) candidates.delete(m.BlockChecksum);
+    for (const m of other?.Blocks ?? []) referenced.add(m.BlockChecksum);
   });
+  return referenced;
+}
+
+async function sweepUnreferenced(store: ObjectStore, volumeName: string, detached: BackupConfig[], referenced: Set<string>): Promise<void> {
   const batch = new KeyBatch(store);
   for (const backup of detached) if (backupMode(backup) === 'single-file') await batch.add(archiveKeyOf(backup));
-  for (const checksum of candidates) await batch.add(blockKey(volumeName, checksum));
+  for (const checksum of new Set(detached.flatMap((b) => b.Blocks.map((m) => m.BlockChecksum)))) {
+    if (!referenced.has(checksum)) await batch.add(blockKey(volumeName, checksum));
+  }
   await batch.flush();
 }
 

@@ -43,6 +43,10 @@ export interface BackupConfig {
    * retention must order backups made within one second (a schedule every second) as they were.
    */
   CreatedAt?: string;
+  /** Ours, single-file: the stored archive's exact length in bytes; a restore checks it. */
+  ArchiveSize?: number;
+  /** Ours, single-file: SHA-256 of the stored archive (hex); a restore checks it before the volume appears. */
+  ArchiveSHA256?: string;
 }
 
 type Unknown = Record<string, unknown>;
@@ -110,12 +114,18 @@ export function decodeBackupConfig(data: Buffer, key: string): BackupConfig {
     if (Number.isNaN(Date.parse(createdAt))) throw corrupt(key, `CreatedAt ${JSON.stringify(createdAt)} is not a time`);
     backup.CreatedAt = createdAt;
   }
-  for (const name of ['VolumeSize', 'UploadedBytes'] as const) {
+  for (const name of ['VolumeSize', 'UploadedBytes', 'ArchiveSize'] as const) {
     const value = optional(raw, name, 'number', key);
     if (value === undefined) continue;
     if (!Number.isSafeInteger(value) || value < 0) throw corrupt(key, `${name} ${value} is not a byte count`);
     backup[name] = value;
   }
+  const sha256 = optional(raw, 'ArchiveSHA256', 'string', key);
+  if (sha256 !== undefined) {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw corrupt(key, `ArchiveSHA256 ${JSON.stringify(sha256)} is not a SHA-256 in hex`);
+    backup.ArchiveSHA256 = sha256;
+  }
+  if ((backup.ArchiveSize === undefined) !== (backup.ArchiveSHA256 === undefined)) throw corrupt(key, 'ArchiveSize and ArchiveSHA256 come together or not at all');
   if (!isValidName(backup.Name) || !isValidName(backup.VolumeName)) throw corrupt(key, 'backup or volume name breaks the name rules');
   return backup;
 }

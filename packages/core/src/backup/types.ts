@@ -1,4 +1,5 @@
 import type { DeltaBlockBackupOps, SingleFileBackupOps, CreateVolumeRequest } from '../driver.js';
+import type { ConvoyError } from '../errors.js';
 import type { ObjectStore } from '../objectstore.js';
 import type { BackupSummary, CompressionMethod, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
 import type { KeepReason, RetentionPolicy } from '../retention/policy.js';
@@ -45,6 +46,8 @@ export interface PruneReport {
   blocksKeptForGrace: number;
   /** Volumes a whole-store prune skipped because a backup, restore or delete held their lock. */
   skippedVolumes?: string[];
+  /** What interrupted writes left behind (temp files of killed backups), removed; older than the grace period. */
+  staleWritesRemoved?: string[];
 }
 
 /** What `backup forget` decided (and, unless a dry run, did). Newest first. */
@@ -64,7 +67,8 @@ export interface BackupEngine {
   createBackup(params: CreateBackupParams): Promise<BackupSummary>;
   restoreBackup(params: RestoreParams): Promise<VolumeRecord>;
   deleteBackup(params: { store: ObjectStore; destUrl: string; backupName: string; volumeName: string; owner: string }): Promise<void>;
-  listBackups(params: { store: ObjectStore; destUrl: string; volumeName?: string }): Promise<BackupSummary[]>;
+  /** Corrupt records are skipped and reported to `onSkipped`; the rest is listed. */
+  listBackups(params: { store: ObjectStore; destUrl: string; volumeName?: string; onSkipped?: (key: string, err: ConvoyError) => void }): Promise<BackupSummary[]>;
   inspectBackup(params: { store: ObjectStore; destUrl: string; backupName: string; volumeName: string }): Promise<BackupSummary>;
   /** Sweeps blocks no backup references, older than `graceMs` (default 1 hour). */
   prune(params: { store: ObjectStore; owner: string; graceMs?: number; volumeName?: string }): Promise<PruneReport>;

@@ -49,7 +49,11 @@ export interface BackupSource {
  * names, routing and locks.
  */
 export class BackupService {
-  constructor(private readonly opts: BackupServiceOptions) {}
+  constructor(
+    private readonly opts: BackupServiceOptions,
+    /** Aborted when the daemon stops and its grace period is over: running backups and restores end. */
+    private readonly cancel?: AbortSignal,
+  ) {}
 
   async planBackup(req: CreateBackupRequest): Promise<BackupPlan> {
     if (typeof req.dest !== 'string' || req.dest === '') throw new ConvoyError('INVALID_ARGUMENT', 'a backup destination URL is required (--dest)');
@@ -64,6 +68,7 @@ export class BackupService {
         destUrl: plan.target.written,
         ...source,
         owner: this.opts.owner,
+        ...(this.cancel ? { signal: this.cancel } : {}),
         ...(plan.compression ? { compression: plan.compression } : {}),
         ...(onProgress ? { onProgress } : {}),
       }),
@@ -88,6 +93,7 @@ export class BackupService {
         ops,
         request,
         owner: this.opts.owner,
+        ...(this.cancel ? { signal: this.cancel } : {}),
         ...(onProgress ? { onProgress } : {}),
       }),
     );
@@ -104,7 +110,14 @@ export class BackupService {
   async listBackups(dest: string, params: BackupStoreParams & { volumeName?: string } = {}): Promise<BackupSummary[]> {
     const target = await this.target(requireString(dest, 'backup destination URL'), params.endpoint);
     const volumeName = params.volumeName === undefined ? undefined : validateName(params.volumeName, 'volume');
-    return this.withStore(target, (store) => this.opts.engine.listBackups({ store, destUrl: target.written, ...(volumeName === undefined ? {} : { volumeName }) }));
+    return this.withStore(target, (store) =>
+      this.opts.engine.listBackups({
+        store,
+        destUrl: target.written,
+        ...(volumeName === undefined ? {} : { volumeName }),
+        onSkipped: (key, err) => this.opts.log.warn('a corrupt record in the backup store was left out of the listing', { store: target.written, key, err: err.message }),
+      }),
+    );
   }
 
   async inspectBackup(url: string, params: BackupStoreParams = {}): Promise<BackupSummary> {

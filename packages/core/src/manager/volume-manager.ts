@@ -8,6 +8,7 @@ import type { BackupStoreParams, CreateBackupRequest, CreateVolumeParams, Daemon
 import { BackupService, type BackupServiceOptions, type RestorePlan } from './backup-service.js';
 import { validateRetentionPolicy } from '../retention/policy.js';
 import { forgetSnapshots, type SnapshotForgetReport } from '../retention/snapshot-forget.js';
+import { DEFAULT_STOP_GRACE_MS, drainOrCancel } from './drain-or-cancel.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { VolumeIndex } from './volume-index.js';
 
@@ -16,6 +17,8 @@ export interface VolumeManagerOptions extends BackupServiceOptions {
   drivers: readonly VolumeDriver[];
   /** Shown by `info`; `driverOptions` are each driver's `--driver-opts`, from its definition. */
   daemon?: { version: string; root: string; config: Record<string, unknown>; driverOptions?: Record<string, OptionSpec[]> };
+  /** How long close() lets running operations finish before cancelling them (default 10 s). */
+  stopGraceMs?: number;
 }
 
 /**
@@ -36,9 +39,11 @@ export class VolumeManager implements VolumeService {
   private readonly problems: StartupProblem[] = [];
   private readonly backups: BackupService;
   private closed = false;
+  /** Aborted by close() once the grace period is over: running backups and restores stop. */
+  private readonly cancel = new AbortController();
 
   constructor(private readonly opts: VolumeManagerOptions) {
-    this.backups = new BackupService(opts);
+    this.backups = new BackupService(opts, this.cancel.signal);
     const first = opts.drivers[0];
     if (!first) throw new ConvoyError('INVALID_ARGUMENT', 'at least one driver must be enabled');
     const byName = new Map<string, VolumeDriver>();
@@ -316,11 +321,11 @@ export class VolumeManager implements VolumeService {
     });
   }
 
-  /** Refuses new work, waits for running operations, then closes every driver. */
+  /** Refuses new work, waits for running operations (cancelling them after a grace period), then closes every driver. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.locks.drain();
+    await drainOrCancel(() => this.locks.drain(), this.cancel, this.opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS, this.opts.log);
     for (const driver of this.drivers.values()) {
       try {
         await driver.close?.();
