@@ -32,6 +32,7 @@ export async function deleteBackup(ctx: EngineContext, p: DeleteBackupParams): P
   if (!p.owner) throw new ConvoyError('INVALID_ARGUMENT', 'a delete needs an owner (host and process) for the store lock');
   await withStoreLock(ctx, p.store, p.volumeName, 'delete', p.owner, async (lock) => {
     const backup = await detachBackup(p.store, p.volumeName, p.backupName);
+    ctx.records.forget(p.store, p.volumeName, p.backupName);
     const remaining = await listBackupNames(p.store, p.volumeName);
     if (remaining.length === 0) {
       await removeVolumeDirectory(p.store, p.volumeName, lock.key);
