@@ -9,7 +9,7 @@ import { startTestStack, type TestStack } from '../test/test-stack.js';
 
 const freshDir = await tempDirFactory('convoy-docker-');
 
-/** Exactly what dockerd 20.10 sends, per reference/docker-and-s3.md §1. */
+/** Exactly what dockerd 20.10 sends (Docker's volume plugin protocol, /VolumeDriver.*, JSON bodies). */
 describe('Docker volume plugin protocol over the real unix socket', () => {
   let dir: string;
   let stack: TestStack;

@@ -37,6 +37,7 @@ export async function deleteBackup(ctx: EngineContext, p: DeleteBackupParams): P
     const target = await loadBackupConfig(p.store, p.volumeName, p.backupName);
     const referenced = target && target.Blocks.length > 0 ? await referencedBlocks(p.store, p.volumeName, others) : undefined;
     const backup = await detachBackup(p.store, p.volumeName, p.backupName, target);
+    ctx.records.forget(p.store, p.volumeName, p.backupName);
     await collectDetached(p.store, p.volumeName, [backup], lock.key, referenced);
   });
 }

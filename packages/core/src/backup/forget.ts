@@ -41,6 +41,7 @@ export async function forgetBackups(ctx: EngineContext, p: ForgetParams): Promis
     for (const backup of report.removed) {
       lock.assertHeld();
       detached.push(await detachBackup(p.store, p.volumeName, backup.name, await loadBackupConfig(p.store, p.volumeName, backup.name)));
+      ctx.records.forget(p.store, p.volumeName, backup.name);
     }
     lock.assertHeld();
     await collectDetached(p.store, p.volumeName, detached, lock.key);

@@ -2,9 +2,11 @@ import { ConvoyError, isConvoyError } from '../errors.js';
 import { backupConfigKey, volumeConfigKey } from './layout.js';
 import type { BackupSummary } from '../model.js';
 import type { ObjectStore } from '../objectstore.js';
+import type { BackupConfig } from './records.js';
 import { validateName } from '../names.js';
 import { summarizeBackup } from './summary.js';
-import { listBackupNames, listVolumeNames, loadBackupConfig, loadVolumeConfig, requireBackupConfig } from './store-records.js';
+import type { EngineContext } from './context.js';
+import { backupNotFound, listBackupNames, listVolumeNames, loadVolumeConfig } from './store-records.js';
 import { runWorkers } from './workers.js';
 
 export interface ListBackupsParams {
@@ -20,7 +22,7 @@ export interface ListBackupsParams {
  * by walking the three directory levels and backups by listing `backups/`: the cost grows with
  * volumes and backups, never with blocks. A named volume that is not in the store is NOT_FOUND.
  */
-export async function listBackups(p: ListBackupsParams): Promise<BackupSummary[]> {
+export async function listBackups(ctx: Pick<EngineContext, 'records'>, p: ListBackupsParams): Promise<BackupSummary[]> {
   const volumes = p.volumeName ? [validateName(p.volumeName, 'volume')] : await listVolumeNames(p.store);
   const summaries: BackupSummary[] = [];
   const skip = skipCorrupt(p.onSkipped);
@@ -33,7 +35,8 @@ export async function listBackups(p: ListBackupsParams): Promise<BackupSummary[]
     }
     await runWorkers(await listBackupNames(p.store, volumeName), 8, async (backupName) => {
       // A record deleted between the listing and the read is simply gone; a corrupt one is skipped.
-      const backup = await skip(backupConfigKey(volumeName, backupName), () => loadBackupConfig(p.store, volumeName, backupName));
+      // Listed just now, a record this daemon parsed before is served from the cache (records are write-once).
+      const backup = await skip(backupConfigKey(volumeName, backupName), () => ctx.records.load(p.store, volumeName, backupName, 'listed'));
       if (backup && backup !== CORRUPT_RECORD) summaries.push(summarizeBackup(p.destUrl, stored === CORRUPT_RECORD ? undefined : stored.volume, backup));
     });
   });
@@ -55,10 +58,17 @@ function skipCorrupt(onSkipped: ListBackupsParams['onSkipped']) {
   };
 }
 
-export async function inspectBackup(p: ListBackupsParams & { backupName: string; volumeName: string }): Promise<BackupSummary> {
+export async function inspectBackup(ctx: Pick<EngineContext, 'records'>, p: ListBackupsParams & { backupName: string; volumeName: string }): Promise<BackupSummary> {
   validateName(p.volumeName, 'volume');
   validateName(p.backupName, 'backup');
-  const backup = await requireBackupConfig(p.store, p.volumeName, p.backupName);
+  const backup = await requireRecord(ctx, p.store, p.volumeName, p.backupName);
   const stored = await loadVolumeConfig(p.store, p.volumeName);
   return summarizeBackup(p.destUrl, stored?.volume, backup);
+}
+
+/** A backup record that must exist: cached ones only after a HEAD shows another host has not deleted it. */
+export async function requireRecord(ctx: Pick<EngineContext, 'records'>, store: ObjectStore, volumeName: string, backupName: string): Promise<BackupConfig> {
+  const backup = await ctx.records.load(store, volumeName, backupName, 'unknown');
+  if (!backup) throw backupNotFound(store, volumeName, backupName);
+  return backup;
 }
