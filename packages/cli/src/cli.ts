@@ -3,6 +3,7 @@ import { ConvoyError } from '@convoy/core/lite';
 import { clientFor, type CommandRunner, type GlobalArgs } from './command-context.js';
 import { backupCommands } from './commands/backup-commands.js';
 import { daemonCommand } from './commands/daemon-command.js';
+import { scheduleCommands } from './commands/schedule-commands.js';
 import { snapshotCommands } from './commands/snapshot-commands.js';
 import { volumeCommands } from './commands/volume-commands.js';
 import { defaultSocket } from './defaults.js';
@@ -74,10 +75,13 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
     .fail((message, err) => {
       throw err ?? new UsageError(message);
     });
-  parser = daemonCommand(parser, run);
+  // The drivers' option listing loads the drivers: only for `convoy daemon --help`.
+  const driverHelp = wantsHelp(argv) && argv.includes('daemon') ? (await import('./daemon/driver-options-help.js')).driverOptionsHelp() : '';
+  parser = daemonCommand(parser, run, driverHelp);
   parser = volumeCommands(parser, run);
   parser = snapshotCommands(parser, run);
   parser = backupCommands(parser, run);
+  parser = scheduleCommands(parser, run);
   parser = parser.demandCommand(1, 'name a command (convoy --help lists them)');
   if (!wantsHelp(argv)) skipHelpCache(parser);
 

@@ -1,11 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { convoy, startTestDaemon, type RunningDaemon } from '../../../test-support/cli.js';
-import { describeNeeding } from '../../../test-support/gate.js';
-import { expectGoBackup, expectGoSnapshot, expectGoVolume, goClient, shapeOf, startGoDaemon, withoutKeys, type GoDaemon } from '../../../test-support/go-convoy.js';
-import { convoyGoBinary, goRequirement } from '../../../test-support/peers.js';
-import { tempDir } from '../../../test-support/tmp.js';
+import { convoy, startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
+import { describeNeeding } from '@convoy/test-support/gate';
+import { expectGoBackup, expectGoSnapshot, expectGoVolume, goClient, shapeOf, startGoDaemon, withoutKeys, type GoDaemon } from '@convoy/test-support/go-convoy';
+import { convoyGoBinary, goRequirement } from '@convoy/test-support/peers';
+import { tempDir } from '@convoy/test-support/tmp';
 
 type Run = (args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
 
@@ -59,7 +59,7 @@ const MAPS: Record<string, string[]> = {
 /** Convoy's additions to Go's answers: extra keys, never changed ones. */
 const BACKUP_ADDITIONS = ['CompressionMethod', 'BackupMode', 'UploadedBytes', 'BlockCount'];
 const ADDITIONS: Record<string, string[]> = {
-  info: ['General.Version', 'General.StoreOptions', 'vfs.Driver', 'vfs.ConfigPath', 'vfs.SnapshotPath', 'vfs.SnapshotCopy'],
+  info: ['General.Version', 'General.StoreOptions', 'General.DriverOptions', 'vfs.Driver', 'vfs.ConfigPath', 'vfs.SnapshotPath', 'vfs.SnapshotCopy'],
   backupList: BACKUP_ADDITIONS.map((k) => `*.${k}`),
   backupInspect: BACKUP_ADDITIONS,
 };

@@ -1,4 +1,5 @@
 import type { PruneReport } from '@convoy/core';
+import { describeOptions } from '@convoy/core/lite';
 import type { BackupInfo, DriverInfoMap, GeneralInfo, InfoResponse, VolumeResponse } from '@convoy/plugin-server/client';
 import { formatBytes } from './bytes.js';
 import { table } from './printer.js';
@@ -19,6 +20,9 @@ export function renderInfo(info: InfoResponse): string {
     if (name === 'General') continue;
     lines.push('', `[${name}]`);
     for (const [key, value] of Object.entries(facts as DriverInfoMap)) lines.push(`  ${key}: ${value}`);
+    const options = general.DriverOptions?.[name];
+    if (options?.daemon.length) lines.push('  daemon options (--driver-opts):', ...describeOptions(options.daemon).map((line) => `    ${line}`));
+    if (options?.volume.length) lines.push('  volume options (create --opt, docker volume create -o):', ...describeOptions(options.volume).map((line) => `    ${line}`));
   }
   const problems = (general as GeneralInfo).Problems ?? [];
   if (problems.length > 0) {
@@ -49,7 +53,8 @@ export function renderBackupList(backups: Record<string, BackupInfo>): string {
 export function renderPrune(report: PruneReport): string {
   return (
     `removed ${report.blocksRemoved} unreferenced block(s) (${formatBytes(report.bytesRemoved)}) of ${report.blocksScanned} scanned in ${report.volumes} volume(s)` +
-    (report.blocksKeptForGrace > 0 ? `; kept ${report.blocksKeptForGrace} younger than the grace period` : '')
+    (report.blocksKeptForGrace > 0 ? `; kept ${report.blocksKeptForGrace} younger than the grace period` : '') +
+    (report.staleWritesRemoved ?? []).map((file) => `\nremoved ${file}, left by an interrupted write`).join('')
   );
 }
 

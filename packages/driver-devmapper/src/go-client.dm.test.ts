@@ -3,11 +3,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestDaemon, type RunningDaemon } from '../../../test-support/cli.js';
-import { describeNeeding } from '../../../test-support/gate.js';
-import { expectGoBackup, expectGoSnapshot, expectGoVolume, goClient } from '../../../test-support/go-convoy.js';
-import { convoyGoBinary } from '../../../test-support/peers.js';
-import { deviceMapper, poolDeviceIds, run, testPool, type TestPool } from './dm-test-kit.js';
+import { startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
+import { describeNeeding } from '@convoy/test-support/gate';
+import { expectGoBackup, expectGoSnapshot, expectGoVolume, goClient } from '@convoy/test-support/go-convoy';
+import { convoyGoBinary } from '@convoy/test-support/peers';
+import { deviceMapper, poolDeviceIds, run, testPool, type TestPool } from '../test/dm-test-kit.js';
 
 /** The built `convoy` binary (`pnpm build` runs before the guest tests in CI). */
 const CONVOY_BIN = path.resolve(import.meta.dirname, '../../cli/dist/index.js');

@@ -4,7 +4,7 @@ import { parseSize, type CreateVolumeParams } from '@convoy/core';
  * Maps `docker volume create -o key=value` (Docker sends every value as a string, and `Opts` is
  * null without `-o`) onto a create request, as Convoy did: `size` (bytes or k/m/g/t), `driver`,
  * `backup` (restore this backup URL), `endpoint` (S3 endpoint for it). Every other key reaches
- * the driver unchanged, which rejects what it does not understand.
+ * the driver's declared volume options, and the manager refuses any the driver does not declare.
  */
 export function createParamsFromDockerOpts(name: string, opts: Record<string, string> | null | undefined): CreateVolumeParams {
   const params: CreateVolumeParams = { name };

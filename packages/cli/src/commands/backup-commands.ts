@@ -1,8 +1,10 @@
 import type { Argv } from 'yargs';
+import { COMPRESSION_METHODS, type CompressionMethod } from '@convoy/core/lite';
 import type { BackupInfo } from '@convoy/plugin-server/client';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { parseDuration } from '../flag-values.js';
 import { renderBackupList, renderPrune, renderRecord } from '../render.js';
+import { backupForgetCommand } from './forget-commands.js';
 import { oneNameCommand } from './one-name-command.js';
 import { verboseAnswer } from './verbose-answer.js';
 import { BACKUP_URL_FORMS } from './volume-commands.js';
@@ -17,7 +19,7 @@ const endpointOf = (args: StoreArgs) => (args.s3Endpoint === undefined ? {} : { 
 const shellEscaped = (url: string) => url.replace('&', '\\u0026');
 
 export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<GlobalArgs> {
-  return y.command('backup', 'Back snapshots up to a store, and list, inspect, delete and prune backups', (parent) => {
+  return y.command('backup', 'Back snapshots up to a store, and list, inspect, delete, prune and forget backups', (parent) => {
     const withCommands = parent
       .option('s3-endpoint', {
         type: 'string',
@@ -30,12 +32,12 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
           c
             .positional('snapshot', { type: 'string', demandOption: true })
             .option('dest', { type: 'string', demandOption: true, describe: 'the store URL to back up to' })
-            .option('compression', { choices: ['lz4', 'gzip', 'none'] as const, describe: 'how blocks are compressed (default lz4; Convoy wrote gzip)' })
+            .option('compression', { choices: COMPRESSION_METHODS, describe: 'how blocks are compressed (default lz4; Convoy wrote gzip)' })
             .epilogue(
               `${STORE_FORMS} S3 credentials come from the AWS SDK's default chain (environment, ~/.aws, instance role). ` +
                 "When stdout is not a terminal the URL's & is printed as \\u0026, as Go Convoy did; every command accepts both.",
             ),
-        run.action<StoreArgs & { snapshot: string; dest: string; compression?: 'lz4' | 'gzip' | 'none' }>(async (args, { client, out }) => {
+        run.action<StoreArgs & { snapshot: string; dest: string; compression?: CompressionMethod }>(async (args, { client, out }) => {
           const request = { SnapshotName: args.snapshot, URL: args.dest, Verbose: true, ...endpointOf(args), ...(args.compression === undefined ? {} : { Compression: args.compression }) };
           const backup = verboseAnswer(await client.call('createBackup', request, { onProgress: out.progress() }));
           out.result({ go: args.verbose ? backup : shellEscaped(backup.URL), json: backup, table: () => backup.URL });
@@ -69,7 +71,7 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
           out.result({ go: report, table: () => renderPrune(report) });
         }),
       );
-    const withDelete = oneNameCommand<void, StoreArgs>(withCommands, run, {
+    const withDelete = oneNameCommand<void, StoreArgs>(backupForgetCommand(withCommands, run, STORE_FORMS), run, {
       verb: 'delete',
       arg: 'url',
       describe: "Delete a backup; blocks that the volume's other backups still use are kept",
@@ -84,6 +86,6 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
       epilogue: BACKUP_URL_FORMS,
       call: (client, url, args) => client.call('inspectBackup', { URL: url, ...endpointOf(args) }),
       print: (backup) => ({ go: backup, table: () => renderRecord(backup) }),
-    }).demandCommand(1, 'name a backup command: create, delete, list, inspect or prune');
+    }).demandCommand(1, 'name a backup command: create, delete, list, inspect, prune or forget');
   });
 }

@@ -5,6 +5,7 @@ import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { DEFAULT_DOCKER_PLUGIN_DIR, DEFAULT_PLUGIN_NAME, defaultRoot, defaultSocket } from '../defaults.js';
 import { parseDuration, parseKeyValues } from '../flag-values.js';
 import type { DaemonConfig } from '../daemon/start-daemon.js';
+import { parseMetricsListen } from '../daemon/metrics/metrics-listen.js';
 
 interface DaemonArgs {
   root?: string;
@@ -21,6 +22,8 @@ interface DaemonArgs {
   log?: string;
   logLevel: string;
   backupConcurrency?: number;
+  metricsListen?: string;
+  metricsAllowPublic?: boolean;
 }
 
 /** Turns the daemon's flags into its configuration; every bad value is an error naming the flag. */
@@ -48,12 +51,14 @@ export function daemonConfigFromArgs(args: DaemonArgs & { socket?: string }): Om
     createOnDockerMount: args.createOnDockerMount,
     cmdTimeoutMs: parseDuration('cmd-timeout', args.cmdTimeout),
     ...(args.backupConcurrency === undefined ? {} : { backupConcurrency: args.backupConcurrency }),
+    ...(args.metricsListen === undefined ? {} : { metrics: parseMetricsListen(args.metricsListen, args.metricsAllowPublic === true) }),
     ...(args.log === undefined ? {} : { logFile: path.resolve(args.log) }),
     logLevel: args.logLevel,
   };
 }
 
-export function daemonCommand(y: Argv<GlobalArgs>, run: CommandRunner): Argv<GlobalArgs> {
+/** `driverHelp`: the built-in drivers' options (daemon/driver-options-help.ts), given when help is asked for. */
+export function daemonCommand(y: Argv<GlobalArgs>, run: CommandRunner, driverHelp = ''): Argv<GlobalArgs> {
   return y.command(
     'daemon',
     'Run the Convoy daemon: the volume manager, the Docker volume plugin and the API the CLI talks to',
@@ -78,10 +83,14 @@ export function daemonCommand(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Glo
         .option('log', { type: 'string', describe: 'write JSON-lines logs to this file instead of stdout' })
         .option('log-level', { type: 'string', default: 'info', describe: 'debug, info, warn or error' })
         .option('backup-concurrency', { type: 'number', describe: 'blocks read, compressed and uploaded at once by each backup or restore' })
+        .option('metrics-listen', { type: 'string', describe: 'serve Prometheus metrics at http://HOST:PORT/metrics, e.g. 127.0.0.1:9796 (off by default; loopback only)' })
+        .option('metrics-allow-public', { type: 'boolean', default: false, describe: 'let --metrics-listen use an address other hosts can reach' })
         .epilogue(
           'Docker: the daemon writes <docker-plugin-dir>/<plugin-name>.spec pointing at its socket and removes it on exit, ' +
           'so `docker volume create -d convoy` and `docker run -v db:/data --volume-driver=convoy` work with no manual step. ' +
-          'Restoring with `docker volume create -o backup=URL` must finish within Docker\'s ~120 s timeout; restore large backups with `convoy create --backup` first.',
+          'Restoring with `docker volume create -o backup=URL` must finish within Docker\'s ~120 s timeout; restore large backups with `convoy create --backup` first. ' +
+          'Schedules (`convoy schedule create`) live in <root>/schedules.json and run inside the daemon.' +
+            (driverHelp === '' ? '' : `\n\n${driverHelp}`),
         ),
     run.action<DaemonArgs>(async (args) => {
       const { logFile, logLevel, ...config } = daemonConfigFromArgs(args);

@@ -1,11 +1,12 @@
 import type { Argv } from 'yargs';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { renderRecord } from '../render.js';
+import { snapshotForgetCommand } from './forget-commands.js';
 import { oneNameCommand } from './one-name-command.js';
 import { verboseAnswer } from './verbose-answer.js';
 
 export function snapshotCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<GlobalArgs> {
-  return y.command('snapshot', 'Create, delete and inspect snapshots (point-in-time copies of a volume)', (parent) => {
+  return y.command('snapshot', 'Create, delete, inspect and forget snapshots (point-in-time copies of a volume)', (parent) => {
     const withCreate = parent.command(
       'create <volume>',
       'Take a crash-consistent snapshot of a volume; prints its name',
@@ -26,12 +27,12 @@ export function snapshotCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<
       call: (client, name) => client.call('deleteSnapshot', { SnapshotName: name }),
       print: (_, name) => ({ go: undefined, json: { deleted: name }, table: () => '' }),
     });
-    return oneNameCommand(withDelete, run, {
+    return oneNameCommand(snapshotForgetCommand(withDelete, run), run, {
       verb: 'inspect',
       arg: 'snapshot',
       describe: 'Show a snapshot and the volume it belongs to',
       call: (client, name) => client.call('inspectSnapshot', { SnapshotName: name }),
       print: (snapshot) => ({ go: snapshot, table: () => renderRecord(snapshot) }),
-    }).demandCommand(1, 'name a snapshot command: create, delete or inspect');
+    }).demandCommand(1, 'name a snapshot command: create, delete, inspect or forget');
   });
 }

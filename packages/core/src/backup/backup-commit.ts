@@ -60,6 +60,8 @@ export interface BackupContent {
   filePath: string;
   volumeSize: number;
   uploadedBytes: number;
+  /** Single-file backups: the stored archive's length and SHA-256. */
+  archive?: { size: number; sha256: string };
 }
 
 /**
@@ -69,18 +71,21 @@ export interface BackupContent {
  */
 export async function commitBackup(p: CreateBackupParams, prepared: PreparedBackup, content: BackupContent): Promise<BackupSummary> {
   prepared.lock.assertHeld();
+  const now = new Date();
   const backup: BackupConfig = {
     Name: prepared.backupName,
     Driver: p.driverName,
     VolumeName: p.volume.name,
     SnapshotName: p.snapshot.name,
     SnapshotCreatedAt: isoToStoreTime(p.snapshot.createdAt),
-    CreatedTime: formatRubyDate(new Date()),
+    CreatedTime: formatRubyDate(now),
     Blocks: content.blocks,
     SingleFile: { FilePath: content.filePath },
     CompressionMethod: prepared.compression,
     VolumeSize: content.volumeSize,
     UploadedBytes: content.uploadedBytes,
+    CreatedAt: now.toISOString(),
+    ...(content.archive ? { ArchiveSize: content.archive.size, ArchiveSHA256: content.archive.sha256 } : {}),
   };
   await saveBackupConfig(p.store, backup);
   // Another host may have backed the volume up meanwhile (backups share the lock): re-read.

@@ -8,7 +8,7 @@ import { BLOCK_SIZE, blocksDir } from './layout.js';
 import { backupMode, type BackupConfig } from './records.js';
 import { commitBackup, prepareBackup, type PreparedBackup } from './backup-commit.js';
 import type { CreateBackupParams } from './types.js';
-import { isEmpty, loadBackupConfig } from './store-records.js';
+import { isEmpty } from './store-records.js';
 import { parseStoreTime } from './store-time.js';
 
 interface Base {
@@ -29,7 +29,7 @@ export async function createDeltaBlockBackup(ctx: EngineContext, p: CreateBackup
   }
   return prepareBackup(ctx, p, async (prepared) => {
     const volumeName = p.volume.name;
-    const base = await chooseBase(p, ops, prepared);
+    const base = await chooseBase(ctx, p, ops, prepared);
     const extents = await ops.compareSnapshots(volumeName, p.snapshot.name, base.snapshotName);
     const reader = await ops.openSnapshot(volumeName, p.snapshot.name);
     let result;
@@ -62,9 +62,10 @@ export async function createDeltaBlockBackup(ctx: EngineContext, p: CreateBackup
   });
 }
 
-async function chooseBase(p: CreateBackupParams, ops: DeltaBlockBackupOps, prepared: PreparedBackup): Promise<Base> {
+async function chooseBase(ctx: EngineContext, p: CreateBackupParams, ops: DeltaBlockBackupOps, prepared: PreparedBackup): Promise<Base> {
   const lastName = prepared.volumeConfig.volume.LastBackupName;
-  const last = lastName ? await loadBackupConfig(p.store, p.volume.name, lastName) : undefined;
+  // volume.cfg was just read fresh; the record it names may be cached, once a HEAD shows it was not deleted.
+  const last = lastName ? await ctx.records.load(p.store, p.volume.name, lastName, 'unknown') : undefined;
   if (!last || backupMode(last) !== 'delta-block') return { previous: undefined };
   return (await isLocalSnapshotOf(p, ops, last)) ? { snapshotName: last.SnapshotName, previous: last } : { previous: last };
 }

@@ -29,7 +29,10 @@ export async function pruneStore(ctx: EngineContext, p: PruneParams): Promise<Pr
   if (!Number.isSafeInteger(graceMs) || graceMs < 0) throw new ConvoyError('INVALID_ARGUMENT', `prune grace period must be a whole number of ms ≥ 0, got ${p.graceMs}`);
   if (!p.owner) throw new ConvoyError('INVALID_ARGUMENT', 'a prune needs an owner (host and process) for the store lock');
   const volumes = p.volumeName ? [validateName(p.volumeName, 'volume')] : await listVolumeNames(p.store);
-  const report: PruneReport = { volumes: 0, blocksScanned: 0, blocksRemoved: 0, bytesRemoved: 0, blocksKeptForGrace: 0, skippedVolumes: [] };
+  const report: PruneReport = { volumes: 0, blocksScanned: 0, blocksRemoved: 0, bytesRemoved: 0, blocksKeptForGrace: 0, skippedVolumes: [], staleWritesRemoved: [] };
+  // A whole-store prune also clears what killed writers left (temp files are no objects: the
+  // store's listing never shows them, so only the store itself can find them).
+  if (!p.volumeName && p.store.removeStaleWrites) report.staleWritesRemoved = await p.store.removeStaleWrites(new Date(Date.now() - graceMs));
   for (const volumeName of volumes) {
     try {
       await withStoreLock(ctx, p.store, volumeName, 'prune', p.owner, (lock) => pruneVolume(p.store, volumeName, lock.serverTime.getTime() - graceMs, report));

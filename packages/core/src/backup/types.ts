@@ -1,6 +1,8 @@
 import type { DeltaBlockBackupOps, SingleFileBackupOps, CreateVolumeRequest } from '../driver.js';
+import type { ConvoyError } from '../errors.js';
 import type { ObjectStore } from '../objectstore.js';
 import type { BackupSummary, CompressionMethod, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
+import type { KeepReason, RetentionPolicy } from '../retention/policy.js';
 
 /** Tuning for the backup and restore pipelines; defaults suit 2 cores. */
 export interface PipelineOptions {
@@ -44,18 +46,32 @@ export interface PruneReport {
   blocksKeptForGrace: number;
   /** Volumes a whole-store prune skipped because a backup, restore or delete held their lock. */
   skippedVolumes?: string[];
+  /** What interrupted writes left behind (temp files of killed backups), removed; older than the grace period. */
+  staleWritesRemoved?: string[];
+}
+
+/** What `backup forget` decided (and, unless a dry run, did). Newest first. */
+export interface ForgetReport {
+  volumeName: string;
+  dryRun: boolean;
+  policy: RetentionPolicy;
+  kept: Array<{ backup: BackupSummary; reasons: KeepReason[] }>;
+  removed: BackupSummary[];
 }
 
 /**
  * The backup engine: everything between a driver's snapshot and a backup store, independent of
- * both. Format: Convoy v0.5's store layout (see backup/format.ts), plus additive fields.
+ * both. Format: Convoy v0.5's store layout (see backup/layout.ts and backup/records.ts), plus additive fields.
  */
 export interface BackupEngine {
   createBackup(params: CreateBackupParams): Promise<BackupSummary>;
   restoreBackup(params: RestoreParams): Promise<VolumeRecord>;
   deleteBackup(params: { store: ObjectStore; destUrl: string; backupName: string; volumeName: string; owner: string }): Promise<void>;
-  listBackups(params: { store: ObjectStore; destUrl: string; volumeName?: string }): Promise<BackupSummary[]>;
+  /** Corrupt records are skipped and reported to `onSkipped`; the rest is listed. */
+  listBackups(params: { store: ObjectStore; destUrl: string; volumeName?: string; onSkipped?: (key: string, err: ConvoyError) => void }): Promise<BackupSummary[]>;
   inspectBackup(params: { store: ObjectStore; destUrl: string; backupName: string; volumeName: string }): Promise<BackupSummary>;
   /** Sweeps blocks no backup references, older than `graceMs` (default 1 hour). */
   prune(params: { store: ObjectStore; owner: string; graceMs?: number; volumeName?: string }): Promise<PruneReport>;
+  /** Applies a retention policy to one volume's backups under one exclusive lock. */
+  forgetBackups(params: { store: ObjectStore; destUrl: string; volumeName: string; policy: RetentionPolicy; owner: string; dryRun?: boolean }): Promise<ForgetReport>;
 }

@@ -1,6 +1,8 @@
-import type { Options } from '../driver.js';
+import type { OptionSpec, Options } from '../driver.js';
 import type { BackupSummary, CompressionMethod, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
-import type { PruneReport } from '../backup/types.js';
+import type { ForgetReport, PruneReport } from '../backup/types.js';
+import type { RetentionPolicy } from '../retention/policy.js';
+import type { SnapshotForgetReport } from '../retention/snapshot-forget.js';
 
 export interface CreateVolumeParams {
   /** Generated (`volume-<16 hex>`) when absent. */
@@ -25,6 +27,12 @@ export interface CreateBackupRequest extends BackupStoreParams {
   compression?: CompressionMethod;
 }
 
+export interface ForgetParams extends BackupStoreParams {
+  policy: RetentionPolicy;
+  /** Report what would be removed, remove nothing. */
+  dryRun?: boolean;
+}
+
 export interface DaemonInfo {
   version: string;
   root: string;
@@ -32,6 +40,8 @@ export interface DaemonInfo {
   defaultDriver: string;
   /** `info()` of each driver, by name. */
   driverInfo: Record<string, Record<string, unknown>>;
+  /** What each driver reads: `--driver-opts` (daemon) and `create --opt` / `docker volume create -o` (volume). */
+  driverOptions: Record<string, { daemon: OptionSpec[]; volume: OptionSpec[] }>;
   config: Record<string, unknown>;
   /** What the manager found wrong at start-up (a driver that could not list, a name in two drivers). */
   problems: StartupProblem[];
@@ -68,5 +78,9 @@ export interface VolumeService {
   listBackups(dest: string, params?: BackupStoreParams & { volumeName?: string }): Promise<BackupSummary[]>;
   inspectBackup(url: string, params?: BackupStoreParams): Promise<BackupSummary>;
   pruneBackups(dest: string, params?: BackupStoreParams & { graceSeconds?: number }): Promise<PruneReport>;
+  /** Applies a retention policy to one volume's backups in a store (one exclusive store lock). */
+  forgetBackups(dest: string, params: ForgetParams & { volumeName: string }): Promise<ForgetReport>;
+  /** Applies a retention policy to a volume's snapshots on this host. */
+  forgetSnapshots(volumeName: string, params: Omit<ForgetParams, 'endpoint'>): Promise<SnapshotForgetReport>;
   close(): Promise<void>;
 }

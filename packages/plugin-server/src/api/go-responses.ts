@@ -113,6 +113,7 @@ export function infoResponse(info: DaemonInfo): InfoResponse {
     CmdTimeout: cmdTimeoutText(info.config.cmdTimeoutMs),
     Version: info.version,
     StoreOptions: (info.config.storeOptions ?? {}) as Record<string, string>,
+    DriverOptions: info.driverOptions,
     ...(info.problems.length === 0
       ? {}
       : { Problems: info.problems.map((p) => ({ ...(p.driver === undefined ? {} : { Driver: p.driver }), Code: p.code, Message: p.message })) }),

@@ -1,3 +1,6 @@
+import type { CompressionMethod } from '@convoy/core/lite';
+import type { OptionSpec, RetentionPolicy } from '@convoy/core';
+
 /**
  * The request and response shapes of Go Convoy v0.5.2's `/v1` API (its `api/request.go` and
  * `api/response.go`): Go's field names, and strings wherever Go had `map[string]string`. The
@@ -51,7 +54,7 @@ export interface BackupCreateRequest {
   SnapshotName: string;
   Verbose?: boolean;
   /** Addition: how blocks are compressed (lz4 when absent). */
-  Compression?: 'lz4' | 'gzip' | 'none';
+  Compression?: CompressionMethod;
 }
 export interface BackupListRequest {
   URL: string;
@@ -71,6 +74,25 @@ export interface BackupPruneRequest {
   URL: string;
   Endpoint?: string;
   GraceSeconds?: number;
+}
+
+/** Addition (Convoy's own field names): a retention policy applied to one volume's backups in a store. */
+export interface BackupForgetRequest {
+  dest: string;
+  volumeName: string;
+  policy: RetentionPolicy;
+  dryRun?: boolean;
+  endpoint?: string;
+}
+/** Addition: a retention policy applied to a volume's local snapshots. */
+export interface SnapshotForgetRequest {
+  volume: string;
+  policy: RetentionPolicy;
+  dryRun?: boolean;
+}
+/** Addition: the schedule routes name their schedule. */
+export interface ScheduleNameRequest {
+  name: string;
 }
 
 export interface SnapshotResponse {
@@ -128,9 +150,13 @@ export interface GeneralInfo {
   IgnoreDockerDelete: boolean;
   CreateOnDockerMount: boolean;
   CmdTimeout: string;
-  /** Additions: the daemon's version, its --store-opts, and what it found wrong at start-up (absent when nothing). */
+  /**
+   * Additions: the daemon's version, its --store-opts, each driver's declared options (daemon's
+   * --driver-opts and volume create options), and what it found wrong at start-up (absent when nothing).
+   */
   Version: string;
   StoreOptions: Record<string, string>;
+  DriverOptions?: Record<string, { daemon: OptionSpec[]; volume: OptionSpec[] }>;
   Problems?: Array<{ Driver?: string; Code: string; Message: string }>;
 }
 /** `info`: General, then one section per driver, keyed by its name. */

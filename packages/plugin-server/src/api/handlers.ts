@@ -1,15 +1,22 @@
-import type { CreateVolumeParams, Options, ProgressListener, VolumeService } from '@convoy/core';
+import { ConvoyError, type CreateVolumeParams, type Options, type ProgressListener, type ScheduleService, type VolumeService } from '@convoy/core';
 import type { VolumeCreateRequest } from './go-types.js';
 import { backupInfo, backupMap, infoResponse, snapshotResponse, volumeFacts, volumeResponse } from './go-responses.js';
 import type { RouteName, RouteRequest, RouteResponse } from './route-table.js';
 
 export interface HandlerContext {
   service: VolumeService;
+  /** The daemon's scheduler (noScheduler when the embedding started none). */
+  schedules: ScheduleService;
   onProgress: ProgressListener;
   /** The query string's parameters (Go's `list` reads `driver=1`). */
   query: Record<string, string | undefined>;
 }
 type Handler<K extends RouteName> = (body: RouteRequest<K>, ctx: HandlerContext) => Promise<RouteResponse<K>>;
+
+/** What a server without a scheduler answers (an embedding that did not start one). */
+export const noScheduler: ScheduleService = new Proxy({} as ScheduleService, {
+  get: () => () => Promise.reject(new ConvoyError('NOT_SUPPORTED', 'this Convoy server runs no scheduler')),
+});
 
 /** Go's client sends "" and 0 for what it leaves out. */
 const given = (text: string | undefined): string | undefined => (text === undefined || text === '' ? undefined : text);
@@ -85,4 +92,14 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
   deleteBackup: async (b, { service }) => service.deleteBackup(b.URL, store(b.Endpoint)),
   pruneBackups: async (b, { service }) =>
     service.pruneBackups(b.URL, { ...store(b.Endpoint), ...(b.GraceSeconds === undefined ? {} : { graceSeconds: b.GraceSeconds }) }),
+  forgetBackups: async (b, { service }) =>
+    service.forgetBackups(b.dest, { volumeName: b.volumeName, policy: b.policy, dryRun: b.dryRun === true, ...store(b.endpoint) }),
+  forgetSnapshots: async (b, { service }) => service.forgetSnapshots(b.volume, { policy: b.policy, dryRun: b.dryRun === true }),
+  createSchedule: async (b, { schedules }) => schedules.createSchedule(b),
+  listSchedules: async (_b, { schedules }) => ({ schedules: await schedules.listSchedules() }),
+  inspectSchedule: async (b, { schedules }) => schedules.getSchedule(b.name),
+  deleteSchedule: async (b, { schedules }) => schedules.deleteSchedule(b.name),
+  pauseSchedule: async (b, { schedules }) => schedules.pauseSchedule(b.name),
+  resumeSchedule: async (b, { schedules }) => schedules.resumeSchedule(b.name),
+  runSchedule: async (b, { schedules }) => schedules.runSchedule(b.name),
 };

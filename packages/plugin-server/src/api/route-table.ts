@@ -1,12 +1,12 @@
-import type { PruneReport } from '@convoy/core';
+import type { ForgetReport, PruneReport, ScheduleRun, ScheduleSpec, ScheduleView, SnapshotForgetReport } from '@convoy/core';
 import type * as Go from './go-types.js';
 import * as schema from './schemas.js';
 
 /**
  * Convoy's API, once, for the server and the client: each route's method, path and body
  * schema, and (in RouteTypes) the TypeScript shapes of its request and answer. The paths,
- * methods and shapes are Go Convoy v0.5.2's, so its client drives this daemon; resize and
- * prune are additions. This module loads nothing heavy: the CLI's client imports it.
+ * methods and shapes are Go Convoy v0.5.2's, so its client drives this daemon; resize, prune,
+ * forget and the schedule routes are additions (forget and schedules in Convoy's own shapes). This module loads nothing heavy: the CLI's client imports it.
  *
  * To add a route: an entry here and in RouteTypes, a handler in routes.ts (the compiler asks
  * for it), and a client call `client.call('<name>', body)`.
@@ -41,6 +41,16 @@ export interface RouteTypes {
   inspectBackup: { request: Go.BackupUrlRequest; response: Go.BackupInfo };
   deleteBackup: { request: Go.BackupUrlRequest; response: void };
   pruneBackups: { request: Go.BackupPruneRequest; response: PruneReport };
+  forgetBackups: { request: Go.BackupForgetRequest; response: ForgetReport };
+  forgetSnapshots: { request: Go.SnapshotForgetRequest; response: SnapshotForgetReport };
+  createSchedule: { request: ScheduleSpec; response: ScheduleView };
+  listSchedules: { request: undefined; response: { schedules: ScheduleView[] } };
+  inspectSchedule: { request: Go.ScheduleNameRequest; response: ScheduleView };
+  deleteSchedule: { request: Go.ScheduleNameRequest; response: void };
+  pauseSchedule: { request: Go.ScheduleNameRequest; response: ScheduleView };
+  resumeSchedule: { request: Go.ScheduleNameRequest; response: ScheduleView };
+  /** Runs the schedule now and answers when the run ends. */
+  runSchedule: { request: Go.ScheduleNameRequest; response: ScheduleRun };
 }
 
 export type RouteName = keyof RouteTypes;
@@ -64,4 +74,13 @@ export const ROUTES = {
   inspectBackup: { method: 'GET', path: '/backups/inspect', body: schema.backupUrlBody },
   deleteBackup: { method: 'DELETE', path: '/backups', body: schema.backupUrlBody },
   pruneBackups: { method: 'POST', path: '/backups/prune', body: schema.backupPruneBody },
+  forgetBackups: { method: 'POST', path: '/backups/forget', body: schema.backupForgetBody },
+  forgetSnapshots: { method: 'POST', path: '/snapshots/forget', body: schema.snapshotForgetBody },
+  createSchedule: { method: 'POST', path: '/schedules/create', body: schema.scheduleCreateBody },
+  listSchedules: { method: 'GET', path: '/schedules/list' },
+  inspectSchedule: { method: 'POST', path: '/schedules/inspect', body: schema.scheduleNameBody },
+  deleteSchedule: { method: 'POST', path: '/schedules/delete', body: schema.scheduleNameBody },
+  pauseSchedule: { method: 'POST', path: '/schedules/pause', body: schema.scheduleNameBody },
+  resumeSchedule: { method: 'POST', path: '/schedules/resume', body: schema.scheduleNameBody },
+  runSchedule: { method: 'POST', path: '/schedules/run', body: schema.scheduleNameBody },
 } as const satisfies { [K in RouteName]: RouteSpec };

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger, VolumeService } from '@convoy/core';
+import type { Logger, ScheduleService, VolumeService } from '@convoy/core';
 import { streamNdjson, wantsNdjson } from '../ndjson.js';
 import { classifyRequestError } from '../request-errors.js';
-import { HANDLERS, type HandlerContext } from './handlers.js';
+import { HANDLERS, noScheduler, type HandlerContext } from './handlers.js';
 import { NDJSON_TYPE, ROUTES, type RouteName } from './route-table.js';
 
 /** The API version Go's client announces in its User-Agent (`Convoy-Client/1`). */
@@ -10,6 +10,8 @@ const API_VERSION = '1';
 
 export interface ConvoyApiOptions {
   service: VolumeService;
+  /** The daemon's scheduler; without one the schedule routes answer NOT_SUPPORTED. */
+  schedules?: ScheduleService;
   bodyLimit: number;
   log: Logger;
 }
@@ -57,6 +59,7 @@ export async function convoyApiRoutes(app: FastifyInstance, opts: ConvoyApiOptio
       handler: async (req, reply) => {
         const ctx = (onProgress: HandlerContext['onProgress']): HandlerContext => ({
           service: opts.service,
+          schedules: opts.schedules ?? noScheduler,
           onProgress,
           query: req.query as HandlerContext['query'],
         });

@@ -3,9 +3,12 @@
  * plus Convoy's additions. Every object is closed (additionalProperties false), so a misspelt
  * field is an error naming it rather than silently ignored.
  */
+import { COMPRESSION_METHODS } from '@convoy/core/lite';
+
 const text = { type: 'string' } as const;
 const flag = { type: 'boolean' } as const;
 const bytes = { type: 'integer', minimum: 0 } as const;
+const compression = { type: 'string', enum: [...COMPRESSION_METHODS] } as const;
 const endpoint = { type: 'string', description: 'S3 endpoint (MinIO and other S3-compatible servers); s3:// URLs only' } as const;
 
 function closedObject(properties: Record<string, object>, required: string[] = []) {
@@ -32,9 +35,32 @@ export const volumeResizeBody = closedObject({ VolumeName: text, Size: bytes }, 
 export const snapshotCreateBody = closedObject({ Name: text, VolumeName: text, Verbose: flag }, ['VolumeName']);
 export const snapshotNameBody = closedObject({ SnapshotName: text }, ['SnapshotName']);
 export const backupCreateBody = closedObject(
-  { URL: text, Endpoint: endpoint, SnapshotName: text, Verbose: flag, Compression: { type: 'string', enum: ['lz4', 'gzip', 'none'] } },
+  { URL: text, Endpoint: endpoint, SnapshotName: text, Verbose: flag, Compression: compression },
   ['URL', 'SnapshotName'],
 );
 /** List, inspect and delete: Go's client sends BackupListRequest's four fields to inspect and list. */
 export const backupUrlBody = closedObject({ URL: text, Endpoint: endpoint, VolumeName: text, SnapshotName: text }, ['URL']);
 export const backupPruneBody = closedObject({ URL: text, Endpoint: endpoint, GraceSeconds: bytes }, ['URL']);
+
+// Convoy's additions below (retention and schedules) keep Convoy's own field names.
+
+/** A keep count: the schema admits any integer so that the manager names a negative one. */
+const count = { type: 'integer' } as const;
+/** The body's policy, as `validateRetentionPolicy` in core checks it. */
+const retentionPolicy = closedObject({ last: count, hourly: count, daily: count, weekly: count, monthly: count, yearly: count, within: text });
+export const backupForgetBody = closedObject({ dest: text, volumeName: text, policy: retentionPolicy, dryRun: flag, endpoint }, ['dest', 'volumeName', 'policy']);
+export const snapshotForgetBody = closedObject({ volume: text, policy: retentionPolicy, dryRun: flag }, ['volume', 'policy']);
+export const scheduleCreateBody = closedObject(
+  {
+    name: text,
+    volume: text,
+    every: text,
+    cron: text,
+    timezone: text,
+    jitter: text,
+    backup: closedObject({ dest: text, compression, endpoint }, ['dest']),
+    keep: retentionPolicy,
+  },
+  ['name', 'volume'],
+);
+export const scheduleNameBody = closedObject({ name: text }, ['name']);
