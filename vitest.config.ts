@@ -13,6 +13,7 @@ export const alias = {
   '@convoy/objectstore-s3': src('packages/objectstore-s3/src/index.ts'),
   '@convoy/plugin-server/client': src('packages/plugin-server/src/client.ts'),
   '@convoy/plugin-server': src('packages/plugin-server/src/index.ts'),
+  '@convoy/csi-server': src('packages/csi-server/src/index.ts'),
 };
 
 export default defineConfig({

@@ -21,6 +21,10 @@ interface DaemonArgs {
   log?: string;
   logLevel: string;
   backupConcurrency?: number;
+  csiSocket?: string;
+  csiNodeId?: string;
+  csiBackupTarget?: string[];
+  csiKubeletDir?: string;
 }
 
 /** Turns the daemon's flags into its configuration; every bad value is an error naming the flag. */
@@ -48,8 +52,26 @@ export function daemonConfigFromArgs(args: DaemonArgs & { socket?: string }): Om
     createOnDockerMount: args.createOnDockerMount,
     cmdTimeoutMs: parseDuration('cmd-timeout', args.cmdTimeout),
     ...(args.backupConcurrency === undefined ? {} : { backupConcurrency: args.backupConcurrency }),
+    ...csiConfigFromArgs(args),
     ...(args.log === undefined ? {} : { logFile: path.resolve(args.log) }),
     logLevel: args.logLevel,
+  };
+}
+
+function csiConfigFromArgs(args: DaemonArgs): Pick<DaemonConfig, 'csi'> {
+  const given = args.csiNodeId !== undefined || args.csiBackupTarget !== undefined || args.csiKubeletDir !== undefined;
+  if (args.csiSocket === undefined) {
+    if (given) throw new ConvoyError('INVALID_ARGUMENT', '--csi-node-id, --csi-backup-target and --csi-kubelet-dir need --csi-socket');
+    return {};
+  }
+  if (!args.csiNodeId) throw new ConvoyError('INVALID_ARGUMENT', '--csi-socket needs --csi-node-id (the Kubernetes node name, e.g. from the downward API)');
+  return {
+    csi: {
+      socketPath: path.resolve(args.csiSocket),
+      nodeId: args.csiNodeId,
+      backupTargets: args.csiBackupTarget ?? [],
+      ...(args.csiKubeletDir === undefined ? {} : { kubeletDir: path.resolve(args.csiKubeletDir) }),
+    },
   };
 }
 
@@ -77,6 +99,14 @@ export function daemonCommand(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Glo
         .option('log', { type: 'string', describe: 'write JSON-lines logs to this file instead of stdout' })
         .option('log-level', { type: 'string', default: 'info', describe: 'debug, info, warn or error' })
         .option('backup-concurrency', { type: 'number', describe: 'blocks read, compressed and uploaded at once by each backup or restore' })
+        .option('csi-socket', { type: 'string', describe: 'also serve Kubernetes CSI (Identity, Controller, Node, SnapshotMetadata) on this unix socket' })
+        .option('csi-node-id', { type: 'string', describe: 'this node\'s id in CSI (the Kubernetes node name); node-local volumes carry it as topology' })
+        .option('csi-backup-target', {
+          type: 'string',
+          array: true,
+          describe: 'a store CSI `type: bak` snapshots may back up to: NAME=STORE_URL[,endpoint=URL] (repeatable); VolumeSnapshotClass parameter backupTarget names it',
+        })
+        .option('csi-kubelet-dir', { type: 'string', describe: 'CSI staging and target paths must lie under this directory (default /var/lib/kubelet)' })
         .epilogue(
           'Docker: the daemon writes <docker-plugin-dir>/<plugin-name>.spec pointing at its socket and removes it on exit, ' +
           'so `docker volume create -d convoy` and `docker run -v db:/data --volume-driver=convoy` work with no manual step. ' +

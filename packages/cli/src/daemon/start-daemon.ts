@@ -15,6 +15,7 @@ import {
 import { startPluginServer, type PluginServer } from '@convoy/plugin-server';
 import { CONVOY_VERSION } from '../version.js';
 import { loadDrivers } from './load-drivers.js';
+import { startCsiFrontEnd, type CsiConfig } from './csi-front-end.js';
 
 export interface DaemonConfig {
   root: string;
@@ -31,12 +32,15 @@ export interface DaemonConfig {
   createOnDockerMount: boolean;
   cmdTimeoutMs: number;
   backupConcurrency?: number;
+  /** `--csi-socket` and friends: serve Kubernetes CSI on the same manager. */
+  csi?: CsiConfig;
   log: JsonLogger;
 }
 
 export interface RunningDaemon {
   readonly socketPath: string;
   readonly specFile?: string;
+  readonly csiSocketPath?: string;
   /** Closes the server, the manager and its drivers, then releases the root. */
   stop(): Promise<void>;
 }
@@ -54,6 +58,7 @@ function shownConfig(cfg: DaemonConfig): Record<string, unknown> {
     createOnDockerMount: cfg.createOnDockerMount,
     cmdTimeoutMs: cfg.cmdTimeoutMs,
     backupConcurrency: cfg.backupConcurrency ?? null,
+    csi: cfg.csi ? { socket: cfg.csi.socketPath, nodeId: cfg.csi.nodeId, backupTargets: cfg.csi.backupTargets.map((t) => t.split('=')[0]) } : null,
   };
 }
 
@@ -113,11 +118,14 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
     await manager.open();
     const server = await startServer(cfg, manager);
     undo.push(() => server.close());
+    const csi = cfg.csi ? await startCsiFrontEnd(cfg.csi, { manager, root: cfg.root, run, log }) : undefined;
+    if (csi) undo.push(() => csi.close());
     log.info('convoy daemon started', { version: CONVOY_VERSION, root: cfg.root, drivers: drivers.map((d) => d.name), socket: server.socketPath });
     let stopping: Promise<void> | undefined;
     return {
       socketPath: server.socketPath,
       ...(server.specFile === undefined ? {} : { specFile: server.specFile }),
+      ...(csi ? { csiSocketPath: csi.socketPath } : {}),
       stop: () => (stopping ??= unwind().then(() => log.info('convoy daemon stopped'))),
     };
   } catch (err) {

@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface SanitySpec {
+  name: string;
+  /** Why it was skipped, or why it failed. */
+  message: string;
+}
+
+export interface SanityResult {
+  exitCode: number | null;
+  passed: string[];
+  skipped: SanitySpec[];
+  /** Specs csi-sanity itself disables (`XIt`), never run against any plugin. */
+  pending: string[];
+  failed: SanitySpec[];
+  output: string;
+}
+
+interface GinkgoSpecReport {
+  ContainerHierarchyTexts: string[] | null;
+  LeafNodeText: string;
+  State: string;
+  Failure?: { Message: string };
+}
+
+/**
+ * Runs csi-sanity (kubernetes-csi/csi-test) against a CSI socket and reads its Ginkgo JSON
+ * report, so a test can assert on every spec: which passed, which were skipped and why.
+ */
+export async function runCsiSanity(opts: {
+  binary: string;
+  socketPath: string;
+  mountDir: string;
+  stagingDir: string;
+  reportDir: string;
+  args?: string[];
+}): Promise<SanityResult> {
+  const report = path.join(opts.reportDir, 'csi-sanity-report.json');
+  const args = [
+    `--csi.endpoint=unix://${opts.socketPath}`,
+    `--csi.mountdir=${opts.mountDir}`,
+    `--csi.stagingdir=${opts.stagingDir}`,
+    `--ginkgo.json-report=${report}`,
+    '--ginkgo.no-color',
+    ...(opts.args ?? []),
+  ];
+  const child = spawn(opts.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exitCode = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  const suites = JSON.parse(await readFile(report, 'utf8')) as Array<{ SpecReports: GinkgoSpecReport[] | null }>;
+  const result: SanityResult = { exitCode, passed: [], skipped: [], pending: [], failed: [], output };
+  for (const spec of suites.flatMap((s) => s.SpecReports ?? [])) {
+    if (spec.LeafNodeText === '') continue; // suite-level setup nodes
+    const name = [...(spec.ContainerHierarchyTexts ?? []), spec.LeafNodeText].join(' / ');
+    const message = spec.Failure?.Message ?? '';
+    if (spec.State === 'passed') result.passed.push(name);
+    else if (spec.State === 'pending') result.pending.push(name);
+    else if (spec.State === 'skipped') result.skipped.push({ name, message });
+    else result.failed.push({ name, message: `${spec.State}: ${message}` });
+  }
+  return result;
+}
