@@ -50,3 +50,13 @@ export function csiClients(socketPath: string): CsiClients {
 export function grpcCode(err: unknown): number | undefined {
   return (err as { code?: number }).code;
 }
+
+/** Every message of a server stream, or the stream's error. */
+export function collectStream<T>(stream: grpc.ClientReadableStream<T>): Promise<T[]> {
+  return new Promise((resolve, reject) => {
+    const messages: T[] = [];
+    stream.on('data', (m: T) => messages.push(m));
+    stream.on('error', reject);
+    stream.on('end', () => resolve(messages));
+  });
+}

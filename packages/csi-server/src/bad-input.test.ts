@@ -4,7 +4,7 @@ import path from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, type RunningDaemon } from '../../../test-support/cli.js';
-import { csiClients, grpcCode, type CsiClients } from '../../../test-support/csi-client.js';
+import { collectStream, csiClients, grpcCode, type CsiClients } from '../../../test-support/csi-client.js';
 import { tempDir } from '../../../test-support/tmp.js';
 
 const MOUNT_RWO = { mount: { fs_type: '', mount_flags: [] }, access_mode: { mode: 'SINGLE_NODE_WRITER' } };
@@ -142,5 +142,13 @@ describe('CSI bad input', () => {
     expect(grpcCode(err), String(err)).toBe(code);
     expect((err as { details: string }).details).toMatch(message);
     expect(await fingerprint(dir)).toEqual(before);
+  });
+
+  it('answers SnapshotMetadata with UNIMPLEMENTED for a driver without changed blocks (vfs), and does not advertise it', async () => {
+    const caps = await csi.identity.GetPluginCapabilities!({});
+    expect(caps.capabilities.map((c: { service?: { type: string } }) => c.service?.type)).not.toContain('SNAPSHOT_METADATA_SERVICE');
+    const err = await collectStream(csi.snapshotMetadata.GetMetadataAllocated!({ snapshot_id: 'kept-snap' })).catch((e: unknown) => e);
+    expect(grpcCode(err)).toBe(status.UNIMPLEMENTED);
+    expect((err as { details: string }).details).toMatch(/driver vfs does not report changed blocks/);
   });
 });

@@ -1,10 +1,10 @@
-import type { CommandRunner, KeyedMutex, Logger, VolumeService } from '@convoy/core';
+import type { ChangedBlockService, CommandRunner, KeyedMutex, Logger, VolumeService } from '@convoy/core';
 import type { CsiRecords } from './csi-records.js';
 import type { BackupTarget } from './parameters.js';
 
 /** Everything the CSI services share; built once by startCsiServer. */
 export interface CsiContext {
-  service: VolumeService;
+  service: VolumeService & ChangedBlockService;
   /** The CSI driver name Kubernetes knows the plugin by (CSIDriver object, StorageClass provisioner). */
   pluginName: string;
   pluginVersion: string;

@@ -1,7 +1,7 @@
 import { chmod, lstat, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { KeyedMutex, type CommandRunner, type Logger, type VolumeService } from '@convoy/core';
+import { KeyedMutex, type ChangedBlockService, type CommandRunner, type Logger, type VolumeService } from '@convoy/core';
 import { BackupUploads } from './backup-uploads.js';
 import type { CsiContext } from './context.js';
 import { snapshotControllerHandlers } from './controller-snapshots.js';
@@ -9,6 +9,7 @@ import { volumeControllerHandlers } from './controller-volumes.js';
 import { CsiRecords } from './csi-records.js';
 import { identityHandlers } from './identity.js';
 import { nodeHandlers } from './node-service.js';
+import { snapshotMetadataHandlers } from './snapshot-metadata.js';
 import type { BackupTarget } from './parameters.js';
 import { loadCsiServices } from './proto.js';
 import { toServiceError, unimplemented } from './status.js';
@@ -20,7 +21,7 @@ export const CSI_TOPOLOGY_KEY = 'convoy.rancher.io/node';
 export const DEFAULT_KUBELET_DIR = '/var/lib/kubelet';
 
 export interface CsiServerOptions {
-  service: VolumeService;
+  service: VolumeService & ChangedBlockService;
   /** Unix socket to listen on (the kubelet and the sidecars use `unix://<path>`). */
   socketPath: string;
   nodeId: string;
@@ -122,7 +123,7 @@ export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer>
   };
   server.addService(services.Controller.service, withUnimplemented(services.Controller.service, implementation(controller, log)));
   server.addService(services.Node.service, withUnimplemented(services.Node.service, implementation(nodeHandlers(ctx), log)));
-  server.addService(services.SnapshotMetadata.service, withUnimplemented(services.SnapshotMetadata.service, {}));
+  server.addService(services.SnapshotMetadata.service, withUnimplemented(services.SnapshotMetadata.service, snapshotMetadataHandlers(ctx) as grpc.UntypedServiceImplementation));
 
   const socketPath = path.resolve(opts.socketPath);
   await mkdir(path.dirname(socketPath), { recursive: true });

@@ -6,7 +6,7 @@ import type { ObjectStoreRegistry } from '../registry.js';
 import type { ObjectStore } from '../objectstore.js';
 import type { BackupEngine, PruneReport } from '../backup/types.js';
 import { parseBackupUrl, parseStoreUrl, type BackupLocation } from '../backup/url.js';
-import type { BackupStoreParams, CreateBackupRequest, CreateVolumeParams, DaemonInfo, StartupProblem, VolumeService } from './types.js';
+import type { BackupStoreParams, ChangedBlockService, CreateBackupRequest, CreateVolumeParams, DaemonInfo, SnapshotBlocks, StartupProblem, VolumeService } from './types.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { VolumeIndex } from './volume-index.js';
 import { validateEndpoint, withBackupStore } from './open-store.js';
@@ -37,7 +37,7 @@ const COMPRESSION_METHODS: readonly CompressionMethod[] = ['lz4', 'gzip', 'none'
  * only the backup key while it streams, so a long backup never blocks Docker mounting or
  * unmounting the volume, yet a delete of the volume or of the snapshot being read waits for it.
  */
-export class VolumeManager implements VolumeService {
+export class VolumeManager implements VolumeService, ChangedBlockService {
   private readonly drivers: ReadonlyMap<string, VolumeDriver>;
   private readonly defaultDriver: VolumeDriver;
   private readonly index = new VolumeIndex();
@@ -299,6 +299,30 @@ export class VolumeManager implements VolumeService {
       const volumeName = await this.locateSnapshot(snapshotName);
       const { record } = await this.readSnapshot(volumeName, snapshotName);
       return record;
+    });
+  }
+
+  /**
+   * Holds the volume's backup key while the driver reads its metadata, so neither snapshot can
+   * be deleted under the read (snapshot deletes take every key of the volume).
+   */
+  snapshotBlocks(snapshotName: string, baseSnapshotName?: string): Promise<SnapshotBlocks> {
+    return this.guard(async () => {
+      validateName(snapshotName, 'snapshot');
+      if (baseSnapshotName !== undefined) validateName(baseSnapshotName, 'snapshot');
+      const volumeName = await this.locateSnapshot(snapshotName);
+      if (baseSnapshotName !== undefined && (await this.locateSnapshot(baseSnapshotName)) !== volumeName) {
+        throw new ConvoyError('INVALID_ARGUMENT', `snapshots ${baseSnapshotName} and ${snapshotName} belong to different volumes; changed blocks compare two snapshots of one volume`);
+      }
+      return this.locks.run(this.backupKey(volumeName), async () => {
+        const { driver } = await this.readSnapshot(volumeName, snapshotName);
+        if (baseSnapshotName !== undefined) await this.readSnapshot(volumeName, baseSnapshotName);
+        const ops = driver.changedBlocks;
+        if (!ops) throw new ConvoyError('NOT_SUPPORTED', `driver ${driver.name} does not report changed blocks`, { details: { driver: driver.name } });
+        const { size, extents } =
+          baseSnapshotName === undefined ? await ops.allocatedExtents(volumeName, snapshotName) : await ops.changedExtents(volumeName, baseSnapshotName, snapshotName);
+        return { volumeName, snapshotSize: size, blockSize: ops.blockSize, extents };
+      });
     });
   }
 
