@@ -15,6 +15,14 @@ export function identityHandlers(ctx: CsiContext, isReady: () => boolean) {
         ...(anyChangedBlocks ? [{ service: { type: 'SNAPSHOT_METADATA_SERVICE' } }] : []),
       ],
     }),
-    Probe: async () => ({ ready: { value: isReady() } }),
+    // Ready while the daemon serves and every driver answers (a driver whose info fails, e.g.
+    // a thin pool gone, makes the node not ready rather than failing calls one by one).
+    Probe: async () => {
+      if (!isReady()) return { ready: { value: false } };
+      const info = await ctx.service.info();
+      const failing = Object.entries(info.driverInfo).filter(([, facts]) => 'error' in facts);
+      for (const [driver, facts] of failing) ctx.log.warn('csi probe: a driver is not answering', { driver, error: facts['error'] });
+      return { ready: { value: failing.length === 0 } };
+    },
   };
 }

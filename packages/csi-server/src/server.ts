@@ -12,6 +12,7 @@ import { nodeHandlers } from './node-service.js';
 import { snapshotMetadataHandlers } from './snapshot-metadata.js';
 import type { BackupTarget } from './parameters.js';
 import { loadCsiServices } from './proto.js';
+import { requireField } from './ids.js';
 import { toServiceError, unimplemented } from './status.js';
 
 /** The name Kubernetes knows the plugin by: the CSIDriver object and every StorageClass provisioner. */
@@ -112,10 +113,12 @@ export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer>
     enabledDrivers: opts.enabledDrivers,
     defaultDriver: opts.defaultDriver,
   };
+  requireField(opts.nodeId, 'the CSI node id (--csi-node-id)');
+  let serving = true;
   const uploads = new BackupUploads(ctx);
   const services = loadCsiServices();
   const server = new grpc.Server();
-  server.addService(services.Identity.service, withUnimplemented(services.Identity.service, implementation(identityHandlers(ctx, opts.isReady ?? (() => true)), log)));
+  server.addService(services.Identity.service, withUnimplemented(services.Identity.service, implementation(identityHandlers(ctx, () => serving && (opts.isReady?.() ?? true)), log)));
   const controller = {
     ...volumeControllerHandlers(ctx),
     ...snapshotControllerHandlers(ctx, uploads),
@@ -138,6 +141,7 @@ export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer>
     socketPath,
     close: () =>
       (closing ??= (async () => {
+        serving = false;
         await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
         await uploads.drain();
         await rm(socketPath, { force: true });
