@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { expect } from 'vitest';
+import { goRequirement } from './peers.js';
 
 export interface SanitySpec {
   name: string;
@@ -66,4 +68,38 @@ export async function runCsiSanity(opts: {
     else result.failed.push({ name, message: `${spec.State}: ${message}` });
   }
   return result;
+}
+
+/** csi-sanity mounts: it needs root, and Go to build it from third_party/peers. */
+export const csiSanityRequirement = {
+  available: goRequirement.available && process.getuid?.() === 0,
+  name: 'root and the Go toolchain (csi-sanity mounts volumes and is built from third_party/peers)',
+  install: `run as root; ${goRequirement.install}`,
+};
+
+/**
+ * Skips csi-sanity may make on its own: each only because the plugin does not advertise the
+ * capability the spec needs. Any other skip is a failure.
+ */
+export const CAPABILITY_SKIPS: readonly RegExp[] = [
+  /^ControllerPublishVolume not supported$/, // PUBLISH_UNPUBLISH_VOLUME: nothing to attach
+  /^ControllerUnpublishVolume not supported$/,
+  /^Controller Publish, UnpublishVolume not supported$/,
+  /^ControllerModifyVolume not supported$/, // MODIFY_VOLUME (alpha VolumeAttributesClass)
+  /^Modify [vV]olume not supported$/,
+  /^GroupControllerService not supported$/, // volume group snapshots
+];
+
+/**
+ * Prints the counts and every skip (the test output names each one), then demands that nothing
+ * failed and that every skip is one of CAPABILITY_SKIPS.
+ */
+export function expectOnlyCapabilitySkips(label: string, result: SanityResult): void {
+  console.log(`csi-sanity (${label}): ${result.passed.length} passed, ${result.skipped.length} skipped, ${result.failed.length} failed, ${result.pending.length} disabled in csi-sanity itself`);
+  for (const skip of result.skipped) console.log(`  skipped: ${skip.name} — ${skip.message}`);
+  for (const name of result.pending) console.log(`  disabled upstream: ${name}`);
+  expect(result.failed.map((f) => `${f.name}: ${f.message.split('\n').slice(0, 6).join(' ')}`)).toEqual([]);
+  expect(result.skipped.filter((s) => !CAPABILITY_SKIPS.some((re) => re.test(s.message)))).toEqual([]);
+  expect(result.passed.length).toBeGreaterThan(50);
+  expect(result.exitCode).toBe(0);
 }
