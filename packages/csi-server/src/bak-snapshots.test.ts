@@ -78,3 +78,42 @@ describe('CSI bak snapshots when the backup target fails', () => {
     await rm(store, { recursive: true });
   });
 });
+
+describe('CSI bak snapshots across a daemon restart', () => {
+  it('uploads after a restart a bak snapshot whose backup never finished before it', async () => {
+    const dir = await tempDir('convoy-csi-bak-restart-');
+    const store = path.join(dir, 'store');
+    const socket = path.join(dir, 'csi.sock');
+    const config = { csi: { socketPath: socket, nodeId: 'a', backupTargets: [`nas=vfs://${store}`], kubeletDir: path.join(dir, 'kubelet') } };
+    let daemon = await startTestDaemon(dir, config);
+    let csi = csiClients(socket);
+    try {
+      const { volume } = await csi.controller.CreateVolume!({ name: 'pvc-journal', volume_capabilities: [MOUNT_RWO] });
+      const request = { name: 'journal-1', source_volume_id: volume.volume_id, parameters: { type: 'bak', backupTarget: 'nas' } };
+      expect((await csi.controller.CreateSnapshot!(request)).snapshot.ready_to_use).toBe(false); // the store is missing: it fails
+      csi.close();
+      await daemon.stop();
+
+      await mkdir(store);
+      daemon = await startTestDaemon(dir, config);
+      csi = csiClients(socket);
+      const listed = await csi.controller.ListSnapshots!({ source_volume_id: volume.volume_id });
+      expect(listed.entries.map((e: { snapshot: { snapshot_id: string } }) => e.snapshot.snapshot_id)).toEqual(['bak/nas/pvc-journal/journal-1']);
+      let answer = await csi.controller.CreateSnapshot!(request);
+      for (let i = 0; i < 100 && !answer.snapshot.ready_to_use; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        answer = await csi.controller.CreateSnapshot!(request);
+      }
+      expect(answer.snapshot).toMatchObject({ snapshot_id: 'bak/nas/pvc-journal/journal-1', ready_to_use: true });
+      const restored = await csi.controller.CreateVolume!({
+        name: 'pvc-journal-copy',
+        volume_capabilities: [MOUNT_RWO],
+        volume_content_source: { snapshot: { snapshot_id: answer.snapshot.snapshot_id } },
+      });
+      expect(restored.volume.volume_id).toBe('pvc-journal-copy');
+    } finally {
+      csi.close();
+      await daemon.stop();
+    }
+  });
+});
