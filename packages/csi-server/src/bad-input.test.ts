@@ -104,6 +104,7 @@ describe('CSI bad input', () => {
     ['CreateSnapshot with an unknown type', () => csi.controller.CreateSnapshot!({ name: 's-x', source_volume_id: volumeId, parameters: { type: 'tape' } }), status.INVALID_ARGUMENT, /type="tape"/],
     ['CreateSnapshot bak without a target', () => csi.controller.CreateSnapshot!({ name: 's-x', source_volume_id: volumeId, parameters: { type: 'bak' } }), status.INVALID_ARGUMENT, /needs the parameter backupTarget/],
     ['CreateSnapshot reusing a name for another volume', () => csi.controller.CreateSnapshot!({ name: 'kept-snap', source_volume_id: 'pvc-other' }), status.ALREADY_EXISTS, /already exists for volume pvc-kept/],
+    ['DeleteVolume of a volume whose snapshot lives only on it', () => csi.controller.DeleteVolume!({ volume_id: volumeId }), status.FAILED_PRECONDITION, /snapshots that exist only on it \(kept-snap\)/],
     ['ControllerExpandVolume without a range', () => csi.controller.ControllerExpandVolume!({ volume_id: volumeId }), status.INVALID_ARGUMENT, /capacity_range is required/],
     ['ListVolumes with a token it never made', () => csi.controller.ListVolumes!({ starting_token: 'pvc-kept' }), status.ABORTED, /not made by this plugin/],
     [

@@ -32,6 +32,22 @@ export function volumeControllerHandlers(ctx: CsiContext) {
     }
   }
 
+  /**
+   * Deleting a volume takes its local snapshots with it (both drivers), so it is refused while
+   * one holds data nowhere else: a `snap` snapshot, one made outside CSI, or a `bak` snapshot
+   * whose backup has not finished. A finished `bak` snapshot lives on in its backup store.
+   */
+  async function refuseWhileSnapshotsDependOn(volume: VolumeRecord): Promise<void> {
+    const dependent: string[] = [];
+    for (const snapshot of volume.snapshots) {
+      const bak = await ctx.records.backup(snapshot.name);
+      if (!bak?.backupUrl) dependent.push(snapshot.name);
+    }
+    if (dependent.length > 0) {
+      throw failedPrecondition(`volume ${volume.name} has snapshots that exist only on it (${dependent.join(', ')}); delete those VolumeSnapshots first`);
+    }
+  }
+
   return {
     async CreateVolume(req: CreateVolumeRequest) {
       const name = requireField(req.name, 'name');
@@ -77,6 +93,7 @@ export function volumeControllerHandlers(ctx: CsiContext) {
       await ctx.locks.run(`volume:${id}`, async () => {
         const volume = await lookup(id);
         if (volume) {
+          await refuseWhileSnapshotsDependOn(volume);
           try {
             await ctx.service.deleteVolume(id, { referenceOnly: false });
           } catch (err) {
