@@ -6,19 +6,24 @@ function unescape(text: string): string {
   return text.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
 }
 
-/** Every mount point in this process's mount namespace, from /proc/self/mountinfo. */
-export async function mountPoints(): Promise<Set<string>> {
+export interface MountState {
+  readOnly: boolean;
+}
+
+/** The mount at `path` (the last one stacked there wins), from /proc/self/mountinfo. */
+export async function mountAt(path: string): Promise<MountState | undefined> {
   const text = await readFile('/proc/self/mountinfo', 'utf8');
-  const points = new Set<string>();
+  let found: MountState | undefined;
   for (const line of text.split('\n')) {
-    const field = line.split(' ')[4];
-    if (field) points.add(unescape(field));
+    const fields = line.split(' ');
+    const point = fields[4];
+    if (point !== undefined && unescape(point) === path) found = { readOnly: (fields[5] ?? '').split(',').includes('ro') };
   }
-  return points;
+  return found;
 }
 
 export async function isMountPoint(path: string): Promise<boolean> {
-  return (await mountPoints()).has(path);
+  return (await mountAt(path)) !== undefined;
 }
 
 /** Binds `source` (a directory or a device node) onto `target`, read-only when asked. */

@@ -6,9 +6,9 @@ import { traitsOf } from './driver-traits.js';
 import { requireField } from './ids.js';
 import { requireKubeletPath } from './kubelet-paths.js';
 import type { VolumeCapability } from './messages.js';
-import { bindMount, isMountPoint, unmount } from './mounts.js';
+import { bindMount, isMountPoint, mountAt, unmount } from './mounts.js';
 import { sizeFromRange, type CapacityRange } from './capacity.js';
-import { failedPrecondition, invalidArgument, notFound } from './status.js';
+import { alreadyExists, failedPrecondition, invalidArgument, notFound } from './status.js';
 import { requireCapability, unsupportedReason } from './volume-capabilities.js';
 import { capacityOf } from './volume-view.js';
 
@@ -77,7 +77,13 @@ export function nodeHandlers(ctx: CsiContext) {
       return ctx.locks.run(`node:${id}`, async () => {
         const volume = await requireVolume(id);
         checkCapability(cap, volume);
-        if (await isMountPoint(target)) return {};
+        const published = await mountAt(target);
+        if (published) {
+          if (published.readOnly !== req.readonly) {
+            throw alreadyExists(`${target} is already published ${published.readOnly ? 'read-only' : 'read-write'}; it was asked ${req.readonly ? 'read-only' : 'read-write'}`);
+          }
+          return {};
+        }
         if (cap.access_type === 'block') {
           const device = deviceOf(volume);
           await writeFile(target, '', { flag: 'a' });
