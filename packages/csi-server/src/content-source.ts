@@ -53,11 +53,11 @@ export async function findBackup(ctx: CsiContext, id: Extract<SnapshotId, { kind
 const formatBak = (id: Extract<SnapshotId, { kind: 'bak' }>): string => `bak/${id.target}/${id.volume}/${id.snapshot}`;
 
 /** Size of the data a source carries: a new volume cannot be smaller. */
-export function sourceSize(source: ResolvedSource): number {
+function sourceSize(source: ResolvedSource): number {
   return source.kind === 'backup' ? source.backup.volumeSize : source.volume.size;
 }
 
-export function sourceDriver(source: ResolvedSource): string {
+function sourceDriver(source: ResolvedSource): string {
   return source.kind === 'backup' ? source.backup.driver : source.volume.driver;
 }
 

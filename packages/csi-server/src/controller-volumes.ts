@@ -6,15 +6,16 @@ import { capacityFits, sizeFromRange, type CapacityRange } from './capacity.js';
 import { checkSourceFits, contentSourceKey, createFromSource, notFoundAsUndefined, resolveSource } from './content-source.js';
 import { traitsOf } from './driver-traits.js';
 import { requireField, volumeIdFor } from './ids.js';
-import type { ContentSource, VolumeCapability } from './messages.js';
+import type { ContentSource, Topology, VolumeCapability } from './messages.js';
 import { paginate } from './pagination.js';
 import { parseVolumeParameters } from './parameters.js';
-import { alreadyExists, failedPrecondition, invalidArgument, notFound } from './status.js';
+import { alreadyExists, failedPrecondition, invalidArgument, notFound, resourceExhausted } from './status.js';
 import { requireCapabilities, unsupportedReason } from './volume-capabilities.js';
 import { capacityOf, csiVolumeOf, driverFacts } from './volume-view.js';
 
 interface CreateVolumeRequest {
   name: string;
+  accessibility_requirements: { requisite: Topology[]; preferred: Topology[] } | null;
   capacity_range: CapacityRange | null;
   volume_capabilities: VolumeCapability[];
   parameters: Record<string, string>;
@@ -48,6 +49,14 @@ export function volumeControllerHandlers(ctx: CsiContext) {
     }
   }
 
+  /** A node-local volume is made on this node: a request that allows only other nodes cannot be met here. */
+  function refuseOtherNodes(requirements: CreateVolumeRequest['accessibility_requirements']): void {
+    const requisite = requirements?.requisite ?? [];
+    if (requisite.length === 0) return;
+    const here = requisite.some((t) => t.segments[ctx.topologyKey] === ctx.nodeId);
+    if (!here) throw resourceExhausted(`this volume can only be made on node ${ctx.nodeId}, which the requisite topology does not include`);
+  }
+
   return {
     async CreateVolume(req: CreateVolumeRequest) {
       const name = requireField(req.name, 'name');
@@ -57,6 +66,7 @@ export function volumeControllerHandlers(ctx: CsiContext) {
       const traits = traitsOf(driver);
       const facts = traits.block ? await driverFacts(ctx, driver) : {};
       await refuseUnsupported(caps, driver, typeof facts['Filesystem'] === 'string' ? facts['Filesystem'] : undefined);
+      if (traits.nodeLocal) refuseOtherNodes(req.accessibility_requirements);
       const size = sizeFromRange(req.capacity_range, traits.sizeUnit);
       const sourceKey = contentSourceKey(req.volume_content_source);
       const id = volumeIdFor(name);

@@ -1,4 +1,4 @@
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { readJsonFile, removeFileDurably, writeJsonAtomic } from '@convoy/core';
 
@@ -70,11 +70,5 @@ export class CsiRecords {
 
   removeBackup(snapshot: string): Promise<void> {
     return removeFileDurably(path.join(this.backupsDir, `${snapshot}.json`));
-  }
-
-  async allBackups(): Promise<BackupSnapshotRecord[]> {
-    const names = await readdir(this.backupsDir);
-    const records = await Promise.all(names.filter((n) => n.endsWith('.json')).map((n) => readJsonFile<BackupSnapshotRecord>(path.join(this.backupsDir, n))));
-    return records.filter((r): r is BackupSnapshotRecord => r !== undefined);
   }
 }

@@ -72,7 +72,18 @@ describeNeeding(deviceMapper, 'CSI SnapshotMetadata with the devicemapper driver
     const identity = await csi.identity.GetPluginCapabilities!({});
     expect(identity.capabilities.map((c: { service?: { type: string } }) => c.service?.type)).toContain('SNAPSHOT_METADATA_SERVICE');
 
-    const { volume } = await csi.controller.CreateVolume!({ name: 'pvc-blocks', capacity_range: { required_bytes: 64 * MiB }, volume_capabilities: [BLOCK_RWO] });
+    // Node-local: the volume carries this node's topology, and a request for another node is refused.
+    const elsewhere = await csi.controller
+      .CreateVolume!({ name: 'pvc-elsewhere', volume_capabilities: [BLOCK_RWO], accessibility_requirements: { requisite: [{ segments: { 'convoy.rancher.io/node': 'other' } }] } })
+      .catch((e: unknown) => e);
+    expect(grpcCode(elsewhere)).toBe(status.RESOURCE_EXHAUSTED);
+    const { volume } = await csi.controller.CreateVolume!({
+      name: 'pvc-blocks',
+      capacity_range: { required_bytes: 64 * MiB },
+      volume_capabilities: [BLOCK_RWO],
+      accessibility_requirements: { requisite: [{ segments: { 'convoy.rancher.io/node': 'dm-node' } }] },
+    });
+    expect(volume.accessible_topology).toEqual([{ segments: { 'convoy.rancher.io/node': 'dm-node' } }]);
     const base = (await csi.controller.CreateSnapshot!({ name: 'blocks-0', source_volume_id: volume.volume_id })).snapshot.snapshot_id as string;
     const fresh = await allocated(base);
     expect(fresh.length).toBeGreaterThan(0); // the filesystem the driver made at create

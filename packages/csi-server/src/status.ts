@@ -21,6 +21,7 @@ export const alreadyExists = (message: string): CsiStatusError => new CsiStatusE
 export const outOfRange = (message: string): CsiStatusError => new CsiStatusError(GrpcStatus.OUT_OF_RANGE, message);
 export const failedPrecondition = (message: string): CsiStatusError => new CsiStatusError(GrpcStatus.FAILED_PRECONDITION, message);
 export const aborted = (message: string): CsiStatusError => new CsiStatusError(GrpcStatus.ABORTED, message);
+export const resourceExhausted = (message: string): CsiStatusError => new CsiStatusError(GrpcStatus.RESOURCE_EXHAUSTED, message);
 export const unimplemented = (message: string): CsiStatusError => new CsiStatusError(GrpcStatus.UNIMPLEMENTED, message);
 
 /** How each Convoy error code reads to a CO: retryable conditions stay retryable. */

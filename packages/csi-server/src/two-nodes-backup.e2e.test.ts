@@ -69,6 +69,7 @@ describeNeeding(root, 'CSI backups through VolumeSnapshots across two nodes and 
     const created = await a.csi.controller.CreateVolume!({ name: 'pvc-orders', capacity_range: { required_bytes: 64 << 20 }, volume_capabilities: [MOUNT_RWO], parameters: { driver: 'vfs' } });
     const volumeId = created.volume.volume_id as string;
     expect(volumeId).toBe('pvc-orders');
+    expect(created.volume.accessible_topology).toEqual([]); // vfs on a shared path: any node
     const onA = await stageAndPublish(a, volumeId, 'pvc-orders');
     const files: Record<string, Buffer> = { 'base/table.dat': randomBytes(3 << 20), 'base/wal/000001': randomBytes(200_000), 'PG_VERSION': Buffer.from('16\n') };
     for (const [name, bytes] of Object.entries(files)) {

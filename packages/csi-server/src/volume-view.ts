@@ -12,7 +12,7 @@ export function capacityOf(volume: VolumeRecord, csi: VolumeRecordCsi | undefine
   return volume.size > 0 ? volume.size : (csi?.capacityBytes ?? 0);
 }
 
-export function contentSourceOf(text: string): ContentSource | null {
+function contentSourceOf(text: string): ContentSource | null {
   if (text.startsWith('snapshot:')) return { snapshot: { snapshot_id: text.slice('snapshot:'.length) } };
   if (text.startsWith('volume:')) return { volume: { volume_id: text.slice('volume:'.length) } };
   return null;
