@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { goRequirement } from './peers.js';
+import { csiSanityBinary, goRequirement } from './peers.js';
 
 export interface SanitySpec {
   name: string;
@@ -32,23 +32,25 @@ interface GinkgoSpecReport {
  * report, so a test can assert on every spec: which passed, which were skipped and why.
  */
 export async function runCsiSanity(opts: {
-  binary: string;
   socketPath: string;
-  mountDir: string;
-  stagingDir: string;
+  /** The daemon's --csi-kubelet-dir: csi-sanity's mount and staging directories go under it. */
+  kubeletDir: string;
   reportDir: string;
   args?: string[];
 }): Promise<SanityResult> {
   const report = path.join(opts.reportDir, 'csi-sanity-report.json');
+  // csi-sanity creates its mount and staging directories, but not their parents.
+  await mkdir(path.join(opts.kubeletDir, 'pods'), { recursive: true });
+  await mkdir(path.join(opts.kubeletDir, 'plugins'), { recursive: true });
   const args = [
     `--csi.endpoint=unix://${opts.socketPath}`,
-    `--csi.mountdir=${opts.mountDir}`,
-    `--csi.stagingdir=${opts.stagingDir}`,
+    `--csi.mountdir=${path.join(opts.kubeletDir, 'pods', 'target')}`,
+    `--csi.stagingdir=${path.join(opts.kubeletDir, 'plugins', 'staging')}`,
     `--ginkgo.json-report=${report}`,
     '--ginkgo.no-color',
     ...(opts.args ?? []),
   ];
-  const child = spawn(opts.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(csiSanityBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));

@@ -1,10 +1,9 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
 import { describeNeeding } from '../../../test-support/gate.js';
 import { startTestDaemon, type RunningDaemon } from '../../../test-support/cli.js';
 import { expectOnlyCapabilitySkips, runCsiSanity } from '../../../test-support/csi-sanity.js';
-import { csiSanityBinary } from '../../../test-support/peers.js';
 import { deviceMapper, MiB, testPool, type TestPool } from '../../driver-devmapper/src/dm-test-kit.js';
 
 /**
@@ -17,18 +16,14 @@ describeNeeding(deviceMapper, 'csi-sanity against convoy daemon --csi-socket wit
   let pool: TestPool;
   let dir: string;
   let daemon: RunningDaemon;
-  let socket: string;
 
   beforeAll(async () => {
     pool = await testPool({ dataBytes: 2048 * MiB });
     dir = await mkdtemp('/tmp/convoy-csi-dm-');
-    await mkdir(path.join(dir, 'kubelet', 'pods'), { recursive: true });
-    await mkdir(path.join(dir, 'kubelet', 'plugins'), { recursive: true });
-    socket = path.join(dir, 'csi.sock');
     daemon = await startTestDaemon(dir, {
       drivers: ['devicemapper'],
       driverOptions: pool.options,
-      csi: { socketPath: socket, nodeId: 'dm-node', backupTargets: [], kubeletDir: path.join(dir, 'kubelet') },
+      csi: { socketPath: path.join(dir, 'csi.sock'), nodeId: 'dm-node', backupTargets: [], kubeletDir: path.join(dir, 'kubelet') },
     });
   });
   afterAll(async () => {
@@ -38,12 +33,9 @@ describeNeeding(deviceMapper, 'csi-sanity against convoy daemon --csi-socket wit
   });
 
   it('passes every spec with the Mount access type', async () => {
-    const kubelet = path.join(dir, 'kubelet');
     const result = await runCsiSanity({
-      binary: csiSanityBinary(),
-      socketPath: socket,
-      mountDir: path.join(kubelet, 'pods', 'target'),
-      stagingDir: path.join(kubelet, 'plugins', 'staging'),
+      socketPath: path.join(dir, 'csi.sock'),
+      kubeletDir: path.join(dir, 'kubelet'),
       reportDir: dir,
       args: ['--csi.testvolumeaccesstype=mount', `--csi.testvolumesize=${64 * MiB}`, `--csi.testvolumeexpandsize=${128 * MiB}`],
     });
