@@ -21,6 +21,7 @@ describe('convoy daemon --csi-*', () => {
       socketPath: path.resolve('csi.sock'),
       nodeId: 'a',
       backupTargets: ['x=vfs:///srv/b'],
+      snapshotMetadata: false,
     });
   });
 
@@ -48,6 +49,6 @@ describe('convoy daemon --csi-*', () => {
     expect(listed.code).toBe(0);
     expect(listed.json<Array<{ name: string; driver: string }>>()).toEqual([expect.objectContaining({ name: 'pvc-seen', driver: 'vfs' })]);
     const info = await convoy(['--socket', daemon.socketPath, 'info', '--json']);
-    expect(info.json<{ config: { csi: unknown } }>().config.csi).toEqual({ socket, nodeId: 'a', backupTargets: [] });
+    expect(info.json<{ config: { csi: unknown } }>().config.csi).toEqual({ socket, nodeId: 'a', backupTargets: [], snapshotMetadata: false });
   });
 });

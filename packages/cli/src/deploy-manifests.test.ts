@@ -80,6 +80,7 @@ describe('deploy/kubernetes', () => {
     const csi = config.csi!;
     expect(csi).toBeDefined();
     expect(expands(convoy, csi.nodeId)).toBe('spec.nodeName');
+    expect(csi.snapshotMetadata).toBe(true); // devicemapper's changed blocks, for external-snapshot-metadata
 
     // Every sidecar reaches the daemon's socket through the same host directory.
     const socketOnHost = hostPathOf(pod, convoy, csi.socketPath);

@@ -42,7 +42,7 @@ describe('CSI bad input', () => {
     await mkdir(path.join(kubelet, 'plugins', 'v', 'globalmount'), { recursive: true });
     await mkdir(path.join(dir, 'store'));
     const socket = path.join(dir, 'csi.sock');
-    daemon = await startTestDaemon(dir, { csi: { socketPath: socket, nodeId: 'n1', backupTargets: [`local=vfs://${path.join(dir, 'store')}`], kubeletDir: kubelet } });
+    daemon = await startTestDaemon(dir, { csi: { socketPath: socket, nodeId: 'n1', backupTargets: [`local=vfs://${path.join(dir, 'store')}`], kubeletDir: kubelet, snapshotMetadata: true } });
     csi = csiClients(socket);
     volumeId = (await csi.controller.CreateVolume!({ name: 'pvc-kept', volume_capabilities: [MOUNT_RWO], parameters: {} })).volume.volume_id;
     await csi.controller.CreateSnapshot!({ name: 'kept-snap', source_volume_id: volumeId, parameters: {} });

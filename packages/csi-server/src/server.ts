@@ -35,6 +35,12 @@ export interface CsiServerOptions {
   kubeletDir?: string;
   run: CommandRunner;
   log: Logger;
+  /**
+   * Serve and advertise SnapshotMetadata (alpha in CSI 1.10, like Kubernetes' changed-block
+   * tracking). Off by default, as the CSI hostpath driver does: conformance suites older than
+   * the SNAPSHOT_METADATA_SERVICE capability (csi-sanity 5.3.1) fail on it.
+   */
+  snapshotMetadata?: boolean;
   /** Probe's answer; the daemon is ready once its manager is open. */
   isReady?: () => boolean;
 }
@@ -118,7 +124,7 @@ export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer>
   const uploads = new BackupUploads(ctx);
   const services = loadCsiServices();
   const server = new grpc.Server();
-  server.addService(services.Identity.service, withUnimplemented(services.Identity.service, implementation(identityHandlers(ctx, () => serving && (opts.isReady?.() ?? true)), log)));
+  server.addService(services.Identity.service, withUnimplemented(services.Identity.service, implementation(identityHandlers(ctx, () => serving && (opts.isReady?.() ?? true), opts.snapshotMetadata ?? false), log)));
   const controller = {
     ...volumeControllerHandlers(ctx),
     ...snapshotControllerHandlers(ctx, uploads),
@@ -126,7 +132,8 @@ export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer>
   };
   server.addService(services.Controller.service, withUnimplemented(services.Controller.service, implementation(controller, log)));
   server.addService(services.Node.service, withUnimplemented(services.Node.service, implementation(nodeHandlers(ctx), log)));
-  server.addService(services.SnapshotMetadata.service, withUnimplemented(services.SnapshotMetadata.service, snapshotMetadataHandlers(ctx) as grpc.UntypedServiceImplementation));
+  const metadata = opts.snapshotMetadata ? (snapshotMetadataHandlers(ctx) as grpc.UntypedServiceImplementation) : {};
+  server.addService(services.SnapshotMetadata.service, withUnimplemented(services.SnapshotMetadata.service, metadata));
 
   const socketPath = path.resolve(opts.socketPath);
   await mkdir(path.dirname(socketPath), { recursive: true });

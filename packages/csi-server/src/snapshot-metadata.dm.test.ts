@@ -52,7 +52,7 @@ describeNeeding(deviceMapper, 'CSI SnapshotMetadata with the devicemapper driver
     daemon = await startTestDaemon(dir, {
       drivers: ['devicemapper'],
       driverOptions: pool.options,
-      csi: { socketPath: socket, nodeId: 'dm-node', backupTargets: [], kubeletDir: path.join(dir, 'kubelet') },
+      csi: { socketPath: socket, nodeId: 'dm-node', backupTargets: [], kubeletDir: path.join(dir, 'kubelet'), snapshotMetadata: true },
     });
     csi = csiClients(socket);
   });

@@ -25,6 +25,7 @@ interface DaemonArgs {
   csiNodeId?: string;
   csiBackupTarget?: string[];
   csiKubeletDir?: string;
+  csiSnapshotMetadata?: boolean;
 }
 
 /** Turns the daemon's flags into its configuration; every bad value is an error naming the flag. */
@@ -59,9 +60,9 @@ export function daemonConfigFromArgs(args: DaemonArgs & { socket?: string }): Om
 }
 
 function csiConfigFromArgs(args: DaemonArgs): Pick<DaemonConfig, 'csi'> {
-  const given = args.csiNodeId !== undefined || args.csiBackupTarget !== undefined || args.csiKubeletDir !== undefined;
+  const given = args.csiNodeId !== undefined || args.csiBackupTarget !== undefined || args.csiKubeletDir !== undefined || args.csiSnapshotMetadata === true;
   if (args.csiSocket === undefined) {
-    if (given) throw new ConvoyError('INVALID_ARGUMENT', '--csi-node-id, --csi-backup-target and --csi-kubelet-dir need --csi-socket');
+    if (given) throw new ConvoyError('INVALID_ARGUMENT', '--csi-node-id, --csi-backup-target, --csi-kubelet-dir and --csi-snapshot-metadata need --csi-socket');
     return {};
   }
   if (!args.csiNodeId) throw new ConvoyError('INVALID_ARGUMENT', '--csi-socket needs --csi-node-id (the Kubernetes node name, e.g. from the downward API)');
@@ -71,6 +72,7 @@ function csiConfigFromArgs(args: DaemonArgs): Pick<DaemonConfig, 'csi'> {
       nodeId: args.csiNodeId,
       backupTargets: args.csiBackupTarget ?? [],
       ...(args.csiKubeletDir === undefined ? {} : { kubeletDir: path.resolve(args.csiKubeletDir) }),
+      snapshotMetadata: args.csiSnapshotMetadata === true,
     },
   };
 }
@@ -107,6 +109,10 @@ export function daemonCommand(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Glo
           describe: 'a store CSI `type: bak` snapshots may back up to: NAME=STORE_URL[,endpoint=URL] (repeatable); VolumeSnapshotClass parameter backupTarget names it',
         })
         .option('csi-kubelet-dir', { type: 'string', describe: 'CSI staging and target paths must lie under this directory (default /var/lib/kubelet)' })
+        .option('csi-snapshot-metadata', {
+          type: 'boolean',
+          describe: 'serve and advertise CSI SnapshotMetadata (changed blocks, alpha; devicemapper) for external-snapshot-metadata',
+        })
         .epilogue(
           'Docker: the daemon writes <docker-plugin-dir>/<plugin-name>.spec pointing at its socket and removes it on exit, ' +
           'so `docker volume create -d convoy` and `docker run -v db:/data --volume-driver=convoy` work with no manual step. ' +

@@ -8,6 +8,8 @@ export interface CsiConfig {
   /** `--csi-backup-target NAME=STORE_URL[,endpoint=URL]`, as given (parsed by the CSI server). */
   backupTargets: string[];
   kubeletDir?: string;
+  /** `--csi-snapshot-metadata`: serve and advertise CSI SnapshotMetadata (alpha). */
+  snapshotMetadata?: boolean;
 }
 
 export interface RunningFrontEnd {
@@ -42,6 +44,7 @@ export async function startCsiFrontEnd(
     defaultDriver: info.defaultDriver,
     targets,
     ...(cfg.kubeletDir === undefined ? {} : { kubeletDir: cfg.kubeletDir }),
+    snapshotMetadata: cfg.snapshotMetadata ?? false,
     run: deps.run,
     log: deps.log.child({ component: 'csi-server' }),
   });

@@ -58,7 +58,9 @@ function shownConfig(cfg: DaemonConfig): Record<string, unknown> {
     createOnDockerMount: cfg.createOnDockerMount,
     cmdTimeoutMs: cfg.cmdTimeoutMs,
     backupConcurrency: cfg.backupConcurrency ?? null,
-    csi: cfg.csi ? { socket: cfg.csi.socketPath, nodeId: cfg.csi.nodeId, backupTargets: cfg.csi.backupTargets.map((t) => t.split('=')[0]) } : null,
+    csi: cfg.csi
+      ? { socket: cfg.csi.socketPath, nodeId: cfg.csi.nodeId, backupTargets: cfg.csi.backupTargets.map((t) => t.split('=')[0]), snapshotMetadata: cfg.csi.snapshotMetadata ?? false }
+      : null,
   };
 }
 
