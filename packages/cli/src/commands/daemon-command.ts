@@ -26,6 +26,11 @@ interface DaemonArgs {
   backupConcurrency?: number;
   metricsListen?: string;
   metricsAllowPublic?: boolean;
+  csiSocket?: string;
+  csiNodeId?: string;
+  csiBackupTarget?: string[];
+  csiKubeletDir?: string;
+  csiSnapshotMetadata?: boolean;
 }
 
 /** Turns the daemon's flags into its configuration; every bad value is an error naming the flag. */
@@ -54,6 +59,7 @@ export function daemonConfigFromArgs(args: DaemonArgs & { socket?: string }): Om
     cmdTimeoutMs: parseDuration('cmd-timeout', args.cmdTimeout),
     ...(args.backupConcurrency === undefined ? {} : { backupConcurrency: args.backupConcurrency }),
     ...(args.metricsListen === undefined ? {} : { metrics: parseMetricsListen(args.metricsListen, args.metricsAllowPublic === true) }),
+    ...csiConfigFromArgs(args),
     ...(args.log === undefined ? {} : { logFile: path.resolve(args.log) }),
     logLevel: args.logLevel,
   };
@@ -62,6 +68,24 @@ export function daemonConfigFromArgs(args: DaemonArgs & { socket?: string }): Om
 /** The built-in drivers' `--driver-opts`, from their definitions (third-party ones: `convoy info`). */
 export function driverOptionsHelp(definitions: readonly DriverDefinition[] = [vfs, devmapper]): string {
   return definitions.map((def) => [`Driver ${def.name} (--drivers ${def.name}) reads:`, ...describeOptions(def.options).map((line) => `  ${line}`)].join('\n')).join('\n\n');
+}
+
+function csiConfigFromArgs(args: DaemonArgs): Pick<DaemonConfig, 'csi'> {
+  const given = args.csiNodeId !== undefined || args.csiBackupTarget !== undefined || args.csiKubeletDir !== undefined || args.csiSnapshotMetadata === true;
+  if (args.csiSocket === undefined) {
+    if (given) throw new ConvoyError('INVALID_ARGUMENT', '--csi-node-id, --csi-backup-target, --csi-kubelet-dir and --csi-snapshot-metadata need --csi-socket');
+    return {};
+  }
+  if (!args.csiNodeId) throw new ConvoyError('INVALID_ARGUMENT', '--csi-socket needs --csi-node-id (the Kubernetes node name, e.g. from the downward API)');
+  return {
+    csi: {
+      socketPath: path.resolve(args.csiSocket),
+      nodeId: args.csiNodeId,
+      backupTargets: args.csiBackupTarget ?? [],
+      ...(args.csiKubeletDir === undefined ? {} : { kubeletDir: path.resolve(args.csiKubeletDir) }),
+      snapshotMetadata: args.csiSnapshotMetadata === true,
+    },
+  };
 }
 
 export function daemonCommand(y: Argv<GlobalArgs>, run: CommandRunner): Argv<GlobalArgs> {
@@ -90,6 +114,18 @@ export function daemonCommand(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Glo
         .option('backup-concurrency', { type: 'number', describe: 'blocks read, compressed and uploaded at once by each backup or restore' })
         .option('metrics-listen', { type: 'string', describe: 'serve Prometheus metrics at http://HOST:PORT/metrics, e.g. 127.0.0.1:9796 (off by default; loopback only)' })
         .option('metrics-allow-public', { type: 'boolean', default: false, describe: 'let --metrics-listen use an address other hosts can reach' })
+        .option('csi-socket', { type: 'string', describe: 'also serve Kubernetes CSI (Identity, Controller, Node, SnapshotMetadata) on this unix socket' })
+        .option('csi-node-id', { type: 'string', describe: 'this node\'s id in CSI (the Kubernetes node name); node-local volumes carry it as topology' })
+        .option('csi-backup-target', {
+          type: 'string',
+          array: true,
+          describe: 'a store CSI `type: bak` snapshots may back up to: NAME=STORE_URL[,endpoint=URL] (repeatable); VolumeSnapshotClass parameter backupTarget names it',
+        })
+        .option('csi-kubelet-dir', { type: 'string', describe: 'CSI staging and target paths must lie under this directory (default /var/lib/kubelet)' })
+        .option('csi-snapshot-metadata', {
+          type: 'boolean',
+          describe: 'serve and advertise CSI SnapshotMetadata (changed blocks, alpha; devicemapper) for external-snapshot-metadata',
+        })
         .epilogue(
           'Docker: the daemon writes <docker-plugin-dir>/<plugin-name>.spec pointing at its socket and removes it on exit, ' +
           'so `docker volume create -d convoy` and `docker run -v db:/data --volume-driver=convoy` work with no manual step. ' +

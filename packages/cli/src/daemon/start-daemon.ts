@@ -20,6 +20,7 @@ import { startPluginServer, type PluginServer } from '@convoy/plugin-server';
 import { CONVOY_VERSION } from '../version.js';
 import { loadDrivers } from './load-drivers.js';
 import type { MetricsListen } from './metrics/metrics-listen.js';
+import { startCsiFrontEnd, type CsiConfig } from './csi-front-end.js';
 
 export interface DaemonConfig {
   root: string;
@@ -40,6 +41,8 @@ export interface DaemonConfig {
   metrics?: MetricsListen;
   /** How long stopping lets running requests and operations finish before cancelling them (default 10 s). */
   stopGraceMs?: number;
+  /** `--csi-socket` and friends: serve Kubernetes CSI on the same manager. */
+  csi?: CsiConfig;
   log: JsonLogger;
 }
 
@@ -48,6 +51,7 @@ export interface RunningDaemon {
   readonly specFile?: string;
   /** `http://host:port/metrics` when metrics are served. */
   readonly metricsUrl?: string;
+  readonly csiSocketPath?: string;
   /** Closes the server, the manager and its drivers, then releases the root. */
   stop(): Promise<void>;
 }
@@ -66,6 +70,9 @@ function shownConfig(cfg: DaemonConfig): Record<string, unknown> {
     cmdTimeoutMs: cfg.cmdTimeoutMs,
     backupConcurrency: cfg.backupConcurrency ?? null,
     metricsListen: cfg.metrics ? `${cfg.metrics.host}:${cfg.metrics.port}` : null,
+    csi: cfg.csi
+      ? { socket: cfg.csi.socketPath, nodeId: cfg.csi.nodeId, backupTargets: cfg.csi.backupTargets.map((t) => t.split('=')[0]), snapshotMetadata: cfg.csi.snapshotMetadata ?? false }
+      : null,
   };
 }
 
@@ -149,12 +156,15 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
       undo.push(() => served.close());
       metricsUrl = served.url;
     }
+    const csi = cfg.csi ? await startCsiFrontEnd(cfg.csi, { manager, root: cfg.root, run, log }) : undefined;
+    if (csi) undo.push(() => csi.close());
     log.info('convoy daemon started', { version: CONVOY_VERSION, root: cfg.root, drivers: drivers.map((d) => d.name), socket: server.socketPath });
     let stopping: Promise<void> | undefined;
     return {
       socketPath: server.socketPath,
       ...(server.specFile === undefined ? {} : { specFile: server.specFile }),
       ...(metricsUrl === undefined ? {} : { metricsUrl }),
+      ...(csi ? { csiSocketPath: csi.socketPath } : {}),
       stop: () => (stopping ??= unwind().then(() => log.info('convoy daemon stopped'))),
     };
   } catch (err) {

@@ -1,5 +1,5 @@
 import type { OptionSpec, Options } from '../driver.js';
-import type { BackupSummary, CompressionMethod, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
+import type { BackupSummary, CompressionMethod, Extent, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
 import type { ForgetReport, PruneReport } from '../backup/types.js';
 import type { RetentionPolicy } from '../retention/policy.js';
 import type { SnapshotForgetReport } from '../retention/snapshot-forget.js';
@@ -51,6 +51,25 @@ export interface StartupProblem {
   driver?: string;
   code: string;
   message: string;
+}
+
+/** A snapshot's allocated or changed blocks, as `snapshotBlocks` answers. */
+export interface SnapshotBlocks {
+  volumeName: string;
+  /** The snapshot's size in bytes (the volume's when it was cut). */
+  snapshotSize: number;
+  blockSize: number;
+  extents: Extent[];
+}
+
+/** Changed-block metadata, for the CSI SnapshotMetadata service (VolumeManager implements it). */
+export interface ChangedBlockService {
+  /**
+   * The blocks of `snapshotName` that hold data, or, with a base, those that may differ from
+   * `baseSnapshotName` (a snapshot of the same volume). NOT_SUPPORTED when the volume's driver
+   * has no changed-block facet.
+   */
+  snapshotBlocks(snapshotName: string, baseSnapshotName?: string): Promise<SnapshotBlocks>;
 }
 
 /**

@@ -4,7 +4,7 @@ import { checkDeclaredOptions } from '../options.js';
 import type { CreateVolumeRequest, OptionSpec, Options, SnapshotOps, VolumeDriver } from '../driver.js';
 import type { BackupSummary, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
 import type { ForgetReport, PruneReport } from '../backup/types.js';
-import type { BackupStoreParams, CreateBackupRequest, CreateVolumeParams, DaemonInfo, ForgetParams, StartupProblem, VolumeService } from './types.js';
+import type { BackupStoreParams, ChangedBlockService, CreateBackupRequest, CreateVolumeParams, DaemonInfo, ForgetParams, SnapshotBlocks, StartupProblem, VolumeService } from './types.js';
 import { BackupService, type BackupServiceOptions, type RestorePlan } from './backup-service.js';
 import { validateRetentionPolicy } from '../retention/policy.js';
 import { forgetSnapshots, type SnapshotForgetReport } from '../retention/snapshot-forget.js';
@@ -31,7 +31,7 @@ export interface VolumeManagerOptions extends BackupServiceOptions {
  * only the backup key while it streams, so a long backup never blocks Docker mounting or
  * unmounting the volume, yet a delete of the volume or of the snapshot being read waits for it.
  */
-export class VolumeManager implements VolumeService {
+export class VolumeManager implements VolumeService, ChangedBlockService {
   private readonly drivers: ReadonlyMap<string, VolumeDriver>;
   private readonly defaultDriver: VolumeDriver;
   private readonly index = new VolumeIndex();
@@ -271,6 +271,30 @@ export class VolumeManager implements VolumeService {
       const volumeName = await this.locateSnapshot(snapshotName);
       const { record } = await this.readSnapshot(volumeName, snapshotName);
       return record;
+    });
+  }
+
+  /**
+   * Holds the volume's backup key while the driver reads its metadata, so neither snapshot can
+   * be deleted under the read (snapshot deletes take every key of the volume).
+   */
+  snapshotBlocks(snapshotName: string, baseSnapshotName?: string): Promise<SnapshotBlocks> {
+    return this.guard(async () => {
+      validateName(snapshotName, 'snapshot');
+      if (baseSnapshotName !== undefined) validateName(baseSnapshotName, 'snapshot');
+      const volumeName = await this.locateSnapshot(snapshotName);
+      if (baseSnapshotName !== undefined && (await this.locateSnapshot(baseSnapshotName)) !== volumeName) {
+        throw new ConvoyError('INVALID_ARGUMENT', `snapshots ${baseSnapshotName} and ${snapshotName} belong to different volumes; changed blocks compare two snapshots of one volume`);
+      }
+      return this.locks.run(this.backupKey(volumeName), async () => {
+        const { driver } = await this.readSnapshot(volumeName, snapshotName);
+        if (baseSnapshotName !== undefined) await this.readSnapshot(volumeName, baseSnapshotName);
+        const ops = driver.changedBlocks;
+        if (!ops) throw new ConvoyError('NOT_SUPPORTED', `driver ${driver.name} does not report changed blocks`, { details: { driver: driver.name } });
+        const { size, extents } =
+          baseSnapshotName === undefined ? await ops.allocatedExtents(volumeName, snapshotName) : await ops.changedExtents(volumeName, baseSnapshotName, snapshotName);
+        return { volumeName, snapshotSize: size, blockSize: ops.blockSize, extents };
+      });
     });
   }
 
