@@ -24,3 +24,5 @@ export * from './size.js';
 export * from './state/process-identity.js';
 export * from './state/directory-lock.js';
 export * from './state/root-lock.js';
+export { checkUserKey, type UserKey } from './backup/crypto/user-key.js';
+export type { KeyInfo } from './backup/crypto/key-records.js';

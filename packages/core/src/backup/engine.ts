@@ -13,8 +13,12 @@ import { backupMode } from './records.js';
 import { restoreSingleFile, createSingleFileBackup } from './single-file.js';
 import { DEFAULT_LOCK_OPTIONS, type LockOptions } from './store-lock.js';
 import { loadVolumeConfig, requireBackupConfig } from './store-records.js';
-import type { BackupEngine, RestoreParams } from './types.js';
+import type { BackupEngine, RestoreParams, VolumeSealing } from './types.js';
 import { validateConcurrency } from './workers.js';
+import type { ObjectStore } from '../objectstore.js';
+import { addKey, initEncryptedStore, Keyring, listKeys, removeKey } from './crypto/keyring.js';
+import type { UserKey } from './crypto/user-key.js';
+import { accessVolume, accessVolumeForBackup } from './crypto/volume-access.js';
 
 export interface BackupEngineOptions {
   /** Blocks in flight per backup or restore when the call does not say (default 4). */
@@ -23,6 +27,8 @@ export interface BackupEngineOptions {
   lock?: Partial<LockOptions>;
   /** Default grace period of `prune` (default 1 hour). */
   pruneGraceMs?: number;
+  /** The user key that opens encrypted stores (from a key file, the environment or a prompt). */
+  encryptionKey?: UserKey;
 }
 
 const DEFAULT_CONCURRENCY = 4;
@@ -41,13 +47,27 @@ export function createBackupEngine(opts: BackupEngineOptions = {}): BackupEngine
     concurrency,
     pruneGraceMs: opts.pruneGraceMs ?? HOUR_MS,
   };
+  const keyring = new Keyring(opts.encryptionKey);
+  const sealed = async <P extends { store: ObjectStore }>(p: P, volumeName: string): Promise<P & { sealing: VolumeSealing }> => {
+    const { store, ...sealing } = await accessVolume(p.store, volumeName, keyring);
+    return { ...p, store, sealing };
+  };
+  const openVolume = async (store: ObjectStore, volumeName: string) => (await accessVolume(store, volumeName, keyring)).store;
   return {
-    createBackup: (p) => (p.ops.mode === 'delta-block' ? createDeltaBlockBackup(ctx, p, p.ops) : createSingleFileBackup(ctx, p, p.ops)),
-    restoreBackup: (p) => restoreBackup(ctx, p),
-    deleteBackup: (p) => deleteBackup(ctx, p),
-    listBackups: (p) => listBackups(p),
-    inspectBackup: (p) => inspectBackup(p),
-    prune: (p) => pruneStore(ctx, p),
+    createBackup: async (p) => {
+      const { store, ...sealing } = await accessVolumeForBackup(p.store, p.volume.name, keyring, p.encrypt === true);
+      const q = { ...p, store, sealing };
+      return q.ops.mode === 'delta-block' ? createDeltaBlockBackup(ctx, q, q.ops) : createSingleFileBackup(ctx, q, q.ops);
+    },
+    restoreBackup: async (p) => restoreBackup(ctx, await sealed(p, p.volumeName)),
+    deleteBackup: async (p) => deleteBackup(ctx, await sealed(p, p.volumeName)),
+    listBackups: (p) => listBackups({ ...p, openVolume: (name) => openVolume(p.store, name) }),
+    inspectBackup: async (p) => inspectBackup(await sealed(p, p.volumeName)),
+    prune: (p) => pruneStore(ctx, { ...p, openVolume: (name) => openVolume(p.store, name) }),
+    initStore: (p) => initEncryptedStore(p.store, keyring),
+    listKeys: (p) => listKeys(p.store),
+    addKey: (p) => addKey(p.store, keyring, p.newKey, p.label),
+    removeKey: (p) => removeKey(p.store, keyring, p.keyId),
   };
 }
 

@@ -10,6 +10,8 @@ export interface ListBackupsParams {
   store: ObjectStore;
   destUrl: string;
   volumeName?: string;
+  /** The store as one volume's code sees it (sealed when the volume is encrypted). */
+  openVolume?: (volumeName: string) => Promise<ObjectStore>;
 }
 
 /**
@@ -26,9 +28,10 @@ export async function listBackups(p: ListBackupsParams): Promise<BackupSummary[]
       if (p.volumeName) throw new ConvoyError('NOT_FOUND', `volume ${volumeName} has no backups in ${p.store.url}`, { details: { volume: volumeName } });
       return;
     }
-    await runWorkers(await listBackupNames(p.store, volumeName), 8, async (backupName) => {
+    const store = p.openVolume ? await p.openVolume(volumeName) : p.store;
+    await runWorkers(await listBackupNames(store, volumeName), 8, async (backupName) => {
       // A record deleted between the listing and the read is simply gone.
-      const backup = await loadBackupConfig(p.store, volumeName, backupName);
+      const backup = await loadBackupConfig(store, volumeName, backupName);
       if (backup) summaries.push(summarizeBackup(p.destUrl, stored.volume, backup));
     });
   });

@@ -1,5 +1,7 @@
 import type { DeltaBlockBackupOps, SingleFileBackupOps, CreateVolumeRequest } from '../driver.js';
 import type { ObjectStore } from '../objectstore.js';
+import type { KeyInfo } from './crypto/key-records.js';
+import type { UserKey } from './crypto/user-key.js';
 import type { BackupSummary, CompressionMethod, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
 
 /** Tuning for the backup and restore pipelines; defaults suit 2 cores. */
@@ -22,6 +24,16 @@ export interface CreateBackupParams extends PipelineOptions {
   compression?: CompressionMethod;
   /** Identifies this host in store locks ("who holds it"). */
   owner: string;
+  /** Encrypt the volume's backups; only at its first backup (see crypto/volume-access.ts). */
+  encrypt?: boolean;
+  /** Set by the engine from the volume's encryption, never by callers. */
+  sealing?: VolumeSealing;
+}
+
+/** How an encrypted volume's blocks are named and which store key it records (engine-internal). */
+export interface VolumeSealing {
+  nameBlock?: (data: Buffer) => string;
+  encryptionKeyId?: string;
 }
 
 export interface RestoreParams extends PipelineOptions {
@@ -33,6 +45,8 @@ export interface RestoreParams extends PipelineOptions {
   /** The new volume; `size` may be omitted and defaults to the backup's volume size. */
   request: CreateVolumeRequest;
   owner: string;
+  /** Set by the engine from the volume's encryption, never by callers. */
+  sealing?: VolumeSealing;
 }
 
 export interface PruneReport {
@@ -58,4 +72,11 @@ export interface BackupEngine {
   inspectBackup(params: { store: ObjectStore; destUrl: string; backupName: string; volumeName: string }): Promise<BackupSummary>;
   /** Sweeps blocks no backup references, older than `graceMs` (default 1 hour). */
   prune(params: { store: ObjectStore; owner: string; graceMs?: number; volumeName?: string }): Promise<PruneReport>;
+  /** Makes the store's master key (wrapped by the engine's user key) and encrypts every new volume. */
+  initStore(params: { store: ObjectStore }): Promise<{ masterKeyId: string }>;
+  listKeys(params: { store: ObjectStore }): Promise<KeyInfo[]>;
+  /** Adds another user key; the engine's own key must open the store. No data is re-encrypted. */
+  addKey(params: { store: ObjectStore; newKey: UserKey; label?: string }): Promise<KeyInfo>;
+  /** Removes a user key; the last one is refused. */
+  removeKey(params: { store: ObjectStore; keyId: string }): Promise<void>;
 }
