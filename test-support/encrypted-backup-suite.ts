@@ -172,7 +172,7 @@ export function encryptedBackupSuite(storeName: string, fixture: StoreFixture, s
         destUrl: url,
         driverName: 'dir',
         volume,
-        snapshot: { name: 'files-snap', volumeName: 'files', createdAt: new Date().toISOString() },
+        snapshot: { name: 'files-snap', volumeName: 'files', createdAt: new Date().toISOString(), driverInfo: {} },
         ops,
         owner: 'host-a',
         encrypt: true,
