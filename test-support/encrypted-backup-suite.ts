@@ -97,6 +97,14 @@ export function encryptedBackupSuite(storeName: string, fixture: StoreFixture, s
     return h.engine.restoreBackup({ store: h.store, backupName, volumeName, driverName: 'image', ops: h.source, request: { name, options: {} }, owner: 'host-b' });
   };
 
+  /** `verify --deep` finds exactly these objects bad, and calls the backup damaged. */
+  const expectVerifyNames = async (h: Host, summary: BackupSummary, kind: string, keys: string[]) => {
+    const report = await h.engine.verify({ store: h.store, destUrl: h.url, owner: 'verifier', deep: true });
+    expect(report.ok).toBe(false);
+    expect(report.problems.map((p) => [p.kind, p.key]).sort()).toEqual(keys.map((k) => [kind, k]).sort());
+    expect(report.damagedBackups).toEqual([summary.url]);
+  };
+
   const expectRestored = async (h: Host, name: string, expected: Buffer) => expect((await readFile(h.source.volumePath(name))).equals(expected)).toBe(true);
 
   /** Nothing of a failed restore is left: no volume, no temp image. */
@@ -196,6 +204,9 @@ export function encryptedBackupSuite(storeName: string, fixture: StoreFixture, s
         archive,
       );
       expect(existsSync(path.join(b.dir, 'volumes', 'cut'))).toBe(false);
+      const report = await b.engine.verify({ store: b.store, destUrl: url, owner: 'verifier', deep: true });
+      expect(report.problems.map((p) => [p.kind, p.key])).toEqual([['corrupt-archive', archive]]);
+      expect(report.damagedBackups).toEqual([summary.url]);
       expect(existsSync(path.join(b.dir, 'incoming', 'cut'))).toBe(false);
     });
 
@@ -237,6 +248,7 @@ export function encryptedBackupSuite(storeName: string, fixture: StoreFixture, s
       await a.store.put(blocks[0]!, flipped);
       await expectCode(restore(b, summary.url, 'flip'), 'CORRUPT', blocks[0]!);
       await expectNothingRestored(b, 'flip');
+      await expectVerifyNames(b, summary, 'corrupt-block', [blocks[0]!]);
       await reset();
 
       await a.store.put(blocks[0]!, originals.get(blocks[1]!)!);
@@ -244,11 +256,13 @@ export function encryptedBackupSuite(storeName: string, fixture: StoreFixture, s
       const swapped = await expectCode(restore(b, summary.url, 'swap'), 'CORRUPT');
       expect(swapped.message.includes(blocks[0]!) || swapped.message.includes(blocks[1]!)).toBe(true);
       await expectNothingRestored(b, 'swap');
+      await expectVerifyNames(b, summary, 'corrupt-block', [blocks[0]!, blocks[1]!]);
       await reset();
 
       await a.store.put(blocks[2]!, originals.get(blocks[2]!)!.subarray(0, 1000));
       await expectCode(restore(b, summary.url, 'cut'), 'CORRUPT', blocks[2]!);
       await expectNothingRestored(b, 'cut');
+      await expectVerifyNames(b, summary, 'corrupt-block', [blocks[2]!]);
       await reset();
 
       const recordKey = `convoy-objectstore/volumes/db/!!/db!!/backups/backup_${summary.name}.cfg`;
@@ -258,7 +272,13 @@ export function encryptedBackupSuite(storeName: string, fixture: StoreFixture, s
       await a.store.put(recordKey, bad);
       await expectCode(restore(b, summary.url, 'rec'), 'CORRUPT', recordKey);
       await expectNothingRestored(b, 'rec');
+      await expectVerifyNames(b, summary, 'unreadable-record', [recordKey]);
       await a.store.put(recordKey, record);
+
+      expect(await b.engine.verify({ store: b.store, destUrl: url, owner: 'verifier', deep: true })).toMatchObject({ ok: true, blocksRead: 3, problems: [] });
+      const keyless = await host(url);
+      const blind = await keyless.engine.verify({ store: keyless.store, destUrl: url, owner: 'verifier' });
+      expect(blind.problems).toEqual([expect.objectContaining({ kind: 'key-required', volumeName: 'db' })]);
 
       await restore(b, summary.url, 'healthy');
       await expectRestored(b, 'healthy', bytes);

@@ -26,3 +26,4 @@ export * from './state/directory-lock.js';
 export * from './state/root-lock.js';
 export { checkUserKey, type UserKey } from './backup/crypto/user-key.js';
 export type { KeyInfo } from './backup/crypto/key-records.js';
+export type { VerifyParams, VerifyProblem, VerifyProblemKind, VerifyReport } from './backup/verify.js';

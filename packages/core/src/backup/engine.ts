@@ -15,6 +15,7 @@ import { DEFAULT_LOCK_OPTIONS, type LockOptions } from './store-lock.js';
 import { loadVolumeConfig, requireBackupConfig } from './store-records.js';
 import type { BackupEngine, RestoreParams, VolumeSealing } from './types.js';
 import { validateConcurrency } from './workers.js';
+import { verifyStore } from './verify.js';
 import type { ObjectStore } from '../objectstore.js';
 import { addKey, initEncryptedStore, Keyring, listKeys, removeKey } from './crypto/keyring.js';
 import type { UserKey } from './crypto/user-key.js';
@@ -64,6 +65,7 @@ export function createBackupEngine(opts: BackupEngineOptions = {}): BackupEngine
     listBackups: (p) => listBackups({ ...p, openVolume: (name) => openVolume(p.store, name) }),
     inspectBackup: async (p) => inspectBackup(await sealed(p, p.volumeName)),
     prune: (p) => pruneStore(ctx, { ...p, openVolume: (name) => openVolume(p.store, name) }),
+    verify: (p) => verifyStore(ctx, p, (name) => accessVolume(p.store, name, keyring)),
     initStore: (p) => initEncryptedStore(p.store, keyring),
     listKeys: (p) => listKeys(p.store),
     addKey: (p) => addKey(p.store, keyring, p.newKey, p.label),

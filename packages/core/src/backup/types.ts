@@ -2,6 +2,7 @@ import type { DeltaBlockBackupOps, SingleFileBackupOps, CreateVolumeRequest } fr
 import type { ObjectStore } from '../objectstore.js';
 import type { KeyInfo } from './crypto/key-records.js';
 import type { UserKey } from './crypto/user-key.js';
+import type { VerifyParams, VerifyReport } from './verify.js';
 import type { BackupSummary, CompressionMethod, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
 
 /** Tuning for the backup and restore pipelines; defaults suit 2 cores. */
@@ -72,6 +73,8 @@ export interface BackupEngine {
   inspectBackup(params: { store: ObjectStore; destUrl: string; backupName: string; volumeName: string }): Promise<BackupSummary>;
   /** Sweeps blocks no backup references, older than `graceMs` (default 1 hour). */
   prune(params: { store: ObjectStore; owner: string; graceMs?: number; volumeName?: string }): Promise<PruneReport>;
+  /** Checks that backups would restore (see verify.ts); never changes the store. */
+  verify(params: VerifyParams): Promise<VerifyReport>;
   /** Makes the store's master key (wrapped by the engine's user key) and encrypts every new volume. */
   initStore(params: { store: ObjectStore }): Promise<{ masterKeyId: string }>;
   listKeys(params: { store: ObjectStore }): Promise<KeyInfo[]>;
