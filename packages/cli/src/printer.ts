@@ -18,6 +18,8 @@ export interface CliIO {
  */
 export class Printer {
   private bar: ProgressBar | undefined;
+  /** What the command exits with when it ran to the end (e.g. verify finding damage). */
+  exitCode = 0;
 
   constructor(
     private readonly io: CliIO,

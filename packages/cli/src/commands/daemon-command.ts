@@ -1,10 +1,11 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { createJsonLogger, isLogLevel, ConvoyError, type LogLevel } from '@convoy/core';
+import { checkUserKey, createJsonLogger, isLogLevel, ConvoyError, type LogLevel } from '@convoy/core';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { DEFAULT_DOCKER_PLUGIN_DIR, DEFAULT_PLUGIN_NAME, defaultRoot, defaultSocket } from '../defaults.js';
 import { parseDuration, parseKeyValues } from '../flag-values.js';
 import type { DaemonConfig } from '../daemon/start-daemon.js';
+import { KEY_FILE_ENV, keyFromFileOrEnv, PASSPHRASE_ENV } from '../encryption-key.js';
 
 interface DaemonArgs {
   root?: string;
@@ -21,6 +22,7 @@ interface DaemonArgs {
   log?: string;
   logLevel: string;
   backupConcurrency?: number;
+  encryptionKeyFile?: string;
 }
 
 /** Turns the daemon's flags into its configuration; every bad value is an error naming the flag. */
@@ -76,6 +78,10 @@ export function daemonCommand(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Glo
         .option('cmd-timeout', { type: 'string', default: '5m', describe: 'time limit of each external command (mkfs, mount, thin_delta, ...), e.g. 90s, 5m' })
         .option('log', { type: 'string', describe: 'write JSON-lines logs to this file instead of stdout' })
         .option('log-level', { type: 'string', default: 'info', describe: 'debug, info, warn or error' })
+        .option('encryption-key-file', {
+          type: 'string',
+          describe: `the key that opens encrypted backup stores (else $${KEY_FILE_ENV} or $${PASSPHRASE_ENV}); requests may bring their own`,
+        })
         .option('backup-concurrency', { type: 'number', describe: 'blocks read, compressed and uploaded at once by each backup or restore' })
         .epilogue(
           'Docker: the daemon writes <docker-plugin-dir>/<plugin-name>.spec pointing at its socket and removes it on exit, ' +
@@ -84,11 +90,12 @@ export function daemonCommand(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Glo
         ),
     run.action<DaemonArgs>(async (args) => {
       const { logFile, logLevel, ...config } = daemonConfigFromArgs(args);
+      const encryptionKey = await keyFromFileOrEnv(args.encryptionKeyFile);
       // Loaded here so that client commands never pay for the server, the drivers and fastify.
       const [{ startDaemon }, { untilStopSignal }] = await Promise.all([import('../daemon/start-daemon.js'), import('../daemon/stop-signal.js')]);
       const log = createJsonLogger({ level: logLevel, base: { component: 'convoy-daemon' }, ...(logFile === undefined ? {} : { file: logFile }) });
       try {
-        const daemon = await startDaemon({ ...config, log });
+        const daemon = await startDaemon({ ...config, log, ...(encryptionKey ? { encryptionKey: checkUserKey(encryptionKey) } : {}) });
         await untilStopSignal(log);
         await daemon.stop();
       } finally {

@@ -11,6 +11,7 @@ import {
   type JsonLogger,
   type ModuleImporter,
   type Options,
+  type UserKey,
 } from '@convoy/core';
 import { startPluginServer, type PluginServer } from '@convoy/plugin-server';
 import { CONVOY_VERSION } from '../version.js';
@@ -31,6 +32,8 @@ export interface DaemonConfig {
   createOnDockerMount: boolean;
   cmdTimeoutMs: number;
   backupConcurrency?: number;
+  /** Opens encrypted stores for requests that bring no key of their own. */
+  encryptionKey?: UserKey;
   log: JsonLogger;
 }
 
@@ -54,6 +57,8 @@ function shownConfig(cfg: DaemonConfig): Record<string, unknown> {
     createOnDockerMount: cfg.createOnDockerMount,
     cmdTimeoutMs: cfg.cmdTimeoutMs,
     backupConcurrency: cfg.backupConcurrency ?? null,
+    // Which kind of key the daemon holds; never the key.
+    encryptionKey: cfg.encryptionKey?.kind ?? null,
   };
 }
 
@@ -104,7 +109,10 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
       drivers,
       stores,
       storeOptions: cfg.storeOptions,
-      engine: createBackupEngine(cfg.backupConcurrency === undefined ? {} : { concurrency: cfg.backupConcurrency }),
+      engine: createBackupEngine({
+        ...(cfg.backupConcurrency === undefined ? {} : { concurrency: cfg.backupConcurrency }),
+        ...(cfg.encryptionKey === undefined ? {} : { encryptionKey: cfg.encryptionKey }),
+      }),
       owner: `${os.hostname()}:${process.pid}`,
       log,
       daemon: { version: CONVOY_VERSION, root: cfg.root, config: shownConfig(cfg) },

@@ -13,7 +13,7 @@ import { backupMode } from './records.js';
 import { restoreSingleFile, createSingleFileBackup } from './single-file.js';
 import { DEFAULT_LOCK_OPTIONS, type LockOptions } from './store-lock.js';
 import { loadVolumeConfig, requireBackupConfig } from './store-records.js';
-import type { BackupEngine, RestoreParams, VolumeSealing } from './types.js';
+import type { BackupEngine, KeyedParams, RestoreParams, VolumeSealing } from './types.js';
 import { validateConcurrency } from './workers.js';
 import { verifyStore } from './verify.js';
 import type { ObjectStore } from '../objectstore.js';
@@ -48,28 +48,30 @@ export function createBackupEngine(opts: BackupEngineOptions = {}): BackupEngine
     concurrency,
     pruneGraceMs: opts.pruneGraceMs ?? HOUR_MS,
   };
-  const keyring = new Keyring(opts.encryptionKey);
-  const sealed = async <P extends { store: ObjectStore }>(p: P, volumeName: string): Promise<P & { sealing: VolumeSealing }> => {
-    const { store, ...sealing } = await accessVolume(p.store, volumeName, keyring);
+  const engineKeyring = new Keyring(opts.encryptionKey);
+  // A key given with the call (the CLI's) wins over the engine's own (the daemon's).
+  const ring = (p: KeyedParams) => (p.encryptionKey ? new Keyring(p.encryptionKey) : engineKeyring);
+  const sealed = async <P extends KeyedParams & { store: ObjectStore }>(p: P, volumeName: string): Promise<P & { sealing: VolumeSealing }> => {
+    const { store, ...sealing } = await accessVolume(p.store, volumeName, ring(p));
     return { ...p, store, sealing };
   };
-  const openVolume = async (store: ObjectStore, volumeName: string) => (await accessVolume(store, volumeName, keyring)).store;
+  const opener = (p: KeyedParams & { store: ObjectStore }) => async (volumeName: string) => (await accessVolume(p.store, volumeName, ring(p))).store;
   return {
     createBackup: async (p) => {
-      const { store, ...sealing } = await accessVolumeForBackup(p.store, p.volume.name, keyring, p.encrypt === true);
+      const { store, ...sealing } = await accessVolumeForBackup(p.store, p.volume.name, ring(p), p.encrypt === true);
       const q = { ...p, store, sealing };
       return q.ops.mode === 'delta-block' ? createDeltaBlockBackup(ctx, q, q.ops) : createSingleFileBackup(ctx, q, q.ops);
     },
     restoreBackup: async (p) => restoreBackup(ctx, await sealed(p, p.volumeName)),
     deleteBackup: async (p) => deleteBackup(ctx, await sealed(p, p.volumeName)),
-    listBackups: (p) => listBackups({ ...p, openVolume: (name) => openVolume(p.store, name) }),
+    listBackups: (p) => listBackups({ ...p, openVolume: opener(p) }),
     inspectBackup: async (p) => inspectBackup(await sealed(p, p.volumeName)),
-    prune: (p) => pruneStore(ctx, { ...p, openVolume: (name) => openVolume(p.store, name) }),
-    verify: (p) => verifyStore(ctx, p, (name) => accessVolume(p.store, name, keyring)),
-    initStore: (p) => initEncryptedStore(p.store, keyring),
+    prune: (p) => pruneStore(ctx, { ...p, openVolume: opener(p) }),
+    verify: (p) => verifyStore(ctx, p, (name) => accessVolume(p.store, name, ring(p))),
+    initStore: (p) => initEncryptedStore(p.store, ring(p)),
     listKeys: (p) => listKeys(p.store),
-    addKey: (p) => addKey(p.store, keyring, p.newKey, p.label),
-    removeKey: (p) => removeKey(p.store, keyring, p.keyId),
+    addKey: (p) => addKey(p.store, ring(p), p.newKey, p.label),
+    removeKey: (p) => removeKey(p.store, ring(p), p.keyId),
   };
 }
 

@@ -5,8 +5,13 @@ import type { UserKey } from './crypto/user-key.js';
 import type { VerifyParams, VerifyReport } from './verify.js';
 import type { BackupSummary, CompressionMethod, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
 
+/** Every engine call may bring the user key that opens an encrypted store (else the engine's own). */
+export interface KeyedParams {
+  encryptionKey?: UserKey;
+}
+
 /** Tuning for the backup and restore pipelines; defaults suit 2 cores. */
-export interface PipelineOptions {
+export interface PipelineOptions extends KeyedParams {
   /** Blocks hashed/compressed/uploaded at once (default 4). Memory is bounded by this × a few blocks. */
   concurrency?: number;
   onProgress?: ProgressListener;
@@ -68,18 +73,18 @@ export interface PruneReport {
 export interface BackupEngine {
   createBackup(params: CreateBackupParams): Promise<BackupSummary>;
   restoreBackup(params: RestoreParams): Promise<VolumeRecord>;
-  deleteBackup(params: { store: ObjectStore; destUrl: string; backupName: string; volumeName: string; owner: string }): Promise<void>;
-  listBackups(params: { store: ObjectStore; destUrl: string; volumeName?: string }): Promise<BackupSummary[]>;
-  inspectBackup(params: { store: ObjectStore; destUrl: string; backupName: string; volumeName: string }): Promise<BackupSummary>;
+  deleteBackup(params: KeyedParams & { store: ObjectStore; destUrl: string; backupName: string; volumeName: string; owner: string }): Promise<void>;
+  listBackups(params: KeyedParams & { store: ObjectStore; destUrl: string; volumeName?: string }): Promise<BackupSummary[]>;
+  inspectBackup(params: KeyedParams & { store: ObjectStore; destUrl: string; backupName: string; volumeName: string }): Promise<BackupSummary>;
   /** Sweeps blocks no backup references, older than `graceMs` (default 1 hour). */
-  prune(params: { store: ObjectStore; owner: string; graceMs?: number; volumeName?: string }): Promise<PruneReport>;
+  prune(params: KeyedParams & { store: ObjectStore; owner: string; graceMs?: number; volumeName?: string }): Promise<PruneReport>;
   /** Checks that backups would restore (see verify.ts); never changes the store. */
-  verify(params: VerifyParams): Promise<VerifyReport>;
+  verify(params: KeyedParams & VerifyParams): Promise<VerifyReport>;
   /** Makes the store's master key (wrapped by the engine's user key) and encrypts every new volume. */
-  initStore(params: { store: ObjectStore }): Promise<{ masterKeyId: string }>;
+  initStore(params: KeyedParams & { store: ObjectStore }): Promise<{ masterKeyId: string }>;
   listKeys(params: { store: ObjectStore }): Promise<KeyInfo[]>;
   /** Adds another user key; the engine's own key must open the store. No data is re-encrypted. */
-  addKey(params: { store: ObjectStore; newKey: UserKey; label?: string }): Promise<KeyInfo>;
+  addKey(params: KeyedParams & { store: ObjectStore; newKey: UserKey; label?: string }): Promise<KeyInfo>;
   /** Removes a user key; the last one is refused. */
-  removeKey(params: { store: ObjectStore; keyId: string }): Promise<void>;
+  removeKey(params: KeyedParams & { store: ObjectStore; keyId: string }): Promise<void>;
 }

@@ -67,6 +67,12 @@ export interface VerifyReport {
 /** Blocks referenced by a volume's backups, and how one of them compressed each. */
 type References = Map<string, CompressionMethod>;
 
+interface StoredBlock {
+  checksum: string;
+  /** Stored (compressed, sealed) bytes, for progress. */
+  size: number;
+}
+
 /**
  * `convoy backup verify`: proves the listed backups restore, without restoring them.
  *
@@ -170,9 +176,9 @@ class VolumeVerifier {
   }
 
   /** Walks the block listing (lexical = checksum order) beside the sorted references. */
-  private async findMissingBlocks(references: References): Promise<string[]> {
+  private async findMissingBlocks(references: References): Promise<StoredBlock[]> {
     const wanted = [...references.keys()].sort();
-    const present: string[] = [];
+    const present: StoredBlock[] = [];
     let i = 0;
     for await (const { key, size } of this.store.list(blocksDir(this.volumeName))) {
       const checksum = checksumFromBlockKey(key);
@@ -181,21 +187,22 @@ class VolumeVerifier {
       if (wanted[i] === checksum) {
         i += 1;
         if (size === 0) this.corruptBlock(checksum, 'the object is empty');
-        else present.push(checksum);
+        else present.push({ checksum, size });
       }
     }
     while (i < wanted.length) this.missingBlock(wanted[i++]!);
     return present;
   }
 
-  private async readBlocks(present: string[], references: References): Promise<void> {
+  private async readBlocks(present: StoredBlock[], references: References): Promise<void> {
     const chosen = this.sample >= 1 ? present : present.filter(() => Math.random() < this.sample);
     if (chosen.length === 0 && present.length > 0) chosen.push(present[Math.floor(Math.random() * present.length)]!);
-    let done = 0;
+    const totalBytes = chosen.reduce((sum, b) => sum + b.size, 0);
+    let doneBytes = 0;
     await runWorkers(
       chosen,
       this.concurrency,
-      async (checksum) => {
+      async ({ checksum, size }) => {
         try {
           const stored = await this.store.get(blockKey(this.volumeName, checksum));
           if (!stored) return this.missingBlock(checksum);
@@ -207,9 +214,9 @@ class VolumeVerifier {
           if (error.code !== 'CORRUPT') throw error;
           this.corruptBlock(checksum, error.message);
         } finally {
-          done += 1;
+          doneBytes += size;
           this.report.blocksRead += 1;
-          this.p.onProgress?.({ phase: `verify ${this.volumeName}`, doneBytes: done, totalBytes: chosen.length });
+          this.p.onProgress?.({ phase: `verify ${this.volumeName}`, doneBytes, totalBytes });
         }
       },
       this.p.signal,

@@ -6,10 +6,14 @@ import type { ObjectStoreRegistry } from '../registry.js';
 import type { ObjectStore } from '../objectstore.js';
 import type { BackupEngine, PruneReport } from '../backup/types.js';
 import { parseBackupUrl, parseStoreUrl, type BackupLocation } from '../backup/url.js';
-import type { BackupStoreParams, CreateBackupRequest, CreateVolumeParams, DaemonInfo, StartupProblem, VolumeService } from './types.js';
+import type { AddBackupKeyParams, BackupStoreParams, CreateBackupRequest, VerifyBackupsParams, CreateVolumeParams, DaemonInfo, StartupProblem, VolumeService } from './types.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { VolumeIndex } from './volume-index.js';
 import { validateEndpoint, withBackupStore } from './open-store.js';
+import { addBackupKey, initBackupStore, keyParams, listBackupKeys, removeBackupKey, verifyBackups, type StoreMaintenanceContext } from './store-maintenance.js';
+import type { KeyInfo } from '../backup/crypto/key-records.js';
+import type { UserKey } from '../backup/crypto/user-key.js';
+import type { VerifyReport } from '../backup/verify.js';
 
 export interface VolumeManagerOptions {
   /** The enabled drivers; the first is the default for creates that name none. */
@@ -101,12 +105,13 @@ export class VolumeManager implements VolumeService {
       const backup = params.backupUrl === undefined ? undefined : parseBackupUrl(params.backupUrl);
       if (endpoint !== undefined && !backup) throw new ConvoyError('INVALID_ARGUMENT', 'an S3 endpoint only makes sense with a backup URL to restore');
       if (backup) parseStoreUrl(backup.storeUrl);
+      const key = keyParams(params.encryptionKey);
       const release = this.index.reserve(name, 'volume');
       try {
         return await this.locks.run(this.allKeys(name), async () => {
           await this.refuseNameUsedByAnyDriver(name);
           const request: CreateVolumeRequest = { name, ...(size === undefined ? {} : { size }), options };
-          const record = backup ? await this.restore(driver, backup, endpoint, request, onProgress) : await driver.createVolume(request);
+          const record = backup ? await this.restore(driver, backup, endpoint, request, onProgress, key) : await driver.createVolume(request);
           this.index.addVolume(record, driver.name);
           this.opts.log.info('volume created', { volume: name, driver: driver.name, restoredFrom: params.backupUrl });
           return withDriver(record, driver.name);
@@ -128,10 +133,11 @@ export class VolumeManager implements VolumeService {
     endpoint: string | undefined,
     request: CreateVolumeRequest,
     onProgress: ProgressListener | undefined,
+    key: { encryptionKey?: UserKey },
   ): Promise<VolumeRecord> {
     const ops = this.backupOps(driver);
     return this.withStore(backup.storeUrl, endpoint, async (store) => {
-      const summary = await this.opts.engine.inspectBackup({ store, destUrl: backup.storeUrl, backupName: backup.backupName, volumeName: backup.volumeName });
+      const summary = await this.opts.engine.inspectBackup({ store, destUrl: backup.storeUrl, backupName: backup.backupName, volumeName: backup.volumeName, ...key });
       if (summary.driver && summary.driver !== driver.name) {
         throw new ConvoyError(
           'INVALID_ARGUMENT',
@@ -147,6 +153,7 @@ export class VolumeManager implements VolumeService {
         request,
         owner: this.opts.owner,
         ...(onProgress ? { onProgress } : {}),
+        ...key,
       });
     });
   }
@@ -311,6 +318,7 @@ export class VolumeManager implements VolumeService {
       if (req.compression !== undefined && !COMPRESSION_METHODS.includes(req.compression)) {
         throw new ConvoyError('INVALID_ARGUMENT', `unknown compression ${JSON.stringify(req.compression)}; use ${COMPRESSION_METHODS.join(', ')}`);
       }
+      const key = keyParams(req.encryptionKey);
       const volumeName = await this.locateSnapshot(req.snapshot);
       return this.locks.run(this.backupKey(volumeName), async () => {
         const { driver, record: snapshot } = await this.readSnapshot(volumeName, req.snapshot);
@@ -328,6 +336,8 @@ export class VolumeManager implements VolumeService {
               owner: this.opts.owner,
               ...(req.compression ? { compression: req.compression } : {}),
               ...(onProgress ? { onProgress } : {}),
+              ...(req.encrypt === true ? { encrypt: true } : {}),
+              ...key,
             }),
         );
         this.opts.log.info('backup created', { volume: volumeName, snapshot: req.snapshot, url: summary.url });
@@ -341,7 +351,7 @@ export class VolumeManager implements VolumeService {
       const location = parseBackupUrl(requireString(url, 'backup URL'));
       const endpoint = validateEndpoint(params.endpoint);
       await this.withStore(location.storeUrl, endpoint, (store) =>
-        this.opts.engine.deleteBackup({ store, destUrl: location.storeUrl, backupName: location.backupName, volumeName: location.volumeName, owner: this.opts.owner }),
+        this.opts.engine.deleteBackup({ store, destUrl: location.storeUrl, backupName: location.backupName, volumeName: location.volumeName, owner: this.opts.owner, ...keyParams(params.encryptionKey) }),
       );
       this.opts.log.info('backup deleted', { url });
     });
@@ -354,7 +364,7 @@ export class VolumeManager implements VolumeService {
       const endpoint = validateEndpoint(params.endpoint);
       const volumeName = params.volumeName === undefined ? undefined : validateName(params.volumeName, 'volume');
       return this.withStore(storeUrl, endpoint, (store) =>
-        this.opts.engine.listBackups({ store, destUrl: storeUrl, ...(volumeName === undefined ? {} : { volumeName }) }),
+        this.opts.engine.listBackups({ store, destUrl: storeUrl, ...(volumeName === undefined ? {} : { volumeName }), ...keyParams(params.encryptionKey) }),
       );
     });
   }
@@ -364,7 +374,7 @@ export class VolumeManager implements VolumeService {
       const location = parseBackupUrl(requireString(url, 'backup URL'));
       const endpoint = validateEndpoint(params.endpoint);
       return this.withStore(location.storeUrl, endpoint, (store) =>
-        this.opts.engine.inspectBackup({ store, destUrl: location.storeUrl, backupName: location.backupName, volumeName: location.volumeName }),
+        this.opts.engine.inspectBackup({ store, destUrl: location.storeUrl, backupName: location.backupName, volumeName: location.volumeName, ...keyParams(params.encryptionKey) }),
       );
     });
   }
@@ -379,9 +389,33 @@ export class VolumeManager implements VolumeService {
         throw new ConvoyError('INVALID_ARGUMENT', `grace period must be a number of seconds ≥ 0, not ${JSON.stringify(grace)}`);
       }
       return this.withStore(storeUrl, endpoint, (store) =>
-        this.opts.engine.prune({ store, owner: this.opts.owner, ...(grace === undefined ? {} : { graceMs: grace * 1000 }) }),
+        this.opts.engine.prune({ store, owner: this.opts.owner, ...(grace === undefined ? {} : { graceMs: grace * 1000 }), ...keyParams(params.encryptionKey) }),
       );
     });
+  }
+
+  verifyBackups(target: string, params: VerifyBackupsParams = {}, onProgress?: ProgressListener): Promise<VerifyReport> {
+    return this.guard(() => verifyBackups(this.maintenance, target, params, onProgress));
+  }
+
+  initBackupStore(dest: string, params: BackupStoreParams = {}): Promise<{ masterKeyId: string }> {
+    return this.guard(() => initBackupStore(this.maintenance, dest, params));
+  }
+
+  listBackupKeys(dest: string, params: BackupStoreParams = {}): Promise<KeyInfo[]> {
+    return this.guard(() => listBackupKeys(this.maintenance, dest, params));
+  }
+
+  addBackupKey(dest: string, params: AddBackupKeyParams): Promise<KeyInfo> {
+    return this.guard(() => addBackupKey(this.maintenance, dest, params));
+  }
+
+  removeBackupKey(dest: string, keyId: string, params: BackupStoreParams = {}): Promise<void> {
+    return this.guard(() => removeBackupKey(this.maintenance, dest, keyId, params));
+  }
+
+  private get maintenance(): StoreMaintenanceContext {
+    return { engine: this.opts.engine, owner: this.opts.owner, withStore: (url, params, use) => this.withStore(url, validateEndpoint(params.endpoint), use) };
   }
 
   /** Refuses new work, waits for running operations, then closes every driver. */
