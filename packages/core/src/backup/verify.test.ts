@@ -94,6 +94,11 @@ describe('backup verify', () => {
     const locks = await verify(env, { volumeName: 'vol2' }).catch((e: Error) => e);
     // An unreadable lock counts as exclusive: verify cannot take its shared lock and says who holds it.
     expect(locks).toMatchObject({ code: 'LOCKED' });
+    expect((locks as Error).message).toContain('lock-junk.lck');
+    // A whole-store verify checks the other volumes and names the one it could not.
+    const whole = await verify(env);
+    expect(whole.problems.filter((p) => p.volumeName === 'vol2')).toEqual([expect.objectContaining({ kind: 'locked', key: locksDir('vol2') })]);
+    expect(whole.volumes).toBe(1);
   });
 
   it('verifies one backup by URL and refuses a missing one', async () => {
