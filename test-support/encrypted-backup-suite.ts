@@ -1,22 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   createBackupEngine,
-  extractTarSafely,
   isConvoyError,
-  packDirectory,
   parseBackupUrl,
   type BackupEngine,
   type BackupSummary,
   type ErrorCode,
   type ObjectStore,
-  type SingleFileBackupOps,
   type UserKey,
 } from '@convoy/core';
 import { ImageSource } from '@convoy/core/testing';
+import { directoryOps } from './directory-ops.js';
 
 /**
  * The encryption tests every store runs (vfs in core, S3 against s3rver in objectstore-s3):
@@ -61,26 +59,6 @@ export async function expectCode(promise: Promise<unknown>, code: ErrorCode, ...
   expect(isConvoyError(err, code), `expected ${code}, got ${String(err)}`).toBe(true);
   for (const text of mentions) expect((err as Error).message).toContain(text);
   return err as Error;
-}
-
-/** Directory volumes through the real archive helpers, as the vfs driver uses them. */
-function directoryOps(base: string): SingleFileBackupOps {
-  return {
-    mode: 'single-file',
-    exportSnapshot: async (_volume, snapshot) => packDirectory(path.join(base, 'snapshots', snapshot)),
-    importVolume: async (req, archive) => {
-      const incoming = path.join(base, 'incoming', req.name);
-      try {
-        await extractTarSafely(archive, incoming);
-      } catch (err) {
-        await rm(incoming, { recursive: true, force: true });
-        throw err;
-      }
-      await mkdir(path.join(base, 'volumes'), { recursive: true });
-      await rename(incoming, path.join(base, 'volumes', req.name));
-      return { name: req.name, driver: 'dir', size: 0, createdAt: new Date().toISOString(), snapshots: [], driverInfo: {} };
-    },
-  };
 }
 
 export function encryptedBackupSuite(storeName: string, fixture: StoreFixture, scratch: string): void {

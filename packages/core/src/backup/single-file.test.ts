@@ -1,43 +1,22 @@
 import { execFileSync } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, readlink, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { createHash, randomBytes } from 'node:crypto';
 import tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { openFsObjectStore } from '@convoy/objectstore-fs';
-import { extractTarSafely } from '../archive/extract-tar.js';
-import { packDirectory } from '../archive/pack-directory.js';
 import type { SingleFileBackupOps } from '../driver.js';
 import { isConvoyError } from '../errors.js';
 import type { CompressionMethod } from '../model.js';
 import type { ObjectStore } from '../objectstore.js';
 import { tempDir } from '../../../../test-support/tmp.js';
+import { directoryOps } from '../../../../test-support/directory-ops.js';
 import { createBackupEngine } from './engine.js';
 import { backupConfigKey, backupFileKey, volumeConfigKey } from './layout.js';
 
 const engine = createBackupEngine();
 const scratch = await tempDir('convoy-single-file-');
-
-/** Directory volumes with the real archive helpers, as a vfs-like driver uses them. */
-function directoryOps(base: string, exportOverride?: () => Readable): SingleFileBackupOps {
-  return {
-    mode: 'single-file',
-    exportSnapshot: async (_volume, snapshot) => exportOverride?.() ?? packDirectory(path.join(base, 'snapshots', snapshot)),
-    importVolume: async (req, archive) => {
-      const incoming = path.join(base, 'incoming', req.name);
-      try {
-        await extractTarSafely(archive, incoming);
-      } catch (err) {
-        await rm(incoming, { recursive: true, force: true });
-        throw err;
-      }
-      await mkdir(path.join(base, 'volumes'), { recursive: true });
-      await rename(incoming, path.join(base, 'volumes', req.name));
-      return { name: req.name, driver: 'dir', size: 0, createdAt: new Date().toISOString(), snapshots: [], driverInfo: {} };
-    },
-  };
-}
 
 interface Env {
   base: string;
