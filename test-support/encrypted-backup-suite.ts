@@ -140,6 +140,9 @@ export function encryptedBackupSuite(storeName: string, fixture: StoreFixture, s
       expect(() => JSON.parse(record.toString())).toThrow();
       const volumeCfg = JSON.parse([...objects].find(([k]) => k.endsWith('/db!!/volume.cfg'))![1].toString());
       expect(volumeCfg.EncryptionKeyId).toMatch(/^[0-9a-f]{16}$/);
+      expect(full.encryptionKeyId).toBe(volumeCfg.EncryptionKeyId);
+      const { backupName, volumeName } = parseBackupUrl(incremental.url);
+      expect(await b.engine.inspectBackup({ store: b.store, destUrl: url, backupName, volumeName })).toMatchObject({ encryptionKeyId: volumeCfg.EncryptionKeyId, blockCount: 4 });
       expect((await blockKeys(b.store, 'db!!')).length).toBe(4);
     });
 
@@ -303,6 +306,7 @@ export function encryptedBackupSuite(storeName: string, fixture: StoreFixture, s
       // A volume in the clear stays in the clear: Convoy's JSON record, readable by Convoy v0.5.
       const clearRecord = JSON.parse((await a.store.get(`convoy-objectstore/volumes/pl/ai/plain/backups/backup_${clear.name}.cfg`))!.toString());
       expect(clearRecord.Name).toBe(clear.name);
+      expect(clear.encryptionKeyId).toBeUndefined();
       await expectCode(backup(a, 'plain', 'snap-plain'), 'INVALID_ARGUMENT', 'already has unencrypted backups');
 
       const { masterKeyId } = await a.engine.initStore({ store: a.store });
@@ -316,6 +320,9 @@ export function encryptedBackupSuite(storeName: string, fixture: StoreFixture, s
       expect(listed.map((s) => s.volumeName)).toEqual(['later', 'plain']);
       const keyless = await host(url);
       await restore(keyless, clear.url, 'plain-back');
+      // Without the key a whole-store prune sweeps the clear volume and names the encrypted one it skipped.
+      expect(await keyless.engine.prune({ store: keyless.store, owner: 'keyless', graceMs: 0 })).toMatchObject({ volumes: 1, skippedVolumes: ['later'] });
+      await expectCode(keyless.engine.listBackups({ store: keyless.store, destUrl: url }), 'KEY_REQUIRED', 'later');
       await expectRestored(keyless, 'plain-back', await readFile(a.source.snapshotPath('snap-plain')));
     });
   });

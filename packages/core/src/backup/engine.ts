@@ -1,5 +1,5 @@
 import { ConvoyError } from '../errors.js';
-import type { VolumeRecord } from '../model.js';
+import type { BackupSummary, VolumeRecord } from '../model.js';
 import { validateName } from '../names.js';
 import { BufferPool } from './buffer-pool.js';
 import { withStoreLock, type EngineContext } from './context.js';
@@ -60,12 +60,15 @@ export function createBackupEngine(opts: BackupEngineOptions = {}): BackupEngine
     createBackup: async (p) => {
       const { store, ...sealing } = await accessVolumeForBackup(p.store, p.volume.name, ring(p), p.encrypt === true);
       const q = { ...p, store, sealing };
-      return q.ops.mode === 'delta-block' ? createDeltaBlockBackup(ctx, q, q.ops) : createSingleFileBackup(ctx, q, q.ops);
+      return withKeyId(sealing, await (q.ops.mode === 'delta-block' ? createDeltaBlockBackup(ctx, q, q.ops) : createSingleFileBackup(ctx, q, q.ops)));
     },
     restoreBackup: async (p) => restoreBackup(ctx, await sealed(p, p.volumeName)),
     deleteBackup: async (p) => deleteBackup(ctx, await sealed(p, p.volumeName)),
     listBackups: (p) => listBackups({ ...p, openVolume: opener(p) }),
-    inspectBackup: async (p) => inspectBackup(await sealed(p, p.volumeName)),
+    inspectBackup: async (p) => {
+      const q = await sealed(p, p.volumeName);
+      return withKeyId(q.sealing, await inspectBackup(q));
+    },
     prune: (p) => pruneStore(ctx, { ...p, openVolume: opener(p) }),
     verify: (p) => verifyStore(ctx, p, (name) => accessVolume(p.store, name, ring(p))),
     initStore: (p) => initEncryptedStore(p.store, ring(p)),
@@ -73,6 +76,10 @@ export function createBackupEngine(opts: BackupEngineOptions = {}): BackupEngine
     addKey: (p) => addKey(p.store, ring(p), p.newKey, p.label),
     removeKey: (p) => removeKey(p.store, ring(p), p.keyId),
   };
+}
+
+function withKeyId(sealing: VolumeSealing, summary: BackupSummary): BackupSummary {
+  return sealing.encryptionKeyId ? { ...summary, encryptionKeyId: sealing.encryptionKeyId } : summary;
 }
 
 async function restoreBackup(ctx: EngineContext, p: RestoreParams): Promise<VolumeRecord> {
