@@ -118,4 +118,17 @@ describe('convoy backup encryption, verify and keys against real daemons', () =>
     expect((await onPlain(['backup', 'inspect', url, '--json'])).json()).toMatchObject({ volumeName: 'db1', mode: 'single-file' });
     expect((await onPlain(['backup', 'init', initStore])).code).toBe(2);
   });
+
+  it('refuses to start a daemon with an unusable key file, before anything starts', async () => {
+    const short = path.join(dir, 'short.key');
+    await writeFile(short, 'too short');
+    const root = path.join(dir, 'never-started');
+    const weak = await convoy(['daemon', '--root', root, '--socket', path.join(dir, 'never.sock'), '--encryption-key-file', short]);
+    expect(weak.code).toBe(1);
+    expect(weak.stderr).toContain('at least 32 random bytes');
+    const missing = await convoy(['daemon', '--root', root, '--socket', path.join(dir, 'never.sock'), '--encryption-key-file', path.join(dir, 'nope.key')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('cannot read the encryption key file');
+    expect(await readdir(dir)).not.toContain('never-started');
+  });
 });
