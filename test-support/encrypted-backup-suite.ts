@@ -144,6 +144,17 @@ export function encryptedBackupSuite(storeName: string, fixture: StoreFixture, s
       const { backupName, volumeName } = parseBackupUrl(incremental.url);
       expect(await b.engine.inspectBackup({ store: b.store, destUrl: url, backupName, volumeName })).toMatchObject({ encryptionKeyId: volumeCfg.EncryptionKeyId, blockCount: 4 });
       expect((await blockKeys(b.store, 'db!!')).length).toBe(4);
+
+      // Prune and delete read the sealed records: nothing referenced is swept, the last delete empties the volume.
+      expect(await b.engine.prune({ store: b.store, owner: 'host-b', graceMs: 0 })).toMatchObject({ volumes: 1, blocksRemoved: 0 });
+      await restore(b, incremental.url, 'after-prune');
+      await expectRestored(b, 'after-prune', second);
+      await expectCode(
+        (await host(url)).engine.deleteBackup({ store: b.store, destUrl: url, backupName: parseBackupUrl(full.url).backupName, volumeName: 'db', owner: 'keyless' }),
+        'KEY_REQUIRED',
+      );
+      for (const s of [full, incremental]) await b.engine.deleteBackup({ store: b.store, destUrl: url, backupName: parseBackupUrl(s.url).backupName, volumeName: 'db', owner: 'host-b' });
+      expect([...(await allObjects(b.store)).keys()].filter((k) => k.includes('/volumes/'))).toEqual([]);
     });
 
     it('round-trips an encrypted single-file backup and stores no plaintext', async () => {
