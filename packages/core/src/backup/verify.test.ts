@@ -85,6 +85,10 @@ describe('backup verify', () => {
     ]);
 
     const recordKey = backupConfigKey('vol2', parseBackupUrl(third.url).backupName);
+    // A record that parses but points its archive outside the volume is as unreadable as a cut one.
+    const record = JSON.parse((await env.store.get(recordKey))!.toString());
+    await env.store.put(recordKey, Buffer.from(JSON.stringify({ ...record, SingleFile: { FilePath: 'convoy-objectstore/elsewhere.bak' } })));
+    expect((await verify(env, { volumeName: 'vol2' })).problems).toEqual([expect.objectContaining({ kind: 'unreadable-record', key: recordKey })]);
     await env.store.put(recordKey, Buffer.from('{"Name": "backup-'));
     const unreadable = await verify(env, { volumeName: 'vol2' });
     expect(unreadable.problems).toEqual([expect.objectContaining({ kind: 'unreadable-record', key: recordKey })]);

@@ -165,9 +165,15 @@ class VolumeVerifier {
   private async eachRecord(names: string[], firstPass: boolean, onRecord: (backup: BackupConfig) => string[]): Promise<void> {
     await runWorkers(names, 8, async (name) => {
       const key = backupConfigKey(this.volumeName, name);
-      let backup: BackupConfig | undefined;
+      let needs: string[];
       try {
-        backup = await loadBackupConfig(this.store, this.volumeName, name);
+        const backup = await loadBackupConfig(this.store, this.volumeName, name);
+        if (!backup) {
+          if (this.p.backupName !== undefined) throw new ConvoyError('NOT_FOUND', `backup ${name} of volume ${this.volumeName} does not exist in ${this.store.url}`);
+          return; // deleted since the listing
+        }
+        // A record that parses may still name an archive outside its volume: CORRUPT as well.
+        needs = onRecord(backup);
       } catch (err) {
         const error = toConvoyError(err);
         if (error.code !== 'CORRUPT') throw error;
@@ -175,11 +181,7 @@ class VolumeVerifier {
         this.damaged.add(name);
         return;
       }
-      if (!backup) {
-        if (this.p.backupName !== undefined) throw new ConvoyError('NOT_FOUND', `backup ${name} of volume ${this.volumeName} does not exist in ${this.store.url}`);
-        return; // deleted since the listing
-      }
-      if (onRecord(backup).some((k) => this.bad.has(k))) this.damaged.add(name);
+      if (needs.some((k) => this.bad.has(k))) this.damaged.add(name);
     });
   }
 
