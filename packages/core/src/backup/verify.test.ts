@@ -7,7 +7,7 @@ import type { ObjectStore } from '../objectstore.js';
 import { ImageSource } from '../testing/image-source.js';
 import { tempDir } from '../../../../test-support/tmp.js';
 import { createBackupEngine } from './engine.js';
-import { BLOCK_SIZE, backupConfigKey, blocksDir, locksDir } from './layout.js';
+import { BLOCK_SIZE, backupConfigKey, blockKey, blocksDir, locksDir } from './layout.js';
 import { parseBackupUrl } from './url.js';
 
 const MiB = 1024 * 1024;
@@ -61,13 +61,16 @@ describe('backup verify', () => {
     const first = await backedUp(env, 'vol1', [0, 1], 's1');
     const second = await backedUp(env, 'vol1', [2], 's2');
     const third = await backedUp(env, 'vol2', [0], 's3');
-    const blocks = await blockKeys(env.store, 'vol1');
-    expect(blocks).toHaveLength(3);
+    expect(await blockKeys(env.store, 'vol1')).toHaveLength(3);
+    // One of the first backup's blocks (the second backup uses it too), and another one.
+    const firstRecord = JSON.parse((await env.store.get(backupConfigKey('vol1', parseBackupUrl(first.url).backupName)))!.toString());
+    const gone = blockKey('vol1', firstRecord.Blocks[0].BlockChecksum);
+    const blocks = [gone, (await blockKeys(env.store, 'vol1')).find((k) => k !== gone)!];
 
-    await env.store.delete([blocks[0]!]);
+    await env.store.delete([gone]);
     const missing = await verify(env);
     expect(missing.ok).toBe(false);
-    expect(missing.problems).toEqual([{ kind: 'missing-block', key: blocks[0], volumeName: 'vol1', message: `block ${blocks[0]} is missing` }]);
+    expect(missing.problems).toEqual([{ kind: 'missing-block', key: gone, volumeName: 'vol1', message: `block ${gone} is missing` }]);
     // Every block of the first backup is in the second, too (each record holds the whole map).
     expect(missing.damagedBackups.sort()).toEqual([first.url, second.url].sort());
 
