@@ -49,8 +49,15 @@ export function createBackupEngine(opts: BackupEngineOptions = {}): BackupEngine
     pruneGraceMs: opts.pruneGraceMs ?? HOUR_MS,
   };
   const engineKeyring = new Keyring(opts.encryptionKey);
-  // A key given with the call (the CLI's) wins over the engine's own (the daemon's).
-  const ring = (p: KeyedParams) => (p.encryptionKey ? new Keyring(p.encryptionKey) : engineKeyring);
+  // A key given with the call (the CLI's) wins over the engine's own (the daemon's). One keyring per
+  // key object, so the calls of one request (inspect, then restore) stretch a passphrase once.
+  const callKeyrings = new WeakMap<UserKey, Keyring>();
+  const ring = (p: KeyedParams): Keyring => {
+    if (!p.encryptionKey) return engineKeyring;
+    let keyring = callKeyrings.get(p.encryptionKey);
+    if (!keyring) callKeyrings.set(p.encryptionKey, (keyring = new Keyring(p.encryptionKey)));
+    return keyring;
+  };
   const sealed = async <P extends KeyedParams & { store: ObjectStore }>(p: P, volumeName: string): Promise<P & { sealing: VolumeSealing }> => {
     const { store, ...sealing } = await accessVolume(p.store, volumeName, ring(p));
     return { ...p, store, sealing };
