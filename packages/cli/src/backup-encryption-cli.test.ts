@@ -129,6 +129,9 @@ describe('convoy backup encryption, verify and keys against real daemons', () =>
     const missing = await convoy(['daemon', '--root', root, '--socket', path.join(dir, 'never.sock'), '--encryption-key-file', path.join(dir, 'nope.key')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('cannot read the encryption key file');
+    const prompt = await convoy(['daemon', '--root', root, '--socket', path.join(dir, 'never.sock'), '--encryption-key-prompt']);
+    expect(prompt.code).toBe(1);
+    expect(prompt.stderr).toContain('needs a terminal');
     expect(await readdir(dir)).not.toContain('never-started');
   });
 });

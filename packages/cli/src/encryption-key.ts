@@ -77,13 +77,17 @@ export async function promptPassphrase(question: string): Promise<UserKey | unde
  * used; if that is missing or wrong (KEY_REQUIRED) and a person is at a terminal, the CLI asks
  * for the passphrase once and tries again.
  */
-export async function withEncryptionKey<T>(file: string | undefined, call: (key: { encryptionKey?: EncryptionKeyParam }) => Promise<T>): Promise<T> {
+export async function withEncryptionKey<T>(
+  file: string | undefined,
+  interactive: boolean,
+  call: (key: { encryptionKey?: EncryptionKeyParam }) => Promise<T>,
+): Promise<T> {
   const given = await keyFromFileOrEnv(file);
   if (given) return call({ encryptionKey: keyParam(given) });
   try {
     return await call({});
   } catch (err) {
-    if (!isConvoyError(err, 'KEY_REQUIRED')) throw err;
+    if (!isConvoyError(err, 'KEY_REQUIRED') || !interactive) throw err;
     const typed = await promptPassphrase(`${err.message}\nPassphrase: `);
     if (!typed) throw err;
     return call({ encryptionKey: keyParam(typed) });

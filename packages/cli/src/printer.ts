@@ -42,6 +42,11 @@ export class Printer {
     this.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   }
 
+  /** Whether a person is at a terminal to answer a question (never under --json). */
+  get interactive(): boolean {
+    return !this.json && this.io.stderr.isTTY === true;
+  }
+
   /** A progress bar on a terminal; nothing with --json or when stdout is not a terminal. */
   progress(): ProgressListener | undefined {
     if (this.json || !this.io.stdout.isTTY || !this.io.stderr.isTTY) return undefined;

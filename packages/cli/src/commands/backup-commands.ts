@@ -36,7 +36,7 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
         run.action<StoreArgs & { snapshot: string; dest: string; compression?: CompressionMethod; encrypt: boolean }>(async (args, { client, out }) => {
           const req = { snapshot: args.snapshot, dest: args.dest, ...storeParams(args), ...(args.encrypt ? { encrypt: true } : {}) };
           const progress = out.progress();
-          const backup = await withEncryptionKey(args.encryptionKeyFile, (key) =>
+          const backup = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) =>
             client.createBackup(args.compression === undefined ? { ...req, ...key } : { ...req, ...key, compression: args.compression }, progress),
           );
           out.result(backup, () => backup.url);
@@ -52,7 +52,7 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
             .epilogue(STORE_FORMS),
         run.action<StoreArgs & { dest: string; volumeName?: string }>(async (args, { client, out }) => {
           const params = args.volumeName === undefined ? storeParams(args) : { ...storeParams(args), volumeName: args.volumeName };
-          const backups = await withEncryptionKey(args.encryptionKeyFile, (key) => client.listBackups(args.dest, { ...params, ...key }));
+          const backups = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.listBackups(args.dest, { ...params, ...key }));
           out.result(backups, () => renderBackupList(backups));
         }),
       )
@@ -66,7 +66,7 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
             .epilogue(STORE_FORMS),
         run.action<StoreArgs & { dest: string; grace?: string }>(async (args, { client, out }) => {
           const params = args.grace === undefined ? storeParams(args) : { ...storeParams(args), graceSeconds: Math.ceil(parseDuration('grace', args.grace) / 1000) };
-          const report = await withEncryptionKey(args.encryptionKeyFile, (key) => client.pruneBackups(args.dest, { ...params, ...key }));
+          const report = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.pruneBackups(args.dest, { ...params, ...key }));
           out.result(report, () => renderPrune(report));
         }),
       );
@@ -75,7 +75,7 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
       arg: 'url',
       describe: "Delete a backup; blocks that the volume's other backups still use are kept",
       epilogue: BACKUP_URL_FORMS,
-      call: (client, url, args) => withEncryptionKey(args.encryptionKeyFile, (key) => client.deleteBackup(url, { ...storeParams(args), ...key })),
+      call: (client, url, args, out) => withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.deleteBackup(url, { ...storeParams(args), ...key })),
       json: (_, url) => ({ deleted: url }),
       human: () => '',
     });
@@ -84,7 +84,7 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
       arg: 'url',
       describe: 'Show a backup: volume, snapshot, sizes, compression, times',
       epilogue: BACKUP_URL_FORMS,
-      call: (client, url, args) => withEncryptionKey(args.encryptionKeyFile, (key) => client.inspectBackup(url, { ...storeParams(args), ...key })),
+      call: (client, url, args, out) => withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.inspectBackup(url, { ...storeParams(args), ...key })),
       json: (backup) => backup,
       human: (backup) => renderRecord(backup),
     }).demandCommand(1, 'name a backup command: create, delete, list, inspect, prune, verify, init or key');

@@ -47,7 +47,7 @@ export function backupEncryptionCommands(y: Argv<GlobalArgs>, run: CommandRunner
           ...(args.sample === undefined ? {} : { sample: parseSample(args.sample) }),
         };
         const progress = out.progress();
-        const report = await withEncryptionKey(args.encryptionKeyFile, (key) => client.verifyBackups(args.target, { ...params, ...key }, progress));
+        const report = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.verifyBackups(args.target, { ...params, ...key }, progress));
         out.result(report, () => renderVerify(report));
         if (!report.ok) out.exitCode = DAMAGE_EXIT;
       }),
@@ -62,7 +62,7 @@ export function backupEncryptionCommands(y: Argv<GlobalArgs>, run: CommandRunner
           .epilogue(`Volumes already in the store keep what their first backup chose. Keep your key safe: without it the data is gone. ${KEY_SOURCES}`),
       run.action<KeyedStoreArgs & { dest: string; encrypt: boolean }>(async (args, { client, out }) => {
         if (!args.encrypt) throw new ConvoyError('INVALID_ARGUMENT', 'backup init only sets up encryption: pass --encrypt');
-        const result = await withEncryptionKey(args.encryptionKeyFile, (key) => client.initBackupStore(args.dest, { ...storeParams(args), ...key }));
+        const result = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.initBackupStore(args.dest, { ...storeParams(args), ...key }));
         out.result(result, () => `store key ${result.masterKeyId}: new volumes in ${args.dest} are encrypted`);
       }),
     )
@@ -89,7 +89,7 @@ export function backupEncryptionCommands(y: Argv<GlobalArgs>, run: CommandRunner
           run.action<KeyedStoreArgs & { dest: string; newKeyFile?: string; label?: string }>(async (args, { client, out }) => {
             const newKey = (await keyFromFileOrEnv(args.newKeyFile, process.env, { file: NEW_KEY_FILE_ENV, passphrase: NEW_PASSPHRASE_ENV })) ?? (await confirmedPassphrase());
             const params = { ...storeParams(args), newKey: keyParam(newKey), ...(args.label === undefined ? {} : { label: args.label }) };
-            const added = await withEncryptionKey(args.encryptionKeyFile, (key) => client.addBackupKey(args.dest, { ...params, ...key }));
+            const added = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.addBackupKey(args.dest, { ...params, ...key }));
             out.result(added, () => `added key ${added.id}`);
           }),
         )
@@ -98,7 +98,7 @@ export function backupEncryptionCommands(y: Argv<GlobalArgs>, run: CommandRunner
           'Remove a key; the last key of a store is refused (the data would be gone)',
           (c) => c.positional('dest', { type: 'string', demandOption: true }).positional('id', { type: 'string', demandOption: true, describe: 'the key id (backup key list)' }),
           run.action<KeyedStoreArgs & { dest: string; id: string }>(async (args, { client, out }) => {
-            await withEncryptionKey(args.encryptionKeyFile, (key) => client.removeBackupKey(args.dest, args.id, { ...storeParams(args), ...key }));
+            await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.removeBackupKey(args.dest, args.id, { ...storeParams(args), ...key }));
             out.result({ removed: args.id }, () => `removed key ${args.id}`);
           }),
         )

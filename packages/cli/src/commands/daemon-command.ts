@@ -5,7 +5,13 @@ import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { DEFAULT_DOCKER_PLUGIN_DIR, DEFAULT_PLUGIN_NAME, defaultRoot, defaultSocket } from '../defaults.js';
 import { parseDuration, parseKeyValues } from '../flag-values.js';
 import type { DaemonConfig } from '../daemon/start-daemon.js';
-import { KEY_FILE_ENV, keyFromFileOrEnv, PASSPHRASE_ENV } from '../encryption-key.js';
+import { KEY_FILE_ENV, keyFromFileOrEnv, PASSPHRASE_ENV, promptPassphrase } from '../encryption-key.js';
+
+async function promptForDaemon(interactive: boolean) {
+  const key = interactive ? await promptPassphrase('Passphrase of the encrypted backup stores: ') : undefined;
+  if (!key) throw new ConvoyError('INVALID_ARGUMENT', '--encryption-key-prompt needs a terminal (or use --encryption-key-file)');
+  return key;
+}
 
 interface DaemonArgs {
   root?: string;
@@ -23,6 +29,7 @@ interface DaemonArgs {
   logLevel: string;
   backupConcurrency?: number;
   encryptionKeyFile?: string;
+  encryptionKeyPrompt?: boolean;
 }
 
 /** Turns the daemon's flags into its configuration; every bad value is an error naming the flag. */
@@ -82,15 +89,16 @@ export function daemonCommand(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Glo
           type: 'string',
           describe: `the key that opens encrypted backup stores (else $${KEY_FILE_ENV} or $${PASSPHRASE_ENV}); requests may bring their own`,
         })
+        .option('encryption-key-prompt', { type: 'boolean', describe: 'ask for that key as a passphrase on the terminal at start' })
         .option('backup-concurrency', { type: 'number', describe: 'blocks read, compressed and uploaded at once by each backup or restore' })
         .epilogue(
           'Docker: the daemon writes <docker-plugin-dir>/<plugin-name>.spec pointing at its socket and removes it on exit, ' +
           'so `docker volume create -d convoy` and `docker run -v db:/data --volume-driver=convoy` work with no manual step. ' +
           'Restoring with `docker volume create -o backup=URL` must finish within Docker\'s ~120 s timeout; restore large backups with `convoy create --backup` first.',
         ),
-    run.action<DaemonArgs>(async (args) => {
+    run.action<DaemonArgs>(async (args, { out }) => {
       const { logFile, logLevel, ...config } = daemonConfigFromArgs(args);
-      const encryptionKey = await keyFromFileOrEnv(args.encryptionKeyFile);
+      const encryptionKey = (await keyFromFileOrEnv(args.encryptionKeyFile)) ?? (args.encryptionKeyPrompt ? await promptForDaemon(out.interactive) : undefined);
       // Loaded here so that client commands never pay for the server, the drivers and fastify.
       const [{ startDaemon }, { untilStopSignal }] = await Promise.all([import('../daemon/start-daemon.js'), import('../daemon/stop-signal.js')]);
       const log = createJsonLogger({ level: logLevel, base: { component: 'convoy-daemon' }, ...(logFile === undefined ? {} : { file: logFile }) });

@@ -49,7 +49,7 @@ export function volumeCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
         const volume =
           params.backupUrl === undefined
             ? await client.createVolume(params, progress)
-            : await withEncryptionKey(args.encryptionKeyFile, (key) => client.createVolume({ ...params, ...key }, progress));
+            : await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.createVolume({ ...params, ...key }, progress));
         out.result(volume, () => volume.name);
       }),
     )
