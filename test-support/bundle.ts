@@ -6,13 +6,8 @@ import { afterAll } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '..');
 
-/** Every workspace package, from source (as the tests see them). */
-const WORKSPACE = Object.fromEntries(
-  ['core', 'driver-vfs', 'driver-devmapper', 'objectstore-fs', 'objectstore-s3', 'plugin-server'].map((pkg) => [`@convoy/${pkg}`, path.join(root, 'packages', pkg, 'src/index.ts')]),
-);
-
 /**
- * Bundles a TypeScript entry (workspace packages from source) into one ES module that plain
+ * Bundles a TypeScript entry (workspace packages from source, by their `@convoy/source` export) into one ES module that plain
  * `node` runs, for tests that need a separate process to kill: starting a bundle takes a
  * fraction of a second, where a TypeScript loader takes seconds. Only the native lz4-napi stays
  * outside; the bundle goes to packages/core/.tmp (ignored by git) so that it resolves from
@@ -34,7 +29,7 @@ export async function bundleForNode(entry: string): Promise<string> {
     format: 'esm',
     target: 'node20',
     logLevel: 'silent',
-    alias: WORKSPACE,
+    conditions: ['@convoy/source'],
     external: ['lz4-napi'],
     // CommonJS dependencies inside an ES module bundle still call require().
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },

@@ -13,11 +13,10 @@ import {
   type ObjectStore,
   type UserKey,
 } from '@convoy/core';
-import { ImageSource } from '@convoy/core/testing';
-import { directoryOps } from './directory-ops.js';
+import { directoryOps, ImageSource } from '@convoy/core/testing';
 
 /**
- * The encryption tests every store runs (vfs in core, S3 against s3rver in objectstore-s3):
+ * The encryption tests every store runs (a vfs store in the integration package, S3 against s3rver in objectstore-s3):
  * round trips on a second host, refusals without or with a wrong key, a search of every stored
  * byte for plaintext, tamper detection, key management and verify.
  */
@@ -145,7 +144,7 @@ export function encryptedBackupSuite(storeName: string, fixture: StoreFixture, s
       expect(await b.engine.inspectBackup({ store: b.store, destUrl: url, backupName, volumeName })).toMatchObject({ encryptionKeyId: volumeCfg.EncryptionKeyId, blockCount: 4 });
       expect((await blockKeys(b.store, 'db!!')).length).toBe(4);
 
-      // Prune and delete read the sealed records: nothing referenced is swept, the last delete empties the volume.
+      // Prune, forget and delete read the sealed records: nothing referenced is swept, the last delete empties the volume.
       expect(await b.engine.prune({ store: b.store, owner: 'host-b', graceMs: 0 })).toMatchObject({ volumes: 1, blocksRemoved: 0 });
       await restore(b, incremental.url, 'after-prune');
       await expectRestored(b, 'after-prune', second);
@@ -153,7 +152,13 @@ export function encryptedBackupSuite(storeName: string, fixture: StoreFixture, s
         (await host(url)).engine.deleteBackup({ store: b.store, destUrl: url, backupName: parseBackupUrl(full.url).backupName, volumeName: 'db', owner: 'keyless' }),
         'KEY_REQUIRED',
       );
-      for (const s of [full, incremental]) await b.engine.deleteBackup({ store: b.store, destUrl: url, backupName: parseBackupUrl(s.url).backupName, volumeName: 'db', owner: 'host-b' });
+      // Forget reads the sealed records too: refused without the key; with it, keep-last 1 drops the full backup only.
+      await expectCode((await host(url)).engine.forgetBackups({ store: b.store, destUrl: url, volumeName: 'db', policy: { last: 1 }, owner: 'keyless' }), 'KEY_REQUIRED');
+      const forgot = await b.engine.forgetBackups({ store: b.store, destUrl: url, volumeName: 'db', policy: { last: 1 }, owner: 'host-b' });
+      expect(forgot.removed.map((s) => s.name)).toEqual([full.name]);
+      await restore(b, incremental.url, 'after-forget');
+      await expectRestored(b, 'after-forget', second);
+      await b.engine.deleteBackup({ store: b.store, destUrl: url, backupName: parseBackupUrl(incremental.url).backupName, volumeName: 'db', owner: 'host-b' });
       expect([...(await allObjects(b.store)).keys()].filter((k) => k.includes('/volumes/'))).toEqual([]);
     });
 

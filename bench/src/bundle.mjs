@@ -20,7 +20,7 @@ const nativeAddonsExternal = {
 
 /**
  * Bundles a bench child entry (TypeScript) with the workspace packages taken from their
- * sources (the root tsconfig's paths), so the bench measures the code as it is in the tree
+ * sources (their `@convoy/source` export, as the bench's package.json declares them), so the bench measures the code as it is in the tree
  * without depending on, or rewriting, anyone's dist/ folders.
  */
 export async function bundleChild(entry, outFile) {
@@ -33,6 +33,7 @@ export async function bundleChild(entry, outFile) {
     target: 'node20',
     sourcemap: 'linked',
     tsconfig: path.join(repoRoot, 'tsconfig.json'),
+    conditions: ['@convoy/source'],
     plugins: [nativeAddonsExternal],
     // Bundled CommonJS dependencies (the AWS SDK) call require() for Node's built-ins.
     banner: { js: "import { createRequire as __benchRequire } from 'node:module'; const require = __benchRequire(import.meta.url);" },

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFaultProxy } from '../../../test-support/fault-proxy.js';
-import { startS3rver, S3RVER_CREDENTIALS } from '../../../test-support/s3rver.js';
-import { tempDir } from '../../../test-support/tmp.js';
+import { startFaultProxy } from '@convoy/test-support/fault-proxy';
+import { startS3rver, S3RVER_CREDENTIALS } from '@convoy/test-support/s3rver';
+import { tempDir } from '@convoy/test-support/tmp';
 import type { RunningDaemon } from './daemon/start-daemon.js';
-import { convoy, startTestDaemon } from '../../../test-support/cli.js';
+import { convoy, startTestDaemon } from '@convoy/test-support/cli';
 
 const dir = await tempDir('convoy-backup-cli-');
 const s3 = await startS3rver({ buckets: ['convoy-cli'] });

@@ -3,8 +3,8 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyInfo, VerifyReport } from '@convoy/core';
-import { tempDir } from '../../../test-support/tmp.js';
-import { convoy, startTestDaemon, type RunningDaemon } from '../../../test-support/cli.js';
+import { tempDir } from '@convoy/test-support/tmp';
+import { convoy, startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
 import { DAMAGE_EXIT } from './commands/backup-encryption-commands.js';
 
 const dir = await tempDir('convoy-encryption-cli-');

@@ -1,9 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../../../test-support/tmp.js';
+import { tempDir } from '@convoy/test-support/tmp';
 import type { RunningDaemon } from './daemon/start-daemon.js';
-import { convoy, startTestDaemon } from '../../../test-support/cli.js';
+import { convoy, startTestDaemon } from '@convoy/test-support/cli';
 
 const dir = await tempDir('convoy-cli-');
 
@@ -22,8 +22,14 @@ describe('convoy client commands against a real daemon', () => {
     const human = await cli('info');
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/Default driver: vfs/);
+    expect(human.stdout).toMatch(/daemon options \(--driver-opts\):\s+vfs\.path: .*\(required\)/);
+    expect(human.stdout).toMatch(/volume options \(create --opt, docker volume create -o\):\s+vm: /);
     const json = await cli('info', '--json');
     expect(json.json()).toMatchObject({ drivers: ['vfs'], defaultDriver: 'vfs', root: path.join(dir, 'root') });
+    expect(json.json<{ driverOptions: Record<string, { daemon: Array<{ key: string }>; volume: Array<{ key: string }> }> }>().driverOptions.vfs).toMatchObject({
+      daemon: [{ key: 'vfs.path' }, { key: 'vfs.defaultvolumesize' }],
+      volume: [{ key: 'vm' }, { key: 'PrepareForVM' }],
+    });
   });
 
   it('walks a volume through create, mount, write, snapshot, list, inspect, umount and delete', async () => {
@@ -146,6 +152,10 @@ describe('convoy --help', () => {
     expect((await convoy(['backup', 'create', '--help'])).stdout).toMatch(/s3:\/\/bucket@region\/prefix/);
     expect((await convoy(['daemon', '--help'])).stdout).toMatch(/--create-on-docker-mount/);
     expect((await convoy(['daemon', '--help'])).stdout).toMatch(/--store-opts.*s3\.pageSize=500/s);
+    // Each built-in driver's options, from its definition.
+    const daemonHelp = (await convoy(['daemon', '--help'])).stdout;
+    expect(daemonHelp).toMatch(/Driver vfs \(--drivers vfs\) reads:\s+vfs\.path: .*\s+vfs\.defaultvolumesize: .*\(default 100G\)/s);
+    expect(daemonHelp).toMatch(/Driver devicemapper \(--drivers devicemapper\) reads:\s+dm\.datadev: .*\s+dm\.warnpercent: /s);
     expect((await convoy(['snapshot', '--help'])).stdout).toMatch(/snapshot create <volume>/);
   });
 });

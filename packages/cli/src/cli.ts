@@ -3,6 +3,7 @@ import { ConvoyError } from '@convoy/core';
 import { clientFor, type CommandRunner, type GlobalArgs } from './command-context.js';
 import { backupCommands } from './commands/backup-commands.js';
 import { daemonCommand } from './commands/daemon-command.js';
+import { scheduleCommands } from './commands/schedule-commands.js';
 import { snapshotCommands } from './commands/snapshot-commands.js';
 import { volumeCommands } from './commands/volume-commands.js';
 import { defaultSocket } from './defaults.js';
@@ -55,6 +56,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
   parser = volumeCommands(parser, run);
   parser = snapshotCommands(parser, run);
   parser = backupCommands(parser, run);
+  parser = scheduleCommands(parser, run);
   parser = parser.demandCommand(1, 'name a command (convoy --help lists them)');
 
   try {

@@ -1,12 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { bundleForNode } from '../../../test-support/bundle.js';
-import { tempDir } from '../../../test-support/tmp.js';
-import { convoy, testDaemonConfig } from '../../../test-support/cli.js';
+import { startDaemonProcess as startDaemonProcessIn, stopDaemonProcess } from '@convoy/test-support/daemon-process';
+import { tempDir } from '@convoy/test-support/tmp';
+import { convoy } from '@convoy/test-support/cli';
 
 /**
  * The daemon as a real process, SIGKILLed in the middle of a backup: the store must hold no
@@ -14,19 +13,8 @@ import { convoy, testDaemonConfig } from '../../../test-support/cli.js';
  * the end, and the backup must restore to the same bytes.
  */
 const dir = await tempDir('convoy-daemon-kill-');
-const bundle = await bundleForNode(path.join(import.meta.dirname, 'daemon-process.child.ts'));
 
-function startDaemonProcess(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [bundle, JSON.stringify(testDaemonConfig(dir))], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      if (d.toString().includes('ready\n')) resolve(child);
-    });
-    child.once('exit', (code, signal) => reject(new Error(`daemon exited (${code ?? signal}) before it was ready: ${stderr}`)));
-  });
-}
+const startDaemonProcess = () => startDaemonProcessIn(dir);
 
 const cli = (args: string[]) => convoy(['--socket', path.join(dir, 'convoy.sock'), ...args]);
 
@@ -75,9 +63,7 @@ describe('the daemon SIGKILLed during a backup', () => {
       const restored = (await cli(['mount', 'db-restored'])).stdout.trim();
       expect((await readFile(path.join(restored, 'table.bin'))).equals(payload)).toBe(true);
     } finally {
-      const exited = new Promise((resolve) => daemon.once('exit', resolve));
-      daemon.kill('SIGTERM');
-      await exited;
+      await stopDaemonProcess(daemon);
     }
   });
 });

@@ -4,11 +4,11 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ConvoyClient } from '@convoy/plugin-server/client';
-import { BUSYBOX_IMAGE, dockerdRequirement, importBusybox, startDockerd, type Dockerd } from '../../../test-support/docker.js';
-import { describeNeeding } from '../../../test-support/gate.js';
-import { tempDir } from '../../../test-support/tmp.js';
+import { BUSYBOX_IMAGE, dockerdRequirement, importBusybox, startDockerd, type Dockerd } from '@convoy/test-support/docker';
+import { describeNeeding } from '@convoy/test-support/gate';
+import { tempDir } from '@convoy/test-support/tmp';
 import type { RunningDaemon } from './daemon/start-daemon.js';
-import { startTestDaemon } from '../../../test-support/cli.js';
+import { startTestDaemon } from '@convoy/test-support/cli';
 
 /** Docker's real plugin directory: discovery is part of what is tested. Names are unique per run. */
 const DOCKER_PLUGIN_DIR = '/etc/docker/plugins';

@@ -1,4 +1,4 @@
-import type { BackupSummary, DaemonInfo, PruneReport, VolumeRecord } from '@convoy/core';
+import { describeOptions, type BackupSummary, type DaemonInfo, type PruneReport, type VolumeRecord } from '@convoy/core';
 import { formatBytes } from './bytes.js';
 import { table } from './printer.js';
 
@@ -16,6 +16,9 @@ export function renderInfo(info: DaemonInfo): string {
   for (const [name, facts] of Object.entries(info.driverInfo)) {
     lines.push('', `[${name}]`);
     for (const [key, value] of Object.entries(facts)) lines.push(`  ${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+    const options = info.driverOptions?.[name];
+    if (options?.daemon.length) lines.push('  daemon options (--driver-opts):', ...describeOptions(options.daemon).map((line) => `    ${line}`));
+    if (options?.volume.length) lines.push('  volume options (create --opt, docker volume create -o):', ...describeOptions(options.volume).map((line) => `    ${line}`));
   }
   if (info.problems.length > 0) {
     lines.push('', 'Problems found at start-up:');

@@ -52,6 +52,11 @@ export interface VolumeDriver {
    * manager answers NOT_SUPPORTED naming the driver.
    */
   resizeVolume?(name: string, size: number): Promise<VolumeRecord>;
+  /**
+   * Options `createVolume` reads (`convoy create --opt`, `docker volume create -o`). The manager
+   * refuses every other key before the driver is called; a driver that declares none takes none.
+   */
+  readonly volumeOptions?: readonly OptionSpec[];
   /** Optional facet: point-in-time snapshots. */
   readonly snapshots?: SnapshotOps;
   /** Optional facet: backup and restore, in one of the two modes. */
@@ -130,7 +135,10 @@ export interface SingleFileBackupOps {
 export interface DriverContext {
   /** `<daemon root>/<driver name>`: the driver's own state directory (created by the daemon). */
   root: string;
-  /** Every `--driver-opts` pair; a driver reads only its own prefixed keys (`vfs.*`, `dm.*`). */
+  /**
+   * Every `--driver-opts` pair; a driver reads only its own prefixed keys (`vfs.*`, `dm.*`) and
+   * refuses unknown ones with `checkDeclaredOptions(ownOptions(options, specs), specs, ...)`.
+   */
   options: Options;
   /** The shared runner for external commands (timeouts, typed errors, logging). */
   run: CommandRunner;
@@ -141,7 +149,10 @@ export interface DriverContext {
 export interface DriverDefinition {
   name: string;
   description: string;
-  /** Options the driver reads, for `--help` and `convoy info`. */
+  /**
+   * `--driver-opts` the driver reads, all under one prefix (`vfs.`): listed by `convoy daemon
+   * --help` and `convoy info`, and every key under the prefix that is not here is refused.
+   */
   options: OptionSpec[];
   create(ctx: DriverContext): Promise<VolumeDriver>;
 }

@@ -67,6 +67,12 @@ export interface ObjectStoreDefinition {
    * INVALID_ARGUMENT naming an unknown key or a bad value. The daemon calls it at start.
    */
   checkOptions(options: Record<string, string>): void;
+  /**
+   * Optional: checks a user's custom endpoint (an S3-compatible server) and returns it
+   * normalised; throws INVALID_ARGUMENT naming what is wrong. A store without it takes no
+   * endpoint, and the daemon refuses one rather than ignore it.
+   */
+  checkEndpoint?(endpoint: string): string;
 }
 
 export function defineObjectStore(def: ObjectStoreDefinition): ObjectStoreDefinition {

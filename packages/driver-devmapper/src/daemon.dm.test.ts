@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeNeeding } from '../../../test-support/gate.js';
-import { convoy, startTestDaemon, type RunningDaemon } from '../../../test-support/cli.js';
-import { deviceMapper, MiB, testPool, type TestPool } from './dm-test-kit.js';
+import { describeNeeding } from '@convoy/test-support/gate';
+import { convoy, startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
+import { sample, scrape } from '@convoy/test-support/prometheus';
+import { deviceMapper, MiB, testPool, type TestPool } from '../test/dm-test-kit.js';
 
 /**
  * The real daemon (CLI, manager, plugin server) loading the driver by Convoy's name,
@@ -22,7 +23,7 @@ describeNeeding(deviceMapper, 'convoy daemon with the devicemapper driver', () =
     return result.stdout.trim();
   };
   const start = async (): Promise<void> => {
-    daemon = await startTestDaemon(dir, { drivers: ['devicemapper'], driverOptions: pool.options });
+    daemon = await startTestDaemon(dir, { drivers: ['devicemapper'], driverOptions: pool.options, metrics: { host: '127.0.0.1', port: 0 } });
   };
   const stop = async (): Promise<void> => {
     await daemon?.stop();
@@ -53,6 +54,16 @@ describeNeeding(deviceMapper, 'convoy daemon with the devicemapper driver', () =
     const store = path.join(dir, 'store');
     await mkdir(store);
     const url = await cli('backup', 'create', 'pg-s1', '--dest', `vfs://${store}`);
+
+    // The pool's usage and the backup's blocks, as Prometheus sees them.
+    const metrics = await scrape(daemon!.metricsUrl!);
+    const poolBytes = (space: string, state: string) => sample(metrics, 'convoy_pool_bytes', { driver: 'devicemapper', space, state })!;
+    expect(poolBytes('data', 'used')).toBeGreaterThan(2 * MiB);
+    expect(poolBytes('data', 'total')).toBeGreaterThan(poolBytes('data', 'used'));
+    expect(poolBytes('metadata', 'used')).toBeGreaterThan(0);
+    expect(poolBytes('metadata', 'total')).toBeGreaterThan(poolBytes('metadata', 'used'));
+    expect(sample(metrics, 'convoy_backup_blocks_uploaded_total')).toBeGreaterThanOrEqual(1);
+    expect(sample(metrics, 'convoy_store_requests_total', { scheme: 'vfs', kind: 'put' })).toBeGreaterThan(sample(metrics, 'convoy_backup_blocks_uploaded_total')!);
 
     await stop();
     await start();

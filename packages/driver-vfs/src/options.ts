@@ -1,10 +1,16 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ConvoyError, parseSize, readJsonFile, writeJsonAtomic, type DriverContext, type OptionSpec } from '@convoy/core';
+import { checkDeclaredOptions, ConvoyError, ownOptions, parseSize, readJsonFile, writeJsonAtomic, type DriverContext, type OptionSpec } from '@convoy/core';
 
 export const VFS_OPTIONS: OptionSpec[] = [
   { key: 'vfs.path', description: 'Directory holding the volumes (a local directory or an NFS mount shared by several hosts)', required: true },
   { key: 'vfs.defaultvolumesize', description: 'Size of the disk image of volumes created with the vm option', default: '100G' },
+];
+
+/** What `convoy create --opt` and `docker volume create -o` may pass to a vfs volume. */
+export const VFS_VOLUME_OPTIONS: OptionSpec[] = [
+  { key: 'vm', description: 'true: give the volume a sparse disk image (vfs.defaultvolumesize, or the size asked for) for a VM', default: 'false' },
+  { key: 'PrepareForVM', description: "Convoy's spelling of vm", default: 'false' },
 ];
 
 export interface VfsSettings {
@@ -27,6 +33,7 @@ interface VfsDriverConfig {
  */
 export async function resolveVfsSettings(ctx: Pick<DriverContext, 'root' | 'options' | 'log'>): Promise<VfsSettings> {
   const savedFile = path.join(ctx.root, 'vfs.cfg');
+  checkDeclaredOptions(ownOptions(ctx.options, VFS_OPTIONS), VFS_OPTIONS, 'the vfs driver');
   const saved = await readJsonFile<Partial<VfsDriverConfig>>(savedFile);
   const givenPath = ctx.options['vfs.path'];
   const basePath = givenPath ?? saved?.Path;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConvoyError, createCommandRunner, packDirectory, silentLogger, type CommandRunner } from '@convoy/core';
 import { driverComplianceSuite } from '@convoy/core/testing';
-import { tempDirFactory } from '../../../test-support/tmp.js';
+import { tempDirFactory } from '@convoy/test-support/tmp';
 import vfs, { VfsDriver, resolveVfsSettings } from './index.js';
 
 const freshDir = await tempDirFactory('convoy-vfs-');
@@ -109,6 +109,18 @@ describe('vfs driver, beyond the compliance suite', () => {
     await expect(vfs.create({ root, options: {}, run, log: silentLogger })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('vfs.path') });
     await expect(vfs.create({ root, options: { 'vfs.path': 'relative/dir' }, run, log: silentLogger })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(vfs.create({ root, options: { 'vfs.path': '/tmp/x', 'vfs.defaultvolumesize': '1.5G' }, run, log: silentLogger })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('refuses an unknown vfs.* driver option and an unknown create option, naming the known ones', async () => {
+    const root = await freshDir();
+    const vfsPath = await freshDir();
+    await expect(vfs.create({ root, options: { 'vfs.path': vfsPath, 'vfs.pathh': '/typo' }, run, log: silentLogger })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'unknown option vfs.pathh for the vfs driver; known options: vfs.path, vfs.defaultvolumesize',
+    });
+    // Another driver's options reach every driver and are not the vfs driver's to refuse.
+    const driver = await vfs.create({ root, options: { 'vfs.path': vfsPath, 'dm.fs': 'xfs' }, run, log: silentLogger });
+    expect(driver.volumeOptions?.map((o) => o.key)).toEqual(['vm', 'PrepareForVM']);
   });
 
   it('remembers vfs.path across restarts, as Convoy did', async () => {

@@ -14,7 +14,7 @@ import { VolumeConfigs, nowAsConfigTime, toVolumeRecord, type VfsVolumeConfig, t
 import { discardDirectory, exists } from './directories.js';
 import { VfsSnapshots } from './snapshots.js';
 import { VfsSingleFileBackup } from './single-file-backup.js';
-import type { VfsSettings } from './options.js';
+import { VFS_VOLUME_OPTIONS, type VfsSettings } from './options.js';
 
 /** The file a volume prepared for a VM carries: a sparse disk image of the volume's size. */
 const VM_DISK_IMAGE = 'disk.img';
@@ -35,6 +35,7 @@ export interface VfsDriverParts {
  */
 export class VfsDriver implements VolumeDriver {
   readonly name = 'vfs';
+  readonly volumeOptions = VFS_VOLUME_OPTIONS;
   readonly snapshots: VfsSnapshots;
   readonly backup: VfsSingleFileBackup;
   private readonly layout: VfsLayout;

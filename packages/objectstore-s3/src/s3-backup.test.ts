@@ -5,9 +5,9 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createBackupEngine, parseBackupUrl, type BackupSummary, type ObjectStoreOptions, type SingleFileBackupOps } from '@convoy/core';
 import { ImageSource } from '@convoy/core/testing';
-import { startFaultProxy } from '../../../test-support/fault-proxy.js';
-import { startS3rver, S3RVER_CREDENTIALS } from '../../../test-support/s3rver.js';
-import { tempDir } from '../../../test-support/tmp.js';
+import { startFaultProxy } from '@convoy/test-support/fault-proxy';
+import { startS3rver, S3RVER_CREDENTIALS } from '@convoy/test-support/s3rver';
+import { tempDir } from '@convoy/test-support/tmp';
 import { openS3ObjectStore } from './index.js';
 import type { S3ObjectStore } from './s3-store.js';
 

@@ -1,6 +1,6 @@
-import { encryptedBackupSuite } from '../../../test-support/encrypted-backup-suite.js';
-import { startS3rver, S3RVER_CREDENTIALS } from '../../../test-support/s3rver.js';
-import { tempDir } from '../../../test-support/tmp.js';
+import { encryptedBackupSuite } from '@convoy/test-support/encrypted-backup-suite';
+import { startS3rver, S3RVER_CREDENTIALS } from '@convoy/test-support/s3rver';
+import { tempDir } from '@convoy/test-support/tmp';
 import { openS3ObjectStore } from './index.js';
 
 process.env.AWS_ACCESS_KEY_ID = S3RVER_CREDENTIALS.accessKeyId;

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ErrorCode } from '@convoy/core';
 import { objectStoreComplianceSuite } from '@convoy/core/testing';
-import { startS3rver, S3RVER_CREDENTIALS } from '../../../test-support/s3rver.js';
-import { startFaultProxy } from '../../../test-support/fault-proxy.js';
+import { startS3rver, S3RVER_CREDENTIALS } from '@convoy/test-support/s3rver';
+import { startFaultProxy } from '@convoy/test-support/fault-proxy';
 import s3StoreDefinition, { openS3ObjectStore } from './index.js';
 
 // The SDK's default credential chain reads these; s3rver knows only its own key pair.

@@ -1,16 +1,19 @@
 import type { FastifyInstance } from 'fastify';
-import { parseSize, type CompressionMethod, type EncryptionKeyParam, type CreateVolumeParams, type Logger, type ProgressListener, type VolumeService } from '@convoy/core';
+import { parseSize, type CompressionMethod, type EncryptionKeyParam, type CreateVolumeParams, type Logger, type ProgressListener, type ScheduleService, type VolumeService } from '@convoy/core';
 import * as schema from './api-schemas.js';
 import { NDJSON_TYPE, streamNdjson, wantsNdjson } from './ndjson.js';
 import { classifyRequestError } from './request-errors.js';
+import { RETENTION_ROUTES } from './retention-routes.js';
+import { noScheduler, SCHEDULE_ROUTES } from './schedule-routes.js';
 
 /** Every route of Convoy's API, under this prefix. */
 export const API_PREFIX = '/v1';
 
 // Bodies as the schemas in api-schemas.ts admit them.
-type Body = Record<string, unknown> & { endpoint?: string; encryptionKey?: EncryptionKeyParam };
+export type Body = Record<string, unknown> & { endpoint?: string; encryptionKey?: EncryptionKeyParam };
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const storeParams = (b: Body) => ({
+/** The store settings a body carries: the endpoint and the caller's key for an encrypted store. */
+export const storeParams = (b: Body) => ({
   ...(b.endpoint === undefined ? {} : { endpoint: b.endpoint }),
   ...(b.encryptionKey === undefined ? {} : { encryptionKey: b.encryptionKey }),
 });
@@ -20,7 +23,7 @@ const answerEmpty = async (operation: Promise<void>) => {
   return {};
 };
 
-interface ApiRoute {
+export interface ApiRoute {
   method: 'GET' | 'POST';
   path: string;
   body?: object;
@@ -122,10 +125,13 @@ export const API_ROUTES: ApiRoute[] = [
       s.addBackupKey(String(b.dest), { ...storeParams(b), newKey: b.newKey as EncryptionKeyParam, ...(b.label === undefined ? {} : { label: String(b.label) }) }),
   },
   { method: 'POST', path: '/backups/keys/remove', body: schema.backupKeyRemoveBody, run: (s, b) => answerEmpty(s.removeBackupKey(String(b.dest), String(b.keyId), storeParams(b))) },
+  ...RETENTION_ROUTES,
 ];
 
 export interface ConvoyApiOptions {
   service: VolumeService;
+  /** The daemon's scheduler; without one the schedule routes answer NOT_SUPPORTED. */
+  schedules?: ScheduleService;
   bodyLimit: number;
   log: Logger;
 }
@@ -142,17 +148,21 @@ export async function convoyApiRoutes(app: FastifyInstance, opts: ConvoyApiOptio
     return reply.code(status).send(error.toJSON());
   });
 
-  for (const route of API_ROUTES) {
+  const routes = [
+    ...API_ROUTES.map((route) => ({ ...route, run: (b: Body, p: ProgressListener) => route.run(opts.service, b, p) })),
+    ...SCHEDULE_ROUTES.map((route) => ({ ...route, run: (b: Body) => route.run(opts.schedules ?? noScheduler, b) })),
+  ];
+  for (const route of routes) {
     app.route({
       method: route.method,
       url: route.path,
       ...(route.body ? { schema: { body: route.body } } : {}),
       handler: async (req, reply) => {
         const body = (req.body ?? {}) as Body;
-        if (!wantsNdjson(req.headers.accept)) return route.run(opts.service, body, () => undefined);
+        if (!wantsNdjson(req.headers.accept)) return route.run(body, () => undefined);
         reply.type(NDJSON_TYPE).send(
           streamNdjson(
-            (onProgress) => route.run(opts.service, body, onProgress),
+            (onProgress) => route.run(body, onProgress),
             (err) => classifyRequestError(err, opts.bodyLimit).error,
           ),
         );

@@ -2,18 +2,20 @@
  * JSON schemas of the bodies Convoy's API accepts. Every object is closed
  * (additionalProperties false), so a misspelt field is an error rather than silently ignored.
  */
-const text = { type: 'string' } as const;
-const endpoint = { type: 'string', description: 'S3 endpoint (MinIO and other S3-compatible servers); s3:// URLs only' } as const;
+import { COMPRESSION_METHODS } from '@convoy/core';
+
+export const text = { type: 'string' } as const;
+export const endpoint = { type: 'string', description: 'S3 endpoint (MinIO and other S3-compatible servers); s3:// URLs only' } as const;
 
 /** A user key for an encrypted store; the secret is base64. */
-const encryptionKey = {
+export const encryptionKey = {
   type: 'object',
   additionalProperties: false,
   required: ['kind', 'secret'],
   properties: { kind: { type: 'string', enum: ['passphrase', 'key-file'] }, secret: { type: 'string' } },
 } as const;
 
-function closedObject(properties: Record<string, object>, required: string[] = []) {
+export function closedObject(properties: Record<string, object>, required: string[] = []) {
   return { type: 'object', additionalProperties: false, required, properties } as const;
 }
 
@@ -36,7 +38,7 @@ export const volumeMountBody = closedObject({ name: text, mountpoint: text }, ['
 export const snapshotCreateBody = closedObject({ volume: text, name: text }, ['volume']);
 export const snapshotNameBody = closedObject({ name: text }, ['name']);
 export const backupCreateBody = closedObject(
-  { snapshot: text, dest: text, compression: { type: 'string', enum: ['lz4', 'gzip', 'none'] }, endpoint, encrypt: { type: 'boolean' }, encryptionKey },
+  { snapshot: text, dest: text, compression: { type: 'string', enum: [...COMPRESSION_METHODS] }, endpoint, encrypt: { type: 'boolean' }, encryptionKey },
   ['snapshot', 'dest'],
 );
 export const backupUrlBody = closedObject({ url: text, endpoint, encryptionKey }, ['url']);

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { KeyedMutex, type Logger, type VolumeService } from '@convoy/core';
+import { KeyedMutex, type Logger, type ScheduleService, type VolumeService } from '@convoy/core';
 import { API_PREFIX, convoyApiRoutes } from './api-routes.js';
 import { dockerPluginRoutes } from './docker-routes.js';
 import { acceptJsonBodies } from './json-body.js';
@@ -8,6 +8,8 @@ import type { MountRefs } from './mount-refs.js';
 
 export interface AppOptions {
   service: VolumeService;
+  /** The daemon's scheduler (`/v1/schedules/*`, `docker volume create -o schedule=...`). */
+  schedules?: ScheduleService;
   refs: MountRefs;
   ignoreDockerDelete: boolean;
   createOnDockerMount: boolean;

@@ -12,6 +12,9 @@ import {
   type CreateBackupRequest,
   type CreateVolumeParams,
   type DaemonInfo,
+  type ForgetParams,
+  type ForgetReport,
+  type SnapshotForgetReport,
   type ProgressListener,
   type PruneReport,
   type SnapshotRecord,
@@ -101,7 +104,8 @@ function readJson(res: http.IncomingMessage): Promise<unknown> {
 export class ConvoyClient implements VolumeService {
   constructor(readonly socketPath: string) {}
 
-  private call<T>(method: 'GET' | 'POST', route: string, body?: object, onProgress?: ProgressListener): Promise<T> {
+  /** One API call (`route` under /v1); other clients of the same socket (schedules) share it. */
+  call<T>(method: 'GET' | 'POST', route: string, body?: object, onProgress?: ProgressListener): Promise<T> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise<T>((resolve, reject) => {
       const req = http.request(
@@ -192,5 +196,12 @@ export class ConvoyClient implements VolumeService {
   async removeBackupKey(dest: string, keyId: string, params: BackupStoreParams = {}): Promise<void> {
     await this.call('POST', '/backups/keys/remove', { dest, keyId, ...params });
   }
+  forgetBackups(dest: string, params: ForgetParams & { volumeName: string }): Promise<ForgetReport> {
+    return this.call('POST', '/backups/forget', { dest, volumeName: params.volumeName, policy: params.policy, dryRun: params.dryRun, endpoint: params.endpoint });
+  }
+  forgetSnapshots(volumeName: string, params: Omit<ForgetParams, 'endpoint'>): Promise<SnapshotForgetReport> {
+    return this.call('POST', '/snapshots/forget', { volume: volumeName, policy: params.policy, dryRun: params.dryRun });
+  }
   async close(): Promise<void> {}
 }
+export { ScheduleClient } from './schedule-client.js';

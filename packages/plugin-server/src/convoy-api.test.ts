@@ -2,10 +2,10 @@ import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
-import { tempDir } from '../../../test-support/tmp.js';
+import { tempDir } from '@convoy/test-support/tmp';
 import { ConvoyClient } from './client.js';
-import { rawRequest } from './test-http.js';
-import { startTestStack, type TestStack } from './test-stack.js';
+import { rawRequest } from '@convoy/test-support/unix-http';
+import { startTestStack, type TestStack } from '../test/test-stack.js';
 
 const dir = await tempDir('convoy-api-');
 

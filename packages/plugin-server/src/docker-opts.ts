@@ -7,9 +7,10 @@ const KEY_OPTIONS = new Set(['encryption-key', 'encryption-key-file', 'encryptio
  * Maps `docker volume create -o key=value` (Docker sends every value as a string, and `Opts` is
  * null without `-o`) onto a create request, as Convoy did: `size` (bytes or k/m/g/t), `driver`,
  * `backup` (restore this backup URL), `endpoint` (S3 endpoint for it). Every other key reaches
- * the driver unchanged, which rejects what it does not understand. An encrypted backup restores
- * with the daemon's own key (`convoy daemon --encryption-key-file`); a key as an option is refused,
- * because Docker keeps options and shows them to anyone who can inspect the volume.
+ * the driver's declared volume options, and the manager refuses any the driver does not declare.
+ * An encrypted backup restores with the daemon's own key (`convoy daemon --encryption-key-file`);
+ * a key as an option is refused, because Docker keeps options and shows them to anyone who can
+ * inspect the volume.
  */
 export function createParamsFromDockerOpts(name: string, opts: Record<string, string> | null | undefined): CreateVolumeParams {
   const params: CreateVolumeParams = { name };

@@ -1,8 +1,9 @@
 import type { Argv } from 'yargs';
-import type { BackupSummary, CompressionMethod } from '@convoy/core';
+import { COMPRESSION_METHODS, type BackupSummary, type CompressionMethod } from '@convoy/core';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { parseDuration } from '../flag-values.js';
 import { renderBackupList, renderPrune, renderRecord } from '../render.js';
+import { backupForgetCommand } from './forget-commands.js';
 import { oneNameCommand } from './one-name-command.js';
 import { BACKUP_URL_FORMS } from './volume-commands.js';
 import { backupEncryptionCommands, storeParams, type KeyedStoreArgs } from './backup-encryption-commands.js';
@@ -13,7 +14,7 @@ const STORE_FORMS = 'Stores: vfs:///abs/path (a local or NFS directory) or s3://
 type StoreArgs = KeyedStoreArgs;
 
 export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<GlobalArgs> {
-  return y.command('backup', 'Back snapshots up to a store, and list, inspect, delete and prune backups', (parent) => {
+  return y.command('backup', 'Back snapshots up to a store, and list, inspect, delete, prune and forget backups', (parent) => {
     const withCommands = parent
       .option('s3-endpoint', {
         type: 'string',
@@ -30,7 +31,7 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
           c
             .positional('snapshot', { type: 'string', demandOption: true })
             .option('dest', { type: 'string', demandOption: true, describe: 'the store URL to back up to' })
-            .option('compression', { choices: ['lz4', 'gzip', 'none'] as const, describe: 'how blocks are compressed (default lz4; Convoy wrote gzip)' })
+            .option('compression', { choices: COMPRESSION_METHODS, describe: 'how blocks are compressed (default lz4; Convoy wrote gzip)' })
             .option('encrypt', { type: 'boolean', default: false, describe: "encrypt this volume's backups in the store (chosen at its first backup there)" })
             .epilogue(`${STORE_FORMS} S3 credentials come from the AWS SDK's default chain (environment, ~/.aws, instance role). ${KEY_SOURCES}`),
         run.action<StoreArgs & { snapshot: string; dest: string; compression?: CompressionMethod; encrypt: boolean }>(async (args, { client, out }) => {
@@ -70,7 +71,7 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
           out.result(report, () => renderPrune(report));
         }),
       );
-    const withDelete = oneNameCommand<void, StoreArgs>(backupEncryptionCommands(withCommands, run), run, {
+    const withDelete = oneNameCommand<void, StoreArgs>(backupEncryptionCommands(backupForgetCommand(withCommands, run, STORE_FORMS), run), run, {
       verb: 'delete',
       arg: 'url',
       describe: "Delete a backup; blocks that the volume's other backups still use are kept",
@@ -87,6 +88,6 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
       call: (client, url, args, out) => withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.inspectBackup(url, { ...storeParams(args), ...key })),
       json: (backup) => backup,
       human: (backup) => renderRecord(backup),
-    }).demandCommand(1, 'name a backup command: create, delete, list, inspect, prune, verify, init or key');
+    }).demandCommand(1, 'name a backup command: create, delete, list, inspect, prune, forget, verify, init or key');
   });
 }

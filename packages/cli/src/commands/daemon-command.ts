@@ -1,10 +1,13 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { checkUserKey, createJsonLogger, isLogLevel, ConvoyError, type LogLevel } from '@convoy/core';
+import { checkUserKey, createJsonLogger, describeOptions, isLogLevel, ConvoyError, type DriverDefinition, type LogLevel } from '@convoy/core';
+import devmapper from '@convoy/driver-devmapper';
+import vfs from '@convoy/driver-vfs';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { DEFAULT_DOCKER_PLUGIN_DIR, DEFAULT_PLUGIN_NAME, defaultRoot, defaultSocket } from '../defaults.js';
 import { parseDuration, parseKeyValues } from '../flag-values.js';
 import type { DaemonConfig } from '../daemon/start-daemon.js';
+import { parseMetricsListen } from '../daemon/metrics/metrics-listen.js';
 import { KEY_FILE_ENV, keyFromFileOrEnv, PASSPHRASE_ENV, promptPassphrase } from '../encryption-key.js';
 
 async function promptForDaemon(interactive: boolean) {
@@ -30,6 +33,8 @@ interface DaemonArgs {
   backupConcurrency?: number;
   encryptionKeyFile?: string;
   encryptionKeyPrompt?: boolean;
+  metricsListen?: string;
+  metricsAllowPublic?: boolean;
 }
 
 /** Turns the daemon's flags into its configuration; every bad value is an error naming the flag. */
@@ -57,9 +62,15 @@ export function daemonConfigFromArgs(args: DaemonArgs & { socket?: string }): Om
     createOnDockerMount: args.createOnDockerMount,
     cmdTimeoutMs: parseDuration('cmd-timeout', args.cmdTimeout),
     ...(args.backupConcurrency === undefined ? {} : { backupConcurrency: args.backupConcurrency }),
+    ...(args.metricsListen === undefined ? {} : { metrics: parseMetricsListen(args.metricsListen, args.metricsAllowPublic === true) }),
     ...(args.log === undefined ? {} : { logFile: path.resolve(args.log) }),
     logLevel: args.logLevel,
   };
+}
+
+/** The built-in drivers' `--driver-opts`, from their definitions (third-party ones: `convoy info`). */
+export function driverOptionsHelp(definitions: readonly DriverDefinition[] = [vfs, devmapper]): string {
+  return definitions.map((def) => [`Driver ${def.name} (--drivers ${def.name}) reads:`, ...describeOptions(def.options).map((line) => `  ${line}`)].join('\n')).join('\n\n');
 }
 
 export function daemonCommand(y: Argv<GlobalArgs>, run: CommandRunner): Argv<GlobalArgs> {
@@ -91,10 +102,14 @@ export function daemonCommand(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Glo
         })
         .option('encryption-key-prompt', { type: 'boolean', describe: 'ask for that key as a passphrase on the terminal at start' })
         .option('backup-concurrency', { type: 'number', describe: 'blocks read, compressed and uploaded at once by each backup or restore' })
+        .option('metrics-listen', { type: 'string', describe: 'serve Prometheus metrics at http://HOST:PORT/metrics, e.g. 127.0.0.1:9796 (off by default; loopback only)' })
+        .option('metrics-allow-public', { type: 'boolean', default: false, describe: 'let --metrics-listen use an address other hosts can reach' })
         .epilogue(
           'Docker: the daemon writes <docker-plugin-dir>/<plugin-name>.spec pointing at its socket and removes it on exit, ' +
           'so `docker volume create -d convoy` and `docker run -v db:/data --volume-driver=convoy` work with no manual step. ' +
-          'Restoring with `docker volume create -o backup=URL` must finish within Docker\'s ~120 s timeout; restore large backups with `convoy create --backup` first.',
+          'Restoring with `docker volume create -o backup=URL` must finish within Docker\'s ~120 s timeout; restore large backups with `convoy create --backup` first. ' +
+          'Schedules (`convoy schedule create`) live in <root>/schedules.json and run inside the daemon.\n\n' +
+            driverOptionsHelp(),
         ),
     run.action<DaemonArgs>(async (args, { out }) => {
       const { logFile, logLevel, ...config } = daemonConfigFromArgs(args);

@@ -1,10 +1,11 @@
 import type { Argv } from 'yargs';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { renderRecord } from '../render.js';
+import { snapshotForgetCommand } from './forget-commands.js';
 import { oneNameCommand } from './one-name-command.js';
 
 export function snapshotCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<GlobalArgs> {
-  return y.command('snapshot', 'Create, delete and inspect snapshots (point-in-time copies of a volume)', (parent) => {
+  return y.command('snapshot', 'Create, delete, inspect and forget snapshots (point-in-time copies of a volume)', (parent) => {
     const withCreate = parent.command(
       'create <volume>',
       'Take a crash-consistent snapshot of a volume; prints its name',
@@ -25,13 +26,13 @@ export function snapshotCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<
       json: (_, name) => ({ deleted: name }),
       human: () => '',
     });
-    return oneNameCommand(withDelete, run, {
+    return oneNameCommand(snapshotForgetCommand(withDelete, run), run, {
       verb: 'inspect',
       arg: 'snapshot',
       describe: 'Show a snapshot and the volume it belongs to',
       call: (client, name) => client.getSnapshot(name),
       json: (snapshot) => snapshot,
       human: (snapshot) => renderRecord(snapshot),
-    }).demandCommand(1, 'name a snapshot command: create, delete or inspect');
+    }).demandCommand(1, 'name a snapshot command: create, delete, inspect or forget');
   });
 }

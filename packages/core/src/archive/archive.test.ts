@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import tar from 'tar-stream';
-import { tempDirFactory } from '../../../../test-support/tmp.js';
+import { tempDirFactory } from '../testing/temp-dir.js';
 import { packDirectory } from './pack-directory.js';
 import { extractTarSafely } from './extract-tar.js';
 import { ConvoyError } from '../errors.js';

@@ -82,18 +82,20 @@ export interface BackupContent {
  */
 export async function commitBackup(p: CreateBackupParams, prepared: PreparedBackup, content: BackupContent): Promise<BackupSummary> {
   prepared.lock.assertHeld();
+  const now = new Date();
   const backup: BackupConfig = {
     Name: prepared.backupName,
     Driver: p.driverName,
     VolumeName: p.volume.name,
     SnapshotName: p.snapshot.name,
     SnapshotCreatedAt: isoToStoreTime(p.snapshot.createdAt),
-    CreatedTime: formatRubyDate(new Date()),
+    CreatedTime: formatRubyDate(now),
     Blocks: content.blocks,
     SingleFile: { FilePath: content.filePath },
     CompressionMethod: prepared.compression,
     VolumeSize: content.volumeSize,
     UploadedBytes: content.uploadedBytes,
+    CreatedAt: now.toISOString(),
   };
   await saveBackupConfig(p.store, backup);
   // Another host may have backed the volume up meanwhile (backups share the lock): re-read.

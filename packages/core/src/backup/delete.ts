@@ -3,7 +3,7 @@ import type { ObjectStore } from '../objectstore.js';
 import { validateName } from '../names.js';
 import { withStoreLock, type EngineContext } from './context.js';
 import { KeyBatch } from './key-batch.js';
-import { backupConfigKey, blockKey, deletionJournalDir, deletionJournalKey, locksDir, volumeConfigKey, volumeDir } from './layout.js';
+import { backupConfigKey, backupNameFromConfigFile, blockKey, deletionJournalDir, deletionJournalKey, locksDir, volumeConfigKey, volumeDir } from './layout.js';
 import { backupMode, decodeBackupConfig, encodeBackupConfig, type BackupConfig } from './records.js';
 import { archiveKeyOf } from './single-file.js';
 import { backupNotFound, checkBackupNames, listBackupNames, loadBackupConfig, loadVolumeConfig, saveVolumeConfig } from './store-records.js';
@@ -32,21 +32,46 @@ export async function deleteBackup(ctx: EngineContext, p: DeleteBackupParams): P
   if (!p.owner) throw new ConvoyError('INVALID_ARGUMENT', 'a delete needs an owner (host and process) for the store lock');
   await withStoreLock(ctx, p.store, p.volumeName, 'delete', p.owner, async (lock) => {
     const backup = await detachBackup(p.store, p.volumeName, p.backupName);
-    const remaining = await listBackupNames(p.store, p.volumeName);
-    if (remaining.length === 0) {
-      await removeVolumeDirectory(p.store, p.volumeName, lock.key);
-      return;
-    }
-    const stored = await loadVolumeConfig(p.store, p.volumeName);
-    // The next backup then diffs against nothing (full compare); dedup still avoids re-uploads.
-    if (stored?.volume.LastBackupName === p.backupName) await saveVolumeConfig(p.store, { ...stored.volume, LastBackupName: '' }, stored.raw);
-    await sweepUnreferenced(p.store, p.volumeName, backup, remaining);
-    await p.store.delete([deletionJournalKey(p.volumeName, p.backupName)]);
+    await collectDetached(p.store, p.volumeName, [backup], lock.key);
   });
 }
 
+/**
+ * Removes what only the detached backups used, then their journals; the caller holds the
+ * volume's exclusive lock. Shared by delete (one backup) and forget (many at once): the
+ * remaining records are read once, whatever the number of backups going.
+ */
+export async function collectDetached(store: ObjectStore, volumeName: string, detached: BackupConfig[], ownLockKey: string): Promise<void> {
+  if (detached.length === 0) return;
+  const remaining = await listBackupNames(store, volumeName);
+  if (remaining.length === 0) {
+    await removeVolumeDirectory(store, volumeName, ownLockKey);
+    return;
+  }
+  const gone = new Set(detached.map((b) => b.Name));
+  const stored = await loadVolumeConfig(store, volumeName);
+  // The next backup then diffs against nothing (full compare); dedup still avoids re-uploads.
+  if (stored && gone.has(stored.volume.LastBackupName)) await saveVolumeConfig(store, { ...stored.volume, LastBackupName: '' }, stored.raw);
+  await sweepUnreferenced(store, volumeName, detached, remaining);
+  await store.delete(detached.map((b) => deletionJournalKey(volumeName, b.Name)));
+}
+
+/** The backups whose delete died after journalling them: forget finishes them first. */
+export async function loadDeletionJournals(store: ObjectStore, volumeName: string): Promise<BackupConfig[]> {
+  const { files } = await store.listDir(deletionJournalDir(volumeName));
+  const journals: BackupConfig[] = [];
+  for (const file of files) {
+    const name = backupNameFromConfigFile(file);
+    if (name === undefined) continue;
+    const key = deletionJournalKey(volumeName, name);
+    const data = await store.get(key);
+    if (data) journals.push(checkBackupNames(decodeBackupConfig(data, key), volumeName, name, key));
+  }
+  return journals;
+}
+
 /** Journals and removes the backup's record; or, after a crash, picks the journal up again. */
-async function detachBackup(store: ObjectStore, volumeName: string, backupName: string): Promise<BackupConfig> {
+export async function detachBackup(store: ObjectStore, volumeName: string, backupName: string): Promise<BackupConfig> {
   const journal = deletionJournalKey(volumeName, backupName);
   const backup = await loadBackupConfig(store, volumeName, backupName);
   if (backup) {
@@ -59,15 +84,15 @@ async function detachBackup(store: ObjectStore, volumeName: string, backupName: 
   return checkBackupNames(decodeBackupConfig(data, journal), volumeName, backupName, journal);
 }
 
-async function sweepUnreferenced(store: ObjectStore, volumeName: string, backup: BackupConfig, remaining: string[]): Promise<void> {
-  const candidates = new Set(backup.Blocks.map((m) => m.BlockChecksum));
+async function sweepUnreferenced(store: ObjectStore, volumeName: string, detached: BackupConfig[], remaining: string[]): Promise<void> {
+  const candidates = new Set(detached.flatMap((b) => b.Blocks.map((m) => m.BlockChecksum)));
   await runWorkers(remaining, 4, async (name) => {
     if (candidates.size === 0) return;
     const other = await loadBackupConfig(store, volumeName, name);
     for (const m of other?.Blocks ?? []) candidates.delete(m.BlockChecksum);
   });
   const batch = new KeyBatch(store);
-  if (backupMode(backup) === 'single-file') await batch.add(archiveKeyOf(backup));
+  for (const backup of detached) if (backupMode(backup) === 'single-file') await batch.add(archiveKeyOf(backup));
   for (const checksum of candidates) await batch.add(blockKey(volumeName, checksum));
   await batch.flush();
 }

@@ -4,12 +4,13 @@ import { validateName } from '../names.js';
 import { BufferPool } from './buffer-pool.js';
 import { withStoreLock, type EngineContext } from './context.js';
 import { deleteBackup } from './delete.js';
+import { forgetBackups } from './forget.js';
 import { createDeltaBlockBackup } from './delta-backup.js';
 import { restoreDeltaBlock } from './delta-restore.js';
 import { BLOCK_SIZE } from './layout.js';
 import { inspectBackup, listBackups } from './listing.js';
 import { pruneStore } from './prune.js';
-import { backupMode } from './records.js';
+import { backupMode, type BackupConfig, type VolumeConfig } from './records.js';
 import { restoreSingleFile, createSingleFileBackup } from './single-file.js';
 import { DEFAULT_LOCK_OPTIONS, type LockOptions } from './store-lock.js';
 import { loadVolumeConfig, requireBackupConfig } from './store-records.js';
@@ -77,6 +78,7 @@ export function createBackupEngine(opts: BackupEngineOptions = {}): BackupEngine
       return withKeyId(q.sealing, await inspectBackup(q));
     },
     prune: (p) => pruneStore(ctx, { ...p, openVolume: opener(p) }),
+    forgetBackups: async (p) => forgetBackups(ctx, await sealed(p, p.volumeName)),
     verify: (p) => verifyStore(ctx, p, (name) => accessVolume(p.store, name, ring(p))),
     initStore: (p) => initEncryptedStore(p.store, ring(p)),
     listKeys: (p) => listKeys(p.store),
@@ -95,17 +97,32 @@ async function restoreBackup(ctx: EngineContext, p: RestoreParams): Promise<Volu
   validateName(p.request.name, 'volume');
   const concurrency = validateConcurrency(p.concurrency, ctx.concurrency);
   if (!p.owner) throw new ConvoyError('INVALID_ARGUMENT', 'a restore needs an owner (host and process) for the store lock');
+  // Checked before the lock is taken, so a restore into the wrong driver leaves the store
+  // untouched; read again under the lock, where a delete that ran in between is NOT_FOUND.
+  await readRestorable(p);
   return withStoreLock(ctx, p.store, p.volumeName, 'restore', p.owner, async () => {
-    const backup = await requireBackupConfig(p.store, p.volumeName, p.backupName);
-    const volume = (await loadVolumeConfig(p.store, p.volumeName))?.volume;
-    const madeBy = backup.Driver || volume?.Driver;
-    if (madeBy && madeBy !== p.driverName) {
-      throw new ConvoyError('INVALID_ARGUMENT', `backup ${p.backupName} was made by driver ${madeBy}; restore it with ${madeBy}, not ${p.driverName}`);
-    }
-    const mode = backupMode(backup);
-    if (mode !== p.ops.mode) {
-      throw new ConvoyError('INVALID_ARGUMENT', `backup ${p.backupName} is a ${mode} backup; driver ${p.driverName} restores ${p.ops.mode} backups`);
-    }
+    const { backup, volume } = await readRestorable(p);
     return p.ops.mode === 'delta-block' ? restoreDeltaBlock(p, p.ops, backup, volume, concurrency) : restoreSingleFile(p, p.ops, backup);
   });
+}
+
+/**
+ * The backup's records, refused when another driver made it (Convoy refused cross-driver
+ * restores too) or when it is in a mode the driver cannot restore.
+ */
+async function readRestorable(p: RestoreParams): Promise<{ backup: BackupConfig; volume: VolumeConfig | undefined }> {
+  const backup = await requireBackupConfig(p.store, p.volumeName, p.backupName);
+  const volume = (await loadVolumeConfig(p.store, p.volumeName))?.volume;
+  const madeBy = backup.Driver || volume?.Driver;
+  if (madeBy && madeBy !== p.driverName) {
+    throw new ConvoyError(
+      'INVALID_ARGUMENT',
+      `backup ${p.backupName} of volume ${p.volumeName} was made by driver ${madeBy}; restore it with --driver ${madeBy}, not ${p.driverName}`,
+    );
+  }
+  const mode = backupMode(backup);
+  if (mode !== p.ops.mode) {
+    throw new ConvoyError('INVALID_ARGUMENT', `backup ${p.backupName} is a ${mode} backup; driver ${p.driverName} restores ${p.ops.mode} backups`);
+  }
+  return { backup, volume };
 }

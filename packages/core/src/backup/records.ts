@@ -1,6 +1,6 @@
 import { ConvoyError } from '../errors.js';
 import { isValidName } from '../names.js';
-import type { BackupMode, CompressionMethod } from '../model.js';
+import { COMPRESSION_METHODS, isCompressionMethod, type BackupMode, type CompressionMethod } from '../model.js';
 import { BLOCK_SIZE, isBlockChecksum } from './layout.js';
 
 /**
@@ -38,14 +38,17 @@ export interface BackupConfig {
   VolumeSize?: number;
   /** Ours: compressed bytes this backup uploaded (new blocks or the archive). */
   UploadedBytes?: number;
+  /**
+   * Ours: CreatedTime to the millisecond (ISO-8601). Convoy's RubyDate stops at the second, and
+   * retention must order backups made within one second (a schedule every second) as they were.
+   */
+  CreatedAt?: string;
 }
 
 type Unknown = Record<string, unknown>;
 
-export const COMPRESSION_METHODS: readonly CompressionMethod[] = ['lz4', 'gzip', 'none'];
-
 export function validateCompression(method: unknown): CompressionMethod {
-  if (typeof method === 'string' && (COMPRESSION_METHODS as readonly string[]).includes(method)) return method as CompressionMethod;
+  if (isCompressionMethod(method)) return method;
   throw new ConvoyError('INVALID_ARGUMENT', `unknown compression method ${JSON.stringify(method)}; use one of ${COMPRESSION_METHODS.join(', ')}`);
 }
 
@@ -101,6 +104,11 @@ export function decodeBackupConfig(data: Buffer, key: string): BackupConfig {
     } catch (err) {
       throw corrupt(key, (err as Error).message);
     }
+  }
+  const createdAt = optional(raw, 'CreatedAt', 'string', key);
+  if (createdAt !== undefined) {
+    if (Number.isNaN(Date.parse(createdAt))) throw corrupt(key, `CreatedAt ${JSON.stringify(createdAt)} is not a time`);
+    backup.CreatedAt = createdAt;
   }
   for (const name of ['VolumeSize', 'UploadedBytes'] as const) {
     const value = optional(raw, name, 'number', key);

@@ -1,17 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, readFile, readlink, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, readlink, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { createHash, randomBytes } from 'node:crypto';
 import tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
-import { openFsObjectStore } from '@convoy/objectstore-fs';
 import type { SingleFileBackupOps } from '../driver.js';
 import { isConvoyError } from '../errors.js';
 import type { CompressionMethod } from '../model.js';
 import type { ObjectStore } from '../objectstore.js';
-import { tempDir } from '../../../../test-support/tmp.js';
-import { directoryOps } from '../../../../test-support/directory-ops.js';
+import { copyDirectoryIntoStore, MemoryObjectStore } from '../testing/memory-store.js';
+import { directoryOps } from '../testing/directory-ops.js';
+import { tempDir } from '../testing/temp-dir.js';
 import { createBackupEngine } from './engine.js';
 import { backupConfigKey, backupFileKey, volumeConfigKey } from './layout.js';
 
@@ -27,9 +27,8 @@ interface Env {
 
 async function makeEnv(exportOverride?: () => Readable): Promise<Env> {
   const base = await mkdtemp(path.join(scratch, 'env-'));
-  await mkdir(path.join(base, 'store'));
-  const destUrl = `vfs://${base}/store`;
-  return { base, store: await openFsObjectStore(new URL(destUrl)), destUrl, ops: directoryOps(base, exportOverride) };
+  const destUrl = 'mem://single-file-test';
+  return { base, store: new MemoryObjectStore(destUrl), destUrl, ops: directoryOps(base, exportOverride) };
 }
 
 /** A snapshot directory with files, a subdirectory, an empty file and an internal symlink. */
@@ -103,8 +102,8 @@ describe('backup engine, single-file mode', () => {
     const env = await makeEnv();
     const snapshotDir = await makeSnapshot(env, 'snap1');
     const summary = await backupOf(env, 'snap1', 'lz4');
-    const archive = path.join(env.base, 'store', backupFileKey('web-data', summary.name));
-    const tarBytes = execFileSync('lz4', ['-dc', archive], { maxBuffer: 64 * 1024 * 1024 });
+    const archive = await env.store.get(backupFileKey('web-data', summary.name));
+    const tarBytes = execFileSync('lz4', ['-dc'], { input: archive, maxBuffer: 64 * 1024 * 1024 });
     const extracted = path.join(env.base, 'by-gnu-tar');
     await mkdir(extracted);
     execFileSync('tar', ['-xf', '-', '-C', extracted], { input: tarBytes });
@@ -175,7 +174,7 @@ describe('backup engine, single-file mode', () => {
     expect(await env.store.head(backupFileKey('web-data', first.name))).toBeUndefined();
     expect(await env.store.head(backupFileKey('web-data', second.name))).toBeDefined();
     await engine.deleteBackup({ store: env.store, destUrl: env.destUrl, volumeName: 'web-data', backupName: second.name, owner: 'o' });
-    expect(await readdir(path.join(env.base, 'store/convoy-objectstore'))).toEqual([]);
+    expect(await env.store.listDir('convoy-objectstore/')).toEqual({ files: [], dirs: [] });
   });
 });
 
@@ -186,7 +185,7 @@ describe('the Convoy v0.5 fixture store, single-file backups', () => {
       singleFile: Array<{ volume: string; backup: string; driver: string; files: Record<string, string> }>;
     };
     const env = await makeEnv();
-    await cp(path.join(fixture, 'store'), path.join(env.base, 'store'), { recursive: true });
+    await copyDirectoryIntoStore(path.join(fixture, 'store'), env.store);
     for (const want of expected.singleFile) {
       await engine.restoreBackup({ store: env.store, backupName: want.backup, volumeName: want.volume, driverName: want.driver, ops: env.ops, request: { name: 'from-fixture', options: {} }, owner: 'o' });
       const root = path.join(env.base, 'volumes/from-fixture');

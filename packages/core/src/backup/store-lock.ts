@@ -9,8 +9,8 @@ import { locksDir } from './layout.js';
  * without its fixed 2 s sleep on strongly consistent stores).
  *
  * A lock is an object `<volumeDir>/locks/lock-<id>.lck` holding {Name, Type, Acquired, Owner,
- * Since, Operation, DurationMs}. Backup, restore and verify share (type 1); delete and prune exclude
- * everything (type 2). Ages are measured with the server's mtimes only (ours against theirs), so
+ * Since, Operation, DurationMs}. Backup, restore and verify share (type 1); delete, forget and
+ * prune exclude everything (type 2). Ages are measured with the server's mtimes only (ours against theirs), so
  * clocks of different hosts never matter; a lock whose holder stopped refreshing it for its own
  * DurationMs is ignored (a crashed host).
  *
@@ -20,7 +20,7 @@ import { locksDir } from './layout.js';
  * acquired too, the two raced through the first check and at least the later one sees it, so
  * we give up. Two hosts may both give up in that rare race; never can both proceed.
  */
-export type LockOperation = 'backup' | 'restore' | 'verify' | 'delete' | 'prune';
+export type LockOperation = 'backup' | 'restore' | 'verify' | 'delete' | 'prune' | 'forget';
 
 export interface LockOptions {
   /** A lock not refreshed for this long is ignored (its holder crashed). Default 150 s. */
@@ -41,7 +41,7 @@ export const DEFAULT_LOCK_OPTIONS: LockOptions = { durationMs: 150_000, refreshM
 
 const SHARED = 1;
 const EXCLUSIVE = 2;
-const TYPE: Record<LockOperation, number> = { backup: SHARED, restore: SHARED, verify: SHARED, delete: EXCLUSIVE, prune: EXCLUSIVE };
+const TYPE: Record<LockOperation, number> = { backup: SHARED, restore: SHARED, verify: SHARED, delete: EXCLUSIVE, prune: EXCLUSIVE, forget: EXCLUSIVE };
 
 interface LockRecord {
   Name: string;

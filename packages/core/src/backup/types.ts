@@ -4,6 +4,7 @@ import type { KeyInfo } from './crypto/key-records.js';
 import type { UserKey } from './crypto/user-key.js';
 import type { VerifyParams, VerifyReport } from './verify.js';
 import type { BackupSummary, CompressionMethod, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
+import type { KeepReason, RetentionPolicy } from '../retention/policy.js';
 
 /** Every engine call may bring the user key that opens an encrypted store (else the engine's own). */
 export interface KeyedParams {
@@ -66,9 +67,18 @@ export interface PruneReport {
   skippedVolumes?: string[];
 }
 
+/** What `backup forget` decided (and, unless a dry run, did). Newest first. */
+export interface ForgetReport {
+  volumeName: string;
+  dryRun: boolean;
+  policy: RetentionPolicy;
+  kept: Array<{ backup: BackupSummary; reasons: KeepReason[] }>;
+  removed: BackupSummary[];
+}
+
 /**
  * The backup engine: everything between a driver's snapshot and a backup store, independent of
- * both. Format: Convoy v0.5's store layout (see backup/format.ts), plus additive fields.
+ * both. Format: Convoy v0.5's store layout (see backup/layout.ts and backup/records.ts), plus additive fields.
  */
 export interface BackupEngine {
   createBackup(params: CreateBackupParams): Promise<BackupSummary>;
@@ -87,4 +97,6 @@ export interface BackupEngine {
   addKey(params: KeyedParams & { store: ObjectStore; newKey: UserKey; label?: string }): Promise<KeyInfo>;
   /** Removes a user key; the last one is refused. */
   removeKey(params: KeyedParams & { store: ObjectStore; keyId: string }): Promise<void>;
+  /** Applies a retention policy to one volume's backups under one exclusive lock. */
+  forgetBackups(params: KeyedParams & { store: ObjectStore; destUrl: string; volumeName: string; policy: RetentionPolicy; owner: string; dryRun?: boolean }): Promise<ForgetReport>;
 }

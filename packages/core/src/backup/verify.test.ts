@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openFsObjectStore } from '@convoy/objectstore-fs';
 import type { ObjectStore } from '../objectstore.js';
 import { ImageSource } from '../testing/image-source.js';
-import { tempDir } from '../../../../test-support/tmp.js';
+import { MemoryObjectStore } from '../testing/memory-store.js';
+import { tempDir } from '../testing/temp-dir.js';
 import { createBackupEngine } from './engine.js';
 import { BLOCK_SIZE, backupConfigKey, blockKey, blocksDir, locksDir } from './layout.js';
 import { parseBackupUrl } from './url.js';
@@ -16,9 +16,8 @@ const scratch = await tempDir('convoy-verify-');
 
 async function makeEnv() {
   const dir = await mkdtemp(path.join(scratch, 'env-'));
-  await mkdir(path.join(dir, 'store'));
-  const destUrl = `vfs://${dir}/store`;
-  return { store: await openFsObjectStore(new URL(destUrl)), destUrl, source: await ImageSource.open(path.join(dir, 'images')) };
+  const destUrl = 'mem://verify-test';
+  return { store: new MemoryObjectStore(destUrl), destUrl, source: await ImageSource.open(path.join(dir, 'images')) };
 }
 type Env = Awaited<ReturnType<typeof makeEnv>>;
 

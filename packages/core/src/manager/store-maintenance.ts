@@ -11,8 +11,9 @@ import type { AddBackupKeyParams, BackupStoreParams, EncryptionKeyParam, VerifyB
 
 /**
  * The store-wide operations that are not about one volume of this host: verify, encryption
- * set-up and key management. The VolumeManager hands them its engine and its way of opening
- * stores; nothing here touches a driver.
+ * set-up and key management. The BackupService hands them its engine and its one way of opening
+ * stores (resolveStoreTarget + withOpenStore: the store package checks the endpoint); nothing
+ * here touches a driver.
  */
 export interface StoreMaintenanceContext {
   engine: BackupEngine;

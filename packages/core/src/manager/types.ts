@@ -1,8 +1,10 @@
-import type { Options } from '../driver.js';
+import type { OptionSpec, Options } from '../driver.js';
 import type { BackupSummary, CompressionMethod, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
-import type { PruneReport } from '../backup/types.js';
+import type { ForgetReport, PruneReport } from '../backup/types.js';
 import type { KeyInfo } from '../backup/crypto/key-records.js';
 import type { VerifyReport } from '../backup/verify.js';
+import type { RetentionPolicy } from '../retention/policy.js';
+import type { SnapshotForgetReport } from '../retention/snapshot-forget.js';
 
 export interface CreateVolumeParams {
   /** Generated (`volume-<16 hex>`) when absent. */
@@ -52,6 +54,12 @@ export interface AddBackupKeyParams extends BackupStoreParams {
   label?: string;
 }
 
+export interface ForgetParams extends BackupStoreParams {
+  policy: RetentionPolicy;
+  /** Report what would be removed, remove nothing. */
+  dryRun?: boolean;
+}
+
 export interface DaemonInfo {
   version: string;
   root: string;
@@ -59,6 +67,8 @@ export interface DaemonInfo {
   defaultDriver: string;
   /** `info()` of each driver, by name. */
   driverInfo: Record<string, Record<string, unknown>>;
+  /** What each driver reads: `--driver-opts` (daemon) and `create --opt` / `docker volume create -o` (volume). */
+  driverOptions: Record<string, { daemon: OptionSpec[]; volume: OptionSpec[] }>;
   config: Record<string, unknown>;
   /** What the manager found wrong at start-up (a driver that could not list, a name in two drivers). */
   problems: StartupProblem[];
@@ -102,5 +112,9 @@ export interface VolumeService {
   listBackupKeys(dest: string, params?: BackupStoreParams): Promise<KeyInfo[]>;
   addBackupKey(dest: string, params: AddBackupKeyParams): Promise<KeyInfo>;
   removeBackupKey(dest: string, keyId: string, params?: BackupStoreParams): Promise<void>;
+  /** Applies a retention policy to one volume's backups in a store (one exclusive store lock). */
+  forgetBackups(dest: string, params: ForgetParams & { volumeName: string }): Promise<ForgetReport>;
+  /** Applies a retention policy to a volume's snapshots on this host. */
+  forgetSnapshots(volumeName: string, params: Omit<ForgetParams, 'endpoint'>): Promise<SnapshotForgetReport>;
   close(): Promise<void>;
 }

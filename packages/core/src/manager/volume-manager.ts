@@ -1,35 +1,24 @@
 import { ConvoyError, isConvoyError, toConvoyError } from '../errors.js';
 import { generateName, validateName } from '../names.js';
-import type { CreateVolumeRequest, Logger, Options, SnapshotOps, VolumeDriver } from '../driver.js';
-import type { BackupSummary, CompressionMethod, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
-import type { ObjectStoreRegistry } from '../registry.js';
-import type { ObjectStore } from '../objectstore.js';
-import type { BackupEngine, PruneReport } from '../backup/types.js';
-import { parseBackupUrl, parseStoreUrl, type BackupLocation } from '../backup/url.js';
-import type { AddBackupKeyParams, BackupStoreParams, CreateBackupRequest, VerifyBackupsParams, CreateVolumeParams, DaemonInfo, StartupProblem, VolumeService } from './types.js';
+import { checkDeclaredOptions } from '../options.js';
+import type { CreateVolumeRequest, OptionSpec, Options, SnapshotOps, VolumeDriver } from '../driver.js';
+import type { BackupSummary, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
+import type { ForgetReport, PruneReport } from '../backup/types.js';
+import type { AddBackupKeyParams, BackupStoreParams, CreateBackupRequest, CreateVolumeParams, DaemonInfo, ForgetParams, StartupProblem, VerifyBackupsParams, VolumeService } from './types.js';
+import type { KeyInfo } from '../backup/crypto/key-records.js';
+import type { VerifyReport } from '../backup/verify.js';
+import { BackupService, type BackupServiceOptions, type RestorePlan } from './backup-service.js';
+import { validateRetentionPolicy } from '../retention/policy.js';
+import { forgetSnapshots, type SnapshotForgetReport } from '../retention/snapshot-forget.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { VolumeIndex } from './volume-index.js';
-import { validateEndpoint, withBackupStore } from './open-store.js';
-import { addBackupKey, initBackupStore, keyParams, listBackupKeys, removeBackupKey, verifyBackups, type StoreMaintenanceContext } from './store-maintenance.js';
-import type { KeyInfo } from '../backup/crypto/key-records.js';
-import type { UserKey } from '../backup/crypto/user-key.js';
-import type { VerifyReport } from '../backup/verify.js';
 
-export interface VolumeManagerOptions {
+export interface VolumeManagerOptions extends BackupServiceOptions {
   /** The enabled drivers; the first is the default for creates that name none. */
   drivers: readonly VolumeDriver[];
-  stores: ObjectStoreRegistry;
-  /** Every `--store-opts` pair (`s3.pageSize=500`); each store is opened with its scheme's keys. */
-  storeOptions?: Options;
-  engine: BackupEngine;
-  /** Who this daemon is in backup-store locks: hostname and pid. */
-  owner: string;
-  log: Logger;
-  /** Shown by `info`. */
-  daemon?: { version: string; root: string; config: Record<string, unknown> };
+  /** Shown by `info`; `driverOptions` are each driver's `--driver-opts`, from its definition. */
+  daemon?: { version: string; root: string; config: Record<string, unknown>; driverOptions?: Record<string, OptionSpec[]> };
 }
-
-const COMPRESSION_METHODS: readonly CompressionMethod[] = ['lz4', 'gzip', 'none'];
 
 /**
  * The heart of the daemon: validates every name and argument before a driver sees it, keeps
@@ -47,9 +36,11 @@ export class VolumeManager implements VolumeService {
   private readonly index = new VolumeIndex();
   private readonly locks = new KeyedMutex();
   private readonly problems: StartupProblem[] = [];
+  private readonly backups: BackupService;
   private closed = false;
 
   constructor(private readonly opts: VolumeManagerOptions) {
+    this.backups = new BackupService(opts);
     const first = opts.drivers[0];
     if (!first) throw new ConvoyError('INVALID_ARGUMENT', 'at least one driver must be enabled');
     const byName = new Map<string, VolumeDriver>();
@@ -90,6 +81,9 @@ export class VolumeManager implements VolumeService {
       drivers: [...this.drivers.keys()],
       defaultDriver: this.defaultDriver.name,
       driverInfo,
+      driverOptions: Object.fromEntries(
+        [...this.drivers.values()].map((driver) => [driver.name, { daemon: this.opts.daemon?.driverOptions?.[driver.name] ?? [], volume: [...(driver.volumeOptions ?? [])] }]),
+      ),
       config: this.opts.daemon?.config ?? {},
       problems: [...this.problems],
     };
@@ -100,18 +94,17 @@ export class VolumeManager implements VolumeService {
       const name = params.name === undefined ? generateName('volume') : validateName(params.name, 'volume');
       const driver = this.enabledDriver(params.driver);
       const size = validateSize(params.size);
-      const options = validateOptions(params.options);
-      const endpoint = validateEndpoint(params.endpoint);
-      const backup = params.backupUrl === undefined ? undefined : parseBackupUrl(params.backupUrl);
-      if (endpoint !== undefined && !backup) throw new ConvoyError('INVALID_ARGUMENT', 'an S3 endpoint only makes sense with a backup URL to restore');
-      if (backup) parseStoreUrl(backup.storeUrl);
-      const key = keyParams(params.encryptionKey);
+      const options = checkDeclaredOptions(validateOptions(params.options), driver.volumeOptions ?? [], `driver ${driver.name}`);
+      if (params.backupUrl === undefined && params.endpoint !== undefined && params.endpoint !== '') {
+        throw new ConvoyError('INVALID_ARGUMENT', 'an endpoint only makes sense with a backup URL to restore');
+      }
+      const backup = params.backupUrl === undefined ? undefined : await this.backups.planRestore(params.backupUrl, params);
       const release = this.index.reserve(name, 'volume');
       try {
         return await this.locks.run(this.allKeys(name), async () => {
           await this.refuseNameUsedByAnyDriver(name);
           const request: CreateVolumeRequest = { name, ...(size === undefined ? {} : { size }), options };
-          const record = backup ? await this.restore(driver, backup, endpoint, request, onProgress, key) : await driver.createVolume(request);
+          const record = backup ? await this.restore(driver, backup, request, onProgress) : await driver.createVolume(request);
           this.index.addVolume(record, driver.name);
           this.opts.log.info('volume created', { volume: name, driver: driver.name, restoredFrom: params.backupUrl });
           return withDriver(record, driver.name);
@@ -122,40 +115,9 @@ export class VolumeManager implements VolumeService {
     });
   }
 
-  /**
-   * Restores a backup as the new volume. A missing backup, or one made by another driver
-   * (Convoy refused cross-driver restores too), is refused by reading its record first, before
-   * the engine takes the store's lock, so bad input leaves the store untouched.
-   */
-  private restore(
-    driver: VolumeDriver,
-    backup: BackupLocation,
-    endpoint: string | undefined,
-    request: CreateVolumeRequest,
-    onProgress: ProgressListener | undefined,
-    key: { encryptionKey?: UserKey },
-  ): Promise<VolumeRecord> {
-    const ops = this.backupOps(driver);
-    return this.withStore(backup.storeUrl, endpoint, async (store) => {
-      const summary = await this.opts.engine.inspectBackup({ store, destUrl: backup.storeUrl, backupName: backup.backupName, volumeName: backup.volumeName, ...key });
-      if (summary.driver && summary.driver !== driver.name) {
-        throw new ConvoyError(
-          'INVALID_ARGUMENT',
-          `backup ${backup.backupName} of volume ${backup.volumeName} was made by driver ${summary.driver}; restore it with --driver ${summary.driver}, not ${driver.name}`,
-        );
-      }
-      return this.opts.engine.restoreBackup({
-        store,
-        backupName: backup.backupName,
-        volumeName: backup.volumeName,
-        driverName: driver.name,
-        ops,
-        request,
-        owner: this.opts.owner,
-        ...(onProgress ? { onProgress } : {}),
-        ...key,
-      });
-    });
+  /** Restores a backup as the new volume, in the driver the user chose. */
+  private restore(driver: VolumeDriver, backup: RestorePlan, request: CreateVolumeRequest, onProgress: ProgressListener | undefined): Promise<VolumeRecord> {
+    return this.backups.restore(backup, driver.name, this.backupOps(driver), request, onProgress);
   }
 
   deleteVolume(name: string, opts: { referenceOnly: boolean }): Promise<void> {
@@ -309,113 +271,71 @@ export class VolumeManager implements VolumeService {
     });
   }
 
+  /**
+   * Backs up a snapshot. The store and settings are checked first; then, holding only the
+   * volume's backup key, the snapshot is read and the backup service streams it to the store.
+   */
   createBackup(req: CreateBackupRequest, onProgress?: ProgressListener): Promise<BackupSummary> {
     return this.guard(async () => {
       validateName(req.snapshot, 'snapshot');
-      if (typeof req.dest !== 'string' || req.dest === '') throw new ConvoyError('INVALID_ARGUMENT', 'a backup destination URL is required (--dest)');
-      parseStoreUrl(req.dest);
-      const endpoint = validateEndpoint(req.endpoint);
-      if (req.compression !== undefined && !COMPRESSION_METHODS.includes(req.compression)) {
-        throw new ConvoyError('INVALID_ARGUMENT', `unknown compression ${JSON.stringify(req.compression)}; use ${COMPRESSION_METHODS.join(', ')}`);
-      }
-      const key = keyParams(req.encryptionKey);
+      const plan = await this.backups.planBackup(req);
       const volumeName = await this.locateSnapshot(req.snapshot);
       return this.locks.run(this.backupKey(volumeName), async () => {
         const { driver, record: snapshot } = await this.readSnapshot(volumeName, req.snapshot);
         const ops = this.backupOps(driver);
         const volume = await driver.getVolume(volumeName);
         if (!volume) throw volumeNotFound(volumeName);
-        const summary = await this.withStore(req.dest, endpoint, (store) =>
-            this.opts.engine.createBackup({
-              store,
-              destUrl: req.dest,
-              driverName: driver.name,
-              volume: withDriver(volume, driver.name),
-              snapshot,
-              ops,
-              owner: this.opts.owner,
-              ...(req.compression ? { compression: req.compression } : {}),
-              ...(onProgress ? { onProgress } : {}),
-              ...(req.encrypt === true ? { encrypt: true } : {}),
-              ...key,
-            }),
-        );
-        this.opts.log.info('backup created', { volume: volumeName, snapshot: req.snapshot, url: summary.url });
-        return summary;
+        return this.backups.createBackup(plan, { driverName: driver.name, ops, volume: withDriver(volume, driver.name), snapshot }, onProgress);
       });
     });
   }
 
   deleteBackup(url: string, params: BackupStoreParams = {}): Promise<void> {
-    return this.guard(async () => {
-      const location = parseBackupUrl(requireString(url, 'backup URL'));
-      const endpoint = validateEndpoint(params.endpoint);
-      await this.withStore(location.storeUrl, endpoint, (store) =>
-        this.opts.engine.deleteBackup({ store, destUrl: location.storeUrl, backupName: location.backupName, volumeName: location.volumeName, owner: this.opts.owner, ...keyParams(params.encryptionKey) }),
-      );
-      this.opts.log.info('backup deleted', { url });
-    });
+    return this.guard(() => this.backups.deleteBackup(url, params));
   }
 
   listBackups(dest: string, params: BackupStoreParams & { volumeName?: string } = {}): Promise<BackupSummary[]> {
-    return this.guard(async () => {
-      const storeUrl = requireString(dest, 'backup destination URL');
-      parseStoreUrl(storeUrl);
-      const endpoint = validateEndpoint(params.endpoint);
-      const volumeName = params.volumeName === undefined ? undefined : validateName(params.volumeName, 'volume');
-      return this.withStore(storeUrl, endpoint, (store) =>
-        this.opts.engine.listBackups({ store, destUrl: storeUrl, ...(volumeName === undefined ? {} : { volumeName }), ...keyParams(params.encryptionKey) }),
-      );
-    });
+    return this.guard(() => this.backups.listBackups(dest, params));
   }
 
   inspectBackup(url: string, params: BackupStoreParams = {}): Promise<BackupSummary> {
-    return this.guard(async () => {
-      const location = parseBackupUrl(requireString(url, 'backup URL'));
-      const endpoint = validateEndpoint(params.endpoint);
-      return this.withStore(location.storeUrl, endpoint, (store) =>
-        this.opts.engine.inspectBackup({ store, destUrl: location.storeUrl, backupName: location.backupName, volumeName: location.volumeName, ...keyParams(params.encryptionKey) }),
-      );
-    });
+    return this.guard(() => this.backups.inspectBackup(url, params));
   }
 
   pruneBackups(dest: string, params: BackupStoreParams & { graceSeconds?: number } = {}): Promise<PruneReport> {
-    return this.guard(async () => {
-      const storeUrl = requireString(dest, 'backup destination URL');
-      parseStoreUrl(storeUrl);
-      const endpoint = validateEndpoint(params.endpoint);
-      const grace = params.graceSeconds;
-      if (grace !== undefined && !(Number.isFinite(grace) && grace >= 0)) {
-        throw new ConvoyError('INVALID_ARGUMENT', `grace period must be a number of seconds ≥ 0, not ${JSON.stringify(grace)}`);
-      }
-      return this.withStore(storeUrl, endpoint, (store) =>
-        this.opts.engine.prune({ store, owner: this.opts.owner, ...(grace === undefined ? {} : { graceMs: grace * 1000 }), ...keyParams(params.encryptionKey) }),
-      );
-    });
+    return this.guard(() => this.backups.pruneBackups(dest, params));
+  }
+
+  forgetBackups(dest: string, params: ForgetParams & { volumeName: string }): Promise<ForgetReport> {
+    return this.guard(() => this.backups.forgetBackups(dest, params));
   }
 
   verifyBackups(target: string, params: VerifyBackupsParams = {}, onProgress?: ProgressListener): Promise<VerifyReport> {
-    return this.guard(() => verifyBackups(this.maintenance, target, params, onProgress));
+    return this.guard(() => this.backups.verifyBackups(target, params, onProgress));
   }
 
   initBackupStore(dest: string, params: BackupStoreParams = {}): Promise<{ masterKeyId: string }> {
-    return this.guard(() => initBackupStore(this.maintenance, dest, params));
+    return this.guard(() => this.backups.initBackupStore(dest, params));
   }
 
   listBackupKeys(dest: string, params: BackupStoreParams = {}): Promise<KeyInfo[]> {
-    return this.guard(() => listBackupKeys(this.maintenance, dest, params));
+    return this.guard(() => this.backups.listBackupKeys(dest, params));
   }
 
   addBackupKey(dest: string, params: AddBackupKeyParams): Promise<KeyInfo> {
-    return this.guard(() => addBackupKey(this.maintenance, dest, params));
+    return this.guard(() => this.backups.addBackupKey(dest, params));
   }
 
   removeBackupKey(dest: string, keyId: string, params: BackupStoreParams = {}): Promise<void> {
-    return this.guard(() => removeBackupKey(this.maintenance, dest, keyId, params));
+    return this.guard(() => this.backups.removeBackupKey(dest, keyId, params));
   }
 
-  private get maintenance(): StoreMaintenanceContext {
-    return { engine: this.opts.engine, owner: this.opts.owner, withStore: (url, params, use) => this.withStore(url, validateEndpoint(params.endpoint), use) };
+  forgetSnapshots(volumeName: string, params: Omit<ForgetParams, 'endpoint'>): Promise<SnapshotForgetReport> {
+    return this.guard(async () => {
+      validateName(volumeName, 'volume');
+      const policy = validateRetentionPolicy(params.policy);
+      return forgetSnapshots(this, volumeName, { policy, dryRun: params.dryRun === true });
+    });
   }
 
   /** Refuses new work, waits for running operations, then closes every driver. */
@@ -564,12 +484,6 @@ export class VolumeManager implements VolumeService {
     return driver.backup;
   }
 
-  private withStore<T>(storeUrl: string, endpoint: string | undefined, use: (store: ObjectStore) => Promise<T>): Promise<T> {
-    return withBackupStore(this.opts.stores, storeUrl, { endpoint, storeOptions: this.opts.storeOptions ?? {} }, use, (err) =>
-      this.opts.log.warn('closing the backup store failed', { err }),
-    );
-  }
-
   private stateKey(volume: string): string {
     return `state:${volume}`;
   }
@@ -627,9 +541,4 @@ function validateMountpoint(mountpoint: unknown): string | undefined {
     throw new ConvoyError('INVALID_ARGUMENT', `mountpoint must be an absolute path, not ${JSON.stringify(mountpoint)}`);
   }
   return mountpoint;
-}
-
-function requireString(value: unknown, what: string): string {
-  if (typeof value !== 'string' || value.trim() === '') throw new ConvoyError('INVALID_ARGUMENT', `a ${what} is required`);
-  return value;
 }

@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createCommandRunner, type DriverContext, type Logger, type Options } from '@convoy/core';
-import { DevmapperDriver } from './driver.js';
-import type { DriverHooks } from './crash-points.js';
+import { DevmapperDriver } from '../src/driver.js';
+import type { DriverHooks } from '../src/crash-points.js';
 
 /**
  * Helpers for the *.dm.test.ts suites, which run as root in a kernel with dm-thin (natively or

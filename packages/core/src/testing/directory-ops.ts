@@ -1,7 +1,9 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { extractTarSafely, packDirectory, type SingleFileBackupOps } from '@convoy/core';
+import { extractTarSafely } from '../archive/extract-tar.js';
+import { packDirectory } from '../archive/pack-directory.js';
+import type { SingleFileBackupOps } from '../driver.js';
 
 /**
  * Directory volumes with the real archive helpers, as a vfs-like driver uses them: snapshots are

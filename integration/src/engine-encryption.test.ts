@@ -1,8 +1,8 @@
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
 import { openFsObjectStore } from '@convoy/objectstore-fs';
-import { encryptedBackupSuite } from '../../../../../test-support/encrypted-backup-suite.js';
-import { tempDir } from '../../../../../test-support/tmp.js';
+import { encryptedBackupSuite } from '@convoy/test-support/encrypted-backup-suite';
+import { tempDir } from '@convoy/test-support/tmp';
 
 const scratch = await tempDir('convoy-encryption-');
 

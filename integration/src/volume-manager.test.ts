@@ -4,15 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import vfs from '@convoy/driver-vfs';
 import fsStore from '@convoy/objectstore-fs';
-import memo from '../../../../examples/third-party-driver/src/index.js';
-import { tempDirFactory } from '../../../../test-support/tmp.js';
-import { createCommandRunner } from '../exec.js';
-import { silentLogger } from '../log.js';
-import { ObjectStoreRegistry } from '../registry.js';
-import { createBackupEngine } from '../backup/engine.js';
-import type { VolumeDriver } from '../driver.js';
-import type { ErrorCode } from '../errors.js';
-import { VolumeManager } from './volume-manager.js';
+import memo from 'convoy-driver-memo';
+import { createBackupEngine, createCommandRunner, ObjectStoreRegistry, silentLogger, VolumeManager, type ErrorCode, type VolumeDriver } from '@convoy/core';
+import { tempDirFactory } from '@convoy/test-support/tmp';
 
 const freshDir = await tempDirFactory('convoy-manager-');
 
@@ -126,6 +120,9 @@ describe('VolumeManager: names and routing', () => {
     await expectRefusedWithoutChange(host, () => host.manager.createVolume({ name: 'v1', size: -5 }), 'INVALID_ARGUMENT');
     await expectRefusedWithoutChange(host, () => host.manager.createVolume({ name: 'v1', size: 1.5 }), 'INVALID_ARGUMENT');
     await expectRefusedWithoutChange(host, () => host.manager.createVolume({ name: 'v1', options: { vm: true as unknown as string } }), 'INVALID_ARGUMENT');
+    // `create --opt siez=1g`: a typo is refused with the options the driver reads, not ignored.
+    await expectRefusedWithoutChange(host, () => host.manager.createVolume({ name: 'v1', options: { siez: '1g' } }), 'INVALID_ARGUMENT', 'unknown option siez for driver vfs; known options: vm, PrepareForVM');
+    await expectRefusedWithoutChange(host, () => host.manager.createVolume({ name: 'v1', driver: 'memo', options: { vm: 'true' } }), 'INVALID_ARGUMENT', 'for driver memo, which takes no options');
     await expectRefusedWithoutChange(host, () => host.manager.createVolume({ name: 'v1', endpoint: 'http://127.0.0.1:9000' }), 'INVALID_ARGUMENT');
     await expectRefusedWithoutChange(host, () => host.manager.mountVolume('taken', { mountpoint: 'relative/dir' }), 'INVALID_ARGUMENT');
     await expectRefusedWithoutChange(host, () => host.manager.mountVolume('missing'), 'NOT_FOUND');

@@ -3,17 +3,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { openFsObjectStore } from '@convoy/objectstore-fs';
-import { isConvoyError, type ConvoyErrorJSON } from '../errors.js';
-import type { BackupSummary } from '../model.js';
-import type { ObjectStore } from '../objectstore.js';
-import { ImageSource } from '../testing/image-source.js';
-import { bundleForNode } from '../../../../test-support/bundle.js';
-import { tempDir } from '../../../../test-support/tmp.js';
-import type { ChildJob, DeathPoint } from './engine-process.child.js';
-import { createBackupEngine } from './engine.js';
-import { BLOCK_SIZE, backupConfigKey, blocksDir, checksumFromBlockKey, locksDir } from './layout.js';
+import { createBackupEngine, isConvoyError, type BackupSummary, type ConvoyErrorJSON, type ObjectStore } from '@convoy/core';
+import { BLOCK_SIZE, ImageSource, backupConfigKey, blocksDir, checksumFromBlockKey, locksDir } from '@convoy/core/testing';
+import { bundleForNode } from '@convoy/test-support/bundle';
+import { tempDir } from '@convoy/test-support/tmp';
+import type { ChildJob, DeathPoint } from '../test/engine-process.child.js';
 
 /**
  * Real processes, really killed: each job runs in `node` on a bundle of engine-process.child.ts
@@ -23,7 +19,7 @@ import { BLOCK_SIZE, backupConfigKey, blocksDir, checksumFromBlockKey, locksDir 
  */
 const MiB = 1024 * 1024;
 const scratch = await tempDir('convoy-crash-');
-const bundle = await bundleForNode(path.join(import.meta.dirname, 'engine-process.child.ts'));
+const bundle = await bundleForNode(path.join(import.meta.dirname, '../test/engine-process.child.ts'));
 const engine = createBackupEngine();
 /** Short locks in the children, so a killed child's lock expires within the test. */
 const CHILD_LOCK = { durationMs: 800, refreshMs: 250, intentWaitMs: 300 };
@@ -198,6 +194,49 @@ describe('a delete process SIGKILLed at each step', () => {
     expect(rerun.ok, JSON.stringify(rerun.error)).toBe(true);
     const left: string[] = [];
     for await (const info of env.store.list('convoy-objectstore/')) if (!info.key.startsWith(locksDir('vol1'))) left.push(info.key);
+    expect(left).toEqual([]);
+  });
+});
+
+describe('a forget process SIGKILLed at each step', () => {
+  /** b1 (makeEnv), then b2 and b3 an hour apart each, so that keep-last 1 forgets b1 and b2. */
+  async function threeBackups(): Promise<Env & { names: string[] }> {
+    const env = await makeEnv();
+    await env.source.writeVolume('vol1', 4 * BLOCK_SIZE, randomBytes(BLOCK_SIZE));
+    await env.source.snapshot('vol1', 'snap3');
+    const names = [env.b1.name];
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      for (const [hour, snapshot] of [[1, 'snap2'], [2, 'snap3']] as const) {
+        vi.setSystemTime(Date.now() + hour * 3_600_000);
+        const b = await engine.createBackup({ store: env.store, destUrl: env.storeUrl, driverName: 'image', volume: env.source.volumeRecord('vol1'), snapshot: env.source.snapshotRecord('vol1', snapshot), ops: env.source, owner: 'parent' });
+        names.push(b.name);
+      }
+    } finally {
+      vi.useRealTimers();
+    }
+    return { ...env, names };
+  }
+
+  const points: Array<[string, DeathPoint]> = [
+    ['before removing the first record', { op: 'delete', key: '/backups/' }],
+    ['between the two records', { op: 'put', key: '/deleting/', nth: 2 }],
+    ['before collecting blocks', { op: 'delete', key: '/blocks/' }],
+    ['before dropping the journals', { op: 'delete', key: '/deleting/' }],
+    ['while releasing its lock', { op: 'delete', key: '/locks/' }],
+  ];
+  it.each(points)('killed %s: every listed backup restores, and the rerun finishes the forget', async (_when, dieAt) => {
+    const env = await threeBackups();
+    const job: ChildJob = { op: 'forget', store: env.storeUrl, source: env.sourceDir, volume: 'vol1', policy: { last: 1 }, owner: 'child' };
+    expect((await runChild({ ...job, dieAt })).signal).toBe('SIGKILL');
+    expect(await verifyStore(env)).toContain(env.names[2]);
+
+    const rerun = await untilUnlockedChild(job);
+    expect(rerun.ok, JSON.stringify(rerun.error)).toBe(true);
+    expect(await verifyStore(env)).toEqual([env.names[2]]);
+    await expectNoStrayBlocks(env, 'vol1');
+    const left: string[] = [];
+    for await (const info of env.store.list('convoy-objectstore/')) if (info.key.includes('/deleting/')) left.push(info.key);
     expect(left).toEqual([]);
   });
 });

@@ -9,19 +9,17 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openFsObjectStore } from '@convoy/objectstore-fs';
-import { toConvoyError } from '../errors.js';
-import type { ObjectStore } from '../objectstore.js';
-import { ImageSource } from '../testing/image-source.js';
-import { createBackupEngine } from './engine.js';
-import type { LockOptions } from './store-lock.js';
+import { createBackupEngine, toConvoyError, type LockOptions, type ObjectStore, type RetentionPolicy } from '@convoy/core';
+import { ImageSource } from '@convoy/core/testing';
 
 export interface ChildJob {
-  op: 'backup' | 'delete';
+  op: 'backup' | 'delete' | 'forget';
   store: string;
   source: string;
   volume: string;
   snapshot?: string;
   backup?: string;
+  policy?: RetentionPolicy;
   owner: string;
   lock?: Partial<LockOptions>;
   concurrency?: number;
@@ -79,6 +77,8 @@ async function run(job: ChildJob): Promise<unknown> {
     case 'delete':
       await engine.deleteBackup({ store, destUrl, volumeName: job.volume, backupName: job.backup!, owner: job.owner });
       return null;
+    case 'forget':
+      return engine.forgetBackups({ store, destUrl, volumeName: job.volume, policy: job.policy!, owner: job.owner });
   }
 }
 

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ObjectStoreRegistry, VolumeManager, createBackupEngine, createCommandRunner, silentLogger } from '@convoy/core';
 import vfs from '@convoy/driver-vfs';
-import { startPluginServer, type PluginServer, type PluginServerOptions } from './server.js';
+import { startPluginServer, type PluginServer, type PluginServerOptions } from '../src/server.js';
 
 export interface TestStack {
   manager: VolumeManager;
