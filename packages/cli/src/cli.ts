@@ -31,6 +31,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
       const out = new Printer(io, global.json);
       try {
         await handler(args as never, { client: clientFor(global), out });
+        exitCode = out.exitCode;
       } catch (err) {
         exitCode = out.failure(err);
       }

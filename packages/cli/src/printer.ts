@@ -18,6 +18,8 @@ export interface CliIO {
  */
 export class Printer {
   private bar: ProgressBar | undefined;
+  /** What the command exits with when it ran to the end (e.g. verify finding damage). */
+  exitCode = 0;
 
   constructor(
     private readonly io: CliIO,
@@ -38,6 +40,11 @@ export class Printer {
   /** Prints help or usage text as it is. */
   text(text: string): void {
     this.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /** Whether a person is at a terminal to answer a question (never under --json). */
+  get interactive(): boolean {
+    return !this.json && this.io.stderr.isTTY === true;
   }
 
   /** A progress bar on a terminal; nothing with --json or when stdout is not a terminal. */

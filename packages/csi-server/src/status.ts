@@ -37,6 +37,8 @@ const STATUS_OF: Record<ErrorCode, GrpcStatus> = {
   COMMAND_FAILED: GrpcStatus.INTERNAL,
   TIMEOUT: GrpcStatus.DEADLINE_EXCEEDED,
   CORRUPT: GrpcStatus.DATA_LOSS,
+  // The backup target's store is encrypted and this daemon holds no key that opens it.
+  KEY_REQUIRED: GrpcStatus.PERMISSION_DENIED,
   STORE_ERROR: GrpcStatus.UNAVAILABLE,
   STATE_ERROR: GrpcStatus.INTERNAL,
   INTERNAL: GrpcStatus.INTERNAL,

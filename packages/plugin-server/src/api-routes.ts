@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { parseSize, type CompressionMethod, type CreateVolumeParams, type Logger, type ProgressListener, type ScheduleService, type VolumeService } from '@convoy/core';
+import { parseSize, type CompressionMethod, type EncryptionKeyParam, type CreateVolumeParams, type Logger, type ProgressListener, type ScheduleService, type VolumeService } from '@convoy/core';
 import * as schema from './api-schemas.js';
 import { NDJSON_TYPE, streamNdjson, wantsNdjson } from './ndjson.js';
 import { classifyRequestError } from './request-errors.js';
@@ -10,9 +10,13 @@ import { noScheduler, SCHEDULE_ROUTES } from './schedule-routes.js';
 export const API_PREFIX = '/v1';
 
 // Bodies as the schemas in api-schemas.ts admit them.
-export type Body = Record<string, unknown> & { endpoint?: string };
+export type Body = Record<string, unknown> & { endpoint?: string; encryptionKey?: EncryptionKeyParam };
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const storeParams = (b: Body) => (b.endpoint === undefined ? {} : { endpoint: b.endpoint });
+/** The store settings a body carries: the endpoint and the caller's key for an encrypted store. */
+export const storeParams = (b: Body) => ({
+  ...(b.endpoint === undefined ? {} : { endpoint: b.endpoint }),
+  ...(b.encryptionKey === undefined ? {} : { encryptionKey: b.encryptionKey }),
+});
 /** A void operation answers `{}`. */
 const answerEmpty = async (operation: Promise<void>) => {
   await operation;
@@ -37,6 +41,7 @@ function createParams(b: Body): CreateVolumeParams {
   if (b.backupUrl !== undefined) params.backupUrl = String(b.backupUrl);
   if (b.endpoint !== undefined) params.endpoint = b.endpoint;
   if (b.options !== undefined) params.options = b.options as Record<string, string>;
+  if (b.encryptionKey !== undefined) params.encryptionKey = b.encryptionKey;
   return params;
 }
 
@@ -74,7 +79,7 @@ export const API_ROUTES: ApiRoute[] = [
     path: '/backups/create',
     body: schema.backupCreateBody,
     run: (s, b, p) => {
-      const req = { snapshot: String(b.snapshot), dest: String(b.dest), ...storeParams(b) };
+      const req = { snapshot: String(b.snapshot), dest: String(b.dest), ...storeParams(b), ...(b.encrypt === true ? { encrypt: true } : {}) };
       return s.createBackup(b.compression === undefined ? req : { ...req, compression: b.compression as CompressionMethod }, p);
     },
   },
@@ -94,6 +99,32 @@ export const API_ROUTES: ApiRoute[] = [
     body: schema.backupPruneBody,
     run: (s, b) => s.pruneBackups(String(b.dest), b.graceSeconds === undefined ? storeParams(b) : { ...storeParams(b), graceSeconds: Number(b.graceSeconds) }),
   },
+  {
+    method: 'POST',
+    path: '/backups/verify',
+    body: schema.backupVerifyBody,
+    run: (s, b, p) =>
+      s.verifyBackups(
+        String(b.target),
+        {
+          ...storeParams(b),
+          ...(b.volumeName === undefined ? {} : { volumeName: String(b.volumeName) }),
+          ...(b.deep === undefined ? {} : { deep: b.deep === true }),
+          ...(b.sample === undefined ? {} : { sample: Number(b.sample) }),
+        },
+        p,
+      ),
+  },
+  { method: 'POST', path: '/backups/init', body: schema.backupStoreBody, run: (s, b) => s.initBackupStore(String(b.dest), storeParams(b)) },
+  { method: 'POST', path: '/backups/keys/list', body: schema.backupStoreBody, run: async (s, b) => ({ keys: await s.listBackupKeys(String(b.dest), storeParams(b)) }) },
+  {
+    method: 'POST',
+    path: '/backups/keys/add',
+    body: schema.backupKeyAddBody,
+    run: (s, b) =>
+      s.addBackupKey(String(b.dest), { ...storeParams(b), newKey: b.newKey as EncryptionKeyParam, ...(b.label === undefined ? {} : { label: String(b.label) }) }),
+  },
+  { method: 'POST', path: '/backups/keys/remove', body: schema.backupKeyRemoveBody, run: (s, b) => answerEmpty(s.removeBackupKey(String(b.dest), String(b.keyId), storeParams(b))) },
   ...RETENTION_ROUTES,
 ];
 

@@ -2,7 +2,11 @@ import http from 'node:http';
 import {
   ConvoyError,
   isConvoyError,
+  type AddBackupKeyParams,
   type BackupStoreParams,
+  type KeyInfo,
+  type VerifyBackupsParams,
+  type VerifyReport,
   type BackupSummary,
   type ConvoyErrorJSON,
   type CreateBackupRequest,
@@ -165,16 +169,32 @@ export class ConvoyClient implements VolumeService {
     return this.call('POST', '/backups/create', req, onProgress);
   }
   async deleteBackup(url: string, params: BackupStoreParams = {}): Promise<void> {
-    await this.call('POST', '/backups/delete', { url, endpoint: params.endpoint });
+    await this.call('POST', '/backups/delete', { url, endpoint: params.endpoint, encryptionKey: params.encryptionKey });
   }
   async listBackups(dest: string, params: BackupStoreParams & { volumeName?: string } = {}): Promise<BackupSummary[]> {
-    return (await this.call<{ backups: BackupSummary[] }>('POST', '/backups/list', { dest, volumeName: params.volumeName, endpoint: params.endpoint })).backups;
+    const body = { dest, volumeName: params.volumeName, endpoint: params.endpoint, encryptionKey: params.encryptionKey };
+    return (await this.call<{ backups: BackupSummary[] }>('POST', '/backups/list', body)).backups;
   }
   inspectBackup(url: string, params: BackupStoreParams = {}): Promise<BackupSummary> {
-    return this.call('POST', '/backups/inspect', { url, endpoint: params.endpoint });
+    return this.call('POST', '/backups/inspect', { url, endpoint: params.endpoint, encryptionKey: params.encryptionKey });
   }
   pruneBackups(dest: string, params: BackupStoreParams & { graceSeconds?: number } = {}): Promise<PruneReport> {
-    return this.call('POST', '/backups/prune', { dest, graceSeconds: params.graceSeconds, endpoint: params.endpoint });
+    return this.call('POST', '/backups/prune', { dest, graceSeconds: params.graceSeconds, endpoint: params.endpoint, encryptionKey: params.encryptionKey });
+  }
+  verifyBackups(target: string, params: VerifyBackupsParams = {}, onProgress?: ProgressListener): Promise<VerifyReport> {
+    return this.call('POST', '/backups/verify', { target, ...params }, onProgress);
+  }
+  initBackupStore(dest: string, params: BackupStoreParams = {}): Promise<{ masterKeyId: string }> {
+    return this.call('POST', '/backups/init', { dest, ...params });
+  }
+  async listBackupKeys(dest: string, params: BackupStoreParams = {}): Promise<KeyInfo[]> {
+    return (await this.call<{ keys: KeyInfo[] }>('POST', '/backups/keys/list', { dest, ...params })).keys;
+  }
+  addBackupKey(dest: string, params: AddBackupKeyParams): Promise<KeyInfo> {
+    return this.call('POST', '/backups/keys/add', { dest, ...params });
+  }
+  async removeBackupKey(dest: string, keyId: string, params: BackupStoreParams = {}): Promise<void> {
+    await this.call('POST', '/backups/keys/remove', { dest, keyId, ...params });
   }
   forgetBackups(dest: string, params: ForgetParams & { volumeName: string }): Promise<ForgetReport> {
     return this.call('POST', '/backups/forget', { dest, volumeName: params.volumeName, policy: params.policy, dryRun: params.dryRun, endpoint: params.endpoint });

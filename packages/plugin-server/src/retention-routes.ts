@@ -1,13 +1,13 @@
 import type { RetentionPolicy } from '@convoy/core';
-import type { ApiRoute, Body } from './api-routes.js';
-import { closedObject, endpoint, text } from './api-schemas.js';
+import { storeParams, type ApiRoute, type Body } from './api-routes.js';
+import { closedObject, encryptionKey, endpoint, text } from './api-schemas.js';
 
 /** A keep count: the schema admits any integer so that the manager names a negative one. */
 const count = { type: 'integer' } as const;
 /** The body's policy, as `validateRetentionPolicy` in core checks it. */
 export const retentionPolicySchema = closedObject({ last: count, hourly: count, daily: count, weekly: count, monthly: count, yearly: count, within: text });
 
-export const backupForgetBody = closedObject({ dest: text, volumeName: text, policy: retentionPolicySchema, dryRun: { type: 'boolean' }, endpoint }, ['dest', 'volumeName', 'policy']);
+export const backupForgetBody = closedObject({ dest: text, volumeName: text, policy: retentionPolicySchema, dryRun: { type: 'boolean' }, endpoint, encryptionKey }, ['dest', 'volumeName', 'policy']);
 export const snapshotForgetBody = closedObject({ volume: text, policy: retentionPolicySchema, dryRun: { type: 'boolean' } }, ['volume', 'policy']);
 
 /** `backup forget` and `snapshot forget`: retention policies applied on demand. */
@@ -21,7 +21,7 @@ export const RETENTION_ROUTES: ApiRoute[] = [
         volumeName: String(b.volumeName),
         policy: b.policy as RetentionPolicy,
         dryRun: b.dryRun === true,
-        ...(b.endpoint === undefined ? {} : { endpoint: b.endpoint }),
+        ...storeParams(b),
       }),
   },
   {

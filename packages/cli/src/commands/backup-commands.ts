@@ -6,13 +6,12 @@ import { renderBackupList, renderPrune, renderRecord } from '../render.js';
 import { backupForgetCommand } from './forget-commands.js';
 import { oneNameCommand } from './one-name-command.js';
 import { BACKUP_URL_FORMS } from './volume-commands.js';
+import { backupEncryptionCommands, storeParams, type KeyedStoreArgs } from './backup-encryption-commands.js';
+import { KEY_SOURCES, withEncryptionKey } from '../encryption-key.js';
 
 const STORE_FORMS = 'Stores: vfs:///abs/path (a local or NFS directory) or s3://bucket@region/prefix (s3://bucket/prefix takes the region from AWS_REGION).';
 
-interface StoreArgs {
-  s3Endpoint?: string;
-}
-const storeParams = (args: StoreArgs) => (args.s3Endpoint === undefined ? {} : { endpoint: args.s3Endpoint });
+type StoreArgs = KeyedStoreArgs;
 
 export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<GlobalArgs> {
   return y.command('backup', 'Back snapshots up to a store, and list, inspect, delete, prune and forget backups', (parent) => {
@@ -20,6 +19,10 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
       .option('s3-endpoint', {
         type: 'string',
         describe: 'S3 endpoint for MinIO and other S3-compatible servers (path-style); before or after the subcommand',
+      })
+      .option('encryption-key-file', {
+        type: 'string',
+        describe: "the key of an encrypted store (else $CONVOY_ENCRYPTION_KEY_FILE, $CONVOY_ENCRYPTION_PASSPHRASE, a prompt, or the daemon's key)",
       })
       .command(
         'create <snapshot>',
@@ -29,10 +32,14 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
             .positional('snapshot', { type: 'string', demandOption: true })
             .option('dest', { type: 'string', demandOption: true, describe: 'the store URL to back up to' })
             .option('compression', { choices: COMPRESSION_METHODS, describe: 'how blocks are compressed (default lz4; Convoy wrote gzip)' })
-            .epilogue(`${STORE_FORMS} S3 credentials come from the AWS SDK's default chain (environment, ~/.aws, instance role).`),
-        run.action<StoreArgs & { snapshot: string; dest: string; compression?: CompressionMethod }>(async (args, { client, out }) => {
-          const req = { snapshot: args.snapshot, dest: args.dest, ...storeParams(args) };
-          const backup = await client.createBackup(args.compression === undefined ? req : { ...req, compression: args.compression }, out.progress());
+            .option('encrypt', { type: 'boolean', default: false, describe: "encrypt this volume's backups in the store (chosen at its first backup there)" })
+            .epilogue(`${STORE_FORMS} S3 credentials come from the AWS SDK's default chain (environment, ~/.aws, instance role). ${KEY_SOURCES}`),
+        run.action<StoreArgs & { snapshot: string; dest: string; compression?: CompressionMethod; encrypt: boolean }>(async (args, { client, out }) => {
+          const req = { snapshot: args.snapshot, dest: args.dest, ...storeParams(args), ...(args.encrypt ? { encrypt: true } : {}) };
+          const progress = out.progress();
+          const backup = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) =>
+            client.createBackup(args.compression === undefined ? { ...req, ...key } : { ...req, ...key, compression: args.compression }, progress),
+          );
           out.result(backup, () => backup.url);
         }),
       )
@@ -46,7 +53,7 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
             .epilogue(STORE_FORMS),
         run.action<StoreArgs & { dest: string; volumeName?: string }>(async (args, { client, out }) => {
           const params = args.volumeName === undefined ? storeParams(args) : { ...storeParams(args), volumeName: args.volumeName };
-          const backups = await client.listBackups(args.dest, params);
+          const backups = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.listBackups(args.dest, { ...params, ...key }));
           out.result(backups, () => renderBackupList(backups));
         }),
       )
@@ -60,16 +67,16 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
             .epilogue(STORE_FORMS),
         run.action<StoreArgs & { dest: string; grace?: string }>(async (args, { client, out }) => {
           const params = args.grace === undefined ? storeParams(args) : { ...storeParams(args), graceSeconds: Math.ceil(parseDuration('grace', args.grace) / 1000) };
-          const report = await client.pruneBackups(args.dest, params);
+          const report = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.pruneBackups(args.dest, { ...params, ...key }));
           out.result(report, () => renderPrune(report));
         }),
       );
-    const withDelete = oneNameCommand<void, StoreArgs>(backupForgetCommand(withCommands, run, STORE_FORMS), run, {
+    const withDelete = oneNameCommand<void, StoreArgs>(backupEncryptionCommands(backupForgetCommand(withCommands, run, STORE_FORMS), run), run, {
       verb: 'delete',
       arg: 'url',
       describe: "Delete a backup; blocks that the volume's other backups still use are kept",
       epilogue: BACKUP_URL_FORMS,
-      call: (client, url, args) => client.deleteBackup(url, storeParams(args)),
+      call: (client, url, args, out) => withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.deleteBackup(url, { ...storeParams(args), ...key })),
       json: (_, url) => ({ deleted: url }),
       human: () => '',
     });
@@ -78,9 +85,9 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
       arg: 'url',
       describe: 'Show a backup: volume, snapshot, sizes, compression, times',
       epilogue: BACKUP_URL_FORMS,
-      call: (client, url, args) => client.inspectBackup(url, storeParams(args)),
+      call: (client, url, args, out) => withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.inspectBackup(url, { ...storeParams(args), ...key })),
       json: (backup) => backup,
       human: (backup) => renderRecord(backup),
-    }).demandCommand(1, 'name a backup command: create, delete, list, inspect, prune or forget');
+    }).demandCommand(1, 'name a backup command: create, delete, list, inspect, prune, forget, verify, init or key');
   });
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { createJsonLogger, describeOptions, isLogLevel, ConvoyError, type DriverDefinition, type LogLevel } from '@convoy/core';
+import { checkUserKey, createJsonLogger, describeOptions, isLogLevel, ConvoyError, type DriverDefinition, type LogLevel } from '@convoy/core';
 import devmapper from '@convoy/driver-devmapper';
 import vfs from '@convoy/driver-vfs';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
@@ -8,6 +8,13 @@ import { DEFAULT_DOCKER_PLUGIN_DIR, DEFAULT_PLUGIN_NAME, defaultRoot, defaultSoc
 import { parseDuration, parseKeyValues } from '../flag-values.js';
 import type { DaemonConfig } from '../daemon/start-daemon.js';
 import { parseMetricsListen } from '../daemon/metrics/metrics-listen.js';
+import { KEY_FILE_ENV, keyFromFileOrEnv, PASSPHRASE_ENV, promptPassphrase } from '../encryption-key.js';
+
+async function promptForDaemon(interactive: boolean) {
+  const key = interactive ? await promptPassphrase('Passphrase of the encrypted backup stores: ') : undefined;
+  if (!key) throw new ConvoyError('INVALID_ARGUMENT', '--encryption-key-prompt needs a terminal (or use --encryption-key-file)');
+  return key;
+}
 
 interface DaemonArgs {
   root?: string;
@@ -24,6 +31,8 @@ interface DaemonArgs {
   log?: string;
   logLevel: string;
   backupConcurrency?: number;
+  encryptionKeyFile?: string;
+  encryptionKeyPrompt?: boolean;
   metricsListen?: string;
   metricsAllowPublic?: boolean;
   csiSocket?: string;
@@ -111,6 +120,11 @@ export function daemonCommand(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Glo
         .option('cmd-timeout', { type: 'string', default: '5m', describe: 'time limit of each external command (mkfs, mount, thin_delta, ...), e.g. 90s, 5m' })
         .option('log', { type: 'string', describe: 'write JSON-lines logs to this file instead of stdout' })
         .option('log-level', { type: 'string', default: 'info', describe: 'debug, info, warn or error' })
+        .option('encryption-key-file', {
+          type: 'string',
+          describe: `the key that opens encrypted backup stores (else $${KEY_FILE_ENV} or $${PASSPHRASE_ENV}); requests may bring their own`,
+        })
+        .option('encryption-key-prompt', { type: 'boolean', describe: 'ask for that key as a passphrase on the terminal at start' })
         .option('backup-concurrency', { type: 'number', describe: 'blocks read, compressed and uploaded at once by each backup or restore' })
         .option('metrics-listen', { type: 'string', describe: 'serve Prometheus metrics at http://HOST:PORT/metrics, e.g. 127.0.0.1:9796 (off by default; loopback only)' })
         .option('metrics-allow-public', { type: 'boolean', default: false, describe: 'let --metrics-listen use an address other hosts can reach' })
@@ -133,13 +147,14 @@ export function daemonCommand(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Glo
           'Schedules (`convoy schedule create`) live in <root>/schedules.json and run inside the daemon.\n\n' +
             driverOptionsHelp(),
         ),
-    run.action<DaemonArgs>(async (args) => {
+    run.action<DaemonArgs>(async (args, { out }) => {
       const { logFile, logLevel, ...config } = daemonConfigFromArgs(args);
+      const encryptionKey = (await keyFromFileOrEnv(args.encryptionKeyFile)) ?? (args.encryptionKeyPrompt ? await promptForDaemon(out.interactive) : undefined);
       // Loaded here so that client commands never pay for the server, the drivers and fastify.
       const [{ startDaemon }, { untilStopSignal }] = await Promise.all([import('../daemon/start-daemon.js'), import('../daemon/stop-signal.js')]);
       const log = createJsonLogger({ level: logLevel, base: { component: 'convoy-daemon' }, ...(logFile === undefined ? {} : { file: logFile }) });
       try {
-        const daemon = await startDaemon({ ...config, log });
+        const daemon = await startDaemon({ ...config, log, ...(encryptionKey ? { encryptionKey: checkUserKey(encryptionKey) } : {}) });
         await untilStopSignal(log);
         await daemon.stop();
       } finally {

@@ -1,6 +1,8 @@
 import type { Argv } from 'yargs';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { renderForget } from '../render-forget.js';
+import { withEncryptionKey } from '../encryption-key.js';
+import { storeParams, type KeyedStoreArgs } from './backup-encryption-commands.js';
 import { policyFromArgs, RETENTION_EPILOGUE, withKeepOptions, type KeepArgs } from './retention-flags.js';
 
 const DRY_RUN = { type: 'boolean', default: false, describe: 'list what would be removed and why each kept one is kept; remove nothing' } as const;
@@ -15,13 +17,10 @@ export function backupForgetCommand(y: Argv<GlobalArgs>, run: CommandRunner, sto
         .option('volume-name', { type: 'string', demandOption: true, describe: 'whose backups to consider' })
         .option('dry-run', DRY_RUN)
         .epilogue(`${RETENTION_EPILOGUE} The whole forget holds the volume's exclusive store lock (backups, restores and deletes of it wait or are refused). ${storeForms}`),
-    run.action<KeepArgs & { dest: string; volumeName: string; dryRun: boolean; s3Endpoint?: string }>(async (args, { client, out }) => {
-      const report = await client.forgetBackups(args.dest, {
-        volumeName: args.volumeName,
-        policy: policyFromArgs(args),
-        dryRun: args.dryRun,
-        ...(args.s3Endpoint === undefined ? {} : { endpoint: args.s3Endpoint }),
-      });
+    run.action<KeepArgs & KeyedStoreArgs & { dest: string; volumeName: string; dryRun: boolean }>(async (args, { client, out }) => {
+      const params = { volumeName: args.volumeName, policy: policyFromArgs(args), dryRun: args.dryRun, ...storeParams(args) };
+      // An encrypted volume's records are read with the caller's key (or the daemon's).
+      const report = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.forgetBackups(args.dest, { ...params, ...key }));
       out.result(report, () =>
         renderForget('backup', report.dryRun, report.kept.map((k) => ({ name: k.backup.url, createdAt: k.backup.createdAt, reasons: k.reasons })), report.removed.map((b) => ({ name: b.url, createdAt: b.createdAt }))),
       );

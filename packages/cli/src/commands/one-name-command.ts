@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import type { VolumeService } from '@convoy/core';
 import type { CommandArgs, CommandRunner, GlobalArgs } from '../command-context.js';
+import type { Printer } from '../printer.js';
 
 export interface OneNameCommand<R, A> {
   /** The positional's name, e.g. `volume` for `umount <volume>`. */
@@ -8,7 +9,8 @@ export interface OneNameCommand<R, A> {
   verb: string;
   describe: string;
   epilogue?: string;
-  call(client: VolumeService, name: string, args: CommandArgs<A>): Promise<R>;
+  /** `out` is there to ask whether a person can answer a prompt; the result is printed by the command. */
+  call(client: VolumeService, name: string, args: CommandArgs<A>, out: Printer): Promise<R>;
   /** The JSON printed under --json. */
   json(result: R, name: string): unknown;
   /** The text printed otherwise. */
@@ -26,7 +28,7 @@ export function oneNameCommand<R, A = object>(y: Argv<GlobalArgs>, run: CommandR
     },
     run.action<A>(async (args, { client, out }) => {
       const name = String((args as Record<string, unknown>)[spec.arg]);
-      const result = await spec.call(client, name, args);
+      const result = await spec.call(client, name, args, out);
       out.result(spec.json(result, name), () => spec.human(result, name));
     }),
   );

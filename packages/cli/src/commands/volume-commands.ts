@@ -5,6 +5,7 @@ import { formatBytes } from '../bytes.js';
 import { parseKeyValues } from '../flag-values.js';
 import { renderInfo, renderRecord, renderVolumeList } from '../render.js';
 import { oneNameCommand } from './one-name-command.js';
+import { withEncryptionKey } from '../encryption-key.js';
 
 const NAME_RULES = 'Names: 2-128 characters from [a-zA-Z0-9_.-], starting with a letter or digit.';
 export const BACKUP_URL_FORMS =
@@ -33,9 +34,10 @@ export function volumeCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
           .option('size', { type: 'string', describe: 'size in bytes or with k/m/g/t (e.g. 10g); the driver default when omitted' })
           .option('backup', { type: 'string', describe: 'restore this backup URL into the new volume' })
           .option('s3-endpoint', { type: 'string', describe: 'S3 endpoint for --backup (MinIO and other S3-compatible servers)' })
+          .option('encryption-key-file', { type: 'string', describe: 'the key of an encrypted --backup (see convoy backup --help)' })
           .option('opt', { type: 'string', array: true, describe: 'driver-specific option key=value (repeatable)' })
           .epilogue(`The volume's data lives where its driver keeps it (vfs: a directory under vfs.path). ${NAME_RULES} ${BACKUP_URL_FORMS}`),
-      run.action<{ name?: string; driver?: string; size?: string; backup?: string; s3Endpoint?: string; opt?: string[] }>(async (args, { client, out }) => {
+      run.action<{ name?: string; driver?: string; size?: string; backup?: string; s3Endpoint?: string; opt?: string[]; encryptionKeyFile?: string }>(async (args, { client, out }) => {
         const params: CreateVolumeParams = {};
         if (args.name !== undefined) params.name = args.name;
         if (args.driver !== undefined) params.driver = args.driver;
@@ -43,7 +45,11 @@ export function volumeCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
         if (args.backup !== undefined) params.backupUrl = args.backup;
         if (args.s3Endpoint !== undefined) params.endpoint = args.s3Endpoint;
         if (args.opt !== undefined) params.options = parseKeyValues('opt', args.opt);
-        const volume = await client.createVolume(params, out.progress());
+        const progress = out.progress();
+        const volume =
+          params.backupUrl === undefined
+            ? await client.createVolume(params, progress)
+            : await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.createVolume({ ...params, ...key }, progress));
         out.result(volume, () => volume.name);
       }),
     )

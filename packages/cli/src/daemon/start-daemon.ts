@@ -14,6 +14,7 @@ import {
   type JsonLogger,
   type ModuleImporter,
   type Options,
+  type UserKey,
   type VolumeService,
 } from '@convoy/core';
 import { startPluginServer, type PluginServer } from '@convoy/plugin-server';
@@ -37,6 +38,8 @@ export interface DaemonConfig {
   createOnDockerMount: boolean;
   cmdTimeoutMs: number;
   backupConcurrency?: number;
+  /** Opens encrypted stores for requests that bring no key of their own. */
+  encryptionKey?: UserKey;
   /** `--metrics-listen` (already checked for loopback); no metrics without it. */
   metrics?: MetricsListen;
   /** How long stopping lets running requests and operations finish before cancelling them (default 10 s). */
@@ -69,6 +72,8 @@ function shownConfig(cfg: DaemonConfig): Record<string, unknown> {
     createOnDockerMount: cfg.createOnDockerMount,
     cmdTimeoutMs: cfg.cmdTimeoutMs,
     backupConcurrency: cfg.backupConcurrency ?? null,
+    // Which kind of key the daemon holds; never the key.
+    encryptionKey: cfg.encryptionKey?.kind ?? null,
     metricsListen: cfg.metrics ? `${cfg.metrics.host}:${cfg.metrics.port}` : null,
     csi: cfg.csi
       ? { socket: cfg.csi.socketPath, nodeId: cfg.csi.nodeId, backupTargets: cfg.csi.backupTargets.map((t) => t.split('=')[0]), snapshotMetadata: cfg.csi.snapshotMetadata ?? false }
@@ -128,7 +133,10 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
       drivers,
       stores,
       storeOptions: cfg.storeOptions,
-      engine: createBackupEngine(cfg.backupConcurrency === undefined ? {} : { concurrency: cfg.backupConcurrency }),
+      engine: createBackupEngine({
+        ...(cfg.backupConcurrency === undefined ? {} : { concurrency: cfg.backupConcurrency }),
+        ...(cfg.encryptionKey === undefined ? {} : { encryptionKey: cfg.encryptionKey }),
+      }),
       ...(cfg.stopGraceMs === undefined ? {} : { stopGraceMs: cfg.stopGraceMs }),
       owner: `${os.hostname()}:${process.pid}`,
       log,

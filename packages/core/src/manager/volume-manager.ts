@@ -4,7 +4,21 @@ import { checkDeclaredOptions } from '../options.js';
 import type { CreateVolumeRequest, OptionSpec, Options, SnapshotOps, VolumeDriver } from '../driver.js';
 import type { BackupSummary, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
 import type { ForgetReport, PruneReport } from '../backup/types.js';
-import type { BackupStoreParams, ChangedBlockService, CreateBackupRequest, CreateVolumeParams, DaemonInfo, ForgetParams, SnapshotBlocks, StartupProblem, VolumeService } from './types.js';
+import type {
+  AddBackupKeyParams,
+  BackupStoreParams,
+  ChangedBlockService,
+  CreateBackupRequest,
+  CreateVolumeParams,
+  DaemonInfo,
+  ForgetParams,
+  SnapshotBlocks,
+  StartupProblem,
+  VerifyBackupsParams,
+  VolumeService,
+} from './types.js';
+import type { KeyInfo } from '../backup/crypto/key-records.js';
+import type { VerifyReport } from '../backup/verify.js';
 import { BackupService, type BackupServiceOptions, type RestorePlan } from './backup-service.js';
 import { validateRetentionPolicy } from '../retention/policy.js';
 import { forgetSnapshots, type SnapshotForgetReport } from '../retention/snapshot-forget.js';
@@ -101,7 +115,7 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
       if (params.backupUrl === undefined && params.endpoint !== undefined && params.endpoint !== '') {
         throw new ConvoyError('INVALID_ARGUMENT', 'an endpoint only makes sense with a backup URL to restore');
       }
-      const backup = params.backupUrl === undefined ? undefined : await this.backups.planRestore(params.backupUrl, params.endpoint);
+      const backup = params.backupUrl === undefined ? undefined : await this.backups.planRestore(params.backupUrl, params);
       const release = this.index.reserve(name, 'volume');
       try {
         return await this.locks.run(this.allKeys(name), async () => {
@@ -335,6 +349,26 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
 
   forgetBackups(dest: string, params: ForgetParams & { volumeName: string }): Promise<ForgetReport> {
     return this.guard(() => this.backups.forgetBackups(dest, params));
+  }
+
+  verifyBackups(target: string, params: VerifyBackupsParams = {}, onProgress?: ProgressListener): Promise<VerifyReport> {
+    return this.guard(() => this.backups.verifyBackups(target, params, onProgress));
+  }
+
+  initBackupStore(dest: string, params: BackupStoreParams = {}): Promise<{ masterKeyId: string }> {
+    return this.guard(() => this.backups.initBackupStore(dest, params));
+  }
+
+  listBackupKeys(dest: string, params: BackupStoreParams = {}): Promise<KeyInfo[]> {
+    return this.guard(() => this.backups.listBackupKeys(dest, params));
+  }
+
+  addBackupKey(dest: string, params: AddBackupKeyParams): Promise<KeyInfo> {
+    return this.guard(() => this.backups.addBackupKey(dest, params));
+  }
+
+  removeBackupKey(dest: string, keyId: string, params: BackupStoreParams = {}): Promise<void> {
+    return this.guard(() => this.backups.removeBackupKey(dest, keyId, params));
   }
 
   forgetSnapshots(volumeName: string, params: Omit<ForgetParams, 'endpoint'>): Promise<SnapshotForgetReport> {
