@@ -21,11 +21,11 @@ import { renderResults } from './src/report.mjs';
 import { makeTlsCert, S3Server } from './src/s3-server.mjs';
 import { summarise } from './src/summary.mjs';
 import { borg } from './src/tools/borg.mjs';
-import { convoy, prepareConvoySources, profileConvoyFull } from './src/tools/convoy.mjs';
+import { convoy, convoyEncrypted, encryptionCost, prepareConvoySources, profileConvoyFull } from './src/tools/convoy.mjs';
 import { restic } from './src/tools/restic.mjs';
 
-const TOOLS = { convoy, restic, borg };
-const STORES_OF = { convoy: ['local', 's3'], restic: ['local', 's3'], borg: ['local'] };
+const TOOLS = { convoy, 'convoy-encrypted': convoyEncrypted, restic, borg };
+const STORES_OF = { convoy: ['local', 's3'], 'convoy-encrypted': ['local', 's3'], restic: ['local', 's3'], borg: ['local'] };
 
 const opts = parseOptions(process.argv.slice(2));
 checkPrograms(opts.tools);
@@ -73,7 +73,7 @@ try {
 
   let convoyChild;
   let convoySources;
-  if (opts.tools.includes('convoy')) {
+  if (opts.tools.some((t) => t.startsWith('convoy'))) {
     convoyChild = await bundleChild(path.join(benchDir, 'src/convoy-process.ts'), path.join(workRoot, 'bundle', 'convoy-process.mjs'));
     progress.note('Convoy: preparing one image source per change pattern (untimed copies of the images)');
     convoySources = await prepareConvoySources({ entry: convoyChild, dataset, dir: path.join(workRoot, 'convoy-sources'), patterns: PATTERNS });
@@ -134,11 +134,13 @@ try {
   if (cliStartup) goals.push(cliStartupGoal(cliStartup));
   const { images, patterns, spec } = dataset;
   const devmapperSetup = devmapper && { sizeBytes: devmapper.sizeBytes, guestMemoryMiB: devmapper.guestMemoryMiB };
-  const results = { machine, finishedLoadavg, options: opts, dataset: { spec, images, patterns }, limits: { ...limits, ideal }, amplification, summary, goals, profile, devmapper: devmapperSetup, cliStartup, records };
+  const encryption = encryptionCost(summary);
+  const results = { machine, finishedLoadavg, options: opts, dataset: { spec, images, patterns }, limits: { ...limits, ideal }, amplification, summary, goals, encryption, profile, devmapper: devmapperSetup, cliStartup, records };
   const markdown = renderResults({ machine, options: opts, dataset, summary, goals, limits, ideal, amplification, profile, devmapper: devmapperSetup, finishedLoadavg });
   const svg = renderChart({ summary, ideal, title: `Convoy vs restic vs borg, ${opts.sizeMiB} MiB image (${machine.startedAt.slice(0, 10)})` });
   const written = writeOutputs({ committed: opts.writeCommitted, dir: outDir, results, markdown, svg });
   for (const g of goals) progress.note(`goal ${g.reached ? 'reached' : 'NOT reached'}: ${g.goal} [${g.where}] ${g.ratioText} (${g.detail})`);
+  for (const e of encryption) progress.note(`encryption cost [${e.store}] ${e.case}: ${e.wallRatio.toFixed(2)}x wall, ${e.cpuRatio.toFixed(2)}x CPU of the unencrypted run`);
   progress.note(`wrote ${written.join(', ')}`);
 } finally {
   await cleanUp();

@@ -45,6 +45,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
       const out = new Printer(io, outputMode(global, io.stdout));
       try {
         await handler(args as never, { client: clientFor(global), out });
+        exitCode = out.exitCode;
       } catch (err) {
         exitCode = out.failure(err);
       }

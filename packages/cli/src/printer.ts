@@ -45,6 +45,8 @@ const goJson = (value: unknown) => JSON.stringify(value, null, '\t');
  */
 export class Printer {
   private bar: ProgressBar | undefined;
+  /** What the command exits with when it ran to the end (e.g. verify finding damage). */
+  exitCode = 0;
 
   constructor(
     private readonly io: CliIO,
@@ -64,6 +66,11 @@ export class Printer {
   /** Prints help or usage text as it is. */
   text(text: string): void {
     this.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /** Whether a person is at a terminal to answer a question (never under --json). */
+  get interactive(): boolean {
+    return this.mode !== 'json' && this.io.stderr.isTTY === true;
   }
 
   /** A progress bar on a terminal; nothing when stdout or stderr is not one, or under --json. */

@@ -48,6 +48,8 @@ export interface BackupSummary {
   blockCount?: number;
   /** Bytes uploaded by this backup (new blocks or the archive), compressed. */
   uploadedBytes?: number;
+  /** The store key an encrypted backup is sealed with (backup create and inspect say it). */
+  encryptionKeyId?: string;
 }
 
 /**

@@ -3,17 +3,17 @@
  * archive helpers, an in-memory store, snapshots with a little of everything, and a tree listing
  * to compare a restore with its source.
  */
-import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { extractTarSafely } from '../src/archive/extract-tar.js';
-import { packDirectory } from '../src/archive/pack-directory.js';
 import type { SingleFileBackupOps } from '../src/driver.js';
 import type { BackupEngine } from '../src/backup/types.js';
 import type { CompressionMethod } from '../src/model.js';
 import type { ObjectStore } from '../src/objectstore.js';
 import { MemoryObjectStore } from '../src/testing/memory-store.js';
+import { directoryOps } from '../src/testing/directory-ops.js';
+export { directoryOps };
 export { tree } from '../src/testing/tree.js';
 
 export interface SingleFileEnv {
@@ -23,25 +23,6 @@ export interface SingleFileEnv {
   ops: SingleFileBackupOps;
 }
 
-/** Directory volumes with the real archive helpers, as a vfs-like driver uses them. */
-export function directoryOps(base: string, exportOverride?: () => Readable): SingleFileBackupOps {
-  return {
-    mode: 'single-file',
-    exportSnapshot: async (_volume, snapshot) => exportOverride?.() ?? packDirectory(path.join(base, 'snapshots', snapshot)),
-    importVolume: async (req, archive) => {
-      const incoming = path.join(base, 'incoming', req.name);
-      try {
-        await extractTarSafely(archive, incoming);
-      } catch (err) {
-        await rm(incoming, { recursive: true, force: true });
-        throw err;
-      }
-      await mkdir(path.join(base, 'volumes'), { recursive: true });
-      await rename(incoming, path.join(base, 'volumes', req.name));
-      return { name: req.name, driver: 'dir', size: 0, createdAt: new Date().toISOString(), snapshots: [], driverInfo: {} };
-    },
-  };
-}
 
 /** A fresh environment (volumes and snapshots in a new directory under `parent`). */
 export async function makeSingleFileEnv(parent: string, exportOverride?: () => Readable): Promise<SingleFileEnv> {

@@ -117,7 +117,7 @@ describe('vfs driver, beyond the compliance suite', () => {
     const vfsPath = await freshDir();
     await expect(vfs.create({ root, options: { 'vfs.path': vfsPath, 'vfs.pathh': '/typo' }, run, log: silentLogger })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
-      message: 'unknown option vfs.pathh for the vfs driver; known options: vfs.path, vfs.defaultvolumesize',
+      message: 'unknown option vfs.pathh for the vfs driver; known options: vfs.path, vfs.defaultvolumesize, vfs.restoresetid',
     });
     // Another driver's options reach every driver and are not the vfs driver's to refuse.
     const driver = await vfs.create({ root, options: { 'vfs.path': vfsPath, 'dm.fs': 'xfs' }, run, log: silentLogger });

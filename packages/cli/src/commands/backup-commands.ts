@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import type { EncryptionKeyParam } from '@convoy/core';
 import { COMPRESSION_METHODS, type CompressionMethod } from '@convoy/core/lite';
 import type { BackupInfo } from '@convoy/plugin-server/client';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
@@ -8,13 +9,17 @@ import { backupForgetCommand } from './forget-commands.js';
 import { oneNameCommand } from './one-name-command.js';
 import { verboseAnswer } from './verbose-answer.js';
 import { BACKUP_URL_FORMS } from './volume-commands.js';
+import { backupEncryptionCommands, type KeyedStoreArgs } from './backup-encryption-commands.js';
+import { KEY_SOURCES, withEncryptionKey } from '../encryption-key.js';
 
 const STORE_FORMS = 'Stores: vfs:///abs/path (a local or NFS directory) or s3://bucket@region/prefix (s3://bucket/prefix takes the region from AWS_REGION).';
 
-interface StoreArgs {
-  s3Endpoint?: string;
-}
-const endpointOf = (args: StoreArgs) => (args.s3Endpoint === undefined ? {} : { Endpoint: args.s3Endpoint });
+type StoreArgs = KeyedStoreArgs;
+/** The store fields of Go's backup requests, with Convoy's EncryptionKey addition when a key was given. */
+const goStore = (args: StoreArgs, key: { encryptionKey?: EncryptionKeyParam }) => ({
+  ...(args.s3Endpoint === undefined ? {} : { Endpoint: args.s3Endpoint }),
+  ...(key.encryptionKey === undefined ? {} : { EncryptionKey: key.encryptionKey }),
+});
 /** Go's non-verbose backup create printed the URL with its first `&` as `\u0026`, safe to paste in a shell. */
 const shellEscaped = (url: string) => url.replace('&', '\\u0026');
 
@@ -25,6 +30,10 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
         type: 'string',
         describe: 'S3 endpoint for MinIO and other S3-compatible servers (path-style); before or after the subcommand',
       })
+      .option('encryption-key-file', {
+        type: 'string',
+        describe: "the key of an encrypted store (else $CONVOY_ENCRYPTION_KEY_FILE, $CONVOY_ENCRYPTION_PASSPHRASE, a prompt, or the daemon's key)",
+      })
       .command(
         'create <snapshot>',
         'Back a snapshot up, incrementally (only blocks the store lacks are uploaded); prints the backup URL',
@@ -33,13 +42,18 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
             .positional('snapshot', { type: 'string', demandOption: true })
             .option('dest', { type: 'string', demandOption: true, describe: 'the store URL to back up to' })
             .option('compression', { choices: COMPRESSION_METHODS, describe: 'how blocks are compressed (default lz4; Convoy wrote gzip)' })
+            .option('encrypt', { type: 'boolean', default: false, describe: "encrypt this volume's backups in the store (chosen at its first backup there)" })
             .epilogue(
               `${STORE_FORMS} S3 credentials come from the AWS SDK's default chain (environment, ~/.aws, instance role). ` +
-                "When stdout is not a terminal the URL's & is printed as \\u0026, as Go Convoy did; every command accepts both.",
+                "When stdout is not a terminal the URL's & is printed as \\u0026, as Go Convoy did; every command accepts both. " +
+                KEY_SOURCES,
             ),
-        run.action<StoreArgs & { snapshot: string; dest: string; compression?: CompressionMethod }>(async (args, { client, out }) => {
-          const request = { SnapshotName: args.snapshot, URL: args.dest, Verbose: true, ...endpointOf(args), ...(args.compression === undefined ? {} : { Compression: args.compression }) };
-          const backup = verboseAnswer(await client.call('createBackup', request, { onProgress: out.progress() }));
+        run.action<StoreArgs & { snapshot: string; dest: string; compression?: CompressionMethod; encrypt: boolean }>(async (args, { client, out }) => {
+          const request = { SnapshotName: args.snapshot, URL: args.dest, Verbose: true, ...(args.compression === undefined ? {} : { Compression: args.compression }), ...(args.encrypt ? { Encrypt: true } : {}) };
+          const onProgress = out.progress();
+          const backup = verboseAnswer(
+            await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('createBackup', { ...request, ...goStore(args, key) }, { onProgress })),
+          );
           out.result({ go: args.verbose ? backup : shellEscaped(backup.URL), json: backup, table: () => backup.URL });
         }),
       )
@@ -52,8 +66,8 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
             .option('volume-name', { type: 'string', describe: 'only the backups of this volume' })
             .epilogue(STORE_FORMS),
         run.action<StoreArgs & { dest: string; volumeName?: string }>(async (args, { client, out }) => {
-          const request = { URL: args.dest, ...endpointOf(args), ...(args.volumeName === undefined ? {} : { VolumeName: args.volumeName }) };
-          const backups = await client.call('listBackups', request);
+          const request = { URL: args.dest, ...(args.volumeName === undefined ? {} : { VolumeName: args.volumeName }) };
+          const backups = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('listBackups', { ...request, ...goStore(args, key) }));
           out.result({ go: backups, table: () => renderBackupList(backups) });
         }),
       )
@@ -67,16 +81,16 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
             .epilogue(STORE_FORMS),
         run.action<StoreArgs & { dest: string; grace?: string }>(async (args, { client, out }) => {
           const grace = args.grace === undefined ? {} : { GraceSeconds: Math.ceil(parseDuration('grace', args.grace) / 1000) };
-          const report = await client.call('pruneBackups', { URL: args.dest, ...endpointOf(args), ...grace });
+          const report = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('pruneBackups', { URL: args.dest, ...grace, ...goStore(args, key) }));
           out.result({ go: report, table: () => renderPrune(report) });
         }),
       );
-    const withDelete = oneNameCommand<void, StoreArgs>(backupForgetCommand(withCommands, run, STORE_FORMS), run, {
+    const withDelete = oneNameCommand<void, StoreArgs>(backupEncryptionCommands(backupForgetCommand(withCommands, run, STORE_FORMS), run), run, {
       verb: 'delete',
       arg: 'url',
       describe: "Delete a backup; blocks that the volume's other backups still use are kept",
       epilogue: BACKUP_URL_FORMS,
-      call: (client, url, args) => client.call('deleteBackup', { URL: url, ...endpointOf(args) }),
+      call: (client, url, args, out) => withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('deleteBackup', { URL: url, ...goStore(args, key) })),
       print: (_, url) => ({ go: undefined, json: { deleted: url }, table: () => '' }),
     });
     return oneNameCommand<BackupInfo, StoreArgs>(withDelete, run, {
@@ -84,8 +98,8 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
       arg: 'url',
       describe: 'Show a backup: volume, snapshot, sizes, compression, times',
       epilogue: BACKUP_URL_FORMS,
-      call: (client, url, args) => client.call('inspectBackup', { URL: url, ...endpointOf(args) }),
+      call: (client, url, args, out) => withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('inspectBackup', { URL: url, ...goStore(args, key) })),
       print: (backup) => ({ go: backup, table: () => renderRecord(backup) }),
-    }).demandCommand(1, 'name a backup command: create, delete, list, inspect, prune or forget');
+    }).demandCommand(1, 'name a backup command: create, delete, list, inspect, prune, forget, verify, init or key');
   });
 }

@@ -1,6 +1,8 @@
 import type { Argv } from 'yargs';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { renderForget } from '../render-forget.js';
+import { withEncryptionKey } from '../encryption-key.js';
+import { storeParams, type KeyedStoreArgs } from './backup-encryption-commands.js';
 import { policyFromArgs, RETENTION_EPILOGUE, withKeepOptions, type KeepArgs } from './retention-flags.js';
 
 const DRY_RUN = { type: 'boolean', default: false, describe: 'list what would be removed and why each kept one is kept; remove nothing' } as const;
@@ -15,14 +17,10 @@ export function backupForgetCommand(y: Argv<GlobalArgs>, run: CommandRunner, sto
         .option('volume-name', { type: 'string', demandOption: true, describe: 'whose backups to consider' })
         .option('dry-run', DRY_RUN)
         .epilogue(`${RETENTION_EPILOGUE} The whole forget holds the volume's exclusive store lock (backups, restores and deletes of it wait or are refused). ${storeForms}`),
-    run.action<KeepArgs & { dest: string; volumeName: string; dryRun: boolean; s3Endpoint?: string }>(async (args, { client, out }) => {
-      const report = await client.call('forgetBackups', {
-        dest: args.dest,
-        volumeName: args.volumeName,
-        policy: policyFromArgs(args),
-        dryRun: args.dryRun,
-        ...(args.s3Endpoint === undefined ? {} : { endpoint: args.s3Endpoint }),
-      });
+    run.action<KeepArgs & KeyedStoreArgs & { dest: string; volumeName: string; dryRun: boolean }>(async (args, { client, out }) => {
+      const request = { dest: args.dest, volumeName: args.volumeName, policy: policyFromArgs(args), dryRun: args.dryRun, ...storeParams(args) };
+      // An encrypted volume's records are read with the caller's key (or the daemon's).
+      const report = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('forgetBackups', { ...request, ...key }));
       // A Convoy addition: its JSON is Convoy's own report, as issue 14 printed it.
       out.result({
         go: report,

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import type { ConvoyClient } from '@convoy/plugin-server/client';
 import type { CommandArgs, CommandRunner, GlobalArgs } from '../command-context.js';
-import type { Result } from '../printer.js';
+import type { Printer, Result } from '../printer.js';
 
 export interface OneNameCommand<R, A> {
   /** The positional's name, e.g. `volume` for `umount <volume>`. */
@@ -9,7 +9,8 @@ export interface OneNameCommand<R, A> {
   verb: string;
   describe: string;
   epilogue?: string;
-  call(client: ConvoyClient, name: string, args: CommandArgs<A>): Promise<R>;
+  /** `out` is there to ask whether a person can answer a prompt; the result is printed by the command. */
+  call(client: ConvoyClient, name: string, args: CommandArgs<A>, out: Printer): Promise<R>;
   /** What to print, in each output mode. */
   print(result: R, name: string): Result;
 }
@@ -25,7 +26,7 @@ export function oneNameCommand<R, A = object>(y: Argv<GlobalArgs>, run: CommandR
     },
     run.action<A>(async (args, { client, out }) => {
       const name = String((args as Record<string, unknown>)[spec.arg]);
-      const result = await spec.call(client, name, args);
+      const result = await spec.call(client, name, args, out);
       out.result(spec.print(result, name));
     }),
   );

@@ -7,6 +7,7 @@ import { parseKeyValues } from '../flag-values.js';
 import { renderInfo, renderRecord, renderVolumeList } from '../render.js';
 import { oneNameCommand } from './one-name-command.js';
 import { verboseAnswer } from './verbose-answer.js';
+import { withEncryptionKey } from '../encryption-key.js';
 
 const NAME_RULES = 'Names: 2-128 characters from [a-zA-Z0-9_.-], starting with a letter or digit.';
 export const BACKUP_URL_FORMS =
@@ -25,6 +26,7 @@ interface CreateArgs {
   iops?: string;
   vm: boolean;
   opt?: string[];
+  encryptionKeyFile?: string;
 }
 
 function createRequest(args: CreateArgs): VolumeCreateRequest {
@@ -70,10 +72,19 @@ export function volumeCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
           .option('id', { type: 'string', describe: "the driver's own volume id, for drivers that adopt existing volumes (Go Convoy's EBS)" })
           .option('type', { type: 'string', describe: 'driver-specific volume type, for drivers that have types' })
           .option('iops', { type: 'string', describe: 'provisioned IOPS, for drivers that take them' })
+          .option('encryption-key-file', { type: 'string', describe: 'the key of an encrypted --backup (see convoy backup --help)' })
           .option('opt', { type: 'string', array: true, describe: 'driver-specific option key=value (repeatable)' })
           .epilogue(`The volume's data lives where its driver keeps it (vfs: a directory under vfs.path). ${NAME_RULES} ${BACKUP_URL_FORMS}`),
       run.action<CreateArgs>(async (args, { client, out }) => {
-        const volume = verboseAnswer(await client.call('createVolume', createRequest(args), { onProgress: out.progress() }));
+        const request = createRequest(args);
+        const onProgress = out.progress();
+        const answer =
+          request.BackupURL === undefined
+            ? await client.call('createVolume', request, { onProgress })
+            : await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) =>
+                client.call('createVolume', key.encryptionKey === undefined ? request : { ...request, EncryptionKey: key.encryptionKey }, { onProgress }),
+              );
+        const volume = verboseAnswer(answer);
         out.result({ go: args.verbose ? volume : volume.Name, json: volume, table: () => volume.Name });
       }),
     )

@@ -14,12 +14,14 @@ import {
   type JsonLogger,
   type ModuleImporter,
   type Options,
+  type UserKey,
   type VolumeService,
 } from '@convoy/core';
 import { startPluginServer, type PluginServer } from '@convoy/plugin-server';
 import { CONVOY_VERSION } from '../version.js';
 import { loadDrivers } from './load-drivers.js';
 import type { MetricsListen } from './metrics/metrics-listen.js';
+import { startCsiFrontEnd, type CsiConfig } from './csi-front-end.js';
 
 export interface DaemonConfig {
   root: string;
@@ -36,10 +38,14 @@ export interface DaemonConfig {
   createOnDockerMount: boolean;
   cmdTimeoutMs: number;
   backupConcurrency?: number;
+  /** Opens encrypted stores for requests that bring no key of their own. */
+  encryptionKey?: UserKey;
   /** `--metrics-listen` (already checked for loopback); no metrics without it. */
   metrics?: MetricsListen;
   /** How long stopping lets running requests and operations finish before cancelling them (default 10 s). */
   stopGraceMs?: number;
+  /** `--csi-socket` and friends: serve Kubernetes CSI on the same manager. */
+  csi?: CsiConfig;
   log: JsonLogger;
 }
 
@@ -48,6 +54,7 @@ export interface RunningDaemon {
   readonly specFile?: string;
   /** `http://host:port/metrics` when metrics are served. */
   readonly metricsUrl?: string;
+  readonly csiSocketPath?: string;
   /** Closes the server, the manager and its drivers, then releases the root. */
   stop(): Promise<void>;
 }
@@ -65,7 +72,12 @@ function shownConfig(cfg: DaemonConfig): Record<string, unknown> {
     createOnDockerMount: cfg.createOnDockerMount,
     cmdTimeoutMs: cfg.cmdTimeoutMs,
     backupConcurrency: cfg.backupConcurrency ?? null,
+    // Which kind of key the daemon holds; never the key.
+    encryptionKey: cfg.encryptionKey?.kind ?? null,
     metricsListen: cfg.metrics ? `${cfg.metrics.host}:${cfg.metrics.port}` : null,
+    csi: cfg.csi
+      ? { socket: cfg.csi.socketPath, nodeId: cfg.csi.nodeId, backupTargets: cfg.csi.backupTargets.map((t) => t.split('=')[0]), snapshotMetadata: cfg.csi.snapshotMetadata ?? false }
+      : null,
   };
 }
 
@@ -121,7 +133,10 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
       drivers,
       stores,
       storeOptions: cfg.storeOptions,
-      engine: createBackupEngine(cfg.backupConcurrency === undefined ? {} : { concurrency: cfg.backupConcurrency }),
+      engine: createBackupEngine({
+        ...(cfg.backupConcurrency === undefined ? {} : { concurrency: cfg.backupConcurrency }),
+        ...(cfg.encryptionKey === undefined ? {} : { encryptionKey: cfg.encryptionKey }),
+      }),
       ...(cfg.stopGraceMs === undefined ? {} : { stopGraceMs: cfg.stopGraceMs }),
       owner: `${os.hostname()}:${process.pid}`,
       log,
@@ -149,12 +164,15 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
       undo.push(() => served.close());
       metricsUrl = served.url;
     }
+    const csi = cfg.csi ? await startCsiFrontEnd(cfg.csi, { manager, root: cfg.root, run, log }) : undefined;
+    if (csi) undo.push(() => csi.close());
     log.info('convoy daemon started', { version: CONVOY_VERSION, root: cfg.root, drivers: drivers.map((d) => d.name), socket: server.socketPath });
     let stopping: Promise<void> | undefined;
     return {
       socketPath: server.socketPath,
       ...(server.specFile === undefined ? {} : { specFile: server.specFile }),
       ...(metricsUrl === undefined ? {} : { metricsUrl }),
+      ...(csi ? { csiSocketPath: csi.socketPath } : {}),
       stop: () => (stopping ??= unwind().then(() => log.info('convoy daemon stopped'))),
     };
   } catch (err) {

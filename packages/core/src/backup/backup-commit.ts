@@ -11,6 +11,7 @@ import type { StoreLock } from './store-lock.js';
 import { formatRubyDate, isoToStoreTime } from './store-time.js';
 import type { CreateBackupParams } from './types.js';
 import { validateConcurrency } from './workers.js';
+import { ENCRYPTION_KEY_FIELD, encryptionKeyIdOf, notEncrypted } from './crypto/volume-access.js';
 
 /** What both backup modes share before their data moves: checked input, the lock, volume.cfg. */
 export interface PreparedBackup {
@@ -49,10 +50,22 @@ async function ensureVolumeConfig(p: CreateBackupParams): Promise<StoredVolume> 
       `volume ${p.volume.name} in ${p.store.url} holds backups made by driver ${existing.volume.Driver}, not ${p.driverName}; back up to another store or rename the volume`,
     );
   }
-  if (existing) return existing;
+  const keyId = p.sealing?.encryptionKeyId;
+  // Checked again under the lock: another host may have made the volume since we chose.
+  if (existing) return requireSameEncryption(p, existing, keyId);
   const volume = { Name: p.volume.name, Driver: p.driverName, Size: p.volume.size, CreatedTime: isoToStoreTime(p.volume.createdAt), LastBackupName: '' };
-  await saveVolumeConfig(p.store, volume);
-  return { volume, raw: {} };
+  const raw = keyId ? { [ENCRYPTION_KEY_FIELD]: keyId } : {};
+  await saveVolumeConfig(p.store, volume, raw);
+  return { volume, raw };
+}
+
+function requireSameEncryption(p: CreateBackupParams, existing: StoredVolume, keyId: string | undefined): StoredVolume {
+  const recorded = encryptionKeyIdOf(p.volume.name, existing.raw);
+  if (recorded === keyId) return existing;
+  if (!recorded) throw notEncrypted(p.store, p.volume.name);
+  throw new ConvoyError('KEY_REQUIRED', `volume ${p.volume.name} in ${p.store.url} is encrypted with store key ${recorded}; this backup was not`, {
+    details: { volume: p.volume.name, keyId: recorded },
+  });
 }
 
 export interface BackupContent {

@@ -23,6 +23,8 @@ export interface UploadBlocksParams {
   storeMayHoldOthers: boolean;
   pool: BufferPool;
   concurrency: number;
+  /** A block's name from its bytes; keyed for encrypted volumes. Default: Convoy's checksum. */
+  nameBlock?: (data: Buffer) => string;
   onProgress?: ProgressListener;
   signal?: AbortSignal;
 }
@@ -70,7 +72,7 @@ export async function uploadBlocks(p: UploadBlocksParams): Promise<UploadBlocksR
         const length = Math.min(p.blockSize, p.reader.size - offset);
         const data = buffer.subarray(0, length);
         await p.reader.read(buffer, offset, length);
-        const checksum = blockChecksum(data);
+        const checksum = (p.nameBlock ?? blockChecksum)(data);
         mappings.push({ Offset: offset, BlockChecksum: checksum });
         if (!p.known.has(checksum)) {
           let upload = inFlight.get(checksum);

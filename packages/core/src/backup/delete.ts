@@ -38,7 +38,7 @@ export async function deleteBackup(ctx: EngineContext, p: DeleteBackupParams): P
     const referenced = target && target.Blocks.length > 0 ? await referencedBlocks(p.store, p.volumeName, others) : undefined;
     const backup = await detachBackup(p.store, p.volumeName, p.backupName, target);
     ctx.records.forget(p.store, p.volumeName, p.backupName);
-    await collectDetached(p.store, p.volumeName, [backup], lock.key, referenced);
+    await collectDetached(p.store, p.volumeName, [backup], lock.key, { remaining: others, referenced });
   });
 }
 
@@ -52,11 +52,11 @@ export async function collectDetached(
   volumeName: string,
   detached: BackupConfig[],
   ownLockKey: string,
-  /** The blocks the remaining backups map, when the caller read them before detaching anything. */
-  referenced?: Set<string>,
+  /** What the caller read before detaching anything: the backups that stay, and the blocks they map. */
+  before?: { remaining: string[]; referenced: Set<string> | undefined },
 ): Promise<void> {
   if (detached.length === 0) return;
-  const remaining = await listBackupNames(store, volumeName);
+  const remaining = before?.remaining ?? (await listBackupNames(store, volumeName));
   if (remaining.length === 0) {
     await removeVolumeDirectory(store, volumeName, ownLockKey);
     return;
@@ -66,7 +66,7 @@ export async function collectDetached(
   // The next backup then diffs against nothing (full compare); dedup still avoids re-uploads.
   if (stored && gone.has(stored.volume.LastBackupName)) await saveVolumeConfig(store, { ...stored.volume, LastBackupName: '' }, stored.raw);
   // Resumed from a journal, or not read yet: read the references now (single-file backups map none).
-  const references = referenced ?? (detached.some((b) => b.Blocks.length > 0) ? await referencedBlocks(store, volumeName, remaining) : new Set<string>());
+  const references = before?.referenced ?? (detached.some((b) => b.Blocks.length > 0) ? await referencedBlocks(store, volumeName, remaining) : new Set<string>());
   await sweepUnreferenced(store, volumeName, detached, references);
   await store.delete(detached.map((b) => deletionJournalKey(volumeName, b.Name)));
 }

@@ -50,6 +50,7 @@ export async function createDeltaBlockBackup(ctx: EngineContext, p: CreateBackup
         storeMayHoldOthers: !(await isEmpty(p.store, blocksDir(volumeName))),
         pool: ctx.pool,
         concurrency: prepared.concurrency,
+        nameBlock: p.sealing?.nameBlock,
         onProgress: p.onProgress,
         signal: p.signal,
       });

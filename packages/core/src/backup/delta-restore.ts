@@ -49,7 +49,7 @@ export async function restoreDeltaBlock(
         const data = await decompressBlock(method, stored, BLOCK_SIZE).catch((err: Error) => {
           throw new ConvoyError('CORRUPT', `${where} does not decompress: ${err.message}`, { details: { checksum, offset: offsets[0], backup: backup.Name } });
         });
-        const actual = blockChecksum(data);
+        const actual = (p.sealing?.nameBlock ?? blockChecksum)(data);
         if (actual !== checksum) {
           throw new ConvoyError('CORRUPT', `${where} failed checksum verification: its ${data.length} bytes hash to ${actual}`, {
             details: { checksum, actual, offset: offsets[0], backup: backup.Name },

@@ -1,5 +1,5 @@
 import { ConvoyError } from '../errors.js';
-import type { VolumeRecord } from '../model.js';
+import type { BackupSummary, VolumeRecord } from '../model.js';
 import { validateName } from '../names.js';
 import { BufferPool } from './buffer-pool.js';
 import { withStoreLock, type EngineContext } from './context.js';
@@ -15,8 +15,13 @@ import { backupMode, type BackupConfig, type VolumeConfig } from './records.js';
 import { restoreSingleFile, createSingleFileBackup } from './single-file.js';
 import { DEFAULT_LOCK_OPTIONS, type LockOptions } from './store-lock.js';
 import { loadVolumeConfig } from './store-records.js';
-import type { BackupEngine, RestoreParams } from './types.js';
+import type { BackupEngine, KeyedParams, RestoreParams, VolumeSealing } from './types.js';
 import { validateConcurrency } from './workers.js';
+import { verifyStore } from './verify.js';
+import type { ObjectStore } from '../objectstore.js';
+import { addKey, initEncryptedStore, Keyring, listKeys, removeKey } from './crypto/keyring.js';
+import type { UserKey } from './crypto/user-key.js';
+import { accessVolume, accessVolumeForBackup } from './crypto/volume-access.js';
 
 export interface BackupEngineOptions {
   /** Blocks in flight per backup or restore when the call does not say (default 4). */
@@ -27,6 +32,8 @@ export interface BackupEngineOptions {
   pruneGraceMs?: number;
   /** Block-map entries of parsed backup records kept between operations (see record-cache.ts). */
   recordCacheBlocks?: number;
+  /** The user key that opens encrypted stores (from a key file, the environment or a prompt). */
+  encryptionKey?: UserKey;
 }
 
 const DEFAULT_CONCURRENCY = 4;
@@ -46,15 +53,46 @@ export function createBackupEngine(opts: BackupEngineOptions = {}): BackupEngine
     pruneGraceMs: opts.pruneGraceMs ?? HOUR_MS,
     records: new BackupRecordCache(opts.recordCacheBlocks),
   };
-  return {
-    createBackup: (p) => (p.ops.mode === 'delta-block' ? createDeltaBlockBackup(ctx, p, p.ops) : createSingleFileBackup(ctx, p, p.ops)),
-    restoreBackup: (p) => restoreBackup(ctx, p),
-    deleteBackup: (p) => deleteBackup(ctx, p),
-    listBackups: (p) => listBackups(ctx, p),
-    inspectBackup: (p) => inspectBackup(ctx, p),
-    prune: (p) => pruneStore(ctx, p),
-    forgetBackups: (p) => forgetBackups(ctx, p),
+  const engineKeyring = new Keyring(opts.encryptionKey);
+  // A key given with the call (the CLI's) wins over the engine's own (the daemon's). One keyring per
+  // key object, so the calls of one request (inspect, then restore) stretch a passphrase once.
+  const callKeyrings = new WeakMap<UserKey, Keyring>();
+  const ring = (p: KeyedParams): Keyring => {
+    if (!p.encryptionKey) return engineKeyring;
+    let keyring = callKeyrings.get(p.encryptionKey);
+    if (!keyring) callKeyrings.set(p.encryptionKey, (keyring = new Keyring(p.encryptionKey)));
+    return keyring;
   };
+  const sealed = async <P extends KeyedParams & { store: ObjectStore }>(p: P, volumeName: string): Promise<P & { sealing: VolumeSealing }> => {
+    const { store, ...sealing } = await accessVolume(p.store, volumeName, ring(p));
+    return { ...p, store, sealing };
+  };
+  const opener = (p: KeyedParams & { store: ObjectStore }) => async (volumeName: string) => (await accessVolume(p.store, volumeName, ring(p))).store;
+  return {
+    createBackup: async (p) => {
+      const { store, ...sealing } = await accessVolumeForBackup(p.store, p.volume.name, ring(p), p.encrypt === true);
+      const q = { ...p, store, sealing };
+      return withKeyId(sealing, await (q.ops.mode === 'delta-block' ? createDeltaBlockBackup(ctx, q, q.ops) : createSingleFileBackup(ctx, q, q.ops)));
+    },
+    restoreBackup: async (p) => restoreBackup(ctx, await sealed(p, p.volumeName)),
+    deleteBackup: async (p) => deleteBackup(ctx, await sealed(p, p.volumeName)),
+    listBackups: (p) => listBackups(ctx, { ...p, openVolume: opener(p) }),
+    inspectBackup: async (p) => {
+      const q = await sealed(p, p.volumeName);
+      return withKeyId(q.sealing, await inspectBackup(ctx, q));
+    },
+    prune: (p) => pruneStore(ctx, { ...p, openVolume: opener(p) }),
+    forgetBackups: async (p) => forgetBackups(ctx, await sealed(p, p.volumeName)),
+    verify: (p) => verifyStore(ctx, p, (name) => accessVolume(p.store, name, ring(p))),
+    initStore: (p) => initEncryptedStore(p.store, ring(p)),
+    listKeys: (p) => listKeys(p.store),
+    addKey: (p) => addKey(p.store, ring(p), p.newKey, p.label),
+    removeKey: (p) => removeKey(p.store, ring(p), p.keyId),
+  };
+}
+
+function withKeyId(sealing: VolumeSealing, summary: BackupSummary): BackupSummary {
+  return sealing.encryptionKeyId ? { ...summary, encryptionKeyId: sealing.encryptionKeyId } : summary;
 }
 
 async function restoreBackup(ctx: EngineContext, p: RestoreParams): Promise<VolumeRecord> {

@@ -15,6 +15,8 @@ export interface ListBackupsParams {
   volumeName?: string;
   /** Told of each record a listing skipped because it is corrupt (the rest is still listed). */
   onSkipped?: (key: string, err: ConvoyError) => void;
+  /** The store as one volume's code sees it (sealed when the volume is encrypted). */
+  openVolume?: (volumeName: string) => Promise<ObjectStore>;
 }
 
 /**
@@ -33,10 +35,11 @@ export async function listBackups(ctx: Pick<EngineContext, 'records'>, p: ListBa
       if (p.volumeName) throw new ConvoyError('NOT_FOUND', `volume ${volumeName} has no backups in ${p.store.url}`, { details: { volume: volumeName } });
       return;
     }
-    await runWorkers(await listBackupNames(p.store, volumeName), 8, async (backupName) => {
+    const store = p.openVolume ? await p.openVolume(volumeName) : p.store;
+    await runWorkers(await listBackupNames(store, volumeName), 8, async (backupName) => {
       // A record deleted between the listing and the read is simply gone; a corrupt one is skipped.
       // Listed just now, a record this daemon parsed before is served from the cache (records are write-once).
-      const backup = await skip(backupConfigKey(volumeName, backupName), () => ctx.records.load(p.store, volumeName, backupName, 'listed'));
+      const backup = await skip(backupConfigKey(volumeName, backupName), () => ctx.records.load(store, volumeName, backupName, 'listed'));
       if (backup && backup !== CORRUPT_RECORD) summaries.push(summarizeBackup(p.destUrl, stored === CORRUPT_RECORD ? undefined : stored.volume, backup));
     });
   });

@@ -14,6 +14,8 @@ export interface PruneParams {
   owner: string;
   graceMs?: number;
   volumeName?: string;
+  /** The store as one volume's code sees it (sealed when the volume is encrypted). */
+  openVolume?: (volumeName: string) => Promise<ObjectStore>;
 }
 
 /**
@@ -35,10 +37,12 @@ export async function pruneStore(ctx: EngineContext, p: PruneParams): Promise<Pr
   if (!p.volumeName && p.store.removeStaleWrites) report.staleWritesRemoved = await p.store.removeStaleWrites(new Date(Date.now() - graceMs));
   for (const volumeName of volumes) {
     try {
-      await withStoreLock(ctx, p.store, volumeName, 'prune', p.owner, (lock) => pruneVolume(p.store, volumeName, lock.serverTime.getTime() - graceMs, report));
+      const store = p.openVolume ? await p.openVolume(volumeName) : p.store;
+      await withStoreLock(ctx, p.store, volumeName, 'prune', p.owner, (lock) => pruneVolume(store, volumeName, lock.serverTime.getTime() - graceMs, report));
       report.volumes += 1;
     } catch (err) {
-      if (p.volumeName || !isConvoyError(err, 'LOCKED')) throw err;
+      // An encrypted volume cannot be pruned without its key; a whole-store prune names it.
+      if (p.volumeName || !(isConvoyError(err, 'LOCKED') || isConvoyError(err, 'KEY_REQUIRED'))) throw err;
       report.skippedVolumes!.push(volumeName);
     }
   }

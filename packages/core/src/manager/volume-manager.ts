@@ -4,7 +4,21 @@ import { checkDeclaredOptions } from '../options.js';
 import type { CreateVolumeRequest, OptionSpec, Options, SnapshotOps, VolumeDriver } from '../driver.js';
 import type { BackupSummary, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
 import type { ForgetReport, PruneReport } from '../backup/types.js';
-import type { BackupStoreParams, CreateBackupRequest, CreateVolumeParams, DaemonInfo, ForgetParams, StartupProblem, VolumeService } from './types.js';
+import type {
+  AddBackupKeyParams,
+  BackupStoreParams,
+  ChangedBlockService,
+  CreateBackupRequest,
+  CreateVolumeParams,
+  DaemonInfo,
+  ForgetParams,
+  SnapshotBlocks,
+  StartupProblem,
+  VerifyBackupsParams,
+  VolumeService,
+} from './types.js';
+import type { KeyInfo } from '../backup/crypto/key-records.js';
+import type { VerifyReport } from '../backup/verify.js';
 import { BackupService, type BackupServiceOptions, type RestorePlan } from './backup-service.js';
 import { validateRetentionPolicy } from '../retention/policy.js';
 import { forgetSnapshots, type SnapshotForgetReport } from '../retention/snapshot-forget.js';
@@ -31,7 +45,7 @@ export interface VolumeManagerOptions extends BackupServiceOptions {
  * only the backup key while it streams, so a long backup never blocks Docker mounting or
  * unmounting the volume, yet a delete of the volume or of the snapshot being read waits for it.
  */
-export class VolumeManager implements VolumeService {
+export class VolumeManager implements VolumeService, ChangedBlockService {
   private readonly drivers: ReadonlyMap<string, VolumeDriver>;
   private readonly defaultDriver: VolumeDriver;
   private readonly index = new VolumeIndex();
@@ -101,7 +115,7 @@ export class VolumeManager implements VolumeService {
       if (params.backupUrl === undefined && params.endpoint !== undefined && params.endpoint !== '') {
         throw new ConvoyError('INVALID_ARGUMENT', 'an endpoint only makes sense with a backup URL to restore');
       }
-      const backup = params.backupUrl === undefined ? undefined : await this.backups.planRestore(params.backupUrl, params.endpoint);
+      const backup = params.backupUrl === undefined ? undefined : await this.backups.planRestore(params.backupUrl, params);
       const release = this.index.reserve(name, 'volume');
       try {
         return await this.locks.run(this.allKeys(name), async () => {
@@ -275,6 +289,30 @@ export class VolumeManager implements VolumeService {
   }
 
   /**
+   * Holds the volume's backup key while the driver reads its metadata, so neither snapshot can
+   * be deleted under the read (snapshot deletes take every key of the volume).
+   */
+  snapshotBlocks(snapshotName: string, baseSnapshotName?: string): Promise<SnapshotBlocks> {
+    return this.guard(async () => {
+      validateName(snapshotName, 'snapshot');
+      if (baseSnapshotName !== undefined) validateName(baseSnapshotName, 'snapshot');
+      const volumeName = await this.locateSnapshot(snapshotName);
+      if (baseSnapshotName !== undefined && (await this.locateSnapshot(baseSnapshotName)) !== volumeName) {
+        throw new ConvoyError('INVALID_ARGUMENT', `snapshots ${baseSnapshotName} and ${snapshotName} belong to different volumes; changed blocks compare two snapshots of one volume`);
+      }
+      return this.locks.run(this.backupKey(volumeName), async () => {
+        const { driver } = await this.readSnapshot(volumeName, snapshotName);
+        if (baseSnapshotName !== undefined) await this.readSnapshot(volumeName, baseSnapshotName);
+        const ops = driver.changedBlocks;
+        if (!ops) throw new ConvoyError('NOT_SUPPORTED', `driver ${driver.name} does not report changed blocks`, { details: { driver: driver.name } });
+        const { size, extents } =
+          baseSnapshotName === undefined ? await ops.allocatedExtents(volumeName, snapshotName) : await ops.changedExtents(volumeName, baseSnapshotName, snapshotName);
+        return { volumeName, snapshotSize: size, blockSize: ops.blockSize, extents };
+      });
+    });
+  }
+
+  /**
    * Backs up a snapshot. The store and settings are checked first; then, holding only the
    * volume's backup key, the snapshot is read and the backup service streams it to the store.
    */
@@ -311,6 +349,26 @@ export class VolumeManager implements VolumeService {
 
   forgetBackups(dest: string, params: ForgetParams & { volumeName: string }): Promise<ForgetReport> {
     return this.guard(() => this.backups.forgetBackups(dest, params));
+  }
+
+  verifyBackups(target: string, params: VerifyBackupsParams = {}, onProgress?: ProgressListener): Promise<VerifyReport> {
+    return this.guard(() => this.backups.verifyBackups(target, params, onProgress));
+  }
+
+  initBackupStore(dest: string, params: BackupStoreParams = {}): Promise<{ masterKeyId: string }> {
+    return this.guard(() => this.backups.initBackupStore(dest, params));
+  }
+
+  listBackupKeys(dest: string, params: BackupStoreParams = {}): Promise<KeyInfo[]> {
+    return this.guard(() => this.backups.listBackupKeys(dest, params));
+  }
+
+  addBackupKey(dest: string, params: AddBackupKeyParams): Promise<KeyInfo> {
+    return this.guard(() => this.backups.addBackupKey(dest, params));
+  }
+
+  removeBackupKey(dest: string, keyId: string, params: BackupStoreParams = {}): Promise<void> {
+    return this.guard(() => this.backups.removeBackupKey(dest, keyId, params));
   }
 
   forgetSnapshots(volumeName: string, params: Omit<ForgetParams, 'endpoint'>): Promise<SnapshotForgetReport> {

@@ -5,6 +5,8 @@ export * from './objectstore-compliance.js';
 export * from './image-source.js';
 export * from './memory-store.js';
 export * from './temp-dir.js';
+// Directory volumes exported and imported with the real archive helpers (single-file engine tests).
+export * from './directory-ops.js';
 // The store layout, for tests that look inside a store (which blocks, locks and records exist).
 export { BLOCK_SIZE, backupConfigKey, blocksDir, checksumFromBlockKey, locksDir, volumeConfigKey, volumeDir } from '../backup/layout.js';
 // A clock that moves only when a test says (schedules) and the INVALID_ARGUMENT assertion.

@@ -1,5 +1,5 @@
 import type { CompressionMethod } from '@convoy/core/lite';
-import type { OptionSpec, RetentionPolicy } from '@convoy/core';
+import type { EncryptionKeyParam, OptionSpec, RetentionPolicy } from '@convoy/core';
 
 /**
  * The request and response shapes of Go Convoy v0.5.2's `/v1` API (its `api/request.go` and
@@ -25,6 +25,8 @@ export interface VolumeCreateRequest {
   Verbose?: boolean;
   /** Addition: driver-specific options, as `docker volume create -o`. */
   Options?: Record<string, string>;
+  /** Addition: the key of an encrypted backup to restore (BackupURL). */
+  EncryptionKey?: EncryptionKeyParam;
 }
 export interface VolumeNameRequest {
   VolumeName: string;
@@ -55,12 +57,17 @@ export interface BackupCreateRequest {
   Verbose?: boolean;
   /** Addition: how blocks are compressed (lz4 when absent). */
   Compression?: CompressionMethod;
+  /** Additions: encrypt the volume's backups in this store (at its first backup there), and the caller's key. */
+  Encrypt?: boolean;
+  EncryptionKey?: EncryptionKeyParam;
 }
 export interface BackupListRequest {
   URL: string;
   Endpoint?: string;
   VolumeName?: string;
   SnapshotName?: string;
+  /** Addition: the caller's key for an encrypted store. */
+  EncryptionKey?: EncryptionKeyParam;
 }
 /** Go's client sends a BackupListRequest to inspect and a BackupDeleteRequest to delete. */
 export interface BackupUrlRequest {
@@ -68,12 +75,15 @@ export interface BackupUrlRequest {
   Endpoint?: string;
   VolumeName?: string;
   SnapshotName?: string;
+  /** Addition: the caller's key for an encrypted store. */
+  EncryptionKey?: EncryptionKeyParam;
 }
 /** Addition: remove blocks no backup references. */
 export interface BackupPruneRequest {
   URL: string;
   Endpoint?: string;
   GraceSeconds?: number;
+  EncryptionKey?: EncryptionKeyParam;
 }
 
 /** Addition (Convoy's own field names): a retention policy applied to one volume's backups in a store. */
@@ -83,6 +93,29 @@ export interface BackupForgetRequest {
   policy: RetentionPolicy;
   dryRun?: boolean;
   endpoint?: string;
+  encryptionKey?: EncryptionKeyParam;
+}
+/** Addition (Convoy's own field names, like forget): a store and the caller's key for it. */
+export interface BackupStoreRequest {
+  dest: string;
+  endpoint?: string;
+  encryptionKey?: EncryptionKeyParam;
+}
+/** Addition: check a store, a volume in it or one backup (target: a store or backup URL). */
+export interface BackupVerifyRequest {
+  target: string;
+  volumeName?: string;
+  deep?: boolean;
+  sample?: number;
+  endpoint?: string;
+  encryptionKey?: EncryptionKeyParam;
+}
+export interface BackupKeyAddRequest extends BackupStoreRequest {
+  newKey: EncryptionKeyParam;
+  label?: string;
+}
+export interface BackupKeyRemoveRequest extends BackupStoreRequest {
+  keyId: string;
 }
 /** Addition: a retention policy applied to a volume's local snapshots. */
 export interface SnapshotForgetRequest {
@@ -157,6 +190,8 @@ export interface GeneralInfo {
   Version: string;
   StoreOptions: Record<string, string>;
   DriverOptions?: Record<string, { daemon: OptionSpec[]; volume: OptionSpec[] }>;
+  /** Addition: the daemon's CSI front end (`--csi-socket` and friends), only when it serves one. */
+  CSI?: { socket: string; nodeId: string; backupTargets: string[]; snapshotMetadata: boolean };
   Problems?: Array<{ Driver?: string; Code: string; Message: string }>;
 }
 /** `info`: General, then one section per driver, keyed by its name. */

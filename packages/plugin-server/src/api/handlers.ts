@@ -1,4 +1,4 @@
-import { ConvoyError, type CreateVolumeParams, type Options, type ProgressListener, type ScheduleService, type VolumeService } from '@convoy/core';
+import { ConvoyError, type CreateVolumeParams, type EncryptionKeyParam, type Options, type ProgressListener, type ScheduleService, type VolumeService } from '@convoy/core';
 import type { VolumeCreateRequest } from './go-types.js';
 import { backupInfo, backupMap, infoResponse, snapshotResponse, volumeFacts, volumeResponse } from './go-responses.js';
 import type { RouteName, RouteRequest, RouteResponse } from './route-table.js';
@@ -20,7 +20,11 @@ export const noScheduler: ScheduleService = new Proxy({} as ScheduleService, {
 
 /** Go's client sends "" and 0 for what it leaves out. */
 const given = (text: string | undefined): string | undefined => (text === undefined || text === '' ? undefined : text);
-const store = (endpoint: string | undefined) => (given(endpoint) === undefined ? {} : { endpoint: endpoint as string });
+/** A request's store settings: the endpoint, and the caller's key for an encrypted store. */
+const store = (endpoint: string | undefined, encryptionKey?: EncryptionKeyParam) => ({
+  ...(given(endpoint) === undefined ? {} : { endpoint: endpoint as string }),
+  ...(encryptionKey === undefined ? {} : { encryptionKey }),
+});
 
 /** Go's create fields for drivers (id, type, iops, vm) travel as options, as Docker's `-o` does. */
 function createParams(b: VolumeCreateRequest): CreateVolumeParams {
@@ -34,6 +38,7 @@ function createParams(b: VolumeCreateRequest): CreateVolumeParams {
   if (b.Size) params.size = b.Size;
   if (backupUrl !== undefined) params.backupUrl = backupUrl;
   if (endpoint !== undefined) params.endpoint = endpoint;
+  if (b.EncryptionKey !== undefined) params.encryptionKey = b.EncryptionKey;
   const options: Options = { ...b.Options };
   if (given(b.DriverVolumeID) !== undefined) options.id = b.DriverVolumeID as string;
   if (given(b.Type) !== undefined) options.type = b.Type as string;
@@ -78,22 +83,38 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
   },
   deleteSnapshot: async (b, { service }) => service.deleteSnapshot(b.SnapshotName),
   createBackup: async (b, { service, onProgress }) => {
-    const req = { snapshot: b.SnapshotName, dest: b.URL, ...store(b.Endpoint), ...(b.Compression === undefined ? {} : { compression: b.Compression }) };
+    const req = { snapshot: b.SnapshotName, dest: b.URL, ...store(b.Endpoint, b.EncryptionKey), ...(b.Compression === undefined ? {} : { compression: b.Compression }), ...(b.Encrypt ? { encrypt: true } : {}) };
     const backup = await service.createBackup(req, onProgress);
     return b.Verbose ? { URL: backup.url } : shellEscapedUrl(backup.url);
   },
   listBackups: async (b, { service }) => {
     const volumeName = given(b.VolumeName);
     const snapshotName = given(b.SnapshotName);
-    const backups = await service.listBackups(b.URL, { ...store(b.Endpoint), ...(volumeName === undefined ? {} : { volumeName }) });
+    const backups = await service.listBackups(b.URL, { ...store(b.Endpoint, b.EncryptionKey), ...(volumeName === undefined ? {} : { volumeName }) });
     return backupMap(snapshotName === undefined ? backups : backups.filter((x) => x.snapshotName === snapshotName));
   },
-  inspectBackup: async (b, { service }) => backupInfo(await service.inspectBackup(b.URL, store(b.Endpoint))),
-  deleteBackup: async (b, { service }) => service.deleteBackup(b.URL, store(b.Endpoint)),
+  inspectBackup: async (b, { service }) => backupInfo(await service.inspectBackup(b.URL, store(b.Endpoint, b.EncryptionKey))),
+  deleteBackup: async (b, { service }) => service.deleteBackup(b.URL, store(b.Endpoint, b.EncryptionKey)),
   pruneBackups: async (b, { service }) =>
-    service.pruneBackups(b.URL, { ...store(b.Endpoint), ...(b.GraceSeconds === undefined ? {} : { graceSeconds: b.GraceSeconds }) }),
+    service.pruneBackups(b.URL, { ...store(b.Endpoint, b.EncryptionKey), ...(b.GraceSeconds === undefined ? {} : { graceSeconds: b.GraceSeconds }) }),
   forgetBackups: async (b, { service }) =>
-    service.forgetBackups(b.dest, { volumeName: b.volumeName, policy: b.policy, dryRun: b.dryRun === true, ...store(b.endpoint) }),
+    service.forgetBackups(b.dest, { volumeName: b.volumeName, policy: b.policy, dryRun: b.dryRun === true, ...store(b.endpoint, b.encryptionKey) }),
+  verifyBackups: async (b, { service, onProgress }) =>
+    service.verifyBackups(
+      b.target,
+      {
+        ...store(b.endpoint, b.encryptionKey),
+        ...(b.volumeName === undefined ? {} : { volumeName: b.volumeName }),
+        ...(b.deep === undefined ? {} : { deep: b.deep }),
+        ...(b.sample === undefined ? {} : { sample: b.sample }),
+      },
+      onProgress,
+    ),
+  initBackupStore: async (b, { service }) => service.initBackupStore(b.dest, store(b.endpoint, b.encryptionKey)),
+  listBackupKeys: async (b, { service }) => ({ keys: await service.listBackupKeys(b.dest, store(b.endpoint, b.encryptionKey)) }),
+  addBackupKey: async (b, { service }) =>
+    service.addBackupKey(b.dest, { ...store(b.endpoint, b.encryptionKey), newKey: b.newKey, ...(b.label === undefined ? {} : { label: b.label }) }),
+  removeBackupKey: async (b, { service }) => service.removeBackupKey(b.dest, b.keyId, store(b.endpoint, b.encryptionKey)),
   forgetSnapshots: async (b, { service }) => service.forgetSnapshots(b.volume, { policy: b.policy, dryRun: b.dryRun === true }),
   createSchedule: async (b, { schedules }) => schedules.createSchedule(b),
   listSchedules: async (_b, { schedules }) => ({ schedules: await schedules.listSchedules() }),

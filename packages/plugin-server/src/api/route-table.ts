@@ -1,4 +1,4 @@
-import type { ForgetReport, PruneReport, ScheduleRun, ScheduleSpec, ScheduleView, SnapshotForgetReport } from '@convoy/core';
+import type { ForgetReport, KeyInfo, PruneReport, VerifyReport, ScheduleRun, ScheduleSpec, ScheduleView, SnapshotForgetReport } from '@convoy/core';
 import type * as Go from './go-types.js';
 import * as schema from './schemas.js';
 
@@ -6,7 +6,8 @@ import * as schema from './schemas.js';
  * Convoy's API, once, for the server and the client: each route's method, path and body
  * schema, and (in RouteTypes) the TypeScript shapes of its request and answer. The paths,
  * methods and shapes are Go Convoy v0.5.2's, so its client drives this daemon; resize, prune,
- * forget and the schedule routes are additions (forget and schedules in Convoy's own shapes). This module loads nothing heavy: the CLI's client imports it.
+ * forget, verify, encryption keys and the schedule routes are additions (all but resize and
+ * prune in Convoy's own shapes). This module loads nothing heavy: the CLI's client imports it.
  *
  * To add a route: an entry here and in RouteTypes, a handler in routes.ts (the compiler asks
  * for it), and a client call `client.call('<name>', body)`.
@@ -42,6 +43,11 @@ export interface RouteTypes {
   deleteBackup: { request: Go.BackupUrlRequest; response: void };
   pruneBackups: { request: Go.BackupPruneRequest; response: PruneReport };
   forgetBackups: { request: Go.BackupForgetRequest; response: ForgetReport };
+  verifyBackups: { request: Go.BackupVerifyRequest; response: VerifyReport };
+  initBackupStore: { request: Go.BackupStoreRequest; response: { masterKeyId: string } };
+  listBackupKeys: { request: Go.BackupStoreRequest; response: { keys: KeyInfo[] } };
+  addBackupKey: { request: Go.BackupKeyAddRequest; response: KeyInfo };
+  removeBackupKey: { request: Go.BackupKeyRemoveRequest; response: void };
   forgetSnapshots: { request: Go.SnapshotForgetRequest; response: SnapshotForgetReport };
   createSchedule: { request: ScheduleSpec; response: ScheduleView };
   listSchedules: { request: undefined; response: { schedules: ScheduleView[] } };
@@ -75,6 +81,11 @@ export const ROUTES = {
   deleteBackup: { method: 'DELETE', path: '/backups', body: schema.backupUrlBody },
   pruneBackups: { method: 'POST', path: '/backups/prune', body: schema.backupPruneBody },
   forgetBackups: { method: 'POST', path: '/backups/forget', body: schema.backupForgetBody },
+  verifyBackups: { method: 'POST', path: '/backups/verify', body: schema.backupVerifyBody },
+  initBackupStore: { method: 'POST', path: '/backups/init', body: schema.backupStoreBody },
+  listBackupKeys: { method: 'POST', path: '/backups/keys/list', body: schema.backupStoreBody },
+  addBackupKey: { method: 'POST', path: '/backups/keys/add', body: schema.backupKeyAddBody },
+  removeBackupKey: { method: 'POST', path: '/backups/keys/remove', body: schema.backupKeyRemoveBody },
   forgetSnapshots: { method: 'POST', path: '/snapshots/forget', body: schema.snapshotForgetBody },
   createSchedule: { method: 'POST', path: '/schedules/create', body: schema.scheduleCreateBody },
   listSchedules: { method: 'GET', path: '/schedules/list' },

@@ -11,6 +11,14 @@ const bytes = { type: 'integer', minimum: 0 } as const;
 const compression = { type: 'string', enum: [...COMPRESSION_METHODS] } as const;
 const endpoint = { type: 'string', description: 'S3 endpoint (MinIO and other S3-compatible servers); s3:// URLs only' } as const;
 
+/** Addition: a user key for an encrypted store; the secret is base64. */
+const encryptionKey = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['kind', 'secret'],
+  properties: { kind: { type: 'string', enum: ['passphrase', 'key-file'] }, secret: { type: 'string' } },
+} as const;
+
 function closedObject(properties: Record<string, object>, required: string[] = []) {
   return { type: 'object', additionalProperties: false, required, properties } as const;
 }
@@ -27,6 +35,7 @@ export const volumeCreateBody = closedObject({
   PrepareForVM: flag,
   Verbose: flag,
   Options: { type: 'object', additionalProperties: { type: 'string' } },
+  EncryptionKey: encryptionKey,
 });
 export const volumeNameBody = closedObject({ VolumeName: text }, ['VolumeName']);
 export const volumeDeleteBody = closedObject({ VolumeName: text, ReferenceOnly: flag }, ['VolumeName']);
@@ -35,12 +44,12 @@ export const volumeResizeBody = closedObject({ VolumeName: text, Size: bytes }, 
 export const snapshotCreateBody = closedObject({ Name: text, VolumeName: text, Verbose: flag }, ['VolumeName']);
 export const snapshotNameBody = closedObject({ SnapshotName: text }, ['SnapshotName']);
 export const backupCreateBody = closedObject(
-  { URL: text, Endpoint: endpoint, SnapshotName: text, Verbose: flag, Compression: compression },
+  { URL: text, Endpoint: endpoint, SnapshotName: text, Verbose: flag, Compression: compression, Encrypt: flag, EncryptionKey: encryptionKey },
   ['URL', 'SnapshotName'],
 );
 /** List, inspect and delete: Go's client sends BackupListRequest's four fields to inspect and list. */
-export const backupUrlBody = closedObject({ URL: text, Endpoint: endpoint, VolumeName: text, SnapshotName: text }, ['URL']);
-export const backupPruneBody = closedObject({ URL: text, Endpoint: endpoint, GraceSeconds: bytes }, ['URL']);
+export const backupUrlBody = closedObject({ URL: text, Endpoint: endpoint, VolumeName: text, SnapshotName: text, EncryptionKey: encryptionKey }, ['URL']);
+export const backupPruneBody = closedObject({ URL: text, Endpoint: endpoint, GraceSeconds: bytes, EncryptionKey: encryptionKey }, ['URL']);
 
 // Convoy's additions below (retention and schedules) keep Convoy's own field names.
 
@@ -48,7 +57,7 @@ export const backupPruneBody = closedObject({ URL: text, Endpoint: endpoint, Gra
 const count = { type: 'integer' } as const;
 /** The body's policy, as `validateRetentionPolicy` in core checks it. */
 const retentionPolicy = closedObject({ last: count, hourly: count, daily: count, weekly: count, monthly: count, yearly: count, within: text });
-export const backupForgetBody = closedObject({ dest: text, volumeName: text, policy: retentionPolicy, dryRun: flag, endpoint }, ['dest', 'volumeName', 'policy']);
+export const backupForgetBody = closedObject({ dest: text, volumeName: text, policy: retentionPolicy, dryRun: flag, endpoint, encryptionKey }, ['dest', 'volumeName', 'policy']);
 export const snapshotForgetBody = closedObject({ volume: text, policy: retentionPolicy, dryRun: flag }, ['volume', 'policy']);
 export const scheduleCreateBody = closedObject(
   {
@@ -64,3 +73,12 @@ export const scheduleCreateBody = closedObject(
   ['name', 'volume'],
 );
 export const scheduleNameBody = closedObject({ name: text }, ['name']);
+
+// Encryption and verify (Convoy additions, Convoy's own field names).
+export const backupVerifyBody = closedObject(
+  { target: text, volumeName: text, deep: flag, sample: { type: 'number', exclusiveMinimum: 0, maximum: 1 }, endpoint, encryptionKey },
+  ['target'],
+);
+export const backupStoreBody = closedObject({ dest: text, endpoint, encryptionKey }, ['dest']);
+export const backupKeyAddBody = closedObject({ dest: text, newKey: encryptionKey, label: text, endpoint, encryptionKey }, ['dest', 'newKey']);
+export const backupKeyRemoveBody = closedObject({ dest: text, keyId: text, endpoint, encryptionKey }, ['dest', 'keyId']);
