@@ -14,7 +14,7 @@ import { BackupRecordCache } from './record-cache.js';
 import { backupMode, type BackupConfig, type VolumeConfig } from './records.js';
 import { restoreSingleFile, createSingleFileBackup } from './single-file.js';
 import { DEFAULT_LOCK_OPTIONS, type LockOptions } from './store-lock.js';
-import { loadVolumeConfig } from './store-records.js';
+import { loadVolumeConfig, type StoredVolume } from './store-records.js';
 import type { BackupEngine, KeyedParams, RestoreParams, VolumeSealing } from './types.js';
 import { validateConcurrency } from './workers.js';
 import { verifyStore } from './verify.js';
@@ -63,11 +63,11 @@ export function createBackupEngine(opts: BackupEngineOptions = {}): BackupEngine
     if (!keyring) callKeyrings.set(p.encryptionKey, (keyring = new Keyring(p.encryptionKey)));
     return keyring;
   };
-  const sealed = async <P extends KeyedParams & { store: ObjectStore }>(p: P, volumeName: string): Promise<P & { sealing: VolumeSealing }> => {
-    const { store, ...sealing } = await accessVolume(p.store, volumeName, ring(p));
+  const sealed = async <P extends KeyedParams & { store: ObjectStore }>(p: P, volumeName: string, stored?: StoredVolume): Promise<P & { sealing: VolumeSealing }> => {
+    const { store, ...sealing } = await accessVolume(p.store, volumeName, ring(p), stored);
     return { ...p, store, sealing };
   };
-  const opener = (p: KeyedParams & { store: ObjectStore }) => async (volumeName: string) => (await accessVolume(p.store, volumeName, ring(p))).store;
+  const opener = (p: KeyedParams & { store: ObjectStore }) => async (volumeName: string, stored?: StoredVolume) => (await accessVolume(p.store, volumeName, ring(p), stored)).store;
   return {
     createBackup: async (p) => {
       const { store, ...sealing } = await accessVolumeForBackup(p.store, p.volume.name, ring(p), p.encrypt === true);
@@ -78,8 +78,10 @@ export function createBackupEngine(opts: BackupEngineOptions = {}): BackupEngine
     deleteBackup: async (p) => deleteBackup(ctx, await sealed(p, p.volumeName)),
     listBackups: (p) => listBackups(ctx, { ...p, openVolume: opener(p) }),
     inspectBackup: async (p) => {
-      const q = await sealed(p, p.volumeName);
-      return withKeyId(q.sealing, await inspectBackup(ctx, q));
+      // volume.cfg is read once: it says whether the volume is encrypted, and what the summary shows.
+      const stored = await loadVolumeConfig(p.store, p.volumeName);
+      const q = await sealed(p, p.volumeName, stored);
+      return withKeyId(q.sealing, await inspectBackup(ctx, q, stored));
     },
     prune: (p) => pruneStore(ctx, { ...p, openVolume: opener(p) }),
     forgetBackups: async (p) => forgetBackups(ctx, await sealed(p, p.volumeName)),

@@ -6,7 +6,7 @@ import type { BackupConfig } from './records.js';
 import { validateName } from '../names.js';
 import { summarizeBackup } from './summary.js';
 import type { EngineContext } from './context.js';
-import { backupNotFound, listBackupNames, listVolumeNames, loadVolumeConfig } from './store-records.js';
+import { backupNotFound, listBackupNames, listVolumeNames, loadVolumeConfig, type StoredVolume } from './store-records.js';
 import { runWorkers } from './workers.js';
 
 export interface ListBackupsParams {
@@ -16,7 +16,8 @@ export interface ListBackupsParams {
   /** Told of each record a listing skipped because it is corrupt (the rest is still listed). */
   onSkipped?: (key: string, err: ConvoyError) => void;
   /** The store as one volume's code sees it (sealed when the volume is encrypted). */
-  openVolume?: (volumeName: string) => Promise<ObjectStore>;
+  /** `stored` is the volume's record when the caller has read it already (no second read). */
+  openVolume?: (volumeName: string, stored?: StoredVolume) => Promise<ObjectStore>;
 }
 
 /**
@@ -35,7 +36,8 @@ export async function listBackups(ctx: Pick<EngineContext, 'records'>, p: ListBa
       if (p.volumeName) throw new ConvoyError('NOT_FOUND', `volume ${volumeName} has no backups in ${p.store.url}`, { details: { volume: volumeName } });
       return;
     }
-    const store = p.openVolume ? await p.openVolume(volumeName) : p.store;
+    // Whether a volume is encrypted is in its record: a corrupt one leaves the store as it is.
+    const store = p.openVolume && stored !== CORRUPT_RECORD ? await p.openVolume(volumeName, stored) : p.store;
     await runWorkers(await listBackupNames(store, volumeName), 8, async (backupName) => {
       // A record deleted between the listing and the read is simply gone; a corrupt one is skipped.
       // Listed just now, a record this daemon parsed before is served from the cache (records are write-once).
@@ -61,11 +63,11 @@ function skipCorrupt(onSkipped: ListBackupsParams['onSkipped']) {
   };
 }
 
-export async function inspectBackup(ctx: Pick<EngineContext, 'records'>, p: ListBackupsParams & { backupName: string; volumeName: string }): Promise<BackupSummary> {
+export async function inspectBackup(ctx: Pick<EngineContext, 'records'>, p: ListBackupsParams & { backupName: string; volumeName: string }, known?: StoredVolume): Promise<BackupSummary> {
   validateName(p.volumeName, 'volume');
   validateName(p.backupName, 'backup');
   const backup = await requireRecord(ctx, p.store, p.volumeName, p.backupName);
-  const stored = await loadVolumeConfig(p.store, p.volumeName);
+  const stored = known ?? (await loadVolumeConfig(p.store, p.volumeName));
   return summarizeBackup(p.destUrl, stored?.volume, backup);
 }
 

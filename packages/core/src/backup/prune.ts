@@ -6,7 +6,7 @@ import { KeyBatch } from './key-batch.js';
 import { backupFilesDir, blocksDir, checksumFromBlockKey, deletionJournalDir, locksDir, volumeConfigKey, volumeDir } from './layout.js';
 import { backupMode } from './records.js';
 import { archiveKeyOf } from './single-file.js';
-import { listBackupNames, listVolumeNames, requireBackupConfig } from './store-records.js';
+import { listBackupNames, listVolumeNames, requireBackupConfig, type StoredVolume } from './store-records.js';
 import type { PruneReport } from './types.js';
 
 export interface PruneParams {
@@ -15,7 +15,8 @@ export interface PruneParams {
   graceMs?: number;
   volumeName?: string;
   /** The store as one volume's code sees it (sealed when the volume is encrypted). */
-  openVolume?: (volumeName: string) => Promise<ObjectStore>;
+  /** `stored` is the volume's record when the caller has read it already (no second read). */
+  openVolume?: (volumeName: string, stored?: StoredVolume) => Promise<ObjectStore>;
 }
 
 /**

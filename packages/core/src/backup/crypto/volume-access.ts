@@ -2,7 +2,7 @@ import { ConvoyError } from '../../errors.js';
 import type { ObjectStore } from '../../objectstore.js';
 import { blockChecksum } from '../checksum.js';
 import { volumeConfigKey } from '../layout.js';
-import { loadVolumeConfig } from '../store-records.js';
+import { loadVolumeConfig, type StoredVolume } from '../store-records.js';
 import { encryptsNewVolumes, type Keyring } from './keyring.js';
 import { keyedBlockName, type MasterKey } from './master-key.js';
 import { sealedStore } from './sealed-store.js';
@@ -37,8 +37,8 @@ export function encryptionKeyIdOf(volumeName: string, raw: Record<string, unknow
 }
 
 /** Access to a volume that already has backups (restore, delete, list, prune, verify). */
-export async function accessVolume(store: ObjectStore, volumeName: string, keyring: Keyring): Promise<VolumeAccess> {
-  const stored = await loadVolumeConfig(store, volumeName);
+export async function accessVolume(store: ObjectStore, volumeName: string, keyring: Keyring, known?: StoredVolume): Promise<VolumeAccess> {
+  const stored = known ?? (await loadVolumeConfig(store, volumeName));
   const keyId = stored && encryptionKeyIdOf(volumeName, stored.raw);
   return keyId ? sealedAccess(store, volumeName, keyring, keyId) : clearAccess(store);
 }
