@@ -18,6 +18,7 @@ export const alias = {
 export default defineConfig({
   resolve: { alias },
   test: {
+    globalSetup: ['test-support/block-worker-setup.ts'],
     projects: [
       {
         resolve: { alias },

@@ -10,6 +10,7 @@ export default defineConfig({
   resolve: { alias },
   test: {
     name: 'dm',
+    globalSetup: ['test-support/block-worker-setup.ts'],
     include: ['packages/*/src/**/*.dm.test.ts'],
     exclude: ['**/node_modules/**'],
     pool: 'forks',

@@ -1,43 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, realpath, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll } from 'vitest';
+import { BLOCK_WORKER_ENTRY, buildModule } from './build-module.js';
 
 const root = path.resolve(import.meta.dirname, '..');
-
-/** Every workspace package, from source (as the tests see them). */
-const WORKSPACE = Object.fromEntries(
-  ['core', 'driver-vfs', 'driver-devmapper', 'objectstore-fs', 'objectstore-s3', 'plugin-server'].map((pkg) => [`@convoy/${pkg}`, path.join(root, 'packages', pkg, 'src/index.ts')]),
-);
 
 /**
  * Bundles a TypeScript entry (workspace packages from source) into one ES module that plain
  * `node` runs, for tests that need a separate process to kill: starting a bundle takes a
- * fraction of a second, where a TypeScript loader takes seconds. Only the native lz4-napi stays
- * outside; the bundle goes to packages/core/.tmp (ignored by git) so that it resolves from
- * there, and is removed after the test file.
+ * fraction of a second, where a TypeScript loader takes seconds. The native addons stay
+ * outside; the bundle goes to its own directory under packages/core/.tmp (ignored by git) so
+ * that it resolves from there, with the engine's block worker beside it, and is removed after
+ * the test file.
  */
 export async function bundleForNode(entry: string): Promise<string> {
-  const require = createRequire(import.meta.url);
-  // esbuild comes with tsup; nothing else depends on it, hence the narrow type.
-  const esbuild = createRequire(await realpath(require.resolve('tsup/package.json')))('esbuild') as { build(options: Record<string, unknown>): Promise<unknown> };
-  const dir = path.join(root, 'packages/core/.tmp');
-  await mkdir(dir, { recursive: true });
-  const outfile = path.join(dir, `${path.basename(entry, '.ts')}-${process.pid}-${randomBytes(3).toString('hex')}.mjs`);
-  afterAll(() => rm(outfile, { force: true }));
-  await esbuild.build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'silent',
-    alias: WORKSPACE,
-    external: ['lz4-napi'],
-    // CommonJS dependencies inside an ES module bundle still call require().
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-  });
+  const dir = path.join(root, 'packages/core/.tmp', `${path.basename(entry, '.ts')}-${process.pid}-${randomBytes(3).toString('hex')}`);
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+  const outfile = path.join(dir, `${path.basename(entry, '.ts')}.mjs`);
+  await buildModule(entry, outfile);
+  await buildModule(BLOCK_WORKER_ENTRY, path.join(dir, 'block-worker.js'));
   return outfile;
 }
+

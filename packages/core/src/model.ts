@@ -50,7 +50,7 @@ export interface BackupSummary {
   uploadedBytes?: number;
 }
 
-export type CompressionMethod = 'lz4' | 'gzip' | 'none';
+export type CompressionMethod = 'lz4' | 'zstd' | 'gzip' | 'none';
 export type BackupMode = 'delta-block' | 'single-file';
 
 /** Long operations report progress through this callback; the CLI turns it into a bar. */

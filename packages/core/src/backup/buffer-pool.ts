@@ -1,5 +1,6 @@
 /**
- * Reused block buffers. Fresh memory is expensive on the VMs Convoy runs on (every 4 KiB page
+ * Reused block buffers, on SharedArrayBuffers so the block workers read them in place (no copy
+ * per block). Fresh memory is expensive on the VMs Convoy runs on (every 4 KiB page
  * faults in at a few µs), so pipelines take a buffer per worker from here and give it back; the
  * pool keeps up to `maxIdle` of them between operations. How many are in use at once is bounded
  * by the callers' worker counts, not here.
@@ -13,7 +14,7 @@ export class BufferPool {
   ) {}
 
   take(): Buffer {
-    return this.idle.pop() ?? Buffer.allocUnsafeSlow(this.bufferSize);
+    return this.idle.pop() ?? Buffer.from(new SharedArrayBuffer(this.bufferSize));
   }
 
   give(buffer: Buffer): void {

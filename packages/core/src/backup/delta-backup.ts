@@ -44,11 +44,13 @@ export async function createDeltaBlockBackup(ctx: EngineContext, p: CreateBackup
         offsets,
         totalBytes: bytes,
         blockSize: BLOCK_SIZE,
-        compression: prepared.compression,
+        format: { compression: prepared.compression },
         known: new Set(base.previous?.Blocks.map((m) => m.BlockChecksum)),
-        // One listing request saves a HEAD per block on a volume's first backup.
-        storeMayHoldOthers: !(await isEmpty(p.store, blocksDir(volumeName))),
+        // The previous map says what is stored; without one, a listing request tells whether
+        // anything is (a first backup: nothing, so no HEAD per block).
+        headBeforePut: !base.previous && !(await isEmpty(p.store, blocksDir(volumeName))),
         pool: ctx.pool,
+        workers: ctx.workers,
         concurrency: prepared.concurrency,
         onProgress: p.onProgress,
         signal: p.signal,

@@ -1,6 +1,7 @@
 import { ConvoyError } from '../errors.js';
 import type { VolumeRecord } from '../model.js';
 import { validateName } from '../names.js';
+import { BlockWorkers, type BlockWorkerOptions } from './block-workers.js';
 import { BufferPool } from './buffer-pool.js';
 import { withStoreLock, type EngineContext } from './context.js';
 import { deleteBackup } from './delete.js';
@@ -23,6 +24,8 @@ export interface BackupEngineOptions {
   lock?: Partial<LockOptions>;
   /** Default grace period of `prune` (default 1 hour). */
   pruneGraceMs?: number;
+  /** The block workers' threads and script; see block-workers.ts. */
+  blockWorkers?: BlockWorkerOptions;
 }
 
 const DEFAULT_CONCURRENCY = 4;
@@ -37,6 +40,7 @@ export function createBackupEngine(opts: BackupEngineOptions = {}): BackupEngine
   const ctx: EngineContext = {
     // Idle buffers kept between operations: enough for a backup and a restore at full speed.
     pool: new BufferPool(BLOCK_SIZE, 2 * concurrency),
+    workers: new BlockWorkers(opts.blockWorkers),
     lock: { ...DEFAULT_LOCK_OPTIONS, ...opts.lock },
     concurrency,
     pruneGraceMs: opts.pruneGraceMs ?? HOUR_MS,
@@ -68,6 +72,6 @@ async function restoreBackup(ctx: EngineContext, p: RestoreParams): Promise<Volu
     if (mode !== p.ops.mode) {
       throw new ConvoyError('INVALID_ARGUMENT', `backup ${p.backupName} is a ${mode} backup; driver ${p.driverName} restores ${p.ops.mode} backups`);
     }
-    return p.ops.mode === 'delta-block' ? restoreDeltaBlock(p, p.ops, backup, volume, concurrency) : restoreSingleFile(p, p.ops, backup);
+    return p.ops.mode === 'delta-block' ? restoreDeltaBlock(p, p.ops, backup, volume, concurrency, ctx.workers) : restoreSingleFile(p, p.ops, backup);
   });
 }

@@ -42,7 +42,7 @@ export interface BackupConfig {
 
 type Unknown = Record<string, unknown>;
 
-export const COMPRESSION_METHODS: readonly CompressionMethod[] = ['lz4', 'gzip', 'none'];
+export const COMPRESSION_METHODS: readonly CompressionMethod[] = ['lz4', 'zstd', 'gzip', 'none'];
 
 export function validateCompression(method: unknown): CompressionMethod {
   if (typeof method === 'string' && (COMPRESSION_METHODS as readonly string[]).includes(method)) return method as CompressionMethod;

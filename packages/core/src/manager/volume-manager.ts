@@ -25,7 +25,7 @@ export interface VolumeManagerOptions {
   daemon?: { version: string; root: string; config: Record<string, unknown> };
 }
 
-const COMPRESSION_METHODS: readonly CompressionMethod[] = ['lz4', 'gzip', 'none'];
+const COMPRESSION_METHODS: readonly CompressionMethod[] = ['lz4', 'zstd', 'gzip', 'none'];
 
 /**
  * The heart of the daemon: validates every name and argument before a driver sees it, keeps

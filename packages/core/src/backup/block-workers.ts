@@ -1,0 +1,103 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Piscina } from 'piscina';
+import { ConvoyError, type ErrorCode } from '../errors.js';
+import type { BlockTask, BlockTaskResult } from '../block-worker.js';
+import type { BlockFormat } from './block-transform.js';
+
+/** Where the built worker sits: beside the engine's code (dist/, or a bundle's directory). */
+const BESIDE_ENGINE = new URL('./block-worker.js', import.meta.url);
+/** Idle threads end after this long, so an idle daemon or a finished CLI holds none. */
+const IDLE_MS = 5_000;
+
+export interface BlockWorkerOptions {
+  /** The worker script (default: `block-worker.js` beside this code, or `$CONVOY_BLOCK_WORKER`). */
+  script?: URL;
+  /** Threads (default: the cores `os.availableParallelism()` reports, at most 8). */
+  threads?: number;
+}
+
+/**
+ * The block workers: a piscina pool running the per-block transform (block-transform.ts) on
+ * every core. One pool per engine, started on first use; its threads end when idle.
+ *
+ * Memory: a task holds no buffer of its own beyond the codec's output. Plaintext blocks are
+ * views of the caller's pooled SharedArrayBuffers (shared, never copied); stored bytes and
+ * decompressed blocks that own their memory are transferred, not cloned. So a pipeline with
+ * `concurrency` blocks in flight holds at most `concurrency` × (a pooled block + one codec
+ * output) whatever the thread count.
+ *
+ * A worker that dies (a crash in a codec, an exit) fails the task with INTERNAL, naming it; the
+ * pipeline then fails the operation like any other error, so nothing half-made remains.
+ */
+export class BlockWorkers {
+  private pool: Piscina<BlockTask, BlockTaskResult> | undefined;
+  readonly threads: number;
+  private readonly script: URL;
+
+  constructor(opts: BlockWorkerOptions = {}) {
+    this.threads = opts.threads ?? Math.min(8, availableParallelism());
+    if (!Number.isInteger(this.threads) || this.threads < 1 || this.threads > 64) {
+      throw new ConvoyError('INVALID_ARGUMENT', `block worker threads must be an integer from 1 to 64, got ${opts.threads}`);
+    }
+    const fromEnv = process.env['CONVOY_BLOCK_WORKER'];
+    this.script = opts.script ?? (fromEnv ? pathToFileURL(fromEnv) : BESIDE_ENGINE);
+  }
+
+  /** The block's name in the store (block-transform.ts `nameBlock`). */
+  async name(plain: Buffer, format: BlockFormat): Promise<string> {
+    return (await this.run({ op: 'name', plain, format }, 'name a block')) as string;
+  }
+
+  /** The bytes to store for `plain` (`sealBlock`). */
+  async seal(plain: Buffer, format: BlockFormat): Promise<Buffer> {
+    return asBuffer((await this.run({ op: 'seal', plain, format }, 'compress a block')) as Uint8Array);
+  }
+
+  /** The verified plaintext of a stored block (`openBlock`); `stored` is handed over. */
+  async open(stored: Buffer, name: string, length: number, format: BlockFormat): Promise<Buffer> {
+    const owned = stored.byteOffset === 0 && stored.byteLength === stored.buffer.byteLength && !(stored.buffer instanceof SharedArrayBuffer);
+    const task: BlockTask = { op: 'open', stored, name, length, format };
+    return asBuffer((await this.run(task, 'open a block', owned ? [stored.buffer as ArrayBuffer] : undefined)) as Uint8Array);
+  }
+
+  /** Ends the threads (the engine's owner calls it on shutdown; idle threads end by themselves). */
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.destroy();
+  }
+
+  private async run(task: BlockTask, what: string, transferList?: ArrayBuffer[]): Promise<string | Uint8Array> {
+    let result: BlockTaskResult;
+    try {
+      result = await this.start().run(task, transferList ? { transferList } : {});
+    } catch (err) {
+      throw new ConvoyError('INTERNAL', `a block worker failed to ${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    if (typeof result === 'string' || result instanceof Uint8Array) return result;
+    throw new ConvoyError(result.code as ErrorCode, result.message, result.details ? { details: result.details } : {});
+  }
+
+  private start(): Piscina<BlockTask, BlockTaskResult> {
+    if (this.pool) return this.pool;
+    if (this.script.protocol === 'file:' && !existsSync(fileURLToPath(this.script))) {
+      throw new ConvoyError(
+        'INTERNAL',
+        `the block worker ${fileURLToPath(this.script)} is missing: build @convoy/core (pnpm build), or, running from TypeScript sources, point CONVOY_BLOCK_WORKER at a bundle of src/block-worker.ts`,
+      );
+    }
+    this.pool = new Piscina<BlockTask, BlockTaskResult>({
+      filename: this.script.href,
+      minThreads: 0,
+      maxThreads: this.threads,
+      idleTimeout: IDLE_MS,
+    });
+    return this.pool;
+  }
+}
+
+function asBuffer(view: Uint8Array): Buffer {
+  return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+}
