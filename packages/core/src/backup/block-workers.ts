@@ -8,7 +8,7 @@ import type { BlockFormat } from './block-transform.js';
 
 /** Where the built worker sits: beside the engine's code (dist/, or a bundle's directory). */
 const BESIDE_ENGINE = new URL('./block-worker.js', import.meta.url);
-/** Idle threads end after this long, so an idle daemon or a finished CLI holds none. */
+/** Threads beyond the first end after this long idle. */
 const IDLE_MS = 5_000;
 
 export interface BlockWorkerOptions {
@@ -20,7 +20,7 @@ export interface BlockWorkerOptions {
 
 /**
  * The block workers: a piscina pool running the per-block transform (block-transform.ts) on
- * every core. One pool per engine, started on first use; its threads end when idle.
+ * every core. One pool per engine, started on first use; all but one thread end when idle.
  *
  * Memory: a task holds no buffer of its own beyond the codec's output. Plaintext blocks are
  * views of the caller's pooled SharedArrayBuffers (shared, never copied); stored bytes and
@@ -90,7 +90,9 @@ export class BlockWorkers {
     }
     this.pool = new Piscina<BlockTask, BlockTaskResult>({
       filename: this.script.href,
-      minThreads: 0,
+      // At least one: with none, piscina 5.3 leaves tasks queued behind a crashed worker
+      // unserved forever. An idle thread is unref'd, so it never keeps a process alive.
+      minThreads: 1,
       maxThreads: this.threads,
       idleTimeout: IDLE_MS,
     });

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { openFsObjectStore } from '@convoy/objectstore-fs';
@@ -122,6 +122,29 @@ describe('backup engine, delta-block mode, on a vfs store', () => {
 
     await restore(env, summary.url, 'restored');
     await expectSameBytes(env, 'restored', 'snap1');
+  });
+
+  it('restores sparse: blocks of zeros and unmapped extents are neither fetched nor written, and stay holes', async () => {
+    const env = await makeEnv();
+    await env.source.createVolume('vol1', 16 * MiB);
+    await writeBlocks(env, 'vol1', [0, 5]);
+    // Mapped, but zeros (what a database's preallocated file leaves): still in the block map.
+    await writeBlocks(env, 'vol1', [1, 2, 3], Buffer.alloc(BLOCK_SIZE));
+    await env.source.snapshot('vol1', 'snap1');
+    const summary = await backup(env, 'vol1', 'snap1');
+    expect(summary.blockCount).toBe(5);
+
+    const gets = env.store.stats.get;
+    await restore(env, summary.url, 'restored');
+    await expectSameBytes(env, 'restored', 'snap1');
+    // Two block GETs (blocks 0 and 5) and the two records; the zero block is known by name.
+    expect(env.store.stats.get - gets).toBe(2 + 2);
+    // Only blocks 0 and 5 take space: zeros (1-3) and unmapped blocks (4, 6, 7) are holes. A
+    // dense restore would allocate all 16 MiB.
+    const { blocks, size } = await stat(env.source.volumePath('restored'));
+    expect(size).toBe(16 * MiB);
+    expect(blocks * 512).toBeGreaterThanOrEqual(2 * BLOCK_SIZE);
+    expect(blocks * 512).toBeLessThanOrEqual(2 * BLOCK_SIZE + 256 * 1024);
   });
 
   it('pads short volume names with ! as Convoy did', async () => {
