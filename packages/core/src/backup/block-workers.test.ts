@@ -82,7 +82,7 @@ describe('a block worker that crashes', () => {
     const volume = path.join(env.storeDir, volumeDir('vol1'));
     expect(await readdir(path.join(volume, 'backups')).catch(() => [])).toEqual([]);
     expect(await readdir(path.join(volume, 'locks')).catch(() => [])).toEqual([]);
-    expect(await engine.listBackups({ store: env.store, destUrl: env.destUrl, volumeName: 'vol1' }).catch(() => [])).toEqual([]);
+    expect(await engine.listBackups({ store: env.store, destUrl: env.args.destUrl, volumeName: 'vol1' })).toEqual([]);
 
     // The same backup then succeeds with working workers, and restores exactly.
     const healthy = createBackupEngine();
