@@ -72,8 +72,14 @@ export const API_ROUTES: ApiRoute[] = [
     path: '/backups/create',
     body: schema.backupCreateBody,
     run: (s, b, p) => {
-      const req = { snapshot: String(b.snapshot), dest: String(b.dest), ...storeParams(b) };
-      return s.createBackup(b.compression === undefined ? req : { ...req, compression: b.compression as CompressionMethod }, p);
+      const req = {
+        snapshot: String(b.snapshot),
+        dest: String(b.dest),
+        ...storeParams(b),
+        ...(b.compression === undefined ? {} : { compression: b.compression as CompressionMethod }),
+        ...(b.blockSize === undefined ? {} : { blockSize: Number(b.blockSize) }),
+      };
+      return s.createBackup(req, p);
     },
   },
   { method: 'POST', path: '/backups/delete', body: schema.backupUrlBody, run: (s, b) => answerEmpty(s.deleteBackup(String(b.url), storeParams(b))) },

@@ -27,7 +27,7 @@ export const volumeMountBody = closedObject({ name: text, mountpoint: text }, ['
 export const snapshotCreateBody = closedObject({ volume: text, name: text }, ['volume']);
 export const snapshotNameBody = closedObject({ name: text }, ['name']);
 export const backupCreateBody = closedObject(
-  { snapshot: text, dest: text, compression: { type: 'string', enum: ['lz4', 'zstd', 'gzip', 'none'] }, endpoint },
+  { snapshot: text, dest: text, compression: { type: 'string', enum: ['lz4', 'zstd', 'gzip', 'none'] }, blockSize: { type: 'integer', minimum: 1 }, endpoint },
   ['snapshot', 'dest'],
 );
 export const backupUrlBody = closedObject({ url: text, endpoint }, ['url']);

@@ -5,7 +5,8 @@ import type { EngineContext } from './context.js';
 import { withStoreLock } from './context.js';
 import { summarizeBackup } from './summary.js';
 import type { BlockMapping, BackupConfig } from './records.js';
-import { validateCompression } from './records.js';
+import { validateCompression, volumeBlockSize } from './records.js';
+import { BLOCK_SIZE, validateBlockSize } from './layout.js';
 import { loadVolumeConfig, saveBackupConfig, saveVolumeConfig, type StoredVolume } from './store-records.js';
 import type { StoreLock } from './store-lock.js';
 import { formatRubyDate, isoToStoreTime } from './store-time.js';
@@ -25,6 +26,8 @@ export interface PreparedBackup {
   backupName: string;
   compression: CompressionMethod;
   concurrency: number;
+  /** The volume's block size (delta-block mode). */
+  blockSize: number;
 }
 
 export async function prepareBackup(ctx: EngineContext, p: CreateBackupParams, body: (prepared: PreparedBackup) => Promise<BackupSummary>): Promise<BackupSummary> {
@@ -38,10 +41,14 @@ export async function prepareBackup(ctx: EngineContext, p: CreateBackupParams, b
     throw new ConvoyError('INVALID_ARGUMENT', `zstd compresses delta-block backups only; back up ${volumeName} (a ${p.ops.mode} volume) with lz4, gzip or none`);
   }
   const concurrency = validateConcurrency(p.concurrency, ctx.concurrency);
+  if (p.blockSize !== undefined) validateBlockSize(p.blockSize);
+  if (p.blockSize !== undefined && p.ops.mode === 'single-file') {
+    throw new ConvoyError('INVALID_ARGUMENT', `a block size applies to delta-block backups only; ${volumeName} is a ${p.ops.mode} volume`);
+  }
   if (!p.owner) throw new ConvoyError('INVALID_ARGUMENT', 'a backup needs an owner (host and process) for the store lock');
   return withStoreLock(ctx, p.store, volumeName, 'backup', p.owner, async (lock) => {
     const volumeConfig = await ensureVolumeConfig(p);
-    return body({ lock, volumeConfig, backupName: generateName('backup'), compression, concurrency });
+    return body({ lock, volumeConfig, backupName: generateName('backup'), compression, concurrency, blockSize: volumeBlockSize(volumeConfig.volume) });
   });
 }
 
@@ -58,8 +65,24 @@ async function ensureVolumeConfig(p: CreateBackupParams): Promise<StoredVolume> 
       `volume ${p.volume.name} in ${p.store.url} holds backups made by driver ${existing.volume.Driver}, not ${p.driverName}; back up to another store or rename the volume`,
     );
   }
-  if (existing) return existing;
-  const volume = { Name: p.volume.name, Driver: p.driverName, Size: p.volume.size, CreatedTime: isoToStoreTime(p.volume.createdAt), LastBackupName: '' };
+  const blockSize = p.blockSize === undefined || p.blockSize === BLOCK_SIZE ? {} : { BlockSize: p.blockSize };
+  if (existing) {
+    const recorded = volumeBlockSize(existing.volume);
+    if (p.blockSize === undefined || p.blockSize === recorded) return existing;
+    if (existing.volume.LastBackupName) {
+      throw new ConvoyError(
+        'INVALID_ARGUMENT',
+        `volume ${p.volume.name} is backed up in ${recorded}-byte blocks (set by its first backup); its backups cannot switch to ${p.blockSize}-byte blocks. Leave the block size out, or back up to another store`,
+        { details: { blockSize: recorded, requested: p.blockSize } },
+      );
+    }
+    // No backup left to chain to: the next one starts afresh, in the size asked for.
+    const { BlockSize: _, ...rest } = existing.volume;
+    const volume = { ...rest, ...blockSize };
+    await saveVolumeConfig(p.store, volume, existing.raw);
+    return { volume, raw: existing.raw };
+  }
+  const volume = { Name: p.volume.name, Driver: p.driverName, Size: p.volume.size, CreatedTime: isoToStoreTime(p.volume.createdAt), LastBackupName: '', ...blockSize };
   await saveVolumeConfig(p.store, volume);
   return { volume, raw: {} };
 }
@@ -69,6 +92,8 @@ export interface BackupContent {
   filePath: string;
   volumeSize: number;
   uploadedBytes: number;
+  /** Delta-block mode: the size of the blocks in `blocks`. */
+  blockSize?: number;
 }
 
 /**
@@ -90,6 +115,7 @@ export async function commitBackup(p: CreateBackupParams, prepared: PreparedBack
     CompressionMethod: prepared.compression,
     VolumeSize: content.volumeSize,
     UploadedBytes: content.uploadedBytes,
+    ...(content.blockSize !== undefined && content.blockSize !== BLOCK_SIZE ? { BlockSize: content.blockSize } : {}),
   };
   await saveBackupConfig(p.store, backup);
   // Another host may have backed the volume up meanwhile (backups share the lock): re-read.

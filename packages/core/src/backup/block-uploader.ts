@@ -45,7 +45,8 @@ export interface UploadBlocksResult {
  * `concurrency` blocks in flight. Naming (SHA-512) and sealing (compression) run on the block
  * workers' threads; reads and puts on libuv's pool; this thread only moves buffers. Each
  * pipeline slot owns one pooled buffer for the whole run, so memory is `concurrency` blocks
- * plus their sealed copies whatever the volume's size.
+ * plus their sealed copies whatever the volume's size (and the block workers' own, see
+ * block-workers.ts).
  *
  * A block is uploaded at most once per run: known names are skipped without a request, and a
  * block whose upload is already in flight is awaited, not repeated.
@@ -72,7 +73,7 @@ export async function uploadBlocks(p: UploadBlocksParams): Promise<UploadBlocksR
       p.offsets,
       p.concurrency,
       async (offset, slot) => {
-        const buffer = (buffers[slot] ??= p.pool.take());
+        const buffer = (buffers[slot] ??= p.pool.take(p.blockSize));
         const length = Math.min(p.blockSize, p.reader.size - offset);
         const data = buffer.subarray(0, length);
         await p.reader.read(buffer, offset, length);

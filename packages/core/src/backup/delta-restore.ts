@@ -3,10 +3,10 @@ import type { DeltaBlockBackupOps } from '../driver.js';
 import type { VolumeRecord } from '../model.js';
 import { zeroBlockName, type BlockFormat } from './block-transform.js';
 import type { BlockWorkers } from './block-workers.js';
-import { BLOCK_SIZE, blockKey } from './layout.js';
-import { backupCompression, type BackupConfig, type VolumeConfig } from './records.js';
+import { blockKey } from './layout.js';
+import { backupBlockSize, backupCompression, type BackupConfig, type VolumeConfig } from './records.js';
 import type { RestoreParams } from './types.js';
-import { runWorkers } from './workers.js';
+import { blocksInFlight, runWorkers } from './workers.js';
 
 /**
  * Restores a delta-block backup into a new volume: every distinct block is fetched once (in
@@ -24,20 +24,18 @@ export async function restoreDeltaBlock(
   concurrency: number,
   workers: BlockWorkers,
 ): Promise<VolumeRecord> {
-  if (ops.blockSize !== BLOCK_SIZE) {
-    throw new ConvoyError('INVALID_ARGUMENT', `driver ${p.driverName} uses ${ops.blockSize}-byte blocks; the backup store format needs ${BLOCK_SIZE}`);
-  }
-  const size = restoreSize(p, backup, volume);
+  const blockSize = backupBlockSize(backup);
+  const size = restoreSize(p, backup, volume, blockSize);
   const recordedEnd = backup.VolumeSize ?? volume?.Size ?? size;
   const format: BlockFormat = { compression: backupCompression(backup) };
-  const zeroBlock = zeroBlockName(BLOCK_SIZE, format);
+  const zeroBlock = zeroBlockName(blockSize, format);
   const offsetsByChecksum = new Map<string, number[]>();
   for (const { Offset, BlockChecksum } of backup.Blocks) {
     const offsets = offsetsByChecksum.get(BlockChecksum);
     if (offsets) offsets.push(Offset);
     else offsetsByChecksum.set(BlockChecksum, [Offset]);
   }
-  const totalBytes = backup.Blocks.reduce((sum, m) => sum + Math.min(BLOCK_SIZE, size - m.Offset), 0);
+  const totalBytes = backup.Blocks.reduce((sum, m) => sum + Math.min(blockSize, size - m.Offset), 0);
   let doneBytes = 0;
   const advance = (bytes: number): void => {
     doneBytes += bytes;
@@ -48,11 +46,11 @@ export async function restoreDeltaBlock(
   try {
     await runWorkers(
       offsetsByChecksum,
-      concurrency,
+      blocksInFlight(concurrency, blockSize),
       async ([checksum, offsets]) => {
         // Every block is whole but the last one of a volume whose size is not a multiple.
-        const length = Math.min(BLOCK_SIZE, recordedEnd - offsets[0]!);
-        if (checksum === zeroBlock && length === BLOCK_SIZE) return advance(length * offsets.length);
+        const length = Math.min(blockSize, recordedEnd - offsets[0]!);
+        if (checksum === zeroBlock && length === blockSize) return advance(length * offsets.length);
         const where = `block ${checksum} (offset ${offsets[0]}${offsets.length > 1 ? ` and ${offsets.length - 1} more` : ''}) of backup ${backup.Name}`;
         const details = { checksum, offset: offsets[0], backup: backup.Name };
         const stored = await p.store.get(blockKey(p.volumeName, checksum));
@@ -62,7 +60,7 @@ export async function restoreDeltaBlock(
           throw new ConvoyError('CORRUPT', `${where} ${err.message}`, { cause: err, details: { ...details, ...err.details } });
         });
         for (const offset of offsets) {
-          const expected = Math.min(BLOCK_SIZE, recordedEnd - offset);
+          const expected = Math.min(blockSize, recordedEnd - offset);
           if (data.length !== expected) throw new ConvoyError('CORRUPT', `${where} holds ${data.length} bytes where the backup needs ${expected} at offset ${offset}`);
           await target.write(data, offset, expected);
         }
@@ -78,11 +76,11 @@ export async function restoreDeltaBlock(
 }
 
 /** The backup's own size unless the request asks for more; never less than the blocks need. */
-function restoreSize(p: RestoreParams, backup: BackupConfig, volume: VolumeConfig | undefined): number {
+function restoreSize(p: RestoreParams, backup: BackupConfig, volume: VolumeConfig | undefined, blockSize: number): number {
   const recorded = backup.VolumeSize ?? volume?.Size ?? 0;
   const last = backup.Blocks[backup.Blocks.length - 1];
   // The last block is short only when the recorded size ends inside it.
-  const needed = last ? last.Offset + (recorded > last.Offset ? Math.min(BLOCK_SIZE, recorded - last.Offset) : BLOCK_SIZE) : 0;
+  const needed = last ? last.Offset + (recorded > last.Offset ? Math.min(blockSize, recorded - last.Offset) : blockSize) : 0;
   const size = p.request.size ?? recorded;
   if (!Number.isSafeInteger(size) || size <= 0) {
     throw new ConvoyError('INVALID_ARGUMENT', `backup ${backup.Name} does not record its volume's size; give the new volume a size`);

@@ -147,6 +147,63 @@ describe('backup engine, delta-block mode, on a vfs store', () => {
     expect(blocks * 512).toBeLessThanOrEqual(2 * BLOCK_SIZE + 256 * 1024);
   });
 
+  it('cuts a volume into its own block size, set at its first backup: an incremental uploads only the small blocks that changed inside 2 MiB extents', async () => {
+    const env = await makeEnv();
+    const KiB64 = 64 * 1024;
+    await volumeWithSnapshot(env, 'vol1', 8 * MiB, [0, 1, 3], 'snap1');
+    const first = await engine.createBackup({ ...backupArgs(env, 'vol1', 'snap1'), blockSize: KiB64 });
+    expect(first.blockCount).toBe(3 * 32);
+    expect(JSON.parse((await env.store.get(volumeConfigKey('vol1')))!.toString())).toMatchObject({ BlockSize: KiB64 });
+    expect(JSON.parse((await env.store.get(backupConfigKey('vol1', first.name)))!.toString())).toMatchObject({ BlockSize: KiB64 });
+
+    // Two 64 KiB writes inside block 1: the source reports that whole 2 MiB extent as changed.
+    await env.source.writeVolume('vol1', BLOCK_SIZE + 5 * KiB64, randomBytes(KiB64));
+    await env.source.writeVolume('vol1', BLOCK_SIZE + 9 * KiB64 + 100, Buffer.from('a short write'));
+    await env.source.snapshot('vol1', 'snap2');
+    const puts = env.store.stats.put;
+    // No block size asked: the volume's own applies.
+    const second = await backup(env, 'vol1', 'snap2');
+    expect(env.store.stats.put - puts).toBe(2 + 4);
+    // Two random 64 KiB blocks (the short write lands in one), not the 2 MiB extent.
+    expect(second.uploadedBytes).toBeLessThan(2 * KiB64 + 8192);
+    expect(second.blockCount).toBe(3 * 32);
+
+    await restore(env, second.url, 'restored');
+    await expectSameBytes(env, 'restored', 'snap2');
+    await restore(env, first.url, 'restored1');
+    await expectSameBytes(env, 'restored1', 'snap1');
+  });
+
+  it('refuses to mix block sizes in a volume\'s chain, and block sizes that are not a power of two from 64 KiB to 2 MiB, changing nothing', async () => {
+    const env = await makeEnv();
+    await volumeWithSnapshot(env, 'vol1', 4 * MiB, [0], 'snap1');
+    await backup(env, 'vol1', 'snap1');
+    const listing = async () => {
+      const keys: string[] = [];
+      for await (const info of env.store.list('')) keys.push(`${info.key}:${info.size}`);
+      return keys.sort();
+    };
+    const before = await listing();
+    await env.source.snapshot('vol1', 'snap2');
+    await expectCode(engine.createBackup({ ...backupArgs(env, 'vol1', 'snap2'), blockSize: 256 * 1024 }), 'INVALID_ARGUMENT', '2097152-byte blocks', '262144');
+    for (const bad of [4096, 3 * 65536, 4 * MiB, 0.5]) {
+      await expectCode(engine.createBackup({ ...backupArgs(env, 'vol1', 'snap2'), blockSize: bad }), 'INVALID_ARGUMENT', 'power of two');
+    }
+    // The 2 MiB a Convoy v0.5 volume has is the size asked for: fine.
+    expect(await listing()).toEqual(before);
+    await engine.createBackup({ ...backupArgs(env, 'vol1', 'snap2'), blockSize: BLOCK_SIZE });
+  });
+
+  it('refuses a block size that does not divide the blocks the driver reports changes in', async () => {
+    const env = await makeEnv();
+    const fine = await ImageSource.open(path.join(env.source.dir, '..', 'fine'), { blockSize: 256 * 1024 });
+    await fine.createVolume('vol1', 4 * MiB);
+    await fine.writeVolume('vol1', 0, randomBytes(256 * 1024));
+    await fine.snapshot('vol1', 'snap1');
+    const args = { store: env.store, destUrl: env.destUrl, driverName: 'image', volume: fine.volumeRecord('vol1'), snapshot: fine.snapshotRecord('vol1', 'snap1'), ops: fine, owner: 'test-host/1' };
+    await expectCode(engine.createBackup(args), 'INVALID_ARGUMENT', '262144-byte blocks', '2097152-byte backup blocks');
+  });
+
   it('pads short volume names with ! as Convoy did', async () => {
     const env = await makeEnv();
     await volumeWithSnapshot(env, 'ab', 4 * MiB, [1], 'snap-ab');

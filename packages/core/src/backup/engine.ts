@@ -39,7 +39,7 @@ export function createBackupEngine(opts: BackupEngineOptions = {}): BackupEngine
   const concurrency = validateConcurrency(opts.concurrency, DEFAULT_CONCURRENCY);
   const ctx: EngineContext = {
     // Idle buffers kept between operations: enough for a backup and a restore at full speed.
-    pool: new BufferPool(BLOCK_SIZE, 2 * concurrency),
+    pool: new BufferPool(2 * concurrency * BLOCK_SIZE),
     workers: new BlockWorkers(opts.blockWorkers),
     lock: { ...DEFAULT_LOCK_OPTIONS, ...opts.lock },
     concurrency,

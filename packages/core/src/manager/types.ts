@@ -23,6 +23,8 @@ export interface CreateBackupRequest extends BackupStoreParams {
   snapshot: string;
   dest: string;
   compression?: CompressionMethod;
+  /** Bytes; set by a volume's first backup to a store (delta-block drivers). */
+  blockSize?: number;
 }
 
 export interface DaemonInfo {

@@ -327,6 +327,7 @@ export class VolumeManager implements VolumeService {
               ops,
               owner: this.opts.owner,
               ...(req.compression ? { compression: req.compression } : {}),
+              ...(req.blockSize !== undefined ? { blockSize: req.blockSize } : {}),
               ...(onProgress ? { onProgress } : {}),
             }),
         );
