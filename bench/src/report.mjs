@@ -157,7 +157,7 @@ export function renderResults({ machine, options, dataset, summary, goals, limit
     patterns,
     '',
     ...stores.flatMap((store) => [`### ${heading[store]}`, '', resultsTable(summary, store), '']),
-    '### Goals of issue 5',
+    '### Goals of issue 11',
     '',
     goals.length ? table(['goal', 'store', 'result', 'ratio', 'figures'], goalRows) : '_Convoy was not part of this run._',
     '',
