@@ -35,8 +35,8 @@ async function failure(promise: Promise<unknown>): Promise<Error> {
   return err as Error;
 }
 
-describe('block workers', () => {
-  const workers = new BlockWorkers({ threads: 2 });
+describe.each([2, 0])('block workers, %i threads', (threads) => {
+  const workers = new BlockWorkers({ threads });
   afterAll(() => workers.close());
 
   it.each(['lz4', 'zstd', 'gzip', 'none'] as const)('seal then open round-trips a block with %s, reading the shared buffer in place', async (compression) => {
@@ -67,7 +67,7 @@ describe('block workers', () => {
   });
 
   it('a missing worker script is a clear error naming it', async () => {
-    const missing = new BlockWorkers({ script: pathToFileURL('/nonexistent/block-worker.js') });
+    const missing = new BlockWorkers({ script: pathToFileURL('/nonexistent/block-worker.js'), threads: 1 });
     const err = await failure(missing.name(Buffer.alloc(16), { compression: 'lz4' }));
     expect(isConvoyError(err, 'INTERNAL') && err.message).toMatch(/block worker \/nonexistent\/block-worker.js is missing/);
   });
@@ -76,7 +76,7 @@ describe('block workers', () => {
 describe('a block worker that crashes', () => {
   it('fails the backup with a clear error; no backup record and no lock remain', async () => {
     const env = await makeEnv();
-    const engine = createBackupEngine({ blockWorkers: { script: crashing } });
+    const engine = createBackupEngine({ blockWorkers: { script: crashing, threads: 2 } });
     const err = await failure(engine.createBackup(env.args));
     expect(isConvoyError(err, 'INTERNAL') && err.message).toMatch(/a block worker failed to compress a block/);
     const volume = path.join(env.storeDir, volumeDir('vol1'));
@@ -96,7 +96,7 @@ describe('a block worker that crashes', () => {
     const env = await makeEnv();
     const summary = await createBackupEngine().createBackup(env.args);
     const { backupName } = parseBackupUrl(summary.url);
-    const engine = createBackupEngine({ blockWorkers: { script: crashing } });
+    const engine = createBackupEngine({ blockWorkers: { script: crashing, threads: 2 } });
     const request = { name: 'restored', options: {} };
     const err = await failure(engine.restoreBackup({ store: env.store, backupName, volumeName: 'vol1', driverName: 'image', ops: env.source, request, owner: 'test-host/1' }));
     expect(isConvoyError(err, 'INTERNAL') && err.message).toMatch(/a block worker failed to open a block/);

@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import { ConvoyError, type ErrorCode } from '../errors.js';
 import type { BlockTask, BlockTaskResult } from '../block-worker.js';
-import type { BlockFormat } from './block-transform.js';
+import { nameBlock, openBlock, sealBlock, type BlockFormat } from './block-transform.js';
 
 /** Where the built worker sits: beside the engine's code (dist/, or a bundle's directory). */
 const BESIDE_ENGINE = new URL('./block-worker.js', import.meta.url);
@@ -14,7 +14,11 @@ const IDLE_MS = 5_000;
 export interface BlockWorkerOptions {
   /** The worker script (default: `block-worker.js` beside this code, or `$CONVOY_BLOCK_WORKER`). */
   script?: URL;
-  /** Threads (default: the cores `os.availableParallelism()` reports, at most 8). */
+  /**
+   * Threads (default: the cores `os.availableParallelism()` reports, at most 8; none on a
+   * single core). 0 runs the transform on the calling thread: with one core a worker only adds
+   * a hand-off per block.
+   */
   threads?: number;
 }
 
@@ -37,9 +41,10 @@ export class BlockWorkers {
   private readonly script: URL;
 
   constructor(opts: BlockWorkerOptions = {}) {
-    this.threads = opts.threads ?? Math.min(8, availableParallelism());
-    if (!Number.isInteger(this.threads) || this.threads < 1 || this.threads > 64) {
-      throw new ConvoyError('INVALID_ARGUMENT', `block worker threads must be an integer from 1 to 64, got ${opts.threads}`);
+    const cores = availableParallelism();
+    this.threads = opts.threads ?? (cores > 1 ? Math.min(8, cores) : 0);
+    if (!Number.isInteger(this.threads) || this.threads < 0 || this.threads > 64) {
+      throw new ConvoyError('INVALID_ARGUMENT', `block worker threads must be an integer from 0 to 64, got ${opts.threads}`);
     }
     const fromEnv = process.env['CONVOY_BLOCK_WORKER'];
     this.script = opts.script ?? (fromEnv ? pathToFileURL(fromEnv) : BESIDE_ENGINE);
@@ -47,16 +52,19 @@ export class BlockWorkers {
 
   /** The block's name in the store (block-transform.ts `nameBlock`). */
   async name(plain: Buffer, format: BlockFormat): Promise<string> {
+    if (this.threads === 0) return nameBlock(plain, format);
     return (await this.run({ op: 'name', plain, format }, 'name a block')) as string;
   }
 
   /** The bytes to store for `plain` (`sealBlock`). */
   async seal(plain: Buffer, format: BlockFormat): Promise<Buffer> {
+    if (this.threads === 0) return sealBlock(plain, format);
     return asBuffer((await this.run({ op: 'seal', plain, format }, 'compress a block')) as Uint8Array);
   }
 
   /** The verified plaintext of a stored block (`openBlock`); `stored` is handed over. */
   async open(stored: Buffer, name: string, length: number, format: BlockFormat): Promise<Buffer> {
+    if (this.threads === 0) return openBlock(stored, name, length, format);
     const owned = stored.byteOffset === 0 && stored.byteLength === stored.buffer.byteLength && !(stored.buffer instanceof SharedArrayBuffer);
     const task: BlockTask = { op: 'open', stored, name, length, format };
     return asBuffer((await this.run(task, 'open a block', owned ? [stored.buffer as ArrayBuffer] : undefined)) as Uint8Array);
