@@ -74,6 +74,8 @@ function limitsSection(limits, ideal, summary, cores) {
       ['lz4 decompress, C', rate(r.lz4Decompress)],
       ['lz4 frame compress through the engine\'s `compressBlock` (lz4-napi), for comparison', rate(r.codecCompress)],
       ['lz4 frame decompress through `decompressBlock`, for comparison', rate(r.codecDecompress)],
+      ['zstd (level 3) compress through `compressBlock` (@mongodb-js/zstd), for comparison', rate(r.zstdCompress)],
+      ['zstd decompress through `decompressBlock`, for comparison', rate(r.zstdDecompress)],
       ['block files: temp, write, fsync, rename, fsync dir (stored bytes)', rate(r.blockFileWrite)],
       ['image write: new file, 2 MiB writes, fsync', rate(r.imageWrite)],
     ],
