@@ -102,9 +102,9 @@ function limitsSection(limits, ideal, summary, cores) {
 function profileSection(profile) {
   const pct = (share) => `${(share * 100).toFixed(1)} %`;
   return [
-    `A separate full backup under \`node --cpu-prof\` (main thread only; the libuv pool's work shows as idle): ${f2(profile.seconds)} s profiled.`,
+    `A separate full backup under \`node --cpu-prof\`: ${f2(profile.seconds)} s profiled, in ${profile.threads} thread(s) (the main thread and the block workers; ${f2(profile.threadSeconds)} thread-seconds, the base of the shares; work on the libuv pool shows as idle).`,
     '',
-    table(['where the main thread\'s time goes', 's', 'share'], profile.byCategory.map((c) => [c.name, f2(c.seconds), pct(c.share)])),
+    table(['where the threads\' time goes', 's', 'share'], profile.byCategory.map((c) => [c.name, f2(c.seconds), pct(c.share)])),
     '',
     table(['function (self time)', 's', 'share'], profile.topFunctions.map((c) => [`\`${c.name}\``, f2(c.seconds), pct(c.share)])),
   ].join('\n');

@@ -1,12 +1,18 @@
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
-import { compress as zstdCompress, decompress as zstdDecompress } from '@mongodb-js/zstd';
-import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 import { ConvoyError } from '../errors.js';
 import type { CompressionMethod } from '../model.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
+
+// The native codecs load on first use: each costs tens of milliseconds to load (more in a VM:
+// their loaders inspect the C library), which neither the CLI nor a thread that never uses
+// that codec should pay.
+let lz4: Promise<typeof import('lz4-napi')> | undefined;
+let zstd: Promise<typeof import('@mongodb-js/zstd')> | undefined;
+const loadLz4 = (): Promise<typeof import('lz4-napi')> => (lz4 ??= import('lz4-napi'));
+const loadZstd = (): Promise<typeof import('@mongodb-js/zstd')> => (zstd ??= import('@mongodb-js/zstd'));
 
 /**
  * Compresses one block; runs in a block worker (block-transform.ts), so a synchronous codec
@@ -18,9 +24,9 @@ const gunzipAsync = promisify(gunzip);
 export async function compressBlock(method: CompressionMethod, data: Buffer): Promise<Buffer> {
   switch (method) {
     case 'lz4':
-      return compressFrameSync(data);
+      return (await loadLz4()).compressFrameSync(data);
     case 'zstd':
-      return zstdCompress(data);
+      return (await loadZstd()).compress(data);
     case 'gzip':
       return gzipAsync(data);
     case 'none':
@@ -34,10 +40,10 @@ export async function decompressBlock(method: CompressionMethod, data: Buffer, m
   try {
     switch (method) {
       case 'lz4':
-        plain = decompressFrameSync(data);
+        plain = (await loadLz4()).decompressFrameSync(data);
         break;
       case 'zstd':
-        plain = await zstdDecompress(data);
+        plain = await (await loadZstd()).decompress(data);
         break;
       case 'gzip':
         plain = await gunzipAsync(data, { maxOutputLength: maxLength });
