@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { ConvoyError, type ErrorCode } from '../errors.js';
 import type { BlockTask, BlockTaskResult } from '../block-worker.js';
 import { nameBlock, openBlock, sealBlock, type BlockFormat } from './block-transform.js';
@@ -36,7 +36,7 @@ export interface BlockWorkerOptions {
  * pipeline then fails the operation like any other error, so nothing half-made remains.
  */
 export class BlockWorkers {
-  private pool: Piscina<BlockTask, BlockTaskResult> | undefined;
+  private pool: Promise<Piscina<BlockTask, BlockTaskResult>> | undefined;
   readonly threads: number;
   private readonly script: URL;
 
@@ -74,13 +74,13 @@ export class BlockWorkers {
   async close(): Promise<void> {
     const pool = this.pool;
     this.pool = undefined;
-    await pool?.destroy();
+    await (await pool?.catch(() => undefined))?.destroy();
   }
 
   private async run(task: BlockTask, what: string, transferList?: ArrayBuffer[]): Promise<string | Uint8Array> {
     let result: BlockTaskResult;
     try {
-      result = await this.start().run(task, transferList ? { transferList } : {});
+      result = await (await this.start()).run(task, transferList ? { transferList } : {});
     } catch (err) {
       throw new ConvoyError('INTERNAL', `a block worker failed to ${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
@@ -88,15 +88,21 @@ export class BlockWorkers {
     throw new ConvoyError(result.code as ErrorCode, result.message, result.details ? { details: result.details } : {});
   }
 
-  private start(): Piscina<BlockTask, BlockTaskResult> {
-    if (this.pool) return this.pool;
+  /** The pool, started on first use (piscina itself loads then: a CLI that never backs up skips it). */
+  private start(): Promise<Piscina<BlockTask, BlockTaskResult>> {
+    this.pool ??= this.startPool();
+    return this.pool;
+  }
+
+  private async startPool(): Promise<Piscina<BlockTask, BlockTaskResult>> {
     if (this.script.protocol === 'file:' && !existsSync(fileURLToPath(this.script))) {
       throw new ConvoyError(
         'INTERNAL',
         `the block worker ${fileURLToPath(this.script)} is missing: build @convoy/core (pnpm build), or, running from TypeScript sources, point CONVOY_BLOCK_WORKER at a bundle of src/block-worker.ts`,
       );
     }
-    this.pool = new Piscina<BlockTask, BlockTaskResult>({
+    const { Piscina } = await import('piscina');
+    return new Piscina<BlockTask, BlockTaskResult>({
       filename: this.script.href,
       // At least one: with none, piscina 5.3 leaves tasks queued behind a crashed worker
       // unserved forever. An idle thread is unref'd, so it never keeps a process alive.
@@ -104,7 +110,6 @@ export class BlockWorkers {
       maxThreads: this.threads,
       idleTimeout: IDLE_MS,
     });
-    return this.pool;
   }
 }
 
