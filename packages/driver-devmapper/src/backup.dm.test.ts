@@ -47,6 +47,15 @@ async function physicalOffset(file: string, logical: number): Promise<number> {
 
 const covers = (extents: { offset: number; length: number }[], at: number) => extents.some((e) => at >= e.offset && at < e.offset + e.length);
 
+/** Sectors the thin device behind `device` (/dev/mapper/NAME) has mapped in the pool (`dmsetup status`). */
+async function mappedBytes(device: string): Promise<number> {
+  const { stdout } = await run('dmsetup', ['status', path.basename(device)]);
+  // "<start> <length> thin <mapped sectors> <highest mapped sector>"
+  const mapped = /\bthin (\d+) /.exec(stdout);
+  if (!mapped) throw new Error(`no thin status in ${stdout}`);
+  return Number(mapped[1]) * 512;
+}
+
 describeNeeding(deviceMapper, 'devicemapper incremental backups to real stores, restored bit-exact', () => {
   let pool: TestPool;
   let driver: DevmapperDriver;
@@ -145,28 +154,6 @@ describeNeeding(deviceMapper, 'devicemapper incremental backups to real stores, 
     expect(uploaded).toBeLessThanOrEqual(await changedBlockCount());
     await restoreAndCompare(store, incremental, 'from-s3', { snapshot: 'second', files: { a: files.a, c: files.c, b: undefined } });
     await store.close();
-  });
-});
-
-/** Sectors the thin device behind `device` (/dev/mapper/NAME) has mapped in the pool (`dmsetup status`). */
-async function mappedBytes(device: string): Promise<number> {
-  const { stdout } = await run('dmsetup', ['status', path.basename(device)]);
-  // "<start> <length> thin <mapped sectors> <highest mapped sector>"
-  const mapped = /\bthin (\d+) /.exec(stdout);
-  if (!mapped) throw new Error(`no thin status in ${stdout}`);
-  return Number(mapped[1]) * 512;
-}
-
-describeNeeding(deviceMapper, 'devicemapper sparse restores', () => {
-  let pool: TestPool;
-  let driver: DevmapperDriver;
-
-  beforeAll(async () => {
-    pool = await testPool();
-    driver = await pool.start();
-  });
-  afterAll(async () => {
-    await pool?.destroy();
   });
 
   it('leaves blocks of zeros unmapped in the new thin device, and the restore is bit-exact', async () => {
