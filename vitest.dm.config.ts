@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { alias } from './vitest.config.js';
+import { blockWorkerSetup, sourceResolution } from './vitest.shared.js';
 
 /**
  * Device-mapper tests (`*.dm.test.ts`): they need a kernel with dm-thin and root, so
@@ -7,10 +7,10 @@ import { alias } from './vitest.config.js';
  * throw-away guest. The guest has one slow CPU: one worker, files one after another.
  */
 export default defineConfig({
-  resolve: { alias },
+  ...sourceResolution,
   test: {
     name: 'dm',
-    globalSetup: ['test-support/block-worker-setup.ts'],
+    globalSetup: [blockWorkerSetup],
     include: ['packages/*/src/**/*.dm.test.ts'],
     exclude: ['**/node_modules/**'],
     pool: 'forks',

@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleChild } from './src/bundle.mjs';
+import { cliStartupGoal, measureCliStartup } from './src/cli-startup.mjs';
 import { CASES, runToolCases } from './src/cases.mjs';
 import { renderChart } from './src/chart.mjs';
 import { MiB, PATTERNS, prepareDataset } from './src/dataset.mjs';
@@ -20,11 +21,11 @@ import { renderResults } from './src/report.mjs';
 import { makeTlsCert, S3Server } from './src/s3-server.mjs';
 import { summarise } from './src/summary.mjs';
 import { borg } from './src/tools/borg.mjs';
-import { convoy, prepareConvoySources, profileConvoyFull } from './src/tools/convoy.mjs';
+import { convoy, convoyEncrypted, encryptionCost, prepareConvoySources, profileConvoyFull } from './src/tools/convoy.mjs';
 import { restic } from './src/tools/restic.mjs';
 
-const TOOLS = { convoy, restic, borg };
-const STORES_OF = { convoy: ['local', 's3'], restic: ['local', 's3'], borg: ['local'] };
+const TOOLS = { convoy, 'convoy-encrypted': convoyEncrypted, restic, borg };
+const STORES_OF = { convoy: ['local', 's3'], 'convoy-encrypted': ['local', 's3'], restic: ['local', 's3'], borg: ['local'] };
 
 const opts = parseOptions(process.argv.slice(2));
 checkPrograms(opts.tools);
@@ -72,7 +73,7 @@ try {
 
   let convoyChild;
   let convoySources;
-  if (opts.tools.includes('convoy')) {
+  if (opts.tools.some((t) => t.startsWith('convoy'))) {
     convoyChild = await bundleChild(path.join(benchDir, 'src/convoy-process.ts'), path.join(workRoot, 'bundle', 'convoy-process.mjs'));
     progress.note('Convoy: preparing one image source per change pattern (untimed copies of the images)');
     convoySources = await prepareConvoySources({ entry: convoyChild, dataset, dir: path.join(workRoot, 'convoy-sources'), patterns: PATTERNS });
@@ -122,15 +123,24 @@ try {
     records.push(...devmapper.records.map((r) => ({ ...r, rep: 1 })));
   }
 
+  let cliStartup;
+  if (opts.tools.includes('convoy')) {
+    progress.note('CLI start-up: convoy list against a running daemon, next to node -e 0');
+    cliStartup = await measureCliStartup({ runs: opts.quick ? 5 : 15, log: (line) => progress.note(line) });
+  }
+
   const summary = summarise(records);
   const goals = evaluateGoals(summary, ideal);
+  if (cliStartup) goals.push(cliStartupGoal(cliStartup));
   const { images, patterns, spec } = dataset;
   const devmapperSetup = devmapper && { sizeBytes: devmapper.sizeBytes, guestMemoryMiB: devmapper.guestMemoryMiB };
-  const results = { machine, finishedLoadavg, options: opts, dataset: { spec, images, patterns }, limits: { ...limits, ideal }, amplification, summary, goals, profile, devmapper: devmapperSetup, records };
+  const encryption = encryptionCost(summary);
+  const results = { machine, finishedLoadavg, options: opts, dataset: { spec, images, patterns }, limits: { ...limits, ideal }, amplification, summary, goals, encryption, profile, devmapper: devmapperSetup, cliStartup, records };
   const markdown = renderResults({ machine, options: opts, dataset, summary, goals, limits, ideal, amplification, profile, devmapper: devmapperSetup, finishedLoadavg });
   const svg = renderChart({ summary, ideal, title: `Convoy vs restic vs borg, ${opts.sizeMiB} MiB image (${machine.startedAt.slice(0, 10)})` });
   const written = writeOutputs({ committed: opts.writeCommitted, dir: outDir, results, markdown, svg });
   for (const g of goals) progress.note(`goal ${g.reached ? 'reached' : 'NOT reached'}: ${g.goal} [${g.where}] ${g.ratioText} (${g.detail})`);
+  for (const e of encryption) progress.note(`encryption cost [${e.store}] ${e.case}: ${e.wallRatio.toFixed(2)}x wall, ${e.cpuRatio.toFixed(2)}x CPU of the unencrypted run`);
   progress.note(`wrote ${written.join(', ')}`);
 } finally {
   await cleanUp();

@@ -7,7 +7,15 @@ cd "$(dirname "$0")/.."
 step() { printf '\n=== %s\n' "$*"; }
 step build;     pnpm build
 step typecheck; pnpm typecheck
-step 'unit and integration tests'; pnpm exec vitest run --project unit
+# Every package stands alone: it typechecks, and its tests pass, from its own directory with only
+# what its package.json declares (workspace packages resolve through their exports, never aliases).
+step 'typecheck each package on its own'
+for p in packages/*/; do (cd "$p" && echo "tsc -p $p" && npx tsc --noEmit -p .); done
+step 'unit and integration tests, each package from its own directory'
+for p in packages/*/ examples/*/ integration/; do
+  [ -f "$p/vitest.config.ts" ] || { echo "test-all: $p has no vitest.config.ts (see vitest.shared.ts)" >&2; exit 1; }
+  (cd "$p" && echo "vitest run in $p" && npx vitest run)
+done
 step 'end-to-end tests (dockerd, S3)'; pnpm exec vitest run --project e2e
 # Natively where the kernel has device-mapper, else all in one user-mode-linux guest boot.
 step 'device-mapper tests (real dm-thin kernel)'; bash scripts/test-dm.sh

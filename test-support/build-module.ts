@@ -4,11 +4,6 @@ import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
 
-/** Every workspace package, from source (as the tests see them). */
-const WORKSPACE = Object.fromEntries(
-  ['core', 'driver-vfs', 'driver-devmapper', 'objectstore-fs', 'objectstore-s3', 'plugin-server'].map((pkg) => [`@convoy/${pkg}`, path.join(root, 'packages', pkg, 'src/index.ts')]),
-);
-
 /** Native addons, and piscina (it starts its own worker file by path), stay imports. */
 const EXTERNAL = ['lz4-napi', '@mongodb-js/zstd', 'piscina'];
 
@@ -29,7 +24,8 @@ export async function buildModule(entry: string, outfile: string): Promise<void>
     format: 'esm',
     target: 'node20',
     logLevel: 'silent',
-    alias: WORKSPACE,
+    // Workspace packages from source, through their `@convoy/source` export (as the tests see them).
+    conditions: ['@convoy/source'],
     external: EXTERNAL,
     // CommonJS dependencies inside an ES module bundle still call require().
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },

@@ -7,7 +7,7 @@ import { BLOCK_WORKER_ENTRY, buildModule } from './build-module.js';
 const root = path.resolve(import.meta.dirname, '..');
 
 /**
- * Bundles a TypeScript entry (workspace packages from source) into one ES module that plain
+ * Bundles a TypeScript entry (workspace packages from source, by their `@convoy/source` export) into one ES module that plain
  * `node` runs, for tests that need a separate process to kill: starting a bundle takes a
  * fraction of a second, where a TypeScript loader takes seconds. The native addons stay
  * outside; the bundle goes to packages/core/.tmp (ignored by git) so that it resolves from

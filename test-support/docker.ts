@@ -4,8 +4,7 @@ import { mkdir, symlink, copyFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
- * An isolated dockerd for end-to-end tests, started exactly as reference/docker-and-s3.md §1
- * does: its own socket, data-root and exec-root under a temp dir, no iptables, no bridge. It
+ * An isolated dockerd for end-to-end tests: its own socket, data-root and exec-root under a temp dir, no iptables, no bridge. It
  * never touches the host's Docker; several can run at once.
  */
 

@@ -9,9 +9,12 @@ import { afterAll } from 'vitest';
  * - `reset`: resets the TCP connection (RST) after reading the request;
  * - `drop`: closes the connection after reading the request, without answering;
  * - `cut-response`: forwards the request, then closes the connection halfway through the
- *   response body (a download cut off mid-object).
+ *   response body (a download cut off mid-object);
+ * - `stall`: reads the request and never answers, the connection left open (a hung server);
+ * - `stall-response`: forwards the request, sends half the response body, then goes silent
+ *   with the connection open (a transfer that stalls mid-object).
  */
-export type Fault = 'slowdown' | 'internal-error' | 'reset' | 'drop' | 'cut-response';
+export type Fault = 'slowdown' | 'internal-error' | 'reset' | 'drop' | 'cut-response' | 'stall' | 'stall-response';
 
 export interface ProxiedRequest {
   method: string;
@@ -53,7 +56,7 @@ const S3_ERRORS: Record<'slowdown' | 'internal-error', { status: number; code: s
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const upstream = new URL(target);
   const rules: Array<Required<Pick<FaultRule, 'fault' | 'times'>> & FaultRule> = [];
-  const injected: Record<Fault, number> = { slowdown: 0, 'internal-error': 0, reset: 0, drop: 0, 'cut-response': 0 };
+  const injected: Record<Fault, number> = { slowdown: 0, 'internal-error': 0, reset: 0, drop: 0, 'cut-response': 0, stall: 0, 'stall-response': 0 };
   let forwarded = 0;
   const requests: ProxiedRequest[] = [];
   const agent = new http.Agent({ keepAlive: true });
@@ -67,7 +70,12 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       injected[rule.fault] += 1;
     }
     const fault = rule?.fault;
-    if (fault && fault !== 'cut-response') {
+    if (fault === 'stall') {
+      req.resume();
+      return;
+    }
+    const cutsBody = fault === 'cut-response' || fault === 'stall-response';
+    if (fault && !cutsBody) {
       // Read the whole request first, as a server would before failing it.
       req.resume();
       req.on('end', () => {
@@ -87,7 +95,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
-        if (fault !== 'cut-response') {
+        if (!cutsBody) {
           answer.pipe(res);
           return;
         }
@@ -99,7 +107,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
           sent += chunk.length;
           if (sent >= half) {
             answer.destroy();
-            req.socket.destroy();
+            // A stalled response keeps its socket open and silent until the client gives up.
+            if (fault === 'cut-response') req.socket.destroy();
           }
         });
       },

@@ -32,9 +32,10 @@ function esmEntry(pkg, importer) {
 
 /**
  * Bundles a bench child entry (TypeScript) with the workspace packages taken from their
- * sources (the root tsconfig's paths), so the bench measures the code as it is in the tree
- * without depending on, or rewriting, anyone's dist/ folders. The engine's block worker is
- * built beside it, where the engine looks for it (packages/core/src/backup/block-workers.ts).
+ * sources (their `@convoy/source` export, as the bench's package.json declares them), so the bench
+ * measures the code as it is in the tree without depending on, or rewriting, anyone's dist/
+ * folders. The engine's block worker is built beside it, where the engine looks for it
+ * (packages/core/src/backup/block-workers.ts).
  */
 export async function bundleChild(entry, outFile) {
   await bundle(entry, outFile);
@@ -52,6 +53,7 @@ async function bundle(entry, outFile) {
     target: 'node20',
     sourcemap: 'linked',
     tsconfig: path.join(repoRoot, 'tsconfig.json'),
+    conditions: ['@convoy/source'],
     plugins: [packagesExternal],
     // Bundled CommonJS dependencies (the AWS SDK) call require() for Node's built-ins.
     banner: { js: "import { createRequire as __benchRequire } from 'node:module'; const require = __benchRequire(import.meta.url);" },

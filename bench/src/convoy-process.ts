@@ -26,8 +26,11 @@ interface Pattern {
 type Command =
   | { op: 'import'; dir: string; volume: string; baseImage: string }
   | { op: 'change'; dir: string; volume: string; pattern: Pattern }
-  | { op: 'backup'; dir: string; storeUrl: string; endpoint?: string; volume: string; snapshot: string; blockSize?: number; compression?: CompressionMethod }
-  | { op: 'restore'; dir: string; storeUrl: string; endpoint?: string; volume: string; snapshot: string; restoredVolume: string };
+  | { op: 'backup'; dir: string; storeUrl: string; endpoint?: string; volume: string; snapshot: string; blockSize?: number; compression?: CompressionMethod; encrypt?: boolean }
+  | { op: 'restore'; dir: string; storeUrl: string; endpoint?: string; volume: string; snapshot: string; restoredVolume: string; encrypt?: boolean };
+
+/** The encrypted case's key: a fixed key file's bytes (a bench measures cost, not secrecy). */
+const BENCH_KEY = { kind: 'key-file', secret: Buffer.alloc(32, 0x5a) } as const;
 
 /** The store packages' own openers, as the daemon resolves them by scheme. */
 async function openStore(storeUrl: string, endpoint: string | undefined): Promise<ObjectStore> {
@@ -68,7 +71,7 @@ if (command.op === 'import') {
   process.stdout.write(JSON.stringify({ prepared: command.dir }));
 } else {
   const store = await openStore(command.storeUrl, command.endpoint);
-  const engine = createBackupEngine();
+  const engine = createBackupEngine(command.encrypt ? { encryptionKey: BENCH_KEY } : {});
   try {
     if (command.op === 'backup') {
       const snapshot = source.snapshotRecord(command.volume, command.snapshot);
@@ -88,6 +91,7 @@ if (command.op === 'import') {
         owner,
         ...(command.blockSize ? { blockSize: command.blockSize } : {}),
         ...(command.compression ? { compression: command.compression } : {}),
+        encrypt: command.encrypt === true,
       }));
       process.stdout.write(JSON.stringify({ backup: summary, storeStats: store.stats, operationSeconds, blocksRead }));
     } else {

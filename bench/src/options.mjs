@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 
-const ALL_TOOLS = ['convoy', 'restic', 'borg'];
+const ALL_TOOLS = ['convoy', 'convoy-encrypted', 'restic', 'borg'];
 const ALL_STORES = ['local', 's3'];
 
-const USAGE = `usage: pnpm bench [--quick] [--size MiB] [--reps N] [--tools convoy,restic,borg]
+const USAGE = `usage: pnpm bench [--quick] [--size MiB] [--reps N] [--tools convoy,convoy-encrypted,restic,borg]
                   [--stores local,s3] [--no-devmapper] [--dm-size MiB] [--out DIR] [--keep]
                   [--block-size KiB] [--compression METHOD]
   --quick          every case at 32 MiB, once, results into a temp dir (what CI runs)

@@ -42,21 +42,34 @@ export async function profileConvoyFull({ entry, sources, dir, settings = {} }) 
   return profileDir;
 }
 
+/** The same cases with client-side encryption (AES-256-GCM, HMAC block names): its cost as a ratio to `convoy`. */
+export const convoyEncrypted = (args) => convoy({ ...args, encrypt: true });
+
+/** Encrypted ÷ unencrypted wall time per store and case, for the log and results.json. */
+export function encryptionCost(summary) {
+  return summary
+    .filter((r) => r.tool === 'convoy-encrypted')
+    .flatMap((enc) => {
+      const plain = summary.find((r) => r.tool === 'convoy' && r.store === enc.store && r.case === enc.case);
+      return plain ? [{ store: enc.store, case: enc.case, wallRatio: enc.wallSeconds.median / plain.wallSeconds.median, cpuRatio: enc.cpuSeconds / plain.cpuSeconds }] : [];
+    });
+}
+
 /**
  * Convoy: the backup engine with the image source (delta-block mode, changed extents given as a
  * thin pool reports them), in a child process, into a vfs:// directory store or the bench's S3.
  */
-export function convoy({ root, entry, sources, s3, dataset, settings = {} }) {
+export function convoy({ root, entry, sources, s3, dataset, settings = {}, encrypt = false }) {
   const storeDir = path.join(root, 'store');
   // Over https like restic (the same TLS work on both sides), trusting the bench's certificate.
   const store = s3
     ? { storeUrl: `s3://${s3.bucket}@us-east-1/convoy`, endpoint: s3.httpsEndpoint, env: { ...process.env, AWS_ACCESS_KEY_ID: S3_ACCESS_KEY, AWS_SECRET_ACCESS_KEY: S3_SECRET_KEY, NODE_EXTRA_CA_CERTS: s3.certFile } }
     : { storeUrl: `vfs://${storeDir}`, env: process.env };
-  const node = (command) => ({ argv: [process.execPath, entry, JSON.stringify({ ...command, storeUrl: store.storeUrl, endpoint: store.endpoint })], env: store.env });
+  const node = (command) => ({ argv: [process.execPath, entry, JSON.stringify({ ...command, storeUrl: store.storeUrl, endpoint: store.endpoint, encrypt })], env: store.env });
   // Convoy needs no repository set-up: a store is a directory (or a bucket) that exists.
   mkdirSync(storeDir, { recursive: true });
   return {
-    name: 'convoy',
+    name: encrypt ? 'convoy-encrypted' : 'convoy',
     store: s3 ? 's3' : 'local',
     stateDirs: s3 ? [s3.bucketDir] : [storeDir],
     backup: (image) => node({ op: 'backup', dir: sources[image], volume: VOLUME, snapshot: image, ...settings }),

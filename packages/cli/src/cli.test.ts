@@ -1,9 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../../../test-support/tmp.js';
+import { tempDir } from '@convoy/test-support/tmp';
 import type { RunningDaemon } from './daemon/start-daemon.js';
-import { convoy, startTestDaemon } from '../../../test-support/cli.js';
+import { convoy, startTestDaemon } from '@convoy/test-support/cli';
 
 const dir = await tempDir('convoy-cli-');
 
@@ -18,12 +18,21 @@ describe('convoy client commands against a real daemon', () => {
     await daemon.stop();
   });
 
-  it('info shows the drivers, human and --json', async () => {
-    const human = await cli('info');
+  it("info: readable on a terminal or with --table, Go's JSON otherwise", async () => {
+    const human = await convoy(['--socket', daemon.socketPath, 'info'], { tty: true });
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/Default driver: vfs/);
-    const json = await cli('info', '--json');
-    expect(json.json()).toMatchObject({ drivers: ['vfs'], defaultDriver: 'vfs', root: path.join(dir, 'root') });
+    expect((await cli('info', '--table')).stdout).toMatch(/Default driver: vfs/);
+    const piped = await cli('info');
+    expect(piped.json()).toMatchObject({ General: { DriverList: ['vfs'], DefaultDriver: 'vfs', Root: path.join(dir, 'root') }, vfs: { Path: path.join(dir, 'volumes') } });
+    expect(piped.stdout).toBe((await cli('info', '--json')).stdout);
+    expect(human.stdout).toMatch(/daemon options \(--driver-opts\):\s+vfs\.path: .*\(required\)/);
+    expect(human.stdout).toMatch(/volume options \(create --opt, docker volume create -o\):\s+vm: /);
+    // Each driver's declared options ride in General.DriverOptions, an addition to Go's shape.
+    expect(piped.json<{ General: { DriverOptions: Record<string, { daemon: Array<{ key: string }>; volume: Array<{ key: string }> }> } }>().General.DriverOptions.vfs).toMatchObject({
+      daemon: [{ key: 'vfs.path' }, { key: 'vfs.defaultvolumesize' }, { key: 'vfs.restoresetid' }],
+      volume: [{ key: 'vm' }, { key: 'PrepareForVM' }],
+    });
   });
 
   it('walks a volume through create, mount, write, snapshot, list, inspect, umount and delete', async () => {
@@ -37,31 +46,40 @@ describe('convoy client commands against a real daemon', () => {
 
     const snap = await cli('snapshot', 'create', 'web1', '--name', 'web1-s1');
     expect(snap).toMatchObject({ code: 0, stdout: 'web1-s1\n' });
-    const snapJson = await cli('snapshot', 'inspect', 'web1-s1', '--json');
-    expect(snapJson.json()).toMatchObject({ name: 'web1-s1', volumeName: 'web1' });
+    expect((await cli('snapshot', 'inspect', 'web1-s1')).json()).toMatchObject({ Name: 'web1-s1', VolumeName: 'web1' });
 
-    const list = await cli('list');
-    expect(list.stdout).toMatch(/^NAME\s+DRIVER\s+SIZE\s+MOUNTPOINT\s+SNAPSHOTS\s+CREATED$/m);
-    expect(list.stdout).toMatch(new RegExp(`^web1\\s+vfs\\s+\\S+\\s+${mountpoint.replaceAll('/', '\\/')}\\s+1\\s`, 'm'));
-    const listJson = (await cli('list', '--json')).json<Array<{ name: string }>>();
-    expect(listJson.map((v) => v.name)).toContain('web1');
+    const table = await cli('list', '--table');
+    expect(table.stdout).toMatch(/^NAME\s+DRIVER\s+SIZE\s+MOUNTPOINT\s+SNAPSHOTS\s+CREATED$/m);
+    expect(table.stdout).toMatch(new RegExp(`^web1\\s+vfs\\s+\\S+\\s+${mountpoint.replaceAll('/', '\\/')}\\s+1\\s`, 'm'));
+    const list = (await cli('list')).json<Record<string, { Name: string; MountPoint: string }>>();
+    expect(list.web1).toMatchObject({ Name: 'web1', MountPoint: mountpoint });
 
     const inspect = await cli('inspect', 'web1');
-    expect(JSON.parse(inspect.stdout)).toMatchObject({ name: 'web1', driver: 'vfs', mountpoint });
+    expect(inspect.json()).toMatchObject({ Name: 'web1', Driver: 'vfs', MountPoint: mountpoint, Snapshots: { 'web1-s1': { Name: 'web1-s1' } } });
 
     expect((await cli('snapshot', 'delete', 'web1-s1')).code).toBe(0);
-    expect((await cli('umount', 'web1')).code).toBe(0);
+    expect((await cli('umount', 'web1'))).toMatchObject({ code: 0, stdout: '' });
     expect((await cli('delete', 'web1', '--json')).json()).toEqual({ deleted: ['web1'], referenceOnly: false });
     expect((await cli('inspect', 'web1')).code).toBe(1);
   });
 
+  it("accepts Go's flags: --verbose answers, create --vm and -s for the socket", async () => {
+    const verbose = await cli('--verbose', 'create', 'vm1', '--vm', '--size', '1m');
+    expect(verbose.json()).toMatchObject({ Name: 'vm1', DriverInfo: { PrepareForVM: 'true' } });
+    const short = await convoy(['-s', daemon.socketPath, '--verbose', 'mount', 'vm1']);
+    expect(short.json()).toMatchObject({ Name: 'vm1', MountPoint: expect.stringMatching(/vm1$/) });
+    expect((await cli('umount', 'vm1')).code).toBe(0);
+    expect((await cli('create', 'iops1', '--iops', 'many')).stderr).toMatch(/^convoy: --iops "many" must be a whole number/);
+    expect((await cli('delete', 'vm1')).code).toBe(0);
+  });
+
   it('generates a name when create gets none and deletes several volumes at once', async () => {
     const a = (await cli('create')).stdout.trim();
-    const b = (await cli('create', '--json')).json<{ name: string }>().name;
+    const b = (await cli('create', '--json')).json<{ Name: string }>().Name;
     expect(a).toMatch(/^volume-[0-9a-f]{16}$/);
     expect(b).toMatch(/^volume-[0-9a-f]{16}$/);
     expect((await cli('delete', a, b)).code).toBe(0);
-    expect((await cli('list', '--json')).json<Array<{ name: string }>>().map((v) => v.name)).not.toContain(a);
+    expect(Object.keys((await cli('list')).json<object>())).not.toContain(a);
 
     // A volume that fails does not stop the others; the one line names what failed.
     const c = (await cli('create')).stdout.trim();
@@ -101,7 +119,7 @@ describe('convoy client commands against a real daemon', () => {
 
     const json = await cli('inspect', 'nosuch', '--json');
     expect(json.code).toBe(1);
-    expect(json.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    expect(json.json()).toMatchObject({ Error: expect.stringMatching(/nosuch/), error: { code: 'NOT_FOUND' } });
 
     for (const name of ['../x', 'a', 'n'.repeat(300)]) {
       const bad = await cli('create', name);
@@ -112,7 +130,7 @@ describe('convoy client commands against a real daemon', () => {
     expect(badSize.stderr).toBe('convoy: --size "1.5g" is not a size: write bytes or a whole number with k, m, g, t or p (e.g. 512m, 100G)\n');
     const badOpt = await cli('create', 'opt1', '--opt', 'novalue');
     expect(badOpt.stderr).toMatch(/^convoy: --opt "novalue" must be key=value/);
-    expect((await cli('list', '--json')).json<Array<{ name: string }>>().map((v) => v.name)).not.toContain('sz1');
+    expect(Object.keys((await cli('list')).json<object>())).not.toContain('sz1');
   });
 
   it('usage mistakes exit 2 with one line', async () => {
@@ -146,6 +164,10 @@ describe('convoy --help', () => {
     expect((await convoy(['backup', 'create', '--help'])).stdout).toMatch(/s3:\/\/bucket@region\/prefix/);
     expect((await convoy(['daemon', '--help'])).stdout).toMatch(/--create-on-docker-mount/);
     expect((await convoy(['daemon', '--help'])).stdout).toMatch(/--store-opts.*s3\.pageSize=500/s);
+    // Each built-in driver's options, from its definition.
+    const daemonHelp = (await convoy(['daemon', '--help'])).stdout;
+    expect(daemonHelp).toMatch(/Driver vfs \(--drivers vfs\) reads:\s+vfs\.path: .*\s+vfs\.defaultvolumesize: .*\(default 100G\)/s);
+    expect(daemonHelp).toMatch(/Driver devicemapper \(--drivers devicemapper\) reads:\s+dm\.datadev: .*\s+dm\.warnpercent: /s);
     expect((await convoy(['snapshot', '--help'])).stdout).toMatch(/snapshot create <volume>/);
   });
 });

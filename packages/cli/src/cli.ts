@@ -1,18 +1,33 @@
 import yargs, { type Argv } from 'yargs';
-import { ConvoyError } from '@convoy/core';
+import { ConvoyError } from '@convoy/core/lite';
 import { clientFor, type CommandRunner, type GlobalArgs } from './command-context.js';
 import { backupCommands } from './commands/backup-commands.js';
 import { daemonCommand } from './commands/daemon-command.js';
+import { scheduleCommands } from './commands/schedule-commands.js';
 import { snapshotCommands } from './commands/snapshot-commands.js';
 import { volumeCommands } from './commands/volume-commands.js';
 import { defaultSocket } from './defaults.js';
-import { Printer, type CliIO } from './printer.js';
+import { Printer, outputMode, type CliIO } from './printer.js';
 import { CONVOY_VERSION } from './version.js';
 
 /** Usage mistakes (unknown flag, missing argument) exit with 2; failed operations with 1. */
 const USAGE_EXIT = 2;
 
 class UsageError extends Error {}
+
+const wantsHelp = (argv: readonly string[]) => argv.includes('--help') || argv.includes('-h');
+
+/**
+ * yargs 17 lays out the whole help of a command after running it, in case the handler asks
+ * for it later; our handlers never do (help comes only from --help, usage errors print one
+ * line), and that layout is a fifth of a client command's start. Pinned yargs 17.7.2 exposes
+ * the cache through its internal methods; without them nothing changes.
+ */
+function skipHelpCache(parser: Argv<GlobalArgs>): void {
+  const internal = parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } };
+  const usage = internal.getInternalMethods?.().getUsageInstance?.();
+  if (usage?.cacheHelpMessage) usage.cacheHelpMessage = () => undefined;
+}
 
 const processIO: CliIO = { stdout: process.stdout, stderr: process.stderr };
 
@@ -22,14 +37,15 @@ const processIO: CliIO = { stdout: process.stdout, stderr: process.stderr };
  */
 export async function runCli(argv: readonly string[], io: CliIO = processIO): Promise<number> {
   let exitCode = 0;
-  let lastArgs: GlobalArgs = { json: argv.includes('--json') };
+  let lastArgs: Pick<GlobalArgs, 'json' | 'table'> = { json: argv.includes('--json'), table: argv.includes('--table') };
   const run: CommandRunner = {
     action: (handler) => async (args) => {
       const global = args as unknown as GlobalArgs;
       lastArgs = global;
-      const out = new Printer(io, global.json);
+      const out = new Printer(io, outputMode(global, io.stdout));
       try {
         await handler(args as never, { client: clientFor(global), out });
+        exitCode = out.exitCode;
       } catch (err) {
         exitCode = out.failure(err);
       }
@@ -39,29 +55,43 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
   let parser: Argv<GlobalArgs> = yargs([...argv])
     .scriptName('convoy')
     .usage('$0 <command> [options]\n\nConvoy: thin-provisioned Docker volumes with snapshots and incremental backups to S3 or a directory.')
-    .option('socket', { type: 'string', describe: `the daemon's unix socket (default ${defaultSocket()})`, global: true })
-    .option('json', { type: 'boolean', default: false, describe: 'print JSON on stdout (errors too)', global: true })
+    .option('socket', { alias: 's', type: 'string', describe: `the daemon's unix socket (default ${defaultSocket()})`, global: true })
+    .option('json', { type: 'boolean', default: false, describe: 'always print JSON on stdout (errors too, as {"Error", "error"})', global: true })
+    .option('table', { type: 'boolean', default: false, describe: 'print readable tables even when stdout is not a terminal', global: true })
+    .option('verbose', { type: 'boolean', default: false, describe: "Go Convoy's switch: create, mount, snapshot create and backup create print JSON, not a bare name", global: true })
+    .option('debug', { alias: 'd', type: 'boolean', default: false, describe: "accepted from Go Convoy's scripts; no effect (the daemon's --log-level sets logging)", global: true })
+    .epilogue(
+      "Output: on a terminal, readable tables; otherwise exactly what Go Convoy printed (its JSON for info, list, inspect, " +
+        'snapshot inspect, backup list and backup inspect; the bare name, path or URL for create, mount, snapshot create and ' +
+        'backup create), so scripts written for Go Convoy keep working. --json and --table force one or the other.',
+    )
     .version(CONVOY_VERSION)
     .help()
     .alias('help', 'h')
     .strict()
     .exitProcess(false)
-    .wrap(Math.min(110, io.stdout.columns ?? 100))
+    // yargs lays out a command's whole help after every run; wrapping it is the costly part, so
+    // text is wrapped only when help is asked for.
+    .wrap(wantsHelp(argv) ? Math.min(110, io.stdout.columns ?? 100) : null)
     .fail((message, err) => {
       throw err ?? new UsageError(message);
     });
-  parser = daemonCommand(parser, run);
+  // The drivers' option listing loads the drivers: only for `convoy daemon --help`.
+  const driverHelp = wantsHelp(argv) && argv.includes('daemon') ? (await import('./daemon/driver-options-help.js')).driverOptionsHelp() : '';
+  parser = daemonCommand(parser, run, driverHelp);
   parser = volumeCommands(parser, run);
   parser = snapshotCommands(parser, run);
   parser = backupCommands(parser, run);
+  parser = scheduleCommands(parser, run);
   parser = parser.demandCommand(1, 'name a command (convoy --help lists them)');
+  if (!wantsHelp(argv)) skipHelpCache(parser);
 
   try {
     await parser.parseAsync([...argv], {}, (_err, _args, output) => {
-      if (output) new Printer(io, false).text(output);
+      if (output) new Printer(io, 'table').text(output);
     });
   } catch (err) {
-    const printer = new Printer(io, lastArgs.json);
+    const printer = new Printer(io, outputMode(lastArgs, io.stdout));
     if (err instanceof UsageError) return printer.failure(new ConvoyError('INVALID_ARGUMENT', `${err.message} (see convoy --help)`), USAGE_EXIT);
     return printer.failure(err);
   }

@@ -1,19 +1,21 @@
-import type { VolumeService } from '@convoy/core';
 import { ConvoyClient } from '@convoy/plugin-server/client';
 import type { ArgumentsCamelCase } from 'yargs';
 import type { Printer } from './printer.js';
 import { defaultSocket } from './defaults.js';
 
-/** Flags every command takes. */
+/** Flags every command takes (Go Convoy's `--socket/-s`, `--verbose`, `--debug/-d`, and Convoy's output switches). */
 export interface GlobalArgs {
   /** Absent: the default socket (defaults.ts). */
   socket?: string;
   json: boolean;
+  table: boolean;
+  /** Go's switch: create, mount, snapshot create and backup create print JSON instead of a bare name. */
+  verbose: boolean;
 }
 
 export interface CommandContext {
-  /** The daemon, over its socket. */
-  client: VolumeService;
+  /** The daemon, over its socket: `client.call('<route>', body)` (route-table.ts). */
+  client: ConvoyClient;
   out: Printer;
 }
 
@@ -29,6 +31,6 @@ export interface CommandRunner {
   action<A = object>(handler: Handler<A>): (args: ArgumentsCamelCase) => Promise<void>;
 }
 
-export function clientFor(args: GlobalArgs): VolumeService {
+export function clientFor(args: GlobalArgs): ConvoyClient {
   return new ConvoyClient(args.socket ?? defaultSocket());
 }

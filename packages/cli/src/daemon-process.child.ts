@@ -18,7 +18,7 @@ const linked: Record<string, unknown> = {
 };
 
 const cfg = JSON.parse(process.argv[2]!) as Omit<DaemonConfig, 'log'>;
-const daemon = await startDaemon({ ...cfg, log: createJsonLogger({ level: 'error' }) }, async (specifier) => {
+const daemon = await startDaemon({ ...cfg, log: createJsonLogger({ level: process.env.CONVOY_TEST_LOG ? 'debug' : 'error' }) }, async (specifier) => {
   if (specifier in linked) return { default: linked[specifier] };
   throw new Error(`module ${specifier} is not linked into the test daemon`);
 });

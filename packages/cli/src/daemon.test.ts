@@ -2,9 +2,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
-import { tempDirFactory } from '../../../test-support/tmp.js';
+import { tempDirFactory } from '@convoy/test-support/tmp';
 import { daemonConfigFromArgs } from './commands/daemon-command.js';
-import { convoy, startTestDaemon } from '../../../test-support/cli.js';
+import { convoy, startTestDaemon } from '@convoy/test-support/cli';
 
 const memoDriverModule = path.resolve(import.meta.dirname, '../../../examples/third-party-driver/src/index.ts');
 
@@ -30,9 +30,9 @@ describe('convoy daemon', () => {
     const dir = await freshDir();
     const daemon = await startTestDaemon(dir, { driverModules: [memoDriverModule] });
     const cli = (...args: string[]) => convoy(['--socket', daemon.socketPath, ...args]);
-    expect((await cli('info', '--json')).json()).toMatchObject({ drivers: ['vfs', 'memo'], defaultDriver: 'vfs' });
+    expect((await cli('info')).json()).toMatchObject({ General: { DriverList: ['vfs', 'memo'], DefaultDriver: 'vfs' } });
     expect((await cli('create', 'memo1', '--driver', 'memo')).code).toBe(0);
-    expect((await cli('inspect', 'memo1', '--json')).json()).toMatchObject({ name: 'memo1', driver: 'memo' });
+    expect((await cli('inspect', 'memo1')).json()).toMatchObject({ Name: 'memo1', Driver: 'memo' });
     await daemon.stop();
   });
 
@@ -49,8 +49,8 @@ describe('convoy daemon', () => {
     const dir = await freshDir();
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ 's3.pageSize': '0' }, /--store-opts s3\.pageSize: S3 store option s3\.pageSize="0": use a whole number from 1 to 1000/],
-      [{ 's3.pagesize': '2' }, /unknown S3 store option s3\.pagesize/],
-      [{ 'vfs.fsync': 'false' }, /--store-opts vfs\.fsync: vfs:\/\/ stores take no options/],
+      [{ 's3.pagesize': '2' }, /unknown option s3\.pagesize for the S3 store; known options: s3\.plainPayload, s3\.pageSize/],
+      [{ 'vfs.fsync': 'false' }, /--store-opts vfs\.fsync: unknown option vfs\.fsync for a vfs:\/\/ store, which takes no options/],
       [{ 'nosuch.setting': '1' }, /--store-opts nosuch\.setting: unknown backup store "nosuch"/],
       [{ pageSize: '2' }, /--store-opts pageSize: a store option is <scheme>\.<setting>/],
     ];
@@ -58,6 +58,20 @@ describe('convoy daemon', () => {
       await expect(startTestDaemon(dir, { storeOptions }), JSON.stringify(storeOptions)).rejects.toThrow(message);
     }
     await expect(fs.lstat(path.join(dir, 'root'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('refuses a --driver-opts key no enabled driver reads, naming the keys they do read, before any driver starts', async () => {
+    const dir = await freshDir();
+    const volumes = path.join(dir, 'volumes');
+    for (const typo of ['vfs.pathh', 'dm.fs', 'loose']) {
+      await expect(startTestDaemon(dir, { driverOptions: { 'vfs.path': volumes, [typo]: 'x' } })).rejects.toThrow(
+        `unknown option ${typo} for --driver-opts of the enabled drivers (vfs); known options: vfs.path, vfs.defaultvolumesize`,
+      );
+    }
+    // No driver started: the vfs driver's state directory was never made.
+    await expect(fs.lstat(path.join(dir, 'root', 'vfs'))).rejects.toMatchObject({ code: 'ENOENT' });
+    const daemon = await startTestDaemon(dir);
+    await daemon.stop();
   });
 
   it('needs at least one driver', async () => {

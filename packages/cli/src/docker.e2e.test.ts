@@ -3,12 +3,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ConvoyClient } from '@convoy/plugin-server/client';
-import { BUSYBOX_IMAGE, dockerdRequirement, importBusybox, startDockerd, type Dockerd } from '../../../test-support/docker.js';
-import { describeNeeding } from '../../../test-support/gate.js';
-import { tempDir } from '../../../test-support/tmp.js';
+import { isConvoyError } from '@convoy/core';
+import { ConvoyClient, type BackupURLResponse } from '@convoy/plugin-server/client';
+import { BUSYBOX_IMAGE, dockerdRequirement, importBusybox, startDockerd, type Dockerd } from '@convoy/test-support/docker';
+import { describeNeeding } from '@convoy/test-support/gate';
+import { tempDir } from '@convoy/test-support/tmp';
 import type { RunningDaemon } from './daemon/start-daemon.js';
-import { startTestDaemon } from '../../../test-support/cli.js';
+import { startTestDaemon } from '@convoy/test-support/cli';
 
 /** Docker's real plugin directory: discovery is part of what is tested. Names are unique per run. */
 const DOCKER_PLUGIN_DIR = '/etc/docker/plugins';
@@ -28,13 +29,14 @@ describeNeeding(dockerdRequirement, 'Convoy as a Docker volume plugin (real dock
   };
   /** Reads a file of a volume the way a user would: through Convoy's mountpoint. */
   const readFromVolume = async (volume: string, file: string) => {
-    const mountpoint = await client.mountVolume(volume);
+    const mountpoint = (await client.call('mountVolume', { VolumeName: volume })) as string;
     try {
       return await readFile(path.join(mountpoint, file), 'utf8');
     } finally {
-      await client.umountVolume(volume);
+      await client.call('umountVolume', { VolumeName: volume });
     }
   };
+  const inspect = (volume: string) => client.call('inspectVolume', { VolumeName: volume });
   const dockerMounts = async (volume: string) => {
     const inspected = JSON.parse(await docker('volume', 'inspect', volume)) as Array<{ Status: { dockerMounts: number } }>;
     return inspected[0]?.Status.dockerMounts;
@@ -60,7 +62,7 @@ describeNeeding(dockerdRequirement, 'Convoy as a Docker volume plugin (real dock
 
   it('docker volume create -d makes a Convoy volume; docker volume ls and inspect show it', async () => {
     await docker('volume', 'create', '-d', plugin, 'v1');
-    expect((await client.getVolume('v1')).driver).toBe('vfs');
+    expect((await inspect('v1')).Driver).toBe('vfs');
     const ls = await docker('volume', 'ls', '--format', '{{.Driver}} {{.Name}}');
     expect(ls.split('\n')).toContain(`${plugin} v1`);
     const [inspected] = JSON.parse(await docker('volume', 'inspect', 'v1')) as Array<Record<string, unknown>>;
@@ -71,10 +73,10 @@ describeNeeding(dockerdRequirement, 'Convoy as a Docker volume plugin (real dock
   it('docker run -v writes a file that lands in the vfs volume', async () => {
     await docker('run', '--rm', '--network', 'none', '-v', 'v1:/data', `--volume-driver=${plugin}`, BUSYBOX_IMAGE, 'sh', '-c', 'echo hello from docker > /data/greeting');
     expect(await readFromVolume('v1', 'greeting')).toBe('hello from docker\n');
-    const vfsPath = (await client.getVolume('v1')).driverInfo.Path as string;
+    const vfsPath = (await inspect('v1')).DriverInfo.Path as string;
     expect(await readFile(path.join(vfsPath, 'greeting'), 'utf8')).toBe('hello from docker\n');
     // After the container exits the volume is unmounted again.
-    expect((await client.getVolume('v1')).mountpoint).toBeUndefined();
+    expect((await inspect('v1')).MountPoint).toBe('');
   });
 
   it('two containers share a volume: stopping one leaves it mounted for the other', async () => {
@@ -85,18 +87,18 @@ describeNeeding(dockerdRequirement, 'Convoy as a Docker volume plugin (real dock
     expect(await dockerMounts('v2')).toBe(2);
     await docker('rm', '-f', 'c1');
     expect(await dockerMounts('v2')).toBe(1);
-    expect((await client.getVolume('v2')).mountpoint).toBeDefined();
+    expect((await inspect('v2')).MountPoint).not.toBe('');
     await docker('exec', 'c2', 'sh', '-c', 'echo still here > /data/after');
     await docker('rm', '-f', 'c2');
     expect(await dockerMounts('v2')).toBe(0);
-    expect((await client.getVolume('v2')).mountpoint).toBeUndefined();
+    expect((await inspect('v2')).MountPoint).toBe('');
     expect(await readFromVolume('v2', 'after')).toBe('still here\n');
   });
 
   it('docker volume rm forgets the volume in Convoy and keeps its data (reference only)', async () => {
-    const vfsPath = (await client.getVolume('v1')).driverInfo.Path as string;
+    const vfsPath = (await inspect('v1')).DriverInfo.Path as string;
     await docker('volume', 'rm', 'v1');
-    expect(await client.findVolume('v1')).toBeUndefined();
+    expect(await inspect('v1').catch((err: unknown) => (isConvoyError(err, 'NOT_FOUND') ? undefined : Promise.reject(err)))).toBeUndefined();
     expect(await readFile(path.join(vfsPath, 'greeting'), 'utf8')).toBe('hello from docker\n');
     expect(await docker('volume', 'ls', '-q')).not.toMatch(/^v1$/m);
   });
@@ -112,32 +114,32 @@ describeNeeding(dockerdRequirement, 'Convoy as a Docker volume plugin (real dock
     const storeDir = path.join(dir, 'store');
     await mkdir(storeDir, { recursive: true });
     await docker('run', '--rm', '--network', 'none', '-v', 'src1:/data', `--volume-driver=${plugin}`, BUSYBOX_IMAGE, 'sh', '-c', 'seq 1 100000 > /data/numbers');
-    await client.createSnapshot('src1', 'src1-snap');
-    const backup = await client.createBackup({ snapshot: 'src1-snap', dest: `vfs://${storeDir}` });
+    await client.call('createSnapshot', { VolumeName: 'src1', Name: 'src1-snap' });
+    const backup = (await client.call('createBackup', { SnapshotName: 'src1-snap', URL: `vfs://${storeDir}`, Verbose: true })) as BackupURLResponse;
 
-    await docker('volume', 'create', '-d', plugin, '-o', `backup=${backup.url}`, 'restored1');
+    await docker('volume', 'create', '-d', plugin, '-o', `backup=${backup.URL}`, 'restored1');
     const out = await docker('run', '--rm', '--network', 'none', '-v', 'restored1:/data', `--volume-driver=${plugin}`, BUSYBOX_IMAGE, 'sh', '-c', 'wc -l < /data/numbers; tail -n 1 /data/numbers');
     expect(out.split('\n').map((l) => l.trim())).toEqual(['100000', '100000', '']);
     const [inspected] = JSON.parse(await docker('volume', 'inspect', 'restored1')) as Array<{ Options: Record<string, string> }>;
-    expect(inspected?.Options).toEqual({ backup: backup.url });
+    expect(inspected?.Options).toEqual({ backup: backup.URL });
   });
 
   it('a Convoy daemon restart keeps the mount and its count while a container holds the volume', async () => {
     await docker('volume', 'create', '-d', plugin, 'v3');
     await docker('run', '-d', '--name', 'c3', '--network', 'none', '-v', 'v3:/data', `--volume-driver=${plugin}`, BUSYBOX_IMAGE, 'sleep', '600');
-    const mountpoint = (await client.getVolume('v3')).mountpoint;
-    expect(mountpoint).toBeDefined();
+    const mountpoint = (await inspect('v3')).MountPoint;
+    expect(mountpoint).not.toBe('');
 
     await daemon?.stop();
     expect(existsSync(path.join(DOCKER_PLUGIN_DIR, `${plugin}.spec`))).toBe(false);
     await startConvoy();
 
-    expect((await client.getVolume('v3')).mountpoint).toBe(mountpoint);
+    expect((await inspect('v3')).MountPoint).toBe(mountpoint);
     expect(await dockerMounts('v3')).toBe(1);
     await docker('exec', 'c3', 'sh', '-c', 'echo survived > /data/restart');
     await docker('rm', '-f', 'c3');
     expect(await dockerMounts('v3')).toBe(0);
-    expect((await client.getVolume('v3')).mountpoint).toBeUndefined();
+    expect((await inspect('v3')).MountPoint).toBe('');
     expect(await readFromVolume('v3', 'restart')).toBe('survived\n');
   });
 });

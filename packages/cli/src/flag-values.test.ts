@@ -23,10 +23,11 @@ describe('parseDuration', () => {
     expect(parseDuration('cmd-timeout', '250ms')).toBe(250);
     expect(parseDuration('cmd-timeout', '1.5s')).toBe(1500);
     expect(parseDuration('cmd-timeout', '0')).toBe(0);
+    expect(parseDuration('cmd-timeout', '2d')).toBe(172_800_000);
   });
 
   it('refuses anything else, naming the flag', () => {
-    for (const bad of ['5', '5 m', 'm', '', '5d', '-1s', '1m foo']) {
+    for (const bad of ['5', '5 m', 'm', '', '5w', '-1s', '1m foo']) {
       expect(() => parseDuration('cmd-timeout', bad), bad).toThrow(/--cmd-timeout .* is not a duration/);
     }
   });

@@ -1,4 +1,5 @@
-import { toConvoyError, type ProgressListener } from '@convoy/core';
+import { toConvoyError } from '@convoy/core/lite';
+import type { ProgressListener } from '@convoy/core';
 import { ProgressBar } from './progress-bar.js';
 
 export interface OutputStream {
@@ -13,25 +14,52 @@ export interface CliIO {
 }
 
 /**
- * Everything a command prints goes through here: JSON on stdout under --json, human text
- * otherwise; failures as ONE line `convoy: <message>` on stderr (or a JSON error on stdout).
+ * How results are printed:
+ * - `go`: what Go Convoy's client printed (its JSON, or a bare name, path or URL), the default
+ *   whenever stdout is not a terminal, so scripts written for Go Convoy keep working;
+ * - `table`: readable text, the default on a terminal, forced by `--table`;
+ * - `json`: always JSON, forced by `--json` (errors too, on stdout).
+ */
+export type OutputMode = 'go' | 'table' | 'json';
+
+export function outputMode(flags: { json?: boolean; table?: boolean }, stdout: OutputStream): OutputMode {
+  if (flags.json) return 'json';
+  if (flags.table || stdout.isTTY) return 'table';
+  return 'go';
+}
+
+/** What a command prints in each mode; absent `json` means the Go value. */
+export interface Result {
+  /** What Go Convoy printed; undefined: nothing (Go printed an empty answer). */
+  go: unknown;
+  json?: unknown;
+  table(): string;
+}
+
+const goJson = (value: unknown) => JSON.stringify(value, null, '\t');
+
+/**
+ * Everything a command prints goes through here; failures as ONE line `convoy: <message>` on
+ * stderr, or under --json as `{"Error": message, "error": {code, message, details}}` on stdout
+ * (Go Convoy's key, then Convoy's typed error).
  */
 export class Printer {
   private bar: ProgressBar | undefined;
+  /** What the command exits with when it ran to the end (e.g. verify finding damage). */
+  exitCode = 0;
 
   constructor(
     private readonly io: CliIO,
-    readonly json: boolean,
+    readonly mode: OutputMode,
   ) {}
 
-  /** Prints a result: `value` as JSON under --json, else the text `human` renders. */
-  result(value: unknown, human: () => string): void {
+  result(result: Result): void {
     this.bar?.finish();
-    if (this.json) {
-      this.io.stdout.write(JSON.stringify(value ?? {}) + '\n');
-      return;
-    }
-    const text = human();
+    let text: string;
+    if (this.mode === 'table') text = result.table();
+    else if (this.mode === 'json') text = goJson(result.json ?? result.go ?? {});
+    else if (result.go === undefined) text = '';
+    else text = typeof result.go === 'string' ? result.go : goJson(result.go);
     if (text !== '') this.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   }
 
@@ -40,9 +68,14 @@ export class Printer {
     this.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   }
 
-  /** A progress bar on a terminal; nothing with --json or when stdout is not a terminal. */
+  /** Whether a person is at a terminal to answer a question (never under --json). */
+  get interactive(): boolean {
+    return this.mode !== 'json' && this.io.stderr.isTTY === true;
+  }
+
+  /** A progress bar on a terminal; nothing when stdout or stderr is not one, or under --json. */
   progress(): ProgressListener | undefined {
-    if (this.json || !this.io.stdout.isTTY || !this.io.stderr.isTTY) return undefined;
+    if (this.mode === 'json' || !this.io.stdout.isTTY || !this.io.stderr.isTTY) return undefined;
     this.bar = new ProgressBar(this.io.stderr);
     return this.bar.listener;
   }
@@ -51,7 +84,7 @@ export class Printer {
   failure(err: unknown, exitCode = 1): number {
     this.bar?.finish();
     const error = toConvoyError(err);
-    if (this.json) this.io.stdout.write(JSON.stringify({ error: error.toJSON() }) + '\n');
+    if (this.mode === 'json') this.io.stdout.write(goJson({ Error: error.message, error: error.toJSON() }) + '\n');
     else this.io.stderr.write(`convoy: ${error.message.replace(/\s*\n\s*/g, ' ')}\n`);
     return exitCode;
   }

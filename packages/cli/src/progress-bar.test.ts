@@ -46,8 +46,8 @@ describe('the progress bar', () => {
   });
 
   it('appears only on a terminal and never with --json', () => {
-    expect(new Printer({ stdout: new Terminal(true), stderr: new Terminal(true) }, false).progress()).toBeTypeOf('function');
-    expect(new Printer({ stdout: new Terminal(true), stderr: new Terminal(true) }, true).progress()).toBeUndefined();
-    expect(new Printer({ stdout: new Terminal(false), stderr: new Terminal(true) }, false).progress()).toBeUndefined();
+    expect(new Printer({ stdout: new Terminal(true), stderr: new Terminal(true) }, 'table').progress()).toBeTypeOf('function');
+    expect(new Printer({ stdout: new Terminal(true), stderr: new Terminal(true) }, 'json').progress()).toBeUndefined();
+    expect(new Printer({ stdout: new Terminal(false), stderr: new Terminal(true) }, 'go').progress()).toBeUndefined();
   });
 });

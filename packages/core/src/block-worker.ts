@@ -14,7 +14,7 @@ import { nameBlock, openBlock, sealBlock, type BlockFormat } from './backup/bloc
 export type BlockTask =
   | { op: 'name'; plain: Uint8Array; format: BlockFormat }
   | { op: 'seal'; plain: Uint8Array; format: BlockFormat }
-  | { op: 'open'; stored: Uint8Array; name: string; length: number; format: BlockFormat };
+  | { op: 'open'; stored: Uint8Array; name?: string; length: number; format: BlockFormat };
 
 /** A name, the bytes, or why not. */
 export type BlockTaskResult = string | Uint8Array | BlockTaskFailure;

@@ -52,10 +52,17 @@ export interface VolumeDriver {
    * manager answers NOT_SUPPORTED naming the driver.
    */
   resizeVolume?(name: string, size: number): Promise<VolumeRecord>;
+  /**
+   * Options `createVolume` reads (`convoy create --opt`, `docker volume create -o`). The manager
+   * refuses every other key before the driver is called; a driver that declares none takes none.
+   */
+  readonly volumeOptions?: readonly OptionSpec[];
   /** Optional facet: point-in-time snapshots. */
   readonly snapshots?: SnapshotOps;
   /** Optional facet: backup and restore, in one of the two modes. */
   readonly backup?: DeltaBlockBackupOps | SingleFileBackupOps;
+  /** Optional facet: which blocks of a snapshot are mapped or changed (CSI SnapshotMetadata). */
+  readonly changedBlocks?: ChangedBlockOps;
   /** Releases resources (open devices, timers). The daemon calls it on shutdown. */
   close?(): Promise<void>;
 }
@@ -100,6 +107,35 @@ export interface DeltaBlockBackupOps {
   createRestoreTarget(req: CreateVolumeRequest, size: number): Promise<RestoreTarget>;
 }
 
+/**
+ * Changed-block metadata for backup tools (Kubernetes' CSI SnapshotMetadata service): which
+ * blocks of a snapshot hold data, and which differ between two snapshots of one volume, at the
+ * driver's own allocation granularity (a thin pool block), not widened to the backup block.
+ *
+ * Contract for implementers:
+ * - extents are sorted, non-overlapping, merged where adjacent, multiples of `blockSize` in
+ *   offset and length (the last one may end at the snapshot's size), and never past that size;
+ * - a block that may differ is reported (never leave one out: a backup tool would lose it); a
+ *   block unmapped in the target but mapped in the base differs (it now reads as zeros);
+ * - the answer reflects the snapshots as they were cut, read consistently (devmapper reads a
+ *   held metadata snapshot, as the backup path does); a missing snapshot is NOT_FOUND;
+ * - the manager serialises these reads with deletes of the volume and its snapshots.
+ */
+export interface ChangedBlockOps {
+  /** Bytes per block the extents are counted in. */
+  readonly blockSize: number;
+  /** Every block of the snapshot that holds data (a fresh volume lists only what was written). */
+  allocatedExtents(volumeName: string, snapshotName: string): Promise<SnapshotExtents>;
+  /** Every block of `targetSnapshotName` that may differ from `baseSnapshotName` (same volume). */
+  changedExtents(volumeName: string, baseSnapshotName: string, targetSnapshotName: string): Promise<SnapshotExtents>;
+}
+
+export interface SnapshotExtents {
+  /** Size of the (target) snapshot in bytes: the volume's size when it was cut. */
+  size: number;
+  extents: Extent[];
+}
+
 export interface BlockReader {
   /** Volume size in bytes. */
   readonly size: number;
@@ -135,7 +171,10 @@ export interface SingleFileBackupOps {
 export interface DriverContext {
   /** `<daemon root>/<driver name>`: the driver's own state directory (created by the daemon). */
   root: string;
-  /** Every `--driver-opts` pair; a driver reads only its own prefixed keys (`vfs.*`, `dm.*`). */
+  /**
+   * Every `--driver-opts` pair; a driver reads only its own prefixed keys (`vfs.*`, `dm.*`) and
+   * refuses unknown ones with `checkDeclaredOptions(ownOptions(options, specs), specs, ...)`.
+   */
   options: Options;
   /** The shared runner for external commands (timeouts, typed errors, logging). */
   run: CommandRunner;
@@ -146,7 +185,10 @@ export interface DriverContext {
 export interface DriverDefinition {
   name: string;
   description: string;
-  /** Options the driver reads, for `--help` and `convoy info`. */
+  /**
+   * `--driver-opts` the driver reads, all under one prefix (`vfs.`): listed by `convoy daemon
+   * --help` and `convoy info`, and every key under the prefix that is not here is refused.
+   */
   options: OptionSpec[];
   create(ctx: DriverContext): Promise<VolumeDriver>;
 }

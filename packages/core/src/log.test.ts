@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDirFactory } from '../../../test-support/tmp.js';
+import { tempDirFactory } from './testing/temp-dir.js';
 import { createJsonLogger } from './log.js';
 import { ConvoyError } from './errors.js';
 

@@ -31,7 +31,7 @@ export interface Extent {
   length: number;
 }
 
-/** What a backup store keeps about one backup (see backup/format.ts for the stored JSON). */
+/** What a backup store keeps about one backup (see backup/records.ts for the stored JSON). */
 export interface BackupSummary {
   name: string;
   url: string;
@@ -48,9 +48,21 @@ export interface BackupSummary {
   blockCount?: number;
   /** Bytes uploaded by this backup (new blocks or the archive), compressed. */
   uploadedBytes?: number;
+  /** The store key an encrypted backup is sealed with (backup create and inspect say it). */
+  encryptionKeyId?: string;
 }
 
-export type CompressionMethod = 'lz4' | 'zstd' | 'gzip' | 'none';
+/**
+ * Every compression method a backup may use: the one list the engine, the manager, the API
+ * schema and the CLI's choices read, so a new method is one entry here (plus its codecs, which
+ * the compiler then demands).
+ */
+export const COMPRESSION_METHODS = ['lz4', 'zstd', 'gzip', 'none'] as const;
+export type CompressionMethod = (typeof COMPRESSION_METHODS)[number];
+
+export function isCompressionMethod(method: unknown): method is CompressionMethod {
+  return typeof method === 'string' && (COMPRESSION_METHODS as readonly string[]).includes(method);
+}
 export type BackupMode = 'delta-block' | 'single-file';
 
 /** Long operations report progress through this callback; the CLI turns it into a bar. */

@@ -6,7 +6,7 @@ export const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 /** Longer names break filesystem and device-mapper limits long before they help anyone. */
 export const NAME_MAX_LENGTH = 128;
 
-export type NameKind = 'volume' | 'snapshot' | 'backup';
+export type NameKind = 'volume' | 'snapshot' | 'backup' | 'schedule';
 
 export function isValidName(name: unknown): name is string {
   return typeof name === 'string' && name.length <= NAME_MAX_LENGTH && NAME_PATTERN.test(name);

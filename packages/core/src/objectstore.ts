@@ -18,14 +18,23 @@ export interface ObjectStore {
   readonly url: string;
   get(key: string): Promise<Buffer | undefined>;
   getStream(key: string): Promise<Readable | undefined>;
-  /** Atomic write. Large streams may be uploaded in parts. */
-  put(key: string, body: Buffer | Readable): Promise<void>;
+  /**
+   * Atomic write. Large streams may be uploaded in parts. `signal` cancels a write in flight
+   * (a store that can hang, like S3, must honour it; the object is then not written).
+   */
+  put(key: string, body: Buffer | Readable, opts?: { signal?: AbortSignal }): Promise<void>;
   head(key: string): Promise<ObjectInfo | undefined>;
   /** Every key under `prefix`, recursively, in lexical order. */
   list(prefix: string): AsyncIterable<ObjectInfo>;
   /** Names (not keys) of the objects and sub-directories directly under `prefix` (a dir ending in `/`). */
   listDir(prefix: string): Promise<{ files: string[]; dirs: string[] }>;
   delete(keys: string[]): Promise<void>;
+  /**
+   * Removes what interrupted writes left behind (a killed process's temp files, unfinished
+   * uploads) last modified before `olderThan`, and returns a name for each. Optional: a store
+   * whose writes leave nothing behind has nothing to do. `prune` calls it.
+   */
+  removeStaleWrites?(olderThan: Date): Promise<string[]>;
   /** Counts of requests made so far, by kind, so tests and benchmarks can check request budgets. */
   readonly stats: ObjectStoreStats;
   close(): Promise<void>;
@@ -67,6 +76,12 @@ export interface ObjectStoreDefinition {
    * INVALID_ARGUMENT naming an unknown key or a bad value. The daemon calls it at start.
    */
   checkOptions(options: Record<string, string>): void;
+  /**
+   * Optional: checks a user's custom endpoint (an S3-compatible server) and returns it
+   * normalised; throws INVALID_ARGUMENT naming what is wrong. A store without it takes no
+   * endpoint, and the daemon refuses one rather than ignore it.
+   */
+  checkEndpoint?(endpoint: string): string;
 }
 
 export function defineObjectStore(def: ObjectStoreDefinition): ObjectStoreDefinition {

@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { BACKUP_BLOCK_SIZE, ConvoyError, type BlockReader, type CreateVolumeRequest, type DeltaBlockBackupOps, type Extent, type RestoreTarget, type SnapshotRecord, type VolumeRecord } from '@convoy/core';
-import { CHANGED_KINDS, MAPPED_KINDS, rangesToExtents } from './extents.js';
+import { snapshotExtents } from './changed-blocks.js';
 import { detectFilesystem } from './filesystem.js';
 import type { Snapshots } from './snapshots.js';
 import type { Volumes } from './volumes.js';
@@ -49,15 +49,7 @@ export class DevmapperBackupOps implements DeltaBlockBackupOps {
    * the backup must say so, or a restore would bring back the old bytes.
    */
   async compareSnapshots(volumeName: string, snapshotName: string, baseSnapshotName?: string): Promise<Extent[]> {
-    const { snapshot } = this.snapshots.require(volumeName, snapshotName);
-    const base = baseSnapshotName === undefined ? snapshot : this.snapshots.require(volumeName, baseSnapshotName).snapshot;
-    const { pool } = this.volumes.parts;
-    const delta = await pool.delta(base.devId, snapshot.devId);
-    return rangesToExtents(delta.ranges, baseSnapshotName === undefined ? MAPPED_KINDS : CHANGED_KINDS, {
-      poolBlockBytes: pool.blockBytes,
-      alignBytes: BACKUP_BLOCK_SIZE,
-      limitBytes: snapshot.size,
-    });
+    return (await snapshotExtents(this.volumes, this.snapshots, { volumeName, snapshotName, baseSnapshotName, alignBytes: BACKUP_BLOCK_SIZE })).extents;
   }
 
   async openSnapshot(volumeName: string, snapshotName: string): Promise<BlockReader> {

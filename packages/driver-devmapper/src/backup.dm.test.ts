@@ -5,9 +5,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createBackupEngine, type BackupSummary, type ObjectStore, type SnapshotRecord, type VolumeRecord } from '@convoy/core';
 import fsStore from '@convoy/objectstore-fs';
 import s3Store from '@convoy/objectstore-s3';
-import { describeNeeding } from '../../../test-support/gate.js';
-import { startS3rver, S3RVER_CREDENTIALS } from '../../../test-support/s3rver.js';
-import { deviceMapper, MiB, poolDelta, run, testPool, type TestPool } from './dm-test-kit.js';
+import { describeNeeding } from '@convoy/test-support/gate';
+import { startS3rver, S3RVER_CREDENTIALS } from '@convoy/test-support/s3rver';
+import { deviceMapper, MiB, poolDelta, run, testPool, type TestPool } from '../test/dm-test-kit.js';
 import type { DevmapperDriver } from './driver.js';
 
 const engine = createBackupEngine();

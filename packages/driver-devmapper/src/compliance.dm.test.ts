@@ -1,6 +1,6 @@
 import { driverComplianceSuite } from '@convoy/core/testing';
-import { describeNeeding } from '../../../test-support/gate.js';
-import { deviceMapper, MiB, testPool } from './dm-test-kit.js';
+import { describeNeeding } from '@convoy/test-support/gate';
+import { deviceMapper, MiB, testPool } from '../test/dm-test-kit.js';
 
 describeNeeding(deviceMapper, 'devicemapper on a loop-backed thin pool', () => {
   driverComplianceSuite({

@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeNeeding } from '../../../test-support/gate.js';
-import { convoy, startTestDaemon, type RunningDaemon } from '../../../test-support/cli.js';
-import { deviceMapper, MiB, testPool, type TestPool } from './dm-test-kit.js';
+import { describeNeeding } from '@convoy/test-support/gate';
+import { convoy, startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
+import { sample, scrape } from '@convoy/test-support/prometheus';
+import { deviceMapper, MiB, testPool, type TestPool } from '../test/dm-test-kit.js';
 
 /**
  * The real daemon (CLI, manager, plugin server) loading the driver by Convoy's name,
@@ -22,7 +23,7 @@ describeNeeding(deviceMapper, 'convoy daemon with the devicemapper driver', () =
     return result.stdout.trim();
   };
   const start = async (): Promise<void> => {
-    daemon = await startTestDaemon(dir, { drivers: ['devicemapper'], driverOptions: pool.options });
+    daemon = await startTestDaemon(dir, { drivers: ['devicemapper'], driverOptions: pool.options, metrics: { host: '127.0.0.1', port: 0 } });
   };
   const stop = async (): Promise<void> => {
     await daemon?.stop();
@@ -41,8 +42,8 @@ describeNeeding(deviceMapper, 'convoy daemon with the devicemapper driver', () =
   });
 
   it('creates, snapshots and backs up a volume, survives a restart and a reboot, and restores the backup', async () => {
-    const info = JSON.parse(await cli('info', '--json'));
-    expect(info).toMatchObject({ defaultDriver: 'devicemapper', driverInfo: { devicemapper: { Driver: 'devicemapper', PoolMode: 'rw' } } });
+    const info = JSON.parse(await cli('info'));
+    expect(info).toMatchObject({ General: { DefaultDriver: 'devicemapper' }, devicemapper: { Driver: 'devicemapper', PoolMode: 'rw' } });
 
     expect(await cli('create', 'pg', '--size', '64m')).toBe('pg');
     const mountpoint = await cli('mount', 'pg');
@@ -52,19 +53,29 @@ describeNeeding(deviceMapper, 'convoy daemon with the devicemapper driver', () =
     await cli('create', 'spare', '--size', '64m');
     const store = path.join(dir, 'store');
     await mkdir(store);
-    const url = await cli('backup', 'create', 'pg-s1', '--dest', `vfs://${store}`);
+    const url = await cli('backup', 'create', 'pg-s1', '--dest', `vfs://${store}`, '--table');
+
+    // The pool's usage and the backup's blocks, as Prometheus sees them.
+    const metrics = await scrape(daemon!.metricsUrl!);
+    const poolBytes = (space: string, state: string) => sample(metrics, 'convoy_pool_bytes', { driver: 'devicemapper', space, state })!;
+    expect(poolBytes('data', 'used')).toBeGreaterThan(2 * MiB);
+    expect(poolBytes('data', 'total')).toBeGreaterThan(poolBytes('data', 'used'));
+    expect(poolBytes('metadata', 'used')).toBeGreaterThan(0);
+    expect(poolBytes('metadata', 'total')).toBeGreaterThan(poolBytes('metadata', 'used'));
+    expect(sample(metrics, 'convoy_backup_blocks_uploaded_total')).toBeGreaterThanOrEqual(1);
+    expect(sample(metrics, 'convoy_store_requests_total', { scheme: 'vfs', kind: 'put' })).toBeGreaterThan(sample(metrics, 'convoy_backup_blocks_uploaded_total')!);
 
     await stop();
     await start();
-    expect(JSON.parse(await cli('inspect', 'pg'))).toMatchObject({ name: 'pg', driver: 'devicemapper', mountpoint });
+    expect(JSON.parse(await cli('inspect', 'pg'))).toMatchObject({ Name: 'pg', Driver: 'devicemapper', MountPoint: mountpoint });
     expect((await readFile(path.join(mountpoint, 'rows'))).equals(rows)).toBe(true);
 
     await stop();
     await pool.deactivate(); // what a reboot does to mounts and devices
     await start();
-    expect(JSON.parse(await cli('inspect', 'pg'))).toMatchObject({ mountpoint });
+    expect(JSON.parse(await cli('inspect', 'pg'))).toMatchObject({ MountPoint: mountpoint });
     expect((await readFile(path.join(mountpoint, 'rows'))).equals(rows)).toBe(true);
-    expect(JSON.parse(await cli('list', '--json')).map((v: { name: string }) => v.name).sort()).toEqual(['pg', 'spare']);
+    expect(Object.keys(JSON.parse(await cli('list'))).sort()).toEqual(['pg', 'spare']);
 
     expect(await cli('create', 'pg-copy', '--backup', url)).toBe('pg-copy');
     const copy = await cli('mount', 'pg-copy');
@@ -85,14 +96,14 @@ describeNeeding(deviceMapper, 'convoy daemon with the devicemapper driver', () =
     };
     const before = await fsBytes();
 
-    expect(JSON.parse(await cli('resize', 'grow', '--size', '128m', '--json'))).toMatchObject({ name: 'grow', driver: 'devicemapper', size: 128 * MiB, mountpoint });
+    expect(JSON.parse(await cli('resize', 'grow', '--size', '128m'))).toMatchObject({ Name: 'grow', Driver: 'devicemapper', DriverInfo: { Size: String(128 * MiB) }, MountPoint: mountpoint });
     expect(await fsBytes()).toBeGreaterThan(before + 60 * MiB);
-    expect(await cli('resize', 'grow', '--size', '192m')).toBe('grow 192.0 MiB');
+    expect(await cli('resize', 'grow', '--size', '192m', '--table')).toBe('grow 192.0 MiB');
 
     const shrink = await convoy(['--socket', socket(), 'resize', 'grow', '--size', '64m', '--json']);
     expect(shrink.code).toBe(1);
     expect(shrink.json()).toMatchObject({ error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/shrinking it to 67108864 is not supported/) } });
-    expect(JSON.parse(await cli('inspect', 'grow'))).toMatchObject({ size: 192 * MiB });
+    expect(JSON.parse(await cli('inspect', 'grow'))).toMatchObject({ DriverInfo: { Size: String(192 * MiB) } });
     expect(await fsBytes()).toBeGreaterThan(before + 120 * MiB);
     expect((await readFile(path.join(mountpoint, 'rows'))).equals(rows)).toBe(true);
     await cli('umount', 'grow');

@@ -1,5 +1,6 @@
 import { ConvoyError, type CreateVolumeRequest, type DeleteVolumeRequest, type DriverContext, type VolumeDriver, type VolumeRecord } from '@convoy/core';
 import { DevmapperBackupOps } from './backup-ops.js';
+import { DevmapperChangedBlocks } from './changed-blocks.js';
 import type { DriverHooks } from './crash-points.js';
 import { DeviceMapper } from './device-mapper.js';
 import { growFilesystem, makeFilesystem } from './filesystem.js';
@@ -28,6 +29,7 @@ export class DevmapperDriver implements VolumeDriver {
   readonly name = 'devicemapper';
   readonly snapshots: Snapshots;
   readonly backup: DevmapperBackupOps;
+  readonly changedBlocks: DevmapperChangedBlocks;
   private readonly mounts: Mounts;
 
   private constructor(
@@ -37,6 +39,7 @@ export class DevmapperDriver implements VolumeDriver {
     this.mounts = new Mounts(volumes);
     this.snapshots = new Snapshots(volumes);
     this.backup = new DevmapperBackupOps(volumes, this.snapshots);
+    this.changedBlocks = new DevmapperChangedBlocks(volumes, this.snapshots);
   }
 
   /** Sets up or re-opens the pool, then recovers whatever a crash or a reboot left behind. */

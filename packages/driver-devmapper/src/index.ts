@@ -3,7 +3,6 @@ import { DevmapperDriver } from './driver.js';
 import { OPTION_SPECS } from './options.js';
 
 export { DevmapperDriver } from './driver.js';
-export { CREATE_SNAPSHOT_STEPS, CREATE_VOLUME_STEPS, DELETE_VOLUME_STEPS, type CrashStep, type DriverHooks } from './crash-points.js';
 export { OPTION_SPECS } from './options.js';
 
 export default defineDriver({

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { isConvoyError } from '@convoy/core';
+import { invalidArgument } from '@convoy/core/testing';
 import { parseOptions } from './options.js';
 import { describeBytes } from './size.js';
 
-function invalid(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (isConvoyError(err, 'INVALID_ARGUMENT')) return err.message;
-    throw err;
-  }
-  throw new Error('expected INVALID_ARGUMENT');
-}
+const invalid = invalidArgument;
 
 describe('parseOptions', () => {
   it('applies Convoy defaults', () => {

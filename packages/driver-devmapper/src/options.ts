@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConvoyError, NAME_PATTERN, parseSize, type OptionSpec, type Options } from '@convoy/core';
+import { checkDeclaredOptions, ConvoyError, NAME_PATTERN, ownOptions, parseSize, type OptionSpec, type Options } from '@convoy/core';
 import { describeBytes } from './size.js';
 
 export type FilesystemType = 'ext4' | 'xfs';
@@ -73,12 +73,7 @@ function wholeNumber(options: Options, key: string): number {
 
 /** Reads and checks every dm.* option; anything unknown under dm.* is refused, as a typo would be. */
 export function parseOptions(options: Options): DevmapperOptions {
-  const known = new Set(OPTION_SPECS.map((spec) => spec.key));
-  for (const key of Object.keys(options)) {
-    if (key.startsWith('dm.') && !known.has(key)) {
-      throw new ConvoyError('INVALID_ARGUMENT', `unknown option ${key}; the devicemapper driver reads ${[...known].join(', ')}`);
-    }
-  }
+  checkDeclaredOptions(ownOptions(options, OPTION_SPECS), OPTION_SPECS, 'the devicemapper driver');
   const poolName = options['dm.thinpoolname'] ?? (defaults['dm.thinpoolname'] as string);
   if (!NAME_PATTERN.test(poolName) || poolName.length > MAX_POOL_NAME_LENGTH) {
     throw invalid('dm.thinpoolname', poolName, `use 2 to ${MAX_POOL_NAME_LENGTH} characters from [a-zA-Z0-9_.-], starting with a letter or digit`);

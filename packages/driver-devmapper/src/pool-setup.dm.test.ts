@@ -3,8 +3,8 @@ import { mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ConvoyError, type ErrorCode } from '@convoy/core';
-import { describeNeeding } from '../../../test-support/gate.js';
-import { deviceMapper, loopDevice, MiB, run, testPool } from './dm-test-kit.js';
+import { describeNeeding } from '@convoy/test-support/gate';
+import { deviceMapper, loopDevice, MiB, run, testPool } from '../test/dm-test-kit.js';
 import { DevmapperDriver } from './driver.js';
 
 async function failure(promise: Promise<unknown>, code: ErrorCode, message: RegExp): Promise<void> {

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeNeeding } from '../../../test-support/gate.js';
+import { describeNeeding } from '@convoy/test-support/gate';
 import { CREATE_SNAPSHOT_STEPS, CREATE_VOLUME_STEPS, DELETE_VOLUME_STEPS, type CrashStep, type DriverHooks } from './crash-points.js';
-import { deviceMapper, loopDevice, MiB, poolDeviceIds, run, testPool, type TestPool } from './dm-test-kit.js';
+import { deviceMapper, loopDevice, MiB, poolDeviceIds, run, testPool, type TestPool } from '../test/dm-test-kit.js';
 import type { DevmapperDriver } from './driver.js';
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
 import { parseThinDelta } from './thin-delta.js';
 
-// Real thin_delta 0.9.0 output from the guest (reference/devmapper-vm.md): a 4 MiB file written
+// Real thin_delta 0.9.0 output from the dm-thin guest (scripts/dm-vm-run.sh): a 4 MiB file written
 // before the snapshot, then 1 MiB of it rewritten and a new 1 MiB file added.
 const TERSE = `<superblock uuid="" time="1" transaction="0" data_block_size="128" nr_data_blocks="0">
   <diff left="1" right="0">

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ConvoyError, type ErrorCode } from '@convoy/core';
-import { describeNeeding } from '../../../test-support/gate.js';
-import { deviceMapper, MiB, run, testPool, type TestPool } from './dm-test-kit.js';
+import { describeNeeding } from '@convoy/test-support/gate';
+import { deviceMapper, MiB, run, testPool, type TestPool } from '../test/dm-test-kit.js';
 import type { DevmapperDriver } from './driver.js';
 
 async function expectCode(promise: Promise<unknown>, code: ErrorCode, message?: RegExp): Promise<ConvoyError> {

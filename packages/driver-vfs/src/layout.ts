@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ConvoyError, validateName } from '@convoy/core';
 
 /** Convoy kept volume configs here; a volume of this name would collide with it. */
@@ -13,7 +13,8 @@ const CONFIG_DIR = 'config';
  * config/vfs_volume_<name>.json.lock/  per-volume lock (a directory: works on NFS)
  * <name>/                              the volume's data, as in Convoy
  * .snapshots/<volume>/<snapshot>/      snapshot copies (on the shared path, unlike Convoy)
- * .convoy-tmp/                         copies and restores in progress, trash being removed
+ * .convoy-tmp/<purpose>-<owner>-<hex>  copies and restores in progress, trash being removed;
+ *                                      <owner> says which daemon's they are (see ownerTag)
  * ```
  *
  * Names never start with a dot, so the dot-directories cannot collide with a volume.
@@ -22,8 +23,17 @@ export class VfsLayout {
   readonly configDir: string;
   readonly snapshotsDir: string;
   readonly tmpDir: string;
+  private readonly ownerTag: string;
 
-  constructor(readonly base: string) {
+  /**
+   * @param owner identifies the daemon (its host and root) among all that share `base`, so a
+   * daemon starting up removes its own leftovers and never another host's work in progress.
+   */
+  constructor(
+    readonly base: string,
+    owner: string,
+  ) {
+    this.ownerTag = createHash('sha256').update(owner).digest('hex').slice(0, 8);
     this.configDir = path.join(base, CONFIG_DIR);
     this.snapshotsDir = path.join(base, '.snapshots');
     this.tmpDir = path.join(base, '.convoy-tmp');
@@ -60,6 +70,11 @@ export class VfsLayout {
 
   /** A fresh path in the temp area, on the same filesystem as the data so a rename publishes it. */
   tempPath(purpose: string): string {
-    return path.join(this.tmpDir, `${purpose}-${randomBytes(6).toString('hex')}`);
+    return path.join(this.tmpDir, `${purpose}-${this.ownerTag}-${randomBytes(6).toString('hex')}`);
+  }
+
+  /** Whether a temp entry's name says it is this daemon's. */
+  isOwnTemp(name: string): boolean {
+    return new RegExp(`-${this.ownerTag}-[0-9a-f]{12}$`).test(name);
   }
 }

@@ -1,15 +1,29 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ConvoyError, parseSize, readJsonFile, writeJsonAtomic, type DriverContext, type OptionSpec } from '@convoy/core';
+import { checkDeclaredOptions, ConvoyError, ownOptions, parseSize, readJsonFile, writeJsonAtomic, type DriverContext, type OptionSpec } from '@convoy/core';
 
 export const VFS_OPTIONS: OptionSpec[] = [
   { key: 'vfs.path', description: 'Directory holding the volumes (a local directory or an NFS mount shared by several hosts)', required: true },
   { key: 'vfs.defaultvolumesize', description: 'Size of the disk image of volumes created with the vm option', default: '100G' },
+  {
+    key: 'vfs.restoresetid',
+    description:
+      'Restore setuid/setgid bits of files from backups (true/false). Off by default, and never saved: whoever can write to a backup store could otherwise plant a setuid-root program in every restored volume. Give it only for stores no one less trusted than root can write',
+    default: 'false',
+  },
+];
+
+/** What `convoy create --opt` and `docker volume create -o` may pass to a vfs volume. */
+export const VFS_VOLUME_OPTIONS: OptionSpec[] = [
+  { key: 'vm', description: 'true: give the volume a sparse disk image (vfs.defaultvolumesize, or the size asked for) for a VM', default: 'false' },
+  { key: 'PrepareForVM', description: "Convoy's spelling of vm", default: 'false' },
 ];
 
 export interface VfsSettings {
   path: string;
   defaultVolumeSize: number;
+  /** `vfs.restoresetid`: keep setuid/setgid bits when restoring. Given at each start, never saved. */
+  restoreSetId: boolean;
 }
 
 /** The driver's own config, `<root>/vfs.cfg`, with Convoy's field names. */
@@ -27,6 +41,7 @@ interface VfsDriverConfig {
  */
 export async function resolveVfsSettings(ctx: Pick<DriverContext, 'root' | 'options' | 'log'>): Promise<VfsSettings> {
   const savedFile = path.join(ctx.root, 'vfs.cfg');
+  checkDeclaredOptions(ownOptions(ctx.options, VFS_OPTIONS), VFS_OPTIONS, 'the vfs driver');
   const saved = await readJsonFile<Partial<VfsDriverConfig>>(savedFile);
   const givenPath = ctx.options['vfs.path'];
   const basePath = givenPath ?? saved?.Path;
@@ -36,9 +51,15 @@ export async function resolveVfsSettings(ctx: Pick<DriverContext, 'root' | 'opti
   const givenSize = ctx.options['vfs.defaultvolumesize'];
   const defaultVolumeSize =
     givenSize !== undefined ? parseSize(givenSize, 'vfs.defaultvolumesize') : (saved?.DefaultVolumeSize ?? parseSize('100G'));
-  const settings = { path: path.resolve(basePath), defaultVolumeSize };
+  const settings = { path: path.resolve(basePath), defaultVolumeSize, restoreSetId: parseFlag(ctx.options['vfs.restoresetid'], 'vfs.restoresetid') };
   await fs.mkdir(ctx.root, { recursive: true, mode: 0o700 });
   const effective: VfsDriverConfig = { Root: ctx.root, Path: settings.path, ConfigPath: path.join(settings.path, 'config'), DefaultVolumeSize: defaultVolumeSize };
   await writeJsonAtomic(savedFile, effective);
   return settings;
+}
+
+function parseFlag(value: string | undefined, key: string): boolean {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new ConvoyError('INVALID_ARGUMENT', `${key} must be true or false, not ${JSON.stringify(value)}`);
 }

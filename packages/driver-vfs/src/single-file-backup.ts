@@ -6,6 +6,7 @@ import {
   packDirectory,
   type CommandRunner,
   type CreateVolumeRequest,
+  type ExtractOptions,
   type Logger,
   type SingleFileBackupOps,
   type VolumeRecord,
@@ -29,6 +30,7 @@ export class VfsSingleFileBackup implements SingleFileBackupOps {
     private readonly snapshots: VfsSnapshots,
     private readonly run: CommandRunner,
     private readonly log: Logger,
+    private readonly extractOptions: ExtractOptions,
   ) {}
 
   async exportSnapshot(volumeName: string, snapshotName: string): Promise<Readable> {
@@ -52,7 +54,14 @@ export class VfsSingleFileBackup implements SingleFileBackupOps {
         const prepared = this.layout.tempPath(`restore-${req.name}`);
         await fs.mkdir(this.layout.tmpDir, { recursive: true });
         try {
-          const report = await extractTarSafely(tar, prepared);
+          const report = await extractTarSafely(tar, prepared, this.extractOptions);
+          if (report.setIdCleared.length > 0) {
+            this.log.warn('setuid/setgid bits in the backup were not restored (start the daemon with --driver-opts vfs.restoresetid=true to keep them)', {
+              volume: req.name,
+              files: report.setIdCleared.slice(0, 20),
+              count: report.setIdCleared.length,
+            });
+          }
           await syncFilesystemOf(this.run, prepared);
           await publishDirectory(prepared, dataDir);
           this.log.info('vfs volume restored from an archive', { volume: req.name, entries: report.entries, bytes: report.bytes });

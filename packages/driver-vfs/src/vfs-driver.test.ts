@@ -1,9 +1,10 @@
-import { promises as fs } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConvoyError, createCommandRunner, packDirectory, silentLogger, type CommandRunner } from '@convoy/core';
 import { driverComplianceSuite } from '@convoy/core/testing';
-import { tempDirFactory } from '../../../test-support/tmp.js';
+import { tempDirFactory } from '@convoy/test-support/tmp';
 import vfs, { VfsDriver, resolveVfsSettings } from './index.js';
 
 const freshDir = await tempDirFactory('convoy-vfs-');
@@ -111,6 +112,18 @@ describe('vfs driver, beyond the compliance suite', () => {
     await expect(vfs.create({ root, options: { 'vfs.path': '/tmp/x', 'vfs.defaultvolumesize': '1.5G' }, run, log: silentLogger })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
+  it('refuses an unknown vfs.* driver option and an unknown create option, naming the known ones', async () => {
+    const root = await freshDir();
+    const vfsPath = await freshDir();
+    await expect(vfs.create({ root, options: { 'vfs.path': vfsPath, 'vfs.pathh': '/typo' }, run, log: silentLogger })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'unknown option vfs.pathh for the vfs driver; known options: vfs.path, vfs.defaultvolumesize, vfs.restoresetid',
+    });
+    // Another driver's options reach every driver and are not the vfs driver's to refuse.
+    const driver = await vfs.create({ root, options: { 'vfs.path': vfsPath, 'dm.fs': 'xfs' }, run, log: silentLogger });
+    expect(driver.volumeOptions?.map((o) => o.key)).toEqual(['vm', 'PrepareForVM']);
+  });
+
   it('remembers vfs.path across restarts, as Convoy did', async () => {
     const root = path.join(await freshDir(), 'vfs');
     const { driver: first, base } = await makeDriver(undefined, { root });
@@ -161,19 +174,40 @@ describe('vfs driver, beyond the compliance suite', () => {
     expect(await listTree(path.join(base, '.convoy-tmp'))).toEqual([]);
   });
 
-  it('leaves no trace of a restore from a hostile archive', async () => {
+  it('leaves no trace of a restore from a hostile archive that writes through a link it planted', async () => {
     const { driver, base } = await makeDriver();
-    const hostile = await freshDir();
-    await fs.writeFile(path.join(hostile, 'ok.txt'), 'fine');
-    await fs.symlink('/etc', path.join(hostile, 'evil'));
-    await expect(driver.backup.importVolume({ name: 'victim', options: {} }, packDirectory(hostile))).rejects.toMatchObject({
+    const outside = await freshDir();
+    // GNU tar appends `evil/pwned` after the link `evil -> <outside>`, as an attacker would.
+    const first = await freshDir();
+    await fs.symlink(outside, path.join(first, 'evil'));
+    const second = await freshDir();
+    await fs.mkdir(path.join(second, 'evil'));
+    await fs.writeFile(path.join(second, 'evil', 'pwned'), 'escaped');
+    const archive = path.join(await freshDir(), 'hostile.tar');
+    execFileSync('tar', ['-cf', archive, '-C', first, 'evil']);
+    execFileSync('tar', ['-rf', archive, '-C', second, 'evil/pwned']);
+    await expect(driver.backup.importVolume({ name: 'victim', options: {} }, createReadStream(archive))).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
-      message: expect.stringContaining('"evil"'),
+      message: expect.stringContaining('"evil/pwned"'),
     });
+    expect(await fs.readdir(outside)).toEqual([]);
     expect(await driver.getVolume('victim')).toBeUndefined();
     expect((await fs.readdir(base)).sort()).toEqual(['.convoy-tmp', '.snapshots', 'config']);
     expect(await listTree(path.join(base, '.convoy-tmp'))).toEqual([]);
     expect(await listTree(path.join(base, 'config'))).toEqual([]);
+  });
+
+  it('refuses at create a vm volume larger than the filesystem can hold as one file, leaving nothing', async () => {
+    const { driver, base } = await makeDriver();
+    const err = await driver.createVolume({ name: 'huge', size: Number.MAX_SAFE_INTEGER, options: { vm: 'true' } }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/9007199254740991 bytes does not fit.*EFBIG/) });
+    expect(await driver.getVolume('huge')).toBeUndefined();
+    expect((await fs.readdir(base)).sort()).toEqual(['.convoy-tmp', '.snapshots', 'config']);
+    expect(await listTree(path.join(base, '.convoy-tmp'))).toEqual([]);
+    // A size the filesystem holds is fine, and its image appears at mount.
+    await driver.createVolume({ name: 'vm1', size: 1024 * 1024 * 1024, options: { vm: 'true' } });
+    const mountpoint = await driver.mountVolume('vm1', {});
+    expect((await fs.stat(path.join(mountpoint, 'disk.img'))).size).toBe(1024 * 1024 * 1024);
   });
 
   it('refuses to restore over data left by a reference delete', async () => {

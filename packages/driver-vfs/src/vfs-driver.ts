@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import {
@@ -14,7 +15,7 @@ import { VolumeConfigs, nowAsConfigTime, toVolumeRecord, type VfsVolumeConfig, t
 import { discardDirectory, exists } from './directories.js';
 import { VfsSnapshots } from './snapshots.js';
 import { VfsSingleFileBackup } from './single-file-backup.js';
-import type { VfsSettings } from './options.js';
+import { VFS_VOLUME_OPTIONS, type VfsSettings } from './options.js';
 
 /** The file a volume prepared for a VM carries: a sparse disk image of the volume's size. */
 const VM_DISK_IMAGE = 'disk.img';
@@ -35,16 +36,17 @@ export interface VfsDriverParts {
  */
 export class VfsDriver implements VolumeDriver {
   readonly name = 'vfs';
+  readonly volumeOptions = VFS_VOLUME_OPTIONS;
   readonly snapshots: VfsSnapshots;
   readonly backup: VfsSingleFileBackup;
   private readonly layout: VfsLayout;
   private readonly configs: VolumeConfigs;
 
   constructor(private readonly parts: VfsDriverParts) {
-    this.layout = new VfsLayout(parts.settings.path);
+    this.layout = new VfsLayout(parts.settings.path, `${os.hostname()}\0${parts.root}`);
     this.configs = new VolumeConfigs(this.layout, parts.log, parts.lockTiming);
     this.snapshots = new VfsSnapshots(this.layout, this.configs, parts.run, parts.log);
-    this.backup = new VfsSingleFileBackup(this.layout, this.configs, this.snapshots, parts.run, parts.log);
+    this.backup = new VfsSingleFileBackup(this.layout, this.configs, this.snapshots, parts.run, parts.log, { keepSetId: parts.settings.restoreSetId });
   }
 
   /** Creates the shared directories; the daemon calls it through the definition's factory. */
@@ -52,6 +54,18 @@ export class VfsDriver implements VolumeDriver {
     await fs.mkdir(this.layout.configDir, { recursive: true });
     await fs.mkdir(this.layout.snapshotsDir, { recursive: true });
     await fs.mkdir(this.layout.tmpDir, { recursive: true });
+    await this.removeOwnLeftovers();
+  }
+
+  /**
+   * Restores, snapshot copies and trash this daemon left in the temp area when it was killed:
+   * at start nothing of ours is running (the root lock says so), so all of it is garbage.
+   * Other daemons' entries (another host on the same NFS path) are theirs to clear.
+   */
+  private async removeOwnLeftovers(): Promise<void> {
+    const leftovers = (await fs.readdir(this.layout.tmpDir)).filter((name) => this.layout.isOwnTemp(name));
+    for (const name of leftovers) await fs.rm(path.join(this.layout.tmpDir, name), { recursive: true, force: true });
+    if (leftovers.length > 0) this.parts.log.warn('removed what an interrupted restore, snapshot or delete left behind', { dir: this.layout.tmpDir, removed: leftovers });
   }
 
   async info(): Promise<Record<string, unknown>> {
@@ -73,12 +87,14 @@ export class VfsDriver implements VolumeDriver {
   async createVolume(req: CreateVolumeRequest): Promise<VolumeRecord> {
     const dataDir = this.layout.dataDir(req.name);
     const forVm = req.options['vm'] === 'true' || req.options['PrepareForVM'] === 'true';
+    const size = forVm ? (req.size ?? this.parts.settings.defaultVolumeSize) : 0;
     return this.configs.locked(req.name, async () => {
       if (await this.configs.read(req.name)) throw new ConvoyError('ALREADY_EXISTS', `volume ${req.name} already exists`, { details: { volume: req.name } });
+      if (forVm) await this.checkImageFits(req.name, size);
       await this.adoptOrCreateDirectory(dataDir);
       const config: VfsVolumeConfig = {
         Name: req.name,
-        Size: forVm ? (req.size ?? this.parts.settings.defaultVolumeSize) : 0,
+        Size: size,
         Path: dataDir,
         MountPoint: '',
         PrepareForVM: forVm,
@@ -89,6 +105,24 @@ export class VfsDriver implements VolumeDriver {
       this.parts.log.info('vfs volume created', { volume: req.name, path: dataDir });
       return toVolumeRecord(config, dataDir);
     });
+  }
+
+  /**
+   * A vm volume's disk image is created at first mount; whether the filesystem can hold a file
+   * that large is checked now, with a sparse probe file of the same size, so an impossible size
+   * is refused at create and leaves nothing behind.
+   */
+  private async checkImageFits(volume: string, size: number): Promise<void> {
+    const probe = this.layout.tempPath(`size-probe-${volume}`);
+    const fh = await fs.open(probe, 'wx', 0o600);
+    try {
+      await fh.truncate(size);
+    } catch (err) {
+      throw tooBigForFilesystem(err, size, this.layout.base);
+    } finally {
+      await fh.close();
+      await fs.rm(probe, { force: true });
+    }
   }
 
   /**
@@ -164,14 +198,29 @@ export class VfsDriver implements VolumeDriver {
   }
 }
 
-/** A sparse file of `size` bytes, created once; an existing image is never resized or replaced. */
+/**
+ * A sparse file of `size` bytes, created once; an existing image is never resized or replaced.
+ * One that cannot be sized is removed again, so the next mount does not find a 0-byte image.
+ */
 async function ensureDiskImage(file: string, size: number): Promise<void> {
   if (await exists(file)) return;
   const fh = await fs.open(file, 'wx', 0o644);
   try {
     await fh.truncate(size);
     await fh.sync();
+  } catch (err) {
+    await fs.rm(file, { force: true });
+    throw tooBigForFilesystem(err, size, path.dirname(file));
   } finally {
     await fh.close();
   }
+}
+
+function tooBigForFilesystem(err: unknown, size: number, dir: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code !== 'EFBIG' && code !== 'EINVAL') return err;
+  return new ConvoyError('INVALID_ARGUMENT', `a disk image of ${size} bytes does not fit in one file on the filesystem of ${dir} (${code}); choose a smaller --size`, {
+    cause: err,
+    details: { size, dir },
+  });
 }

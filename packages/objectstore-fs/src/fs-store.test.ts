@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
 import { objectStoreComplianceSuite } from '@convoy/core/testing';
-import { tempDir } from '../../../test-support/tmp.js';
+import { tempDir } from '@convoy/test-support/tmp';
 import fsStoreDefinition, { openFsObjectStore } from './index.js';
 
 const scratch = await tempDir('convoy-fs-store-');

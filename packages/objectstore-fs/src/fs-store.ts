@@ -141,6 +141,26 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
+  /** Temp files of puts that never finished (the writer was killed), by their key-like path. */
+  async removeStaleWrites(olderThan: Date): Promise<string[]> {
+    const removed: string[] = [];
+    let names: string[];
+    try {
+      names = await fs.readdir(this.root, { recursive: true });
+    } catch (err) {
+      return missing(err) ? [] : this.fail('list', '', err);
+    }
+    for (const rel of names.filter((n) => TEMP_FILE.test(path.basename(n))).sort()) {
+      const file = path.join(this.root, rel);
+      const st = await fs.lstat(file).catch(() => undefined);
+      // Younger ones may belong to a put still running (on this host or another one).
+      if (!st?.isFile() || st.mtime >= olderThan) continue;
+      await fs.rm(file, { force: true });
+      removed.push(rel);
+    }
+    return removed;
+  }
+
   /** Entries of a key directory in the order that makes a depth-first walk yield keys lexically. */
   private async readDir(dirKey: string): Promise<Dirent[]> {
     this.stats.list += 1;

@@ -1,4 +1,4 @@
-import { ConvoyError, defineObjectStore, type ObjectStoreOptions } from '@convoy/core';
+import { checkDeclaredOptions, ConvoyError, defineObjectStore, type ObjectStoreOptions } from '@convoy/core';
 import { FsObjectStore } from './fs-store.js';
 import { resolveStoreDirectory } from './store-url.js';
 
@@ -6,15 +6,19 @@ export { FsObjectStore } from './fs-store.js';
 
 /** Opens `vfs:///abs/path`; the directory must exist. */
 export async function openFsObjectStore(url: URL, opts: ObjectStoreOptions = {}): Promise<FsObjectStore> {
-  if (opts.endpoint) throw new ConvoyError('INVALID_ARGUMENT', `an endpoint (${opts.endpoint}) only applies to s3:// stores, not ${url.href}`);
+  if (opts.endpoint) refuseEndpoint(opts.endpoint);
   checkFsStoreOptions(opts.options ?? {});
   const dir = await resolveStoreDirectory(url);
   return new FsObjectStore(dir, `vfs://${dir}`);
 }
 
 function checkFsStoreOptions(options: Record<string, string>): void {
-  const unknown = Object.keys(options);
-  if (unknown.length > 0) throw new ConvoyError('INVALID_ARGUMENT', `vfs:// stores take no options; got ${unknown.join(', ')}`);
+  checkDeclaredOptions(options, [], 'a vfs:// store');
+}
+
+/** A directory store talks to no server: an endpoint is a mistake (meant for an s3:// URL), not ignored. */
+function refuseEndpoint(endpoint: string): never {
+  throw new ConvoyError('INVALID_ARGUMENT', `an endpoint (${endpoint}) only applies to s3:// stores, not vfs:// ones`);
 }
 
 export default defineObjectStore({
@@ -22,4 +26,5 @@ export default defineObjectStore({
   description: 'Backup store in a directory: vfs:///abs/path (local disk or an NFS mount). Atomic writes (temp file, fsync, rename).',
   open: openFsObjectStore,
   checkOptions: checkFsStoreOptions,
+  checkEndpoint: refuseEndpoint,
 });

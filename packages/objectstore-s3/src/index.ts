@@ -5,7 +5,7 @@ import { parseS3Url } from './s3-url.js';
 
 export { S3ObjectStore, type S3ObjectStoreStats } from './s3-store.js';
 export { parseS3Url, type S3Location } from './s3-url.js';
-export { parseS3Settings, S3_OPTION_KEYS, type S3Settings } from './s3-options.js';
+export { parseS3Settings, S3_OPTION_KEYS, S3_OPTION_SPECS, type S3Settings } from './s3-options.js';
 
 /**
  * Opens `s3://bucket@region/prefix` or `s3://bucket/prefix` and checks the bucket exists.
@@ -25,6 +25,7 @@ export async function openS3ObjectStore(url: URL, opts: ObjectStoreOptions = {})
   return store;
 }
 
+/** An S3-compatible server's origin: http(s)://host[:port], nothing else. */
 function validateEndpoint(endpoint: string): string {
   let url: URL;
   try {
@@ -43,4 +44,5 @@ export default defineObjectStore({
   description: 'Backup store in an S3 bucket or an S3-compatible server: s3://bucket@region/prefix or s3://bucket/prefix (region from the SDK environment).',
   open: openS3ObjectStore,
   checkOptions: (options) => void parseS3Settings(options),
+  checkEndpoint: validateEndpoint,
 });

@@ -5,9 +5,9 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createBackupEngine, parseBackupUrl, type BackupSummary, type ObjectStoreOptions, type SingleFileBackupOps } from '@convoy/core';
 import { ImageSource } from '@convoy/core/testing';
-import { startFaultProxy } from '../../../test-support/fault-proxy.js';
-import { startS3rver, S3RVER_CREDENTIALS } from '../../../test-support/s3rver.js';
-import { tempDir } from '../../../test-support/tmp.js';
+import { startFaultProxy } from '@convoy/test-support/fault-proxy';
+import { startS3rver, S3RVER_CREDENTIALS } from '@convoy/test-support/s3rver';
+import { tempDir } from '@convoy/test-support/tmp';
 import { openS3ObjectStore } from './index.js';
 import type { S3ObjectStore } from './s3-store.js';
 
@@ -135,7 +135,7 @@ describe('backup engine on S3 (s3rver on 127.0.0.1)', () => {
     proxy.inject({ fault: 'cut-response', match: blockGet });
     const restored = await restoreOn(h, summary.url, 'restored');
     expect(sha(restored)).toBe(sha(await readFile(h.source.snapshotPath('snap1'))));
-    expect(proxy.injected).toEqual({ slowdown: 3, 'internal-error': 2, reset: 3, drop: 2, 'cut-response': 1 });
+    expect(proxy.injected).toEqual({ slowdown: 3, 'internal-error': 2, reset: 3, drop: 2, 'cut-response': 1, stall: 0, 'stall-response': 0 });
     expect(h.store.stats.retries).toBe(11);
     await h.store.close();
   });

@@ -1,4 +1,4 @@
-import { ConvoyError } from '@convoy/core';
+import { checkDeclaredOptions, ConvoyError, type OptionSpec } from '@convoy/core';
 
 /**
  * The store's settings, from `ObjectStoreOptions.options` (strings, as the CLI passes them).
@@ -25,42 +25,41 @@ export interface S3Settings {
 
 const MiB = 1024 * 1024;
 
-const SPECS: Record<keyof S3Settings, { key: string; parse: (v: string) => S3Settings[keyof S3Settings] }> = {
-  plainPayload: { key: 's3.plainPayload', parse: parseBoolean },
-  pageSize: { key: 's3.pageSize', parse: integer(1, 1000) },
-  maxAttempts: { key: 's3.maxAttempts', parse: integer(1, 20) },
-  partSize: { key: 's3.partSize', parse: integer(5 * MiB, 5 * 1024 * MiB) },
-  partConcurrency: { key: 's3.partConcurrency', parse: integer(1, 64) },
-  maxSockets: { key: 's3.maxSockets', parse: integer(1, 1024) },
-  requestTimeoutMs: { key: 's3.requestTimeoutMs', parse: integer(100, 3_600_000) },
-  region: { key: 's3.region', parse: (v) => v },
+interface SettingSpec extends OptionSpec {
+  parse: (value: string) => S3Settings[keyof S3Settings];
+}
+
+const SPECS: Record<keyof S3Settings, SettingSpec> = {
+  plainPayload: { key: 's3.plainPayload', default: 'true', description: 'send un-chunked payloads and skip optional checksums (true or false)', parse: parseBoolean },
+  pageSize: { key: 's3.pageSize', default: '1000', description: 'keys per listing request, 1 to 1000', parse: integer(1, 1000) },
+  maxAttempts: { key: 's3.maxAttempts', default: '5', description: 'attempts per request, the first included, 1 to 20', parse: integer(1, 20) },
+  partSize: { key: 's3.partSize', default: String(8 * MiB), description: 'bytes per part of a multipart upload, 5 MiB to 5 GiB', parse: integer(5 * MiB, 5 * 1024 * MiB) },
+  partConcurrency: { key: 's3.partConcurrency', default: '4', description: 'parts uploaded at once by one upload, 1 to 64', parse: integer(1, 64) },
+  maxSockets: { key: 's3.maxSockets', default: '16', description: 'sockets kept alive per host, 1 to 1024', parse: integer(1, 1024) },
+  requestTimeoutMs: { key: 's3.requestTimeoutMs', default: '60000', description: 'a request idle this long fails and is retried (ms)', parse: integer(100, 3_600_000) },
+  region: { key: 's3.region', description: 'region when neither the URL nor the SDK environment gives one', parse: (v) => v },
 };
 
-export const S3_OPTION_KEYS = Object.values(SPECS).map((s) => s.key);
+/** The store's settings as declared options, for `--store-opts` checks and help. */
+export const S3_OPTION_SPECS: OptionSpec[] = Object.values(SPECS).map(({ key, description, default: value }) => ({ key, description, ...(value === undefined ? {} : { default: value }) }));
+export const S3_OPTION_KEYS = S3_OPTION_SPECS.map((spec) => spec.key);
 
 export function parseS3Settings(options: Record<string, string> = {}): S3Settings {
-  const settings: S3Settings = {
-    plainPayload: true,
-    pageSize: 1000,
-    maxAttempts: 5,
-    partSize: 8 * MiB,
-    partConcurrency: 4,
-    maxSockets: 16,
-    requestTimeoutMs: 60_000,
-    region: undefined,
-  };
-  const unknown = Object.keys(options).filter((k) => !S3_OPTION_KEYS.includes(k));
-  if (unknown.length > 0) throw new ConvoyError('INVALID_ARGUMENT', `unknown S3 store option ${unknown.join(', ')}; known: ${S3_OPTION_KEYS.join(', ')}`);
-  for (const [name, spec] of Object.entries(SPECS) as Array<[keyof S3Settings, (typeof SPECS)[keyof S3Settings]]>) {
-    const value = options[spec.key];
-    if (value === undefined) continue;
+  checkDeclaredOptions(options, S3_OPTION_SPECS, 'the S3 store');
+  const settings = {} as Record<string, unknown>;
+  for (const [name, spec] of Object.entries(SPECS) as Array<[keyof S3Settings, SettingSpec]>) {
+    const value = options[spec.key] ?? spec.default;
+    if (value === undefined) {
+      settings[name] = undefined;
+      continue;
+    }
     try {
-      (settings as unknown as Record<string, unknown>)[name] = spec.parse(value);
+      settings[name] = spec.parse(value);
     } catch (err) {
       throw new ConvoyError('INVALID_ARGUMENT', `S3 store option ${spec.key}=${JSON.stringify(value)}: ${(err as Error).message}`);
     }
   }
-  return settings;
+  return settings as unknown as S3Settings;
 }
 
 function parseBoolean(value: string): boolean {

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ErrorCode } from '@convoy/core';
 import { objectStoreComplianceSuite } from '@convoy/core/testing';
-import { startS3rver, S3RVER_CREDENTIALS } from '../../../test-support/s3rver.js';
-import { startFaultProxy } from '../../../test-support/fault-proxy.js';
+import { startS3rver, S3RVER_CREDENTIALS } from '@convoy/test-support/s3rver';
+import { startFaultProxy } from '@convoy/test-support/fault-proxy';
 import s3StoreDefinition, { openS3ObjectStore } from './index.js';
 
 // The SDK's default credential chain reads these; s3rver knows only its own key pair.
@@ -78,7 +78,7 @@ describe('objectstore-s3', () => {
     proxy.inject({ fault: 'cut-response', match: isGet });
     await store.put('object.bin', data);
     expect((await store.get('object.bin'))?.equals(data)).toBe(true);
-    expect(proxy.injected).toEqual({ slowdown: 2, 'internal-error': 1, reset: 1, drop: 1, 'cut-response': 1 });
+    expect(proxy.injected).toEqual({ slowdown: 2, 'internal-error': 1, reset: 1, drop: 1, 'cut-response': 1, stall: 0, 'stall-response': 0 });
     expect(store.stats.retries).toBe(6);
     await store.close();
   });

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { Readable } from 'node:stream';
+import { finished, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DeleteObjectsCommand,
@@ -15,6 +15,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ConvoyError, validateKeyPrefix, validateObjectKey, type ObjectInfo, type ObjectStore, type ObjectStoreStats } from '@convoy/core';
+import { isNetworkError, resumableBody } from './resumable-body.js';
 import { isMissingObject, storeError } from './s3-errors.js';
 import type { S3Settings } from './s3-options.js';
 import type { S3Location } from './s3-url.js';
@@ -28,7 +29,6 @@ export interface S3ObjectStoreStats extends ObjectStoreStats {
 
 /** S3's limit on keys per DeleteObjects request. */
 const DELETE_BATCH = 1000;
-const NETWORK_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ERR_STREAM_PREMATURE_CLOSE']);
 
 /**
  * A backup store in an S3 bucket (or MinIO, s3rver, any S3-compatible server through
@@ -61,7 +61,11 @@ export class S3ObjectStore implements ObjectStore {
       requestHandler: new NodeHttpHandler({
         httpAgent: new http.Agent(agentOptions),
         httpsAgent: new https.Agent(agentOptions),
-        requestTimeout: settings.requestTimeoutMs,
+        // Inactivity on the socket, for the whole exchange (request body, wait, response body):
+        // a server that accepts and never answers, or goes silent mid-transfer, fails the
+        // request (retried by the SDK) instead of hanging it. Not a total deadline: a large part
+        // on a slow link is fine as long as bytes move.
+        socketTimeout: settings.requestTimeoutMs,
         connectionTimeout: Math.min(settings.requestTimeoutMs, 10_000),
       }),
     });
@@ -89,7 +93,7 @@ export class S3ObjectStore implements ObjectStore {
         return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       } catch (err) {
         // The SDK retries requests, not bodies cut off halfway: fetch the object again.
-        if (attempt >= this.settings.maxAttempts || !NETWORK_ERRORS.has((err as NodeJS.ErrnoException).code ?? '')) throw this.fail(err, `reading ${key}`);
+        if (attempt >= this.settings.maxAttempts || !isNetworkError(err)) throw this.fail(err, `reading ${key}`);
         this.stats.retries += 1;
         await sleep(Math.random() * 100 * 2 ** attempt);
       }
@@ -99,15 +103,32 @@ export class S3ObjectStore implements ObjectStore {
   async getStream(key: string): Promise<Readable | undefined> {
     const Key = this.keyOf(key);
     this.stats.get += 1;
-    const response = await this.sendOrMissing(`reading ${key}`, () => this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key })));
-    return response?.Body as Readable | undefined;
+    const what = `reading ${key}`;
+    const response = await this.sendOrMissing(what, () => this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key })));
+    if (!response?.Body) return undefined;
+    const { ETag } = response;
+    return resumableBody(response.Body as Readable, {
+      length: response.ContentLength,
+      maxAttempts: this.settings.maxAttempts,
+      onRetry: () => (this.stats.retries += 1),
+      fail: (err) => this.fail(err, what),
+      fetchFrom: async (from) => {
+        this.stats.get += 1;
+        // If-Match: the rest must come from the object whose start we already have.
+        const rest = await this.send(what, () => this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key, Range: `bytes=${from}-`, ...(ETag ? { IfMatch: ETag } : {}) })));
+        return rest.Body as Readable;
+      },
+    });
   }
 
-  async put(key: string, body: Buffer | Readable): Promise<void> {
+  async put(key: string, body: Buffer | Readable, opts: { signal?: AbortSignal } = {}): Promise<void> {
     const Key = this.keyOf(key);
     this.stats.put += 1;
+    const { signal } = opts;
     if (Buffer.isBuffer(body) && body.length <= this.settings.partSize) {
-      await this.send(`writing ${key}`, () => this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key, Body: body, ContentLength: body.length })));
+      await this.send(`writing ${key}`, () =>
+        this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key, Body: body, ContentLength: body.length }), signal ? { abortSignal: signal } : {}),
+      );
       return;
     }
     const upload = new Upload({
@@ -117,6 +138,16 @@ export class S3ObjectStore implements ObjectStore {
       queueSize: this.settings.partConcurrency,
       leavePartsOnError: false,
     });
+    // A body that fails (its pipeline was cancelled or broke) ends the upload at once: parts in
+    // flight are aborted rather than left to run into their timeouts.
+    const stopUpload = (err?: Error | null): void => {
+      if (err) void upload.abort().catch(() => undefined);
+    };
+    if (!Buffer.isBuffer(body)) finished(body, stopUpload);
+    // Cancelling stops it too, even once the whole body is read and only the last request runs.
+    const onAbort = (): void => stopUpload(new Error('cancelled'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort();
     let parts = 0;
     upload.on('httpUploadProgress', (progress) => {
       parts = Math.max(parts, progress.part ?? 0);
@@ -126,6 +157,7 @@ export class S3ObjectStore implements ObjectStore {
     } catch (err) {
       throw this.fail(err, `uploading ${key}`);
     } finally {
+      signal?.removeEventListener('abort', onAbort);
       this.stats.parts += parts;
     }
   }

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { KeyedMutex, type Logger, type VolumeService } from '@convoy/core';
-import { API_PREFIX, convoyApiRoutes } from './api-routes.js';
+import { KeyedMutex, type Logger, type ScheduleService, type VolumeService } from '@convoy/core';
+import { convoyApiRoutes } from './api/routes.js';
+import { API_PREFIX } from './api/route-table.js';
 import { dockerPluginRoutes } from './docker-routes.js';
 import { acceptJsonBodies } from './json-body.js';
 
@@ -8,6 +9,8 @@ import type { MountRefs } from './mount-refs.js';
 
 export interface AppOptions {
   service: VolumeService;
+  /** The daemon's scheduler (`/v1/schedules/*`, `docker volume create -o schedule=...`). */
+  schedules?: ScheduleService;
   refs: MountRefs;
   ignoreDockerDelete: boolean;
   createOnDockerMount: boolean;
@@ -28,17 +31,25 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
     // A daemon shutting down must not wait for idle keep-alive connections.
     forceCloseConnections: 'idle',
+    // GET routes read bodies (Go's protocol); a HEAD twin could not.
+    exposeHeadRoutes: false,
   });
+  // Go Convoy's client sends its requests' JSON bodies on GET too (inspect, backup list).
+  app.addHttpMethod('GET', { hasBody: true });
   acceptJsonBodies(app);
   app.setNotFoundHandler((req, reply) => {
     const message = `no such endpoint: ${req.method} ${req.url}`;
-    return reply.code(404).send(DOCKER_PATH.test(req.url) ? { Err: message } : { code: 'NOT_FOUND', message });
+    if (DOCKER_PATH.test(req.url)) return reply.code(404).send({ Err: message });
+    if ((req.headers.accept ?? '').includes('json')) return reply.code(404).send({ code: 'NOT_FOUND', message });
+    return reply.code(404).type('text/plain; charset=utf-8').send(`Handler not found: ${req.method} ${req.url}`);
   });
   app.addHook('onResponse', async (req, reply) => {
     opts.log.debug('request', { method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) });
   });
   const perVolume = new KeyedMutex();
   await app.register(dockerPluginRoutes, { ...opts, perVolume });
+  // Go Convoy served every route under /v1 and without the prefix.
   await app.register(convoyApiRoutes, { ...opts, prefix: API_PREFIX });
+  await app.register(convoyApiRoutes, opts);
   return app;
 }

@@ -1,22 +1,8 @@
 import http from 'node:http';
-import {
-  ConvoyError,
-  isConvoyError,
-  type BackupStoreParams,
-  type BackupSummary,
-  type ConvoyErrorJSON,
-  type CreateBackupRequest,
-  type CreateVolumeParams,
-  type DaemonInfo,
-  type ProgressListener,
-  type PruneReport,
-  type SnapshotRecord,
-  type VolumeRecord,
-  type VolumeService,
-} from '@convoy/core';
-import { API_PREFIX } from './api-routes.js';
-import { NDJSON_TYPE, type NdjsonLine } from './ndjson.js';
-import { unlessNotFound } from './not-found.js';
+import { ConvoyError, isConvoyError, type ConvoyErrorJSON } from '@convoy/core/lite';
+import type { ProgressListener } from '@convoy/core';
+import type { NdjsonLine } from './ndjson.js';
+import { API_PREFIX, NDJSON_TYPE, ROUTES, type RouteName, type RouteRequest, type RouteResponse } from './api/route-table.js';
 
 function isErrorJson(value: unknown): value is ConvoyErrorJSON {
   return typeof value === 'object' && value !== null && typeof (value as ConvoyErrorJSON).code === 'string' && typeof (value as ConvoyErrorJSON).message === 'string';
@@ -76,6 +62,12 @@ function readJson(res: http.IncomingMessage): Promise<unknown> {
     res.on('error', reject);
     res.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
+      const isJson = String(res.headers['content-type']).startsWith('application/json');
+      if (res.statusCode === 200 && !isJson) {
+        // Go's bare answers: a name, a mountpoint, a URL, or nothing.
+        resolve(text === '' ? undefined : text);
+        return;
+      }
       let body: unknown;
       try {
         body = text === '' ? {} : JSON.parse(text);
@@ -91,20 +83,27 @@ function readJson(res: http.IncomingMessage): Promise<unknown> {
 }
 
 /**
- * Convoy's API seen from the client side: the same VolumeService the daemon implements,
- * spoken over the daemon's unix socket. Failures arrive as the daemon's ConvoyErrors.
+ * Convoy's API seen from the client side: one typed call per route of the route table, over the
+ * daemon's unix socket. Failures arrive as the daemon's ConvoyErrors. This module loads nothing
+ * heavy (no engine, no drivers), so a CLI command that only talks to the daemon starts fast.
  */
-export class ConvoyClient implements VolumeService {
+export class ConvoyClient {
   constructor(readonly socketPath: string) {}
 
-  private call<T>(method: 'GET' | 'POST', route: string, body?: object, onProgress?: ProgressListener): Promise<T> {
+  /**
+   * Calls `route` with `body`. With `onProgress` the daemon streams progress lines (NDJSON)
+   * while a long operation runs. `query` adds URL parameters (Go's `list ?driver=1`).
+   */
+  call<K extends RouteName>(route: K, body: RouteRequest<K>, opts: { onProgress?: ProgressListener; query?: string } = {}): Promise<RouteResponse<K>> {
+    const { method, path } = ROUTES[route];
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    return new Promise<T>((resolve, reject) => {
+    const onProgress = opts.onProgress;
+    return new Promise<RouteResponse<K>>((resolve, reject) => {
       const req = http.request(
         {
           socketPath: this.socketPath,
           method,
-          path: API_PREFIX + route,
+          path: API_PREFIX + path + (opts.query ? `?${opts.query}` : ''),
           headers: {
             accept: onProgress ? `${NDJSON_TYPE}, application/json` : 'application/json',
             ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
@@ -112,65 +111,14 @@ export class ConvoyClient implements VolumeService {
         },
         (res) => {
           const reading = String(res.headers['content-type']).startsWith(NDJSON_TYPE) ? readNdjson(res, onProgress) : readJson(res);
-          reading.then((v) => resolve(v as T), reject);
+          reading.then((v) => resolve(v as RouteResponse<K>), reject);
         },
       );
       req.on('error', (err: NodeJS.ErrnoException) => reject(isConvoyError(err) ? err : unreachable(this.socketPath, err)));
       req.end(payload);
     });
   }
-
-  info(): Promise<DaemonInfo> {
-    return this.call('GET', '/info');
-  }
-  createVolume(params: CreateVolumeParams, onProgress?: ProgressListener): Promise<VolumeRecord> {
-    return this.call('POST', '/volumes/create', params, onProgress);
-  }
-  async deleteVolume(name: string, opts: { referenceOnly: boolean }): Promise<void> {
-    await this.call('POST', '/volumes/delete', { name, referenceOnly: opts.referenceOnly });
-  }
-  async mountVolume(name: string, opts: { mountpoint?: string } = {}): Promise<string> {
-    const res = await this.call<{ mountpoint: string }>('POST', '/volumes/mount', { name, mountpoint: opts.mountpoint });
-    return res.mountpoint;
-  }
-  async umountVolume(name: string): Promise<void> {
-    await this.call('POST', '/volumes/umount', { name });
-  }
-  resizeVolume(name: string, size: number): Promise<VolumeRecord> {
-    return this.call('POST', '/volumes/resize', { name, size });
-  }
-  getVolume(name: string): Promise<VolumeRecord> {
-    return this.call('POST', '/volumes/inspect', { name });
-  }
-  findVolume(name: string): Promise<VolumeRecord | undefined> {
-    return this.getVolume(name).catch(unlessNotFound);
-  }
-  async listVolumes(): Promise<VolumeRecord[]> {
-    return (await this.call<{ volumes: VolumeRecord[] }>('GET', '/volumes/list')).volumes;
-  }
-  createSnapshot(volumeName: string, snapshotName?: string): Promise<SnapshotRecord> {
-    return this.call('POST', '/snapshots/create', { volume: volumeName, name: snapshotName });
-  }
-  async deleteSnapshot(snapshotName: string): Promise<void> {
-    await this.call('POST', '/snapshots/delete', { name: snapshotName });
-  }
-  getSnapshot(snapshotName: string): Promise<SnapshotRecord> {
-    return this.call('POST', '/snapshots/inspect', { name: snapshotName });
-  }
-  createBackup(req: CreateBackupRequest, onProgress?: ProgressListener): Promise<BackupSummary> {
-    return this.call('POST', '/backups/create', req, onProgress);
-  }
-  async deleteBackup(url: string, params: BackupStoreParams = {}): Promise<void> {
-    await this.call('POST', '/backups/delete', { url, endpoint: params.endpoint });
-  }
-  async listBackups(dest: string, params: BackupStoreParams & { volumeName?: string } = {}): Promise<BackupSummary[]> {
-    return (await this.call<{ backups: BackupSummary[] }>('POST', '/backups/list', { dest, volumeName: params.volumeName, endpoint: params.endpoint })).backups;
-  }
-  inspectBackup(url: string, params: BackupStoreParams = {}): Promise<BackupSummary> {
-    return this.call('POST', '/backups/inspect', { url, endpoint: params.endpoint });
-  }
-  pruneBackups(dest: string, params: BackupStoreParams & { graceSeconds?: number } = {}): Promise<PruneReport> {
-    return this.call('POST', '/backups/prune', { dest, graceSeconds: params.graceSeconds, endpoint: params.endpoint });
-  }
-  async close(): Promise<void> {}
 }
+
+export type * from './api/go-types.js';
+export type { RouteName, RouteRequest, RouteResponse } from './api/route-table.js';

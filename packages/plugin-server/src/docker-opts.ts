@@ -1,10 +1,16 @@
-import { parseSize, type CreateVolumeParams } from '@convoy/core';
+import { ConvoyError, parseSize, type CreateVolumeParams } from '@convoy/core';
+
+/** Keys a user might try for an encrypted backup; Docker shows every option in `docker volume inspect`. */
+const KEY_OPTIONS = new Set(['encryption-key', 'encryption-key-file', 'encryption-passphrase', 'passphrase', 'key']);
 
 /**
  * Maps `docker volume create -o key=value` (Docker sends every value as a string, and `Opts` is
  * null without `-o`) onto a create request, as Convoy did: `size` (bytes or k/m/g/t), `driver`,
  * `backup` (restore this backup URL), `endpoint` (S3 endpoint for it). Every other key reaches
- * the driver unchanged, which rejects what it does not understand.
+ * the driver's declared volume options, and the manager refuses any the driver does not declare.
+ * An encrypted backup restores with the daemon's own key (`convoy daemon --encryption-key-file`);
+ * a key as an option is refused, because Docker keeps options and shows them to anyone who can
+ * inspect the volume.
  */
 export function createParamsFromDockerOpts(name: string, opts: Record<string, string> | null | undefined): CreateVolumeParams {
   const params: CreateVolumeParams = { name };
@@ -24,6 +30,9 @@ export function createParamsFromDockerOpts(name: string, opts: Record<string, st
         params.endpoint = value;
         break;
       default:
+        if (KEY_OPTIONS.has(key)) {
+          throw new ConvoyError('INVALID_ARGUMENT', `option ${key}: Docker shows volume options to anyone, so keys are never options; start the daemon with --encryption-key-file to restore encrypted backups`);
+        }
         driverOptions[key] = value;
     }
   }

@@ -2,14 +2,14 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempDirFactory } from '../../../test-support/tmp.js';
+import { tempDirFactory } from '@convoy/test-support/tmp';
 import { MOUNT_REFS_FILE } from './mount-refs.js';
-import { dockerCall, rawRequest } from './test-http.js';
-import { startTestStack, type TestStack } from './test-stack.js';
+import { dockerCall, rawRequest } from '@convoy/test-support/unix-http';
+import { startTestStack, type TestStack } from '../test/test-stack.js';
 
 const freshDir = await tempDirFactory('convoy-docker-');
 
-/** Exactly what dockerd 20.10 sends, per reference/docker-and-s3.md §1. */
+/** Exactly what dockerd 20.10 sends (Docker's volume plugin protocol, /VolumeDriver.*, JSON bodies). */
 describe('Docker volume plugin protocol over the real unix socket', () => {
   let dir: string;
   let stack: TestStack;
@@ -64,6 +64,9 @@ describe('Docker volume plugin protocol over the real unix socket', () => {
     expect(bad.Err).toMatch(/"12x" is not a size/);
     const unknownDriver = await dockerCall(sock(), '/VolumeDriver.Create', { Name: 'nodriver', Opts: { driver: 'nosuch' } });
     expect(unknownDriver.Err).toMatch(/nosuch/);
+    // `docker volume create -o siez=1g`: a key the driver does not declare is refused, not ignored.
+    const typo = await dockerCall(sock(), '/VolumeDriver.Create', { Name: 'typo', Opts: { siez: '1g' } });
+    expect(typo.Err).toMatch(/unknown option siez for driver vfs; known options: vm, PrepareForVM/);
     expect((await stack.manager.listVolumes()).map((v) => v.name)).toEqual(['sized']);
   });
 

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { ConvoyError, isConvoyError, type KeyedMutex, type Logger, type VolumeRecord, type VolumeService } from '@convoy/core';
+import { ConvoyError, isConvoyError, type KeyedMutex, type Logger, type ScheduleService, type VolumeRecord, type VolumeService } from '@convoy/core';
 import { createParamsFromDockerOpts } from './docker-opts.js';
+import { attachDockerSchedule } from './docker-schedule.js';
+import { scheduleFromDockerOpts } from './docker-schedule-opts.js';
 
 import type { MountRefs } from './mount-refs.js';
 import { unlessNotFound } from './not-found.js';
@@ -8,6 +10,8 @@ import { classifyRequestError } from './request-errors.js';
 
 export interface DockerPluginOptions {
   service: VolumeService;
+  /** Takes `-o schedule=...`; without it such options are refused. */
+  schedules?: ScheduleService;
   refs: MountRefs;
   /** Shared with everything else that changes a volume's Docker mounts. */
   perVolume: KeyedMutex;
@@ -79,14 +83,19 @@ export async function dockerPluginRoutes(app: FastifyInstance, opts: DockerPlugi
   app.post('/VolumeDriver.Capabilities', async () => ({ Capabilities: { Scope: 'local' } }));
 
   app.post<{ Body: CreateBody }>('/VolumeDriver.Create', { schema: { body: createSchema } }, async (req) => {
-    const params = createParamsFromDockerOpts(req.body.Name, req.body.Opts);
+    const { volumeOpts, schedule } = scheduleFromDockerOpts(req.body.Name, req.body.Opts);
+    const params = createParamsFromDockerOpts(req.body.Name, volumeOpts);
     await perVolume.run(req.body.Name, async () => {
-      if (await service.findVolume(req.body.Name)) return;
-      try {
-        await service.createVolume(params);
-      } catch (err) {
-        if (!isConvoyError(err, 'ALREADY_EXISTS')) throw err;
+      let created = false;
+      if (!(await service.findVolume(req.body.Name))) {
+        try {
+          await service.createVolume(params);
+          created = true;
+        } catch (err) {
+          if (!isConvoyError(err, 'ALREADY_EXISTS')) throw err;
+        }
       }
+      if (schedule) await attachDockerSchedule({ service, schedules: opts.schedules, schedule, created, log });
     });
     return { Err: '' };
   });

@@ -1,7 +1,7 @@
 import { PassThrough, type Readable } from 'node:stream';
 import type { ConvoyError, Progress, ProgressListener } from '@convoy/core';
+import { NDJSON_TYPE } from './api/route-table.js';
 
-export const NDJSON_TYPE = 'application/x-ndjson';
 /** Progress lines are sent at most this often; a phase change is always sent. */
 const PROGRESS_INTERVAL_MS = 200;
 

@@ -1,4 +1,4 @@
-import type { Logger, VolumeService } from '@convoy/core';
+import type { Logger, ScheduleService, VolumeService } from '@convoy/core';
 import { buildApp } from './app.js';
 import { reconcileDockerMounts } from './docker-routes.js';
 import { writeDockerSpec, type DockerSpec } from './docker-spec.js';
@@ -12,6 +12,8 @@ const DEFAULT_CLOSE_GRACE_MS = 10_000;
 
 export interface PluginServerOptions {
   service: VolumeService;
+  /** The daemon's scheduler; the schedule routes answer NOT_SUPPORTED without one. */
+  schedules?: ScheduleService;
   socketPath: string;
   /** Group allowed to use the socket (name or gid); the daemon's own group when absent. */
   socketGroup?: string;
@@ -40,6 +42,7 @@ export async function startPluginServer(opts: PluginServerOptions): Promise<Plug
   await reconcileDockerMounts(opts.service, refs, opts.log);
   const app = await buildApp({
     service: opts.service,
+    ...(opts.schedules ? { schedules: opts.schedules } : {}),
     refs,
     ignoreDockerDelete: opts.ignoreDockerDelete ?? false,
     createOnDockerMount: opts.createOnDockerMount ?? false,

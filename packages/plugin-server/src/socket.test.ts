@@ -3,9 +3,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
-import { tempDirFactory } from '../../../test-support/tmp.js';
-import { dockerCall } from './test-http.js';
-import { startTestStack } from './test-stack.js';
+import { tempDirFactory } from '@convoy/test-support/tmp';
+import { dockerCall } from '@convoy/test-support/unix-http';
+import { startTestStack } from '../test/test-stack.js';
 
 /** A socket file nobody listens on, as a daemon killed with SIGKILL leaves behind. */
 async function staleSocket(file: string): Promise<void> {

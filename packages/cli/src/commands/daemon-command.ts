@@ -1,10 +1,18 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { createJsonLogger, isLogLevel, ConvoyError, type LogLevel } from '@convoy/core';
+import { createJsonLogger, isLogLevel, ConvoyError, type LogLevel } from '@convoy/core/lite';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { DEFAULT_DOCKER_PLUGIN_DIR, DEFAULT_PLUGIN_NAME, defaultRoot, defaultSocket } from '../defaults.js';
 import { parseDuration, parseKeyValues } from '../flag-values.js';
 import type { DaemonConfig } from '../daemon/start-daemon.js';
+import { parseMetricsListen } from '../daemon/metrics/metrics-listen.js';
+import { KEY_FILE_ENV, keyFromFileOrEnv, PASSPHRASE_ENV, promptPassphrase } from '../encryption-key.js';
+
+async function promptForDaemon(interactive: boolean) {
+  const key = interactive ? await promptPassphrase('Passphrase of the encrypted backup stores: ') : undefined;
+  if (!key) throw new ConvoyError('INVALID_ARGUMENT', '--encryption-key-prompt needs a terminal (or use --encryption-key-file)');
+  return key;
+}
 
 interface DaemonArgs {
   root?: string;
@@ -21,6 +29,15 @@ interface DaemonArgs {
   log?: string;
   logLevel: string;
   backupConcurrency?: number;
+  encryptionKeyFile?: string;
+  encryptionKeyPrompt?: boolean;
+  metricsListen?: string;
+  metricsAllowPublic?: boolean;
+  csiSocket?: string;
+  csiNodeId?: string;
+  csiBackupTarget?: string[];
+  csiKubeletDir?: string;
+  csiSnapshotMetadata?: boolean;
 }
 
 /** Turns the daemon's flags into its configuration; every bad value is an error naming the flag. */
@@ -48,12 +65,33 @@ export function daemonConfigFromArgs(args: DaemonArgs & { socket?: string }): Om
     createOnDockerMount: args.createOnDockerMount,
     cmdTimeoutMs: parseDuration('cmd-timeout', args.cmdTimeout),
     ...(args.backupConcurrency === undefined ? {} : { backupConcurrency: args.backupConcurrency }),
+    ...(args.metricsListen === undefined ? {} : { metrics: parseMetricsListen(args.metricsListen, args.metricsAllowPublic === true) }),
+    ...csiConfigFromArgs(args),
     ...(args.log === undefined ? {} : { logFile: path.resolve(args.log) }),
     logLevel: args.logLevel,
   };
 }
 
-export function daemonCommand(y: Argv<GlobalArgs>, run: CommandRunner): Argv<GlobalArgs> {
+function csiConfigFromArgs(args: DaemonArgs): Pick<DaemonConfig, 'csi'> {
+  const given = args.csiNodeId !== undefined || args.csiBackupTarget !== undefined || args.csiKubeletDir !== undefined || args.csiSnapshotMetadata === true;
+  if (args.csiSocket === undefined) {
+    if (given) throw new ConvoyError('INVALID_ARGUMENT', '--csi-node-id, --csi-backup-target, --csi-kubelet-dir and --csi-snapshot-metadata need --csi-socket');
+    return {};
+  }
+  if (!args.csiNodeId) throw new ConvoyError('INVALID_ARGUMENT', '--csi-socket needs --csi-node-id (the Kubernetes node name, e.g. from the downward API)');
+  return {
+    csi: {
+      socketPath: path.resolve(args.csiSocket),
+      nodeId: args.csiNodeId,
+      backupTargets: args.csiBackupTarget ?? [],
+      ...(args.csiKubeletDir === undefined ? {} : { kubeletDir: path.resolve(args.csiKubeletDir) }),
+      snapshotMetadata: args.csiSnapshotMetadata === true,
+    },
+  };
+}
+
+/** `driverHelp`: the built-in drivers' options (daemon/driver-options-help.ts), given when help is asked for. */
+export function daemonCommand(y: Argv<GlobalArgs>, run: CommandRunner, driverHelp = ''): Argv<GlobalArgs> {
   return y.command(
     'daemon',
     'Run the Convoy daemon: the volume manager, the Docker volume plugin and the API the CLI talks to',
@@ -73,22 +111,45 @@ export function daemonCommand(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Glo
         .option('plugin-name', { type: 'string', default: DEFAULT_PLUGIN_NAME, describe: 'the volume driver name Docker users pass to --volume-driver / -d' })
         .option('ignore-docker-delete', { type: 'boolean', default: false, describe: '`docker volume rm` leaves the volume in Convoy' })
         .option('create-on-docker-mount', { type: 'boolean', default: false, describe: '`docker run -v NAME:...` creates a missing volume' })
+        .option('ignore-config-file', { type: 'boolean', default: false, describe: "accepted from Go Convoy's command lines: this daemon keeps no convoy.cfg, its flags always rule" })
         .option('cmd-timeout', { type: 'string', default: '5m', describe: 'time limit of each external command (mkfs, mount, thin_delta, ...), e.g. 90s, 5m' })
         .option('log', { type: 'string', describe: 'write JSON-lines logs to this file instead of stdout' })
         .option('log-level', { type: 'string', default: 'info', describe: 'debug, info, warn or error' })
+        .option('encryption-key-file', {
+          type: 'string',
+          describe: `the key that opens encrypted backup stores (else $${KEY_FILE_ENV} or $${PASSPHRASE_ENV}); requests may bring their own`,
+        })
+        .option('encryption-key-prompt', { type: 'boolean', describe: 'ask for that key as a passphrase on the terminal at start' })
         .option('backup-concurrency', { type: 'number', describe: 'blocks read, compressed and uploaded at once by each backup or restore' })
+        .option('metrics-listen', { type: 'string', describe: 'serve Prometheus metrics at http://HOST:PORT/metrics, e.g. 127.0.0.1:9796 (off by default; loopback only)' })
+        .option('metrics-allow-public', { type: 'boolean', default: false, describe: 'let --metrics-listen use an address other hosts can reach' })
+        .option('csi-socket', { type: 'string', describe: 'also serve Kubernetes CSI (Identity, Controller, Node, SnapshotMetadata) on this unix socket' })
+        .option('csi-node-id', { type: 'string', describe: 'this node\'s id in CSI (the Kubernetes node name); node-local volumes carry it as topology' })
+        .option('csi-backup-target', {
+          type: 'string',
+          array: true,
+          describe: 'a store CSI `type: bak` snapshots may back up to: NAME=STORE_URL[,endpoint=URL] (repeatable); VolumeSnapshotClass parameter backupTarget names it',
+        })
+        .option('csi-kubelet-dir', { type: 'string', describe: 'CSI staging and target paths must lie under this directory (default /var/lib/kubelet)' })
+        .option('csi-snapshot-metadata', {
+          type: 'boolean',
+          describe: 'serve and advertise CSI SnapshotMetadata (changed blocks, alpha; devicemapper) for external-snapshot-metadata',
+        })
         .epilogue(
           'Docker: the daemon writes <docker-plugin-dir>/<plugin-name>.spec pointing at its socket and removes it on exit, ' +
           'so `docker volume create -d convoy` and `docker run -v db:/data --volume-driver=convoy` work with no manual step. ' +
-          'Restoring with `docker volume create -o backup=URL` must finish within Docker\'s ~120 s timeout; restore large backups with `convoy create --backup` first.',
+          'Restoring with `docker volume create -o backup=URL` must finish within Docker\'s ~120 s timeout; restore large backups with `convoy create --backup` first. ' +
+          'Schedules (`convoy schedule create`) live in <root>/schedules.json and run inside the daemon.' +
+            (driverHelp === '' ? '' : `\n\n${driverHelp}`),
         ),
-    run.action<DaemonArgs>(async (args) => {
+    run.action<DaemonArgs>(async (args, { out }) => {
       const { logFile, logLevel, ...config } = daemonConfigFromArgs(args);
-      // Loaded here so that client commands never pay for the server, the drivers and fastify.
-      const [{ startDaemon }, { untilStopSignal }] = await Promise.all([import('../daemon/start-daemon.js'), import('../daemon/stop-signal.js')]);
+      const encryptionKey = (await keyFromFileOrEnv(args.encryptionKeyFile)) ?? (args.encryptionKeyPrompt ? await promptForDaemon(out.interactive) : undefined);
+      // Loaded here so that client commands never pay for the server, the drivers, fastify and the engine.
+      const [{ startDaemon }, { untilStopSignal }, { checkUserKey }] = await Promise.all([import('../daemon/start-daemon.js'), import('../daemon/stop-signal.js'), import('@convoy/core')]);
       const log = createJsonLogger({ level: logLevel, base: { component: 'convoy-daemon' }, ...(logFile === undefined ? {} : { file: logFile }) });
       try {
-        const daemon = await startDaemon({ ...config, log });
+        const daemon = await startDaemon({ ...config, log, ...(encryptionKey ? { encryptionKey: checkUserKey(encryptionKey) } : {}) });
         await untilStopSignal(log);
         await daemon.stop();
       } finally {

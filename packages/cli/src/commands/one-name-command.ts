@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
-import type { VolumeService } from '@convoy/core';
+import type { ConvoyClient } from '@convoy/plugin-server/client';
 import type { CommandArgs, CommandRunner, GlobalArgs } from '../command-context.js';
+import type { Printer, Result } from '../printer.js';
 
 export interface OneNameCommand<R, A> {
   /** The positional's name, e.g. `volume` for `umount <volume>`. */
@@ -8,11 +9,10 @@ export interface OneNameCommand<R, A> {
   verb: string;
   describe: string;
   epilogue?: string;
-  call(client: VolumeService, name: string, args: CommandArgs<A>): Promise<R>;
-  /** The JSON printed under --json. */
-  json(result: R, name: string): unknown;
-  /** The text printed otherwise. */
-  human(result: R, name: string): string;
+  /** `out` is there to ask whether a person can answer a prompt; the result is printed by the command. */
+  call(client: ConvoyClient, name: string, args: CommandArgs<A>, out: Printer): Promise<R>;
+  /** What to print, in each output mode. */
+  print(result: R, name: string): Result;
 }
 
 /** A command that takes one required name, makes one call to the daemon and prints the answer. */
@@ -26,8 +26,8 @@ export function oneNameCommand<R, A = object>(y: Argv<GlobalArgs>, run: CommandR
     },
     run.action<A>(async (args, { client, out }) => {
       const name = String((args as Record<string, unknown>)[spec.arg]);
-      const result = await spec.call(client, name, args);
-      out.result(spec.json(result, name), () => spec.human(result, name));
+      const result = await spec.call(client, name, args, out);
+      out.result(spec.print(result, name));
     }),
   );
 }

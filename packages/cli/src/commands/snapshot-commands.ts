@@ -1,10 +1,12 @@
 import type { Argv } from 'yargs';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { renderRecord } from '../render.js';
+import { snapshotForgetCommand } from './forget-commands.js';
 import { oneNameCommand } from './one-name-command.js';
+import { verboseAnswer } from './verbose-answer.js';
 
 export function snapshotCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<GlobalArgs> {
-  return y.command('snapshot', 'Create, delete and inspect snapshots (point-in-time copies of a volume)', (parent) => {
+  return y.command('snapshot', 'Create, delete, inspect and forget snapshots (point-in-time copies of a volume)', (parent) => {
     const withCreate = parent.command(
       'create <volume>',
       'Take a crash-consistent snapshot of a volume; prints its name',
@@ -13,25 +15,24 @@ export function snapshotCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<
           .positional('volume', { type: 'string', demandOption: true })
           .option('name', { type: 'string', describe: 'snapshot name, unique on this host and never a volume name; generated (snapshot-<16 hex>) when omitted' }),
       run.action<{ volume: string; name?: string }>(async (args, { client, out }) => {
-        const snapshot = await client.createSnapshot(args.volume, args.name);
-        out.result(snapshot, () => snapshot.name);
+        const request = { VolumeName: args.volume, Verbose: true, ...(args.name === undefined ? {} : { Name: args.name }) };
+        const snapshot = verboseAnswer(await client.call('createSnapshot', request));
+        out.result({ go: args.verbose ? snapshot : snapshot.Name, json: snapshot, table: () => snapshot.Name });
       }),
     );
     const withDelete = oneNameCommand(withCreate, run, {
       verb: 'delete',
       arg: 'snapshot',
       describe: 'Delete a snapshot (its backups in stores are kept)',
-      call: (client, name) => client.deleteSnapshot(name),
-      json: (_, name) => ({ deleted: name }),
-      human: () => '',
+      call: (client, name) => client.call('deleteSnapshot', { SnapshotName: name }),
+      print: (_, name) => ({ go: undefined, json: { deleted: name }, table: () => '' }),
     });
-    return oneNameCommand(withDelete, run, {
+    return oneNameCommand(snapshotForgetCommand(withDelete, run), run, {
       verb: 'inspect',
       arg: 'snapshot',
       describe: 'Show a snapshot and the volume it belongs to',
-      call: (client, name) => client.getSnapshot(name),
-      json: (snapshot) => snapshot,
-      human: (snapshot) => renderRecord(snapshot),
-    }).demandCommand(1, 'name a snapshot command: create, delete or inspect');
+      call: (client, name) => client.call('inspectSnapshot', { SnapshotName: name }),
+      print: (snapshot) => ({ go: snapshot, table: () => renderRecord(snapshot) }),
+    }).demandCommand(1, 'name a snapshot command: create, delete, inspect or forget');
   });
 }

@@ -1,16 +1,51 @@
 import type { Argv } from 'yargs';
-import { ConvoyError, parseSize, toConvoyError, type CreateVolumeParams } from '@convoy/core';
+import { ConvoyError, parseSize, toConvoyError } from '@convoy/core/lite';
+import type { VolumeCreateRequest, VolumeResponse } from '@convoy/plugin-server/client';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { formatBytes } from '../bytes.js';
 import { parseKeyValues } from '../flag-values.js';
 import { renderInfo, renderRecord, renderVolumeList } from '../render.js';
 import { oneNameCommand } from './one-name-command.js';
+import { verboseAnswer } from './verbose-answer.js';
+import { withEncryptionKey } from '../encryption-key.js';
 
 const NAME_RULES = 'Names: 2-128 characters from [a-zA-Z0-9_.-], starting with a letter or digit.';
 export const BACKUP_URL_FORMS =
   'Backup URLs: <store>?backup=<name>&volume=<name>, where <store> is vfs:///abs/path (a local or NFS directory) ' +
   'or s3://bucket@region/prefix (or s3://bucket/prefix with the region from AWS_REGION). ' +
   "Quote them in the shell; Convoy's \\u0026 spelling of & is accepted too.";
+
+interface CreateArgs {
+  name?: string;
+  driver?: string;
+  size?: string;
+  backup?: string;
+  s3Endpoint?: string;
+  id?: string;
+  type?: string;
+  iops?: string;
+  vm: boolean;
+  opt?: string[];
+  encryptionKeyFile?: string;
+}
+
+function createRequest(args: CreateArgs): VolumeCreateRequest {
+  const request: VolumeCreateRequest = { Verbose: true };
+  if (args.name !== undefined) request.Name = args.name;
+  if (args.driver !== undefined) request.DriverName = args.driver;
+  if (args.size !== undefined) request.Size = parseSize(args.size, '--size');
+  if (args.backup !== undefined) request.BackupURL = args.backup;
+  if (args.s3Endpoint !== undefined) request.Endpoint = args.s3Endpoint;
+  if (args.id !== undefined) request.DriverVolumeID = args.id;
+  if (args.type !== undefined) request.Type = args.type;
+  if (args.iops !== undefined) {
+    if (!/^\d+$/.test(args.iops)) throw new ConvoyError('INVALID_ARGUMENT', `--iops ${JSON.stringify(args.iops)} must be a whole number`);
+    request.IOPS = Number(args.iops);
+  }
+  if (args.vm) request.PrepareForVM = true;
+  if (args.opt !== undefined) request.Options = parseKeyValues('opt', args.opt);
+  return request;
+}
 
 export function volumeCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<GlobalArgs> {
   const upToMount = y
@@ -19,8 +54,8 @@ export function volumeCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
       'Show the daemon: version, root, drivers and what each driver reports',
       (c) => c,
       run.action(async (_args, { client, out }) => {
-        const info = await client.info();
-        out.result(info, () => renderInfo(info));
+        const info = await client.call('info', undefined);
+        out.result({ go: info, table: () => renderInfo(info) });
       }),
     )
     .command(
@@ -33,18 +68,24 @@ export function volumeCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
           .option('size', { type: 'string', describe: 'size in bytes or with k/m/g/t (e.g. 10g); the driver default when omitted' })
           .option('backup', { type: 'string', describe: 'restore this backup URL into the new volume' })
           .option('s3-endpoint', { type: 'string', describe: 'S3 endpoint for --backup (MinIO and other S3-compatible servers)' })
+          .option('vm', { type: 'boolean', default: false, describe: 'prepare the volume for a virtual machine (vfs: a disk image of --size in it)' })
+          .option('id', { type: 'string', describe: "the driver's own volume id, for drivers that adopt existing volumes (Go Convoy's EBS)" })
+          .option('type', { type: 'string', describe: 'driver-specific volume type, for drivers that have types' })
+          .option('iops', { type: 'string', describe: 'provisioned IOPS, for drivers that take them' })
+          .option('encryption-key-file', { type: 'string', describe: 'the key of an encrypted --backup (see convoy backup --help)' })
           .option('opt', { type: 'string', array: true, describe: 'driver-specific option key=value (repeatable)' })
           .epilogue(`The volume's data lives where its driver keeps it (vfs: a directory under vfs.path). ${NAME_RULES} ${BACKUP_URL_FORMS}`),
-      run.action<{ name?: string; driver?: string; size?: string; backup?: string; s3Endpoint?: string; opt?: string[] }>(async (args, { client, out }) => {
-        const params: CreateVolumeParams = {};
-        if (args.name !== undefined) params.name = args.name;
-        if (args.driver !== undefined) params.driver = args.driver;
-        if (args.size !== undefined) params.size = parseSize(args.size, '--size');
-        if (args.backup !== undefined) params.backupUrl = args.backup;
-        if (args.s3Endpoint !== undefined) params.endpoint = args.s3Endpoint;
-        if (args.opt !== undefined) params.options = parseKeyValues('opt', args.opt);
-        const volume = await client.createVolume(params, out.progress());
-        out.result(volume, () => volume.name);
+      run.action<CreateArgs>(async (args, { client, out }) => {
+        const request = createRequest(args);
+        const onProgress = out.progress();
+        const answer =
+          request.BackupURL === undefined
+            ? await client.call('createVolume', request, { onProgress })
+            : await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) =>
+                client.call('createVolume', key.encryptionKey === undefined ? request : { ...request, EncryptionKey: key.encryptionKey }, { onProgress }),
+              );
+        const volume = verboseAnswer(answer);
+        out.result({ go: args.verbose ? volume : volume.Name, json: volume, table: () => volume.Name });
       }),
     )
     .command(
@@ -66,7 +107,7 @@ export function volumeCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
         // One request per volume, as Convoy did; a failure does not stop the others.
         for (const name of args.volumes) {
           try {
-            await client.deleteVolume(name, { referenceOnly: args.reference });
+            await client.call('deleteVolume', { VolumeName: name, ReferenceOnly: args.reference });
             deleted.push(name);
           } catch (err) {
             failed.push({ name, error: toConvoyError(err) });
@@ -78,7 +119,7 @@ export function volumeCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
             details: { deleted, failed: failed.map((f) => ({ name: f.name, ...f.error.toJSON() })) },
           });
         }
-        out.result({ deleted, referenceOnly: args.reference }, () => '');
+        out.result({ go: undefined, json: { deleted, referenceOnly: args.reference }, table: () => '' });
       }),
     )
     .command(
@@ -93,8 +134,8 @@ export function volumeCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
               'filesystem (at once when mounted, else at the next mount), keeping every byte; drivers without resize (vfs) refuse it.',
           ),
       run.action<{ volume: string; size: string }>(async (args, { client, out }) => {
-        const volume = await client.resizeVolume(args.volume, parseSize(args.size, '--size'));
-        out.result(volume, () => `${volume.name} ${formatBytes(volume.size)}`);
+        const volume = await client.call('resizeVolume', { VolumeName: args.volume, Size: parseSize(args.size, '--size') });
+        out.result({ go: volume, table: () => `${volume.Name} ${formatBytes(Number(volume.DriverInfo.Size))}` });
       }),
     )
     .command(
@@ -105,34 +146,33 @@ export function volumeCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
           .positional('volume', { type: 'string', demandOption: true })
           .option('mountpoint', { type: 'string', describe: "where to mount it; the driver's default place when omitted (vfs refuses any other)" }),
       run.action<{ volume: string; mountpoint?: string }>(async (args, { client, out }) => {
-        const mountpoint = await client.mountVolume(args.volume, args.mountpoint === undefined ? {} : { mountpoint: args.mountpoint });
-        out.result({ name: args.volume, mountpoint }, () => mountpoint);
+        const mounted = verboseAnswer(
+          await client.call('mountVolume', { VolumeName: args.volume, Verbose: true, ...(args.mountpoint === undefined ? {} : { MountPoint: args.mountpoint }) }),
+        );
+        out.result({ go: args.verbose ? mounted : mounted.MountPoint, json: mounted, table: () => mounted.MountPoint });
       }),
     );
   const withUmount = oneNameCommand(upToMount, run, {
     verb: 'umount',
     arg: 'volume',
     describe: 'Unmount a volume',
-    call: (client, name) => client.umountVolume(name),
-    json: (_, name) => ({ name }),
-    human: () => '',
+    call: (client, name) => client.call('umountVolume', { VolumeName: name }),
+    print: (_, name) => ({ go: undefined, json: { name }, table: () => '' }),
   });
-  const withList = withUmount
-    .command(
-      'list',
-      'List every volume of every driver',
-      (c) => c,
-      run.action(async (_args, { client, out }) => {
-        const volumes = await client.listVolumes();
-        out.result(volumes, () => renderVolumeList(volumes));
-      }),
-    );
+  const withList = withUmount.command(
+    'list',
+    'List every volume of every driver',
+    (c) => c.option('driver', { type: 'boolean', default: false, describe: "show each volume's raw driver facts instead (Go Convoy's list --driver)" }),
+    run.action<{ driver: boolean }>(async (args, { client, out }) => {
+      const volumes = await client.call('listVolumes', undefined, args.driver ? { query: 'driver=1' } : {});
+      out.result({ go: volumes, table: () => (args.driver ? renderRecord(volumes) : renderVolumeList(volumes as Record<string, VolumeResponse>)) });
+    }),
+  );
   return oneNameCommand(withList, run, {
     verb: 'inspect',
     arg: 'volume',
-    describe: 'Show a volume: driver, size, mountpoint, snapshots and driver facts',
-    call: (client, name) => client.getVolume(name),
-    json: (volume) => volume,
-    human: (volume) => renderRecord(volume),
+    describe: 'Show a volume: driver, mountpoint, snapshots and driver facts',
+    call: (client, name) => client.call('inspectVolume', { VolumeName: name }),
+    print: (volume) => ({ go: volume, table: () => renderRecord(volume) }),
   });
 }

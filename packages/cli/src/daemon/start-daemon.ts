@@ -3,18 +3,25 @@ import os from 'node:os';
 import {
   ConvoyError,
   ObjectStoreRegistry,
+  Scheduler,
   VolumeManager,
   acquireRootLock,
   checkStoreOptions,
   createBackupEngine,
   createCommandRunner,
+  parseStoreUrl,
+  schedulesFile,
   type JsonLogger,
   type ModuleImporter,
   type Options,
+  type UserKey,
+  type VolumeService,
 } from '@convoy/core';
 import { startPluginServer, type PluginServer } from '@convoy/plugin-server';
 import { CONVOY_VERSION } from '../version.js';
 import { loadDrivers } from './load-drivers.js';
+import type { MetricsListen } from './metrics/metrics-listen.js';
+import { startCsiFrontEnd, type CsiConfig } from './csi-front-end.js';
 
 export interface DaemonConfig {
   root: string;
@@ -31,12 +38,23 @@ export interface DaemonConfig {
   createOnDockerMount: boolean;
   cmdTimeoutMs: number;
   backupConcurrency?: number;
+  /** Opens encrypted stores for requests that bring no key of their own. */
+  encryptionKey?: UserKey;
+  /** `--metrics-listen` (already checked for loopback); no metrics without it. */
+  metrics?: MetricsListen;
+  /** How long stopping lets running requests and operations finish before cancelling them (default 10 s). */
+  stopGraceMs?: number;
+  /** `--csi-socket` and friends: serve Kubernetes CSI on the same manager. */
+  csi?: CsiConfig;
   log: JsonLogger;
 }
 
 export interface RunningDaemon {
   readonly socketPath: string;
   readonly specFile?: string;
+  /** `http://host:port/metrics` when metrics are served. */
+  readonly metricsUrl?: string;
+  readonly csiSocketPath?: string;
   /** Closes the server, the manager and its drivers, then releases the root. */
   stop(): Promise<void>;
 }
@@ -54,18 +72,26 @@ function shownConfig(cfg: DaemonConfig): Record<string, unknown> {
     createOnDockerMount: cfg.createOnDockerMount,
     cmdTimeoutMs: cfg.cmdTimeoutMs,
     backupConcurrency: cfg.backupConcurrency ?? null,
+    // Which kind of key the daemon holds; never the key.
+    encryptionKey: cfg.encryptionKey?.kind ?? null,
+    metricsListen: cfg.metrics ? `${cfg.metrics.host}:${cfg.metrics.port}` : null,
+    csi: cfg.csi
+      ? { socket: cfg.csi.socketPath, nodeId: cfg.csi.nodeId, backupTargets: cfg.csi.backupTargets.map((t) => t.split('=')[0]), snapshotMetadata: cfg.csi.snapshotMetadata ?? false }
+      : null,
   };
 }
 
-async function startServer(cfg: DaemonConfig, manager: VolumeManager): Promise<PluginServer> {
+async function startServer(cfg: DaemonConfig, service: VolumeService, schedules: Scheduler): Promise<PluginServer> {
   const base = {
-    service: manager,
+    service,
+    schedules,
     socketPath: cfg.socketPath,
     stateDir: cfg.root,
     ignoreDockerDelete: cfg.ignoreDockerDelete,
     createOnDockerMount: cfg.createOnDockerMount,
     log: cfg.log.child({ component: 'plugin-server' }),
     ...(cfg.socketGroup === undefined ? {} : { socketGroup: cfg.socketGroup }),
+    ...(cfg.stopGraceMs === undefined ? {} : { closeGraceMs: cfg.stopGraceMs }),
   };
   if (!cfg.docker) return startPluginServer(base);
   try {
@@ -93,35 +119,74 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
     for (const step of undo.reverse()) await step().catch((err: unknown) => log.error('stopping failed', { err }));
   };
   try {
-    const stores = new ObjectStoreRegistry(importer);
+    // Loaded only when asked for: a daemon without metrics never imports prom-client.
+    const metrics = cfg.metrics ? await import('./metrics/daemon-metrics.js') : undefined;
+    const counters = metrics?.createDaemonMetrics();
+    const stores = counters ? new metrics!.CountingStoreRegistry(counters, importer) : new ObjectStoreRegistry(importer);
     await checkStoreOptions(stores, cfg.storeOptions);
     await mkdir(cfg.root, { recursive: true, mode: 0o700 });
     const lock = await acquireRootLock(cfg.root);
     undo.push(() => lock.release());
     const run = createCommandRunner({ timeoutMs: cfg.cmdTimeoutMs, onCommand: (command, args) => log.debug('exec', { command, args }) });
-    const drivers = await loadDrivers({ names: cfg.drivers, modules: cfg.driverModules, options: cfg.driverOptions, root: cfg.root, run, log, importer });
+    const { drivers, options: driverOptions } = await loadDrivers({ names: cfg.drivers, modules: cfg.driverModules, options: cfg.driverOptions, root: cfg.root, run, log, importer });
     const manager = new VolumeManager({
       drivers,
       stores,
       storeOptions: cfg.storeOptions,
-      engine: createBackupEngine(cfg.backupConcurrency === undefined ? {} : { concurrency: cfg.backupConcurrency }),
+      engine: createBackupEngine({
+        ...(cfg.backupConcurrency === undefined ? {} : { concurrency: cfg.backupConcurrency }),
+        ...(cfg.encryptionKey === undefined ? {} : { encryptionKey: cfg.encryptionKey }),
+      }),
+      ...(cfg.stopGraceMs === undefined ? {} : { stopGraceMs: cfg.stopGraceMs }),
       owner: `${os.hostname()}:${process.pid}`,
       log,
-      daemon: { version: CONVOY_VERSION, root: cfg.root, config: shownConfig(cfg) },
+      daemon: { version: CONVOY_VERSION, root: cfg.root, config: shownConfig(cfg), driverOptions },
     });
     undo.push(() => manager.close());
     await manager.open();
-    const server = await startServer(cfg, manager);
+    const service = counters ? metrics!.instrumentService(manager, counters) : manager;
+    const scheduler = new Scheduler({
+      file: schedulesFile(cfg.root),
+      service,
+      log: log.child({ component: 'scheduler' }),
+      checkStore: async (url) => void (await stores.resolve(parseStoreUrl(url).protocol.replace(/:$/, ''))),
+      ...(counters ? { onRun: counters.scheduleRun } : {}),
+    });
+    await scheduler.start();
+    undo.push(() => scheduler.stop());
+    const server = await startServer(cfg, pausingSchedulesOnDelete(service, scheduler), scheduler);
     undo.push(() => server.close());
+    let metricsUrl: string | undefined;
+    if (counters && cfg.metrics) {
+      counters.watch({ schedules: scheduler, service: manager });
+      await counters.seedFromSchedules(scheduler);
+      const served = await metrics!.startMetricsServer(cfg.metrics, counters.registry, log.child({ component: 'metrics' }));
+      undo.push(() => served.close());
+      metricsUrl = served.url;
+    }
+    const csi = cfg.csi ? await startCsiFrontEnd(cfg.csi, { manager, root: cfg.root, run, log }) : undefined;
+    if (csi) undo.push(() => csi.close());
     log.info('convoy daemon started', { version: CONVOY_VERSION, root: cfg.root, drivers: drivers.map((d) => d.name), socket: server.socketPath });
     let stopping: Promise<void> | undefined;
     return {
       socketPath: server.socketPath,
       ...(server.specFile === undefined ? {} : { specFile: server.specFile }),
+      ...(metricsUrl === undefined ? {} : { metricsUrl }),
+      ...(csi ? { csiSocketPath: csi.socketPath } : {}),
       stop: () => (stopping ??= unwind().then(() => log.info('convoy daemon stopped'))),
     };
   } catch (err) {
     await unwind();
     throw err instanceof ConvoyError ? err : new ConvoyError('INTERNAL', `the daemon could not start: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/** The API's service: deleting a volume (from the CLI or Docker) also pauses its schedules, saying why. */
+function pausingSchedulesOnDelete(service: VolumeService, scheduler: Scheduler): VolumeService {
+  const deleteVolume: VolumeService['deleteVolume'] = async (name, opts) => {
+    await service.deleteVolume(name, opts);
+    await scheduler.pauseSchedulesOf(name, `volume ${name} was deleted${opts.referenceOnly ? ' (by reference)' : ''}; resume after re-creating it`);
+  };
+  // Every other method (and `this` inside them) stays the service's own.
+  return Object.create(service, { deleteVolume: { value: deleteVolume } }) as VolumeService;
 }

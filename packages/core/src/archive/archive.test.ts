@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import tar from 'tar-stream';
-import { tempDirFactory } from '../../../../test-support/tmp.js';
+import { tempDirFactory } from '../testing/temp-dir.js';
 import { packDirectory } from './pack-directory.js';
 import { extractTarSafely } from './extract-tar.js';
 import { ConvoyError } from '../errors.js';
@@ -130,12 +130,70 @@ describe('extractTarSafely refuses hostile archives and writes nothing outside',
     expect(outside).toBeTruthy();
   });
 
-  it('refuses a symlink pointing to an absolute path', async () => {
-    await expectRefused(await handMadeTar([{ header: { name: 'etc', type: 'symlink', linkname: '/etc' } }]), 'etc');
+  it('restores symlinks verbatim wherever they point: links are data', async () => {
+    const base = await freshDir();
+    const src = path.join(base, 'src');
+    await fs.mkdir(path.join(src, 'd1/d2/d3/d4'), { recursive: true });
+    const links: Record<string, string> = {
+      etc: '/etc',
+      pg_wal: '/var/lib/postgresql/wal',
+      up: '../../outside',
+      'd1/d2/d3/d4/l': '../../../..',
+      'd1/d2/d3/d4/far': '../../../../../../..',
+      dangling: 'no/such/file',
+    };
+    for (const [name, target] of Object.entries(links)) await fs.symlink(target, path.join(src, name));
+    const dest = path.join(base, 'dest');
+    await extractTarSafely(packDirectory(src), dest);
+    for (const [name, target] of Object.entries(links)) expect(await fs.readlink(path.join(dest, name)), name).toBe(target);
   });
 
-  it('refuses a relative symlink that climbs out', async () => {
-    await expectRefused(await handMadeTar([{ header: { name: 'sub/up', type: 'symlink', linkname: '../../outside' } }]), 'sub/up');
+  it('never writes through a link pointing out, however it is reached', async () => {
+    const hostile: Array<[string, Array<{ header: tar.Headers; body?: string }>]> = [
+      ['evil/victim', [{ header: { name: 'evil', type: 'symlink', linkname: '../outside' } }, { header: { name: 'evil/victim', type: 'file' }, body: 'escaped' }]],
+      ['evil/victim', [{ header: { name: 'evil', type: 'symlink', linkname: '/' } }, { header: { name: 'evil/victim', type: 'file' }, body: 'escaped' }]],
+      [
+        'd1/d2/d3/d4/l/outside/victim',
+        [
+          { header: { name: 'd1/d2/d3/d4', type: 'directory' } },
+          { header: { name: 'd1/d2/d3/d4/l', type: 'symlink', linkname: '../../../../..' } },
+          { header: { name: 'd1/d2/d3/d4/l/outside/victim', type: 'file' }, body: 'escaped' },
+        ],
+      ],
+      ['evil/sub', [{ header: { name: 'evil', type: 'symlink', linkname: '../outside' } }, { header: { name: 'evil/sub', type: 'directory' } }]],
+      ['h', [{ header: { name: 'evil', type: 'symlink', linkname: '../outside' } }, { header: { name: 'h', type: 'link', linkname: 'evil/victim' } }]],
+    ];
+    for (const [refused, entries] of hostile) await expectRefused(await handMadeTar(entries), refused);
+  });
+
+  it('replaces a link pointing out with the file of the same name, leaving its target alone', async () => {
+    const base = await freshDir();
+    await fs.writeFile(path.join(base, 'victim'), 'untouched');
+    const tarBytes = await handMadeTar([
+      { header: { name: 'f', type: 'symlink', linkname: path.join(base, 'victim') } },
+      { header: { name: 'f', type: 'file' }, body: 'new content' },
+    ]);
+    const dest = path.join(base, 'dest');
+    await extractTarSafely(Readable.from([tarBytes]), dest);
+    expect(await fs.readFile(path.join(dest, 'f'), 'utf8')).toBe('new content');
+    expect(await fs.readFile(path.join(base, 'victim'), 'utf8')).toBe('untouched');
+  });
+
+  it('clears setuid and setgid bits of files unless told to keep them, and says which', async () => {
+    const tarBytes = await handMadeTar([
+      { header: { name: 'shell', type: 'file', mode: 0o4755 }, body: '#!/bin/sh' },
+      { header: { name: 'grp', type: 'file', mode: 0o2750 }, body: 'g' },
+      { header: { name: 'plain', type: 'file', mode: 0o640 }, body: 'p' },
+      { header: { name: 'shared', type: 'directory', mode: 0o2775 } },
+    ]);
+    const base = await freshDir();
+    const safe = await extractTarSafely(Readable.from([tarBytes]), path.join(base, 'safe'));
+    expect(safe.setIdCleared).toEqual(['shell', 'grp']);
+    const modes = async (dir: string) => Promise.all(['shell', 'grp', 'plain', 'shared'].map(async (f) => (await fs.stat(path.join(dir, f))).mode & 0o7777));
+    expect(await modes(path.join(base, 'safe'))).toEqual([0o755, 0o750, 0o640, 0o2775]);
+    const trusted = await extractTarSafely(Readable.from([tarBytes]), path.join(base, 'trusted'), { keepSetId: true });
+    expect(trusted.setIdCleared).toEqual([]);
+    expect(await modes(path.join(base, 'trusted'))).toEqual([0o4755, 0o2750, 0o640, 0o2775]);
   });
 
   it('refuses a hard link to a path outside', async () => {

@@ -1,13 +1,27 @@
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { ConvoyError, toConvoyError } from '../errors.js';
+import { TarEndCheck } from './tar-end-check.js';
 
 export interface ExtractReport {
   entries: number;
   bytes: number;
+  /** Files whose setuid/setgid bits were not restored (see ExtractOptions.keepSetId). */
+  setIdCleared: string[];
 }
+
+export interface ExtractOptions {
+  /**
+   * Restore setuid and setgid bits of files as archived. Off by default: whoever can write to a
+   * backup store could otherwise plant a setuid-root shell in every volume restored from it.
+   * Only for stores written by no one less trusted than root.
+   */
+  keepSetId?: boolean;
+}
+
+const SET_ID_BITS = 0o6000;
 
 interface DeferredDirectory {
   abs: string;
@@ -22,28 +36,37 @@ const restoreOwners = typeof process.getuid === 'function' && process.getuid() =
 
 /**
  * Extracts a tar stream into `destDir` (created if missing) and refuses, with INVALID_ARGUMENT
- * naming the entry, anything that could write outside it: absolute paths, `..`, symlinks or hard
- * links whose target leaves `destDir`, device nodes and fifos. It never writes through a
- * symlink: every existing path component must be a real directory, and an existing file is
- * replaced, not opened. A malformed tar is CORRUPT. On failure `destDir` holds a partial tree:
- * extract into a fresh directory and remove it when this throws.
+ * naming the entry, anything that could write outside it: absolute paths, `..`, hard links whose
+ * target leaves `destDir`, device nodes and fifos. Symlinks are data: restored verbatim wherever
+ * they point (`etc -> /etc`, `pg_wal -> /var/lib/...`), because extraction never writes through
+ * one: every path component must be a real directory (checked with lstat), a file is created
+ * with O_NOFOLLOW|O_EXCL, and an existing file or link is replaced, never opened. Setuid and
+ * setgid bits are cleared unless `opts.keepSetId`. A malformed or truncated tar is CORRUPT. On
+ * failure `destDir` holds a partial tree: extract into a fresh directory and remove it when
+ * this throws.
  */
-export async function extractTarSafely(input: Readable, destDir: string): Promise<ExtractReport> {
+export async function extractTarSafely(input: Readable, destDir: string, opts: ExtractOptions = {}): Promise<ExtractReport> {
   const root = path.resolve(destDir);
   await fs.mkdir(root, { recursive: true, mode: 0o700 });
   const extract = tar.extract();
-  input.on('error', (err) => extract.destroy(err));
-  input.pipe(extract as unknown as NodeJS.WritableStream);
+  const checked = new TarEndCheck();
+  // pipeline() sees a source that failed before we got here (an already destroyed stream) as
+  // well as one that fails later, and passes either on to the extractor: no failure is lost.
+  pipeline(input, checked, (err) => {
+    if (err) extract.destroy(err);
+  });
+  checked.pipe(extract as unknown as NodeJS.WritableStream);
   const directories: DeferredDirectory[] = [];
-  const report: ExtractReport = { entries: 0, bytes: 0 };
+  const report: ExtractReport = { entries: 0, bytes: 0, setIdCleared: [] };
   try {
     for await (const entry of extract) {
-      report.bytes += await extractEntry(root, entry, directories);
+      report.bytes += await extractEntry(root, entry, directories, { opts, report });
       report.entries += 1;
     }
   } catch (err) {
-    input.unpipe(extract as unknown as NodeJS.WritableStream);
+    checked.unpipe(extract as unknown as NodeJS.WritableStream);
     input.destroy();
+    checked.destroy();
     if (err instanceof ConvoyError) throw err;
     throw new ConvoyError('CORRUPT', `the archive is not a readable tar: ${toConvoyError(err).message}`, { cause: err });
   }
@@ -53,7 +76,7 @@ export async function extractTarSafely(input: Readable, destDir: string): Promis
   return report;
 }
 
-async function extractEntry(root: string, entry: tar.Entry, directories: DeferredDirectory[]): Promise<number> {
+async function extractEntry(root: string, entry: tar.Entry, directories: DeferredDirectory[], files: FilePolicy): Promise<number> {
   const { header } = entry;
   const name = header.name;
   const rel = safeRelativePath(name, name);
@@ -70,14 +93,12 @@ async function extractEntry(root: string, entry: tar.Entry, directories: Deferre
     }
     case 'file':
     case 'contiguous-file':
-      return writeFile(root, requireNonRoot(rel, name), entry);
+      return writeFile(root, requireNonRoot(rel, name), entry, files);
     case 'symlink': {
       entry.resume();
       const target = header.linkname ?? '';
-      if (target === '' || path.posix.isAbsolute(target) || escapes(path.posix.join(path.posix.dirname(requireNonRoot(rel, name)), target))) {
-        throw unsafe(name, `is a symlink to ${JSON.stringify(target)}, outside the target directory`);
-      }
-      const abs = await replaceable(root, rel, name);
+      if (target === '' || target.includes('\0')) throw unsafe(name, 'is a symlink with an empty or malformed target');
+      const abs = await replaceable(root, requireNonRoot(rel, name), name);
       await fs.symlink(target, abs);
       await applyAttributes(abs, { mode: 0, uid: header.uid, gid: header.gid, mtime: header.mtime }, true);
       return 0;
@@ -110,11 +131,6 @@ function safeRelativePath(name: string, entryName: string): string {
   const parts = name.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) throw unsafe(entryName, 'has a ".." path component');
   return parts.join('/');
-}
-
-function escapes(relativeTarget: string): boolean {
-  const normal = path.posix.normalize(relativeTarget);
-  return normal === '..' || normal.startsWith('../');
 }
 
 function requireNonRoot(rel: string, name: string): string {
@@ -162,7 +178,13 @@ async function replaceable(root: string, rel: string, name: string): Promise<str
   return abs;
 }
 
-async function writeFile(root: string, rel: string, entry: tar.Entry): Promise<number> {
+/** What the caller allows for file modes, and where the report of what was changed goes. */
+interface FilePolicy {
+  opts: ExtractOptions;
+  report: ExtractReport;
+}
+
+async function writeFile(root: string, rel: string, entry: tar.Entry, files: FilePolicy): Promise<number> {
   const abs = await replaceable(root, rel, entry.header.name);
   // O_EXCL|O_NOFOLLOW: the path was just cleared, so anything appearing there is refused.
   const fh = await fs.open(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
@@ -174,17 +196,24 @@ async function writeFile(root: string, rel: string, entry: tar.Entry): Promise<n
       while (offset < data.length) offset += (await fh.write(data, offset, data.length - offset)).bytesWritten;
       bytes += data.length;
     }
-    await applyFileAttributes(fh, entry.header);
+    await applyFileAttributes(fh, entry.header, fileMode(entry.header, rel, files));
   } finally {
     await fh.close();
   }
   return bytes;
 }
 
-async function applyFileAttributes(fh: fs.FileHandle, header: tar.Headers): Promise<void> {
+function fileMode(header: tar.Headers, rel: string, files: FilePolicy): number {
+  const mode = modeOf(header, 0o644);
+  if (files.opts.keepSetId || (mode & SET_ID_BITS) === 0) return mode;
+  files.report.setIdCleared.push(rel);
+  return mode & ~SET_ID_BITS;
+}
+
+async function applyFileAttributes(fh: fs.FileHandle, header: tar.Headers, mode: number): Promise<void> {
   if (restoreOwners && header.uid !== undefined && header.gid !== undefined) await fh.chown(header.uid, header.gid);
   // After chown, which clears set-id bits.
-  await fh.chmod(modeOf(header, 0o644));
+  await fh.chmod(mode);
   if (header.mtime) await fh.utimes(header.mtime, header.mtime);
 }
 

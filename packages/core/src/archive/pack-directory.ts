@@ -31,6 +31,10 @@ const SMALL_FILE = 64 * 1024;
  */
 export function packDirectory(dir: string, opts: PackOptions = {}): Readable {
   const pack = tar.pack();
+  // Every failure reaches the caller through the Node stream below; once the caller has gone
+  // (destroyed it, e.g. because the store failed), tar-stream still emits the abort on `pack`,
+  // and with no listener that would be an uncaught error taking the whole daemon down.
+  pack.on('error', () => undefined);
   addTree(pack, dir, opts).then(
     () => pack.finalize(),
     (err: unknown) => pack.destroy(toConvoyError(err)),
@@ -104,10 +108,14 @@ async function addFile(pack: tar.Pack, rel: string, abs: string, stats: Stats): 
   let sink: ReturnType<tar.Pack['entry']> | undefined;
   const written = new Promise<void>((resolve, reject) => {
     sink = pack.entry({ name: rel, type: 'file', size: stats.size, ...attributes(stats) }, (err) =>
-      err ? reject(changedWhileRead(abs, err)) : resolve(),
+      err ? reject((pack as unknown as { destroying: boolean }).destroying ? readerGone(err) : changedWhileRead(abs, err)) : resolve(),
     );
   });
   const entry = sink as NonNullable<typeof sink>;
+  // Failures arrive through the entry's callback (`written`, awaited below); the entry also
+  // emits them, and unheard that would be an uncaught error when the archive's reader goes away.
+  entry.on('error', () => undefined);
+  written.catch(() => undefined);
   if (stats.size > 0) {
     const source = createReadStream(abs, { highWaterMark: READ_CHUNK, end: stats.size - 1 });
     try {
@@ -124,6 +132,10 @@ async function addFile(pack: tar.Pack, rel: string, abs: string, stats: Stats): 
   await written;
 }
 
+function readerGone(cause: unknown): ConvoyError {
+  return new ConvoyError('INTERNAL', 'the archive stream was closed before it was read to the end', { cause });
+}
+
 /** Resolves on 'drain'; rejects when the entry closes first (the consumer went away). */
 function drained(entry: NodeJS.EventEmitter): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -134,7 +146,7 @@ function drained(entry: NodeJS.EventEmitter): Promise<void> {
       else resolve();
     };
     const onDrain = (): void => settle();
-    const onClose = (): void => settle(new ConvoyError('INTERNAL', 'the archive stream was closed before it was read to the end'));
+    const onClose = (): void => settle(readerGone(undefined));
     entry.on('drain', onDrain);
     entry.on('close', onClose);
   });

@@ -12,6 +12,7 @@ import type { StoreLock } from './store-lock.js';
 import { formatRubyDate, isoToStoreTime } from './store-time.js';
 import type { CreateBackupParams } from './types.js';
 import { validateConcurrency } from './workers.js';
+import { ENCRYPTION_KEY_FIELD, encryptionKeyIdOf, notEncrypted } from './crypto/volume-access.js';
 
 /**
  * Per mode, chosen by `pnpm bench` (BENCHMARKS.md): zstd stores 8 % less than lz4 for the same
@@ -65,8 +66,11 @@ async function ensureVolumeConfig(p: CreateBackupParams): Promise<StoredVolume> 
       `volume ${p.volume.name} in ${p.store.url} holds backups made by driver ${existing.volume.Driver}, not ${p.driverName}; back up to another store or rename the volume`,
     );
   }
+  const keyId = p.sealing?.encryptionKeyId;
   const blockSize = p.blockSize === undefined || p.blockSize === BLOCK_SIZE ? {} : { BlockSize: p.blockSize };
   if (existing) {
+    // Checked again under the lock: another host may have made the volume since we chose.
+    requireSameEncryption(p, existing, keyId);
     const recorded = volumeBlockSize(existing.volume);
     if (p.blockSize === undefined || p.blockSize === recorded) return existing;
     if (existing.volume.LastBackupName) {
@@ -83,8 +87,18 @@ async function ensureVolumeConfig(p: CreateBackupParams): Promise<StoredVolume> 
     return { volume, raw: existing.raw };
   }
   const volume = { Name: p.volume.name, Driver: p.driverName, Size: p.volume.size, CreatedTime: isoToStoreTime(p.volume.createdAt), LastBackupName: '', ...blockSize };
-  await saveVolumeConfig(p.store, volume);
-  return { volume, raw: {} };
+  const raw = keyId ? { [ENCRYPTION_KEY_FIELD]: keyId } : {};
+  await saveVolumeConfig(p.store, volume, raw);
+  return { volume, raw };
+}
+
+function requireSameEncryption(p: CreateBackupParams, existing: StoredVolume, keyId: string | undefined): StoredVolume {
+  const recorded = encryptionKeyIdOf(p.volume.name, existing.raw);
+  if (recorded === keyId) return existing;
+  if (!recorded) throw notEncrypted(p.store, p.volume.name);
+  throw new ConvoyError('KEY_REQUIRED', `volume ${p.volume.name} in ${p.store.url} is encrypted with store key ${recorded}; this backup was not`, {
+    details: { volume: p.volume.name, keyId: recorded },
+  });
 }
 
 export interface BackupContent {
@@ -94,6 +108,8 @@ export interface BackupContent {
   uploadedBytes: number;
   /** Delta-block mode: the size of the blocks in `blocks`. */
   blockSize?: number;
+  /** Single-file backups: the stored archive's length and SHA-256. */
+  archive?: { size: number; sha256: string };
 }
 
 /**
@@ -103,19 +119,22 @@ export interface BackupContent {
  */
 export async function commitBackup(p: CreateBackupParams, prepared: PreparedBackup, content: BackupContent): Promise<BackupSummary> {
   prepared.lock.assertHeld();
+  const now = new Date();
   const backup: BackupConfig = {
     Name: prepared.backupName,
     Driver: p.driverName,
     VolumeName: p.volume.name,
     SnapshotName: p.snapshot.name,
     SnapshotCreatedAt: isoToStoreTime(p.snapshot.createdAt),
-    CreatedTime: formatRubyDate(new Date()),
+    CreatedTime: formatRubyDate(now),
     Blocks: content.blocks,
     SingleFile: { FilePath: content.filePath },
     CompressionMethod: prepared.compression,
     VolumeSize: content.volumeSize,
     UploadedBytes: content.uploadedBytes,
     ...(content.blockSize !== undefined && content.blockSize !== BLOCK_SIZE ? { BlockSize: content.blockSize } : {}),
+    CreatedAt: now.toISOString(),
+    ...(content.archive ? { ArchiveSize: content.archive.size, ArchiveSHA256: content.archive.sha256 } : {}),
   };
   await saveBackupConfig(p.store, backup);
   // Another host may have backed the volume up meanwhile (backups share the lock): re-read.

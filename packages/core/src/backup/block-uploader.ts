@@ -1,7 +1,7 @@
 import type { BlockReader } from '../driver.js';
 import type { ProgressListener } from '../model.js';
 import type { ObjectStore } from '../objectstore.js';
-import type { BlockFormat } from './block-transform.js';
+import type { BlockFormat, KeyedNaming } from './block-transform.js';
 import type { BlockWorkers } from './block-workers.js';
 import type { BufferPool } from './buffer-pool.js';
 import { blockKey } from './layout.js';
@@ -29,6 +29,8 @@ export interface UploadBlocksParams {
   pool: BufferPool;
   workers: BlockWorkers;
   concurrency: number;
+  /** A block's name from its bytes; keyed for encrypted volumes. Default: Convoy's checksum. */
+  nameBlock?: KeyedNaming | undefined;
   onProgress?: ProgressListener;
   signal?: AbortSignal;
 }
@@ -77,7 +79,7 @@ export async function uploadBlocks(p: UploadBlocksParams): Promise<UploadBlocksR
         const length = Math.min(p.blockSize, p.reader.size - offset);
         const data = buffer.subarray(0, length);
         await p.reader.read(buffer, offset, length);
-        const name = await p.workers.name(data, p.format);
+        const name = await p.workers.name(data, p.format, p.nameBlock);
         mappings.push({ Offset: offset, BlockChecksum: name });
         if (!p.known.has(name)) {
           let upload = inFlight.get(name);

@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Piscina } from 'piscina';
 import { ConvoyError, type ErrorCode } from '../errors.js';
 import type { BlockTask, BlockTaskResult } from '../block-worker.js';
-import { nameBlock, openBlock, sealBlock, type BlockFormat } from './block-transform.js';
+import { nameBlock, openBlock, sealBlock, verifyBlockName, type BlockFormat, type KeyedNaming } from './block-transform.js';
 
 /** Where the built worker sits: beside the engine's code (dist/, or a bundle's directory). */
 const BESIDE_ENGINE = new URL('./block-worker.js', import.meta.url);
@@ -50,8 +50,9 @@ export class BlockWorkers {
     this.script = opts.script ?? (fromEnv ? pathToFileURL(fromEnv) : BESIDE_ENGINE);
   }
 
-  /** The block's name in the store (block-transform.ts `nameBlock`). */
-  async name(plain: Buffer, format: BlockFormat): Promise<string> {
+  /** The block's name in the store (block-transform.ts `nameBlock`, or an encrypted volume's `keyed`). */
+  async name(plain: Buffer, format: BlockFormat, keyed?: KeyedNaming): Promise<string> {
+    if (keyed) return keyed(plain);
     if (this.threads === 0) return nameBlock(plain, format);
     return (await this.run({ op: 'name', plain, format }, 'name a block')) as string;
   }
@@ -63,10 +64,16 @@ export class BlockWorkers {
   }
 
   /** The verified plaintext of a stored block (`openBlock`); `stored` is handed over. */
-  async open(stored: Buffer, name: string, length: number, format: BlockFormat): Promise<Buffer> {
+  async open(stored: Buffer, name: string, length: number, format: BlockFormat, keyed?: KeyedNaming): Promise<Buffer> {
+    const plain = await this.decode(stored, keyed ? undefined : name, length, format);
+    if (keyed) verifyBlockName(plain, name, keyed(plain));
+    return plain;
+  }
+
+  private async decode(stored: Buffer, name: string | undefined, length: number, format: BlockFormat): Promise<Buffer> {
     if (this.threads === 0) return openBlock(stored, name, length, format);
     const owned = stored.byteOffset === 0 && stored.byteLength === stored.buffer.byteLength && !(stored.buffer instanceof SharedArrayBuffer);
-    const task: BlockTask = { op: 'open', stored, name, length, format };
+    const task: BlockTask = { op: 'open', stored, ...(name === undefined ? {} : { name }), length, format };
     return asBuffer((await this.run(task, 'open a block', owned ? [stored.buffer as ArrayBuffer] : undefined)) as Uint8Array);
   }
 

@@ -1,6 +1,7 @@
 import type { ObjectStore } from '../objectstore.js';
 import type { BlockWorkers } from './block-workers.js';
 import type { BufferPool } from './buffer-pool.js';
+import type { BackupRecordCache } from './record-cache.js';
 import { StoreLock, type LockOperation, type LockOptions } from './store-lock.js';
 
 /** What every engine operation shares: the buffer pool, the block workers, the lock settings and the defaults. */
@@ -10,6 +11,8 @@ export interface EngineContext {
   lock: LockOptions;
   concurrency: number;
   pruneGraceMs: number;
+  /** Backup records read before (write-once, so only a delete can make one stale). */
+  records: BackupRecordCache;
 }
 
 /** Runs `body` holding a store lock on the volume, and always releases it. */

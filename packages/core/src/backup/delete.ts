@@ -3,7 +3,7 @@ import type { ObjectStore } from '../objectstore.js';
 import { validateName } from '../names.js';
 import { withStoreLock, type EngineContext } from './context.js';
 import { KeyBatch } from './key-batch.js';
-import { backupConfigKey, blockKey, deletionJournalDir, deletionJournalKey, locksDir, volumeConfigKey, volumeDir } from './layout.js';
+import { backupConfigKey, backupNameFromConfigFile, blockKey, deletionJournalDir, deletionJournalKey, locksDir, volumeConfigKey, volumeDir } from './layout.js';
 import { backupMode, decodeBackupConfig, encodeBackupConfig, type BackupConfig } from './records.js';
 import { archiveKeyOf } from './single-file.js';
 import { backupNotFound, checkBackupNames, listBackupNames, loadBackupConfig, loadVolumeConfig, saveVolumeConfig } from './store-records.js';
@@ -31,24 +31,64 @@ export async function deleteBackup(ctx: EngineContext, p: DeleteBackupParams): P
   validateName(p.backupName, 'backup');
   if (!p.owner) throw new ConvoyError('INVALID_ARGUMENT', 'a delete needs an owner (host and process) for the store lock');
   await withStoreLock(ctx, p.store, p.volumeName, 'delete', p.owner, async (lock) => {
-    const backup = await detachBackup(p.store, p.volumeName, p.backupName);
-    const remaining = await listBackupNames(p.store, p.volumeName);
-    if (remaining.length === 0) {
-      await removeVolumeDirectory(p.store, p.volumeName, lock.key);
-      return;
-    }
-    const stored = await loadVolumeConfig(p.store, p.volumeName);
-    // The next backup then diffs against nothing (full compare); dedup still avoids re-uploads.
-    if (stored?.volume.LastBackupName === p.backupName) await saveVolumeConfig(p.store, { ...stored.volume, LastBackupName: '' }, stored.raw);
-    await sweepUnreferenced(p.store, p.volumeName, backup, remaining);
-    await p.store.delete([deletionJournalKey(p.volumeName, p.backupName)]);
+    // Everything the delete needs to read is read before anything changes: a record it cannot
+    // read (a corrupt neighbour) fails the delete while the backup is still listed and whole.
+    const others = (await listBackupNames(p.store, p.volumeName)).filter((name) => name !== p.backupName);
+    const target = await loadBackupConfig(p.store, p.volumeName, p.backupName);
+    const referenced = target && target.Blocks.length > 0 ? await referencedBlocks(p.store, p.volumeName, others) : undefined;
+    const backup = await detachBackup(p.store, p.volumeName, p.backupName, target);
+    ctx.records.forget(p.store, p.volumeName, p.backupName);
+    await collectDetached(p.store, p.volumeName, [backup], lock.key, { remaining: others, referenced });
   });
 }
 
+/**
+ * Removes what only the detached backups used, then their journals; the caller holds the
+ * volume's exclusive lock. Shared by delete (one backup) and forget (many at once): the
+ * remaining records are read once, whatever the number of backups going.
+ */
+export async function collectDetached(
+  store: ObjectStore,
+  volumeName: string,
+  detached: BackupConfig[],
+  ownLockKey: string,
+  /** What the caller read before detaching anything: the backups that stay, and the blocks they map. */
+  before?: { remaining: string[]; referenced: Set<string> | undefined },
+): Promise<void> {
+  if (detached.length === 0) return;
+  const remaining = before?.remaining ?? (await listBackupNames(store, volumeName));
+  if (remaining.length === 0) {
+    await removeVolumeDirectory(store, volumeName, ownLockKey);
+    return;
+  }
+  const gone = new Set(detached.map((b) => b.Name));
+  const stored = await loadVolumeConfig(store, volumeName);
+  // The next backup then diffs against nothing (full compare); dedup still avoids re-uploads.
+  if (stored && gone.has(stored.volume.LastBackupName)) await saveVolumeConfig(store, { ...stored.volume, LastBackupName: '' }, stored.raw);
+  // Resumed from a journal, or not read yet: read the references now (single-file backups map none).
+  const references = before?.referenced ?? (detached.some((b) => b.Blocks.length > 0) ? await referencedBlocks(store, volumeName, remaining) : new Set<string>());
+  await sweepUnreferenced(store, volumeName, detached, references);
+  await store.delete(detached.map((b) => deletionJournalKey(volumeName, b.Name)));
+}
+
+/** The backups whose delete died after journalling them: forget finishes them first. */
+export async function loadDeletionJournals(store: ObjectStore, volumeName: string): Promise<BackupConfig[]> {
+  const { files } = await store.listDir(deletionJournalDir(volumeName));
+  const journals: BackupConfig[] = [];
+  for (const file of files) {
+    const name = backupNameFromConfigFile(file);
+    if (name === undefined) continue;
+    const key = deletionJournalKey(volumeName, name);
+    const data = await store.get(key);
+    if (data) journals.push(checkBackupNames(decodeBackupConfig(data, key), volumeName, name, key));
+  }
+  return journals;
+}
+
 /** Journals and removes the backup's record; or, after a crash, picks the journal up again. */
-async function detachBackup(store: ObjectStore, volumeName: string, backupName: string): Promise<BackupConfig> {
+/** `backup` is its record as just read; undefined when a run that died had journalled it already. */
+export async function detachBackup(store: ObjectStore, volumeName: string, backupName: string, backup: BackupConfig | undefined): Promise<BackupConfig> {
   const journal = deletionJournalKey(volumeName, backupName);
-  const backup = await loadBackupConfig(store, volumeName, backupName);
   if (backup) {
     await store.put(journal, encodeBackupConfig(backup));
     await store.delete([backupConfigKey(volumeName, backupName)]);
@@ -59,16 +99,22 @@ async function detachBackup(store: ObjectStore, volumeName: string, backupName: 
   return checkBackupNames(decodeBackupConfig(data, journal), volumeName, backupName, journal);
 }
 
-async function sweepUnreferenced(store: ObjectStore, volumeName: string, backup: BackupConfig, remaining: string[]): Promise<void> {
-  const candidates = new Set(backup.Blocks.map((m) => m.BlockChecksum));
-  await runWorkers(remaining, 4, async (name) => {
-    if (candidates.size === 0) return;
+/** Every block the given backups map; a record that cannot be read fails (it may map any block). */
+async function referencedBlocks(store: ObjectStore, volumeName: string, backups: string[]): Promise<Set<string>> {
+  const referenced = new Set<string>();
+  await runWorkers(backups, 4, async (name) => {
     const other = await loadBackupConfig(store, volumeName, name);
-    for (const m of other?.Blocks ?? []) candidates.delete(m.BlockChecksum);
+    for (const m of other?.Blocks ?? []) referenced.add(m.BlockChecksum);
   });
+  return referenced;
+}
+
+async function sweepUnreferenced(store: ObjectStore, volumeName: string, detached: BackupConfig[], referenced: Set<string>): Promise<void> {
   const batch = new KeyBatch(store);
-  if (backupMode(backup) === 'single-file') await batch.add(archiveKeyOf(backup));
-  for (const checksum of candidates) await batch.add(blockKey(volumeName, checksum));
+  for (const backup of detached) if (backupMode(backup) === 'single-file') await batch.add(archiveKeyOf(backup));
+  for (const checksum of new Set(detached.flatMap((b) => b.Blocks.map((m) => m.BlockChecksum)))) {
+    if (!referenced.has(checksum)) await batch.add(blockKey(volumeName, checksum));
+  }
   await batch.flush();
 }
 

@@ -9,7 +9,7 @@ import { blocksDir } from './layout.js';
 import { backupBlockSize, backupMode, type BackupConfig } from './records.js';
 import { commitBackup, prepareBackup, type PreparedBackup } from './backup-commit.js';
 import type { CreateBackupParams } from './types.js';
-import { isEmpty, loadBackupConfig } from './store-records.js';
+import { isEmpty } from './store-records.js';
 import { parseStoreTime } from './store-time.js';
 
 interface Base {
@@ -33,7 +33,7 @@ export async function createDeltaBlockBackup(ctx: EngineContext, p: CreateBackup
     if (!Number.isSafeInteger(ops.blockSize) || ops.blockSize <= 0 || ops.blockSize % blockSize !== 0) {
       throw new ConvoyError('INVALID_ARGUMENT', `driver ${p.driverName} reports changes in ${ops.blockSize}-byte blocks, which ${blockSize}-byte backup blocks do not divide`);
     }
-    const base = await chooseBase(p, ops, prepared);
+    const base = await chooseBase(ctx, p, ops, prepared);
     const extents = await ops.compareSnapshots(volumeName, p.snapshot.name, base.snapshotName);
     const reader = await ops.openSnapshot(volumeName, p.snapshot.name);
     let result;
@@ -56,6 +56,7 @@ export async function createDeltaBlockBackup(ctx: EngineContext, p: CreateBackup
         pool: ctx.pool,
         workers: ctx.workers,
         concurrency: blocksInFlight(prepared.concurrency, blockSize),
+        nameBlock: p.sealing?.nameBlock,
         onProgress: p.onProgress,
         signal: p.signal,
       });
@@ -68,9 +69,10 @@ export async function createDeltaBlockBackup(ctx: EngineContext, p: CreateBackup
   });
 }
 
-async function chooseBase(p: CreateBackupParams, ops: DeltaBlockBackupOps, prepared: PreparedBackup): Promise<Base> {
+async function chooseBase(ctx: EngineContext, p: CreateBackupParams, ops: DeltaBlockBackupOps, prepared: PreparedBackup): Promise<Base> {
   const lastName = prepared.volumeConfig.volume.LastBackupName;
-  const last = lastName ? await loadBackupConfig(p.store, p.volume.name, lastName) : undefined;
+  // volume.cfg was just read fresh; the record it names may be cached, once a HEAD shows it was not deleted.
+  const last = lastName ? await ctx.records.load(p.store, p.volume.name, lastName, 'unknown') : undefined;
   // A chain never mixes block sizes: a last backup in other blocks (written by another
   // engine's rules) maps other offsets, so this backup reads everything and stands alone.
   if (!last || backupMode(last) !== 'delta-block' || backupBlockSize(last) !== prepared.blockSize) return { previous: undefined };

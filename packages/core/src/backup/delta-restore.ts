@@ -28,7 +28,7 @@ export async function restoreDeltaBlock(
   const size = restoreSize(p, backup, volume, blockSize);
   const recordedEnd = backup.VolumeSize ?? volume?.Size ?? size;
   const format: BlockFormat = { compression: backupCompression(backup) };
-  const zeroBlock = zeroBlockName(blockSize, format);
+  const zeroBlock = zeroBlockName(blockSize, format, p.sealing?.nameBlock);
   const offsetsByChecksum = new Map<string, number[]>();
   for (const { Offset, BlockChecksum } of backup.Blocks) {
     const offsets = offsetsByChecksum.get(BlockChecksum);
@@ -55,7 +55,7 @@ export async function restoreDeltaBlock(
         const details = { checksum, offset: offsets[0], backup: backup.Name };
         const stored = await p.store.get(blockKey(p.volumeName, checksum));
         if (!stored) throw new ConvoyError('NOT_FOUND', `${where} is missing from ${p.store.url}`, { details });
-        const data = await workers.open(stored, checksum, length, format).catch((err: unknown) => {
+        const data = await workers.open(stored, checksum, length, format, p.sealing?.nameBlock).catch((err: unknown) => {
           if (!isConvoyError(err, 'CORRUPT')) throw err;
           throw new ConvoyError('CORRUPT', `${where} ${err.message}`, { cause: err, details: { ...details, ...err.details } });
         });

@@ -1,16 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { openFsObjectStore } from '@convoy/objectstore-fs';
 import { isConvoyError, type ErrorCode } from '../errors.js';
-import type { CompressionMethod, Progress } from '../model.js';
+import { COMPRESSION_METHODS, type CompressionMethod, type Progress } from '../model.js';
 import type { ObjectStore } from '../objectstore.js';
 import { ImageSource } from '../testing/image-source.js';
-import { tempDir } from '../../../../test-support/tmp.js';
+import { copyDirectoryIntoStore, MemoryObjectStore } from '../testing/memory-store.js';
+import { tempDir } from '../testing/temp-dir.js';
 import type { DeltaBlockBackupOps } from '../driver.js';
 import { createBackupEngine } from './engine.js';
-import { BLOCK_SIZE, backupConfigKey, blocksDir, deletionJournalKey, volumeConfigKey, volumeDir } from './layout.js';
+import { BLOCK_SIZE, backupConfigKey, blockKey, blocksDir, deletionJournalKey, locksDir, volumeConfigKey, volumeDir } from './layout.js';
 import { DEFAULT_LOCK_OPTIONS, StoreLock } from './store-lock.js';
 import { parseBackupUrl } from './url.js';
 
@@ -18,8 +18,7 @@ const MiB = 1024 * 1024;
 const engine = createBackupEngine();
 
 interface Env {
-  store: ObjectStore;
-  storeDir: string;
+  store: MemoryObjectStore;
   source: ImageSource;
   destUrl: string;
 }
@@ -28,10 +27,14 @@ const scratch = await tempDir('convoy-engine-');
 
 async function makeEnv(): Promise<Env> {
   const dir = await mkdtemp(path.join(scratch, 'env-'));
-  const storeDir = path.join(dir, 'store');
-  await mkdir(storeDir);
-  const destUrl = `vfs://${storeDir}`;
-  return { store: await openFsObjectStore(new URL(destUrl)), storeDir, source: await ImageSource.open(path.join(dir, 'images')), destUrl };
+  const destUrl = 'mem://engine-test';
+  return { store: new MemoryObjectStore(destUrl), source: await ImageSource.open(path.join(dir, 'images')), destUrl };
+}
+
+async function keysUnder(store: ObjectStore, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const info of store.list(prefix)) keys.push(info.key);
+  return keys;
 }
 
 function backupArgs(env: Env, volume: string, snapshot: string) {
@@ -118,7 +121,7 @@ describe('backup engine, delta-block mode, on a vfs store', () => {
     expect(record.SingleFile).toEqual({ FilePath: '' });
     expect(record.Blocks.map((b: { Offset: number }) => b.Offset)).toEqual([0, 3, 5, 7].map((i) => i * BLOCK_SIZE));
     expect(record.CompressionMethod).toBe('zstd');
-    expect(await readdir(path.join(env.storeDir, 'convoy-objectstore/volumes/vo/l1/vol1/locks')).catch(() => [])).toEqual([]);
+    expect(await keysUnder(env.store, 'convoy-objectstore/volumes/vo/l1/vol1/locks/')).toEqual([]);
 
     await restore(env, summary.url, 'restored');
     await expectSameBytes(env, 'restored', 'snap1');
@@ -209,7 +212,7 @@ describe('backup engine, delta-block mode, on a vfs store', () => {
     await volumeWithSnapshot(env, 'ab', 4 * MiB, [1], 'snap-ab');
     await backup(env, 'ab', 'snap-ab');
     expect(volumeDir('ab')).toBe('convoy-objectstore/volumes/ab/!!/ab!!/');
-    expect(await readdir(path.join(env.storeDir, 'convoy-objectstore/volumes/ab/!!/ab!!'))).toContain('volume.cfg');
+    expect((await env.store.listDir('convoy-objectstore/volumes/ab/!!/ab!!/')).files).toContain('volume.cfg');
   });
 
   it('uploads only the changed blocks in an incremental backup, with O(changed) requests', async () => {
@@ -335,7 +338,7 @@ describe('backup engine, delta-block mode, on a vfs store', () => {
     expect(await blockFiles(env, 'vol1')).toEqual([...new Set(b2Record.Blocks.map((b: { BlockChecksum: string }) => b.BlockChecksum))].sort());
 
     await del(b2.url);
-    expect(await readdir(path.join(env.storeDir, 'convoy-objectstore'))).toEqual([]);
+    expect(await keysUnder(env.store, 'convoy-objectstore/')).toEqual([]);
     await expectCode(del(b2.url), 'NOT_FOUND', b2.name);
   });
 
@@ -380,7 +383,7 @@ describe('backup engine, delta-block mode, on a vfs store', () => {
     await expectSameBytes(env, 'restored10', 'vol10-snap');
   });
 
-  it.each(['lz4', 'zstd', 'gzip', 'none'] as const)('round-trips with %s compression and records it', async (method) => {
+  it.each(COMPRESSION_METHODS)('round-trips with %s compression and records it', async (method) => {
     const env = await makeEnv();
     await env.source.createVolume('vol1', 6 * MiB);
     await writeBlocks(env, 'vol1', [0, 2]);
@@ -431,14 +434,14 @@ describe('backup engine, restore faults', () => {
 
   it('a corrupted block fails the restore naming the block, its offset and the backup', async () => {
     const { env, summary, victim } = await backedUp();
-    const file = path.join(env.storeDir, blocksDir('vol1'), victim.BlockChecksum.slice(0, 2), victim.BlockChecksum.slice(2, 4), `${victim.BlockChecksum}.blk`);
+    const key = blockKey('vol1', victim.BlockChecksum);
     // A valid zstd frame of other bytes: it decompresses, then fails verification.
     const { compress } = await import('@mongodb-js/zstd');
-    await writeFile(file, await compress(randomBytes(BLOCK_SIZE)));
+    await env.store.put(key, await compress(randomBytes(BLOCK_SIZE)));
     await expectCode(restore(env, summary.url, 'restored'), 'CORRUPT', victim.BlockChecksum, String(victim.Offset), summary.name);
     await expectNothingRestored(env, 'restored');
 
-    await writeFile(file, Buffer.from('not zstd at all'));
+    await env.store.put(key, Buffer.from('not zstd at all'));
     await expectCode(restore(env, summary.url, 'restored'), 'CORRUPT', victim.BlockChecksum, summary.name);
     await expectNothingRestored(env, 'restored');
   });
@@ -516,7 +519,7 @@ describe('backup engine, leftovers of failed operations and prune', () => {
   it('a failed backup is not listed, holds no lock, and the same backup then succeeds reusing its blocks', async () => {
     const { env, kept } = await withOrphans();
     expect((await engine.listBackups({ store: env.store, destUrl: env.destUrl })).map((b) => b.name)).toEqual([kept.name]);
-    expect(await readdir(path.join(env.storeDir, volumeDir('vol1'), 'locks')).catch(() => [])).toEqual([]);
+    expect(await keysUnder(env.store, locksDir('vol1'))).toEqual([]);
     expect(await blockFiles(env, 'vol1')).toHaveLength(5);
     const before = env.store.stats.put;
     const rerun = await backup(env, 'vol1', 'snap2');
@@ -548,7 +551,7 @@ describe('backup engine, leftovers of failed operations and prune', () => {
     await env.store.put(deletionJournalKey('vol1', 'backup-00000000000000dd'), Buffer.from('{}'));
     const report = await engine.prune({ store: env.store, owner: 'o', graceMs: 0 });
     expect(report.volumes).toBe(1);
-    expect(await readdir(path.join(env.storeDir, 'convoy-objectstore'))).toEqual([]);
+    expect(await keysUnder(env.store, 'convoy-objectstore/')).toEqual([]);
   });
 
   it('prune skips a busy volume in a whole-store sweep and refuses it by name', async () => {
@@ -574,7 +577,7 @@ describe('the Convoy v0.5 fixture store (test-fixtures/convoy-v0.5-store)', () =
     };
     // A copy: restores take locks, which must not land in the repository.
     const env = await makeEnv();
-    await cp(path.join(fixture, 'store'), env.storeDir, { recursive: true });
+    await copyDirectoryIntoStore(path.join(fixture, 'store'), env.store);
     const listed = await engine.listBackups({ store: env.store, destUrl: env.destUrl });
     expect(listed.map((b) => b.name).sort()).toEqual([...expected.deltaBlock.map((b) => b.backup), 'backup-8899aabbccddeeff'].sort());
     for (const want of expected.deltaBlock) {

@@ -35,8 +35,9 @@ export class Lz4FrameEncoder extends Transform {
   }
 
   private async emitFrame(): Promise<void> {
-    // The chunk is reused: compressFrame must finish reading it before we refill it.
-    this.push(await compressFrame(this.chunk.subarray(0, this.filled)));
+    // The chunk is reused: compressFrame must finish reading it before we refill it. The content
+    // checksum (xxHash32 of the frame's input) makes the decoder refuse a frame whose bytes changed.
+    this.push(await compressFrame(this.chunk.subarray(0, this.filled), { contentChecksum: true }));
     this.filled = 0;
   }
 }

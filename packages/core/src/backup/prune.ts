@@ -6,7 +6,7 @@ import { KeyBatch } from './key-batch.js';
 import { backupFilesDir, blocksDir, checksumFromBlockKey, deletionJournalDir, locksDir, volumeConfigKey, volumeDir } from './layout.js';
 import { backupMode } from './records.js';
 import { archiveKeyOf } from './single-file.js';
-import { listBackupNames, listVolumeNames, requireBackupConfig } from './store-records.js';
+import { listBackupNames, listVolumeNames, requireBackupConfig, type StoredVolume } from './store-records.js';
 import type { PruneReport } from './types.js';
 
 export interface PruneParams {
@@ -14,6 +14,9 @@ export interface PruneParams {
   owner: string;
   graceMs?: number;
   volumeName?: string;
+  /** The store as one volume's code sees it (sealed when the volume is encrypted). */
+  /** `stored` is the volume's record when the caller has read it already (no second read). */
+  openVolume?: (volumeName: string, stored?: StoredVolume) => Promise<ObjectStore>;
 }
 
 /**
@@ -29,13 +32,18 @@ export async function pruneStore(ctx: EngineContext, p: PruneParams): Promise<Pr
   if (!Number.isSafeInteger(graceMs) || graceMs < 0) throw new ConvoyError('INVALID_ARGUMENT', `prune grace period must be a whole number of ms ≥ 0, got ${p.graceMs}`);
   if (!p.owner) throw new ConvoyError('INVALID_ARGUMENT', 'a prune needs an owner (host and process) for the store lock');
   const volumes = p.volumeName ? [validateName(p.volumeName, 'volume')] : await listVolumeNames(p.store);
-  const report: PruneReport = { volumes: 0, blocksScanned: 0, blocksRemoved: 0, bytesRemoved: 0, blocksKeptForGrace: 0, skippedVolumes: [] };
+  const report: PruneReport = { volumes: 0, blocksScanned: 0, blocksRemoved: 0, bytesRemoved: 0, blocksKeptForGrace: 0, skippedVolumes: [], staleWritesRemoved: [] };
+  // A whole-store prune also clears what killed writers left (temp files are no objects: the
+  // store's listing never shows them, so only the store itself can find them).
+  if (!p.volumeName && p.store.removeStaleWrites) report.staleWritesRemoved = await p.store.removeStaleWrites(new Date(Date.now() - graceMs));
   for (const volumeName of volumes) {
     try {
-      await withStoreLock(ctx, p.store, volumeName, 'prune', p.owner, (lock) => pruneVolume(p.store, volumeName, lock.serverTime.getTime() - graceMs, report));
+      const store = p.openVolume ? await p.openVolume(volumeName) : p.store;
+      await withStoreLock(ctx, p.store, volumeName, 'prune', p.owner, (lock) => pruneVolume(store, volumeName, lock.serverTime.getTime() - graceMs, report));
       report.volumes += 1;
     } catch (err) {
-      if (p.volumeName || !isConvoyError(err, 'LOCKED')) throw err;
+      // An encrypted volume cannot be pruned without its key; a whole-store prune names it.
+      if (p.volumeName || !(isConvoyError(err, 'LOCKED') || isConvoyError(err, 'KEY_REQUIRED'))) throw err;
       report.skippedVolumes!.push(volumeName);
     }
   }

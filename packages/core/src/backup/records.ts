@@ -1,6 +1,6 @@
 import { ConvoyError } from '../errors.js';
 import { isValidName } from '../names.js';
-import type { BackupMode, CompressionMethod } from '../model.js';
+import { COMPRESSION_METHODS, isCompressionMethod, type BackupMode, type CompressionMethod } from '../model.js';
 import { BLOCK_SIZE, isBlockChecksum, isBlockSize } from './layout.js';
 
 /**
@@ -42,14 +42,21 @@ export interface BackupConfig {
   UploadedBytes?: number;
   /** Ours: the size of the blocks in `Blocks`; absent means 2 MiB. */
   BlockSize?: number;
+  /**
+   * Ours: CreatedTime to the millisecond (ISO-8601). Convoy's RubyDate stops at the second, and
+   * retention must order backups made within one second (a schedule every second) as they were.
+   */
+  CreatedAt?: string;
+  /** Ours, single-file: the stored archive's exact length in bytes; a restore checks it. */
+  ArchiveSize?: number;
+  /** Ours, single-file: SHA-256 of the stored archive (hex); a restore checks it before the volume appears. */
+  ArchiveSHA256?: string;
 }
 
 type Unknown = Record<string, unknown>;
 
-export const COMPRESSION_METHODS: readonly CompressionMethod[] = ['lz4', 'zstd', 'gzip', 'none'];
-
 export function validateCompression(method: unknown): CompressionMethod {
-  if (typeof method === 'string' && (COMPRESSION_METHODS as readonly string[]).includes(method)) return method as CompressionMethod;
+  if (isCompressionMethod(method)) return method;
   throw new ConvoyError('INVALID_ARGUMENT', `unknown compression method ${JSON.stringify(method)}; use one of ${COMPRESSION_METHODS.join(', ')}`);
 }
 
@@ -124,12 +131,23 @@ export function decodeBackupConfig(data: Buffer, key: string): BackupConfig {
   const blockSize = optional(raw, 'BlockSize', 'number', key);
   if (blockSize !== undefined) backup.BlockSize = checkedBlockSize(blockSize, key);
   backup.Blocks = decodeBlocks(raw['Blocks'], key, backupBlockSize(backup));
-  for (const name of ['VolumeSize', 'UploadedBytes'] as const) {
+  const createdAt = optional(raw, 'CreatedAt', 'string', key);
+  if (createdAt !== undefined) {
+    if (Number.isNaN(Date.parse(createdAt))) throw corrupt(key, `CreatedAt ${JSON.stringify(createdAt)} is not a time`);
+    backup.CreatedAt = createdAt;
+  }
+  for (const name of ['VolumeSize', 'UploadedBytes', 'ArchiveSize'] as const) {
     const value = optional(raw, name, 'number', key);
     if (value === undefined) continue;
     if (!Number.isSafeInteger(value) || value < 0) throw corrupt(key, `${name} ${value} is not a byte count`);
     backup[name] = value;
   }
+  const sha256 = optional(raw, 'ArchiveSHA256', 'string', key);
+  if (sha256 !== undefined) {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw corrupt(key, `ArchiveSHA256 ${JSON.stringify(sha256)} is not a SHA-256 in hex`);
+    backup.ArchiveSHA256 = sha256;
+  }
+  if ((backup.ArchiveSize === undefined) !== (backup.ArchiveSHA256 === undefined)) throw corrupt(key, 'ArchiveSize and ArchiveSHA256 come together or not at all');
   if (!isValidName(backup.Name) || !isValidName(backup.VolumeName)) throw corrupt(key, 'backup or volume name breaks the name rules');
   return backup;
 }

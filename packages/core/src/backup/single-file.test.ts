@@ -1,101 +1,25 @@
 import { execFileSync } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
-import { openFsObjectStore } from '@convoy/objectstore-fs';
-import { extractTarSafely } from '../archive/extract-tar.js';
-import { packDirectory } from '../archive/pack-directory.js';
-import type { SingleFileBackupOps } from '../driver.js';
 import { isConvoyError } from '../errors.js';
 import type { CompressionMethod } from '../model.js';
-import type { ObjectStore } from '../objectstore.js';
-import { tempDir } from '../../../../test-support/tmp.js';
+import { copyDirectoryIntoStore } from '../testing/memory-store.js';
+import { tempDir } from '../testing/temp-dir.js';
+import { backupSnapshot, makeSingleFileEnv, makeSnapshot, restoreBackupAs, tree, type SingleFileEnv } from '../../test/single-file-env.js';
 import { createBackupEngine } from './engine.js';
 import { backupConfigKey, backupFileKey, volumeConfigKey } from './layout.js';
 
 const engine = createBackupEngine();
 const scratch = await tempDir('convoy-single-file-');
 
-/** Directory volumes with the real archive helpers, as a vfs-like driver uses them. */
-function directoryOps(base: string, exportOverride?: () => Readable): SingleFileBackupOps {
-  return {
-    mode: 'single-file',
-    exportSnapshot: async (_volume, snapshot) => exportOverride?.() ?? packDirectory(path.join(base, 'snapshots', snapshot)),
-    importVolume: async (req, archive) => {
-      const incoming = path.join(base, 'incoming', req.name);
-      try {
-        await extractTarSafely(archive, incoming);
-      } catch (err) {
-        await rm(incoming, { recursive: true, force: true });
-        throw err;
-      }
-      await mkdir(path.join(base, 'volumes'), { recursive: true });
-      await rename(incoming, path.join(base, 'volumes', req.name));
-      return { name: req.name, driver: 'dir', size: 0, createdAt: new Date().toISOString(), snapshots: [], driverInfo: {} };
-    },
-  };
-}
-
-interface Env {
-  base: string;
-  store: ObjectStore;
-  destUrl: string;
-  ops: SingleFileBackupOps;
-}
-
-async function makeEnv(exportOverride?: () => Readable): Promise<Env> {
-  const base = await mkdtemp(path.join(scratch, 'env-'));
-  await mkdir(path.join(base, 'store'));
-  const destUrl = `vfs://${base}/store`;
-  return { base, store: await openFsObjectStore(new URL(destUrl)), destUrl, ops: directoryOps(base, exportOverride) };
-}
-
-/** A snapshot directory with files, a subdirectory, an empty file and an internal symlink. */
-async function makeSnapshot(env: Env, name: string): Promise<string> {
-  const dir = path.join(env.base, 'snapshots', name);
-  await mkdir(path.join(dir, 'data/nested'), { recursive: true });
-  await writeFile(path.join(dir, 'data/nested/random.bin'), randomBytes(3 * 1024 * 1024 + 5));
-  await writeFile(path.join(dir, 'PG_VERSION'), '16\n');
-  await writeFile(path.join(dir, 'empty'), '');
-  await symlink('data/nested/random.bin', path.join(dir, 'link'));
-  return dir;
-}
-
-async function tree(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (rel: string): Promise<void> => {
-    for (const entry of (await readdir(path.join(dir, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-      const r = path.join(rel, entry.name);
-      if (entry.isDirectory()) {
-        out.push(`${r}/`);
-        await walk(r);
-      } else if (entry.isSymbolicLink()) out.push(`${r} -> ${await readlink(path.join(dir, r))}`);
-      else out.push(`${r} ${(await readFile(path.join(dir, r))).toString('base64').slice(0, 40)} ${(await stat(path.join(dir, r))).size}`);
-    }
-  };
-  await walk('');
-  return out;
-}
-
-function backupOf(env: Env, snapshot: string, compression?: CompressionMethod) {
-  return engine.createBackup({
-    store: env.store,
-    destUrl: env.destUrl,
-    driverName: 'dir',
-    volume: { name: 'web-data', driver: 'dir', size: 0, createdAt: '2024-01-02T03:04:05.000Z', snapshots: [], driverInfo: {} },
-    snapshot: { name: snapshot, volumeName: 'web-data', createdAt: '2024-01-02T03:05:00.000Z', driverInfo: {} },
-    ops: env.ops,
-    compression,
-    owner: 'test-host/1',
-  });
-}
-
-function restoreAs(env: Env, backupName: string, newName: string) {
-  return engine.restoreBackup({ store: env.store, backupName, volumeName: 'web-data', driverName: 'dir', ops: env.ops, request: { name: newName, options: {} }, owner: 'test-host/1' });
-}
+type Env = SingleFileEnv;
+const makeEnv = (exportOverride?: () => Readable): Promise<Env> => makeSingleFileEnv(scratch, exportOverride);
+const backupOf = (env: Env, snapshot: string, compression?: CompressionMethod) => backupSnapshot(engine, env, snapshot, compression);
+const restoreAs = (env: Env, backupName: string, newName: string) => restoreBackupAs(engine, env, backupName, newName);
 
 describe('backup engine, single-file mode', () => {
   it.each(['lz4', 'gzip', 'none'] as const)('round-trips a directory tree with %s', async (method) => {
@@ -124,8 +48,8 @@ describe('backup engine, single-file mode', () => {
     const env = await makeEnv();
     const snapshotDir = await makeSnapshot(env, 'snap1');
     const summary = await backupOf(env, 'snap1', 'lz4');
-    const archive = path.join(env.base, 'store', backupFileKey('web-data', summary.name));
-    const tarBytes = execFileSync('lz4', ['-dc', archive], { maxBuffer: 64 * 1024 * 1024 });
+    const archive = await env.store.get(backupFileKey('web-data', summary.name));
+    const tarBytes = execFileSync('lz4', ['-dc'], { input: archive, maxBuffer: 64 * 1024 * 1024 });
     const extracted = path.join(env.base, 'by-gnu-tar');
     await mkdir(extracted);
     execFileSync('tar', ['-xf', '-', '-C', extracted], { input: tarBytes });
@@ -196,7 +120,7 @@ describe('backup engine, single-file mode', () => {
     expect(await env.store.head(backupFileKey('web-data', first.name))).toBeUndefined();
     expect(await env.store.head(backupFileKey('web-data', second.name))).toBeDefined();
     await engine.deleteBackup({ store: env.store, destUrl: env.destUrl, volumeName: 'web-data', backupName: second.name, owner: 'o' });
-    expect(await readdir(path.join(env.base, 'store/convoy-objectstore'))).toEqual([]);
+    expect(await env.store.listDir('convoy-objectstore/')).toEqual({ files: [], dirs: [] });
   });
 });
 
@@ -207,7 +131,7 @@ describe('the Convoy v0.5 fixture store, single-file backups', () => {
       singleFile: Array<{ volume: string; backup: string; driver: string; files: Record<string, string> }>;
     };
     const env = await makeEnv();
-    await cp(path.join(fixture, 'store'), path.join(env.base, 'store'), { recursive: true });
+    await copyDirectoryIntoStore(path.join(fixture, 'store'), env.store);
     for (const want of expected.singleFile) {
       await engine.restoreBackup({ store: env.store, backupName: want.backup, volumeName: want.volume, driverName: want.driver, ops: env.ops, request: { name: 'from-fixture', options: {} }, owner: 'o' });
       const root = path.join(env.base, 'volumes/from-fixture');

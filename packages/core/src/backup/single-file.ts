@@ -1,11 +1,13 @@
-import { addAbortSignal, pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
-import { ConvoyError, isConvoyError } from '../errors.js';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ConvoyError, isConvoyError, toConvoyError } from '../errors.js';
 import type { SingleFileBackupOps } from '../driver.js';
 import type { BackupSummary, ProgressListener, VolumeRecord } from '../model.js';
 import { commitBackup, prepareBackup } from './backup-commit.js';
 import type { EngineContext } from './context.js';
 import { backupFileKey, backupFilesDir } from './layout.js';
 import { backupCompression, type BackupConfig } from './records.js';
+import { ArchiveDigest, ArchiveVerifier } from './single-file-digest.js';
 import { compressStream, decompressStream } from './stream-codec.js';
 import type { CreateBackupParams, RestoreParams } from './types.js';
 
@@ -13,21 +15,26 @@ import type { CreateBackupParams, RestoreParams } from './types.js';
  * Single-file mode (directory volumes): the driver's tar of a snapshot, compressed as one object
  * `BackupFiles/<backup>.bak`, streamed both ways so memory stays flat whatever its size. Progress
  * reports archive bytes with totalBytes 0: the size of a tar is not known until it ends.
+ *
+ * Every stage runs under one `pipeline`: the first failure (the driver's tar, the compressor,
+ * the store, the extractor, the caller's signal) destroys every other stage and is the one
+ * reported; no stream is ever left without an error listener. The record keeps the stored
+ * archive's length and SHA-256, and a restore checks both before the volume can appear.
  */
 export async function createSingleFileBackup(ctx: EngineContext, p: CreateBackupParams, ops: SingleFileBackupOps): Promise<BackupSummary> {
   return prepareBackup(ctx, p, async (prepared) => {
     const key = backupFileKey(p.volume.name, prepared.backupName);
     const tar = await ops.exportSnapshot(p.volume.name, p.snapshot.name);
-    const written = new ByteCounter();
-    const { stream, failure } = chain(tar, [new ByteCounter(progressOf(p.onProgress, 'backup')), compressStream(prepared.compression), written], p.signal);
-    try {
-      await p.store.put(key, stream);
-    } catch (err) {
-      throw failure() ?? err;
-    }
-    const failed = failure();
-    if (failed) throw failed;
-    return commitBackup(p, prepared, { blocks: [], filePath: key, volumeSize: p.volume.size, uploadedBytes: written.bytes });
+    const digest = new ArchiveDigest();
+    const stages = [tar, new ByteCounter(progressOf(p.onProgress, 'backup')), compressStream(prepared.compression), digest];
+    await runBoth(stages, p.signal, () => p.store.put(key, digest, p.signal ? { signal: p.signal } : {}));
+    return commitBackup(p, prepared, {
+      blocks: [],
+      filePath: key,
+      volumeSize: p.volume.size,
+      uploadedBytes: digest.bytes,
+      archive: { size: digest.bytes, sha256: digest.sha256() },
+    });
   });
 }
 
@@ -39,15 +46,48 @@ export async function restoreSingleFile(p: RestoreParams, ops: SingleFileBackupO
       details: { key, backup: backup.Name },
     });
   }
-  const { stream, failure } = chain(source, [decompressStream(backupCompression(backup)), new ByteCounter(progressOf(p.onProgress, 'restore'))], p.signal);
+  const counter = new ByteCounter(progressOf(p.onProgress, 'restore'));
+  const stages = [source, new ArchiveVerifier(backup, key), decompressStream(backupCompression(backup)), counter];
   try {
-    return await ops.importVolume(p.request, stream);
+    return await runBoth(stages, p.signal, () => ops.importVolume(p.request, counter));
   } catch (err) {
-    const cause = failure();
-    if (!cause) throw err;
-    const code = isConvoyError(cause) ? cause.code : 'STORE_ERROR';
-    throw new ConvoyError(code, `the archive ${key} of backup ${backup.Name} cannot be read: ${cause.message}`, { cause, details: { key, backup: backup.Name } });
+    throw namingBackup(err, key, backup);
   }
+}
+
+/**
+ * Runs `stages` as one pipeline while `consume` reads its last stage, and settles when both
+ * have: a consumer that fails destroys the pipeline (so no stage waits forever for a reader),
+ * and a stage that fails destroys what the consumer reads. The error reported is the cause, not
+ * its echo: a stage's own failure first, else the consumer's, else the pipeline's abort.
+ */
+async function runBoth<T>(stages: Array<Readable | Transform>, signal: AbortSignal | undefined, consume: () => Promise<T>): Promise<T> {
+  const last = stages.at(-1) as Transform;
+  // The consumer may destroy the last stage after the pipeline has settled (a for-await loop
+  // that throws does): that late error is already reported, and must not become uncaught.
+  last.on('error', () => undefined);
+  const moving = pipeline(stages, signal ? { signal } : {});
+  const consuming = consume().catch((err: unknown) => {
+    last.destroy(toConvoyError(err));
+    throw err;
+  });
+  const [moved, consumed] = await Promise.allSettled([moving, consuming]);
+  if (moved.status === 'rejected' && !(consumed.status === 'rejected' && isEcho(moved.reason, signal))) throw classify(moved.reason as Error);
+  if (consumed.status === 'rejected') throw consumed.reason;
+  return consumed.value;
+}
+
+/** How a pipeline reports that one of its streams was closed or destroyed by someone else. */
+function isEcho(err: unknown, signal: AbortSignal | undefined): boolean {
+  const e = err as NodeJS.ErrnoException;
+  return e?.code === 'ERR_STREAM_PREMATURE_CLOSE' || (e?.name === 'AbortError' && !signal?.aborted);
+}
+
+function namingBackup(err: unknown, key: string, backup: BackupConfig): unknown {
+  if (!(err instanceof Error) || err.message.includes(backup.Name)) return err;
+  const code = isConvoyError(err) ? err.code : 'STORE_ERROR';
+  if (code !== 'CORRUPT' && code !== 'STORE_ERROR') return err;
+  return new ConvoyError(code, `the archive ${key} of backup ${backup.Name} cannot be read: ${err.message}`, { cause: err, details: { key, backup: backup.Name } });
 }
 
 /**
@@ -63,21 +103,6 @@ export function archiveKeyOf(backup: BackupConfig): string {
     throw new ConvoyError('CORRUPT', `backup ${backup.Name} names its archive ${JSON.stringify(key)}, which is not a file in ${dir}`);
   }
   return key;
-}
-
-/**
- * Pipes `source` through `stages` and returns the last stage; a failure anywhere destroys the
- * chain (so the consumer fails too) and is kept, because it says more than the consumer's
- * "premature close".
- */
-function chain(source: Readable, stages: Transform[], signal: AbortSignal | undefined): { stream: Readable; failure: () => Error | undefined } {
-  let error: Error | undefined;
-  if (signal) addAbortSignal(signal, source);
-  // pipeline() returns its last stream; its typings only say "a stream".
-  const stream = pipeline([source, ...stages], (err) => {
-    if (err) error = classify(err);
-  }) as unknown as Readable;
-  return { stream, failure: () => error };
 }
 
 function classify(err: Error): Error {

@@ -9,8 +9,8 @@ import { locksDir } from './layout.js';
  * without its fixed 2 s sleep on strongly consistent stores).
  *
  * A lock is an object `<volumeDir>/locks/lock-<id>.lck` holding {Name, Type, Acquired, Owner,
- * Since, Operation, DurationMs}. Backup and restore share (type 1); delete and prune exclude
- * everything (type 2). Ages are measured with the server's mtimes only (ours against theirs), so
+ * Since, Operation, DurationMs}. Backup, restore and verify share (type 1); delete, forget and
+ * prune exclude everything (type 2). Ages are measured with the server's mtimes only (ours against theirs), so
  * clocks of different hosts never matter; a lock whose holder stopped refreshing it for its own
  * DurationMs is ignored (a crashed host).
  *
@@ -20,7 +20,7 @@ import { locksDir } from './layout.js';
  * acquired too, the two raced through the first check and at least the later one sees it, so
  * we give up. Two hosts may both give up in that rare race; never can both proceed.
  */
-export type LockOperation = 'backup' | 'restore' | 'delete' | 'prune';
+export type LockOperation = 'backup' | 'restore' | 'verify' | 'delete' | 'prune' | 'forget';
 
 export interface LockOptions {
   /** A lock not refreshed for this long is ignored (its holder crashed). Default 150 s. */
@@ -41,7 +41,7 @@ export const DEFAULT_LOCK_OPTIONS: LockOptions = { durationMs: 150_000, refreshM
 
 const SHARED = 1;
 const EXCLUSIVE = 2;
-const TYPE: Record<LockOperation, number> = { backup: SHARED, restore: SHARED, delete: EXCLUSIVE, prune: EXCLUSIVE };
+const TYPE: Record<LockOperation, number> = { backup: SHARED, restore: SHARED, verify: SHARED, delete: EXCLUSIVE, prune: EXCLUSIVE, forget: EXCLUSIVE };
 
 interface LockRecord {
   Name: string;
@@ -52,6 +52,8 @@ interface LockRecord {
   Operation?: string;
   /** The holder's lock duration: others judge its expiry by it, whatever their own setting. */
   DurationMs?: number;
+  /** Ours, never stored: the object did not parse (`backup verify` reports it). */
+  Unreadable?: true;
 }
 
 interface SeenLock {
@@ -181,7 +183,7 @@ async function readLocks(store: ObjectStore, dir: string, key: string, options: 
 }
 
 /** An unreadable lock is treated as an exclusive held one: safe, and it expires like any other. */
-function parseLock(data: Buffer, key: string): LockRecord {
+export function parseLock(data: Buffer, key: string): LockRecord {
   try {
     const value = JSON.parse(data.toString('utf8')) as Partial<LockRecord>;
     if (typeof value.Type === 'number' && typeof value.Acquired === 'boolean') {
@@ -191,7 +193,7 @@ function parseLock(data: Buffer, key: string): LockRecord {
   } catch {
     // fall through
   }
-  return { Name: key, Type: EXCLUSIVE, Acquired: true, Owner: `unknown (unreadable lock ${key})`, Since: '' };
+  return { Name: key, Type: EXCLUSIVE, Acquired: true, Owner: `unknown (unreadable lock ${key})`, Since: '', Unreadable: true };
 }
 
 function conflicting(a: LockRecord, b: LockRecord): boolean {

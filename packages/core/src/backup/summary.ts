@@ -15,7 +15,7 @@ export function summarizeBackup(destUrl: string, volume: VolumeConfig | undefine
     driver: backup.Driver || volume?.Driver || '',
     snapshotName: backup.SnapshotName,
     snapshotCreatedAt: storeTimeToIso(backup.SnapshotCreatedAt),
-    createdAt: storeTimeToIso(backup.CreatedTime),
+    createdAt: backup.CreatedAt ?? storeTimeToIso(backup.CreatedTime),
     compression: backupCompression(backup),
     mode,
   };

@@ -1,31 +1,53 @@
 import type { Options } from '../driver.js';
 import { ConvoyError } from '../errors.js';
-import type { ObjectStore } from '../objectstore.js';
+import type { ObjectStore, ObjectStoreDefinition } from '../objectstore.js';
 import type { ObjectStoreRegistry } from '../registry.js';
 import { parseStoreUrl } from '../backup/url.js';
 import { storeOptionsFor } from './store-options.js';
 
 /**
- * Opens the backup store a URL names, through the package registered for its scheme, with the
- * daemon's settings for that scheme, runs `use` and closes the store whatever happens. A custom
- * endpoint is only meaningful for S3 (as in Convoy); anywhere else it is refused rather than
- * silently ignored.
+ * A backup store a request names, checked once before anything is looked up or locked: the URL
+ * parsed, the package for its scheme found, and the endpoint (if any) accepted by that package.
+ * Core knows no scheme: whether a store takes an endpoint, and what one looks like, is the store
+ * package's rule (`ObjectStoreDefinition.checkEndpoint`).
  */
-export async function withBackupStore<T>(
-  registry: ObjectStoreRegistry,
-  storeUrl: string,
-  { endpoint, storeOptions }: { endpoint: string | undefined; storeOptions: Options },
+export interface StoreTarget {
+  /** The store URL exactly as the user wrote it; backup URLs shown to them start with it. */
+  written: string;
+  url: URL;
+  scheme: string;
+  definition: ObjectStoreDefinition;
+  endpoint: string | undefined;
+}
+
+export async function resolveStoreTarget(registry: ObjectStoreRegistry, written: string, endpoint: unknown): Promise<StoreTarget> {
+  const url = parseStoreUrl(written);
+  const scheme = url.protocol.replace(/:$/, '');
+  const definition = await registry.resolve(scheme);
+  return { written, url, scheme, definition, endpoint: checkEndpoint(definition, endpoint) };
+}
+
+function checkEndpoint(definition: ObjectStoreDefinition, endpoint: unknown): string | undefined {
+  if (endpoint === undefined || endpoint === '') return undefined;
+  if (typeof endpoint !== 'string') throw new ConvoyError('INVALID_ARGUMENT', `the endpoint must be a URL string, not ${JSON.stringify(endpoint)}`);
+  if (!definition.checkEndpoint) {
+    throw new ConvoyError('INVALID_ARGUMENT', `an endpoint (${endpoint}) is not accepted by ${definition.scheme}:// backup stores`);
+  }
+  return definition.checkEndpoint(endpoint);
+}
+
+/**
+ * Opens the store with the daemon's settings for its scheme, runs `use` and closes the store
+ * whatever happens.
+ */
+export async function withOpenStore<T>(
+  target: StoreTarget,
+  storeOptions: Options,
   use: (store: ObjectStore) => Promise<T>,
   onCloseError: (err: unknown) => void,
 ): Promise<T> {
-  const url = parseStoreUrl(storeUrl);
-  const scheme = url.protocol.replace(/:$/, '');
-  if (endpoint !== undefined && scheme !== 's3') {
-    throw new ConvoyError('INVALID_ARGUMENT', `an endpoint (${endpoint}) is only accepted with s3:// backup stores, not ${scheme}://`);
-  }
-  const definition = await registry.resolve(scheme);
-  const options = storeOptionsFor(scheme, storeOptions);
-  const store = await definition.open(url, endpoint === undefined ? { options } : { endpoint, options });
+  const options = storeOptionsFor(target.scheme, storeOptions);
+  const store = await target.definition.open(target.url, target.endpoint === undefined ? { options } : { endpoint: target.endpoint, options });
   try {
     return await use(store);
   } finally {
@@ -33,17 +55,4 @@ export async function withBackupStore<T>(
     // backup into a reported failure (the user would retry and store it twice).
     await store.close().catch(onCloseError);
   }
-}
-
-/** Checks a user-supplied endpoint early, before anything is looked up or locked. */
-export function validateEndpoint(endpoint: unknown): string | undefined {
-  if (endpoint === undefined || endpoint === '') return undefined;
-  if (typeof endpoint !== 'string') throw new ConvoyError('INVALID_ARGUMENT', 'the S3 endpoint must be a URL string');
-  try {
-    const url = new URL(endpoint);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
-  } catch {
-    throw new ConvoyError('INVALID_ARGUMENT', `malformed S3 endpoint ${JSON.stringify(endpoint)}; expected http(s)://host[:port]`);
-  }
-  return endpoint;
 }

@@ -1,6 +1,10 @@
-import type { Options } from '../driver.js';
-import type { BackupSummary, CompressionMethod, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
-import type { PruneReport } from '../backup/types.js';
+import type { OptionSpec, Options } from '../driver.js';
+import type { BackupSummary, CompressionMethod, Extent, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
+import type { ForgetReport, PruneReport } from '../backup/types.js';
+import type { KeyInfo } from '../backup/crypto/key-records.js';
+import type { VerifyReport } from '../backup/verify.js';
+import type { RetentionPolicy } from '../retention/policy.js';
+import type { SnapshotForgetReport } from '../retention/snapshot-forget.js';
 
 export interface CreateVolumeParams {
   /** Generated (`volume-<16 hex>`) when absent. */
@@ -13,10 +17,20 @@ export interface CreateVolumeParams {
   /** S3 endpoint for `backupUrl`; only with an s3:// URL. */
   endpoint?: string;
   options?: Options;
+  /** Opens an encrypted `backupUrl` when the daemon's own key does not. */
+  encryptionKey?: EncryptionKeyParam;
+}
+
+/** A user key as the API carries it (the secret base64). Never logged, never stored. */
+export interface EncryptionKeyParam {
+  kind: 'passphrase' | 'key-file';
+  secret: string;
 }
 
 export interface BackupStoreParams {
   endpoint?: string;
+  /** The caller's key for an encrypted store; the daemon's own (--encryption-key-file) otherwise. */
+  encryptionKey?: EncryptionKeyParam;
 }
 
 export interface CreateBackupRequest extends BackupStoreParams {
@@ -25,6 +39,27 @@ export interface CreateBackupRequest extends BackupStoreParams {
   compression?: CompressionMethod;
   /** Bytes; set by a volume's first backup to a store (delta-block drivers). */
   blockSize?: number;
+  /** Encrypt the volume's backups in this store (only at its first backup there). */
+  encrypt?: boolean;
+}
+
+export interface VerifyBackupsParams extends BackupStoreParams {
+  /** Only this volume of the store (not with a backup URL, which names its volume). */
+  volumeName?: string;
+  deep?: boolean;
+  /** With `deep`: the share of blocks read, 0 < sample ≤ 1. */
+  sample?: number;
+}
+
+export interface AddBackupKeyParams extends BackupStoreParams {
+  newKey: EncryptionKeyParam;
+  label?: string;
+}
+
+export interface ForgetParams extends BackupStoreParams {
+  policy: RetentionPolicy;
+  /** Report what would be removed, remove nothing. */
+  dryRun?: boolean;
 }
 
 export interface DaemonInfo {
@@ -34,6 +69,8 @@ export interface DaemonInfo {
   defaultDriver: string;
   /** `info()` of each driver, by name. */
   driverInfo: Record<string, Record<string, unknown>>;
+  /** What each driver reads: `--driver-opts` (daemon) and `create --opt` / `docker volume create -o` (volume). */
+  driverOptions: Record<string, { daemon: OptionSpec[]; volume: OptionSpec[] }>;
   config: Record<string, unknown>;
   /** What the manager found wrong at start-up (a driver that could not list, a name in two drivers). */
   problems: StartupProblem[];
@@ -43,6 +80,25 @@ export interface StartupProblem {
   driver?: string;
   code: string;
   message: string;
+}
+
+/** A snapshot's allocated or changed blocks, as `snapshotBlocks` answers. */
+export interface SnapshotBlocks {
+  volumeName: string;
+  /** The snapshot's size in bytes (the volume's when it was cut). */
+  snapshotSize: number;
+  blockSize: number;
+  extents: Extent[];
+}
+
+/** Changed-block metadata, for the CSI SnapshotMetadata service (VolumeManager implements it). */
+export interface ChangedBlockService {
+  /**
+   * The blocks of `snapshotName` that hold data, or, with a base, those that may differ from
+   * `baseSnapshotName` (a snapshot of the same volume). NOT_SUPPORTED when the volume's driver
+   * has no changed-block facet.
+   */
+  snapshotBlocks(snapshotName: string, baseSnapshotName?: string): Promise<SnapshotBlocks>;
 }
 
 /**
@@ -70,5 +126,16 @@ export interface VolumeService {
   listBackups(dest: string, params?: BackupStoreParams & { volumeName?: string }): Promise<BackupSummary[]>;
   inspectBackup(url: string, params?: BackupStoreParams): Promise<BackupSummary>;
   pruneBackups(dest: string, params?: BackupStoreParams & { graceSeconds?: number }): Promise<PruneReport>;
+  /** `target` is a store URL or one backup's URL. */
+  verifyBackups(target: string, params?: VerifyBackupsParams, onProgress?: ProgressListener): Promise<VerifyReport>;
+  /** Makes the store's encryption key (if none) and encrypts every new volume backed up there. */
+  initBackupStore(dest: string, params?: BackupStoreParams): Promise<{ masterKeyId: string }>;
+  listBackupKeys(dest: string, params?: BackupStoreParams): Promise<KeyInfo[]>;
+  addBackupKey(dest: string, params: AddBackupKeyParams): Promise<KeyInfo>;
+  removeBackupKey(dest: string, keyId: string, params?: BackupStoreParams): Promise<void>;
+  /** Applies a retention policy to one volume's backups in a store (one exclusive store lock). */
+  forgetBackups(dest: string, params: ForgetParams & { volumeName: string }): Promise<ForgetReport>;
+  /** Applies a retention policy to a volume's snapshots on this host. */
+  forgetSnapshots(volumeName: string, params: Omit<ForgetParams, 'endpoint'>): Promise<SnapshotForgetReport>;
   close(): Promise<void>;
 }

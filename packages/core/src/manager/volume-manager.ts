@@ -1,31 +1,39 @@
 import { ConvoyError, isConvoyError, toConvoyError } from '../errors.js';
 import { generateName, validateName } from '../names.js';
-import type { CreateVolumeRequest, Logger, Options, SnapshotOps, VolumeDriver } from '../driver.js';
-import type { BackupSummary, CompressionMethod, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
-import type { ObjectStoreRegistry } from '../registry.js';
-import type { ObjectStore } from '../objectstore.js';
-import type { BackupEngine, PruneReport } from '../backup/types.js';
-import { parseBackupUrl, parseStoreUrl, type BackupLocation } from '../backup/url.js';
-import type { BackupStoreParams, CreateBackupRequest, CreateVolumeParams, DaemonInfo, StartupProblem, VolumeService } from './types.js';
+import { checkDeclaredOptions } from '../options.js';
+import type { CreateVolumeRequest, OptionSpec, Options, SnapshotOps, VolumeDriver } from '../driver.js';
+import type { BackupSummary, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
+import type { ForgetReport, PruneReport } from '../backup/types.js';
+import type {
+  AddBackupKeyParams,
+  BackupStoreParams,
+  ChangedBlockService,
+  CreateBackupRequest,
+  CreateVolumeParams,
+  DaemonInfo,
+  ForgetParams,
+  SnapshotBlocks,
+  StartupProblem,
+  VerifyBackupsParams,
+  VolumeService,
+} from './types.js';
+import type { KeyInfo } from '../backup/crypto/key-records.js';
+import type { VerifyReport } from '../backup/verify.js';
+import { BackupService, type BackupServiceOptions, type RestorePlan } from './backup-service.js';
+import { validateRetentionPolicy } from '../retention/policy.js';
+import { forgetSnapshots, type SnapshotForgetReport } from '../retention/snapshot-forget.js';
+import { DEFAULT_STOP_GRACE_MS, drainOrCancel } from './drain-or-cancel.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { VolumeIndex } from './volume-index.js';
-import { validateEndpoint, withBackupStore } from './open-store.js';
 
-export interface VolumeManagerOptions {
+export interface VolumeManagerOptions extends BackupServiceOptions {
   /** The enabled drivers; the first is the default for creates that name none. */
   drivers: readonly VolumeDriver[];
-  stores: ObjectStoreRegistry;
-  /** Every `--store-opts` pair (`s3.pageSize=500`); each store is opened with its scheme's keys. */
-  storeOptions?: Options;
-  engine: BackupEngine;
-  /** Who this daemon is in backup-store locks: hostname and pid. */
-  owner: string;
-  log: Logger;
-  /** Shown by `info`. */
-  daemon?: { version: string; root: string; config: Record<string, unknown> };
+  /** Shown by `info`; `driverOptions` are each driver's `--driver-opts`, from its definition. */
+  daemon?: { version: string; root: string; config: Record<string, unknown>; driverOptions?: Record<string, OptionSpec[]> };
+  /** How long close() lets running operations finish before cancelling them (default 10 s). */
+  stopGraceMs?: number;
 }
-
-const COMPRESSION_METHODS: readonly CompressionMethod[] = ['lz4', 'zstd', 'gzip', 'none'];
 
 /**
  * The heart of the daemon: validates every name and argument before a driver sees it, keeps
@@ -37,15 +45,19 @@ const COMPRESSION_METHODS: readonly CompressionMethod[] = ['lz4', 'zstd', 'gzip'
  * only the backup key while it streams, so a long backup never blocks Docker mounting or
  * unmounting the volume, yet a delete of the volume or of the snapshot being read waits for it.
  */
-export class VolumeManager implements VolumeService {
+export class VolumeManager implements VolumeService, ChangedBlockService {
   private readonly drivers: ReadonlyMap<string, VolumeDriver>;
   private readonly defaultDriver: VolumeDriver;
   private readonly index = new VolumeIndex();
   private readonly locks = new KeyedMutex();
   private readonly problems: StartupProblem[] = [];
+  private readonly backups: BackupService;
   private closed = false;
+  /** Aborted by close() once the grace period is over: running backups and restores stop. */
+  private readonly cancel = new AbortController();
 
   constructor(private readonly opts: VolumeManagerOptions) {
+    this.backups = new BackupService(opts, this.cancel.signal);
     const first = opts.drivers[0];
     if (!first) throw new ConvoyError('INVALID_ARGUMENT', 'at least one driver must be enabled');
     const byName = new Map<string, VolumeDriver>();
@@ -86,6 +98,9 @@ export class VolumeManager implements VolumeService {
       drivers: [...this.drivers.keys()],
       defaultDriver: this.defaultDriver.name,
       driverInfo,
+      driverOptions: Object.fromEntries(
+        [...this.drivers.values()].map((driver) => [driver.name, { daemon: this.opts.daemon?.driverOptions?.[driver.name] ?? [], volume: [...(driver.volumeOptions ?? [])] }]),
+      ),
       config: this.opts.daemon?.config ?? {},
       problems: [...this.problems],
     };
@@ -96,17 +111,17 @@ export class VolumeManager implements VolumeService {
       const name = params.name === undefined ? generateName('volume') : validateName(params.name, 'volume');
       const driver = this.enabledDriver(params.driver);
       const size = validateSize(params.size);
-      const options = validateOptions(params.options);
-      const endpoint = validateEndpoint(params.endpoint);
-      const backup = params.backupUrl === undefined ? undefined : parseBackupUrl(params.backupUrl);
-      if (endpoint !== undefined && !backup) throw new ConvoyError('INVALID_ARGUMENT', 'an S3 endpoint only makes sense with a backup URL to restore');
-      if (backup) parseStoreUrl(backup.storeUrl);
+      const options = checkDeclaredOptions(validateOptions(params.options), driver.volumeOptions ?? [], `driver ${driver.name}`);
+      if (params.backupUrl === undefined && params.endpoint !== undefined && params.endpoint !== '') {
+        throw new ConvoyError('INVALID_ARGUMENT', 'an endpoint only makes sense with a backup URL to restore');
+      }
+      const backup = params.backupUrl === undefined ? undefined : await this.backups.planRestore(params.backupUrl, params);
       const release = this.index.reserve(name, 'volume');
       try {
         return await this.locks.run(this.allKeys(name), async () => {
           await this.refuseNameUsedByAnyDriver(name);
           const request: CreateVolumeRequest = { name, ...(size === undefined ? {} : { size }), options };
-          const record = backup ? await this.restore(driver, backup, endpoint, request, onProgress) : await driver.createVolume(request);
+          const record = backup ? await this.restore(driver, backup, request, onProgress) : await driver.createVolume(request);
           this.index.addVolume(record, driver.name);
           this.opts.log.info('volume created', { volume: name, driver: driver.name, restoredFrom: params.backupUrl });
           return withDriver(record, driver.name);
@@ -117,38 +132,9 @@ export class VolumeManager implements VolumeService {
     });
   }
 
-  /**
-   * Restores a backup as the new volume. A missing backup, or one made by another driver
-   * (Convoy refused cross-driver restores too), is refused by reading its record first, before
-   * the engine takes the store's lock, so bad input leaves the store untouched.
-   */
-  private restore(
-    driver: VolumeDriver,
-    backup: BackupLocation,
-    endpoint: string | undefined,
-    request: CreateVolumeRequest,
-    onProgress: ProgressListener | undefined,
-  ): Promise<VolumeRecord> {
-    const ops = this.backupOps(driver);
-    return this.withStore(backup.storeUrl, endpoint, async (store) => {
-      const summary = await this.opts.engine.inspectBackup({ store, destUrl: backup.storeUrl, backupName: backup.backupName, volumeName: backup.volumeName });
-      if (summary.driver && summary.driver !== driver.name) {
-        throw new ConvoyError(
-          'INVALID_ARGUMENT',
-          `backup ${backup.backupName} of volume ${backup.volumeName} was made by driver ${summary.driver}; restore it with --driver ${summary.driver}, not ${driver.name}`,
-        );
-      }
-      return this.opts.engine.restoreBackup({
-        store,
-        backupName: backup.backupName,
-        volumeName: backup.volumeName,
-        driverName: driver.name,
-        ops,
-        request,
-        owner: this.opts.owner,
-        ...(onProgress ? { onProgress } : {}),
-      });
-    });
+  /** Restores a backup as the new volume, in the driver the user chose. */
+  private restore(driver: VolumeDriver, backup: RestorePlan, request: CreateVolumeRequest, onProgress: ProgressListener | undefined): Promise<VolumeRecord> {
+    return this.backups.restore(backup, driver.name, this.backupOps(driver), request, onProgress);
   }
 
   deleteVolume(name: string, opts: { referenceOnly: boolean }): Promise<void> {
@@ -302,94 +288,102 @@ export class VolumeManager implements VolumeService {
     });
   }
 
+  /**
+   * Holds the volume's backup key while the driver reads its metadata, so neither snapshot can
+   * be deleted under the read (snapshot deletes take every key of the volume).
+   */
+  snapshotBlocks(snapshotName: string, baseSnapshotName?: string): Promise<SnapshotBlocks> {
+    return this.guard(async () => {
+      validateName(snapshotName, 'snapshot');
+      if (baseSnapshotName !== undefined) validateName(baseSnapshotName, 'snapshot');
+      const volumeName = await this.locateSnapshot(snapshotName);
+      if (baseSnapshotName !== undefined && (await this.locateSnapshot(baseSnapshotName)) !== volumeName) {
+        throw new ConvoyError('INVALID_ARGUMENT', `snapshots ${baseSnapshotName} and ${snapshotName} belong to different volumes; changed blocks compare two snapshots of one volume`);
+      }
+      return this.locks.run(this.backupKey(volumeName), async () => {
+        const { driver } = await this.readSnapshot(volumeName, snapshotName);
+        if (baseSnapshotName !== undefined) await this.readSnapshot(volumeName, baseSnapshotName);
+        const ops = driver.changedBlocks;
+        if (!ops) throw new ConvoyError('NOT_SUPPORTED', `driver ${driver.name} does not report changed blocks`, { details: { driver: driver.name } });
+        const { size, extents } =
+          baseSnapshotName === undefined ? await ops.allocatedExtents(volumeName, snapshotName) : await ops.changedExtents(volumeName, baseSnapshotName, snapshotName);
+        return { volumeName, snapshotSize: size, blockSize: ops.blockSize, extents };
+      });
+    });
+  }
+
+  /**
+   * Backs up a snapshot. The store and settings are checked first; then, holding only the
+   * volume's backup key, the snapshot is read and the backup service streams it to the store.
+   */
   createBackup(req: CreateBackupRequest, onProgress?: ProgressListener): Promise<BackupSummary> {
     return this.guard(async () => {
       validateName(req.snapshot, 'snapshot');
-      if (typeof req.dest !== 'string' || req.dest === '') throw new ConvoyError('INVALID_ARGUMENT', 'a backup destination URL is required (--dest)');
-      parseStoreUrl(req.dest);
-      const endpoint = validateEndpoint(req.endpoint);
-      if (req.compression !== undefined && !COMPRESSION_METHODS.includes(req.compression)) {
-        throw new ConvoyError('INVALID_ARGUMENT', `unknown compression ${JSON.stringify(req.compression)}; use ${COMPRESSION_METHODS.join(', ')}`);
-      }
+      const plan = await this.backups.planBackup(req);
       const volumeName = await this.locateSnapshot(req.snapshot);
       return this.locks.run(this.backupKey(volumeName), async () => {
         const { driver, record: snapshot } = await this.readSnapshot(volumeName, req.snapshot);
         const ops = this.backupOps(driver);
         const volume = await driver.getVolume(volumeName);
         if (!volume) throw volumeNotFound(volumeName);
-        const summary = await this.withStore(req.dest, endpoint, (store) =>
-            this.opts.engine.createBackup({
-              store,
-              destUrl: req.dest,
-              driverName: driver.name,
-              volume: withDriver(volume, driver.name),
-              snapshot,
-              ops,
-              owner: this.opts.owner,
-              ...(req.compression ? { compression: req.compression } : {}),
-              ...(req.blockSize !== undefined ? { blockSize: req.blockSize } : {}),
-              ...(onProgress ? { onProgress } : {}),
-            }),
-        );
-        this.opts.log.info('backup created', { volume: volumeName, snapshot: req.snapshot, url: summary.url });
-        return summary;
+        return this.backups.createBackup(plan, { driverName: driver.name, ops, volume: withDriver(volume, driver.name), snapshot }, onProgress);
       });
     });
   }
 
   deleteBackup(url: string, params: BackupStoreParams = {}): Promise<void> {
-    return this.guard(async () => {
-      const location = parseBackupUrl(requireString(url, 'backup URL'));
-      const endpoint = validateEndpoint(params.endpoint);
-      await this.withStore(location.storeUrl, endpoint, (store) =>
-        this.opts.engine.deleteBackup({ store, destUrl: location.storeUrl, backupName: location.backupName, volumeName: location.volumeName, owner: this.opts.owner }),
-      );
-      this.opts.log.info('backup deleted', { url });
-    });
+    return this.guard(() => this.backups.deleteBackup(url, params));
   }
 
   listBackups(dest: string, params: BackupStoreParams & { volumeName?: string } = {}): Promise<BackupSummary[]> {
-    return this.guard(async () => {
-      const storeUrl = requireString(dest, 'backup destination URL');
-      parseStoreUrl(storeUrl);
-      const endpoint = validateEndpoint(params.endpoint);
-      const volumeName = params.volumeName === undefined ? undefined : validateName(params.volumeName, 'volume');
-      return this.withStore(storeUrl, endpoint, (store) =>
-        this.opts.engine.listBackups({ store, destUrl: storeUrl, ...(volumeName === undefined ? {} : { volumeName }) }),
-      );
-    });
+    return this.guard(() => this.backups.listBackups(dest, params));
   }
 
   inspectBackup(url: string, params: BackupStoreParams = {}): Promise<BackupSummary> {
-    return this.guard(async () => {
-      const location = parseBackupUrl(requireString(url, 'backup URL'));
-      const endpoint = validateEndpoint(params.endpoint);
-      return this.withStore(location.storeUrl, endpoint, (store) =>
-        this.opts.engine.inspectBackup({ store, destUrl: location.storeUrl, backupName: location.backupName, volumeName: location.volumeName }),
-      );
-    });
+    return this.guard(() => this.backups.inspectBackup(url, params));
   }
 
   pruneBackups(dest: string, params: BackupStoreParams & { graceSeconds?: number } = {}): Promise<PruneReport> {
+    return this.guard(() => this.backups.pruneBackups(dest, params));
+  }
+
+  forgetBackups(dest: string, params: ForgetParams & { volumeName: string }): Promise<ForgetReport> {
+    return this.guard(() => this.backups.forgetBackups(dest, params));
+  }
+
+  verifyBackups(target: string, params: VerifyBackupsParams = {}, onProgress?: ProgressListener): Promise<VerifyReport> {
+    return this.guard(() => this.backups.verifyBackups(target, params, onProgress));
+  }
+
+  initBackupStore(dest: string, params: BackupStoreParams = {}): Promise<{ masterKeyId: string }> {
+    return this.guard(() => this.backups.initBackupStore(dest, params));
+  }
+
+  listBackupKeys(dest: string, params: BackupStoreParams = {}): Promise<KeyInfo[]> {
+    return this.guard(() => this.backups.listBackupKeys(dest, params));
+  }
+
+  addBackupKey(dest: string, params: AddBackupKeyParams): Promise<KeyInfo> {
+    return this.guard(() => this.backups.addBackupKey(dest, params));
+  }
+
+  removeBackupKey(dest: string, keyId: string, params: BackupStoreParams = {}): Promise<void> {
+    return this.guard(() => this.backups.removeBackupKey(dest, keyId, params));
+  }
+
+  forgetSnapshots(volumeName: string, params: Omit<ForgetParams, 'endpoint'>): Promise<SnapshotForgetReport> {
     return this.guard(async () => {
-      const storeUrl = requireString(dest, 'backup destination URL');
-      parseStoreUrl(storeUrl);
-      const endpoint = validateEndpoint(params.endpoint);
-      const grace = params.graceSeconds;
-      if (grace !== undefined && !(Number.isFinite(grace) && grace >= 0)) {
-        throw new ConvoyError('INVALID_ARGUMENT', `grace period must be a number of seconds ≥ 0, not ${JSON.stringify(grace)}`);
-      }
-      return this.withStore(storeUrl, endpoint, (store) =>
-        this.opts.engine.prune({ store, owner: this.opts.owner, ...(grace === undefined ? {} : { graceMs: grace * 1000 }) }),
-      );
+      validateName(volumeName, 'volume');
+      const policy = validateRetentionPolicy(params.policy);
+      return forgetSnapshots(this, volumeName, { policy, dryRun: params.dryRun === true });
     });
   }
 
-  /** Refuses new work, waits for running operations, then closes every driver. */
+  /** Refuses new work, waits for running operations (cancelling them after a grace period), then closes every driver. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.locks.drain();
+    await drainOrCancel(() => this.locks.drain(), this.cancel, this.opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS, this.opts.log);
     for (const driver of this.drivers.values()) {
       try {
         await driver.close?.();
@@ -531,12 +525,6 @@ export class VolumeManager implements VolumeService {
     return driver.backup;
   }
 
-  private withStore<T>(storeUrl: string, endpoint: string | undefined, use: (store: ObjectStore) => Promise<T>): Promise<T> {
-    return withBackupStore(this.opts.stores, storeUrl, { endpoint, storeOptions: this.opts.storeOptions ?? {} }, use, (err) =>
-      this.opts.log.warn('closing the backup store failed', { err }),
-    );
-  }
-
   private stateKey(volume: string): string {
     return `state:${volume}`;
   }
@@ -594,9 +582,4 @@ function validateMountpoint(mountpoint: unknown): string | undefined {
     throw new ConvoyError('INVALID_ARGUMENT', `mountpoint must be an absolute path, not ${JSON.stringify(mountpoint)}`);
   }
   return mountpoint;
-}
-
-function requireString(value: unknown, what: string): string {
-  if (typeof value !== 'string' || value.trim() === '') throw new ConvoyError('INVALID_ARGUMENT', `a ${what} is required`);
-  return value;
 }

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { tempDirFactory } from '../../../../test-support/tmp.js';
+import { tempDirFactory } from '../testing/temp-dir.js';
 import { acquireRootLock } from './root-lock.js';
 import { acquireDirectoryLock, type LockOwner } from './directory-lock.js';
 import { currentProcessIdentity } from './process-identity.js';

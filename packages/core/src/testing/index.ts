@@ -1,5 +1,16 @@
-// The compliance suites every driver and object store runs against itself (filled in by the
-// foundation work); see driver-compliance.ts and objectstore-compliance.ts.
+// What tests of Convoy code need: the compliance suites every driver and object store runs
+// against itself, an in-memory object store and an image source for engine tests.
 export * from './driver-compliance.js';
 export * from './objectstore-compliance.js';
 export * from './image-source.js';
+export * from './memory-store.js';
+export * from './temp-dir.js';
+// Directory volumes exported and imported with the real archive helpers (single-file engine tests).
+export * from './directory-ops.js';
+// The store layout, for tests that look inside a store (which blocks, locks and records exist).
+export { BLOCK_SIZE, backupConfigKey, blocksDir, checksumFromBlockKey, locksDir, volumeConfigKey, volumeDir } from '../backup/layout.js';
+// A clock that moves only when a test says (schedules) and the INVALID_ARGUMENT assertion.
+export * from './fake-clock.js';
+export * from './refusal.js';
+// A directory tree as sorted lines (links, sizes, a digest of each file), to compare a restore with its source.
+export * from './tree.js';

@@ -1,0 +1,20 @@
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import path from 'node:path';
+import { openFsObjectStore } from '@convoy/objectstore-fs';
+import { encryptedBackupSuite } from '@convoy/test-support/encrypted-backup-suite';
+import { tempDir } from '@convoy/test-support/tmp';
+
+const scratch = await tempDir('convoy-encryption-');
+
+encryptedBackupSuite(
+  'a vfs store',
+  {
+    freshUrl: async () => {
+      const dir = path.join(await mkdtemp(path.join(scratch, 'store-')), 'store');
+      await mkdir(dir);
+      return `vfs://${dir}`;
+    },
+    open: (url) => openFsObjectStore(new URL(url)),
+  },
+  scratch,
+);

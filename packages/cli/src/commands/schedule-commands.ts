@@ -1,0 +1,103 @@
+import type { Argv } from 'yargs';
+import type { ScheduleSpec } from '@convoy/core';
+import { COMPRESSION_METHODS, ConvoyError, type CompressionMethod, type ErrorCode } from '@convoy/core/lite';
+import type { RouteName, RouteRequest, RouteResponse } from '@convoy/plugin-server/client';
+import type { CommandRunner, GlobalArgs } from '../command-context.js';
+import { renderRecord } from '../render.js';
+import { renderScheduleList, renderScheduleRun } from '../render-schedules.js';
+import { policyFromArgs, RETENTION_EPILOGUE, withKeepOptions, type KeepArgs } from './retention-flags.js';
+
+interface CreateArgs extends KeepArgs {
+  name: string;
+  volume: string;
+  every?: string;
+  cron?: string;
+  timezone?: string;
+  jitter?: string;
+  backup?: string;
+  compression?: CompressionMethod;
+  s3Endpoint?: string;
+}
+
+function specFromArgs(args: CreateArgs): ScheduleSpec {
+  const spec: ScheduleSpec = { name: args.name, volume: args.volume };
+  if (args.every !== undefined) spec.every = args.every;
+  if (args.cron !== undefined) spec.cron = args.cron;
+  if (args.timezone !== undefined) spec.timezone = args.timezone;
+  if (args.jitter !== undefined) spec.jitter = args.jitter;
+  if (args.backup !== undefined) {
+    spec.backup = { dest: args.backup, ...(args.compression ? { compression: args.compression } : {}), ...(args.s3Endpoint ? { endpoint: args.s3Endpoint } : {}) };
+  } else if (args.compression !== undefined || args.s3Endpoint !== undefined) {
+    throw new ConvoyError('INVALID_ARGUMENT', '--compression and --s3-endpoint only apply with --backup STORE');
+  }
+  const keep = policyFromArgs(args);
+  if (Object.keys(keep).length > 0) spec.keep = keep;
+  return spec;
+}
+
+type NameRoute = 'inspectSchedule' | 'deleteSchedule' | 'pauseSchedule' | 'resumeSchedule';
+
+/** A command taking one schedule name and printing the answer (Convoy's own JSON: schedules are an addition). */
+function nameCommand<K extends NameRoute & RouteName>(y: Argv<GlobalArgs>, run: CommandRunner, verb: string, describe: string, route: K, table: (r: RouteResponse<K>, name: string) => string): Argv<GlobalArgs> {
+  return y.command(
+    `${verb} <name>`,
+    describe,
+    (c) => c.positional('name', { type: 'string', demandOption: true, describe: 'the schedule' }),
+    run.action<{ name: string }>(async (args, { client, out }) => {
+      const result = await client.call(route, { name: args.name } as RouteRequest<K>);
+      out.result({ go: result ?? { [`${verb}d`]: args.name }, table: () => table(result, args.name) });
+    }),
+  );
+}
+
+export function scheduleCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<GlobalArgs> {
+  return y.command('schedule', 'Snapshot (and back up) volumes on a schedule inside the daemon, keeping what a retention policy says', (parent) => {
+    let s = parent
+      .command(
+        'create <name>',
+        'Create a schedule: each run takes a snapshot, backs it up when --backup is given, then applies the --keep-* policy',
+        (c) =>
+          withKeepOptions(c.positional('name', { type: 'string', demandOption: true, describe: 'the schedule name (it prefixes the snapshots it makes)' }), 'snapshots and backups')
+            .option('volume', { type: 'string', demandOption: true, describe: 'the volume to protect' })
+            .option('every', { type: 'string', describe: 'run at this interval: 30m, 1h, 1d (at least 1s)' })
+            .option('cron', { type: 'string', describe: 'run when this crontab expression matches, e.g. "0 3 * * *" (5 fields, or 6 with seconds first)' })
+            .option('timezone', { type: 'string', describe: 'IANA zone of --cron, e.g. Europe/Berlin (default UTC)' })
+            .option('jitter', { type: 'string', describe: 'start each run up to this much later, at random (e.g. 5m), to spread hosts sharing a store' })
+            .option('backup', { type: 'string', describe: 'back each snapshot up to this store URL (vfs:///path or s3://bucket@region/prefix)' })
+            .option('compression', { choices: COMPRESSION_METHODS, describe: 'compression of those backups (default lz4)' })
+            .option('s3-endpoint', { type: 'string', describe: 'S3 endpoint for MinIO and other S3-compatible servers' })
+            .epilogue(
+              `Retention runs after each successful run: on the snapshots this schedule made (never others), and with --backup on ALL backups of the volume in that store. A failed run removes nothing. ${RETENTION_EPILOGUE} ` +
+                'Schedules survive daemon restarts; a run due while the daemon was down happens once at start; runs of one schedule never overlap.',
+            ),
+        run.action<CreateArgs>(async (args, { client, out }) => {
+          const view = await client.call('createSchedule', specFromArgs(args));
+          out.result({ go: view, table: () => `${view.name}: next run ${view.nextRunAt ?? 'never'}` });
+        }),
+      )
+      .command(
+        'list',
+        'List schedules with their last run, last success, last error and next run',
+        (c) => c,
+        run.action(async (_args, { client, out }) => {
+          const { schedules } = await client.call('listSchedules', undefined);
+          out.result({ go: schedules, table: () => renderScheduleList(schedules) });
+        }),
+      );
+    s = nameCommand(s, run, 'inspect', 'Show a schedule in full: its settings, its state and its last run', 'inspectSchedule', (v) => renderRecord(v));
+    s = nameCommand(s, run, 'delete', 'Delete a schedule (its snapshots and backups stay)', 'deleteSchedule', () => '');
+    s = nameCommand(s, run, 'pause', 'Stop running a schedule until it is resumed', 'pauseSchedule', (v) => `${v.name}: paused`);
+    s = nameCommand(s, run, 'resume', 'Resume a paused schedule; its timing restarts now', 'resumeSchedule', (v) => `${v.name}: next run ${v.nextRunAt ?? 'never'}`);
+    s = s.command(
+      'run <name>',
+      'Run a schedule now and wait for it; exits 1 when the run fails',
+      (c) => c.positional('name', { type: 'string', demandOption: true }),
+      run.action<{ name: string }>(async (args, { client, out }) => {
+        const result = await client.call('runSchedule', { name: args.name });
+        if (result.outcome === 'failed') throw new ConvoyError((result.error?.code ?? 'INTERNAL') as ErrorCode, `schedule ${args.name} failed: ${result.error?.message ?? 'unknown error'}`, { details: { run: result } });
+        out.result({ go: result, table: () => renderScheduleRun(args.name, result) });
+      }),
+    );
+    return s.demandCommand(1, 'name a schedule command: create, list, inspect, delete, pause, resume or run');
+  });
+}

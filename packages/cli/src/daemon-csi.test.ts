@@ -1,0 +1,54 @@
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { convoy, startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
+import { csiClients } from '@convoy/test-support/csi-client';
+import { tempDir } from '@convoy/test-support/tmp';
+import { daemonConfigFromArgs } from './commands/daemon-command.js';
+
+const baseArgs = { pluginName: 'convoy', ignoreDockerDelete: false, createOnDockerMount: false, cmdTimeout: '5m', logLevel: 'info' };
+
+describe('convoy daemon --csi-*', () => {
+  const running: RunningDaemon[] = [];
+  afterAll(async () => {
+    for (const daemon of running) await daemon.stop();
+  });
+
+  it('needs --csi-socket for the other CSI flags and a node id with it', () => {
+    expect(() => daemonConfigFromArgs({ ...baseArgs, csiNodeId: 'a' })).toThrow(/need --csi-socket/);
+    expect(() => daemonConfigFromArgs({ ...baseArgs, csiSocket: '/run/csi.sock' })).toThrow(/--csi-socket needs --csi-node-id/);
+    expect(daemonConfigFromArgs({ ...baseArgs, csiSocket: 'csi.sock', csiNodeId: 'a', csiBackupTarget: ['x=vfs:///srv/b'] }).csi).toEqual({
+      socketPath: path.resolve('csi.sock'),
+      nodeId: 'a',
+      backupTargets: ['x=vfs:///srv/b'],
+      snapshotMetadata: false,
+    });
+  });
+
+  it('refuses a malformed --csi-backup-target at start and leaves no socket behind', async () => {
+    const dir = await tempDir('convoy-daemon-csi-');
+    const socket = path.join(dir, 'csi.sock');
+    await expect(startTestDaemon(dir, { csi: { socketPath: socket, nodeId: 'a', backupTargets: ['Bad Name=s3://b/p'] } })).rejects.toThrow(/--csi-backup-target "Bad Name=s3:\/\/b\/p"/);
+    await expect(access(socket)).rejects.toThrow(/ENOENT/);
+    await expect(access(path.join(dir, 'convoy.sock'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('serves CSI beside the Docker socket on the same volumes: convoy list shows a CSI volume', async () => {
+    const dir = await tempDir('convoy-daemon-csi-');
+    const socket = path.join(dir, 'csi.sock');
+    const daemon = await startTestDaemon(dir, { csi: { socketPath: socket, nodeId: 'a', backupTargets: [] } });
+    running.push(daemon);
+    expect(daemon.csiSocketPath).toBe(socket);
+    const csi = csiClients(socket);
+    try {
+      await csi.controller.CreateVolume!({ name: 'pvc-seen', volume_capabilities: [{ mount: {}, access_mode: { mode: 'SINGLE_NODE_WRITER' } }] });
+    } finally {
+      csi.close();
+    }
+    const listed = await convoy(['--socket', daemon.socketPath, 'list']);
+    expect(listed.code).toBe(0);
+    expect(listed.json<Record<string, { Name: string; Driver: string }>>()).toEqual({ 'pvc-seen': expect.objectContaining({ Name: 'pvc-seen', Driver: 'vfs' }) });
+    const info = await convoy(['--socket', daemon.socketPath, 'info']);
+    expect(info.json<{ General: { CSI: unknown } }>().General.CSI).toEqual({ socket, nodeId: 'a', backupTargets: [], snapshotMetadata: false });
+  });
+});

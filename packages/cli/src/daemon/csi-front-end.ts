@@ -1,0 +1,51 @@
+import { ConvoyError, type CommandRunner, type JsonLogger, type VolumeManager } from '@convoy/core';
+import { CONVOY_VERSION } from '../version.js';
+
+/** `convoy daemon --csi-*`: the Kubernetes CSI front end served beside the Docker one. */
+export interface CsiConfig {
+  socketPath: string;
+  nodeId: string;
+  /** `--csi-backup-target NAME=STORE_URL[,endpoint=URL]`, as given (parsed by the CSI server). */
+  backupTargets: string[];
+  kubeletDir?: string;
+  /** `--csi-snapshot-metadata`: serve and advertise CSI SnapshotMetadata (alpha). */
+  snapshotMetadata?: boolean;
+}
+
+export interface RunningFrontEnd {
+  socketPath: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the CSI server on the same VolumeManager; loaded only when `--csi-socket` is given,
+ * so a Docker-only daemon never loads gRPC.
+ */
+export async function startCsiFrontEnd(
+  cfg: CsiConfig,
+  deps: { manager: VolumeManager; root: string; run: CommandRunner; log: JsonLogger },
+): Promise<RunningFrontEnd> {
+  const { startCsiServer, parseBackupTarget } = await import('@convoy/csi-server');
+  const info = await deps.manager.info();
+  const targets = cfg.backupTargets.map((text) => {
+    try {
+      return parseBackupTarget(text);
+    } catch (err) {
+      throw new ConvoyError('INVALID_ARGUMENT', (err as Error).message);
+    }
+  });
+  return startCsiServer({
+    service: deps.manager,
+    socketPath: cfg.socketPath,
+    nodeId: cfg.nodeId,
+    stateDir: deps.root,
+    version: CONVOY_VERSION,
+    enabledDrivers: info.drivers,
+    defaultDriver: info.defaultDriver,
+    targets,
+    ...(cfg.kubeletDir === undefined ? {} : { kubeletDir: cfg.kubeletDir }),
+    snapshotMetadata: cfg.snapshotMetadata ?? false,
+    run: deps.run,
+    log: deps.log.child({ component: 'csi-server' }),
+  });
+}

@@ -1,0 +1,70 @@
+import { BACKUP_BLOCK_SIZE, isConvoyError, type Progress, type ProgressListener, type VolumeService } from '@convoy/core';
+import type { ConvoyMetrics } from './convoy-metrics.js';
+
+/** The operations that change something, and the names they carry in metrics. */
+const COUNTED: Partial<Record<keyof VolumeService, string>> = {
+  createVolume: 'create_volume',
+  deleteVolume: 'delete_volume',
+  mountVolume: 'mount_volume',
+  umountVolume: 'umount_volume',
+  resizeVolume: 'resize_volume',
+  createSnapshot: 'create_snapshot',
+  deleteSnapshot: 'delete_snapshot',
+  createBackup: 'create_backup',
+  deleteBackup: 'delete_backup',
+  pruneBackups: 'prune_backups',
+  forgetBackups: 'forget_backups',
+  forgetSnapshots: 'forget_snapshots',
+};
+
+/**
+ * The daemon's VolumeService with every changing operation counted and timed. Reads (list,
+ * inspect, info) pass straight through: Docker polls them and they say nothing about health.
+ */
+export function instrumentService(service: VolumeService, metrics: ConvoyMetrics): VolumeService {
+  const wrapped = Object.create(service) as VolumeService;
+  for (const [method, operation] of Object.entries(COUNTED) as Array<[keyof VolumeService, string]>) {
+    const original = (service[method] as (...args: unknown[]) => Promise<unknown>).bind(service);
+    Object.defineProperty(wrapped, method, {
+      value: (...args: unknown[]) => {
+        const kind = method === 'createVolume' && (args[0] as { backupUrl?: string } | undefined)?.backupUrl ? 'restore' : operation;
+        return timed(metrics, kind, () => (method === 'createBackup' ? backup(metrics, original, args) : original(...args)));
+      },
+    });
+  }
+  return wrapped;
+}
+
+async function timed<T>(metrics: ConvoyMetrics, operation: string, run: () => Promise<T>): Promise<T> {
+  const stop = metrics.durations.startTimer({ operation });
+  try {
+    const result = await run();
+    metrics.operations.inc({ operation, outcome: 'success' });
+    return result;
+  } catch (err) {
+    metrics.operations.inc({ operation, outcome: isConvoyError(err) ? err.code.toLowerCase() : 'internal' });
+    throw err;
+  } finally {
+    stop();
+  }
+}
+
+/** A backup, with the bytes its progress reported and the blocks its store writes counted. */
+async function backup(metrics: ConvoyMetrics, original: (...args: unknown[]) => Promise<unknown>, [req, onProgress]: unknown[]): Promise<unknown> {
+  let last: Progress | undefined;
+  const listener: ProgressListener = (p) => {
+    last = p;
+    (onProgress as ProgressListener | undefined)?.(p);
+  };
+  const tally = { blocksUploaded: 0 };
+  const summary = (await metrics.tally.run(tally, () => original(req, listener))) as { volumeName: string; uploadedBytes?: number; mode: string };
+  const read = last?.doneBytes ?? 0;
+  metrics.bytesRead.inc(read);
+  metrics.bytesUploaded.inc(summary.uploadedBytes ?? 0);
+  if (summary.mode === 'delta-block') {
+    metrics.blocksUploaded.inc(tally.blocksUploaded);
+    metrics.blocksDeduplicated.inc(Math.max(0, Math.ceil(read / BACKUP_BLOCK_SIZE) - tally.blocksUploaded));
+  }
+  metrics.lastBackup.set({ volume: summary.volumeName }, Date.now() / 1000);
+  return summary;
+}

@@ -1,0 +1,138 @@
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import yargs, { type Argv } from 'yargs';
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { CSI_PLUGIN_NAME, CSI_TOPOLOGY_KEY, parseBackupTarget, parseSnapshotParameters, parseVolumeParameters } from '@convoy/csi-server';
+import { daemonCommand, daemonConfigFromArgs } from './commands/daemon-command.js';
+import type { CommandRunner, GlobalArgs } from './command-context.js';
+
+const deployDir = path.resolve(import.meta.dirname, '..', '..', '..', 'deploy', 'kubernetes');
+
+type Doc = { kind: string; metadata: { name: string; namespace?: string }; [key: string]: any };
+interface Container {
+  name: string;
+  args?: string[];
+  env?: Array<{ name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }>;
+  volumeMounts?: Array<{ name: string; mountPath: string; mountPropagation?: string }>;
+}
+
+async function manifests(): Promise<Doc[]> {
+  const files = (await readdir(deployDir)).filter((f) => f.endsWith('.yaml'));
+  const docs: Doc[] = [];
+  for (const file of files) {
+    for (const doc of parseAllDocuments(await readFile(path.join(deployDir, file), 'utf8'))) {
+      expect(doc.errors, file).toEqual([]);
+      const value = doc.toJS() as Doc | null;
+      if (value && value.kind !== 'Kustomization') docs.push(value);
+    }
+  }
+  return docs;
+}
+
+/** The daemon container's arguments through the real `convoy daemon` parser, without starting it. */
+async function parseDaemonArgs(args: string[]): Promise<ReturnType<typeof daemonConfigFromArgs>> {
+  let parsed: ReturnType<typeof daemonConfigFromArgs> | undefined;
+  const capture: CommandRunner = { action: () => async (argv) => void (parsed = daemonConfigFromArgs(argv as never)) };
+  const base = yargs().option('socket', { type: 'string', global: true }).option('json', { type: 'boolean', default: false }).strict().exitProcess(false) as unknown as Argv<GlobalArgs>;
+  const parser = daemonCommand(base, capture).fail((msg, err) => {
+    throw err ?? new Error(msg);
+  });
+  await parser.parseAsync(args);
+  if (!parsed) throw new Error('convoy daemon did not accept the arguments');
+  return parsed;
+}
+
+/** `$(NODE_NAME)` as the kubelet expands it from the container's env. */
+function expands(container: Container, value: string): string | undefined {
+  const match = /^\$\((\w+)\)$/.exec(value);
+  if (!match) return value;
+  return container.env?.find((e) => e.name === match[1])?.valueFrom?.fieldRef?.fieldPath;
+}
+
+/** The host path of the file `inContainer` through the container's mounts of hostPath volumes. */
+function hostPathOf(pod: any, container: Container, inContainer: string): string {
+  for (const mount of container.volumeMounts ?? []) {
+    if (inContainer !== mount.mountPath && !inContainer.startsWith(mount.mountPath + '/')) continue;
+    const volume = pod.volumes.find((v: { name: string }) => v.name === mount.name);
+    return path.join(volume.hostPath.path, path.relative(mount.mountPath, inContainer));
+  }
+  throw new Error(`${container.name} has no mount holding ${inContainer}`);
+}
+
+const flag = (container: Container, name: string): string | undefined => container.args?.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+
+describe('deploy/kubernetes', () => {
+  it('agrees with the code: driver name, daemon arguments, socket paths, parameters, topology', async () => {
+    const docs = await manifests();
+    const ofKind = (kind: string) => docs.filter((d) => d.kind === kind);
+
+    const [csiDriver] = ofKind('CSIDriver');
+    expect(csiDriver?.metadata.name).toBe(CSI_PLUGIN_NAME);
+    expect(csiDriver?.spec.attachRequired).toBe(false); // no ControllerPublishVolume
+
+    const [daemonSet] = ofKind('DaemonSet');
+    const pod = daemonSet!.spec.template.spec;
+    const containers = pod.containers as Container[];
+    const convoy = containers.find((c) => c.name === 'convoy')!;
+    expect(convoy.args?.[0]).toBe('daemon');
+    const config = await parseDaemonArgs(convoy.args!);
+    const csi = config.csi!;
+    expect(csi).toBeDefined();
+    expect(expands(convoy, csi.nodeId)).toBe('spec.nodeName');
+    expect(csi.snapshotMetadata).toBe(true); // devicemapper's changed blocks, for external-snapshot-metadata
+
+    // Every sidecar reaches the daemon's socket through the same host directory.
+    const socketOnHost = hostPathOf(pod, convoy, csi.socketPath);
+    expect(socketOnHost).toBe(`/var/lib/kubelet/plugins/${CSI_PLUGIN_NAME}/csi.sock`);
+    for (const name of ['node-driver-registrar', 'liveness-probe', 'csi-provisioner', 'csi-snapshotter', 'csi-resizer']) {
+      const sidecar = containers.find((c) => c.name === name);
+      expect(sidecar, name).toBeDefined();
+      expect(hostPathOf(pod, sidecar!, flag(sidecar!, 'csi-address')!), name).toBe(socketOnHost);
+    }
+    const registrar = containers.find((c) => c.name === 'node-driver-registrar')!;
+    expect(flag(registrar, 'kubelet-registration-path')).toBe(socketOnHost);
+    expect(hostPathOf(pod, registrar, '/registration')).toBe('/var/lib/kubelet/plugins_registry');
+    for (const name of ['csi-provisioner', 'csi-snapshotter']) {
+      const sidecar = containers.find((c) => c.name === name)!;
+      expect(flag(sidecar, 'node-deployment'), name).toBe('true');
+      expect(sidecar.env?.find((e) => e.name === 'NODE_NAME')?.valueFrom?.fieldRef?.fieldPath, name).toBe('spec.nodeName');
+    }
+
+    // Staging and target paths land under the kubelet directory, shared back to the host.
+    const kubeletMount = convoy.volumeMounts!.find((m) => m.mountPath === csi.kubeletDir);
+    expect(kubeletMount?.mountPropagation).toBe('Bidirectional');
+    expect(hostPathOf(pod, convoy, csi.kubeletDir!)).toBe('/var/lib/kubelet');
+
+    // Classes use the plugin's name and only parameters the plugin accepts.
+    const targets = new Map(csi.backupTargets.map((t) => parseBackupTarget(t)).map((t) => [t.name, t]));
+    const storageClasses = ofKind('StorageClass');
+    expect(storageClasses.map((s) => s.parameters.driver).sort()).toEqual([...config.drivers].sort());
+    for (const sc of storageClasses) {
+      expect(sc.provisioner).toBe(CSI_PLUGIN_NAME);
+      expect(() => parseVolumeParameters(sc.parameters, config.drivers, config.drivers[0]!), sc.metadata.name).not.toThrow();
+      for (const term of sc.allowedTopologies ?? []) for (const e of term.matchLabelExpressions) expect(e.key).toBe(CSI_TOPOLOGY_KEY);
+    }
+    const snapshotClasses = ofKind('VolumeSnapshotClass');
+    expect(snapshotClasses.map((c) => c.parameters.type).sort()).toEqual(['bak', 'snap']);
+    for (const vsc of snapshotClasses) {
+      expect(vsc.driver).toBe(CSI_PLUGIN_NAME);
+      expect(() => parseSnapshotParameters(vsc.parameters, targets), vsc.metadata.name).not.toThrow();
+    }
+
+    // The pod's service account exists and every role is bound to it.
+    const account = ofKind('ServiceAccount').find((a) => a.metadata.name === pod.serviceAccountName);
+    expect(account?.metadata.namespace).toBe(daemonSet!.metadata.namespace);
+    const bound = ofKind('ClusterRoleBinding').filter((b) => b.subjects.some((s: { name: string; namespace: string }) => s.name === account!.metadata.name && s.namespace === account!.metadata.namespace));
+    expect(bound.map((b) => b.roleRef.name).sort()).toEqual(ofKind('ClusterRole').map((r) => r.metadata.name).sort());
+  });
+
+  it('the Dockerfile builds the CLI the DaemonSet runs', async () => {
+    const dockerfile = await readFile(path.join(deployDir, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/ENTRYPOINT \["node", "\/convoy\/packages\/cli\/dist\/index\.js"\]/);
+    for (const tool of ['dmsetup', 'thin-provisioning-tools', 'e2fsprogs', 'xfsprogs', 'mount']) expect(dockerfile).toContain(tool);
+    const docs = await manifests();
+    const image = docs.find((d) => d.kind === 'DaemonSet')!.spec.template.spec.containers.find((c: Container) => c.name === 'convoy').image;
+    expect(dockerfile).toContain(`-t ${image}`);
+  });
+});

@@ -1,0 +1,19 @@
+import type { KeyInfo, VerifyReport } from '@convoy/core';
+import { table } from './printer.js';
+
+/** `convoy backup verify`: one line per problem, then the damaged backups and a summary. */
+export function renderVerify(report: VerifyReport): string {
+  const lines = report.problems.map((p) => `${p.kind}: ${p.message}`);
+  for (const url of report.damagedBackups) lines.push(`damaged backup: ${url}`);
+  const read = report.deep ? `, ${report.blocksRead} blocks and ${report.archivesRead} archives read` : '';
+  const verdict = report.ok ? 'OK' : `${report.problems.length} problem(s), ${report.damagedBackups.length} damaged backup(s)`;
+  lines.push(`${verdict}: ${report.volumes} volume(s), ${report.backups} backup(s), ${report.blocksReferenced} distinct blocks referenced${read}`);
+  return lines.join('\n');
+}
+
+export function renderKeys(keys: KeyInfo[]): string {
+  return table(
+    ['ID', 'KIND', 'CREATED', 'STORE KEY', 'LABEL'],
+    keys.map((k) => [k.id, k.kind, k.createdAt, k.masterKeyId, k.label]),
+  );
+}

@@ -1,0 +1,17 @@
+import { table } from './printer.js';
+
+interface Row {
+  name: string;
+  createdAt: string;
+  reasons?: readonly string[];
+}
+
+/** A forget's decision: one row per item, newest first, with why each kept one stays. */
+export function renderForget(noun: 'backup' | 'snapshot', dryRun: boolean, kept: Row[], removed: Row[]): string {
+  const rows = [...kept.map((k) => ({ ...k, action: 'keep' })), ...removed.map((r) => ({ ...r, action: dryRun ? 'would remove' : 'removed' }))].sort((a, b) =>
+    b.createdAt.localeCompare(a.createdAt),
+  );
+  const summary = `${dryRun ? 'dry run: ' : ''}keeping ${kept.length} ${noun}(s), ${dryRun ? 'would remove' : 'removed'} ${removed.length}`;
+  if (rows.length === 0) return summary;
+  return `${table(['ACTION', noun.toUpperCase(), 'CREATED', 'KEPT BECAUSE'], rows.map((r) => [r.action, r.name, r.createdAt, (r.reasons ?? []).join(', ')]))}\n${summary}`;
+}

@@ -1,0 +1,60 @@
+import { pipeline, Readable } from 'node:stream';
+import type { ObjectInfo, ObjectStore } from '../../objectstore.js';
+import { backupFilesDir, locksDir, volumeConfigKey, volumeDir } from '../layout.js';
+import type { MasterKey } from './master-key.js';
+import { openObject, sealObject } from './seal.js';
+import { OpenStream, SealStream } from './seal-stream.js';
+
+/**
+ * The store as an encrypted volume's code sees it: every object in the volume's directory is
+ * sealed on the way in and authenticated on the way out, bound to its key, except the two the
+ * operator may read: volume.cfg (names, sizes and which store key: see README, "What stays in
+ * the clear") and lock objects (other hosts must read them without the key). Archives under
+ * BackupFiles/ are sealed in segments, as a stream; everything else whole.
+ *
+ * The engine keeps its object keys, listings and sizes; only bytes change. Nothing outside the
+ * volume's directory is touched, so a wrapped store is used for one volume only.
+ */
+export function sealedStore(store: ObjectStore, master: MasterKey, volumeName: string): ObjectStore {
+  const dir = volumeDir(volumeName);
+  const clear = (key: string) => !key.startsWith(dir) || key === volumeConfigKey(volumeName) || key.startsWith(locksDir(volumeName));
+  const streamed = (key: string) => key.startsWith(backupFilesDir(volumeName));
+  const openStream = (key: string, source: Readable): Readable => pipeline(source, new OpenStream(master.encKey, key), () => undefined);
+
+  return {
+    url: store.url,
+    stats: store.stats,
+    async get(key) {
+      if (clear(key)) return store.get(key);
+      if (streamed(key)) {
+        const source = await store.getStream(key);
+        return source && Buffer.concat(await openStream(key, source).toArray());
+      }
+      const sealed = await store.get(key);
+      return sealed && openObject(master.encKey, key, sealed);
+    },
+    async getStream(key) {
+      if (clear(key)) return store.getStream(key);
+      if (streamed(key)) {
+        const source = await store.getStream(key);
+        return source && openStream(key, source);
+      }
+      const data = await this.get(key);
+      return data && Readable.from([data]);
+    },
+    async put(key, body) {
+      if (clear(key)) return store.put(key, body);
+      if (streamed(key)) {
+        const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
+        // pipeline destroys the sealing stream with the source's error, so the upload fails too.
+        return store.put(key, pipeline(source, new SealStream(master.encKey, key), () => undefined));
+      }
+      return store.put(key, sealObject(master.encKey, key, Buffer.isBuffer(body) ? body : Buffer.concat(await body.toArray())));
+    },
+    head: (key) => store.head(key),
+    list: (prefix): AsyncIterable<ObjectInfo> => store.list(prefix),
+    listDir: (prefix) => store.listDir(prefix),
+    delete: (keys) => store.delete(keys),
+    close: () => store.close(),
+  };
+}

@@ -1,0 +1,13 @@
+/**
+ * The parts of core that load nothing heavy (no backup engine, codecs, archive code or drivers):
+ * errors, sizes, durations, name rules, option listings, the model's types and constants (COMPRESSION_METHODS)
+ * and the JSON logger. Clients that must start fast (the `convoy` CLI talking to a
+ * daemon) import `@convoy/core/lite` instead of `@convoy/core`.
+ */
+export * from './errors.js';
+export * from './size.js';
+export * from './names.js';
+export * from './log.js';
+export * from './model.js';
+export * from './duration.js';
+export * from './options.js';

@@ -1,0 +1,59 @@
+import { ConvoyError } from '../errors.js';
+import type { SnapshotRecord } from '../model.js';
+import type { VolumeService } from '../manager/types.js';
+import { forgetSnapshots } from '../retention/snapshot-forget.js';
+import type { ScheduleSpec } from './types.js';
+
+export interface RunResult {
+  snapshot: string;
+  backupUrl?: string;
+  removedSnapshots: number;
+  removedBackups: number;
+}
+
+/** Thrown when the schedule's volume is gone: the scheduler pauses the schedule instead of retrying forever. */
+export class VolumeGoneError extends ConvoyError {
+  constructor(volume: string) {
+    super('NOT_FOUND', `volume ${volume} no longer exists`, { details: { volume } });
+  }
+}
+
+/** `db-nightly-20260102T030000123Z`: the schedule's name and the run's time, to the millisecond. */
+export function scheduledSnapshotName(schedule: string, atMs: number): string {
+  return `${schedule}-${new Date(atMs).toISOString().replace(/[-:.]/g, '')}`;
+}
+
+/** True for the snapshots `scheduledSnapshotName` made for this schedule (and no other's). */
+export function isScheduledSnapshotOf(schedule: string): (snapshot: SnapshotRecord) => boolean {
+  return (snapshot) => snapshot.name.startsWith(`${schedule}-`) && /^\d{8}T\d{9}Z$/.test(snapshot.name.slice(schedule.length + 1));
+}
+
+/**
+ * One run: a snapshot, its backup when the schedule names a store, then retention on the
+ * schedule's own snapshots and on the volume's backups in that store. Any failure stops the run
+ * before retention: a run that did not protect the data never removes older copies.
+ */
+export async function runSchedule(service: VolumeService, spec: ScheduleSpec, atMs: number): Promise<RunResult> {
+  if (!(await service.findVolume(spec.volume))) throw new VolumeGoneError(spec.volume);
+  const snapshot = await service.createSnapshot(spec.volume, scheduledSnapshotName(spec.name, atMs));
+  const result: RunResult = { snapshot: snapshot.name, removedSnapshots: 0, removedBackups: 0 };
+  const endpoint = spec.backup?.endpoint === undefined ? {} : { endpoint: spec.backup.endpoint };
+  if (spec.backup) {
+    const backup = await service.createBackup({
+      snapshot: snapshot.name,
+      dest: spec.backup.dest,
+      ...(spec.backup.compression ? { compression: spec.backup.compression } : {}),
+      ...endpoint,
+    });
+    result.backupUrl = backup.url;
+  }
+  if (spec.keep) {
+    const snapshots = await forgetSnapshots(service, spec.volume, { policy: spec.keep, among: isScheduledSnapshotOf(spec.name) });
+    result.removedSnapshots = snapshots.removed.length;
+    if (spec.backup) {
+      const backups = await service.forgetBackups(spec.backup.dest, { volumeName: spec.volume, policy: spec.keep, ...endpoint });
+      result.removedBackups = backups.removed.length;
+    }
+  }
+  return result;
+}

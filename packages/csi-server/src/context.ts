@@ -1,0 +1,31 @@
+import type { ChangedBlockService, CommandRunner, KeyedMutex, Logger, VolumeService } from '@convoy/core';
+import type { CsiRecords } from './csi-records.js';
+import type { BackupTarget } from './parameters.js';
+
+/** Everything the CSI services share; built once by startCsiServer. */
+export interface CsiContext {
+  service: VolumeService & ChangedBlockService;
+  /** The CSI driver name Kubernetes knows the plugin by (CSIDriver object, StorageClass provisioner). */
+  pluginName: string;
+  pluginVersion: string;
+  nodeId: string;
+  /** The topology key whose value is `nodeId` on node-local volumes. */
+  topologyKey: string;
+  /** Staging and target paths must lie under this directory (the kubelet's, /var/lib/kubelet). */
+  kubeletDir: string;
+  records: CsiRecords;
+  targets: ReadonlyMap<string, BackupTarget>;
+  /** A backup store inside the daemon root that carries copies (volume from snapshot, clone). */
+  copyStoreUrl: string;
+  run: CommandRunner;
+  log: Logger;
+  /** Serialises CSI calls on one name or id, so a CO's concurrent retries cannot race. */
+  locks: KeyedMutex;
+  enabledDrivers: readonly string[];
+  defaultDriver: string;
+}
+
+/** gRPC topology segments of a node-local volume or of this node. */
+export function nodeTopology(ctx: CsiContext): { segments: Record<string, string> } {
+  return { segments: { [ctx.topologyKey]: ctx.nodeId } };
+}

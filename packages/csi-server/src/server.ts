@@ -1,0 +1,164 @@
+import { chmod, lstat, mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { KeyedMutex, type ChangedBlockService, type CommandRunner, type Logger, type VolumeService } from '@convoy/core';
+import { BackupUploads } from './backup-uploads.js';
+import type { CsiContext } from './context.js';
+import { snapshotControllerHandlers } from './controller-snapshots.js';
+import { volumeControllerHandlers } from './controller-volumes.js';
+import { CsiRecords } from './csi-records.js';
+import { identityHandlers } from './identity.js';
+import { nodeHandlers } from './node-service.js';
+import { snapshotMetadataHandlers } from './snapshot-metadata.js';
+import type { BackupTarget } from './parameters.js';
+import { loadCsiServices } from './proto.js';
+import { requireField } from './ids.js';
+import { toServiceError, unimplemented } from './status.js';
+
+/** The name Kubernetes knows the plugin by: the CSIDriver object and every StorageClass provisioner. */
+export const CSI_PLUGIN_NAME = 'convoy.rancher.io';
+/** Topology key of node-local volumes: its value is the node id (`--csi-node-id`). */
+export const CSI_TOPOLOGY_KEY = 'convoy.rancher.io/node';
+export const DEFAULT_KUBELET_DIR = '/var/lib/kubelet';
+
+export interface CsiServerOptions {
+  service: VolumeService & ChangedBlockService;
+  /** Unix socket to listen on (the kubelet and the sidecars use `unix://<path>`). */
+  socketPath: string;
+  nodeId: string;
+  /** The daemon root: CSI keeps its records and its copy store under `<root>/csi`. */
+  stateDir: string;
+  version: string;
+  enabledDrivers: readonly string[];
+  defaultDriver: string;
+  targets?: readonly BackupTarget[];
+  kubeletDir?: string;
+  run: CommandRunner;
+  log: Logger;
+  /**
+   * Serve and advertise SnapshotMetadata (alpha in CSI 1.10, like Kubernetes' changed-block
+   * tracking). Off by default, as the CSI hostpath driver does: conformance suites older than
+   * the SNAPSHOT_METADATA_SERVICE capability (csi-sanity 5.3.1) fail on it.
+   */
+  snapshotMetadata?: boolean;
+  /** Probe's answer; the daemon is ready once its manager is open. */
+  isReady?: () => boolean;
+}
+
+export interface CsiServer {
+  readonly socketPath: string;
+  close(): Promise<void>;
+}
+
+type Handler = (request: never) => Promise<unknown>;
+
+/** A promise-returning handler as a gRPC unary one: every failure becomes its exact status, and is logged. */
+function unary(name: string, handler: Handler, log: Logger): grpc.handleUnaryCall<unknown, unknown> {
+  return (call, callback) => {
+    handler(call.request as never).then(
+      (response) => callback(null, response),
+      (err: unknown) => {
+        const status = toServiceError(err);
+        log.info('csi call refused', { call: name, code: status.code, message: status.details });
+        callback(status as grpc.ServiceError);
+      },
+    );
+  };
+}
+
+function implementation(handlers: Record<string, Handler>, log: Logger): grpc.UntypedServiceImplementation {
+  return Object.fromEntries(Object.entries(handlers).map(([name, handler]) => [name, unary(name, handler, log)]));
+}
+
+/** Every call a service defines that this plugin does not implement answers UNIMPLEMENTED, by name. */
+function withUnimplemented(service: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation): grpc.UntypedServiceImplementation {
+  const full: grpc.UntypedServiceImplementation = { ...impl };
+  for (const [name, def] of Object.entries(service)) {
+    if (full[name]) continue;
+    const message = `${name} is not implemented by the Convoy CSI plugin`;
+    full[name] = def.responseStream
+      ? (call: grpc.ServerWritableStream<unknown, unknown>) => call.destroy(Object.assign(new Error(message), toServiceError(unimplemented(message))))
+      : (_call: unknown, callback: grpc.sendUnaryData<unknown>) => callback(toServiceError(unimplemented(message)) as grpc.ServiceError);
+  }
+  return full;
+}
+
+const CONTROLLER_CAPABILITIES = [
+  'CREATE_DELETE_VOLUME',
+  'LIST_VOLUMES',
+  'GET_CAPACITY',
+  'CREATE_DELETE_SNAPSHOT',
+  'LIST_SNAPSHOTS',
+  'CLONE_VOLUME',
+  'EXPAND_VOLUME',
+  'GET_VOLUME',
+];
+
+/**
+ * Serves CSI Identity, Controller, Node and SnapshotMetadata for the daemon's VolumeManager on
+ * a unix socket. A stale socket file is replaced; anything else at that path is refused.
+ */
+export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer> {
+  const log = opts.log;
+  const csiDir = path.join(opts.stateDir, 'csi');
+  const records = new CsiRecords(csiDir);
+  await records.open();
+  const ctx: CsiContext = {
+    service: opts.service,
+    pluginName: CSI_PLUGIN_NAME,
+    pluginVersion: opts.version,
+    nodeId: opts.nodeId,
+    topologyKey: CSI_TOPOLOGY_KEY,
+    kubeletDir: path.resolve(opts.kubeletDir ?? DEFAULT_KUBELET_DIR),
+    records,
+    targets: new Map((opts.targets ?? []).map((t) => [t.name, t])),
+    copyStoreUrl: `vfs://${records.copyStoreDir}`,
+    run: opts.run,
+    log,
+    locks: new KeyedMutex(),
+    enabledDrivers: opts.enabledDrivers,
+    defaultDriver: opts.defaultDriver,
+  };
+  requireField(opts.nodeId, 'the CSI node id (--csi-node-id)');
+  let serving = true;
+  const uploads = new BackupUploads(ctx);
+  const services = loadCsiServices();
+  const server = new grpc.Server();
+  server.addService(services.Identity.service, withUnimplemented(services.Identity.service, implementation(identityHandlers(ctx, () => serving && (opts.isReady?.() ?? true), opts.snapshotMetadata ?? false), log)));
+  const controller = {
+    ...volumeControllerHandlers(ctx),
+    ...snapshotControllerHandlers(ctx, uploads),
+    ControllerGetCapabilities: async () => ({ capabilities: CONTROLLER_CAPABILITIES.map((type) => ({ rpc: { type } })) }),
+  };
+  server.addService(services.Controller.service, withUnimplemented(services.Controller.service, implementation(controller, log)));
+  server.addService(services.Node.service, withUnimplemented(services.Node.service, implementation(nodeHandlers(ctx), log)));
+  const metadata = opts.snapshotMetadata ? (snapshotMetadataHandlers(ctx) as grpc.UntypedServiceImplementation) : {};
+  server.addService(services.SnapshotMetadata.service, withUnimplemented(services.SnapshotMetadata.service, metadata));
+
+  const socketPath = path.resolve(opts.socketPath);
+  await mkdir(path.dirname(socketPath), { recursive: true });
+  await removeStaleSocket(socketPath);
+  await new Promise<void>((resolve, reject) =>
+    server.bindAsync(`unix://${socketPath}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
+  );
+  await chmod(socketPath, 0o600);
+  log.info('csi server listening', { socket: socketPath, node: opts.nodeId, plugin: CSI_PLUGIN_NAME, targets: [...ctx.targets.keys()] });
+  let closing: Promise<void> | undefined;
+  return {
+    socketPath,
+    close: () =>
+      (closing ??= (async () => {
+        serving = false;
+        await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+        await uploads.drain();
+        await rm(socketPath, { force: true });
+      })()),
+  };
+}
+
+async function removeStaleSocket(socketPath: string): Promise<void> {
+  const stats = await lstat(socketPath).catch(() => undefined);
+  if (!stats) return;
+  if (!stats.isSocket()) throw new Error(`${socketPath} exists and is not a socket; refusing to replace it`);
+  await rm(socketPath);
+}

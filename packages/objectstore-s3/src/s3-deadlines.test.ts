@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { describe, expect, it } from 'vitest';
+import { isConvoyError } from '@convoy/core';
+import { startFaultProxy, type ProxiedRequest } from '@convoy/test-support/fault-proxy';
+import { startS3rver, S3RVER_CREDENTIALS } from '@convoy/test-support/s3rver';
+import { openS3ObjectStore } from './index.js';
+
+/**
+ * Deadlines against a server that stalls (a proxy on 127.0.0.1 that accepts and never answers,
+ * or goes silent halfway through a body): every request fails within its timeout and is retried,
+ * a download cut or stalled halfway resumes where it stopped, and nothing waits forever.
+ */
+process.env.AWS_ACCESS_KEY_ID = S3RVER_CREDENTIALS.accessKeyId;
+process.env.AWS_SECRET_ACCESS_KEY = S3RVER_CREDENTIALS.secretAccessKey;
+
+const server = await startS3rver({ buckets: ['deadlines'] });
+const proxy = await startFaultProxy(server.endpoint);
+const TIMEOUT_MS = 500;
+/** Far beyond every timeout and retry here: only a hang reaches it. */
+const HANG_MS = 20_000;
+let serial = 0;
+
+function open(maxAttempts = 3) {
+  return openS3ObjectStore(new URL(`s3://deadlines@us-east-1/t${serial++}`), {
+    endpoint: proxy.endpoint,
+    options: { 's3.requestTimeoutMs': String(TIMEOUT_MS), 's3.maxAttempts': String(maxAttempts) },
+  });
+}
+
+function noHang<T>(work: Promise<T>): Promise<T> {
+  return Promise.race([work, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`still waiting after ${HANG_MS} ms: it hangs`)), HANG_MS).unref())]);
+}
+
+const objectGet = (key: string) => (r: ProxiedRequest) => r.method === 'GET' && r.url.includes(key);
+
+describe('objectstore-s3 deadlines (a stalling proxy on 127.0.0.1)', () => {
+  it('a request the server never answers times out and is retried', async () => {
+    const store = await open();
+    await store.put('a/obj', Buffer.from('hello'));
+    proxy.inject({ fault: 'stall', match: objectGet('a/obj') });
+    expect((await noHang(store.get('a/obj')))?.toString()).toBe('hello');
+    expect(store.stats.retries).toBeGreaterThan(0);
+    await store.close();
+  });
+
+  it('a server that never answers fails the request with a store error once the attempts are spent', async () => {
+    const store = await open(2);
+    proxy.inject({ fault: 'stall', match: (r) => r.url.includes('b/never'), times: 2 });
+    const err = await noHang(store.get('b/never')).catch((e: unknown) => e);
+    expect(isConvoyError(err, 'STORE_ERROR'), String(err)).toBe(true);
+    await store.close();
+  });
+
+  it('an upload whose request stalls times out and is retried', async () => {
+    const store = await open();
+    const data = randomBytes(256 * 1024);
+    proxy.inject({ fault: 'stall', match: (r) => r.method === 'PUT' && r.url.includes('c/up') });
+    await noHang(store.put('c/up', Readable.from([data])));
+    expect((await store.get('c/up'))!.equals(data)).toBe(true);
+    await store.close();
+  });
+
+  it.each([
+    ['cut', 'cut-response', 'd/cut'],
+    ['stalled', 'stall-response', 'e/stall'],
+  ] as const)('a streamed download %s halfway resumes where it stopped with one ranged GET and yields the exact bytes', async (_how, fault, key) => {
+    const store = await open();
+    const data = randomBytes(3 * 1024 * 1024);
+    await store.put(key, data);
+    proxy.inject({ fault, match: objectGet(key) });
+    const body = await store.getStream(key);
+    expect((await noHang(buffer(body!))).equals(data)).toBe(true);
+    expect(proxy.requests.filter(objectGet(key)).length).toBe(2);
+    await store.close();
+  });
+
+  it('a streamed download that keeps stalling fails with a store error, not a hang', async () => {
+    const store = await open(2);
+    const data = randomBytes(1024 * 1024);
+    await store.put('f/stall', data);
+    proxy.inject({ fault: 'stall-response', match: objectGet('f/stall'), times: 10 });
+    const body = await store.getStream('f/stall');
+    const err = await noHang(buffer(body!)).catch((e: unknown) => e);
+    expect(isConvoyError(err, 'STORE_ERROR'), String(err)).toBe(true);
+    await store.close();
+  });
+});

@@ -1,0 +1,51 @@
+import { ConvoyError, validateScheduleSpec, type RetentionPolicy, type ScheduleSpec } from '@convoy/core';
+
+const KEEP_RULES = ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const;
+
+/**
+ * `docker volume create -d convoy -o schedule=1h -o schedule-backup=s3://... -o schedule-keep-daily=7 db`
+ * attaches a schedule named after the volume:
+ *
+ * - `schedule`: an interval (`30m`, `1h`, `1d`) or, when it holds spaces, a cron expression
+ *   (`0 3 * * *`, UTC unless `schedule-timezone` names a zone);
+ * - `schedule-backup` (store URL), `schedule-compression`, `schedule-endpoint` (S3 endpoint);
+ * - `schedule-keep-last|hourly|daily|weekly|monthly|yearly` (counts), `schedule-keep-within` (30d);
+ * - `schedule-jitter` (e.g. 5m), `schedule-timezone` (e.g. Europe/Berlin).
+ *
+ * Returns the other options untouched and the schedule, checked before anything is created.
+ */
+export function scheduleFromDockerOpts(
+  volume: string,
+  opts: Record<string, string> | null | undefined,
+): { volumeOpts: Record<string, string>; schedule?: ScheduleSpec } {
+  const volumeOpts: Record<string, string> = {};
+  const scheduleOpts = new Map<string, string>();
+  for (const [key, value] of Object.entries(opts ?? {})) {
+    if (key === 'schedule' || key.startsWith('schedule-')) scheduleOpts.set(key, value);
+    else volumeOpts[key] = value;
+  }
+  if (scheduleOpts.size === 0) return { volumeOpts };
+  const when = scheduleOpts.get('schedule');
+  if (when === undefined) throw new ConvoyError('INVALID_ARGUMENT', `-o ${[...scheduleOpts.keys()][0]} needs -o schedule=<interval or cron> too`);
+  const spec: Record<string, unknown> = { name: volume, volume, ...(when.trim().includes(' ') ? { cron: when.trim() } : { every: when.trim() }) };
+  const keep: Record<string, unknown> = {};
+  const backup: Record<string, unknown> = {};
+  for (const [key, value] of scheduleOpts) {
+    const rule = key.slice('schedule-keep-'.length);
+    if (key === 'schedule') continue;
+    else if (key === 'schedule-backup') backup.dest = value;
+    else if (key === 'schedule-compression') backup.compression = value;
+    else if (key === 'schedule-endpoint') backup.endpoint = value;
+    else if (key === 'schedule-jitter') spec.jitter = value;
+    else if (key === 'schedule-timezone') spec.timezone = value;
+    else if (key === 'schedule-keep-within') keep.within = value;
+    else if (key.startsWith('schedule-keep-') && (KEEP_RULES as readonly string[]).includes(rule)) keep[rule] = /^-?\d+$/.test(value) ? Number(value) : value;
+    else throw new ConvoyError('INVALID_ARGUMENT', `unknown option -o ${key}; schedule options are schedule, schedule-backup, schedule-compression, schedule-endpoint, schedule-keep-{last,hourly,daily,weekly,monthly,yearly,within}, schedule-jitter, schedule-timezone`);
+  }
+  if (Object.keys(backup).length > 0) {
+    if (backup.dest === undefined) throw new ConvoyError('INVALID_ARGUMENT', '-o schedule-compression and -o schedule-endpoint need -o schedule-backup=<store URL>');
+    spec.backup = backup;
+  }
+  if (Object.keys(keep).length > 0) spec.keep = keep as RetentionPolicy;
+  return { volumeOpts, schedule: validateScheduleSpec(spec) };
+}
