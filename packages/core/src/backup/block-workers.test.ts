@@ -28,12 +28,6 @@ async function makeEnv() {
   return { dir, source, store, args };
 }
 
-async function keysUnder(store: MemoryObjectStore, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  for await (const info of store.list(prefix)) keys.push(info.key);
-  return keys;
-}
-
 async function failure(promise: Promise<unknown>): Promise<Error> {
   const err = await promise.then(() => undefined, (e: unknown) => e);
   expect(err).toBeInstanceOf(Error);
@@ -84,8 +78,8 @@ describe('a block worker that crashes', () => {
     const engine = createBackupEngine({ blockWorkers: { script: crashing, threads: 2 } });
     const err = await failure(engine.createBackup(env.args));
     expect(isConvoyError(err, 'INTERNAL') && err.message).toMatch(/a block worker failed to compress a block/);
-    expect(await keysUnder(env.store, `${volumeDir('vol1')}backups/`)).toEqual([]);
-    expect(await keysUnder(env.store, `${volumeDir('vol1')}locks/`)).toEqual([]);
+    expect(env.store.keysUnder(`${volumeDir('vol1')}backups/`)).toEqual([]);
+    expect(env.store.keysUnder(`${volumeDir('vol1')}locks/`)).toEqual([]);
     expect(await engine.listBackups({ store: env.store, destUrl: env.args.destUrl, volumeName: 'vol1' })).toEqual([]);
 
     // The same backup then succeeds with working workers, and restores exactly.

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { isConvoyError, type ErrorCode } from '../errors.js';
 import { COMPRESSION_METHODS, type CompressionMethod, type Progress } from '../model.js';
-import type { ObjectStore } from '../objectstore.js';
 import { ImageSource } from '../testing/image-source.js';
 import { copyDirectoryIntoStore, MemoryObjectStore } from '../testing/memory-store.js';
 import { tempDir } from '../testing/temp-dir.js';
@@ -29,12 +28,6 @@ async function makeEnv(): Promise<Env> {
   const dir = await mkdtemp(path.join(scratch, 'env-'));
   const destUrl = 'mem://engine-test';
   return { store: new MemoryObjectStore(destUrl), source: await ImageSource.open(path.join(dir, 'images')), destUrl };
-}
-
-async function keysUnder(store: ObjectStore, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  for await (const info of store.list(prefix)) keys.push(info.key);
-  return keys;
 }
 
 function backupArgs(env: Env, volume: string, snapshot: string) {
@@ -121,7 +114,7 @@ describe('backup engine, delta-block mode, on a vfs store', () => {
     expect(record.SingleFile).toEqual({ FilePath: '' });
     expect(record.Blocks.map((b: { Offset: number }) => b.Offset)).toEqual([0, 3, 5, 7].map((i) => i * BLOCK_SIZE));
     expect(record.CompressionMethod).toBe('zstd');
-    expect(await keysUnder(env.store, 'convoy-objectstore/volumes/vo/l1/vol1/locks/')).toEqual([]);
+    expect(env.store.keysUnder('convoy-objectstore/volumes/vo/l1/vol1/locks/')).toEqual([]);
 
     await restore(env, summary.url, 'restored');
     await expectSameBytes(env, 'restored', 'snap1');
@@ -339,7 +332,7 @@ describe('backup engine, delta-block mode, on a vfs store', () => {
     expect(await blockFiles(env, 'vol1')).toEqual([...new Set(b2Record.Blocks.map((b: { BlockChecksum: string }) => b.BlockChecksum))].sort());
 
     await del(b2.url);
-    expect(await keysUnder(env.store, 'convoy-objectstore/')).toEqual([]);
+    expect(env.store.keysUnder('convoy-objectstore/')).toEqual([]);
     await expectCode(del(b2.url), 'NOT_FOUND', b2.name);
   });
 
@@ -520,7 +513,7 @@ describe('backup engine, leftovers of failed operations and prune', () => {
   it('a failed backup is not listed, holds no lock, and the same backup then succeeds reusing its blocks', async () => {
     const { env, kept } = await withOrphans();
     expect((await engine.listBackups({ store: env.store, destUrl: env.destUrl })).map((b) => b.name)).toEqual([kept.name]);
-    expect(await keysUnder(env.store, locksDir('vol1'))).toEqual([]);
+    expect(env.store.keysUnder(locksDir('vol1'))).toEqual([]);
     expect(await blockFiles(env, 'vol1')).toHaveLength(5);
     const before = env.store.stats.put;
     const heads = vi.spyOn(env.store, 'head');
@@ -555,7 +548,7 @@ describe('backup engine, leftovers of failed operations and prune', () => {
     await env.store.put(deletionJournalKey('vol1', 'backup-00000000000000dd'), Buffer.from('{}'));
     const report = await engine.prune({ store: env.store, owner: 'o', graceMs: 0 });
     expect(report.volumes).toBe(1);
-    expect(await keysUnder(env.store, 'convoy-objectstore/')).toEqual([]);
+    expect(env.store.keysUnder('convoy-objectstore/')).toEqual([]);
   });
 
   it('prune skips a busy volume in a whole-store sweep and refuses it by name', async () => {
