@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { sourceResolution, unitTests } from './vitest.shared.js';
+import { blockWorkerSetup, sourceResolution, unitTests } from './vitest.shared.js';
 
 export default defineConfig({
   ...sourceResolution,
@@ -17,6 +17,7 @@ export default defineConfig({
         ...sourceResolution,
         test: {
           name: 'e2e',
+          globalSetup: [blockWorkerSetup],
           include: ['packages/*/src/**/*.e2e.test.ts', 'test-e2e/**/*.e2e.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,

@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { sourceResolution } from './vitest.shared.js';
+import { blockWorkerSetup, sourceResolution } from './vitest.shared.js';
 
 /**
  * Device-mapper tests (`*.dm.test.ts`): they need a kernel with dm-thin and root, so
@@ -10,6 +10,7 @@ export default defineConfig({
   ...sourceResolution,
   test: {
     name: 'dm',
+    globalSetup: [blockWorkerSetup],
     include: ['packages/*/src/**/*.dm.test.ts'],
     exclude: ['**/node_modules/**'],
     pool: 'forks',

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { defineConfig, type ViteUserConfig } from 'vitest/config';
 
 /**
@@ -10,8 +11,16 @@ import { defineConfig, type ViteUserConfig } from 'vitest/config';
 const conditions = ['@convoy/source', 'node', 'development|production'];
 export const sourceResolution = { resolve: { conditions }, ssr: { resolve: { conditions } } } satisfies ViteUserConfig;
 
+/**
+ * Every test run's global setup: the engine's block worker bundled from source and named by
+ * CONVOY_BLOCK_WORKER (test-support/block-worker-setup.ts). An absolute path, as package configs
+ * run from their own directories.
+ */
+export const blockWorkerSetup = path.resolve(import.meta.dirname, 'test-support/block-worker-setup.ts');
+
 /** Host tests: everything but end-to-end (dockerd) and device-mapper (guest) tests. */
 export const unitTests = {
+  globalSetup: [blockWorkerSetup],
   exclude: ['**/*.e2e.test.ts', '**/*.dm.test.ts', '**/node_modules/**'],
   testTimeout: 60_000,
   hookTimeout: 60_000,

@@ -93,7 +93,7 @@ try {
       mkdirSync(s3.bucketDir, { recursive: true });
     }
     const storeS3 = store === 's3' ? s3 : undefined;
-    const tool = TOOLS[toolName]({ root, sourceDir: path.join(root, 'src'), dataset, s3: storeS3, entry: convoyChild, sources: convoySources });
+    const tool = TOOLS[toolName]({ root, sourceDir: path.join(root, 'src'), dataset, s3: storeS3, entry: convoyChild, sources: convoySources, settings: opts.convoy });
     const done = await runToolCases(tool, {
       dataset,
       sourceDir: path.join(root, 'src'),
@@ -110,7 +110,7 @@ try {
   let profile;
   if (convoyChild) {
     progress.note("Convoy's full backup once more under node --cpu-prof (not counted)");
-    const profileDir = await profileConvoyFull({ entry: convoyChild, sources: convoySources, dir: path.join(workRoot, 'profile') });
+    const profileDir = await profileConvoyFull({ entry: convoyChild, sources: convoySources, dir: path.join(workRoot, 'profile'), settings: opts.convoy });
     profile = summariseCpuProfile(profileDir);
     progress.note(`profile: ${profile.byCategory.slice(0, 4).map((c) => `${c.name} ${(c.share * 100).toFixed(0)} %`).join('; ')}`);
   }

@@ -1,38 +1,28 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, realpath, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll } from 'vitest';
+import { BLOCK_WORKER_ENTRY, buildModule } from './build-module.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 
 /**
  * Bundles a TypeScript entry (workspace packages from source, by their `@convoy/source` export) into one ES module that plain
  * `node` runs, for tests that need a separate process to kill: starting a bundle takes a
- * fraction of a second, where a TypeScript loader takes seconds. Only the native lz4-napi stays
+ * fraction of a second, where a TypeScript loader takes seconds. The native addons stay
  * outside; the bundle goes to packages/core/.tmp (ignored by git) so that it resolves from
- * there, and is removed after the test file.
+ * there (and finds `../package.json`), and is removed after the test file. The engine's block
+ * worker is built beside it as `block-worker.js`, where the engine looks for it: renamed into
+ * place, so test files bundling at once never see a half-written one.
  */
 export async function bundleForNode(entry: string): Promise<string> {
-  const require = createRequire(import.meta.url);
-  // esbuild comes with tsup; nothing else depends on it, hence the narrow type.
-  const esbuild = createRequire(await realpath(require.resolve('tsup/package.json')))('esbuild') as { build(options: Record<string, unknown>): Promise<unknown> };
   const dir = path.join(root, 'packages/core/.tmp');
-  await mkdir(dir, { recursive: true });
-  const outfile = path.join(dir, `${path.basename(entry, '.ts')}-${process.pid}-${randomBytes(3).toString('hex')}.mjs`);
+  const unique = `${process.pid}-${randomBytes(3).toString('hex')}`;
+  const outfile = path.join(dir, `${path.basename(entry, '.ts')}-${unique}.mjs`);
   afterAll(() => rm(outfile, { force: true }));
-  await esbuild.build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'silent',
-    conditions: ['@convoy/source'],
-    external: ['lz4-napi'],
-    // CommonJS dependencies inside an ES module bundle still call require().
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-  });
+  await buildModule(entry, outfile);
+  const worker = path.join(dir, `block-worker-${unique}.js`);
+  await buildModule(BLOCK_WORKER_ENTRY, worker);
+  await rename(worker, path.join(dir, 'block-worker.js'));
   return outfile;
 }

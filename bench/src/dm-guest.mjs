@@ -31,7 +31,11 @@ const dataDevice = await loopDevice('data', 4 * size + 512 * 2 ** 20);
 const metadataDevice = await loopDevice('metadata', 64 * 2 ** 20);
 const driverOptions = { 'dm.datadev': dataDevice, 'dm.metadatadev': metadataDevice, 'dm.thinpoolname': 'benchpool' };
 const driverRoot = path.join(work, 'driver');
-const convoy = (command) => [process.execPath, bundle, JSON.stringify({ root: driverRoot, options: driverOptions, ...command })];
+// CONVOY_BENCH_DM_PROFILE=1: Convoy's backups and restores run under --cpu-prof, every thread's
+// profile written to profiles/ in the work directory the host shares (keep it with --keep).
+const profileDir = process.env.CONVOY_BENCH_DM_PROFILE ? path.join(process.cwd(), 'profiles') : undefined;
+const profiled = (command) => (profileDir && (command.op === 'backup' || command.op === 'restore') ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+const convoy = (command) => [process.execPath, ...profiled(command), bundle, JSON.stringify({ root: driverRoot, options: driverOptions, ...command })];
 const resticEnv = { ...process.env, RESTIC_PASSWORD: 'convoy-bench', RESTIC_CACHE_DIR: path.join(work, 'restic-cache') };
 const exec = (argv, opts) => runChecked(argv[0], argv.slice(1), opts);
 

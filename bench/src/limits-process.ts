@@ -19,7 +19,7 @@ interface Input {
   scratchDir: string;
 }
 
-type StageName = 'read' | 'sha512' | 'codecCompress' | 'codecDecompress' | 'blockFileWrite' | 'imageWrite';
+type StageName = 'read' | 'sha512' | 'codecCompress' | 'codecDecompress' | 'zstdCompress' | 'zstdDecompress' | 'blockFileWrite' | 'imageWrite';
 type Sample = Partial<Record<StageName, { bytes: number; seconds: number }>>;
 
 /** Bytes through each stage of one case; the ideal pipeline's time follows from these and the rates. */
@@ -74,6 +74,9 @@ async function computePass(file: string, offsets: number[], known: Map<string, n
       if (known.has(checksum)) continue;
       const compressed = await timed(sample, 'codecCompress', length, () => compressBlock('lz4', data));
       await timed(sample, 'codecDecompress', length, () => decompressBlock('lz4', compressed, blockSize));
+      // zstd through the same functions, for choosing the default (one block at a time, awaited).
+      const zstd = await timed(sample, 'zstdCompress', length, () => compressBlock('zstd', data));
+      await timed(sample, 'zstdDecompress', length, () => decompressBlock('zstd', zstd, blockSize));
       known.set(checksum, compressed.length);
       w.compressed += length;
       w.stored += compressed.length;
@@ -164,7 +167,7 @@ for (const [checksum, length] of baseKnown) await timed(writes, 'blockFileWrite'
 await timed(writes, 'imageWrite', imageSize, () => writeImage(path.join(input.scratchDir, 'restored.img'), imageSize));
 rmSync(input.scratchDir, { recursive: true, force: true });
 
-const stageNames: StageName[] = ['read', 'sha512', 'codecCompress', 'codecDecompress', 'blockFileWrite', 'imageWrite'];
+const stageNames: StageName[] = ['read', 'sha512', 'codecCompress', 'codecDecompress', 'zstdCompress', 'zstdDecompress', 'blockFileWrite', 'imageWrite'];
 const rates = Object.fromEntries(
   stageNames.map((name) => {
     const best = Math.max(...[first, second, writes].map((s) => (s[name] ? s[name]!.bytes / s[name]!.seconds : 0)));

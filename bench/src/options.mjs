@@ -5,6 +5,7 @@ const ALL_STORES = ['local', 's3'];
 
 const USAGE = `usage: pnpm bench [--quick] [--size MiB] [--reps N] [--tools convoy,convoy-encrypted,restic,borg]
                   [--stores local,s3] [--no-devmapper] [--dm-size MiB] [--out DIR] [--keep]
+                  [--block-size KiB] [--compression METHOD]
   --quick          every case at 32 MiB, once, results into a temp dir (what CI runs)
   --size MiB       image size (a multiple of 16; default 1024)
   --reps N         repetitions; figures are medians (default 3, --quick 1)
@@ -12,7 +13,10 @@ const USAGE = `usage: pnpm bench [--quick] [--size MiB] [--reps N] [--tools conv
   --no-devmapper   skip the device-mapper guest case
   --dm-size MiB    image size in the device-mapper guest (default 256, --quick 32)
   --out DIR        where BENCHMARKS.md's results, results.json and chart.svg go
-  --keep           keep the work directory (stores, restore targets) for inspection`;
+  --keep           keep the work directory (stores, restore targets) for inspection
+  --block-size KiB Convoy's per-volume block size (64 to 2048, a power of two; default the
+                   engine's, 2048); the device-mapper guest keeps the default
+  --compression M  Convoy's compression (lz4, zstd, gzip, none; default the engine's)`;
 
 /** The bench's command line. Only a complete, default-sized run writes the committed files. */
 export function parseOptions(argv) {
@@ -28,6 +32,8 @@ export function parseOptions(argv) {
       'dm-size': { type: 'string' },
       out: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      'block-size': { type: 'string' },
+      compression: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -53,6 +59,8 @@ export function parseOptions(argv) {
   const sizeMiB = positive(values.size, values.quick ? 32 : 1024, '--size');
   const reps = positive(values.reps, values.quick ? 1 : 3, '--reps');
   const dmSizeMiB = positive(values['dm-size'], values.quick ? 32 : 256, '--dm-size');
+  const blockKiB = values['block-size'] === undefined ? undefined : positive(values['block-size'], undefined, '--block-size');
+  if (blockKiB !== undefined && (blockKiB < 64 || blockKiB > 2048 || (blockKiB & (blockKiB - 1)) !== 0)) throw new Error(`--block-size must be a power of two from 64 to 2048 KiB\n${USAGE}`);
   const complete = !values.quick && tools.length === ALL_TOOLS.length && stores.length === ALL_STORES.length && !values['no-devmapper'] && sizeMiB === 1024 && dmSizeMiB === 256;
   return {
     quick: values.quick,
@@ -65,5 +73,6 @@ export function parseOptions(argv) {
     out: values.out,
     writeCommitted: values.out === undefined && complete,
     keep: values.keep,
+    convoy: { ...(blockKiB ? { blockSize: blockKiB * 1024 } : {}), ...(values.compression ? { compression: values.compression } : {}) },
   };
 }

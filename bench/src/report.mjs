@@ -74,6 +74,8 @@ function limitsSection(limits, ideal, summary, cores) {
       ['lz4 decompress, C', rate(r.lz4Decompress)],
       ['lz4 frame compress through the engine\'s `compressBlock` (lz4-napi), for comparison', rate(r.codecCompress)],
       ['lz4 frame decompress through `decompressBlock`, for comparison', rate(r.codecDecompress)],
+      ['zstd (level 3) compress through `compressBlock` (@mongodb-js/zstd), for comparison', rate(r.zstdCompress)],
+      ['zstd decompress through `decompressBlock`, for comparison', rate(r.zstdDecompress)],
       ['block files: temp, write, fsync, rename, fsync dir (stored bytes)', rate(r.blockFileWrite)],
       ['image write: new file, 2 MiB writes, fsync', rate(r.imageWrite)],
     ],
@@ -100,9 +102,9 @@ function limitsSection(limits, ideal, summary, cores) {
 function profileSection(profile) {
   const pct = (share) => `${(share * 100).toFixed(1)} %`;
   return [
-    `A separate full backup under \`node --cpu-prof\` (main thread only; the libuv pool's work shows as idle): ${f2(profile.seconds)} s profiled.`,
+    `A separate full backup under \`node --cpu-prof\`: ${f2(profile.seconds)} s profiled, in ${profile.threads} thread(s) (the main thread and the block workers; ${f2(profile.threadSeconds)} thread-seconds, the base of the shares; work on the libuv pool shows as idle).`,
     '',
-    table(['where the main thread\'s time goes', 's', 'share'], profile.byCategory.map((c) => [c.name, f2(c.seconds), pct(c.share)])),
+    table(['where the threads\' time goes', 's', 'share'], profile.byCategory.map((c) => [c.name, f2(c.seconds), pct(c.share)])),
     '',
     table(['function (self time)', 's', 'share'], profile.topFunctions.map((c) => [`\`${c.name}\``, f2(c.seconds), pct(c.share)])),
   ].join('\n');
@@ -151,12 +153,13 @@ export function renderResults({ machine, options, dataset, summary, goals, limit
     '',
     `Measured ${machine.startedAt.slice(0, 16).replace('T', ' ')} UTC on ${machine.cpu} (${machine.cores} cores, ${(machine.memoryBytes / 2 ** 30).toFixed(0)} GiB), kernel ${machine.kernel}, Node ${machine.node}, ${machine.restic}, ${machine.borg}.`,
     `Load average at start ${machine.loadavgAtStart.map(f2).join(' ')}, at the end ${finishedLoadavg.map(f2).join(' ')}; the 1-minute load at the start of the host's steps ranged ${f2(Math.min(...hostLoads))}–${f2(Math.max(...hostLoads))} (other engineers share this 2-core machine). Image ${options.sizeMiB} MiB, ${options.reps} repetition(s); figures are medians, peak RSS the worst repetition.`,
+    `Convoy ran with compression ${options.convoy?.compression ?? "zstd (the engine's default)"} and ${options.convoy?.blockSize ? `${options.convoy.blockSize / 1024} KiB blocks (\`--block-size\`)` : "2 MiB blocks (the engine's default)"} on the host; the device-mapper guest uses the defaults.`,
     `Dataset sha256: base \`${dataset.images.base.sha256.slice(0, 16)}…\`, ${PATTERNS.map((p) => `${p.name} \`${dataset.images[p.name].sha256.slice(0, 16)}…\``).join(', ')}.`,
     '',
     patterns,
     '',
     ...stores.flatMap((store) => [`### ${heading[store]}`, '', resultsTable(summary, store), '']),
-    '### Goals of issue 5',
+    '### Goals of issue 11',
     '',
     goals.length ? table(['goal', 'store', 'result', 'ratio', 'figures'], goalRows) : '_Convoy was not part of this run._',
     '',

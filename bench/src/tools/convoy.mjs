@@ -33,11 +33,11 @@ export async function prepareConvoySources({ entry, dataset, dir, patterns }) {
  * One more full backup into a fresh store under `node --cpu-prof` (not one of the measured
  * runs: the profiler slows it), for BENCHMARKS.md's "where the time goes".
  */
-export async function profileConvoyFull({ entry, sources, dir }) {
+export async function profileConvoyFull({ entry, sources, dir, settings = {} }) {
   const storeDir = path.join(dir, 'store');
   const profileDir = path.join(dir, 'profile');
   mkdirSync(storeDir, { recursive: true });
-  const command = { op: 'backup', dir: sources.base, storeUrl: `vfs://${storeDir}`, volume: VOLUME, snapshot: 'base' };
+  const command = { op: 'backup', dir: sources.base, storeUrl: `vfs://${storeDir}`, volume: VOLUME, snapshot: 'base', ...settings };
   await runChecked(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, entry, JSON.stringify(command)]);
   return profileDir;
 }
@@ -59,7 +59,7 @@ export function encryptionCost(summary) {
  * Convoy: the backup engine with the image source (delta-block mode, changed extents given as a
  * thin pool reports them), in a child process, into a vfs:// directory store or the bench's S3.
  */
-export function convoy({ root, entry, sources, s3, dataset, encrypt = false }) {
+export function convoy({ root, entry, sources, s3, dataset, settings = {}, encrypt = false }) {
   const storeDir = path.join(root, 'store');
   // Over https like restic (the same TLS work on both sides), trusting the bench's certificate.
   const store = s3
@@ -72,16 +72,18 @@ export function convoy({ root, entry, sources, s3, dataset, encrypt = false }) {
     name: encrypt ? 'convoy-encrypted' : 'convoy',
     store: s3 ? 's3' : 'local',
     stateDirs: s3 ? [s3.bucketDir] : [storeDir],
-    backup: (image) => node({ op: 'backup', dir: sources[image], volume: VOLUME, snapshot: image }),
+    backup: (image) => node({ op: 'backup', dir: sources[image], volume: VOLUME, snapshot: image, ...settings }),
     restore: (image, target) => node({ op: 'restore', dir: target, volume: VOLUME, snapshot: image, restoredVolume: 'restored' }),
     restoredFile: (target) => path.join(target, 'volumes', 'restored.img'),
     storeUsage: () => (s3 ? s3.bucketUsage() : dirStoreUsage(storeDir)),
     parseReport: (stdout, caseName) => {
       const report = JSON.parse(stdout);
-      const changed = dataset.patterns[caseName.replace(/^incr-/, '')]?.changedBlocks;
+      // The pattern's changed 2 MiB extents, each read as whole blocks of the volume's size.
+      const extents = dataset.patterns[caseName.replace(/^incr-/, '')]?.changedBlocks;
+      const changed = extents * ((2 * 1024 * 1024) / (settings.blockSize ?? 2 * 1024 * 1024));
       // Not a time assertion: a check that the bench measures what it says it does.
       if (caseName.startsWith('incr-') && report.blocksRead !== changed) {
-        throw new Error(`Convoy's ${caseName} read ${report.blocksRead} blocks where ${changed} changed: it did not take the changed-block path`);
+        throw new Error(`Convoy's ${caseName} read ${report.blocksRead} blocks where ${changed} lie in the changed extents: it did not take the changed-block path`);
       }
       return { ...report, storeRequests: Object.values(report.storeStats).reduce((a, b) => a + b, 0) };
     },

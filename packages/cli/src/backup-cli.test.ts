@@ -137,6 +137,11 @@ describe('convoy backup commands against a real daemon (vfs:// and s3:// stores)
       [['backup', 'create', 'nosuchsnap', '--dest', store], /nosuchsnap/],
       [['backup', 'create', 'db1-s1', '--dest', 'ftp://host/x'], /ftp/],
       [['backup', 'create', 'db1-s1', '--dest', 'not a url'], /URL/],
+      [['backup', 'create', 'db1-s1', '--dest', store, '--block-size', 'big'], /--block-size "big" is not a size/],
+      [['backup', 'create', 'db1-s1', '--dest', store, '--block-size', '96K'], /power of two from 65536/],
+      // A directory volume is archived whole: a block size means nothing for it.
+      [['backup', 'create', 'db1-s1', '--dest', store, '--block-size', '64K'], /delta-block backups only/],
+      [['backup', 'create', 'db1-s1', '--dest', store, '--compression', 'zstd'], /zstd compresses delta-block backups only/],
       [['backup', 'inspect', `${store}?backup=../x&volume=db1`], /name/],
       [['backup', 'inspect', store], /backup=/],
       [['create', 'nope1', '--backup', `${store}?backup=backup-0000000000000000&volume=db1`], /backup-0000000000000000/],

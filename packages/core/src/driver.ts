@@ -81,7 +81,10 @@ export interface SnapshotOps {
  */
 export interface DeltaBlockBackupOps {
   readonly mode: 'delta-block';
-  /** Bytes per block; the engine refuses anything but the store's block size (2 MiB). */
+  /**
+   * Bytes per block the driver reports changes in (a thin pool's 2 MiB chunks); a volume's
+   * backup block size must divide it.
+   */
   readonly blockSize: number;
   /**
    * The local snapshot of this name, or undefined. The engine diffs against the last backup's
@@ -97,7 +100,9 @@ export interface DeltaBlockBackupOps {
   openSnapshot(volumeName: string, snapshotName: string): Promise<BlockReader>;
   /**
    * Creates the new volume `req.name` of `size` bytes for a restore and returns a writer into it.
-   * The volume is not visible to users until `commit` resolves; `abort` removes every trace.
+   * The volume must read as zeros wherever nothing is written (a fresh thin device, a sparse
+   * file): restores are sparse and never write blocks of zeros. It is not visible to users
+   * until `commit` resolves; `abort` removes every trace.
    */
   createRestoreTarget(req: CreateVolumeRequest, size: number): Promise<RestoreTarget>;
 }

@@ -57,7 +57,7 @@ export interface BackupSummary {
  * schema and the CLI's choices read, so a new method is one entry here (plus its codecs, which
  * the compiler then demands).
  */
-export const COMPRESSION_METHODS = ['lz4', 'gzip', 'none'] as const;
+export const COMPRESSION_METHODS = ['lz4', 'zstd', 'gzip', 'none'] as const;
 export type CompressionMethod = (typeof COMPRESSION_METHODS)[number];
 
 export function isCompressionMethod(method: unknown): method is CompressionMethod {

@@ -47,6 +47,15 @@ async function physicalOffset(file: string, logical: number): Promise<number> {
 
 const covers = (extents: { offset: number; length: number }[], at: number) => extents.some((e) => at >= e.offset && at < e.offset + e.length);
 
+/** Sectors the thin device behind `device` (/dev/mapper/NAME) has mapped in the pool (`dmsetup status`). */
+async function mappedBytes(device: string): Promise<number> {
+  const { stdout } = await run('dmsetup', ['status', path.basename(device)]);
+  // "<start> <length> thin <mapped sectors> <highest mapped sector>"
+  const mapped = /\bthin (\d+) /.exec(stdout);
+  if (!mapped) throw new Error(`no thin status in ${stdout}`);
+  return Number(mapped[1]) * 512;
+}
+
 describeNeeding(deviceMapper, 'devicemapper incremental backups to real stores, restored bit-exact', () => {
   let pool: TestPool;
   let driver: DevmapperDriver;
@@ -145,5 +154,32 @@ describeNeeding(deviceMapper, 'devicemapper incremental backups to real stores, 
     expect(uploaded).toBeLessThanOrEqual(await changedBlockCount());
     await restoreAndCompare(store, incremental, 'from-s3', { snapshot: 'second', files: { a: files.a, c: files.c, b: undefined } });
     await store.close();
+  });
+
+  it('leaves blocks of zeros unmapped in the new thin device, and the restore is bit-exact', async () => {
+    const storeDir = await mkdtemp('/tmp/convoy-dm-sparse-');
+    const url = `vfs://${storeDir}`;
+    const store = await fsStore.open(new URL(url), {});
+    const volume = await driver.createVolume({ name: 'zeros', size: 16 * MiB, options: {} });
+    const fh = await open(String(volume.driverInfo.Device), 'r+');
+    // The whole device written (over the filesystem mkfs made): blocks 0 and 5 random, the
+    // other six zeros, so all eight are mapped in the pool and in the backup's map.
+    await fh.write(Buffer.alloc(16 * MiB), 0, 16 * MiB, 0);
+    await fh.write(randomBytes(2 * MiB), 0, 2 * MiB, 0);
+    await fh.write(randomBytes(2 * MiB), 0, 2 * MiB, 10 * MiB);
+    await fh.sync();
+    await fh.close();
+    expect(await mappedBytes(String(volume.driverInfo.Device))).toBe(16 * MiB);
+    const snapshot = await driver.snapshots.createSnapshot('zeros', 'zeros-1');
+    const summary = await engine.createBackup({ store, destUrl: url, driverName: 'devicemapper', volume, snapshot, ops: driver.backup, owner: OWNER });
+    expect(summary.blockCount).toBe(8);
+
+    const restored = await engine.restoreBackup({ store, backupName: summary.name, volumeName: 'zeros', driverName: 'devicemapper', ops: driver.backup, request: { name: 'zeros-restored', options: {} }, owner: OWNER });
+    // Only the two random blocks take pool space; the six of zeros read back as zeros from holes.
+    expect(await mappedBytes(String(restored.driverInfo.Device))).toBe(4 * MiB);
+    await driver.snapshots.createSnapshot('zeros-restored', 'zeros-restored-check');
+    expect(await snapshotDigest(driver, 'zeros-restored', 'zeros-restored-check')).toBe(await snapshotDigest(driver, 'zeros', 'zeros-1'));
+    await store.close();
+    await rm(storeDir, { recursive: true, force: true });
   });
 });

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import type { EncryptionKeyParam } from '@convoy/core';
-import { COMPRESSION_METHODS, type CompressionMethod } from '@convoy/core/lite';
+import { COMPRESSION_METHODS, parseSize, type CompressionMethod } from '@convoy/core/lite';
 import type { BackupInfo } from '@convoy/plugin-server/client';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { parseDuration } from '../flag-values.js';
@@ -41,15 +41,29 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
           c
             .positional('snapshot', { type: 'string', demandOption: true })
             .option('dest', { type: 'string', demandOption: true, describe: 'the store URL to back up to' })
-            .option('compression', { choices: COMPRESSION_METHODS, describe: 'how blocks are compressed (default lz4; Convoy wrote gzip)' })
+            .option('compression', {
+              choices: COMPRESSION_METHODS,
+              describe: 'how blocks are compressed (default zstd for block volumes, lz4 for directory volumes; Convoy wrote gzip)',
+            })
+            .option('block-size', {
+              type: 'string',
+              describe: "the volume's backup block size, 64K to 2M, a power of two; set by its first backup to a store (default 2M, Convoy's). Smaller blocks store less after scattered writes",
+            })
             .option('encrypt', { type: 'boolean', default: false, describe: "encrypt this volume's backups in the store (chosen at its first backup there)" })
             .epilogue(
               `${STORE_FORMS} S3 credentials come from the AWS SDK's default chain (environment, ~/.aws, instance role). ` +
                 "When stdout is not a terminal the URL's & is printed as \\u0026, as Go Convoy did; every command accepts both. " +
                 KEY_SOURCES,
             ),
-        run.action<StoreArgs & { snapshot: string; dest: string; compression?: CompressionMethod; encrypt: boolean }>(async (args, { client, out }) => {
-          const request = { SnapshotName: args.snapshot, URL: args.dest, Verbose: true, ...(args.compression === undefined ? {} : { Compression: args.compression }), ...(args.encrypt ? { Encrypt: true } : {}) };
+        run.action<StoreArgs & { snapshot: string; dest: string; compression?: CompressionMethod; blockSize?: string; encrypt: boolean }>(async (args, { client, out }) => {
+          const request = {
+            SnapshotName: args.snapshot,
+            URL: args.dest,
+            Verbose: true,
+            ...(args.compression === undefined ? {} : { Compression: args.compression }),
+            ...(args.blockSize === undefined ? {} : { BlockSize: parseSize(args.blockSize, '--block-size') }),
+            ...(args.encrypt ? { Encrypt: true } : {}),
+          };
           const onProgress = out.progress();
           const backup = verboseAnswer(
             await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('createBackup', { ...request, ...goStore(args, key) }, { onProgress })),

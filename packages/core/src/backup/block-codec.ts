@@ -1,24 +1,32 @@
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
-import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 import { ConvoyError } from '../errors.js';
 import type { CompressionMethod } from '../model.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
+// The native codecs load on first use: each costs tens of milliseconds to load (more in a VM:
+// their loaders inspect the C library), which neither the CLI nor a thread that never uses
+// that codec should pay.
+let lz4: Promise<typeof import('lz4-napi')> | undefined;
+let zstd: Promise<typeof import('@mongodb-js/zstd')> | undefined;
+const loadLz4 = (): Promise<typeof import('lz4-napi')> => (lz4 ??= import('lz4-napi'));
+const loadZstd = (): Promise<typeof import('@mongodb-js/zstd')> => (zstd ??= import('@mongodb-js/zstd'));
+
 /**
- * Compresses one block. LZ4 runs on the calling thread on purpose: lz4-napi allocates its output
- * with mimalloc, which (we believe) keeps memory freed from another thread longer: its async variant
- * (libuv's pool) held ~300 MiB RSS for a 1 GiB backup against ~185 MiB this way; and with reads
- * and writes on the pool, hash + LZ4 on the main thread splits the CPU work evenly over 2 cores.
- * gzip, 20x slower, stays on the pool. `none` returns the input itself: the caller must not reuse
- * the buffer until the upload is done.
+ * Compresses one block; runs in a block worker (block-transform.ts), so a synchronous codec
+ * occupies that worker's thread, not the engine's. lz4 (lz4-napi) writes standard LZ4 frames;
+ * zstd (@mongodb-js/zstd, level 3 whatever is asked) writes one zstd frame and runs on libuv's
+ * pool; gzip is what Convoy v0.5 wrote. `none` returns the input itself: the caller must not
+ * reuse the buffer until the upload is done.
  */
 export async function compressBlock(method: CompressionMethod, data: Buffer): Promise<Buffer> {
   switch (method) {
     case 'lz4':
-      return compressFrameSync(data);
+      return (await loadLz4()).compressFrameSync(data);
+    case 'zstd':
+      return (await loadZstd()).compress(data);
     case 'gzip':
       return gzipAsync(data);
     case 'none':
@@ -26,18 +34,27 @@ export async function compressBlock(method: CompressionMethod, data: Buffer): Pr
   }
 }
 
-/** The inverse; `maxLength` bounds what a hostile gzip object can expand to. */
+/** The inverse; `maxLength` bounds what a hostile object can expand to. */
 export async function decompressBlock(method: CompressionMethod, data: Buffer, maxLength: number): Promise<Buffer> {
+  let plain: Buffer;
   try {
     switch (method) {
       case 'lz4':
-        return decompressFrameSync(data);
+        plain = (await loadLz4()).decompressFrameSync(data);
+        break;
+      case 'zstd':
+        plain = await (await loadZstd()).decompress(data);
+        break;
       case 'gzip':
-        return await gunzipAsync(data, { maxOutputLength: maxLength });
+        plain = await gunzipAsync(data, { maxOutputLength: maxLength });
+        break;
       case 'none':
-        return data;
+        plain = data;
+        break;
     }
   } catch (err) {
     throw new ConvoyError('CORRUPT', `cannot decompress (${method}): ${(err as Error).message}`, { cause: err });
   }
+  if (plain.length > maxLength) throw new ConvoyError('CORRUPT', `decompresses (${method}) to ${plain.length} bytes, more than a block's ${maxLength}`);
+  return plain;
 }

@@ -1,9 +1,9 @@
 import type { BlockReader } from '../driver.js';
-import type { CompressionMethod, ProgressListener } from '../model.js';
+import type { ProgressListener } from '../model.js';
 import type { ObjectStore } from '../objectstore.js';
-import { compressBlock } from './block-codec.js';
+import type { BlockFormat, KeyedNaming } from './block-transform.js';
+import type { BlockWorkers } from './block-workers.js';
 import type { BufferPool } from './buffer-pool.js';
-import { blockChecksum } from './checksum.js';
 import { blockKey } from './layout.js';
 import type { BlockMapping } from './records.js';
 import { runWorkers } from './workers.js';
@@ -16,15 +16,21 @@ export interface UploadBlocksParams {
   /** Bytes the offsets cover, for progress. */
   totalBytes: number;
   blockSize: number;
-  compression: CompressionMethod;
-  /** Checksums the volume's store already holds (the previous backup's map); grows as we upload. */
+  format: BlockFormat;
+  /** Names the volume's store already holds (the previous backup's map); grows as we upload. */
   known: Set<string>;
-  /** False when the volume has no blocks in the store yet: then no block needs a HEAD. */
-  storeMayHoldOthers: boolean;
+  /**
+   * True when the store may hold blocks `known` does not list (no previous map, yet a non-empty
+   * block tree): then a HEAD before each upload saves re-sending what is there. With a previous
+   * map, or an empty tree, new blocks are PUT straight away: a block's name is its content, so
+   * a PUT over one another host stored meanwhile writes the same bytes again, harmlessly.
+   */
+  headBeforePut: boolean;
   pool: BufferPool;
+  workers: BlockWorkers;
   concurrency: number;
   /** A block's name from its bytes; keyed for encrypted volumes. Default: Convoy's checksum. */
-  nameBlock?: (data: Buffer) => string;
+  nameBlock?: KeyedNaming | undefined;
   onProgress?: ProgressListener;
   signal?: AbortSignal;
 }
@@ -37,13 +43,14 @@ export interface UploadBlocksResult {
 }
 
 /**
- * The backup pipeline: read → SHA-512 → already stored? → compress → put, for each block, with
- * `concurrency` blocks in flight. Each worker owns one pooled buffer for its whole run, so memory
- * is `concurrency` blocks plus their compressed copies whatever the volume's size. Hashing runs
- * on the main thread while reads, compression and writes of other blocks run on libuv's pool.
+ * The backup pipeline: read → name → already stored? → seal → put, for each block, with
+ * `concurrency` blocks in flight. Naming (SHA-512) and sealing (compression) run on the block
+ * workers' threads; reads and puts on libuv's pool; this thread only moves buffers. Each
+ * pipeline slot owns one pooled buffer for the whole run, so memory is `concurrency` blocks
+ * plus their sealed copies whatever the volume's size (and the block workers' own, see
+ * block-workers.ts).
  *
- * A block is uploaded at most once per store: known checksums are skipped without a request,
- * others cost one HEAD (none on a volume's first backup, when its block tree is empty), and a
+ * A block is uploaded at most once per run: known names are skipped without a request, and a
  * block whose upload is already in flight is awaited, not repeated.
  */
 export async function uploadBlocks(p: UploadBlocksParams): Promise<UploadBlocksResult> {
@@ -54,10 +61,10 @@ export async function uploadBlocks(p: UploadBlocksParams): Promise<UploadBlocksR
   let uploadedBytes = 0;
   let doneBytes = 0;
 
-  const ensureStored = async (checksum: string, data: Buffer): Promise<void> => {
-    const key = blockKey(p.volumeName, checksum);
-    if (p.storeMayHoldOthers && (await p.store.head(key))) return;
-    const body = await compressBlock(p.compression, data);
+  const ensureStored = async (name: string, data: Buffer): Promise<void> => {
+    const key = blockKey(p.volumeName, name);
+    if (p.headBeforePut && (await p.store.head(key))) return;
+    const body = await p.workers.seal(data, p.format);
     await p.store.put(key, body);
     uploadedBlocks += 1;
     uploadedBytes += body.length;
@@ -67,25 +74,25 @@ export async function uploadBlocks(p: UploadBlocksParams): Promise<UploadBlocksR
     await runWorkers(
       p.offsets,
       p.concurrency,
-      async (offset, worker) => {
-        const buffer = (buffers[worker] ??= p.pool.take());
+      async (offset, slot) => {
+        const buffer = (buffers[slot] ??= p.pool.take(p.blockSize));
         const length = Math.min(p.blockSize, p.reader.size - offset);
         const data = buffer.subarray(0, length);
         await p.reader.read(buffer, offset, length);
-        const checksum = (p.nameBlock ?? blockChecksum)(data);
-        mappings.push({ Offset: offset, BlockChecksum: checksum });
-        if (!p.known.has(checksum)) {
-          let upload = inFlight.get(checksum);
+        const name = await p.workers.name(data, p.format, p.nameBlock);
+        mappings.push({ Offset: offset, BlockChecksum: name });
+        if (!p.known.has(name)) {
+          let upload = inFlight.get(name);
           if (upload) {
             await upload;
           } else {
-            upload = ensureStored(checksum, data);
-            inFlight.set(checksum, upload);
+            upload = ensureStored(name, data);
+            inFlight.set(name, upload);
             try {
               await upload;
-              p.known.add(checksum);
+              p.known.add(name);
             } finally {
-              inFlight.delete(checksum);
+              inFlight.delete(name);
             }
           }
         }

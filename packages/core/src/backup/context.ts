@@ -1,11 +1,13 @@
 import type { ObjectStore } from '../objectstore.js';
+import type { BlockWorkers } from './block-workers.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { BackupRecordCache } from './record-cache.js';
 import { StoreLock, type LockOperation, type LockOptions } from './store-lock.js';
 
-/** What every engine operation shares: the buffer pool, the lock settings and the defaults. */
+/** What every engine operation shares: the buffer pool, the block workers, the lock settings and the defaults. */
 export interface EngineContext {
   pool: BufferPool;
+  workers: BlockWorkers;
   lock: LockOptions;
   concurrency: number;
   pruneGraceMs: number;

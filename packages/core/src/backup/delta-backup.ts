@@ -3,9 +3,10 @@ import type { DeltaBlockBackupOps } from '../driver.js';
 import type { BackupSummary } from '../model.js';
 import { blocksOfExtents, mergeBlockMaps } from './block-map.js';
 import { uploadBlocks } from './block-uploader.js';
+import { blocksInFlight } from './workers.js';
 import type { EngineContext } from './context.js';
-import { BLOCK_SIZE, blocksDir } from './layout.js';
-import { backupMode, type BackupConfig } from './records.js';
+import { blocksDir } from './layout.js';
+import { backupBlockSize, backupMode, type BackupConfig } from './records.js';
 import { commitBackup, prepareBackup, type PreparedBackup } from './backup-commit.js';
 import type { CreateBackupParams } from './types.js';
 import { isEmpty } from './store-records.js';
@@ -24,11 +25,14 @@ interface Base {
  * extent; upload the blocks the store lacks; then write the backup record, then the volume record.
  */
 export async function createDeltaBlockBackup(ctx: EngineContext, p: CreateBackupParams, ops: DeltaBlockBackupOps): Promise<BackupSummary> {
-  if (ops.blockSize !== BLOCK_SIZE) {
-    throw new ConvoyError('INVALID_ARGUMENT', `driver ${p.driverName} uses ${ops.blockSize}-byte blocks; the backup store format needs ${BLOCK_SIZE}`);
-  }
   return prepareBackup(ctx, p, async (prepared) => {
     const volumeName = p.volume.name;
+    const blockSize = prepared.blockSize;
+    // The driver's extents are whole driver blocks (a thin pool's chunks); the engine cuts each
+    // into whole blocks of the volume's size, hashes them all, and uploads only the new ones.
+    if (!Number.isSafeInteger(ops.blockSize) || ops.blockSize <= 0 || ops.blockSize % blockSize !== 0) {
+      throw new ConvoyError('INVALID_ARGUMENT', `driver ${p.driverName} reports changes in ${ops.blockSize}-byte blocks, which ${blockSize}-byte backup blocks do not divide`);
+    }
     const base = await chooseBase(ctx, p, ops, prepared);
     const extents = await ops.compareSnapshots(volumeName, p.snapshot.name, base.snapshotName);
     const reader = await ops.openSnapshot(volumeName, p.snapshot.name);
@@ -36,20 +40,22 @@ export async function createDeltaBlockBackup(ctx: EngineContext, p: CreateBackup
     let size: number;
     try {
       size = reader.size;
-      const { offsets, bytes } = blocksOfExtents(extents, BLOCK_SIZE, size);
+      const { offsets, bytes } = blocksOfExtents(extents, blockSize, size);
       result = await uploadBlocks({
         store: p.store,
         volumeName,
         reader,
         offsets,
         totalBytes: bytes,
-        blockSize: BLOCK_SIZE,
-        compression: prepared.compression,
+        blockSize,
+        format: { compression: prepared.compression },
         known: new Set(base.previous?.Blocks.map((m) => m.BlockChecksum)),
-        // One listing request saves a HEAD per block on a volume's first backup.
-        storeMayHoldOthers: !(await isEmpty(p.store, blocksDir(volumeName))),
+        // The previous map says what is stored; without one, a listing request tells whether
+        // anything is (a first backup: nothing, so no HEAD per block).
+        headBeforePut: !base.previous && !(await isEmpty(p.store, blocksDir(volumeName))),
         pool: ctx.pool,
-        concurrency: prepared.concurrency,
+        workers: ctx.workers,
+        concurrency: blocksInFlight(prepared.concurrency, blockSize),
         nameBlock: p.sealing?.nameBlock,
         onProgress: p.onProgress,
         signal: p.signal,
@@ -59,7 +65,7 @@ export async function createDeltaBlockBackup(ctx: EngineContext, p: CreateBackup
     }
     // After a full compare the map is exactly what the snapshot holds: nothing stale merged in.
     const blocks = base.snapshotName && base.previous ? mergeBlockMaps(base.previous.Blocks, result.mappings, size) : result.mappings;
-    return commitBackup(p, prepared, { blocks, filePath: '', volumeSize: size, uploadedBytes: result.uploadedBytes });
+    return commitBackup(p, prepared, { blocks, filePath: '', volumeSize: size, uploadedBytes: result.uploadedBytes, blockSize });
   });
 }
 
@@ -67,7 +73,9 @@ async function chooseBase(ctx: EngineContext, p: CreateBackupParams, ops: DeltaB
   const lastName = prepared.volumeConfig.volume.LastBackupName;
   // volume.cfg was just read fresh; the record it names may be cached, once a HEAD shows it was not deleted.
   const last = lastName ? await ctx.records.load(p.store, p.volume.name, lastName, 'unknown') : undefined;
-  if (!last || backupMode(last) !== 'delta-block') return { previous: undefined };
+  // A chain never mixes block sizes: a last backup in other blocks (written by another
+  // engine's rules) maps other offsets, so this backup reads everything and stands alone.
+  if (!last || backupMode(last) !== 'delta-block' || backupBlockSize(last) !== prepared.blockSize) return { previous: undefined };
   return (await isLocalSnapshotOf(p, ops, last)) ? { snapshotName: last.SnapshotName, previous: last } : { previous: last };
 }
 

@@ -1,6 +1,7 @@
 import { ConvoyError } from '../errors.js';
 import type { BackupSummary, VolumeRecord } from '../model.js';
 import { validateName } from '../names.js';
+import { BlockWorkers, type BlockWorkerOptions } from './block-workers.js';
 import { BufferPool } from './buffer-pool.js';
 import { withStoreLock, type EngineContext } from './context.js';
 import { deleteBackup } from './delete.js';
@@ -30,6 +31,8 @@ export interface BackupEngineOptions {
   lock?: Partial<LockOptions>;
   /** Default grace period of `prune` (default 1 hour). */
   pruneGraceMs?: number;
+  /** The block workers' threads and script; see block-workers.ts. */
+  blockWorkers?: BlockWorkerOptions;
   /** Block-map entries of parsed backup records kept between operations (see record-cache.ts). */
   recordCacheBlocks?: number;
   /** The user key that opens encrypted stores (from a key file, the environment or a prompt). */
@@ -47,7 +50,8 @@ export function createBackupEngine(opts: BackupEngineOptions = {}): BackupEngine
   const concurrency = validateConcurrency(opts.concurrency, DEFAULT_CONCURRENCY);
   const ctx: EngineContext = {
     // Idle buffers kept between operations: enough for a backup and a restore at full speed.
-    pool: new BufferPool(BLOCK_SIZE, 2 * concurrency),
+    pool: new BufferPool(2 * concurrency * BLOCK_SIZE),
+    workers: new BlockWorkers(opts.blockWorkers),
     lock: { ...DEFAULT_LOCK_OPTIONS, ...opts.lock },
     concurrency,
     pruneGraceMs: opts.pruneGraceMs ?? HOUR_MS,
@@ -108,7 +112,7 @@ async function restoreBackup(ctx: EngineContext, p: RestoreParams): Promise<Volu
   await readRestorable(ctx, p);
   return withStoreLock(ctx, p.store, p.volumeName, 'restore', p.owner, async () => {
     const { backup, volume } = await readRestorable(ctx, p);
-    return p.ops.mode === 'delta-block' ? restoreDeltaBlock(p, p.ops, backup, volume, concurrency) : restoreSingleFile(p, p.ops, backup);
+    return p.ops.mode === 'delta-block' ? restoreDeltaBlock(p, p.ops, backup, volume, concurrency, ctx.workers) : restoreSingleFile(p, p.ops, backup);
   });
 }
 

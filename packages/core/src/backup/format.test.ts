@@ -71,7 +71,12 @@ describe('store records', () => {
     corrupt(() => decodeBackupConfig(record({ Blocks: [{ Offset: 0, BlockChecksum: '../../x' }] }), 'k'));
     corrupt(() => decodeBackupConfig(record({ Blocks: [{ Offset: 12, BlockChecksum: CHECKSUM }] }), 'k'));
     corrupt(() => decodeBackupConfig(record({ Blocks: [{ Offset: 2097152, BlockChecksum: CHECKSUM }, { Offset: 0, BlockChecksum: CHECKSUM }] }), 'k'));
-    corrupt(() => decodeBackupConfig(record({ CompressionMethod: 'zstd' }), 'k'));
+    corrupt(() => decodeBackupConfig(record({ CompressionMethod: 'brotli' }), 'k'));
+    // A block size must be a power of two from 64 KiB to 2 MiB, and every offset a multiple of it.
+    for (const BlockSize of [0, 4096, 3 * 65536, 4 * 1048576]) corrupt(() => decodeBackupConfig(record({ BlockSize }), 'k'));
+    corrupt(() => decodeBackupConfig(record({ BlockSize: 65536, Blocks: [{ Offset: 32768, BlockChecksum: CHECKSUM }] }), 'k'));
+    expect(decodeBackupConfig(record({ BlockSize: 65536, Blocks: [{ Offset: 65536, BlockChecksum: CHECKSUM }] }), 'k').BlockSize).toBe(65536);
+    corrupt(() => decodeVolumeConfig(Buffer.from('{"Name":"vol1","BlockSize":1000}'), 'k'));
     corrupt(() => decodeBackupConfig(record({ VolumeName: '../vol' }), 'k'));
     corrupt(() => decodeVolumeConfig(Buffer.from('{"Name":"vol1","Size":-5}'), 'k'));
   });

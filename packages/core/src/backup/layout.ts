@@ -17,8 +17,22 @@ import { isValidName, validateName } from '../names.js';
  */
 export const STORE_ROOT = 'convoy-objectstore';
 export const VOLUMES_ROOT = `${STORE_ROOT}/volumes/`;
-/** Convoy's DEFAULT_BLOCK_SIZE; the only block size the format has. */
+/**
+ * Convoy's DEFAULT_BLOCK_SIZE: the block size of every volume whose record does not say
+ * otherwise (all of Convoy v0.5's), and the largest the engine cuts.
+ */
 export const BLOCK_SIZE = 2 * 1024 * 1024;
+/** The smallest per-volume block size (`BlockSize` in volume.cfg): 64 KiB. */
+export const MIN_BLOCK_SIZE = 64 * 1024;
+
+export function isBlockSize(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= MIN_BLOCK_SIZE && value <= BLOCK_SIZE && (value & (value - 1)) === 0;
+}
+
+export function validateBlockSize(value: unknown): number {
+  if (isBlockSize(value)) return value;
+  throw new ConvoyError('INVALID_ARGUMENT', `block size ${JSON.stringify(value)} is not a power of two from ${MIN_BLOCK_SIZE} (64 KiB) to ${BLOCK_SIZE} (2 MiB) bytes`);
+}
 
 const PAD = '!';
 const CHECKSUM_PATTERN = /^[0-9a-f]{64}$/;

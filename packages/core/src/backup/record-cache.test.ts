@@ -34,12 +34,6 @@ function backupOf(engine: ReturnType<typeof createBackupEngine>, store: MemoryOb
   return engine.createBackup({ store, destUrl, driverName: 'image', volume: source.volumeRecord('vol1'), snapshot: source.snapshotRecord('vol1', snapshot), ops: source, owner: 'host-a/1' });
 }
 
-async function keysUnder(store: MemoryObjectStore, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  for await (const info of store.list(prefix)) keys.push(info.key);
-  return keys;
-}
-
 /** The store requests `work` makes. */
 async function requestsOf(store: MemoryObjectStore, work: () => Promise<unknown>): Promise<Record<string, number>> {
   const before = { ...store.stats };
@@ -97,12 +91,12 @@ describe('the backup record cache', () => {
     // Another host's delete, killed after removing the record and sweeping its blocks but before
     // clearing LastBackupName: volume.cfg still names a backup that is gone, blocks and all.
     await store.delete([backupConfigKey('vol1', made[0]!.name)]);
-    await store.delete((await keysUnder(store, blocksDir('vol1'))));
+    await store.delete(store.keysUnder(blocksDir('vol1')));
     await source.writeVolume('vol1', 3 * BLOCK_SIZE, randomBytes(BLOCK_SIZE));
     await source.snapshot('vol1', 'after-delete');
     // Trusting its copy, host A would skip the blocks the record lists and reference missing ones.
     const next = await backupOf(hostA, store, source, 'after-delete');
-    expect(await keysUnder(store, blocksDir('vol1'))).toHaveLength(4);
+    expect(store.keysUnder(blocksDir('vol1'))).toHaveLength(4);
     await hostA.restoreBackup({ store, backupName: next.name, volumeName: 'vol1', driverName: 'image', ops: source, request: { name: 'restored', options: {} }, owner: 'host-a/1' });
     const [restored, snapshot] = await Promise.all([readFile(source.volumePath('restored')), readFile(source.snapshotPath('after-delete'))]);
     expect(restored.equals(snapshot)).toBe(true);

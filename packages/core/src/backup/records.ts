@@ -1,7 +1,7 @@
 import { ConvoyError } from '../errors.js';
 import { isValidName } from '../names.js';
 import { COMPRESSION_METHODS, isCompressionMethod, type BackupMode, type CompressionMethod } from '../model.js';
-import { BLOCK_SIZE, isBlockChecksum } from './layout.js';
+import { BLOCK_SIZE, isBlockChecksum, isBlockSize } from './layout.js';
 
 /**
  * The JSON records of the store, with Convoy's Go field names and order (plain `json.Marshal`:
@@ -20,6 +20,8 @@ export interface VolumeConfig {
   Size: number;
   CreatedTime: string;
   LastBackupName: string;
+  /** Ours: the volume's block size in bytes, set by its first backup; absent means 2 MiB. */
+  BlockSize?: number;
 }
 
 export interface BackupConfig {
@@ -38,6 +40,8 @@ export interface BackupConfig {
   VolumeSize?: number;
   /** Ours: compressed bytes this backup uploaded (new blocks or the archive). */
   UploadedBytes?: number;
+  /** Ours: the size of the blocks in `Blocks`; absent means 2 MiB. */
+  BlockSize?: number;
   /**
    * Ours: CreatedTime to the millisecond (ISO-8601). Convoy's RubyDate stops at the second, and
    * retention must order backups made within one second (a schedule every second) as they were.
@@ -60,13 +64,26 @@ export function backupCompression(backup: BackupConfig): CompressionMethod {
   return backup.CompressionMethod ?? 'gzip';
 }
 
+/** The block size of a volume's backups (Convoy's 2 MiB unless its record says otherwise). */
+export function volumeBlockSize(volume: VolumeConfig | undefined): number {
+  return volume?.BlockSize ?? BLOCK_SIZE;
+}
+
+export function backupBlockSize(backup: BackupConfig): number {
+  return backup.BlockSize ?? BLOCK_SIZE;
+}
+
 export function backupMode(backup: BackupConfig): BackupMode {
   return backup.SingleFile.FilePath ? 'single-file' : 'delta-block';
 }
 
+/** The volume.cfg fields we write ourselves; any other field of the stored copy is kept. */
+const VOLUME_FIELDS = { Name: 0, Driver: 0, Size: 0, CreatedTime: 0, LastBackupName: 0, BlockSize: 0 };
+
 export function encodeVolumeConfig(volume: VolumeConfig, previous?: Unknown): Buffer {
-  const { Name, Driver, Size, CreatedTime, LastBackupName } = volume;
-  return Buffer.from(JSON.stringify({ Name, Driver, Size, CreatedTime, LastBackupName, ...withoutKeys(previous, volume) }));
+  const { Name, Driver, Size, CreatedTime, LastBackupName, BlockSize } = volume;
+  const ours = BlockSize === undefined ? {} : { BlockSize };
+  return Buffer.from(JSON.stringify({ Name, Driver, Size, CreatedTime, LastBackupName, ...ours, ...withoutKeys(previous, VOLUME_FIELDS) }));
 }
 
 export function encodeBackupConfig(backup: BackupConfig): Buffer {
@@ -84,6 +101,8 @@ export function decodeVolumeConfig(data: Buffer, key: string): { volume: VolumeC
     CreatedTime: optional(raw, 'CreatedTime', 'string', key) ?? '',
     LastBackupName: optional(raw, 'LastBackupName', 'string', key) ?? '',
   };
+  const blockSize = optional(raw, 'BlockSize', 'number', key);
+  if (blockSize !== undefined) volume.BlockSize = checkedBlockSize(blockSize, key);
   if (!isValidName(volume.Name)) throw corrupt(key, `volume name ${JSON.stringify(volume.Name)} breaks the name rules`);
   if (!Number.isSafeInteger(volume.Size) || volume.Size < 0) throw corrupt(key, `Size ${volume.Size} is not a byte count`);
   return { volume, raw };
@@ -99,7 +118,7 @@ export function decodeBackupConfig(data: Buffer, key: string): BackupConfig {
     SnapshotName: optional(raw, 'SnapshotName', 'string', key) ?? '',
     SnapshotCreatedAt: optional(raw, 'SnapshotCreatedAt', 'string', key) ?? '',
     CreatedTime: optional(raw, 'CreatedTime', 'string', key) ?? '',
-    Blocks: decodeBlocks(raw['Blocks'], key),
+    Blocks: [],
     SingleFile: { FilePath: singleFile ? (optional(singleFile, 'FilePath', 'string', key) ?? '') : '' },
   };
   if (raw['CompressionMethod'] !== undefined) {
@@ -109,6 +128,9 @@ export function decodeBackupConfig(data: Buffer, key: string): BackupConfig {
       throw corrupt(key, (err as Error).message);
     }
   }
+  const blockSize = optional(raw, 'BlockSize', 'number', key);
+  if (blockSize !== undefined) backup.BlockSize = checkedBlockSize(blockSize, key);
+  backup.Blocks = decodeBlocks(raw['Blocks'], key, backupBlockSize(backup));
   const createdAt = optional(raw, 'CreatedAt', 'string', key);
   if (createdAt !== undefined) {
     if (Number.isNaN(Date.parse(createdAt))) throw corrupt(key, `CreatedAt ${JSON.stringify(createdAt)} is not a time`);
@@ -131,20 +153,25 @@ export function decodeBackupConfig(data: Buffer, key: string): BackupConfig {
 }
 
 /** Validates every mapping: a checksum becomes a key, so a bad one must never reach the store. */
-function decodeBlocks(value: unknown, key: string): BlockMapping[] {
+function decodeBlocks(value: unknown, key: string, blockSize: number): BlockMapping[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw corrupt(key, 'Blocks is not a list');
   let previous = -1;
   return value.map((entry: unknown, i) => {
     const m = entry as Partial<BlockMapping> | null;
-    if (!m || !Number.isSafeInteger(m.Offset) || (m.Offset as number) < 0 || (m.Offset as number) % BLOCK_SIZE !== 0) {
-      throw corrupt(key, `block ${i} has offset ${JSON.stringify(m?.Offset)}, not a multiple of ${BLOCK_SIZE}`);
+    if (!m || !Number.isSafeInteger(m.Offset) || (m.Offset as number) < 0 || (m.Offset as number) % blockSize !== 0) {
+      throw corrupt(key, `block ${i} has offset ${JSON.stringify(m?.Offset)}, not a multiple of ${blockSize}`);
     }
     if (!isBlockChecksum(m.BlockChecksum)) throw corrupt(key, `block ${i} has checksum ${JSON.stringify(m.BlockChecksum)}`);
     if ((m.Offset as number) <= previous) throw corrupt(key, `block offsets are not strictly ascending at block ${i}`);
     previous = m.Offset as number;
     return { Offset: m.Offset as number, BlockChecksum: m.BlockChecksum };
   });
+}
+
+function checkedBlockSize(value: number, key: string): number {
+  if (!isBlockSize(value)) throw corrupt(key, `BlockSize ${value} is not a power of two from 64 KiB to 2 MiB`);
+  return value;
 }
 
 function parseObject(data: Buffer, key: string): Unknown {

@@ -1,3 +1,4 @@
+import { ConvoyError } from '../errors.js';
 import { PassThrough, type Transform } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import type { CompressionMethod } from '../model.js';
@@ -7,7 +8,8 @@ import { Lz4FrameDecoder, Lz4FrameEncoder } from './lz4-frame-stream.js';
 /** Frames never exceed one input chunk plus LZ4's worst-case growth; anything far larger is corrupt. */
 const MAX_LZ4_FRAME = 4 * BLOCK_SIZE;
 
-const CODECS: Record<CompressionMethod, { compress: () => Transform; decompress: () => Transform }> = {
+/** zstd is for blocks only: its binding has no streaming API (prepareBackup refuses it here). */
+const CODECS: Record<Exclude<CompressionMethod, 'zstd'>, { compress: () => Transform; decompress: () => Transform }> = {
   lz4: { compress: () => new Lz4FrameEncoder(BLOCK_SIZE), decompress: () => new Lz4FrameDecoder(MAX_LZ4_FRAME) },
   gzip: { compress: () => createGzip(), decompress: () => createGunzip() },
   none: { compress: () => new PassThrough(), decompress: () => new PassThrough() },
@@ -15,9 +17,14 @@ const CODECS: Record<CompressionMethod, { compress: () => Transform; decompress:
 
 /** Compression for single-file archives: streaming, bounded memory, per the backup's method. */
 export function compressStream(method: CompressionMethod): Transform {
-  return CODECS[method].compress();
+  return codec(method).compress();
 }
 
 export function decompressStream(method: CompressionMethod): Transform {
-  return CODECS[method].decompress();
+  return codec(method).decompress();
+}
+
+function codec(method: CompressionMethod): (typeof CODECS)[keyof typeof CODECS] {
+  if (method === 'zstd') throw new ConvoyError('NOT_SUPPORTED', 'single-file archives are not compressed with zstd; use lz4, gzip or none');
+  return CODECS[method];
 }

@@ -28,8 +28,14 @@ export interface CreateBackupParams extends PipelineOptions {
   volume: VolumeRecord;
   snapshot: SnapshotRecord;
   ops: DeltaBlockBackupOps | SingleFileBackupOps;
-  /** Default lz4. */
+  /** Default zstd for delta-block backups, lz4 for single-file ones. */
   compression?: CompressionMethod;
+  /**
+   * Delta-block mode: the volume's block size in bytes (a power of two from 64 KiB to 2 MiB).
+   * Set by a volume's first backup and recorded in volume.cfg; a later backup asking for
+   * another size is refused while the volume has backups. Default: what the volume has, else 2 MiB.
+   */
+  blockSize?: number;
   /** Identifies this host in store locks ("who holds it"). */
   owner: string;
   /** Encrypt the volume's backups; only at its first backup (see crypto/volume-access.ts). */

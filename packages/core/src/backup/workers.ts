@@ -1,4 +1,5 @@
 import { ConvoyError, isConvoyError } from '../errors.js';
+import { BLOCK_SIZE } from './layout.js';
 
 /**
  * Runs `work` over `items` with at most `concurrency` calls in flight. The first failure stops
@@ -43,4 +44,12 @@ export function validateConcurrency(value: number | undefined, fallback: number)
   const n = value ?? fallback;
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new ConvoyError('INVALID_ARGUMENT', `concurrency must be an integer from 1 to 64, got ${value}`);
   return n;
+}
+
+/**
+ * Smaller blocks keep more of them in flight, so the workers stay busy on short tasks: the same
+ * bytes in flight as `concurrency` 2 MiB blocks, up to 8 times the blocks.
+ */
+export function blocksInFlight(concurrency: number, blockSize: number): number {
+  return concurrency * Math.min(8, BLOCK_SIZE / blockSize);
 }

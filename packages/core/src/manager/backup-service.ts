@@ -29,6 +29,8 @@ export interface BackupServiceOptions {
 export interface BackupPlan {
   target: StoreTarget;
   compression: CompressionMethod | undefined;
+  /** Bytes; only a volume's first backup to a store sets it (delta-block drivers). */
+  blockSize: number | undefined;
   /** Encrypt the volume's backups in this store (only at its first backup there). */
   encrypt: boolean;
   /** The caller's key; the engine's own (the daemon's) when absent. */
@@ -68,7 +70,7 @@ export class BackupService {
     if (typeof req.dest !== 'string' || req.dest === '') throw new ConvoyError('INVALID_ARGUMENT', 'a backup destination URL is required (--dest)');
     const key = keyParams(req.encryptionKey);
     const target = await this.target(req.dest, req.endpoint);
-    return { target, compression: req.compression === undefined ? undefined : validateCompression(req.compression), encrypt: req.encrypt === true, key };
+    return { target, compression: req.compression === undefined ? undefined : validateCompression(req.compression), blockSize: req.blockSize, encrypt: req.encrypt === true, key };
   }
 
   async createBackup(plan: BackupPlan, source: BackupSource, onProgress?: ProgressListener): Promise<BackupSummary> {
@@ -80,6 +82,7 @@ export class BackupService {
         owner: this.opts.owner,
         ...(this.cancel ? { signal: this.cancel } : {}),
         ...(plan.compression ? { compression: plan.compression } : {}),
+        ...(plan.blockSize !== undefined ? { blockSize: plan.blockSize } : {}),
         ...(onProgress ? { onProgress } : {}),
         ...(plan.encrypt ? { encrypt: true } : {}),
         ...plan.key,

@@ -37,6 +37,8 @@ export interface CreateBackupRequest extends BackupStoreParams {
   snapshot: string;
   dest: string;
   compression?: CompressionMethod;
+  /** Bytes; set by a volume's first backup to a store (delta-block drivers). */
+  blockSize?: number;
   /** Encrypt the volume's backups in this store (only at its first backup there). */
   encrypt?: boolean;
 }

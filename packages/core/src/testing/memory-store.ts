@@ -63,6 +63,11 @@ export class MemoryObjectStore implements ObjectStore {
     }
   }
 
+  /** For tests: the keys under `prefix`, sorted, without counting a request. */
+  keysUnder(prefix: string): string[] {
+    return [...this.objects.keys()].filter((key) => key.startsWith(prefix)).sort();
+  }
+
   async listDir(prefix: string): Promise<{ files: string[]; dirs: string[] }> {
     this.use('list');
     validateKeyPrefix(prefix);

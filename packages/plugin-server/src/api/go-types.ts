@@ -55,8 +55,10 @@ export interface BackupCreateRequest {
   Endpoint?: string;
   SnapshotName: string;
   Verbose?: boolean;
-  /** Addition: how blocks are compressed (lz4 when absent). */
+  /** Addition: how blocks are compressed (zstd for block volumes, lz4 for directory volumes, when absent). */
   Compression?: CompressionMethod;
+  /** Addition: the volume's backup block size in bytes (64 KiB to 2 MiB, a power of two), set by its first backup to a store. */
+  BlockSize?: number;
   /** Additions: encrypt the volume's backups in this store (at its first backup there), and the caller's key. */
   Encrypt?: boolean;
   EncryptionKey?: EncryptionKeyParam;

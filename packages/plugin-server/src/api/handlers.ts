@@ -83,7 +83,14 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
   },
   deleteSnapshot: async (b, { service }) => service.deleteSnapshot(b.SnapshotName),
   createBackup: async (b, { service, onProgress }) => {
-    const req = { snapshot: b.SnapshotName, dest: b.URL, ...store(b.Endpoint, b.EncryptionKey), ...(b.Compression === undefined ? {} : { compression: b.Compression }), ...(b.Encrypt ? { encrypt: true } : {}) };
+    const req = {
+      snapshot: b.SnapshotName,
+      dest: b.URL,
+      ...store(b.Endpoint, b.EncryptionKey),
+      ...(b.Compression === undefined ? {} : { compression: b.Compression }),
+      ...(b.BlockSize === undefined ? {} : { blockSize: b.BlockSize }),
+      ...(b.Encrypt ? { encrypt: true } : {}),
+    };
     const backup = await service.createBackup(req, onProgress);
     return b.Verbose ? { URL: backup.url } : shellEscapedUrl(backup.url);
   },

@@ -44,7 +44,7 @@ export const volumeResizeBody = closedObject({ VolumeName: text, Size: bytes }, 
 export const snapshotCreateBody = closedObject({ Name: text, VolumeName: text, Verbose: flag }, ['VolumeName']);
 export const snapshotNameBody = closedObject({ SnapshotName: text }, ['SnapshotName']);
 export const backupCreateBody = closedObject(
-  { URL: text, Endpoint: endpoint, SnapshotName: text, Verbose: flag, Compression: compression, Encrypt: flag, EncryptionKey: encryptionKey },
+  { URL: text, Endpoint: endpoint, SnapshotName: text, Verbose: flag, Compression: compression, BlockSize: { type: 'integer', minimum: 1 }, Encrypt: flag, EncryptionKey: encryptionKey },
   ['URL', 'SnapshotName'],
 );
 /** List, inspect and delete: Go's client sends BackupListRequest's four fields to inspect and list. */

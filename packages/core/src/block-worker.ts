@@ -1,0 +1,54 @@
+/**
+ * The block worker: a piscina worker thread that runs the per-block transform
+ * (backup/block-transform.ts) for the engine, so SHA-512 and the codecs use every core while
+ * the engine's thread moves bytes. It lives at the package root so the build puts it beside the
+ * engine's code (dist/block-worker.js); see backup/block-workers.ts.
+ *
+ * Plaintext arrives as a view of a pooled SharedArrayBuffer (shared, not copied); results that
+ * own their memory are transferred back. Errors come back as data, so their code survives.
+ */
+import { move } from 'piscina';
+import { isConvoyError } from './errors.js';
+import { nameBlock, openBlock, sealBlock, type BlockFormat } from './backup/block-transform.js';
+
+export type BlockTask =
+  | { op: 'name'; plain: Uint8Array; format: BlockFormat }
+  | { op: 'seal'; plain: Uint8Array; format: BlockFormat }
+  | { op: 'open'; stored: Uint8Array; name?: string; length: number; format: BlockFormat };
+
+/** A name, the bytes, or why not. */
+export type BlockTaskResult = string | Uint8Array | BlockTaskFailure;
+
+export interface BlockTaskFailure {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export default async function runBlockTask(task: BlockTask): Promise<unknown> {
+  try {
+    switch (task.op) {
+      case 'name':
+        return nameBlock(asBuffer(task.plain), task.format);
+      case 'seal':
+        return reply(await sealBlock(asBuffer(task.plain), task.format));
+      case 'open':
+        return reply(await openBlock(asBuffer(task.stored), task.name, task.length, task.format));
+    }
+  } catch (err) {
+    const failure: BlockTaskFailure = isConvoyError(err)
+      ? { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) }
+      : { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
+    return failure;
+  }
+}
+
+function asBuffer(view: Uint8Array): Buffer {
+  return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+}
+
+/** Memory of its own goes back by transfer; a view of shared memory is shared as it is. */
+function reply(bytes: Buffer): unknown {
+  const owned = !(bytes.buffer instanceof SharedArrayBuffer) && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  return owned ? move(bytes) : bytes;
+}
