@@ -72,7 +72,9 @@ export async function buildRelease(opts = {}) {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  // The path alone on stdout, for scripts (scripts/install-convoy.sh); the time for people on stderr.
   const started = Date.now();
   const tarball = await buildRelease();
-  console.log(`${path.relative(process.cwd(), tarball)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(tarball);
+  console.error(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
