@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BUSYBOX_IMAGE, dockerdRequirement, importBusybox, startDockerd, type Dockerd } from '@convoy/test-support/docker';
 import { describeNeeding } from '@convoy/test-support/gate';
@@ -14,6 +16,7 @@ import { releaseTarball } from './release-tarball.js';
  * is pulled: the plugin's root filesystem and the busybox image come from this machine.
  */
 const PLUGIN = 'convoy-e2e:latest';
+const execFileAsync = promisify(execFile);
 
 describeNeeding(dockerdRequirement, 'convoy as a managed Docker plugin', () => {
   let dockerd: Dockerd;
@@ -52,6 +55,12 @@ describeNeeding(dockerdRequirement, 'convoy as a managed Docker plugin', () => {
     expect(volume!.Driver).toBe(PLUGIN);
     // The data lives on the host under the plugin's propagated mount, so it outlives the plugin's container.
     expect(await readFile(path.join(dockerData, 'plugins', plugin!.Id, 'propagated-mount/volumes/db/hello'), 'utf8')).toBe('kept by the convoy plugin\n');
+
+    // The host's convoy drives the plugin's daemon through the socket Docker gives it.
+    const socket = `/run/docker/plugins/${plugin!.Id}/convoy.sock`;
+    const convoy = path.join(pluginDir, 'rootfs/usr/bin/convoy');
+    expect(Object.keys(JSON.parse((await execFileAsync(convoy, ['--socket', socket, 'list'])).stdout) as Record<string, unknown>)).toEqual(['db']);
+    expect((await execFileAsync(convoy, ['--socket', socket, 'snapshot', 'create', 'db', '--name', 'db-snap'])).stdout.trim()).toBe('db-snap');
 
     await dockerd.dockerOk(['volume', 'rm', 'db']);
     expect((await dockerd.dockerOk(['volume', 'ls', '-q'])).trim()).toBe('');
