@@ -4,6 +4,7 @@ import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { csiClients } from '@convoy/test-support/csi-client';
 import { tempDir } from '@convoy/test-support/tmp';
 import { until } from '@convoy/test-support/until';
 import { releaseTarball, unpackRelease } from './release-tarball.js';
@@ -14,7 +15,8 @@ import { releaseTarball, unpackRelease } from './release-tarball.js';
  * driver runs, cp and sync), from a working directory outside the repository. The daemon runs
  * there with the vfs driver, and the client walks a volume through create, write, snapshot,
  * backup to a vfs store (through the engine's block workers and the lz4 and gzip codecs),
- * restore and list. The executable's unpacked helper files go when the daemon stops.
+ * restore and list; its CSI front end answers. The executable's unpacked helper files go when
+ * the daemon stops.
  */
 const execFileAsync = promisify(execFile);
 
@@ -68,12 +70,15 @@ describe('the release tarball', () => {
   it('runs the daemon and the client: create, snapshot, backup to a vfs store, restore, list', async () => {
     const dir = path.join(work, 'run');
     const socket = path.join(dir, 'convoy.sock');
+    const csiSocket = path.join(dir, 'csi.sock');
     const store = path.join(dir, 'store');
     await mkdir(store, { recursive: true });
     await mkdir(path.join(dir, 'volumes'));
     const daemon = spawn(
       'convoy',
-      ['daemon', '--root', path.join(dir, 'root'), '--drivers', 'vfs', '--driver-opts', `vfs.path=${path.join(dir, 'volumes')}`, '--socket', socket, '--docker-plugin-dir', path.join(dir, 'docker-plugins'), '--log', path.join(dir, 'daemon.log')],
+      ['daemon', '--root', path.join(dir, 'root'), '--drivers', 'vfs', '--driver-opts', `vfs.path=${path.join(dir, 'volumes')}`, '--socket', socket,
+        '--docker-plugin-dir', path.join(dir, 'docker-plugins'), '--log', path.join(dir, 'daemon.log'),
+        '--csi-socket', csiSocket, '--csi-node-id', 'node-1', '--csi-kubelet-dir', path.join(dir, 'kubelet')],
       { env, cwd: path.join(work, 'unpacked'), stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let stderr = '';
@@ -99,6 +104,14 @@ describe('the release tarball', () => {
         expect(await readFile(path.join(restored, 'hello.txt'), 'utf8')).toBe('hello from the release\n');
       }
       expect(Object.keys(JSON.parse(await convoy(socket, 'list')) as Record<string, unknown>).sort()).toEqual(['db', 'from-gzip', 'from-lz4']);
+      // The CSI front end loads its proto from the files the executable carries.
+      const csi = csiClients(csiSocket);
+      try {
+        expect((await csi.identity['GetPluginInfo']!({})).name).toBe('convoy.rancher.io');
+        expect((await csi.node['NodeGetInfo']!({})).node_id).toBe('node-1');
+      } finally {
+        csi.close();
+      }
       // The executable's helper files (addons, workers) sit in one private directory under TMPDIR.
       expect(await readdir(env['TMPDIR']!)).toHaveLength(1);
     } finally {
