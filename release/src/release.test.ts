@@ -122,6 +122,20 @@ describe('the release tarball', () => {
     expect(await readdir(env['TMPDIR']!)).toEqual([]);
   });
 
+  it('refuses to start, naming TMPDIR, when it cannot unpack its helper files there', async () => {
+    const dir = path.join(work, 'no-tmp');
+    const result = await execFileAsync('convoy', ['daemon', '--root', path.join(dir, 'root'), '--drivers', 'vfs', '--driver-opts', `vfs.path=${dir}`, '--socket', path.join(dir, 'c.sock'), '--docker-plugin-dir', dir], {
+      env: { ...env, TMPDIR: path.join(work, 'no-such-dir') },
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`cannot unpack the convoy executable's native addons and workers into ${path.join(work, 'no-such-dir')}`);
+    expect(result.stderr).toContain('point TMPDIR at a writable directory');
+    expect(existsSync(path.join(dir, 'c.sock'))).toBe(false);
+  });
+
   it('fails with a message naming the problem when a driver is unknown, and leaves no files behind', async () => {
     const dir = path.join(work, 'bad');
     const result = await execFileAsync('convoy', ['daemon', '--root', path.join(dir, 'root'), '--drivers', 'nosuch', '--socket', path.join(dir, 'c.sock'), '--docker-plugin-dir', dir], { env }).then(

@@ -29,12 +29,19 @@ function filesDir(): string {
     return (unpacked = fromParent);
   }
   if (!isSea()) throw new Error('the release files exist only inside the convoy executable');
-  const dir = mkdtempSync(path.join(tmpdir(), 'convoy-'));
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  for (const name of JSON.parse(getAsset(MANIFEST, 'utf8')) as string[]) {
-    const file = path.join(dir, name);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, new Uint8Array(getRawAsset(name) as ArrayBuffer), { mode: 0o600 });
+  let dir: string | undefined;
+  try {
+    dir = mkdtempSync(path.join(tmpdir(), 'convoy-'));
+    const made = dir;
+    process.on('exit', () => rmSync(made, { recursive: true, force: true }));
+    for (const name of JSON.parse(getAsset(MANIFEST, 'utf8')) as string[]) {
+      const file = path.join(dir, name);
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, new Uint8Array(getRawAsset(name) as ArrayBuffer), { mode: 0o600 });
+    }
+  } catch (err) {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    throw new Error(`cannot unpack the convoy executable's native addons and workers into ${tmpdir()} (${(err as Error).message}): point TMPDIR at a writable directory`, { cause: err });
   }
   process.env[ENV] = dir;
   return (unpacked = dir);
