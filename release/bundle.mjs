@@ -14,7 +14,7 @@ import * as esbuild from 'esbuild';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cliSrc = path.join(repo, 'packages/cli/src');
 const RELEASE_FILES = path.join(cliSrc, 'release/release-files.ts');
-/** The list of carried files, itself an asset (release-files.ts MANIFEST). */
+/** The list of carried files, itself an asset; the code reads its name as CONVOY_RELEASE_MANIFEST. */
 const MANIFEST = 'release-files.json';
 
 /**
@@ -33,12 +33,14 @@ export async function bundleReleaseCode(outDir, version) {
     format: /** @type {const} */ ('cjs'),
     target: 'node20',
     minify: true,
-    legalComments: /** @type {const} */ ('none'),
+    // The bundled packages' license notices stay in the code the executable carries.
+    legalComments: /** @type {const} */ ('eof'),
     logLevel: /** @type {const} */ ('error'),
     // Workspace packages from their TypeScript sources, as the tests see them.
     conditions: ['@convoy/source'],
     define: {
       CONVOY_RELEASE_VERSION: JSON.stringify(version),
+      CONVOY_RELEASE_MANIFEST: JSON.stringify(MANIFEST),
       'import.meta.url': 'globalThis.__convoyRelease.url',
       'import.meta.dirname': 'globalThis.__convoyRelease.dirname',
     },

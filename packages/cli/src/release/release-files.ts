@@ -8,7 +8,8 @@ import { isMainThread } from 'node:worker_threads';
 /**
  * The files the release executable carries beside its code and Node can only load from disk:
  * native addons (lz4, zstd), the worker scripts (piscina's and the engine's block worker) and
- * the CSI proto. They are SEA assets, listed in the asset MANIFEST; the first code that needs
+ * the CSI proto. They are SEA assets, listed in the asset the release build names in
+ * CONVOY_RELEASE_MANIFEST (release/bundle.mjs); the first code that needs
  * one (only the daemon does) unpacks them all into a fresh private directory under $TMPDIR,
  * removed when the process exits. Worker threads find that directory through ENV.
  *
@@ -16,8 +17,10 @@ import { isMainThread } from 'node:worker_threads';
  * `convoy.js` in that directory, so code that finds its files beside itself (the engine's
  * block worker, the CSI proto) finds them there.
  */
-export const MANIFEST = 'release-files.json';
 const ENV = 'CONVOY_RELEASE_FILES';
+
+/** Set by the release build (release/bundle.mjs). */
+declare const CONVOY_RELEASE_MANIFEST: string;
 
 let unpacked: string | undefined;
 
@@ -34,7 +37,7 @@ function filesDir(): string {
     dir = mkdtempSync(path.join(tmpdir(), 'convoy-'));
     const made = dir;
     process.on('exit', () => rmSync(made, { recursive: true, force: true }));
-    for (const name of JSON.parse(getAsset(MANIFEST, 'utf8')) as string[]) {
+    for (const name of JSON.parse(getAsset(CONVOY_RELEASE_MANIFEST, 'utf8')) as string[]) {
       const file = path.join(dir, name);
       mkdirSync(path.dirname(file), { recursive: true });
       writeFileSync(file, new Uint8Array(getRawAsset(name) as ArrayBuffer), { mode: 0o600 });
