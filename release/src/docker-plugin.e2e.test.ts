@@ -18,13 +18,15 @@ import { releaseTarball } from './release-tarball.js';
 const PLUGIN = 'convoy-e2e:latest';
 const execFileAsync = promisify(execFile);
 
+// At module level, where tempDir's afterAll registers (inside beforeAll it would not).
+const work = await tempDir('convoy-plugin-e2e-');
+
 describeNeeding(dockerdRequirement, 'convoy as a managed Docker plugin', () => {
   let dockerd: Dockerd;
   let pluginDir: string;
   let dockerData: string;
 
   beforeAll(async () => {
-    const work = await tempDir('convoy-plugin-e2e-');
     const tarball = await releaseTarball(path.join(work, 'out'));
     pluginDir = buildDockerPlugin({ tarball, outDir: path.join(work, 'plugin') });
     await mkdir(path.join(work, 'docker'));

@@ -14,11 +14,11 @@ import { releaseTarball } from './release-tarball.js';
 const execFileAsync = promisify(execFile);
 const script = path.resolve(import.meta.dirname, '../../scripts/install-convoy.sh');
 
-let work: string;
+// At module level, where tempDir's afterAll registers (inside beforeAll it would not).
+const work = await tempDir('convoy-install-');
 let tarball: string;
 
 beforeAll(async () => {
-  work = await tempDir('convoy-install-');
   tarball = await releaseTarball(path.join(work, 'out'));
 }, 120_000);
 

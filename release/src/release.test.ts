@@ -21,13 +21,13 @@ import { releaseTarball, unpackRelease } from './release-tarball.js';
  */
 const execFileAsync = promisify(execFile);
 
-let work: string;
+// At module level, where tempDir's afterAll registers (inside beforeAll it would not).
+const work = await tempDir('convoy-release-');
 let bin: string;
 let env: NodeJS.ProcessEnv;
 let s3: S3rverHandle;
 
 beforeAll(async () => {
-  work = await tempDir('convoy-release-');
   const tarball = await releaseTarball(path.join(work, 'out'));
   const unpackHere = path.join(work, 'unpacked');
   await mkdir(unpackHere);
