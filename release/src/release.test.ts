@@ -74,6 +74,8 @@ describe('the release tarball', () => {
     const { stdout } = await execFileAsync('convoy', ['--version'], { env });
     const { version } = JSON.parse(await readFile(path.resolve(import.meta.dirname, '../../packages/cli/package.json'), 'utf8')) as { version: string };
     expect(stdout.trim()).toBe(version);
+    // A client command unpacks nothing: only the daemon needs the carried files.
+    expect(await readdir(env['TMPDIR']!)).toEqual([]);
   });
 
   it('runs the daemon and the client: create, snapshot, backup to a vfs store, restore, list', async () => {
