@@ -12,8 +12,8 @@ bold() { if [ -t 1 ]; then printf '\033[1m%s\033[0m\n' "$*"; else printf '%s\n' 
 step() { printf '\n'; bold "== $*"; }
 
 if [ "${CONVOY_DEMO_SKIP_BUILD:-}" != 1 ]; then
-  step 'Building the packages (pnpm build)'
-  pnpm build >/dev/null
+  step 'Building the packages (pnpm build: a few minutes on two cores, one line per package)'
+  bash scripts/build-progress.sh
 fi
 
 demo=$(mktemp -d "${TMPDIR:-/tmp}/convoy-demo.XXXXXX")

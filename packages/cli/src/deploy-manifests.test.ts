@@ -85,7 +85,9 @@ describe('deploy/kubernetes', () => {
     // Every sidecar reaches the daemon's socket through the same host directory.
     const socketOnHost = hostPathOf(pod, convoy, csi.socketPath);
     expect(socketOnHost).toBe(`/var/lib/kubelet/plugins/${CSI_PLUGIN_NAME}/csi.sock`);
-    for (const name of ['node-driver-registrar', 'liveness-probe', 'csi-provisioner', 'csi-snapshotter', 'csi-resizer']) {
+    // external-snapshot-metadata runs exactly where the daemon serves SnapshotMetadata.
+    expect(containers.some((c) => c.name === 'csi-snapshot-metadata')).toBe(csi.snapshotMetadata);
+    for (const name of ['node-driver-registrar', 'liveness-probe', 'csi-provisioner', 'csi-snapshotter', 'csi-resizer', 'csi-snapshot-metadata']) {
       const sidecar = containers.find((c) => c.name === name);
       expect(sidecar, name).toBeDefined();
       expect(hostPathOf(pod, sidecar!, flag(sidecar!, 'csi-address')!), name).toBe(socketOnHost);
@@ -123,16 +125,65 @@ describe('deploy/kubernetes', () => {
     // The pod's service account exists and every role is bound to it.
     const account = ofKind('ServiceAccount').find((a) => a.metadata.name === pod.serviceAccountName);
     expect(account?.metadata.namespace).toBe(daemonSet!.metadata.namespace);
-    const bound = ofKind('ClusterRoleBinding').filter((b) => b.subjects.some((s: { name: string; namespace: string }) => s.name === account!.metadata.name && s.namespace === account!.metadata.namespace));
-    expect(bound.map((b) => b.roleRef.name).sort()).toEqual(ofKind('ClusterRole').map((r) => r.metadata.name).sort());
+    const boundTo = (kind: string) => ofKind(kind).filter((b) => b.subjects.some((s: { name: string; namespace: string }) => s.name === account!.metadata.name && s.namespace === account!.metadata.namespace));
+    expect(boundTo('ClusterRoleBinding').map((b) => b.roleRef.name).sort()).toEqual(ofKind('ClusterRole').map((r) => r.metadata.name).sort());
+    expect(boundTo('RoleBinding').map((b) => `${b.metadata.namespace}/${b.roleRef.name}`).sort()).toEqual(ofKind('Role').map((r) => `${r.metadata.namespace}/${r.metadata.name}`).sort());
   });
 
-  it('the Dockerfile builds the CLI the DaemonSet runs', async () => {
-    const dockerfile = await readFile(path.join(deployDir, 'Dockerfile'), 'utf8');
-    expect(dockerfile).toMatch(/ENTRYPOINT \["node", "\/convoy\/packages\/cli\/dist\/index\.js"\]/);
-    for (const tool of ['dmsetup', 'thin-provisioning-tools', 'e2fsprogs', 'xfsprogs', 'mount']) expect(dockerfile).toContain(tool);
+  it('grants leader-election leases only in the namespace the sidecars elect in', async () => {
     const docs = await manifests();
-    const image = docs.find((d) => d.kind === 'DaemonSet')!.spec.template.spec.containers.find((c: Container) => c.name === 'convoy').image;
-    expect(dockerfile).toContain(`-t ${image}`);
+    const grantsLeases = (role: Doc) => role.rules.some((r: { apiGroups: string[]; resources: string[] }) => r.apiGroups.includes('coordination.k8s.io') && r.resources.includes('leases'));
+    expect(docs.filter((d) => d.kind === 'ClusterRole' && grantsLeases(d)).map((d) => d.metadata.name)).toEqual([]);
+    const leaseNamespaces = docs.filter((d) => d.kind === 'Role' && grantsLeases(d)).map((d) => d.metadata.namespace);
+    const containers = docs.find((d) => d.kind === 'DaemonSet')!.spec.template.spec.containers as Container[];
+    const electing = containers.filter((c) => flag(c, 'leader-election') === 'true');
+    expect(electing.length).toBeGreaterThan(0);
+    for (const c of electing) expect(leaseNamespaces, c.name).toContain(flag(c, 'leader-election-namespace'));
+  });
+
+  it('names every image once, in kustomization.yaml, with the versions and minimum Kubernetes it states', async () => {
+    const kustomization = await readFile(path.join(deployDir, 'kustomization.yaml'), 'utf8');
+    const { images, resources } = parseAllDocuments(kustomization)[0]!.toJS() as { images: Array<{ name: string; newName?: string; newTag?: string }>; resources: string[] };
+    // Every manifest is applied.
+    expect([...resources].sort()).toEqual((await readdir(deployDir)).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort());
+    const docs = await manifests();
+    const used = docs.flatMap((d) => (d.spec?.template?.spec?.containers ?? []).map((c: { image: string }) => c.image) as string[]);
+    // No tag or digest in the manifests: the version lives only in kustomization.yaml.
+    for (const image of used) expect(image, image).not.toMatch(/:[^/]*$|@/);
+    expect(images.map((i) => i.name).sort()).toEqual([...new Set(used)].sort());
+    for (const image of images) expect(image.newTag, image.name).toMatch(/^v?\d+\.\d+\.\d+$/);
+    const { version } = JSON.parse(await readFile(path.resolve(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string };
+    expect(images.find((i) => i.name === 'convoy')?.newTag).toBe(version);
+    expect(kustomization).toMatch(/Kubernetes 1\.33 or later/);
+  });
+
+  it('tells the snapshot controller to hand snapshots to per-node snapshotters, and keeps SnapshotMetadata on the caller\'s node', async () => {
+    const docs = await manifests();
+    const daemonSet = docs.find((d) => d.kind === 'DaemonSet')!;
+    const containers = daemonSet.spec.template.spec.containers as Array<Container & { ports?: Array<{ name: string; containerPort: number }> }>;
+    expect(flag(containers.find((c) => c.name === 'csi-snapshotter')!, 'node-deployment')).toBe('true');
+    expect(await readFile(path.join(deployDir, 'node.yaml'), 'utf8')).toContain('--enable-distributed-snapshotting');
+    const service = docs.find((d) => d.kind === 'Service' && d.metadata.name === 'convoy-snapshot-metadata')!;
+    expect(service.metadata.namespace).toBe(daemonSet.metadata.namespace);
+    expect(service.spec.internalTrafficPolicy).toBe('Local');
+    for (const [key, value] of Object.entries(service.spec.selector as Record<string, string>)) expect(daemonSet.spec.template.metadata.labels[key]).toBe(value);
+    const sidecar = containers.find((c) => c.name === 'csi-snapshot-metadata')!;
+    const port = sidecar.ports!.find((p) => p.name === service.spec.ports[0].targetPort)!;
+    expect(String(port.containerPort)).toBe(flag(sidecar, 'port'));
+  });
+
+  it('the Dockerfile builds the image the DaemonSet runs from the release tarball alone', async () => {
+    const dockerfile = await readFile(path.join(deployDir, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^COPY release\/out\/convoy-\*-linux-\*\.tar\.gz /m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["convoy"\]$/m);
+    // No Node, no package manager, no sources in the image.
+    expect(dockerfile).not.toMatch(/^FROM node|pnpm install|^COPY \. /m);
+    for (const tool of ['dmsetup', 'thin-provisioning-tools', 'e2fsprogs', 'xfsprogs', 'mount']) expect(dockerfile).toContain(tool);
+    // The build context is the tarball only.
+    const ignore = (await readFile(path.resolve(deployDir, '..', '..', '.dockerignore'), 'utf8')).split('\n').filter((l) => l && !l.startsWith('#'));
+    expect(ignore).toEqual(['*', '!release/out/convoy-*-linux-*.tar.gz']);
+    const kustomization = parseAllDocuments(await readFile(path.join(deployDir, 'kustomization.yaml'), 'utf8'))[0]!.toJS() as { images: Array<{ name: string; newTag: string }> };
+    const convoy = kustomization.images.find((i) => i.name === 'convoy')!;
+    expect(dockerfile).toContain(`-t ${convoy.name}:${convoy.newTag}`);
   });
 });

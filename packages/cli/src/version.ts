@@ -1,4 +1,10 @@
 import { readFileSync } from 'node:fs';
 
+/** Set by the release build (release/build-release.mjs), which has no package.json beside the code. */
+declare const CONVOY_RELEASE_VERSION: string | undefined;
+
 /** The package version; src/ and dist/ both sit one level below package.json. */
-export const CONVOY_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const CONVOY_VERSION: string =
+  typeof CONVOY_RELEASE_VERSION === 'string'
+    ? CONVOY_RELEASE_VERSION
+    : (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;

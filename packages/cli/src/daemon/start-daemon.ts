@@ -19,6 +19,7 @@ import {
 } from '@convoy/core';
 import { startPluginServer, type PluginServer } from '@convoy/plugin-server';
 import { CONVOY_VERSION } from '../version.js';
+import { importPackage } from './import-package.js';
 import { loadDrivers } from './load-drivers.js';
 import type { MetricsListen } from './metrics/metrics-listen.js';
 import { startCsiFrontEnd, type CsiConfig } from './csi-front-end.js';
@@ -112,7 +113,7 @@ async function startServer(cfg: DaemonConfig, service: VolumeService, schedules:
  * changes), the root and its lock, the command runner, the drivers, the backup engine, the
  * volume manager, and the server. Whatever started is stopped again if a later step fails.
  */
-export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = (s) => import(s)): Promise<RunningDaemon> {
+export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = importPackage): Promise<RunningDaemon> {
   const log = cfg.log;
   const undo: Array<() => Promise<void>> = [];
   const unwind = async () => {

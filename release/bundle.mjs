@@ -1,0 +1,146 @@
+// @ts-check
+/**
+ * Bundles the release executable's code with esbuild: the CLI (client, daemon, drivers,
+ * stores) as one CommonJS file, which is what a Node 20 single-executable application runs, and
+ * beside it the files Node only loads from disk (the worker scripts, the native addons, the CSI
+ * proto), which the executable carries as assets (packages/cli/src/release/release-files.ts).
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cliSrc = path.join(repo, 'packages/cli/src');
+const RELEASE_FILES = path.join(cliSrc, 'release/release-files.ts');
+/** The list of carried files, itself an asset; the code reads its name as CONVOY_RELEASE_MANIFEST. */
+const MANIFEST = 'release-files.json';
+
+/**
+ * Writes convoy.cjs and the carried files into `outDir`; returns the carried files' names.
+ * @param {string} outDir
+ * @param {string} version
+ * @returns {Promise<string[]>}
+ */
+export async function bundleReleaseCode(outDir, version) {
+  mkdirSync(outDir, { recursive: true });
+  /** @type {Map<string, string>} carried name -> source file */
+  const carried = new Map();
+  const common = {
+    bundle: true,
+    platform: /** @type {const} */ ('node'),
+    format: /** @type {const} */ ('cjs'),
+    target: 'node20',
+    minify: true,
+    // The bundled packages' license notices stay in the code the executable carries.
+    legalComments: /** @type {const} */ ('eof'),
+    logLevel: /** @type {const} */ ('error'),
+    // Workspace packages from their TypeScript sources, as the tests see them.
+    conditions: ['@convoy/source'],
+    define: {
+      CONVOY_RELEASE_VERSION: JSON.stringify(version),
+      CONVOY_RELEASE_MANIFEST: JSON.stringify(MANIFEST),
+      'import.meta.url': 'globalThis.__convoyRelease.url',
+      'import.meta.dirname': 'globalThis.__convoyRelease.dirname',
+    },
+    plugins: [nativeAddons(carried), piscinaWorkerPath(), bundledPackages()],
+  };
+  await esbuild.build({ ...common, entryPoints: [path.join(cliSrc, 'release/sea-main.ts')], outfile: path.join(outDir, 'convoy.cjs') });
+  // The engine's block worker, where the engine looks for it (beside its code: block-workers.ts).
+  await esbuild.build({
+    ...common,
+    stdin: {
+      contents: `import ${JSON.stringify(RELEASE_FILES)}; export { default } from ${JSON.stringify(path.join(repo, 'packages/core/src/block-worker.ts'))};`,
+      resolveDir: repo,
+      loader: 'ts',
+    },
+    outfile: path.join(outDir, 'block-worker.js'),
+  });
+  carried.set('block-worker.js', path.join(outDir, 'block-worker.js'));
+  // piscina's own worker script, which starts the block worker in each thread; its optional
+  // `@napi-rs/nice` (thread priorities) stays out, and piscina carries on without it.
+  const requireFromCore = createRequire(path.join(repo, 'packages/core/package.json'));
+  await esbuild.build({
+    ...common,
+    entryPoints: [path.join(path.dirname(requireFromCore.resolve('piscina')), 'worker.js')],
+    external: ['@napi-rs/nice'],
+    outfile: path.join(outDir, 'piscina-worker.js'),
+  });
+  carried.set('piscina-worker.js', path.join(outDir, 'piscina-worker.js'));
+  carried.set('proto/csi.proto', path.join(repo, 'packages/csi-server/src/proto/csi.proto'));
+  for (const [name, source] of carried) {
+    const target = path.join(outDir, name);
+    if (target === source) continue;
+    mkdirSync(path.dirname(target), { recursive: true });
+    copyFileSync(source, target);
+  }
+  writeFileSync(path.join(outDir, MANIFEST), JSON.stringify([...carried.keys()]));
+  return [...carried.keys(), MANIFEST];
+}
+
+/**
+ * A native addon (`*.node`) becomes a module that loads the carried copy through
+ * release-files.ts; the file itself is carried.
+ * @param {Map<string, string>} carried
+ * @returns {esbuild.Plugin}
+ */
+function nativeAddons(carried) {
+  return {
+    name: 'native-addons',
+    setup(build) {
+      // A loader's guess at an addon beside itself (`require('./x.linux-x64-gnu.node')`, which
+      // napi-rs tries first) fails as a missing module, as it does from node_modules, and never
+      // reaches the executable's require, which only loads Node's own modules.
+      build.onResolve({ filter: /^\.\.?\/.*\.node$/ }, (args) =>
+        existsSync(path.join(args.resolveDir, args.path)) ? undefined : { path: args.path, namespace: 'missing-addon' },
+      );
+      build.onLoad({ filter: /.*/, namespace: 'missing-addon' }, (args) => ({
+        contents: `throw Object.assign(new Error(${JSON.stringify(`Cannot find module '${args.path}'`)}), { code: 'MODULE_NOT_FOUND' });`,
+        loader: 'js',
+      }));
+      build.onLoad({ filter: /\.node$/ }, (args) => {
+        const name = path.basename(args.path);
+        carried.set(name, args.path);
+        return { contents: `module.exports = globalThis.__convoyRelease.addon(${JSON.stringify(name)});`, loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
+ * piscina starts its worker script from beside its own code (`__dirname`), which a bundle does
+ * not have: point it at the carried copy. Fails the build if piscina changed that line.
+ * @returns {esbuild.Plugin}
+ */
+function piscinaWorkerPath() {
+  const line = "(0, node_path_1.resolve)(__dirname, 'worker.js')";
+  return {
+    name: 'piscina-worker-path',
+    setup(build) {
+      build.onLoad({ filter: /[/\\]piscina[/\\]dist[/\\]index\.js$/ }, (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        if (!source.includes(line)) throw new Error(`piscina's ${args.path} no longer holds ${line}: update release/bundle.mjs`);
+        return { contents: source.replace(line, "globalThis.__convoyRelease.file('piscina-worker.js')"), loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
+ * The daemon's package importer (daemon/import-package.ts) becomes release/bundled-packages.ts:
+ * there is no node_modules to import drivers and stores from.
+ * @returns {esbuild.Plugin}
+ */
+function bundledPackages() {
+  const original = path.join(cliSrc, 'daemon/import-package.ts');
+  return {
+    name: 'bundled-packages',
+    setup(build) {
+      build.onResolve({ filter: /[/\\]import-package\.js$/ }, (args) => {
+        const resolved = path.resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
+        return resolved === original ? { path: path.join(cliSrc, 'release/bundled-packages.ts') } : undefined;
+      });
+    },
+  };
+}
