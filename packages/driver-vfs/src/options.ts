@@ -50,7 +50,7 @@ export async function resolveVfsSettings(ctx: Pick<DriverContext, 'root' | 'opti
   if (givenPath && saved?.Path && saved.Path !== givenPath) ctx.log.warn('vfs.path changed since the last start', { was: saved.Path, now: givenPath });
   const givenSize = ctx.options['vfs.defaultvolumesize'];
   const defaultVolumeSize =
-    givenSize !== undefined ? parseSize(givenSize, 'vfs.defaultvolumesize') : (saved?.DefaultVolumeSize ?? parseSize('100G'));
+    givenSize !== undefined ? parseSize(givenSize, 'vfs.defaultvolumesize', 'volume') : (saved?.DefaultVolumeSize ?? parseSize('100G', 'the default volume size', 'volume'));
   const settings = { path: path.resolve(basePath), defaultVolumeSize, restoreSetId: parseFlag(ctx.options['vfs.restoresetid'], 'vfs.restoresetid') };
   await fs.mkdir(ctx.root, { recursive: true, mode: 0o700 });
   const effective: VfsDriverConfig = { Root: ctx.root, Path: settings.path, ConfigPath: path.join(settings.path, 'config'), DefaultVolumeSize: defaultVolumeSize };

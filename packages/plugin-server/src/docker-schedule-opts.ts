@@ -1,4 +1,4 @@
-import { ConvoyError, validateScheduleSpec, type RetentionPolicy, type ScheduleSpec } from '@convoy/core';
+import { ConvoyError, parseCount, validateScheduleSpec, type RetentionPolicy, type ScheduleSpec } from '@convoy/core';
 
 const KEEP_RULES = ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const;
 
@@ -39,7 +39,7 @@ export function scheduleFromDockerOpts(
     else if (key === 'schedule-jitter') spec.jitter = value;
     else if (key === 'schedule-timezone') spec.timezone = value;
     else if (key === 'schedule-keep-within') keep.within = value;
-    else if (key.startsWith('schedule-keep-') && (KEEP_RULES as readonly string[]).includes(rule)) keep[rule] = /^-?\d+$/.test(value) ? Number(value) : value;
+    else if (key.startsWith('schedule-keep-') && (KEEP_RULES as readonly string[]).includes(rule)) keep[rule] = parseCount(value, `-o ${key}`, 'keep');
     else throw new ConvoyError('INVALID_ARGUMENT', `unknown option -o ${key}; schedule options are schedule, schedule-backup, schedule-compression, schedule-endpoint, schedule-keep-{last,hourly,daily,weekly,monthly,yearly,within}, schedule-jitter, schedule-timezone`);
   }
   if (Object.keys(backup).length > 0) {

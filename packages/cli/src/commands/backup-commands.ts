@@ -61,7 +61,7 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
             URL: args.dest,
             Verbose: true,
             ...(args.compression === undefined ? {} : { Compression: args.compression }),
-            ...(args.blockSize === undefined ? {} : { BlockSize: parseSize(args.blockSize, '--block-size') }),
+            ...(args.blockSize === undefined ? {} : { BlockSize: parseSize(args.blockSize, '--block-size', 'block') }),
             ...(args.encrypt ? { Encrypt: true } : {}),
           };
           const onProgress = out.progress();
@@ -94,7 +94,7 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
             .option('grace', { type: 'string', describe: 'keep unreferenced blocks younger than this (e.g. 30m, 2h) so a running backup is never raced; default 1h' })
             .epilogue(STORE_FORMS),
         run.action<StoreArgs & { dest: string; grace?: string }>(async (args, { client, out }) => {
-          const grace = args.grace === undefined ? {} : { GraceSeconds: Math.ceil(parseDuration('grace', args.grace) / 1000) };
+          const grace = args.grace === undefined ? {} : { GraceSeconds: Math.ceil(parseDuration('grace', args.grace, 'grace') / 1000) };
           const report = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('pruneBackups', { URL: args.dest, ...grace, ...goStore(args, key) }));
           out.result({ go: report, table: () => renderPrune(report) });
         }),

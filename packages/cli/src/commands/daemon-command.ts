@@ -63,7 +63,7 @@ export function daemonConfigFromArgs(args: DaemonArgs & { socket?: string }): Om
     },
     ignoreDockerDelete: args.ignoreDockerDelete,
     createOnDockerMount: args.createOnDockerMount,
-    cmdTimeoutMs: parseDuration('cmd-timeout', args.cmdTimeout),
+    cmdTimeoutMs: parseDuration('cmd-timeout', args.cmdTimeout, 'commandTimeout'),
     ...(args.backupConcurrency === undefined ? {} : { backupConcurrency: args.backupConcurrency }),
     ...(args.metricsListen === undefined ? {} : { metrics: parseMetricsListen(args.metricsListen, args.metricsAllowPublic === true) }),
     ...csiConfigFromArgs(args),

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { ConvoyError, parseSize, toConvoyError } from '@convoy/core/lite';
+import { ConvoyError, parseCount, parseSize, toConvoyError } from '@convoy/core/lite';
 import type { VolumeCreateRequest, VolumeResponse } from '@convoy/plugin-server/client';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { formatBytes } from '../bytes.js';
@@ -33,15 +33,16 @@ function createRequest(args: CreateArgs): VolumeCreateRequest {
   const request: VolumeCreateRequest = { Verbose: true };
   if (args.name !== undefined) request.Name = args.name;
   if (args.driver !== undefined) request.DriverName = args.driver;
-  if (args.size !== undefined) request.Size = parseSize(args.size, '--size');
+  if (args.size !== undefined) request.Size = parseSize(args.size, '--size', 'volume');
+  if (args.backup === '') {
+    // The API reads "" as "no backup" (Go's client sends it for every plain create), so the refusal is here.
+    throw new ConvoyError('INVALID_ARGUMENT', '--backup is empty (an unset variable?): give a backup URL to restore, or leave --backup out; nothing was created');
+  }
   if (args.backup !== undefined) request.BackupURL = args.backup;
   if (args.s3Endpoint !== undefined) request.Endpoint = args.s3Endpoint;
   if (args.id !== undefined) request.DriverVolumeID = args.id;
   if (args.type !== undefined) request.Type = args.type;
-  if (args.iops !== undefined) {
-    if (!/^\d+$/.test(args.iops)) throw new ConvoyError('INVALID_ARGUMENT', `--iops ${JSON.stringify(args.iops)} must be a whole number`);
-    request.IOPS = Number(args.iops);
-  }
+  if (args.iops !== undefined) request.IOPS = parseCount(args.iops, '--iops', 'iops');
   if (args.vm) request.PrepareForVM = true;
   if (args.opt !== undefined) request.Options = parseKeyValues('opt', args.opt);
   return request;
@@ -134,7 +135,7 @@ export function volumeCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
               'filesystem (at once when mounted, else at the next mount), keeping every byte; drivers without resize (vfs) refuse it.',
           ),
       run.action<{ volume: string; size: string }>(async (args, { client, out }) => {
-        const volume = await client.call('resizeVolume', { VolumeName: args.volume, Size: parseSize(args.size, '--size') });
+        const volume = await client.call('resizeVolume', { VolumeName: args.volume, Size: parseSize(args.size, '--size', 'volume') });
         out.result({ go: volume, table: () => `${volume.Name} ${formatBytes(Number(volume.DriverInfo.Size))}` });
       }),
     )

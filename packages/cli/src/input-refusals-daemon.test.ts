@@ -1,0 +1,181 @@
+/*
+ * Issue 17, rows 1, 6, 9, 12 and 15 against a real daemon: out-of-range retention spans,
+ * intervals and jitters are refused and change nothing; a failed scheduled run removes the
+ * snapshot it made; `create --backup ""` is refused on every front end; a malformed
+ * schedules.json stops the daemon with the "move it aside" hint.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ScheduleView } from '@convoy/core';
+import { rawRequest } from '@convoy/test-support/unix-http';
+import { convoy, startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
+import { tempDir } from '@convoy/test-support/tmp';
+
+const dir = await tempDir('convoy-input-refusals-');
+const storeDir = path.join(dir, 'store');
+const store = `vfs://${storeDir}`;
+const root = path.join(dir, 'root');
+
+/** Every file under `top` with its content hash: equal before and after means nothing changed. */
+async function fingerprint(top: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (at: string): Promise<void> => {
+    for (const entry of await fs.readdir(at, { withFileTypes: true }).catch(() => [])) {
+      const full = path.join(at, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.isFile()) out.push(`${path.relative(top, full)} ${createHash('sha256').update(await fs.readFile(full)).digest('hex')}`);
+      else out.push(`${path.relative(top, full)} (${entry.isSocket() ? 'socket' : 'other'})`);
+    }
+  };
+  await walk(top);
+  return out.sort();
+}
+
+const dockerCreate = (socket: string, name: string, opts: Record<string, string>) =>
+  rawRequest(socket, 'POST', '/VolumeDriver.Create', JSON.stringify({ Name: name, Opts: opts }));
+
+describe('out-of-range values, failed runs and empty backup URLs against a real daemon', () => {
+  let daemon: RunningDaemon;
+  const cli = (args: string[]) => convoy(['--socket', daemon.socketPath, ...args]);
+  const backupNames = async () => Object.values((await cli(['backup', 'list', store, '--volume-name', 'db'])).json<Record<string, { BackupName: string }>>()).map((b) => b.BackupName).sort();
+  const snapshotNames = async (volume = 'db') => Object.keys((await cli(['inspect', volume])).json<{ Snapshots: Record<string, unknown> }>().Snapshots).sort();
+  const state = async () => [...(await fingerprint(root)), ...(await fingerprint(storeDir)).map((f) => `store/${f}`)];
+
+  beforeAll(async () => {
+    await fs.mkdir(storeDir);
+    daemon = await startTestDaemon(dir, { metrics: { host: '127.0.0.1', port: 0 } });
+    expect((await cli(['create', 'db'])).code).toBe(0);
+    const mountpoint = (await cli(['mount', 'db'])).stdout.trim();
+    for (let i = 0; i < 3; i++) {
+      await fs.writeFile(path.join(mountpoint, 'data'), `version ${i}`);
+      expect((await cli(['snapshot', 'create', 'db', '--name', `db-s${i}`])).code).toBe(0);
+      expect((await cli(['backup', 'create', `db-s${i}`, '--dest', store])).code).toBe(0);
+    }
+  });
+  afterAll(async () => {
+    await daemon?.stop();
+  });
+
+  it('row 1: --keep-within beyond any date is refused by backup forget, snapshot forget and schedule create, and removes nothing', async () => {
+    const before = await state();
+    const backups = await backupNames();
+    const snapshots = await snapshotNames();
+    for (const span of ['275000y', '9007199254740993d', '99999999999999999999h', '1001y']) {
+      for (const args of [
+        ['backup', 'forget', store, '--volume-name', 'db', '--keep-within', span],
+        ['snapshot', 'forget', 'db', '--keep-within', span],
+        ['schedule', 'create', 'far', '--volume', 'db', '--every', '1h', '--backup', store, '--keep-within', span],
+      ]) {
+        const res = await cli(args);
+        expect(res.code, args.join(' ')).toBe(1);
+        expect(res.stderr, args.join(' ')).toMatch(new RegExp(`--keep-within "${span}" is out of range: give at most 1000y`));
+      }
+    }
+    expect(await backupNames()).toEqual(backups);
+    expect(await snapshotNames()).toEqual(snapshots);
+    expect(await state()).toEqual(before);
+  });
+
+  it('row 1: the newest backup and snapshot survive the widest span that is accepted', async () => {
+    const newestBackup = (await backupNames()).length;
+    expect(newestBackup).toBe(3);
+    const res = await cli(['backup', 'forget', store, '--volume-name', 'db', '--keep-within', '1000y', '--dry-run', '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.json<{ removed: unknown[] }>().removed).toEqual([]);
+  });
+
+  it('row 6: a huge --every or --jitter, over the CLI, /v1 and Docker -o, is refused and nothing is saved', async () => {
+    const before = await state();
+    const cases: Array<[string[], RegExp]> = [
+      [['schedule', 'create', 'huge', '--volume', 'db', '--every', '100000000d'], /--every "100000000d" is out of range: give a duration from 1s to 366d/],
+      [['schedule', 'create', 'huge', '--volume', 'db', '--every', '1h', '--jitter', '100000000d'], /--jitter "100000000d" is out of range: give a duration from 0 to 31d/],
+      [['schedule', 'create', 'huge', '--volume', 'db', '--every', '9007199254740993ms'], /--every "9007199254740993ms" is out of range/],
+    ];
+    for (const [args, message] of cases) {
+      const res = await cli(args);
+      expect(res.code, args.join(' ')).toBe(1);
+      expect(res.stderr, args.join(' ')).toMatch(message);
+    }
+    const api = await rawRequest(daemon.socketPath, 'POST', '/v1/schedules/create', JSON.stringify({ name: 'huge', volume: 'db', every: '100000000d' }), { 'content-type': 'application/json' });
+    expect(api.status).toBe(400);
+    expect(api.text).toMatch(/--every \\?"100000000d\\?" is out of range/);
+    const docker = await dockerCreate(daemon.socketPath, 'hugevol', { schedule: '100000000d' });
+    expect(docker.json()).toMatchObject({ Err: expect.stringMatching(/"100000000d" is out of range/) });
+    const dockerJitter = await dockerCreate(daemon.socketPath, 'hugevol', { schedule: '1h', 'schedule-jitter': '100000000d' });
+    expect(dockerJitter.json()).toMatchObject({ Err: expect.stringMatching(/--jitter "100000000d" is out of range/) });
+
+    expect(await state()).toEqual(before);
+    const list = await cli(['schedule', 'list', '--json']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.json()).toEqual([]);
+  });
+
+  it('row 9: a scheduled run whose store fails removes the snapshot it made and says what failed', async () => {
+    const blocker = path.join(dir, 'not-a-directory');
+    await fs.writeFile(blocker, 'a file where the store should be');
+    const broken = `vfs://${blocker}/store`;
+    const created = await cli(['schedule', 'create', 'leaky', '--volume', 'db', '--every', '1h', '--backup', broken, '--keep-last', '2']);
+    expect(created.code, created.stderr).toBe(0);
+    const before = await snapshotNames();
+    for (let run = 1; run <= 4; run++) {
+      const res = await cli(['schedule', 'run', 'leaky', '--json']);
+      expect(res.code).toBe(1);
+      const view = (await cli(['schedule', 'inspect', 'leaky', '--json'])).json<ScheduleView>();
+      expect(view).toMatchObject({ runs: run, failures: run, lastRun: { outcome: 'failed' } });
+      expect(view.lastError?.message).toMatch(/backup of leaky-\d{8}T\d{9}Z failed/);
+      expect(view.lastError?.message).toMatch(/the run's snapshot was removed/);
+      expect(await snapshotNames()).toEqual(before);
+    }
+    expect((await cli(['schedule', 'delete', 'leaky'])).code).toBe(0);
+  });
+
+  // /v1 keeps reading BackupURL "" as "none": Go's client sends "" for every plain create
+  // (client/volume.go), so only the CLI and Docker, where "" can only be a mistake, refuse it.
+  it('row 12: create --backup "" is refused over the CLI and Docker -o backup=, and creates nothing', async () => {
+    const before = await state();
+    const res = await cli(['create', 'empty', '--backup', '']);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/--backup is empty/);
+    const docker = await dockerCreate(daemon.socketPath, 'empty', { backup: '' });
+    expect(docker.json()).toMatchObject({ Err: expect.stringMatching(/backup URL is empty/) });
+    expect((await cli(['inspect', 'empty'])).code).toBe(1);
+    expect(await state()).toEqual(before);
+  });
+});
+
+describe('row 15: a malformed schedules.json stops the daemon with the hint to move it aside', () => {
+  it.each([
+    ['null', 'null'],
+    ['empty', ''],
+    ['truncated', '{"version":1,"schedules":[{"name":"a","vol'],
+    ['a list', '[]'],
+    ['schedules not a list', '{"version":1,"schedules":null}'],
+    ['a null schedule', '{"version":1,"schedules":[null]}'],
+    ['binary junk', '\u0000\u0001\u00ff'],
+  ])('%s', async (_, text) => {
+    const at = await tempDir('convoy-bad-schedules-');
+    await fs.mkdir(path.join(at, 'root'), { recursive: true });
+    await fs.writeFile(path.join(at, 'root', 'schedules.json'), text);
+    const started = startTestDaemon(at);
+    await expect(started).rejects.toThrow(/schedules\.json is not a version-1 schedule file .*; move it aside to start without schedules/);
+    await expect(started).rejects.not.toThrow(/TypeError|Cannot read/);
+  });
+
+  it('a saved schedule whose interval is out of range is paused, saying why, and the daemon with metrics still starts', async () => {
+    const at = await tempDir('convoy-far-schedule-');
+    await fs.mkdir(path.join(at, 'root'), { recursive: true });
+    const saved = { name: 'far', volume: 'db', every: '100000000d', createdAt: '2026-01-01T00:00:00.000Z', anchorAt: '2026-01-01T00:00:00.000Z', paused: false, runs: 0, failures: 0 };
+    await fs.writeFile(path.join(at, 'root', 'schedules.json'), JSON.stringify({ version: 1, schedules: [saved] }));
+    const daemon = await startTestDaemon(at, { metrics: { host: '127.0.0.1', port: 0 } });
+    try {
+      const list = await convoy(['--socket', daemon.socketPath, 'schedule', 'list', '--json']);
+      expect(list.code, list.stderr).toBe(0);
+      expect(list.json<ScheduleView[]>()).toMatchObject([{ name: 'far', paused: true, pausedReason: expect.stringMatching(/--every "100000000d" is out of range/), nextRunAt: null }]);
+    } finally {
+      await daemon.stop();
+    }
+  });
+});
+
