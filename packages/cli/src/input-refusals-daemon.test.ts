@@ -1,10 +1,9 @@
 /*
  * Issue 17, rows 1, 6, 9, 12 and 15 against a real daemon: out-of-range retention spans,
  * intervals and jitters are refused and change nothing; a failed scheduled run removes the
- * snapshot it made; `create --backup ""` is refused on every front end; a malformed
+ * snapshot it made; `create --backup ""` is refused by the CLI and Docker; a malformed
  * schedules.json stops the daemon with the "move it aside" hint.
  */
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,26 +11,13 @@ import type { ScheduleView } from '@convoy/core';
 import { rawRequest } from '@convoy/test-support/unix-http';
 import { convoy, startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
 import { tempDir } from '@convoy/test-support/tmp';
+import { until } from '@convoy/test-support/until';
+import { fingerprintTree as fingerprint } from '@convoy/test-support/fingerprint';
 
 const dir = await tempDir('convoy-input-refusals-');
 const storeDir = path.join(dir, 'store');
 const store = `vfs://${storeDir}`;
 const root = path.join(dir, 'root');
-
-/** Every file under `top` with its content hash: equal before and after means nothing changed. */
-async function fingerprint(top: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (at: string): Promise<void> => {
-    for (const entry of await fs.readdir(at, { withFileTypes: true }).catch(() => [])) {
-      const full = path.join(at, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile()) out.push(`${path.relative(top, full)} ${createHash('sha256').update(await fs.readFile(full)).digest('hex')}`);
-      else out.push(`${path.relative(top, full)} (${entry.isSocket() ? 'socket' : 'other'})`);
-    }
-  };
-  await walk(top);
-  return out.sort();
-}
 
 const dockerCreate = (socket: string, name: string, opts: Record<string, string>) =>
   rawRequest(socket, 'POST', '/VolumeDriver.Create', JSON.stringify({ Name: name, Opts: opts }));
@@ -129,6 +115,18 @@ describe('out-of-range values, failed runs and empty backup URLs against a real 
       expect(await snapshotNames()).toEqual(before);
     }
     expect((await cli(['schedule', 'delete', 'leaky'])).code).toBe(0);
+
+    // The row as reported: a one-second timer against the same failing store leaves nothing behind.
+    expect((await cli(['schedule', 'create', 'often', '--volume', 'db', '--every', '1s', '--backup', broken, '--keep-last', '2'])).code).toBe(0);
+    await until('three timed runs', async () => ((await cli(['schedule', 'inspect', 'often', '--json'])).json<ScheduleView>().failures >= 3 ? true : undefined));
+    expect((await cli(['schedule', 'pause', 'often'])).code).toBe(0);
+    const final = await until('the last run to end', async () => {
+      const view = (await cli(['schedule', 'inspect', 'often', '--json'])).json<ScheduleView>();
+      return view.running ? undefined : view;
+    });
+    expect(final).toMatchObject({ runs: final.failures, lastRun: { outcome: 'failed' } });
+    expect(await snapshotNames()).toEqual(before);
+    expect((await cli(['schedule', 'delete', 'often'])).code).toBe(0);
   });
 
   // /v1 keeps reading BackupURL "" as "none": Go's client sends "" for every plain create
