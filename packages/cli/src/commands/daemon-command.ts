@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { createJsonLogger, isLogLevel, ConvoyError, type LogLevel } from '@convoy/core/lite';
+import { createJsonLogger, durationRangeText, isLogLevel, ConvoyError, type LogLevel } from '@convoy/core/lite';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { DEFAULT_DOCKER_PLUGIN_DIR, DEFAULT_PLUGIN_NAME, defaultRoot, defaultSocket } from '../defaults.js';
 import { parseDuration, parseKeyValues } from '../flag-values.js';
@@ -112,7 +112,7 @@ export function daemonCommand(y: Argv<GlobalArgs>, run: CommandRunner, driverHel
         .option('ignore-docker-delete', { type: 'boolean', default: false, describe: '`docker volume rm` leaves the volume in Convoy' })
         .option('create-on-docker-mount', { type: 'boolean', default: false, describe: '`docker run -v NAME:...` creates a missing volume' })
         .option('ignore-config-file', { type: 'boolean', default: false, describe: "accepted from Go Convoy's command lines: this daemon keeps no convoy.cfg, its flags always rule" })
-        .option('cmd-timeout', { type: 'string', default: '5m', describe: 'time limit of each external command (mkfs, mount, thin_delta, ...), e.g. 90s, 5m' })
+        .option('cmd-timeout', { type: 'string', default: '5m', describe: `time limit of each external command (mkfs, mount, thin_delta, ...), e.g. 90s, 5m (${durationRangeText('commandTimeout')}; 0: none)` })
         .option('log', { type: 'string', describe: 'write JSON-lines logs to this file instead of stdout' })
         .option('log-level', { type: 'string', default: 'info', describe: 'debug, info, warn or error' })
         .option('encryption-key-file', {
