@@ -69,7 +69,7 @@ describe('convoy backup forget and snapshot forget against a real daemon', () =>
       [['backup', 'forget', store, '--volume-name', 'db', '--keep-within', '30 days'], /--keep-within "30 days" is not a duration/],
       [['backup', 'forget', 'not a url', '--volume-name', 'db', '--keep-last', '1'], /URL/],
       [['backup', 'forget', store, '--volume-name', 'nosuchvol', '--keep-last', '1'], /nosuchvol has no backups/],
-      [['snapshot', 'forget', 'db', '--keep-daily', 'x'], /--keep-daily "x" is out of range: give a whole number from 0 to 1000000/],
+      [['snapshot', 'forget', 'db', '--keep-daily', 'x'], /--keep-daily "x" is not a whole number: give a whole number from 0 to 1000000/],
       [['snapshot', 'forget', 'nosuchvol', '--keep-last', '1'], /nosuchvol does not exist/],
     ];
     for (const [args, message] of cases) {

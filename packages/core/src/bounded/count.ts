@@ -1,3 +1,4 @@
+import { ConvoyError } from '../errors.js';
 import { COUNT_RANGES, MAX_VALUE_TEXT, outOfRange, type CountKind } from './ranges.js';
 
 /**
@@ -6,7 +7,11 @@ import { COUNT_RANGES, MAX_VALUE_TEXT, outOfRange, type CountKind } from './rang
  * is refused with the flag, the value and the range named.
  */
 export function parseCount(value: unknown, what: string, kind: CountKind): number {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.length <= MAX_VALUE_TEXT && /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  const integerText = typeof value === 'string' && /^\s*[-+]?\d+\s*$/.test(value);
+  const n = typeof value === 'number' ? value : integerText && (value as string).length <= MAX_VALUE_TEXT ? Number(value) : Number.NaN;
+  if (!integerText && !Number.isInteger(n)) {
+    throw new ConvoyError('INVALID_ARGUMENT', `${what} ${JSON.stringify(value)} is not a whole number: give ${countRangeText(kind)}`, { details: { field: what } });
+  }
   const { min, max } = COUNT_RANGES[kind];
   if (!(Number.isSafeInteger(n) && n >= min && n <= max)) throw outOfRange(what, value, countRangeText(kind));
   return n;

@@ -129,7 +129,7 @@ describe('retention edge cases', () => {
 describe('bad policies are refused with the rule named', () => {
   it.each([
     [{ last: -1 }, /--keep-last -1 is out of range: give a whole number from 0 to 1000000/],
-    [{ daily: 1.5 }, /--keep-daily 1.5 is out of range: give a whole number from 0 to 1000000/],
+    [{ daily: 1.5 }, /--keep-daily 1.5 is not a whole number: give a whole number from 0 to 1000000/],
     [{ hourly: 1_000_001 }, /--keep-hourly 1000001 is out of range/],
     [{ within: '1001y' }, /--keep-within "1001y" is out of range: give at most 1000y/],
     [{ within: '275000y' }, /is out of range/],
