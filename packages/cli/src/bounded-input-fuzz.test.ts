@@ -31,7 +31,7 @@ function seededRandom(seed: number): () => number {
 }
 
 const random = seededRandom(SEED);
-const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+const pick = <T>(items: readonly T[] | string): T => items[Math.floor(random() * items.length)] as T;
 const digits = (n: number) => Array.from({ length: n }, (_, i) => (i === 0 ? pick('123456789') : pick('0123456789'))).join('');
 
 /** Text a user might type, or a script might produce: numbers of any length, units valid or not, junk. */
