@@ -141,6 +141,27 @@ describe('out-of-range values, failed runs and empty backup URLs against a real 
     expect((await cli(['inspect', 'empty'])).code).toBe(1);
     expect(await state()).toEqual(before);
   });
+
+  it('only --allow-removing-newest removes the newest, only on the forget commands, never in a schedule', async () => {
+    const backups = await backupNames();
+    expect((await cli(['backup', 'forget', store, '--volume-name', 'db'])).stderr).toMatch(/no keep rule given .*--allow-removing-newest to remove everything/);
+    const dry = await cli(['backup', 'forget', store, '--volume-name', 'db', '--allow-removing-newest', '--dry-run', '--json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.json<{ removed: Array<{ name: string }> }>().removed.map((b) => b.name).sort()).toEqual(backups);
+    const scheduled = await rawRequest(daemon.socketPath, 'POST', '/v1/schedules/create', JSON.stringify({ name: 'all', volume: 'db', every: '1h', keep: { last: 1, allowRemovingNewest: true } }), {
+      'content-type': 'application/json',
+    });
+    expect(scheduled.status).toBe(400);
+    expect(scheduled.text).toMatch(/a schedule always keeps the newest snapshot and backup/);
+    const flag = await cli(['schedule', 'create', 'all', '--volume', 'db', '--every', '1h', '--keep-last', '1', '--allow-removing-newest']);
+    expect(flag.code).not.toBe(0);
+    expect(flag.stderr).toMatch(/allow-removing-newest/);
+    expect(await backupNames()).toEqual(backups);
+
+    const removed = await cli(['snapshot', 'forget', 'db', '--allow-removing-newest', '--json']);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(await snapshotNames()).toEqual([]);
+  });
 });
 
 describe('row 15: a malformed schedules.json stops the daemon with the hint to move it aside', () => {
@@ -165,12 +186,16 @@ describe('row 15: a malformed schedules.json stops the daemon with the hint to m
     const at = await tempDir('convoy-far-schedule-');
     await fs.mkdir(path.join(at, 'root'), { recursive: true });
     const saved = { name: 'far', volume: 'db', every: '100000000d', createdAt: '2026-01-01T00:00:00.000Z', anchorAt: '2026-01-01T00:00:00.000Z', paused: false, runs: 0, failures: 0 };
-    await fs.writeFile(path.join(at, 'root', 'schedules.json'), JSON.stringify({ version: 1, schedules: [saved] }));
+    const keepsNothing = { ...saved, name: 'keeps-nothing', every: '1h', backup: { dest: store }, keep: { within: '275000y' } };
+    await fs.writeFile(path.join(at, 'root', 'schedules.json'), JSON.stringify({ version: 1, schedules: [saved, keepsNothing] }));
     const daemon = await startTestDaemon(at, { metrics: { host: '127.0.0.1', port: 0 } });
     try {
       const list = await convoy(['--socket', daemon.socketPath, 'schedule', 'list', '--json']);
       expect(list.code, list.stderr).toBe(0);
-      expect(list.json<ScheduleView[]>()).toMatchObject([{ name: 'far', paused: true, pausedReason: expect.stringMatching(/--every "100000000d" is out of range/), nextRunAt: null }]);
+      expect(list.json<ScheduleView[]>()).toMatchObject([
+        { name: 'far', paused: true, pausedReason: expect.stringMatching(/--every "100000000d" is out of range/), nextRunAt: null },
+        { name: 'keeps-nothing', paused: true, pausedReason: expect.stringMatching(/--keep-within "275000y" is out of range/), nextRunAt: null },
+      ]);
     } finally {
       await daemon.stop();
     }
