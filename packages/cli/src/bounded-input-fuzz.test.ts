@@ -14,21 +14,11 @@ import { rawRequest } from '@convoy/test-support/unix-http';
 import { convoy, startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
 import { fingerprintTree } from '@convoy/test-support/fingerprint';
 import { tempDir } from '@convoy/test-support/tmp';
+import { seededRandom } from '@convoy/test-support/seeded-random';
+import { createVolumeHistory } from '@convoy/test-support/volume-history';
 
 const VALUES_PER_FIELD = 12;
 const SEED = 0x17_17;
-
-/** mulberry32: the same sequence on every run, so a failure names a value that reproduces. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const random = seededRandom(SEED);
 const pick = <T>(items: readonly T[] | string): T => items[Math.floor(random() * items.length)] as T;
@@ -121,13 +111,7 @@ describe('bounded parsers under random input, through the CLI, /v1 and Docker -o
   beforeAll(async () => {
     await fs.mkdir(path.join(dir, 'store'));
     daemon = await startTestDaemon(dir);
-    expect((await cli(['create', 'db'])).code).toBe(0);
-    const mountpoint = (await cli(['mount', 'db'])).stdout.trim();
-    for (let i = 0; i < 3; i++) {
-      await fs.writeFile(path.join(mountpoint, 'data'), `version ${i}`);
-      expect((await cli(['snapshot', 'create', 'db', '--name', `db-s${i}`])).code).toBe(0);
-      expect((await cli(['backup', 'create', `db-s${i}`, '--dest', store])).code).toBe(0);
-    }
+    await createVolumeHistory(cli, 'db', store, 3);
   });
   afterAll(async () => {
     await daemon?.stop();

@@ -9,8 +9,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScheduleView } from '@convoy/core';
 import { rawRequest } from '@convoy/test-support/unix-http';
-import { convoy, startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
+import { convoy, startTestDaemon, testDaemonConfig, type RunningDaemon } from '@convoy/test-support/cli';
+import { startDaemonProcess } from '@convoy/test-support/daemon-process';
 import { tempDir } from '@convoy/test-support/tmp';
+import { createVolumeHistory } from '@convoy/test-support/volume-history';
 import { until } from '@convoy/test-support/until';
 import { fingerprintTree as fingerprint } from '@convoy/test-support/fingerprint';
 
@@ -32,13 +34,7 @@ describe('out-of-range values, failed runs and empty backup URLs against a real 
   beforeAll(async () => {
     await fs.mkdir(storeDir);
     daemon = await startTestDaemon(dir, { metrics: { host: '127.0.0.1', port: 0 } });
-    expect((await cli(['create', 'db'])).code).toBe(0);
-    const mountpoint = (await cli(['mount', 'db'])).stdout.trim();
-    for (let i = 0; i < 3; i++) {
-      await fs.writeFile(path.join(mountpoint, 'data'), `version ${i}`);
-      expect((await cli(['snapshot', 'create', 'db', '--name', `db-s${i}`])).code).toBe(0);
-      expect((await cli(['backup', 'create', `db-s${i}`, '--dest', store])).code).toBe(0);
-    }
+    await createVolumeHistory(cli, 'db', store, 3);
   });
   afterAll(async () => {
     await daemon?.stop();
@@ -177,8 +173,11 @@ describe('row 15: a malformed schedules.json stops the daemon with the hint to m
     const at = await tempDir('convoy-bad-schedules-');
     await fs.mkdir(path.join(at, 'root'), { recursive: true });
     await fs.writeFile(path.join(at, 'root', 'schedules.json'), text);
-    const started = startTestDaemon(at);
-    await expect(started).rejects.toThrow(/schedules\.json is not a version-1 schedule file .*; move it aside to start without schedules/);
+    await fs.mkdir(path.join(at, 'volumes'));
+    // A real daemon process: it exits, and what it prints says what is wrong and what to do.
+    const started = startDaemonProcess(testDaemonConfig(at));
+    await expect(started).rejects.toThrow(/exited \(1\) before it was ready/);
+    await expect(started).rejects.toThrow(/schedules\.json is not a version-1 schedule file \(.+\); move it aside to start without schedules/);
     await expect(started).rejects.not.toThrow(/TypeError|Cannot read/);
   });
 
