@@ -195,6 +195,12 @@ describe('row 15: a malformed schedules.json stops the daemon with the hint to m
         { name: 'far', paused: true, pausedReason: expect.stringMatching(/--every "100000000d" is out of range/), nextRunAt: null },
         { name: 'keeps-nothing', paused: true, pausedReason: expect.stringMatching(/--keep-within "275000y" is out of range/), nextRunAt: null },
       ]);
+      // Resuming it would save a schedule that cannot run: refused, and the file stays as it was.
+      const file = await fs.readFile(path.join(at, 'root', 'schedules.json'), 'utf8');
+      const resumed = await convoy(['--socket', daemon.socketPath, 'schedule', 'resume', 'far']);
+      expect(resumed.code).toBe(1);
+      expect(resumed.stderr).toMatch(/schedule far was not saved: --every "100000000d" is out of range/);
+      expect(await fs.readFile(path.join(at, 'root', 'schedules.json'), 'utf8')).toBe(file);
     } finally {
       await daemon.stop();
     }
