@@ -45,6 +45,8 @@ export const COUNT_RANGES = {
   keep: { min: 0, max: 1_000_000 },
   /** `--iops`, for drivers that take them. */
   iops: { min: 0, max: 100_000_000 },
+  /** `daemon --backup-concurrency`: blocks in flight per backup or restore. */
+  backupConcurrency: { min: 1, max: 64 },
 } as const satisfies Record<string, Range>;
 
 /** `--keep-within`: a calendar span of at most this many years (or the same in months, days or hours). */
