@@ -18,7 +18,7 @@ export const RETENTION_EPILOGUE =
   "Retention is restic's: items are walked newest first; --keep-last N keeps the N newest, and each of --keep-hourly/daily/weekly/monthly/yearly N " +
   'keeps the newest item of each of the N latest hours/days/ISO weeks/months/years that have one (periods in UTC); --keep-within 30d keeps everything ' +
   `younger than 30 days before the NEWEST item (y, m = months, d, h). An item kept by several rules lists them all. At least one rule is required. ` +
-  `Counts are ${countRangeText('keep')}; --keep-within is ${keepWithinRangeText()}. The newest item is always kept (reason "newest").`;
+  `Counts are ${countRangeText('keep')}; --keep-within is ${keepWithinRangeText()}. The newest item is always kept (reason "newest"), unless a forget is given --allow-removing-newest.`;
 
 const COUNT_FLAGS = [
   ['last', 'keepLast', (noun: string) => `keep the N newest ${noun}`],
@@ -41,7 +41,7 @@ export function withKeepOptions<T>(y: Argv<T>, noun: string, opts: { allowRemovi
   if (!opts.allowRemovingNewest) return out;
   return out.option('allow-removing-newest', {
     type: 'boolean',
-    describe: `also remove the newest of the ${noun} when the rules do not keep it; without keep rules, remove them ALL`,
+    describe: `allow removing the newest of the ${noun} too; with no keep rule, remove them ALL`,
   }) as Argv<T & KeepArgs>;
 }
 
