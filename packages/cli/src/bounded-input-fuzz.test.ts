@@ -13,6 +13,7 @@ import { parseCount, parseDuration, parseKeepWithin, parseSize } from '@convoy/c
 import { rawRequest } from '@convoy/test-support/unix-http';
 import { convoy, startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
 import { fingerprintTree } from '@convoy/test-support/fingerprint';
+import { daemonConfigFromArgs } from './commands/daemon-command.js';
 import { tempDir } from '@convoy/test-support/tmp';
 import { seededRandom } from '@convoy/test-support/seeded-random';
 import { createVolumeHistory } from '@convoy/test-support/volume-history';
@@ -64,6 +65,8 @@ const keepCount = accepts((v) => parseCount(v, '--keep-last', 'keep'));
 const keepWithin = accepts((v) => parseKeepWithin(v));
 const volumeSize = accepts((v) => parseSize(v, '--size', 'volume'));
 const grace = accepts((v) => parseDuration(v, '--grace', 'grace'));
+const commandTimeout = accepts((v) => parseDuration(v, '--cmd-timeout', 'commandTimeout'));
+const concurrency = accepts((v) => parseCount(v, '--backup-concurrency', 'backupConcurrency'));
 
 const dir = await tempDir('convoy-bounded-fuzz-');
 const store = `vfs://${path.join(dir, 'store')}`;
@@ -129,6 +132,7 @@ describe('bounded parsers under random input, through the CLI, /v1 and Docker -o
       ['snapshot forget --keep-within', keepWithin, (v) => ['snapshot', 'forget', 'db', '--keep-within', v]],
       ['snapshot forget --keep-hourly', keepCount, (v) => ['snapshot', 'forget', 'db', '--keep-hourly', v]],
       ['create --size', volumeSize, (v) => ['create', 'v', '--size', v]],
+      ['create --iops', undefined, (v) => ['create', 'v', '--iops', v]],
       ['resize --size', undefined, (v) => ['resize', 'db', '--size', v]],
       ['backup prune --grace', grace, (v) => ['backup', 'prune', store, '--grace', v]],
       ['backup create --block-size', undefined, (v) => ['backup', 'create', 'db-s0', '--dest', store, '--block-size', v]],
@@ -138,6 +142,26 @@ describe('bounded parsers under random input, through the CLI, /v1 and Docker -o
       for (let i = 0; i < VALUES_PER_FIELD; i++) {
         const value = randomText();
         baseline = await check(label, value, inRange?.(value), () => cliOk(args(value)), baseline);
+      }
+    }
+  });
+
+  it('daemon flags (parsed before any daemon state exists)', () => {
+    const base = { pluginName: 'convoy', ignoreDockerDelete: false, createOnDockerMount: false, cmdTimeout: '5m', logLevel: 'info', root: dir };
+    for (let i = 0; i < VALUES_PER_FIELD * 4; i++) {
+      const value = randomText();
+      for (const [flag, inRange, args] of [
+        ['--cmd-timeout', commandTimeout(value), { ...base, cmdTimeout: value }],
+        ['--backup-concurrency', concurrency(value), { ...base, backupConcurrency: value }],
+      ] as const) {
+        let refusal: unknown;
+        try {
+          daemonConfigFromArgs(args);
+        } catch (err) {
+          refusal = err;
+        }
+        if (refusal === undefined) expect(inRange, `${flag} ${JSON.stringify(value)} was accepted though out of range`).toBe(true);
+        else expect(refusal, `${flag} ${JSON.stringify(value)}`).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining(flag) });
       }
     }
   });
