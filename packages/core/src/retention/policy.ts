@@ -104,6 +104,8 @@ export function applyRetentionPolicy<T extends Dated>(items: readonly T[], polic
       bucket.left -= 1;
       reasons.push(bucket.rule);
     }
+    // Each rule today keeps the newest anyway; this makes it the policy's guarantee, so a rule
+    // added later (or a bound that slips) cannot remove it.
     if (index === 0 && reasons.length === 0 && !checked.allowRemovingNewest) reasons.push('newest');
     if (reasons.length > 0) decision.keep.push({ item, reasons: sortReasons(reasons) });
     else decision.remove.push(item);

@@ -24,7 +24,7 @@ export async function loadSchedules(file: string): Promise<Schedule[]> {
   try {
     data = await readJsonFile<unknown>(file);
   } catch (err) {
-    if (isConvoyError(err, 'STATE_ERROR')) throw unreadable(file, err.message.replace(/^state file \S+ /, ''), err);
+    if (isConvoyError(err, 'STATE_ERROR')) throw unreadable(file, `not JSON: ${err.cause instanceof Error ? err.cause.message : err.message}`, err);
     throw err;
   }
   if (data === undefined) return [];
