@@ -84,9 +84,11 @@ describe('out-of-range values, failed runs and empty backup URLs against a real 
     expect(api.status).toBe(400);
     expect(api.text).toMatch(/--every \\?"100000000d\\?" is out of range/);
     const docker = await dockerCreate(daemon.socketPath, 'hugevol', { schedule: '100000000d' });
-    expect(docker.json()).toMatchObject({ Err: expect.stringMatching(/"100000000d" is out of range/) });
+    expect(docker.json()).toMatchObject({ Err: expect.stringMatching(/^-o schedule "100000000d" is out of range: give a duration from 1s to 366d/) });
     const dockerJitter = await dockerCreate(daemon.socketPath, 'hugevol', { schedule: '1h', 'schedule-jitter': '100000000d' });
-    expect(dockerJitter.json()).toMatchObject({ Err: expect.stringMatching(/--jitter "100000000d" is out of range/) });
+    expect(dockerJitter.json()).toMatchObject({ Err: expect.stringMatching(/^-o schedule-jitter "100000000d" is out of range: give a duration from 0 to 31d/) });
+    const dockerWithin = await dockerCreate(daemon.socketPath, 'hugevol', { schedule: '1h', 'schedule-keep-within': '275000y' });
+    expect(dockerWithin.json()).toMatchObject({ Err: expect.stringMatching(/^-o schedule-keep-within "275000y" is out of range: give at most 1000y/) });
 
     expect(await state()).toEqual(before);
     const list = await cli(['schedule', 'list', '--json']);
