@@ -28,7 +28,7 @@ const digits = (n: number) => Array.from({ length: n }, (_, i) => (i === 0 ? pic
 /** Text a user might type, or a script might produce: numbers of any length, units valid or not, junk. */
 function randomText(): string {
   const units = ['', 'ms', 's', 'm', 'h', 'd', 'y', 'k', 'g', 't', 'p', 'kb', 'GiB', 'w', 'µs', 'x'];
-  switch (Math.floor(random() * 6)) {
+  switch (Math.floor(random() * 8)) {
     case 0:
       return `${digits(1 + Math.floor(random() * 25))}${pick(units)}`;
     case 1:
@@ -37,6 +37,10 @@ function randomText(): string {
       return pick(['-1', '-5m', '1.5', '1e3', '1e400', 'Infinity', 'NaN', '0x10', ' ', '', '0', '00', '+5', '1_000', '１２', '5 m', '\u0000', `${'9'.repeat(80)}d`]);
     case 3:
       return pick(['9007199254740993', '9007199254740993d', '275000y', '100000000d', '18446744073709551616', '1p1', '1025t', '367d', '1001y', '2p']);
+    case 5:
+    case 6:
+      // Either side of every stated range.
+      return pick(['1s', '999ms', '1000ms', '366d', '367d', '8784h', '8785h', '31d', '32d', '1d', '25h', '1000y', '1001y', '12000m', '12001m', '366000d', '366001d', '1000000', '1000001', '64', '65', '1', '0', '1p', '1025t', '1024t', '5m', '1h', '2']);
     case 4:
       return Array.from({ length: 1 + Math.floor(random() * 12) }, () => String.fromCharCode(32 + Math.floor(random() * 95))).join('');
     default:
