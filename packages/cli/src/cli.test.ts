@@ -69,7 +69,7 @@ describe('convoy client commands against a real daemon', () => {
     const short = await convoy(['-s', daemon.socketPath, '--verbose', 'mount', 'vm1']);
     expect(short.json()).toMatchObject({ Name: 'vm1', MountPoint: expect.stringMatching(/vm1$/) });
     expect((await cli('umount', 'vm1')).code).toBe(0);
-    expect((await cli('create', 'iops1', '--iops', 'many')).stderr).toMatch(/^convoy: --iops "many" must be a whole number/);
+    expect((await cli('create', 'iops1', '--iops', 'many')).stderr).toMatch(/^convoy: --iops "many" is not a whole number: give a whole number from 0 to 100000000/);
     expect((await cli('delete', 'vm1')).code).toBe(0);
   });
 

@@ -95,6 +95,9 @@ describe('convoy daemon', () => {
     expect(() => daemonConfigFromArgs({ ...base, storeOpts: ['s3.pageSize'] })).toThrow(/--store-opts "s3.pageSize" must be key=value/);
     expect(() => daemonConfigFromArgs({ ...base, cmdTimeout: '5' })).toThrow(/--cmd-timeout "5" is not a duration/);
     expect(() => daemonConfigFromArgs({ ...base, logLevel: 'loud' })).toThrow(/--log-level "loud"/);
-    expect(() => daemonConfigFromArgs({ ...base, backupConcurrency: 0 })).toThrow(/--backup-concurrency/);
+    expect(() => daemonConfigFromArgs({ ...base, backupConcurrency: '0' })).toThrow(/--backup-concurrency "0" is out of range: give a whole number from 1 to 64/);
+    expect(() => daemonConfigFromArgs({ ...base, backupConcurrency: '1000000000' })).toThrow(/--backup-concurrency "1000000000" is out of range/);
+    expect(() => daemonConfigFromArgs({ ...base, cmdTimeout: '100000000d' })).toThrow(/--cmd-timeout "100000000d" is out of range: give a duration from 0 to 1d/);
+    expect(daemonConfigFromArgs({ ...base, backupConcurrency: '8' }).backupConcurrency).toBe(8);
   });
 });

@@ -1,4 +1,4 @@
-import { ConvoyError, parseDuration as parseDurationText } from '@convoy/core/lite';
+import { ConvoyError, parseDuration as parseDurationText, type DurationKind } from '@convoy/core/lite';
 
 /**
  * Turns repeated `key=value` flags into a map. Each value must hold exactly one `=`, as Convoy
@@ -16,7 +16,7 @@ export function parseKeyValues(flag: string, values: readonly string[] | undefin
   return out;
 }
 
-/** Go-style durations (`90s`, `5m`, `1h30m`, `7d`); the error names the flag. */
-export function parseDuration(flag: string, text: string): number {
-  return parseDurationText(text, `--${flag}`);
+/** Go-style durations (`90s`, `5m`, `1h30m`, `7d`) within `kind`'s range; the error names the flag. */
+export function parseDuration(flag: string, text: string, kind: DurationKind): number {
+  return parseDurationText(text, `--${flag}`, kind);
 }

@@ -64,12 +64,12 @@ describe('convoy backup forget and snapshot forget against a real daemon', () =>
     const backups = await backupNames();
     const snapshots = await snapshotNames();
     const cases: Array<[string[], RegExp]> = [
-      [['backup', 'forget', store, '--volume-name', 'db', '--keep-last', '-1'], /--keep-last must be a whole number ≥ 0, not -1/],
+      [['backup', 'forget', store, '--volume-name', 'db', '--keep-last', '-1'], /--keep-last "-1" is out of range: give a whole number from 0 to 1000000/],
       [['backup', 'forget', store, '--volume-name', 'db'], /no keep rule given/],
       [['backup', 'forget', store, '--volume-name', 'db', '--keep-within', '30 days'], /--keep-within "30 days" is not a duration/],
       [['backup', 'forget', 'not a url', '--volume-name', 'db', '--keep-last', '1'], /URL/],
       [['backup', 'forget', store, '--volume-name', 'nosuchvol', '--keep-last', '1'], /nosuchvol has no backups/],
-      [['snapshot', 'forget', 'db', '--keep-daily', 'x'], /--keep-daily must be a whole number/],
+      [['snapshot', 'forget', 'db', '--keep-daily', 'x'], /--keep-daily "x" is not a whole number: give a whole number from 0 to 1000000/],
       [['snapshot', 'forget', 'nosuchvol', '--keep-last', '1'], /nosuchvol does not exist/],
     ];
     for (const [args, message] of cases) {

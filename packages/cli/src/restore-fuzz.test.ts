@@ -7,6 +7,7 @@ import { convoy, testDaemonConfig } from '@convoy/test-support/cli';
 import { startDaemonProcess } from '@convoy/test-support/daemon-process';
 import { tree } from '@convoy/core/testing';
 import { tempDir } from '@convoy/test-support/tmp';
+import { seededRandom } from '@convoy/test-support/seeded-random';
 
 /**
  * 200 seeded random mutations of valid single-file backups (bytes flipped, cut, appended, 512-byte
@@ -26,18 +27,6 @@ const config = testDaemonConfig(dir);
 const daemon = await startDaemonProcess(config);
 afterAll(() => daemon.stop());
 const cli = (args: string[]) => convoy(['--socket', config.socketPath, ...args]);
-
-/** mulberry32: small, seeded, good enough to spread mutations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Mutation = { describe: string; apply: (archive: Buffer, other: Buffer) => Buffer };
 
@@ -109,7 +98,7 @@ describe('restore of 200 mutated single-file backups by a real daemon', () => {
       backups.push({ url, archive, pristine: await readFile(archive) });
     }
 
-    const rand = prng(SEED);
+    const rand = seededRandom(SEED);
     let restored = 0;
     let refused = 0;
     for (let i = 0; i < CASES; i += 1) {

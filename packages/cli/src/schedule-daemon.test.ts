@@ -41,7 +41,7 @@ describe('schedules and metrics in a real daemon (vfs volumes, s3rver store)', (
       [['schedule', 'delete', 'nosuch'], /schedule nosuch does not exist/],
       [['schedule', 'pause', 'nosuch'], /schedule nosuch does not exist/],
       [['schedule', 'create', 'bad', '--volume', 'db', '--cron', '0 25 * * *'], /invalid --cron "0 25 \* \* \*"/],
-      [['schedule', 'create', 'bad', '--volume', 'db', '--every', '1h', '--keep-last', '-2'], /--keep-last must be a whole number ≥ 0, not -2/],
+      [['schedule', 'create', 'bad', '--volume', 'db', '--every', '1h', '--keep-last', '-2'], /--keep-last "-2" is out of range: give a whole number from 0 to 1000000/],
       [['schedule', 'create', 'bad', '--volume', 'db', '--every', '1h', '--backup', 'not a url'], /not a url/],
       [['schedule', 'create', 'bad', '--volume', 'db', '--every', '1h', '--backup', 'ftp://host/x'], /ftp/],
       [['schedule', 'create', 'bad', '--volume', 'nosuchvol', '--every', '1h'], /volume nosuchvol does not exist/],
@@ -127,7 +127,7 @@ describe('schedules and metrics in a real daemon (vfs volumes, s3rver store)', (
     expect(await create('web', { schedule: '0 3 * * *', 'schedule-keep-daily': '7', 'schedule-backup': store, 'schedule-endpoint': s3.endpoint })).toEqual({ Err: '' });
     expect(await view('web')).toMatchObject({ volume: 'web', cron: '0 3 * * *', keep: { daily: 7 }, backup: { dest: store, endpoint: s3.endpoint } });
     const bad = await create('web2', { schedule: '1h', 'schedule-keep-last': '-1' });
-    expect(bad.Err).toMatch(/--keep-last must be a whole number ≥ 0, not -1/);
+    expect(bad.Err).toMatch(/-o schedule-keep-last "-1" is out of range/);
     const unknown = await create('web3', { schedule: '1h', 'schedule-keep-forever': '1' });
     expect(unknown.Err).toMatch(/unknown option -o schedule-keep-forever/);
     expect((await cli(['inspect', 'web2'])).code).toBe(1);

@@ -5,9 +5,8 @@
  * daemon) import `@convoy/core/lite` instead of `@convoy/core`.
  */
 export * from './errors.js';
-export * from './size.js';
+export * from './bounded/index.js';
 export * from './names.js';
 export * from './log.js';
 export * from './model.js';
-export * from './duration.js';
 export * from './options.js';

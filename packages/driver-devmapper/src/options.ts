@@ -83,7 +83,7 @@ export function parseOptions(options: Options): DevmapperOptions {
     throw invalid('dm.thinpoolblocksize', String(blockSizeSectors), `must be a multiple of ${MIN_BLOCK_SECTORS} sectors between ${MIN_BLOCK_SECTORS} and ${MAX_BLOCK_SECTORS}`);
   }
   const sizeText = options['dm.defaultvolumesize'] ?? (defaults['dm.defaultvolumesize'] as string);
-  const defaultVolumeSize = parseSize(sizeText, 'dm.defaultvolumesize');
+  const defaultVolumeSize = parseSize(sizeText, 'dm.defaultvolumesize', 'volume');
   const blockBytes = blockSizeSectors * SECTOR_BYTES;
   if (defaultVolumeSize === 0 || defaultVolumeSize % blockBytes !== 0) {
     throw invalid('dm.defaultvolumesize', sizeText, `must be a non-zero multiple of the pool block size (${describeBytes(blockBytes)})`);

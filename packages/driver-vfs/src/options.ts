@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { checkDeclaredOptions, ConvoyError, ownOptions, parseSize, readJsonFile, writeJsonAtomic, type DriverContext, type OptionSpec } from '@convoy/core';
+import { checkDeclaredOptions, checkSize, ConvoyError, ownOptions, parseSize, readJsonFile, writeJsonAtomic, type DriverContext, type OptionSpec } from '@convoy/core';
 
 export const VFS_OPTIONS: OptionSpec[] = [
   { key: 'vfs.path', description: 'Directory holding the volumes (a local directory or an NFS mount shared by several hosts)', required: true },
@@ -50,7 +50,11 @@ export async function resolveVfsSettings(ctx: Pick<DriverContext, 'root' | 'opti
   if (givenPath && saved?.Path && saved.Path !== givenPath) ctx.log.warn('vfs.path changed since the last start', { was: saved.Path, now: givenPath });
   const givenSize = ctx.options['vfs.defaultvolumesize'];
   const defaultVolumeSize =
-    givenSize !== undefined ? parseSize(givenSize, 'vfs.defaultvolumesize') : (saved?.DefaultVolumeSize ?? parseSize('100G'));
+    givenSize !== undefined
+      ? parseSize(givenSize, 'vfs.defaultvolumesize', 'volume')
+      : saved?.DefaultVolumeSize !== undefined
+        ? checkSize(saved.DefaultVolumeSize, `DefaultVolumeSize in ${savedFile}`, 'volume')
+        : parseSize('100G', 'the default volume size', 'volume');
   const settings = { path: path.resolve(basePath), defaultVolumeSize, restoreSetId: parseFlag(ctx.options['vfs.restoresetid'], 'vfs.restoresetid') };
   await fs.mkdir(ctx.root, { recursive: true, mode: 0o700 });
   const effective: VfsDriverConfig = { Root: ctx.root, Path: settings.path, ConfigPath: path.join(settings.path, 'config'), DefaultVolumeSize: defaultVolumeSize };

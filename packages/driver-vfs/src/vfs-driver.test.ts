@@ -133,6 +133,19 @@ describe('vfs driver, beyond the compliance suite', () => {
     expect((await restarted.info())['Path']).toBe(base);
   });
 
+  it('refuses a saved default volume size beyond the volume range (a hand-edited vfs.cfg), naming the file', async () => {
+    const root = path.join(await freshDir(), 'vfs');
+    await makeDriver(undefined, { root });
+    const savedFile = path.join(root, 'vfs.cfg');
+    for (const size of [1e300, -1, '100G']) {
+      await fs.writeFile(savedFile, JSON.stringify({ ...JSON.parse(await fs.readFile(savedFile, 'utf8')), DefaultVolumeSize: size }));
+      await expect(vfs.create({ root, options: {}, run, log: silentLogger })).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringMatching(/^DefaultVolumeSize in .*vfs\.cfg .* is out of range: give a size from 0 to 1p$/),
+      });
+    }
+  });
+
   it('gives a volume prepared for a VM a sparse disk image of its size', async () => {
     const { driver } = await makeDriver();
     await driver.createVolume({ name: 'vm1', size: 64 * 1024 * 1024, options: { vm: 'true' } });

@@ -18,7 +18,7 @@ export function createParamsFromDockerOpts(name: string, opts: Record<string, st
   for (const [key, value] of Object.entries(opts ?? {})) {
     switch (key) {
       case 'size':
-        params.size = parseSize(value, 'option size');
+        params.size = parseSize(value, 'option size', 'volume');
         break;
       case 'driver':
         params.driver = value;

@@ -1,4 +1,4 @@
-import { ConvoyError, validateScheduleSpec, type RetentionPolicy, type ScheduleSpec } from '@convoy/core';
+import { ConvoyError, parseCount, parseDuration, parseKeepWithin, validateScheduleSpec, type RetentionPolicy, type ScheduleSpec } from '@convoy/core';
 
 const KEEP_RULES = ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const;
 
@@ -28,6 +28,8 @@ export function scheduleFromDockerOpts(
   const when = scheduleOpts.get('schedule');
   if (when === undefined) throw new ConvoyError('INVALID_ARGUMENT', `-o ${[...scheduleOpts.keys()][0]} needs -o schedule=<interval or cron> too`);
   const spec: Record<string, unknown> = { name: volume, volume, ...(when.trim().includes(' ') ? { cron: when.trim() } : { every: when.trim() }) };
+  // Values are checked here first so that errors name the -o option the user wrote, not the CLI flag.
+  if (spec.every !== undefined) parseDuration(when, '-o schedule', 'interval');
   const keep: Record<string, unknown> = {};
   const backup: Record<string, unknown> = {};
   for (const [key, value] of scheduleOpts) {
@@ -36,10 +38,16 @@ export function scheduleFromDockerOpts(
     else if (key === 'schedule-backup') backup.dest = value;
     else if (key === 'schedule-compression') backup.compression = value;
     else if (key === 'schedule-endpoint') backup.endpoint = value;
-    else if (key === 'schedule-jitter') spec.jitter = value;
+    else if (key === 'schedule-jitter') {
+      parseDuration(value, `-o ${key}`, 'jitter');
+      spec.jitter = value;
+    }
     else if (key === 'schedule-timezone') spec.timezone = value;
-    else if (key === 'schedule-keep-within') keep.within = value;
-    else if (key.startsWith('schedule-keep-') && (KEEP_RULES as readonly string[]).includes(rule)) keep[rule] = /^-?\d+$/.test(value) ? Number(value) : value;
+    else if (key === 'schedule-keep-within') {
+      parseKeepWithin(value, `-o ${key}`);
+      keep.within = value;
+    }
+    else if (key.startsWith('schedule-keep-') && (KEEP_RULES as readonly string[]).includes(rule)) keep[rule] = parseCount(value, `-o ${key}`, 'keep');
     else throw new ConvoyError('INVALID_ARGUMENT', `unknown option -o ${key}; schedule options are schedule, schedule-backup, schedule-compression, schedule-endpoint, schedule-keep-{last,hourly,daily,weekly,monthly,yearly,within}, schedule-jitter, schedule-timezone`);
   }
   if (Object.keys(backup).length > 0) {

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import type { EncryptionKeyParam } from '@convoy/core';
-import { COMPRESSION_METHODS, parseSize, type CompressionMethod } from '@convoy/core/lite';
+import { COMPRESSION_METHODS, durationRangeText, parseSize, type CompressionMethod } from '@convoy/core/lite';
 import type { BackupInfo } from '@convoy/plugin-server/client';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { parseDuration } from '../flag-values.js';
@@ -61,7 +61,7 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
             URL: args.dest,
             Verbose: true,
             ...(args.compression === undefined ? {} : { Compression: args.compression }),
-            ...(args.blockSize === undefined ? {} : { BlockSize: parseSize(args.blockSize, '--block-size') }),
+            ...(args.blockSize === undefined ? {} : { BlockSize: parseSize(args.blockSize, '--block-size', 'block') }),
             ...(args.encrypt ? { Encrypt: true } : {}),
           };
           const onProgress = out.progress();
@@ -91,10 +91,10 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
         (c) =>
           c
             .positional('dest', { type: 'string', demandOption: true, describe: 'the store URL' })
-            .option('grace', { type: 'string', describe: 'keep unreferenced blocks younger than this (e.g. 30m, 2h) so a running backup is never raced; default 1h' })
+            .option('grace', { type: 'string', describe: `keep unreferenced blocks younger than this (e.g. 30m, 2h) so a running backup is never raced; default 1h; ${durationRangeText('grace')}` })
             .epilogue(STORE_FORMS),
         run.action<StoreArgs & { dest: string; grace?: string }>(async (args, { client, out }) => {
-          const grace = args.grace === undefined ? {} : { GraceSeconds: Math.ceil(parseDuration('grace', args.grace) / 1000) };
+          const grace = args.grace === undefined ? {} : { GraceSeconds: Math.ceil(parseDuration('grace', args.grace, 'grace') / 1000) };
           const report = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('pruneBackups', { URL: args.dest, ...grace, ...goStore(args, key) }));
           out.result({ go: report, table: () => renderPrune(report) });
         }),

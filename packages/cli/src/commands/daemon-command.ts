@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { createJsonLogger, isLogLevel, ConvoyError, type LogLevel } from '@convoy/core/lite';
+import { countRangeText, createJsonLogger, durationRangeText, parseCount, isLogLevel, ConvoyError, type LogLevel } from '@convoy/core/lite';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { DEFAULT_DOCKER_PLUGIN_DIR, DEFAULT_PLUGIN_NAME, defaultRoot, defaultSocket } from '../defaults.js';
 import { parseDuration, parseKeyValues } from '../flag-values.js';
@@ -28,7 +28,7 @@ interface DaemonArgs {
   cmdTimeout: string;
   log?: string;
   logLevel: string;
-  backupConcurrency?: number;
+  backupConcurrency?: string;
   encryptionKeyFile?: string;
   encryptionKeyPrompt?: boolean;
   metricsListen?: string;
@@ -44,9 +44,6 @@ interface DaemonArgs {
 export function daemonConfigFromArgs(args: DaemonArgs & { socket?: string }): Omit<DaemonConfig, 'log'> & { logFile?: string; logLevel: LogLevel } {
   const root = path.resolve(args.root ?? defaultRoot());
   if (!isLogLevel(args.logLevel)) throw new ConvoyError('INVALID_ARGUMENT', `--log-level ${JSON.stringify(args.logLevel)}: use debug, info, warn or error`);
-  if (args.backupConcurrency !== undefined && !(Number.isInteger(args.backupConcurrency) && args.backupConcurrency >= 1)) {
-    throw new ConvoyError('INVALID_ARGUMENT', '--backup-concurrency must be a whole number of at least 1');
-  }
   return {
     root,
     drivers: args.drivers ?? [],
@@ -63,8 +60,8 @@ export function daemonConfigFromArgs(args: DaemonArgs & { socket?: string }): Om
     },
     ignoreDockerDelete: args.ignoreDockerDelete,
     createOnDockerMount: args.createOnDockerMount,
-    cmdTimeoutMs: parseDuration('cmd-timeout', args.cmdTimeout),
-    ...(args.backupConcurrency === undefined ? {} : { backupConcurrency: args.backupConcurrency }),
+    cmdTimeoutMs: parseDuration('cmd-timeout', args.cmdTimeout, 'commandTimeout'),
+    ...(args.backupConcurrency === undefined ? {} : { backupConcurrency: parseCount(args.backupConcurrency, '--backup-concurrency', 'backupConcurrency') }),
     ...(args.metricsListen === undefined ? {} : { metrics: parseMetricsListen(args.metricsListen, args.metricsAllowPublic === true) }),
     ...csiConfigFromArgs(args),
     ...(args.log === undefined ? {} : { logFile: path.resolve(args.log) }),
@@ -112,7 +109,7 @@ export function daemonCommand(y: Argv<GlobalArgs>, run: CommandRunner, driverHel
         .option('ignore-docker-delete', { type: 'boolean', default: false, describe: '`docker volume rm` leaves the volume in Convoy' })
         .option('create-on-docker-mount', { type: 'boolean', default: false, describe: '`docker run -v NAME:...` creates a missing volume' })
         .option('ignore-config-file', { type: 'boolean', default: false, describe: "accepted from Go Convoy's command lines: this daemon keeps no convoy.cfg, its flags always rule" })
-        .option('cmd-timeout', { type: 'string', default: '5m', describe: 'time limit of each external command (mkfs, mount, thin_delta, ...), e.g. 90s, 5m' })
+        .option('cmd-timeout', { type: 'string', default: '5m', describe: `time limit of each external command (mkfs, mount, thin_delta, ...), e.g. 90s, 5m (${durationRangeText('commandTimeout')}; 0: none)` })
         .option('log', { type: 'string', describe: 'write JSON-lines logs to this file instead of stdout' })
         .option('log-level', { type: 'string', default: 'info', describe: 'debug, info, warn or error' })
         .option('encryption-key-file', {
@@ -120,7 +117,7 @@ export function daemonCommand(y: Argv<GlobalArgs>, run: CommandRunner, driverHel
           describe: `the key that opens encrypted backup stores (else $${KEY_FILE_ENV} or $${PASSPHRASE_ENV}); requests may bring their own`,
         })
         .option('encryption-key-prompt', { type: 'boolean', describe: 'ask for that key as a passphrase on the terminal at start' })
-        .option('backup-concurrency', { type: 'number', describe: 'blocks read, compressed and uploaded at once by each backup or restore' })
+        .option('backup-concurrency', { type: 'string', describe: `blocks read, compressed and uploaded at once by each backup or restore (${countRangeText('backupConcurrency')})` })
         .option('metrics-listen', { type: 'string', describe: 'serve Prometheus metrics at http://HOST:PORT/metrics, e.g. 127.0.0.1:9796 (off by default; loopback only)' })
         .option('metrics-allow-public', { type: 'boolean', default: false, describe: 'let --metrics-listen use an address other hosts can reach' })
         .option('csi-socket', { type: 'string', describe: 'also serve Kubernetes CSI (Identity, Controller, Node, SnapshotMetadata) on this unix socket' })

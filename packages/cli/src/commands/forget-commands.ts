@@ -13,7 +13,7 @@ export function backupForgetCommand(y: Argv<GlobalArgs>, run: CommandRunner, sto
     'forget <dest>',
     "Remove a volume's backups that a retention policy does not keep, and the blocks only they used",
     (c) =>
-      withKeepOptions(c.positional('dest', { type: 'string', demandOption: true, describe: 'the store URL' }), 'backups')
+      withKeepOptions(c.positional('dest', { type: 'string', demandOption: true, describe: 'the store URL' }), 'backups', { allowRemovingNewest: true })
         .option('volume-name', { type: 'string', demandOption: true, describe: 'whose backups to consider' })
         .option('dry-run', DRY_RUN)
         .epilogue(`${RETENTION_EPILOGUE} The whole forget holds the volume's exclusive store lock (backups, restores and deletes of it wait or are refused). ${storeForms}`),
@@ -37,7 +37,7 @@ export function snapshotForgetCommand(y: Argv<GlobalArgs>, run: CommandRunner): 
     'forget <volume>',
     'Delete the snapshots of a volume that a retention policy does not keep (its backups in stores are untouched)',
     (c) =>
-      withKeepOptions(c.positional('volume', { type: 'string', demandOption: true }), 'snapshots')
+      withKeepOptions(c.positional('volume', { type: 'string', demandOption: true }), 'snapshots', { allowRemovingNewest: true })
         .option('dry-run', DRY_RUN)
         .epilogue(RETENTION_EPILOGUE),
     run.action<KeepArgs & { volume: string; dryRun: boolean }>(async (args, { client, out }) => {

@@ -1,50 +1,58 @@
 import type { Argv } from 'yargs';
 import type { RetentionPolicy } from '@convoy/core';
-import { ConvoyError } from '@convoy/core/lite';
+import { countRangeText, keepWithinRangeText, parseCount } from '@convoy/core/lite';
 
 /** The `--keep-*` flags (restic's), shared by `backup forget`, `snapshot forget` and `schedule create`. */
 export interface KeepArgs {
-  keepLast?: number;
-  keepHourly?: number;
-  keepDaily?: number;
-  keepWeekly?: number;
-  keepMonthly?: number;
-  keepYearly?: number;
+  keepLast?: string;
+  keepHourly?: string;
+  keepDaily?: string;
+  keepWeekly?: string;
+  keepMonthly?: string;
+  keepYearly?: string;
   keepWithin?: string;
+  allowRemovingNewest?: boolean;
 }
 
 export const RETENTION_EPILOGUE =
   "Retention is restic's: items are walked newest first; --keep-last N keeps the N newest, and each of --keep-hourly/daily/weekly/monthly/yearly N " +
   'keeps the newest item of each of the N latest hours/days/ISO weeks/months/years that have one (periods in UTC); --keep-within 30d keeps everything ' +
-  'younger than 30 days before the NEWEST item (y, m = months, d, h). An item kept by several rules lists them all. At least one rule is required.';
+  `younger than 30 days before the NEWEST item (y, m = months, d, h). An item kept by several rules lists them all. At least one rule is required. ` +
+  `Counts are ${countRangeText('keep')}; --keep-within is ${keepWithinRangeText()}. The newest item is always kept (reason "newest"), unless a forget is given --allow-removing-newest.`;
 
-export function withKeepOptions<T>(y: Argv<T>, noun: string): Argv<T & KeepArgs> {
-  return y
-    .option('keep-last', { type: 'number', describe: `keep the N newest ${noun}` })
-    .option('keep-hourly', { type: 'number', describe: `keep the newest of each of the last N hours that have ${noun}` })
-    .option('keep-daily', { type: 'number', describe: `keep the newest of each of the last N days that have ${noun}` })
-    .option('keep-weekly', { type: 'number', describe: `keep the newest of each of the last N ISO weeks that have ${noun}` })
-    .option('keep-monthly', { type: 'number', describe: `keep the newest of each of the last N months that have ${noun}` })
-    .option('keep-yearly', { type: 'number', describe: `keep the newest of each of the last N years that have ${noun}` })
-    .option('keep-within', { type: 'string', describe: `keep all ${noun} younger than this span before the newest (e.g. 30d, 1y6m, 2d12h)` }) as Argv<T & KeepArgs>;
+const COUNT_FLAGS = [
+  ['last', 'keepLast', (noun: string) => `keep the N newest ${noun}`],
+  ['hourly', 'keepHourly', (noun: string) => `keep the newest of each of the last N hours that have ${noun}`],
+  ['daily', 'keepDaily', (noun: string) => `keep the newest of each of the last N days that have ${noun}`],
+  ['weekly', 'keepWeekly', (noun: string) => `keep the newest of each of the last N ISO weeks that have ${noun}`],
+  ['monthly', 'keepMonthly', (noun: string) => `keep the newest of each of the last N months that have ${noun}`],
+  ['yearly', 'keepYearly', (noun: string) => `keep the newest of each of the last N years that have ${noun}`],
+] as const;
+
+/**
+ * Adds the keep flags; `allowRemovingNewest` adds `--allow-removing-newest` too (the forget
+ * commands, never a schedule). Counts are read as text so the bounded parser sees exactly what
+ * was typed (yargs would turn `9007199254740993` into another number, and `x` into NaN).
+ */
+export function withKeepOptions<T>(y: Argv<T>, noun: string, opts: { allowRemovingNewest?: boolean } = {}): Argv<T & KeepArgs> {
+  let out = y as Argv<T & KeepArgs>;
+  for (const [rule, , describe] of COUNT_FLAGS) out = out.option(`keep-${rule}`, { type: 'string', describe: describe(noun) }) as Argv<T & KeepArgs>;
+  out = out.option('keep-within', { type: 'string', describe: `keep all ${noun} younger than this span before the newest (e.g. 30d, 1y6m, 2d12h; ${keepWithinRangeText()})` }) as Argv<T & KeepArgs>;
+  if (!opts.allowRemovingNewest) return out;
+  return out.option('allow-removing-newest', {
+    type: 'boolean',
+    describe: `allow removing the newest of the ${noun} too; with no keep rule, remove them ALL`,
+  }) as Argv<T & KeepArgs>;
 }
 
-/** The policy the flags given describe; the daemon checks it (negative counts, bad spans). */
+/** The policy the flags given describe; counts are checked here, the rest by the daemon. */
 export function policyFromArgs(args: KeepArgs): RetentionPolicy {
-  for (const [flag, value] of Object.entries(args)) {
-    // yargs turns a count that is not a number into NaN, which JSON would send as null.
-    if (flag.startsWith('keep') && typeof value === 'number' && Number.isNaN(value)) {
-      const name = flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-      throw new ConvoyError('INVALID_ARGUMENT', `--${name} must be a whole number ≥ 0`);
-    }
-  }
   const policy: RetentionPolicy = {};
-  if (args.keepLast !== undefined) policy.last = args.keepLast;
-  if (args.keepHourly !== undefined) policy.hourly = args.keepHourly;
-  if (args.keepDaily !== undefined) policy.daily = args.keepDaily;
-  if (args.keepWeekly !== undefined) policy.weekly = args.keepWeekly;
-  if (args.keepMonthly !== undefined) policy.monthly = args.keepMonthly;
-  if (args.keepYearly !== undefined) policy.yearly = args.keepYearly;
+  for (const [rule, key] of COUNT_FLAGS) {
+    const text = args[key];
+    if (text !== undefined) policy[rule] = parseCount(text, `--keep-${rule}`, 'keep');
+  }
   if (args.keepWithin !== undefined) policy.within = args.keepWithin;
+  if (args.allowRemovingNewest) policy.allowRemovingNewest = true;
   return policy;
 }

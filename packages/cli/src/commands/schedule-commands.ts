@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import type { ScheduleSpec } from '@convoy/core';
-import { COMPRESSION_METHODS, ConvoyError, type CompressionMethod, type ErrorCode } from '@convoy/core/lite';
+import { COMPRESSION_METHODS, ConvoyError, durationRangeText, type CompressionMethod, type ErrorCode } from '@convoy/core/lite';
 import type { RouteName, RouteRequest, RouteResponse } from '@convoy/plugin-server/client';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { renderRecord } from '../render.js';
@@ -59,10 +59,10 @@ export function scheduleCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<
         (c) =>
           withKeepOptions(c.positional('name', { type: 'string', demandOption: true, describe: 'the schedule name (it prefixes the snapshots it makes)' }), 'snapshots and backups')
             .option('volume', { type: 'string', demandOption: true, describe: 'the volume to protect' })
-            .option('every', { type: 'string', describe: 'run at this interval: 30m, 1h, 1d (at least 1s)' })
+            .option('every', { type: 'string', describe: `run at this interval: 30m, 1h, 1d (${durationRangeText('interval')})` })
             .option('cron', { type: 'string', describe: 'run when this crontab expression matches, e.g. "0 3 * * *" (5 fields, or 6 with seconds first)' })
             .option('timezone', { type: 'string', describe: 'IANA zone of --cron, e.g. Europe/Berlin (default UTC)' })
-            .option('jitter', { type: 'string', describe: 'start each run up to this much later, at random (e.g. 5m), to spread hosts sharing a store' })
+            .option('jitter', { type: 'string', describe: `start each run up to this much later, at random (e.g. 5m), to spread hosts sharing a store (${durationRangeText('jitter')})` })
             .option('backup', { type: 'string', describe: 'back each snapshot up to this store URL (vfs:///path or s3://bucket@region/prefix)' })
             .option('compression', { choices: COMPRESSION_METHODS, describe: 'compression of those backups (default lz4)' })
             .option('s3-endpoint', { type: 'string', describe: 'S3 endpoint for MinIO and other S3-compatible servers' })

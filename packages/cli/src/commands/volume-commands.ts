@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { ConvoyError, parseSize, toConvoyError } from '@convoy/core/lite';
+import { ConvoyError, countRangeText, parseCount, parseSize, sizeRangeText, toConvoyError } from '@convoy/core/lite';
 import type { VolumeCreateRequest, VolumeResponse } from '@convoy/plugin-server/client';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { formatBytes } from '../bytes.js';
@@ -33,15 +33,16 @@ function createRequest(args: CreateArgs): VolumeCreateRequest {
   const request: VolumeCreateRequest = { Verbose: true };
   if (args.name !== undefined) request.Name = args.name;
   if (args.driver !== undefined) request.DriverName = args.driver;
-  if (args.size !== undefined) request.Size = parseSize(args.size, '--size');
+  if (args.size !== undefined) request.Size = parseSize(args.size, '--size', 'volume');
+  if (args.backup === '') {
+    // The API reads "" as "no backup" (Go's client sends it for every plain create), so the refusal is here.
+    throw new ConvoyError('INVALID_ARGUMENT', '--backup is empty (an unset variable?): give a backup URL to restore, or leave --backup out; nothing was created');
+  }
   if (args.backup !== undefined) request.BackupURL = args.backup;
   if (args.s3Endpoint !== undefined) request.Endpoint = args.s3Endpoint;
   if (args.id !== undefined) request.DriverVolumeID = args.id;
   if (args.type !== undefined) request.Type = args.type;
-  if (args.iops !== undefined) {
-    if (!/^\d+$/.test(args.iops)) throw new ConvoyError('INVALID_ARGUMENT', `--iops ${JSON.stringify(args.iops)} must be a whole number`);
-    request.IOPS = Number(args.iops);
-  }
+  if (args.iops !== undefined) request.IOPS = parseCount(args.iops, '--iops', 'iops');
   if (args.vm) request.PrepareForVM = true;
   if (args.opt !== undefined) request.Options = parseKeyValues('opt', args.opt);
   return request;
@@ -65,13 +66,13 @@ export function volumeCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
         c
           .positional('name', { type: 'string', describe: 'volume name; generated (volume-<16 hex>) when omitted' })
           .option('driver', { type: 'string', describe: "driver to create it with; the daemon's default (its first --drivers) when omitted" })
-          .option('size', { type: 'string', describe: 'size in bytes or with k/m/g/t (e.g. 10g); the driver default when omitted' })
+          .option('size', { type: 'string', describe: `size in bytes or with k/m/g/t/p (e.g. 10g; ${sizeRangeText('volume')}); the driver default when omitted` })
           .option('backup', { type: 'string', describe: 'restore this backup URL into the new volume' })
           .option('s3-endpoint', { type: 'string', describe: 'S3 endpoint for --backup (MinIO and other S3-compatible servers)' })
           .option('vm', { type: 'boolean', default: false, describe: 'prepare the volume for a virtual machine (vfs: a disk image of --size in it)' })
           .option('id', { type: 'string', describe: "the driver's own volume id, for drivers that adopt existing volumes (Go Convoy's EBS)" })
           .option('type', { type: 'string', describe: 'driver-specific volume type, for drivers that have types' })
-          .option('iops', { type: 'string', describe: 'provisioned IOPS, for drivers that take them' })
+          .option('iops', { type: 'string', describe: `provisioned IOPS, for drivers that take them (${countRangeText('iops')})` })
           .option('encryption-key-file', { type: 'string', describe: 'the key of an encrypted --backup (see convoy backup --help)' })
           .option('opt', { type: 'string', array: true, describe: 'driver-specific option key=value (repeatable)' })
           .epilogue(`The volume's data lives where its driver keeps it (vfs: a directory under vfs.path). ${NAME_RULES} ${BACKUP_URL_FORMS}`),
@@ -128,13 +129,13 @@ export function volumeCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
       (c) =>
         c
           .positional('volume', { type: 'string', demandOption: true })
-          .option('size', { type: 'string', demandOption: true, describe: 'the new size in bytes or with k/m/g/t (e.g. 20g); never smaller than now' })
+          .option('size', { type: 'string', demandOption: true, describe: `the new size in bytes or with k/m/g/t/p (e.g. 20g; ${sizeRangeText('volume')}); never smaller than now` })
           .epilogue(
             'Volumes only grow: a smaller size is refused and nothing changes. devicemapper grows the thin device, then the ' +
               'filesystem (at once when mounted, else at the next mount), keeping every byte; drivers without resize (vfs) refuse it.',
           ),
       run.action<{ volume: string; size: string }>(async (args, { client, out }) => {
-        const volume = await client.call('resizeVolume', { VolumeName: args.volume, Size: parseSize(args.size, '--size') });
+        const volume = await client.call('resizeVolume', { VolumeName: args.volume, Size: parseSize(args.size, '--size', 'volume') });
         out.result({ go: volume, table: () => `${volume.Name} ${formatBytes(Number(volume.DriverInfo.Size))}` });
       }),
     )

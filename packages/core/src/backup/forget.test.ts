@@ -127,7 +127,7 @@ describe('backup forget', () => {
   });
 
   it.each([
-    [{ last: -1 }, 'INVALID_ARGUMENT', /--keep-last must be a whole number/],
+    [{ last: -1 }, 'INVALID_ARGUMENT', /--keep-last -1 is out of range: give a whole number from 0 to 1000000/],
     [{}, 'INVALID_ARGUMENT', /no keep rule given/],
     [{ within: 'soon' }, 'INVALID_ARGUMENT', /--keep-within "soon"/],
   ] as const)('refuses policy %j before touching the store', async (policy, code, message) => {

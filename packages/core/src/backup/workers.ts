@@ -1,3 +1,4 @@
+import { parseCount } from '../bounded/count.js';
 import { ConvoyError, isConvoyError } from '../errors.js';
 import { BLOCK_SIZE } from './layout.js';
 
@@ -41,9 +42,7 @@ export function abortError(signal: AbortSignal): ConvoyError {
 }
 
 export function validateConcurrency(value: number | undefined, fallback: number): number {
-  const n = value ?? fallback;
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new ConvoyError('INVALID_ARGUMENT', `concurrency must be an integer from 1 to 64, got ${value}`);
-  return n;
+  return parseCount(value ?? fallback, 'backup concurrency', 'backupConcurrency');
 }
 
 /**

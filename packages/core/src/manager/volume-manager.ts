@@ -1,6 +1,7 @@
 import { ConvoyError, isConvoyError, toConvoyError } from '../errors.js';
 import { generateName, validateName } from '../names.js';
 import { checkDeclaredOptions } from '../options.js';
+import { checkSize } from '../bounded/size.js';
 import type { CreateVolumeRequest, OptionSpec, Options, SnapshotOps, VolumeDriver } from '../driver.js';
 import type { BackupSummary, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
 import type { ForgetReport, PruneReport } from '../backup/types.js';
@@ -112,6 +113,10 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
       const driver = this.enabledDriver(params.driver);
       const size = validateSize(params.size);
       const options = checkDeclaredOptions(validateOptions(params.options), driver.volumeOptions ?? [], `driver ${driver.name}`);
+      if (params.backupUrl === '') {
+        // `-o backup=$UNSET`: an empty restore source is a mistake, never "no backup".
+        throw new ConvoyError('INVALID_ARGUMENT', 'the backup URL is empty: give the URL of a backup to restore, or leave the option out; nothing was created');
+      }
       if (params.backupUrl === undefined && params.endpoint !== undefined && params.endpoint !== '') {
         throw new ConvoyError('INVALID_ARGUMENT', 'an endpoint only makes sense with a backup URL to restore');
       }
@@ -183,9 +188,10 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
   resizeVolume(name: string, size: number): Promise<VolumeRecord> {
     return this.guard(async () => {
       validateName(name, 'volume');
-      if (typeof size !== 'number' || !Number.isSafeInteger(size) || size <= 0) {
+      if (typeof size !== 'number' || size === 0) {
         throw new ConvoyError('INVALID_ARGUMENT', `the new size of volume ${name} must be a whole number of bytes above 0, not ${JSON.stringify(size)}`);
       }
+      checkSize(size, `the new size of volume ${name}`, 'volume');
       return this.locks.run(this.stateKey(name), async () => {
         const driver = await this.locate(name);
         const resize = driver.resizeVolume?.bind(driver);
@@ -561,10 +567,8 @@ function volumeNotFound(name: string): ConvoyError {
 
 function validateSize(size: unknown): number | undefined {
   if (size === undefined || size === 0) return undefined;
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
-    throw new ConvoyError('INVALID_ARGUMENT', `volume size must be a whole number of bytes, not ${JSON.stringify(size)}`);
-  }
-  return size;
+  if (typeof size !== 'number') throw new ConvoyError('INVALID_ARGUMENT', `volume size must be a whole number of bytes, not ${JSON.stringify(size)}`);
+  return checkSize(size, 'volume size', 'volume');
 }
 
 function validateOptions(options: unknown): Options {

@@ -128,8 +128,14 @@ describe('retention edge cases', () => {
 
 describe('bad policies are refused with the rule named', () => {
   it.each([
-    [{ last: -1 }, /--keep-last must be a whole number ≥ 0, not -1/],
-    [{ daily: 1.5 }, /--keep-daily must be a whole number/],
+    [{ last: -1 }, /--keep-last -1 is out of range: give a whole number from 0 to 1000000/],
+    [{ daily: 1.5 }, /--keep-daily 1.5 is not a whole number: give a whole number from 0 to 1000000/],
+    [{ hourly: 1_000_001 }, /--keep-hourly 1000001 is out of range/],
+    [{ within: '1001y' }, /--keep-within "1001y" is out of range: give at most 1000y/],
+    [{ within: '275000y' }, /is out of range/],
+    [{ within: '9007199254740993d' }, /is out of range/],
+    [{ within: '12001m' }, /is out of range/],
+    [{ allowRemovingNewest: 'yes' }, /--allow-removing-newest must be true or false/],
     [{ weekly: '3' }, /--keep-weekly must be a whole number/],
     [{}, /no keep rule given/],
     [{ last: 0, daily: 0 }, /no keep rule given/],
@@ -141,7 +147,31 @@ describe('bad policies are refused with the rule named', () => {
     expect(invalidArgument(() => validateRetentionPolicy(policy))).toMatch(message);
   });
 
+  it('accepts restic durations up to 1000 years in any unit', () => {
+    for (const within of ['1000y', '12000m', '366000d', '8784000h', '999y11m']) expect(validateRetentionPolicy({ within })).toEqual({ within });
+  });
+
   it('accepts restic durations', () => {
     expect(validateRetentionPolicy({ within: '1y2m3d4h' })).toEqual({ within: '1y2m3d4h' });
+  });
+});
+
+describe('the newest item is never removed unless asked by name', () => {
+  const items = [item('a', '2026-01-01T00:00:00Z'), item('b', '2026-01-02T00:00:00Z'), item('c', '2026-01-03T00:00:00Z')];
+
+  it('a policy without keep rules is refused; with allowRemovingNewest it removes everything', () => {
+    expect(invalidArgument(() => applyRetentionPolicy(items, {}))).toMatch(/--allow-removing-newest to remove everything/);
+    const decision = applyRetentionPolicy(items, { allowRemovingNewest: true });
+    expect(decision.keep).toEqual([]);
+    expect(decision.remove.map((r) => r.name)).toEqual(['c', 'b', 'a']);
+  });
+
+  it('the widest --keep-within keeps everything (the newest included)', () => {
+    expect(applyRetentionPolicy(items, { within: '1000y' }).remove).toEqual([]);
+  });
+
+  it('a span reaching before the earliest Date is refused, nothing removed, rather than keeping nothing', () => {
+    const ancient = [item('old', '-271000-01-01T00:00:00.000Z'), item('older', '-271000-01-01T00:00:00.000Z')];
+    expect(invalidArgument(() => applyRetentionPolicy(ancient, { within: '1000y' }))).toMatch(/reaches before the earliest time there is; nothing was removed|reaches before the earliest time there is from the newest item/);
   });
 });

@@ -1,5 +1,6 @@
 import { ConvoyError } from '../errors.js';
-import { parseKeepWithin, type CalendarSpan } from './keep-within.js';
+import { parseKeepWithin, type CalendarSpan } from '../bounded/calendar-span.js';
+import { parseCount } from '../bounded/count.js';
 
 /**
  * A retention policy with restic's semantics (`restic forget --keep-*`), applied to anything
@@ -13,6 +14,9 @@ import { parseKeepWithin, type CalendarSpan } from './keep-within.js';
  * - Periods are calendar periods in UTC, so the answer is the same on every host.
  * - Ties (identical times) are ordered by name, the greater name counting as the newer, so the
  *   outcome never depends on the order the store listed them in.
+ * - The newest item is never removed, whatever the rules compute (reason `newest`), unless the
+ *   policy says `allowRemovingNewest` (`--allow-removing-newest`): this is the one place that
+ *   rule lives, so `backup forget`, `snapshot forget` and schedules all hold it.
  */
 export interface RetentionPolicy {
   last?: number;
@@ -23,6 +27,11 @@ export interface RetentionPolicy {
   yearly?: number;
   /** restic's duration: `30d`, `1y6m`, `2d12h` (y years, m months, d days, h hours). */
   within?: string;
+  /**
+   * Lets retention remove the newest item too; with it, a policy without keep rules removes
+   * everything. Only `backup forget` and `snapshot forget` take it; a schedule never does.
+   */
+  allowRemovingNewest?: boolean;
 }
 
 export interface Dated {
@@ -31,7 +40,7 @@ export interface Dated {
   createdAt: string;
 }
 
-export type KeepReason = 'last' | 'hourly' | 'daily' | 'weekly' | 'monthly' | 'yearly' | `within ${string}`;
+export type KeepReason = 'newest' | 'last' | 'hourly' | 'daily' | 'weekly' | 'monthly' | 'yearly' | `within ${string}`;
 
 export interface RetentionDecision<T extends Dated> {
   /** Newest first, each with every rule that keeps it. */
@@ -50,21 +59,22 @@ export function validateRetentionPolicy(policy: unknown): RetentionPolicy {
   for (const [key, value] of Object.entries(policy)) {
     if (value === undefined) continue;
     if ((COUNT_RULES as readonly string[]).includes(key)) {
-      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-        throw new ConvoyError('INVALID_ARGUMENT', `--keep-${key} must be a whole number ≥ 0, not ${JSON.stringify(value)}`, { details: { rule: key } });
-      }
-      out[key as CountRule] = value;
+      if (typeof value !== 'number') throw new ConvoyError('INVALID_ARGUMENT', `--keep-${key} must be a whole number, not ${JSON.stringify(value)}`, { details: { rule: key } });
+      out[key as CountRule] = parseCount(value, `--keep-${key}`, 'keep');
     } else if (key === 'within') {
       if (typeof value !== 'string') throw new ConvoyError('INVALID_ARGUMENT', `--keep-within must be a duration such as 30d, not ${JSON.stringify(value)}`);
       parseKeepWithin(value);
       out.within = value;
+    } else if (key === 'allowRemovingNewest') {
+      if (typeof value !== 'boolean') throw new ConvoyError('INVALID_ARGUMENT', `--allow-removing-newest must be true or false, not ${JSON.stringify(value)}`);
+      if (value) out.allowRemovingNewest = true;
     } else {
-      throw new ConvoyError('INVALID_ARGUMENT', `unknown retention rule ${JSON.stringify(key)}; use last, hourly, daily, weekly, monthly, yearly or within`);
+      throw new ConvoyError('INVALID_ARGUMENT', `unknown retention rule ${JSON.stringify(key)}; use last, hourly, daily, weekly, monthly, yearly, within or allowRemovingNewest`);
     }
   }
-  if (!COUNT_RULES.some((rule) => (out[rule] ?? 0) > 0) && out.within === undefined) {
-    // restic refuses this too: an empty policy would forget everything.
-    throw new ConvoyError('INVALID_ARGUMENT', 'no keep rule given (or all are 0): name at least one of --keep-last, --keep-hourly, --keep-daily, --keep-weekly, --keep-monthly, --keep-yearly, --keep-within; nothing was removed');
+  if (!COUNT_RULES.some((rule) => (out[rule] ?? 0) > 0) && out.within === undefined && !out.allowRemovingNewest) {
+    // restic refuses this too: an empty policy would forget everything (here only when asked by name).
+    throw new ConvoyError('INVALID_ARGUMENT', 'no keep rule given (or all are 0): name at least one of --keep-last, --keep-hourly, --keep-daily, --keep-weekly, --keep-monthly, --keep-yearly, --keep-within (or --allow-removing-newest to remove everything); nothing was removed');
   }
   return out;
 }
@@ -78,6 +88,9 @@ export function applyRetentionPolicy<T extends Dated>(items: readonly T[], polic
   const newest = dated[0]?.time;
   const withinSpan = checked.within === undefined ? undefined : parseKeepWithin(checked.within);
   const cutoff = newest && withinSpan ? subtractSpan(newest, withinSpan) : undefined;
+  if (cutoff && Number.isNaN(cutoff.getTime())) {
+    throw new ConvoyError('INVALID_ARGUMENT', `--keep-within ${checked.within} reaches before the earliest time there is from the newest item (${newest!.toISOString()}); nothing was removed`);
+  }
 
   const decision: RetentionDecision<T> = { keep: [], remove: [] };
   dated.forEach(({ item, time }, index) => {
@@ -91,6 +104,9 @@ export function applyRetentionPolicy<T extends Dated>(items: readonly T[], polic
       bucket.left -= 1;
       reasons.push(bucket.rule);
     }
+    // Each rule today keeps the newest anyway; this makes it the policy's guarantee, so a rule
+    // added later (or a bound that slips) cannot remove it.
+    if (index === 0 && reasons.length === 0 && !checked.allowRemovingNewest) reasons.push('newest');
     if (reasons.length > 0) decision.keep.push({ item, reasons: sortReasons(reasons) });
     else decision.remove.push(item);
   });

@@ -1,4 +1,4 @@
-import { ConvoyError } from '../errors.js';
+import { ConvoyError, toConvoyError } from '../errors.js';
 import type { SnapshotRecord } from '../model.js';
 import type { VolumeService } from '../manager/types.js';
 import { forgetSnapshots } from '../retention/snapshot-forget.js';
@@ -31,7 +31,9 @@ export function isScheduledSnapshotOf(schedule: string): (snapshot: SnapshotReco
 /**
  * One run: a snapshot, its backup when the schedule names a store, then retention on the
  * schedule's own snapshots and on the volume's backups in that store. Any failure stops the run
- * before retention: a run that did not protect the data never removes older copies.
+ * before retention: a run that did not protect the data never removes older copies. A run whose
+ * backup fails removes the snapshot it made, so a failing store never piles snapshots up (on
+ * devmapper they fill the pool); its error says what failed and whether that removal worked.
  */
 export async function runSchedule(service: VolumeService, spec: ScheduleSpec, atMs: number): Promise<RunResult> {
   if (!(await service.findVolume(spec.volume))) throw new VolumeGoneError(spec.volume);
@@ -39,12 +41,14 @@ export async function runSchedule(service: VolumeService, spec: ScheduleSpec, at
   const result: RunResult = { snapshot: snapshot.name, removedSnapshots: 0, removedBackups: 0 };
   const endpoint = spec.backup?.endpoint === undefined ? {} : { endpoint: spec.backup.endpoint };
   if (spec.backup) {
-    const backup = await service.createBackup({
-      snapshot: snapshot.name,
-      dest: spec.backup.dest,
-      ...(spec.backup.compression ? { compression: spec.backup.compression } : {}),
-      ...endpoint,
-    });
+    const backup = await service
+      .createBackup({
+        snapshot: snapshot.name,
+        dest: spec.backup.dest,
+        ...(spec.backup.compression ? { compression: spec.backup.compression } : {}),
+        ...endpoint,
+      })
+      .catch((err: unknown) => removeFailedRunSnapshot(service, snapshot.name, err));
     result.backupUrl = backup.url;
   }
   if (spec.keep) {
@@ -56,4 +60,14 @@ export async function runSchedule(service: VolumeService, spec: ScheduleSpec, at
     }
   }
   return result;
+}
+
+/** Removes the snapshot of a run whose backup failed, then throws the backup's error, saying so. */
+async function removeFailedRunSnapshot(service: VolumeService, snapshot: string, err: unknown): Promise<never> {
+  const failure = toConvoyError(err);
+  const cleanup = await service.deleteSnapshot(snapshot).then(
+    () => "the run's snapshot was removed",
+    (removal: unknown) => `the run's snapshot could not be removed either: ${toConvoyError(removal).message}`,
+  );
+  throw new ConvoyError(failure.code, `backup of ${snapshot} failed: ${failure.message}; ${cleanup}`, { cause: err, ...(failure.details ? { details: failure.details } : {}) });
 }

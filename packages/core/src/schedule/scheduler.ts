@@ -274,8 +274,14 @@ export class Scheduler implements ScheduleService {
     return this.view(this.require(name));
   }
 
-  /** Saves the list with `next` in place of `name` (undefined removes it), then adopts it in memory. */
+  /**
+   * Saves the list with `next` in place of `name` (undefined removes it), then adopts it in
+   * memory. An active schedule is checked in full first (its spec, its times, its next due
+   * time): nothing the scheduler could not run, list or export is ever written.
+   */
   private async commit(name: string, next: Schedule | undefined): Promise<void> {
+    const broken = next && !next.paused ? problemOf(next) : undefined;
+    if (broken) throw new ConvoyError('INVALID_ARGUMENT', `schedule ${name} was not saved: ${broken}`, { details: { schedule: name } });
     const list = [...this.schedules.values()].filter((s) => s.name !== name);
     if (next) list.push(next);
     await saveSchedules(this.opts.file, list);
@@ -305,7 +311,14 @@ function problemOf(schedule: Schedule): string | undefined {
   try {
     const { name, volume, every, cron, timezone, backup, keep, jitter } = schedule;
     validateScheduleSpec({ name, volume, every, cron, timezone, backup, keep, jitter });
-    if (Number.isNaN(Date.parse(schedule.anchorAt))) return `anchorAt ${JSON.stringify(schedule.anchorAt)} is not a time`;
+    for (const field of ['createdAt', 'anchorAt', 'lastOccurrenceAt', 'lastSuccessAt'] as const) {
+      const value = schedule[field];
+      if (value !== undefined && Number.isNaN(Date.parse(value))) return `${field} ${JSON.stringify(value)} is not a time`;
+    }
+    const anchor = Math.max(Date.parse(schedule.anchorAt), schedule.lastOccurrenceAt ? Date.parse(schedule.lastOccurrenceAt) : 0);
+    const next = nextOccurrence(schedule, anchor);
+    // The next due time must be a time there is, jitter included (an ISO string, a timer).
+    if (next !== undefined && Number.isNaN(new Date(next + jitterMs(schedule)).getTime())) return `its next run (${every ?? cron} after ${schedule.anchorAt}) is beyond any date`;
     return undefined;
   } catch (err) {
     return toConvoyError(err).message;

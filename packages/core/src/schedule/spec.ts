@@ -1,5 +1,5 @@
 import { Cron } from 'croner';
-import { parseDuration } from '../duration.js';
+import { parseDuration } from '../bounded/duration.js';
 import { ConvoyError } from '../errors.js';
 import { validateName } from '../names.js';
 import { validateRetentionPolicy } from '../retention/policy.js';
@@ -8,7 +8,6 @@ import { validateCompression } from '../backup/records.js';
 import type { ScheduleSpec } from './types.js';
 
 const SCHEDULE_NAME_MAX = 100;
-const MIN_INTERVAL_MS = 1000;
 
 /**
  * Checks a schedule as it arrives from a user and returns it normalised. Every problem is an
@@ -25,7 +24,7 @@ export function validateScheduleSpec(input: unknown): ScheduleSpec {
   }
   if (raw.every !== undefined) {
     spec.every = String(raw.every);
-    if (intervalMs(spec) < MIN_INTERVAL_MS) throw new ConvoyError('INVALID_ARGUMENT', `schedule ${name}: --every ${spec.every} is shorter than 1s`);
+    intervalMs(spec);
     if (raw.timezone !== undefined) throw new ConvoyError('INVALID_ARGUMENT', `schedule ${name}: --timezone only applies to --cron`);
   } else {
     spec.cron = String(raw.cron);
@@ -34,9 +33,12 @@ export function validateScheduleSpec(input: unknown): ScheduleSpec {
   }
   if (raw.backup !== undefined) spec.backup = validateBackupTarget(name, raw.backup);
   if (raw.keep !== undefined) spec.keep = validateRetentionPolicy(raw.keep);
+  if (spec.keep?.allowRemovingNewest) {
+    throw new ConvoyError('INVALID_ARGUMENT', `schedule ${name}: a schedule always keeps the newest snapshot and backup; --allow-removing-newest is only for backup forget and snapshot forget`);
+  }
   if (raw.jitter !== undefined) {
     spec.jitter = String(raw.jitter);
-    parseDuration(spec.jitter, '--jitter');
+    jitterMs(spec);
   }
   return spec;
 }
@@ -59,7 +61,7 @@ function validateBackupTarget(name: string, value: unknown): NonNullable<Schedul
 }
 
 function intervalMs(spec: ScheduleSpec): number {
-  return parseDuration(spec.every!, '--every');
+  return parseDuration(spec.every!, '--every', 'interval');
 }
 
 function nextCronRun(spec: ScheduleSpec, after: Date): Date | null {
@@ -78,5 +80,5 @@ export function nextOccurrence(spec: ScheduleSpec, afterMs: number): number | un
 }
 
 export function jitterMs(spec: ScheduleSpec): number {
-  return spec.jitter === undefined ? 0 : parseDuration(spec.jitter, '--jitter');
+  return spec.jitter === undefined ? 0 : parseDuration(spec.jitter, '--jitter', 'jitter');
 }

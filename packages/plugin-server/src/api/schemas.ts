@@ -3,11 +3,12 @@
  * plus Convoy's additions. Every object is closed (additionalProperties false), so a misspelt
  * field is an error naming it rather than silently ignored.
  */
-import { COMPRESSION_METHODS } from '@convoy/core/lite';
+import { COMPRESSION_METHODS, COUNT_RANGES, DURATION_RANGES, SIZE_RANGES } from '@convoy/core/lite';
 
 const text = { type: 'string' } as const;
 const flag = { type: 'boolean' } as const;
-const bytes = { type: 'integer', minimum: 0 } as const;
+/** Value bounds come from core's one table (bounded/ranges.ts), so the API and the CLI agree. */
+const bytes = { type: 'integer', minimum: SIZE_RANGES.volume.min, maximum: SIZE_RANGES.volume.max } as const;
 const compression = { type: 'string', enum: [...COMPRESSION_METHODS] } as const;
 const endpoint = { type: 'string', description: 'S3 endpoint (MinIO and other S3-compatible servers); s3:// URLs only' } as const;
 
@@ -31,7 +32,7 @@ export const volumeCreateBody = closedObject({
   Endpoint: endpoint,
   DriverVolumeID: text,
   Type: text,
-  IOPS: { type: 'integer' },
+  IOPS: { type: 'integer', minimum: COUNT_RANGES.iops.min, maximum: COUNT_RANGES.iops.max },
   PrepareForVM: flag,
   Verbose: flag,
   Options: { type: 'object', additionalProperties: { type: 'string' } },
@@ -44,19 +45,19 @@ export const volumeResizeBody = closedObject({ VolumeName: text, Size: bytes }, 
 export const snapshotCreateBody = closedObject({ Name: text, VolumeName: text, Verbose: flag }, ['VolumeName']);
 export const snapshotNameBody = closedObject({ SnapshotName: text }, ['SnapshotName']);
 export const backupCreateBody = closedObject(
-  { URL: text, Endpoint: endpoint, SnapshotName: text, Verbose: flag, Compression: compression, BlockSize: { type: 'integer', minimum: 1 }, Encrypt: flag, EncryptionKey: encryptionKey },
+  { URL: text, Endpoint: endpoint, SnapshotName: text, Verbose: flag, Compression: compression, BlockSize: { type: 'integer', minimum: SIZE_RANGES.block.min, maximum: SIZE_RANGES.block.max }, Encrypt: flag, EncryptionKey: encryptionKey },
   ['URL', 'SnapshotName'],
 );
 /** List, inspect and delete: Go's client sends BackupListRequest's four fields to inspect and list. */
 export const backupUrlBody = closedObject({ URL: text, Endpoint: endpoint, VolumeName: text, SnapshotName: text, EncryptionKey: encryptionKey }, ['URL']);
-export const backupPruneBody = closedObject({ URL: text, Endpoint: endpoint, GraceSeconds: bytes, EncryptionKey: encryptionKey }, ['URL']);
+export const backupPruneBody = closedObject({ URL: text, Endpoint: endpoint, GraceSeconds: { type: 'integer', minimum: 0, maximum: DURATION_RANGES.grace.max / 1000 }, EncryptionKey: encryptionKey }, ['URL']);
 
 // Convoy's additions below (retention and schedules) keep Convoy's own field names.
 
-/** A keep count: the schema admits any integer so that the manager names a negative one. */
-const count = { type: 'integer' } as const;
+/** A keep count: the schema admits any number so that core's bounded parser names the rule, the value and the range. */
+const count = { type: 'number' } as const;
 /** The body's policy, as `validateRetentionPolicy` in core checks it. */
-const retentionPolicy = closedObject({ last: count, hourly: count, daily: count, weekly: count, monthly: count, yearly: count, within: text });
+const retentionPolicy = closedObject({ last: count, hourly: count, daily: count, weekly: count, monthly: count, yearly: count, within: text, allowRemovingNewest: flag });
 export const backupForgetBody = closedObject({ dest: text, volumeName: text, policy: retentionPolicy, dryRun: flag, endpoint, encryptionKey }, ['dest', 'volumeName', 'policy']);
 export const snapshotForgetBody = closedObject({ volume: text, policy: retentionPolicy, dryRun: flag }, ['volume', 'policy']);
 export const scheduleCreateBody = closedObject(
