@@ -4,6 +4,7 @@ export * from './model.js';
 export * from './driver.js';
 export * from './options.js';
 export * from './objectstore.js';
+export * from './forward-store.js';
 export * from './exec.js';
 export * from './registry.js';
 export * from './state/atomic-file.js';
