@@ -34,6 +34,7 @@ export type { KeyInfo } from './backup/crypto/key-records.js';
 export type { VerifyParams, VerifyProblem, VerifyProblemKind, VerifyReport } from './backup/verify.js';
 export * from './schedule/types.js';
 export { Scheduler, type SchedulerOptions } from './schedule/scheduler.js';
+export { pausingSchedulesOnDelete, type SchedulePauser } from './schedule/pause-on-delete.js';
 export { systemClock, type Clock } from './schedule/clock.js';
 export { validateScheduleSpec } from './schedule/spec.js';
 export { schedulesFile, SCHEDULES_FILE } from './schedule/schedule-file.js';

@@ -5,6 +5,7 @@ import {
   ObjectStoreRegistry,
   Scheduler,
   VolumeManager,
+  pausingSchedulesOnDelete,
   acquireRootLock,
   checkStoreOptions,
   createBackupEngine,
@@ -144,8 +145,14 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
     });
     undo.push(() => manager.close());
     await manager.open();
-    const service = counters ? metrics!.instrumentService(manager, counters) : manager;
-    const scheduler = new Scheduler({
+    // The one service every front end gets (API and Docker, the scheduler, CSI): counted when
+    // metrics are on, and pausing a deleted volume's schedules. The scheduler is made below; a
+    // delete can only arrive once the front ends serve, after it exists.
+    let scheduler: Scheduler | undefined;
+    const service = pausingSchedulesOnDelete(counters ? metrics!.instrumentService(manager, counters) : manager, {
+      pauseSchedulesOf: async (volume, reason) => scheduler?.pauseSchedulesOf(volume, reason),
+    });
+    scheduler = new Scheduler({
       file: schedulesFile(cfg.root),
       service,
       log: log.child({ component: 'scheduler' }),
@@ -154,7 +161,7 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
     });
     await scheduler.start();
     undo.push(() => scheduler.stop());
-    const server = await startServer(cfg, pausingSchedulesOnDelete(service, scheduler), scheduler);
+    const server = await startServer(cfg, service, scheduler);
     undo.push(() => server.close());
     let metricsUrl: string | undefined;
     if (counters && cfg.metrics) {
@@ -164,7 +171,7 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
       undo.push(() => served.close());
       metricsUrl = served.url;
     }
-    const csi = cfg.csi ? await startCsiFrontEnd(cfg.csi, { manager, root: cfg.root, run, log }) : undefined;
+    const csi = cfg.csi ? await startCsiFrontEnd(cfg.csi, { service, root: cfg.root, run, log }) : undefined;
     if (csi) undo.push(() => csi.close());
     log.info('convoy daemon started', { version: CONVOY_VERSION, root: cfg.root, drivers: drivers.map((d) => d.name), socket: server.socketPath });
     let stopping: Promise<void> | undefined;
@@ -179,14 +186,4 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
     await unwind();
     throw err instanceof ConvoyError ? err : new ConvoyError('INTERNAL', `the daemon could not start: ${(err as Error).message}`, { cause: err });
   }
-}
-
-/** The API's service: deleting a volume (from the CLI or Docker) also pauses its schedules, saying why. */
-function pausingSchedulesOnDelete(service: VolumeService, scheduler: Scheduler): VolumeService {
-  const deleteVolume: VolumeService['deleteVolume'] = async (name, opts) => {
-    await service.deleteVolume(name, opts);
-    await scheduler.pauseSchedulesOf(name, `volume ${name} was deleted${opts.referenceOnly ? ' (by reference)' : ''}; resume after re-creating it`);
-  };
-  // Every other method (and `this` inside them) stays the service's own.
-  return Object.create(service, { deleteVolume: { value: deleteVolume } }) as VolumeService;
 }

@@ -20,9 +20,10 @@ const COUNTED: Partial<Record<keyof VolumeService, string>> = {
 /**
  * The daemon's VolumeService with every changing operation counted and timed. Reads (list,
  * inspect, info) pass straight through: Docker polls them and they say nothing about health.
+ * The result keeps the service's type, so the CSI front end gets its changed-block method too.
  */
-export function instrumentService(service: VolumeService, metrics: ConvoyMetrics): VolumeService {
-  const wrapped = Object.create(service) as VolumeService;
+export function instrumentService<S extends VolumeService>(service: S, metrics: ConvoyMetrics): S {
+  const wrapped = Object.create(service) as S;
   for (const [method, operation] of Object.entries(COUNTED) as Array<[keyof VolumeService, string]>) {
     const original = (service[method] as (...args: unknown[]) => Promise<unknown>).bind(service);
     Object.defineProperty(wrapped, method, {
