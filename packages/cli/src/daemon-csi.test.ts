@@ -2,7 +2,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { convoy, startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
-import { csiClients } from '@convoy/test-support/csi-client';
+import { csiClients } from '@convoy/csi-server/testing';
 import { scrape, sample } from '@convoy/test-support/prometheus';
 import { tempDir } from '@convoy/test-support/tmp';
 import type { ScheduleView } from '@convoy/core';

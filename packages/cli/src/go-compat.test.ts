@@ -59,7 +59,7 @@ const MAPS: Record<string, string[]> = {
 /** Convoy's additions to Go's answers: extra keys, never changed ones. */
 const BACKUP_ADDITIONS = ['CompressionMethod', 'BackupMode', 'UploadedBytes', 'BlockCount'];
 const ADDITIONS: Record<string, string[]> = {
-  info: ['General.Version', 'General.StoreOptions', 'General.DriverOptions', 'vfs.Driver', 'vfs.ConfigPath', 'vfs.SnapshotPath', 'vfs.SnapshotCopy'],
+  info: ['General.Version', 'General.StoreOptions', 'General.DriverOptions', 'General.DriverTraits', 'vfs.Driver', 'vfs.ConfigPath', 'vfs.SnapshotPath', 'vfs.SnapshotCopy'],
   backupList: BACKUP_ADDITIONS.map((k) => `*.${k}`),
   backupInspect: BACKUP_ADDITIONS,
 };

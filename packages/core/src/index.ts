@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './names.js';
 export * from './model.js';
 export * from './driver.js';
+export * from './driver-traits.js';
 export * from './options.js';
 export * from './objectstore.js';
 export * from './forward-store.js';

@@ -1,4 +1,4 @@
-import type { ChangedBlockService, CommandRunner, KeyedMutex, Logger, VolumeService } from '@convoy/core';
+import { DEFAULT_DRIVER_TRAITS, type ChangedBlockService, type CommandRunner, type DriverTraitsView, type KeyedMutex, type Logger, type VolumeService } from '@convoy/core';
 import type { CsiRecords } from './csi-records.js';
 import type { BackupTarget } from './parameters.js';
 
@@ -23,6 +23,13 @@ export interface CsiContext {
   locks: KeyedMutex;
   enabledDrivers: readonly string[];
   defaultDriver: string;
+  /** What each enabled driver declares of its volumes, as the service reports it (`info().driverTraits`). */
+  driverTraits: Readonly<Record<string, DriverTraitsView>>;
+}
+
+/** A driver's traits; a driver not enabled here (a record from another configuration) has the defaults. */
+export function traitsOf(ctx: CsiContext, driver: string): DriverTraitsView {
+  return ctx.driverTraits[driver] ?? { ...DEFAULT_DRIVER_TRAITS, createOptions: [], changedBlocks: false };
 }
 
 /** gRPC topology segments of a node-local volume or of this node. */

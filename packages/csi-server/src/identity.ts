@@ -1,10 +1,9 @@
-import type { CsiContext } from './context.js';
-import { traitsOf } from './driver-traits.js';
+import { traitsOf, type CsiContext } from './context.js';
 
 /** Identity: who the plugin is, what it offers, and whether it is ready. */
 export function identityHandlers(ctx: CsiContext, isReady: () => boolean, snapshotMetadata: boolean) {
-  const anyNodeLocal = ctx.enabledDrivers.some((d) => traitsOf(d).nodeLocal);
-  const anyChangedBlocks = snapshotMetadata && ctx.enabledDrivers.some((d) => traitsOf(d).changedBlocks);
+  const anyNodeLocal = ctx.enabledDrivers.some((d) => traitsOf(ctx, d).nodeLocal);
+  const anyChangedBlocks = snapshotMetadata && ctx.enabledDrivers.some((d) => traitsOf(ctx, d).changedBlocks);
   return {
     GetPluginInfo: async () => ({ name: ctx.pluginName, vendor_version: ctx.pluginVersion, manifest: { 'convoy-drivers': ctx.enabledDrivers.join(',') } }),
     GetPluginCapabilities: async () => ({

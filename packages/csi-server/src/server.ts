@@ -29,8 +29,6 @@ export interface CsiServerOptions {
   /** The daemon root: CSI keeps its records and its copy store under `<root>/csi`. */
   stateDir: string;
   version: string;
-  enabledDrivers: readonly string[];
-  defaultDriver: string;
   targets?: readonly BackupTarget[];
   kubeletDir?: string;
   run: CommandRunner;
@@ -103,6 +101,8 @@ export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer>
   const csiDir = path.join(opts.stateDir, 'csi');
   const records = new CsiRecords(csiDir);
   await records.open();
+  // Which drivers serve, and what each declares of its volumes, come from the service itself.
+  const { drivers, defaultDriver, driverTraits } = await opts.service.info();
   const ctx: CsiContext = {
     service: opts.service,
     pluginName: CSI_PLUGIN_NAME,
@@ -116,8 +116,9 @@ export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer>
     run: opts.run,
     log,
     locks: new KeyedMutex(),
-    enabledDrivers: opts.enabledDrivers,
-    defaultDriver: opts.defaultDriver,
+    enabledDrivers: drivers,
+    defaultDriver,
+    driverTraits,
   };
   requireField(opts.nodeId, 'the CSI node id (--csi-node-id)');
   let serving = true;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Extent } from '@convoy/core';
 import { describeNeeding } from '@convoy/test-support/gate';
 import { startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
-import { collectStream, csiClients, grpcCode, type CsiClients } from '@convoy/test-support/csi-client';
+import { collectStream, csiClients, grpcCode, type CsiClients } from './testing/index.js';
 import { deviceMapper, MiB, testPool, type TestPool } from '@convoy/test-support/dm-test-kit';
 
 const KiB = 1024;

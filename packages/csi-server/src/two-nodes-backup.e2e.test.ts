@@ -5,7 +5,7 @@ import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeNeeding } from '@convoy/test-support/gate';
 import { startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
-import { csiClients, grpcCode, type CsiClients } from '@convoy/test-support/csi-client';
+import { csiClients, grpcCode, type CsiClients } from './testing/index.js';
 import { startS3rver, S3RVER_CREDENTIALS } from '@convoy/test-support/s3rver';
 import { tempDir } from '@convoy/test-support/tmp';
 

@@ -27,7 +27,6 @@ export async function startCsiFrontEnd(
   deps: { service: VolumeService & ChangedBlockService; root: string; run: CommandRunner; log: JsonLogger },
 ): Promise<RunningFrontEnd> {
   const { startCsiServer, parseBackupTarget } = await import('@convoy/csi-server');
-  const info = await deps.service.info();
   const targets = cfg.backupTargets.map((text) => {
     try {
       return parseBackupTarget(text);
@@ -41,8 +40,6 @@ export async function startCsiFrontEnd(
     nodeId: cfg.nodeId,
     stateDir: deps.root,
     version: CONVOY_VERSION,
-    enabledDrivers: info.drivers,
-    defaultDriver: info.defaultDriver,
     targets,
     ...(cfg.kubeletDir === undefined ? {} : { kubeletDir: cfg.kubeletDir }),
     snapshotMetadata: cfg.snapshotMetadata ?? false,

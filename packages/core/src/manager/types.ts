@@ -1,4 +1,5 @@
 import type { OptionSpec, Options } from '../driver.js';
+import type { DriverTraitsView } from '../driver-traits.js';
 import type { BackupSummary, CompressionMethod, Extent, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
 import type { ForgetReport, PruneReport } from '../backup/types.js';
 import type { KeyInfo } from '../backup/crypto/key-records.js';
@@ -71,6 +72,8 @@ export interface DaemonInfo {
   driverInfo: Record<string, Record<string, unknown>>;
   /** What each driver reads: `--driver-opts` (daemon) and `create --opt` / `docker volume create -o` (volume). */
   driverOptions: Record<string, { daemon: OptionSpec[]; volume: OptionSpec[] }>;
+  /** What each driver declares of its volumes (node-local, block device, size unit, …), by name. */
+  driverTraits: Record<string, DriverTraitsView>;
   config: Record<string, unknown>;
   /** What the manager found wrong at start-up (a driver that could not list, a name in two drivers). */
   problems: StartupProblem[];

@@ -1,6 +1,7 @@
 import { ConvoyError, isConvoyError, toConvoyError } from '../errors.js';
 import { generateName, validateName } from '../names.js';
 import { checkDeclaredOptions } from '../options.js';
+import { driverTraitsOf, type DriverTraitsView } from '../driver-traits.js';
 import type { CreateVolumeRequest, OptionSpec, Options, SnapshotOps, VolumeDriver } from '../driver.js';
 import type { BackupSummary, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
 import type { ForgetReport, PruneReport } from '../backup/types.js';
@@ -47,6 +48,7 @@ export interface VolumeManagerOptions extends BackupServiceOptions {
  */
 export class VolumeManager implements VolumeService, ChangedBlockService {
   private readonly drivers: ReadonlyMap<string, VolumeDriver>;
+  private readonly traits: Record<string, DriverTraitsView> = {};
   private readonly defaultDriver: VolumeDriver;
   private readonly index = new VolumeIndex();
   private readonly locks = new KeyedMutex();
@@ -64,6 +66,8 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
     for (const driver of opts.drivers) {
       if (byName.has(driver.name)) throw new ConvoyError('INVALID_ARGUMENT', `driver ${driver.name} is enabled twice`);
       byName.set(driver.name, driver);
+      // A driver declaring nonsense traits is refused at start, not at its first volume.
+      this.traits[driver.name] = driverTraitsOf(driver);
     }
     this.drivers = byName;
     this.defaultDriver = first;
@@ -101,6 +105,7 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
       driverOptions: Object.fromEntries(
         [...this.drivers.values()].map((driver) => [driver.name, { daemon: this.opts.daemon?.driverOptions?.[driver.name] ?? [], volume: [...(driver.volumeOptions ?? [])] }]),
       ),
+      driverTraits: { ...this.traits },
       config: this.opts.daemon?.config ?? {},
       problems: [...this.problems],
     };

@@ -1,5 +1,5 @@
 import type { CompressionMethod } from '@convoy/core/lite';
-import type { EncryptionKeyParam, OptionSpec, RetentionPolicy } from '@convoy/core';
+import type { DriverTraitsView, EncryptionKeyParam, OptionSpec, RetentionPolicy } from '@convoy/core';
 
 /**
  * The request and response shapes of Go Convoy v0.5.2's `/v1` API (its `api/request.go` and
@@ -192,6 +192,8 @@ export interface GeneralInfo {
   Version: string;
   StoreOptions: Record<string, string>;
   DriverOptions?: Record<string, { daemon: OptionSpec[]; volume: OptionSpec[] }>;
+  /** Addition: what each driver declares of its volumes (node-local, block device, size unit, size honoured, create options). */
+  DriverTraits?: Record<string, DriverTraitsView>;
   /** Addition: the daemon's CSI front end (`--csi-socket` and friends), only when it serves one. */
   CSI?: { socket: string; nodeId: string; backupTargets: string[]; snapshotMetadata: boolean };
   Problems?: Array<{ Driver?: string; Code: string; Message: string }>;

@@ -1,5 +1,7 @@
+// A real gRPC client for the CSI services, for the tests of any package that serves or drives
+// CSI (this one, the daemon's, a third-party driver's): exported as @convoy/csi-server/testing.
 import * as grpc from '@grpc/grpc-js';
-import { loadCsiServices } from '@convoy/csi-server';
+import { loadCsiServices } from '../proto.js';
 
 type Call = (request: Record<string, unknown>) => Promise<any>;
 
