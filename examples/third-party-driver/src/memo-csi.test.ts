@@ -25,7 +25,7 @@ describe('memo through CSI', () => {
     const driver = await memo.create({ root: path.join(dir, 'memo'), options: {}, run, log: silentLogger });
     manager = new VolumeManager({ drivers: [driver], stores: new ObjectStoreRegistry(), engine: createBackupEngine(), owner: 'test:1', log: silentLogger });
     await manager.open();
-    server = await startCsiServer({ service: manager, socketPath: path.join(dir, 'csi.sock'), nodeId: 'node-a', stateDir: dir, version: 'test', run, log: silentLogger });
+    server = await startCsiServer({ service: manager, stores: manager.storeOperations, socketPath: path.join(dir, 'csi.sock'), nodeId: 'node-a', stateDir: dir, version: 'test', run, log: silentLogger });
     csi = csiClients(server.socketPath);
   });
   afterAll(async () => {

@@ -1,10 +1,12 @@
-import { DEFAULT_DRIVER_TRAITS, type ChangedBlockService, type CommandRunner, type DriverTraitsView, type KeyedMutex, type Logger, type VolumeService } from '@convoy/core';
+import { DEFAULT_DRIVER_TRAITS, type ChangedBlockService, type CommandRunner, type DriverTraitsView, type KeyedMutex, type Logger, type StoreOperations, type VolumeService } from '@convoy/core';
 import type { CsiRecords } from './csi-records.js';
 import type { BackupTarget } from './parameters.js';
 
 /** Everything the CSI services share; built once by startCsiServer. */
 export interface CsiContext {
   service: VolumeService & ChangedBlockService;
+  /** Backup listings and deletes in the targets' stores (no driver involved). */
+  stores: StoreOperations;
   /** The CSI driver name Kubernetes knows the plugin by (CSIDriver object, StorageClass provisioner). */
   pluginName: string;
   pluginVersion: string;

@@ -116,7 +116,7 @@ async function deleteBackupOf(ctx: CsiContext, id: Extract<SnapshotId, { kind: '
     if (err instanceof CsiStatusError && err.code === GrpcStatus.NOT_FOUND) return;
     throw err;
   }
-  await ctx.service.deleteBackup(found.backup.url, found.endpoint === undefined ? {} : { endpoint: found.endpoint }).catch((err: unknown) => {
+  await ctx.stores.deleteBackup(found.backup.url, found.endpoint === undefined ? {} : { endpoint: found.endpoint }).catch((err: unknown) => {
     if (!isConvoyError(err, 'NOT_FOUND')) throw err;
   });
 }

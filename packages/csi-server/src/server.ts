@@ -1,7 +1,7 @@
 import { chmod, lstat, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { KeyedMutex, type ChangedBlockService, type CommandRunner, type Logger, type VolumeService } from '@convoy/core';
+import { KeyedMutex, type ChangedBlockService, type CommandRunner, type Logger, type StoreOperations, type VolumeService } from '@convoy/core';
 import { BackupUploads } from './backup-uploads.js';
 import type { CsiContext } from './context.js';
 import { snapshotControllerHandlers } from './controller-snapshots.js';
@@ -23,6 +23,8 @@ export const DEFAULT_KUBELET_DIR = '/var/lib/kubelet';
 
 export interface CsiServerOptions {
   service: VolumeService & ChangedBlockService;
+  /** The daemon's store operations (the same object its API serves). */
+  stores: StoreOperations;
   /** Unix socket to listen on (the kubelet and the sidecars use `unix://<path>`). */
   socketPath: string;
   nodeId: string;
@@ -105,6 +107,7 @@ export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer>
   const { drivers, defaultDriver, driverTraits } = await opts.service.info();
   const ctx: CsiContext = {
     service: opts.service,
+    stores: opts.stores,
     pluginName: CSI_PLUGIN_NAME,
     pluginVersion: opts.version,
     nodeId: opts.nodeId,

@@ -1,4 +1,4 @@
-import { ConvoyError, type ChangedBlockService, type CommandRunner, type JsonLogger, type VolumeService } from '@convoy/core';
+import { ConvoyError, type ChangedBlockService, type CommandRunner, type JsonLogger, type StoreOperations, type VolumeService } from '@convoy/core';
 import { CONVOY_VERSION } from '../version.js';
 
 /** `convoy daemon --csi-*`: the Kubernetes CSI front end served beside the Docker one. */
@@ -24,7 +24,7 @@ export interface RunningFrontEnd {
  */
 export async function startCsiFrontEnd(
   cfg: CsiConfig,
-  deps: { service: VolumeService & ChangedBlockService; root: string; run: CommandRunner; log: JsonLogger },
+  deps: { service: VolumeService & ChangedBlockService; stores: StoreOperations; root: string; run: CommandRunner; log: JsonLogger },
 ): Promise<RunningFrontEnd> {
   const { startCsiServer, parseBackupTarget } = await import('@convoy/csi-server');
   const targets = cfg.backupTargets.map((text) => {
@@ -36,6 +36,7 @@ export async function startCsiFrontEnd(
   });
   return startCsiServer({
     service: deps.service,
+    stores: deps.stores,
     socketPath: cfg.socketPath,
     nodeId: cfg.nodeId,
     stateDir: deps.root,

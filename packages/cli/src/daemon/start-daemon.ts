@@ -16,6 +16,7 @@ import {
   type ModuleImporter,
   type Options,
   type UserKey,
+  type StoreOperations,
   type VolumeService,
 } from '@convoy/core';
 import { startPluginServer, type PluginServer } from '@convoy/plugin-server';
@@ -82,9 +83,9 @@ function shownConfig(cfg: DaemonConfig): Record<string, unknown> {
   };
 }
 
-async function startServer(cfg: DaemonConfig, service: VolumeService, schedules: Scheduler): Promise<PluginServer> {
+async function startServer(cfg: DaemonConfig, served: { service: VolumeService; stores: StoreOperations }, schedules: Scheduler): Promise<PluginServer> {
   const base = {
-    service,
+    ...served,
     schedules,
     socketPath: cfg.socketPath,
     stateDir: cfg.root,
@@ -146,8 +147,9 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
     undo.push(() => manager.close());
     await manager.open();
     // The one service every front end gets (API and Docker, the scheduler, CSI): counted when
-    // metrics are on, and pausing a deleted volume's schedules. The scheduler is made below; a
+    // metrics are on, and pausing a deleted volume's schedules; beside it, the store operations. The scheduler is made below; a
     // delete can only arrive once the front ends serve, after it exists.
+    const storeOps = counters ? metrics!.instrumentStoreOperations(manager.storeOperations, counters) : manager.storeOperations;
     let scheduler: Scheduler | undefined;
     const service = pausingSchedulesOnDelete(counters ? metrics!.instrumentService(manager, counters) : manager, {
       pauseSchedulesOf: async (volume, reason) => scheduler?.pauseSchedulesOf(volume, reason),
@@ -155,13 +157,14 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
     scheduler = new Scheduler({
       file: schedulesFile(cfg.root),
       service,
+      stores: storeOps,
       log: log.child({ component: 'scheduler' }),
       checkStore: async (url) => void (await stores.resolve(parseStoreUrl(url).protocol.replace(/:$/, ''))),
       ...(counters ? { onRun: counters.scheduleRun } : {}),
     });
     await scheduler.start();
     undo.push(() => scheduler.stop());
-    const server = await startServer(cfg, service, scheduler);
+    const server = await startServer(cfg, { service, stores: storeOps }, scheduler);
     undo.push(() => server.close());
     let metricsUrl: string | undefined;
     if (counters && cfg.metrics) {
@@ -171,7 +174,7 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
       undo.push(() => served.close());
       metricsUrl = served.url;
     }
-    const csi = cfg.csi ? await startCsiFrontEnd(cfg.csi, { service, root: cfg.root, run, log }) : undefined;
+    const csi = cfg.csi ? await startCsiFrontEnd(cfg.csi, { service, stores: storeOps, root: cfg.root, run, log }) : undefined;
     if (csi) undo.push(() => csi.close());
     log.info('convoy daemon started', { version: CONVOY_VERSION, root: cfg.root, drivers: drivers.map((d) => d.name), socket: server.socketPath });
     let stopping: Promise<void> | undefined;

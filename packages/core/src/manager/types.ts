@@ -105,8 +105,9 @@ export interface ChangedBlockService {
 }
 
 /**
- * What the daemon offers: the VolumeManager implements it and the plugin server exposes it.
- * Every method throws ConvoyError; names are validated here, before any driver sees them.
+ * What the daemon offers about volumes (each touches a driver): the VolumeManager implements it
+ * and the front ends expose it. Every method throws ConvoyError; names are validated here, before
+ * any driver sees them. The operations on a backup store alone are StoreOperations.
  */
 export interface VolumeService {
   info(): Promise<DaemonInfo>;
@@ -125,6 +126,18 @@ export interface VolumeService {
   deleteSnapshot(snapshotName: string): Promise<void>;
   getSnapshot(snapshotName: string): Promise<SnapshotRecord>;
   createBackup(req: CreateBackupRequest, onProgress?: ProgressListener): Promise<BackupSummary>;
+  /** Applies a retention policy to a volume's snapshots on this host. */
+  forgetSnapshots(volumeName: string, params: Omit<ForgetParams, 'endpoint'>): Promise<SnapshotForgetReport>;
+  close(): Promise<void>;
+}
+
+/**
+ * The operations on a backup store that never touch a driver or a volume of this host: list,
+ * inspect, delete, prune, forget, verify, encryption set-up and keys. The VolumeManager hands out
+ * its own (`storeOperations`, refused once it closes); the API handlers, the scheduler and CSI
+ * take it directly. Every method throws ConvoyError.
+ */
+export interface StoreOperations {
   deleteBackup(url: string, params?: BackupStoreParams): Promise<void>;
   listBackups(dest: string, params?: BackupStoreParams & { volumeName?: string }): Promise<BackupSummary[]>;
   inspectBackup(url: string, params?: BackupStoreParams): Promise<BackupSummary>;
@@ -138,7 +151,4 @@ export interface VolumeService {
   removeBackupKey(dest: string, keyId: string, params?: BackupStoreParams): Promise<void>;
   /** Applies a retention policy to one volume's backups in a store (one exclusive store lock). */
   forgetBackups(dest: string, params: ForgetParams & { volumeName: string }): Promise<ForgetReport>;
-  /** Applies a retention policy to a volume's snapshots on this host. */
-  forgetSnapshots(volumeName: string, params: Omit<ForgetParams, 'endpoint'>): Promise<SnapshotForgetReport>;
-  close(): Promise<void>;
 }
