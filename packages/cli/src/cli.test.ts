@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '@convoy/test-support/tmp';
 import type { RunningDaemon } from './daemon/start-daemon.js';
-import { convoy, startTestDaemon } from '@convoy/test-support/cli';
+import { convoy, startTestDaemon } from '../test/cli-harness.js';
 
 const dir = await tempDir('convoy-cli-');
 

@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { convoy, startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
+import { convoy, startTestDaemon, type RunningDaemon } from '../test/cli-harness.js';
 import { csiClients } from '@convoy/csi-server/testing';
 import { scrape, sample } from '@convoy/test-support/prometheus';
 import { tempDir } from '@convoy/test-support/tmp';

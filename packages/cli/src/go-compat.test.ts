@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { convoy, startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
+import { convoy, startTestDaemon, type RunningDaemon } from '../test/cli-harness.js';
 import { describeNeeding } from '@convoy/test-support/gate';
 import { expectGoBackup, expectGoSnapshot, expectGoVolume, goClient, shapeOf, startGoDaemon, withoutKeys, type GoDaemon } from '@convoy/test-support/go-convoy';
 import { convoyGoBinary, goRequirement } from '@convoy/test-support/peers';

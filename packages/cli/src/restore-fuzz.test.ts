@@ -3,8 +3,8 @@ import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { convoy, testDaemonConfig } from '@convoy/test-support/cli';
-import { startDaemonProcess } from '@convoy/test-support/daemon-process';
+import { convoy, testDaemonConfig } from '../test/cli-harness.js';
+import { startDaemonProcess } from '../test/daemon-process.js';
 import { tree } from '@convoy/core/testing';
 import { tempDir } from '@convoy/test-support/tmp';
 

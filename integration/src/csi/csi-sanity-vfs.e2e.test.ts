@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
 import { describeNeeding } from '@convoy/test-support/gate';
-import { startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
+import { startTestDaemon, type RunningDaemon } from '@convoy/cli/testing';
 import { csiSanityRequirement, expectOnlyCapabilitySkips, runCsiSanity } from '@convoy/test-support/csi-sanity';
 import { tempDir } from '@convoy/test-support/tmp';
 

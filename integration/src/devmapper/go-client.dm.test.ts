@@ -3,14 +3,14 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
+import { startTestDaemon, type RunningDaemon } from '@convoy/cli/testing';
 import { describeNeeding } from '@convoy/test-support/gate';
 import { expectGoBackup, expectGoSnapshot, expectGoVolume, goClient } from '@convoy/test-support/go-convoy';
 import { convoyGoBinary } from '@convoy/test-support/peers';
-import { deviceMapper, poolDeviceIds, run, testPool, type TestPool } from '../test/dm-test-kit.js';
+import { deviceMapper, poolDeviceIds, run, testPool, type TestPool } from '@convoy/driver-devmapper/testing';
 
 /** The built `convoy` binary (`pnpm build` runs before the guest tests in CI). */
-const CONVOY_BIN = path.resolve(import.meta.dirname, '../../cli/dist/index.js');
+const CONVOY_BIN = path.resolve(import.meta.dirname, '../../../packages/cli/dist/index.js');
 
 /** One `convoy` CLI process, as a user's script starts it. */
 function convoyProcess(socket: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -2,8 +2,8 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
-import { csiClients, grpcCode, type CsiClients } from './testing/index.js';
+import { startTestDaemon, type RunningDaemon } from '@convoy/cli/testing';
+import { csiClients, grpcCode, type CsiClients } from '@convoy/csi-server/testing';
 import { tempDir } from '@convoy/test-support/tmp';
 
 const MOUNT_RWO = { mount: { fs_type: '', mount_flags: [] }, access_mode: { mode: 'SINGLE_NODE_WRITER' } };

@@ -4,9 +4,9 @@ import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Extent } from '@convoy/core';
 import { describeNeeding } from '@convoy/test-support/gate';
-import { startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
-import { collectStream, csiClients, grpcCode, type CsiClients } from './testing/index.js';
-import { deviceMapper, MiB, testPool, type TestPool } from '@convoy/test-support/dm-test-kit';
+import { startTestDaemon, type RunningDaemon } from '@convoy/cli/testing';
+import { collectStream, csiClients, grpcCode, type CsiClients } from '@convoy/csi-server/testing';
+import { deviceMapper, MiB, testPool, type TestPool } from '@convoy/driver-devmapper/testing';
 
 const KiB = 1024;
 const POOL_BLOCK = 64 * KiB;

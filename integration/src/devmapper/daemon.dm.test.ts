@@ -3,9 +3,9 @@ import { mkdir, mkdtemp, readFile, rm, statfs, writeFile } from 'node:fs/promise
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeNeeding } from '@convoy/test-support/gate';
-import { convoy, startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
+import { convoy, startTestDaemon, type RunningDaemon } from '@convoy/cli/testing';
 import { sample, scrape } from '@convoy/test-support/prometheus';
-import { deviceMapper, MiB, testPool, type TestPool } from '../test/dm-test-kit.js';
+import { deviceMapper, MiB, testPool, type TestPool } from '@convoy/driver-devmapper/testing';
 
 /**
  * The real daemon (CLI, manager, plugin server) loading the driver by Convoy's name,

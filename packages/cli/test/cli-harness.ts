@@ -1,13 +1,14 @@
 /*
- * The `convoy` CLI and a real daemon for tests of any package (the CLI's own tests and the
- * device-mapper daemon test): commands run in-process with captured output.
+ * The `convoy` CLI and a real daemon, for the CLI's own tests and the daemon-level tests in
+ * integration/ (as @convoy/cli/testing): commands run in-process with captured output. It lives
+ * here, with the daemon it starts, so test-support depends on core at most.
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createJsonLogger, silentLogger, type JsonLogger } from '@convoy/core';
-import { runCli } from '../packages/cli/src/cli.js';
-import { startDaemon, type DaemonConfig, type RunningDaemon } from '../packages/cli/src/daemon/start-daemon.js';
-import type { CliIO, OutputStream } from '../packages/cli/src/printer.js';
+import { runCli } from '../src/cli.js';
+import { startDaemon, type DaemonConfig, type RunningDaemon } from '../src/daemon/start-daemon.js';
+import type { CliIO, OutputStream } from '../src/printer.js';
 
 export type { RunningDaemon };
 

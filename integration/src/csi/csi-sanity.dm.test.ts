@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
 import { describeNeeding } from '@convoy/test-support/gate';
-import { startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
+import { startTestDaemon, type RunningDaemon } from '@convoy/cli/testing';
 import { expectOnlyCapabilitySkips, runCsiSanity } from '@convoy/test-support/csi-sanity';
-import { deviceMapper, MiB, testPool, type TestPool } from '@convoy/test-support/dm-test-kit';
+import { deviceMapper, MiB, testPool, type TestPool } from '@convoy/driver-devmapper/testing';
 
 /**
  * csi-sanity against `convoy daemon --csi-socket` with the devicemapper driver in a real dm-thin

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeNeeding } from '@convoy/test-support/gate';
-import { startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
-import { csiClients, grpcCode, type CsiClients } from './testing/index.js';
+import { startTestDaemon, type RunningDaemon } from '@convoy/cli/testing';
+import { csiClients, grpcCode, type CsiClients } from '@convoy/csi-server/testing';
 import { startS3rver, S3RVER_CREDENTIALS } from '@convoy/test-support/s3rver';
 import { tempDir } from '@convoy/test-support/tmp';
 

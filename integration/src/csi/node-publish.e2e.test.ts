@@ -3,8 +3,8 @@ import path from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeNeeding } from '@convoy/test-support/gate';
-import { startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
-import { csiClients, grpcCode, type CsiClients } from './testing/index.js';
+import { startTestDaemon, type RunningDaemon } from '@convoy/cli/testing';
+import { csiClients, grpcCode, type CsiClients } from '@convoy/csi-server/testing';
 import { tempDir } from '@convoy/test-support/tmp';
 
 const root = { available: process.getuid?.() === 0, name: 'root (CSI staging and publishing are bind mounts)', install: 'run the tests as root' };

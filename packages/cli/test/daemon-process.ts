@@ -1,17 +1,17 @@
 /*
- * `convoy daemon` as a real child process (packages/cli/src/daemon-process.child.ts, bundled),
+ * `convoy daemon` as a real child process (test/daemon-process.child.ts, bundled),
  * for tests that kill it or check that it survives a failed operation.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import type { DaemonConfig } from '../packages/cli/src/daemon/start-daemon.js';
-import { bundleForNode } from './bundle.js';
+import { bundleForNode } from '@convoy/test-support/bundle';
+import type { DaemonConfig } from '../src/daemon/start-daemon.js';
 
 let bundled: Promise<string> | undefined;
 
 /** Bundles the daemon entry once per test file; call at module level (registers cleanup). */
 export function bundleDaemon(): Promise<string> {
-  bundled ??= bundleForNode(path.resolve(import.meta.dirname, '../packages/cli/src/daemon-process.child.ts'));
+  bundled ??= bundleForNode(path.resolve(import.meta.dirname, 'daemon-process.child.ts'));
   return bundled;
 }
 

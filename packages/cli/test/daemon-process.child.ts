@@ -9,7 +9,7 @@ import driverVfs from '@convoy/driver-vfs';
 import objectstoreFs from '@convoy/objectstore-fs';
 import objectstoreS3 from '@convoy/objectstore-s3';
 import { createJsonLogger } from '@convoy/core';
-import { startDaemon, type DaemonConfig } from './daemon/start-daemon.js';
+import { startDaemon, type DaemonConfig } from '../src/daemon/start-daemon.js';
 
 const linked: Record<string, unknown> = {
   '@convoy/driver-vfs': driverVfs,
