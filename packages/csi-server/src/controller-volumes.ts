@@ -11,6 +11,8 @@ import { parseVolumeParameters } from './parameters.js';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound, resourceExhausted } from './status.js';
 import { requireCapabilities, unsupportedReason } from './volume-capabilities.js';
 import { capacityOf, csiVolumeOf, driverFacts } from './volume-view.js';
+import type { ControllerHandlers } from './generated/csi/v1/Controller.js';
+import type { PartialHandlerTable } from './handler-table.js';
 
 interface CreateVolumeRequest {
   name: string;
@@ -169,7 +171,7 @@ export function volumeControllerHandlers(ctx: CsiContext) {
       const driver = params.driver ?? ctx.defaultDriver;
       return { available_capacity: await availableBytes(ctx, driver), maximum_volume_size: null, minimum_volume_size: null };
     },
-  };
+  } satisfies PartialHandlerTable<ControllerHandlers>;
 }
 
 /** Free bytes for new volumes: the thin pool's free data, or the free space of the vfs path. */

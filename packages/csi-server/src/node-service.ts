@@ -10,6 +10,8 @@ import { sizeFromRange, type CapacityRange } from './capacity.js';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from './status.js';
 import { requireCapability, unsupportedReason } from './volume-capabilities.js';
 import { capacityOf } from './volume-view.js';
+import type { NodeHandlers } from './generated/csi/v1/Node.js';
+import type { HandlerTable } from './handler-table.js';
 
 /**
  * Node: Stage mounts the Convoy volume once per node (the driver's mount) and binds it at the
@@ -150,8 +152,8 @@ export function nodeHandlers(ctx: CsiContext) {
 
     async NodeGetCapabilities() {
       return {
-        capabilities: ['STAGE_UNSTAGE_VOLUME', 'GET_VOLUME_STATS', 'EXPAND_VOLUME'].map((type) => ({ rpc: { type } })),
+        capabilities: (['STAGE_UNSTAGE_VOLUME', 'GET_VOLUME_STATS', 'EXPAND_VOLUME'] as const).map((type) => ({ rpc: { type } })),
       };
     },
-  };
+  } satisfies HandlerTable<NodeHandlers>;
 }

@@ -14,6 +14,10 @@ import type { BackupTarget } from './parameters.js';
 import { loadCsiServices } from './proto.js';
 import { requireField } from './ids.js';
 import { toServiceError, unimplemented } from './status.js';
+import type { ControllerHandlers } from './generated/csi/v1/Controller.js';
+import type { IdentityHandlers } from './generated/csi/v1/Identity.js';
+import type { NodeHandlers } from './generated/csi/v1/Node.js';
+import { NOT_IMPLEMENTED, type HandlerTable } from './handler-table.js';
 
 /** The name Kubernetes knows the plugin by: the CSIDriver object and every StorageClass provisioner. */
 export const CSI_PLUGIN_NAME = 'convoy.rancher.io';
@@ -66,8 +70,11 @@ function unary(name: string, handler: Handler, log: Logger): grpc.handleUnaryCal
   };
 }
 
-function implementation(handlers: Record<string, Handler>, log: Logger): grpc.UntypedServiceImplementation {
-  return Object.fromEntries(Object.entries(handlers).map(([name, handler]) => [name, unary(name, handler, log)]));
+/** A typed table as gRPC serves it: handlers as unary calls, NOT_IMPLEMENTED entries left to withUnimplemented. */
+function implementation(handlers: Record<string, Handler | typeof NOT_IMPLEMENTED>, log: Logger): grpc.UntypedServiceImplementation {
+  return Object.fromEntries(
+    Object.entries(handlers).flatMap(([name, handler]) => (handler === NOT_IMPLEMENTED ? [] : [[name, unary(name, handler as Handler, log)]])),
+  );
 }
 
 /** Every call a service defines that this plugin does not implement answers UNIMPLEMENTED, by name. */
@@ -92,7 +99,7 @@ const CONTROLLER_CAPABILITIES = [
   'CLONE_VOLUME',
   'EXPAND_VOLUME',
   'GET_VOLUME',
-];
+] as const;
 
 /**
  * Serves CSI Identity, Controller, Node and SnapshotMetadata for the daemon's VolumeManager on
@@ -128,14 +135,19 @@ export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer>
   const uploads = new BackupUploads(ctx);
   const services = loadCsiServices();
   const server = new grpc.Server();
-  server.addService(services.Identity.service, withUnimplemented(services.Identity.service, implementation(identityHandlers(ctx, () => serving && (opts.isReady?.() ?? true), opts.snapshotMetadata ?? false), log)));
-  const controller = {
+  const identity: HandlerTable<IdentityHandlers> = identityHandlers(ctx, () => serving && (opts.isReady?.() ?? true), opts.snapshotMetadata ?? false);
+  server.addService(services.Identity.service, withUnimplemented(services.Identity.service, implementation(identity, log)));
+  const controller: HandlerTable<ControllerHandlers> = {
     ...volumeControllerHandlers(ctx),
     ...snapshotControllerHandlers(ctx, uploads),
     ControllerGetCapabilities: async () => ({ capabilities: CONTROLLER_CAPABILITIES.map((type) => ({ rpc: { type } })) }),
+    ControllerPublishVolume: NOT_IMPLEMENTED,
+    ControllerUnpublishVolume: NOT_IMPLEMENTED,
+    ControllerModifyVolume: NOT_IMPLEMENTED,
   };
   server.addService(services.Controller.service, withUnimplemented(services.Controller.service, implementation(controller, log)));
-  server.addService(services.Node.service, withUnimplemented(services.Node.service, implementation(nodeHandlers(ctx), log)));
+  const node: HandlerTable<NodeHandlers> = nodeHandlers(ctx);
+  server.addService(services.Node.service, withUnimplemented(services.Node.service, implementation(node, log)));
   const metadata = opts.snapshotMetadata ? (snapshotMetadataHandlers(ctx) as grpc.UntypedServiceImplementation) : {};
   server.addService(services.SnapshotMetadata.service, withUnimplemented(services.SnapshotMetadata.service, metadata));
 
