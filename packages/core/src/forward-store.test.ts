@@ -53,7 +53,12 @@ describe('forwardStore', () => {
   it('passes every argument through, put’s options included, and reads url and stats live', async () => {
     const inner = fresh();
     const seen: Array<{ signal?: AbortSignal } | undefined> = [];
-    const spy: ObjectStore = forwardStore(inner, { put: (key, body, opts) => (seen.push(opts), inner.put(key, body, opts)) });
+    const spy: ObjectStore = forwardStore(inner, {
+      put: (key, body, opts) => {
+        seen.push(opts);
+        return inner.put(key, body, opts);
+      },
+    });
     const signal = new AbortController().signal;
     await forwardStore(spy).put('k', Buffer.from('v'), { signal });
     expect(seen).toEqual([{ signal }]);

@@ -1,4 +1,3 @@
-import type { CompressionMethod } from '@convoy/core/lite';
 import type { DriverTraitsView, OptionSpec } from '@convoy/core';
 import type { FromSchema } from 'json-schema-to-ts';
 import type * as schema from './schemas.js';
