@@ -18,7 +18,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           globalSetup: [blockWorkerSetup],
-          include: ['packages/*/src/**/*.e2e.test.ts', 'release/src/**/*.e2e.test.ts', 'test-e2e/**/*.e2e.test.ts'],
+          include: ['packages/*/src/**/*.e2e.test.ts', 'integration/src/**/*.e2e.test.ts', 'release/src/**/*.e2e.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
           fileParallelism: false,

@@ -11,7 +11,7 @@ export default defineConfig({
   test: {
     name: 'dm',
     globalSetup: [blockWorkerSetup],
-    include: ['packages/*/src/**/*.dm.test.ts'],
+    include: ['packages/*/src/**/*.dm.test.ts', 'integration/src/**/*.dm.test.ts'],
     exclude: ['**/node_modules/**'],
     pool: 'forks',
     poolOptions: { forks: { singleFork: true } },

@@ -53,7 +53,7 @@ async function startHost(): Promise<Host> {
     store: `vfs://${path.join(base, 'store')}`,
     events,
     async scheduler(service = manager) {
-      const scheduler = new Scheduler({ file, service, log: silentLogger, clock, random: () => 0.5, onRun: (e) => events.push(e) });
+      const scheduler = new Scheduler({ file, service, stores: manager.storeOperations, log: silentLogger, clock, random: () => 0.5, onRun: (e) => events.push(e) });
       await scheduler.start();
       return scheduler;
     },
@@ -121,7 +121,7 @@ describe('the scheduler, on a controllable clock', () => {
     for (let i = 0; i < 4; i++) await step(host, scheduler, HOUR);
     expect(await scheduledSnapshots(host)).toEqual(['hourly-20260101T030000000Z', 'hourly-20260101T040000000Z']);
     expect((await host.manager.getVolume('db')).snapshots.map((s) => s.name)).toContain('by-hand');
-    const backups = await host.manager.listBackups(host.store, { volumeName: 'db' });
+    const backups = await host.manager.storeOperations.listBackups(host.store, { volumeName: 'db' });
     expect(backups.map((b) => b.snapshotName).sort()).toEqual(['hourly-20260101T030000000Z', 'hourly-20260101T040000000Z']);
     expect(backups.every((b) => b.compression === 'gzip')).toBe(true);
     expect((await scheduler.getSchedule('hourly')).lastRun).toMatchObject({ outcome: 'succeeded', removedSnapshots: 1, removedBackups: 1, backupUrl: expect.stringContaining('backup=') });

@@ -122,7 +122,7 @@ describe('VolumeManager: names and routing', () => {
     await expectRefusedWithoutChange(host, () => host.manager.createVolume({ name: 'v1', options: { vm: true as unknown as string } }), 'INVALID_ARGUMENT');
     // `create --opt siez=1g`: a typo is refused with the options the driver reads, not ignored.
     await expectRefusedWithoutChange(host, () => host.manager.createVolume({ name: 'v1', options: { siez: '1g' } }), 'INVALID_ARGUMENT', 'unknown option siez for driver vfs; known options: vm, PrepareForVM');
-    await expectRefusedWithoutChange(host, () => host.manager.createVolume({ name: 'v1', driver: 'memo', options: { vm: 'true' } }), 'INVALID_ARGUMENT', 'for driver memo, which takes no options');
+    await expectRefusedWithoutChange(host, () => host.manager.createVolume({ name: 'v1', driver: 'memo', options: { vm: 'true' } }), 'INVALID_ARGUMENT', 'unknown option vm for driver memo; known options: note');
     await expectRefusedWithoutChange(host, () => host.manager.createVolume({ name: 'v1', endpoint: 'http://127.0.0.1:9000' }), 'INVALID_ARGUMENT');
     await expectRefusedWithoutChange(host, () => host.manager.mountVolume('taken', { mountpoint: 'relative/dir' }), 'INVALID_ARGUMENT');
     await expectRefusedWithoutChange(host, () => host.manager.mountVolume('missing'), 'NOT_FOUND');
@@ -252,8 +252,8 @@ describe('VolumeManager: backups', () => {
     const summary = await host.manager.createBackup({ snapshot: 'db-snap', dest });
     expect(summary.url.startsWith(`${dest}?backup=`)).toBe(true);
     expect(summary).toMatchObject({ volumeName: 'db', snapshotName: 'db-snap', driver: 'vfs' });
-    expect((await host.manager.listBackups(dest)).map((b) => b.name)).toEqual([summary.name]);
-    expect((await host.manager.inspectBackup(summary.url)).snapshotName).toBe('db-snap');
+    expect((await host.manager.storeOperations.listBackups(dest)).map((b) => b.name)).toEqual([summary.name]);
+    expect((await host.manager.storeOperations.inspectBackup(summary.url)).snapshotName).toBe('db-snap');
 
     const restored = await host.manager.createVolume({ name: 'db-copy', backupUrl: summary.url });
     expect(restored.driver).toBe('vfs');
@@ -262,8 +262,8 @@ describe('VolumeManager: backups', () => {
 
     await expectRefusedWithoutChange(host, () => host.manager.createVolume({ name: 'wrong-driver', driver: 'memo', backupUrl: summary.url }), 'INVALID_ARGUMENT', 'vfs');
     await expectRefusedWithoutChange(host, () => host.manager.createVolume({ name: 'db-copy2', backupUrl: summary.url, endpoint: 'http://127.0.0.1:9' }), 'INVALID_ARGUMENT', 's3://');
-    await host.manager.deleteBackup(summary.url);
-    expect(await host.manager.listBackups(dest)).toEqual([]);
+    await host.manager.storeOperations.deleteBackup(summary.url);
+    expect(await host.manager.storeOperations.listBackups(dest)).toEqual([]);
   });
 
   it('refuses bad backup requests clearly and changes nothing', async () => {
@@ -278,7 +278,7 @@ describe('VolumeManager: backups', () => {
     await expectRefusedWithoutChange(host, () => host.manager.createBackup({ snapshot: 'db-snap', dest, compression: 'zip' as 'lz4' }), 'INVALID_ARGUMENT');
     await expectRefusedWithoutChange(host, () => host.manager.createVolume({ name: 'restored', backupUrl: `${dest}?backup=backup-0000000000000000&volume=db` }), 'NOT_FOUND');
     await expectRefusedWithoutChange(host, () => host.manager.createVolume({ name: 'restored', backupUrl: `${dest}?volume=db` }), 'INVALID_ARGUMENT');
-    await expectRefusedWithoutChange(host, () => host.manager.pruneBackups(dest, { graceSeconds: -1 }), 'INVALID_ARGUMENT');
+    await expectRefusedWithoutChange(host, () => host.manager.storeOperations.pruneBackups(dest, { graceSeconds: -1 }), 'INVALID_ARGUMENT');
   });
 });
 

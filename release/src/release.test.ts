@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { csiClients } from '@convoy/test-support/csi-client';
+import { csiClients } from '@convoy/csi-server/testing';
 import { S3RVER_CREDENTIALS, startS3rver, type S3rverHandle } from '@convoy/test-support/s3rver';
 import { tempDir } from '@convoy/test-support/tmp';
 import { until } from '@convoy/test-support/until';

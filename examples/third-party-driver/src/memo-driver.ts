@@ -14,6 +14,8 @@ import {
   writeJsonAtomic,
   type CreateVolumeRequest,
   type DeleteVolumeRequest,
+  type DriverTraits,
+  type OptionSpec,
   type Logger,
   type SingleFileBackupOps,
   type SnapshotOps,
@@ -23,7 +25,7 @@ import {
 } from '@convoy/core';
 
 interface MemoState {
-  volumes: Record<string, { createdAt: string; mounted: boolean; snapshots: Record<string, { createdAt: string }> }>;
+  volumes: Record<string, { createdAt: string; mounted: boolean; note?: string; snapshots: Record<string, { createdAt: string }> }>;
 }
 
 /**
@@ -33,6 +35,13 @@ interface MemoState {
  */
 export class MemoDriver implements VolumeDriver {
   readonly name = 'memo';
+  /**
+   * What `convoy create --opt`, `docker volume create -o` and a StorageClass's parameters may
+   * carry; the manager refuses any other key before the driver is called.
+   */
+  readonly volumeOptions: readonly OptionSpec[] = [{ key: 'note', description: 'a line of text kept with the volume and shown as its Note' }];
+  /** Directories under this host's memo root: node-local, sizeless. CSI reads these for topology and sizes. */
+  readonly traits: DriverTraits = { nodeLocal: true, blockDevice: false, sizeUnit: 1, honoursSize: false };
   readonly snapshots: SnapshotOps;
   readonly backup: SingleFileBackupOps;
   private readonly stateLock = new KeyedMutex();
@@ -62,11 +71,12 @@ export class MemoDriver implements VolumeDriver {
   }
 
   async createVolume(req: CreateVolumeRequest): Promise<VolumeRecord> {
+    const note = noteOf(req);
     return this.mutate(async (state) => {
       if (state.volumes[req.name]) throw new ConvoyError('ALREADY_EXISTS', `memo volume ${req.name} already exists`);
       await fs.rm(this.volumeDir(req.name), { recursive: true, force: true });
       await fs.mkdir(this.volumeDir(req.name), { recursive: true });
-      state.volumes[req.name] = { createdAt: new Date().toISOString(), mounted: false, snapshots: {} };
+      state.volumes[req.name] = { createdAt: new Date().toISOString(), mounted: false, ...note, snapshots: {} };
       return req.name;
     }).then((name) => this.requireRecord(name));
   }
@@ -142,6 +152,7 @@ export class MemoDriver implements VolumeDriver {
   }
 
   private async importVolume(req: CreateVolumeRequest, tar: Readable): Promise<VolumeRecord> {
+    const note = noteOf(req);
     const staging = path.join(this.root, `.import-${randomBytes(6).toString('hex')}`);
     try {
       if (await this.volumeRecord(req.name)) throw new ConvoyError('ALREADY_EXISTS', `memo volume ${req.name} already exists`);
@@ -151,7 +162,7 @@ export class MemoDriver implements VolumeDriver {
         await fs.rm(this.volumeDir(req.name), { recursive: true, force: true });
         await fs.mkdir(path.dirname(this.volumeDir(req.name)), { recursive: true });
         await fs.rename(staging, this.volumeDir(req.name));
-        state.volumes[req.name] = { createdAt: new Date().toISOString(), mounted: false, snapshots: {} };
+        state.volumes[req.name] = { createdAt: new Date().toISOString(), mounted: false, ...note, snapshots: {} };
       });
       return await this.requireRecord(req.name);
     } finally {
@@ -200,7 +211,7 @@ export class MemoDriver implements VolumeDriver {
       createdAt: volume.createdAt,
       ...(volume.mounted ? { mountpoint: this.volumeDir(name) } : {}),
       snapshots: Object.entries(volume.snapshots).map(([snapshot, s]) => ({ name: snapshot, volumeName: name, createdAt: s.createdAt, driverInfo: { File: this.memoFile(name, snapshot) } })),
-      driverInfo: { Path: this.volumeDir(name) },
+      driverInfo: { Path: this.volumeDir(name), ...(volume.note === undefined ? {} : { Note: volume.note }) },
     };
   }
 
@@ -224,4 +235,12 @@ async function fsyncFile(file: string): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+/** The `note` create option, refused when it is not one short line (it is shown in listings). */
+function noteOf(req: CreateVolumeRequest): { note?: string } {
+  const note = req.options['note'];
+  if (note === undefined) return {};
+  if (note.length > 200 || /[\r\n\0]/.test(note)) throw new ConvoyError('INVALID_ARGUMENT', 'the memo note must be one line of at most 200 characters');
+  return { note };
 }

@@ -6,7 +6,7 @@ import { startFaultProxy } from '@convoy/test-support/fault-proxy';
 import { startS3rver, S3RVER_CREDENTIALS } from '@convoy/test-support/s3rver';
 import { tempDir } from '@convoy/test-support/tmp';
 import type { RunningDaemon } from './daemon/start-daemon.js';
-import { convoy, startTestDaemon } from '@convoy/test-support/cli';
+import { convoy, startTestDaemon } from '../test/cli-harness.js';
 
 const dir = await tempDir('convoy-backup-cli-');
 const s3 = await startS3rver({ buckets: ['convoy-cli'] });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyInfo, VerifyReport } from '@convoy/core';
 import { tempDir } from '@convoy/test-support/tmp';
-import { convoy, startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
+import { convoy, startTestDaemon, type RunningDaemon } from '../test/cli-harness.js';
 import { DAMAGE_EXIT } from './commands/backup-encryption-commands.js';
 
 const dir = await tempDir('convoy-encryption-cli-');

@@ -11,12 +11,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCount, parseDuration, parseKeepWithin, parseSize } from '@convoy/core';
 import { rawRequest } from '@convoy/test-support/unix-http';
-import { convoy, startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
+import { convoy, startTestDaemon, type RunningDaemon } from '../test/cli-harness.js';
 import { fingerprintTree } from '@convoy/test-support/fingerprint';
 import { daemonConfigFromArgs } from './commands/daemon-command.js';
 import { tempDir } from '@convoy/test-support/tmp';
 import { seededRandom } from '@convoy/test-support/seeded-random';
-import { createVolumeHistory } from '@convoy/test-support/volume-history';
+import { createVolumeHistory } from '../test/volume-history.js';
 
 const VALUES_PER_FIELD = 12;
 const SEED = 0x17_17;

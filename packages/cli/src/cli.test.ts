@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '@convoy/test-support/tmp';
 import type { RunningDaemon } from './daemon/start-daemon.js';
-import { convoy, startTestDaemon } from '@convoy/test-support/cli';
+import { convoy, startTestDaemon } from '../test/cli-harness.js';
 
 const dir = await tempDir('convoy-cli-');
 
@@ -28,6 +28,16 @@ describe('convoy client commands against a real daemon', () => {
     expect(piped.stdout).toBe((await cli('info', '--json')).stdout);
     expect(human.stdout).toMatch(/daemon options \(--driver-opts\):\s+vfs\.path: .*\(required\)/);
     expect(human.stdout).toMatch(/volume options \(create --opt, docker volume create -o\):\s+vm: /);
+    // Each driver's declared traits: in words on a terminal, in General.DriverTraits (an addition) otherwise.
+    expect(human.stdout).toMatch(/\[vfs\][^[]*traits: reachable from any node, directory, size recorded, not enforced/);
+    expect(piped.json<{ General: { DriverTraits: Record<string, unknown> } }>().General.DriverTraits['vfs']).toEqual({
+      nodeLocal: false,
+      blockDevice: false,
+      sizeUnit: 1,
+      honoursSize: false,
+      createOptions: ['vm', 'PrepareForVM'],
+      changedBlocks: false,
+    });
     // Each driver's declared options ride in General.DriverOptions, an addition to Go's shape.
     expect(piped.json<{ General: { DriverOptions: Record<string, { daemon: Array<{ key: string }>; volume: Array<{ key: string }> }> } }>().General.DriverOptions.vfs).toMatchObject({
       daemon: [{ key: 'vfs.path' }, { key: 'vfs.defaultvolumesize' }, { key: 'vfs.restoresetid' }],

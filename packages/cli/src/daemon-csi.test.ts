@@ -1,9 +1,11 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { convoy, startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
-import { csiClients } from '@convoy/test-support/csi-client';
+import { convoy, startTestDaemon, type RunningDaemon } from '../test/cli-harness.js';
+import { csiClients } from '@convoy/csi-server/testing';
+import { scrape, sample } from '@convoy/test-support/prometheus';
 import { tempDir } from '@convoy/test-support/tmp';
+import type { ScheduleView } from '@convoy/core';
 import { daemonConfigFromArgs } from './commands/daemon-command.js';
 
 const baseArgs = { pluginName: 'convoy', ignoreDockerDelete: false, createOnDockerMount: false, cmdTimeout: '5m', logLevel: 'info' };
@@ -50,5 +52,26 @@ describe('convoy daemon --csi-*', () => {
     expect(listed.json<Record<string, { Name: string; Driver: string }>>()).toEqual({ 'pvc-seen': expect.objectContaining({ Name: 'pvc-seen', Driver: 'vfs' }) });
     const info = await convoy(['--socket', daemon.socketPath, 'info']);
     expect(info.json<{ General: { CSI: unknown } }>().General.CSI).toEqual({ socket, nodeId: 'a', backupTargets: [], snapshotMetadata: false });
+  });
+
+  it('serves CSI on the daemon’s one service: its operations are counted, and DeleteVolume pauses the volume’s schedules', async () => {
+    const dir = await tempDir('convoy-daemon-csi-');
+    const socket = path.join(dir, 'csi.sock');
+    const daemon = await startTestDaemon(dir, { csi: { socketPath: socket, nodeId: 'a', backupTargets: [] }, metrics: { host: '127.0.0.1', port: 0 } });
+    running.push(daemon);
+    const cli = (args: string[]) => convoy(['--socket', daemon.socketPath, ...args]);
+    const counted = async (operation: string) => sample(await scrape(daemon.metricsUrl!), 'convoy_operations_total', { operation, outcome: 'success' }) ?? 0;
+    const csi = csiClients(socket);
+    try {
+      const created = await csi.controller.CreateVolume!({ name: 'pvc-counted', volume_capabilities: [{ mount: {}, access_mode: { mode: 'SINGLE_NODE_WRITER' } }] });
+      expect(await counted('create_volume')).toBe(1);
+      expect((await cli(['schedule', 'create', 'nightly', '--volume', 'pvc-counted', '--every', '24h'])).code).toBe(0);
+      await csi.controller.DeleteVolume!({ volume_id: (created as { volume: { volume_id: string } }).volume.volume_id });
+      expect(await counted('delete_volume')).toBe(1);
+    } finally {
+      csi.close();
+    }
+    const schedule = (await cli(['schedule', 'inspect', 'nightly', '--json'])).json<ScheduleView>();
+    expect(schedule).toMatchObject({ paused: true, pausedReason: expect.stringMatching(/volume pvc-counted was deleted/) });
   });
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
 import { tempDirFactory } from '@convoy/test-support/tmp';
 import { daemonConfigFromArgs } from './commands/daemon-command.js';
-import { convoy, startTestDaemon } from '@convoy/test-support/cli';
+import { convoy, startTestDaemon } from '../test/cli-harness.js';
 
 const memoDriverModule = path.resolve(import.meta.dirname, '../../../examples/third-party-driver/src/index.ts');
 

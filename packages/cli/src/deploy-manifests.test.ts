@@ -3,6 +3,7 @@ import path from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_DRIVER_TRAITS } from '@convoy/core';
 import { CSI_PLUGIN_NAME, CSI_TOPOLOGY_KEY, parseBackupTarget, parseSnapshotParameters, parseVolumeParameters } from '@convoy/csi-server';
 import { daemonCommand, daemonConfigFromArgs } from './commands/daemon-command.js';
 import type { CommandRunner, GlobalArgs } from './command-context.js';
@@ -109,10 +110,12 @@ describe('deploy/kubernetes', () => {
     // Classes use the plugin's name and only parameters the plugin accepts.
     const targets = new Map(csi.backupTargets.map((t) => parseBackupTarget(t)).map((t) => [t.name, t]));
     const storageClasses = ofKind('StorageClass');
+    // The classes carry only `driver`, so the enabled drivers' default traits (no create options) are enough.
+    const enabled = Object.fromEntries(config.drivers.map((d) => [d, { ...DEFAULT_DRIVER_TRAITS, createOptions: [], changedBlocks: false }]));
     expect(storageClasses.map((s) => s.parameters.driver).sort()).toEqual([...config.drivers].sort());
     for (const sc of storageClasses) {
       expect(sc.provisioner).toBe(CSI_PLUGIN_NAME);
-      expect(() => parseVolumeParameters(sc.parameters, config.drivers, config.drivers[0]!), sc.metadata.name).not.toThrow();
+      expect(() => parseVolumeParameters(sc.parameters, enabled, config.drivers[0]!), sc.metadata.name).not.toThrow();
       for (const term of sc.allowedTopologies ?? []) for (const e of term.matchLabelExpressions) expect(e.key).toBe(CSI_TOPOLOGY_KEY);
     }
     const snapshotClasses = ofKind('VolumeSnapshotClass');

@@ -9,7 +9,7 @@ import { BUSYBOX_IMAGE, dockerdRequirement, importBusybox, startDockerd, type Do
 import { describeNeeding } from '@convoy/test-support/gate';
 import { tempDir } from '@convoy/test-support/tmp';
 import type { RunningDaemon } from './daemon/start-daemon.js';
-import { startTestDaemon } from '@convoy/test-support/cli';
+import { startTestDaemon } from '../test/cli-harness.js';
 
 /** Docker's real plugin directory: discovery is part of what is tested. Names are unique per run. */
 const DOCKER_PLUGIN_DIR = '/etc/docker/plugins';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ForgetReport, SnapshotForgetReport } from '@convoy/core';
 import { tempDir } from '@convoy/test-support/tmp';
 import type { RunningDaemon } from './daemon/start-daemon.js';
-import { convoy, startTestDaemon } from '@convoy/test-support/cli';
+import { convoy, startTestDaemon } from '../test/cli-harness.js';
 
 const dir = await tempDir('convoy-forget-cli-');
 

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { convoy, startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
+import { convoy, startTestDaemon, type RunningDaemon } from '../test/cli-harness.js';
 import { describeNeeding } from '@convoy/test-support/gate';
 import { expectGoBackup, expectGoSnapshot, expectGoVolume, goClient, shapeOf, startGoDaemon, withoutKeys, type GoDaemon } from '@convoy/test-support/go-convoy';
 import { convoyGoBinary, goRequirement } from '@convoy/test-support/peers';
@@ -59,7 +59,7 @@ const MAPS: Record<string, string[]> = {
 /** Convoy's additions to Go's answers: extra keys, never changed ones. */
 const BACKUP_ADDITIONS = ['CompressionMethod', 'BackupMode', 'UploadedBytes', 'BlockCount'];
 const ADDITIONS: Record<string, string[]> = {
-  info: ['General.Version', 'General.StoreOptions', 'General.DriverOptions', 'vfs.Driver', 'vfs.ConfigPath', 'vfs.SnapshotPath', 'vfs.SnapshotCopy'],
+  info: ['General.Version', 'General.StoreOptions', 'General.DriverOptions', 'General.DriverTraits', 'vfs.Driver', 'vfs.ConfigPath', 'vfs.SnapshotPath', 'vfs.SnapshotCopy'],
   backupList: BACKUP_ADDITIONS.map((k) => `*.${k}`),
   backupInspect: BACKUP_ADDITIONS,
 };

@@ -9,10 +9,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScheduleView } from '@convoy/core';
 import { rawRequest } from '@convoy/test-support/unix-http';
-import { convoy, startTestDaemon, testDaemonConfig, type RunningDaemon } from '@convoy/test-support/cli';
-import { startDaemonProcess } from '@convoy/test-support/daemon-process';
+import { convoy, startTestDaemon, testDaemonConfig, type RunningDaemon } from '../test/cli-harness.js';
+import { startDaemonProcess } from '../test/daemon-process.js';
 import { tempDir } from '@convoy/test-support/tmp';
-import { createVolumeHistory } from '@convoy/test-support/volume-history';
+import { createVolumeHistory } from '../test/volume-history.js';
 import { until } from '@convoy/test-support/until';
 import { fingerprintTree as fingerprint } from '@convoy/test-support/fingerprint';
 

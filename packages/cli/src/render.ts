@@ -20,6 +20,8 @@ export function renderInfo(info: InfoResponse): string {
     if (name === 'General') continue;
     lines.push('', `[${name}]`);
     for (const [key, value] of Object.entries(facts as DriverInfoMap)) lines.push(`  ${key}: ${value}`);
+    const traits = general.DriverTraits?.[name];
+    if (traits) lines.push(`  traits: ${describeTraits(traits)}`);
     const options = general.DriverOptions?.[name];
     if (options?.daemon.length) lines.push('  daemon options (--driver-opts):', ...describeOptions(options.daemon).map((line) => `    ${line}`));
     if (options?.volume.length) lines.push('  volume options (create --opt, docker volume create -o):', ...describeOptions(options.volume).map((line) => `    ${line}`));
@@ -30,6 +32,17 @@ export function renderInfo(info: InfoResponse): string {
     for (const p of problems) lines.push(`  ${p.Driver ? `${p.Driver}: ` : ''}${p.Message}`);
   }
   return lines.join('\n');
+}
+
+/** A driver's declared traits in words: `node-local, block device, sizes in multiples of 2 MiB, size enforced`. */
+function describeTraits(traits: NonNullable<GeneralInfo['DriverTraits']>[string]): string {
+  return [
+    traits.nodeLocal ? 'node-local' : 'reachable from any node',
+    traits.blockDevice ? 'block device' : 'directory',
+    ...(traits.sizeUnit > 1 ? [`sizes in multiples of ${formatBytes(traits.sizeUnit)}`] : []),
+    traits.honoursSize ? 'size enforced' : 'size recorded, not enforced',
+    ...(traits.changedBlocks ? ['reports changed blocks'] : []),
+  ].join(', ');
 }
 
 export function renderVolumeList(volumes: Record<string, VolumeResponse>): string {

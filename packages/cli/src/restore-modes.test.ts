@@ -1,7 +1,7 @@
 import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { convoy, startTestDaemon } from '@convoy/test-support/cli';
+import { convoy, startTestDaemon } from '../test/cli-harness.js';
 import { tempDir } from '@convoy/test-support/tmp';
 
 /**

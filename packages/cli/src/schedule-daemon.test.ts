@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScheduleRun, ScheduleView } from '@convoy/core';
 import type { BackupInfo } from '@convoy/plugin-server/client';
 import { rawRequest } from '@convoy/test-support/unix-http';
-import { convoy, startTestDaemon, type RunningDaemon } from '@convoy/test-support/cli';
+import { convoy, startTestDaemon, type RunningDaemon } from '../test/cli-harness.js';
 import { histogramCount, scrape, sample } from '@convoy/test-support/prometheus';
 import { startS3rver, S3RVER_CREDENTIALS } from '@convoy/test-support/s3rver';
 import { tempDir } from '@convoy/test-support/tmp';

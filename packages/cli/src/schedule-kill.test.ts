@@ -3,8 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ScheduleView } from '@convoy/core';
-import { convoy, testDaemonConfig } from '@convoy/test-support/cli';
-import { startDaemonProcess } from '@convoy/test-support/daemon-process';
+import { convoy, testDaemonConfig } from '../test/cli-harness.js';
+import { startDaemonProcess } from '../test/daemon-process.js';
 import { tempDir } from '@convoy/test-support/tmp';
 import { until } from '@convoy/test-support/until';
 

@@ -57,6 +57,12 @@ export interface VolumeDriver {
    * refuses every other key before the driver is called; a driver that declares none takes none.
    */
   readonly volumeOptions?: readonly OptionSpec[];
+  /**
+   * What front ends must know of the driver's volumes beyond its operations (CSI topology, the
+   * Block access type, size rounding), declared here as unstorage drivers declare `flags`.
+   * Absent traits take the defaults in driver-traits.ts (a shared, sizeless directory volume).
+   */
+  readonly traits?: DriverTraits;
   /** Optional facet: point-in-time snapshots. */
   readonly snapshots?: SnapshotOps;
   /** Optional facet: backup and restore, in one of the two modes. */
@@ -65,6 +71,18 @@ export interface VolumeDriver {
   readonly changedBlocks?: ChangedBlockOps;
   /** Releases resources (open devices, timers). The daemon calls it on shutdown. */
   close?(): Promise<void>;
+}
+
+/** A driver's declared traits; every member is optional and defaults as DEFAULT_DRIVER_TRAITS says. */
+export interface DriverTraits {
+  /** Volumes live on this node's disks (thin devices of a local pool), so they carry topology. */
+  readonly nodeLocal?: boolean;
+  /** Volumes are block devices (`driverInfo.Device`), so they can be handed over raw. */
+  readonly blockDevice?: boolean;
+  /** Sizes must be whole multiples of this many bytes (a thin pool's block). */
+  readonly sizeUnit?: number;
+  /** `createVolume`'s `size` is enforced; false means it is recorded and nothing holds a volume to it. */
+  readonly honoursSize?: boolean;
 }
 
 export interface SnapshotOps {

@@ -44,7 +44,7 @@ export async function findBackup(ctx: CsiContext, id: Extract<SnapshotId, { kind
   const target = ctx.targets.get(id.target);
   if (!target) throw notFound(`snapshot ${formatBak(id)} is in backup target ${id.target}, which this node does not know (start the daemon with --csi-backup-target ${id.target}=STORE_URL)`);
   const params = { volumeName: id.volume, ...(target.endpoint === undefined ? {} : { endpoint: target.endpoint }) };
-  const backups = await ctx.service.listBackups(target.url, params).catch((err: unknown) => (isConvoyError(err, 'NOT_FOUND') ? [] : Promise.reject(err)));
+  const backups = await ctx.stores.listBackups(target.url, params).catch((err: unknown) => (isConvoyError(err, 'NOT_FOUND') ? [] : Promise.reject(err)));
   const backup = backups.find((b) => b.snapshotName === id.snapshot);
   if (!backup) throw notFound(`snapshot ${formatBak(id)} has no backup in target ${id.target}`);
   return { backup, ...(target.endpoint === undefined ? {} : { endpoint: target.endpoint }) };
@@ -93,7 +93,7 @@ async function copySnapshot(ctx: CsiContext, snapshot: string, name: string, dri
   try {
     return await ctx.service.createVolume({ name, driver, backupUrl: transfer.url, options });
   } finally {
-    await ctx.service.deleteBackup(transfer.url).catch((err: unknown) => ctx.log.warn('removing the transfer backup failed', { url: transfer.url, err }));
+    await ctx.stores.deleteBackup(transfer.url).catch((err: unknown) => ctx.log.warn('removing the transfer backup failed', { url: transfer.url, err }));
   }
 }
 

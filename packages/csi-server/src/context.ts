@@ -1,10 +1,12 @@
-import type { ChangedBlockService, CommandRunner, KeyedMutex, Logger, VolumeService } from '@convoy/core';
+import { DEFAULT_DRIVER_TRAITS, type ChangedBlockService, type CommandRunner, type DriverTraitsView, type KeyedMutex, type Logger, type StoreOperations, type VolumeService } from '@convoy/core';
 import type { CsiRecords } from './csi-records.js';
 import type { BackupTarget } from './parameters.js';
 
 /** Everything the CSI services share; built once by startCsiServer. */
 export interface CsiContext {
   service: VolumeService & ChangedBlockService;
+  /** Backup listings and deletes in the targets' stores (no driver involved). */
+  stores: StoreOperations;
   /** The CSI driver name Kubernetes knows the plugin by (CSIDriver object, StorageClass provisioner). */
   pluginName: string;
   pluginVersion: string;
@@ -23,6 +25,13 @@ export interface CsiContext {
   locks: KeyedMutex;
   enabledDrivers: readonly string[];
   defaultDriver: string;
+  /** What each enabled driver declares of its volumes, as the service reports it (`info().driverTraits`). */
+  driverTraits: Readonly<Record<string, DriverTraitsView>>;
+}
+
+/** A driver's traits; a driver not enabled here (a record from another configuration) has the defaults. */
+export function traitsOf(ctx: CsiContext, driver: string): DriverTraitsView {
+  return ctx.driverTraits[driver] ?? { ...DEFAULT_DRIVER_TRAITS, createOptions: [], changedBlocks: false };
 }
 
 /** gRPC topology segments of a node-local volume or of this node. */

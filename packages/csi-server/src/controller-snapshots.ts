@@ -10,6 +10,8 @@ import { parseSnapshotParameters } from './parameters.js';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { alreadyExists, CsiStatusError, failedPrecondition, notFound } from './status.js';
 import { capacityOf } from './volume-view.js';
+import type { ControllerHandlers } from './generated/csi/v1/Controller.js';
+import type { PartialHandlerTable } from './handler-table.js';
 
 /**
  * CreateSnapshot, DeleteSnapshot, ListSnapshots. A `snap` snapshot is a Convoy snapshot whose
@@ -101,7 +103,7 @@ export function snapshotControllerHandlers(ctx: CsiContext, uploads: BackupUploa
       const page = paginate(matching, (s) => s.snapshot_id, req.max_entries, req.starting_token);
       return { entries: page.entries.map((snapshot) => ({ snapshot })), next_token: page.nextToken };
     },
-  };
+  } satisfies PartialHandlerTable<ControllerHandlers>;
 }
 
 /** Deletes the backup a `bak/` id names; one already gone (or never finished) is fine. */
@@ -116,7 +118,7 @@ async function deleteBackupOf(ctx: CsiContext, id: Extract<SnapshotId, { kind: '
     if (err instanceof CsiStatusError && err.code === GrpcStatus.NOT_FOUND) return;
     throw err;
   }
-  await ctx.service.deleteBackup(found.backup.url, found.endpoint === undefined ? {} : { endpoint: found.endpoint }).catch((err: unknown) => {
+  await ctx.stores.deleteBackup(found.backup.url, found.endpoint === undefined ? {} : { endpoint: found.endpoint }).catch((err: unknown) => {
     if (!isConvoyError(err, 'NOT_FOUND')) throw err;
   });
 }

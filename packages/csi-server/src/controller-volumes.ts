@@ -1,10 +1,9 @@
 import { statfs } from 'node:fs/promises';
 import { isConvoyError, type VolumeRecord } from '@convoy/core';
-import type { CsiContext } from './context.js';
+import { traitsOf, type CsiContext } from './context.js';
 import type { VolumeRecordCsi } from './csi-records.js';
 import { capacityFits, sizeFromRange, type CapacityRange } from './capacity.js';
 import { checkSourceFits, contentSourceKey, createFromSource, notFoundAsUndefined, resolveSource } from './content-source.js';
-import { traitsOf } from './driver-traits.js';
 import { requireField, volumeIdFor } from './ids.js';
 import type { ContentSource, Topology, VolumeCapability } from './messages.js';
 import { paginate } from './pagination.js';
@@ -12,6 +11,8 @@ import { parseVolumeParameters } from './parameters.js';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound, resourceExhausted } from './status.js';
 import { requireCapabilities, unsupportedReason } from './volume-capabilities.js';
 import { capacityOf, csiVolumeOf, driverFacts } from './volume-view.js';
+import type { ControllerHandlers } from './generated/csi/v1/Controller.js';
+import type { PartialHandlerTable } from './handler-table.js';
 
 interface CreateVolumeRequest {
   name: string;
@@ -28,7 +29,7 @@ export function volumeControllerHandlers(ctx: CsiContext) {
 
   async function refuseUnsupported(caps: VolumeCapability[], driver: string, filesystem: string | undefined): Promise<void> {
     for (const cap of caps) {
-      const why = unsupportedReason(cap, driver, filesystem);
+      const why = unsupportedReason(cap, driver, traitsOf(ctx, driver), filesystem);
       if (why) throw invalidArgument(why);
     }
   }
@@ -61,10 +62,10 @@ export function volumeControllerHandlers(ctx: CsiContext) {
     async CreateVolume(req: CreateVolumeRequest) {
       const name = requireField(req.name, 'name');
       const caps = requireCapabilities(req.volume_capabilities);
-      const params = parseVolumeParameters(req.parameters, ctx.enabledDrivers, ctx.defaultDriver);
+      const params = parseVolumeParameters(req.parameters, ctx.driverTraits, ctx.defaultDriver);
       const driver = params.driver ?? ctx.defaultDriver;
-      const traits = traitsOf(driver);
-      const facts = traits.block ? await driverFacts(ctx, driver) : {};
+      const traits = traitsOf(ctx, driver);
+      const facts = traits.blockDevice ? await driverFacts(ctx, driver) : {};
       await refuseUnsupported(caps, driver, typeof facts['Filesystem'] === 'string' ? facts['Filesystem'] : undefined);
       if (traits.nodeLocal) refuseOtherNodes(req.accessibility_requirements);
       const size = sizeFromRange(req.capacity_range, traits.sizeUnit);
@@ -138,7 +139,7 @@ export function volumeControllerHandlers(ctx: CsiContext) {
       if (!volume) throw notFound(`volume ${id} does not exist`);
       const filesystem = volume.driverInfo['Filesystem'];
       for (const cap of caps) {
-        const why = unsupportedReason(cap, volume.driver, typeof filesystem === 'string' ? filesystem : undefined);
+        const why = unsupportedReason(cap, volume.driver, traitsOf(ctx, volume.driver), typeof filesystem === 'string' ? filesystem : undefined);
         if (why) return { confirmed: null, message: why };
       }
       return { confirmed: { volume_context: req.volume_context, volume_capabilities: caps, parameters: req.parameters, mutable_parameters: {} }, message: '' };
@@ -150,7 +151,7 @@ export function volumeControllerHandlers(ctx: CsiContext) {
       return ctx.locks.run(`volume:${id}`, async () => {
         const volume = await lookup(id);
         if (!volume) throw notFound(`volume ${id} does not exist`);
-        const size = sizeFromRange(req.capacity_range, traitsOf(volume.driver).sizeUnit) ?? 0;
+        const size = sizeFromRange(req.capacity_range, traitsOf(ctx, volume.driver).sizeUnit) ?? 0;
         const record = await ctx.records.volume(id);
         const current = capacityOf(volume, record);
         if (size <= current) return { capacity_bytes: current, node_expansion_required: false };
@@ -166,11 +167,11 @@ export function volumeControllerHandlers(ctx: CsiContext) {
     },
 
     async GetCapacity(req: { parameters: Record<string, string> }) {
-      const params = parseVolumeParameters(req.parameters, ctx.enabledDrivers, ctx.defaultDriver);
+      const params = parseVolumeParameters(req.parameters, ctx.driverTraits, ctx.defaultDriver);
       const driver = params.driver ?? ctx.defaultDriver;
       return { available_capacity: await availableBytes(ctx, driver), maximum_volume_size: null, minimum_volume_size: null };
     },
-  };
+  } satisfies PartialHandlerTable<ControllerHandlers>;
 }
 
 /** Free bytes for new volumes: the thin pool's free data, or the free space of the vfs path. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
+import { DEFAULT_DRIVER_TRAITS } from '@convoy/core';
 import { capacityFits, sizeFromRange } from './capacity.js';
 import { formatSnapshotId, parseSnapshotId, snapshotNameFor, volumeIdFor } from './ids.js';
 import { paginate } from './pagination.js';
@@ -61,9 +62,11 @@ describe('pagination', () => {
 
 describe('parameters', () => {
   it('reads StorageClass, VolumeSnapshotClass and backup target settings, refusing unknown keys', () => {
-    expect(parseVolumeParameters({ driver: 'vfs', vm: 'true' }, ['vfs'], 'vfs')).toEqual({ driver: 'vfs', options: { vm: 'true' } });
-    expect(parseVolumeParameters({ 'csi.storage.k8s.io/pvc/name': 'x' }, ['vfs'], 'vfs')).toEqual({ options: {} });
-    expect(codeOf(() => parseVolumeParameters({ driver: 'devicemapper', vm: 'true' }, ['vfs', 'devicemapper'], 'vfs'))).toBe(status.INVALID_ARGUMENT);
+    const vfs = { ...DEFAULT_DRIVER_TRAITS, createOptions: ['vm', 'PrepareForVM'], changedBlocks: false };
+    const devicemapper = { nodeLocal: true, blockDevice: true, sizeUnit: 2 << 20, honoursSize: true, createOptions: [], changedBlocks: true };
+    expect(parseVolumeParameters({ driver: 'vfs', vm: 'true' }, { vfs }, 'vfs')).toEqual({ driver: 'vfs', options: { vm: 'true' } });
+    expect(parseVolumeParameters({ 'csi.storage.k8s.io/pvc/name': 'x' }, { vfs }, 'vfs')).toEqual({ options: {} });
+    expect(codeOf(() => parseVolumeParameters({ driver: 'devicemapper', vm: 'true' }, { vfs, devicemapper }, 'vfs'))).toBe(status.INVALID_ARGUMENT);
     const targets = new Map([['offsite', parseBackupTarget('offsite=s3://bucket@us-east-1/k8s,endpoint=http://127.0.0.1:9000')]]);
     expect(targets.get('offsite')).toEqual({ name: 'offsite', url: 's3://bucket@us-east-1/k8s', endpoint: 'http://127.0.0.1:9000' });
     expect(parseSnapshotParameters({}, targets)).toEqual({ type: 'snap' });

@@ -1,38 +1,17 @@
-/** The CSI messages this plugin reads and writes, as @grpc/proto-loader presents them (see proto.ts). */
+/**
+ * The CSI messages this plugin reads and writes: the types generated from the vendored csi.proto
+ * (src/generated, `pnpm --filter @convoy/csi-server generate`), as @grpc/proto-loader presents
+ * them with the loader settings in proto.ts. Requests are the `__Output` shapes (every field
+ * filled, oneofs named); answers the permissive input shapes.
+ */
+export type { VolumeCapability__Output as VolumeCapability } from './generated/csi/v1/VolumeCapability.js';
+export type { VolumeContentSource__Output as ContentSource } from './generated/csi/v1/VolumeContentSource.js';
+export type { Topology__Output as Topology } from './generated/csi/v1/Topology.js';
+export type { Volume as CsiVolume } from './generated/csi/v1/Volume.js';
+import type { Snapshot } from './generated/csi/v1/Snapshot.js';
 
-export interface VolumeCapability {
-  /** Which of `mount` / `block` is set (proto-loader's `oneofs`); undefined when neither is. */
-  access_type?: 'mount' | 'block';
-  mount?: { fs_type: string; mount_flags: string[]; volume_mount_group: string } | null;
-  block?: Record<string, never> | null;
-  access_mode?: { mode: string } | null;
-}
-
-export interface ContentSource {
-  type?: 'snapshot' | 'volume';
-  snapshot?: { snapshot_id: string } | null;
-  volume?: { volume_id: string } | null;
-}
-
-export interface Topology {
-  segments: Record<string, string>;
-}
-
-export interface CsiVolume {
-  volume_id: string;
-  capacity_bytes: number;
-  volume_context: Record<string, string>;
-  content_source: ContentSource | null;
-  accessible_topology: Topology[];
-}
-
-export interface CsiSnapshot {
-  snapshot_id: string;
-  source_volume_id: string;
-  size_bytes: number;
-  creation_time: { seconds: number; nanos: number };
-  ready_to_use: boolean;
-}
+/** A snapshot as this plugin answers it: the fields it always fills. */
+export type CsiSnapshot = Required<Pick<Snapshot, 'snapshot_id' | 'source_volume_id' | 'size_bytes' | 'creation_time' | 'ready_to_use'>>;
 
 export function timestampOf(iso: string): { seconds: number; nanos: number } {
   const ms = Date.parse(iso);

@@ -1,8 +1,7 @@
 import { mkdir, rm, rmdir, stat, statfs, writeFile } from 'node:fs/promises';
 import type { VolumeRecord } from '@convoy/core';
-import { nodeTopology, type CsiContext } from './context.js';
+import { nodeTopology, traitsOf, type CsiContext } from './context.js';
 import { notFoundAsUndefined } from './content-source.js';
-import { traitsOf } from './driver-traits.js';
 import { requireField } from './ids.js';
 import { requireKubeletPath } from './kubelet-paths.js';
 import type { VolumeCapability } from './messages.js';
@@ -11,6 +10,8 @@ import { sizeFromRange, type CapacityRange } from './capacity.js';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from './status.js';
 import { requireCapability, unsupportedReason } from './volume-capabilities.js';
 import { capacityOf } from './volume-view.js';
+import type { NodeHandlers } from './generated/csi/v1/Node.js';
+import type { HandlerTable } from './handler-table.js';
 
 /**
  * Node: Stage mounts the Convoy volume once per node (the driver's mount) and binds it at the
@@ -18,7 +19,7 @@ import { capacityOf } from './volume-view.js';
  * volume's device node is bound straight to the pod's target file. Every call is idempotent.
  */
 export function nodeHandlers(ctx: CsiContext) {
-  const anyNodeLocal = ctx.enabledDrivers.some((d) => traitsOf(d).nodeLocal);
+  const anyNodeLocal = ctx.enabledDrivers.some((d) => traitsOf(ctx, d).nodeLocal);
 
   async function requireVolume(id: string): Promise<VolumeRecord> {
     const volume = await ctx.service.findVolume(id).catch(notFoundAsUndefined);
@@ -28,7 +29,7 @@ export function nodeHandlers(ctx: CsiContext) {
 
   function checkCapability(cap: VolumeCapability, volume: VolumeRecord): void {
     const filesystem = volume.driverInfo['Filesystem'];
-    const why = unsupportedReason(cap, volume.driver, typeof filesystem === 'string' ? filesystem : undefined);
+    const why = unsupportedReason(cap, volume.driver, traitsOf(ctx, volume.driver), typeof filesystem === 'string' ? filesystem : undefined);
     if (why) throw invalidArgument(why);
   }
 
@@ -138,7 +139,7 @@ export function nodeHandlers(ctx: CsiContext) {
       requireField(req.volume_path, 'volume_path');
       const record = await ctx.records.volume(id);
       const current = capacityOf(volume, record);
-      const wanted = sizeFromRange(req.capacity_range, traitsOf(volume.driver).sizeUnit) ?? 0;
+      const wanted = sizeFromRange(req.capacity_range, traitsOf(ctx, volume.driver).sizeUnit) ?? 0;
       // Convoy grows the filesystem with the volume (online when mounted); a node asked to grow
       // past the controller's size finishes the same grow here.
       if (volume.size > 0 && wanted > current) return { capacity_bytes: (await ctx.service.resizeVolume(id, wanted)).size };
@@ -151,8 +152,8 @@ export function nodeHandlers(ctx: CsiContext) {
 
     async NodeGetCapabilities() {
       return {
-        capabilities: ['STAGE_UNSTAGE_VOLUME', 'GET_VOLUME_STATS', 'EXPAND_VOLUME'].map((type) => ({ rpc: { type } })),
+        capabilities: (['STAGE_UNSTAGE_VOLUME', 'GET_VOLUME_STATS', 'EXPAND_VOLUME'] as const).map((type) => ({ rpc: { type } })),
       };
     },
-  };
+  } satisfies HandlerTable<NodeHandlers>;
 }

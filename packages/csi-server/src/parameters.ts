@@ -1,5 +1,4 @@
-import type { Options } from '@convoy/core';
-import { createOptionsOf } from './driver-traits.js';
+import type { DriverTraitsView, Options } from '@convoy/core';
 import { TARGET_NAME_PATTERN } from './ids.js';
 import { invalidArgument } from './status.js';
 
@@ -13,14 +12,17 @@ export interface VolumeParameters {
   options: Options;
 }
 
-/** StorageClass `parameters`: `driver` picks the Convoy driver, the rest are its create options. */
-export function parseVolumeParameters(parameters: Record<string, string>, enabledDrivers: readonly string[], defaultDriver: string): VolumeParameters {
+/**
+ * StorageClass `parameters`: `driver` picks the Convoy driver (one of `drivers`, the enabled
+ * ones), the rest are its create options: the keys the driver declares (`volumeOptions`).
+ */
+export function parseVolumeParameters(parameters: Record<string, string>, drivers: Readonly<Record<string, DriverTraitsView>>, defaultDriver: string): VolumeParameters {
   const { driver, ...rest } = parameters;
-  if (driver !== undefined && !enabledDrivers.includes(driver)) {
-    throw invalidArgument(`parameter driver=${JSON.stringify(driver)} names no enabled driver; enabled: ${enabledDrivers.join(', ')}`);
+  if (driver !== undefined && !Object.hasOwn(drivers, driver)) {
+    throw invalidArgument(`parameter driver=${JSON.stringify(driver)} names no enabled driver; enabled: ${Object.keys(drivers).join(', ')}`);
   }
   const chosen = driver ?? defaultDriver;
-  const allowed = createOptionsOf(chosen);
+  const allowed = drivers[chosen]?.createOptions ?? [];
   const options: Options = {};
   for (const [key, value] of Object.entries(rest)) {
     if (key.startsWith(KUBERNETES_PREFIX)) continue;

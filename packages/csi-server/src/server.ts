@@ -1,7 +1,7 @@
 import { chmod, lstat, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { KeyedMutex, type ChangedBlockService, type CommandRunner, type Logger, type VolumeService } from '@convoy/core';
+import { KeyedMutex, type ChangedBlockService, type CommandRunner, type Logger, type StoreOperations, type VolumeService } from '@convoy/core';
 import { BackupUploads } from './backup-uploads.js';
 import type { CsiContext } from './context.js';
 import { snapshotControllerHandlers } from './controller-snapshots.js';
@@ -14,6 +14,10 @@ import type { BackupTarget } from './parameters.js';
 import { loadCsiServices } from './proto.js';
 import { requireField } from './ids.js';
 import { toServiceError, unimplemented } from './status.js';
+import type { ControllerHandlers } from './generated/csi/v1/Controller.js';
+import type { IdentityHandlers } from './generated/csi/v1/Identity.js';
+import type { NodeHandlers } from './generated/csi/v1/Node.js';
+import { NOT_IMPLEMENTED, type HandlerTable } from './handler-table.js';
 
 /** The name Kubernetes knows the plugin by: the CSIDriver object and every StorageClass provisioner. */
 export const CSI_PLUGIN_NAME = 'convoy.rancher.io';
@@ -23,14 +27,14 @@ export const DEFAULT_KUBELET_DIR = '/var/lib/kubelet';
 
 export interface CsiServerOptions {
   service: VolumeService & ChangedBlockService;
+  /** The daemon's store operations (the same object its API serves). */
+  stores: StoreOperations;
   /** Unix socket to listen on (the kubelet and the sidecars use `unix://<path>`). */
   socketPath: string;
   nodeId: string;
   /** The daemon root: CSI keeps its records and its copy store under `<root>/csi`. */
   stateDir: string;
   version: string;
-  enabledDrivers: readonly string[];
-  defaultDriver: string;
   targets?: readonly BackupTarget[];
   kubeletDir?: string;
   run: CommandRunner;
@@ -66,8 +70,11 @@ function unary(name: string, handler: Handler, log: Logger): grpc.handleUnaryCal
   };
 }
 
-function implementation(handlers: Record<string, Handler>, log: Logger): grpc.UntypedServiceImplementation {
-  return Object.fromEntries(Object.entries(handlers).map(([name, handler]) => [name, unary(name, handler, log)]));
+/** A typed table as gRPC serves it: handlers as unary calls, NOT_IMPLEMENTED entries left to withUnimplemented. */
+function implementation(handlers: Record<string, Handler | typeof NOT_IMPLEMENTED>, log: Logger): grpc.UntypedServiceImplementation {
+  return Object.fromEntries(
+    Object.entries(handlers).flatMap(([name, handler]) => (handler === NOT_IMPLEMENTED ? [] : [[name, unary(name, handler as Handler, log)]])),
+  );
 }
 
 /** Every call a service defines that this plugin does not implement answers UNIMPLEMENTED, by name. */
@@ -92,7 +99,7 @@ const CONTROLLER_CAPABILITIES = [
   'CLONE_VOLUME',
   'EXPAND_VOLUME',
   'GET_VOLUME',
-];
+] as const;
 
 /**
  * Serves CSI Identity, Controller, Node and SnapshotMetadata for the daemon's VolumeManager on
@@ -103,8 +110,11 @@ export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer>
   const csiDir = path.join(opts.stateDir, 'csi');
   const records = new CsiRecords(csiDir);
   await records.open();
+  // Which drivers serve, and what each declares of its volumes, come from the service itself.
+  const { drivers, defaultDriver, driverTraits } = await opts.service.info();
   const ctx: CsiContext = {
     service: opts.service,
+    stores: opts.stores,
     pluginName: CSI_PLUGIN_NAME,
     pluginVersion: opts.version,
     nodeId: opts.nodeId,
@@ -116,22 +126,28 @@ export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer>
     run: opts.run,
     log,
     locks: new KeyedMutex(),
-    enabledDrivers: opts.enabledDrivers,
-    defaultDriver: opts.defaultDriver,
+    enabledDrivers: drivers,
+    defaultDriver,
+    driverTraits,
   };
   requireField(opts.nodeId, 'the CSI node id (--csi-node-id)');
   let serving = true;
   const uploads = new BackupUploads(ctx);
   const services = loadCsiServices();
   const server = new grpc.Server();
-  server.addService(services.Identity.service, withUnimplemented(services.Identity.service, implementation(identityHandlers(ctx, () => serving && (opts.isReady?.() ?? true), opts.snapshotMetadata ?? false), log)));
-  const controller = {
+  const identity: HandlerTable<IdentityHandlers> = identityHandlers(ctx, () => serving && (opts.isReady?.() ?? true), opts.snapshotMetadata ?? false);
+  server.addService(services.Identity.service, withUnimplemented(services.Identity.service, implementation(identity, log)));
+  const controller: HandlerTable<ControllerHandlers> = {
     ...volumeControllerHandlers(ctx),
     ...snapshotControllerHandlers(ctx, uploads),
     ControllerGetCapabilities: async () => ({ capabilities: CONTROLLER_CAPABILITIES.map((type) => ({ rpc: { type } })) }),
+    ControllerPublishVolume: NOT_IMPLEMENTED,
+    ControllerUnpublishVolume: NOT_IMPLEMENTED,
+    ControllerModifyVolume: NOT_IMPLEMENTED,
   };
   server.addService(services.Controller.service, withUnimplemented(services.Controller.service, implementation(controller, log)));
-  server.addService(services.Node.service, withUnimplemented(services.Node.service, implementation(nodeHandlers(ctx), log)));
+  const node: HandlerTable<NodeHandlers> = nodeHandlers(ctx);
+  server.addService(services.Node.service, withUnimplemented(services.Node.service, implementation(node, log)));
   const metadata = opts.snapshotMetadata ? (snapshotMetadataHandlers(ctx) as grpc.UntypedServiceImplementation) : {};
   server.addService(services.SnapshotMetadata.service, withUnimplemented(services.SnapshotMetadata.service, metadata));
 

@@ -1,4 +1,4 @@
-import { traitsOf } from './driver-traits.js';
+import type { DriverTraitsView } from '@convoy/core';
 import type { VolumeCapability } from './messages.js';
 import { invalidArgument } from './status.js';
 
@@ -25,14 +25,13 @@ export function requireCapability(cap: VolumeCapability | undefined | null, fiel
  * are reachable from one node only; block access needs a block device; the filesystem of a
  * block-device volume is the one its driver made.
  */
-export function unsupportedReason(cap: VolumeCapability, driver: string, filesystem: string | undefined): string | undefined {
-  const traits = traitsOf(driver);
+export function unsupportedReason(cap: VolumeCapability, driver: string, traits: DriverTraitsView, filesystem: string | undefined): string | undefined {
   const mode = cap.access_mode?.mode ?? '';
   if (!SINGLE_NODE_MODES.includes(mode) && !MULTI_NODE_MODES.includes(mode)) return `access mode ${mode} is unknown`;
   if (traits.nodeLocal && MULTI_NODE_MODES.includes(mode)) return `driver ${driver} keeps volumes on one node; access mode ${mode} needs several`;
-  if (cap.access_type === 'block' && !traits.block) return `driver ${driver} volumes are directories; the Block access type needs a block-device driver (devicemapper)`;
+  if (cap.access_type === 'block' && !traits.blockDevice) return `driver ${driver} volumes are directories; the Block access type needs a block-device driver (devicemapper)`;
   const fsType = cap.mount?.fs_type ?? '';
-  if (cap.access_type === 'mount' && traits.block && fsType !== '' && filesystem !== undefined && fsType !== filesystem) {
+  if (cap.access_type === 'mount' && traits.blockDevice && fsType !== '' && filesystem !== undefined && fsType !== filesystem) {
     return `driver ${driver} makes ${filesystem} filesystems (dm.fs); fsType ${fsType} is not available`;
   }
   return undefined;

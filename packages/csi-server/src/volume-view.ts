@@ -1,7 +1,6 @@
 import type { VolumeRecord } from '@convoy/core';
-import { nodeTopology, type CsiContext } from './context.js';
+import { nodeTopology, traitsOf, type CsiContext } from './context.js';
 import type { VolumeRecordCsi } from './csi-records.js';
-import { traitsOf } from './driver-traits.js';
 import type { ContentSource, CsiVolume } from './messages.js';
 
 /**
@@ -26,7 +25,7 @@ export async function csiVolumeOf(ctx: CsiContext, volume: VolumeRecord, csi?: V
     capacity_bytes: capacityOf(volume, record),
     volume_context: { driver: volume.driver },
     content_source: contentSourceOf(record?.contentSource ?? ''),
-    accessible_topology: traitsOf(volume.driver).nodeLocal ? [nodeTopology(ctx)] : [],
+    accessible_topology: traitsOf(ctx, volume.driver).nodeLocal ? [nodeTopology(ctx)] : [],
   };
 }
 

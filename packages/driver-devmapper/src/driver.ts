@@ -1,4 +1,4 @@
-import { ConvoyError, type CreateVolumeRequest, type DeleteVolumeRequest, type DriverContext, type VolumeDriver, type VolumeRecord } from '@convoy/core';
+import { ConvoyError, type CreateVolumeRequest, type DeleteVolumeRequest, type DriverContext, type DriverTraits, type VolumeDriver, type VolumeRecord } from '@convoy/core';
 import { DevmapperBackupOps } from './backup-ops.js';
 import { DevmapperChangedBlocks } from './changed-blocks.js';
 import type { DriverHooks } from './crash-points.js';
@@ -30,6 +30,8 @@ export class DevmapperDriver implements VolumeDriver {
   readonly snapshots: Snapshots;
   readonly backup: DevmapperBackupOps;
   readonly changedBlocks: DevmapperChangedBlocks;
+  /** Thin devices of this node's pool; sizes are multiples of the pool block and the backup block. */
+  readonly traits: DriverTraits;
   private readonly mounts: Mounts;
 
   private constructor(
@@ -37,6 +39,7 @@ export class DevmapperDriver implements VolumeDriver {
     private recovery: RecoveryReport,
   ) {
     this.mounts = new Mounts(volumes);
+    this.traits = { nodeLocal: true, blockDevice: true, sizeUnit: volumes.sizeUnit, honoursSize: true };
     this.snapshots = new Snapshots(volumes);
     this.backup = new DevmapperBackupOps(volumes, this.snapshots);
     this.changedBlocks = new DevmapperChangedBlocks(volumes, this.snapshots);

@@ -7,6 +7,7 @@ import {
   type CreateVolumeRequest,
   type DeleteVolumeRequest,
   type Logger,
+  type DriverTraits,
   type VolumeDriver,
   type VolumeRecord,
 } from '@convoy/core';
@@ -37,6 +38,11 @@ export interface VfsDriverParts {
 export class VfsDriver implements VolumeDriver {
   readonly name = 'vfs';
   readonly volumeOptions = VFS_VOLUME_OPTIONS;
+  /**
+   * A directory on a path that may be an NFS share every node mounts: reachable anywhere, and
+   * sizeless (a size asked for is recorded, not enforced).
+   */
+  readonly traits: DriverTraits = { nodeLocal: false, blockDevice: false, sizeUnit: 1, honoursSize: false };
   readonly snapshots: VfsSnapshots;
   readonly backup: VfsSingleFileBackup;
   private readonly layout: VfsLayout;

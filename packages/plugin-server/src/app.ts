@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { KeyedMutex, type Logger, type ScheduleService, type VolumeService } from '@convoy/core';
+import { KeyedMutex, type Logger, type ScheduleService, type StoreOperations, type VolumeService } from '@convoy/core';
 import { convoyApiRoutes } from './api/routes.js';
 import { API_PREFIX } from './api/route-table.js';
 import { dockerPluginRoutes } from './docker-routes.js';
@@ -9,6 +9,8 @@ import type { MountRefs } from './mount-refs.js';
 
 export interface AppOptions {
   service: VolumeService;
+  /** The operations on a backup store alone (list, inspect, delete, prune, forget, verify, keys). */
+  stores: StoreOperations;
   /** The daemon's scheduler (`/v1/schedules/*`, `docker volume create -o schedule=...`). */
   schedules?: ScheduleService;
   refs: MountRefs;

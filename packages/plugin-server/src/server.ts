@@ -1,4 +1,4 @@
-import type { Logger, ScheduleService, VolumeService } from '@convoy/core';
+import type { Logger, ScheduleService, StoreOperations, VolumeService } from '@convoy/core';
 import { buildApp } from './app.js';
 import { reconcileDockerMounts } from './docker-routes.js';
 import { writeDockerSpec, type DockerSpec } from './docker-spec.js';
@@ -12,6 +12,8 @@ const DEFAULT_CLOSE_GRACE_MS = 10_000;
 
 export interface PluginServerOptions {
   service: VolumeService;
+  /** The operations on a backup store alone (list, inspect, delete, prune, forget, verify, keys). */
+  stores: StoreOperations;
   /** The daemon's scheduler; the schedule routes answer NOT_SUPPORTED without one. */
   schedules?: ScheduleService;
   socketPath: string;
@@ -42,6 +44,7 @@ export async function startPluginServer(opts: PluginServerOptions): Promise<Plug
   await reconcileDockerMounts(opts.service, refs, opts.log);
   const app = await buildApp({
     service: opts.service,
+    stores: opts.stores,
     ...(opts.schedules ? { schedules: opts.schedules } : {}),
     refs,
     ignoreDockerDelete: opts.ignoreDockerDelete ?? false,

@@ -42,6 +42,7 @@ export async function startTestStack(dir: string, serverOpts: Partial<PluginServ
   await manager.open();
   const server = await startPluginServer({
     service: manager,
+    stores: manager.storeOperations,
     socketPath: path.join(dir, 'convoy.sock'),
     stateDir,
     docker: { pluginDir: path.join(dir, 'plugins'), pluginName: 'convoy-test' },

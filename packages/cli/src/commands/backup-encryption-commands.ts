@@ -48,7 +48,7 @@ export function backupEncryptionCommands(y: Argv<GlobalArgs>, run: CommandRunner
         };
         const progress = out.progress();
         const report = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('verifyBackups', { target: args.target, ...params, ...key }, { onProgress: progress }));
-        // Convoy additions: their JSON is Convoy's own, as issue 13 printed it.
+        // Convoy additions (Go Convoy had no verify): their JSON is Convoy's own VerifyReport.
         out.result({ go: report, table: () => renderVerify(report) });
         if (!report.ok) out.exitCode = DAMAGE_EXIT;
       }),

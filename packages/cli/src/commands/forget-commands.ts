@@ -21,7 +21,7 @@ export function backupForgetCommand(y: Argv<GlobalArgs>, run: CommandRunner, sto
       const request = { dest: args.dest, volumeName: args.volumeName, policy: policyFromArgs(args), dryRun: args.dryRun, ...storeParams(args) };
       // An encrypted volume's records are read with the caller's key (or the daemon's).
       const report = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('forgetBackups', { ...request, ...key }));
-      // A Convoy addition: its JSON is Convoy's own report, as issue 14 printed it.
+      // A Convoy addition (Go Convoy had no forget): its JSON is Convoy's own ForgetReport.
       out.result({
         go: report,
         table: () =>

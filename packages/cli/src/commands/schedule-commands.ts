@@ -64,7 +64,7 @@ export function scheduleCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<
             .option('timezone', { type: 'string', describe: 'IANA zone of --cron, e.g. Europe/Berlin (default UTC)' })
             .option('jitter', { type: 'string', describe: `start each run up to this much later, at random (e.g. 5m), to spread hosts sharing a store (${durationRangeText('jitter')})` })
             .option('backup', { type: 'string', describe: 'back each snapshot up to this store URL (vfs:///path or s3://bucket@region/prefix)' })
-            .option('compression', { choices: COMPRESSION_METHODS, describe: 'compression of those backups (default lz4)' })
+            .option('compression', { choices: COMPRESSION_METHODS, describe: 'compression of those backups (default zstd for block volumes, lz4 for directory volumes)' })
             .option('s3-endpoint', { type: 'string', describe: 'S3 endpoint for MinIO and other S3-compatible servers' })
             .epilogue(
               `Retention runs after each successful run: on the snapshots this schedule made (never others), and with --backup on ALL backups of the volume in that store. A failed run removes nothing. ${RETENTION_EPILOGUE} ` +

@@ -1,4 +1,4 @@
-import { ConvoyError, type CommandRunner, type JsonLogger, type VolumeManager } from '@convoy/core';
+import { ConvoyError, type ChangedBlockService, type CommandRunner, type JsonLogger, type StoreOperations, type VolumeService } from '@convoy/core';
 import { CONVOY_VERSION } from '../version.js';
 
 /** `convoy daemon --csi-*`: the Kubernetes CSI front end served beside the Docker one. */
@@ -18,15 +18,15 @@ export interface RunningFrontEnd {
 }
 
 /**
- * Starts the CSI server on the same VolumeManager; loaded only when `--csi-socket` is given,
- * so a Docker-only daemon never loads gRPC.
+ * Starts the CSI server on the daemon's one service (the same object the API and the scheduler
+ * get: counted in metrics, pausing schedules on delete); loaded only when `--csi-socket` is
+ * given, so a Docker-only daemon never loads gRPC.
  */
 export async function startCsiFrontEnd(
   cfg: CsiConfig,
-  deps: { manager: VolumeManager; root: string; run: CommandRunner; log: JsonLogger },
+  deps: { service: VolumeService & ChangedBlockService; stores: StoreOperations; root: string; run: CommandRunner; log: JsonLogger },
 ): Promise<RunningFrontEnd> {
   const { startCsiServer, parseBackupTarget } = await import('@convoy/csi-server');
-  const info = await deps.manager.info();
   const targets = cfg.backupTargets.map((text) => {
     try {
       return parseBackupTarget(text);
@@ -35,13 +35,12 @@ export async function startCsiFrontEnd(
     }
   });
   return startCsiServer({
-    service: deps.manager,
+    service: deps.service,
+    stores: deps.stores,
     socketPath: cfg.socketPath,
     nodeId: cfg.nodeId,
     stateDir: deps.root,
     version: CONVOY_VERSION,
-    enabledDrivers: info.drivers,
-    defaultDriver: info.defaultDriver,
     targets,
     ...(cfg.kubeletDir === undefined ? {} : { kubeletDir: cfg.kubeletDir }),
     snapshotMetadata: cfg.snapshotMetadata ?? false,

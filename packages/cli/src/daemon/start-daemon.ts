@@ -5,6 +5,7 @@ import {
   ObjectStoreRegistry,
   Scheduler,
   VolumeManager,
+  pausingSchedulesOnDelete,
   acquireRootLock,
   checkStoreOptions,
   createBackupEngine,
@@ -15,6 +16,7 @@ import {
   type ModuleImporter,
   type Options,
   type UserKey,
+  type StoreOperations,
   type VolumeService,
 } from '@convoy/core';
 import { startPluginServer, type PluginServer } from '@convoy/plugin-server';
@@ -82,9 +84,9 @@ function shownConfig(cfg: DaemonConfig): Record<string, unknown> {
   };
 }
 
-async function startServer(cfg: DaemonConfig, service: VolumeService, schedules: Scheduler): Promise<PluginServer> {
+async function startServer(cfg: DaemonConfig, served: { service: VolumeService; stores: StoreOperations }, schedules: Scheduler): Promise<PluginServer> {
   const base = {
-    service,
+    ...served,
     schedules,
     socketPath: cfg.socketPath,
     stateDir: cfg.root,
@@ -145,17 +147,25 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
     });
     undo.push(() => manager.close());
     await manager.open();
-    const service = counters ? metrics!.instrumentService(manager, counters) : manager;
-    const scheduler = new Scheduler({
+    // The one service every front end gets (API and Docker, the scheduler, CSI): counted when
+    // metrics are on, and pausing a deleted volume's schedules; beside it, the store operations. The scheduler is made below; a
+    // delete can only arrive once the front ends serve, after it exists.
+    const storeOps = counters ? metrics!.instrumentStoreOperations(manager.storeOperations, counters) : manager.storeOperations;
+    let scheduler: Scheduler | undefined;
+    const service = pausingSchedulesOnDelete(counters ? metrics!.instrumentService(manager, counters) : manager, {
+      pauseSchedulesOf: async (volume, reason) => scheduler?.pauseSchedulesOf(volume, reason),
+    });
+    scheduler = new Scheduler({
       file: schedulesFile(cfg.root),
       service,
+      stores: storeOps,
       log: log.child({ component: 'scheduler' }),
       checkStore: async (url) => void (await stores.resolve(parseStoreUrl(url).protocol.replace(/:$/, ''))),
       ...(counters ? { onRun: counters.scheduleRun } : {}),
     });
     await scheduler.start();
     undo.push(() => scheduler.stop());
-    const server = await startServer(cfg, pausingSchedulesOnDelete(service, scheduler), scheduler);
+    const server = await startServer(cfg, { service, stores: storeOps }, scheduler);
     undo.push(() => server.close());
     let metricsUrl: string | undefined;
     if (counters && cfg.metrics) {
@@ -165,7 +175,7 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
       undo.push(() => served.close());
       metricsUrl = served.url;
     }
-    const csi = cfg.csi ? await startCsiFrontEnd(cfg.csi, { manager, root: cfg.root, run, log }) : undefined;
+    const csi = cfg.csi ? await startCsiFrontEnd(cfg.csi, { service, stores: storeOps, root: cfg.root, run, log }) : undefined;
     if (csi) undo.push(() => csi.close());
     log.info('convoy daemon started', { version: CONVOY_VERSION, root: cfg.root, drivers: drivers.map((d) => d.name), socket: server.socketPath });
     let stopping: Promise<void> | undefined;
@@ -180,14 +190,4 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
     await unwind();
     throw err instanceof ConvoyError ? err : new ConvoyError('INTERNAL', `the daemon could not start: ${(err as Error).message}`, { cause: err });
   }
-}
-
-/** The API's service: deleting a volume (from the CLI or Docker) also pauses its schedules, saying why. */
-function pausingSchedulesOnDelete(service: VolumeService, scheduler: Scheduler): VolumeService {
-  const deleteVolume: VolumeService['deleteVolume'] = async (name, opts) => {
-    await service.deleteVolume(name, opts);
-    await scheduler.pauseSchedulesOf(name, `volume ${name} was deleted${opts.referenceOnly ? ' (by reference)' : ''}; resume after re-creating it`);
-  };
-  // Every other method (and `this` inside them) stays the service's own.
-  return Object.create(service, { deleteVolume: { value: deleteVolume } }) as VolumeService;
 }

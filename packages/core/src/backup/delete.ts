@@ -5,7 +5,7 @@ import { withStoreLock, type EngineContext } from './context.js';
 import { KeyBatch } from './key-batch.js';
 import { backupConfigKey, backupNameFromConfigFile, blockKey, deletionJournalDir, deletionJournalKey, locksDir, volumeConfigKey, volumeDir } from './layout.js';
 import { backupMode, decodeBackupConfig, encodeBackupConfig, type BackupConfig } from './records.js';
-import { archiveKeyOf } from './single-file.js';
+import { archiveKeyOf } from './archive-key.js';
 import { backupNotFound, checkBackupNames, listBackupNames, loadBackupConfig, loadVolumeConfig, saveVolumeConfig } from './store-records.js';
 import { runWorkers } from './workers.js';
 

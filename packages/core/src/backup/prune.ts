@@ -5,7 +5,7 @@ import { withStoreLock, type EngineContext } from './context.js';
 import { KeyBatch } from './key-batch.js';
 import { backupFilesDir, blocksDir, checksumFromBlockKey, deletionJournalDir, locksDir, volumeConfigKey, volumeDir } from './layout.js';
 import { backupMode } from './records.js';
-import { archiveKeyOf } from './single-file.js';
+import { archiveKeyOf } from './archive-key.js';
 import { listBackupNames, listVolumeNames, requireBackupConfig, type StoredVolume } from './store-records.js';
 import type { PruneReport } from './types.js';
 

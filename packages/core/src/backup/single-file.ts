@@ -5,7 +5,8 @@ import type { SingleFileBackupOps } from '../driver.js';
 import type { BackupSummary, ProgressListener, VolumeRecord } from '../model.js';
 import { commitBackup, prepareBackup } from './backup-commit.js';
 import type { EngineContext } from './context.js';
-import { backupFileKey, backupFilesDir } from './layout.js';
+import { archiveKeyOf } from './archive-key.js';
+import { backupFileKey } from './layout.js';
 import { backupCompression, type BackupConfig } from './records.js';
 import { ArchiveDigest, ArchiveVerifier } from './single-file-digest.js';
 import { compressStream, decompressStream } from './stream-codec.js';
@@ -88,21 +89,6 @@ function namingBackup(err: unknown, key: string, backup: BackupConfig): unknown 
   const code = isConvoyError(err) ? err.code : 'STORE_ERROR';
   if (code !== 'CORRUPT' && code !== 'STORE_ERROR') return err;
   return new ConvoyError(code, `the archive ${key} of backup ${backup.Name} cannot be read: ${err.message}`, { cause: err, details: { key, backup: backup.Name } });
-}
-
-/**
- * The archive's key as the record names it. Convoy v0.5 wrote `BackupFiles/<backup>.bak`, older
- * versions the local file's name; either way it must sit in this volume's `BackupFiles/`, so a
- * tampered record cannot point a restore or a delete anywhere else.
- */
-export function archiveKeyOf(backup: BackupConfig): string {
-  const key = backup.SingleFile.FilePath;
-  const dir = backupFilesDir(backup.VolumeName);
-  const file = key.startsWith(dir) ? key.slice(dir.length) : '';
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(file)) {
-    throw new ConvoyError('CORRUPT', `backup ${backup.Name} names its archive ${JSON.stringify(key)}, which is not a file in ${dir}`);
-  }
-  return key;
 }
 
 function classify(err: Error): Error {

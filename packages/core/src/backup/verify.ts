@@ -8,7 +8,7 @@ import { loadKeyRecords } from './crypto/key-records.js';
 import type { VolumeAccess } from './crypto/volume-access.js';
 import { BLOCK_SIZE, backupConfigKey, blockKey, blocksDir, checksumFromBlockKey, locksDir, volumeConfigKey } from './layout.js';
 import { backupCompression, backupMode, type BackupConfig } from './records.js';
-import { archiveKeyOf } from './single-file.js';
+import { archiveKeyOf } from './archive-key.js';
 import { parseLock } from './store-lock.js';
 import { listBackupNames, listVolumeNames, loadBackupConfig, loadVolumeConfig } from './store-records.js';
 import { decompressStream } from './stream-codec.js';

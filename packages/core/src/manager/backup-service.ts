@@ -9,7 +9,7 @@ import { validateRetentionPolicy } from '../retention/policy.js';
 import { validateCompression } from '../backup/records.js';
 import { parseBackupUrl } from '../backup/url.js';
 import { resolveStoreTarget, withOpenStore, type StoreTarget } from './open-store.js';
-import type { AddBackupKeyParams, BackupStoreParams, CreateBackupRequest, ForgetParams, VerifyBackupsParams } from './types.js';
+import type { AddBackupKeyParams, BackupStoreParams, CreateBackupRequest, ForgetParams, StoreOperations, VerifyBackupsParams } from './types.js';
 import type { UserKey } from '../backup/crypto/user-key.js';
 import type { KeyInfo } from '../backup/crypto/key-records.js';
 import type { VerifyReport } from '../backup/verify.js';
@@ -57,9 +57,9 @@ export interface BackupSource {
  * Everything between the volume manager and the backup engine: reads each request's store URL
  * once, opens the store one way (its package, the daemon's settings for its scheme, closed
  * whatever happens) and hands the engine an open store. The manager keeps what is about volumes:
- * names, routing and locks.
+ * names, routing and locks. The operations on a store alone (StoreOperations) are its own.
  */
-export class BackupService {
+export class BackupService implements StoreOperations {
   constructor(
     private readonly opts: BackupServiceOptions,
     /** Aborted when the daemon stops and its grace period is over: running backups and restores end. */

@@ -1,4 +1,5 @@
 import type { OptionSpec, Options } from '../driver.js';
+import type { DriverTraitsView } from '../driver-traits.js';
 import type { BackupSummary, CompressionMethod, Extent, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
 import type { ForgetReport, PruneReport } from '../backup/types.js';
 import type { KeyInfo } from '../backup/crypto/key-records.js';
@@ -71,6 +72,8 @@ export interface DaemonInfo {
   driverInfo: Record<string, Record<string, unknown>>;
   /** What each driver reads: `--driver-opts` (daemon) and `create --opt` / `docker volume create -o` (volume). */
   driverOptions: Record<string, { daemon: OptionSpec[]; volume: OptionSpec[] }>;
+  /** What each driver declares of its volumes (node-local, block device, size unit, …), by name. */
+  driverTraits: Record<string, DriverTraitsView>;
   config: Record<string, unknown>;
   /** What the manager found wrong at start-up (a driver that could not list, a name in two drivers). */
   problems: StartupProblem[];
@@ -102,8 +105,9 @@ export interface ChangedBlockService {
 }
 
 /**
- * What the daemon offers: the VolumeManager implements it and the plugin server exposes it.
- * Every method throws ConvoyError; names are validated here, before any driver sees them.
+ * What the daemon offers about volumes (each touches a driver): the VolumeManager implements it
+ * and the front ends expose it. Every method throws ConvoyError; names are validated here, before
+ * any driver sees them. The operations on a backup store alone are StoreOperations.
  */
 export interface VolumeService {
   info(): Promise<DaemonInfo>;
@@ -122,6 +126,18 @@ export interface VolumeService {
   deleteSnapshot(snapshotName: string): Promise<void>;
   getSnapshot(snapshotName: string): Promise<SnapshotRecord>;
   createBackup(req: CreateBackupRequest, onProgress?: ProgressListener): Promise<BackupSummary>;
+  /** Applies a retention policy to a volume's snapshots on this host. */
+  forgetSnapshots(volumeName: string, params: Omit<ForgetParams, 'endpoint'>): Promise<SnapshotForgetReport>;
+  close(): Promise<void>;
+}
+
+/**
+ * The operations on a backup store that never touch a driver or a volume of this host: list,
+ * inspect, delete, prune, forget, verify, encryption set-up and keys. The VolumeManager hands out
+ * its own (`storeOperations`, refused once it closes); the API handlers, the scheduler and CSI
+ * take it directly. Every method throws ConvoyError.
+ */
+export interface StoreOperations {
   deleteBackup(url: string, params?: BackupStoreParams): Promise<void>;
   listBackups(dest: string, params?: BackupStoreParams & { volumeName?: string }): Promise<BackupSummary[]>;
   inspectBackup(url: string, params?: BackupStoreParams): Promise<BackupSummary>;
@@ -135,7 +151,4 @@ export interface VolumeService {
   removeBackupKey(dest: string, keyId: string, params?: BackupStoreParams): Promise<void>;
   /** Applies a retention policy to one volume's backups in a store (one exclusive store lock). */
   forgetBackups(dest: string, params: ForgetParams & { volumeName: string }): Promise<ForgetReport>;
-  /** Applies a retention policy to a volume's snapshots on this host. */
-  forgetSnapshots(volumeName: string, params: Omit<ForgetParams, 'endpoint'>): Promise<SnapshotForgetReport>;
-  close(): Promise<void>;
 }

@@ -2,12 +2,10 @@ import { ConvoyError, isConvoyError, toConvoyError } from '../errors.js';
 import { generateName, validateName } from '../names.js';
 import { checkDeclaredOptions } from '../options.js';
 import { checkSize } from '../bounded/size.js';
+import { driverTraitsOf, type DriverTraitsView } from '../driver-traits.js';
 import type { CreateVolumeRequest, OptionSpec, Options, SnapshotOps, VolumeDriver } from '../driver.js';
 import type { BackupSummary, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
-import type { ForgetReport, PruneReport } from '../backup/types.js';
 import type {
-  AddBackupKeyParams,
-  BackupStoreParams,
   ChangedBlockService,
   CreateBackupRequest,
   CreateVolumeParams,
@@ -15,16 +13,15 @@ import type {
   ForgetParams,
   SnapshotBlocks,
   StartupProblem,
-  VerifyBackupsParams,
+  StoreOperations,
   VolumeService,
 } from './types.js';
-import type { KeyInfo } from '../backup/crypto/key-records.js';
-import type { VerifyReport } from '../backup/verify.js';
 import { BackupService, type BackupServiceOptions, type RestorePlan } from './backup-service.js';
 import { validateRetentionPolicy } from '../retention/policy.js';
 import { forgetSnapshots, type SnapshotForgetReport } from '../retention/snapshot-forget.js';
 import { DEFAULT_STOP_GRACE_MS, drainOrCancel } from './drain-or-cancel.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { guardedStoreOperations } from './store-operations.js';
 import { VolumeIndex } from './volume-index.js';
 
 export interface VolumeManagerOptions extends BackupServiceOptions {
@@ -48,23 +45,29 @@ export interface VolumeManagerOptions extends BackupServiceOptions {
  */
 export class VolumeManager implements VolumeService, ChangedBlockService {
   private readonly drivers: ReadonlyMap<string, VolumeDriver>;
+  private readonly traits: Record<string, DriverTraitsView> = {};
   private readonly defaultDriver: VolumeDriver;
   private readonly index = new VolumeIndex();
   private readonly locks = new KeyedMutex();
   private readonly problems: StartupProblem[] = [];
   private readonly backups: BackupService;
+  /** The operations on a backup store alone (no driver, no volume lock), refused once this manager closes. */
+  readonly storeOperations: StoreOperations;
   private closed = false;
   /** Aborted by close() once the grace period is over: running backups and restores stop. */
   private readonly cancel = new AbortController();
 
   constructor(private readonly opts: VolumeManagerOptions) {
     this.backups = new BackupService(opts, this.cancel.signal);
+    this.storeOperations = guardedStoreOperations(this.backups, (work) => this.guard(work));
     const first = opts.drivers[0];
     if (!first) throw new ConvoyError('INVALID_ARGUMENT', 'at least one driver must be enabled');
     const byName = new Map<string, VolumeDriver>();
     for (const driver of opts.drivers) {
       if (byName.has(driver.name)) throw new ConvoyError('INVALID_ARGUMENT', `driver ${driver.name} is enabled twice`);
       byName.set(driver.name, driver);
+      // A driver declaring nonsense traits is refused at start, not at its first volume.
+      this.traits[driver.name] = driverTraitsOf(driver);
     }
     this.drivers = byName;
     this.defaultDriver = first;
@@ -102,6 +105,7 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
       driverOptions: Object.fromEntries(
         [...this.drivers.values()].map((driver) => [driver.name, { daemon: this.opts.daemon?.driverOptions?.[driver.name] ?? [], volume: [...(driver.volumeOptions ?? [])] }]),
       ),
+      driverTraits: { ...this.traits },
       config: this.opts.daemon?.config ?? {},
       problems: [...this.problems],
     };
@@ -335,46 +339,6 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
         return this.backups.createBackup(plan, { driverName: driver.name, ops, volume: withDriver(volume, driver.name), snapshot }, onProgress);
       });
     });
-  }
-
-  deleteBackup(url: string, params: BackupStoreParams = {}): Promise<void> {
-    return this.guard(() => this.backups.deleteBackup(url, params));
-  }
-
-  listBackups(dest: string, params: BackupStoreParams & { volumeName?: string } = {}): Promise<BackupSummary[]> {
-    return this.guard(() => this.backups.listBackups(dest, params));
-  }
-
-  inspectBackup(url: string, params: BackupStoreParams = {}): Promise<BackupSummary> {
-    return this.guard(() => this.backups.inspectBackup(url, params));
-  }
-
-  pruneBackups(dest: string, params: BackupStoreParams & { graceSeconds?: number } = {}): Promise<PruneReport> {
-    return this.guard(() => this.backups.pruneBackups(dest, params));
-  }
-
-  forgetBackups(dest: string, params: ForgetParams & { volumeName: string }): Promise<ForgetReport> {
-    return this.guard(() => this.backups.forgetBackups(dest, params));
-  }
-
-  verifyBackups(target: string, params: VerifyBackupsParams = {}, onProgress?: ProgressListener): Promise<VerifyReport> {
-    return this.guard(() => this.backups.verifyBackups(target, params, onProgress));
-  }
-
-  initBackupStore(dest: string, params: BackupStoreParams = {}): Promise<{ masterKeyId: string }> {
-    return this.guard(() => this.backups.initBackupStore(dest, params));
-  }
-
-  listBackupKeys(dest: string, params: BackupStoreParams = {}): Promise<KeyInfo[]> {
-    return this.guard(() => this.backups.listBackupKeys(dest, params));
-  }
-
-  addBackupKey(dest: string, params: AddBackupKeyParams): Promise<KeyInfo> {
-    return this.guard(() => this.backups.addBackupKey(dest, params));
-  }
-
-  removeBackupKey(dest: string, keyId: string, params: BackupStoreParams = {}): Promise<void> {
-    return this.guard(() => this.backups.removeBackupKey(dest, keyId, params));
   }
 
   forgetSnapshots(volumeName: string, params: Omit<ForgetParams, 'endpoint'>): Promise<SnapshotForgetReport> {

@@ -1,8 +1,13 @@
-import type { SnapshotRecord } from '../model.js';
-import type { VolumeService } from '../manager/types.js';
+import type { SnapshotRecord, VolumeRecord } from '../model.js';
 import { applyRetentionPolicy, type KeepReason, type RetentionPolicy } from './policy.js';
 
 /** What `snapshot forget` decided (and, unless a dry run, did). Newest first. */
+/** What forgetting snapshots needs of the volume service (the VolumeManager is one). */
+export interface SnapshotSource {
+  getVolume(name: string): Promise<VolumeRecord>;
+  deleteSnapshot(snapshotName: string): Promise<void>;
+}
+
 export interface SnapshotForgetReport {
   volumeName: string;
   dryRun: boolean;
@@ -18,7 +23,7 @@ export interface SnapshotForgetReport {
  * A delete that fails stops the forget with its error; what was deleted stays deleted.
  */
 export async function forgetSnapshots(
-  service: Pick<VolumeService, 'getVolume' | 'deleteSnapshot'>,
+  service: SnapshotSource,
   volumeName: string,
   opts: { policy: RetentionPolicy; dryRun?: boolean; among?: (snapshot: SnapshotRecord) => boolean },
 ): Promise<SnapshotForgetReport> {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConvoyError } from '../errors.js';
-import type { VolumeService } from '../manager/types.js';
+import type { StoreOperations, VolumeService } from '../manager/types.js';
 import type { SnapshotRecord } from '../model.js';
 import { runSchedule } from './run-schedule.js';
 
@@ -32,12 +32,14 @@ function serviceWithFaults(deleteFault?: ConvoyError) {
       calls.push('getVolume (retention)');
       throw new Error('retention must not run after a failed backup');
     },
+  };
+  const stores = {
     forgetBackups: async () => {
       calls.push('forgetBackups (retention)');
       throw new Error('retention must not run after a failed backup');
     },
   };
-  return { service: service as unknown as VolumeService, calls };
+  return { service: service as unknown as VolumeService, stores: stores as unknown as StoreOperations, calls };
 }
 
 const spec = { name: 'nightly', volume: 'db', every: '1h', backup: { dest: 'vfs:///nowhere' }, keep: { last: 2 } };
@@ -45,15 +47,15 @@ const at = Date.UTC(2026, 0, 2, 3, 0, 0, 123);
 
 describe('a scheduled run whose backup fails', () => {
   it('removes the snapshot it made, keeps the store error code, and says both', async () => {
-    const { service, calls } = serviceWithFaults();
-    const failure = await runSchedule(service, spec, at).catch((err: unknown) => err);
+    const { service, stores, calls } = serviceWithFaults();
+    const failure = await runSchedule(service, stores, spec, at).catch((err: unknown) => err);
     expect(failure).toMatchObject({ code: 'STORE_ERROR', message: "backup of nightly-20260102T030000123Z failed: cannot reach the store; the run's snapshot was removed" });
     expect(calls).toEqual(['findVolume db', 'createSnapshot db nightly-20260102T030000123Z', 'createBackup', 'deleteSnapshot nightly-20260102T030000123Z']);
   });
 
   it('says so when the snapshot cannot be removed either, still with the backup error first', async () => {
-    const { service, calls } = serviceWithFaults(new ConvoyError('BUSY', 'snapshot is in use'));
-    const failure = await runSchedule(service, spec, at).catch((err: unknown) => err);
+    const { service, stores, calls } = serviceWithFaults(new ConvoyError('BUSY', 'snapshot is in use'));
+    const failure = await runSchedule(service, stores, spec, at).catch((err: unknown) => err);
     expect(failure).toMatchObject({
       code: 'STORE_ERROR',
       message: "backup of nightly-20260102T030000123Z failed: cannot reach the store; the run's snapshot could not be removed either: snapshot is in use",

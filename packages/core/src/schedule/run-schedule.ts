@@ -1,6 +1,6 @@
 import { ConvoyError, toConvoyError } from '../errors.js';
 import type { SnapshotRecord } from '../model.js';
-import type { VolumeService } from '../manager/types.js';
+import type { StoreOperations, VolumeService } from '../manager/types.js';
 import { forgetSnapshots } from '../retention/snapshot-forget.js';
 import type { ScheduleSpec } from './types.js';
 
@@ -35,7 +35,7 @@ export function isScheduledSnapshotOf(schedule: string): (snapshot: SnapshotReco
  * backup fails removes the snapshot it made, so a failing store never piles snapshots up (on
  * devmapper they fill the pool); its error says what failed and whether that removal worked.
  */
-export async function runSchedule(service: VolumeService, spec: ScheduleSpec, atMs: number): Promise<RunResult> {
+export async function runSchedule(service: VolumeService, stores: StoreOperations, spec: ScheduleSpec, atMs: number): Promise<RunResult> {
   if (!(await service.findVolume(spec.volume))) throw new VolumeGoneError(spec.volume);
   const snapshot = await service.createSnapshot(spec.volume, scheduledSnapshotName(spec.name, atMs));
   const result: RunResult = { snapshot: snapshot.name, removedSnapshots: 0, removedBackups: 0 };
@@ -55,7 +55,7 @@ export async function runSchedule(service: VolumeService, spec: ScheduleSpec, at
     const snapshots = await forgetSnapshots(service, spec.volume, { policy: spec.keep, among: isScheduledSnapshotOf(spec.name) });
     result.removedSnapshots = snapshots.removed.length;
     if (spec.backup) {
-      const backups = await service.forgetBackups(spec.backup.dest, { volumeName: spec.volume, policy: spec.keep, ...endpoint });
+      const backups = await stores.forgetBackups(spec.backup.dest, { volumeName: spec.volume, policy: spec.keep, ...endpoint });
       result.removedBackups = backups.removed.length;
     }
   }

@@ -1,7 +1,7 @@
 import type { Logger } from '../driver.js';
 import { ConvoyError, toConvoyError } from '../errors.js';
 import { KeyedMutex } from '../manager/keyed-mutex.js';
-import type { VolumeService } from '../manager/types.js';
+import type { StoreOperations, VolumeService } from '../manager/types.js';
 import { validateName } from '../names.js';
 import { systemClock, type Clock } from './clock.js';
 import { runSchedule, VolumeGoneError } from './run-schedule.js';
@@ -14,6 +14,8 @@ export interface SchedulerOptions {
   file: string;
   /** What runs do their work through (the daemon's instrumented VolumeManager). */
   service: VolumeService;
+  /** What runs forget old backups through (the daemon's store operations). */
+  stores: StoreOperations;
   log: Logger;
   clock?: Clock;
   /** [0, 1): picks each run's jitter. */
@@ -241,7 +243,7 @@ export class Scheduler implements ScheduleService {
   private async execute(spec: Schedule, run: ScheduleRun, startedMs: number): Promise<ScheduleRun> {
     let volumeGone = false;
     try {
-      Object.assign(run, await runSchedule(this.opts.service, spec, startedMs), { outcome: 'succeeded' });
+      Object.assign(run, await runSchedule(this.opts.service, this.opts.stores, spec, startedMs), { outcome: 'succeeded' });
     } catch (err) {
       const error = toConvoyError(err);
       volumeGone = err instanceof VolumeGoneError;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { objectStoreComplianceSuite } from './objectstore-compliance.js';
 import { MemoryObjectStore, memoryStoreDefinition } from './memory-store.js';
 
-objectStoreComplianceSuite({ name: 'memory (core/testing)', setup: async () => ({ store: new MemoryObjectStore(), cleanup: async () => {} }) });
+objectStoreComplianceSuite({ name: 'memory (core/testing)', cancellable: true, setup: async () => ({ store: new MemoryObjectStore(), cleanup: async () => {} }) });
 
 describe('MemoryObjectStore', () => {
   it('stores a copy, so a caller reusing its buffer cannot change a stored object', async () => {

@@ -1,7 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { buffer } from 'node:stream/consumers';
 import { ConvoyError } from '../errors.js';
 import { validateKeyPrefix, validateObjectKey } from '../backup/object-key.js';
 import { defineObjectStore, type ObjectInfo, type ObjectStore, type ObjectStoreStats } from '../objectstore.js';
@@ -39,11 +38,14 @@ export class MemoryObjectStore implements ObjectStore {
     return data ? Readable.from([data]) : undefined;
   }
 
-  async put(key: string, body: Buffer | Readable): Promise<void> {
+  async put(key: string, body: Buffer | Readable, opts: { signal?: AbortSignal } = {}): Promise<void> {
     this.use('put');
     validateObjectKey(key);
+    opts.signal?.throwIfAborted();
     // The whole body is read before the object appears: a reader sees the old object or the new one.
-    const data = Buffer.isBuffer(body) ? Buffer.from(body) : await buffer(body);
+    const data = Buffer.isBuffer(body) ? Buffer.from(body) : Buffer.concat(await body.toArray(opts.signal ? { signal: opts.signal } : {}));
+    // A signal that fired while the body was read cancels the write too.
+    opts.signal?.throwIfAborted();
     this.objects.set(key, { data, mtime: this.clock() });
   }
 

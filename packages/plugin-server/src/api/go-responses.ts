@@ -114,6 +114,7 @@ export function infoResponse(info: DaemonInfo): InfoResponse {
     Version: info.version,
     StoreOptions: (info.config.storeOptions ?? {}) as Record<string, string>,
     DriverOptions: info.driverOptions,
+    DriverTraits: info.driverTraits,
     ...(info.config.csi ? { CSI: info.config.csi as GeneralInfo['CSI'] } : {}),
     ...(info.problems.length === 0
       ? {}

@@ -1,5 +1,6 @@
-import type { CompressionMethod } from '@convoy/core/lite';
-import type { EncryptionKeyParam, OptionSpec, RetentionPolicy } from '@convoy/core';
+import type { DriverTraitsView, OptionSpec } from '@convoy/core';
+import type { FromSchema } from 'json-schema-to-ts';
+import type * as schema from './schemas.js';
 
 /**
  * The request and response shapes of Go Convoy v0.5.2's `/v1` API (its `api/request.go` and
@@ -11,124 +12,36 @@ import type { EncryptionKeyParam, OptionSpec, RetentionPolicy } from '@convoy/co
 /** Driver facts; Go printed every value as a string ("2147483648", "false"). */
 export type DriverInfoMap = Record<string, string>;
 
-export interface VolumeCreateRequest {
-  Name?: string;
-  DriverName?: string;
-  Size?: number;
-  BackupURL?: string;
-  Endpoint?: string;
-  DriverVolumeID?: string;
-  Type?: string;
-  IOPS?: number;
-  PrepareForVM?: boolean;
-  /** Answer with the VolumeResponse instead of the bare name. */
-  Verbose?: boolean;
-  /** Addition: driver-specific options, as `docker volume create -o`. */
-  Options?: Record<string, string>;
-  /** Addition: the key of an encrypted backup to restore (BackupURL). */
-  EncryptionKey?: EncryptionKeyParam;
-}
-export interface VolumeNameRequest {
-  VolumeName: string;
-}
-export interface VolumeDeleteRequest extends VolumeNameRequest {
-  ReferenceOnly?: boolean;
-}
-export interface VolumeMountRequest extends VolumeNameRequest {
-  MountPoint?: string;
-  Verbose?: boolean;
-}
+// The request bodies: derived from their JSON schemas (schemas.ts), which fastify validates with,
+// so a body's shape has one owner. Field notes live beside each schema.
+export type VolumeCreateRequest = FromSchema<typeof schema.volumeCreateBody>;
+export type VolumeNameRequest = FromSchema<typeof schema.volumeNameBody>;
+export type VolumeDeleteRequest = FromSchema<typeof schema.volumeDeleteBody>;
+export type VolumeMountRequest = FromSchema<typeof schema.volumeMountBody>;
 /** Addition: grow a volume. */
-export interface VolumeResizeRequest extends VolumeNameRequest {
-  Size: number;
-}
-export interface SnapshotCreateRequest {
-  Name?: string;
-  VolumeName: string;
-  Verbose?: boolean;
-}
-export interface SnapshotNameRequest {
-  SnapshotName: string;
-}
-export interface BackupCreateRequest {
-  URL: string;
-  Endpoint?: string;
-  SnapshotName: string;
-  Verbose?: boolean;
-  /** Addition: how blocks are compressed (zstd for block volumes, lz4 for directory volumes, when absent). */
-  Compression?: CompressionMethod;
-  /** Addition: the volume's backup block size in bytes (64 KiB to 2 MiB, a power of two), set by its first backup to a store. */
-  BlockSize?: number;
-  /** Additions: encrypt the volume's backups in this store (at its first backup there), and the caller's key. */
-  Encrypt?: boolean;
-  EncryptionKey?: EncryptionKeyParam;
-}
-export interface BackupListRequest {
-  URL: string;
-  Endpoint?: string;
-  VolumeName?: string;
-  SnapshotName?: string;
-  /** Addition: the caller's key for an encrypted store. */
-  EncryptionKey?: EncryptionKeyParam;
-}
-/** Go's client sends a BackupListRequest to inspect and a BackupDeleteRequest to delete. */
-export interface BackupUrlRequest {
-  URL: string;
-  Endpoint?: string;
-  VolumeName?: string;
-  SnapshotName?: string;
-  /** Addition: the caller's key for an encrypted store. */
-  EncryptionKey?: EncryptionKeyParam;
-}
+export type VolumeResizeRequest = FromSchema<typeof schema.volumeResizeBody>;
+export type SnapshotCreateRequest = FromSchema<typeof schema.snapshotCreateBody>;
+export type SnapshotNameRequest = FromSchema<typeof schema.snapshotNameBody>;
+export type BackupCreateRequest = FromSchema<typeof schema.backupCreateBody>;
+/** Go's client sends a BackupListRequest to list and inspect and a BackupDeleteRequest to delete: one body serves all three. */
+export type BackupListRequest = FromSchema<typeof schema.backupUrlBody>;
+export type BackupUrlRequest = FromSchema<typeof schema.backupUrlBody>;
 /** Addition: remove blocks no backup references. */
-export interface BackupPruneRequest {
-  URL: string;
-  Endpoint?: string;
-  GraceSeconds?: number;
-  EncryptionKey?: EncryptionKeyParam;
-}
-
+export type BackupPruneRequest = FromSchema<typeof schema.backupPruneBody>;
 /** Addition (Convoy's own field names): a retention policy applied to one volume's backups in a store. */
-export interface BackupForgetRequest {
-  dest: string;
-  volumeName: string;
-  policy: RetentionPolicy;
-  dryRun?: boolean;
-  endpoint?: string;
-  encryptionKey?: EncryptionKeyParam;
-}
+export type BackupForgetRequest = FromSchema<typeof schema.backupForgetBody>;
 /** Addition (Convoy's own field names, like forget): a store and the caller's key for it. */
-export interface BackupStoreRequest {
-  dest: string;
-  endpoint?: string;
-  encryptionKey?: EncryptionKeyParam;
-}
+export type BackupStoreRequest = FromSchema<typeof schema.backupStoreBody>;
 /** Addition: check a store, a volume in it or one backup (target: a store or backup URL). */
-export interface BackupVerifyRequest {
-  target: string;
-  volumeName?: string;
-  deep?: boolean;
-  sample?: number;
-  endpoint?: string;
-  encryptionKey?: EncryptionKeyParam;
-}
-export interface BackupKeyAddRequest extends BackupStoreRequest {
-  newKey: EncryptionKeyParam;
-  label?: string;
-}
-export interface BackupKeyRemoveRequest extends BackupStoreRequest {
-  keyId: string;
-}
+export type BackupVerifyRequest = FromSchema<typeof schema.backupVerifyBody>;
+export type BackupKeyAddRequest = FromSchema<typeof schema.backupKeyAddBody>;
+export type BackupKeyRemoveRequest = FromSchema<typeof schema.backupKeyRemoveBody>;
 /** Addition: a retention policy applied to a volume's local snapshots. */
-export interface SnapshotForgetRequest {
-  volume: string;
-  policy: RetentionPolicy;
-  dryRun?: boolean;
-}
+export type SnapshotForgetRequest = FromSchema<typeof schema.snapshotForgetBody>;
+/** Addition: a schedule, as ScheduleSpec in core (which checks it before it is saved). */
+export type ScheduleCreateRequest = FromSchema<typeof schema.scheduleCreateBody>;
 /** Addition: the schedule routes name their schedule. */
-export interface ScheduleNameRequest {
-  name: string;
-}
+export type ScheduleNameRequest = FromSchema<typeof schema.scheduleNameBody>;
 
 export interface SnapshotResponse {
   Name: string;
@@ -192,6 +105,8 @@ export interface GeneralInfo {
   Version: string;
   StoreOptions: Record<string, string>;
   DriverOptions?: Record<string, { daemon: OptionSpec[]; volume: OptionSpec[] }>;
+  /** Addition: what each driver declares of its volumes (node-local, block device, size unit, size honoured, create options). */
+  DriverTraits?: Record<string, DriverTraitsView>;
   /** Addition: the daemon's CSI front end (`--csi-socket` and friends), only when it serves one. */
   CSI?: { socket: string; nodeId: string; backupTargets: string[]; snapshotMetadata: boolean };
   Problems?: Array<{ Driver?: string; Code: string; Message: string }>;

@@ -1,10 +1,12 @@
-import { ConvoyError, type CreateVolumeParams, type EncryptionKeyParam, type Options, type ProgressListener, type ScheduleService, type VolumeService } from '@convoy/core';
+import { ConvoyError, type CreateVolumeParams, type EncryptionKeyParam, type Options, type ProgressListener, type ScheduleService, type StoreOperations, type VolumeService } from '@convoy/core';
 import type { VolumeCreateRequest } from './go-types.js';
 import { backupInfo, backupMap, infoResponse, snapshotResponse, volumeFacts, volumeResponse } from './go-responses.js';
 import type { RouteName, RouteRequest, RouteResponse } from './route-table.js';
 
 export interface HandlerContext {
   service: VolumeService;
+  /** The store-wide operations: backup list, inspect, delete, prune, forget, verify, keys. */
+  stores: StoreOperations;
   /** The daemon's scheduler (noScheduler when the embedding started none). */
   schedules: ScheduleService;
   onProgress: ProgressListener;
@@ -94,20 +96,20 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
     const backup = await service.createBackup(req, onProgress);
     return b.Verbose ? { URL: backup.url } : shellEscapedUrl(backup.url);
   },
-  listBackups: async (b, { service }) => {
+  listBackups: async (b, { stores }) => {
     const volumeName = given(b.VolumeName);
     const snapshotName = given(b.SnapshotName);
-    const backups = await service.listBackups(b.URL, { ...store(b.Endpoint, b.EncryptionKey), ...(volumeName === undefined ? {} : { volumeName }) });
+    const backups = await stores.listBackups(b.URL, { ...store(b.Endpoint, b.EncryptionKey), ...(volumeName === undefined ? {} : { volumeName }) });
     return backupMap(snapshotName === undefined ? backups : backups.filter((x) => x.snapshotName === snapshotName));
   },
-  inspectBackup: async (b, { service }) => backupInfo(await service.inspectBackup(b.URL, store(b.Endpoint, b.EncryptionKey))),
-  deleteBackup: async (b, { service }) => service.deleteBackup(b.URL, store(b.Endpoint, b.EncryptionKey)),
-  pruneBackups: async (b, { service }) =>
-    service.pruneBackups(b.URL, { ...store(b.Endpoint, b.EncryptionKey), ...(b.GraceSeconds === undefined ? {} : { graceSeconds: b.GraceSeconds }) }),
-  forgetBackups: async (b, { service }) =>
-    service.forgetBackups(b.dest, { volumeName: b.volumeName, policy: b.policy, dryRun: b.dryRun === true, ...store(b.endpoint, b.encryptionKey) }),
-  verifyBackups: async (b, { service, onProgress }) =>
-    service.verifyBackups(
+  inspectBackup: async (b, { stores }) => backupInfo(await stores.inspectBackup(b.URL, store(b.Endpoint, b.EncryptionKey))),
+  deleteBackup: async (b, { stores }) => stores.deleteBackup(b.URL, store(b.Endpoint, b.EncryptionKey)),
+  pruneBackups: async (b, { stores }) =>
+    stores.pruneBackups(b.URL, { ...store(b.Endpoint, b.EncryptionKey), ...(b.GraceSeconds === undefined ? {} : { graceSeconds: b.GraceSeconds }) }),
+  forgetBackups: async (b, { stores }) =>
+    stores.forgetBackups(b.dest, { volumeName: b.volumeName, policy: b.policy, dryRun: b.dryRun === true, ...store(b.endpoint, b.encryptionKey) }),
+  verifyBackups: async (b, { stores, onProgress }) =>
+    stores.verifyBackups(
       b.target,
       {
         ...store(b.endpoint, b.encryptionKey),
@@ -117,11 +119,11 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
       },
       onProgress,
     ),
-  initBackupStore: async (b, { service }) => service.initBackupStore(b.dest, store(b.endpoint, b.encryptionKey)),
-  listBackupKeys: async (b, { service }) => ({ keys: await service.listBackupKeys(b.dest, store(b.endpoint, b.encryptionKey)) }),
-  addBackupKey: async (b, { service }) =>
-    service.addBackupKey(b.dest, { ...store(b.endpoint, b.encryptionKey), newKey: b.newKey, ...(b.label === undefined ? {} : { label: b.label }) }),
-  removeBackupKey: async (b, { service }) => service.removeBackupKey(b.dest, b.keyId, store(b.endpoint, b.encryptionKey)),
+  initBackupStore: async (b, { stores }) => stores.initBackupStore(b.dest, store(b.endpoint, b.encryptionKey)),
+  listBackupKeys: async (b, { stores }) => ({ keys: await stores.listBackupKeys(b.dest, store(b.endpoint, b.encryptionKey)) }),
+  addBackupKey: async (b, { stores }) =>
+    stores.addBackupKey(b.dest, { ...store(b.endpoint, b.encryptionKey), newKey: b.newKey, ...(b.label === undefined ? {} : { label: b.label }) }),
+  removeBackupKey: async (b, { stores }) => stores.removeBackupKey(b.dest, b.keyId, store(b.endpoint, b.encryptionKey)),
   forgetSnapshots: async (b, { service }) => service.forgetSnapshots(b.volume, { policy: b.policy, dryRun: b.dryRun === true }),
   createSchedule: async (b, { schedules }) => schedules.createSchedule(b),
   listSchedules: async (_b, { schedules }) => ({ schedules: await schedules.listSchedules() }),

@@ -1,4 +1,4 @@
-import type { ForgetReport, KeyInfo, PruneReport, VerifyReport, ScheduleRun, ScheduleSpec, ScheduleView, SnapshotForgetReport } from '@convoy/core';
+import type { ForgetReport, KeyInfo, PruneReport, VerifyReport, ScheduleRun, ScheduleView, SnapshotForgetReport } from '@convoy/core';
 import type * as Go from './go-types.js';
 import * as schema from './schemas.js';
 
@@ -49,7 +49,7 @@ export interface RouteTypes {
   addBackupKey: { request: Go.BackupKeyAddRequest; response: KeyInfo };
   removeBackupKey: { request: Go.BackupKeyRemoveRequest; response: void };
   forgetSnapshots: { request: Go.SnapshotForgetRequest; response: SnapshotForgetReport };
-  createSchedule: { request: ScheduleSpec; response: ScheduleView };
+  createSchedule: { request: Go.ScheduleCreateRequest; response: ScheduleView };
   listSchedules: { request: undefined; response: { schedules: ScheduleView[] } };
   inspectSchedule: { request: Go.ScheduleNameRequest; response: ScheduleView };
   deleteSchedule: { request: Go.ScheduleNameRequest; response: void };

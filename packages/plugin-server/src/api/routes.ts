@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger, ScheduleService, VolumeService } from '@convoy/core';
+import type { Logger, ScheduleService, StoreOperations, VolumeService } from '@convoy/core';
 import { streamNdjson, wantsNdjson } from '../ndjson.js';
 import { classifyRequestError } from '../request-errors.js';
 import { HANDLERS, noScheduler, type HandlerContext } from './handlers.js';
@@ -10,6 +10,8 @@ const API_VERSION = '1';
 
 export interface ConvoyApiOptions {
   service: VolumeService;
+  /** The operations on a backup store alone (list, inspect, delete, prune, forget, verify, keys). */
+  stores: StoreOperations;
   /** The daemon's scheduler; without one the schedule routes answer NOT_SUPPORTED. */
   schedules?: ScheduleService;
   bodyLimit: number;
@@ -59,6 +61,7 @@ export async function convoyApiRoutes(app: FastifyInstance, opts: ConvoyApiOptio
       handler: async (req, reply) => {
         const ctx = (onProgress: HandlerContext['onProgress']): HandlerContext => ({
           service: opts.service,
+          stores: opts.stores,
           schedules: opts.schedules ?? noScheduler,
           onProgress,
           query: req.query as HandlerContext['query'],

@@ -1,8 +1,12 @@
 /**
- * JSON schemas of the request bodies, field for field Go Convoy's request structs (go-types.ts)
- * plus Convoy's additions. Every object is closed (additionalProperties false), so a misspelt
- * field is an error naming it rather than silently ignored.
+ * JSON schemas of the request bodies, field for field Go Convoy's request structs plus Convoy's
+ * additions. They are the one source of each body's shape: fastify validates requests with them
+ * and go-types.ts derives the TypeScript request types from them (json-schema-to-ts, the way
+ * fastify's type providers work), so the two cannot drift. Every object is closed
+ * (additionalProperties false), so a misspelt field is an error naming it rather than silently
+ * ignored. Each schema is a literal (`as const`): the types are read from it.
  */
+import type { JSONSchema } from 'json-schema-to-ts';
 import { COMPRESSION_METHODS, COUNT_RANGES, DURATION_RANGES, SIZE_RANGES } from '@convoy/core/lite';
 
 const text = { type: 'string' } as const;
@@ -20,8 +24,8 @@ const encryptionKey = {
   properties: { kind: { type: 'string', enum: ['passphrase', 'key-file'] }, secret: { type: 'string' } },
 } as const;
 
-function closedObject(properties: Record<string, object>, required: string[] = []) {
-  return { type: 'object', additionalProperties: false, required, properties } as const;
+function closedObject<const P extends Record<string, JSONSchema>, const R extends ReadonlyArray<keyof P & string> = []>(properties: P, required?: R) {
+  return { type: 'object', additionalProperties: false, required: (required ?? []) as R, properties } as const;
 }
 
 export const volumeCreateBody = closedObject({
@@ -34,8 +38,11 @@ export const volumeCreateBody = closedObject({
   Type: text,
   IOPS: { type: 'integer', minimum: COUNT_RANGES.iops.min, maximum: COUNT_RANGES.iops.max },
   PrepareForVM: flag,
+  /** Answer with the VolumeResponse instead of the bare name. */
   Verbose: flag,
+  /** Addition: driver-specific options, as `docker volume create -o`. */
   Options: { type: 'object', additionalProperties: { type: 'string' } },
+  /** Addition: the key of an encrypted backup to restore (BackupURL). */
   EncryptionKey: encryptionKey,
 });
 export const volumeNameBody = closedObject({ VolumeName: text }, ['VolumeName']);
@@ -44,6 +51,7 @@ export const volumeMountBody = closedObject({ VolumeName: text, MountPoint: text
 export const volumeResizeBody = closedObject({ VolumeName: text, Size: bytes }, ['VolumeName', 'Size']);
 export const snapshotCreateBody = closedObject({ Name: text, VolumeName: text, Verbose: flag }, ['VolumeName']);
 export const snapshotNameBody = closedObject({ SnapshotName: text }, ['SnapshotName']);
+/** Additions: Compression, BlockSize (64 KiB to 2 MiB, a power of two, set by a volume's first backup to a store), Encrypt, EncryptionKey. */
 export const backupCreateBody = closedObject(
   { URL: text, Endpoint: endpoint, SnapshotName: text, Verbose: flag, Compression: compression, BlockSize: { type: 'integer', minimum: SIZE_RANGES.block.min, maximum: SIZE_RANGES.block.max }, Encrypt: flag, EncryptionKey: encryptionKey },
   ['URL', 'SnapshotName'],

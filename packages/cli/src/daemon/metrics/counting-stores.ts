@@ -1,4 +1,4 @@
-import { ObjectStoreRegistry, type ModuleImporter, type ObjectStore, type ObjectStoreDefinition } from '@convoy/core';
+import { forwardStore, ObjectStoreRegistry, STORE_METHODS, type ModuleImporter, type ObjectStore, type ObjectStoreDefinition, type StoreOverrides } from '@convoy/core';
 import type { ConvoyMetrics } from './convoy-metrics.js';
 
 /**
@@ -20,6 +20,12 @@ export class CountingStoreRegistry extends ObjectStoreRegistry {
   }
 }
 
+/**
+ * Every method of the contract is counted (the store's counters are read after each call);
+ * `put` also tallies blocks for the backup running in this async context. Built on forwardStore,
+ * so members it does not name (removeStaleWrites, put's signal, any the contract gains) pass
+ * through whole.
+ */
 function countingStore(store: ObjectStore, scheme: string, metrics: ConvoyMetrics): ObjectStore {
   const seen: Record<string, number> = {};
   const sync = () => {
@@ -31,39 +37,40 @@ function countingStore(store: ObjectStore, scheme: string, metrics: ConvoyMetric
       else metrics.storeRequests.inc({ scheme, kind }, grown);
     }
   };
-  const counted =
-    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      try {
-        return await fn(...args);
-      } finally {
-        sync();
-      }
-    };
-  return {
-    url: store.url,
-    get stats() {
-      return store.stats;
-    },
-    get: counted((k) => store.get(k)),
-    getStream: counted((k) => store.getStream(k)),
-    head: counted((k) => store.head(k)),
-    listDir: counted((p) => store.listDir(p)),
-    delete: counted((keys) => store.delete(keys)),
-    put: counted(async (key, body) => {
-      await store.put(key, body);
+  const tallied = forwardStore(store, {
+    put: async (key, body, opts) => {
+      await store.put(key, body, opts);
       if (key.includes('/blocks/')) {
         const tally = metrics.tally.getStore();
         if (tally) tally.blocksUploaded += 1;
       }
-    }),
-    async *list(prefix) {
-      try {
-        yield* store.list(prefix);
-      } finally {
-        sync();
-      }
     },
-    close: counted(() => store.close()),
+  });
+  const counted: StoreOverrides = {};
+  for (const method of STORE_METHODS) {
+    const call = tallied[method] as ((...args: unknown[]) => unknown) | undefined;
+    if (call === undefined) continue;
+    (counted as Record<string, unknown>)[method] = method === 'list' ? countedListing(call, sync) : countedCall(call, sync);
+  }
+  return forwardStore(tallied, counted);
+}
+
+function countedCall(call: (...args: unknown[]) => unknown, sync: () => void) {
+  return async (...args: unknown[]): Promise<unknown> => {
+    try {
+      return await call(...args);
+    } finally {
+      sync();
+    }
+  };
+}
+
+function countedListing(call: (...args: unknown[]) => unknown, sync: () => void) {
+  return async function* (...args: unknown[]): AsyncIterable<unknown> {
+    try {
+      yield* call(...args) as AsyncIterable<unknown>;
+    } finally {
+      sync();
+    }
   };
 }

@@ -2,7 +2,7 @@
 import { ConvoyMetrics } from './convoy-metrics.js';
 
 export { CountingStoreRegistry } from './counting-stores.js';
-export { instrumentService } from './instrument-service.js';
+export { instrumentService, instrumentStoreOperations } from './instrument-service.js';
 export { startMetricsServer } from './metrics-server.js';
 
 export function createDaemonMetrics(): ConvoyMetrics {

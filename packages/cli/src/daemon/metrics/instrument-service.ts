@@ -1,7 +1,7 @@
-import { BACKUP_BLOCK_SIZE, isConvoyError, type Progress, type ProgressListener, type VolumeService } from '@convoy/core';
+import { BACKUP_BLOCK_SIZE, isConvoyError, type Progress, type ProgressListener, type StoreOperations, type VolumeService } from '@convoy/core';
 import type { ConvoyMetrics } from './convoy-metrics.js';
 
-/** The operations that change something, and the names they carry in metrics. */
+/** The volume operations that change something, and the names they carry in metrics. */
 const COUNTED: Partial<Record<keyof VolumeService, string>> = {
   createVolume: 'create_volume',
   deleteVolume: 'delete_volume',
@@ -11,20 +11,34 @@ const COUNTED: Partial<Record<keyof VolumeService, string>> = {
   createSnapshot: 'create_snapshot',
   deleteSnapshot: 'delete_snapshot',
   createBackup: 'create_backup',
+  forgetSnapshots: 'forget_snapshots',
+};
+
+/** The store operations that change something. */
+const COUNTED_STORE_OPERATIONS: Partial<Record<keyof StoreOperations, string>> = {
   deleteBackup: 'delete_backup',
   pruneBackups: 'prune_backups',
   forgetBackups: 'forget_backups',
-  forgetSnapshots: 'forget_snapshots',
 };
 
 /**
  * The daemon's VolumeService with every changing operation counted and timed. Reads (list,
  * inspect, info) pass straight through: Docker polls them and they say nothing about health.
+ * The result keeps the service's type, so the CSI front end gets its changed-block method too.
  */
-export function instrumentService(service: VolumeService, metrics: ConvoyMetrics): VolumeService {
-  const wrapped = Object.create(service) as VolumeService;
-  for (const [method, operation] of Object.entries(COUNTED) as Array<[keyof VolumeService, string]>) {
-    const original = (service[method] as (...args: unknown[]) => Promise<unknown>).bind(service);
+export function instrumentService<S extends VolumeService>(service: S, metrics: ConvoyMetrics): S {
+  return instrumented<VolumeService>(service, COUNTED, metrics) as S;
+}
+
+/** The daemon's store operations, their changing ones counted and timed as the service's are. */
+export function instrumentStoreOperations(ops: StoreOperations, metrics: ConvoyMetrics): StoreOperations {
+  return instrumented(ops, COUNTED_STORE_OPERATIONS, metrics);
+}
+
+function instrumented<T extends object>(target: T, counted: Partial<Record<keyof T, string>>, metrics: ConvoyMetrics): T {
+  const wrapped = Object.create(target) as T;
+  for (const [method, operation] of Object.entries(counted) as Array<[keyof T, string]>) {
+    const original = (target[method] as (...args: unknown[]) => Promise<unknown>).bind(target);
     Object.defineProperty(wrapped, method, {
       value: (...args: unknown[]) => {
         const kind = method === 'createVolume' && (args[0] as { backupUrl?: string } | undefined)?.backupUrl ? 'restore' : operation;

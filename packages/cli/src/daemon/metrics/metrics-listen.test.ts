@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { convoy } from '@convoy/test-support/cli';
+import { convoy } from '../../../test/cli-harness.js';
 import { tempDir } from '@convoy/test-support/tmp';
 import { parseMetricsListen } from './metrics-listen.js';
 

@@ -42,10 +42,6 @@ export function openObject(key: Buffer, objectKey: string, sealed: Buffer): Buff
   }
 }
 
-export function isSealed(data: Buffer): boolean {
-  return data.length >= SEAL_OVERHEAD && data.subarray(0, SEALED_MAGIC.length).equals(SEALED_MAGIC);
-}
-
 export function tampered(objectKey: string, why: string): ConvoyError {
   return new ConvoyError('CORRUPT', `encrypted object ${objectKey} was modified, truncated or swapped: ${why}`, { details: { key: objectKey } });
 }

@@ -1,5 +1,6 @@
 import { pipeline, Readable } from 'node:stream';
-import type { ObjectInfo, ObjectStore } from '../../objectstore.js';
+import { forwardStore } from '../../forward-store.js';
+import type { ObjectStore } from '../../objectstore.js';
 import { backupFilesDir, locksDir, volumeConfigKey, volumeDir } from '../layout.js';
 import type { MasterKey } from './master-key.js';
 import { openObject, sealObject } from './seal.js';
@@ -13,7 +14,8 @@ import { OpenStream, SealStream } from './seal-stream.js';
  * BackupFiles/ are sealed in segments, as a stream; everything else whole.
  *
  * The engine keeps its object keys, listings and sizes; only bytes change. Nothing outside the
- * volume's directory is touched, so a wrapped store is used for one volume only.
+ * volume's directory is touched, so a wrapped store is used for one volume only. Every other
+ * member, and every option (`put`'s signal), passes through forwardStore.
  */
 export function sealedStore(store: ObjectStore, master: MasterKey, volumeName: string): ObjectStore {
   const dir = volumeDir(volumeName);
@@ -21,40 +23,35 @@ export function sealedStore(store: ObjectStore, master: MasterKey, volumeName: s
   const streamed = (key: string) => key.startsWith(backupFilesDir(volumeName));
   const openStream = (key: string, source: Readable): Readable => pipeline(source, new OpenStream(master.encKey, key), () => undefined);
 
-  return {
-    url: store.url,
-    stats: store.stats,
-    async get(key) {
-      if (clear(key)) return store.get(key);
-      if (streamed(key)) {
-        const source = await store.getStream(key);
-        return source && Buffer.concat(await openStream(key, source).toArray());
-      }
-      const sealed = await store.get(key);
-      return sealed && openObject(master.encKey, key, sealed);
-    },
+  const get = async (key: string): Promise<Buffer | undefined> => {
+    if (clear(key)) return store.get(key);
+    if (streamed(key)) {
+      const source = await store.getStream(key);
+      return source && Buffer.concat(await openStream(key, source).toArray());
+    }
+    const sealed = await store.get(key);
+    return sealed && openObject(master.encKey, key, sealed);
+  };
+  return forwardStore(store, {
+    get,
     async getStream(key) {
       if (clear(key)) return store.getStream(key);
       if (streamed(key)) {
         const source = await store.getStream(key);
         return source && openStream(key, source);
       }
-      const data = await this.get(key);
+      const data = await get(key);
       return data && Readable.from([data]);
     },
-    async put(key, body) {
-      if (clear(key)) return store.put(key, body);
+    async put(key, body, opts) {
+      if (clear(key)) return store.put(key, body, opts);
       if (streamed(key)) {
         const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
         // pipeline destroys the sealing stream with the source's error, so the upload fails too.
-        return store.put(key, pipeline(source, new SealStream(master.encKey, key), () => undefined));
+        return store.put(key, pipeline(source, new SealStream(master.encKey, key), () => undefined), opts);
       }
-      return store.put(key, sealObject(master.encKey, key, Buffer.isBuffer(body) ? body : Buffer.concat(await body.toArray())));
+      const whole = Buffer.isBuffer(body) ? body : Buffer.concat(await body.toArray(opts?.signal ? { signal: opts.signal } : {}));
+      return store.put(key, sealObject(master.encKey, key, whole), opts);
     },
-    head: (key) => store.head(key),
-    list: (prefix): AsyncIterable<ObjectInfo> => store.list(prefix),
-    listDir: (prefix) => store.listDir(prefix),
-    delete: (keys) => store.delete(keys),
-    close: () => store.close(),
-  };
+  });
 }

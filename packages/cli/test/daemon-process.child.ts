@@ -1,0 +1,26 @@
+/**
+ * `convoy daemon` as its own process, for tests that SIGKILL it (daemon-kill.test.ts bundles
+ * this file with esbuild and runs it with node). It starts the real daemon (startDaemon) with
+ * the vfs driver and both backup stores linked in statically, because a bundle cannot import
+ * workspace packages by name at run time. argv[2] is the JSON DaemonConfig without its logger;
+ * "ready" on stdout means the socket is up.
+ */
+import driverVfs from '@convoy/driver-vfs';
+import objectstoreFs from '@convoy/objectstore-fs';
+import objectstoreS3 from '@convoy/objectstore-s3';
+import { createJsonLogger } from '@convoy/core';
+import { startDaemon, type DaemonConfig } from '../src/daemon/start-daemon.js';
+
+const linked: Record<string, unknown> = {
+  '@convoy/driver-vfs': driverVfs,
+  '@convoy/objectstore-fs': objectstoreFs,
+  '@convoy/objectstore-s3': objectstoreS3,
+};
+
+const cfg = JSON.parse(process.argv[2]!) as Omit<DaemonConfig, 'log'>;
+const daemon = await startDaemon({ ...cfg, log: createJsonLogger({ level: process.env.CONVOY_TEST_LOG ? 'debug' : 'error' }) }, async (specifier) => {
+  if (specifier in linked) return { default: linked[specifier] };
+  throw new Error(`module ${specifier} is not linked into the test daemon`);
+});
+process.stdout.write('ready\n');
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void daemon.stop().then(() => process.exit(0)));

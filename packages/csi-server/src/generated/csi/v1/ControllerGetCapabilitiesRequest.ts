@@ -1,0 +1,8 @@
+// Original file: src/proto/csi.proto
+
+
+export interface ControllerGetCapabilitiesRequest {
+}
+
+export interface ControllerGetCapabilitiesRequest__Output {
+}

@@ -1,0 +1,8 @@
+// Original file: src/proto/csi.proto
+
+
+export interface ControllerModifyVolumeResponse {
+}
+
+export interface ControllerModifyVolumeResponse__Output {
+}

@@ -1,0 +1,8 @@
+// Original file: src/proto/csi.proto
+
+
+export interface ControllerUnpublishVolumeResponse {
+}
+
+export interface ControllerUnpublishVolumeResponse__Output {
+}

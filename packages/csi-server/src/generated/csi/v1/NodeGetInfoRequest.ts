@@ -1,0 +1,8 @@
+// Original file: src/proto/csi.proto
+
+
+export interface NodeGetInfoRequest {
+}
+
+export interface NodeGetInfoRequest__Output {
+}

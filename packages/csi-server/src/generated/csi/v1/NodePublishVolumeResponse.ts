@@ -1,0 +1,8 @@
+// Original file: src/proto/csi.proto
+
+
+export interface NodePublishVolumeResponse {
+}
+
+export interface NodePublishVolumeResponse__Output {
+}

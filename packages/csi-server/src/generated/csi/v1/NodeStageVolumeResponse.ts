@@ -1,0 +1,8 @@
+// Original file: src/proto/csi.proto
+
+
+export interface NodeStageVolumeResponse {
+}
+
+export interface NodeStageVolumeResponse__Output {
+}

@@ -1,0 +1,8 @@
+// Original file: src/proto/csi.proto
+
+
+export interface ProbeRequest {
+}
+
+export interface ProbeRequest__Output {
+}
