@@ -36,3 +36,4 @@ export { Scheduler, type SchedulerOptions } from './schedule/scheduler.js';
 export { systemClock, type Clock } from './schedule/clock.js';
 export { validateScheduleSpec } from './schedule/spec.js';
 export { schedulesFile, SCHEDULES_FILE } from './schedule/schedule-file.js';
+export * from './state/paths-on-disk.js';
