@@ -122,6 +122,7 @@ export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer>
   requireField(opts.nodeId, 'the CSI node id (--csi-node-id)');
   let serving = true;
   const uploads = new BackupUploads(ctx);
+  uploads.resumeUnfinished(await records.backups());
   const services = loadCsiServices();
   const server = new grpc.Server();
   server.addService(services.Identity.service, withUnimplemented(services.Identity.service, implementation(identityHandlers(ctx, () => serving && (opts.isReady?.() ?? true), opts.snapshotMetadata ?? false), log)));
@@ -149,8 +150,9 @@ export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer>
     close: () =>
       (closing ??= (async () => {
         serving = false;
+        // No upload starts once stopping; running ones are cancelled by the manager's shutdown.
+        uploads.stop();
         await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-        await uploads.drain();
         await rm(socketPath, { force: true });
       })()),
   };
