@@ -10,6 +10,7 @@ import objectstoreFs from '@convoy/objectstore-fs';
 import objectstoreS3 from '@convoy/objectstore-s3';
 import { createJsonLogger } from '@convoy/core';
 import { startDaemon, type DaemonConfig } from './daemon/start-daemon.js';
+import { serveUntilStopped } from './daemon/stop-signal.js';
 
 const linked: Record<string, unknown> = {
   '@convoy/driver-vfs': driverVfs,
@@ -18,9 +19,11 @@ const linked: Record<string, unknown> = {
 };
 
 const cfg = JSON.parse(process.argv[2]!) as Omit<DaemonConfig, 'log'>;
-const daemon = await startDaemon({ ...cfg, log: createJsonLogger({ level: process.env.CONVOY_TEST_LOG ? 'debug' : 'error' }) }, async (specifier) => {
+const log = createJsonLogger({ level: process.env.CONVOY_TEST_LOG ? 'debug' : 'error' });
+const daemon = await startDaemon({ ...cfg, log }, async (specifier) => {
   if (specifier in linked) return { default: linked[specifier] };
   throw new Error(`module ${specifier} is not linked into the test daemon`);
 });
 process.stdout.write('ready\n');
-for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void daemon.stop().then(() => process.exit(0)));
+// The same signal handling as `convoy daemon`.
+process.exit(await serveUntilStopped(daemon, log));

@@ -20,6 +20,7 @@ export * from './manager/types.js';
 export * from './manager/volume-manager.js';
 export * from './manager/keyed-mutex.js';
 export { checkStoreOptions } from './manager/store-options.js';
+export { DEFAULT_STOP_GRACE_MS } from './manager/drain-or-cancel.js';
 export * from './log.js';
 export * from './archive/pack-directory.js';
 export * from './archive/extract-tar.js';

@@ -43,12 +43,18 @@ export interface CsiServerOptions {
   snapshotMetadata?: boolean;
   /** Probe's answer; the daemon is ready once its manager is open. */
   isReady?: () => boolean;
+  /** How long close() lets calls in flight finish before cancelling them (default 10 s). */
+  closeGraceMs?: number;
 }
 
 export interface CsiServer {
   readonly socketPath: string;
+  /** What still runs in the background (`bak` uploads), for the shutdown log. */
+  busy(): string[];
   close(): Promise<void>;
 }
+
+const DEFAULT_CLOSE_GRACE_MS = 10_000;
 
 type Handler = (request: never) => Promise<unknown>;
 
@@ -147,12 +153,17 @@ export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer>
   let closing: Promise<void> | undefined;
   return {
     socketPath,
+    busy: () => uploads.running.map((snapshot) => `csi upload of snapshot ${snapshot}`),
     close: () =>
       (closing ??= (async () => {
         serving = false;
         // No upload starts once stopping; running ones are cancelled by the manager's shutdown.
         uploads.stop();
+        // Calls in flight get the grace period, then are cancelled: a call stuck on a hung
+        // store never keeps the socket open.
+        const force = setTimeout(() => server.forceShutdown(), opts.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS);
         await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+        clearTimeout(force);
         await rm(socketPath, { force: true });
       })()),
   };

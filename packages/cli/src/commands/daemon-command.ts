@@ -146,15 +146,16 @@ export function daemonCommand(y: Argv<GlobalArgs>, run: CommandRunner, driverHel
       const { logFile, logLevel, ...config } = daemonConfigFromArgs(args);
       const encryptionKey = (await keyFromFileOrEnv(args.encryptionKeyFile)) ?? (args.encryptionKeyPrompt ? await promptForDaemon(out.interactive) : undefined);
       // Loaded here so that client commands never pay for the server, the drivers, fastify and the engine.
-      const [{ startDaemon }, { untilStopSignal }, { checkUserKey }] = await Promise.all([import('../daemon/start-daemon.js'), import('../daemon/stop-signal.js'), import('@convoy/core')]);
+      const [{ startDaemon }, { serveUntilStopped }, { checkUserKey }] = await Promise.all([import('../daemon/start-daemon.js'), import('../daemon/stop-signal.js'), import('@convoy/core')]);
       const log = createJsonLogger({ level: logLevel, base: { component: 'convoy-daemon' }, ...(logFile === undefined ? {} : { file: logFile }) });
+      let exitCode: number;
       try {
         const daemon = await startDaemon({ ...config, log, ...(encryptionKey ? { encryptionKey: checkUserKey(encryptionKey) } : {}) });
-        await untilStopSignal(log);
-        await daemon.stop();
+        exitCode = await serveUntilStopped(daemon, log);
       } finally {
         log.close();
       }
+      process.exit(exitCode);
     }),
   );
 }

@@ -14,6 +14,8 @@ export interface CsiConfig {
 
 export interface RunningFrontEnd {
   socketPath: string;
+  /** What still runs in the background, for the shutdown log. */
+  busy(): string[];
   close(): Promise<void>;
 }
 
@@ -23,7 +25,7 @@ export interface RunningFrontEnd {
  */
 export async function startCsiFrontEnd(
   cfg: CsiConfig,
-  deps: { manager: VolumeManager; root: string; run: CommandRunner; log: JsonLogger },
+  deps: { manager: VolumeManager; root: string; run: CommandRunner; log: JsonLogger; closeGraceMs?: number },
 ): Promise<RunningFrontEnd> {
   const { startCsiServer, parseBackupTarget } = await import('@convoy/csi-server');
   const info = await deps.manager.info();
@@ -47,5 +49,6 @@ export async function startCsiFrontEnd(
     snapshotMetadata: cfg.snapshotMetadata ?? false,
     run: deps.run,
     log: deps.log.child({ component: 'csi-server' }),
+    ...(deps.closeGraceMs === undefined ? {} : { closeGraceMs: deps.closeGraceMs }),
   });
 }

@@ -1,7 +1,8 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import {
   ConvoyError,
+  DEFAULT_STOP_GRACE_MS,
   ObjectStoreRegistry,
   Scheduler,
   VolumeManager,
@@ -22,6 +23,7 @@ import { CONVOY_VERSION } from '../version.js';
 import { loadDrivers } from './load-drivers.js';
 import type { MetricsListen } from './metrics/metrics-listen.js';
 import { startCsiFrontEnd, type CsiConfig } from './csi-front-end.js';
+import { stopWithin, type StopOutcome } from './bounded-stop.js';
 
 export interface DaemonConfig {
   root: string;
@@ -42,7 +44,11 @@ export interface DaemonConfig {
   encryptionKey?: UserKey;
   /** `--metrics-listen` (already checked for loopback); no metrics without it. */
   metrics?: MetricsListen;
-  /** How long stopping lets running requests and operations finish before cancelling them (default 10 s). */
+  /**
+   * How long stopping lets running requests and operations finish before cancelling them
+   * (default 10 s). Stopping takes at most twice this plus STOP_DEADLINE_MARGIN_MS: past that
+   * the daemon is abandoned (see RunningDaemon.abandon).
+   */
   stopGraceMs?: number;
   /** `--csi-socket` and friends: serve Kubernetes CSI on the same manager. */
   csi?: CsiConfig;
@@ -55,9 +61,22 @@ export interface RunningDaemon {
   /** `http://host:port/metrics` when metrics are served. */
   readonly metricsUrl?: string;
   readonly csiSocketPath?: string;
-  /** Closes the server, the manager and its drivers, then releases the root. */
-  stop(): Promise<void>;
+  /**
+   * Stops taking work, closes the front ends while the manager drains (cancelling operations
+   * after the grace period), closes the drivers and releases the root; abandons the daemon if
+   * that has not finished by the stop deadline. Resolves with how it ended.
+   */
+  stop(): Promise<StopOutcome>;
+  /**
+   * For a daemon about to exit without finishing its stop (the deadline passed, or a second
+   * signal): logs what still runs, removes the Docker spec file and the sockets and releases
+   * the root lock, so a restarted daemon and Docker find nothing stale.
+   */
+  abandon(reason: string): Promise<void>;
 }
+
+/** Beyond two grace periods (drain, then cancel), how long stopping may take before it is abandoned. */
+export const STOP_DEADLINE_MARGIN_MS = 2_000;
 
 /** The settings `convoy info` shows, as Convoy's daemonConfig did. */
 function shownConfig(cfg: DaemonConfig): Record<string, unknown> {
@@ -142,7 +161,10 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
       log,
       daemon: { version: CONVOY_VERSION, root: cfg.root, config: shownConfig(cfg), driverOptions },
     });
-    undo.push(() => manager.close());
+    // Started first when stopping (its grace period runs while the front ends close), awaited in order.
+    let closingManager: Promise<void> | undefined;
+    const closeManager = () => (closingManager ??= manager.close());
+    undo.push(closeManager);
     await manager.open();
     const service = counters ? metrics!.instrumentService(manager, counters) : manager;
     const scheduler = new Scheduler({
@@ -164,16 +186,36 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
       undo.push(() => served.close());
       metricsUrl = served.url;
     }
-    const csi = cfg.csi ? await startCsiFrontEnd(cfg.csi, { manager, root: cfg.root, run, log }) : undefined;
+    const csi = cfg.csi
+      ? await startCsiFrontEnd(cfg.csi, { manager, root: cfg.root, run, log, ...(cfg.stopGraceMs === undefined ? {} : { closeGraceMs: cfg.stopGraceMs }) })
+      : undefined;
     if (csi) undo.push(() => csi.close());
     log.info('convoy daemon started', { version: CONVOY_VERSION, root: cfg.root, drivers: drivers.map((d) => d.name), socket: server.socketPath });
-    let stopping: Promise<void> | undefined;
+    const abandon = async (reason: string): Promise<void> => {
+      log.error(`${reason}: exiting with work still running`, { running: [...manager.busyOperations, ...(csi?.busy() ?? [])] });
+      const leftovers = [server.specFile, server.socketPath, csi?.socketPath].filter((file): file is string => file !== undefined);
+      await Promise.all(leftovers.map((file) => rm(file, { force: true }).catch((err: unknown) => log.error('could not remove', { file, err }))));
+      await lock.release();
+    };
+    const deadlineMs = 2 * (cfg.stopGraceMs ?? DEFAULT_STOP_GRACE_MS) + STOP_DEADLINE_MARGIN_MS;
+    let stopping: Promise<StopOutcome> | undefined;
     return {
       socketPath: server.socketPath,
       ...(server.specFile === undefined ? {} : { specFile: server.specFile }),
       ...(metricsUrl === undefined ? {} : { metricsUrl }),
       ...(csi ? { csiSocketPath: csi.socketPath } : {}),
-      stop: () => (stopping ??= unwind().then(() => log.info('convoy daemon stopped'))),
+      stop: () =>
+        (stopping ??= stopWithin(
+          deadlineMs,
+          async () => {
+            // Its failure is logged where unwind awaits the same promise.
+            closeManager().catch(() => undefined);
+            await unwind();
+            log.info('convoy daemon stopped');
+          },
+          () => abandon(`the daemon did not stop within ${deadlineMs} ms`),
+        )),
+      abandon,
     };
   } catch (err) {
     await unwind();
