@@ -40,6 +40,15 @@ export function nodeHandlers(ctx: CsiContext) {
     return device;
   }
 
+  /** Stats and expand: a volume path that cannot be a kubelet path holds no volume (NOT_FOUND, as the spec reads). */
+  function volumePathOf(id: string, value: string): string {
+    try {
+      return requireKubeletPath(ctx.kubeletDir, value, 'volume_path');
+    } catch (err) {
+      throw notFound(`volume ${id} is not at ${JSON.stringify(value)}: ${(err as Error).message}`);
+    }
+  }
+
   return {
     async NodeStageVolume(req: { volume_id: string; staging_target_path: string; volume_capability: VolumeCapability | null }) {
       const id = requireField(req.volume_id, 'volume_id');
@@ -122,7 +131,7 @@ export function nodeHandlers(ctx: CsiContext) {
       const id = requireField(req.volume_id, 'volume_id');
       requireField(req.volume_path, 'volume_path');
       const volume = await requireVolume(id);
-      const volumePath = requireKubeletPath(ctx.kubeletDir, req.volume_path, 'volume_path');
+      const volumePath = volumePathOf(id, req.volume_path);
       const stats = await existingOnDisk(ctx.kubeletDir, volumePath, 'volume_path');
       if (!stats || !(await isMountPoint(volumePath))) throw notFound(`volume ${id} is not mounted at ${volumePath}`);
       if (stats.isBlockDevice()) {
@@ -142,7 +151,7 @@ export function nodeHandlers(ctx: CsiContext) {
     async NodeExpandVolume(req: { volume_id: string; volume_path: string; capacity_range: CapacityRange | null }) {
       const id = requireField(req.volume_id, 'volume_id');
       const volume = await requireVolume(id);
-      const volumePath = requireKubeletPath(ctx.kubeletDir, req.volume_path, 'volume_path');
+      const volumePath = volumePathOf(id, requireField(req.volume_path, 'volume_path'));
       if (!(await existingOnDisk(ctx.kubeletDir, volumePath, 'volume_path'))) throw notFound(`volume ${id} is not at ${volumePath}`);
       const record = await ctx.records.volume(id);
       const current = capacityOf(volume, record);
