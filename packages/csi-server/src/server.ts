@@ -129,7 +129,7 @@ export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer>
   let serving = true;
   const uploads = new BackupUploads(ctx);
   uploads.resumeUnfinished(await records.backups());
-  const services = loadCsiServices();
+  const services = loadCsiServices('server');
   const server = new grpc.Server();
   server.addService(services.Identity.service, withUnimplemented(services.Identity.service, implementation(identityHandlers(ctx, () => serving && (opts.isReady?.() ?? true), opts.snapshotMetadata ?? false), log)));
   const controller = {
