@@ -10,7 +10,10 @@ import { invalidArgument } from './status.js';
  * path, `..`, /etc) is refused before a mount can land there. The text check is not enough: a
  * symlink inside the kubelet directory leads anywhere, so every node call then resolves its
  * path on disk, component by component (core's paths-on-disk, which restore uses too), and
- * never mounts over, creates, opens or removes anything through a link.
+ * never mounts over, creates, opens or removes anything through a link. The check runs right
+ * before each action, as restore's does; a link swapped in between by someone who can write to
+ * the kubelet directory (root, or the kubelet itself) is not caught, and cannot be with
+ * mount(8), which resolves its target path again.
  */
 export function requireKubeletPath(kubeletDir: string, value: string | undefined | null, field: string): string {
   if (!value) throw invalidArgument(`${field} is required`);

@@ -15,6 +15,7 @@ import {
   type JsonLogger,
   type ModuleImporter,
   type Options,
+  type HeldLock,
   type UserKey,
   type VolumeService,
 } from '@convoy/core';
@@ -129,14 +130,15 @@ async function startServer(cfg: DaemonConfig, service: VolumeService, schedules:
 /**
  * Starts everything `convoy daemon` runs, in order: the store settings' check (before anything
  * changes), the root and its lock, the command runner, the drivers, the backup engine, the
- * volume manager, and the server. Whatever started is stopped again if a later step fails.
+ * volume manager, and the server. Whatever started is stopped again (in reverse order) if a
+ * later step fails.
  */
 export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = (s) => import(s)): Promise<RunningDaemon> {
   const log = cfg.log;
-  const undo: Array<() => Promise<void>> = [];
-  const unwind = async () => {
-    for (const step of undo.reverse()) await step().catch((err: unknown) => log.error('stopping failed', { err }));
-  };
+  // What closes again: the front ends, the scheduler and the manager (the root lock apart, last).
+  const closers: Array<() => Promise<void>> = [];
+  const close = (step: () => Promise<void>) => step().catch((err: unknown) => log.error('stopping failed', { err }));
+  let lock: HeldLock | undefined;
   try {
     // Loaded only when asked for: a daemon without metrics never imports prom-client.
     const metrics = cfg.metrics ? await import('./metrics/daemon-metrics.js') : undefined;
@@ -144,8 +146,7 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
     const stores = counters ? new metrics!.CountingStoreRegistry(counters, importer) : new ObjectStoreRegistry(importer);
     await checkStoreOptions(stores, cfg.storeOptions);
     await mkdir(cfg.root, { recursive: true, mode: 0o700 });
-    const lock = await acquireRootLock(cfg.root);
-    undo.push(() => lock.release());
+    const root = (lock = await acquireRootLock(cfg.root));
     const run = createCommandRunner({ timeoutMs: cfg.cmdTimeoutMs, onCommand: (command, args) => log.debug('exec', { command, args }) });
     const { drivers, options: driverOptions } = await loadDrivers({ names: cfg.drivers, modules: cfg.driverModules, options: cfg.driverOptions, root: cfg.root, run, log, importer });
     const manager = new VolumeManager({
@@ -161,10 +162,7 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
       log,
       daemon: { version: CONVOY_VERSION, root: cfg.root, config: shownConfig(cfg), driverOptions },
     });
-    // Started first when stopping (its grace period runs while the front ends close), awaited in order.
-    let closingManager: Promise<void> | undefined;
-    const closeManager = () => (closingManager ??= manager.close());
-    undo.push(closeManager);
+    closers.push(() => manager.close());
     await manager.open();
     const service = counters ? metrics!.instrumentService(manager, counters) : manager;
     const scheduler = new Scheduler({
@@ -175,27 +173,27 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
       ...(counters ? { onRun: counters.scheduleRun } : {}),
     });
     await scheduler.start();
-    undo.push(() => scheduler.stop());
+    closers.push(() => scheduler.stop());
     const server = await startServer(cfg, pausingSchedulesOnDelete(service, scheduler), scheduler);
-    undo.push(() => server.close());
+    closers.push(() => server.close());
     let metricsUrl: string | undefined;
     if (counters && cfg.metrics) {
       counters.watch({ schedules: scheduler, service: manager });
       await counters.seedFromSchedules(scheduler);
       const served = await metrics!.startMetricsServer(cfg.metrics, counters.registry, log.child({ component: 'metrics' }));
-      undo.push(() => served.close());
+      closers.push(() => served.close());
       metricsUrl = served.url;
     }
     const csi = cfg.csi
       ? await startCsiFrontEnd(cfg.csi, { manager, root: cfg.root, run, log, ...(cfg.stopGraceMs === undefined ? {} : { closeGraceMs: cfg.stopGraceMs }) })
       : undefined;
-    if (csi) undo.push(() => csi.close());
+    if (csi) closers.push(() => csi.close());
     log.info('convoy daemon started', { version: CONVOY_VERSION, root: cfg.root, drivers: drivers.map((d) => d.name), socket: server.socketPath });
     const abandon = async (reason: string): Promise<void> => {
       log.error(`${reason}: exiting with work still running`, { running: [...manager.busyOperations, ...(csi?.busy() ?? [])] });
       const leftovers = [server.specFile, server.socketPath, csi?.socketPath].filter((file): file is string => file !== undefined);
       await Promise.all(leftovers.map((file) => rm(file, { force: true }).catch((err: unknown) => log.error('could not remove', { file, err }))));
-      await lock.release();
+      await root.release();
     };
     const deadlineMs = 2 * (cfg.stopGraceMs ?? DEFAULT_STOP_GRACE_MS) + STOP_DEADLINE_MARGIN_MS;
     let stopping: Promise<StopOutcome> | undefined;
@@ -208,9 +206,11 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
         (stopping ??= stopWithin(
           deadlineMs,
           async () => {
-            // Its failure is logged where unwind awaits the same promise.
-            closeManager().catch(() => undefined);
-            await unwind();
+            // All at once: no front end or schedule takes new work, and the manager's grace
+            // period runs meanwhile (a front end waiting for an operation waits for the manager
+            // to cancel it). The drivers close with the manager; the root is released last.
+            await Promise.all(closers.map(close));
+            await root.release();
             log.info('convoy daemon stopped');
           },
           () => abandon(`the daemon did not stop within ${deadlineMs} ms`),
@@ -218,7 +218,9 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
       abandon,
     };
   } catch (err) {
-    await unwind();
+    for (const step of closers.reverse()) await close(step);
+    const held = lock;
+    if (held) await close(() => held.release());
     throw err instanceof ConvoyError ? err : new ConvoyError('INTERNAL', `the daemon could not start: ${(err as Error).message}`, { cause: err });
   }
 }

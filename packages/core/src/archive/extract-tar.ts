@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { ConvoyError, toConvoyError } from '../errors.js';
-import { ensureRealParents, makeRealDirectory } from '../state/paths-on-disk.js';
+import { ensureRealParents, lstatOrMissing, makeRealDirectory } from '../state/paths-on-disk.js';
 import { TarEndCheck } from './tar-end-check.js';
 
 export interface ExtractReport {
@@ -155,7 +155,7 @@ async function makeDirectory(abs: string, name: string): Promise<void> {
 async function replaceable(root: string, rel: string, name: string): Promise<string> {
   await ensureParents(root, rel, name);
   const abs = path.join(root, rel);
-  const existing = await fs.lstat(abs).catch(() => undefined);
+  const existing = await lstatOrMissing(abs);
   if (existing?.isDirectory()) throw unsafe(name, 'would replace a directory the archive created earlier');
   if (existing) await fs.unlink(abs);
   return abs;
