@@ -102,6 +102,32 @@ describe('convoy daemon shutdown while S3 stalls', () => {
   });
 });
 
+describe('convoy daemon past its stop deadline', () => {
+  it('abandons a scheduled run stalled in a read: exit code 1, the run named in the log, nothing left behind', async () => {
+    const dir = await freshDir();
+    const s3 = await startS3rver({ buckets: ['stalls'] });
+    const proxy = await startFaultProxy(s3.endpoint);
+    const { daemon, cli, leftovers } = await daemonIn(dir);
+    try {
+      expect((await cli(['create', 'db'])).code).toBe(0);
+      const created = await cli(['schedule', 'create', 'nightly', '--volume', 'db', '--every', '24h', '--backup', 's3://stalls@us-east-1/x', '--s3-endpoint', proxy.endpoint]);
+      expect(created.code, created.stderr).toBe(0);
+      // Reads take no cancel signal: the run's first read of the store hangs past every grace period.
+      proxy.inject({ fault: 'stall', match: (r) => r.method === 'GET', times: 1000 });
+      const run = cli(['schedule', 'run', 'nightly']);
+      while (proxy.injected.stall === 0) await sleep(20);
+
+      const exit = await stopWithin(daemon);
+      expect(exit, daemon.stderr() + daemon.stdout()).toBe(1);
+      expect(daemon.stdout()).toMatch(/did not stop within 3000 ms: exiting with work still running.*backup:db/);
+      expect(await leftovers()).toEqual([]);
+      expect((await run).code).not.toBe(0);
+    } finally {
+      if (daemon.alive()) daemon.child.kill('SIGKILL');
+    }
+  });
+});
+
 describe('convoy daemon stopped by two quick SIGTERMs', () => {
   it('still removes the Docker spec file, the socket and the root lock', async () => {
     const dir = await freshDir();
