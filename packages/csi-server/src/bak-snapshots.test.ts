@@ -143,13 +143,13 @@ describe('CSI bak snapshots across a daemon restart', () => {
       await mkdir(store);
       daemon = await startTestDaemon(dir, config);
       csi = csiClients(socket);
-      const listed = await csi.controller.ListSnapshots!({ source_volume_id: volume.volume_id });
-      expect(listed.entries.map((e: { snapshot: { snapshot_id: string } }) => e.snapshot.snapshot_id)).toEqual(['bak/nas/pvc-journal/journal-1']);
-      let answer = await csi.controller.CreateSnapshot!(request);
-      for (let i = 0; i < 100 && !answer.snapshot.ready_to_use; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        answer = await csi.controller.CreateSnapshot!(request);
-      }
+      // The restart resumes the upload by itself: the list (a read) sees it finish, no CreateSnapshot needed.
+      const listed = await until('the resumed upload to finish', async () => {
+        const { entries } = await csi.controller.ListSnapshots!({ source_volume_id: volume.volume_id });
+        return entries.every((e: { snapshot: { ready_to_use: boolean } }) => e.snapshot.ready_to_use) ? entries : undefined;
+      });
+      expect(listed.map((e: { snapshot: { snapshot_id: string } }) => e.snapshot.snapshot_id)).toEqual(['bak/nas/pvc-journal/journal-1']);
+      const answer = await csi.controller.CreateSnapshot!(request);
       expect(answer.snapshot).toMatchObject({ snapshot_id: 'bak/nas/pvc-journal/journal-1', ready_to_use: true });
       const restored = await csi.controller.CreateVolume!({
         name: 'pvc-journal-copy',
