@@ -41,6 +41,14 @@ async function daemonIn(dir: string, extra: Record<string, unknown> = {}, env: N
   return { daemon, cli, leftovers };
 }
 
+/** A daemon (in a fresh directory) whose S3 store sits behind a fault proxy; `extra` may name the proxy's endpoint. */
+async function daemonBehindFaultProxy(extra: (dir: string, endpoint: string) => Record<string, unknown> = () => ({})) {
+  const dir = await freshDir();
+  const s3 = await startS3rver({ buckets: ['stalls'] });
+  const proxy = await startFaultProxy(s3.endpoint);
+  return { dir, proxy, ...(await daemonIn(dir, extra(dir, proxy.endpoint))) };
+}
+
 /** SIGTERM, and the exit code, or 'still running' when the daemon outlives HANG_MS. */
 async function stopWithin(daemon: DaemonProcess): Promise<number | string> {
   return Promise.race([daemon.stop(), sleep(HANG_MS, 'still running')]);
@@ -48,10 +56,7 @@ async function stopWithin(daemon: DaemonProcess): Promise<number | string> {
 
 describe('convoy daemon shutdown while S3 stalls', () => {
   it('exits in bounded time during a stalled restore, naming it, and leaves nothing behind', async () => {
-    const dir = await freshDir();
-    const s3 = await startS3rver({ buckets: ['stalls'] });
-    const proxy = await startFaultProxy(s3.endpoint);
-    const { daemon, cli, leftovers } = await daemonIn(dir);
+    const { proxy, daemon, cli, leftovers } = await daemonBehindFaultProxy();
     try {
       expect((await cli(['create', 'db'])).code).toBe(0);
       await writeFile(path.join((await cli(['mount', 'db'])).stdout.trim(), 'table.bin'), randomBytes(MiB));
@@ -75,13 +80,10 @@ describe('convoy daemon shutdown while S3 stalls', () => {
   });
 
   it('exits in bounded time during a stalled CSI bak upload, and starts no other upload', async () => {
-    const dir = await freshDir();
-    const s3 = await startS3rver({ buckets: ['stalls'] });
-    const proxy = await startFaultProxy(s3.endpoint);
-    const csiSocket = path.join(dir, 'csi.sock');
-    const csiConfig = { socketPath: csiSocket, nodeId: 'n1', backupTargets: [`nas=s3://stalls@us-east-1/csi,endpoint=${proxy.endpoint}`], kubeletDir: path.join(dir, 'kubelet') };
-    const { daemon, leftovers } = await daemonIn(dir, { csi: csiConfig });
-    const csi = csiClients(csiSocket);
+    const { dir, proxy, daemon, leftovers } = await daemonBehindFaultProxy((at, endpoint) => ({
+      csi: { socketPath: path.join(at, 'csi.sock'), nodeId: 'n1', backupTargets: [`nas=s3://stalls@us-east-1/csi,endpoint=${endpoint}`], kubeletDir: path.join(at, 'kubelet') },
+    }));
+    const csi = csiClients(path.join(dir, 'csi.sock'));
     try {
       const { volume } = await csi.controller.CreateVolume!({ name: 'pvc-orders', volume_capabilities: [MOUNT_RWO] });
       proxy.inject({ fault: 'stall', match: (r) => r.method === 'PUT' || r.method === 'POST', times: 1000 });
@@ -104,10 +106,7 @@ describe('convoy daemon shutdown while S3 stalls', () => {
 
 describe('convoy daemon past its stop deadline', () => {
   it('abandons a scheduled run stalled in a read: exit code 1, the run named in the log, nothing left behind', async () => {
-    const dir = await freshDir();
-    const s3 = await startS3rver({ buckets: ['stalls'] });
-    const proxy = await startFaultProxy(s3.endpoint);
-    const { daemon, cli, leftovers } = await daemonIn(dir);
+    const { proxy, daemon, cli, leftovers } = await daemonBehindFaultProxy();
     try {
       expect((await cli(['create', 'db'])).code).toBe(0);
       const created = await cli(['schedule', 'create', 'nightly', '--volume', 'db', '--every', '24h', '--backup', 's3://stalls@us-east-1/x', '--s3-endpoint', proxy.endpoint]);
