@@ -24,6 +24,8 @@ const daemon = await startDaemon({ ...cfg, log }, async (specifier) => {
   if (specifier in linked) return { default: linked[specifier] };
   throw new Error(`module ${specifier} is not linked into the test daemon`);
 });
+// The same signal handling as `convoy daemon`, in place before "ready": a test may signal the
+// moment it reads it.
+const stopped = serveUntilStopped(daemon, log);
 process.stdout.write('ready\n');
-// The same signal handling as `convoy daemon`.
-process.exit(await serveUntilStopped(daemon, log));
+process.exit(await stopped);
