@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { convoy, testDaemonConfig } from '@convoy/test-support/cli';
 import { csiClients } from '@convoy/test-support/csi-client';
-import { startDaemonProcess, type DaemonProcess } from '@convoy/test-support/daemon-process';
+import { bundleDaemon, startDaemonProcess, type DaemonProcess } from '@convoy/test-support/daemon-process';
 import { startFaultProxy } from '@convoy/test-support/fault-proxy';
 import { S3RVER_CREDENTIALS, startS3rver } from '@convoy/test-support/s3rver';
 import { tempDirFactory } from '@convoy/test-support/tmp';
@@ -19,6 +19,7 @@ import { until } from '@convoy/test-support/until';
  */
 const MiB = 1024 * 1024;
 const freshDir = await tempDirFactory('convoy-daemon-shutdown-');
+await bundleDaemon(); // at module level: the bundle is removed after this file
 process.env.AWS_ACCESS_KEY_ID = S3RVER_CREDENTIALS.accessKeyId;
 process.env.AWS_SECRET_ACCESS_KEY = S3RVER_CREDENTIALS.secretAccessKey;
 /** Far beyond the stop deadline (2 × 500 ms grace and a little): only a daemon that does not stop reaches it. */
