@@ -67,6 +67,12 @@ describe('CSI bad input', () => {
       status.OUT_OF_RANGE,
       /exceeds limit_bytes/,
     ],
+    [
+      'CreateVolume asking for 2^63 - 1 bytes (named exactly, not as a rounded float)',
+      () => csi.controller.CreateVolume!({ name: 'pvc-x', volume_capabilities: [MOUNT_RWO], capacity_range: { required_bytes: '9223372036854775807' } }),
+      status.OUT_OF_RANGE,
+      /required_bytes 9223372036854775807 is above the largest size Convoy handles/,
+    ],
     ['CreateVolume with a negative capacity', () => csi.controller.CreateVolume!({ name: 'pvc-x', volume_capabilities: [MOUNT_RWO], capacity_range: { required_bytes: -1 } }), status.INVALID_ARGUMENT, /negative/],
     [
       'CreateVolume from a snapshot that does not exist',

@@ -10,7 +10,8 @@ import { convoy, testDaemonConfig } from '../test/cli-harness.js';
 /**
  * The daemon as a real process, SIGKILLed in the middle of a backup: the store must hold no
  * half backup, the restarted daemon (same root, stale root lock) must run the same command to
- * the end, and the backup must restore to the same bytes.
+ * the end, the backup must restore to the same bytes, and the dead daemon's store lock must
+ * not hold up a delete.
  */
 const dir = await tempDir('convoy-daemon-kill-');
 await bundleDaemon();
@@ -69,6 +70,11 @@ describe('the daemon SIGKILLed during a backup', () => {
       expect((await cli(['create', 'db-restored', '--backup', url])).code).toBe(0);
       const restored = (await cli(['mount', 'db-restored'])).stdout.trim();
       expect((await readFile(path.join(restored, 'table.bin'))).equals(payload)).toBe(true);
+      // The killed daemon's store lock (same host, its process gone) blocks nothing: deleting
+      // the backup, which excludes every other lock, goes through at once, not after 150 s.
+      const deleted = await cli(['backup', 'delete', url]);
+      expect(deleted.code, deleted.stderr).toBe(0);
+      expect((await cli(['backup', 'list', store])).json()).toEqual({});
     } finally {
       await daemon.stop();
     }

@@ -10,6 +10,7 @@ import objectstoreFs from '@convoy/objectstore-fs';
 import objectstoreS3 from '@convoy/objectstore-s3';
 import { createJsonLogger } from '@convoy/core';
 import { startDaemon, type DaemonConfig } from '../src/daemon/start-daemon.js';
+import { serveUntilStopped } from '../src/daemon/stop-signal.js';
 
 const linked: Record<string, unknown> = {
   '@convoy/driver-vfs': driverVfs,
@@ -18,9 +19,13 @@ const linked: Record<string, unknown> = {
 };
 
 const cfg = JSON.parse(process.argv[2]!) as Omit<DaemonConfig, 'log'>;
-const daemon = await startDaemon({ ...cfg, log: createJsonLogger({ level: process.env.CONVOY_TEST_LOG ? 'debug' : 'error' }) }, async (specifier) => {
+const log = createJsonLogger({ level: process.env.CONVOY_TEST_LOG ? 'debug' : 'error' });
+const daemon = await startDaemon({ ...cfg, log }, async (specifier) => {
   if (specifier in linked) return { default: linked[specifier] };
   throw new Error(`module ${specifier} is not linked into the test daemon`);
 });
+// The same signal handling as `convoy daemon`, in place before "ready": a test may signal the
+// moment it reads it.
+const stopped = serveUntilStopped(daemon, log);
 process.stdout.write('ready\n');
-for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void daemon.stop().then(() => process.exit(0)));
+process.exit(await stopped);

@@ -3,6 +3,7 @@
  * for tests that kill it or check that it survives a failed operation.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { bundleForNode } from '@convoy/test-support/bundle';
 import type { DaemonConfig } from '../src/daemon/start-daemon.js';
@@ -11,7 +12,12 @@ let bundled: Promise<string> | undefined;
 
 /** Bundles the daemon entry once per test file; call at module level (registers cleanup). */
 export function bundleDaemon(): Promise<string> {
-  bundled ??= bundleForNode(path.resolve(import.meta.dirname, 'daemon-process.child.ts'));
+  bundled ??= (async () => {
+    const bundle = await bundleForNode(path.resolve(import.meta.dirname, 'daemon-process.child.ts'));
+    // The CSI server reads csi.proto from beside its module: beside the bundle here.
+    await cp(path.resolve(import.meta.dirname, '../../csi-server/src/proto'), path.join(path.dirname(bundle), 'proto'), { recursive: true });
+    return bundle;
+  })();
   return bundled;
 }
 

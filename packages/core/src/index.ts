@@ -22,6 +22,7 @@ export * from './manager/types.js';
 export * from './manager/volume-manager.js';
 export * from './manager/keyed-mutex.js';
 export { checkStoreOptions } from './manager/store-options.js';
+export { DEFAULT_STOP_GRACE_MS } from './manager/drain-or-cancel.js';
 export * from './log.js';
 export * from './archive/pack-directory.js';
 export * from './archive/extract-tar.js';
@@ -38,3 +39,4 @@ export { pausingSchedulesOnDelete, type SchedulePauser } from './schedule/pause-
 export { systemClock, type Clock } from './schedule/clock.js';
 export { validateScheduleSpec } from './schedule/spec.js';
 export { schedulesFile, SCHEDULES_FILE } from './schedule/schedule-file.js';
+export * from './state/paths-on-disk.js';

@@ -1,8 +1,14 @@
-import { invalidArgument, outOfRange } from './status.js';
+import { int64Field, type Int64 } from './int64.js';
+import { outOfRange } from './status.js';
 
 export interface CapacityRange {
-  required_bytes: number;
-  limit_bytes: number;
+  required_bytes: Int64;
+  limit_bytes: Int64;
+}
+
+/** A range's two bounds as exact numbers (0: unset); refused when negative or beyond 2^53 - 1. */
+export function boundsOf(range: CapacityRange | null | undefined): { required: number; limit: number } {
+  return { required: int64Field(range?.required_bytes, 'capacity_range.required_bytes'), limit: int64Field(range?.limit_bytes, 'capacity_range.limit_bytes') };
 }
 
 /**
@@ -11,9 +17,7 @@ export interface CapacityRange {
  * driver's default). OUT_OF_RANGE when no multiple of the unit fits the range.
  */
 export function sizeFromRange(range: CapacityRange | null | undefined, unit: number): number | undefined {
-  const required = range?.required_bytes ?? 0;
-  const limit = range?.limit_bytes ?? 0;
-  if (required < 0 || limit < 0) throw invalidArgument(`capacity_range must not be negative (required_bytes ${required}, limit_bytes ${limit})`);
+  const { required, limit } = boundsOf(range);
   if (limit > 0 && required > limit) throw outOfRange(`capacity_range is impossible: required_bytes ${required} exceeds limit_bytes ${limit}`);
   if (required > 0) {
     const size = Math.ceil(required / unit) * unit;
@@ -30,7 +34,6 @@ export function sizeFromRange(range: CapacityRange | null | undefined, unit: num
 
 /** Whether an existing volume of `capacity` bytes satisfies the range (for idempotent creates). */
 export function capacityFits(capacity: number, range: CapacityRange | null | undefined): boolean {
-  const required = range?.required_bytes ?? 0;
-  const limit = range?.limit_bytes ?? 0;
+  const { required, limit } = boundsOf(range);
   return capacity >= required && (limit === 0 || capacity <= limit);
 }

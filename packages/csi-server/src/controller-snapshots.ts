@@ -1,5 +1,5 @@
 import { isConvoyError, type SnapshotRecord, type VolumeRecord } from '@convoy/core';
-import type { BackupUploads } from './backup-uploads.js';
+import { isBackedUp, type BackupUploads } from './backup-uploads.js';
 import type { CsiContext } from './context.js';
 import type { BackupSnapshotRecord } from './csi-records.js';
 import { findBackup, notFoundAsUndefined } from './content-source.js';
@@ -26,12 +26,13 @@ export function snapshotControllerHandlers(ctx: CsiContext, uploads: BackupUploa
     return { snapshot_id: id, source_volume_id: snapshot.volumeName, size_bytes: size, creation_time: timestampOf(snapshot.createdAt), ready_to_use: ready };
   }
 
-  async function readiness(bak: BackupSnapshotRecord | undefined): Promise<boolean> {
+  /** CreateSnapshot's answer: reports a failed upload of a `bak` snapshot, or (re)starts it. */
+  async function reportOrStartUpload(bak: BackupSnapshotRecord | undefined): Promise<boolean> {
     if (!bak) return true;
     const target = ctx.targets.get(bak.target);
     // A target dropped from the configuration since: the backup may exist, but not from here.
-    if (!target) return bak.backupUrl !== undefined;
-    return uploads.readiness(bak, target);
+    if (!target) return isBackedUp(bak);
+    return uploads.reportOrStart(bak, target);
   }
 
   return {
@@ -65,7 +66,7 @@ export function snapshotControllerHandlers(ctx: CsiContext, uploads: BackupUploa
           ctx.log.info('csi snapshot created', { snapshot: snapshotName, volume: volumeId, type: params.type });
         }
         const volume = await ctx.service.findVolume(volumeId).catch(notFoundAsUndefined);
-        return { snapshot: await csiSnapshotOf(snapshot, volume, bak, await readiness(bak)) };
+        return { snapshot: await csiSnapshotOf(snapshot, volume, bak, await reportOrStartUpload(bak)) };
       });
     },
 
@@ -98,7 +99,8 @@ export function snapshotControllerHandlers(ctx: CsiContext, uploads: BackupUploa
           found.push({ snapshot: { ...snapshot, volumeName: volume.name }, bak: await ctx.records.backup(snapshot.name) });
         }
       }
-      const all = await Promise.all(found.map(async ({ snapshot, bak }) => csiSnapshotOf(snapshot, byName.get(snapshot.volumeName), bak, await readiness(bak).catch(() => false))));
+      // A read: readiness comes from the record; it never starts an upload or consumes its failure.
+      const all = await Promise.all(found.map(({ snapshot, bak }) => csiSnapshotOf(snapshot, byName.get(snapshot.volumeName), bak, bak ? isBackedUp(bak) : true)));
       const matching = wantedId ? all.filter((s) => s.snapshot_id === req.snapshot_id) : all;
       const page = paginate(matching, (s) => s.snapshot_id, req.max_entries, req.starting_token);
       return { entries: page.entries.map((snapshot) => ({ snapshot })), next_token: page.nextToken };

@@ -2,7 +2,7 @@ import { statfs } from 'node:fs/promises';
 import { isConvoyError, type VolumeRecord } from '@convoy/core';
 import { traitsOf, type CsiContext } from './context.js';
 import type { VolumeRecordCsi } from './csi-records.js';
-import { capacityFits, sizeFromRange, type CapacityRange } from './capacity.js';
+import { boundsOf, capacityFits, sizeFromRange, type CapacityRange } from './capacity.js';
 import { checkSourceFits, contentSourceKey, createFromSource, notFoundAsUndefined, resolveSource } from './content-source.js';
 import { requireField, volumeIdFor } from './ids.js';
 import type { ContentSource, Topology, VolumeCapability } from './messages.js';
@@ -80,7 +80,7 @@ export function volumeControllerHandlers(ctx: CsiContext) {
           return { volume: await csiVolumeOf(ctx, existing, record) };
         }
         const source = await resolveSource(ctx, req.volume_content_source);
-        if (source) checkSourceFits(source, driver, req.capacity_range?.limit_bytes ?? 0);
+        if (source) checkSourceFits(source, driver, boundsOf(req.capacity_range).limit);
         const record: VolumeRecordCsi = { csiName: name, capacityBytes: size ?? 0, parameters: { ...req.parameters }, contentSource: sourceKey };
         await ctx.records.putVolume(id, record);
         let volume: VolumeRecord;

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { readJsonFile, removeFileDurably, writeJsonAtomic } from '@convoy/core';
 
@@ -62,6 +62,13 @@ export class CsiRecords {
 
   backup(snapshot: string): Promise<BackupSnapshotRecord | undefined> {
     return readJsonFile<BackupSnapshotRecord>(path.join(this.backupsDir, `${snapshot}.json`));
+  }
+
+  /** Every `bak` snapshot's record (a restart resumes the unfinished ones). */
+  async backups(): Promise<BackupSnapshotRecord[]> {
+    const names = (await readdir(this.backupsDir)).filter((name) => name.endsWith('.json'));
+    const records = await Promise.all(names.map((name) => readJsonFile<BackupSnapshotRecord>(path.join(this.backupsDir, name))));
+    return records.filter((record): record is BackupSnapshotRecord => record !== undefined);
   }
 
   putBackup(record: BackupSnapshotRecord): Promise<void> {

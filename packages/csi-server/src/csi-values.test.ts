@@ -30,6 +30,30 @@ describe('capacity ranges', () => {
     expect(capacityFits(4 * MiB, { required_bytes: 5 * MiB, limit_bytes: 0 })).toBe(false);
     expect(capacityFits(4 * MiB, { required_bytes: 0, limit_bytes: 3 * MiB })).toBe(false);
   });
+
+  it('takes 64-bit bounds as the server decodes them (decimal strings) and names huge ones exactly', () => {
+    expect(sizeFromRange({ required_bytes: String(3 * MiB), limit_bytes: '0' }, 2 * MiB)).toBe(4 * MiB);
+    expect(sizeFromRange({ required_bytes: String(Number.MAX_SAFE_INTEGER - 1), limit_bytes: '' }, 2)).toBe(Number.MAX_SAFE_INTEGER - 1);
+    for (const [huge, code] of [
+      ['9223372036854775807', status.OUT_OF_RANGE],
+      ['9007199254740993', status.OUT_OF_RANGE],
+      ['-9223372036854775808', status.INVALID_ARGUMENT],
+    ] as const) {
+      let message = '';
+      expect(
+        codeOf(() => {
+          try {
+            sizeFromRange({ required_bytes: huge, limit_bytes: '0' }, 1);
+          } catch (err) {
+            message = (err as Error).message;
+            throw err;
+          }
+        }),
+      ).toBe(code);
+      expect(message).toContain(huge);
+    }
+    expect(codeOf(() => capacityFits(1, { required_bytes: '0', limit_bytes: '18446744073709551615' }))).toBe(status.OUT_OF_RANGE);
+  });
 });
 
 describe('ids', () => {

@@ -1,9 +1,9 @@
-import { mkdir, rm, rmdir, stat, statfs, writeFile } from 'node:fs/promises';
+import { rmdir, statfs, unlink } from 'node:fs/promises';
 import type { VolumeRecord } from '@convoy/core';
 import { nodeTopology, traitsOf, type CsiContext } from './context.js';
 import { notFoundAsUndefined } from './content-source.js';
 import { requireField } from './ids.js';
-import { requireKubeletPath } from './kubelet-paths.js';
+import { existingOnDisk, prepareDirectory, prepareFile, requireKubeletPath } from './kubelet-paths.js';
 import type { VolumeCapability } from './messages.js';
 import { bindMount, isMountPoint, mountAt, unmount } from './mounts.js';
 import { sizeFromRange, type CapacityRange } from './capacity.js';
@@ -17,6 +17,8 @@ import type { HandlerTable } from './handler-table.js';
  * Node: Stage mounts the Convoy volume once per node (the driver's mount) and binds it at the
  * staging path; Publish binds the staging path into each pod (read-only when asked); a block
  * volume's device node is bound straight to the pod's target file. Every call is idempotent.
+ * Every path is resolved on disk first (kubelet-paths.ts): nothing is mounted, created or
+ * removed through a symlink.
  */
 export function nodeHandlers(ctx: CsiContext) {
   const anyNodeLocal = ctx.enabledDrivers.some((d) => traitsOf(ctx, d).nodeLocal);
@@ -39,6 +41,15 @@ export function nodeHandlers(ctx: CsiContext) {
     return device;
   }
 
+  /** Stats and expand: a volume path that cannot be a kubelet path holds no volume (NOT_FOUND, as the spec reads). */
+  function volumePathOf(id: string, value: string): string {
+    try {
+      return requireKubeletPath(ctx.kubeletDir, value, 'volume_path');
+    } catch (err) {
+      throw notFound(`volume ${id} is not at ${JSON.stringify(value)}: ${(err as Error).message}`);
+    }
+  }
+
   return {
     async NodeStageVolume(req: { volume_id: string; staging_target_path: string; volume_capability: VolumeCapability | null }) {
       const id = requireField(req.volume_id, 'volume_id');
@@ -49,9 +60,9 @@ export function nodeHandlers(ctx: CsiContext) {
         checkCapability(cap, volume);
         // A block volume is used through its device node: nothing to mount once per node.
         if (cap.access_type === 'block') return {};
+        await prepareDirectory(ctx.kubeletDir, staging, 'staging_target_path');
         if (await isMountPoint(staging)) return {};
         const mountpoint = await ctx.service.mountVolume(id);
-        await mkdir(staging, { recursive: true });
         await bindMount(ctx.run, mountpoint, staging, false);
         ctx.log.info('csi volume staged', { volume: id, staging });
         return {};
@@ -62,7 +73,8 @@ export function nodeHandlers(ctx: CsiContext) {
       const id = requireField(req.volume_id, 'volume_id');
       const staging = requireKubeletPath(ctx.kubeletDir, req.staging_target_path, 'staging_target_path');
       return ctx.locks.run(`node:${id}`, async () => {
-        if (await isMountPoint(staging)) await unmount(ctx.run, staging);
+        const present = await existingOnDisk(ctx.kubeletDir, staging, 'staging_target_path');
+        if (present && (await isMountPoint(staging))) await unmount(ctx.run, staging);
         const volume = await ctx.service.findVolume(id).catch(notFoundAsUndefined);
         if (volume?.mountpoint) await ctx.service.umountVolume(id);
         ctx.log.info('csi volume unstaged', { volume: id, staging });
@@ -78,7 +90,7 @@ export function nodeHandlers(ctx: CsiContext) {
       return ctx.locks.run(`node:${id}`, async () => {
         const volume = await requireVolume(id);
         checkCapability(cap, volume);
-        const published = await mountAt(target);
+        const published = (await existingOnDisk(ctx.kubeletDir, target, 'target_path')) && (await mountAt(target));
         if (published) {
           if (published.readOnly !== req.readonly) {
             throw alreadyExists(`${target} is already published ${published.readOnly ? 'read-only' : 'read-write'}; it was asked ${req.readonly ? 'read-only' : 'read-write'}`);
@@ -87,11 +99,12 @@ export function nodeHandlers(ctx: CsiContext) {
         }
         if (cap.access_type === 'block') {
           const device = deviceOf(volume);
-          await writeFile(target, '', { flag: 'a' });
+          await prepareFile(ctx.kubeletDir, target, 'target_path');
           await bindMount(ctx.run, device, target, req.readonly);
         } else {
-          if (!(await isMountPoint(staging))) throw failedPrecondition(`volume ${id} is not staged at ${staging}; call NodeStageVolume first`);
-          await mkdir(target, { recursive: true });
+          const staged = (await existingOnDisk(ctx.kubeletDir, staging, 'staging_target_path')) && (await isMountPoint(staging));
+          if (!staged) throw failedPrecondition(`volume ${id} is not staged at ${staging}; call NodeStageVolume first`);
+          await prepareDirectory(ctx.kubeletDir, target, 'target_path');
           await bindMount(ctx.run, staging, target, req.readonly);
         }
         ctx.log.info('csi volume published', { volume: id, target, readonly: req.readonly });
@@ -103,11 +116,13 @@ export function nodeHandlers(ctx: CsiContext) {
       const id = requireField(req.volume_id, 'volume_id');
       const target = requireKubeletPath(ctx.kubeletDir, req.target_path, 'target_path');
       return ctx.locks.run(`node:${id}`, async () => {
+        if (!(await existingOnDisk(ctx.kubeletDir, target, 'target_path'))) return {};
         if (await isMountPoint(target)) await unmount(ctx.run, target);
-        const stats = await stat(target).catch(() => undefined);
-        // The spec has the plugin remove what it created at the target path.
+        // The spec has the plugin remove what it created at the target path (checked again:
+        // what was under the mount is what gets removed).
+        const stats = await existingOnDisk(ctx.kubeletDir, target, 'target_path');
         if (stats?.isDirectory()) await rmdir(target);
-        else if (stats) await rm(target);
+        else if (stats) await unlink(target);
         ctx.log.info('csi volume unpublished', { volume: id, target });
         return {};
       });
@@ -115,10 +130,11 @@ export function nodeHandlers(ctx: CsiContext) {
 
     async NodeGetVolumeStats(req: { volume_id: string; volume_path: string }) {
       const id = requireField(req.volume_id, 'volume_id');
-      const volumePath = requireField(req.volume_path, 'volume_path');
+      requireField(req.volume_path, 'volume_path');
       const volume = await requireVolume(id);
-      if (!(await isMountPoint(volumePath))) throw notFound(`volume ${id} is not mounted at ${volumePath}`);
-      const stats = await stat(volumePath);
+      const volumePath = volumePathOf(id, req.volume_path);
+      const stats = await existingOnDisk(ctx.kubeletDir, volumePath, 'volume_path');
+      if (!stats || !(await isMountPoint(volumePath))) throw notFound(`volume ${id} is not mounted at ${volumePath}`);
       if (stats.isBlockDevice()) {
         const total = capacityOf(volume, await ctx.records.volume(id));
         return { usage: [{ unit: 'BYTES', total, available: 0, used: 0 }], volume_condition: null };
@@ -136,7 +152,8 @@ export function nodeHandlers(ctx: CsiContext) {
     async NodeExpandVolume(req: { volume_id: string; volume_path: string; capacity_range: CapacityRange | null }) {
       const id = requireField(req.volume_id, 'volume_id');
       const volume = await requireVolume(id);
-      requireField(req.volume_path, 'volume_path');
+      const volumePath = volumePathOf(id, requireField(req.volume_path, 'volume_path'));
+      if (!(await existingOnDisk(ctx.kubeletDir, volumePath, 'volume_path'))) throw notFound(`volume ${id} is not at ${volumePath}`);
       const record = await ctx.records.volume(id);
       const current = capacityOf(volume, record);
       const wanted = sizeFromRange(req.capacity_range, traitsOf(ctx, volume.driver).sizeUnit) ?? 0;

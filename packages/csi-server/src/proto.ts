@@ -13,6 +13,12 @@ export const CSI_PROTO_PATH = path.join(import.meta.dirname, 'proto', 'csi.proto
  */
 export const CSI_LOADER_OPTIONS: protoLoader.Options = { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true };
 
+/**
+ * The server decodes 64-bit integers as decimal strings instead: a size beyond 2^53 must be
+ * refused naming the exact number asked for, which a float has already rounded (see int64.ts).
+ */
+const CSI_SERVER_LOADER_OPTIONS: protoLoader.Options = { ...CSI_LOADER_OPTIONS, longs: String };
+
 type ServiceConstructor = grpc.ServiceClientConstructor;
 
 export interface CsiServices {
@@ -22,12 +28,13 @@ export interface CsiServices {
   SnapshotMetadata: ServiceConstructor;
 }
 
-let loaded: CsiServices | undefined;
+const loaded = new Map<'client' | 'server', CsiServices>();
 
-/** The four CSI services' definitions (and client constructors), loaded once per process. */
-export function loadCsiServices(): CsiServices {
-  if (loaded) return loaded;
-  const definition = protoLoader.loadSync(CSI_PROTO_PATH, CSI_LOADER_OPTIONS);
+/** The four CSI services' definitions (and client constructors), loaded once per process and side. */
+export function loadCsiServices(side: 'client' | 'server' = 'client'): CsiServices {
+  const known = loaded.get(side);
+  if (known) return known;
+  const definition = protoLoader.loadSync(CSI_PROTO_PATH, side === 'server' ? CSI_SERVER_LOADER_OPTIONS : CSI_LOADER_OPTIONS);
   const root = grpc.loadPackageDefinition(definition) as unknown as { csi: { v1: Record<string, ServiceConstructor> } };
   const v1 = root.csi.v1;
   const pick = (name: string): ServiceConstructor => {
@@ -35,6 +42,7 @@ export function loadCsiServices(): CsiServices {
     if (!service) throw new Error(`csi.proto defines no service ${name}`);
     return service;
   };
-  loaded = { Identity: pick('Identity'), Controller: pick('Controller'), Node: pick('Node'), SnapshotMetadata: pick('SnapshotMetadata') };
-  return loaded;
+  const services = { Identity: pick('Identity'), Controller: pick('Controller'), Node: pick('Node'), SnapshotMetadata: pick('SnapshotMetadata') };
+  loaded.set(side, services);
+  return services;
 }

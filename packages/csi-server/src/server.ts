@@ -47,12 +47,18 @@ export interface CsiServerOptions {
   snapshotMetadata?: boolean;
   /** Probe's answer; the daemon is ready once its manager is open. */
   isReady?: () => boolean;
+  /** How long close() lets calls in flight finish before cancelling them (default 10 s). */
+  closeGraceMs?: number;
 }
 
 export interface CsiServer {
   readonly socketPath: string;
+  /** What still runs in the background (`bak` uploads), for the shutdown log. */
+  busy(): string[];
   close(): Promise<void>;
 }
+
+const DEFAULT_CLOSE_GRACE_MS = 10_000;
 
 type Handler = (request: never) => Promise<unknown>;
 
@@ -133,7 +139,8 @@ export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer>
   requireField(opts.nodeId, 'the CSI node id (--csi-node-id)');
   let serving = true;
   const uploads = new BackupUploads(ctx);
-  const services = loadCsiServices();
+  uploads.resumeUnfinished(await records.backups());
+  const services = loadCsiServices('server');
   const server = new grpc.Server();
   const identity: HandlerTable<IdentityHandlers> = identityHandlers(ctx, () => serving && (opts.isReady?.() ?? true), opts.snapshotMetadata ?? false);
   server.addService(services.Identity.service, withUnimplemented(services.Identity.service, implementation(identity, log)));
@@ -162,11 +169,17 @@ export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer>
   let closing: Promise<void> | undefined;
   return {
     socketPath,
+    busy: () => uploads.running.map((snapshot) => `csi upload of snapshot ${snapshot}`),
     close: () =>
       (closing ??= (async () => {
         serving = false;
+        // No upload starts once stopping; running ones are cancelled by the manager's shutdown.
+        uploads.stop();
+        // Calls in flight get the grace period, then are cancelled: a call stuck on a hung
+        // store never keeps the socket open.
+        const force = setTimeout(() => server.forceShutdown(), opts.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS);
         await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-        await uploads.drain();
+        clearTimeout(force);
         await rm(socketPath, { force: true });
       })()),
   };

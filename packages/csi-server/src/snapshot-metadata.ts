@@ -2,6 +2,7 @@ import type { ServerWritableStream } from '@grpc/grpc-js';
 import { isConvoyError, type Extent, type SnapshotBlocks } from '@convoy/core';
 import type { CsiContext } from './context.js';
 import { parseSnapshotId, requireField } from './ids.js';
+import { int64Field, type Int64 } from './int64.js';
 import { invalidArgument, notFound, outOfRange, toServiceError, unimplemented } from './status.js';
 
 /** Tuples per response message when the caller leaves max_results at 0. */
@@ -54,24 +55,23 @@ export function snapshotMetadataHandlers(ctx: CsiContext) {
     };
   }
 
-  function checkRange(startingOffset: number, maxResults: number, found: SnapshotBlocks): void {
+  /** The request's starting offset as an exact number, checked against the snapshot with max_results. */
+  function checkRange(offset: Int64, maxResults: number, found: SnapshotBlocks): number {
     if (!Number.isInteger(maxResults) || maxResults < 0) throw invalidArgument(`max_results must be 0 or more, not ${maxResults}`);
-    if (!Number.isSafeInteger(startingOffset) || startingOffset < 0 || startingOffset > found.snapshotSize) {
-      throw outOfRange(`starting_offset ${startingOffset} is outside the snapshot's ${found.snapshotSize} bytes`);
-    }
+    const startingOffset = int64Field(offset, 'starting_offset');
+    if (startingOffset > found.snapshotSize) throw outOfRange(`starting_offset ${startingOffset} is outside the snapshot's ${found.snapshotSize} bytes`);
+    return startingOffset;
   }
 
   return {
-    GetMetadataAllocated: stream('GetMetadataAllocated', async (req: { snapshot_id: string; starting_offset: number; max_results: number }) => {
+    GetMetadataAllocated: stream('GetMetadataAllocated', async (req: { snapshot_id: string; starting_offset: Int64; max_results: number }) => {
       const found = await blocks(localSnapshot('snapshot_id', req.snapshot_id));
-      checkRange(req.starting_offset, req.max_results, found);
-      return { found, startingOffset: req.starting_offset, maxResults: req.max_results };
+      return { found, startingOffset: checkRange(req.starting_offset, req.max_results, found), maxResults: req.max_results };
     }),
-    GetMetadataDelta: stream('GetMetadataDelta', async (req: { base_snapshot_id: string; target_snapshot_id: string; starting_offset: number; max_results: number }) => {
+    GetMetadataDelta: stream('GetMetadataDelta', async (req: { base_snapshot_id: string; target_snapshot_id: string; starting_offset: Int64; max_results: number }) => {
       const base = localSnapshot('base_snapshot_id', req.base_snapshot_id);
       const found = await blocks(localSnapshot('target_snapshot_id', req.target_snapshot_id), base);
-      checkRange(req.starting_offset, req.max_results, found);
-      return { found, startingOffset: req.starting_offset, maxResults: req.max_results };
+      return { found, startingOffset: checkRange(req.starting_offset, req.max_results, found), maxResults: req.max_results };
     }),
   };
 }

@@ -22,6 +22,7 @@ export const outOfRange = (message: string): CsiStatusError => new CsiStatusErro
 export const failedPrecondition = (message: string): CsiStatusError => new CsiStatusError(GrpcStatus.FAILED_PRECONDITION, message);
 export const aborted = (message: string): CsiStatusError => new CsiStatusError(GrpcStatus.ABORTED, message);
 export const resourceExhausted = (message: string): CsiStatusError => new CsiStatusError(GrpcStatus.RESOURCE_EXHAUSTED, message);
+export const unavailable = (message: string): CsiStatusError => new CsiStatusError(GrpcStatus.UNAVAILABLE, message);
 export const unimplemented = (message: string): CsiStatusError => new CsiStatusError(GrpcStatus.UNIMPLEMENTED, message);
 
 /** How each Convoy error code reads to a CO: retryable conditions stay retryable. */

@@ -3,6 +3,7 @@ import https from 'node:https';
 import { finished, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  AbortMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -136,7 +137,9 @@ export class S3ObjectStore implements ObjectStore {
       params: { Bucket: this.location.bucket, Key, Body: body },
       partSize: this.settings.partSize,
       queueSize: this.settings.partConcurrency,
-      leavePartsOnError: false,
+      // Removed by us (abortUpload): lib-storage's own clean-up throws its failure instead of
+      // the parts' error, and a server refusing AbortMultipartUpload hid every real cause.
+      leavePartsOnError: true,
     });
     // A body that fails (its pipeline was cancelled or broke) ends the upload at once: parts in
     // flight are aborted rather than left to run into their timeouts.
@@ -155,7 +158,7 @@ export class S3ObjectStore implements ObjectStore {
     try {
       await upload.done();
     } catch (err) {
-      throw this.fail(err, `uploading ${key}`);
+      throw await this.abortUpload(this.fail(err, `uploading ${key}`), Key, upload.uploadId);
     } finally {
       signal?.removeEventListener('abort', onAbort);
       this.stats.parts += parts;
@@ -259,6 +262,22 @@ export class S3ObjectStore implements ObjectStore {
     } catch (err) {
       if (isMissingObject((err as ConvoyError).cause)) return undefined;
       throw err;
+    }
+  }
+
+  /**
+   * Removes the parts of a failed multipart upload and returns `failure`, the upload's own
+   * error, as the one reported: a clean-up that fails too (some servers refuse it) is logged
+   * in `details.cleanup`, never the headline.
+   */
+  private async abortUpload(failure: ConvoyError, fullKey: string, uploadId: string | undefined): Promise<ConvoyError> {
+    if (!uploadId) return failure;
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.location.bucket, Key: fullKey, UploadId: uploadId }));
+      return failure;
+    } catch (cleanupErr) {
+      const cleanup = this.fail(cleanupErr, `removing the parts of upload ${uploadId}`).message;
+      return new ConvoyError(failure.code, failure.message, { cause: failure.cause, details: { ...failure.details, cleanup } });
     }
   }
 

@@ -14,6 +14,8 @@ export interface CsiConfig {
 
 export interface RunningFrontEnd {
   socketPath: string;
+  /** What still runs in the background, for the shutdown log. */
+  busy(): string[];
   close(): Promise<void>;
 }
 
@@ -24,7 +26,7 @@ export interface RunningFrontEnd {
  */
 export async function startCsiFrontEnd(
   cfg: CsiConfig,
-  deps: { service: VolumeService & ChangedBlockService; stores: StoreOperations; root: string; run: CommandRunner; log: JsonLogger },
+  deps: { service: VolumeService & ChangedBlockService; stores: StoreOperations; root: string; run: CommandRunner; log: JsonLogger; closeGraceMs?: number },
 ): Promise<RunningFrontEnd> {
   const { startCsiServer, parseBackupTarget } = await import('@convoy/csi-server');
   const targets = cfg.backupTargets.map((text) => {
@@ -46,5 +48,6 @@ export async function startCsiFrontEnd(
     snapshotMetadata: cfg.snapshotMetadata ?? false,
     run: deps.run,
     log: deps.log.child({ component: 'csi-server' }),
+    ...(deps.closeGraceMs === undefined ? {} : { closeGraceMs: deps.closeGraceMs }),
   });
 }

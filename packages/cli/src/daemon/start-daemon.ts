@@ -1,7 +1,8 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import {
   ConvoyError,
+  DEFAULT_STOP_GRACE_MS,
   ObjectStoreRegistry,
   Scheduler,
   VolumeManager,
@@ -15,6 +16,7 @@ import {
   type JsonLogger,
   type ModuleImporter,
   type Options,
+  type HeldLock,
   type UserKey,
   type StoreOperations,
   type VolumeService,
@@ -25,6 +27,7 @@ import { importPackage } from './import-package.js';
 import { loadDrivers } from './load-drivers.js';
 import type { MetricsListen } from './metrics/metrics-listen.js';
 import { startCsiFrontEnd, type CsiConfig } from './csi-front-end.js';
+import { stopWithin, type StopOutcome } from './bounded-stop.js';
 
 export interface DaemonConfig {
   root: string;
@@ -45,7 +48,11 @@ export interface DaemonConfig {
   encryptionKey?: UserKey;
   /** `--metrics-listen` (already checked for loopback); no metrics without it. */
   metrics?: MetricsListen;
-  /** How long stopping lets running requests and operations finish before cancelling them (default 10 s). */
+  /**
+   * How long stopping lets running requests and operations finish before cancelling them
+   * (default 10 s). Stopping takes at most twice this plus STOP_DEADLINE_MARGIN_MS: past that
+   * the daemon is abandoned (see RunningDaemon.abandon).
+   */
   stopGraceMs?: number;
   /** `--csi-socket` and friends: serve Kubernetes CSI on the same manager. */
   csi?: CsiConfig;
@@ -58,9 +65,22 @@ export interface RunningDaemon {
   /** `http://host:port/metrics` when metrics are served. */
   readonly metricsUrl?: string;
   readonly csiSocketPath?: string;
-  /** Closes the server, the manager and its drivers, then releases the root. */
-  stop(): Promise<void>;
+  /**
+   * Stops taking work, closes the front ends while the manager drains (cancelling operations
+   * after the grace period), closes the drivers and releases the root; abandons the daemon if
+   * that has not finished by the stop deadline. Resolves with how it ended.
+   */
+  stop(): Promise<StopOutcome>;
+  /**
+   * For a daemon about to exit without finishing its stop (the deadline passed, or a second
+   * signal): logs what still runs, removes the Docker spec file and the sockets and releases
+   * the root lock, so a restarted daemon and Docker find nothing stale.
+   */
+  abandon(reason: string): Promise<void>;
 }
+
+/** Beyond two grace periods (drain, then cancel), how long stopping may take before it is abandoned. */
+export const STOP_DEADLINE_MARGIN_MS = 2_000;
 
 /** The settings `convoy info` shows, as Convoy's daemonConfig did. */
 function shownConfig(cfg: DaemonConfig): Record<string, unknown> {
@@ -113,14 +133,15 @@ async function startServer(cfg: DaemonConfig, served: { service: VolumeService; 
 /**
  * Starts everything `convoy daemon` runs, in order: the store settings' check (before anything
  * changes), the root and its lock, the command runner, the drivers, the backup engine, the
- * volume manager, and the server. Whatever started is stopped again if a later step fails.
+ * volume manager, and the server. Whatever started is stopped again (in reverse order) if a
+ * later step fails.
  */
 export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = importPackage): Promise<RunningDaemon> {
   const log = cfg.log;
-  const undo: Array<() => Promise<void>> = [];
-  const unwind = async () => {
-    for (const step of undo.reverse()) await step().catch((err: unknown) => log.error('stopping failed', { err }));
-  };
+  // What closes again: the front ends, the scheduler and the manager (the root lock apart, last).
+  const closers: Array<() => Promise<void>> = [];
+  const close = (step: () => Promise<void>) => step().catch((err: unknown) => log.error('stopping failed', { err }));
+  let lock: HeldLock | undefined;
   try {
     // Loaded only when asked for: a daemon without metrics never imports prom-client.
     const metrics = cfg.metrics ? await import('./metrics/daemon-metrics.js') : undefined;
@@ -128,8 +149,7 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
     const stores = counters ? new metrics!.CountingStoreRegistry(counters, importer) : new ObjectStoreRegistry(importer);
     await checkStoreOptions(stores, cfg.storeOptions);
     await mkdir(cfg.root, { recursive: true, mode: 0o700 });
-    const lock = await acquireRootLock(cfg.root);
-    undo.push(() => lock.release());
+    const root = (lock = await acquireRootLock(cfg.root));
     const run = createCommandRunner({ timeoutMs: cfg.cmdTimeoutMs, onCommand: (command, args) => log.debug('exec', { command, args }) });
     const { drivers, options: driverOptions } = await loadDrivers({ names: cfg.drivers, modules: cfg.driverModules, options: cfg.driverOptions, root: cfg.root, run, log, importer });
     const manager = new VolumeManager({
@@ -145,7 +165,7 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
       log,
       daemon: { version: CONVOY_VERSION, root: cfg.root, config: shownConfig(cfg), driverOptions },
     });
-    undo.push(() => manager.close());
+    closers.push(() => manager.close());
     await manager.open();
     // The one service every front end gets (API and Docker, the scheduler, CSI): counted when
     // metrics are on, and pausing a deleted volume's schedules; beside it, the store operations. The scheduler is made below; a
@@ -164,30 +184,54 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
       ...(counters ? { onRun: counters.scheduleRun } : {}),
     });
     await scheduler.start();
-    undo.push(() => scheduler.stop());
+    closers.push(() => scheduler.stop());
     const server = await startServer(cfg, { service, stores: storeOps }, scheduler);
-    undo.push(() => server.close());
+    closers.push(() => server.close());
     let metricsUrl: string | undefined;
     if (counters && cfg.metrics) {
       counters.watch({ schedules: scheduler, service: manager });
       await counters.seedFromSchedules(scheduler);
       const served = await metrics!.startMetricsServer(cfg.metrics, counters.registry, log.child({ component: 'metrics' }));
-      undo.push(() => served.close());
+      closers.push(() => served.close());
       metricsUrl = served.url;
     }
-    const csi = cfg.csi ? await startCsiFrontEnd(cfg.csi, { service, stores: storeOps, root: cfg.root, run, log }) : undefined;
-    if (csi) undo.push(() => csi.close());
+    const csi = cfg.csi
+      ? await startCsiFrontEnd(cfg.csi, { service, stores: storeOps, root: cfg.root, run, log, ...(cfg.stopGraceMs === undefined ? {} : { closeGraceMs: cfg.stopGraceMs }) })
+      : undefined;
+    if (csi) closers.push(() => csi.close());
     log.info('convoy daemon started', { version: CONVOY_VERSION, root: cfg.root, drivers: drivers.map((d) => d.name), socket: server.socketPath });
-    let stopping: Promise<void> | undefined;
+    const abandon = async (reason: string): Promise<void> => {
+      log.error(`${reason}: exiting with work still running`, { running: [...manager.busyOperations, ...(csi?.busy() ?? [])] });
+      const leftovers = [server.specFile, server.socketPath, csi?.socketPath].filter((file): file is string => file !== undefined);
+      await Promise.all(leftovers.map((file) => rm(file, { force: true }).catch((err: unknown) => log.error('could not remove', { file, err }))));
+      await root.release();
+    };
+    const deadlineMs = 2 * (cfg.stopGraceMs ?? DEFAULT_STOP_GRACE_MS) + STOP_DEADLINE_MARGIN_MS;
+    let stopping: Promise<StopOutcome> | undefined;
     return {
       socketPath: server.socketPath,
       ...(server.specFile === undefined ? {} : { specFile: server.specFile }),
       ...(metricsUrl === undefined ? {} : { metricsUrl }),
       ...(csi ? { csiSocketPath: csi.socketPath } : {}),
-      stop: () => (stopping ??= unwind().then(() => log.info('convoy daemon stopped'))),
+      stop: () =>
+        (stopping ??= stopWithin(
+          deadlineMs,
+          async () => {
+            // All at once: no front end or schedule takes new work, and the manager's grace
+            // period runs meanwhile (a front end waiting for an operation waits for the manager
+            // to cancel it). The drivers close with the manager; the root is released last.
+            await Promise.all(closers.map(close));
+            await root.release();
+            log.info('convoy daemon stopped');
+          },
+          () => abandon(`the daemon did not stop within ${deadlineMs} ms`),
+        )),
+      abandon,
     };
   } catch (err) {
-    await unwind();
+    for (const step of closers.reverse()) await close(step);
+    const held = lock;
+    if (held) await close(() => held.release());
     throw err instanceof ConvoyError ? err : new ConvoyError('INTERNAL', `the daemon could not start: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { ConvoyError, toConvoyError } from '../errors.js';
+import { ensureRealParents, lstatOrMissing, makeRealDirectory } from '../state/paths-on-disk.js';
 import { TarEndCheck } from './tar-end-check.js';
 
 export interface ExtractReport {
@@ -143,36 +144,18 @@ function requireNonRoot(rel: string, name: string): string {
  * symlink or a file, so nothing is ever written through a link the archive planted earlier.
  */
 async function ensureParents(root: string, rel: string, name: string, opts: { create: boolean } = { create: true }): Promise<void> {
-  const parts = rel.split('/').slice(0, -1);
-  let current = root;
-  for (const part of parts) {
-    current = path.join(current, part);
-    const stats = await fs.lstat(current).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return undefined;
-      throw err;
-    });
-    if (stats?.isDirectory()) continue;
-    if (stats) throw unsafe(name, `goes through ${path.relative(root, current)}, which is ${stats.isSymbolicLink() ? 'a symlink' : 'not a directory'}`);
-    if (!opts.create) throw unsafe(name, `refers to ${path.relative(root, current)}, which does not exist`);
-    await fs.mkdir(current, { mode: 0o755 });
-  }
+  await ensureRealParents(root, rel, (problem) => unsafe(name, problem), opts);
 }
 
 async function makeDirectory(abs: string, name: string): Promise<void> {
-  try {
-    await fs.mkdir(abs, { mode: 0o700 });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    const stats = await fs.lstat(abs);
-    if (!stats.isDirectory()) throw unsafe(name, 'is a directory where the archive already put a file or symlink');
-  }
+  await makeRealDirectory(abs, () => unsafe(name, 'is a directory where the archive already put a file or symlink'));
 }
 
 /** The path for a new non-directory entry, with any earlier file or symlink there removed (never followed). */
 async function replaceable(root: string, rel: string, name: string): Promise<string> {
   await ensureParents(root, rel, name);
   const abs = path.join(root, rel);
-  const existing = await fs.lstat(abs).catch(() => undefined);
+  const existing = await lstatOrMissing(abs);
   if (existing?.isDirectory()) throw unsafe(name, 'would replace a directory the archive created earlier');
   if (existing) await fs.unlink(abs);
   return abs;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConvoyError } from '../errors.js';
 import type { ObjectInfo, ObjectStore } from '../objectstore.js';
+import { currentProcessIdentity, isProcessGone, type ProcessIdentity } from '../state/process-identity.js';
 import { locksDir } from './layout.js';
 
 /**
@@ -12,7 +13,10 @@ import { locksDir } from './layout.js';
  * Since, Operation, DurationMs}. Backup, restore and verify share (type 1); delete, forget and
  * prune exclude everything (type 2). Ages are measured with the server's mtimes only (ours against theirs), so
  * clocks of different hosts never matter; a lock whose holder stopped refreshing it for its own
- * DurationMs is ignored (a crashed host).
+ * DurationMs is ignored (a crashed host). A lock also carries its holder's process identity
+ * (boot id, pid namespace, pid, start time): one whose holder ran on this very kernel and is
+ * certainly gone (a daemon killed with -9 and restarted) is ignored at once. A live holder, or
+ * one on another host or in another container, is never judged gone; those only expire.
  *
  * Acquire: write an intent (Acquired=false), list, and back off from any conflicting lock that
  * is acquired or that precedes ours (older mtime, then name: one total order that every host
@@ -52,6 +56,8 @@ interface LockRecord {
   Operation?: string;
   /** The holder's lock duration: others judge its expiry by it, whatever their own setting. */
   DurationMs?: number;
+  /** Who holds it, precisely enough for a process on the same kernel to tell it is gone. */
+  Process?: ProcessIdentity;
   /** Ours, never stored: the object did not parse (`backup verify` reports it). */
   Unreadable?: true;
 }
@@ -83,7 +89,7 @@ export class StoreLock {
     const id = randomBytes(8).toString('hex');
     const dir = locksDir(volumeName);
     const key = `${dir}lock-${id}.lck`;
-    const record: LockRecord = { Name: id, Type: TYPE[operation], Acquired: false, Owner: owner, Since: new Date().toISOString(), Operation: operation, DurationMs: options.durationMs };
+    const record: LockRecord = { Name: id, Type: TYPE[operation], Acquired: false, Owner: owner, Since: new Date().toISOString(), Operation: operation, DurationMs: options.durationMs, Process: currentProcessIdentity() };
     const refuse = async (holder: LockRecord): Promise<never> => {
       await store.delete([key]).catch(() => undefined);
       throw lockedError(store, volumeName, operation, holder);
@@ -173,7 +179,8 @@ async function readLocks(store: ObjectStore, dir: string, key: string, options: 
         const data = await store.get(info.key);
         if (!data) return;
         const record = parseLock(data, info.key);
-        if (ours.mtime.getTime() - info.mtime.getTime() > (record.DurationMs ?? options.durationMs)) expired.push(info.key);
+        const expiredByAge = ours.mtime.getTime() - info.mtime.getTime() > (record.DurationMs ?? options.durationMs);
+        if (expiredByAge || (record.Process && isProcessGone(record.Process))) expired.push(info.key);
         else others.push({ info, record });
       }),
   );
@@ -188,12 +195,32 @@ export function parseLock(data: Buffer, key: string): LockRecord {
     const value = JSON.parse(data.toString('utf8')) as Partial<LockRecord>;
     if (typeof value.Type === 'number' && typeof value.Acquired === 'boolean') {
       const durationMs = typeof value.DurationMs === 'number' && value.DurationMs > 0 ? value.DurationMs : undefined;
-      return { Name: String(value.Name ?? key), Type: value.Type, Acquired: value.Acquired, Owner: String(value.Owner ?? 'unknown'), Since: String(value.Since ?? ''), Operation: value.Operation, DurationMs: durationMs };
+      const process = processIdentityOf(value.Process);
+      return {
+        Name: String(value.Name ?? key),
+        Type: value.Type,
+        Acquired: value.Acquired,
+        Owner: String(value.Owner ?? 'unknown'),
+        Since: String(value.Since ?? ''),
+        Operation: value.Operation,
+        DurationMs: durationMs,
+        ...(process ? { Process: process } : {}),
+      };
     }
   } catch {
     // fall through
   }
   return { Name: key, Type: EXCLUSIVE, Acquired: true, Owner: `unknown (unreadable lock ${key})`, Since: '', Unreadable: true };
+}
+
+/** A holder identity exactly as written by a Convoy that records one; anything else is none (the lock then only expires). */
+function processIdentityOf(value: unknown): ProcessIdentity | undefined {
+  const v = value as Partial<ProcessIdentity> | undefined;
+  if (!v || typeof v !== 'object') return undefined;
+  const { host, pid, bootId, startTime, pidNamespace } = v;
+  if (typeof host !== 'string' || typeof bootId !== 'string' || typeof startTime !== 'string' || typeof pidNamespace !== 'string') return undefined;
+  if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return undefined;
+  return { host, pid, bootId, startTime, pidNamespace };
 }
 
 function conflicting(a: LockRecord, b: LockRecord): boolean {

@@ -9,14 +9,14 @@ export const DEFAULT_STOP_GRACE_MS = 10_000;
  * Stopping in bounded time: wait up to `graceMs` for running operations, then cancel them
  * (their AbortSignal: pipelines stop, uploads abort, store locks are released on the way out)
  * and wait up to `graceMs` again; an operation stuck even then is abandoned with an error in the
- * log rather than keeping the daemon (its socket, its Docker spec file) alive forever.
+ * log (naming what still runs) rather than keeping the daemon (its socket, its Docker spec file) alive forever.
  */
-export async function drainOrCancel(drain: () => Promise<void>, cancel: AbortController, graceMs: number, log: Logger): Promise<void> {
+export async function drainOrCancel(drain: () => Promise<void>, cancel: AbortController, graceMs: number, log: Logger, running: () => string[]): Promise<void> {
   if (await settlesWithin(drain(), graceMs)) return;
-  log.warn('operations still running after the grace period: cancelling them', { graceMs });
+  log.warn('operations still running after the grace period: cancelling them', { graceMs, running: running() });
   cancel.abort(new ConvoyError('BUSY', 'cancelled because the daemon is stopping'));
   if (await settlesWithin(drain(), graceMs)) return;
-  log.error('operations still running after being cancelled: stopping without them', { graceMs });
+  log.error('operations still running after being cancelled: stopping without them', { graceMs, running: running() });
 }
 
 async function settlesWithin(work: Promise<void>, ms: number): Promise<boolean> {

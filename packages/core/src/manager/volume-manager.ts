@@ -349,11 +349,16 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
     });
   }
 
+  /** What runs or waits now, by lock key (`backup:db`, `state:db`): for the shutdown log. */
+  get busyOperations(): string[] {
+    return this.locks.busyKeys;
+  }
+
   /** Refuses new work, waits for running operations (cancelling them after a grace period), then closes every driver. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await drainOrCancel(() => this.locks.drain(), this.cancel, this.opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS, this.opts.log);
+    await drainOrCancel(() => this.locks.drain(), this.cancel, this.opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS, this.opts.log, () => this.busyOperations);
     for (const driver of this.drivers.values()) {
       try {
         await driver.close?.();

@@ -161,16 +161,17 @@ function holdLock(lockPath: string, owner: LockOwner, opts: DirectoryLockOptions
     }, Math.max(opts.ttlMs / 3, 10));
     heartbeat.unref();
   }
-  let released = false;
+  // One release, however many callers: a second caller (a shutdown racing an abandon) waits for it.
+  let releasing: Promise<void> | undefined;
   return {
     path: lockPath,
     owner,
-    async release() {
-      if (released) return;
-      released = true;
-      clearInterval(heartbeat);
-      await beating;
-      await takeAside(lockPath, owner.nonce);
+    release() {
+      return (releasing ??= (async () => {
+        clearInterval(heartbeat);
+        await beating;
+        await takeAside(lockPath, owner.nonce);
+      })());
     },
   };
 }
