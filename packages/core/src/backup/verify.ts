@@ -1,4 +1,4 @@
-import { ConvoyError, isConvoyError, toConvoyError } from '../errors.js';
+import { ConvoyError, toConvoyError } from '../errors.js';
 import type { CompressionMethod, ProgressListener } from '../model.js';
 import type { ObjectStore } from '../objectstore.js';
 import { validateName } from '../names.js';
@@ -38,8 +38,7 @@ export type VerifyProblemKind =
   | 'unreadable-record'
   | 'unreadable-lock'
   | 'unreadable-key'
-  | 'key-required'
-  | 'locked';
+  | 'key-required';
 
 export interface VerifyProblem {
   kind: VerifyProblemKind;
@@ -62,6 +61,11 @@ export interface VerifyReport {
   problems: VerifyProblem[];
   /** URLs of the backups that would not restore. */
   damagedBackups: string[];
+  /**
+   * Volumes a whole-store verify could not check because a delete, forget or prune held them:
+   * not damage (`ok` is false all the same: nothing was proven of them). Run verify again later.
+   */
+  notChecked: Array<{ volumeName: string; key: string; message: string }>;
 }
 
 /** Blocks referenced by a volume's backups, and how one of them compressed each. */
@@ -89,32 +93,39 @@ export async function verifyStore(ctx: EngineContext, p: VerifyParams, access: (
   if (p.backupName !== undefined && p.volumeName === undefined) throw new ConvoyError('INVALID_ARGUMENT', 'verifying one backup needs its volume name');
   const sample = p.sample ?? 1;
   if (!(sample > 0 && sample <= 1)) throw new ConvoyError('INVALID_ARGUMENT', `the sample must be a share between 0 and 1 (e.g. 0.1 for 10%), got ${p.sample}`);
-  const report: VerifyReport = { ok: true, deep: p.deep === true, volumes: 0, backups: 0, blocksReferenced: 0, blocksRead: 0, archivesRead: 0, problems: [], damagedBackups: [] };
+  const report: VerifyReport = {
+    ok: true,
+    deep: p.deep === true,
+    volumes: 0,
+    backups: 0,
+    blocksReferenced: 0,
+    blocksRead: 0,
+    archivesRead: 0,
+    problems: [],
+    damagedBackups: [],
+    notChecked: [],
+  };
   const volumes = p.volumeName ? [validateName(p.volumeName, 'volume')] : await listVolumeNames(p.store);
   if (p.backupName !== undefined) validateName(p.backupName, 'backup');
   if (!p.volumeName) {
-    for (const key of (await loadKeyRecords(p.store)).broken) report.problems.push({ kind: 'unreadable-key', key, message: `key record ${key} does not parse` });
+    for (const key of (await loadKeyRecords(p.store)).broken) report.problems.push({ kind: 'unreadable-key', key, message: `key record ${key} is not a key record Convoy wrote` });
   }
   for (const volumeName of volumes) {
-    let volume: VolumeAccess;
     try {
-      volume = await access(volumeName);
-    } catch (err) {
-      if (!isConvoyError(err, 'KEY_REQUIRED')) throw err;
-      report.problems.push({ kind: 'key-required', key: volumeConfigKey(volumeName), volumeName, message: err.message });
-      continue;
-    }
-    try {
+      const volume = await access(volumeName);
       await withStoreLock(ctx, p.store, volumeName, 'verify', p.owner, () => new VolumeVerifier(p, volume, volumeName, sample, report, ctx.concurrency).run());
+      report.volumes += 1;
     } catch (err) {
+      const error = toConvoyError(err);
+      // One volume's problem is reported and the others are verified.
+      if (error.code === 'KEY_REQUIRED') report.problems.push({ kind: 'key-required', key: volumeConfigKey(volumeName), volumeName, message: error.message });
+      else if (error.code === 'CORRUPT') report.problems.push({ kind: 'unreadable-record', key: volumeConfigKey(volumeName), volumeName, message: error.message });
       // A delete or prune holds the volume: a whole-store verify goes on and says it could not check it.
-      if (p.volumeName || !isConvoyError(err, 'LOCKED')) throw err;
-      report.problems.push({ kind: 'locked', key: locksDir(volumeName), volumeName, message: err.message });
-      continue;
+      else if (error.code === 'LOCKED' && !p.volumeName) report.notChecked.push({ key: locksDir(volumeName), volumeName, message: error.message });
+      else throw error;
     }
-    report.volumes += 1;
   }
-  report.ok = report.problems.length === 0;
+  report.ok = report.problems.length === 0 && report.notChecked.length === 0;
   return report;
 }
 
