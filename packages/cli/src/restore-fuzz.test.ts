@@ -1,13 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, describe, expect, it } from 'vitest';
-import { convoy, testDaemonConfig } from '@convoy/test-support/cli';
-import { startDaemonProcess } from '@convoy/test-support/daemon-process';
+import { describe, expect, it } from 'vitest';
 import { tree } from '@convoy/core/testing';
-import { tempDir } from '@convoy/test-support/tmp';
-import { prng, randomMutation } from './archive-mutations.js';
+import { backupEachCompression, mutationCases, startFuzzDaemon } from './archive-fuzz.js';
 
 /**
  * 200 seeded random mutations of valid single-file backups (bytes flipped, cut, appended, 512-byte
@@ -19,14 +16,7 @@ import { prng, randomMutation } from './archive-mutations.js';
 const SEED = Number(process.env.CONVOY_FUZZ_SEED ?? 20261130);
 const CASES = 200;
 const DEADLINE_MS = 15_000;
-const dir = await tempDir('convoy-restore-fuzz-');
-await mkdir(path.join(dir, 'volumes'), { recursive: true });
-const storeDir = path.join(dir, 'store');
-await mkdir(storeDir);
-const config = testDaemonConfig(dir);
-const daemon = await startDaemonProcess(config);
-afterAll(() => daemon.stop());
-const cli = (args: string[]) => convoy(['--socket', config.socketPath, ...args]);
+const { dir, storeDir, daemon, cli } = await startFuzzDaemon('convoy-restore-fuzz-');
 
 async function noLeftovers(): Promise<void> {
   const names = Object.keys((await cli(['list'])).json<object>());
@@ -44,25 +34,11 @@ describe('restore of 200 mutated single-file backups by a real daemon', () => {
     await symlink('/etc/hostname', path.join(mountpoint, 'abs-link'));
     expect((await cli(['snapshot', 'create', 'src', '--name', 'src-snap'])).code).toBe(0);
     const expected = await tree(mountpoint);
-    const store = `vfs://${storeDir}`;
-    const backups = [];
-    for (const compression of ['lz4', 'gzip', 'none']) {
-      const url = (await cli(['backup', 'create', 'src-snap', '--dest', store, '--compression', compression, '--table'])).stdout.trim();
-      const name = new URL(url).searchParams.get('backup')!;
-      const [file] = (await readdir(storeDir, { recursive: true })).filter((f) => f.endsWith(`${name}.bak`));
-      const archive = path.join(storeDir, file!);
-      backups.push({ url, archive, pristine: await readFile(archive) });
-    }
+    const backups = await backupEachCompression(cli, 'src-snap', storeDir);
 
-    const rand = prng(SEED);
     let restored = 0;
     let refused = 0;
-    for (let i = 0; i < CASES; i += 1) {
-      const target = backups[Math.floor(rand() * backups.length)]!;
-      const other = backups.find((b) => b !== target)!;
-      const mutation = randomMutation(rand);
-      const context = `seed ${SEED}, case ${i}, ${path.basename(target.archive)}: ${mutation.describe}`;
-      const mutated = mutation.apply(target.pristine, other.pristine);
+    for (const { i, target, mutated, context } of mutationCases(SEED, CASES, backups)) {
       // A swap of a record with itself or a cut at the very end changes nothing: that must restore.
       const changed = !mutated.equals(target.pristine);
       await writeFile(target.archive, mutated);

@@ -1,13 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { VerifyReport } from '@convoy/core';
-import { convoy, testDaemonConfig } from '@convoy/test-support/cli';
-import { startDaemonProcess } from '@convoy/test-support/daemon-process';
-import { tempDir } from '@convoy/test-support/tmp';
-import { prng, randomMutation } from './archive-mutations.js';
+import { backupEachCompression, mutationCases, startFuzzDaemon } from './archive-fuzz.js';
 
 /**
  * The restore fuzz test's mutations, each put before both a restore and `backup verify --deep` by
@@ -18,15 +15,9 @@ import { prng, randomMutation } from './archive-mutations.js';
 const SEED = Number(process.env.CONVOY_FUZZ_SEED ?? 20261207);
 const CASES = 40;
 const DEADLINE_MS = 15_000;
-const dir = await tempDir('convoy-verify-fuzz-');
-await mkdir(path.join(dir, 'volumes'), { recursive: true });
-const storeDir = path.join(dir, 'store');
-await mkdir(storeDir);
-const config = testDaemonConfig(dir);
-const daemon = await startDaemonProcess(config);
-afterAll(() => daemon.stop());
+const { storeDir, daemon, cli: run } = await startFuzzDaemon('convoy-verify-fuzz-');
 const cli = async (args: string[]) => {
-  const res = await Promise.race([convoy(['--socket', config.socketPath, ...args]), sleep(DEADLINE_MS, undefined)]);
+  const res = await Promise.race([run(args), sleep(DEADLINE_MS, undefined)]);
   if (!res) throw new Error(`convoy ${args.join(' ')}: no answer within ${DEADLINE_MS} ms`);
   return res;
 };
@@ -39,24 +30,11 @@ describe('verify --deep of mutated single-file backups by a real daemon', () => 
     await writeFile(path.join(mountpoint, 'base/data.bin'), randomBytes(40 * 1024));
     await writeFile(path.join(mountpoint, 'base/text.txt'), 'hello '.repeat(2000));
     expect((await cli(['snapshot', 'create', 'src', '--name', 'src-snap'])).code).toBe(0);
-    const store = `vfs://${storeDir}`;
-    const backups = [];
-    for (const compression of ['lz4', 'gzip', 'none']) {
-      const url = (await cli(['backup', 'create', 'src-snap', '--dest', store, '--compression', compression, '--table'])).stdout.trim();
-      const name = new URL(url).searchParams.get('backup')!;
-      const [file] = (await readdir(storeDir, { recursive: true })).filter((f) => f.endsWith(`${name}.bak`));
-      const archive = path.join(storeDir, file!);
-      backups.push({ url, name, archive, pristine: await readFile(archive) });
-    }
+    const backups = await backupEachCompression(cli, 'src-snap', storeDir);
 
-    const rand = prng(SEED);
     let refused = 0;
-    for (let i = 0; i < CASES; i += 1) {
-      const target = backups[Math.floor(rand() * backups.length)]!;
-      const other = backups.find((b) => b !== target)!;
-      const mutation = randomMutation(rand);
-      const context = `seed ${SEED}, case ${i}, ${path.basename(target.archive)}: ${mutation.describe}`;
-      await writeFile(target.archive, mutation.apply(target.pristine, other.pristine));
+    for (const { i, target, mutated, context } of mutationCases(SEED, CASES, backups)) {
+      await writeFile(target.archive, mutated);
       const restore = await cli(['create', `r${i}`, '--backup', target.url]);
       const verify = await cli(['backup', 'verify', target.url, '--deep', '--json']);
       if (restore.code === 0) {

@@ -8,10 +8,11 @@ import { tempDirFactory } from '@convoy/test-support/tmp';
 import { until } from '@convoy/test-support/until';
 
 /**
- * `convoy daemon` as users run it (the built bin, packages/cli/dist/index.js, in its own process)
+ * Keys are taken with care. `convoy daemon` as users run it (the built bin, packages/cli/dist/index.js, in its own process)
  * taking its key: the passphrase from the environment is gone from /proc/<pid>/environ once read
  * (README, Encryption), and a key file is read with a size bound, so /dev/zero or a huge file is
- * a clear error at start, not a daemon growing until the kernel kills it.
+ * a clear error at start, not a daemon growing until the kernel kills it. The CLI reads key files
+ * through the same bound.
  */
 const bin = path.resolve(import.meta.dirname, '../dist/index.js');
 const freshDir = await tempDirFactory('convoy-daemon-keys-');
@@ -77,5 +78,22 @@ describe('convoy daemon takes its key', () => {
     expect(await daemon.exited).toBe(1);
     expect(daemon.stderr()).toContain(file);
     expect(daemon.stderr()).toMatch(why);
+  });
+});
+
+describe('the convoy CLI takes its key', () => {
+  it.each(['--encryption-key-file', '--new-key-file'])('with a size bound: %s /dev/zero or a huge file is a clear error, and nothing is asked of a daemon', async (flag) => {
+    const dir = await freshDir();
+    const huge = path.join(dir, 'huge.key');
+    await writeFile(huge, '');
+    await truncate(huge, 8 * 1024 * 1024);
+    const socket = path.join(dir, 'no-daemon.sock');
+    const args = flag === '--new-key-file' ? ['backup', 'key', 'add', `vfs://${dir}`] : ['backup', 'verify', `vfs://${dir}`];
+    for (const [file, why] of [['/dev/zero', /not a regular file \(a character device\)/], [huge, /larger than the 65536 bytes/]] as const) {
+      const res = await convoy(['--socket', socket, ...args, flag, file]);
+      expect(res.code).toBe(1);
+      expect(res.stderr).toContain(file);
+      expect(res.stderr).toMatch(why);
+    }
   });
 });
