@@ -16,7 +16,7 @@ export const NEW_PASSPHRASE_ENV = 'CONVOY_NEW_ENCRYPTION_PASSPHRASE';
 export const MAX_KEY_FILE_BYTES = 64 * 1024;
 
 export const KEY_SOURCES =
-  `Encrypted stores: the key comes from --encryption-key-file (a file of at least 32 random bytes, e.g. head -c 32 /dev/urandom), ` +
+  `Encrypted stores: the key comes from --encryption-key-file (a file or pipe of 32 random bytes to 64 KiB, e.g. head -c 32 /dev/urandom), ` +
   `$${KEY_FILE_ENV}, $${PASSPHRASE_ENV}, or a passphrase prompt on a terminal; else the daemon's own key. Never from an argument.`;
 
 export async function keyFromFileOrEnv(

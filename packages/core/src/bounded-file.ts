@@ -1,6 +1,3 @@
-import { promises as fs } from 'node:fs';
-import { ConvoyError } from './errors.js';
-
 /**
  * The one way Convoy reads a file whose path a user gave (key files, state under --root): never
  * more than `maxBytes`, so `/dev/zero`, a huge file or an endless pipe is an error naming the
@@ -8,6 +5,10 @@ import { ConvoyError } from './errors.js';
  * are read up to the bound; directories, sockets and devices are refused. A missing file is
  * NOT_FOUND, anything else unreadable INVALID_ARGUMENT; both name the file and what it was for.
  */
+import { promises as fs } from 'node:fs';
+import { ConvoyError } from './errors.js';
+
+/** What to read, and how much at most. */
 export interface BoundedReadOptions {
   /** What the file is, for messages: "the encryption key file". */
   what: string;
