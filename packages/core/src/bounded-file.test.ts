@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { readBoundedFile } from './bounded-file.js';
+import { readJsonFile } from './state/atomic-file.js';
 import { tempDir } from './testing/temp-dir.js';
 
 const dir = await tempDir('convoy-bounded-file-');
@@ -50,5 +51,14 @@ describe('readBoundedFile', () => {
     writer.once('open', pump);
     await expect(read(endless)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('larger than the 1024 bytes') });
     writer.destroy();
+  });
+
+  it('bounds the daemon\'s state files too: a huge one or a device is a STATE_ERROR naming it, a missing one is absent', async () => {
+    const state = path.join(dir, 'state.json');
+    await writeFile(state, '{}');
+    await truncate(state, 2 ** 40);
+    await expect(readJsonFile(state)).rejects.toMatchObject({ code: 'STATE_ERROR', message: expect.stringContaining(`state file ${state} is larger than`) });
+    await expect(readJsonFile('/dev/zero')).rejects.toMatchObject({ code: 'STATE_ERROR' });
+    expect(await readJsonFile(path.join(dir, 'absent.json'))).toBeUndefined();
   });
 });

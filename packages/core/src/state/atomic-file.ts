@@ -53,7 +53,7 @@ const MAX_STATE_FILE_BYTES = 64 * 1024 * 1024;
 export async function readJsonFile<T>(file: string): Promise<T | undefined> {
   let text: string;
   try {
-    text = (await readBoundedFile(file, { what: 'state file', maxBytes: MAX_STATE_FILE_BYTES })).toString('utf8');
+    text = (await readBoundedFile(file, { what: 'state file', maxBytes: MAX_STATE_FILE_BYTES, code: 'STATE_ERROR' })).toString('utf8');
   } catch (err) {
     if (isConvoyError(err, 'NOT_FOUND')) return undefined;
     throw err;
