@@ -122,7 +122,7 @@ export async function verifyStore(ctx: EngineContext, p: VerifyParams, access: (
       else if (error.code === 'CORRUPT') report.problems.push({ kind: 'unreadable-record', key: volumeConfigKey(volumeName), volumeName, message: error.message });
       // A delete or prune holds the volume: a whole-store verify goes on and says it could not check it.
       else if (error.code === 'LOCKED' && !p.volumeName) report.notChecked.push({ key: locksDir(volumeName), volumeName, message: error.message });
-      else throw error;
+      else throw err;
     }
   }
   report.ok = report.problems.length === 0 && report.notChecked.length === 0;
