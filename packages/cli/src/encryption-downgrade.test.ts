@@ -73,13 +73,13 @@ describe('an encrypted volume or store cannot be downgraded by editing the bucke
     const { EncryptionKeyId: _id, ...stripped } = cfg;
     await writeFile(cfgFile, JSON.stringify(stripped));
     await expectRefused(root, 'db1-s2', 'db1', /is encrypted, but its .*volume\.cfg has no EncryptionKeyId/);
-    // A restarted daemon remembers nothing: the volume's sealed records are the witness.
+    // A restarted daemon refuses as well (the records, and what it keeps under its root, are the witnesses).
     await daemon.stop();
     daemon = await startTestDaemon(path.join(dir, 'daemon'), { encryptionKey });
-    await expectRefused(root, 'db1-s2', 'db1', /its backup record .* is encrypted, but its .*volume\.cfg has no EncryptionKeyId/);
+    await expectRefused(root, 'db1-s2', 'db1', /encrypted, but its .*volume\.cfg has no EncryptionKeyId/);
 
     await rm(cfgFile);
-    await expectRefused(root, 'db1-s2', 'db1', /its backup record .* is encrypted, but it has no .*volume\.cfg/);
+    await expectRefused(root, 'db1-s2', 'db1', /encrypted, but it has no .*volume\.cfg/);
   });
 
   it('refuses a clear first backup to a store initialised encrypted whose encryption.cfg was removed', async () => {
@@ -89,5 +89,14 @@ describe('an encrypted volume or store cannot be downgraded by editing the bucke
     expect((await cli(['backup', 'create', 'db2-s1', '--dest', `vfs://${root}`])).code).toBe(0);
     await rm(path.join(root, 'convoy-objectstore/encryption.cfg'));
     await expectRefused(root, 'db3-s1', 'db3', /encrypts every new volume .* but that record is gone/);
+    // The daemon keeps what it saw under its root: a restart does not forget it.
+    await daemon.stop();
+    daemon = await startTestDaemon(path.join(dir, 'daemon'), { encryptionKey });
+    await expectRefused(root, 'db3-s1', 'db3', /encrypts every new volume .* but that record is gone/);
+    // Initialised again, the store takes the new volume, encrypted.
+    expect((await cli(['backup', 'init', `vfs://${root}`, '--encrypt'])).code).toBe(0);
+    expect((await cli(['backup', 'create', 'db3-s1', '--dest', `vfs://${root}`])).code).toBe(0);
+    const cfg = JSON.parse(await readFile(await fileOf(root, 'db3/volume.cfg'), 'utf8')) as Record<string, unknown>;
+    expect(cfg['EncryptionKeyId']).toMatch(/^[0-9a-f]{16}$/);
   });
 });

@@ -38,6 +38,8 @@ export interface BackupEngineOptions {
   recordCacheBlocks?: number;
   /** The user key that opens encrypted stores (from a key file, the environment or a prompt). */
   encryptionKey?: UserKey;
+  /** Where the engine remembers the stores and volumes it saw encrypted (downgrade-guard.ts); in memory only without it. */
+  encryptionMemoryFile?: string;
 }
 
 const DEFAULT_CONCURRENCY = 4;
@@ -60,7 +62,7 @@ export function createBackupEngine(opts: BackupEngineOptions = {}): BackupEngine
   };
   const engineKeyring = new Keyring(opts.encryptionKey);
   // What this engine has seen encrypted, whichever key opened it: a witness the bucket cannot delete.
-  const encrypted = new EncryptionMemory();
+  const encrypted = new EncryptionMemory(opts.encryptionMemoryFile);
   // A key given with the call (the CLI's) wins over the engine's own (the daemon's). One keyring per
   // key object, so the calls of one request (inspect, then restore) stretch a passphrase once.
   const callKeyrings = new WeakMap<UserKey, Keyring>();
@@ -95,7 +97,7 @@ export function createBackupEngine(opts: BackupEngineOptions = {}): BackupEngine
     verify: (p) => verifyStore(ctx, p, (name) => accessVolume(p.store, name, ring(p))),
     initStore: async (p) => {
       const initialised = await initEncryptedStore(p.store, ring(p));
-      encrypted.sawStoreEncryptNewVolumes(p.store.url);
+      await encrypted.sawStoreEncryptNewVolumes(p.store.url);
       return initialised;
     },
     listKeys: (p) => listKeys(p.store),

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ImageSource } from '../../testing/image-source.js';
@@ -8,6 +8,7 @@ import { tempDir } from '../../testing/temp-dir.js';
 import { createBackupEngine } from '../engine.js';
 import { BLOCK_SIZE, backupConfigKey, volumeConfigKey } from '../layout.js';
 import { parseBackupUrl } from '../url.js';
+import { EncryptionMemory } from './downgrade-guard.js';
 
 /**
  * The downgrade guard's witnesses, one at a time: the last backup's sealed record, the other
@@ -80,5 +81,18 @@ describe('the encryption downgrade guard', () => {
     await backup(env, false);
     // The two of the lock, as before the guard.
     expect(env.store.stats.list - lists).toBe(2);
+  });
+
+  it('keeps its memory in a file when given one: a new engine on it remembers, and a damaged file is a STATE_ERROR naming it', async () => {
+    const file = path.join(await mkdtemp(path.join(scratch, 'memory-')), 'encrypted-stores.json');
+    const first = new EncryptionMemory(file);
+    await Promise.all([first.sawStoreEncryptNewVolumes('s3://bucket/a'), first.sawVolumeEncrypted('s3://bucket/a', 'vol1'), first.sawVolumeEncrypted('vfs:///b', 'vol2')]);
+    const again = new EncryptionMemory(file);
+    expect(await again.storeEncryptsNewVolumes('s3://bucket/a')).toBe(true);
+    expect(await again.storeEncryptsNewVolumes('vfs:///b')).toBe(false);
+    expect(await again.volumeEncrypted('vfs:///b', 'vol2')).toBe(true);
+    expect(await again.volumeEncrypted('s3://bucket/a', 'vol2')).toBe(false);
+    await writeFile(file, '{"Stores": 7}');
+    await expect(new EncryptionMemory(file).volumeEncrypted('vfs:///b', 'vol2')).rejects.toMatchObject({ code: 'STATE_ERROR', message: expect.stringContaining(file) });
   });
 });

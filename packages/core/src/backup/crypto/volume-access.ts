@@ -55,7 +55,7 @@ export async function accessVolumeForBackup(store: ObjectStore, volumeName: stri
   if (stored) {
     const keyId = encryptionKeyIdOf(volumeName, stored.raw);
     if (keyId) {
-      memory.sawVolumeEncrypted(store.url, volumeName);
+      await memory.sawVolumeEncrypted(store.url, volumeName);
       return sealedAccess(store, volumeName, keyring, keyId);
     }
     await refuseClearBackupOfEncrypted(store, volumeName, stored, memory);
@@ -63,14 +63,14 @@ export async function accessVolumeForBackup(store: ObjectStore, volumeName: stri
     return clearAccess(store);
   }
   const encryptsNew = await encryptsNewVolumes(store);
-  if (encryptsNew) memory.sawStoreEncryptNewVolumes(store.url);
+  if (encryptsNew) await memory.sawStoreEncryptNewVolumes(store.url);
   if (!encrypt && !encryptsNew) {
     await refuseClearBackupOfEncrypted(store, volumeName, undefined, memory);
-    refuseClearFirstBackup(store, volumeName, memory, ENCRYPTION_CONFIG_KEY);
+    await refuseClearFirstBackup(store, volumeName, memory, ENCRYPTION_CONFIG_KEY);
     return clearAccess(store);
   }
   const master = await keyring.unlockOrCreate(store, `the first backup of volume ${volumeName} to ${store.url} is to be encrypted`);
-  memory.sawVolumeEncrypted(store.url, volumeName);
+  await memory.sawVolumeEncrypted(store.url, volumeName);
   return encryptedAccess(store, master, volumeName);
 }
 
