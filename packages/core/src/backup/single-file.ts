@@ -5,6 +5,7 @@ import type { SingleFileBackupOps } from '../driver.js';
 import type { BackupSummary, ProgressListener, VolumeRecord } from '../model.js';
 import { commitBackup, prepareBackup } from './backup-commit.js';
 import type { ObjectStore } from '../objectstore.js';
+import { TarEndCheck } from '../archive/tar-end-check.js';
 import type { EngineContext } from './context.js';
 import { backupFileKey, backupFilesDir } from './layout.js';
 import { backupCompression, type BackupConfig } from './records.js';
@@ -52,12 +53,14 @@ export async function restoreSingleFile(p: RestoreParams, ops: SingleFileBackupO
 
 /**
  * Reads a backup's archive to its end through every check a restore makes, and throws what a
- * restore would (CORRUPT, NOT_FOUND, the store's error): `verify --deep` runs exactly this.
+ * restore would (CORRUPT, NOT_FOUND, the store's error): `verify --deep` runs exactly this. The
+ * restore's extractor (extractTarSafely) also requires the tar's end-of-archive marker; its
+ * TarEndCheck runs here in its place.
  */
 export async function checkArchive(store: ObjectStore, backup: BackupConfig, signal?: AbortSignal): Promise<void> {
   const discard = new Writable({ write: (_chunk, _enc, done) => done() });
   try {
-    await pipeline([...(await checkedArchiveStages(store, backup)), discard], signal ? { signal } : {});
+    await pipeline([...(await checkedArchiveStages(store, backup)), new TarEndCheck(), discard], signal ? { signal } : {});
   } catch (err) {
     throw namingBackup(classify(err as Error), archiveKeyOf(backup), backup);
   }

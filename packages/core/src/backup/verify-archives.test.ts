@@ -3,7 +3,7 @@ import type { CompressionMethod } from '../model.js';
 import { backupSnapshot, makeSingleFileEnv, makeSnapshot, restoreBackupAs, type SingleFileEnv } from '../../test/single-file-env.js';
 import { tempDir } from '../testing/temp-dir.js';
 import { createBackupEngine } from './engine.js';
-import { backupFileKey } from './layout.js';
+import { backupConfigKey, backupFileKey } from './layout.js';
 
 /**
  * `verify --deep` checks a single-file archive exactly as a restore does (length and SHA-256
@@ -48,4 +48,17 @@ describe('verify --deep checks archives as restore does', () => {
       });
     }
   }
+
+  it('a plain tar cut at an entry boundary, in a record without the archive checksum (older Convoy), is reported, as restore refuses it', async () => {
+    const { env, name, key } = await backedUp('none');
+    const recordKey = backupConfigKey(VOLUME, name);
+    const { ArchiveSize: _size, ArchiveSHA256: _sha, ...older } = JSON.parse((await env.store.get(recordKey))!.toString()) as Record<string, unknown>;
+    await env.store.put(recordKey, Buffer.from(JSON.stringify(older)));
+    expect(await engine.verify({ store: env.store, destUrl: env.destUrl, owner: 'verifier', deep: true })).toMatchObject({ ok: true, archivesRead: 1 });
+    // './', PG_VERSION (header and data), data/ and empty: whole entries, then no end-of-archive marker.
+    await env.store.put(key, (await env.store.get(key))!.subarray(0, 5 * 512));
+    await expect(restoreBackupAs(engine, env, name, 'restored')).rejects.toMatchObject({ code: 'CORRUPT' });
+    const report = await engine.verify({ store: env.store, destUrl: env.destUrl, owner: 'verifier', deep: true });
+    expect(report.problems).toEqual([expect.objectContaining({ kind: 'corrupt-archive', key, message: expect.stringContaining('end-of-archive') })]);
+  });
 });
