@@ -1,20 +1,22 @@
-import { readFile } from 'node:fs/promises';
 import type { EncryptionKeyParam, UserKey } from '@convoy/core';
-import { ConvoyError, isConvoyError } from '@convoy/core/lite';
+import { ConvoyError, isConvoyError, readBoundedFile } from '@convoy/core/lite';
 
 /**
  * Where the CLI and the daemon get the key of an encrypted store: `--encryption-key-file`, then
  * the environment, then (CLI only, on a terminal) a prompt. Never a command-line value: `ps`
  * shows argv to every user of the host. The variables are removed once read, so no program the
- * daemon runs (mkfs, mount) inherits them.
+ * daemon runs (mkfs, mount) inherits them (the daemon also wipes the passphrase from
+ * /proc/<pid>/environ: daemon/wipe-environ.ts). Key files are read with a size bound.
  */
 export const KEY_FILE_ENV = 'CONVOY_ENCRYPTION_KEY_FILE';
 export const PASSPHRASE_ENV = 'CONVOY_ENCRYPTION_PASSPHRASE';
 export const NEW_KEY_FILE_ENV = 'CONVOY_NEW_ENCRYPTION_KEY_FILE';
 export const NEW_PASSPHRASE_ENV = 'CONVOY_NEW_ENCRYPTION_PASSPHRASE';
+/** A key file holds 32 or so random bytes; 64 KiB leaves room for any key format and stops /dev/zero. */
+export const MAX_KEY_FILE_BYTES = 64 * 1024;
 
 export const KEY_SOURCES =
-  `Encrypted stores: the key comes from --encryption-key-file (a file of at least 32 random bytes, e.g. head -c 32 /dev/urandom), ` +
+  `Encrypted stores: the key comes from --encryption-key-file (a file or pipe of 32 random bytes to 64 KiB, e.g. head -c 32 /dev/urandom), ` +
   `$${KEY_FILE_ENV}, $${PASSPHRASE_ENV}, or a passphrase prompt on a terminal; else the daemon's own key. Never from an argument.`;
 
 export async function keyFromFileOrEnv(
@@ -28,9 +30,10 @@ export async function keyFromFileOrEnv(
   delete env[names.passphrase];
   if (path !== undefined && path !== '') {
     try {
-      return { kind: 'key-file', secret: await readFile(path) };
+      return { kind: 'key-file', secret: await readBoundedFile(path, { what: 'the encryption key file', maxBytes: MAX_KEY_FILE_BYTES }) };
     } catch (err) {
-      throw new ConvoyError('INVALID_ARGUMENT', `cannot read the encryption key file ${path}: ${(err as Error).message}`, { cause: err });
+      // A missing key file is the caller's mistake, like any other unreadable one.
+      throw isConvoyError(err, 'NOT_FOUND') ? new ConvoyError('INVALID_ARGUMENT', err.message, { cause: err }) : err;
     }
   }
   return passphrase ? { kind: 'passphrase', secret: Buffer.from(passphrase, 'utf8') } : undefined;

@@ -1,13 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, describe, expect, it } from 'vitest';
-import { convoy, testDaemonConfig } from '../test/cli-harness.js';
-import { startDaemonProcess } from '../test/daemon-process.js';
+import { describe, expect, it } from 'vitest';
 import { tree } from '@convoy/core/testing';
-import { tempDir } from '@convoy/test-support/tmp';
-import { seededRandom } from '@convoy/test-support/seeded-random';
+import { backupEachCompression, mutationCases, startFuzzDaemon } from '../test/archive-fuzz.js';
 
 /**
  * 200 seeded random mutations of valid single-file backups (bytes flipped, cut, appended, 512-byte
@@ -19,58 +16,7 @@ import { seededRandom } from '@convoy/test-support/seeded-random';
 const SEED = Number(process.env.CONVOY_FUZZ_SEED ?? 20261130);
 const CASES = 200;
 const DEADLINE_MS = 15_000;
-const dir = await tempDir('convoy-restore-fuzz-');
-await mkdir(path.join(dir, 'volumes'), { recursive: true });
-const storeDir = path.join(dir, 'store');
-await mkdir(storeDir);
-const config = testDaemonConfig(dir);
-const daemon = await startDaemonProcess(config);
-afterAll(() => daemon.stop());
-const cli = (args: string[]) => convoy(['--socket', config.socketPath, ...args]);
-
-type Mutation = { describe: string; apply: (archive: Buffer, other: Buffer) => Buffer };
-
-function randomMutation(rand: () => number): Mutation {
-  const int = (n: number): number => Math.floor(rand() * n);
-  switch (int(5)) {
-    case 0: {
-      const flips = Array.from({ length: 1 + int(3) }, () => ({ at: rand(), mask: 1 + int(255) }));
-      return {
-        describe: `flip ${JSON.stringify(flips)}`,
-        apply: (a) => {
-          const b = Buffer.from(a);
-          for (const f of flips) b[Math.floor(f.at * b.length)]! ^= f.mask;
-          return b;
-        },
-      };
-    }
-    case 1: {
-      const at = rand();
-      return { describe: `cut at ${at}`, apply: (a) => a.subarray(0, Math.floor(at * a.length)) };
-    }
-    case 2: {
-      const extra = randomBytes(1 + int(600));
-      return { describe: `append ${extra.length} bytes`, apply: (a) => Buffer.concat([a, extra]) };
-    }
-    case 3: {
-      const [x, y] = [rand(), rand()];
-      return {
-        describe: `swap 512-byte records at ${x} and ${y}`,
-        apply: (a) => {
-          const b = Buffer.from(a);
-          const records = Math.floor(b.length / 512);
-          const [i, j] = [Math.floor(x * records) * 512, Math.floor(y * records) * 512];
-          const tmp = Buffer.from(b.subarray(i, i + 512));
-          b.copy(b, i, j, j + 512);
-          tmp.copy(b, j);
-          return b;
-        },
-      };
-    }
-    default:
-      return { describe: "another backup's archive in its place", apply: (_a, other) => other };
-  }
-}
+const { dir, storeDir, daemon, cli } = await startFuzzDaemon('convoy-restore-fuzz-');
 
 async function noLeftovers(): Promise<void> {
   const names = Object.keys((await cli(['list'])).json<object>());
@@ -88,25 +34,11 @@ describe('restore of 200 mutated single-file backups by a real daemon', () => {
     await symlink('/etc/hostname', path.join(mountpoint, 'abs-link'));
     expect((await cli(['snapshot', 'create', 'src', '--name', 'src-snap'])).code).toBe(0);
     const expected = await tree(mountpoint);
-    const store = `vfs://${storeDir}`;
-    const backups = [];
-    for (const compression of ['lz4', 'gzip', 'none']) {
-      const url = (await cli(['backup', 'create', 'src-snap', '--dest', store, '--compression', compression, '--table'])).stdout.trim();
-      const name = new URL(url).searchParams.get('backup')!;
-      const [file] = (await readdir(storeDir, { recursive: true })).filter((f) => f.endsWith(`${name}.bak`));
-      const archive = path.join(storeDir, file!);
-      backups.push({ url, archive, pristine: await readFile(archive) });
-    }
+    const backups = await backupEachCompression(cli, 'src-snap', storeDir);
 
-    const rand = seededRandom(SEED);
     let restored = 0;
     let refused = 0;
-    for (let i = 0; i < CASES; i += 1) {
-      const target = backups[Math.floor(rand() * backups.length)]!;
-      const other = backups.find((b) => b !== target)!;
-      const mutation = randomMutation(rand);
-      const context = `seed ${SEED}, case ${i}, ${path.basename(target.archive)}: ${mutation.describe}`;
-      const mutated = mutation.apply(target.pristine, other.pristine);
+    for (const { i, target, mutated, context } of mutationCases(SEED, CASES, backups)) {
       // A swap of a record with itself or a cut at the very end changes nothing: that must restore.
       const changed = !mutated.equals(target.pristine);
       await writeFile(target.archive, mutated);

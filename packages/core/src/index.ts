@@ -31,6 +31,7 @@ export * from './state/process-identity.js';
 export * from './state/directory-lock.js';
 export * from './state/root-lock.js';
 export { checkUserKey, type UserKey } from './backup/crypto/user-key.js';
+export { ENCRYPTION_MEMORY_FILE } from './backup/crypto/downgrade-guard.js';
 export type { KeyInfo } from './backup/crypto/key-records.js';
 export type { VerifyParams, VerifyProblem, VerifyProblemKind, VerifyReport } from './backup/verify.js';
 export * from './schedule/types.js';

@@ -6,6 +6,8 @@ import { renderKeys, renderVerify } from '../render-encryption.js';
 
 /** `verify` exits with this when it ran and found damage (1 stays "the command failed"). */
 export const DAMAGE_EXIT = 3;
+/** `verify` found no damage but could not check every volume (a delete or prune held one): not damage. */
+export const NOT_CHECKED_EXIT = 4;
 
 export interface KeyedStoreArgs {
   s3Endpoint?: string;
@@ -36,7 +38,8 @@ export function backupEncryptionCommands(y: Argv<GlobalArgs>, run: CommandRunner
           .option('sample', { type: 'string', describe: 'with --deep, read only this share of the blocks, chosen at random (e.g. 10%)' })
           .epilogue(
             'Verify holds the store\'s shared lock: backups and restores go on meanwhile. Exit status: 0 healthy, 3 damage found (each ' +
-              `bad object and damaged backup is named), 1 verify could not run. ${KEY_SOURCES}`,
+              'bad object and damaged backup is named; the rest is verified), 4 no damage found but a volume could not be checked because a ' +
+              `delete, forget or prune held it (run verify again later), 1 verify could not run. ${KEY_SOURCES}`,
           ),
       run.action<KeyedStoreArgs & { target: string; volumeName?: string; deep: boolean; sample?: string }>(async (args, { client, out }) => {
         if (args.sample !== undefined && !args.deep) throw new ConvoyError('INVALID_ARGUMENT', '--sample needs --deep');
@@ -50,7 +53,8 @@ export function backupEncryptionCommands(y: Argv<GlobalArgs>, run: CommandRunner
         const report = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('verifyBackups', { target: args.target, ...params, ...key }, { onProgress: progress }));
         // Convoy additions (Go Convoy had no verify): their JSON is Convoy's own VerifyReport.
         out.result({ go: report, table: () => renderVerify(report) });
-        if (!report.ok) out.exitCode = DAMAGE_EXIT;
+        if (report.problems.length > 0) out.exitCode = DAMAGE_EXIT;
+        else if (report.notChecked.length > 0) out.exitCode = NOT_CHECKED_EXIT;
       }),
     )
     .command(

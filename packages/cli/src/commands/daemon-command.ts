@@ -142,10 +142,21 @@ export function daemonCommand(y: Argv<GlobalArgs>, run: CommandRunner, driverHel
         ),
     run.action<DaemonArgs>(async (args, { out }) => {
       const { logFile, logLevel, ...config } = daemonConfigFromArgs(args);
+      const passphraseInEnv = process.env[PASSPHRASE_ENV] !== undefined;
       const encryptionKey = (await keyFromFileOrEnv(args.encryptionKeyFile)) ?? (args.encryptionKeyPrompt ? await promptForDaemon(out.interactive) : undefined);
       // Loaded here so that client commands never pay for the server, the drivers, fastify and the engine.
-      const [{ startDaemon }, { serveUntilStopped }, { checkUserKey }] = await Promise.all([import('../daemon/start-daemon.js'), import('../daemon/stop-signal.js'), import('@convoy/core')]);
+      const [{ startDaemon }, { serveUntilStopped }, { checkUserKey }, { wipeFromProcEnviron }] = await Promise.all([
+        import('../daemon/start-daemon.js'),
+        import('../daemon/stop-signal.js'),
+        import('@convoy/core'),
+        import('../daemon/wipe-environ.js'),
+      ]);
+      // The passphrase is read: wipe it from /proc/<pid>/environ too, which would show it for the daemon's life.
+      const wipe = passphraseInEnv ? wipeFromProcEnviron([PASSPHRASE_ENV]) : undefined;
       const log = createJsonLogger({ level: logLevel, base: { component: 'convoy-daemon' }, ...(logFile === undefined ? {} : { file: logFile }) });
+      if (wipe && 'failed' in wipe) {
+        log.warn(`$${PASSPHRASE_ENV} could not be wiped from /proc/${process.pid}/environ (${wipe.failed}): it stays readable there; prefer --encryption-key-file`);
+      }
       let exitCode: number;
       try {
         const daemon = await startDaemon({ ...config, log, ...(encryptionKey ? { encryptionKey: checkUserKey(encryptionKey) } : {}) });

@@ -1,5 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import {
   ConvoyError,
   DEFAULT_STOP_GRACE_MS,
@@ -10,6 +11,7 @@ import {
   acquireRootLock,
   checkStoreOptions,
   createBackupEngine,
+  ENCRYPTION_MEMORY_FILE,
   createCommandRunner,
   parseStoreUrl,
   schedulesFile,
@@ -159,6 +161,8 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
       engine: createBackupEngine({
         ...(cfg.backupConcurrency === undefined ? {} : { concurrency: cfg.backupConcurrency }),
         ...(cfg.encryptionKey === undefined ? {} : { encryptionKey: cfg.encryptionKey }),
+        // What the daemon saw encrypted survives a restart: removing a marker from the bucket cannot downgrade it.
+        encryptionMemoryFile: path.join(cfg.root, ENCRYPTION_MEMORY_FILE),
       }),
       ...(cfg.stopGraceMs === undefined ? {} : { stopGraceMs: cfg.stopGraceMs }),
       owner: `${os.hostname()}:${process.pid}`,

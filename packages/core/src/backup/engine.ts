@@ -23,6 +23,7 @@ import type { ObjectStore } from '../objectstore.js';
 import { addKey, initEncryptedStore, Keyring, listKeys, removeKey } from './crypto/keyring.js';
 import type { UserKey } from './crypto/user-key.js';
 import { accessVolume, accessVolumeForBackup } from './crypto/volume-access.js';
+import { EncryptionMemory } from './crypto/downgrade-guard.js';
 
 export interface BackupEngineOptions {
   /** Blocks in flight per backup or restore when the call does not say (default 4). */
@@ -37,6 +38,8 @@ export interface BackupEngineOptions {
   recordCacheBlocks?: number;
   /** The user key that opens encrypted stores (from a key file, the environment or a prompt). */
   encryptionKey?: UserKey;
+  /** Where the engine remembers the stores and volumes it saw encrypted (downgrade-guard.ts); in memory only without it. */
+  encryptionMemoryFile?: string;
 }
 
 const DEFAULT_CONCURRENCY = 4;
@@ -58,6 +61,8 @@ export function createBackupEngine(opts: BackupEngineOptions = {}): BackupEngine
     records: new BackupRecordCache(opts.recordCacheBlocks),
   };
   const engineKeyring = new Keyring(opts.encryptionKey);
+  // What this engine has seen encrypted, whichever key opened it: a witness the bucket cannot delete.
+  const encrypted = new EncryptionMemory(opts.encryptionMemoryFile);
   // A key given with the call (the CLI's) wins over the engine's own (the daemon's). One keyring per
   // key object, so the calls of one request (inspect, then restore) stretch a passphrase once.
   const callKeyrings = new WeakMap<UserKey, Keyring>();
@@ -74,7 +79,7 @@ export function createBackupEngine(opts: BackupEngineOptions = {}): BackupEngine
   const opener = (p: KeyedParams & { store: ObjectStore }) => async (volumeName: string, stored?: StoredVolume) => (await accessVolume(p.store, volumeName, ring(p), stored)).store;
   return {
     createBackup: async (p) => {
-      const { store, ...sealing } = await accessVolumeForBackup(p.store, p.volume.name, ring(p), p.encrypt === true);
+      const { store, ...sealing } = await accessVolumeForBackup(p.store, p.volume.name, ring(p), p.encrypt === true, encrypted);
       const q = { ...p, store, sealing };
       return withKeyId(sealing, await (q.ops.mode === 'delta-block' ? createDeltaBlockBackup(ctx, q, q.ops) : createSingleFileBackup(ctx, q, q.ops)));
     },
@@ -90,7 +95,11 @@ export function createBackupEngine(opts: BackupEngineOptions = {}): BackupEngine
     prune: (p) => pruneStore(ctx, { ...p, openVolume: opener(p) }),
     forgetBackups: async (p) => forgetBackups(ctx, await sealed(p, p.volumeName)),
     verify: (p) => verifyStore(ctx, p, (name) => accessVolume(p.store, name, ring(p))),
-    initStore: (p) => initEncryptedStore(p.store, ring(p)),
+    initStore: async (p) => {
+      const initialised = await initEncryptedStore(p.store, ring(p));
+      await encrypted.sawStoreEncryptNewVolumes(p.store.url);
+      return initialised;
+    },
     listKeys: (p) => listKeys(p.store),
     addKey: (p) => addKey(p.store, ring(p), p.newKey, p.label),
     removeKey: (p) => removeKey(p.store, ring(p), p.keyId),

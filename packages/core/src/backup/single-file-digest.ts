@@ -68,7 +68,7 @@ export class ArchiveVerifier extends Transform {
   }
 
   private mismatch(problem: string): ConvoyError {
-    return new ConvoyError('CORRUPT', `the archive ${this.key} of backup ${this.backup.Name} ${problem}; nothing was restored`, {
+    return new ConvoyError('CORRUPT', `the archive ${this.key} of backup ${this.backup.Name} ${problem}`, {
       details: { key: this.key, backup: this.backup.Name },
     });
   }

@@ -1,9 +1,11 @@
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ConvoyError, isConvoyError, toConvoyError } from '../errors.js';
 import type { SingleFileBackupOps } from '../driver.js';
 import type { BackupSummary, ProgressListener, VolumeRecord } from '../model.js';
 import { commitBackup, prepareBackup } from './backup-commit.js';
+import type { ObjectStore } from '../objectstore.js';
+import { TarEndCheck } from '../archive/tar-end-check.js';
 import type { EngineContext } from './context.js';
 import { archiveKeyOf } from './archive-key.js';
 import { backupFileKey } from './layout.js';
@@ -41,19 +43,44 @@ export async function createSingleFileBackup(ctx: EngineContext, p: CreateBackup
 
 export async function restoreSingleFile(p: RestoreParams, ops: SingleFileBackupOps, backup: BackupConfig): Promise<VolumeRecord> {
   const key = archiveKeyOf(backup);
-  const source = await p.store.getStream(key);
-  if (!source) {
-    throw new ConvoyError('NOT_FOUND', `the archive ${key} of backup ${backup.Name} (volume ${p.volumeName}) is missing from ${p.store.url}`, {
-      details: { key, backup: backup.Name },
-    });
-  }
   const counter = new ByteCounter(progressOf(p.onProgress, 'restore'));
-  const stages = [source, new ArchiveVerifier(backup, key), decompressStream(backupCompression(backup)), counter];
+  const stages = [...(await checkedArchiveStages(p.store, backup)), counter];
   try {
     return await runBoth(stages, p.signal, () => ops.importVolume(p.request, counter));
   } catch (err) {
     throw namingBackup(err, key, backup);
   }
+}
+
+/**
+ * Reads a backup's archive to its end through every check a restore makes, and throws what a
+ * restore would (CORRUPT, NOT_FOUND, the store's error): `verify --deep` runs exactly this. The
+ * restore's extractor (extractTarSafely) also requires the tar's end-of-archive marker; its
+ * TarEndCheck runs here in its place.
+ */
+export async function checkArchive(store: ObjectStore, backup: BackupConfig, signal?: AbortSignal): Promise<void> {
+  const discard = new Writable({ write: (_chunk, _enc, done) => done() });
+  try {
+    await pipeline([...(await checkedArchiveStages(store, backup)), new TarEndCheck(), discard], signal ? { signal } : {});
+  } catch (err) {
+    throw namingBackup(classify(err as Error), archiveKeyOf(backup), backup);
+  }
+}
+
+/**
+ * The one way an archive is read back: its stored bytes checked against the record's length and
+ * SHA-256 as they pass, then decompressed (which checks lz4 frame checksums and gzip's CRC).
+ * Restore extracts what comes out; verify discards it.
+ */
+async function checkedArchiveStages(store: ObjectStore, backup: BackupConfig): Promise<[Readable, ...Transform[]]> {
+  const key = archiveKeyOf(backup);
+  const source = await store.getStream(key);
+  if (!source) {
+    throw new ConvoyError('NOT_FOUND', `the archive ${key} of backup ${backup.Name} (volume ${backup.VolumeName}) is missing from ${store.url}`, {
+      details: { key, backup: backup.Name },
+    });
+  }
+  return [source, new ArchiveVerifier(backup, key), decompressStream(backupCompression(backup))];
 }
 
 /**

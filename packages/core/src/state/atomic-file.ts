@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ConvoyError } from '../errors.js';
+import { readBoundedFile } from '../bounded/file.js';
+import { ConvoyError, isConvoyError } from '../errors.js';
 
 /** fsync a directory so that a rename or unlink inside it survives a crash. */
 export async function fsyncDir(dir: string): Promise<void> {
@@ -45,13 +46,16 @@ export async function writeJsonAtomic(file: string, value: unknown): Promise<voi
   await writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
 }
 
+/** State files are small; a bigger one is not ours (or is damaged), and is not read into memory. */
+const MAX_STATE_FILE_BYTES = 64 * 1024 * 1024;
+
 /** Reads JSON; undefined when the file does not exist; STATE_ERROR when it cannot be parsed. */
 export async function readJsonFile<T>(file: string): Promise<T | undefined> {
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    text = (await readBoundedFile(file, { what: 'state file', maxBytes: MAX_STATE_FILE_BYTES, code: 'STATE_ERROR' })).toString('utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (isConvoyError(err, 'NOT_FOUND')) return undefined;
     throw err;
   }
   try {

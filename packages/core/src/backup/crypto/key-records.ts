@@ -35,14 +35,20 @@ export interface KeyInfo {
 
 export const keyRecordKey = (id: string): string => `${KEYS_DIR}${id}.key`;
 
-/** Every key record; an unreadable one is reported in `broken` (verify names it), not fatal. */
+/**
+ * Every key record; anything else in the keys directory (an unreadable record, a file Convoy
+ * does not name so) is reported in `broken` (verify names it), not fatal.
+ */
 export async function loadKeyRecords(store: ObjectStore): Promise<{ records: KeyRecord[]; broken: string[] }> {
   const { files } = await store.listDir(KEYS_DIR);
   const records: KeyRecord[] = [];
   const broken: string[] = [];
   await runWorkers(files, 8, async (file) => {
     const id = KEY_FILE.exec(file)?.[1];
-    if (!id) return;
+    if (!id) {
+      broken.push(`${KEYS_DIR}${file}`);
+      return;
+    }
     const data = await store.get(keyRecordKey(id));
     if (!data) return;
     const record = parseKeyRecord(data);

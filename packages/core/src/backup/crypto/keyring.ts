@@ -2,7 +2,7 @@ import { ConvoyError } from '../../errors.js';
 import type { ObjectStore } from '../../objectstore.js';
 import { STORE_ROOT } from '../layout.js';
 import { generateMasterKey, type MasterKey } from './master-key.js';
-import { describeKey, keyRecordKey, loadKeyRecords, noKeyOpens, openWithUserKey, writeKeyRecord, type KeyInfo } from './key-records.js';
+import { describeKey, keyRecordKey, loadKeyRecords, noKeyOpens, openWithUserKey, writeKeyRecord, type KeyInfo, type KeyRecord } from './key-records.js';
 import { checkUserKey, type UserKey } from './user-key.js';
 
 /** `convoy backup init STORE --encrypt` leaves this: every new volume of the store is encrypted. */
@@ -11,9 +11,15 @@ export const ENCRYPTION_CONFIG_KEY = `${STORE_ROOT}/encryption.cfg`;
 /**
  * The user key a daemon or CLI was given, and the master keys it has opened, per store URL: a
  * passphrase costs one scrypt per store per process, not one per operation.
+ *
+ * A cached master key never outlives the store's own record of it: the store at a URL may be
+ * wiped and encrypted anew by another host. Every use first reads the store's key records and
+ * uses the cached key only if the very record it was opened from (same id, same sealed bytes:
+ * only a holder of the key could have made it) is still there; else the cache is dropped and the
+ * key is opened afresh from what the store holds now, or refused.
  */
 export class Keyring {
-  private readonly opened = new Map<string, Promise<MasterKey>>();
+  private readonly opened = new Map<string, Promise<Opened>>();
   readonly userKey: UserKey | undefined;
 
   constructor(userKey?: UserKey) {
@@ -21,22 +27,31 @@ export class Keyring {
   }
 
   /** The store's master key; KEY_REQUIRED when no key was given or it opens none of the store's. */
-  unlock(store: ObjectStore, why: string): Promise<MasterKey> {
+  async unlock(store: ObjectStore, why: string): Promise<MasterKey> {
     const userKey = this.requireUserKey(store, why);
-    let master = this.opened.get(store.url);
-    if (!master) {
-      master = unlockStore(store, userKey);
-      this.opened.set(store.url, master);
-      master.catch(() => this.opened.delete(store.url));
+    return this.unlockFrom(store, userKey, (await loadKeyRecords(store)).records);
+  }
+
+  private async unlockFrom(store: ObjectStore, userKey: UserKey, records: readonly KeyRecord[]): Promise<MasterKey> {
+    const cached = this.opened.get(store.url);
+    if (cached) {
+      const opened = await cached.catch(() => undefined);
+      if (opened && records.some((r) => r.Id === opened.record.Id && r.Data === opened.record.Data && r.MasterKeyId === opened.master.id)) return opened.master;
+      if (this.opened.get(store.url) === cached) this.opened.delete(store.url);
     }
-    return master;
+    const opening = unlockStore(store, userKey, records);
+    this.opened.set(store.url, opening);
+    opening.catch(() => {
+      if (this.opened.get(store.url) === opening) this.opened.delete(store.url);
+    });
+    return (await opening).master;
   }
 
   /** The store's master key, made (with a key record for our user key) when the store has none. */
   async unlockOrCreate(store: ObjectStore, why: string): Promise<MasterKey> {
     const userKey = this.requireUserKey(store, why);
     const { records } = await loadKeyRecords(store);
-    if (records.length > 0) return this.unlock(store, why);
+    if (records.length > 0) return this.unlockFrom(store, userKey, records);
     const master = generateMasterKey();
     const ours = await writeKeyRecord(store, master, userKey, 'first key');
     // Two hosts making a store's first key at once would make two master keys: the one whose
@@ -47,7 +62,7 @@ export class Keyring {
       await store.delete([keyRecordKey(ours.Id)]);
       throw new ConvoyError('LOCKED', `another host created the encryption key of ${store.url} at the same time; retry`);
     }
-    this.opened.set(store.url, Promise.resolve(master));
+    this.opened.set(store.url, Promise.resolve({ master, record: ours }));
     return master;
   }
 
@@ -59,12 +74,17 @@ export class Keyring {
   }
 }
 
-async function unlockStore(store: ObjectStore, userKey: UserKey): Promise<MasterKey> {
-  const { records } = await loadKeyRecords(store);
+/** A master key and the store record it was opened from. */
+interface Opened {
+  master: MasterKey;
+  record: KeyRecord;
+}
+
+async function unlockStore(store: ObjectStore, userKey: UserKey, records: readonly KeyRecord[]): Promise<Opened> {
   if (records.length === 0) throw new ConvoyError('NOT_FOUND', `${store.url} has no encryption keys; run convoy backup init ${store.url} --encrypt`);
   const opened = await openWithUserKey(records, userKey);
   if (!opened) throw noKeyOpens(store, records);
-  return opened.master;
+  return opened;
 }
 
 /** Makes the store's master key if needed and marks the store so every new volume is encrypted. */

@@ -3,7 +3,8 @@ import type { ObjectStore } from '../../objectstore.js';
 import { blockChecksum } from '../checksum.js';
 import { volumeConfigKey } from '../layout.js';
 import { loadVolumeConfig, type StoredVolume } from '../store-records.js';
-import { encryptsNewVolumes, type Keyring } from './keyring.js';
+import { refuseClearBackupOfEncrypted, refuseClearFirstBackup, type EncryptionMemory } from './downgrade-guard.js';
+import { ENCRYPTION_CONFIG_KEY, encryptsNewVolumes, type Keyring } from './keyring.js';
 import { keyedBlockName, type MasterKey } from './master-key.js';
 import { sealedStore } from './sealed-store.js';
 
@@ -46,17 +47,30 @@ export async function accessVolume(store: ObjectStore, volumeName: string, keyri
 /**
  * Access for a backup: an existing volume keeps what its first backup chose; a new one is
  * encrypted when asked (`encrypt`) or when the store encrypts every new volume, and then gets the
- * store's master key, made now if the store has none.
+ * store's master key, made now if the store has none. A backup in the clear is refused when the
+ * volume's history or `memory` says it is encrypted (downgrade-guard.ts).
  */
-export async function accessVolumeForBackup(store: ObjectStore, volumeName: string, keyring: Keyring, encrypt: boolean): Promise<VolumeAccess> {
+export async function accessVolumeForBackup(store: ObjectStore, volumeName: string, keyring: Keyring, encrypt: boolean, memory: EncryptionMemory): Promise<VolumeAccess> {
   const stored = await loadVolumeConfig(store, volumeName);
   if (stored) {
     const keyId = encryptionKeyIdOf(volumeName, stored.raw);
-    if (!keyId && encrypt) throw notEncrypted(store, volumeName);
-    return keyId ? sealedAccess(store, volumeName, keyring, keyId) : clearAccess(store);
+    if (keyId) {
+      await memory.sawVolumeEncrypted(store.url, volumeName);
+      return sealedAccess(store, volumeName, keyring, keyId);
+    }
+    await refuseClearBackupOfEncrypted(store, volumeName, stored, memory);
+    if (encrypt) throw notEncrypted(store, volumeName);
+    return clearAccess(store);
   }
-  if (!encrypt && !(await encryptsNewVolumes(store))) return clearAccess(store);
+  const encryptsNew = await encryptsNewVolumes(store);
+  if (encryptsNew) await memory.sawStoreEncryptNewVolumes(store.url);
+  if (!encrypt && !encryptsNew) {
+    await refuseClearBackupOfEncrypted(store, volumeName, undefined, memory);
+    await refuseClearFirstBackup(store, volumeName, memory, ENCRYPTION_CONFIG_KEY);
+    return clearAccess(store);
+  }
   const master = await keyring.unlockOrCreate(store, `the first backup of volume ${volumeName} to ${store.url} is to be encrypted`);
+  await memory.sawVolumeEncrypted(store.url, volumeName);
   return encryptedAccess(store, master, volumeName);
 }
 
