@@ -137,6 +137,10 @@ describe('convoy client commands against a real daemon', () => {
     const unknown = await cli('frobnicate');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^convoy: Unknown argument: frobnicate \(see convoy --help\)\n$/);
+    // A near miss names the nearest command, at any level, like git and kubectl.
+    expect(await cli('lsit')).toMatchObject({ code: 2, stdout: '', stderr: 'convoy: unknown command "lsit": did you mean "list"? (see convoy --help)\n' });
+    expect((await cli('backup', 'craete', 'snap1')).stderr).toBe('convoy: unknown command "craete": did you mean "create"? (see convoy --help)\n');
+    expect((await cli('schedule', 'rn', 'nightly', '--json')).json()).toMatchObject({ error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('did you mean "run"?') } });
     const missingArg = await cli('mount');
     expect(missingArg.code).toBe(2);
     const missingDest = await cli('backup', 'create', 'snap1');
