@@ -39,9 +39,13 @@ describe('convoy backup commands against a real daemon (vfs:// and s3:// stores)
     expect(created.stdout).toMatch(new RegExp(`^${store}\\?backup=backup-[0-9a-f]{16}\\\\u0026volume=db1\n$`));
     const url = created.stdout.trim().replace('\\u0026', '&');
 
-    const list = await cli(['backup', 'list', store, '--table']);
-    expect(list.stdout).toMatch(/^URL\s+VOLUME\s+SNAPSHOT\s+SIZE\s+COMPRESSION\s+CREATED$/m);
-    expect(list.stdout).toContain(url);
+    // On a terminal: the backup's name as a short ID (never the URL), what it stored, its age,
+    // every line within the terminal's width (the capture says 100 columns).
+    const list = await cli(['backup', 'list', store], { tty: true });
+    expect(list.stdout).toMatch(/^ID\s+VOLUME\s+SNAPSHOT\s+CREATED\s+STORED\s+COMPRESSION$/m);
+    expect(list.stdout).toMatch(new RegExp(`^${url.split('backup=')[1]!.split('&')[0]}\\s+db1\\s+db1-s1\\s+(less than a second|\\d+ seconds) ago\\s+\\d+\\.\\d (KiB|MiB)\\s+gzip$`, 'm'));
+    expect(list.stdout).not.toContain('vfs://');
+    expect(list.stdout.split('\n').filter((line) => line.length > 100)).toEqual([]);
     const listed = (await cli(['backup', 'list', store, '--volume-name', 'db1'])).json<Record<string, { BackupURL: string; CompressionMethod: string }>>();
     expect(listed).toEqual({ [url]: expect.objectContaining({ BackupURL: url, CompressionMethod: 'gzip' }) });
 

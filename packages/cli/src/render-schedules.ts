@@ -1,23 +1,24 @@
 import type { ScheduleRun, ScheduleView } from '@convoy/core';
-import { table } from './printer.js';
+import { age } from './age.js';
+import type { Table } from './table.js';
 
 /** `schedule list`: one row per schedule, with what an operator checks first. */
-export function renderScheduleList(list: ScheduleView[]): string {
-  if (list.length === 0) return 'no schedules';
-  return table(
-    ['NAME', 'VOLUME', 'WHEN', 'BACKUP TO', 'STATE', 'LAST RUN', 'LAST SUCCESS', 'NEXT RUN', 'LAST ERROR'],
-    list.map((s) => [
+export function renderScheduleList(list: ScheduleView[]): Table {
+  return {
+    headers: ['NAME', 'VOLUME', 'WHEN', 'BACKUP TO', 'STATE', 'LAST RUN', 'LAST SUCCESS', 'NEXT RUN', 'LAST ERROR'],
+    empty: 'no schedules',
+    rows: list.map((s) => [
       s.name,
       s.volume,
       s.every ? `every ${s.every}` : `cron ${s.cron}${s.timezone ? ` ${s.timezone}` : ''}`,
       s.backup?.dest ?? '-',
       s.running ? 'running' : s.paused ? `paused: ${s.pausedReason ?? ''}` : 'active',
-      s.lastRun ? `${s.lastRun.startedAt} ${s.lastRun.outcome}` : '-',
-      s.lastSuccessAt ?? '-',
-      s.nextRunAt ?? '-',
-      s.lastError ? `${s.lastError.at} ${s.lastError.message}` : '-',
+      s.lastRun ? `${s.lastRun.outcome} ${age(s.lastRun.startedAt)}` : '-',
+      age(s.lastSuccessAt),
+      age(s.nextRunAt),
+      s.lastError ? `${age(s.lastError.at)}: ${s.lastError.message}` : '-',
     ]),
-  );
+  };
 }
 
 export function renderScheduleRun(name: string, run: ScheduleRun): string {

@@ -11,3 +11,4 @@ export * from './log.js';
 export * from './model.js';
 export * from './duration.js';
 export * from './options.js';
+export { parseStoreTime } from './backup/store-time.js';
