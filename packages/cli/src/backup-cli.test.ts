@@ -43,7 +43,7 @@ describe('convoy backup commands against a real daemon (vfs:// and s3:// stores)
     // every line within the terminal's width (the capture says 100 columns).
     const list = await cli(['backup', 'list', store], { tty: true });
     expect(list.stdout).toMatch(/^ID\s+VOLUME\s+SNAPSHOT\s+CREATED\s+STORED\s+COMPRESSION$/m);
-    expect(list.stdout).toMatch(new RegExp(`^${url.split('backup=')[1]!.split('&')[0]}\\s+db1\\s+db1-s1\\s+(less than a second|\\d+ seconds) ago\\s+\\d+\\.\\d (KiB|MiB)\\s+gzip$`, 'm'));
+    expect(list.stdout).toMatch(new RegExp(`^${url.split('backup=')[1]!.split('&')[0]}\\s+db1\\s+db1-s1\\s+(less than a second|\\d+ seconds?) ago\\s+\\d+\\.\\d (KiB|MiB)\\s+gzip$`, 'm'));
     expect(list.stdout).not.toContain('vfs://');
     expect(list.stdout.split('\n').filter((line) => line.length > 100)).toEqual([]);
     const listed = (await cli(['backup', 'list', store, '--volume-name', 'db1'])).json<Record<string, { BackupURL: string; CompressionMethod: string }>>();

@@ -1,6 +1,6 @@
 import type { PruneReport } from '@convoy/core';
 import { describeOptions } from '@convoy/core/lite';
-import type { BackupInfo, DriverInfoMap, GeneralInfo, InfoResponse, VolumeResponse } from '@convoy/plugin-server/client';
+import type { BackupInfo, DriverInfoMap, GeneralInfo, InfoResponse, SnapshotResponse, VolumeResponse } from '@convoy/plugin-server/client';
 import { formatBytes } from './bytes.js';
 import { age, timeValue } from './age.js';
 import type { Table } from './table.js';
@@ -42,6 +42,12 @@ export function renderVolumeList(volumes: Record<string, VolumeResponse>): Table
     rows: rows.map((v) => [v.Name, v.Driver, sizeText(v.DriverInfo.Size), String(Object.keys(v.Snapshots).length), age(v.CreatedTime), v.MountPoint || '-']),
     empty: 'no volumes',
   };
+}
+
+/** `snapshot list VOLUME`, newest first. */
+export function renderSnapshotList(snapshots: Record<string, SnapshotResponse>): Table {
+  const rows = Object.values(snapshots).sort((a, b) => timeValue(b.CreatedTime) - timeValue(a.CreatedTime) || a.Name.localeCompare(b.Name));
+  return { headers: ['NAME', 'CREATED'], rows: rows.map((s) => [s.Name, age(s.CreatedTime)]), empty: 'no snapshots' };
 }
 
 /**
