@@ -139,7 +139,10 @@ describe('convoy backup commands against a real daemon (vfs:// and s3:// stores)
     const before = Object.keys((await cli(['backup', 'list', store])).json<object>()).length;
     const cases: Array<[string[], RegExp]> = [
       [['backup', 'create', 'nosuchsnap', '--dest', store], /nosuchsnap/],
-      [['backup', 'create', 'db1-s1', '--dest', 'ftp://host/x'], /ftp/],
+      // An unknown scheme lists the ones there are.
+      [['backup', 'create', 'db1-s1', '--dest', 'ftp://host/x'], /unknown backup store "ftp" \(use one of: s3, vfs\)/],
+      // A volume's name where a snapshot is wanted: say so, and name its latest snapshot.
+      [['backup', 'create', 'db1', '--dest', store], /^convoy: db1 is a volume, and backup create takes a snapshot of one: its latest is db1-s1 \(`convoy backup create db1-s1 --dest \.\.\.`\)$/m],
       [['backup', 'create', 'db1-s1', '--dest', 'not a url'], /URL/],
       [['backup', 'create', 'db1-s1', '--dest', store, '--block-size', 'big'], /--block-size "big" is not a size/],
       [['backup', 'create', 'db1-s1', '--dest', store, '--block-size', '96K'], /power of two from 65536/],
@@ -158,5 +161,12 @@ describe('convoy backup commands against a real daemon (vfs:// and s3:// stores)
     }
     expect(Object.keys((await cli(['backup', 'list', store])).json<object>())).toHaveLength(before);
     expect((await cli(['inspect', 'nope1'])).code).toBe(1);
+    expect((await cli(['backup', 'create', 'db1', '--dest', store, '--json'])).json()).toMatchObject({ error: { code: 'INVALID_ARGUMENT', details: { volume: 'db1', latestSnapshot: 'db1-s1' } } });
+    // A volume without snapshots: how to take one.
+    expect((await cli(['create', 'bare1'])).code).toBe(0);
+    expect((await cli(['backup', 'create', 'bare1', '--dest', store])).stderr).toBe(
+      'convoy: bare1 is a volume, and backup create takes a snapshot of one: it has none yet: take one with `convoy snapshot create bare1`, then back that up\n',
+    );
+    expect((await cli(['delete', 'bare1'])).code).toBe(0);
   });
 });

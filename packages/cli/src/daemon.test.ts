@@ -38,7 +38,7 @@ describe('convoy daemon', () => {
 
   it('fails to start on an unknown driver with a clear error, leaving nothing behind', async () => {
     const dir = await freshDir();
-    await expect(startTestDaemon(dir, { drivers: ['nosuchdriver'] })).rejects.toThrow(/unknown driver "nosuchdriver"; looked for packages @convoy\/driver-nosuchdriver, convoy-driver-nosuchdriver/);
+    await expect(startTestDaemon(dir, { drivers: ['nosuchdriver'] })).rejects.toThrow(/unknown driver "nosuchdriver" \(use one of: devicemapper, vfs\); looked for packages @convoy\/driver-nosuchdriver, convoy-driver-nosuchdriver/);
     await expect(fs.lstat(path.join(dir, 'convoy.sock'))).rejects.toMatchObject({ code: 'ENOENT' });
     // The root lock was released.
     const daemon = await startTestDaemon(dir);
