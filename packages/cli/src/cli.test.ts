@@ -30,7 +30,7 @@ describe('convoy client commands against a real daemon', () => {
     expect(human.stdout).toMatch(/volume options \(create --opt, docker volume create -o\):\s+vm: /);
     // Each driver's declared options ride in General.DriverOptions, an addition to Go's shape.
     expect(piped.json<{ General: { DriverOptions: Record<string, { daemon: Array<{ key: string }>; volume: Array<{ key: string }> }> } }>().General.DriverOptions.vfs).toMatchObject({
-      daemon: [{ key: 'vfs.path' }, { key: 'vfs.defaultvolumesize' }, { key: 'vfs.restoresetid' }],
+      daemon: [{ key: 'vfs.path' }, { key: 'vfs.defaultvolumesize' }, { key: 'vfs.createmissing' }, { key: 'vfs.restoresetid' }],
       volume: [{ key: 'vm' }, { key: 'PrepareForVM' }],
     });
   });

@@ -60,6 +60,17 @@ describe('convoy daemon', () => {
     await expect(fs.lstat(path.join(dir, 'root'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
+  it('refuses a vfs.path that does not exist, leaving nothing behind; vfs.createmissing=true creates it', async () => {
+    const dir = await freshDir();
+    const missing = path.join(dir, 'no-such-share');
+    await expect(startTestDaemon(dir, { driverOptions: { 'vfs.path': missing } })).rejects.toThrow(`vfs.path ${missing} does not exist: create it (or mount the share there), or pass --driver-opts vfs.createmissing=true`);
+    await expect(fs.lstat(missing)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(fs.lstat(path.join(dir, 'convoy.sock'))).rejects.toMatchObject({ code: 'ENOENT' });
+    const daemon = await startTestDaemon(dir, { driverOptions: { 'vfs.path': missing, 'vfs.createmissing': 'true' } });
+    expect((await fs.stat(missing)).isDirectory()).toBe(true);
+    await daemon.stop();
+  });
+
   it('refuses a --driver-opts key no enabled driver reads, naming the keys they do read, before any driver starts', async () => {
     const dir = await freshDir();
     const volumes = path.join(dir, 'volumes');
