@@ -68,6 +68,11 @@ export class Printer {
     if (text !== '') this.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   }
 
+  /** Something the user must know besides the result (never on stdout, which scripts read; under --json the result carries it). */
+  notice(text: string): void {
+    if (this.mode !== 'json') this.io.stderr.write(`convoy: ${text}\n`);
+  }
+
   /** Prints help or usage text as it is. */
   text(text: string): void {
     this.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
