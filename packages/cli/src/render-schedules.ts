@@ -24,6 +24,14 @@ export function renderScheduleList(list: ScheduleView[]): Table {
 export function renderScheduleRun(name: string, run: ScheduleRun): string {
   const parts = [`${name}: ${run.outcome}`, `snapshot ${run.snapshot ?? '-'}`];
   if (run.backupUrl) parts.push(`backup ${run.backupUrl}`);
-  if (run.removedSnapshots || run.removedBackups) parts.push(`removed ${run.removedSnapshots ?? 0} snapshot(s), ${run.removedBackups ?? 0} backup(s)`);
+  if (run.removed) {
+    // Retention's removals by name: what a run removed is never a bare count.
+    for (const [noun, names] of [['snapshot', run.removed.snapshots], ['backup', run.removed.backups]] as const) {
+      if (names.length > 0) parts.push(`removed ${noun}${names.length === 1 ? '' : 's'} ${names.join(', ')}`);
+    }
+  } else if (run.removedSnapshots || run.removedBackups) {
+    // A daemon from before names were kept.
+    parts.push(`removed ${run.removedSnapshots ?? 0} snapshot(s), ${run.removedBackups ?? 0} backup(s)`);
+  }
   return parts.join('; ');
 }
