@@ -54,6 +54,7 @@ shell() {
 
 step "Starting the daemon: vfs driver, everything under $demo"
 printf '$ convoy daemon --root %s/root --drivers vfs --driver-opts vfs.path=%s/volumes --socket %s --docker-plugin-dir %s/docker-plugins\n' "$demo" "$demo" "$socket" "$demo"
+mkdir -p "$demo/volumes"
 node "$cli" daemon --root "$demo/root" --drivers vfs --driver-opts "vfs.path=$demo/volumes" \
   --socket "$socket" --docker-plugin-dir "$demo/docker-plugins" --log "$demo/daemon.log" &
 daemon_pid=$!

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { defineConfig } from 'tsup';
 
 /**
@@ -15,4 +16,9 @@ export default defineConfig({
   // Less to parse at every start; the source map keeps stack traces readable.
   minify: true,
   noExternal: ['yargs', '@convoy/plugin-server/client', '@convoy/core/lite'],
+  esbuildOptions(options) {
+    // yargs and cliui measure help text with string-width, which builds Intl.Segmenters as it
+    // loads: the bundle counts cells itself instead (src/bundle/string-width.ts says why).
+    options.alias = { ...options.alias, 'string-width': path.resolve(import.meta.dirname, 'src/bundle/string-width.ts') };
+  },
 });

@@ -39,9 +39,13 @@ describe('convoy backup commands against a real daemon (vfs:// and s3:// stores)
     expect(created.stdout).toMatch(new RegExp(`^${store}\\?backup=backup-[0-9a-f]{16}\\\\u0026volume=db1\n$`));
     const url = created.stdout.trim().replace('\\u0026', '&');
 
-    const list = await cli(['backup', 'list', store, '--table']);
-    expect(list.stdout).toMatch(/^URL\s+VOLUME\s+SNAPSHOT\s+SIZE\s+COMPRESSION\s+CREATED$/m);
-    expect(list.stdout).toContain(url);
+    // On a terminal: the backup's name as a short ID (never the URL), what it stored, its age,
+    // every line within the terminal's width (the capture says 100 columns).
+    const list = await cli(['backup', 'list', store], { tty: true });
+    expect(list.stdout).toMatch(/^ID\s+VOLUME\s+SNAPSHOT\s+CREATED\s+STORED\s+COMPRESSION$/m);
+    expect(list.stdout).toMatch(new RegExp(`^${url.split('backup=')[1]!.split('&')[0]}\\s+db1\\s+db1-s1\\s+(less than a second|\\d+ seconds?) ago\\s+\\d+\\.\\d (KiB|MiB)\\s+gzip$`, 'm'));
+    expect(list.stdout).not.toContain('vfs://');
+    expect(list.stdout.split('\n').filter((line) => line.length > 100)).toEqual([]);
     const listed = (await cli(['backup', 'list', store, '--volume-name', 'db1'])).json<Record<string, { BackupURL: string; CompressionMethod: string }>>();
     expect(listed).toEqual({ [url]: expect.objectContaining({ BackupURL: url, CompressionMethod: 'gzip' }) });
 
@@ -135,7 +139,10 @@ describe('convoy backup commands against a real daemon (vfs:// and s3:// stores)
     const before = Object.keys((await cli(['backup', 'list', store])).json<object>()).length;
     const cases: Array<[string[], RegExp]> = [
       [['backup', 'create', 'nosuchsnap', '--dest', store], /nosuchsnap/],
-      [['backup', 'create', 'db1-s1', '--dest', 'ftp://host/x'], /ftp/],
+      // An unknown scheme lists the ones there are.
+      [['backup', 'create', 'db1-s1', '--dest', 'ftp://host/x'], /unknown backup store "ftp" \(use one of: s3, vfs\)/],
+      // A volume's name where a snapshot is wanted: say so, and name its latest snapshot.
+      [['backup', 'create', 'db1', '--dest', store], /^convoy: db1 is a volume, and backup create takes a snapshot of one: its latest is db1-s1 \(`convoy backup create db1-s1 --dest \.\.\.`\)$/m],
       [['backup', 'create', 'db1-s1', '--dest', 'not a url'], /URL/],
       [['backup', 'create', 'db1-s1', '--dest', store, '--block-size', 'big'], /--block-size "big" is not a size/],
       [['backup', 'create', 'db1-s1', '--dest', store, '--block-size', '96K'], /power of two from 65536/],
@@ -154,5 +161,12 @@ describe('convoy backup commands against a real daemon (vfs:// and s3:// stores)
     }
     expect(Object.keys((await cli(['backup', 'list', store])).json<object>())).toHaveLength(before);
     expect((await cli(['inspect', 'nope1'])).code).toBe(1);
+    expect((await cli(['backup', 'create', 'db1', '--dest', store, '--json'])).json()).toMatchObject({ error: { code: 'INVALID_ARGUMENT', details: { volume: 'db1', latestSnapshot: 'db1-s1' } } });
+    // A volume without snapshots: how to take one.
+    expect((await cli(['create', 'bare1'])).code).toBe(0);
+    expect((await cli(['backup', 'create', 'bare1', '--dest', store])).stderr).toBe(
+      'convoy: bare1 is a volume, and backup create takes a snapshot of one: it has none yet: take one with `convoy snapshot create bare1`, then back that up\n',
+    );
+    expect((await cli(['delete', 'bare1'])).code).toBe(0);
   });
 });

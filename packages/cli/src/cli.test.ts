@@ -40,7 +40,7 @@ describe('convoy client commands against a real daemon', () => {
     });
     // Each driver's declared options ride in General.DriverOptions, an addition to Go's shape.
     expect(piped.json<{ General: { DriverOptions: Record<string, { daemon: Array<{ key: string }>; volume: Array<{ key: string }> }> } }>().General.DriverOptions.vfs).toMatchObject({
-      daemon: [{ key: 'vfs.path' }, { key: 'vfs.defaultvolumesize' }, { key: 'vfs.restoresetid' }],
+      daemon: [{ key: 'vfs.path' }, { key: 'vfs.defaultvolumesize' }, { key: 'vfs.createmissing' }, { key: 'vfs.restoresetid' }],
       volume: [{ key: 'vm' }, { key: 'PrepareForVM' }],
     });
   });
@@ -59,8 +59,8 @@ describe('convoy client commands against a real daemon', () => {
     expect((await cli('snapshot', 'inspect', 'web1-s1')).json()).toMatchObject({ Name: 'web1-s1', VolumeName: 'web1' });
 
     const table = await cli('list', '--table');
-    expect(table.stdout).toMatch(/^NAME\s+DRIVER\s+SIZE\s+MOUNTPOINT\s+SNAPSHOTS\s+CREATED$/m);
-    expect(table.stdout).toMatch(new RegExp(`^web1\\s+vfs\\s+\\S+\\s+${mountpoint.replaceAll('/', '\\/')}\\s+1\\s`, 'm'));
+    expect(table.stdout).toMatch(/^NAME\s+DRIVER\s+SIZE\s+SNAPSHOTS\s+CREATED\s+MOUNTPOINT$/m);
+    expect(table.stdout).toMatch(new RegExp(`^web1\\s+vfs\\s+\\S+\\s+1\\s+(less than a second|\\d+ seconds?) ago\\s+${mountpoint.replaceAll('/', '\\/')}$`, 'm'));
     const list = (await cli('list')).json<Record<string, { Name: string; MountPoint: string }>>();
     expect(list.web1).toMatchObject({ Name: 'web1', MountPoint: mountpoint });
 
@@ -71,6 +71,25 @@ describe('convoy client commands against a real daemon', () => {
     expect((await cli('umount', 'web1'))).toMatchObject({ code: 0, stdout: '' });
     expect((await cli('delete', 'web1', '--json')).json()).toEqual({ deleted: ['web1'], referenceOnly: false });
     expect((await cli('inspect', 'web1')).code).toBe(1);
+  });
+
+  it("snapshot list VOLUME: the volume's snapshots, newest first on a terminal, keyed by name in JSON", async () => {
+    expect((await cli('create', 'snaps1')).code).toBe(0);
+    expect((await convoy(['--socket', daemon.socketPath, 'snapshot', 'list', 'snaps1'], { tty: true })).stdout).toBe('no snapshots\n');
+    for (const name of ['snaps1-a', 'snaps1-b']) expect((await cli('snapshot', 'create', 'snaps1', '--name', name)).code).toBe(0);
+    const table = (await convoy(['--socket', daemon.socketPath, 'snapshot', 'list', 'snaps1'], { tty: true })).stdout.split('\n');
+    expect(table[0]).toMatch(/^NAME\s+CREATED$/);
+    expect(table.slice(1, 3).map((line) => line.split(/\s+/)[0]).sort()).toEqual(['snaps1-a', 'snaps1-b']);
+    expect(table[1]).toMatch(/ ago$/);
+    const piped = await cli('snapshot', 'list', 'snaps1');
+    expect(piped.json()).toEqual({
+      'snaps1-a': expect.objectContaining({ Name: 'snaps1-a', CreatedTime: expect.any(String) }),
+      'snaps1-b': expect.objectContaining({ Name: 'snaps1-b' }),
+    });
+    expect((await cli('snapshot', 'list', 'snaps1', '--json')).stdout).toBe(piped.stdout);
+    expect((await cli('snapshot', 'list', 'nosuch', '--json')).json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    expect((await cli('snapshot', 'list')).code).toBe(2);
+    expect((await cli('delete', 'snaps1')).code).toBe(0);
   });
 
   it("accepts Go's flags: --verbose answers, create --vm and -s for the socket", async () => {
@@ -147,6 +166,10 @@ describe('convoy client commands against a real daemon', () => {
     const unknown = await cli('frobnicate');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^convoy: Unknown argument: frobnicate \(see convoy --help\)\n$/);
+    // A near miss names the nearest command, at any level, like git and kubectl.
+    expect(await cli('lsit')).toMatchObject({ code: 2, stdout: '', stderr: 'convoy: unknown command "lsit": did you mean "list"? (see convoy --help)\n' });
+    expect((await cli('backup', 'craete', 'snap1')).stderr).toBe('convoy: unknown command "craete": did you mean "create"? (see convoy --help)\n');
+    expect((await cli('schedule', 'rn', 'nightly', '--json')).json()).toMatchObject({ error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('did you mean "run"?') } });
     const missingArg = await cli('mount');
     expect(missingArg.code).toBe(2);
     const missingDest = await cli('backup', 'create', 'snap1');

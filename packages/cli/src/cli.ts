@@ -7,6 +7,7 @@ import { scheduleCommands } from './commands/schedule-commands.js';
 import { snapshotCommands } from './commands/snapshot-commands.js';
 import { volumeCommands } from './commands/volume-commands.js';
 import { defaultSocket } from './defaults.js';
+import { didYouMean } from './did-you-mean.js';
 import { Printer, outputMode, type CliIO } from './printer.js';
 import { CONVOY_VERSION } from './version.js';
 
@@ -15,19 +16,10 @@ const USAGE_EXIT = 2;
 
 class UsageError extends Error {}
 
-const wantsHelp = (argv: readonly string[]) => argv.includes('--help') || argv.includes('-h');
+const PIPED_HELP_WIDTH = 80;
+const MAX_HELP_WIDTH = 120;
 
-/**
- * yargs 17 lays out the whole help of a command after running it, in case the handler asks
- * for it later; our handlers never do (help comes only from --help, usage errors print one
- * line), and that layout is a fifth of a client command's start. Pinned yargs 17.7.2 exposes
- * the cache through its internal methods; without them nothing changes.
- */
-function skipHelpCache(parser: Argv<GlobalArgs>): void {
-  const internal = parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } };
-  const usage = internal.getInternalMethods?.().getUsageInstance?.();
-  if (usage?.cacheHelpMessage) usage.cacheHelpMessage = () => undefined;
-}
+const wantsHelp = (argv: readonly string[]) => argv.includes('--help') || argv.includes('-h');
 
 const processIO: CliIO = { stdout: process.stdout, stderr: process.stderr };
 
@@ -69,12 +61,15 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
     .help()
     .alias('help', 'h')
     .strict()
+    // A mistyped command gets the nearest one (did-you-mean.ts).
+    .recommendCommands()
     .exitProcess(false)
     // yargs lays out a command's whole help after every run; wrapping it is the costly part, so
-    // text is wrapped only when help is asked for.
-    .wrap(wantsHelp(argv) ? Math.min(110, io.stdout.columns ?? 100) : null)
+    // text is wrapped only when help is asked for: to the terminal (at most 120 columns), or to
+    // 80 columns when piped.
+    .wrap(wantsHelp(argv) ? Math.min(MAX_HELP_WIDTH, io.stdout.columns ?? PIPED_HELP_WIDTH) : null)
     .fail((message, err) => {
-      throw err ?? new UsageError(message);
+      throw err ?? new UsageError(didYouMean(message, argv) ?? message);
     });
   // The drivers' option listing loads the drivers: only for `convoy daemon --help`.
   const driverHelp = wantsHelp(argv) && argv.includes('daemon') ? (await import('./daemon/driver-options-help.js')).driverOptionsHelp() : '';
@@ -84,7 +79,6 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
   parser = backupCommands(parser, run);
   parser = scheduleCommands(parser, run);
   parser = parser.demandCommand(1, 'name a command (convoy --help lists them)');
-  if (!wantsHelp(argv)) skipHelpCache(parser);
 
   try {
     await parser.parseAsync([...argv], {}, (_err, _args, output) => {

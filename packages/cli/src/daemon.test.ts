@@ -38,7 +38,7 @@ describe('convoy daemon', () => {
 
   it('fails to start on an unknown driver with a clear error, leaving nothing behind', async () => {
     const dir = await freshDir();
-    await expect(startTestDaemon(dir, { drivers: ['nosuchdriver'] })).rejects.toThrow(/unknown driver "nosuchdriver"; looked for packages @convoy\/driver-nosuchdriver, convoy-driver-nosuchdriver/);
+    await expect(startTestDaemon(dir, { drivers: ['nosuchdriver'] })).rejects.toThrow(/unknown driver "nosuchdriver" \(use one of: devicemapper, vfs\); looked for packages @convoy\/driver-nosuchdriver, convoy-driver-nosuchdriver/);
     await expect(fs.lstat(path.join(dir, 'convoy.sock'))).rejects.toMatchObject({ code: 'ENOENT' });
     // The root lock was released.
     const daemon = await startTestDaemon(dir);
@@ -58,6 +58,17 @@ describe('convoy daemon', () => {
       await expect(startTestDaemon(dir, { storeOptions }), JSON.stringify(storeOptions)).rejects.toThrow(message);
     }
     await expect(fs.lstat(path.join(dir, 'root'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('refuses a vfs.path that does not exist, leaving nothing behind; vfs.createmissing=true creates it', async () => {
+    const dir = await freshDir();
+    const missing = path.join(dir, 'no-such-share');
+    await expect(startTestDaemon(dir, { driverOptions: { 'vfs.path': missing } })).rejects.toThrow(`vfs.path ${missing} does not exist: create it (or mount the share there), or pass --driver-opts vfs.createmissing=true`);
+    await expect(fs.lstat(missing)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(fs.lstat(path.join(dir, 'convoy.sock'))).rejects.toMatchObject({ code: 'ENOENT' });
+    const daemon = await startTestDaemon(dir, { driverOptions: { 'vfs.path': missing, 'vfs.createmissing': 'true' } });
+    expect((await fs.stat(missing)).isDirectory()).toBe(true);
+    await daemon.stop();
   });
 
   it('refuses a --driver-opts key no enabled driver reads, naming the keys they do read, before any driver starts', async () => {

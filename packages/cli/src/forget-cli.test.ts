@@ -36,8 +36,8 @@ describe('convoy backup forget and snapshot forget against a real daemon', () =>
     const dry = await cli(['backup', 'forget', store, '--volume-name', 'db', '--keep-last', '2', '--dry-run', '--table']);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/^ACTION\s+BACKUP\s+CREATED\s+KEPT BECAUSE$/m);
-    expect(dry.stdout.match(/^keep\s+vfs:.*\s+last$/gm)).toHaveLength(2);
-    expect(dry.stdout.match(/^would remove\s+vfs:/gm)).toHaveLength(2);
+    expect(dry.stdout.match(/^keep\s+backup-[0-9a-f]{16}\s+.* ago\s+last$/gm)).toHaveLength(2);
+    expect(dry.stdout.match(/^would remove\s+backup-[0-9a-f]{16}\s/gm)).toHaveLength(2);
     expect(dry.stdout).toContain('dry run: keeping 2 backup(s), would remove 2');
     expect(await backupNames()).toEqual(before);
 

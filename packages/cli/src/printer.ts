@@ -1,6 +1,7 @@
 import { toConvoyError } from '@convoy/core/lite';
 import type { ProgressListener } from '@convoy/core';
 import { ProgressBar } from './progress-bar.js';
+import { isTable, layoutTable, type Table } from './table.js';
 
 export interface OutputStream {
   write(text: string): boolean;
@@ -33,7 +34,8 @@ export interface Result {
   /** What Go Convoy printed; undefined: nothing (Go printed an empty answer). */
   go: unknown;
   json?: unknown;
-  table(): string;
+  /** Text, or a table that the printer fits to the terminal. */
+  table(): string | Table;
 }
 
 const goJson = (value: unknown) => JSON.stringify(value, null, '\t');
@@ -56,11 +58,19 @@ export class Printer {
   result(result: Result): void {
     this.bar?.finish();
     let text: string;
-    if (this.mode === 'table') text = result.table();
+    if (this.mode === 'table') {
+      const readable = result.table();
+      text = isTable(readable) ? layoutTable(readable, this.io.stdout.isTTY ? this.io.stdout.columns : undefined) : readable;
+    }
     else if (this.mode === 'json') text = goJson(result.json ?? result.go ?? {});
     else if (result.go === undefined) text = '';
     else text = typeof result.go === 'string' ? result.go : goJson(result.go);
     if (text !== '') this.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /** Something the user must know besides the result (never on stdout, which scripts read; under --json the result carries it). */
+  notice(text: string): void {
+    if (this.mode !== 'json') this.io.stderr.write(`convoy: ${text}\n`);
   }
 
   /** Prints help or usage text as it is. */
@@ -88,15 +98,4 @@ export class Printer {
     else this.io.stderr.write(`convoy: ${error.message.replace(/\s*\n\s*/g, ' ')}\n`);
     return exitCode;
   }
-}
-
-/** A fixed-width table: one header row, columns as wide as their widest cell. */
-export function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] as number)))
-      .join('  ')
-      .trimEnd();
-  return [line(headers), ...rows.map(line)].join('\n');
 }

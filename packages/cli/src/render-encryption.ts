@@ -1,5 +1,6 @@
 import type { KeyInfo, VerifyReport } from '@convoy/core';
-import { table } from './printer.js';
+import { age } from './age.js';
+import type { Table } from './table.js';
 
 /** `convoy backup verify`: one line per problem, then the damaged backups and a summary. */
 export function renderVerify(report: VerifyReport): string {
@@ -13,9 +14,9 @@ export function renderVerify(report: VerifyReport): string {
   return lines.join('\n');
 }
 
-export function renderKeys(keys: KeyInfo[]): string {
-  return table(
-    ['ID', 'KIND', 'CREATED', 'STORE KEY', 'LABEL'],
-    keys.map((k) => [k.id, k.kind, k.createdAt, k.masterKeyId, k.label]),
-  );
+export function renderKeys(keys: KeyInfo[]): Table {
+  return {
+    headers: ['ID', 'KIND', 'CREATED', 'STORE KEY', 'LABEL'],
+    rows: keys.map((k) => [k.id, k.kind, age(k.createdAt), k.masterKeyId, k.label]),
+  };
 }

@@ -1,28 +1,37 @@
 import type { ScheduleRun, ScheduleView } from '@convoy/core';
-import { table } from './printer.js';
+import { age } from './age.js';
+import type { Table } from './table.js';
 
 /** `schedule list`: one row per schedule, with what an operator checks first. */
-export function renderScheduleList(list: ScheduleView[]): string {
-  if (list.length === 0) return 'no schedules';
-  return table(
-    ['NAME', 'VOLUME', 'WHEN', 'BACKUP TO', 'STATE', 'LAST RUN', 'LAST SUCCESS', 'NEXT RUN', 'LAST ERROR'],
-    list.map((s) => [
+export function renderScheduleList(list: ScheduleView[]): Table {
+  return {
+    headers: ['NAME', 'VOLUME', 'WHEN', 'BACKUP TO', 'STATE', 'LAST RUN', 'LAST SUCCESS', 'NEXT RUN', 'LAST ERROR'],
+    empty: 'no schedules',
+    rows: list.map((s) => [
       s.name,
       s.volume,
       s.every ? `every ${s.every}` : `cron ${s.cron}${s.timezone ? ` ${s.timezone}` : ''}`,
       s.backup?.dest ?? '-',
       s.running ? 'running' : s.paused ? `paused: ${s.pausedReason ?? ''}` : 'active',
-      s.lastRun ? `${s.lastRun.startedAt} ${s.lastRun.outcome}` : '-',
-      s.lastSuccessAt ?? '-',
-      s.nextRunAt ?? '-',
-      s.lastError ? `${s.lastError.at} ${s.lastError.message}` : '-',
+      s.lastRun ? `${s.lastRun.outcome} ${age(s.lastRun.startedAt)}` : '-',
+      age(s.lastSuccessAt),
+      age(s.nextRunAt),
+      s.lastError ? `${age(s.lastError.at)}: ${s.lastError.message}` : '-',
     ]),
-  );
+  };
 }
 
 export function renderScheduleRun(name: string, run: ScheduleRun): string {
   const parts = [`${name}: ${run.outcome}`, `snapshot ${run.snapshot ?? '-'}`];
   if (run.backupUrl) parts.push(`backup ${run.backupUrl}`);
-  if (run.removedSnapshots || run.removedBackups) parts.push(`removed ${run.removedSnapshots ?? 0} snapshot(s), ${run.removedBackups ?? 0} backup(s)`);
+  if (run.removed) {
+    // Retention's removals by name: what a run removed is never a bare count.
+    for (const [noun, names] of [['snapshot', run.removed.snapshots], ['backup', run.removed.backups]] as const) {
+      if (names.length > 0) parts.push(`removed ${noun}${names.length === 1 ? '' : 's'} ${names.join(', ')}`);
+    }
+  } else if (run.removedSnapshots || run.removedBackups) {
+    // A daemon from before names were kept.
+    parts.push(`removed ${run.removedSnapshots ?? 0} snapshot(s), ${run.removedBackups ?? 0} backup(s)`);
+  }
   return parts.join('; ');
 }

@@ -1,12 +1,15 @@
 import type { PruneReport } from '@convoy/core';
 import { describeOptions } from '@convoy/core/lite';
-import type { BackupInfo, DriverInfoMap, GeneralInfo, InfoResponse, VolumeResponse } from '@convoy/plugin-server/client';
+import type { BackupInfo, DriverInfoMap, GeneralInfo, InfoResponse, SnapshotResponse, VolumeResponse } from '@convoy/plugin-server/client';
 import { formatBytes } from './bytes.js';
-import { table } from './printer.js';
+import { age, timeValue } from './age.js';
+import type { Table } from './table.js';
 
 /** Readable renderings (terminal or --table) of the daemon's Go-shaped answers. */
 
 const sizeText = (bytes: string | undefined) => (bytes !== undefined && Number(bytes) > 0 ? formatBytes(Number(bytes)) : '-');
+/** What a backup added to the store; 0 B is a real answer (every block was there), `-` an unknown one (Go Convoy's backups). */
+const storedText = (bytes: string | undefined) => (bytes === undefined || bytes === '' ? '-' : formatBytes(Number(bytes)));
 
 export function renderInfo(info: InfoResponse): string {
   const general = info.General;
@@ -45,22 +48,32 @@ function describeTraits(traits: NonNullable<GeneralInfo['DriverTraits']>[string]
   ].join(', ');
 }
 
-export function renderVolumeList(volumes: Record<string, VolumeResponse>): string {
+export function renderVolumeList(volumes: Record<string, VolumeResponse>): Table {
   const rows = Object.values(volumes).sort((a, b) => a.Name.localeCompare(b.Name));
-  if (rows.length === 0) return 'no volumes';
-  return table(
-    ['NAME', 'DRIVER', 'SIZE', 'MOUNTPOINT', 'SNAPSHOTS', 'CREATED'],
-    rows.map((v) => [v.Name, v.Driver, sizeText(v.DriverInfo.Size), v.MountPoint || '-', String(Object.keys(v.Snapshots).length), v.CreatedTime]),
-  );
+  return {
+    headers: ['NAME', 'DRIVER', 'SIZE', 'SNAPSHOTS', 'CREATED', 'MOUNTPOINT'],
+    rows: rows.map((v) => [v.Name, v.Driver, sizeText(v.DriverInfo.Size), String(Object.keys(v.Snapshots).length), age(v.CreatedTime), v.MountPoint || '-']),
+    empty: 'no volumes',
+  };
 }
 
-export function renderBackupList(backups: Record<string, BackupInfo>): string {
-  const rows = Object.values(backups);
-  if (rows.length === 0) return 'no backups';
-  return table(
-    ['URL', 'VOLUME', 'SNAPSHOT', 'SIZE', 'COMPRESSION', 'CREATED'],
-    rows.map((b) => [b.BackupURL, b.VolumeName, b.SnapshotName, sizeText(b.VolumeSize), b.CompressionMethod, b.CreatedTime]),
-  );
+/** `snapshot list VOLUME`, newest first. */
+export function renderSnapshotList(snapshots: Record<string, SnapshotResponse>): Table {
+  const rows = Object.values(snapshots).sort((a, b) => timeValue(b.CreatedTime) - timeValue(a.CreatedTime) || a.Name.localeCompare(b.Name));
+  return { headers: ['NAME', 'CREATED'], rows: rows.map((s) => [s.Name, age(s.CreatedTime)]), empty: 'no snapshots' };
+}
+
+/**
+ * `backup list`, newest first per volume: the backup's name is its short ID (the URL, 60 characters
+ * and more, stays in --json, the piped output and `backup inspect`); STORED is what it added to the store.
+ */
+export function renderBackupList(backups: Record<string, BackupInfo>): Table {
+  const rows = Object.values(backups).sort((a, b) => a.VolumeName.localeCompare(b.VolumeName) || timeValue(b.CreatedTime) - timeValue(a.CreatedTime));
+  return {
+    headers: ['ID', 'VOLUME', 'SNAPSHOT', 'CREATED', 'STORED', 'COMPRESSION'],
+    rows: rows.map((b) => [b.BackupName, b.VolumeName, b.SnapshotName, age(b.CreatedTime), storedText(b.UploadedBytes), b.CompressionMethod]),
+    empty: 'no backups',
+  };
 }
 
 export function renderPrune(report: PruneReport): string {

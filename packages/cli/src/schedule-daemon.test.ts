@@ -87,7 +87,7 @@ describe('schedules and metrics in a real daemon (vfs volumes, s3rver store)', (
 
     const list = (await cli(['schedule', 'list', '--table'])).stdout;
     expect(list).toMatch(/^NAME\s+VOLUME\s+WHEN\s+BACKUP TO\s+STATE\s+LAST RUN\s+LAST SUCCESS\s+NEXT RUN\s+LAST ERROR$/m);
-    expect(list).toMatch(/^often\s+db\s+every 1s\s+s3:\/\/convoy-sched@us-east-1\/scheduled\s+paused: paused by a user\s+\S+ succeeded\s+\S+\s+-\s+-$/m);
+    expect(list).toMatch(/^often\s+db\s+every 1s\s+s3:\/\/convoy-sched@us-east-1\/scheduled\s+paused: paused by a user\s+succeeded .+ ago\s+.+ ago\s+-\s+-$/m);
 
     const after = await metrics();
     expect(sample(after, 'convoy_operations_total', { operation: 'create_backup', outcome: 'success' })).toBeGreaterThanOrEqual(backupsBefore + final.runs);
@@ -149,5 +149,11 @@ describe('schedules and metrics in a real daemon (vfs volumes, s3rver store)', (
     expect(sample(await metrics(), 'convoy_backup_last_success_timestamp_seconds', { volume: 'db' })).toBeGreaterThan(0);
     const run = (await cli(['schedule', 'run', 'often', '--json'])).json<ScheduleRun>();
     expect(run.outcome).toBe('succeeded');
+    // Keeping the last 3, each run removes the oldest snapshot and backup, and names them.
+    const oldest = Object.keys((await cli(['inspect', 'db'])).json<{ Snapshots: Record<string, unknown> }>().Snapshots).filter((n) => n.startsWith('often-')).sort()[0]!;
+    const oldestBackup = Object.values((await cli(['backup', 'list', store, '--volume-name', 'db', '--s3-endpoint', s3.endpoint])).json<Record<string, BackupInfo>>()).find((b) => b.SnapshotName === oldest)!;
+    const named = await cli(['schedule', 'run', 'often', '--table']);
+    expect(named.stdout).toMatch(new RegExp(`^often: succeeded; snapshot often-\\S+; backup s3://\\S+; removed snapshot ${oldest}; removed backup ${oldestBackup.BackupName}\n$`));
+    expect((await cli(['schedule', 'inspect', 'often', '--json'])).json<ScheduleView>().lastRun).toMatchObject({ removed: { snapshots: [oldest], backups: [oldestBackup.BackupName] }, removedSnapshots: 1, removedBackups: 1 });
   });
 });

@@ -11,6 +11,8 @@ export type ModuleImporter = (specifier: string) => Promise<unknown>;
 interface Named {
   readonly kind: string;
   key(def: unknown): string | undefined;
+  /** The keys Convoy ships packages for, named when an unknown key is asked for. */
+  readonly shipped: readonly string[];
 }
 
 /**
@@ -68,8 +70,9 @@ class Registry<Def> {
         tried.push(spec);
       }
     }
-    throw new ConvoyError('UNKNOWN_DRIVER', `unknown ${this.what.kind} ${JSON.stringify(key)}; looked for packages ${tried.join(', ')}`, {
-      details: { tried },
+    const usable = [...new Set([...this.what.shipped, ...this.defs.keys()])].sort();
+    throw new ConvoyError('UNKNOWN_DRIVER', `unknown ${this.what.kind} ${JSON.stringify(key)} (use one of: ${usable.join(', ')}); looked for packages ${tried.join(', ')}`, {
+      details: { tried, known: usable },
     });
   }
 }
@@ -77,14 +80,14 @@ class Registry<Def> {
 export class DriverRegistry extends Registry<DriverDefinition> {
   constructor(importer?: ModuleImporter) {
     // Convoy's driver name is `devicemapper`; the package keeps the architecture's short name.
-    super({ kind: 'driver', key: (d) => (isDriverDefinition(d) ? d.name : undefined) }, 'driver', { devicemapper: '@convoy/driver-devmapper' }, importer);
+    super({ kind: 'driver', key: (d) => (isDriverDefinition(d) ? d.name : undefined), shipped: ['devicemapper', 'vfs'] }, 'driver', { devicemapper: '@convoy/driver-devmapper' }, importer);
   }
 }
 
 export class ObjectStoreRegistry extends Registry<ObjectStoreDefinition> {
   constructor(importer?: ModuleImporter) {
     super(
-      { kind: 'backup store', key: (d) => (isObjectStoreDefinition(d) ? d.scheme : undefined) },
+      { kind: 'backup store', key: (d) => (isObjectStoreDefinition(d) ? d.scheme : undefined), shipped: ['s3', 'vfs'] },
       'objectstore',
       { vfs: '@convoy/objectstore-fs' },
       importer,

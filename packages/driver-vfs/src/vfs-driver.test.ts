@@ -13,6 +13,7 @@ const run = createCommandRunner({ timeoutMs: 60_000 });
 
 async function makeDriver(base?: string, opts: { run?: CommandRunner; root?: string } = {}): Promise<{ driver: VfsDriver; base: string }> {
   const vfsPath = base ?? path.join(await freshDir(), 'share');
+  await fs.mkdir(vfsPath, { recursive: true });
   const root = opts.root ?? path.join(await freshDir(), 'vfs');
   const driver = (await vfs.create({ root, options: { 'vfs.path': vfsPath }, run: opts.run ?? run, log: silentLogger })) as VfsDriver;
   return { driver, base: vfsPath };
@@ -117,11 +118,32 @@ describe('vfs driver, beyond the compliance suite', () => {
     const vfsPath = await freshDir();
     await expect(vfs.create({ root, options: { 'vfs.path': vfsPath, 'vfs.pathh': '/typo' }, run, log: silentLogger })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
-      message: 'unknown option vfs.pathh for the vfs driver; known options: vfs.path, vfs.defaultvolumesize, vfs.restoresetid',
+      message: 'unknown option vfs.pathh for the vfs driver; known options: vfs.path, vfs.defaultvolumesize, vfs.createmissing, vfs.restoresetid',
     });
     // Another driver's options reach every driver and are not the vfs driver's to refuse.
     const driver = await vfs.create({ root, options: { 'vfs.path': vfsPath, 'dm.fs': 'xfs' }, run, log: silentLogger });
     expect(driver.volumeOptions?.map((o) => o.key)).toEqual(['vm', 'PrepareForVM']);
+  });
+
+  it('refuses a missing vfs.path, creating nothing, unless vfs.createmissing=true (which the log reports)', async () => {
+    const root = path.join(await freshDir(), 'vfs');
+    const missing = path.join(await freshDir(), 'not', 'there');
+    await expect(vfs.create({ root, options: { 'vfs.path': missing }, run, log: silentLogger })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: `vfs.path ${missing} does not exist: create it (or mount the share there), or pass --driver-opts vfs.createmissing=true to have the daemon create it`,
+    });
+    await expect(fs.stat(missing)).rejects.toMatchObject({ code: 'ENOENT' });
+    const file = path.join(await freshDir(), 'a-file');
+    await fs.writeFile(file, '');
+    await expect(vfs.create({ root, options: { 'vfs.path': file } , run, log: silentLogger })).rejects.toMatchObject({ message: `vfs.path ${file} is not a directory` });
+    await expect(vfs.create({ root, options: { 'vfs.path': missing, 'vfs.createmissing': 'yes' }, run, log: silentLogger })).rejects.toMatchObject({ message: 'vfs.createmissing must be true or false, not "yes"' });
+
+    const warnings: Array<{ message: string; fields?: unknown }> = [];
+    const log = { ...silentLogger, warn: (message: string, fields?: unknown) => void warnings.push({ message, fields }) };
+    const driver = await vfs.create({ root, options: { 'vfs.path': missing, 'vfs.createmissing': 'true' }, run, log });
+    expect((await fs.stat(missing)).isDirectory()).toBe(true);
+    expect(warnings).toContainEqual({ message: 'created the missing vfs.path (vfs.createmissing=true)', fields: { path: missing } });
+    expect(await driver.listVolumes()).toEqual([]);
   });
 
   it('remembers vfs.path across restarts, as Convoy did', async () => {

@@ -88,7 +88,8 @@ export class VfsDriver implements VolumeDriver {
 
   /**
    * Creates the config, and the directory unless it already exists: an existing directory is
-   * adopted as it is, as Convoy did, which is how data already on a share becomes a volume.
+   * adopted as it is, as Convoy did, which is how data already on a share becomes a volume. Data
+   * found there is never a surprise: the log warns, and the answer's driverInfo.ReusedData names it.
    */
   async createVolume(req: CreateVolumeRequest): Promise<VolumeRecord> {
     const dataDir = this.layout.dataDir(req.name);
@@ -97,7 +98,7 @@ export class VfsDriver implements VolumeDriver {
     return this.configs.locked(req.name, async () => {
       if (await this.configs.read(req.name)) throw new ConvoyError('ALREADY_EXISTS', `volume ${req.name} already exists`, { details: { volume: req.name } });
       if (forVm) await this.checkImageFits(req.name, size);
-      await this.adoptOrCreateDirectory(dataDir);
+      const reused = await this.adoptOrCreateDirectory(req.name, dataDir);
       const config: VfsVolumeConfig = {
         Name: req.name,
         Size: size,
@@ -109,7 +110,9 @@ export class VfsDriver implements VolumeDriver {
       };
       await this.configs.write(config);
       this.parts.log.info('vfs volume created', { volume: req.name, path: dataDir });
-      return toVolumeRecord(config, dataDir);
+      const record = toVolumeRecord(config, dataDir);
+      // Said in this answer only (the CLI prints it): the config keeps no such fact.
+      return reused ? { ...record, driverInfo: { ...record.driverInfo, ReusedData: dataDir } } : record;
     });
   }
 
@@ -189,10 +192,11 @@ export class VfsDriver implements VolumeDriver {
     return (await this.configs.all()).map((config) => toVolumeRecord(config, this.layout.dataDir(config.Name)));
   }
 
-  private async adoptOrCreateDirectory(dataDir: string): Promise<void> {
+  /** Whether the volume starts with data that was already there (kept by a reference delete, or put there by hand). */
+  private async adoptOrCreateDirectory(volume: string, dataDir: string): Promise<boolean> {
     try {
       await fs.mkdir(dataDir, { mode: 0o755 });
-      return;
+      return false;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
@@ -200,7 +204,17 @@ export class VfsDriver implements VolumeDriver {
     if (!stats.isDirectory()) {
       throw new ConvoyError('ALREADY_EXISTS', `${dataDir} exists and is not a directory (${stats.isSymbolicLink() ? 'a symlink' : 'a file'}); it cannot become a volume`);
     }
-    this.parts.log.info('adopting an existing directory as a vfs volume', { path: dataDir });
+    const reused = (await fs.readdir(dataDir)).length > 0;
+    if (reused) {
+      this.parts.log.warn('the new volume reuses the data already in its directory (kept by an earlier reference-only delete such as docker volume rm, or put there by hand)', {
+        volume,
+        path: dataDir,
+        hint: `delete the volume (not by reference) to start empty: convoy delete ${volume}`,
+      });
+    } else {
+      this.parts.log.info('adopting an existing empty directory as a vfs volume', { volume, path: dataDir });
+    }
+    return reused;
   }
 }
 

@@ -51,7 +51,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const perVolume = new KeyedMutex();
   await app.register(dockerPluginRoutes, { ...opts, perVolume });
   // Go Convoy served every route under /v1 and without the prefix.
-  await app.register(convoyApiRoutes, { ...opts, prefix: API_PREFIX });
-  await app.register(convoyApiRoutes, opts);
+  const api = { ...opts, dockerMounts: (volume: string) => opts.refs.holders(volume) };
+  await app.register(convoyApiRoutes, { ...api, prefix: API_PREFIX });
+  await app.register(convoyApiRoutes, api);
   return app;
 }

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import { ConvoyError, isConvoyError, type ConvoyErrorJSON } from '@convoy/core/lite';
 import type { ProgressListener } from '@convoy/core';
 import type { NdjsonLine } from './ndjson.js';
@@ -101,7 +102,9 @@ export class ConvoyClient {
     return new Promise<RouteResponse<K>>((resolve, reject) => {
       const req = http.request(
         {
-          socketPath: this.socketPath,
+          // One connection per call, straight to the socket: no agent, whose host-name checks
+          // (an IPv6 pattern compiled on first use) cost a CLI command more than the call itself.
+          createConnection: () => net.connect(this.socketPath),
           method,
           path: API_PREFIX + path + (opts.query ? `?${opts.query}` : ''),
           headers: {

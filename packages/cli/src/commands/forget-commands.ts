@@ -25,7 +25,7 @@ export function backupForgetCommand(y: Argv<GlobalArgs>, run: CommandRunner, sto
       out.result({
         go: report,
         table: () =>
-          renderForget('backup', report.dryRun, report.kept.map((k) => ({ name: k.backup.url, createdAt: k.backup.createdAt, reasons: k.reasons })), report.removed.map((b) => ({ name: b.url, createdAt: b.createdAt }))),
+          renderForget('backup', report.dryRun, report.kept.map((k) => ({ name: k.backup.name, createdAt: k.backup.createdAt, reasons: k.reasons })), report.removed.map((b) => ({ name: b.name, createdAt: b.createdAt }))),
       });
     }),
   );

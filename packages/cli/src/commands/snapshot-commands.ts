@@ -1,12 +1,12 @@
 import type { Argv } from 'yargs';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
-import { renderRecord } from '../render.js';
+import { renderRecord, renderSnapshotList } from '../render.js';
 import { snapshotForgetCommand } from './forget-commands.js';
 import { oneNameCommand } from './one-name-command.js';
 import { verboseAnswer } from './verbose-answer.js';
 
 export function snapshotCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<GlobalArgs> {
-  return y.command('snapshot', 'Create, delete, inspect and forget snapshots (point-in-time copies of a volume)', (parent) => {
+  return y.command('snapshot', 'Create, list, delete, inspect and forget snapshots (point-in-time copies of a volume)', (parent) => {
     const withCreate = parent.command(
       'create <volume>',
       'Take a crash-consistent snapshot of a volume; prints its name',
@@ -20,7 +20,15 @@ export function snapshotCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<
         out.result({ go: args.verbose ? snapshot : snapshot.Name, json: snapshot, table: () => snapshot.Name });
       }),
     );
-    const withDelete = oneNameCommand(withCreate, run, {
+    const withList = oneNameCommand(withCreate, run, {
+      verb: 'list',
+      arg: 'volume',
+      describe: "List a volume's snapshots, newest first",
+      epilogue: 'Piped or with --json: the snapshots keyed by name, as `inspect VOLUME` shows them under Snapshots.',
+      call: async (client, name) => (await client.call('inspectVolume', { VolumeName: name })).Snapshots,
+      print: (snapshots) => ({ go: snapshots, table: () => renderSnapshotList(snapshots) }),
+    });
+    const withDelete = oneNameCommand(withList, run, {
       verb: 'delete',
       arg: 'snapshot',
       describe: 'Delete a snapshot (its backups in stores are kept)',
@@ -33,6 +41,6 @@ export function snapshotCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<
       describe: 'Show a snapshot and the volume it belongs to',
       call: (client, name) => client.call('inspectSnapshot', { SnapshotName: name }),
       print: (snapshot) => ({ go: snapshot, table: () => renderRecord(snapshot) }),
-    }).demandCommand(1, 'name a snapshot command: create, delete, inspect or forget');
+    }).demandCommand(1, 'name a snapshot command: create, list, delete, inspect or forget');
   });
 }

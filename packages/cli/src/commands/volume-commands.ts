@@ -86,6 +86,8 @@ export function volumeCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
                 client.call('createVolume', key.encryptionKey === undefined ? request : { ...request, EncryptionKey: key.encryptionKey }, { onProgress }),
               );
         const volume = verboseAnswer(answer);
+        const reused = volume.DriverInfo.ReusedData;
+        if (reused) out.notice(`${volume.Name} reuses the data kept in ${reused} (a reference-only delete such as \`docker volume rm\` keeps it); \`convoy delete ${volume.Name}\` removes it for good`);
         out.result({ go: args.verbose ? volume : volume.Name, json: volume, table: () => volume.Name });
       }),
     )

@@ -2,13 +2,14 @@ import { ConvoyError, toConvoyError } from '../errors.js';
 import type { SnapshotRecord } from '../model.js';
 import type { StoreOperations, VolumeService } from '../manager/types.js';
 import { forgetSnapshots } from '../retention/snapshot-forget.js';
-import type { ScheduleSpec } from './types.js';
+import type { RemovedByRun, ScheduleSpec } from './types.js';
 
 export interface RunResult {
   snapshot: string;
   backupUrl?: string;
   removedSnapshots: number;
   removedBackups: number;
+  removed: RemovedByRun;
 }
 
 /** Thrown when the schedule's volume is gone: the scheduler pauses the schedule instead of retrying forever. */
@@ -38,7 +39,7 @@ export function isScheduledSnapshotOf(schedule: string): (snapshot: SnapshotReco
 export async function runSchedule(service: VolumeService, stores: StoreOperations, spec: ScheduleSpec, atMs: number): Promise<RunResult> {
   if (!(await service.findVolume(spec.volume))) throw new VolumeGoneError(spec.volume);
   const snapshot = await service.createSnapshot(spec.volume, scheduledSnapshotName(spec.name, atMs));
-  const result: RunResult = { snapshot: snapshot.name, removedSnapshots: 0, removedBackups: 0 };
+  const result: RunResult = { snapshot: snapshot.name, removedSnapshots: 0, removedBackups: 0, removed: { snapshots: [], backups: [] } };
   const endpoint = spec.backup?.endpoint === undefined ? {} : { endpoint: spec.backup.endpoint };
   if (spec.backup) {
     const backup = await service
@@ -54,9 +55,11 @@ export async function runSchedule(service: VolumeService, stores: StoreOperation
   if (spec.keep) {
     const snapshots = await forgetSnapshots(service, spec.volume, { policy: spec.keep, among: isScheduledSnapshotOf(spec.name) });
     result.removedSnapshots = snapshots.removed.length;
+    result.removed.snapshots = snapshots.removed.map((s) => s.name);
     if (spec.backup) {
       const backups = await stores.forgetBackups(spec.backup.dest, { volumeName: spec.volume, policy: spec.keep, ...endpoint });
       result.removedBackups = backups.removed.length;
+      result.removed.backups = backups.removed.map((b) => b.name);
     }
   }
   return result;

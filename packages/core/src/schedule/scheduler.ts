@@ -244,6 +244,7 @@ export class Scheduler implements ScheduleService {
     let volumeGone = false;
     try {
       Object.assign(run, await runSchedule(this.opts.service, this.opts.stores, spec, startedMs), { outcome: 'succeeded' });
+      this.opts.log.info('scheduled run succeeded', { schedule: spec.name, volume: spec.volume, snapshot: run.snapshot, backup: run.backupUrl, removed: run.removed });
     } catch (err) {
       const error = toConvoyError(err);
       volumeGone = err instanceof VolumeGoneError;

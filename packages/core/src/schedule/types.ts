@@ -29,6 +29,12 @@ export interface ScheduleError {
   message: string;
 }
 
+export interface RemovedByRun {
+  snapshots: string[];
+  /** Backup names (`backup-<16 hex>`) in the schedule's store. */
+  backups: string[];
+}
+
 export interface ScheduleRun {
   startedAt: string;
   finishedAt?: string;
@@ -39,6 +45,8 @@ export interface ScheduleRun {
   backupUrl?: string;
   removedSnapshots?: number;
   removedBackups?: number;
+  /** What the run's retention removed, by name (the counts above stay for older readers). */
+  removed?: RemovedByRun;
   error?: ScheduleError;
 }
 

@@ -1,6 +1,7 @@
 import { ConvoyError, type CreateVolumeParams, type EncryptionKeyParam, type Options, type ProgressListener, type ScheduleService, type StoreOperations, type VolumeService } from '@convoy/core';
 import type { VolumeCreateRequest } from './go-types.js';
 import { backupInfo, backupMap, infoResponse, snapshotResponse, volumeFacts, volumeResponse } from './go-responses.js';
+import { heldByDocker, snapshotWanted } from './hints.js';
 import type { RouteName, RouteRequest, RouteResponse } from './route-table.js';
 
 export interface HandlerContext {
@@ -12,6 +13,8 @@ export interface HandlerContext {
   onProgress: ProgressListener;
   /** The query string's parameters (Go's `list` reads `driver=1`). */
   query: Record<string, string | undefined>;
+  /** The Docker mount IDs (one per container) that hold a volume; none without the Docker front end. */
+  dockerMounts(volume: string): ReadonlySet<string>;
 }
 type Handler<K extends RouteName> = (body: RouteRequest<K>, ctx: HandlerContext) => Promise<RouteResponse<K>>;
 
@@ -66,7 +69,10 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
     const volume = await service.createVolume(createParams(b), onProgress);
     return b.Verbose ? volumeResponse(volume) : volume.name;
   },
-  deleteVolume: async (b, { service }) => service.deleteVolume(b.VolumeName, { referenceOnly: b.ReferenceOnly === true }),
+  deleteVolume: async (b, { service, dockerMounts }) =>
+    service.deleteVolume(b.VolumeName, { referenceOnly: b.ReferenceOnly === true }).catch((err: unknown) => {
+      throw heldByDocker(b.VolumeName, dockerMounts(b.VolumeName), err);
+    }),
   mountVolume: async (b, { service }) => {
     const mountpoint = await service.mountVolume(b.VolumeName, given(b.MountPoint) === undefined ? {} : { mountpoint: b.MountPoint as string });
     // Go filled only these two fields of a VolumeResponse here.
@@ -93,7 +99,7 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
       ...(b.BlockSize === undefined ? {} : { blockSize: b.BlockSize }),
       ...(b.Encrypt ? { encrypt: true } : {}),
     };
-    const backup = await service.createBackup(req, onProgress);
+    const backup = await service.createBackup(req, onProgress).catch((err: unknown) => snapshotWanted(service, b.SnapshotName, err));
     return b.Verbose ? { URL: backup.url } : shellEscapedUrl(backup.url);
   },
   listBackups: async (b, { stores }) => {

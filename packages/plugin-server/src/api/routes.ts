@@ -16,7 +16,11 @@ export interface ConvoyApiOptions {
   schedules?: ScheduleService;
   bodyLimit: number;
   log: Logger;
+  /** The Docker mount IDs holding a volume (the plugin's mount table), for errors that name them. */
+  dockerMounts?: (volume: string) => ReadonlySet<string>;
 }
+
+const NO_MOUNTS: ReadonlySet<string> = new Set();
 
 /** Convoy's typed errors go to clients that ask for JSON; everyone else (Go's client) gets Go's plain-text body. */
 function wantsJsonErrors(req: FastifyRequest): boolean {
@@ -65,6 +69,7 @@ export async function convoyApiRoutes(app: FastifyInstance, opts: ConvoyApiOptio
           schedules: opts.schedules ?? noScheduler,
           onProgress,
           query: req.query as HandlerContext['query'],
+          dockerMounts: opts.dockerMounts ?? (() => NO_MOUNTS),
         });
         if (!wantsNdjson(req.headers.accept)) return sendResult(reply, await run(req.body, ctx(() => undefined)));
         return reply.type(NDJSON_TYPE).send(
