@@ -10,6 +10,7 @@
 import { move } from 'piscina';
 import { isConvoyError } from './errors.js';
 import { nameBlock, openBlock, sealBlock, type BlockFormat } from './backup/block-transform.js';
+import { GarbageBudget, WORKER_GARBAGE_BUDGET } from './backup/garbage-budget.js';
 
 export type BlockTask =
   | { op: 'name'; plain: Uint8Array; format: BlockFormat }
@@ -25,15 +26,24 @@ export interface BlockTaskFailure {
   details?: Record<string, unknown>;
 }
 
+/** This thread's codec garbage: what it received to open and what the codecs made. */
+const garbage = new GarbageBudget(WORKER_GARBAGE_BUDGET);
+
 export default async function runBlockTask(task: BlockTask): Promise<unknown> {
   try {
     switch (task.op) {
       case 'name':
         return nameBlock(asBuffer(task.plain), task.format);
-      case 'seal':
-        return reply(await sealBlock(asBuffer(task.plain), task.format));
-      case 'open':
-        return reply(await openBlock(asBuffer(task.stored), task.name, task.length, task.format));
+      case 'seal': {
+        const sealed = await sealBlock(asBuffer(task.plain), task.format);
+        garbage.add(sealed.length);
+        return reply(sealed);
+      }
+      case 'open': {
+        const plain = await openBlock(asBuffer(task.stored), task.name, task.length, task.format);
+        garbage.add(task.stored.byteLength + plain.length);
+        return reply(plain);
+      }
     }
   } catch (err) {
     const failure: BlockTaskFailure = isConvoyError(err)
