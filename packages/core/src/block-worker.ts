@@ -28,6 +28,10 @@ export interface BlockTaskFailure {
 
 /** This thread's codec garbage: what it received to open and what the codecs made. */
 const garbage = new GarbageBudget(WORKER_GARBAGE_BUDGET);
+/** After a collection, one event-loop turn, so the native codecs' finalizers free their output. */
+async function noteGarbage(bytes: number): Promise<void> {
+  if (garbage.add(bytes)) await new Promise((resolve) => setImmediate(resolve));
+}
 
 export default async function runBlockTask(task: BlockTask): Promise<unknown> {
   try {
@@ -36,12 +40,12 @@ export default async function runBlockTask(task: BlockTask): Promise<unknown> {
         return nameBlock(asBuffer(task.plain), task.format);
       case 'seal': {
         const sealed = await sealBlock(asBuffer(task.plain), task.format);
-        garbage.add(sealed.length);
+        await noteGarbage(sealed.length);
         return reply(sealed);
       }
       case 'open': {
         const plain = await openBlock(asBuffer(task.stored), task.name, task.length, task.format);
-        garbage.add(task.stored.byteLength + plain.length);
+        await noteGarbage(task.stored.byteLength + plain.length);
         return reply(plain);
       }
     }

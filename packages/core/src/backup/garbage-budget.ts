@@ -50,13 +50,19 @@ export class GarbageBudget {
     private readonly collect: () => void = collectGarbage,
   ) {}
 
-  /** Notes `bytes` of buffers that are garbage once their block is done. */
-  add(bytes: number): void {
+  /**
+   * Notes `bytes` of buffers that are garbage once their block is done; true when that ran a
+   * collection. Memory a native addon handed out (lz4-napi's output) is freed by finalizers that
+   * run on the thread's next event-loop turn after the collection, so a thread that might not
+   * turn soon (a block worker fed task after task) should yield once then.
+   */
+  add(bytes: number): boolean {
     this.pendingBytes += bytes;
-    if (this.pendingBytes < this.budgetBytes) return;
+    if (this.pendingBytes < this.budgetBytes) return false;
     this.pendingBytes = 0;
     this.collections += 1;
     this.collect();
+    return true;
   }
 
   /** Bytes noted since the last collection: never `budgetBytes` or more after `add` returns. */
