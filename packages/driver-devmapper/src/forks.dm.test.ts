@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,6 +30,21 @@ async function forksOf(work: () => Promise<unknown>): Promise<Record<string, num
   const counts: Record<string, number> = {};
   for (const f of forks) counts[f] = (counts[f] ?? 0) + 1;
   return counts;
+}
+
+async function digest(device: string): Promise<string> {
+  const hash = createHash('sha256');
+  const fh = await open(device, 'r');
+  try {
+    const buf = Buffer.alloc(2 * MiB);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) return hash.digest('hex');
+      hash.update(buf.subarray(0, bytesRead));
+    }
+  } finally {
+    await fh.close();
+  }
 }
 
 async function writeAt(device: string, offset: number, bytes: Buffer): Promise<void> {
@@ -90,5 +105,19 @@ describeNeeding(deviceMapper, 'devicemapper process forks per operation', () => 
     // A new thin device (create_thin), its activation, and blkid for its filesystem.
     const restore = () => engine.restoreBackup({ store, backupName: full!.name, volumeName: 'src', driverName: 'devicemapper', ops: counted.backup, request: { name: 'restored', options: {} }, owner: OWNER });
     expect(await forksOf(restore)).toEqual({ 'dmsetup message': 1, 'dmsetup create': 1, blkid: 1 });
+  });
+
+  it('an incremental of a volume that did not change reads nothing and activates nothing: 3 forks', async () => {
+    const counted = await DevmapperDriver.start({ ...pool.context(), run: counting });
+    const unchanged = await driver.snapshots.createSnapshot('src', 'unchanged');
+    const backup = (snapshot: SnapshotRecord) => engine.createBackup({ store, destUrl: destUrl(), driverName: 'devicemapper', volume, snapshot, ops: counted.backup, owner: OWNER });
+    await backup(second);
+    let summary: Awaited<ReturnType<typeof backup>> | undefined;
+    expect(await forksOf(async () => (summary = await backup(unchanged)))).toEqual({ 'dmsetup message': 2, thin_delta: 1 });
+    // Still a whole backup: it restores to what the snapshot holds.
+    await engine.restoreBackup({ store, backupName: summary!.name, volumeName: 'src', driverName: 'devicemapper', ops: counted.backup, request: { name: 'restored-unchanged', options: {} }, owner: OWNER });
+    const restored = await counted.getVolume('restored-unchanged');
+    const [a, b] = await Promise.all([digest(String(restored!.driverInfo.Device)), digest(String(volume.driverInfo.Device))]);
+    expect(a).toBe(b);
   });
 });
