@@ -18,6 +18,7 @@ import { writeOutputs } from './src/outputs.mjs';
 import { Progress } from './src/progress.mjs';
 import { summariseCpuProfile } from './src/profile.mjs';
 import { renderResults } from './src/report.mjs';
+import { LatencyProxy } from './src/latency-proxy.mjs';
 import { makeTlsCert, S3Server } from './src/s3-server.mjs';
 import { summarise } from './src/summary.mjs';
 import { borg } from './src/tools/borg.mjs';
@@ -25,7 +26,8 @@ import { convoy, convoyEncrypted, encryptionCost, prepareConvoySources, profileC
 import { restic } from './src/tools/restic.mjs';
 
 const TOOLS = { convoy, 'convoy-encrypted': convoyEncrypted, restic, borg };
-const STORES_OF = { convoy: ['local', 's3'], 'convoy-encrypted': ['local', 's3'], restic: ['local', 's3'], borg: ['local'] };
+const S3_STORES = ['s3', 's3-latency'];
+const STORES_OF = { convoy: ['local', ...S3_STORES], 'convoy-encrypted': ['local', ...S3_STORES], restic: ['local', ...S3_STORES], borg: ['local'] };
 
 const opts = parseOptions(process.argv.slice(2));
 checkPrograms(opts.tools);
@@ -48,15 +50,17 @@ progress.note(`pnpm bench${opts.quick ? ' --quick' : ''}: ${opts.sizeMiB} MiB im
 progress.note(`machine: ${machine.cpu}, ${machine.cores} cores, load average at start ${machine.loadavgAtStart.map((l) => l.toFixed(2)).join(' ')}`);
 
 let s3;
+let proxy;
 const cleanUp = async () => {
   stopDevmapperGuest();
+  await proxy?.stop();
   await s3?.stop();
   if (!opts.keep) rmSync(workRoot, { recursive: true, force: true });
 };
 // Interrupted: the measured child gets the signal from the terminal too; leave nothing behind.
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {
-    progress.note(`${signal}: stopping s3rver and removing ${workRoot}`);
+    progress.note(`${signal}: stopping s3rver and the latency proxy, removing ${workRoot}`);
     cleanUp().finally(() => process.exit(130));
   });
 }
@@ -79,10 +83,14 @@ try {
     convoySources = await prepareConvoySources({ entry: convoyChild, dataset, dir: path.join(workRoot, 'convoy-sources'), patterns: PATTERNS });
   }
 
-  if (runs.some((r) => r.store === 's3')) {
+  if (runs.some((r) => S3_STORES.includes(r.store))) {
     const tls = await makeTlsCert(path.join(workRoot, 'tls'));
     s3 = await S3Server.start({ directory: path.join(workRoot, 's3'), bucket: 'bench', tls });
     progress.note(`s3rver on ${s3.httpsEndpoint}`);
+  }
+  if (runs.some((r) => r.store === 's3-latency')) {
+    proxy = await LatencyProxy.start({ target: s3.httpsEndpoint, delayMs: opts.latencyMs });
+    progress.note(`latency proxy on ${proxy.httpsEndpoint}: ${opts.latencyMs} ms each way in front of s3rver`);
   }
   const records = [];
   for (const { rep, tool: toolName, store } of runs) {
@@ -92,8 +100,8 @@ try {
       rmSync(s3.bucketDir, { recursive: true, force: true });
       mkdirSync(s3.bucketDir, { recursive: true });
     }
-    const storeS3 = store === 's3' ? s3 : undefined;
-    const tool = TOOLS[toolName]({ root, sourceDir: path.join(root, 'src'), dataset, s3: storeS3, entry: convoyChild, sources: convoySources, settings: opts.convoy });
+    const storeS3 = store === 's3' ? s3 : store === 's3-latency' ? s3.via(proxy.httpsEndpoint) : undefined;
+    const tool = TOOLS[toolName]({ store, root, sourceDir: path.join(root, 'src'), dataset, s3: storeS3, entry: convoyChild, sources: convoySources, settings: opts.convoy });
     const done = await runToolCases(tool, {
       dataset,
       sourceDir: path.join(root, 'src'),

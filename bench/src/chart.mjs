@@ -69,6 +69,7 @@ export function renderChart({ summary, ideal, title }) {
   const panels = [
     { title: 'Wall time, local directory store (lower is better)', unit: 's', groups: timeGroups('local', true) },
     { title: 'Wall time, S3 (s3rver on 127.0.0.1)', unit: 's', groups: timeGroups('s3', false) },
+    { title: 'Wall time, S3 behind the latency proxy (a remote S3)', unit: 's', groups: timeGroups('s3-latency', false) },
     { title: 'Wall time, device-mapper guest (1 CPU, smaller image)', unit: 's', groups: timeGroups('devmapper', false) },
     { title: 'Bytes added to the local store', unit: 'MB', groups: byteGroups },
   ].filter((p) => p.groups.length > 0);

@@ -5,6 +5,8 @@
 //            changed extents recorded as thin_delta would report them;
 //   backup:  back a snapshot up with the engine (an incremental when the store's last backup
 //            is of a snapshot the source still has: the CBT path), counting the blocks it reads;
+//            `layout` (pnpm bench --layout) is passed on only when given, so the engine's
+//            default layout is what the bench measures otherwise;
 //   restore: restore the backup of the newest snapshot into a fresh image file.
 // It prints one JSON line: what the engine reported and the store's request counts.
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
@@ -26,7 +28,7 @@ interface Pattern {
 type Command =
   | { op: 'import'; dir: string; volume: string; baseImage: string }
   | { op: 'change'; dir: string; volume: string; pattern: Pattern }
-  | { op: 'backup'; dir: string; storeUrl: string; endpoint?: string; volume: string; snapshot: string; blockSize?: number; compression?: CompressionMethod; encrypt?: boolean }
+  | { op: 'backup'; dir: string; storeUrl: string; endpoint?: string; volume: string; snapshot: string; blockSize?: number; compression?: CompressionMethod; layout?: string; encrypt?: boolean }
   | { op: 'restore'; dir: string; storeUrl: string; endpoint?: string; volume: string; snapshot: string; restoredVolume: string; encrypt?: boolean };
 
 /** The encrypted case's key: a fixed key file's bytes (a bench measures cost, not secrecy). */
@@ -91,6 +93,7 @@ if (command.op === 'import') {
         owner,
         ...(command.blockSize ? { blockSize: command.blockSize } : {}),
         ...(command.compression ? { compression: command.compression } : {}),
+        ...(command.layout ? { layout: command.layout } : {}),
         encrypt: command.encrypt === true,
       }));
       process.stdout.write(JSON.stringify({ backup: summary, storeStats: store.stats, operationSeconds, blocksRead }));

@@ -11,6 +11,8 @@ const mb = (x) => (x === undefined ? '–' : (x / 1e6).toFixed(1));
 const rate = (x) => `${(x / 1e6).toFixed(0)} MB/s`;
 const TOOLS = ['convoy', 'restic', 'borg'];
 const caseTitle = (name) => CASES.find((c) => c.name === name)?.title ?? name;
+/** Stores whose requests and wire bytes s3rver counts. */
+const S3_STORES = ['s3', 's3-latency'];
 
 function table(header, rows) {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -42,7 +44,12 @@ function resultsTable(summary, store) {
         (r.maxRssBytes / MiB).toFixed(0),
         mb(r.storeBytesAdded),
         String(r.storeObjectsAdded),
-        ...(store === 's3' ? [r.requests === undefined ? '–' : `${r.requests}${r.clientRequests !== undefined ? ` (${r.clientRequests})` : ''}`] : []),
+        ...(S3_STORES.includes(store)
+          ? [
+              r.requests === undefined ? '–' : `${r.requests}${r.clientRequests !== undefined ? ` (${r.clientRequests})` : ''}`,
+              r.wireBytesReceived === undefined ? '–' : `${mb(r.wireBytesReceived)} / ${mb(r.wireBytesSent)}`,
+            ]
+          : []),
         ...ratios,
       ]);
     }
@@ -57,7 +64,7 @@ function resultsTable(summary, store) {
     'peak RSS MiB',
     'store + MB',
     'objects +',
-    ...(store === 's3' ? ['requests at the server (client count)'] : []),
+    ...(S3_STORES.includes(store) ? ['requests at the server (client count)', 'MB on the wire, up / down'] : []),
     ...peers.map((p) => `Convoy ÷ ${p}: time / bytes`),
   ];
   return table(header, rows);
@@ -130,10 +137,11 @@ function amplificationSection(amplification, summary) {
 /** The generated part of BENCHMARKS.md: setup, tables, goals, limits, profile. */
 export function renderResults({ machine, options, dataset, summary, goals, limits, ideal, amplification, profile, devmapper, finishedLoadavg }) {
   const hostLoads = summary.filter((r) => r.store !== 'devmapper').flatMap((r) => [r.loadavg1AtStart.min, r.loadavg1AtStart.max]);
-  const stores = ['local', 's3', 'devmapper'].filter((s) => summary.some((r) => r.store === s));
+  const stores = ['local', ...S3_STORES, 'devmapper'].filter((s) => summary.some((r) => r.store === s));
   const heading = {
     local: 'Local directory store',
     s3: 'S3: one s3rver on 127.0.0.1, both tools over https',
+    's3-latency': `S3 with ${options.latencyMs} ms latency each way: the same s3rver behind the bench's proxy (a remote S3)\n\nThe proxy (\`bench/src/latency-proxy-process.mjs\`, its own process on 127.0.0.1) holds every chunk ${options.latencyMs} ms before passing it on, in each direction, so every request and response pays a ${2 * options.latencyMs} ms round trip; it forwards the TLS bytes as they are. s3rver counts the requests and the bytes on the wire (TLS included) at its sockets, for both tools.`,
     devmapper: `Device-mapper, in the dm-thin guest\n\n${
       devmapper
         ? `scripts/dm-vm-run.sh boots user-mode Linux (1 CPU, ${devmapper.guestMemoryMiB} MiB; its tmpfs holds the pool's loop files and the stores) with a ${devmapper.sizeBytes / MiB} MiB image. Convoy's devmapper driver lists changes with thin_delta and reads only those from the snapshot device; restic reads the whole thin device (\`--stdin\`). Each pattern gets a fresh volume and its own full backup, so the full backup has three samples. Both restore onto a new thin volume, durably, verified by hash. "Of which the engine" excludes Node's start and the driver's start-up (pool checks, recovery), which a running daemon has already paid.`
@@ -153,13 +161,15 @@ export function renderResults({ machine, options, dataset, summary, goals, limit
     '',
     `Measured ${machine.startedAt.slice(0, 16).replace('T', ' ')} UTC on ${machine.cpu} (${machine.cores} cores, ${(machine.memoryBytes / 2 ** 30).toFixed(0)} GiB), kernel ${machine.kernel}, Node ${machine.node}, ${machine.restic}, ${machine.borg}.`,
     `Load average at start ${machine.loadavgAtStart.map(f2).join(' ')}, at the end ${finishedLoadavg.map(f2).join(' ')}; the 1-minute load at the start of the host's steps ranged ${f2(Math.min(...hostLoads))}–${f2(Math.max(...hostLoads))} (other engineers share this 2-core machine). Image ${options.sizeMiB} MiB, ${options.reps} repetition(s); figures are medians, peak RSS the worst repetition.`,
-    `Convoy ran with compression ${options.convoy?.compression ?? "zstd (the engine's default)"} and ${options.convoy?.blockSize ? `${options.convoy.blockSize / 1024} KiB blocks (\`--block-size\`)` : "2 MiB blocks (the engine's default)"} on the host; the device-mapper guest uses the defaults.`,
+    `Convoy ran with compression ${options.convoy?.compression ?? "zstd (the engine's default)"} and ${options.convoy?.blockSize ? `${options.convoy.blockSize / 1024} KiB blocks (\`--block-size\`)` : "2 MiB blocks (the engine's default)"}, ${options.convoy?.layout ? `layout ${options.convoy.layout} (\`--layout\`)` : "the engine's default layout"} on the host; the device-mapper guest uses the defaults.`,
     `Dataset sha256: base \`${dataset.images.base.sha256.slice(0, 16)}…\`, ${PATTERNS.map((p) => `${p.name} \`${dataset.images[p.name].sha256.slice(0, 16)}…\``).join(', ')}.`,
     '',
     patterns,
     '',
     ...stores.flatMap((store) => [`### ${heading[store]}`, '', resultsTable(summary, store), '']),
-    '### Goals of issue 11',
+    '### Goals of issue 18',
+    '',
+    'Each goal as reached or not. The ratio is Convoy ÷ the peer for times and bytes (the bound is in the goal), and the measured figure ÷ the bound for requests and peak RSS; the S3 goals hold for both S3 cases.',
     '',
     goals.length ? table(['goal', 'store', 'result', 'ratio', 'figures'], goalRows) : '_Convoy was not part of this run._',
     '',

@@ -54,10 +54,13 @@ export class S3Server {
     });
   }
 
-  /** Requests served since the last reset, by HTTP method, and their total. */
+  /**
+   * Requests served since the last reset: by HTTP method, their total, and the bytes on the
+   * wire (`bytes.received` from the clients, `bytes.sent` to them, TLS included).
+   */
   async requests() {
-    const { stats } = await this.#ask('stats');
-    return { ...stats, total: Object.values(stats).reduce((a, b) => a + b, 0) };
+    const { stats, bytes } = await this.#ask('stats');
+    return { byMethod: stats, total: Object.values(stats).reduce((a, b) => a + b, 0), bytes };
   }
 
   async resetRequests() {
@@ -68,6 +71,19 @@ export class S3Server {
   bucketUsage() {
     const { bytes, files } = usage(this.bucketDir, (name) => name.endsWith(OBJECT_SUFFIX));
     return { bytes, objects: files };
+  }
+
+  /** The same server and bucket, reached at another endpoint (the latency proxy in front of it). */
+  via(endpoint) {
+    return {
+      bucket: this.bucket,
+      bucketDir: this.bucketDir,
+      certFile: this.certFile,
+      httpsEndpoint: endpoint,
+      requests: () => this.requests(),
+      resetRequests: () => this.resetRequests(),
+      bucketUsage: () => this.bucketUsage(),
+    };
   }
 
   async stop() {

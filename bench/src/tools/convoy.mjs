@@ -59,7 +59,7 @@ export function encryptionCost(summary) {
  * Convoy: the backup engine with the image source (delta-block mode, changed extents given as a
  * thin pool reports them), in a child process, into a vfs:// directory store or the bench's S3.
  */
-export function convoy({ root, entry, sources, s3, dataset, settings = {}, encrypt = false }) {
+export function convoy({ store: storeName, root, entry, sources, s3, dataset, settings = {}, encrypt = false }) {
   const storeDir = path.join(root, 'store');
   // Over https like restic (the same TLS work on both sides), trusting the bench's certificate.
   const store = s3
@@ -70,7 +70,7 @@ export function convoy({ root, entry, sources, s3, dataset, settings = {}, encry
   mkdirSync(storeDir, { recursive: true });
   return {
     name: encrypt ? 'convoy-encrypted' : 'convoy',
-    store: s3 ? 's3' : 'local',
+    store: storeName,
     stateDirs: s3 ? [s3.bucketDir] : [storeDir],
     backup: (image) => node({ op: 'backup', dir: sources[image], volume: VOLUME, snapshot: image, ...settings }),
     restore: (image, target) => node({ op: 'restore', dir: target, volume: VOLUME, snapshot: image, restoredVolume: 'restored' }),

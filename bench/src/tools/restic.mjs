@@ -4,9 +4,9 @@ import { dirStoreUsage } from '../files.mjs';
 
 /**
  * restic (from apt) backing up the image file, into a local repository or into the bench's
- * s3rver over TLS. Default settings: repository format 2, compression `auto`, both cores.
+ * s3rver over TLS (directly, or through the latency proxy: `s3.httpsEndpoint` says where). Default settings: repository format 2, compression `auto`, both cores.
  */
-export function restic({ root, sourceDir, s3 }) {
+export function restic({ store: storeName, root, sourceDir, s3 }) {
   const repoDir = path.join(root, 'repo');
   const cacheDir = path.join(root, 'cache');
   const repo = s3 ? `s3:${s3.httpsEndpoint}/${s3.bucket}/restic` : repoDir;
@@ -19,7 +19,7 @@ export function restic({ root, sourceDir, s3 }) {
   const restic = (...args) => ({ argv: ['restic', ...(s3 ? ['--cacert', s3.certFile] : []), '-r', repo, ...args], env });
   return {
     name: 'restic',
-    store: s3 ? 's3' : 'local',
+    store: storeName,
     stateDirs: s3 ? [s3.bucketDir, cacheDir] : [repoDir, cacheDir],
     init: () => restic('init', '-q'),
     backup: () => restic('backup', '-q', '--host', 'bench', sourceDir),

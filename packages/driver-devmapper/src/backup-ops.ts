@@ -52,31 +52,43 @@ export class DevmapperBackupOps implements DeltaBlockBackupOps {
     return (await snapshotExtents(this.volumes, this.snapshots, { volumeName, snapshotName, baseSnapshotName, alignBytes: BACKUP_BLOCK_SIZE })).extents;
   }
 
+  /**
+   * The snapshot's device is activated on the first read, not here: an incremental of a volume
+   * that did not change reads nothing, and so costs no `dmsetup create` and `remove` (two process
+   * forks, a second each in a slow guest).
+   */
   async openSnapshot(volumeName: string, snapshotName: string): Promise<BlockReader> {
     const { snapshot } = this.snapshots.require(volumeName, snapshotName);
     const { dm, pool } = this.volumes.parts;
     const name = pool.deviceName(snapshot.devId, snapshotName);
-    const users = this.readers.get(name) ?? 0;
-    this.readers.set(name, users + 1);
-    let fh: FileHandle;
-    try {
-      const node = users > 0 ? dm.nodePath(name) : await dm.create(name, pool.thinTable(snapshot.devId, snapshot.size), { readOnly: true });
-      fh = await open(node, 'r');
-    } catch (err) {
-      await this.release(name);
-      throw err;
-    }
+    let opening: Promise<FileHandle> | undefined;
+    const handle = (): Promise<FileHandle> => (opening ??= this.activate(name, () => dm.create(name, pool.thinTable(snapshot.devId, snapshot.size), { readOnly: true })));
     let closed = false;
     return {
       size: snapshot.size,
-      read: (buf, offset, length) => readAt(fh, buf, offset, length),
+      read: async (buf, offset, length) => readAt(await handle(), buf, offset, length),
       close: async () => {
         if (closed) return;
         closed = true;
+        // A failed activation has released its device already.
+        const fh = await opening?.catch(() => undefined);
+        if (!fh) return;
         await fh.close();
         await this.release(name);
       },
     };
+  }
+
+  /** Opens the device `name`, activating it (`create`) unless another reader already has. */
+  private async activate(name: string, create: () => Promise<string>): Promise<FileHandle> {
+    const users = this.readers.get(name) ?? 0;
+    this.readers.set(name, users + 1);
+    try {
+      return await open(users > 0 ? this.volumes.parts.dm.nodePath(name) : await create(), 'r');
+    } catch (err) {
+      await this.release(name);
+      throw err;
+    }
   }
 
   private async release(name: string): Promise<void> {

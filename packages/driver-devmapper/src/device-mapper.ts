@@ -17,6 +17,16 @@ export interface DmTableLine {
   args: string[];
 }
 
+/**
+ * Every active dm device and its live table, listed once (two dmsetup runs) and shared by the
+ * steps of a driver start that would each have listed them again: each run is a process fork,
+ * about a second in a slow guest.
+ */
+export interface LiveDevices {
+  devices: Map<string, DmDevice>;
+  tables: Map<string, DmTableLine[]>;
+}
+
 /** The kernel's answer to a failed `dmsetup message`, as its errno text in stderr. */
 export type MessageFailure = 'exists' | 'missing' | 'busy' | 'other';
 
@@ -135,6 +145,11 @@ export class DeviceMapper {
       devices.set(name, { name, major: Number(major), minor: Number(minor), suspended: attr[2] === 's', readOnly: attr[3] === 'r', openCount: Number(open) });
     }
     return devices;
+  }
+
+  /** `devices()` and `tables()` together: valid until a device is created, reloaded or removed. */
+  async live(): Promise<LiveDevices> {
+    return { devices: await this.devices(), tables: await this.tables() };
   }
 
   /** Every active device's live table, by name (multi-segment tables keep all their lines). */

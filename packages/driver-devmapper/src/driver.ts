@@ -51,10 +51,10 @@ export class DevmapperDriver implements VolumeDriver {
     const store = await StateStore.open(ctx.root);
     const intents = await IntentLog.open(ctx.root);
     const dm = new DeviceMapper(ctx.run);
-    const pool = await setUpPool({ run: ctx.run, dm, store, options, log: ctx.log });
+    const { pool, live } = await setUpPool({ run: ctx.run, dm, store, options, log: ctx.log });
     const volumes = new Volumes({ run: ctx.run, log: ctx.log, root: ctx.root, options, store, intents, pool, dm, hooks });
     const driver = new DevmapperDriver(volumes, { orphanDevIds: [], missingDevices: [], problems: [] });
-    driver.recovery = await recover(volumes, driver.snapshots, driver.mounts);
+    driver.recovery = await recover(volumes, driver.snapshots, driver.mounts, live);
     return driver;
   }
 

@@ -1,6 +1,6 @@
 import { ConvoyError, type CommandRunner, type Logger } from '@convoy/core';
 import { inspectBlockDevice, readHeadExclusively, zeroHead, type BlockDevice } from './block-device.js';
-import type { DeviceMapper } from './device-mapper.js';
+import type { DeviceMapper, DmDevice, DmTableLine, LiveDevices } from './device-mapper.js';
 import { SECTOR_BYTES, type DevmapperOptions } from './options.js';
 import { describeBytes } from './size.js';
 import type { PoolConfig, StateStore } from './state-store.js';
@@ -26,12 +26,22 @@ async function thinCheck(run: CommandRunner, metadataDevice: string): Promise<vo
   await run('thin_check', [metadataDevice]);
 }
 
-/** Activates the pool (or finds it active) and returns it; the first start creates it. */
-export async function setUpPool(ctx: SetupContext): Promise<ThinPool> {
+/**
+ * Activates the pool (or finds it active) and returns it; the first start creates it. Also
+ * returns the live devices as they are after set-up, listed once (listed again only when set-up
+ * created or reloaded the pool), for recovery to go on from.
+ */
+export async function setUpPool(ctx: SetupContext): Promise<{ pool: ThinPool; live: LiveDevices }> {
+  let live = await ctx.dm.live();
   const config = ctx.store.poolConfig;
-  if (config) return activePool(ctx, await reopenPool(ctx, config), ctx.store.poolConfig?.metadataDevice ?? config.metadataDevice);
-  const created = await createPool(ctx);
-  const pool = await activePool(ctx, created.geometry, created.metadataPath);
+  if (config) {
+    const reopened = await reopenPool(ctx, config, live.tables);
+    if (reopened.changed) live = await ctx.dm.live();
+    return { pool: activePool(ctx, reopened.geometry, ctx.store.poolConfig?.metadataDevice ?? config.metadataDevice, live.devices), live };
+  }
+  const created = await createPool(ctx, live.tables);
+  if (!created.adopted) live = await ctx.dm.live();
+  const pool = activePool(ctx, created.geometry, created.metadataPath, live.devices);
   if (created.adopted) {
     const ids = await pool.deviceIds();
     if (ids.length > 0) {
@@ -49,11 +59,11 @@ export async function setUpPool(ctx: SetupContext): Promise<ThinPool> {
     createdAt: new Date().toISOString(),
   });
   ctx.log.info('created thin pool', { pool: pool.name, dataDevice: created.dataPath, metadataDevice: created.metadataPath, dataBytes: created.geometry.dataSectors * SECTOR_BYTES });
-  return pool;
+  return { pool, live };
 }
 
-async function activePool(ctx: SetupContext, geometry: PoolGeometry, metadataPath: string): Promise<ThinPool> {
-  const device = (await ctx.dm.devices()).get(geometry.poolName);
+function activePool(ctx: SetupContext, geometry: PoolGeometry, metadataPath: string, devices: Map<string, DmDevice>): ThinPool {
+  const device = devices.get(geometry.poolName);
   if (!device) throw new ConvoyError('INTERNAL', `pool ${geometry.poolName} is not active after set-up`);
   return new ThinPool(ctx.run, ctx.dm, geometry, metadataPath, `${device.major}:${device.minor}`);
 }
@@ -86,7 +96,7 @@ interface CreatedPool {
   adopted: boolean;
 }
 
-async function createPool(ctx: SetupContext): Promise<CreatedPool> {
+async function createPool(ctx: SetupContext, liveTables: Map<string, DmTableLine[]>): Promise<CreatedPool> {
   const { options } = ctx;
   if (!options.dataDevice || !options.metadataDevice) {
     throw new ConvoyError('INVALID_ARGUMENT', 'dm.datadev and dm.metadatadev are required: the first start creates the thin pool on them', {
@@ -96,7 +106,7 @@ async function createPool(ctx: SetupContext): Promise<CreatedPool> {
   const { data, metadata } = await inspectDevices(ctx, options.dataDevice, options.metadataDevice, options.blockSizeSectors);
   const dataSectors = Math.floor(data.sizeBytes / (options.blockSizeSectors * SECTOR_BYTES)) * options.blockSizeSectors;
   const geometry = geometryOf(options.poolName, metadata, data, dataSectors, options.blockSizeSectors);
-  const existing = (await ctx.dm.tables()).get(options.poolName)?.[0];
+  const existing = liveTables.get(options.poolName)?.[0];
   if (existing) {
     if (existing.target !== 'thin-pool' || existing.args[0] !== metadata.number || existing.args[1] !== data.number) {
       throw new ConvoyError('ALREADY_EXISTS', `a device-mapper device named ${options.poolName} already exists and is not a pool on these devices; choose another dm.thinpoolname`);
@@ -138,7 +148,8 @@ async function prepareMetadata(ctx: SetupContext, metadataPath: string): Promise
   await zeroHead(metadataPath, SUPERBLOCK_BYTES);
 }
 
-async function reopenPool(ctx: SetupContext, config: PoolConfig): Promise<PoolGeometry> {
+/** The pool's geometry; `changed` when the pool was activated or its table reloaded here. */
+async function reopenPool(ctx: SetupContext, config: PoolConfig, liveTables: Map<string, DmTableLine[]>): Promise<{ geometry: PoolGeometry; changed: boolean }> {
   const { options } = ctx;
   if (options.poolNameGiven && options.poolName !== config.poolName) {
     throw new ConvoyError('INVALID_ARGUMENT', `dm.thinpoolname=${options.poolName}, but this Convoy root's pool is ${config.poolName}; a pool cannot be renamed`);
@@ -158,7 +169,8 @@ async function reopenPool(ctx: SetupContext, config: PoolConfig): Promise<PoolGe
   }
   const geometry = geometryOf(config.poolName, metadata, data, config.dataSectors, config.blockSizeSectors);
   const table = poolTable(geometry, options.noSpacePolicy);
-  const live = (await ctx.dm.tables()).get(config.poolName);
+  const live = liveTables.get(config.poolName);
+  let changed = false;
   if (live) {
     const args = live[0]?.args ?? [];
     if (live[0]?.target !== 'thin-pool' || args[0] !== metadata.number || args[1] !== data.number) {
@@ -166,6 +178,7 @@ async function reopenPool(ctx: SetupContext, config: PoolConfig): Promise<PoolGe
     }
     if (live[0] && `${live[0].start} ${live[0].length} ${live[0].target} ${args.join(' ')}` !== table) {
       await ctx.dm.replaceTable(config.poolName, table);
+      changed = true;
     }
   } else {
     try {
@@ -179,10 +192,11 @@ async function reopenPool(ctx: SetupContext, config: PoolConfig): Promise<PoolGe
       );
     }
     await ctx.dm.create(config.poolName, table);
+    changed = true;
     ctx.log.info('re-created thin pool from its metadata', { pool: config.poolName });
   }
   if (dataPath !== config.dataDevice || metadataPath !== config.metadataDevice) {
     await ctx.store.updateConfig((c) => ({ ...c, dataDevice: dataPath, metadataDevice: metadataPath }));
   }
-  return geometry;
+  return { geometry, changed };
 }

@@ -1,3 +1,4 @@
+import type { LiveDevices } from './device-mapper.js';
 import type { Mounts } from './mounts.js';
 import type { Snapshots } from './snapshots.js';
 import type { Volumes } from './volumes.js';
@@ -20,8 +21,11 @@ function describe(err: unknown): string {
  * crash or a reboot: drops a metadata snapshot a crash left held, resumes devices a crash left
  * suspended, removes stale snapshot and restore devices, finishes or rolls back every recorded
  * intent, compares the pool's thin devices with the state, then activates and re-mounts volumes.
+ * `live` is the device listing the pool's set-up made; it is listed again before activating
+ * volumes only when recovery removed a device or completed an intent (the usual start does
+ * neither, and so lists the devices once).
  */
-export async function recover(volumes: Volumes, snapshots: Snapshots, mounts: Mounts): Promise<RecoveryReport> {
+export async function recover(volumes: Volumes, snapshots: Snapshots, mounts: Mounts, live: LiveDevices): Promise<RecoveryReport> {
   const { dm, pool, store, intents, log } = volumes.parts;
   const report: RecoveryReport = { orphanDevIds: [], missingDevices: [], problems: [] };
   const problem = (message: string, fields: Record<string, unknown> = {}): void => {
@@ -35,15 +39,16 @@ export async function recover(volumes: Volumes, snapshots: Snapshots, mounts: Mo
   }
 
   const volumeDevices = new Set(store.allVolumes().filter((v) => !v.retainedAt).map((v) => volumes.deviceName(v)));
-  const live = await dm.devices();
-  for (const [name, table] of await dm.tables()) {
+  let devicesChanged = false;
+  for (const [name, table] of live.tables) {
     if (pool.thinDevIdOf(table) === undefined) continue;
-    if (live.get(name)?.suspended) {
+    if (live.devices.get(name)?.suspended) {
       await dm.resume(name);
       log.warn('resumed a device an interrupted snapshot left suspended', { device: name });
     }
     if (volumeDevices.has(name)) continue;
     try {
+      devicesChanged = true;
       await dm.removeIfPresent(name);
     } catch (err) {
       problem(`could not remove stale device ${name}: ${describe(err)}`, { device: name });
@@ -51,6 +56,7 @@ export async function recover(volumes: Volumes, snapshots: Snapshots, mounts: Mo
   }
 
   for (const { id, intent } of await intents.pending()) {
+    devicesChanged = true;
     log.warn('completing an operation interrupted by a crash', { ...intent });
     if (intent.op === 'create-volume') await volumes.rollBackCreate(intent);
     else if (intent.op === 'create-snapshot') await snapshots.rollBackCreate(intent);
@@ -87,7 +93,7 @@ export async function recover(volumes: Volumes, snapshots: Snapshots, mounts: Mo
     await store.raiseLastDevId(Math.max(0, ...poolIds));
   }
 
-  const liveTables = await dm.tables();
+  const liveTables = devicesChanged ? await dm.tables() : live.tables;
   for (const volume of store.allVolumes()) {
     if (volume.retainedAt || report.missingDevices.some((m) => m.devId === volume.devId)) continue;
     try {

@@ -8,8 +8,9 @@ import { COMPRESSION_METHODS } from '../model.js';
 import { ImageSource } from '../testing/image-source.js';
 import { MemoryObjectStore } from '../testing/memory-store.js';
 import { tempDir } from '../testing/temp-dir.js';
-import { BlockWorkers } from './block-workers.js';
+import { BlockWorkers, defaultBlockThreads } from './block-workers.js';
 import { createBackupEngine } from './engine.js';
+import { ENGINE_GARBAGE_BUDGET } from './garbage-budget.js';
 import { BLOCK_SIZE, volumeDir } from './layout.js';
 import { parseBackupUrl } from './url.js';
 
@@ -65,10 +66,34 @@ describe.each([2, 0])('block workers, %i threads', (threads) => {
     expect(isConvoyError(garbage, 'CORRUPT') && garbage.message).toMatch(/cannot decompress \(zstd\)/);
   });
 
+  it("collects the codecs' output on the engine's thread by budget: never a budget of it left uncollected", async () => {
+    const format = { compression: 'zstd' as const };
+    const plain = Buffer.from(new SharedArrayBuffer(BLOCK_SIZE));
+    const before = workers.garbage.collections;
+    let received = 0;
+    for (let block = 0; block < 12; block++) {
+      randomBytes(BLOCK_SIZE).copy(plain);
+      const name = await workers.name(plain, format);
+      const stored = await workers.seal(plain, format);
+      const opened = await workers.open(stored, name, BLOCK_SIZE, format);
+      received += stored.length + opened.length;
+      expect(workers.garbage.uncollectedBytes).toBeLessThan(ENGINE_GARBAGE_BUDGET);
+    }
+    // 12 incompressible blocks sealed and opened: about 48 MiB through this thread.
+    expect(workers.garbage.collections - before).toBeGreaterThanOrEqual(Math.floor(received / ENGINE_GARBAGE_BUDGET) - 1);
+    expect(workers.garbage.collections - before).toBeGreaterThanOrEqual(2);
+  });
+
   it('a missing worker script is a clear error naming it', async () => {
     const missing = new BlockWorkers({ script: pathToFileURL('/nonexistent/block-worker.js'), threads: 1 });
     const err = await failure(missing.name(Buffer.alloc(16), { compression: 'lz4' }));
     expect(isConvoyError(err, 'INTERNAL') && err.message).toMatch(/block worker \/nonexistent\/block-worker.js is missing/);
+  });
+});
+
+describe('the default thread count', () => {
+  it('is one fewer than the cores, from 1 to 4, and none on a single core', () => {
+    expect([1, 2, 3, 4, 5, 8, 64].map(defaultBlockThreads)).toEqual([0, 1, 2, 3, 4, 4, 4]);
   });
 });
 

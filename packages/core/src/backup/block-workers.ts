@@ -5,6 +5,7 @@ import type { Piscina } from 'piscina';
 import { ConvoyError, type ErrorCode } from '../errors.js';
 import type { BlockTask, BlockTaskResult } from '../block-worker.js';
 import { nameBlock, openBlock, sealBlock, verifyBlockName, type BlockFormat, type KeyedNaming } from './block-transform.js';
+import { ENGINE_GARBAGE_BUDGET, GarbageBudget } from './garbage-budget.js';
 
 /** Where the built worker sits: beside the engine's code (dist/, or a bundle's directory). */
 const BESIDE_ENGINE = new URL('./block-worker.js', import.meta.url);
@@ -15,7 +16,7 @@ export interface BlockWorkerOptions {
   /** The worker script (default: `block-worker.js` beside this code, or `$CONVOY_BLOCK_WORKER`). */
   script?: URL;
   /**
-   * Threads (default: the cores `os.availableParallelism()` reports, at most 8; none on a
+   * Threads (default `defaultBlockThreads()`: one fewer than the cores, from 1 to 4; none on a
    * single core). 0 runs the transform on the calling thread: with one core a worker only adds
    * a hand-off per block.
    */
@@ -30,7 +31,9 @@ export interface BlockWorkerOptions {
  * views of the caller's pooled SharedArrayBuffers (shared, never copied); stored bytes and
  * decompressed blocks that own their memory are transferred, not cloned. So a pipeline with
  * `concurrency` blocks in flight holds at most `concurrency` × (a pooled block + one codec
- * output) whatever the thread count.
+ * output) whatever the thread count, plus the codec outputs already done with and not yet
+ * collected: at most `ENGINE_GARBAGE_BUDGET` on this thread and `WORKER_GARBAGE_BUDGET` per
+ * thread (garbage-budget.ts; without those budgets each isolate kept up to ~64 MiB of them).
  *
  * A worker that dies (a crash in a codec, an exit) fails the task with INTERNAL, naming it; the
  * pipeline then fails the operation like any other error, so nothing half-made remains.
@@ -39,10 +42,11 @@ export class BlockWorkers {
   private pool: Promise<Piscina<BlockTask, BlockTaskResult>> | undefined;
   readonly threads: number;
   private readonly script: URL;
+  /** Codec output this thread receives (or makes, without threads): collected by budget. */
+  readonly garbage = new GarbageBudget(ENGINE_GARBAGE_BUDGET);
 
   constructor(opts: BlockWorkerOptions = {}) {
-    const cores = availableParallelism();
-    this.threads = opts.threads ?? (cores > 1 ? Math.min(8, cores) : 0);
+    this.threads = opts.threads ?? defaultBlockThreads(availableParallelism());
     if (!Number.isInteger(this.threads) || this.threads < 0 || this.threads > 64) {
       throw new ConvoyError('INVALID_ARGUMENT', `block worker threads must be an integer from 0 to 64, got ${opts.threads}`);
     }
@@ -59,8 +63,9 @@ export class BlockWorkers {
 
   /** The bytes to store for `plain` (`sealBlock`). */
   async seal(plain: Buffer, format: BlockFormat): Promise<Buffer> {
-    if (this.threads === 0) return sealBlock(plain, format);
-    return asBuffer((await this.run({ op: 'seal', plain, format }, 'compress a block')) as Uint8Array);
+    const sealed = this.threads === 0 ? await sealBlock(plain, format) : asBuffer((await this.run({ op: 'seal', plain, format }, 'compress a block')) as Uint8Array);
+    if (sealed.buffer !== plain.buffer) this.garbage.add(sealed.length);
+    return sealed;
   }
 
   /** The verified plaintext of a stored block (`openBlock`); `stored` is handed over. */
@@ -71,10 +76,16 @@ export class BlockWorkers {
   }
 
   private async decode(stored: Buffer, name: string | undefined, length: number, format: BlockFormat): Promise<Buffer> {
-    if (this.threads === 0) return openBlock(stored, name, length, format);
+    if (this.threads === 0) {
+      const plain = await openBlock(stored, name, length, format);
+      this.garbage.add(stored.length + (plain.buffer === stored.buffer ? 0 : plain.length));
+      return plain;
+    }
     const owned = stored.byteOffset === 0 && stored.byteLength === stored.buffer.byteLength && !(stored.buffer instanceof SharedArrayBuffer);
     const task: BlockTask = { op: 'open', stored, ...(name === undefined ? {} : { name }), length, format };
-    return asBuffer((await this.run(task, 'open a block', owned ? [stored.buffer as ArrayBuffer] : undefined)) as Uint8Array);
+    const plain = asBuffer((await this.run(task, 'open a block', owned ? [stored.buffer as ArrayBuffer] : undefined)) as Uint8Array);
+    this.garbage.add((owned ? 0 : stored.length) + plain.length);
+    return plain;
   }
 
   /** Ends the threads (the engine's owner calls it on shutdown; idle threads end by themselves). */
@@ -118,6 +129,18 @@ export class BlockWorkers {
       idleTimeout: IDLE_MS,
     });
   }
+}
+
+/**
+ * One fewer thread than the cores, at most 4. Each thread is an isolate of its own (about 17 MiB
+ * idle, plus its garbage budget), which is what held a backup's peak RSS above 300 MiB with one
+ * per core (issue 18 item 6). Fewer lose no speed at the defaults: zstd (like gzip) runs on
+ * libuv's pool rather than on these threads, so with it they only hash, and the engine's thread,
+ * which only moves buffers, leaves a core to them. lz4 compresses on these threads. More than 4
+ * would exceed the 2 MiB blocks a backup keeps in flight at the default concurrency.
+ */
+export function defaultBlockThreads(cores: number): number {
+  return cores > 1 ? Math.min(4, cores - 1) : 0;
 }
 
 function asBuffer(view: Uint8Array): Buffer {
