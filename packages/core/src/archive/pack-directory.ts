@@ -111,11 +111,14 @@ async function addFile(pack: tar.Pack, rel: string, abs: string, stats: Stats): 
       err ? reject((pack as unknown as { destroying: boolean }).destroying ? readerGone(err) : changedWhileRead(abs, err)) : resolve(),
     );
   });
-  const entry = sink as NonNullable<typeof sink>;
+  written.catch(() => undefined);
+  // tar-stream throws (rejecting `written` above) when the archive was destroyed before this
+  // entry: its reader went away, e.g. a cancelled backup.
+  if (sink === undefined) throw readerGone(await written.catch((err: unknown) => err));
+  const entry = sink;
   // Failures arrive through the entry's callback (`written`, awaited below); the entry also
   // emits them, and unheard that would be an uncaught error when the archive's reader goes away.
   entry.on('error', () => undefined);
-  written.catch(() => undefined);
   if (stats.size > 0) {
     const source = createReadStream(abs, { highWaterMark: READ_CHUNK, end: stats.size - 1 });
     try {

@@ -9,6 +9,7 @@ import { backupFileKey, backupFilesDir } from './layout.js';
 import { backupCompression, type BackupConfig } from './records.js';
 import { ArchiveDigest, ArchiveVerifier } from './single-file-digest.js';
 import { compressStream, decompressStream } from './stream-codec.js';
+import { abortError } from './workers.js';
 import type { CreateBackupParams, RestoreParams } from './types.js';
 
 /**
@@ -72,6 +73,8 @@ async function runBoth<T>(stages: Array<Readable | Transform>, signal: AbortSign
     throw err;
   });
   const [moved, consumed] = await Promise.allSettled([moving, consuming]);
+  // Cancelled (the daemon stopping, the client gone): the signal's reason, not a stage's echo of it.
+  if (signal?.aborted && (moved.status === 'rejected' || consumed.status === 'rejected')) throw abortError(signal);
   if (moved.status === 'rejected' && !(consumed.status === 'rejected' && isEcho(moved.reason, signal))) throw classify(moved.reason as Error);
   if (consumed.status === 'rejected') throw consumed.reason;
   return consumed.value;
