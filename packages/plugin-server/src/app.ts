@@ -4,6 +4,7 @@ import { convoyApiRoutes } from './api/routes.js';
 import { API_PREFIX } from './api/route-table.js';
 import { dockerPluginRoutes } from './docker-routes.js';
 import { acceptJsonBodies } from './json-body.js';
+import { OperationRegistry } from './operations.js';
 
 import type { MountRefs } from './mount-refs.js';
 
@@ -49,7 +50,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const perVolume = new KeyedMutex();
   await app.register(dockerPluginRoutes, { ...opts, perVolume });
   // Go Convoy served every route under /v1 and without the prefix.
-  await app.register(convoyApiRoutes, { ...opts, prefix: API_PREFIX });
-  await app.register(convoyApiRoutes, opts);
+  const operations = new OperationRegistry();
+  await app.register(convoyApiRoutes, { ...opts, operations, prefix: API_PREFIX });
+  await app.register(convoyApiRoutes, { ...opts, operations });
   return app;
 }

@@ -2,6 +2,7 @@ import http from 'node:http';
 import { ConvoyError, isConvoyError, type ConvoyErrorJSON } from '@convoy/core/lite';
 import type { ProgressListener } from '@convoy/core';
 import type { NdjsonLine } from './ndjson.js';
+import { DETACH_HEADER, OPERATION_HEADER } from './operations.js';
 import { API_PREFIX, NDJSON_TYPE, ROUTES, type RouteName, type RouteRequest, type RouteResponse } from './api/route-table.js';
 
 function isErrorJson(value: unknown): value is ConvoyErrorJSON {
@@ -19,6 +20,19 @@ function unreachable(socketPath: string, err: NodeJS.ErrnoException): ConvoyErro
     default:
       return new ConvoyError('INTERNAL', `lost the connection to the convoy daemon at ${socketPath}: ${err.message}`, { details, cause: err });
   }
+}
+
+/** How a call ends on the client's side when its session's signal aborts. */
+function cancelled(operationId: string): ConvoyError {
+  return new ConvoyError('CANCELLED', 'cancelled: this client closed its connection', { details: { operation: operationId } });
+}
+
+/** Settings of every call a client makes. */
+export interface ClientSession {
+  /** Aborting it closes the connection of the call under way, which cancels its operation in the daemon. */
+  signal?: AbortSignal;
+  /** The daemon finishes this client's operations even when the client goes away (Go Convoy's behaviour). */
+  detach?: boolean;
 }
 
 /** Reads an NDJSON answer: progress lines to the listener, then the result or the error. */
@@ -88,7 +102,13 @@ function readJson(res: http.IncomingMessage): Promise<unknown> {
  * heavy (no engine, no drivers), so a CLI command that only talks to the daemon starts fast.
  */
 export class ConvoyClient {
-  constructor(readonly socketPath: string) {}
+  /** The id (OPERATION_HEADER) of the call under way, to ask the daemon how it ended. */
+  currentOperation: { id: string; route: RouteName } | undefined;
+
+  constructor(
+    readonly socketPath: string,
+    private readonly session: ClientSession = {},
+  ) {}
 
   /**
    * Calls `route` with `body`. With `onProgress` the daemon streams progress lines (NDJSON)
@@ -98,13 +118,22 @@ export class ConvoyClient {
     const { method, path } = ROUTES[route];
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const onProgress = opts.onProgress;
+    const operationId = globalThis.crypto.randomUUID();
+    this.currentOperation = { id: operationId, route };
+    const signal = this.session.signal;
     return new Promise<RouteResponse<K>>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(cancelled(operationId));
+        return;
+      }
       const req = http.request(
         {
           socketPath: this.socketPath,
           method,
           path: API_PREFIX + path + (opts.query ? `?${opts.query}` : ''),
           headers: {
+            [OPERATION_HEADER]: operationId,
+            ...(this.session.detach ? { [DETACH_HEADER]: '1' } : {}),
             accept: onProgress ? `${NDJSON_TYPE}, application/json` : 'application/json',
             ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
           },
@@ -115,10 +144,18 @@ export class ConvoyClient {
         },
       );
       req.on('error', (err: NodeJS.ErrnoException) => reject(isConvoyError(err) ? err : unreachable(this.socketPath, err)));
+      // Closing the connection is how a client cancels (unless detached): the daemon stops the operation.
+      const giveUp = () => {
+        reject(cancelled(operationId));
+        req.destroy();
+      };
+      signal?.addEventListener('abort', giveUp, { once: true });
+      req.on('close', () => signal?.removeEventListener('abort', giveUp));
       req.end(payload);
     });
   }
 }
 
 export type * from './api/go-types.js';
+export type { OperationOutcome } from './operations.js';
 export type { RouteName, RouteRequest, RouteResponse } from './api/route-table.js';

@@ -1,5 +1,6 @@
 import { ConvoyError, type CreateVolumeParams, type EncryptionKeyParam, type Options, type ProgressListener, type ScheduleService, type VolumeService } from '@convoy/core';
 import type { VolumeCreateRequest } from './go-types.js';
+import type { OperationRegistry } from '../operations.js';
 import { backupInfo, backupMap, infoResponse, snapshotResponse, volumeFacts, volumeResponse } from './go-responses.js';
 import type { RouteName, RouteRequest, RouteResponse } from './route-table.js';
 
@@ -8,6 +9,9 @@ export interface HandlerContext {
   /** The daemon's scheduler (noScheduler when the embedding started none). */
   schedules: ScheduleService;
   onProgress: ProgressListener;
+  /** Aborted when the client closes its connection before the answer is sent. */
+  signal: AbortSignal;
+  operations: OperationRegistry;
   /** The query string's parameters (Go's `list` reads `driver=1`). */
   query: Record<string, string | undefined>;
 }
@@ -60,8 +64,8 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
     return Object.fromEntries(volumes.map((v) => [v.name, shape(v)])) as RouteResponse<'listVolumes'>;
   },
   inspectVolume: async (b, { service }) => volumeResponse(await service.getVolume(b.VolumeName)),
-  createVolume: async (b, { service, onProgress }) => {
-    const volume = await service.createVolume(createParams(b), onProgress);
+  createVolume: async (b, { service, onProgress, signal }) => {
+    const volume = await service.createVolume({ ...createParams(b), signal }, onProgress);
     return b.Verbose ? volumeResponse(volume) : volume.name;
   },
   deleteVolume: async (b, { service }) => service.deleteVolume(b.VolumeName, { referenceOnly: b.ReferenceOnly === true }),
@@ -82,9 +86,10 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
     return snapshotResponse(snapshot, await service.getVolume(snapshot.volumeName), true);
   },
   deleteSnapshot: async (b, { service }) => service.deleteSnapshot(b.SnapshotName),
-  createBackup: async (b, { service, onProgress }) => {
+  createBackup: async (b, { service, onProgress, signal }) => {
     const req = {
       snapshot: b.SnapshotName,
+      signal,
       dest: b.URL,
       ...store(b.Endpoint, b.EncryptionKey),
       ...(b.Compression === undefined ? {} : { compression: b.Compression }),
@@ -106,10 +111,11 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
     service.pruneBackups(b.URL, { ...store(b.Endpoint, b.EncryptionKey), ...(b.GraceSeconds === undefined ? {} : { graceSeconds: b.GraceSeconds }) }),
   forgetBackups: async (b, { service }) =>
     service.forgetBackups(b.dest, { volumeName: b.volumeName, policy: b.policy, dryRun: b.dryRun === true, ...store(b.endpoint, b.encryptionKey) }),
-  verifyBackups: async (b, { service, onProgress }) =>
+  verifyBackups: async (b, { service, onProgress, signal }) =>
     service.verifyBackups(
       b.target,
       {
+        signal,
         ...store(b.endpoint, b.encryptionKey),
         ...(b.volumeName === undefined ? {} : { volumeName: b.volumeName }),
         ...(b.deep === undefined ? {} : { deep: b.deep }),
@@ -130,4 +136,5 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
   pauseSchedule: async (b, { schedules }) => schedules.pauseSchedule(b.name),
   resumeSchedule: async (b, { schedules }) => schedules.resumeSchedule(b.name),
   runSchedule: async (b, { schedules }) => schedules.runSchedule(b.name),
+  operationOutcome: async (b, { operations }) => operations.outcome(b.id),
 };

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger, ScheduleService, VolumeService } from '@convoy/core';
 import { streamNdjson, wantsNdjson } from '../ndjson.js';
+import { cancelOnClose, OPERATION_HEADER, type OperationRegistry } from '../operations.js';
 import { classifyRequestError } from '../request-errors.js';
 import { HANDLERS, noScheduler, type HandlerContext } from './handlers.js';
 import { NDJSON_TYPE, ROUTES, type RouteName } from './route-table.js';
@@ -14,6 +15,8 @@ export interface ConvoyApiOptions {
   schedules?: ScheduleService;
   bodyLimit: number;
   log: Logger;
+  /** Long requests by their client's id, shared by the prefixed and unprefixed routes. */
+  operations: OperationRegistry;
 }
 
 /** Convoy's typed errors go to clients that ask for JSON; everyone else (Go's client) gets Go's plain-text body. */
@@ -57,16 +60,24 @@ export async function convoyApiRoutes(app: FastifyInstance, opts: ConvoyApiOptio
       url: route.path,
       ...('body' in route ? { schema: { body: route.body } } : {}),
       handler: async (req, reply) => {
-        const ctx = (onProgress: HandlerContext['onProgress']): HandlerContext => ({
-          service: opts.service,
-          schedules: opts.schedules ?? noScheduler,
-          onProgress,
-          query: req.query as HandlerContext['query'],
-        });
-        if (!wantsNdjson(req.headers.accept)) return sendResult(reply, await run(req.body, ctx(() => undefined)));
+        const signal = cancelOnClose(req.headers, reply.raw);
+        const operationId = req.headers[OPERATION_HEADER];
+        const start = (onProgress: HandlerContext['onProgress']) => {
+          const work = run(req.body, {
+            service: opts.service,
+            schedules: opts.schedules ?? noScheduler,
+            onProgress,
+            signal,
+            operations: opts.operations,
+            query: req.query as HandlerContext['query'],
+          });
+          if (typeof operationId === 'string' && operationId !== '') opts.operations.track(operationId, work);
+          return work;
+        };
+        if (!wantsNdjson(req.headers.accept)) return sendResult(reply, await start(() => undefined));
         return reply.type(NDJSON_TYPE).send(
           streamNdjson(
-            (onProgress) => run(req.body, ctx(onProgress)),
+            start,
             (err) => classifyRequestError(err, opts.bodyLimit).error,
           ),
         );

@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConvoyClient } from '@convoy/plugin-server/client';
+import { bundleDaemon, startDaemonProcess, type DaemonProcess } from '@convoy/test-support/daemon-process';
+import { bundleForNode } from '@convoy/test-support/bundle';
+import { spawnInPty } from '@convoy/test-support/pty';
+import { tempDir } from '@convoy/test-support/tmp';
+import { convoy, testDaemonConfig } from '@convoy/test-support/cli';
+
+/**
+ * Ctrl-C as a person presses it: the CLI as a real process in a real terminal (a pty), the
+ * daemon as a real process. The first Ctrl-C cancels the daemon's backup or restore and the CLI
+ * exits 130 saying so; afterwards the store, the daemon's state and its volumes are exactly as
+ * before (fingerprinted), and the volume's lock is free (the same backup runs to the end).
+ * A raw socket client that closes its connection cancels the same way.
+ */
+const dir = await tempDir('convoy-cancel-');
+await bundleDaemon();
+const cliBundle = await bundleForNode(path.resolve(import.meta.dirname, 'index.ts'));
+const socket = path.join(dir, 'convoy.sock');
+const storeDir = path.join(dir, 'store');
+const store = `vfs://${storeDir}`;
+const cli = (args: string[]) => convoy(['--socket', socket, ...args]);
+const inTerminal = (args: string[]) => spawnInPty([process.execPath, cliBundle, '--socket', socket, ...args]);
+
+/** Every file under `root` (empty directories are no objects), sorted: what a cancelled operation must not change. */
+async function tree(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => !e.isDirectory()).map((e) => path.relative(root, path.join(e.parentPath, e.name))).sort();
+}
+
+async function fingerprint(): Promise<{ store: string[]; root: string[]; volumes: string[]; list: unknown }> {
+  return { store: await tree(storeDir), root: await tree(path.join(dir, 'root')), volumes: await tree(path.join(dir, 'volumes')), list: (await cli(['list'])).json() };
+}
+
+let daemon: DaemonProcess;
+
+beforeAll(async () => {
+  await mkdir(path.join(dir, 'volumes'), { recursive: true });
+  await mkdir(storeDir);
+  daemon = await startDaemonProcess(testDaemonConfig(dir));
+  expect((await cli(['create', 'db'])).code).toBe(0);
+  const mountpoint = (await cli(['mount', 'db'])).stdout.trim();
+  // Random data: the archive cannot shrink, so a backup runs long enough to be interrupted.
+  await writeFile(path.join(mountpoint, 'table.bin'), randomBytes(160 * 1024 * 1024));
+  expect((await cli(['snapshot', 'create', 'db', '--name', 'db-snap'])).code).toBe(0);
+});
+afterAll(() => daemon?.stop());
+
+describe('Ctrl-C and lost clients cancel the daemon operation', () => {
+  it('backup and restore: the first Ctrl-C cancels, says so and exits 130; nothing is left', async () => {
+    {
+      const before = await fingerprint();
+      const backup = inTerminal(['backup', 'create', 'db-snap', '--dest', store, '--compression', 'none']);
+      await backup.waitFor(/backup \S+ ?\S*B/);
+      backup.type('\x03');
+      expect(await backup.exited, backup.output()).toBe(130);
+      expect(backup.output()).toMatch(/cancelling createBackup/);
+      expect(backup.output()).toMatch(/cancelled; the daemon stopped the operation and kept nothing of it/);
+      expect(await fingerprint()).toEqual(before);
+      expect(daemon.alive(), daemon.stderr()).toBe(true);
+
+      // The volume's backup lock was released: the same backup runs to the end.
+      const rerun = await cli(['backup', 'create', 'db-snap', '--dest', store, '--compression', 'none']);
+      expect(rerun.code, rerun.stderr).toBe(0);
+      const url = rerun.stdout.trim().replace('\\u0026', '&');
+
+      const beforeRestore = await fingerprint();
+      const restore = inTerminal(['create', 'restored', '--backup', url]);
+      await restore.waitFor(/restore \S+ ?\S*B/);
+      restore.type('\x03');
+      expect(await restore.exited, restore.output()).toBe(130);
+      expect(restore.output()).toMatch(/cancelled; the daemon stopped the operation and kept nothing of it/);
+      expect(await fingerprint()).toEqual(beforeRestore);
+      expect(daemon.alive(), daemon.stderr()).toBe(true);
+    }
+  });
+
+  it('a raw HTTP client that closes its connection mid-backup cancels it; the daemon says so when asked', async () => {
+    await mkdir(`${storeDir}-raw`);
+    {
+      const body = JSON.stringify({ SnapshotName: 'db-snap', URL: `${store}-raw` });
+      const id = 'raw-client-operation';
+      const conn = net.connect(socket);
+      conn.write(
+        `POST /v1/backups/create HTTP/1.1\r\nHost: convoy\r\nAccept: application/x-ndjson\r\nx-convoy-operation: ${id}\r\n` +
+          `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      // The first progress line: the backup is under way.
+      await new Promise<void>((resolve, reject) => {
+        let seen = '';
+        conn.on('data', (d: Buffer) => {
+          seen += d.toString();
+          if (seen.includes('"progress"')) resolve();
+          else if (seen.includes('"error"') || seen.includes('"result"')) reject(new Error(`the backup ended before it could be cancelled: ${seen}`));
+        });
+      });
+      conn.destroy();
+      expect(daemon.alive(), daemon.stderr()).toBe(true);
+      const outcome = await new ConvoyClient(socket).call('operationOutcome', { id }).catch((e: Error) => { throw new Error(e.message + daemon.stdout() + daemon.stderr()); });
+      expect(outcome).toMatchObject({ id, state: 'cancelled', error: { code: 'CANCELLED' } });
+      expect(await tree(`${storeDir}-raw`)).toEqual([]);
+      expect(daemon.alive()).toBe(true);
+    }
+  });
+});
