@@ -79,6 +79,17 @@ describe('Ctrl-C and lost clients cancel the daemon operation', () => {
     }
   });
 
+  it('--detach: Ctrl-C leaves at once, names what still runs, and the daemon finishes the backup', async () => {
+    const backup = inTerminal(['--detach', 'backup', 'create', 'db-snap', '--dest', store, '--compression', 'none']);
+    await backup.waitFor(/backup \S+ ?\S*B/);
+    backup.type('\x03');
+    expect(await backup.exited, backup.output()).toBe(130);
+    const leaving = /leaving now; the daemon still runs createBackup \(operation ([0-9a-f-]{36})\)/.exec(backup.output());
+    expect(leaving, backup.output()).not.toBeNull();
+    const outcome = await new ConvoyClient(socket).call('operationOutcome', { id: (leaving as RegExpExecArray)[1] as string });
+    expect(outcome.state).toBe('finished');
+  });
+
   it('a raw HTTP client that closes its connection mid-backup cancels it; the daemon says so when asked', async () => {
     await mkdir(`${storeDir}-raw`);
     {
