@@ -21,7 +21,7 @@ export interface InterruptSource {
 /** Runs a command's work with Ctrl-C handled; `interrupted` is set when it was cancelled. */
 export async function cancelOnInterrupt(
   socketPath: string,
-  opts: { detach: boolean; stderr: OutputStream; source?: InterruptSource },
+  opts: { detach: boolean; stderr: OutputStream; source?: InterruptSource; onInterrupt?: () => void },
   work: (client: ConvoyClient) => Promise<void>,
 ): Promise<{ interrupted: boolean }> {
   const source = opts.source ?? process;
@@ -29,6 +29,7 @@ export async function cancelOnInterrupt(
   const client = new ConvoyClient(socketPath, { signal: cancel.signal, detach: opts.detach });
   const say = (text: string) => opts.stderr.write(`\n${text}\n`);
   const onInterrupt = () => {
+    opts.onInterrupt?.();
     const operation = client.currentOperation;
     if (cancel.signal.aborted || opts.detach) {
       say(operation ? `convoy: leaving now; the daemon still ${opts.detach ? 'runs' : 'cancels'} ${operation.route} (operation ${operation.id})` : 'convoy: leaving now');

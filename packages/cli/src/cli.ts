@@ -45,7 +45,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
       lastArgs = global;
       const out = new Printer(io, outputMode(global, io.stdout));
       try {
-        const { interrupted } = await cancelOnInterrupt(socketOf(global), { detach: global.detach, stderr: io.stderr }, (client) => handler(args as never, { client, out }));
+        const { interrupted } = await cancelOnInterrupt(socketOf(global), { detach: global.detach, stderr: io.stderr, onInterrupt: () => out.endProgress() }, (client) => handler(args as never, { client, out }));
         exitCode = interrupted ? INTERRUPTED_EXIT : out.exitCode;
       } catch (err) {
         exitCode = out.failure(err);

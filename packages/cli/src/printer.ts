@@ -34,6 +34,8 @@ export interface Result {
   go: unknown;
   json?: unknown;
   table(): string;
+  /** What the closing summary of a long command adds (e.g. bytes stored); on a terminal only. */
+  summary?: string;
 }
 
 const goJson = (value: unknown) => JSON.stringify(value, null, '\t');
@@ -54,7 +56,7 @@ export class Printer {
   ) {}
 
   result(result: Result): void {
-    this.bar?.finish();
+    this.bar?.finish({ succeeded: true, ...(result.summary === undefined ? {} : { extra: result.summary }) });
     let text: string;
     if (this.mode === 'table') text = result.table();
     else if (this.mode === 'json') text = goJson(result.json ?? result.go ?? {});
@@ -73,11 +75,19 @@ export class Printer {
     return this.mode !== 'json' && this.io.stderr.isTTY === true;
   }
 
-  /** A progress bar on a terminal; nothing when stdout or stderr is not one, or under --json. */
-  progress(): ProgressListener | undefined {
+  /**
+   * A progress bar on a terminal; nothing when stdout or stderr is not one, or under --json.
+   * With `label` it shows the time spent until the daemon's first progress (or throughout).
+   */
+  progress(label?: string): ProgressListener | undefined {
     if (this.mode === 'json' || !this.io.stdout.isTTY || !this.io.stderr.isTTY) return undefined;
-    this.bar = new ProgressBar(this.io.stderr);
+    this.bar = new ProgressBar(this.io.stderr, Date.now, label);
     return this.bar.listener;
+  }
+
+  /** Ends the progress bar's line, without a summary (the command was interrupted). */
+  endProgress(): void {
+    this.bar?.finish();
   }
 
   /** Reports a failure and returns the exit code. */

@@ -22,15 +22,24 @@ export function streamNdjson(operation: (onProgress: ProgressListener) => Promis
   const send = (line: NdjsonLine) => out.write(JSON.stringify(line) + '\n');
   let lastSent = 0;
   let lastPhase: string | undefined;
+  let unsent: Progress | undefined;
   const onProgress: ProgressListener = (p) => {
     const now = Date.now();
-    if (p.phase === lastPhase && now - lastSent < PROGRESS_INTERVAL_MS) return;
+    if (p.phase === lastPhase && now - lastSent < PROGRESS_INTERVAL_MS) {
+      unsent = { phase: p.phase, doneBytes: p.doneBytes, totalBytes: p.totalBytes };
+      return;
+    }
     lastSent = now;
     lastPhase = p.phase;
+    unsent = undefined;
     send({ progress: { phase: p.phase, doneBytes: p.doneBytes, totalBytes: p.totalBytes } });
   };
   operation(onProgress).then(
-    (result) => out.end(JSON.stringify({ result: result ?? {} }) + '\n'),
+    (result) => {
+      // The last count before the result, so a client's summary adds up to what was moved.
+      if (unsent) send({ progress: unsent });
+      out.end(JSON.stringify({ result: result ?? {} }) + '\n');
+    },
     (err: unknown) => out.end(JSON.stringify({ error: toError(err).toJSON() }) + '\n'),
   );
   return out;

@@ -15,7 +15,8 @@ import type { CreateBackupParams, RestoreParams } from './types.js';
 /**
  * Single-file mode (directory volumes): the driver's tar of a snapshot, compressed as one object
  * `BackupFiles/<backup>.bak`, streamed both ways so memory stays flat whatever its size. Progress
- * reports archive bytes with totalBytes 0: the size of a tar is not known until it ends.
+ * counts tar bytes against the driver's estimate on backup, and stored bytes against the
+ * record's archive size on restore (0, unknown, for records without one).
  *
  * Every stage runs under one `pipeline`: the first failure (the driver's tar, the compressor,
  * the store, the extractor, the caller's signal) destroys every other stage and is the one
@@ -25,9 +26,10 @@ import type { CreateBackupParams, RestoreParams } from './types.js';
 export async function createSingleFileBackup(ctx: EngineContext, p: CreateBackupParams, ops: SingleFileBackupOps): Promise<BackupSummary> {
   return prepareBackup(ctx, p, async (prepared) => {
     const key = backupFileKey(p.volume.name, prepared.backupName);
+    const total = p.onProgress && ops.estimateExportSize ? await ops.estimateExportSize(p.volume.name, p.snapshot.name) : 0;
     const tar = await ops.exportSnapshot(p.volume.name, p.snapshot.name);
     const digest = new ArchiveDigest();
-    const stages = [tar, new ByteCounter(progressOf(p.onProgress, 'backup')), compressStream(prepared.compression), digest];
+    const stages = [tar, new ByteCounter(progressOf(p.onProgress, 'backup', total)), compressStream(prepared.compression), digest];
     await runBoth(stages, p.signal, () => p.store.put(key, digest, p.signal ? { signal: p.signal } : {}));
     return commitBackup(p, prepared, {
       blocks: [],
@@ -47,10 +49,12 @@ export async function restoreSingleFile(p: RestoreParams, ops: SingleFileBackupO
       details: { key, backup: backup.Name },
     });
   }
-  const counter = new ByteCounter(progressOf(p.onProgress, 'restore'));
-  const stages = [source, new ArchiveVerifier(backup, key), decompressStream(backupCompression(backup)), counter];
+  // Progress counts the stored archive's bytes, whose size the record holds (Convoy's records do not).
+  const counter = new ByteCounter(progressOf(p.onProgress, 'restore', backup.ArchiveSize ?? 0));
+  const tar = decompressStream(backupCompression(backup));
+  const stages = [source, new ArchiveVerifier(backup, key), counter, tar];
   try {
-    return await runBoth(stages, p.signal, () => ops.importVolume(p.request, counter));
+    return await runBoth(stages, p.signal, () => ops.importVolume(p.request, tar));
   } catch (err) {
     throw namingBackup(err, key, backup);
   }
@@ -116,8 +120,8 @@ function classify(err: Error): Error {
   return err;
 }
 
-function progressOf(listener: ProgressListener | undefined, phase: string): ((bytes: number) => void) | undefined {
-  return listener && ((doneBytes) => listener({ phase, doneBytes, totalBytes: 0 }));
+function progressOf(listener: ProgressListener | undefined, phase: string, totalBytes: number): ((bytes: number) => void) | undefined {
+  return listener && ((doneBytes) => listener({ phase, doneBytes, totalBytes: Math.max(totalBytes, doneBytes) }));
 }
 
 class ByteCounter extends Transform {
