@@ -1,5 +1,6 @@
 import { toConvoyError } from '@convoy/core/lite';
 import type { ProgressListener } from '@convoy/core';
+import type { SummaryListener } from '@convoy/plugin-server/client';
 import { ProgressBar } from './progress-bar.js';
 
 export interface OutputStream {
@@ -34,8 +35,6 @@ export interface Result {
   go: unknown;
   json?: unknown;
   table(): string;
-  /** What the closing summary of a long command adds (e.g. bytes stored); on a terminal only. */
-  summary?: string;
 }
 
 const goJson = (value: unknown) => JSON.stringify(value, null, '\t');
@@ -56,7 +55,7 @@ export class Printer {
   ) {}
 
   result(result: Result): void {
-    this.bar?.finish({ succeeded: true, ...(result.summary === undefined ? {} : { extra: result.summary }) });
+    this.bar?.finish({ succeeded: true });
     let text: string;
     if (this.mode === 'table') text = result.table();
     else if (this.mode === 'json') text = goJson(result.json ?? result.go ?? {});
@@ -83,6 +82,11 @@ export class Printer {
     if (this.mode === 'json' || !this.io.stdout.isTTY || !this.io.stderr.isTTY) return undefined;
     this.bar = new ProgressBar(this.io.stderr, Date.now, label);
     return this.bar.listener;
+  }
+
+  /** Where the daemon's summary goes (bytes stored), for the bar's closing line; after progress(). */
+  summary(): SummaryListener | undefined {
+    return this.bar?.summaryListener;
   }
 
   /** Ends the progress bar's line, without a summary (the command was interrupted). */

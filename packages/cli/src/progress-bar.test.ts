@@ -44,8 +44,9 @@ describe('the progress bar', () => {
     bar.listener({ phase: 'backup', doneBytes: 0, totalBytes: 100 * 2 ** 20 });
     now = 4000;
     bar.listener({ phase: 'backup', doneBytes: 100 * 2 ** 20, totalBytes: 100 * 2 ** 20 });
+    bar.summaryListener({ storedBytes: 80 * 2 ** 20 });
     now = 4500;
-    bar.finish({ succeeded: true, extra: 'stored 80.0 MiB' });
+    bar.finish({ succeeded: true });
     expect(term.text.split('\n').at(-2)).toBe('done: backup 100.0 MiB in 4.0 s, 25.0 MiB/s; 4.5 s in all; stored 80.0 MiB');
 
     const failed = new Terminal(true);

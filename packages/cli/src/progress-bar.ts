@@ -1,4 +1,5 @@
 import type { Progress, ProgressListener } from '@convoy/core';
+import type { SummaryListener } from '@convoy/plugin-server/client';
 import { formatBytes } from './bytes.js';
 
 const BAR_WIDTH = 24;
@@ -70,6 +71,7 @@ export class ProgressBar {
   private readonly startedAt: number;
   private readonly tallies: PhaseTally[] = [];
   private waiting: NodeJS.Timeout | undefined;
+  private storedBytes: number | undefined;
 
   /** With `label`, the time spent so far shows until the daemon's first progress (prune and forget send none). */
   constructor(
@@ -119,16 +121,21 @@ export class ProgressBar {
     this.draw(renderProgress(p, t - this.phaseStart));
   };
 
+  /** What the daemon says the operation stored (a backup's new blocks or archive, compressed). */
+  readonly summaryListener: SummaryListener = (summary) => {
+    this.storedBytes = summary.storedBytes;
+  };
+
   /**
    * Ends the bar's line so the command's own output starts on a fresh one; when the command
-   * succeeded, the summary follows (with `extra`, what only the command knows: e.g. bytes stored).
+   * succeeded, the summary follows.
    */
-  finish(outcome: { succeeded: boolean; extra?: string } = { succeeded: false }): void {
+  finish(outcome: { succeeded: boolean } = { succeeded: false }): void {
     this.stopWaiting();
     if (this.drawn) this.term.write('\n');
     this.drawn = false;
     if (!outcome.succeeded || (this.tallies.length === 0 && this.label === undefined)) return;
-    const extra = outcome.extra ? `; ${outcome.extra}` : '';
+    const extra = this.storedBytes === undefined ? '' : `; stored ${formatBytes(this.storedBytes)}`;
     const line = this.tallies.length > 0 ? renderSummary(this.tallies, this.now() - this.startedAt) : `done: ${this.label} in ${formatDuration(this.now() - this.startedAt)}`;
     this.term.write(`${line}${extra}\n`);
     this.tallies.length = 0;

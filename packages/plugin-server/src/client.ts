@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { ConvoyError, isConvoyError, type ConvoyErrorJSON } from '@convoy/core/lite';
 import type { ProgressListener } from '@convoy/core';
-import type { NdjsonLine } from './ndjson.js';
+import type { NdjsonLine, SummaryListener } from './ndjson.js';
 import { DETACH_HEADER, OPERATION_HEADER } from './operations.js';
 import { API_PREFIX, NDJSON_TYPE, ROUTES, type RouteName, type RouteRequest, type RouteResponse } from './api/route-table.js';
 
@@ -36,7 +36,7 @@ export interface ClientSession {
 }
 
 /** Reads an NDJSON answer: progress lines to the listener, then the result or the error. */
-function readNdjson(res: http.IncomingMessage, onProgress: ProgressListener | undefined): Promise<unknown> {
+function readNdjson(res: http.IncomingMessage, onProgress: ProgressListener | undefined, onSummary: SummaryListener | undefined): Promise<unknown> {
   return new Promise((resolve, reject) => {
     let pending = '';
     let settled = false;
@@ -44,6 +44,7 @@ function readNdjson(res: http.IncomingMessage, onProgress: ProgressListener | un
       if (text.trim() === '' || settled) return;
       const line = JSON.parse(text) as NdjsonLine;
       if ('progress' in line) onProgress?.(line.progress);
+      else if ('summary' in line) onSummary?.(line.summary);
       else if ('result' in line) {
         settled = true;
         resolve(line.result);
@@ -112,9 +113,9 @@ export class ConvoyClient {
 
   /**
    * Calls `route` with `body`. With `onProgress` the daemon streams progress lines (NDJSON)
-   * while a long operation runs. `query` adds URL parameters (Go's `list ?driver=1`).
+   * while a long operation runs, and `onSummary` hears what it stored. `query` adds URL parameters (Go's `list ?driver=1`).
    */
-  call<K extends RouteName>(route: K, body: RouteRequest<K>, opts: { onProgress?: ProgressListener; query?: string } = {}): Promise<RouteResponse<K>> {
+  call<K extends RouteName>(route: K, body: RouteRequest<K>, opts: { onProgress?: ProgressListener; onSummary?: SummaryListener; query?: string } = {}): Promise<RouteResponse<K>> {
     const { method, path } = ROUTES[route];
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const onProgress = opts.onProgress;
@@ -139,7 +140,7 @@ export class ConvoyClient {
           },
         },
         (res) => {
-          const reading = String(res.headers['content-type']).startsWith(NDJSON_TYPE) ? readNdjson(res, onProgress) : readJson(res);
+          const reading = String(res.headers['content-type']).startsWith(NDJSON_TYPE) ? readNdjson(res, onProgress, opts.onSummary) : readJson(res);
           reading.then((v) => resolve(v as RouteResponse<K>), reject);
         },
       );
@@ -158,4 +159,5 @@ export class ConvoyClient {
 
 export type * from './api/go-types.js';
 export type { OperationOutcome } from './operations.js';
+export type { OperationSummary, SummaryListener } from './ndjson.js';
 export type { RouteName, RouteRequest, RouteResponse } from './api/route-table.js';

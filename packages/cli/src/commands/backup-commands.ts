@@ -66,7 +66,7 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
           };
           const onProgress = out.progress();
           const backup = verboseAnswer(
-            await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('createBackup', { ...request, ...goStore(args, key) }, { onProgress })),
+            await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('createBackup', { ...request, ...goStore(args, key) }, { onProgress, onSummary: out.summary() })),
           );
           out.result({ go: args.verbose ? backup : shellEscaped(backup.URL), json: backup, table: () => backup.URL });
         }),

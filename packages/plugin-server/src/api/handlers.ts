@@ -1,6 +1,7 @@
 import { ConvoyError, type CreateVolumeParams, type EncryptionKeyParam, type Options, type ProgressListener, type ScheduleService, type VolumeService } from '@convoy/core';
 import type { VolumeCreateRequest } from './go-types.js';
 import type { OperationRegistry } from '../operations.js';
+import type { SummaryListener } from '../ndjson.js';
 import { backupInfo, backupMap, infoResponse, snapshotResponse, volumeFacts, volumeResponse } from './go-responses.js';
 import type { RouteName, RouteRequest, RouteResponse } from './route-table.js';
 
@@ -9,6 +10,8 @@ export interface HandlerContext {
   /** The daemon's scheduler (noScheduler when the embedding started none). */
   schedules: ScheduleService;
   onProgress: ProgressListener;
+  /** What the operation stored, for the client's summary (NDJSON clients only). */
+  onSummary: SummaryListener;
   /** Aborted when the client closes its connection before the answer is sent. */
   signal: AbortSignal;
   operations: OperationRegistry;
@@ -86,7 +89,7 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
     return snapshotResponse(snapshot, await service.getVolume(snapshot.volumeName), true);
   },
   deleteSnapshot: async (b, { service }) => service.deleteSnapshot(b.SnapshotName),
-  createBackup: async (b, { service, onProgress, signal }) => {
+  createBackup: async (b, { service, onProgress, onSummary, signal }) => {
     const req = {
       snapshot: b.SnapshotName,
       signal,
@@ -97,6 +100,7 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
       ...(b.Encrypt ? { encrypt: true } : {}),
     };
     const backup = await service.createBackup(req, onProgress);
+    onSummary({ storedBytes: backup.uploadedBytes ?? 0 });
     return b.Verbose ? { URL: backup.url } : shellEscapedUrl(backup.url);
   },
   listBackups: async (b, { service }) => {

@@ -62,11 +62,12 @@ export async function convoyApiRoutes(app: FastifyInstance, opts: ConvoyApiOptio
       handler: async (req, reply) => {
         const signal = cancelOnClose(req.headers, reply.raw);
         const operationId = req.headers[OPERATION_HEADER];
-        const start = (onProgress: HandlerContext['onProgress']) => {
+        const start = (onProgress: HandlerContext['onProgress'], onSummary: HandlerContext['onSummary']) => {
           const work = run(req.body, {
             service: opts.service,
             schedules: opts.schedules ?? noScheduler,
             onProgress,
+            onSummary,
             signal,
             operations: opts.operations,
             query: req.query as HandlerContext['query'],
@@ -74,7 +75,8 @@ export async function convoyApiRoutes(app: FastifyInstance, opts: ConvoyApiOptio
           if (typeof operationId === 'string' && operationId !== '') opts.operations.track(operationId, work);
           return work;
         };
-        if (!wantsNdjson(req.headers.accept)) return sendResult(reply, await start(() => undefined));
+        const ignore = () => undefined;
+        if (!wantsNdjson(req.headers.accept)) return sendResult(reply, await start(ignore, ignore));
         return reply.type(NDJSON_TYPE).send(
           streamNdjson(
             start,
