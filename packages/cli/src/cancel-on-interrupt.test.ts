@@ -66,30 +66,28 @@ afterAll(() => daemon?.stop());
 
 describe('Ctrl-C and lost clients cancel the daemon operation', () => {
   it('backup and restore: the first Ctrl-C cancels, says so and exits 130; nothing is left', async () => {
-    {
-      const before = await fingerprint();
-      const backup = inTerminal(['backup', 'create', 'db-snap', '--dest', store, '--compression', 'none']);
-      await backup.waitFor(/backup \[/);
-      await interruptMidOperation(backup, /cancelling createBackup/);
-      expect(await backup.exited, backup.output()).toBe(130);
-      expect(backup.output()).toMatch(/cancelled; the daemon stopped the operation and kept nothing of it/);
-      expect(await fingerprint()).toEqual(before);
-      expect(daemon.alive(), daemon.stderr()).toBe(true);
+    const before = await fingerprint();
+    const backup = inTerminal(['backup', 'create', 'db-snap', '--dest', store, '--compression', 'none']);
+    await backup.waitFor(/backup \[/);
+    await interruptMidOperation(backup, /cancelling createBackup/);
+    expect(await backup.exited, backup.output()).toBe(130);
+    expect(backup.output()).toMatch(/cancelled; the daemon stopped the operation and kept nothing of it/);
+    expect(await fingerprint()).toEqual(before);
+    expect(daemon.alive(), daemon.stderr()).toBe(true);
 
-      // The volume's backup lock was released: the same backup runs to the end.
-      const rerun = await cli(['backup', 'create', 'db-snap', '--dest', store, '--compression', 'none']);
-      expect(rerun.code, rerun.stderr).toBe(0);
-      const url = rerun.stdout.trim().replace('\\u0026', '&');
+    // The volume's backup lock was released: the same backup runs to the end.
+    const rerun = await cli(['backup', 'create', 'db-snap', '--dest', store, '--compression', 'none']);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const url = rerun.stdout.trim().replace('\\u0026', '&');
 
-      const beforeRestore = await fingerprint();
-      const restore = inTerminal(['create', 'restored', '--backup', url]);
-      await restore.waitFor(/restore \[/);
-      await interruptMidOperation(restore, /cancelling createVolume/);
-      expect(await restore.exited, restore.output()).toBe(130);
-      expect(restore.output()).toMatch(/cancelled; the daemon stopped the operation and kept nothing of it/);
-      expect(await fingerprint()).toEqual(beforeRestore);
-      expect(daemon.alive(), daemon.stderr()).toBe(true);
-    }
+    const beforeRestore = await fingerprint();
+    const restore = inTerminal(['create', 'restored', '--backup', url]);
+    await restore.waitFor(/restore \[/);
+    await interruptMidOperation(restore, /cancelling createVolume/);
+    expect(await restore.exited, restore.output()).toBe(130);
+    expect(restore.output()).toMatch(/cancelled; the daemon stopped the operation and kept nothing of it/);
+    expect(await fingerprint()).toEqual(beforeRestore);
+    expect(daemon.alive(), daemon.stderr()).toBe(true);
   });
 
   it('--detach: Ctrl-C leaves at once, names what still runs, and the daemon finishes the backup', async () => {
@@ -105,31 +103,29 @@ describe('Ctrl-C and lost clients cancel the daemon operation', () => {
 
   it('a raw HTTP client that closes its connection mid-backup cancels it; the daemon says so when asked', async () => {
     await mkdir(`${storeDir}-raw`);
-    {
-      const body = JSON.stringify({ SnapshotName: 'db-snap', URL: `${store}-raw` });
-      const id = 'raw-client-operation';
-      const conn = net.connect(socket);
-      conn.write(
-        `POST /v1/backups/create HTTP/1.1\r\nHost: convoy\r\nAccept: application/x-ndjson\r\nx-convoy-operation: ${id}\r\n` +
-          `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-      );
-      // The first progress line: the backup is under way.
-      await new Promise<void>((resolve, reject) => {
-        let seen = '';
-        conn.on('data', (d: Buffer) => {
-          seen += d.toString();
-          if (seen.includes('"progress"')) resolve();
-          else if (seen.includes('"error"') || seen.includes('"result"')) reject(new Error(`the backup ended before it could be cancelled: ${seen}`));
-        });
+    const body = JSON.stringify({ SnapshotName: 'db-snap', URL: `${store}-raw` });
+    const id = 'raw-client-operation';
+    const conn = net.connect(socket);
+    conn.write(
+      `POST /v1/backups/create HTTP/1.1\r\nHost: convoy\r\nAccept: application/x-ndjson\r\nx-convoy-operation: ${id}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+    // The first progress line: the backup is under way.
+    await new Promise<void>((resolve, reject) => {
+      let seen = '';
+      conn.on('data', (d: Buffer) => {
+        seen += d.toString();
+        if (seen.includes('"progress"')) resolve();
+        else if (seen.includes('"error"') || seen.includes('"result"')) reject(new Error(`the backup ended before it could be cancelled: ${seen}`));
       });
-      daemon.child.kill('SIGSTOP');
-      conn.destroy();
-      daemon.child.kill('SIGCONT');
-      expect(daemon.alive(), daemon.stderr()).toBe(true);
-      const outcome = await new ConvoyClient(socket).call('operationOutcome', { id }).catch((e: Error) => { throw new Error(e.message + daemon.stdout() + daemon.stderr()); });
-      expect(outcome).toMatchObject({ id, state: 'cancelled', error: { code: 'CANCELLED' } });
-      expect(await tree(`${storeDir}-raw`)).toEqual([]);
-      expect(daemon.alive()).toBe(true);
-    }
+    });
+    daemon.child.kill('SIGSTOP');
+    conn.destroy();
+    daemon.child.kill('SIGCONT');
+    expect(daemon.alive(), daemon.stderr()).toBe(true);
+    const outcome = await new ConvoyClient(socket).call('operationOutcome', { id });
+    expect(outcome).toMatchObject({ id, state: 'cancelled', error: { code: 'CANCELLED' } });
+    expect(await tree(`${storeDir}-raw`)).toEqual([]);
+    expect(daemon.alive()).toBe(true);
   });
 });

@@ -51,6 +51,12 @@ describe('progress on a terminal', () => {
     expect(restore.output).toMatch(/restore \[[#.]{24}\] +\d+% .* ETA \d\d:\d\d/);
     expect(restore.output).toMatch(/done: restore 48\.\d MiB in /);
 
+    // Archives are checked whole: the time spent shows until a volume's blocks report progress.
+    const verify = await inTerminal(['backup', 'verify', store, '--deep']);
+    expect(verify.code, verify.output).toBe(0);
+    expect(verify.output).toMatch(/verify: working, /);
+    expect(verify.output).toMatch(/done: verify in /);
+
     const prune = await inTerminal(['backup', 'prune', store]);
     expect(prune.code, prune.output).toBe(0);
     expect(prune.output).toMatch(/prune: working, /);
