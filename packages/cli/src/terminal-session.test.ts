@@ -6,18 +6,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConvoyClient } from '@convoy/plugin-server/client';
 import { bundleDaemon, startDaemonProcess, type DaemonProcess } from '@convoy/test-support/daemon-process';
 import { bundleForNode } from '@convoy/test-support/bundle';
-import { spawnInPty, type PtySession } from '@convoy/test-support/pty';
+import { spawnInPty } from '@convoy/test-support/pty';
 import { tempDir } from '@convoy/test-support/tmp';
 import { convoy, testDaemonConfig } from '@convoy/test-support/cli';
 
 /**
- * Ctrl-C as a person presses it: the CLI as a real process in a real terminal (a pty), the
- * daemon as a real process. The first Ctrl-C cancels the daemon's backup or restore and the CLI
- * exits 130 saying so; afterwards the store, the daemon's state and its volumes are exactly as
- * before (fingerprinted), and the volume's lock is free (the same backup runs to the end).
- * A raw socket client that closes its connection cancels the same way.
+ * The CLI as a person at a terminal uses it: a real process in a real terminal (a pty), against
+ * the daemon as a real process.
+ * - Ctrl-C: the first one cancels the daemon's backup or restore and the CLI exits 130 saying
+ *   so; afterwards the store, the daemon's state and its volumes are exactly as before
+ *   (fingerprinted), and the volume's lock is free (the same backup runs to the end). A raw
+ *   socket client that closes its connection cancels the same way.
+ * - Progress: a vfs backup and its restore show a percentage and an ETA and end with a summary
+ *   line; verify, prune and forget show the time spent and a summary; piped, only the result.
  */
-const dir = await tempDir('convoy-cancel-');
+const dir = await tempDir('convoy-terminal-');
 await bundleDaemon();
 const cliBundle = await bundleForNode(path.resolve(import.meta.dirname, 'index.ts'));
 const socket = path.join(dir, 'convoy.sock');
@@ -27,10 +30,13 @@ const cli = (args: string[]) => convoy(['--socket', socket, ...args]);
 const inTerminal = (args: string[]) => spawnInPty([process.execPath, cliBundle, '--socket', socket, ...args]);
 
 /**
- * Presses Ctrl-C while the daemon is paused (SIGSTOP), so that however fast this machine is,
- * the operation is still running when the interrupt lands; resumes it once the CLI said `said`.
+ * Runs `args` in a terminal and presses Ctrl-C once its progress bar shows, while the daemon is
+ * paused (SIGSTOP) so that however fast this machine is the operation is still running when the
+ * interrupt lands; resumes the daemon once the CLI said `said`.
  */
-async function interruptMidOperation(session: PtySession, said: RegExp): Promise<void> {
+async function interruptedInTerminal(args: string[], said: RegExp): Promise<{ code: number; output: string }> {
+  const session = inTerminal(args);
+  await session.waitFor(/(backup|restore) \[/);
   daemon.child.kill('SIGSTOP');
   try {
     session.type('\x03');
@@ -38,6 +44,13 @@ async function interruptMidOperation(session: PtySession, said: RegExp): Promise
   } finally {
     daemon.child.kill('SIGCONT');
   }
+  return { code: await session.exited, output: session.output() };
+}
+
+/** Runs `args` in a terminal to the end. */
+async function ranInTerminal(args: string[]): Promise<{ code: number; output: string }> {
+  const session = inTerminal(args);
+  return { code: await session.exited, output: session.output() };
 }
 
 /** Every file under `root` (empty directories are no objects), sorted: what a cancelled operation must not change. */
@@ -67,11 +80,9 @@ afterAll(() => daemon?.stop());
 describe('Ctrl-C and lost clients cancel the daemon operation', () => {
   it('backup and restore: the first Ctrl-C cancels, says so and exits 130; nothing is left', async () => {
     const before = await fingerprint();
-    const backup = inTerminal(['backup', 'create', 'db-snap', '--dest', store, '--compression', 'none']);
-    await backup.waitFor(/backup \[/);
-    await interruptMidOperation(backup, /cancelling createBackup/);
-    expect(await backup.exited, backup.output()).toBe(130);
-    expect(backup.output()).toMatch(/cancelled; the daemon stopped the operation and kept nothing of it/);
+    const backup = await interruptedInTerminal(['backup', 'create', 'db-snap', '--dest', store, '--compression', 'none'], /cancelling createBackup/);
+    expect(backup.code, backup.output).toBe(130);
+    expect(backup.output).toMatch(/cancelled; the daemon stopped the operation and kept nothing of it/);
     expect(await fingerprint()).toEqual(before);
     expect(daemon.alive(), daemon.stderr()).toBe(true);
 
@@ -81,22 +92,18 @@ describe('Ctrl-C and lost clients cancel the daemon operation', () => {
     const url = rerun.stdout.trim().replace('\\u0026', '&');
 
     const beforeRestore = await fingerprint();
-    const restore = inTerminal(['create', 'restored', '--backup', url]);
-    await restore.waitFor(/restore \[/);
-    await interruptMidOperation(restore, /cancelling createVolume/);
-    expect(await restore.exited, restore.output()).toBe(130);
-    expect(restore.output()).toMatch(/cancelled; the daemon stopped the operation and kept nothing of it/);
+    const restore = await interruptedInTerminal(['create', 'restored', '--backup', url], /cancelling createVolume/);
+    expect(restore.code, restore.output).toBe(130);
+    expect(restore.output).toMatch(/cancelled; the daemon stopped the operation and kept nothing of it/);
     expect(await fingerprint()).toEqual(beforeRestore);
     expect(daemon.alive(), daemon.stderr()).toBe(true);
   });
 
   it('--detach: Ctrl-C leaves at once, names what still runs, and the daemon finishes the backup', async () => {
-    const backup = inTerminal(['--detach', 'backup', 'create', 'db-snap', '--dest', store, '--compression', 'none']);
-    await backup.waitFor(/backup \[/);
-    await interruptMidOperation(backup, /leaving now/);
-    expect(await backup.exited, backup.output()).toBe(130);
-    const leaving = /leaving now; the daemon still runs createBackup \(operation ([0-9a-f-]{36})\)/.exec(backup.output());
-    expect(leaving, backup.output()).not.toBeNull();
+    const backup = await interruptedInTerminal(['--detach', 'backup', 'create', 'db-snap', '--dest', store, '--compression', 'none'], /leaving now/);
+    expect(backup.code, backup.output).toBe(130);
+    const leaving = /leaving now; the daemon still runs createBackup \(operation ([0-9a-f-]{36})\)/.exec(backup.output);
+    expect(leaving, backup.output).not.toBeNull();
     const outcome = await new ConvoyClient(socket).call('operationOutcome', { id: (leaving as RegExpExecArray)[1] as string });
     expect(outcome.state).toBe('finished');
   });
@@ -127,5 +134,46 @@ describe('Ctrl-C and lost clients cancel the daemon operation', () => {
     expect(outcome).toMatchObject({ id, state: 'cancelled', error: { code: 'CANCELLED' } });
     expect(await tree(`${storeDir}-raw`)).toEqual([]);
     expect(daemon.alive()).toBe(true);
+  });
+});
+
+describe('progress on a terminal', () => {
+  it('backup and restore of a vfs volume: percentage, ETA, and a closing summary; prune and forget: time spent and a summary', async () => {
+    const backup = await ranInTerminal(['backup', 'create', 'db-snap', '--dest', store, '--compression', 'none']);
+    expect(backup.code, backup.output).toBe(0);
+    expect(backup.output).toMatch(/backup \[[#.]{24}\] +\d+% [\d.]+ MiB\/160\.0 MiB .* ETA \d\d:\d\d/);
+    // Uncompressed random data: the archive stores what the tar read.
+    expect(backup.output).toMatch(/done: backup 160\.0 MiB in [\d.]+ m?s(, [\d.]+ [KMG]iB\/s)?; [\d.]+ m?s in all; stored 160\.0 MiB/);
+    const url = /vfs:\/\/\S+/.exec(backup.output)?.[0] as string;
+
+    const restore = await ranInTerminal(['create', 'restored-in-full', '--backup', url]);
+    expect(restore.code, restore.output).toBe(0);
+    expect(restore.output).toMatch(/restore \[[#.]{24}\] +\d+% .* ETA \d\d:\d\d/);
+    expect(restore.output).toMatch(/done: restore 160\.0 MiB in /);
+
+    // Archives are checked whole: the time spent shows until a volume's blocks report progress.
+    const verify = await ranInTerminal(['backup', 'verify', store, '--deep']);
+    expect(verify.code, verify.output).toBe(0);
+    expect(verify.output).toMatch(/verify: working, /);
+    expect(verify.output).toMatch(/done: verify in /);
+
+    const prune = await ranInTerminal(['backup', 'prune', store]);
+    expect(prune.code, prune.output).toBe(0);
+    expect(prune.output).toMatch(/prune: working, /);
+    expect(prune.output).toMatch(/done: prune in [\d.:]+ m?s?/);
+
+    const forget = await ranInTerminal(['backup', 'forget', store, '--volume-name', 'db', '--keep-last', '1']);
+    expect(forget.code, forget.output).toBe(0);
+    expect(forget.output).toMatch(/done: forget in /);
+  });
+
+  it('piped, the same commands print their result only', async () => {
+    const backup = await cli(['backup', 'create', 'db-snap', '--dest', store, '--compression', 'none']);
+    expect(backup.code, backup.stderr).toBe(0);
+    expect(backup.stderr).toBe('');
+    expect(backup.stdout).toMatch(/^vfs:\/\/\S+\n$/);
+    const prune = await cli(['backup', 'prune', store]);
+    expect(prune.stderr).toBe('');
+    expect(prune.stdout).not.toMatch(/working|done:/);
   });
 });
