@@ -99,6 +99,27 @@ describe('Ctrl-C and lost clients cancel the daemon operation', () => {
     expect(daemon.alive(), daemon.stderr()).toBe(true);
   });
 
+  it('a second Ctrl-C leaves at once, naming what the daemon still cancels', async () => {
+    const before = await fingerprint();
+    const session = inTerminal(['backup', 'create', 'db-snap', '--dest', store, '--compression', 'none']);
+    await session.waitFor(/backup \[/);
+    // Paused, the daemon cannot answer how the cancel ended: only the second Ctrl-C ends the wait.
+    daemon.child.kill('SIGSTOP');
+    try {
+      session.type('\x03');
+      await session.waitFor(/cancelling createBackup/);
+      session.type('\x03');
+      expect(await session.exited, session.output()).toBe(130);
+    } finally {
+      daemon.child.kill('SIGCONT');
+    }
+    const leaving = /leaving now; the daemon still cancels createBackup \(operation ([0-9a-f-]{36})\)/.exec(session.output());
+    expect(leaving, session.output()).not.toBeNull();
+    const outcome = await new ConvoyClient(socket).call('operationOutcome', { id: (leaving as RegExpExecArray)[1] as string });
+    expect(outcome.state).toBe('cancelled');
+    expect(await fingerprint()).toEqual(before);
+  });
+
   it('--detach: Ctrl-C leaves at once, names what still runs, and the daemon finishes the backup', async () => {
     const backup = await interruptedInTerminal(['--detach', 'backup', 'create', 'db-snap', '--dest', store, '--compression', 'none'], /leaving now/);
     expect(backup.code, backup.output).toBe(130);
