@@ -1,4 +1,5 @@
-import yargs, { type Argv } from 'yargs';
+import yargs, { type ArgumentsCamelCase, type Argv } from 'yargs';
+import { ConvoyClient } from '@convoy/plugin-server/client';
 import { ConvoyError } from '@convoy/core/lite';
 import { cancelOnInterrupt, INTERRUPTED_EXIT } from './cancel-on-interrupt.js';
 import { socketOf, type CommandRunner, type GlobalArgs } from './command-context.js';
@@ -30,6 +31,9 @@ function skipHelpCache(parser: Argv<GlobalArgs>): void {
   if (usage?.cacheHelpMessage) usage.cacheHelpMessage = () => undefined;
 }
 
+/** `convoy daemon` answers its own signals (daemon/stop-signal.ts): there Ctrl-C stops the daemon, it cancels no call. */
+const runsTheDaemon = (args: ArgumentsCamelCase): boolean => args._[0] === 'daemon';
+
 const processIO: CliIO = { stdout: process.stdout, stderr: process.stderr };
 
 /**
@@ -45,7 +49,10 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
       lastArgs = global;
       const out = new Printer(io, outputMode(global, io.stdout));
       try {
-        const { interrupted } = await cancelOnInterrupt(socketOf(global), { detach: global.detach, stderr: io.stderr, onInterrupt: () => out.endProgress() }, (client) => handler(args as never, { client, out }));
+        const body = (client: ConvoyClient) => handler(args as never, { client, out });
+        const { interrupted } = runsTheDaemon(args)
+          ? (await body(new ConvoyClient(socketOf(global))), { interrupted: false })
+          : await cancelOnInterrupt(socketOf(global), { detach: global.detach, stderr: io.stderr, onInterrupt: () => out.endProgress() }, body);
         exitCode = interrupted ? INTERRUPTED_EXIT : out.exitCode;
       } catch (err) {
         exitCode = out.failure(err);

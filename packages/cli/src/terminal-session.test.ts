@@ -8,6 +8,7 @@ import { bundleDaemon, startDaemonProcess, type DaemonProcess } from '@convoy/te
 import { bundleForNode } from '@convoy/test-support/bundle';
 import { spawnInPty } from '@convoy/test-support/pty';
 import { tempDir } from '@convoy/test-support/tmp';
+import { until } from '@convoy/test-support/until';
 import { convoy, testDaemonConfig } from '@convoy/test-support/cli';
 
 /**
@@ -155,6 +156,20 @@ describe('Ctrl-C and lost clients cancel the daemon operation', () => {
     expect(outcome).toMatchObject({ id, state: 'cancelled', error: { code: 'CANCELLED' } });
     expect(await tree(`${storeDir}-raw`)).toEqual([]);
     expect(daemon.alive()).toBe(true);
+  });
+});
+
+describe('convoy daemon and Ctrl-C', () => {
+  it('SIGINT stops the daemon through its own handling; no call is being cancelled', async () => {
+    const own = path.join(dir, 'own-daemon');
+    await mkdir(path.join(own, 'volumes'), { recursive: true });
+    const ownSocket = path.join(own, 'convoy.sock');
+    const running = convoy(['daemon', '--root', path.join(own, 'root'), '--socket', ownSocket, '--drivers', 'vfs', '--driver-opts', `vfs.path=${path.join(own, 'volumes')}`], { tty: true });
+    await until('the daemon to serve', async () => ((await convoy(['--socket', ownSocket, 'info'])).code === 0 ? true : undefined));
+    process.emit('SIGINT');
+    const stopped = await running;
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect(stopped.stderr).not.toMatch(/cancelling/);
   });
 });
 
