@@ -3,7 +3,14 @@
  * progress bars): python3's pty module is the terminal; its stdin is what is typed (so "\x03"
  * is Ctrl-C, delivered as SIGINT by the terminal's line discipline), its stdout what is shown.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+
+/** Whether this machine can give a test a terminal (python3 with its pty module), for describeNeeding. */
+export const ptyAvailable = {
+  available: spawnSync('python3', ['-c', 'import pty'], { stdio: 'ignore' }).status === 0,
+  name: 'python3 (its pty module is the terminal)',
+  install: 'apt-get install python3',
+};
 
 const BRIDGE = [
   'import os, pty, sys',

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConvoyClient } from '@convoy/plugin-server/client';
 import { bundleDaemon, startDaemonProcess, type DaemonProcess } from '@convoy/test-support/daemon-process';
 import { bundleForNode } from '@convoy/test-support/bundle';
-import { spawnInPty } from '@convoy/test-support/pty';
+import { describeNeeding } from '@convoy/test-support/gate';
+import { ptyAvailable, spawnInPty } from '@convoy/test-support/pty';
 import { tempDir } from '@convoy/test-support/tmp';
 import { until } from '@convoy/test-support/until';
 import { convoy, testDaemonConfig } from '@convoy/test-support/cli';
@@ -78,7 +79,7 @@ beforeAll(async () => {
 });
 afterAll(() => daemon?.stop());
 
-describe('Ctrl-C and lost clients cancel the daemon operation', () => {
+describeNeeding(ptyAvailable, 'Ctrl-C and lost clients cancel the daemon operation', () => {
   it('backup and restore: the first Ctrl-C cancels, says so and exits 130; nothing is left', async () => {
     const before = await fingerprint();
     const backup = await interruptedInTerminal(['backup', 'create', 'db-snap', '--dest', store, '--compression', 'none'], /cancelling createBackup/);
@@ -173,7 +174,7 @@ describe('convoy daemon and Ctrl-C', () => {
   });
 });
 
-describe('progress on a terminal', () => {
+describeNeeding(ptyAvailable, 'progress on a terminal', () => {
   it('backup and restore of a vfs volume: percentage, ETA, and a closing summary; prune and forget: time spent and a summary', async () => {
     const backup = await ranInTerminal(['backup', 'create', 'db-snap', '--dest', store, '--compression', 'none']);
     expect(backup.code, backup.output).toBe(0);
