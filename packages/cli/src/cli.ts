@@ -1,6 +1,8 @@
-import yargs, { type Argv } from 'yargs';
+import yargs, { type ArgumentsCamelCase, type Argv } from 'yargs';
+import { ConvoyClient } from '@convoy/plugin-server/client';
 import { ConvoyError } from '@convoy/core/lite';
-import { clientFor, type CommandRunner, type GlobalArgs } from './command-context.js';
+import { cancelOnInterrupt, INTERRUPTED_EXIT } from './cancel-on-interrupt.js';
+import { socketOf, type CommandRunner, type GlobalArgs } from './command-context.js';
 import { backupCommands } from './commands/backup-commands.js';
 import { daemonCommand } from './commands/daemon-command.js';
 import { scheduleCommands } from './commands/schedule-commands.js';
@@ -21,6 +23,9 @@ const MAX_HELP_WIDTH = 120;
 
 const wantsHelp = (argv: readonly string[]) => argv.includes('--help') || argv.includes('-h');
 
+/** `convoy daemon` answers its own signals (daemon/stop-signal.ts): there Ctrl-C stops the daemon, it cancels no call. */
+const runsTheDaemon = (args: ArgumentsCamelCase): boolean => args._[0] === 'daemon';
+
 const processIO: CliIO = { stdout: process.stdout, stderr: process.stderr };
 
 /**
@@ -36,8 +41,11 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
       lastArgs = global;
       const out = new Printer(io, outputMode(global, io.stdout));
       try {
-        await handler(args as never, { client: clientFor(global), out });
-        exitCode = out.exitCode;
+        const body = (client: ConvoyClient) => handler(args as never, { client, out });
+        const { interrupted } = runsTheDaemon(args)
+          ? (await body(new ConvoyClient(socketOf(global))), { interrupted: false })
+          : await cancelOnInterrupt(socketOf(global), { detach: global.detach, stderr: io.stderr, onInterrupt: () => out.endProgress() }, body);
+        exitCode = interrupted ? INTERRUPTED_EXIT : out.exitCode;
       } catch (err) {
         exitCode = out.failure(err);
       }
@@ -51,6 +59,12 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
     .option('json', { type: 'boolean', default: false, describe: 'always print JSON on stdout (errors too, as {"Error", "error"})', global: true })
     .option('table', { type: 'boolean', default: false, describe: 'print readable tables even when stdout is not a terminal', global: true })
     .option('verbose', { type: 'boolean', default: false, describe: "Go Convoy's switch: create, mount, snapshot create and backup create print JSON, not a bare name", global: true })
+    .option('detach', {
+      type: 'boolean',
+      default: false,
+      describe: 'on Ctrl-C or a lost connection the daemon finishes the operation (as Go Convoy did) instead of cancelling it',
+      global: true,
+    })
     .option('debug', { alias: 'd', type: 'boolean', default: false, describe: "accepted from Go Convoy's scripts; no effect (the daemon's --log-level sets logging)", global: true })
     .epilogue(
       "Output: on a terminal, readable tables; otherwise exactly what Go Convoy printed (its JSON for info, list, inspect, " +

@@ -1,4 +1,4 @@
-import { ConvoyClient } from '@convoy/plugin-server/client';
+import type { ConvoyClient } from '@convoy/plugin-server/client';
 import type { ArgumentsCamelCase } from 'yargs';
 import type { Printer } from './printer.js';
 import { defaultSocket } from './defaults.js';
@@ -11,6 +11,8 @@ export interface GlobalArgs {
   table: boolean;
   /** Go's switch: create, mount, snapshot create and backup create print JSON instead of a bare name. */
   verbose: boolean;
+  /** Ctrl-C leaves the daemon's operation running (cancel-on-interrupt.ts). */
+  detach: boolean;
 }
 
 export interface CommandContext {
@@ -31,6 +33,6 @@ export interface CommandRunner {
   action<A = object>(handler: Handler<A>): (args: ArgumentsCamelCase) => Promise<void>;
 }
 
-export function clientFor(args: GlobalArgs): ConvoyClient {
-  return new ConvoyClient(args.socket ?? defaultSocket());
+export function socketOf(args: Pick<GlobalArgs, 'socket'>): string {
+  return args.socket ?? defaultSocket();
 }

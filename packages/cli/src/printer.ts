@@ -1,5 +1,6 @@
 import { toConvoyError } from '@convoy/core/lite';
 import type { ProgressListener } from '@convoy/core';
+import type { SummaryListener } from '@convoy/plugin-server/client';
 import { ProgressBar } from './progress-bar.js';
 import { isTable, layoutTable, type Table } from './table.js';
 
@@ -56,7 +57,7 @@ export class Printer {
   ) {}
 
   result(result: Result): void {
-    this.bar?.finish();
+    this.bar?.finish({ succeeded: true });
     let text: string;
     if (this.mode === 'table') {
       const readable = result.table();
@@ -83,11 +84,24 @@ export class Printer {
     return this.mode !== 'json' && this.io.stderr.isTTY === true;
   }
 
-  /** A progress bar on a terminal; nothing when stdout or stderr is not one, or under --json. */
-  progress(): ProgressListener | undefined {
+  /**
+   * A progress bar on a terminal; nothing when stdout or stderr is not one, or under --json.
+   * With `label` it shows the time spent until the daemon's first progress (or throughout).
+   */
+  progress(label?: string): ProgressListener | undefined {
     if (this.mode === 'json' || !this.io.stdout.isTTY || !this.io.stderr.isTTY) return undefined;
-    this.bar = new ProgressBar(this.io.stderr);
+    this.bar = new ProgressBar(this.io.stderr, Date.now, label);
     return this.bar.listener;
+  }
+
+  /** Where the daemon's summary goes (bytes stored), for the bar's closing line; after progress(). */
+  summary(): SummaryListener | undefined {
+    return this.bar?.summaryListener;
+  }
+
+  /** Ends the progress bar's line, without a summary (the command was interrupted). */
+  endProgress(): void {
+    this.bar?.finish();
   }
 
   /** Reports a failure and returns the exit code. */

@@ -37,6 +37,35 @@ describe('the progress bar', () => {
     expect(frames[2]).toMatch(/^commit .*\n$/);
   });
 
+  it('ends with a summary of each phase and the whole time when the command succeeded, and none when it failed', () => {
+    const term = new Terminal(true);
+    let now = 0;
+    const bar = new ProgressBar(term, () => now);
+    bar.listener({ phase: 'backup', doneBytes: 0, totalBytes: 100 * 2 ** 20 });
+    now = 4000;
+    bar.listener({ phase: 'backup', doneBytes: 100 * 2 ** 20, totalBytes: 100 * 2 ** 20 });
+    bar.summaryListener({ storedBytes: 80 * 2 ** 20 });
+    now = 4500;
+    bar.finish({ succeeded: true });
+    expect(term.text.split('\n').at(-2)).toBe('done: backup 100.0 MiB in 4.0 s, 25.0 MiB/s; 4.5 s in all; stored 80.0 MiB');
+
+    const failed = new Terminal(true);
+    const other = new ProgressBar(failed, () => now);
+    other.listener({ phase: 'backup', doneBytes: 1, totalBytes: 2 });
+    other.finish();
+    expect(failed.text).not.toContain('done:');
+  });
+
+  it('shows the time spent while the daemon sends no progress (prune, forget), then says how long it took', () => {
+    const term = new Terminal(true);
+    let now = 0;
+    const bar = new ProgressBar(term, () => now, 'prune');
+    expect(term.text).toMatch(/^\rprune: working, 0 ms +$/);
+    now = 61_500;
+    bar.finish({ succeeded: true });
+    expect(term.text.endsWith('\ndone: prune in 1:02\n')).toBe(true);
+  });
+
   it('fits a terminal that reports no width into 80 columns', () => {
     const term = new Terminal(true);
     term.columns = 0;

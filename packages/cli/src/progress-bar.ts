@@ -1,8 +1,11 @@
 import type { Progress, ProgressListener } from '@convoy/core';
+import type { SummaryListener } from '@convoy/plugin-server/client';
 import { formatBytes } from './bytes.js';
 
 const BAR_WIDTH = 24;
 const REDRAW_MS = 100;
+/** How often the time spent is redrawn while the daemon sends no progress. */
+const WAITING_REDRAW_MS = 500;
 
 export interface TerminalStream {
   write(text: string): boolean;
@@ -30,23 +33,83 @@ export function renderProgress(p: Progress, elapsedMs: number): string {
   return `${p.phase} [${bar}] ${(fraction * 100).toFixed(0).padStart(3)}% ${formatBytes(p.doneBytes)}/${formatBytes(p.totalBytes)} ${rateText} ETA ${formatEta(eta)}`;
 }
 
+/** A duration as people read it: `850 ms`, `12.3 s`, `4:05`, `1:02:03`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return formatEta(ms / 1000).replace(/^0(\d):/, '$1:');
+}
+
+/** What one phase moved, for the closing summary. */
+interface PhaseTally {
+  phase: string;
+  doneBytes: number;
+  totalBytes: number;
+  startedAt: number;
+  lastAt: number;
+}
+
+/** The closing line: each phase's bytes, time and rate, then the whole command's time (as restic ends). */
+export function renderSummary(phases: readonly PhaseTally[], totalMs: number): string {
+  const parts = phases.map((t) => {
+    const ms = t.lastAt - t.startedAt;
+    const rate = ms > 0 ? `, ${formatBytes(Math.round((t.doneBytes * 1000) / ms))}/s` : '';
+    return `${t.phase} ${formatBytes(t.doneBytes)} in ${formatDuration(ms)}${rate}`;
+  });
+  return `done: ${parts.join('; ')}; ${formatDuration(totalMs)} in all`;
+}
+
 /**
  * A progress bar redrawn in place on a terminal (carriage return, no dependency). The rate
- * and ETA are measured from the start of the current phase.
+ * and ETA are measured from the start of the current phase. `finish` ends it with a summary.
  */
 export class ProgressBar {
   private phase: string | undefined;
   private phaseStart = 0;
   private lastDraw = 0;
   private drawn = false;
+  private readonly startedAt: number;
+  private readonly tallies: PhaseTally[] = [];
+  private waiting: NodeJS.Timeout | undefined;
+  private storedBytes: number | undefined;
 
+  /** With `label`, the time spent so far shows until the daemon's first progress (prune and forget send none). */
   constructor(
     private readonly term: TerminalStream,
     private readonly now: () => number = Date.now,
-  ) {}
+    private readonly label?: string,
+  ) {
+    this.startedAt = now();
+    if (label === undefined) return;
+    this.drawWaiting();
+    this.waiting = setInterval(() => this.drawWaiting(), WAITING_REDRAW_MS);
+    this.waiting.unref();
+  }
+
+  private drawWaiting(): void {
+    this.draw(`${this.label}: working, ${formatDuration(this.now() - this.startedAt)}`);
+  }
+
+  private draw(line: string): void {
+    // A pseudo-terminal may report 0 columns.
+    const width = (this.term.columns || 80) - 1;
+    this.term.write(`\r${line.slice(0, width).padEnd(width)}`);
+    this.drawn = true;
+  }
+
+  private stopWaiting(): void {
+    clearInterval(this.waiting);
+    this.waiting = undefined;
+  }
 
   readonly listener: ProgressListener = (p) => {
+    this.stopWaiting();
     const t = this.now();
+    if (p.phase !== this.phase) {
+      this.tallies.push({ phase: p.phase, doneBytes: p.doneBytes, totalBytes: p.totalBytes, startedAt: t, lastAt: t });
+    } else {
+      Object.assign(this.tallies.at(-1) as PhaseTally, { doneBytes: p.doneBytes, totalBytes: p.totalBytes, lastAt: t });
+    }
     if (p.phase !== this.phase) {
       this.phase = p.phase;
       this.phaseStart = t;
@@ -55,15 +118,26 @@ export class ProgressBar {
       return;
     }
     this.lastDraw = t;
-    // A pseudo-terminal may report 0 columns.
-    const width = (this.term.columns || 80) - 1;
-    this.term.write(`\r${renderProgress(p, t - this.phaseStart).slice(0, width).padEnd(width)}`);
-    this.drawn = true;
+    this.draw(renderProgress(p, t - this.phaseStart));
   };
 
-  /** Ends the bar's line so the command's own output starts on a fresh one. */
-  finish(): void {
+  /** What the daemon says the operation stored (a backup's new blocks or archive, compressed). */
+  readonly summaryListener: SummaryListener = (summary) => {
+    this.storedBytes = summary.storedBytes;
+  };
+
+  /**
+   * Ends the bar's line so the command's own output starts on a fresh one; when the command
+   * succeeded, the summary follows.
+   */
+  finish(outcome: { succeeded: boolean } = { succeeded: false }): void {
+    this.stopWaiting();
     if (this.drawn) this.term.write('\n');
     this.drawn = false;
+    if (!outcome.succeeded || (this.tallies.length === 0 && this.label === undefined)) return;
+    const extra = this.storedBytes === undefined ? '' : `; stored ${formatBytes(this.storedBytes)}`;
+    const line = this.tallies.length > 0 ? renderSummary(this.tallies, this.now() - this.startedAt) : `done: ${this.label} in ${formatDuration(this.now() - this.startedAt)}`;
+    this.term.write(`${line}${extra}\n`);
+    this.tallies.length = 0;
   }
 }

@@ -179,6 +179,11 @@ export interface SingleFileBackupOps {
   readonly mode: 'single-file';
   exportSnapshot(volumeName: string, snapshotName: string): Promise<Readable>;
   /**
+   * About how many bytes `exportSnapshot` will stream, from a fast scan (metadata only): what a
+   * backup's percentage and ETA are measured against. Without it progress shows bytes only.
+   */
+  estimateExportSize?(volumeName: string, snapshotName: string): Promise<number>;
+  /**
    * Creates the volume `req.name` from a tar stream. Implementations extract with
    * `extractTarSafely` from `@convoy/core` into a temporary directory and publish it at the end.
    */

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'CORRUPT' // data failed verification (checksum, format)
   | 'STORE_ERROR' // the backup store failed (network, permissions, missing bucket)
   | 'STATE_ERROR' // local state is inconsistent or unreadable
+  | 'CANCELLED' // the caller gave up (its client went away) and the operation was stopped
   | 'KEY_REQUIRED' // an encrypted backup store needs a key that was not given, or the one given does not open it
   | 'INTERNAL'; // a bug
 

@@ -41,6 +41,8 @@ const STATUS_OF: Record<ErrorCode, GrpcStatus> = {
   // The backup target's store is encrypted and this daemon holds no key that opens it.
   KEY_REQUIRED: GrpcStatus.PERMISSION_DENIED,
   STORE_ERROR: GrpcStatus.UNAVAILABLE,
+  // The caller gave up (a closed connection of Convoy's own API; gRPC cancels itself).
+  CANCELLED: GrpcStatus.CANCELLED,
   STATE_ERROR: GrpcStatus.INTERNAL,
   INTERNAL: GrpcStatus.INTERNAL,
 };

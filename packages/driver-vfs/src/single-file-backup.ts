@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import type { Readable } from 'node:stream';
 import {
   ConvoyError,
+  estimatePackedSize,
   extractTarSafely,
   packDirectory,
   type CommandRunner,
@@ -38,6 +39,10 @@ export class VfsSingleFileBackup implements SingleFileBackupOps {
     return packDirectory(dir, {
       onSkip: (file, kind) => this.log.warn('a file that holds no data is left out of the backup', { volume: volumeName, snapshot: snapshotName, file, kind }),
     });
+  }
+
+  async estimateExportSize(volumeName: string, snapshotName: string): Promise<number> {
+    return estimatePackedSize(await this.snapshots.dataOf(volumeName, snapshotName));
   }
 
   /** Never merges into existing data: the name must be free both as a config and as a directory. */

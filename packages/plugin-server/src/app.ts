@@ -4,6 +4,7 @@ import { convoyApiRoutes } from './api/routes.js';
 import { API_PREFIX } from './api/route-table.js';
 import { dockerPluginRoutes } from './docker-routes.js';
 import { acceptJsonBodies } from './json-body.js';
+import { OperationRegistry } from './operations.js';
 
 import type { MountRefs } from './mount-refs.js';
 
@@ -51,7 +52,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const perVolume = new KeyedMutex();
   await app.register(dockerPluginRoutes, { ...opts, perVolume });
   // Go Convoy served every route under /v1 and without the prefix.
-  const api = { ...opts, dockerMounts: (volume: string) => opts.refs.holders(volume) };
+  const operations = new OperationRegistry();
+  const api = { ...opts, operations, dockerMounts: (volume: string) => opts.refs.holders(volume) };
   await app.register(convoyApiRoutes, { ...api, prefix: API_PREFIX });
   await app.register(convoyApiRoutes, api);
   return app;

@@ -2,7 +2,8 @@ import http from 'node:http';
 import net from 'node:net';
 import { ConvoyError, isConvoyError, type ConvoyErrorJSON } from '@convoy/core/lite';
 import type { ProgressListener } from '@convoy/core';
-import type { NdjsonLine } from './ndjson.js';
+import type { NdjsonLine, SummaryListener } from './ndjson.js';
+import { DETACH_HEADER, OPERATION_HEADER } from './operations.js';
 import { API_PREFIX, NDJSON_TYPE, ROUTES, type RouteName, type RouteRequest, type RouteResponse } from './api/route-table.js';
 
 function isErrorJson(value: unknown): value is ConvoyErrorJSON {
@@ -22,8 +23,21 @@ function unreachable(socketPath: string, err: NodeJS.ErrnoException): ConvoyErro
   }
 }
 
+/** How a call ends on the client's side when its session's signal aborts. */
+function cancelled(operationId: string): ConvoyError {
+  return new ConvoyError('CANCELLED', 'cancelled: this client closed its connection', { details: { operation: operationId } });
+}
+
+/** Settings of every call a client makes. */
+export interface ClientSession {
+  /** Aborting it closes the connection of the call under way, which cancels its operation in the daemon. */
+  signal?: AbortSignal;
+  /** The daemon finishes this client's operations even when the client goes away (Go Convoy's behaviour). */
+  detach?: boolean;
+}
+
 /** Reads an NDJSON answer: progress lines to the listener, then the result or the error. */
-function readNdjson(res: http.IncomingMessage, onProgress: ProgressListener | undefined): Promise<unknown> {
+function readNdjson(res: http.IncomingMessage, onProgress: ProgressListener | undefined, onSummary: SummaryListener | undefined): Promise<unknown> {
   return new Promise((resolve, reject) => {
     let pending = '';
     let settled = false;
@@ -31,6 +45,7 @@ function readNdjson(res: http.IncomingMessage, onProgress: ProgressListener | un
       if (text.trim() === '' || settled) return;
       const line = JSON.parse(text) as NdjsonLine;
       if ('progress' in line) onProgress?.(line.progress);
+      else if ('summary' in line) onSummary?.(line.summary);
       else if ('result' in line) {
         settled = true;
         resolve(line.result);
@@ -89,17 +104,30 @@ function readJson(res: http.IncomingMessage): Promise<unknown> {
  * heavy (no engine, no drivers), so a CLI command that only talks to the daemon starts fast.
  */
 export class ConvoyClient {
-  constructor(readonly socketPath: string) {}
+  /** The id (OPERATION_HEADER) of the call under way, to ask the daemon how it ended. */
+  currentOperation: { id: string; route: RouteName } | undefined;
+
+  constructor(
+    readonly socketPath: string,
+    private readonly session: ClientSession = {},
+  ) {}
 
   /**
    * Calls `route` with `body`. With `onProgress` the daemon streams progress lines (NDJSON)
-   * while a long operation runs. `query` adds URL parameters (Go's `list ?driver=1`).
+   * while a long operation runs, and `onSummary` hears what it stored. `query` adds URL parameters (Go's `list ?driver=1`).
    */
-  call<K extends RouteName>(route: K, body: RouteRequest<K>, opts: { onProgress?: ProgressListener; query?: string } = {}): Promise<RouteResponse<K>> {
+  call<K extends RouteName>(route: K, body: RouteRequest<K>, opts: { onProgress?: ProgressListener; onSummary?: SummaryListener; query?: string } = {}): Promise<RouteResponse<K>> {
     const { method, path } = ROUTES[route];
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const onProgress = opts.onProgress;
+    const operationId = globalThis.crypto.randomUUID();
+    this.currentOperation = { id: operationId, route };
+    const signal = this.session.signal;
     return new Promise<RouteResponse<K>>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(cancelled(operationId));
+        return;
+      }
       const req = http.request(
         {
           // One connection per call, straight to the socket: no agent, whose host-name checks
@@ -108,20 +136,31 @@ export class ConvoyClient {
           method,
           path: API_PREFIX + path + (opts.query ? `?${opts.query}` : ''),
           headers: {
+            [OPERATION_HEADER]: operationId,
+            ...(this.session.detach ? { [DETACH_HEADER]: '1' } : {}),
             accept: onProgress ? `${NDJSON_TYPE}, application/json` : 'application/json',
             ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
           },
         },
         (res) => {
-          const reading = String(res.headers['content-type']).startsWith(NDJSON_TYPE) ? readNdjson(res, onProgress) : readJson(res);
+          const reading = String(res.headers['content-type']).startsWith(NDJSON_TYPE) ? readNdjson(res, onProgress, opts.onSummary) : readJson(res);
           reading.then((v) => resolve(v as RouteResponse<K>), reject);
         },
       );
       req.on('error', (err: NodeJS.ErrnoException) => reject(isConvoyError(err) ? err : unreachable(this.socketPath, err)));
+      // Closing the connection is how a client cancels (unless detached): the daemon stops the operation.
+      const giveUp = () => {
+        reject(cancelled(operationId));
+        req.destroy();
+      };
+      signal?.addEventListener('abort', giveUp, { once: true });
+      req.on('close', () => signal?.removeEventListener('abort', giveUp));
       req.end(payload);
     });
   }
 }
 
 export type * from './api/go-types.js';
+export type { OperationOutcome } from './operations.js';
+export type { OperationSummary, SummaryListener } from './ndjson.js';
 export type { RouteName, RouteRequest, RouteResponse } from './api/route-table.js';

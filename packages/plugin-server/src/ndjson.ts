@@ -9,28 +9,44 @@ export function wantsNdjson(accept: string | undefined): boolean {
   return accept !== undefined && accept.includes(NDJSON_TYPE);
 }
 
+/** What an operation stored, for the client's closing summary (what it read comes from progress). */
+export interface OperationSummary {
+  storedBytes: number;
+}
+export type SummaryListener = (summary: OperationSummary) => void;
+
 /** One line of a streamed answer. */
-export type NdjsonLine = { progress: Progress } | { result: unknown } | { error: ReturnType<ConvoyError['toJSON']> };
+export type NdjsonLine = { progress: Progress } | { summary: OperationSummary } | { result: unknown } | { error: ReturnType<ConvoyError['toJSON']> };
 
 /**
- * Runs `operation` and streams its answer as NDJSON: throttled `{"progress":...}` lines, then
- * exactly one `{"result":...}` or `{"error":...}` line. The HTTP status is already 200 when the
+ * Runs `operation` and streams its answer as NDJSON: throttled `{"progress":...}` lines, at
+ * most one `{"summary":...}`, then exactly one `{"result":...}` or `{"error":...}` line. The HTTP status is already 200 when the
  * operation fails, which is why the error travels in the stream.
  */
-export function streamNdjson(operation: (onProgress: ProgressListener) => Promise<unknown>, toError: (err: unknown) => ConvoyError): Readable {
+export function streamNdjson(operation: (onProgress: ProgressListener, onSummary: SummaryListener) => Promise<unknown>, toError: (err: unknown) => ConvoyError): Readable {
   const out = new PassThrough();
   const send = (line: NdjsonLine) => out.write(JSON.stringify(line) + '\n');
   let lastSent = 0;
   let lastPhase: string | undefined;
+  let unsent: Progress | undefined;
   const onProgress: ProgressListener = (p) => {
     const now = Date.now();
-    if (p.phase === lastPhase && now - lastSent < PROGRESS_INTERVAL_MS) return;
+    if (p.phase === lastPhase && now - lastSent < PROGRESS_INTERVAL_MS) {
+      unsent = { phase: p.phase, doneBytes: p.doneBytes, totalBytes: p.totalBytes };
+      return;
+    }
     lastSent = now;
     lastPhase = p.phase;
+    unsent = undefined;
     send({ progress: { phase: p.phase, doneBytes: p.doneBytes, totalBytes: p.totalBytes } });
   };
-  operation(onProgress).then(
-    (result) => out.end(JSON.stringify({ result: result ?? {} }) + '\n'),
+  const onSummary: SummaryListener = (summary) => send({ summary });
+  operation(onProgress, onSummary).then(
+    (result) => {
+      // The last count before the result, so a client's summary adds up to what was moved.
+      if (unsent) send({ progress: unsent });
+      out.end(JSON.stringify({ result: result ?? {} }) + '\n');
+    },
     (err: unknown) => out.end(JSON.stringify({ error: toError(err).toJSON() }) + '\n'),
   );
   return out;

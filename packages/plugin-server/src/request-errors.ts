@@ -27,6 +27,8 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   // An encrypted store that needs a key the request did not bring (or a wrong one).
   KEY_REQUIRED: 403,
   NOT_SUPPORTED: 501,
+  // The client closed its connection (nginx's "client closed request"); nobody reads it but the log.
+  CANCELLED: 499,
 };
 
 export function statusForCode(code: ErrorCode): number {

@@ -66,7 +66,7 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
           };
           const onProgress = out.progress();
           const backup = verboseAnswer(
-            await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('createBackup', { ...request, ...goStore(args, key) }, { onProgress })),
+            await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('createBackup', { ...request, ...goStore(args, key) }, { onProgress, onSummary: out.summary() })),
           );
           out.result({ go: args.verbose ? backup : shellEscaped(backup.URL), json: backup, table: () => backup.URL });
         }),
@@ -95,7 +95,10 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
             .epilogue(STORE_FORMS),
         run.action<StoreArgs & { dest: string; grace?: string }>(async (args, { client, out }) => {
           const grace = args.grace === undefined ? {} : { GraceSeconds: Math.ceil(parseDuration('grace', args.grace, 'grace') / 1000) };
-          const report = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('pruneBackups', { URL: args.dest, ...grace, ...goStore(args, key) }));
+          const onProgress = out.progress('prune');
+          const report = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) =>
+            client.call('pruneBackups', { URL: args.dest, ...grace, ...goStore(args, key) }, { onProgress }),
+          );
           out.result({ go: report, table: () => renderPrune(report) });
         }),
       );

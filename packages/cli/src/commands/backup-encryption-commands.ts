@@ -49,7 +49,7 @@ export function backupEncryptionCommands(y: Argv<GlobalArgs>, run: CommandRunner
           ...(args.volumeName === undefined ? {} : { volumeName: args.volumeName }),
           ...(args.sample === undefined ? {} : { sample: parseSample(args.sample) }),
         };
-        const progress = out.progress();
+        const progress = out.progress('verify');
         const report = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('verifyBackups', { target: args.target, ...params, ...key }, { onProgress: progress }));
         // Convoy additions (Go Convoy had no verify): their JSON is Convoy's own VerifyReport.
         out.result({ go: report, table: () => renderVerify(report) });

@@ -20,7 +20,8 @@ export function backupForgetCommand(y: Argv<GlobalArgs>, run: CommandRunner, sto
     run.action<KeepArgs & KeyedStoreArgs & { dest: string; volumeName: string; dryRun: boolean }>(async (args, { client, out }) => {
       const request = { dest: args.dest, volumeName: args.volumeName, policy: policyFromArgs(args), dryRun: args.dryRun, ...storeParams(args) };
       // An encrypted volume's records are read with the caller's key (or the daemon's).
-      const report = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('forgetBackups', { ...request, ...key }));
+      const onProgress = out.progress('forget');
+      const report = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('forgetBackups', { ...request, ...key }, { onProgress }));
       // A Convoy addition (Go Convoy had no forget): its JSON is Convoy's own ForgetReport.
       out.result({
         go: report,

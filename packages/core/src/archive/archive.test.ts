@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import tar from 'tar-stream';
 import { tempDirFactory } from '../testing/temp-dir.js';
-import { packDirectory } from './pack-directory.js';
+import { estimatePackedSize, packDirectory } from './pack-directory.js';
 import { extractTarSafely } from './extract-tar.js';
 import { ConvoyError } from '../errors.js';
 
@@ -249,5 +249,23 @@ describe('extractTarSafely refuses hostile archives and writes nothing outside',
     const base = await freshDir();
     const whole = await handMadeTar([{ header: { name: 'f', type: 'file' }, body: 'x'.repeat(5000) }]);
     await expect(extractTarSafely(Readable.from([whole.subarray(0, 1500)]), path.join(base, 'dest'))).rejects.toMatchObject({ code: 'CORRUPT' });
+  });
+});
+
+describe('estimatePackedSize', () => {
+  it("is the packed tar's length for ordinary names, from metadata only (what backup progress measures against)", async () => {
+    const dir = await freshDir();
+    await fs.mkdir(path.join(dir, 'base/16384'), { recursive: true });
+    await fs.writeFile(path.join(dir, 'PG_VERSION'), '16\n');
+    await fs.writeFile(path.join(dir, 'base/16384/table'), randomBytes(300 * 1024 + 7));
+    await fs.writeFile(path.join(dir, 'empty'), '');
+    await fs.symlink('PG_VERSION', path.join(dir, 'link'));
+    let packed = 0;
+    for await (const chunk of packDirectory(dir)) packed += (chunk as Buffer).length;
+    expect(await estimatePackedSize(dir)).toBe(packed);
+  });
+
+  it('is the bare tar frame for a missing directory rather than failing (progress only)', async () => {
+    expect(await estimatePackedSize(path.join(await freshDir(), 'gone'))).toBe(1536);
   });
 });

@@ -82,6 +82,31 @@ async function addTree(pack: tar.Pack, root: string, opts: PackOptions): Promise
   }
 }
 
+/** A tar header block, and the unit file contents are padded to. */
+const TAR_BLOCK = 512;
+/** The two zero blocks that end a tar. */
+const TAR_END = 2 * TAR_BLOCK;
+
+/**
+ * About how many bytes `packDirectory(dir)` will stream, from one walk of metadata (no data is
+ * read): a header per entry plus each file's padded contents. For progress only; it misses
+ * long-name headers, and skips what changes while it walks.
+ */
+export async function estimatePackedSize(dir: string): Promise<number> {
+  let bytes = TAR_END + TAR_BLOCK;
+  const pending = [dir];
+  while (pending.length > 0) {
+    const entries = await fs.readdir(pending.pop() as string, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      const abs = path.join(entry.parentPath, entry.name);
+      bytes += TAR_BLOCK;
+      if (entry.isDirectory()) pending.push(abs);
+      else if (entry.isFile()) bytes += Math.ceil(((await fs.lstat(abs).catch(() => undefined))?.size ?? 0) / TAR_BLOCK) * TAR_BLOCK;
+    }
+  }
+  return bytes;
+}
+
 function attributes(stats: Stats): Pick<tar.Headers, 'mode' | 'uid' | 'gid' | 'mtime'> {
   return { mode: stats.mode & 0o7777, uid: stats.uid, gid: stats.gid, mtime: stats.mtime };
 }
@@ -111,11 +136,14 @@ async function addFile(pack: tar.Pack, rel: string, abs: string, stats: Stats): 
       err ? reject((pack as unknown as { destroying: boolean }).destroying ? readerGone(err) : changedWhileRead(abs, err)) : resolve(),
     );
   });
-  const entry = sink as NonNullable<typeof sink>;
+  written.catch(() => undefined);
+  // tar-stream throws (rejecting `written` above) when the archive was destroyed before this
+  // entry: its reader went away, e.g. a cancelled backup.
+  if (sink === undefined) throw readerGone(await written.catch((err: unknown) => err));
+  const entry = sink;
   // Failures arrive through the entry's callback (`written`, awaited below); the entry also
   // emits them, and unheard that would be an uncaught error when the archive's reader goes away.
   entry.on('error', () => undefined);
-  written.catch(() => undefined);
   if (stats.size > 0) {
     const source = createReadStream(abs, { highWaterMark: READ_CHUNK, end: stats.size - 1 });
     try {

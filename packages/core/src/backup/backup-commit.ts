@@ -6,7 +6,7 @@ import { withStoreLock } from './context.js';
 import { summarizeBackup } from './summary.js';
 import type { BlockMapping, BackupConfig } from './records.js';
 import { validateCompression, volumeBlockSize } from './records.js';
-import { BLOCK_SIZE, validateBlockSize } from './layout.js';
+import { BLOCK_SIZE, validateBlockSize, volumeConfigKey } from './layout.js';
 import { loadVolumeConfig, saveBackupConfig, saveVolumeConfig, type StoredVolume } from './store-records.js';
 import type { StoreLock } from './store-lock.js';
 import { formatRubyDate, isoToStoreTime } from './store-time.js';
@@ -48,8 +48,15 @@ export async function prepareBackup(ctx: EngineContext, p: CreateBackupParams, b
   }
   if (!p.owner) throw new ConvoyError('INVALID_ARGUMENT', 'a backup needs an owner (host and process) for the store lock');
   return withStoreLock(ctx, p.store, volumeName, 'backup', p.owner, async (lock) => {
-    const volumeConfig = await ensureVolumeConfig(p);
-    return body({ lock, volumeConfig, backupName: generateName('backup'), compression, concurrency, blockSize: volumeBlockSize(volumeConfig.volume) });
+    const { stored: volumeConfig, created } = await ensureVolumeConfig(p);
+    try {
+      return await body({ lock, volumeConfig, backupName: generateName('backup'), compression, concurrency, blockSize: volumeBlockSize(volumeConfig.volume) });
+    } catch (err) {
+      // A cancelled first backup leaves the store as it found it: no volume.cfg for a volume
+      // without backups (still under the lock, so no other backup is using it).
+      if (created && p.signal?.aborted) await p.store.delete([volumeConfigKey(volumeName)]);
+      throw err;
+    }
   });
 }
 
@@ -58,7 +65,7 @@ export async function prepareBackup(ctx: EngineContext, p: CreateBackupParams, b
  * A volume of the same name from another driver (another host's) is refused: its backups could
  * only be restored by that driver, and mixing them would make "the last backup" meaningless.
  */
-async function ensureVolumeConfig(p: CreateBackupParams): Promise<StoredVolume> {
+async function ensureVolumeConfig(p: CreateBackupParams): Promise<{ stored: StoredVolume; created: boolean }> {
   const existing = await loadVolumeConfig(p.store, p.volume.name);
   if (existing?.volume.Driver && existing.volume.Driver !== p.driverName) {
     throw new ConvoyError(
@@ -72,7 +79,7 @@ async function ensureVolumeConfig(p: CreateBackupParams): Promise<StoredVolume> 
     // Checked again under the lock: another host may have made the volume since we chose.
     requireSameEncryption(p, existing, keyId);
     const recorded = volumeBlockSize(existing.volume);
-    if (p.blockSize === undefined || p.blockSize === recorded) return existing;
+    if (p.blockSize === undefined || p.blockSize === recorded) return { stored: existing, created: false };
     if (existing.volume.LastBackupName) {
       throw new ConvoyError(
         'INVALID_ARGUMENT',
@@ -84,12 +91,12 @@ async function ensureVolumeConfig(p: CreateBackupParams): Promise<StoredVolume> 
     const { BlockSize: _, ...rest } = existing.volume;
     const volume = { ...rest, ...blockSize };
     await saveVolumeConfig(p.store, volume, existing.raw);
-    return { volume, raw: existing.raw };
+    return { stored: { volume, raw: existing.raw }, created: false };
   }
   const volume = { Name: p.volume.name, Driver: p.driverName, Size: p.volume.size, CreatedTime: isoToStoreTime(p.volume.createdAt), LastBackupName: '', ...blockSize };
   const raw = keyId ? { [ENCRYPTION_KEY_FIELD]: keyId } : {};
   await saveVolumeConfig(p.store, volume, raw);
-  return { volume, raw };
+  return { stored: { volume, raw }, created: true };
 }
 
 function requireSameEncryption(p: CreateBackupParams, existing: StoredVolume, keyId: string | undefined): StoredVolume {

@@ -7,7 +7,7 @@ import type { ObjectStore } from '../objectstore.js';
 import { backupSnapshot, makeSingleFileEnv, makeSnapshot, restoreBackupAs, type SingleFileEnv } from '../../test/single-file-env.js';
 import { tempDir } from '../testing/temp-dir.js';
 import { createBackupEngine } from './engine.js';
-import { backupConfigKey, backupFileKey } from './layout.js';
+import { backupConfigKey, backupFileKey, volumeConfigKey } from './layout.js';
 
 /**
  * Each stage of the single-file pipelines killed in turn: the operation fails with the stage's
@@ -95,15 +95,18 @@ describe('single-file backup: each stage killed in turn', () => {
     await expectNoBackup(env);
   });
 
-  it('a cancelled backup stops with AbortError and leaves no backup', async () => {
+  it("a cancelled backup stops with the signal's reason (not a stage's echo of it) and leaves no backup", async () => {
     const env = await makeSingleFileEnv(scratch);
     await makeSnapshot(env, 'snap1', 4 * 1024 * 1024);
     const controller = new AbortController();
     const running = backupSnapshotWithSignal(env, controller.signal);
-    setTimeout(() => controller.abort(), 5);
+    const reason = new ConvoyError('CANCELLED', 'cancelled: the client closed its connection');
+    setTimeout(() => controller.abort(reason), 5);
     const err = await withDeadline(running).catch((e: unknown) => e);
-    expect((err as Error).name).toBe('AbortError');
+    expect(err).toBe(reason);
     await expectNoBackup(env);
+    // It was the volume's first backup: not even its volume.cfg is left.
+    expect(await env.store.head(volumeConfigKey(VOLUME))).toBeUndefined();
   });
 });
 

@@ -12,12 +12,14 @@ import { backupFileKey } from './layout.js';
 import { backupCompression, type BackupConfig } from './records.js';
 import { ArchiveDigest, ArchiveVerifier } from './single-file-digest.js';
 import { compressStream, decompressStream } from './stream-codec.js';
+import { abortError } from './workers.js';
 import type { CreateBackupParams, RestoreParams } from './types.js';
 
 /**
  * Single-file mode (directory volumes): the driver's tar of a snapshot, compressed as one object
  * `BackupFiles/<backup>.bak`, streamed both ways so memory stays flat whatever its size. Progress
- * reports archive bytes with totalBytes 0: the size of a tar is not known until it ends.
+ * counts tar bytes against the driver's estimate on backup, and stored bytes against the
+ * record's archive size on restore (0, unknown, for records without one).
  *
  * Every stage runs under one `pipeline`: the first failure (the driver's tar, the compressor,
  * the store, the extractor, the caller's signal) destroys every other stage and is the one
@@ -27,9 +29,10 @@ import type { CreateBackupParams, RestoreParams } from './types.js';
 export async function createSingleFileBackup(ctx: EngineContext, p: CreateBackupParams, ops: SingleFileBackupOps): Promise<BackupSummary> {
   return prepareBackup(ctx, p, async (prepared) => {
     const key = backupFileKey(p.volume.name, prepared.backupName);
+    const total = p.onProgress && ops.estimateExportSize ? await ops.estimateExportSize(p.volume.name, p.snapshot.name) : 0;
     const tar = await ops.exportSnapshot(p.volume.name, p.snapshot.name);
     const digest = new ArchiveDigest();
-    const stages = [tar, new ByteCounter(progressOf(p.onProgress, 'backup')), compressStream(prepared.compression), digest];
+    const stages = [tar, new ByteCounter(progressOf(p.onProgress, 'backup', total)), compressStream(prepared.compression), digest];
     await runBoth(stages, p.signal, () => p.store.put(key, digest, p.signal ? { signal: p.signal } : {}));
     return commitBackup(p, prepared, {
       blocks: [],
@@ -43,10 +46,12 @@ export async function createSingleFileBackup(ctx: EngineContext, p: CreateBackup
 
 export async function restoreSingleFile(p: RestoreParams, ops: SingleFileBackupOps, backup: BackupConfig): Promise<VolumeRecord> {
   const key = archiveKeyOf(backup);
-  const counter = new ByteCounter(progressOf(p.onProgress, 'restore'));
-  const stages = [...(await checkedArchiveStages(p.store, backup)), counter];
+  // Progress counts the stored archive's bytes, whose size the record holds (Convoy's records do not).
+  const counter = new ByteCounter(progressOf(p.onProgress, 'restore', backup.ArchiveSize ?? 0));
+  const stages = await checkedArchiveStages(p.store, backup, counter);
+  const tar = stages.at(-1) as Transform;
   try {
-    return await runBoth(stages, p.signal, () => ops.importVolume(p.request, counter));
+    return await runBoth(stages, p.signal, () => ops.importVolume(p.request, tar));
   } catch (err) {
     throw namingBackup(err, key, backup);
   }
@@ -69,10 +74,10 @@ export async function checkArchive(store: ObjectStore, backup: BackupConfig, sig
 
 /**
  * The one way an archive is read back: its stored bytes checked against the record's length and
- * SHA-256 as they pass, then decompressed (which checks lz4 frame checksums and gzip's CRC).
- * Restore extracts what comes out; verify discards it.
+ * SHA-256 as they pass (`counter`, when given, sees them next), then decompressed (which checks
+ * lz4 frame checksums and gzip's CRC). Restore extracts what comes out; verify discards it.
  */
-async function checkedArchiveStages(store: ObjectStore, backup: BackupConfig): Promise<[Readable, ...Transform[]]> {
+async function checkedArchiveStages(store: ObjectStore, backup: BackupConfig, counter?: Transform): Promise<[Readable, ...Transform[]]> {
   const key = archiveKeyOf(backup);
   const source = await store.getStream(key);
   if (!source) {
@@ -80,7 +85,7 @@ async function checkedArchiveStages(store: ObjectStore, backup: BackupConfig): P
       details: { key, backup: backup.Name },
     });
   }
-  return [source, new ArchiveVerifier(backup, key), decompressStream(backupCompression(backup))];
+  return [source, new ArchiveVerifier(backup, key), ...(counter ? [counter] : []), decompressStream(backupCompression(backup))];
 }
 
 /**
@@ -100,6 +105,8 @@ async function runBoth<T>(stages: Array<Readable | Transform>, signal: AbortSign
     throw err;
   });
   const [moved, consumed] = await Promise.allSettled([moving, consuming]);
+  // Cancelled (the daemon stopping, the client gone): the signal's reason, not a stage's echo of it.
+  if (signal?.aborted && (moved.status === 'rejected' || consumed.status === 'rejected')) throw abortError(signal);
   if (moved.status === 'rejected' && !(consumed.status === 'rejected' && isEcho(moved.reason, signal))) throw classify(moved.reason as Error);
   if (consumed.status === 'rejected') throw consumed.reason;
   return consumed.value;
@@ -126,8 +133,8 @@ function classify(err: Error): Error {
   return err;
 }
 
-function progressOf(listener: ProgressListener | undefined, phase: string): ((bytes: number) => void) | undefined {
-  return listener && ((doneBytes) => listener({ phase, doneBytes, totalBytes: 0 }));
+function progressOf(listener: ProgressListener | undefined, phase: string, totalBytes: number): ((bytes: number) => void) | undefined {
+  return listener && ((doneBytes) => listener({ phase, doneBytes, totalBytes: Math.max(totalBytes, doneBytes) }));
 }
 
 class ByteCounter extends Transform {

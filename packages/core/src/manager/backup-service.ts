@@ -8,6 +8,7 @@ import type { BackupEngine, ForgetReport, PruneReport } from '../backup/types.js
 import { validateRetentionPolicy } from '../retention/policy.js';
 import { validateCompression } from '../backup/records.js';
 import { parseBackupUrl } from '../backup/url.js';
+import { operationSignal } from './operation-signal.js';
 import { resolveStoreTarget, withOpenStore, type StoreTarget } from './open-store.js';
 import type { AddBackupKeyParams, BackupStoreParams, CreateBackupRequest, ForgetParams, StoreOperations, VerifyBackupsParams } from './types.js';
 import type { UserKey } from '../backup/crypto/user-key.js';
@@ -35,6 +36,8 @@ export interface BackupPlan {
   encrypt: boolean;
   /** The caller's key; the engine's own (the daemon's) when absent. */
   key: { encryptionKey?: UserKey };
+  /** Aborted when the caller gives up. */
+  signal: AbortSignal | undefined;
 }
 
 /** A backup to restore, found from its URL and checked before the new volume's name is reserved. */
@@ -43,6 +46,8 @@ export interface RestorePlan {
   backupName: string;
   volumeName: string;
   key: { encryptionKey?: UserKey };
+  /** Aborted when the caller gives up. */
+  signal: AbortSignal | undefined;
 }
 
 /** What the manager hands over once it holds the volume's backup lock. */
@@ -70,7 +75,14 @@ export class BackupService implements StoreOperations {
     if (typeof req.dest !== 'string' || req.dest === '') throw new ConvoyError('INVALID_ARGUMENT', 'a backup destination URL is required (--dest)');
     const key = keyParams(req.encryptionKey);
     const target = await this.target(req.dest, req.endpoint);
-    return { target, compression: req.compression === undefined ? undefined : validateCompression(req.compression), blockSize: req.blockSize, encrypt: req.encrypt === true, key };
+    return {
+      target,
+      compression: req.compression === undefined ? undefined : validateCompression(req.compression),
+      blockSize: req.blockSize,
+      encrypt: req.encrypt === true,
+      key,
+      signal: req.signal,
+    };
   }
 
   async createBackup(plan: BackupPlan, source: BackupSource, onProgress?: ProgressListener): Promise<BackupSummary> {
@@ -80,7 +92,7 @@ export class BackupService implements StoreOperations {
         destUrl: plan.target.written,
         ...source,
         owner: this.opts.owner,
-        ...(this.cancel ? { signal: this.cancel } : {}),
+        ...operationSignal(this.cancel, plan.signal),
         ...(plan.compression ? { compression: plan.compression } : {}),
         ...(plan.blockSize !== undefined ? { blockSize: plan.blockSize } : {}),
         ...(onProgress ? { onProgress } : {}),
@@ -92,10 +104,11 @@ export class BackupService implements StoreOperations {
     return summary;
   }
 
-  async planRestore(backupUrl: string, params: BackupStoreParams = {}): Promise<RestorePlan> {
+  async planRestore(backupUrl: string, params: BackupStoreParams & { signal?: AbortSignal } = {}): Promise<RestorePlan> {
     const location = parseBackupUrl(requireString(backupUrl, 'backup URL'));
     const key = keyParams(params.encryptionKey);
-    return { target: await this.target(location.storeUrl, params.endpoint), backupName: location.backupName, volumeName: location.volumeName, key };
+    const target = await this.target(location.storeUrl, params.endpoint);
+    return { target, backupName: location.backupName, volumeName: location.volumeName, key, signal: params.signal };
   }
 
   /** The engine refuses a backup of another driver before it locks the store, so bad input changes nothing. */
@@ -109,7 +122,7 @@ export class BackupService implements StoreOperations {
         ops,
         request,
         owner: this.opts.owner,
-        ...(this.cancel ? { signal: this.cancel } : {}),
+        ...operationSignal(this.cancel, plan.signal),
         ...(onProgress ? { onProgress } : {}),
         ...plan.key,
       }),
@@ -193,6 +206,7 @@ export class BackupService implements StoreOperations {
     return {
       engine: this.opts.engine,
       owner: this.opts.owner,
+      signal: (caller) => operationSignal(this.cancel, caller),
       withStore: async (storeUrl, params, use) => this.withStore(await this.target(storeUrl, params.endpoint), use),
     };
   }

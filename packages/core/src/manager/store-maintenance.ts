@@ -18,6 +18,8 @@ import type { AddBackupKeyParams, BackupStoreParams, EncryptionKeyParam, VerifyB
 export interface StoreMaintenanceContext {
   engine: BackupEngine;
   owner: string;
+  /** The engine's signal for an operation the caller may give up (operation-signal.ts). */
+  signal(caller: AbortSignal | undefined): { signal?: AbortSignal };
   withStore<T>(storeUrl: string, params: BackupStoreParams, use: (store: ObjectStore) => Promise<T>): Promise<T>;
 }
 
@@ -53,6 +55,7 @@ export async function verifyBackups(ctx: StoreMaintenanceContext, target: string
       ...(params.deep === undefined ? {} : { deep: params.deep }),
       ...(params.sample === undefined ? {} : { sample: params.sample }),
       ...(onProgress ? { onProgress } : {}),
+      ...ctx.signal(params.signal),
       ...keyParams(params.encryptionKey),
     }),
   );

@@ -20,6 +20,8 @@ export interface CreateVolumeParams {
   options?: Options;
   /** Opens an encrypted `backupUrl` when the daemon's own key does not. */
   encryptionKey?: EncryptionKeyParam;
+  /** Aborted when the caller gives up (its client went away): the restore stops and leaves no volume. */
+  signal?: AbortSignal;
 }
 
 /** A user key as the API carries it (the secret base64). Never logged, never stored. */
@@ -42,6 +44,8 @@ export interface CreateBackupRequest extends BackupStoreParams {
   blockSize?: number;
   /** Encrypt the volume's backups in this store (only at its first backup there). */
   encrypt?: boolean;
+  /** Aborted when the caller gives up (its client went away): the backup stops and records nothing. */
+  signal?: AbortSignal;
 }
 
 export interface VerifyBackupsParams extends BackupStoreParams {
@@ -50,6 +54,8 @@ export interface VerifyBackupsParams extends BackupStoreParams {
   deep?: boolean;
   /** With `deep`: the share of blocks read, 0 < sample ≤ 1. */
   sample?: number;
+  /** Aborted when the caller gives up (its client went away): the check stops. */
+  signal?: AbortSignal;
 }
 
 export interface AddBackupKeyParams extends BackupStoreParams {

@@ -1,5 +1,7 @@
 import { ConvoyError, type CreateVolumeParams, type EncryptionKeyParam, type Options, type ProgressListener, type ScheduleService, type StoreOperations, type VolumeService } from '@convoy/core';
 import type { VolumeCreateRequest } from './go-types.js';
+import type { OperationRegistry } from '../operations.js';
+import type { SummaryListener } from '../ndjson.js';
 import { backupInfo, backupMap, infoResponse, snapshotResponse, volumeFacts, volumeResponse } from './go-responses.js';
 import { heldByDocker, snapshotWanted } from './hints.js';
 import type { RouteName, RouteRequest, RouteResponse } from './route-table.js';
@@ -11,6 +13,11 @@ export interface HandlerContext {
   /** The daemon's scheduler (noScheduler when the embedding started none). */
   schedules: ScheduleService;
   onProgress: ProgressListener;
+  /** What the operation stored, for the client's summary (NDJSON clients only). */
+  onSummary: SummaryListener;
+  /** Aborted when the client closes its connection before the answer is sent. */
+  signal: AbortSignal;
+  operations: OperationRegistry;
   /** The query string's parameters (Go's `list` reads `driver=1`). */
   query: Record<string, string | undefined>;
   /** The Docker mount IDs (one per container) that hold a volume; none without the Docker front end. */
@@ -65,8 +72,8 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
     return Object.fromEntries(volumes.map((v) => [v.name, shape(v)])) as RouteResponse<'listVolumes'>;
   },
   inspectVolume: async (b, { service }) => volumeResponse(await service.getVolume(b.VolumeName)),
-  createVolume: async (b, { service, onProgress }) => {
-    const volume = await service.createVolume(createParams(b), onProgress);
+  createVolume: async (b, { service, onProgress, signal }) => {
+    const volume = await service.createVolume({ ...createParams(b), signal }, onProgress);
     return b.Verbose ? volumeResponse(volume) : volume.name;
   },
   deleteVolume: async (b, { service, dockerMounts }) =>
@@ -90,9 +97,10 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
     return snapshotResponse(snapshot, await service.getVolume(snapshot.volumeName), true);
   },
   deleteSnapshot: async (b, { service }) => service.deleteSnapshot(b.SnapshotName),
-  createBackup: async (b, { service, onProgress }) => {
+  createBackup: async (b, { service, onProgress, onSummary, signal }) => {
     const req = {
       snapshot: b.SnapshotName,
+      signal,
       dest: b.URL,
       ...store(b.Endpoint, b.EncryptionKey),
       ...(b.Compression === undefined ? {} : { compression: b.Compression }),
@@ -100,6 +108,7 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
       ...(b.Encrypt ? { encrypt: true } : {}),
     };
     const backup = await service.createBackup(req, onProgress).catch((err: unknown) => snapshotWanted(service, b.SnapshotName, err));
+    onSummary({ storedBytes: backup.uploadedBytes ?? 0 });
     return b.Verbose ? { URL: backup.url } : shellEscapedUrl(backup.url);
   },
   listBackups: async (b, { stores }) => {
@@ -114,10 +123,11 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
     stores.pruneBackups(b.URL, { ...store(b.Endpoint, b.EncryptionKey), ...(b.GraceSeconds === undefined ? {} : { graceSeconds: b.GraceSeconds }) }),
   forgetBackups: async (b, { stores }) =>
     stores.forgetBackups(b.dest, { volumeName: b.volumeName, policy: b.policy, dryRun: b.dryRun === true, ...store(b.endpoint, b.encryptionKey) }),
-  verifyBackups: async (b, { stores, onProgress }) =>
+  verifyBackups: async (b, { stores, onProgress, signal }) =>
     stores.verifyBackups(
       b.target,
       {
+        signal,
         ...store(b.endpoint, b.encryptionKey),
         ...(b.volumeName === undefined ? {} : { volumeName: b.volumeName }),
         ...(b.deep === undefined ? {} : { deep: b.deep }),
@@ -138,4 +148,5 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
   pauseSchedule: async (b, { schedules }) => schedules.pauseSchedule(b.name),
   resumeSchedule: async (b, { schedules }) => schedules.resumeSchedule(b.name),
   runSchedule: async (b, { schedules }) => schedules.runSchedule(b.name),
+  operationOutcome: async (b, { operations }) => operations.outcome(b.id),
 };

@@ -1,5 +1,6 @@
 import type { ForgetReport, KeyInfo, PruneReport, VerifyReport, ScheduleRun, ScheduleView, SnapshotForgetReport } from '@convoy/core';
 import type * as Go from './go-types.js';
+import type { OperationOutcome } from '../operations.js';
 import * as schema from './schemas.js';
 
 /**
@@ -57,6 +58,8 @@ export interface RouteTypes {
   resumeSchedule: { request: Go.ScheduleNameRequest; response: ScheduleView };
   /** Runs the schedule now and answers when the run ends. */
   runSchedule: { request: Go.ScheduleNameRequest; response: ScheduleRun };
+  /** How a request sent with an `x-convoy-operation` id ended; waits while it runs (operations.ts). */
+  operationOutcome: { request: { id: string }; response: OperationOutcome };
 }
 
 export type RouteName = keyof RouteTypes;
@@ -94,4 +97,5 @@ export const ROUTES = {
   pauseSchedule: { method: 'POST', path: '/schedules/pause', body: schema.scheduleNameBody },
   resumeSchedule: { method: 'POST', path: '/schedules/resume', body: schema.scheduleNameBody },
   runSchedule: { method: 'POST', path: '/schedules/run', body: schema.scheduleNameBody },
+  operationOutcome: { method: 'POST', path: '/operations/outcome', body: schema.operationIdBody },
 } as const satisfies { [K in RouteName]: RouteSpec };

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger, ScheduleService, StoreOperations, VolumeService } from '@convoy/core';
 import { streamNdjson, wantsNdjson } from '../ndjson.js';
+import { cancelOnClose, OPERATION_HEADER, type OperationRegistry } from '../operations.js';
 import { classifyRequestError } from '../request-errors.js';
 import { HANDLERS, noScheduler, type HandlerContext } from './handlers.js';
 import { NDJSON_TYPE, ROUTES, type RouteName } from './route-table.js';
@@ -18,6 +19,8 @@ export interface ConvoyApiOptions {
   log: Logger;
   /** The Docker mount IDs holding a volume (the plugin's mount table), for errors that name them. */
   dockerMounts?: (volume: string) => ReadonlySet<string>;
+  /** Long requests by their client's id, shared by the prefixed and unprefixed routes. */
+  operations: OperationRegistry;
 }
 
 const NO_MOUNTS: ReadonlySet<string> = new Set();
@@ -63,18 +66,28 @@ export async function convoyApiRoutes(app: FastifyInstance, opts: ConvoyApiOptio
       url: route.path,
       ...('body' in route ? { schema: { body: route.body } } : {}),
       handler: async (req, reply) => {
-        const ctx = (onProgress: HandlerContext['onProgress']): HandlerContext => ({
-          service: opts.service,
-          stores: opts.stores,
-          schedules: opts.schedules ?? noScheduler,
-          onProgress,
-          query: req.query as HandlerContext['query'],
-          dockerMounts: opts.dockerMounts ?? (() => NO_MOUNTS),
-        });
-        if (!wantsNdjson(req.headers.accept)) return sendResult(reply, await run(req.body, ctx(() => undefined)));
+        const signal = cancelOnClose(req.headers, reply.raw);
+        const operationId = req.headers[OPERATION_HEADER];
+        const start = (onProgress: HandlerContext['onProgress'], onSummary: HandlerContext['onSummary']) => {
+          const work = run(req.body, {
+            service: opts.service,
+            stores: opts.stores,
+            schedules: opts.schedules ?? noScheduler,
+            onProgress,
+            onSummary,
+            signal,
+            operations: opts.operations,
+            query: req.query as HandlerContext['query'],
+            dockerMounts: opts.dockerMounts ?? (() => NO_MOUNTS),
+          });
+          if (typeof operationId === 'string' && operationId !== '') opts.operations.track(operationId, work);
+          return work;
+        };
+        const ignore = () => undefined;
+        if (!wantsNdjson(req.headers.accept)) return sendResult(reply, await start(ignore, ignore));
         return reply.type(NDJSON_TYPE).send(
           streamNdjson(
-            (onProgress) => run(req.body, ctx(onProgress)),
+            start,
             (err) => classifyRequestError(err, opts.bodyLimit).error,
           ),
         );

@@ -82,6 +82,7 @@ export const scheduleCreateBody = closedObject(
   ['name', 'volume'],
 );
 export const scheduleNameBody = closedObject({ name: text }, ['name']);
+export const operationIdBody = closedObject({ id: text }, ['id']);
 
 // Encryption and verify (Convoy additions, Convoy's own field names).
 export const backupVerifyBody = closedObject(
