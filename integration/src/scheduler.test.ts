@@ -37,6 +37,7 @@ interface Host {
 async function startHost(): Promise<Host> {
   const base = await freshDir();
   await fs.mkdir(path.join(base, 'store'));
+  await fs.mkdir(path.join(base, 'share'));
   const driver = await vfs.create({ root: path.join(base, 'root', 'vfs'), options: { 'vfs.path': path.join(base, 'share') }, run, log: silentLogger });
   const stores = new ObjectStoreRegistry();
   stores.register(fsStore);
@@ -214,8 +215,8 @@ describe('the scheduler, on a controllable clock', () => {
     expect(failed).toMatchObject({ failures: 1, paused: false, lastRun: { outcome: 'failed' }, lastError: { message: expect.stringContaining('/nonexistent/convoy-store') } });
     expect(failed.lastSuccessAt).toBeUndefined();
     expect(host.events.map((e) => [e.schedule, e.run.outcome])).toEqual([['hourly', 'failed']]);
-    // A failed run removes nothing: its snapshot stays, and retention did not run.
-    expect(await scheduledSnapshots(host)).toHaveLength(1);
+    // A failed run removes the snapshot it made (no leak per failed run), and retention did not run.
+    expect(await scheduledSnapshots(host)).toHaveLength(0);
 
     await scheduler.createSchedule({ name: 'other', volume: 'db', every: '1h' });
     await host.manager.deleteVolume('db', { referenceOnly: false });
@@ -244,9 +245,9 @@ describe('the scheduler, on a controllable clock', () => {
       [() => scheduler.createSchedule({ name: 'bad-tz', volume: 'db', cron: '0 3 * * *', timezone: 'Mars/Olympus' }), 'INVALID_ARGUMENT', /Mars\/Olympus/],
       [() => scheduler.createSchedule({ name: 'both', volume: 'db', every: '1h', cron: '0 3 * * *' }), 'INVALID_ARGUMENT', /exactly one of --every/],
       [() => scheduler.createSchedule({ name: 'neither', volume: 'db' }), 'INVALID_ARGUMENT', /exactly one of --every/],
-      [() => scheduler.createSchedule({ name: 'fast', volume: 'db', every: '500ms' }), 'INVALID_ARGUMENT', /shorter than 1s/],
+      [() => scheduler.createSchedule({ name: 'fast', volume: 'db', every: '500ms' }), 'INVALID_ARGUMENT', /--every "500ms" is out of range: give a duration from 1s to 366d/],
       [() => scheduler.createSchedule({ name: 'bad-every', volume: 'db', every: 'hourly' }), 'INVALID_ARGUMENT', /--every "hourly" is not a duration/],
-      [() => scheduler.createSchedule({ ...hourly, keep: { last: -3 } }), 'INVALID_ARGUMENT', /--keep-last must be a whole number ≥ 0, not -3/],
+      [() => scheduler.createSchedule({ ...hourly, keep: { last: -3 } }), 'INVALID_ARGUMENT', /--keep-last -3 is out of range: give a whole number from 0 to 1000000/],
       [() => scheduler.createSchedule({ ...hourly, backup: { dest: 'not a url' } }), 'INVALID_ARGUMENT', /not a url/],
       [() => scheduler.createSchedule({ ...hourly, backup: { dest: host.store, compression: 'zip' as never } }), 'INVALID_ARGUMENT', /unknown compression method "zip"/],
       [() => scheduler.createSchedule({ ...hourly, volume: 'nosuchvol' }), 'NOT_FOUND', /volume nosuchvol does not exist/],

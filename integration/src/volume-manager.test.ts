@@ -25,6 +25,7 @@ async function startHost(opts: { wrap?: (driver: VolumeDriver) => VolumeDriver; 
   const base = await freshDir();
   const dirs = { share: path.join(base, 'share'), vfsRoot: path.join(base, 'root', 'vfs'), memoRoot: path.join(base, 'root', 'memo'), backups: path.join(base, 'backups') };
   await fs.mkdir(dirs.backups, { recursive: true });
+  await fs.mkdir(dirs.share);
   const vfsDriver = await vfs.create({ root: dirs.vfsRoot, options: { 'vfs.path': dirs.share }, run, log: silentLogger });
   const memoDriver = await memo.create({ root: dirs.memoRoot, options: {}, run, log: silentLogger });
   const stores = new ObjectStoreRegistry();
