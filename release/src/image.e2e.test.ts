@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { access, mkdir } from 'node:fs/promises';
+import { access, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -43,7 +43,8 @@ describeNeeding(dockerdRequirement, 'the Convoy image', () => {
     await dockerd.stop();
   });
 
-  it('is tagged convoy:<version> and prints that version', async () => {
+  it('is built from a context holding the root filesystem alone, tagged convoy:<version>, and prints that version', async () => {
+    expect(await readdir(path.join(work, 'context'))).toEqual(['rootfs']);
     expect(tag).toBe(`convoy:${releaseName().version}`);
     expect((await dockerd.dockerOk(['run', '--rm', '--network', 'none', tag, '--version'])).trim()).toBe(releaseName().version);
   });
