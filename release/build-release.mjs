@@ -9,7 +9,7 @@
  * first.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,6 +70,17 @@ export async function buildRelease(opts = {}) {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * The tarball the scripts built from a release work from (the plugin, the image): `given` on
+ * their command line, else the one already in `outDir`, else one built now.
+ * @param {string | undefined} given @param {string} outDir
+ */
+export async function releaseTarballFor(given, outDir) {
+  if (given) return path.resolve(given);
+  const built = path.join(outDir, `${releaseName().name}.tar.gz`);
+  return existsSync(built) ? built : buildRelease({ outDir });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

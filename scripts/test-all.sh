@@ -11,7 +11,7 @@ step typecheck; pnpm typecheck
 # what its package.json declares (workspace packages resolve through their exports, never aliases).
 step 'typecheck each package on its own'
 for p in packages/*/; do (cd "$p" && echo "tsc -p $p" && npx tsc --noEmit -p .); done
-# The release tarball, built once: its tests (release/) and the managed-plugin e2e run it.
+# The release tarball, built once: its tests (release/), the managed-plugin and the image e2e run it.
 step 'release tarball (pnpm release)'
 CONVOY_RELEASE_TARBALL=$(node release/build-release.mjs)
 export CONVOY_RELEASE_TARBALL
@@ -20,7 +20,7 @@ for p in packages/*/ examples/*/ integration/ release/; do
   [ -f "$p/vitest.config.ts" ] || { echo "test-all: $p has no vitest.config.ts (see vitest.shared.ts)" >&2; exit 1; }
   (cd "$p" && echo "vitest run in $p" && npx vitest run)
 done
-step 'end-to-end tests (dockerd, S3, the managed Docker plugin)'; pnpm exec vitest run --project e2e
+step 'end-to-end tests (dockerd, S3, the managed Docker plugin, the Kubernetes image)'; pnpm exec vitest run --project e2e
 # Natively where the kernel has device-mapper, else all in one user-mode-linux guest boot.
 step 'device-mapper tests (real dm-thin kernel)'; bash scripts/test-dm.sh
 # The README's quick start, run from the built binary exactly as a new user runs it.

@@ -174,19 +174,4 @@ describe('deploy/kubernetes', () => {
     const port = sidecar.ports!.find((p) => p.name === service.spec.ports[0].targetPort)!;
     expect(String(port.containerPort)).toBe(flag(sidecar, 'port'));
   });
-
-  it('the Dockerfile builds the image the DaemonSet runs from the release tarball alone', async () => {
-    const dockerfile = await readFile(path.join(deployDir, 'Dockerfile'), 'utf8');
-    expect(dockerfile).toMatch(/^COPY release\/out\/convoy-\*-linux-\*\.tar\.gz /m);
-    expect(dockerfile).toMatch(/^ENTRYPOINT \["convoy"\]$/m);
-    // No Node, no package manager, no sources in the image.
-    expect(dockerfile).not.toMatch(/^FROM node|pnpm install|^COPY \. /m);
-    for (const tool of ['dmsetup', 'thin-provisioning-tools', 'e2fsprogs', 'xfsprogs', 'mount']) expect(dockerfile).toContain(tool);
-    // The build context is the tarball only.
-    const ignore = (await readFile(path.resolve(deployDir, '..', '..', '.dockerignore'), 'utf8')).split('\n').filter((l) => l && !l.startsWith('#'));
-    expect(ignore).toEqual(['*', '!release/out/convoy-*-linux-*.tar.gz']);
-    const kustomization = parseAllDocuments(await readFile(path.join(deployDir, 'kustomization.yaml'), 'utf8'))[0]!.toJS() as { images: Array<{ name: string; newTag: string }> };
-    const convoy = kustomization.images.find((i) => i.name === 'convoy')!;
-    expect(dockerfile).toContain(`-t ${convoy.name}:${convoy.newTag}`);
-  });
 });
