@@ -20,6 +20,7 @@ import { BackupService, type BackupServiceOptions, type RestorePlan } from './ba
 import { validateRetentionPolicy } from '../retention/policy.js';
 import { forgetSnapshots, type SnapshotForgetReport } from '../retention/snapshot-forget.js';
 import { DEFAULT_STOP_GRACE_MS, drainOrCancel } from './drain-or-cancel.js';
+import type { CreateSnapshotOptions, SnapshotQuiescer } from './consistency.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { guardedStoreOperations } from './store-operations.js';
 import { VolumeIndex } from './volume-index.js';
@@ -31,6 +32,8 @@ export interface VolumeManagerOptions extends BackupServiceOptions {
   daemon?: { version: string; root: string; config: Record<string, unknown>; driverOptions?: Record<string, OptionSpec[]> };
   /** How long close() lets running operations finish before cancelling them (default 10 s). */
   stopGraceMs?: number;
+  /** Runs the containers' hooks around a consistent snapshot; without it such a snapshot is only crash-consistent, and says so. */
+  quiescer?: SnapshotQuiescer;
 }
 
 /**
@@ -249,7 +252,7 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
     });
   }
 
-  createSnapshot(volumeName: string, snapshotName?: string): Promise<SnapshotRecord> {
+  createSnapshot(volumeName: string, snapshotName?: string, opts: CreateSnapshotOptions = {}): Promise<SnapshotRecord> {
     return this.guard(async () => {
       validateName(volumeName, 'volume');
       const name = snapshotName === undefined ? generateName('snapshot') : validateName(snapshotName, 'snapshot');
@@ -259,7 +262,8 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
           const driver = await this.locate(volumeName);
           const ops = this.snapshotOps(driver);
           await this.refuseNameUsedByAnyDriver(name);
-          const record = await this.forgetIfMissing(volumeName, () => ops.createSnapshot(volumeName, name));
+          const take = () => this.forgetIfMissing(volumeName, () => ops.createSnapshot(volumeName, name));
+          const record = opts.consistent ? await this.consistentSnapshot(driver, volumeName, take) : await take();
           this.index.addSnapshot(record.name, volumeName);
           this.opts.log.info('snapshot created', { volume: volumeName, snapshot: name });
           return record;
@@ -268,6 +272,24 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
         release();
       }
     });
+  }
+
+  /**
+   * The hooks around the driver's snapshot. A block-device driver takes a frozen cut (devmapper
+   * suspends the device, which freezes its filesystem); a directory driver (vfs) copies files and
+   * cannot freeze, so there the pre-hooks alone make the copy consistent.
+   */
+  private async consistentSnapshot(driver: VolumeDriver, volumeName: string, take: () => Promise<SnapshotRecord>): Promise<SnapshotRecord> {
+    const freeze = this.traits[driver.name]?.blockDevice ? 'device-suspend' : 'none';
+    if (!this.opts.quiescer) {
+      const record = await take();
+      return { ...record, consistency: { mode: 'crash-consistent', notes: ['this daemon runs no container hooks'], freeze, containers: [] } };
+    }
+    const volume = await driver.getVolume(volumeName);
+    const target = { volumeName, ...(volume?.mountpoint ? { mountpoint: volume.mountpoint } : {}) };
+    const { value, report } = await this.opts.quiescer.around(target, take);
+    this.opts.log.info('consistent snapshot', { volume: volumeName, snapshot: value.name, mode: report.mode, containers: report.containers.map((c) => c.name) });
+    return { ...value, consistency: { ...report, freeze } };
   }
 
   deleteSnapshot(snapshotName: string): Promise<void> {
