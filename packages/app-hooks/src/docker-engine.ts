@@ -7,8 +7,6 @@ import { ConvoyError } from '@convoy/core';
  * code. Answers are bounded in size; a request that outlives its deadline is destroyed.
  */
 
-/** Docker's own default; `daemon --docker-socket` names another. */
-export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
 /** An exec's output beyond this is dropped from the front; the tail is what explains a failure. */
 const MAX_OUTPUT = 4096;
 /** JSON answers larger than this are refused (a container list of a busy host fits many times). */
@@ -44,7 +42,7 @@ interface Answer {
 }
 
 export class DockerEngine {
-  constructor(readonly socketPath: string = DEFAULT_DOCKER_SOCKET) {}
+  constructor(readonly socketPath: string) {}
 
   /** The running containers with their labels and mounts. */
   async runningContainers(): Promise<RunningContainer[]> {

@@ -17,3 +17,5 @@ export function defaultSocket(root = defaultRoot()): string {
 
 export const DEFAULT_DOCKER_PLUGIN_DIR = '/etc/docker/plugins';
 export const DEFAULT_PLUGIN_NAME = 'convoy';
+/** Docker Engine's own socket: where consistent snapshots find containers and their hooks. */
+export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
