@@ -258,16 +258,17 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
       const name = snapshotName === undefined ? generateName('snapshot') : validateName(snapshotName, 'snapshot');
       const release = this.index.reserve(name, 'snapshot');
       try {
-        return await this.locks.run(this.stateKey(volumeName), async () => {
-          const driver = await this.locate(volumeName);
-          const ops = this.snapshotOps(driver);
-          await this.refuseNameUsedByAnyDriver(name);
-          const take = () => this.forgetIfMissing(volumeName, () => ops.createSnapshot(volumeName, name));
-          const record = opts.consistent ? await this.consistentSnapshot(driver, volumeName, take) : await take();
-          this.index.addSnapshot(record.name, volumeName);
-          this.opts.log.info('snapshot created', { volume: volumeName, snapshot: name });
-          return record;
-        });
+        const take = () =>
+          this.locks.run(this.stateKey(volumeName), async () => {
+            const driver = await this.locate(volumeName);
+            const ops = this.snapshotOps(driver);
+            await this.refuseNameUsedByAnyDriver(name);
+            const record = await this.forgetIfMissing(volumeName, () => ops.createSnapshot(volumeName, name));
+            this.index.addSnapshot(record.name, volumeName);
+            this.opts.log.info('snapshot created', { volume: volumeName, snapshot: name });
+            return record;
+          });
+        return await (opts.consistent ? this.consistentSnapshot(volumeName, name, take) : take());
       } finally {
         release();
       }
@@ -275,11 +276,17 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
   }
 
   /**
-   * The hooks around the driver's snapshot. A block-device driver takes a frozen cut (devmapper
-   * suspends the device, which freezes its filesystem); a directory driver (vfs) copies files and
-   * cannot freeze, so there the pre-hooks alone make the copy consistent.
+   * The hooks around the driver's snapshot. They run outside the volume's lock, which only the
+   * snapshot itself holds: a container stopping during a hook makes Docker unmount the volume,
+   * and that must not wait for the hook. Bad names and a missing volume are refused before any
+   * hook runs. A block-device driver takes a frozen cut (devmapper suspends the device, which
+   * freezes its filesystem); a directory driver (vfs) copies files and cannot freeze, so there
+   * the pre-hooks alone make the copy consistent.
    */
-  private async consistentSnapshot(driver: VolumeDriver, volumeName: string, take: () => Promise<SnapshotRecord>): Promise<SnapshotRecord> {
+  private async consistentSnapshot(volumeName: string, snapshotName: string, take: () => Promise<SnapshotRecord>): Promise<SnapshotRecord> {
+    const driver = await this.locate(volumeName);
+    this.snapshotOps(driver);
+    await this.refuseNameUsedByAnyDriver(snapshotName);
     const freeze = this.traits[driver.name]?.blockDevice ? 'device-suspend' : 'none';
     if (!this.opts.quiescer) {
       const record = await take();
