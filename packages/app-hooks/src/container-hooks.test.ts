@@ -25,6 +25,7 @@ async function fakeDocker(name: string, handler: http.RequestListener): Promise<
   return socketPath;
 }
 
+const defaults = { timeoutMs: 30_000, onError: 'fail' } as const;
 const takeCounting = () => {
   const taken = { count: 0 };
   return { taken, take: async () => ++taken.count };
@@ -34,7 +35,7 @@ describe('ContainerHookRunner without a usable Docker', () => {
   it('no socket: takes the snapshot and says Docker is not reachable there', async () => {
     const socketPath = path.join(dir, 'missing.sock');
     const { taken, take } = takeCounting();
-    const { value, report } = await new ContainerHookRunner({ engine: new DockerEngine(socketPath) }).around({ volumeName: 'v' }, take);
+    const { value, report } = await new ContainerHookRunner({ engine: new DockerEngine(socketPath), defaults }).around({ volumeName: 'v' }, take);
     expect(value).toBe(1);
     expect(taken.count).toBe(1);
     expect(report.mode).toBe('crash-consistent');
@@ -50,7 +51,7 @@ describe('ContainerHookRunner without a usable Docker', () => {
     ] as const) {
       const socketPath = await fakeDocker(name, (_req, res) => answer(res));
       const { taken, take } = takeCounting();
-      const { report } = await new ContainerHookRunner({ engine: new DockerEngine(socketPath) }).around({ volumeName: 'v' }, take);
+      const { report } = await new ContainerHookRunner({ engine: new DockerEngine(socketPath), defaults }).around({ volumeName: 'v' }, take);
       expect(taken.count).toBe(1);
       expect(report.mode).toBe('crash-consistent');
       expect(report.notes[0]).toMatch(name === '500.sock' ? /daemon on fire/ : /not JSON/);
@@ -65,7 +66,7 @@ describe('ContainerHookRunner without a usable Docker', () => {
     ];
     const socketPath = await fakeDocker('list.sock', (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(listing)));
     const { taken, take } = takeCounting();
-    const runner = new ContainerHookRunner({ engine: new DockerEngine(socketPath), pluginNames: ['convoy'] });
+    const runner = new ContainerHookRunner({ engine: new DockerEngine(socketPath), defaults, pluginNames: ['convoy'] });
     const { report } = await runner.around({ volumeName: 'v', mountpoint: '/srv/v' }, take);
     expect(taken.count).toBe(1);
     expect(report).toEqual({ mode: 'crash-consistent', containers: [], notes: ['no running container that mounts the volume declares hooks; the snapshot is crash-consistent'] });
@@ -75,7 +76,7 @@ describe('ContainerHookRunner without a usable Docker', () => {
     const listing = [{ Id: 'd'.repeat(64), Names: ['/db'], Labels: { 'io.convoy.hooks.pre-snapshot': "sh -c 'unterminated" }, Mounts: [{ Type: 'bind', Source: '/srv/v/sub' }] }];
     const socketPath = await fakeDocker('bad.sock', (_req, res) => res.writeHead(200).end(JSON.stringify(listing)));
     const { taken, take } = takeCounting();
-    await expect(new ContainerHookRunner({ engine: new DockerEngine(socketPath) }).around({ volumeName: 'v', mountpoint: '/srv/v' }, take)).rejects.toMatchObject({
+    await expect(new ContainerHookRunner({ engine: new DockerEngine(socketPath), defaults }).around({ volumeName: 'v', mountpoint: '/srv/v' }, take)).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
       message: expect.stringContaining("container db mounts volume v but its hook labels are malformed: label io.convoy.hooks.pre-snapshot has an unterminated ' quote"),
     });

@@ -1,6 +1,6 @@
 import { ConvoyError, toConvoyError, type ContainerHookReport, type HookRunReport, type QuiesceReport, type QuiesceTarget, type SnapshotQuiescer } from '@convoy/core';
 import { ExecTimeout, type ContainerMount, type DockerEngine, type RunningContainer } from './docker-engine.js';
-import { DEFAULT_HOOK_DEFAULTS, hookSpecOf, type ContainerHookSpec, type HookDefaults } from './hook-labels.js';
+import { hookSpecOf, type ContainerHookSpec, type HookDefaults } from './hook-labels.js';
 
 /**
  * The hook runner the manager is given: finds the running containers that mount the volume,
@@ -10,7 +10,8 @@ import { DEFAULT_HOOK_DEFAULTS, hookSpecOf, type ContainerHookSpec, type HookDef
  */
 export interface ContainerHookRunnerOptions {
   engine: DockerEngine;
-  defaults?: HookDefaults;
+  /** A hook's time limit and policy when its container's labels set none. */
+  defaults: HookDefaults;
   /** The names Docker knows this daemon's plugin by; a volume mount of another driver never matches. Any non-local driver when absent. */
   pluginNames?: readonly string[];
 }
@@ -23,11 +24,7 @@ interface Involved {
 }
 
 export class ContainerHookRunner implements SnapshotQuiescer {
-  private readonly defaults: HookDefaults;
-
-  constructor(private readonly opts: ContainerHookRunnerOptions) {
-    this.defaults = opts.defaults ?? DEFAULT_HOOK_DEFAULTS;
-  }
+  constructor(private readonly opts: ContainerHookRunnerOptions) {}
 
   async around<T>(target: QuiesceTarget, take: () => Promise<T>): Promise<{ value: T; report: QuiesceReport }> {
     let running: RunningContainer[];
@@ -43,7 +40,7 @@ export class ContainerHookRunner implements SnapshotQuiescer {
       const name = containerName(container);
       let spec: ContainerHookSpec | undefined;
       try {
-        spec = hookSpecOf(container.Labels ?? {}, this.defaults);
+        spec = hookSpecOf(container.Labels ?? {}, this.opts.defaults);
       } catch (err) {
         throw new ConvoyError('INVALID_ARGUMENT', `container ${name} mounts volume ${target.volumeName} but its hook labels are malformed: ${toConvoyError(err).message}; no snapshot taken`, {
           details: { container: name },

@@ -4,6 +4,7 @@ import { HOOK_LABELS, hookSpecOf } from './hook-labels.js';
 import { MAX_HOOK_TEXT, MAX_HOOK_WORDS, splitHookWords } from './hook-words.js';
 
 const L = 'io.convoy.hooks.pre-snapshot';
+const defaults = { timeoutMs: 30_000, onError: 'fail' } as const;
 const refusal = (run: () => unknown): { code: string; message: string } => {
   try {
     run();
@@ -62,13 +63,13 @@ describe('splitHookWords: a label becomes argv without any shell', () => {
 
 describe('hookSpecOf: the labels a container declares', () => {
   it('no hook label: the container takes no part', () => {
-    expect(hookSpecOf({})).toBeUndefined();
-    expect(hookSpecOf({ [HOOK_LABELS.timeout]: '5s', other: 'x' })).toBeUndefined();
+    expect(hookSpecOf({}, defaults)).toBeUndefined();
+    expect(hookSpecOf({ [HOOK_LABELS.timeout]: '5s', other: 'x' }, defaults)).toBeUndefined();
   });
 
   it('reads both hooks, the timeout and the policy, with defaults', () => {
-    expect(hookSpecOf({ [HOOK_LABELS.pre]: 'sync' })).toEqual({ pre: ['sync'], timeoutMs: 30_000, onError: 'fail' });
-    expect(hookSpecOf({ [HOOK_LABELS.pre]: 'a', [HOOK_LABELS.post]: "sh -c 'b c'", [HOOK_LABELS.timeout]: '1m30s', [HOOK_LABELS.onError]: 'continue' })).toEqual({
+    expect(hookSpecOf({ [HOOK_LABELS.pre]: 'sync' }, defaults)).toEqual({ pre: ['sync'], timeoutMs: 30_000, onError: 'fail' });
+    expect(hookSpecOf({ [HOOK_LABELS.pre]: 'a', [HOOK_LABELS.post]: "sh -c 'b c'", [HOOK_LABELS.timeout]: '1m30s', [HOOK_LABELS.onError]: 'continue' }, defaults)).toEqual({
       pre: ['a'],
       post: ['sh', '-c', 'b c'],
       timeoutMs: 90_000,
@@ -79,11 +80,11 @@ describe('hookSpecOf: the labels a container declares', () => {
 
   it('refuses a timeout out of bounds or nonsense, and an unknown policy, naming the label', () => {
     for (const timeout of ['0', '-5s', '11m', '1e9s', 'soon', '99999999999999999999d', '']) {
-      const err = refusal(() => hookSpecOf({ [HOOK_LABELS.pre]: 'sync', [HOOK_LABELS.timeout]: timeout }));
+      const err = refusal(() => hookSpecOf({ [HOOK_LABELS.pre]: 'sync', [HOOK_LABELS.timeout]: timeout }, defaults));
       expect(err.code).toBe('INVALID_ARGUMENT');
       expect(err.message).toContain(HOOK_LABELS.timeout);
     }
-    const err = refusal(() => hookSpecOf({ [HOOK_LABELS.pre]: 'sync', [HOOK_LABELS.onError]: 'ignore' }));
+    const err = refusal(() => hookSpecOf({ [HOOK_LABELS.pre]: 'sync', [HOOK_LABELS.onError]: 'ignore' }, defaults));
     expect(err.message).toContain(HOOK_LABELS.onError);
     expect(err.message).toContain('fail or continue');
   });

@@ -27,11 +27,8 @@ export interface HookDefaults {
   onError: OnHookError;
 }
 
-/** Used when neither the label nor the daemon says otherwise. */
-export const DEFAULT_HOOK_DEFAULTS: HookDefaults = { timeoutMs: 30_000, onError: 'fail' };
-
-/** undefined when the container declares no hook; INVALID_ARGUMENT naming the label for a malformed one. */
-export function hookSpecOf(labels: Readonly<Record<string, string>>, defaults: HookDefaults = DEFAULT_HOOK_DEFAULTS): ContainerHookSpec | undefined {
+/** undefined when the container declares no hook; INVALID_ARGUMENT naming the label for a malformed one. `defaults`: the daemon's. */
+export function hookSpecOf(labels: Readonly<Record<string, string>>, defaults: HookDefaults): ContainerHookSpec | undefined {
   const preText = labels[HOOK_LABELS.pre];
   const postText = labels[HOOK_LABELS.post];
   if (preText === undefined && postText === undefined) return undefined;
