@@ -120,6 +120,19 @@ describeNeeding(dockerdRequirement, 'consistent snapshots: container hooks throu
     expect(table.stdout).toMatch(/writer\s+fail\s+ok \d+ ms\s+ok \d+ ms/);
   });
 
+  it('a schedule created with --consistent runs the hooks around each run\'s snapshot and records what it became', async () => {
+    const socket = (daemon as RunningDaemon).socketPath;
+    const create = await convoy(['--socket', socket, '--json', 'schedule', 'create', 'writer-hourly', '--volume', 'writer-vol', '--every', '1h', '--consistent']);
+    expect(create.code).toBe(0);
+    expect(create.json<{ consistent?: boolean }>().consistent).toBe(true);
+    const run = await convoy(['--socket', socket, '--table', 'schedule', 'run', 'writer-hourly']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('application-consistent (hooks: writer)');
+    const inspected = await client.call('inspectSchedule', { name: 'writer-hourly' });
+    expect(inspected.lastRun?.consistency).toEqual({ mode: 'application-consistent', containers: ['writer'], notes: [] });
+    await client.call('deleteSchedule', { name: 'writer-hourly' });
+  });
+
   it('a failing pre-hook under on-error=fail takes no snapshot, names the container and the hook, and still runs the post-hook', async () => {
     const volume = await startWriter('failing', {
       'io.convoy.hooks.pre-snapshot': `sh -c 'echo cannot checkpoint >&2; exit 3'`,

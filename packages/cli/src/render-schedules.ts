@@ -22,6 +22,7 @@ export function renderScheduleList(list: ScheduleView[]): string {
 
 export function renderScheduleRun(name: string, run: ScheduleRun): string {
   const parts = [`${name}: ${run.outcome}`, `snapshot ${run.snapshot ?? '-'}`];
+  if (run.consistency) parts.push(`${run.consistency.mode}${run.consistency.containers.length > 0 ? ` (hooks: ${run.consistency.containers.join(', ')})` : ''}`);
   if (run.backupUrl) parts.push(`backup ${run.backupUrl}`);
   if (run.removedSnapshots || run.removedBackups) parts.push(`removed ${run.removedSnapshots ?? 0} snapshot(s), ${run.removedBackups ?? 0} backup(s)`);
   return parts.join('; ');

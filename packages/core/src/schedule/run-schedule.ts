@@ -2,13 +2,14 @@ import { ConvoyError, toConvoyError } from '../errors.js';
 import type { SnapshotRecord } from '../model.js';
 import type { StoreOperations, VolumeService } from '../manager/types.js';
 import { forgetSnapshots } from '../retention/snapshot-forget.js';
-import type { ScheduleSpec } from './types.js';
+import type { RunConsistency, ScheduleSpec } from './types.js';
 
 export interface RunResult {
   snapshot: string;
   backupUrl?: string;
   removedSnapshots: number;
   removedBackups: number;
+  consistency?: RunConsistency;
 }
 
 /** Thrown when the schedule's volume is gone: the scheduler pauses the schedule instead of retrying forever. */
@@ -37,8 +38,12 @@ export function isScheduledSnapshotOf(schedule: string): (snapshot: SnapshotReco
  */
 export async function runSchedule(service: VolumeService, stores: StoreOperations, spec: ScheduleSpec, atMs: number): Promise<RunResult> {
   if (!(await service.findVolume(spec.volume))) throw new VolumeGoneError(spec.volume);
-  const snapshot = await service.createSnapshot(spec.volume, scheduledSnapshotName(spec.name, atMs));
+  const snapshot = await service.createSnapshot(spec.volume, scheduledSnapshotName(spec.name, atMs), spec.consistent ? { consistent: true } : {});
   const result: RunResult = { snapshot: snapshot.name, removedSnapshots: 0, removedBackups: 0 };
+  if (snapshot.consistency) {
+    const { mode, containers, notes } = snapshot.consistency;
+    result.consistency = { mode, containers: containers.map((c) => c.name), notes };
+  }
   const endpoint = spec.backup?.endpoint === undefined ? {} : { endpoint: spec.backup.endpoint };
   if (spec.backup) {
     const backup = await service

@@ -77,6 +77,7 @@ export const scheduleCreateBody = closedObject(
     cron: text,
     timezone: text,
     jitter: text,
+    consistent: flag,
     backup: closedObject({ dest: text, compression, endpoint }, ['dest']),
     keep: retentionPolicy,
   },
