@@ -6,6 +6,7 @@ import { isConvoyError, type ConsistencyReport, type ContainerHookReport } from 
 import { ConvoyClient, type BackupURLResponse, type SnapshotResponse } from '@convoy/plugin-server/client';
 import { BUSYBOX_IMAGE, dockerdRequirement, importBusybox, startDockerd, type Dockerd } from '@convoy/test-support/docker';
 import { describeNeeding } from '@convoy/test-support/gate';
+import { sample, scrape } from '@convoy/test-support/prometheus';
 import { tempDir } from '@convoy/test-support/tmp';
 import type { RunningDaemon } from './daemon/start-daemon.js';
 import { convoy, startTestDaemon } from '../test/cli-harness.js';
@@ -77,6 +78,7 @@ describeNeeding(dockerdRequirement, 'consistent snapshots: container hooks throu
       docker: { pluginDir: DOCKER_PLUGIN_DIR, pluginName: plugin, required: true },
       createOnDockerMount: true,
       hooks: { dockerSocket: path.join(dockerDir, 'docker.sock'), timeoutMs: 30_000 },
+      metrics: { host: '127.0.0.1', port: 0 },
     });
     client = new ConvoyClient(daemon.socketPath);
     dockerd = await startDockerd(dockerDir);
@@ -193,5 +195,20 @@ describeNeeding(dockerdRequirement, 'consistent snapshots: container hooks throu
     // Without --consistent nothing changes: Go's answer, no Consistency field.
     const plain = (await client.call('createSnapshot', { VolumeName: volume, Verbose: true })) as SnapshotResponse;
     expect(Object.keys(plain).sort()).toEqual(['CreatedTime', 'DriverInfo', 'Name', 'VolumeName']);
+  });
+
+  it('the metrics count what consistent snapshots became and every hook run, refused ones included', async () => {
+    const families = await scrape((daemon as RunningDaemon).metricsUrl as string);
+    const modes = (mode: string) => sample(families, 'convoy_consistent_snapshots_total', { mode });
+    const hooks = (phase: string, outcome: string) => sample(families, 'convoy_snapshot_hooks_total', { phase, outcome });
+    // writer twice and its schedule run; lenient, leaving and plain; failing and stuck refused.
+    expect(modes('application-consistent')).toBe(3);
+    expect(modes('crash-consistent')).toBe(3);
+    expect(modes('refused')).toBe(2);
+    expect(hooks('pre', 'ok')).toBe(3);
+    expect(hooks('post', 'ok')).toBe(4);
+    expect(hooks('pre', 'failed')).toBe(3);
+    expect(hooks('pre', 'timed-out')).toBe(1);
+    expect(hooks('post', 'error')).toBe(1);
   });
 });
