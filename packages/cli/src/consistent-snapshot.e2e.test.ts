@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isConvoyError, type ConsistencyReport, type ContainerHookReport } from '@convoy/core';
 import { ConvoyClient, type BackupURLResponse, type SnapshotResponse } from '@convoy/plugin-server/client';
 import { BUSYBOX_IMAGE, dockerdRequirement, importBusybox, startDockerd, type Dockerd } from '@convoy/test-support/docker';
+import { csiClients } from '@convoy/csi-server/testing';
 import { describeNeeding } from '@convoy/test-support/gate';
 import { sample, scrape } from '@convoy/test-support/prometheus';
 import { tempDir } from '@convoy/test-support/tmp';
@@ -79,6 +80,7 @@ describeNeeding(dockerdRequirement, 'consistent snapshots: container hooks throu
       createOnDockerMount: true,
       hooks: { dockerSocket: path.join(dockerDir, 'docker.sock'), timeoutMs: 30_000 },
       metrics: { host: '127.0.0.1', port: 0 },
+      csi: { socketPath: path.join(dir, 'csi.sock'), nodeId: 'a', backupTargets: [] },
     });
     client = new ConvoyClient(daemon.socketPath);
     dockerd = await startDockerd(dockerDir);
@@ -135,6 +137,23 @@ describeNeeding(dockerdRequirement, 'consistent snapshots: container hooks throu
     await client.call('deleteSchedule', { name: 'writer-hourly' });
   });
 
+  it('CSI CreateSnapshot with the VolumeSnapshotClass parameter consistent: "true" runs the hooks; a failing pre-hook refuses it', async () => {
+    const csi = csiClients(path.join(dir, 'csi.sock'));
+    try {
+      const created = (await csi.controller.CreateSnapshot!({ name: 'snapshot-csi-writer', source_volume_id: 'writer-vol', parameters: { consistent: 'true' } })) as {
+        snapshot: { snapshot_id: string; ready_to_use: boolean };
+      };
+      expect(created.snapshot.ready_to_use).toBe(true);
+      const snapshot = await client.call('inspectSnapshot', { SnapshotName: created.snapshot.snapshot_id });
+      const copy = snapshot.DriverInfo.FilePath as string;
+      const count = Number((await readFile(path.join(copy, 'count'), 'utf8')).trim());
+      expect((await readFile(path.join(copy, 'checkpoint'), 'utf8')).trim()).toBe(`checkpoint ${count}`);
+      expect((await readFile(path.join(copy, 'log'), 'utf8')).trim().split('\n')).toHaveLength(count);
+    } finally {
+      csi.close();
+    }
+  });
+
   it('a failing pre-hook under on-error=fail takes no snapshot, names the container and the hook, and still runs the post-hook', async () => {
     const volume = await startWriter('failing', {
       'io.convoy.hooks.pre-snapshot': `sh -c 'echo cannot checkpoint >&2; exit 3'`,
@@ -148,6 +167,16 @@ describeNeeding(dockerdRequirement, 'consistent snapshots: container hooks throu
     expect(err.message).toContain('no snapshot taken');
     expect(await snapshotsOf(volume)).toEqual([]);
     expect(await readFile(path.join(await vfsPath(volume), 'post-ran'), 'utf8')).toBe('');
+    // Through CSI the same refusal reaches the CO, and no snapshot is left behind.
+    const csi = csiClients(path.join(dir, 'csi.sock'));
+    try {
+      await expect(csi.controller.CreateSnapshot!({ name: 'snapshot-csi-failing', source_volume_id: volume, parameters: { consistent: 'true' } })).rejects.toMatchObject({
+        details: expect.stringContaining('the pre-snapshot hook of container failing'),
+      });
+    } finally {
+      csi.close();
+    }
+    expect(await snapshotsOf(volume)).toEqual([]);
   });
 
   it('under on-error=continue the snapshot is taken and the result says it is only crash-consistent, and why', async () => {
@@ -201,13 +230,13 @@ describeNeeding(dockerdRequirement, 'consistent snapshots: container hooks throu
     const families = await scrape((daemon as RunningDaemon).metricsUrl as string);
     const modes = (mode: string) => sample(families, 'convoy_consistent_snapshots_total', { mode });
     const hooks = (phase: string, outcome: string) => sample(families, 'convoy_snapshot_hooks_total', { phase, outcome });
-    // writer twice and its schedule run; lenient, leaving and plain; failing and stuck refused.
-    expect(modes('application-consistent')).toBe(3);
+    // writer twice, its schedule run and CSI; lenient, leaving and plain; failing (twice: API and CSI) and stuck refused.
+    expect(modes('application-consistent')).toBe(4);
     expect(modes('crash-consistent')).toBe(3);
-    expect(modes('refused')).toBe(2);
-    expect(hooks('pre', 'ok')).toBe(3);
-    expect(hooks('post', 'ok')).toBe(4);
-    expect(hooks('pre', 'failed')).toBe(3);
+    expect(modes('refused')).toBe(3);
+    expect(hooks('pre', 'ok')).toBe(4);
+    expect(hooks('post', 'ok')).toBe(6);
+    expect(hooks('pre', 'failed')).toBe(4);
     expect(hooks('pre', 'timed-out')).toBe(1);
     expect(hooks('post', 'error')).toBe(1);
   });
