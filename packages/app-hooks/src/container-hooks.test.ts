@@ -58,7 +58,7 @@ describe('ContainerHookRunner without a usable Docker', () => {
     }
   });
 
-  it('containers mounting other volumes or another driver\'s volume of that name take no part', async () => {
+  it("containers mounting other volumes or another driver's volume of that name take no part", async () => {
     const listing = [
       { Id: 'a'.repeat(64), Names: ['/other'], Labels: { 'io.convoy.hooks.pre-snapshot': 'false' }, Mounts: [{ Type: 'volume', Name: 'w', Driver: 'convoy' }] },
       { Id: 'b'.repeat(64), Names: ['/local'], Labels: { 'io.convoy.hooks.pre-snapshot': 'false' }, Mounts: [{ Type: 'volume', Name: 'v', Driver: 'local' }] },
@@ -69,16 +69,31 @@ describe('ContainerHookRunner without a usable Docker', () => {
     const runner = new ContainerHookRunner({ engine: new DockerEngine(socketPath), defaults, pluginNames: ['convoy'] });
     const { report } = await runner.around({ volumeName: 'v', mountpoint: '/srv/v' }, take);
     expect(taken.count).toBe(1);
-    expect(report).toEqual({ mode: 'crash-consistent', containers: [], notes: ['no running container that mounts the volume declares hooks; the snapshot is crash-consistent'] });
+    expect(report).toEqual({
+      mode: 'crash-consistent',
+      containers: [],
+      notes: ['no running container that mounts the volume declares hooks; the snapshot is crash-consistent'],
+    });
   });
 
   it('malformed hook labels on a container that mounts the volume refuse the snapshot before it is taken', async () => {
-    const listing = [{ Id: 'd'.repeat(64), Names: ['/db'], Labels: { 'io.convoy.hooks.pre-snapshot': "sh -c 'unterminated" }, Mounts: [{ Type: 'bind', Source: '/srv/v/sub' }] }];
+    const listing = [
+      {
+        Id: 'd'.repeat(64),
+        Names: ['/db'],
+        Labels: { 'io.convoy.hooks.pre-snapshot': "sh -c 'unterminated" },
+        Mounts: [{ Type: 'bind', Source: '/srv/v/sub' }],
+      },
+    ];
     const socketPath = await fakeDocker('bad.sock', (_req, res) => res.writeHead(200).end(JSON.stringify(listing)));
     const { taken, take } = takeCounting();
-    await expect(new ContainerHookRunner({ engine: new DockerEngine(socketPath), defaults }).around({ volumeName: 'v', mountpoint: '/srv/v' }, take)).rejects.toMatchObject({
+    await expect(
+      new ContainerHookRunner({ engine: new DockerEngine(socketPath), defaults }).around({ volumeName: 'v', mountpoint: '/srv/v' }, take),
+    ).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
-      message: expect.stringContaining("container db mounts volume v but its hook labels are malformed: label io.convoy.hooks.pre-snapshot has an unterminated ' quote"),
+      message: expect.stringContaining(
+        "container db mounts volume v but its hook labels are malformed: label io.convoy.hooks.pre-snapshot has an unterminated ' quote",
+      ),
     });
     expect(taken.count).toBe(0);
   });

@@ -1,4 +1,12 @@
-import { ConvoyError, toConvoyError, type ContainerHookReport, type HookRunReport, type QuiesceReport, type QuiesceTarget, type SnapshotQuiescer } from '@convoy/core';
+import {
+  ConvoyError,
+  toConvoyError,
+  type ContainerHookReport,
+  type HookRunReport,
+  type QuiesceReport,
+  type QuiesceTarget,
+  type SnapshotQuiescer,
+} from '@convoy/core';
 import { ExecTimeout, type ContainerMount, type DockerEngine, type RunningContainer } from './docker-engine.js';
 import { hookSpecOf, type ContainerHookSpec, type HookDefaults } from './hook-labels.js';
 
@@ -42,10 +50,14 @@ export class ContainerHookRunner implements SnapshotQuiescer {
       try {
         spec = hookSpecOf(container.Labels ?? {}, this.opts.defaults);
       } catch (err) {
-        throw new ConvoyError('INVALID_ARGUMENT', `container ${name} mounts volume ${target.volumeName} but its hook labels are malformed: ${toConvoyError(err).message}; no snapshot taken`, {
-          details: { container: name },
-          cause: err,
-        });
+        throw new ConvoyError(
+          'INVALID_ARGUMENT',
+          `container ${name} mounts volume ${target.volumeName} but its hook labels are malformed: ${toConvoyError(err).message}; no snapshot taken`,
+          {
+            details: { container: name },
+            cause: err,
+          },
+        );
       }
       if (spec) involved.push({ container, name, spec, report: { id: container.Id, name, onError: spec.onError, timeoutMs: spec.timeoutMs } });
       else notes.push(`container ${name} mounts the volume but declares no hooks`);
@@ -100,7 +112,8 @@ export class ContainerHookRunner implements SnapshotQuiescer {
       const { exitCode, output } = await this.opts.engine.exec(one.container.Id, argv, one.spec.timeoutMs);
       return { argv, outcome: exitCode === 0 ? 'ok' : 'failed', exitCode, durationMs: took(), ...(output ? { message: output } : {}) };
     } catch (err) {
-      if (err instanceof ExecTimeout) return { argv, outcome: 'timed-out', durationMs: took(), message: `no answer within ${one.spec.timeoutMs} ms; it may still run in the container` };
+      if (err instanceof ExecTimeout)
+        return { argv, outcome: 'timed-out', durationMs: took(), message: `no answer within ${one.spec.timeoutMs} ms; it may still run in the container` };
       return { argv, outcome: 'error', durationMs: took(), message: toConvoyError(err).message };
     }
   }

@@ -58,11 +58,19 @@ export class DockerEngine {
   async exec(containerId: string, argv: readonly string[], timeoutMs: number): Promise<ExecResult> {
     const deadline = Date.now() + timeoutMs;
     const left = () => Math.max(1, deadline - Date.now());
-    const created = await this.request('POST', `/containers/${encodeURIComponent(containerId)}/exec`, { Cmd: argv, AttachStdout: true, AttachStderr: true, Tty: false }, left());
+    const created = await this.request(
+      'POST',
+      `/containers/${encodeURIComponent(containerId)}/exec`,
+      { Cmd: argv, AttachStdout: true, AttachStderr: true, Tty: false },
+      left(),
+    );
     const { Id } = this.json(created, `exec in container ${containerId}`) as { Id: string };
     const started = await this.request('POST', `/exec/${encodeURIComponent(Id)}/start`, { Detach: false, Tty: false }, left());
     if (started.status >= 300) this.json(started, `start exec in container ${containerId}`);
-    const inspected = this.json(await this.request('GET', `/exec/${encodeURIComponent(Id)}/json`, undefined, left()), 'inspect exec') as { ExitCode: number | null; Running: boolean };
+    const inspected = this.json(await this.request('GET', `/exec/${encodeURIComponent(Id)}/json`, undefined, left()), 'inspect exec') as {
+      ExitCode: number | null;
+      Running: boolean;
+    };
     if (inspected.Running || inspected.ExitCode === null) throw new ExecTimeout(`the exec in container ${containerId} is still running`);
     return { exitCode: inspected.ExitCode, output: demux(started.body) };
   }
@@ -76,9 +84,13 @@ export class DockerEngine {
       } catch {
         // Not JSON: the text itself explains.
       }
-      throw new ConvoyError(answer.status === 404 ? 'NOT_FOUND' : answer.status === 409 ? 'BUSY' : 'COMMAND_FAILED', `Docker refused to ${what}: ${message.slice(0, 500)}`, {
-        details: { status: answer.status },
-      });
+      throw new ConvoyError(
+        answer.status === 404 ? 'NOT_FOUND' : answer.status === 409 ? 'BUSY' : 'COMMAND_FAILED',
+        `Docker refused to ${what}: ${message.slice(0, 500)}`,
+        {
+          details: { status: answer.status },
+        },
+      );
     }
     try {
       return JSON.parse(text);

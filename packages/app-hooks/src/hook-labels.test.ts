@@ -57,7 +57,16 @@ describe('splitHookWords: a label becomes argv without any shell', () => {
     expect(refusal(() => splitHookWords('x'.repeat(MAX_HOOK_TEXT + 1), L)).message).toContain(`at most ${MAX_HOOK_TEXT}`);
     expect(refusal(() => splitHookWords(`'${'a'.repeat(10_000_000)}`, L)).message).toContain(`at most ${MAX_HOOK_TEXT}`);
     expect(splitHookWords(Array(MAX_HOOK_WORDS).fill('a').join(' '), L)).toHaveLength(MAX_HOOK_WORDS);
-    expect(refusal(() => splitHookWords(Array(MAX_HOOK_WORDS + 1).fill('a').join(' '), L)).message).toContain(`more than ${MAX_HOOK_WORDS} words`);
+    expect(
+      refusal(() =>
+        splitHookWords(
+          Array(MAX_HOOK_WORDS + 1)
+            .fill('a')
+            .join(' '),
+          L,
+        ),
+      ).message,
+    ).toContain(`more than ${MAX_HOOK_WORDS} words`);
   });
 });
 
@@ -69,7 +78,9 @@ describe('hookSpecOf: the labels a container declares', () => {
 
   it('reads both hooks, the timeout and the policy, with defaults', () => {
     expect(hookSpecOf({ [HOOK_LABELS.pre]: 'sync' }, defaults)).toEqual({ pre: ['sync'], timeoutMs: 30_000, onError: 'fail' });
-    expect(hookSpecOf({ [HOOK_LABELS.pre]: 'a', [HOOK_LABELS.post]: "sh -c 'b c'", [HOOK_LABELS.timeout]: '1m30s', [HOOK_LABELS.onError]: 'continue' }, defaults)).toEqual({
+    expect(
+      hookSpecOf({ [HOOK_LABELS.pre]: 'a', [HOOK_LABELS.post]: "sh -c 'b c'", [HOOK_LABELS.timeout]: '1m30s', [HOOK_LABELS.onError]: 'continue' }, defaults),
+    ).toEqual({
       pre: ['a'],
       post: ['sh', '-c', 'b c'],
       timeoutMs: 90_000,

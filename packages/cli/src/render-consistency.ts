@@ -7,10 +7,16 @@ import { table } from './printer.js';
  * and every note (why no hook ran, what failed but was allowed to continue).
  */
 export function renderConsistency(report: ConsistencyReport): string {
-  const freeze = report.freeze === 'device-suspend' ? 'the device was suspended (filesystem frozen)' : 'no freeze (a directory copy; the pre-hooks make it consistent)';
+  const freeze =
+    report.freeze === 'device-suspend' ? 'the device was suspended (filesystem frozen)' : 'no freeze (a directory copy; the pre-hooks make it consistent)';
   const lines = [`${report.mode}; ${freeze}`];
   if (report.containers.length > 0) {
-    lines.push(table(['CONTAINER', 'ON-ERROR', 'PRE-SNAPSHOT', 'POST-SNAPSHOT'], report.containers.map((c) => [c.name, c.onError, hookCell(c.pre), hookCell(c.post)])));
+    lines.push(
+      table(
+        ['CONTAINER', 'ON-ERROR', 'PRE-SNAPSHOT', 'POST-SNAPSHOT'],
+        report.containers.map((c) => [c.name, c.onError, hookCell(c.pre), hookCell(c.post)]),
+      ),
+    );
   }
   for (const note of report.notes) lines.push(`note: ${note}`);
   return lines.join('\n');
