@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { ConvoyError } from '@convoy/core';
+import { ExecOutput } from './exec-output.js';
 
 /**
  * The few Docker Engine API calls the hooks need, as plain HTTP over the daemon's unix socket
@@ -7,8 +8,6 @@ import { ConvoyError } from '@convoy/core';
  * code. Answers are bounded in size; a request that outlives its deadline is destroyed.
  */
 
-/** An exec's output beyond this is dropped from the front; the tail is what explains a failure. */
-const MAX_OUTPUT = 4096;
 /** JSON answers larger than this are refused (a container list of a busy host fits many times). */
 const MAX_JSON = 16 * 1024 * 1024;
 
@@ -65,14 +64,15 @@ export class DockerEngine {
       left(),
     );
     const { Id } = this.json(created, `exec in container ${containerId}`) as { Id: string };
-    const started = await this.request('POST', `/exec/${encodeURIComponent(Id)}/start`, { Detach: false, Tty: false }, left());
+    const output = new ExecOutput();
+    const started = await this.request('POST', `/exec/${encodeURIComponent(Id)}/start`, { Detach: false, Tty: false }, left(), (chunk) => output.push(chunk));
     if (started.status >= 300) this.json(started, `start exec in container ${containerId}`);
     const inspected = this.json(await this.request('GET', `/exec/${encodeURIComponent(Id)}/json`, undefined, left()), 'inspect exec') as {
       ExitCode: number | null;
       Running: boolean;
     };
     if (inspected.Running || inspected.ExitCode === null) throw new ExecTimeout(`the exec in container ${containerId} is still running`);
-    return { exitCode: inspected.ExitCode, output: demux(started.body) };
+    return { exitCode: inspected.ExitCode, output: output.text() };
   }
 
   private json(answer: Answer, what: string): unknown {
@@ -99,7 +99,8 @@ export class DockerEngine {
     }
   }
 
-  private request(method: string, path: string, body: unknown, timeoutMs: number): Promise<Answer> {
+  /** A successful answer's body goes to `stream` when given (and is not kept), else it is collected up to MAX_JSON. */
+  private request(method: string, path: string, body: unknown, timeoutMs: number, stream?: (chunk: Buffer) => void): Promise<Answer> {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
       const req = http.request(
@@ -112,7 +113,9 @@ export class DockerEngine {
         (res) => {
           const chunks: Buffer[] = [];
           let size = 0;
+          const streamed = stream !== undefined && (res.statusCode ?? 0) < 300;
           res.on('data', (chunk: Buffer) => {
+            if (streamed) return stream(chunk);
             size += chunk.length;
             if (size > MAX_JSON) req.destroy(new ConvoyError('COMMAND_FAILED', `Docker's answer to ${method} ${path} exceeds ${MAX_JSON} bytes`));
             else chunks.push(chunk);
@@ -132,17 +135,4 @@ export class DockerEngine {
       req.end(payload);
     });
   }
-}
-
-/** An attached, non-tty exec's stream: frames of [stream, 0, 0, 0, size (u32 BE)] + payload. */
-function demux(raw: Buffer): string {
-  const parts: Buffer[] = [];
-  let at = 0;
-  while (at + 8 <= raw.length) {
-    const size = raw.readUInt32BE(at + 4);
-    parts.push(raw.subarray(at + 8, Math.min(raw.length, at + 8 + size)));
-    at += 8 + size;
-  }
-  const all = Buffer.concat(parts);
-  return all.subarray(Math.max(0, all.length - MAX_OUTPUT)).toString('utf8');
 }
