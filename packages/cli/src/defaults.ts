@@ -17,3 +17,7 @@ export function defaultSocket(root = defaultRoot()): string {
 
 export const DEFAULT_DOCKER_PLUGIN_DIR = '/etc/docker/plugins';
 export const DEFAULT_PLUGIN_NAME = 'convoy';
+/** Docker Engine's own socket: where consistent snapshots find containers and their hooks. */
+export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
+/** A container hook's time limit when its container sets no io.convoy.hooks.timeout label. */
+export const DEFAULT_HOOK_TIMEOUT = '30s';

@@ -23,6 +23,7 @@ export function renderScheduleList(list: ScheduleView[]): Table {
 
 export function renderScheduleRun(name: string, run: ScheduleRun): string {
   const parts = [`${name}: ${run.outcome}`, `snapshot ${run.snapshot ?? '-'}`];
+  if (run.consistency) parts.push(`${run.consistency.mode}${run.consistency.containers.length > 0 ? ` (hooks: ${run.consistency.containers.join(', ')})` : ''}`);
   if (run.backupUrl) parts.push(`backup ${run.backupUrl}`);
   if (run.removed) {
     // Retention's removals by name: what a run removed is never a bare count.

@@ -130,8 +130,13 @@ describe('schedules and metrics in a real daemon (vfs volumes, s3rver store)', (
     expect(bad.Err).toMatch(/-o schedule-keep-last "-1" is out of range/);
     const unknown = await create('web3', { schedule: '1h', 'schedule-keep-forever': '1' });
     expect(unknown.Err).toMatch(/unknown option -o schedule-keep-forever/);
+    const unsure = await create('web4', { schedule: '1h', 'schedule-consistent': 'yes' });
+    expect(unsure.Err).toMatch(/-o schedule-consistent="yes": use true or false/);
+    expect(await create('web5', { schedule: '1h', 'schedule-consistent': 'true' })).toEqual({ Err: '' });
+    expect(await view('web5')).toMatchObject({ volume: 'web5', every: '1h', consistent: true });
     expect((await cli(['inspect', 'web2'])).code).toBe(1);
     expect((await cli(['inspect', 'web3'])).code).toBe(1);
+    expect((await cli(['inspect', 'web4'])).code).toBe(1);
 
     // docker volume rm: the schedule stays, paused, saying why.
     expect(await rawRequest(daemon.socketPath, 'POST', '/VolumeDriver.Remove', JSON.stringify({ Name: 'web' })).then((r) => r.json())).toEqual({ Err: '' });

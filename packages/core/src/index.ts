@@ -21,6 +21,7 @@ export { formatRubyDate, parseStoreTime } from './backup/store-time.js';
 export * from './manager/types.js';
 export * from './manager/volume-manager.js';
 export * from './manager/keyed-mutex.js';
+export * from './manager/consistency.js';
 export { checkStoreOptions } from './manager/store-options.js';
 export { DEFAULT_STOP_GRACE_MS } from './manager/drain-or-cancel.js';
 export * from './log.js';

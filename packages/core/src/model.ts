@@ -2,6 +2,7 @@
  * The model as the manager and the API see it. Drivers return these records; the manager adds
  * the driver name and keeps the host-wide indexes. Times are ISO-8601 strings (UTC).
  */
+import type { ConsistencyReport } from './manager/consistency.js';
 export type DriverInfo = Record<string, string | number | boolean | null>;
 
 export interface SnapshotRecord {
@@ -10,6 +11,8 @@ export interface SnapshotRecord {
   createdAt: string;
   /** Driver-specific facts (device id, file path, ...), shown by inspect. */
   driverInfo: DriverInfo;
+  /** Only on the answer to a consistent create: the hooks run around it (manager/consistency.ts). */
+  consistency?: ConsistencyReport;
 }
 
 export interface VolumeRecord {

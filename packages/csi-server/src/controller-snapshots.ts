@@ -58,12 +58,13 @@ export function snapshotControllerHandlers(ctx: CsiContext, uploads: BackupUploa
             await ctx.records.putBackup(bak);
           }
           try {
-            snapshot = await ctx.service.createSnapshot(volumeId, snapshotName);
+            snapshot = await ctx.service.createSnapshot(volumeId, snapshotName, params.consistent ? { consistent: true } : {});
           } catch (err) {
             if (bak) await ctx.records.removeBackup(snapshotName);
             throw err;
           }
-          ctx.log.info('csi snapshot created', { snapshot: snapshotName, volume: volumeId, type: params.type });
+          // CreateSnapshotResponse has no field for the hooks' report: the log keeps it.
+          ctx.log.info('csi snapshot created', { snapshot: snapshotName, volume: volumeId, type: params.type, ...(snapshot.consistency ? { consistency: snapshot.consistency } : {}) });
         }
         const volume = await ctx.service.findVolume(volumeId).catch(notFoundAsUndefined);
         return { snapshot: await csiSnapshotOf(snapshot, volume, bak, await reportOrStartUpload(bak)) };

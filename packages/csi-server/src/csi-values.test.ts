@@ -96,6 +96,10 @@ describe('parameters', () => {
     expect(parseSnapshotParameters({}, targets)).toEqual({ type: 'snap' });
     expect(parseSnapshotParameters({ type: 'bak', backupTarget: 'offsite' }, targets)).toMatchObject({ type: 'bak', target: { name: 'offsite' } });
     expect(codeOf(() => parseSnapshotParameters({ type: 'snap', backupTarget: 'offsite' }, targets))).toBe(status.INVALID_ARGUMENT);
+    expect(parseSnapshotParameters({ consistent: 'true' }, targets)).toEqual({ type: 'snap', consistent: true });
+    expect(parseSnapshotParameters({ consistent: 'false' }, targets)).toEqual({ type: 'snap' });
+    expect(parseSnapshotParameters({ type: 'bak', backupTarget: 'offsite', consistent: 'true' }, targets)).toMatchObject({ type: 'bak', consistent: true });
+    for (const bad of ['yes', 'TRUE', '', '1']) expect(codeOf(() => parseSnapshotParameters({ consistent: bad }, targets))).toBe(status.INVALID_ARGUMENT);
     for (const bad of ['=s3://b/p', 'Upper=s3://b/p', 'x=', 'x=s3://b/p,region=eu']) expect(codeOf(() => parseBackupTarget(bad))).toBe(status.INVALID_ARGUMENT);
   });
 });

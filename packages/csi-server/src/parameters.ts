@@ -58,16 +58,19 @@ export function parseBackupTarget(text: string): BackupTarget {
   return target;
 }
 
-export type SnapshotParameters = { type: 'snap' } | { type: 'bak'; target: BackupTarget };
+/** `consistent` is present only when asked for: the snapshot runs the containers' hooks (snapshot create --consistent). */
+export type SnapshotParameters = ({ type: 'snap' } | { type: 'bak'; target: BackupTarget }) & { consistent?: true };
 
-/** VolumeSnapshotClass `parameters`: `type` (snap, the default, or bak) and `backupTarget`. */
+/** VolumeSnapshotClass `parameters`: `type` (snap, the default, or bak), `backupTarget` and `consistent` ("true" or "false"). */
 export function parseSnapshotParameters(parameters: Record<string, string>, targets: ReadonlyMap<string, BackupTarget>): SnapshotParameters {
-  const { type = 'snap', backupTarget, ...rest } = parameters;
+  const { type = 'snap', backupTarget, consistent = 'false', ...rest } = parameters;
   const unknown = Object.keys(rest).filter((key) => !key.startsWith(KUBERNETES_PREFIX));
-  if (unknown.length > 0) throw invalidArgument(`unknown VolumeSnapshotClass parameter ${JSON.stringify(unknown[0])}; accepted: type, backupTarget`);
+  if (unknown.length > 0) throw invalidArgument(`unknown VolumeSnapshotClass parameter ${JSON.stringify(unknown[0])}; accepted: type, backupTarget, consistent`);
+  if (consistent !== 'true' && consistent !== 'false') throw invalidArgument(`parameter consistent=${JSON.stringify(consistent)}: use "true" or "false"`);
+  const hooks = consistent === 'true' ? { consistent: true as const } : {};
   if (type === 'snap') {
     if (backupTarget !== undefined) throw invalidArgument('backupTarget only applies to type: bak snapshots');
-    return { type };
+    return { type, ...hooks };
   }
   if (type !== 'bak') throw invalidArgument(`parameter type=${JSON.stringify(type)}: use snap (a local snapshot) or bak (a snapshot backed up to a backupTarget)`);
   if (backupTarget === undefined) throw invalidArgument('a type: bak snapshot needs the parameter backupTarget');
@@ -76,5 +79,5 @@ export function parseSnapshotParameters(parameters: Record<string, string>, targ
     const known = [...targets.keys()];
     throw invalidArgument(`backupTarget ${JSON.stringify(backupTarget)} is not configured on this node (${known.length ? `known: ${known.join(', ')}` : 'start the daemon with --csi-backup-target NAME=STORE_URL'})`);
   }
-  return { type, target };
+  return { type, target, ...hooks };
 }

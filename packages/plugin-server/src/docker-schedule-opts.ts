@@ -10,7 +10,8 @@ const KEEP_RULES = ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as
  *   (`0 3 * * *`, UTC unless `schedule-timezone` names a zone);
  * - `schedule-backup` (store URL), `schedule-compression`, `schedule-endpoint` (S3 endpoint);
  * - `schedule-keep-last|hourly|daily|weekly|monthly|yearly` (counts), `schedule-keep-within` (30d);
- * - `schedule-jitter` (e.g. 5m), `schedule-timezone` (e.g. Europe/Berlin).
+ * - `schedule-jitter` (e.g. 5m), `schedule-timezone` (e.g. Europe/Berlin);
+ * - `schedule-consistent=true|false`: run the containers' snapshot hooks (schedule create --consistent).
  *
  * Returns the other options untouched and the schedule, checked before anything is created.
  */
@@ -43,12 +44,16 @@ export function scheduleFromDockerOpts(
       spec.jitter = value;
     }
     else if (key === 'schedule-timezone') spec.timezone = value;
+    else if (key === 'schedule-consistent') {
+      if (value !== 'true' && value !== 'false') throw new ConvoyError('INVALID_ARGUMENT', `-o ${key}=${JSON.stringify(value)}: use true or false`);
+      spec.consistent = value === 'true';
+    }
     else if (key === 'schedule-keep-within') {
       parseKeepWithin(value, `-o ${key}`);
       keep.within = value;
     }
     else if (key.startsWith('schedule-keep-') && (KEEP_RULES as readonly string[]).includes(rule)) keep[rule] = parseCount(value, `-o ${key}`, 'keep');
-    else throw new ConvoyError('INVALID_ARGUMENT', `unknown option -o ${key}; schedule options are schedule, schedule-backup, schedule-compression, schedule-endpoint, schedule-keep-{last,hourly,daily,weekly,monthly,yearly,within}, schedule-jitter, schedule-timezone`);
+    else throw new ConvoyError('INVALID_ARGUMENT', `unknown option -o ${key}; schedule options are schedule, schedule-backup, schedule-compression, schedule-endpoint, schedule-keep-{last,hourly,daily,weekly,monthly,yearly,within}, schedule-jitter, schedule-timezone, schedule-consistent`);
   }
   if (Object.keys(backup).length > 0) {
     if (backup.dest === undefined) throw new ConvoyError('INVALID_ARGUMENT', '-o schedule-compression and -o schedule-endpoint need -o schedule-backup=<store URL>');

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Argv } from 'yargs';
 import { countRangeText, createJsonLogger, durationRangeText, parseCount, isLogLevel, ConvoyError, type LogLevel } from '@convoy/core/lite';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
-import { DEFAULT_DOCKER_PLUGIN_DIR, DEFAULT_PLUGIN_NAME, defaultRoot, defaultSocket } from '../defaults.js';
+import { DEFAULT_DOCKER_PLUGIN_DIR, DEFAULT_DOCKER_SOCKET, DEFAULT_HOOK_TIMEOUT, DEFAULT_PLUGIN_NAME, defaultRoot, defaultSocket } from '../defaults.js';
 import { parseDuration, parseKeyValues } from '../flag-values.js';
 import type { DaemonConfig } from '../daemon/start-daemon.js';
 import { parseMetricsListen } from '../daemon/metrics/metrics-listen.js';
@@ -38,6 +38,8 @@ interface DaemonArgs {
   csiBackupTarget?: string[];
   csiKubeletDir?: string;
   csiSnapshotMetadata?: boolean;
+  dockerSocket?: string;
+  hookTimeout?: string;
 }
 
 /** Turns the daemon's flags into its configuration; every bad value is an error naming the flag. */
@@ -61,6 +63,10 @@ export function daemonConfigFromArgs(args: DaemonArgs & { socket?: string }): Om
     ignoreDockerDelete: args.ignoreDockerDelete,
     createOnDockerMount: args.createOnDockerMount,
     cmdTimeoutMs: parseDuration('cmd-timeout', args.cmdTimeout, 'commandTimeout'),
+    hooks: {
+      dockerSocket: path.resolve(args.dockerSocket ?? DEFAULT_DOCKER_SOCKET),
+      timeoutMs: parseDuration('hook-timeout', args.hookTimeout ?? DEFAULT_HOOK_TIMEOUT, 'hookTimeout'),
+    },
     ...(args.backupConcurrency === undefined ? {} : { backupConcurrency: parseCount(args.backupConcurrency, '--backup-concurrency', 'backupConcurrency') }),
     ...(args.metricsListen === undefined ? {} : { metrics: parseMetricsListen(args.metricsListen, args.metricsAllowPublic === true) }),
     ...csiConfigFromArgs(args),
@@ -110,6 +116,14 @@ export function daemonCommand(y: Argv<GlobalArgs>, run: CommandRunner, driverHel
         .option('create-on-docker-mount', { type: 'boolean', default: false, describe: '`docker run -v NAME:...` creates a missing volume' })
         .option('ignore-config-file', { type: 'boolean', default: false, describe: "accepted from Go Convoy's command lines: this daemon keeps no convoy.cfg, its flags always rule" })
         .option('cmd-timeout', { type: 'string', default: '5m', describe: `time limit of each external command (mkfs, mount, thin_delta, ...), e.g. 90s, 5m (${durationRangeText('commandTimeout')}; 0: none)` })
+        .option('docker-socket', {
+          type: 'string',
+          describe: `the Docker Engine socket where \`snapshot create --consistent\` finds the containers mounting a volume and runs their hook labels inside them (default ${DEFAULT_DOCKER_SOCKET})`,
+        })
+        .option('hook-timeout', {
+          type: 'string',
+          describe: `time limit of each container hook whose container sets no io.convoy.hooks.timeout label (default ${DEFAULT_HOOK_TIMEOUT}; ${durationRangeText('hookTimeout')})`,
+        })
         .option('log', { type: 'string', describe: 'write JSON-lines logs to this file instead of stdout' })
         .option('log-level', { type: 'string', default: 'info', describe: 'debug, info, warn or error' })
         .option('encryption-key-file', {

@@ -17,6 +17,7 @@ interface CreateArgs extends KeepArgs {
   backup?: string;
   compression?: CompressionMethod;
   s3Endpoint?: string;
+  consistent?: boolean;
 }
 
 function specFromArgs(args: CreateArgs): ScheduleSpec {
@@ -25,6 +26,7 @@ function specFromArgs(args: CreateArgs): ScheduleSpec {
   if (args.cron !== undefined) spec.cron = args.cron;
   if (args.timezone !== undefined) spec.timezone = args.timezone;
   if (args.jitter !== undefined) spec.jitter = args.jitter;
+  if (args.consistent) spec.consistent = true;
   if (args.backup !== undefined) {
     spec.backup = { dest: args.backup, ...(args.compression ? { compression: args.compression } : {}), ...(args.s3Endpoint ? { endpoint: args.s3Endpoint } : {}) };
   } else if (args.compression !== undefined || args.s3Endpoint !== undefined) {
@@ -62,6 +64,7 @@ export function scheduleCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<
             .option('every', { type: 'string', describe: `run at this interval: 30m, 1h, 1d (${durationRangeText('interval')})` })
             .option('cron', { type: 'string', describe: 'run when this crontab expression matches, e.g. "0 3 * * *" (5 fields, or 6 with seconds first)' })
             .option('timezone', { type: 'string', describe: 'IANA zone of --cron, e.g. Europe/Berlin (default UTC)' })
+            .option('consistent', { type: 'boolean', describe: 'take each snapshot as `snapshot create --consistent` does: the containers\' pre- and post-snapshot hooks run around it' })
             .option('jitter', { type: 'string', describe: `start each run up to this much later, at random (e.g. 5m), to spread hosts sharing a store (${durationRangeText('jitter')})` })
             .option('backup', { type: 'string', describe: 'back each snapshot up to this store URL (vfs:///path or s3://bucket@region/prefix)' })
             .option('compression', { choices: COMPRESSION_METHODS, describe: 'compression of those backups (default zstd for block volumes, lz4 for directory volumes)' })

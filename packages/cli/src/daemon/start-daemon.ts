@@ -23,6 +23,7 @@ import {
   type StoreOperations,
   type VolumeService,
 } from '@convoy/core';
+import { ContainerHookRunner, DockerEngine } from '@convoy/app-hooks';
 import { startPluginServer, type PluginServer } from '@convoy/plugin-server';
 import { CONVOY_VERSION } from '../version.js';
 import { importPackage } from './import-package.js';
@@ -58,6 +59,8 @@ export interface DaemonConfig {
   stopGraceMs?: number;
   /** `--csi-socket` and friends: serve Kubernetes CSI on the same manager. */
   csi?: CsiConfig;
+  /** `--docker-socket`, `--hook-timeout`: where consistent snapshots find containers and their hooks; none without it. */
+  hooks?: { dockerSocket: string; timeoutMs: number };
   log: JsonLogger;
 }
 
@@ -85,6 +88,15 @@ export interface RunningDaemon {
 export const STOP_DEADLINE_MARGIN_MS = 2_000;
 
 /** The settings `convoy info` shows, as Convoy's daemonConfig did. */
+/** Docker names a spec-file plugin by its name, a managed one by name:tag. */
+function hookRunner(hooks: NonNullable<DaemonConfig['hooks']>, docker: DaemonConfig['docker']): ContainerHookRunner {
+  return new ContainerHookRunner({
+    engine: new DockerEngine(hooks.dockerSocket),
+    defaults: { timeoutMs: hooks.timeoutMs, onError: 'fail' },
+    ...(docker ? { pluginNames: [docker.pluginName, `${docker.pluginName}:latest`] } : {}),
+  });
+}
+
 function shownConfig(cfg: DaemonConfig): Record<string, unknown> {
   return {
     root: cfg.root,
@@ -100,6 +112,7 @@ function shownConfig(cfg: DaemonConfig): Record<string, unknown> {
     // Which kind of key the daemon holds; never the key.
     encryptionKey: cfg.encryptionKey?.kind ?? null,
     metricsListen: cfg.metrics ? `${cfg.metrics.host}:${cfg.metrics.port}` : null,
+    hooks: cfg.hooks ?? null,
     csi: cfg.csi
       ? { socket: cfg.csi.socketPath, nodeId: cfg.csi.nodeId, backupTargets: cfg.csi.backupTargets.map((t) => t.split('=')[0]), snapshotMetadata: cfg.csi.snapshotMetadata ?? false }
       : null,
@@ -165,6 +178,7 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
         encryptionMemoryFile: path.join(cfg.root, ENCRYPTION_MEMORY_FILE),
       }),
       ...(cfg.stopGraceMs === undefined ? {} : { stopGraceMs: cfg.stopGraceMs }),
+      ...(cfg.hooks === undefined ? {} : { quiescer: hookRunner(cfg.hooks, cfg.docker) }),
       owner: `${os.hostname()}:${process.pid}`,
       log,
       daemon: { version: CONVOY_VERSION, root: cfg.root, config: shownConfig(cfg), driverOptions },

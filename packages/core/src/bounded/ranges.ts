@@ -29,6 +29,8 @@ export const DURATION_RANGES = {
   commandTimeout: { min: 0, max: DAY },
   /** `backup prune --grace`: up to a leap year. */
   grace: { min: 0, max: 366 * DAY },
+  /** `io.convoy.hooks.timeout` and `daemon --hook-timeout`: a snapshot's hooks hold its volume's lock, so 10 minutes at most. */
+  hookTimeout: { min: SECOND, max: 600 * SECOND },
 } as const satisfies Record<string, Range>;
 
 /** Sizes, in bytes. */

@@ -6,6 +6,7 @@ import type { KeyInfo } from '../backup/crypto/key-records.js';
 import type { VerifyReport } from '../backup/verify.js';
 import type { RetentionPolicy } from '../retention/policy.js';
 import type { SnapshotForgetReport } from '../retention/snapshot-forget.js';
+import type { CreateSnapshotOptions } from './consistency.js';
 
 export interface CreateVolumeParams {
   /** Generated (`volume-<16 hex>`) when absent. */
@@ -128,7 +129,7 @@ export interface VolumeService {
   findVolume(name: string): Promise<VolumeRecord | undefined>;
   listVolumes(): Promise<VolumeRecord[]>;
   /** Snapshot names are unique across the host and may not reuse a volume's name. */
-  createSnapshot(volumeName: string, snapshotName?: string): Promise<SnapshotRecord>;
+  createSnapshot(volumeName: string, snapshotName?: string, opts?: CreateSnapshotOptions): Promise<SnapshotRecord>;
   deleteSnapshot(snapshotName: string): Promise<void>;
   getSnapshot(snapshotName: string): Promise<SnapshotRecord>;
   createBackup(req: CreateBackupRequest, onProgress?: ProgressListener): Promise<BackupSummary>;

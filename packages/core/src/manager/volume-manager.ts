@@ -20,6 +20,7 @@ import { BackupService, type BackupServiceOptions, type RestorePlan } from './ba
 import { validateRetentionPolicy } from '../retention/policy.js';
 import { forgetSnapshots, type SnapshotForgetReport } from '../retention/snapshot-forget.js';
 import { DEFAULT_STOP_GRACE_MS, drainOrCancel } from './drain-or-cancel.js';
+import type { CreateSnapshotOptions, SnapshotQuiescer } from './consistency.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { guardedStoreOperations } from './store-operations.js';
 import { VolumeIndex } from './volume-index.js';
@@ -31,6 +32,8 @@ export interface VolumeManagerOptions extends BackupServiceOptions {
   daemon?: { version: string; root: string; config: Record<string, unknown>; driverOptions?: Record<string, OptionSpec[]> };
   /** How long close() lets running operations finish before cancelling them (default 10 s). */
   stopGraceMs?: number;
+  /** Runs the containers' hooks around a consistent snapshot; without it such a snapshot is only crash-consistent, and says so. */
+  quiescer?: SnapshotQuiescer;
 }
 
 /**
@@ -249,25 +252,51 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
     });
   }
 
-  createSnapshot(volumeName: string, snapshotName?: string): Promise<SnapshotRecord> {
+  createSnapshot(volumeName: string, snapshotName?: string, opts: CreateSnapshotOptions = {}): Promise<SnapshotRecord> {
     return this.guard(async () => {
       validateName(volumeName, 'volume');
       const name = snapshotName === undefined ? generateName('snapshot') : validateName(snapshotName, 'snapshot');
       const release = this.index.reserve(name, 'snapshot');
       try {
-        return await this.locks.run(this.stateKey(volumeName), async () => {
-          const driver = await this.locate(volumeName);
-          const ops = this.snapshotOps(driver);
-          await this.refuseNameUsedByAnyDriver(name);
-          const record = await this.forgetIfMissing(volumeName, () => ops.createSnapshot(volumeName, name));
-          this.index.addSnapshot(record.name, volumeName);
-          this.opts.log.info('snapshot created', { volume: volumeName, snapshot: name });
-          return record;
-        });
+        const take = () =>
+          this.locks.run(this.stateKey(volumeName), async () => {
+            const driver = await this.locate(volumeName);
+            const ops = this.snapshotOps(driver);
+            await this.refuseNameUsedByAnyDriver(name);
+            const record = await this.forgetIfMissing(volumeName, () => ops.createSnapshot(volumeName, name));
+            this.index.addSnapshot(record.name, volumeName);
+            this.opts.log.info('snapshot created', { volume: volumeName, snapshot: name });
+            return record;
+          });
+        return await (opts.consistent ? this.consistentSnapshot(volumeName, name, take) : take());
       } finally {
         release();
       }
     });
+  }
+
+  /**
+   * The hooks around the driver's snapshot. They run outside the volume's lock, which only the
+   * snapshot itself holds: a container stopping during a hook makes Docker unmount the volume,
+   * and that must not wait for the hook. Bad names and a missing volume are refused before any
+   * hook runs. A block-device driver takes a frozen cut (devmapper suspends the device, which
+   * freezes its filesystem); a directory driver (vfs) copies files and cannot freeze, so there
+   * the pre-hooks alone make the copy consistent.
+   */
+  private async consistentSnapshot(volumeName: string, snapshotName: string, take: () => Promise<SnapshotRecord>): Promise<SnapshotRecord> {
+    const driver = await this.locate(volumeName);
+    this.snapshotOps(driver);
+    await this.refuseNameUsedByAnyDriver(snapshotName);
+    const freeze = this.traits[driver.name]?.blockDevice ? 'device-suspend' : 'none';
+    if (!this.opts.quiescer) {
+      const record = await take();
+      return { ...record, consistency: { mode: 'crash-consistent', notes: ['this daemon runs no container hooks'], freeze, containers: [] } };
+    }
+    const volume = await driver.getVolume(volumeName);
+    const target = { volumeName, ...(volume?.mountpoint ? { mountpoint: volume.mountpoint } : {}) };
+    const { value, report } = await this.opts.quiescer.around(target, take);
+    this.opts.log.info('consistent snapshot', { volume: volumeName, snapshot: value.name, mode: report.mode, containers: report.containers.map((c) => c.name) });
+    return { ...value, consistency: { ...report, freeze } };
   }
 
   deleteSnapshot(snapshotName: string): Promise<void> {

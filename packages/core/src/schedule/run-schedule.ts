@@ -2,7 +2,7 @@ import { ConvoyError, toConvoyError } from '../errors.js';
 import type { SnapshotRecord } from '../model.js';
 import type { StoreOperations, VolumeService } from '../manager/types.js';
 import { forgetSnapshots } from '../retention/snapshot-forget.js';
-import type { RemovedByRun, ScheduleSpec } from './types.js';
+import type { RemovedByRun, RunConsistency, ScheduleSpec } from './types.js';
 
 export interface RunResult {
   snapshot: string;
@@ -10,6 +10,7 @@ export interface RunResult {
   removedSnapshots: number;
   removedBackups: number;
   removed: RemovedByRun;
+  consistency?: RunConsistency;
 }
 
 /** Thrown when the schedule's volume is gone: the scheduler pauses the schedule instead of retrying forever. */
@@ -38,8 +39,12 @@ export function isScheduledSnapshotOf(schedule: string): (snapshot: SnapshotReco
  */
 export async function runSchedule(service: VolumeService, stores: StoreOperations, spec: ScheduleSpec, atMs: number): Promise<RunResult> {
   if (!(await service.findVolume(spec.volume))) throw new VolumeGoneError(spec.volume);
-  const snapshot = await service.createSnapshot(spec.volume, scheduledSnapshotName(spec.name, atMs));
+  const snapshot = await service.createSnapshot(spec.volume, scheduledSnapshotName(spec.name, atMs), spec.consistent ? { consistent: true } : {});
   const result: RunResult = { snapshot: snapshot.name, removedSnapshots: 0, removedBackups: 0, removed: { snapshots: [], backups: [] } };
+  if (snapshot.consistency) {
+    const { mode, containers, notes } = snapshot.consistency;
+    result.consistency = { mode, containers: containers.map((c) => c.name), notes };
+  }
   const endpoint = spec.backup?.endpoint === undefined ? {} : { endpoint: spec.backup.endpoint };
   if (spec.backup) {
     const backup = await service

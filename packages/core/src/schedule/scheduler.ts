@@ -312,8 +312,8 @@ export class Scheduler implements ScheduleService {
 /** What is wrong with a schedule read back from disk, or undefined when it is sound. */
 function problemOf(schedule: Schedule): string | undefined {
   try {
-    const { name, volume, every, cron, timezone, backup, keep, jitter } = schedule;
-    validateScheduleSpec({ name, volume, every, cron, timezone, backup, keep, jitter });
+    const { name, volume, every, cron, timezone, backup, keep, jitter, consistent } = schedule;
+    validateScheduleSpec({ name, volume, every, cron, timezone, backup, keep, jitter, consistent });
     for (const field of ['createdAt', 'anchorAt', 'lastOccurrenceAt', 'lastSuccessAt'] as const) {
       const value = schedule[field];
       if (value !== undefined && Number.isNaN(Date.parse(value))) return `${field} ${JSON.stringify(value)} is not a time`;

@@ -40,6 +40,10 @@ export function validateScheduleSpec(input: unknown): ScheduleSpec {
     spec.jitter = String(raw.jitter);
     jitterMs(spec);
   }
+  if (raw.consistent !== undefined && typeof raw.consistent !== 'boolean') {
+    throw new ConvoyError('INVALID_ARGUMENT', `schedule ${name}: consistent must be true or false, not ${JSON.stringify(raw.consistent)}`);
+  }
+  if (raw.consistent === true) spec.consistent = true;
   return spec;
 }
 

@@ -1,5 +1,6 @@
 import type { CompressionMethod } from '../model.js';
 import type { RetentionPolicy } from '../retention/policy.js';
+import type { ConsistencyReport } from '../manager/consistency.js';
 
 /** What a user asks for: `convoy schedule create NAME --volume V (--every 1h | --cron "0 3 * * *") ...`. */
 export interface ScheduleSpec {
@@ -21,6 +22,15 @@ export interface ScheduleSpec {
   keep?: RetentionPolicy;
   /** Each run starts up to this long after its time (random), so many hosts do not hit one store at once. */
   jitter?: string;
+  /** Each run's snapshot is taken with the hooks of the containers mounting the volume (snapshot create --consistent). */
+  consistent?: boolean;
+}
+
+/** What schedules.json keeps of a consistent snapshot's report (the hooks' output stays in the log). */
+export interface RunConsistency {
+  mode: ConsistencyReport['mode'];
+  containers: string[];
+  notes: string[];
 }
 
 export interface ScheduleError {
@@ -47,6 +57,8 @@ export interface ScheduleRun {
   removedBackups?: number;
   /** What the run's retention removed, by name (the counts above stay for older readers). */
   removed?: RemovedByRun;
+  /** A consistent schedule's run: what its snapshot became, whose hooks ran, and any note. */
+  consistency?: RunConsistency;
   error?: ScheduleError;
 }
 

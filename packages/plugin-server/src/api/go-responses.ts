@@ -48,6 +48,7 @@ export function snapshotResponse(snapshot: SnapshotRecord, volume: VolumeRecord,
     ...(withVolumeTime ? { VolumeCreatedAt: goTime(volume.createdAt) } : {}),
     CreatedTime,
     DriverInfo,
+    ...(snapshot.consistency ? { Consistency: snapshot.consistency } : {}),
   };
 }
 

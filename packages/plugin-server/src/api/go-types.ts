@@ -1,4 +1,4 @@
-import type { DriverTraitsView, OptionSpec } from '@convoy/core';
+import type { ConsistencyReport, DriverTraitsView, OptionSpec } from '@convoy/core';
 import type { FromSchema } from 'json-schema-to-ts';
 import type * as schema from './schemas.js';
 
@@ -50,6 +50,8 @@ export interface SnapshotResponse {
   VolumeCreatedAt?: string;
   CreatedTime: string;
   DriverInfo: DriverInfoMap;
+  /** Addition, only on a consistent create: which containers' hooks ran and how. */
+  Consistency?: ConsistencyReport;
 }
 export interface VolumeResponse {
   Name: string;

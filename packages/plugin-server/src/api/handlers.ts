@@ -88,7 +88,7 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
   umountVolume: async (b, { service }) => service.umountVolume(b.VolumeName),
   resizeVolume: async (b, { service }) => volumeResponse(await service.resizeVolume(b.VolumeName, b.Size)),
   createSnapshot: async (b, { service }) => {
-    const snapshot = await service.createSnapshot(b.VolumeName, given(b.Name));
+    const snapshot = await service.createSnapshot(b.VolumeName, given(b.Name), b.Consistent ? { consistent: true } : {});
     if (!b.Verbose) return snapshot.name;
     return snapshotResponse(snapshot, await service.getVolume(b.VolumeName), false);
   },

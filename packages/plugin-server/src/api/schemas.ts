@@ -49,7 +49,8 @@ export const volumeNameBody = closedObject({ VolumeName: text }, ['VolumeName'])
 export const volumeDeleteBody = closedObject({ VolumeName: text, ReferenceOnly: flag }, ['VolumeName']);
 export const volumeMountBody = closedObject({ VolumeName: text, MountPoint: text, Verbose: flag }, ['VolumeName']);
 export const volumeResizeBody = closedObject({ VolumeName: text, Size: bytes }, ['VolumeName', 'Size']);
-export const snapshotCreateBody = closedObject({ Name: text, VolumeName: text, Verbose: flag }, ['VolumeName']);
+/** Addition: Consistent runs the hooks of the containers mounting the volume around the snapshot (the verbose answer carries Consistency). */
+export const snapshotCreateBody = closedObject({ Name: text, VolumeName: text, Verbose: flag, Consistent: flag }, ['VolumeName']);
 export const snapshotNameBody = closedObject({ SnapshotName: text }, ['SnapshotName']);
 /** Additions: Compression, BlockSize (64 KiB to 2 MiB, a power of two, set by a volume's first backup to a store), Encrypt, EncryptionKey. */
 export const backupCreateBody = closedObject(
@@ -76,6 +77,7 @@ export const scheduleCreateBody = closedObject(
     cron: text,
     timezone: text,
     jitter: text,
+    consistent: flag,
     backup: closedObject({ dest: text, compression, endpoint }, ['dest']),
     keep: retentionPolicy,
   },

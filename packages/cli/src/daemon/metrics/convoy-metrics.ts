@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ScheduleRunEvent, ScheduleService, VolumeService } from '@convoy/core';
+import type { ContainerHookReport, ScheduleRunEvent, ScheduleService, VolumeService } from '@convoy/core';
 
 /** What one operation's store traffic adds up to; the store wrapper finds it through AsyncLocalStorage. */
 export interface OperationTally {
@@ -61,6 +61,28 @@ export class ConvoyMetrics {
     labelNames: ['schedule', 'outcome'] as const,
     registers: [this.registry],
   });
+
+  readonly consistentSnapshots = new Counter({
+    name: 'convoy_consistent_snapshots_total',
+    help: 'Snapshots asked to be consistent, by what they became (application-consistent, crash-consistent, refused: a pre-hook failed under on-error=fail).',
+    labelNames: ['mode'] as const,
+    registers: [this.registry],
+  });
+  readonly snapshotHooks = new Counter({
+    name: 'convoy_snapshot_hooks_total',
+    help: 'Container hooks run around consistent snapshots, by phase (pre, post) and outcome (ok, failed, timed-out, error).',
+    labelNames: ['phase', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  /** A consistent snapshot's report, from its answer or from the error that refused it. */
+  readonly consistentSnapshot = (mode: string, containers: readonly ContainerHookReport[]): void => {
+    this.consistentSnapshots.inc({ mode });
+    for (const container of containers) {
+      if (container.pre) this.snapshotHooks.inc({ phase: 'pre', outcome: container.pre.outcome });
+      if (container.post) this.snapshotHooks.inc({ phase: 'post', outcome: container.post.outcome });
+    }
+  };
 
   /** Scheduled runs as they end (the scheduler's onRun). */
   readonly scheduleRun = (event: ScheduleRunEvent): void => {

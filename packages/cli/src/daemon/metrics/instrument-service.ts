@@ -1,4 +1,4 @@
-import { BACKUP_BLOCK_SIZE, isConvoyError, type Progress, type ProgressListener, type StoreOperations, type VolumeService } from '@convoy/core';
+import { BACKUP_BLOCK_SIZE, isConvoyError, type ContainerHookReport, type Progress, type SnapshotRecord, type ProgressListener, type StoreOperations, type VolumeService } from '@convoy/core';
 import type { ConvoyMetrics } from './convoy-metrics.js';
 
 /** The volume operations that change something, and the names they carry in metrics. */
@@ -42,7 +42,11 @@ function instrumented<T extends object>(target: T, counted: Partial<Record<keyof
     Object.defineProperty(wrapped, method, {
       value: (...args: unknown[]) => {
         const kind = method === 'createVolume' && (args[0] as { backupUrl?: string } | undefined)?.backupUrl ? 'restore' : operation;
-        return timed(metrics, kind, () => (method === 'createBackup' ? backup(metrics, original, args) : original(...args)));
+        return timed(metrics, kind, () => {
+          if (method === 'createBackup') return backup(metrics, original, args);
+          if (method === 'createSnapshot') return snapshot(metrics, original, args);
+          return original(...args);
+        });
       },
     });
   }
@@ -60,6 +64,19 @@ async function timed<T>(metrics: ConvoyMetrics, operation: string, run: () => Pr
     throw err;
   } finally {
     stop();
+  }
+}
+
+/** A snapshot, with a consistent one's mode and hooks counted, also when a pre-hook refused it. */
+async function snapshot(metrics: ConvoyMetrics, original: (...args: unknown[]) => Promise<unknown>, args: unknown[]): Promise<unknown> {
+  try {
+    const record = (await original(...args)) as SnapshotRecord;
+    if (record.consistency) metrics.consistentSnapshot(record.consistency.mode, record.consistency.containers);
+    return record;
+  } catch (err) {
+    const containers = isConvoyError(err) ? (err.details?.containers as ContainerHookReport[] | undefined) : undefined;
+    if (containers) metrics.consistentSnapshot('refused', containers);
+    throw err;
   }
 }
 
