@@ -46,7 +46,7 @@ export async function bundleReleaseCode(outDir, version) {
       'import.meta.url': 'globalThis.__convoyRelease.url',
       'import.meta.dirname': 'globalThis.__convoyRelease.dirname',
     },
-    plugins: [nativeAddons(carried), piscinaWorkerPath(), bundledPackages()],
+    plugins: [nativeAddons(carried), piscinaWorkerPath(), bundledPackages(), noYargsVersionGuess()],
   };
   // The client's code, run once at build time into a V8 startup snapshot (build-release.mjs), and
   // the part it defers with import() (the daemon), compiled from an asset when first used
@@ -222,6 +222,27 @@ function piscinaWorkerPath() {
         const source = readFileSync(args.path, 'utf8');
         if (!source.includes(line)) throw new Error(`piscina's ${args.path} no longer holds ${line}: update release/bundle.mjs`);
         return { contents: source.replace(line, "globalThis.__convoyRelease.file('piscina-worker.js')"), loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
+ * Every `yargs()` sets a default `--version` by guessing one: it walks up from the running
+ * code to the nearest package.json and reads it (in the executable, from whatever directory the
+ * user is in), which was a tenth of `convoy list`'s CPU. cli.ts always names the version, so the
+ * guess goes. Fails the build if yargs changed that code.
+ * @returns {esbuild.Plugin}
+ */
+function noYargsVersionGuess() {
+  const guess = /(\[kGuessVersion\]\(\) \{)\s*const obj = this\[kPkgUp\]\(\);\s*return obj\.version \|\| 'unknown';/;
+  return {
+    name: 'no-yargs-version-guess',
+    setup(build) {
+      build.onLoad({ filter: /[/\\]yargs[/\\]build[/\\]lib[/\\]yargs-factory\.js$/ }, (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        if (!guess.test(source)) throw new Error(`yargs's ${args.path} no longer guesses its version as release/bundle.mjs expects: update it`);
+        return { contents: source.replace(guess, "$1 return 'unknown';"), loader: 'js' };
       });
     },
   };
