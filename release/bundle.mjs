@@ -185,6 +185,8 @@ function nativeAddons(carried) {
  * @returns {esbuild.Plugin}
  */
 function lazyBuiltins() {
+  // The stand-ins and this build both need it; Node added it in 20.16.
+  if (typeof process.getBuiltinModule !== 'function') throw new Error(`releases are built with Node 20.16 or later (process.getBuiltinModule), not ${process.version}`);
   const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
   return {
     name: 'lazy-builtins',

@@ -16,7 +16,9 @@ const USAGE = `usage: pnpm bench [--quick] [--size MiB] [--reps N] [--tools conv
   --keep           keep the work directory (stores, restore targets) for inspection
   --block-size KiB Convoy's per-volume block size (64 to 2048, a power of two; default the
                    engine's, 2048); the device-mapper guest keeps the default
-  --compression M  Convoy's compression (lz4, zstd, gzip, none; default the engine's)`;
+  --compression M  Convoy's compression (lz4, zstd, gzip, none; default the engine's)
+CLI start-up step alone: node bench/cli-startup.mjs [runs] (after pnpm build; pnpm release too
+                   for the release executable's row)`;
 
 /** The bench's command line. Only a complete, default-sized run writes the committed files. */
 export function parseOptions(argv) {
