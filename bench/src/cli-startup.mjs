@@ -61,7 +61,8 @@ async function waitForSocket(socket, daemon) {
  */
 function releaseExecutable(dir) {
   const tarball = path.join(RELEASE_OUT, `${releaseName().name}.tar.gz`);
-  if (!existsSync(tarball)) return { skipped: `no release tarball at ${path.relative(process.cwd(), tarball)}: run \`pnpm release\` to measure the executable too` };
+  if (!existsSync(tarball))
+    return { skipped: `no release tarball at ${path.relative(process.cwd(), tarball)}: run \`pnpm release\` to measure the executable too` };
   const into = path.join(dir, 'release');
   mkdirSync(into);
   const untar = spawnSync('tar', ['-C', into, '-xzf', tarball], { encoding: 'utf8' });
@@ -81,7 +82,22 @@ export async function measureCliStartup({ runs = 15, log = () => undefined } = {
   mkdirSync(path.join(dir, 'volumes'));
   const daemon = spawn(
     process.execPath,
-    [CLI, 'daemon', '--root', path.join(dir, 'root'), '--socket', socket, '--drivers', 'vfs', '--driver-opts', `vfs.path=${path.join(dir, 'volumes')}`, '--docker-plugin-dir', path.join(dir, 'plugins'), '--log-level', 'error'],
+    [
+      CLI,
+      'daemon',
+      '--root',
+      path.join(dir, 'root'),
+      '--socket',
+      socket,
+      '--drivers',
+      'vfs',
+      '--driver-opts',
+      `vfs.path=${path.join(dir, 'volumes')}`,
+      '--docker-plugin-dir',
+      path.join(dir, 'plugins'),
+      '--log-level',
+      'error',
+    ],
     { stdio: 'ignore' },
   );
   try {
@@ -101,14 +117,22 @@ export async function measureCliStartup({ runs = 15, log = () => undefined } = {
     const samples = clients.map(() => []);
     for (let i = 0; i < runs; i++) {
       node.push(timedRun(nodeRun));
-      listRuns.forEach((command, c) => samples[c].push(timedRun(command)));
+      for (const [c, command] of listRuns.entries()) samples[c].push(timedRun(command));
     }
     const nodeMs = median(node.map((r) => r.wallMs));
     const nodeCpuMs = median(node.map((r) => r.cpuMs));
     const measured = clients.map((client, c) => {
       const listMs = median(samples[c].map((r) => r.wallMs));
       const listCpuMs = median(samples[c].map((r) => r.cpuMs));
-      const m = { client: client.name, builtAt: client.builtAt, listMs, listCpuMs, ratio: listMs / nodeMs, cpuRatio: listCpuMs / nodeCpuMs, samples: samples[c] };
+      const m = {
+        client: client.name,
+        builtAt: client.builtAt,
+        listMs,
+        listCpuMs,
+        ratio: listMs / nodeMs,
+        cpuRatio: listCpuMs / nodeCpuMs,
+        samples: samples[c],
+      };
       log(
         `CLI start-up, ${m.client}: convoy list ${listMs.toFixed(1)} ms, node -e 0 ${nodeMs.toFixed(1)} ms (wall, medians of ${runs}): ${m.ratio.toFixed(2)} ×; ` +
           `CPU ${listCpuMs.toFixed(1)} vs ${nodeCpuMs.toFixed(1)} ms: ${m.cpuRatio.toFixed(2)} ×`,
@@ -136,6 +160,7 @@ export function cliStartupGoals(m) {
       `convoy list ${c.listMs.toFixed(1)} ms vs node -e 0 ${m.nodeMs.toFixed(1)} ms wall, CPU ${c.listCpuMs.toFixed(1)} vs ${m.nodeCpuMs.toFixed(1)} ms, medians of ${m.runs} alternating runs` +
       (c.builtAt ? `; executable built ${c.builtAt.slice(0, 16).replace('T', ' ')} UTC` : ''),
   }));
-  if (m.releaseSkipped) rows.push({ goal: goal('release executable'), where: 'CLI', reached: undefined, ratio: undefined, ratioText: '–', detail: m.releaseSkipped });
+  if (m.releaseSkipped)
+    rows.push({ goal: goal('release executable'), where: 'CLI', reached: undefined, ratio: undefined, ratioText: '–', detail: m.releaseSkipped });
   return rows;
 }

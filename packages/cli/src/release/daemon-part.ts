@@ -25,7 +25,9 @@ let loaded: DaemonPart | undefined;
 function daemonPart(): DaemonPart {
   if (loaded) return loaded;
   const module = { exports: {} as { default?: DaemonPart } };
-  const run = vm.compileFunction(getAsset(CONVOY_DAEMON_PART, 'utf8'), ['exports', 'require', 'module', '__filename', '__dirname'], { filename: CONVOY_DAEMON_PART });
+  const run = vm.compileFunction(getAsset(CONVOY_DAEMON_PART, 'utf8'), ['exports', 'require', 'module', '__filename', '__dirname'], {
+    filename: CONVOY_DAEMON_PART,
+  });
   // Like the executable's own require: Node's modules only.
   const requireBuiltin = (id: string): unknown => {
     const builtin = process.getBuiltinModule(id);
@@ -34,7 +36,8 @@ function daemonPart(): DaemonPart {
   };
   run(module.exports, requireBuiltin, module, process.execPath, path.dirname(process.execPath));
   if (!module.exports.default) throw new Error(`${CONVOY_DAEMON_PART} exported nothing`);
-  return (loaded = module.exports.default);
+  loaded = module.exports.default;
+  return loaded;
 }
 
 declare global {
