@@ -1,7 +1,10 @@
-// `node bench/cli-startup.mjs [runs]`: only the CLI start-up step of `pnpm bench` (needs `pnpm build`).
-import { cliStartupGoal, measureCliStartup } from './src/cli-startup.mjs';
+// `node bench/cli-startup.mjs [runs]`: only the CLI start-up step of `pnpm bench` (needs `pnpm
+// build`; `pnpm release` too, for the release executable).
+import { cliStartupGoals, measureCliStartup } from './src/cli-startup.mjs';
 
-const runs = Number(process.argv[2] ?? 15);
+const runs = Number(process.argv[2] ?? 31);
 const m = await measureCliStartup({ runs, log: (line) => console.log(line) });
-const goal = cliStartupGoal(m);
-console.log(`goal ${goal.reached ? 'reached' : 'NOT reached'}: ${goal.goal}: ${goal.ratioText}`);
+for (const goal of cliStartupGoals(m)) {
+  const result = goal.reached === undefined ? 'not measured' : goal.reached ? 'reached' : 'NOT reached';
+  console.log(`goal ${result}: ${goal.goal}: ${goal.ratioText}`);
+}

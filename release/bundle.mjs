@@ -16,6 +16,8 @@ const cliSrc = path.join(repo, 'packages/cli/src');
 const RELEASE_FILES = path.join(cliSrc, 'release/release-files.ts');
 /** The list of carried files, itself an asset; the code reads its name as CONVOY_RELEASE_MANIFEST. */
 const MANIFEST = 'release-files.json';
+/** The daemon's code, an asset the code reads as CONVOY_DAEMON_PART (daemon-part.ts). */
+const DAEMON_PART = 'daemon-part.cjs';
 
 /**
  * Writes convoy.cjs and the carried files into `outDir`; returns the carried files' names.
@@ -44,9 +46,31 @@ export async function bundleReleaseCode(outDir, version) {
       'import.meta.url': 'globalThis.__convoyRelease.url',
       'import.meta.dirname': 'globalThis.__convoyRelease.dirname',
     },
-    plugins: [nativeAddons(carried), piscinaWorkerPath(), bundledPackages()],
+    plugins: [nativeAddons(carried), piscinaWorkerPath(), bundledPackages(), noYargsVersionGuess()],
   };
-  await esbuild.build({ ...common, entryPoints: [path.join(cliSrc, 'release/sea-main.ts')], outfile: path.join(outDir, 'convoy.cjs') });
+  // The client's code, run once at build time into a V8 startup snapshot (build-release.mjs), and
+  // the part it defers with import() (the daemon), compiled from an asset when first used
+  // (packages/cli/src/release/daemon-part.ts).
+  /** @type {Map<string, string>} deferred module's path -> its key in the daemon part */
+  const deferred = new Map();
+  await esbuild.build({
+    ...common,
+    define: { ...common.define, CONVOY_DAEMON_PART: JSON.stringify(DAEMON_PART) },
+    plugins: [...common.plugins, lazyBuiltins(), deferToDaemonPart(deferred)],
+    entryPoints: [path.join(cliSrc, 'release/sea-main.ts')],
+    outfile: path.join(outDir, 'convoy.cjs'),
+  });
+  const keys = [...deferred];
+  await esbuild.build({
+    ...common,
+    plugins: [...common.plugins, clientErrors()],
+    stdin: {
+      contents: [...keys.map(([file, key]) => `import * as ${key} from ${JSON.stringify(file)};`), `export default { ${keys.map(([, key]) => key).join(', ')} };`].join('\n'),
+      resolveDir: repo,
+      loader: 'ts',
+    },
+    outfile: path.join(outDir, DAEMON_PART),
+  });
   // The engine's block worker, where the engine looks for it (beside its code: block-workers.ts).
   await esbuild.build({
     ...common,
@@ -76,7 +100,52 @@ export async function bundleReleaseCode(outDir, version) {
     copyFileSync(source, target);
   }
   writeFileSync(path.join(outDir, MANIFEST), JSON.stringify([...carried.keys()]));
-  return [...carried.keys(), MANIFEST];
+  return [...carried.keys(), MANIFEST, DAEMON_PART];
+}
+
+/**
+ * Every `import()` in the client's code becomes a lookup in the daemon part; the map collects
+ * the deferred modules for that bundle.
+ * @param {Map<string, string>} deferred
+ * @returns {esbuild.Plugin}
+ */
+function deferToDaemonPart(deferred) {
+  return {
+    name: 'defer-to-daemon-part',
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.kind !== 'dynamic-import' || args.pluginData?.deferring) return undefined;
+        const resolved = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { deferring: true } });
+        if (resolved.errors.length > 0) return { errors: resolved.errors };
+        if (!deferred.has(resolved.path)) deferred.set(resolved.path, `part${deferred.size}`);
+        return { path: resolved.path, namespace: 'daemon-part' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'daemon-part' }, (args) => ({
+        contents: `module.exports = globalThis.__convoyDaemonPart.load()[${JSON.stringify(deferred.get(args.path))}];`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/**
+ * The daemon part's `@convoy/core` errors are the client's (daemon-part.ts says why).
+ * @returns {esbuild.Plugin}
+ */
+function clientErrors() {
+  const errors = path.join(repo, 'packages/core/src/errors.ts');
+  return {
+    name: 'client-errors',
+    setup(build) {
+      build.onLoad({ filter: /[/\\]errors\.ts$/ }, (args) => {
+        if (args.path !== errors) return undefined;
+        // The file's values (its types need nothing at run time), taken from the client's copy.
+        const names = [...readFileSync(errors, 'utf8').matchAll(/^export (?:class|function|const) (\w+)/gm)].map((m) => m[1]);
+        if (!names.includes('ConvoyError')) throw new Error(`${errors} no longer exports ConvoyError: update release/bundle.mjs`);
+        return { contents: `const client = globalThis.__convoyDaemonPart.lite;\n${names.map((name) => `export const ${name} = client.${name};`).join('\n')}`, loader: 'js' };
+      });
+    },
+  };
 }
 
 /**
@@ -109,6 +178,39 @@ function nativeAddons(carried) {
 }
 
 /**
+ * Node 20 cannot put some of its own modules into a startup snapshot (`node:http`'s parser
+ * binding aborts the build), and code loaded into the snapshot loads its imports as it is
+ * evaluated. Those modules become stand-ins whose exports load the real module on first use,
+ * at run time, through `process.getBuiltinModule`.
+ * @returns {esbuild.Plugin}
+ */
+function lazyBuiltins() {
+  // The stand-ins and this build both need it; Node added it in 20.16.
+  if (typeof process.getBuiltinModule !== 'function') throw new Error(`releases are built with Node 20.16 or later (process.getBuiltinModule), not ${process.version}`);
+  const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
+  return {
+    name: 'lazy-builtins',
+    setup(build) {
+      build.onResolve({ filter }, (args) => ({ path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' }));
+      build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+        const names = Object.keys(process.getBuiltinModule(`node:${args.path}`)).filter((name) => name !== 'default');
+        const load = `() => process.getBuiltinModule(${JSON.stringify(`node:${args.path}`)})`;
+        return {
+          contents: `const load = ${load};\nfor (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });`,
+          loader: 'js',
+        };
+      });
+    },
+  };
+}
+
+/**
+ * The modules lazyBuiltins defers: what a Node 20 snapshot cannot hold (the HTTP family), and
+ * those its snapshot builder warns it has not verified (`node:sea`, `node:vm`, `node:worker_threads`).
+ */
+const LAZY_BUILTINS = ['http', 'https', 'http2', 'sea', 'vm', 'worker_threads'];
+
+/**
  * piscina starts its worker script from beside its own code (`__dirname`), which a bundle does
  * not have: point it at the carried copy. Fails the build if piscina changed that line.
  * @returns {esbuild.Plugin}
@@ -122,6 +224,27 @@ function piscinaWorkerPath() {
         const source = readFileSync(args.path, 'utf8');
         if (!source.includes(line)) throw new Error(`piscina's ${args.path} no longer holds ${line}: update release/bundle.mjs`);
         return { contents: source.replace(line, "globalThis.__convoyRelease.file('piscina-worker.js')"), loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
+ * Every `yargs()` sets a default `--version` by guessing one: it walks up from the running
+ * code to the nearest package.json and reads it (in the executable, from whatever directory the
+ * user is in), which was a tenth of `convoy list`'s CPU. cli.ts always names the version, so the
+ * guess goes. Fails the build if yargs changed that code.
+ * @returns {esbuild.Plugin}
+ */
+function noYargsVersionGuess() {
+  const guess = /(\[kGuessVersion\]\(\) \{)\s*const obj = this\[kPkgUp\]\(\);\s*return obj\.version \|\| 'unknown';/;
+  return {
+    name: 'no-yargs-version-guess',
+    setup(build) {
+      build.onLoad({ filter: /[/\\]yargs[/\\]build[/\\]lib[/\\]yargs-factory\.js$/ }, (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        if (!guess.test(source)) throw new Error(`yargs's ${args.path} no longer guesses its version as release/bundle.mjs expects: update it`);
+        return { contents: source.replace(guess, "$1 return 'unknown';"), loader: 'js' };
       });
     },
   };

@@ -21,7 +21,9 @@ const USAGE = `usage: pnpm bench [--quick] [--size MiB] [--reps N] [--tools conv
                    engine's, 2048); the device-mapper guest keeps the default
   --compression M  Convoy's compression (lz4, zstd, gzip, none; default the engine's)
   --layout NAME    Convoy's store layout for new volumes, passed to the engine as \`layout\`
-                   (e.g. convoy-v0.5; default: none passed, so the engine's default)`;
+                   (e.g. convoy-v0.5; default: none passed, so the engine's default)
+CLI start-up step alone: node bench/cli-startup.mjs [runs] (after pnpm build; pnpm release too
+                   for the release executable's row)`;
 
 /** The bench's command line. Only a complete, default-sized run writes the committed files. */
 export function parseOptions(argv) {

@@ -155,7 +155,7 @@ export function renderResults({ machine, options, dataset, summary, goals, limit
       return [`${p.name}: ${p.title}`, String(d.writes.length), d.bytesWritten.toLocaleString('en-US'), String(d.changedBlocks)];
     }),
   );
-  const goalRows = goals.map((g) => [g.goal, g.where, g.reached ? '**reached**' : '**not reached**', g.ratioText, g.detail]);
+  const goalRows = goals.map((g) => [g.goal, g.where, g.reached === undefined ? '**not measured**' : g.reached ? '**reached**' : '**not reached**', g.ratioText, g.detail]);
   const lines = [
     BEGIN,
     '',

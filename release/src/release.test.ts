@@ -163,4 +163,14 @@ describe('the release tarball', () => {
     expect(result.stderr).toMatch(/unknown driver "nosuch"/);
     expect(await readdir(env['TMPDIR']!)).toEqual([]);
   });
+
+  it("keeps the daemon's error code across the client and the separately compiled daemon code", async () => {
+    const dir = path.join(work, 'bad-json');
+    const result = await execFileAsync('convoy', ['--json', 'daemon', '--root', path.join(dir, 'root'), '--drivers', 'nosuch', '--socket', path.join(dir, 'c.sock'), '--docker-plugin-dir', dir], { env }).then(
+      () => ({ code: 0, stdout: '' }),
+      (err: { code: number; stdout: string }) => err,
+    );
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout).error).toMatchObject({ code: 'UNKNOWN_DRIVER', details: { tried: ['@convoy/driver-nosuch', 'convoy-driver-nosuch'] } });
+  });
 });
