@@ -46,7 +46,10 @@ export async function bundleReleaseCode(outDir, version) {
       'import.meta.url': 'globalThis.__convoyRelease.url',
       'import.meta.dirname': 'globalThis.__convoyRelease.dirname',
     },
-    plugins: [nativeAddons(carried), piscinaWorkerPath(), bundledPackages(), noYargsVersionGuess()],
+    // As in the CLI's own bundle (packages/cli/tsup.config.ts): help cells counted without
+    // string-width, whose Intl.Segmenters would also hold handles a startup snapshot cannot keep.
+    alias: { 'string-width': path.join(cliSrc, 'bundle/string-width.ts') },
+    plugins: [nativeAddons(carried), piscinaWorkerPath(), bundledPackages(), noYargsVersionGuess(), argumentParserAtFixedPath()],
   };
   // The client's code, run once at build time into a V8 startup snapshot (build-release.mjs), and
   // the part it defers with import() (the daemon), compiled from an asset when first used
@@ -245,6 +248,30 @@ function noYargsVersionGuess() {
         const source = readFileSync(args.path, 'utf8');
         if (!guess.test(source)) throw new Error(`yargs's ${args.path} no longer guesses its version as release/bundle.mjs expects: update it`);
         return { contents: source.replace(guess, "$1 return 'unknown';"), loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
+ * yargs 18 and yargs-parser, as ES modules, read `import.meta.url` when they load (for their
+ * package root, a `require` and yargs' locale files), which in the executable would unpack the
+ * release files for every client command, and cannot run at all while the startup snapshot is
+ * built. They get a fixed path under /convoy instead: yargs' version guess is gone (above), and
+ * y18n finds no locale file there, so yargs keeps its built-in English.
+ * @returns {esbuild.Plugin}
+ */
+function argumentParserAtFixedPath() {
+  const inParser = /[/\\]node_modules[/\\](yargs|yargs-parser)[/\\](.+\.m?js)$/;
+  return {
+    name: 'argument-parser-at-fixed-path',
+    setup(build) {
+      build.onLoad({ filter: inParser }, (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        if (!source.includes('import.meta.url')) return undefined;
+        const [, pkg, file] = inParser.exec(args.path) ?? [];
+        const fixed = JSON.stringify(`file:///convoy/node_modules/${pkg}/${file?.replaceAll('\\', '/')}`);
+        return { contents: source.replaceAll('import.meta.url', fixed), loader: 'js' };
       });
     },
   };
