@@ -49,6 +49,7 @@ function instrumented(store: ObjectStore, job: ChildJob): ObjectStore {
     stats: store.stats,
     get: (k) => store.get(k),
     getStream: (k) => store.getStream(k),
+    getRange: (k, offset, length) => store.getRange(k, offset, length),
     head: (k) => store.head(k),
     list: (p) => store.list(p),
     listDir: (p) => store.listDir(p),

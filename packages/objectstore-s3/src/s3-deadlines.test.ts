@@ -76,6 +76,20 @@ describe('objectstore-s3 deadlines (a stalling proxy on 127.0.0.1)', () => {
     await store.close();
   });
 
+  it.each([
+    ['cut', 'cut-response', 'g/cut'],
+    ['stalled', 'stall-response', 'h/stall'],
+  ] as const)('a ranged read %s halfway resumes inside its range with one more ranged GET and returns the exact bytes', async (_how, fault, key) => {
+    const store = await open();
+    const data = randomBytes(4 * 1024 * 1024);
+    await store.put(key, data);
+    proxy.inject({ fault, match: objectGet(key) });
+    const range = await noHang(store.getRange(key, 1024 * 1024 + 3, 2 * 1024 * 1024));
+    expect(range!.equals(data.subarray(1024 * 1024 + 3, 3 * 1024 * 1024 + 3))).toBe(true);
+    expect(proxy.requests.filter(objectGet(key)).length).toBe(2);
+    await store.close();
+  });
+
   it('a streamed download that keeps stalling fails with a store error, not a hang', async () => {
     const store = await open(2);
     const data = randomBytes(1024 * 1024);

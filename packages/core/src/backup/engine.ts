@@ -8,7 +8,8 @@ import { deleteBackup } from './delete.js';
 import { forgetBackups } from './forget.js';
 import { createDeltaBlockBackup } from './delta-backup.js';
 import { restoreDeltaBlock } from './delta-restore.js';
-import { BLOCK_SIZE } from './layout.js';
+import { BLOCK_SIZE, DEFAULT_PACK_SIZE, validatePackSize } from './layout.js';
+import { DEFAULT_PACK_UPLOADS } from './pack-writer.js';
 import { inspectBackup, listBackups, requireRecord } from './listing.js';
 import { pruneStore } from './prune.js';
 import { BackupRecordCache } from './record-cache.js';
@@ -37,6 +38,8 @@ export interface BackupEngineOptions {
   recordCacheBlocks?: number;
   /** The user key that opens encrypted stores (from a key file, the environment or a prompt). */
   encryptionKey?: UserKey;
+  /** Pack layout: the pack size a new volume records (default 16 MiB), and packs uploading at once (default 2). */
+  packs?: { size?: number; uploads?: number };
 }
 
 const DEFAULT_CONCURRENCY = 4;
@@ -56,6 +59,7 @@ export function createBackupEngine(opts: BackupEngineOptions = {}): BackupEngine
     concurrency,
     pruneGraceMs: opts.pruneGraceMs ?? HOUR_MS,
     records: new BackupRecordCache(opts.recordCacheBlocks),
+    packs: { size: validatePackSize(opts.packs?.size ?? DEFAULT_PACK_SIZE), uploads: validateConcurrency(opts.packs?.uploads, DEFAULT_PACK_UPLOADS) },
   };
   const engineKeyring = new Keyring(opts.encryptionKey);
   // A key given with the call (the CLI's) wins over the engine's own (the daemon's). One keyring per

@@ -47,6 +47,7 @@ function countingStore(store: ObjectStore, scheme: string, metrics: ConvoyMetric
     },
     get: counted((k) => store.get(k)),
     getStream: counted((k) => store.getStream(k)),
+    getRange: counted((k, offset, length) => store.getRange(k, offset, length)),
     head: counted((k) => store.head(k)),
     listDir: counted((p) => store.listDir(p)),
     delete: counted((keys) => store.delete(keys)),
