@@ -91,7 +91,7 @@ export function createBackupEngine(opts: BackupEngineOptions = {}): BackupEngine
       const q = await sealed(p, p.volumeName, stored);
       return withKeyId(q.sealing, await inspectBackup(ctx, q, stored));
     },
-    prune: (p) => pruneStore(ctx, { ...p, openVolume: opener(p) }),
+    prune: (p) => pruneStore(ctx, { ...p, openVolume: (name) => accessVolume(p.store, name, ring(p)) }),
     forgetBackups: async (p) => forgetBackups(ctx, await sealed(p, p.volumeName)),
     verify: (p) => verifyStore(ctx, p, (name) => accessVolume(p.store, name, ring(p))),
     initStore: (p) => initEncryptedStore(p.store, ring(p)),

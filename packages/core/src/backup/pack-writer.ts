@@ -52,7 +52,16 @@ export class PackWriter {
 
   /** Appends one stored block (compressed; sealed here when the volume is encrypted). Resolves to the bytes it takes in the pack. */
   add(name: string, stored: Buffer, rawLength: number, compression: CompressionMethod): Promise<number> {
-    const added = this.queue.then(() => this.append(name, stored, rawLength, compression));
+    return this.enqueue(() => this.append(name, this.opts.cipher ? this.opts.cipher.seal(name, stored) : stored, rawLength, compression));
+  }
+
+  /** Appends a blob as another pack holds it (sealed already, when it is): what a repack moves. */
+  move(blob: PackBlob, bytes: Buffer): Promise<number> {
+    return this.enqueue(() => this.append(blob.Name, bytes, blob.RawLength, blob.Compression));
+  }
+
+  private enqueue(step: () => Promise<number>): Promise<number> {
+    const added = this.queue.then(step);
     this.queue = added.catch(() => undefined);
     return added;
   }
@@ -73,9 +82,8 @@ export class PackWriter {
     await this.settle();
   }
 
-  private async append(name: string, stored: Buffer, rawLength: number, compression: CompressionMethod): Promise<number> {
+  private async append(name: string, blob: Buffer, rawLength: number, compression: CompressionMethod): Promise<number> {
     if (this.failure) throw this.failure.error;
-    const blob = this.opts.cipher ? this.opts.cipher.seal(name, stored) : stored;
     if (this.open && this.open.length + blob.length + headerRoom(this.open.blobs.length + 1) > this.capacity) await this.close();
     const pack = (this.open ??= { buffer: this.spare.pop() ?? Buffer.allocUnsafeSlow(this.capacity), length: 0, blobs: [] });
     blob.copy(pack.buffer, pack.length);

@@ -79,6 +79,11 @@ export interface PruneReport {
   bytesRemoved: number;
   /** Unreferenced blocks younger than the grace period, kept because a backup may be writing them. */
   blocksKeptForGrace: number;
+  /** Pack layout: packs looked at, removed (wholly unused), rewritten (mostly unused), and kept young. */
+  packsScanned?: number;
+  packsRemoved?: number;
+  packsRewritten?: number;
+  packsKeptForGrace?: number;
   /** Volumes a whole-store prune skipped because a backup, restore or delete held their lock. */
   skippedVolumes?: string[];
   /** What interrupted writes left behind (temp files of killed backups), removed; older than the grace period. */
@@ -106,7 +111,7 @@ export interface BackupEngine {
   listBackups(params: KeyedParams & { store: ObjectStore; destUrl: string; volumeName?: string; onSkipped?: (key: string, err: ConvoyError) => void }): Promise<BackupSummary[]>;
   inspectBackup(params: KeyedParams & { store: ObjectStore; destUrl: string; backupName: string; volumeName: string }): Promise<BackupSummary>;
   /** Sweeps blocks no backup references, older than `graceMs` (default 1 hour). */
-  prune(params: KeyedParams & { store: ObjectStore; owner: string; graceMs?: number; volumeName?: string }): Promise<PruneReport>;
+  prune(params: KeyedParams & { store: ObjectStore; owner: string; graceMs?: number; volumeName?: string; maxUnused?: number }): Promise<PruneReport>;
   /** Checks that backups would restore (see verify.ts); never changes the store. */
   verify(params: KeyedParams & VerifyParams): Promise<VerifyReport>;
   /** Makes the store's master key (wrapped by the engine's user key) and encrypts every new volume. */

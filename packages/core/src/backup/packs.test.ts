@@ -1,0 +1,273 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isConvoyError, type ErrorCode } from '../errors.js';
+import type { ObjectStoreStats } from '../objectstore.js';
+import { ImageSource } from '../testing/image-source.js';
+import { MemoryObjectStore } from '../testing/memory-store.js';
+import { tempDir } from '../testing/temp-dir.js';
+import { createBackupEngine } from './engine.js';
+import { BLOCK_SIZE, blocksDir, indexDir, packsDir, volumeConfigKey } from './layout.js';
+import { blobCipher } from './pack-cipher.js';
+import { parseBackupUrl } from './url.js';
+import type { StoreLayout } from '../model.js';
+import type { UserKey } from './crypto/user-key.js';
+
+/** Packs, their index objects and both layouts in one engine (issue 18); docs/store-format.md. */
+
+const MiB = 1024 * 1024;
+const PACK = 4 * MiB;
+const engine = createBackupEngine({ packs: { size: PACK } });
+const scratch = await tempDir('convoy-packs-');
+
+interface Env {
+  store: MemoryObjectStore;
+  source: ImageSource;
+  destUrl: string;
+}
+
+async function makeEnv(): Promise<Env> {
+  const dir = await mkdtemp(path.join(scratch, 'env-'));
+  return { store: new MemoryObjectStore('mem://packs'), source: await ImageSource.open(path.join(dir, 'images')), destUrl: 'mem://packs' };
+}
+
+interface Extra {
+  layout?: StoreLayout;
+  encrypt?: boolean;
+  encryptionKey?: UserKey;
+}
+
+function backup(env: Env, volume: string, snapshot: string, extra: Extra = {}) {
+  const { source } = env;
+  return engine.createBackup({ store: env.store, destUrl: env.destUrl, driverName: 'image', volume: source.volumeRecord(volume), snapshot: source.snapshotRecord(volume, snapshot), ops: source, owner: 'host-a/1', ...extra });
+}
+
+function restore(env: Env, url: string, newName: string, extra: Extra = {}) {
+  const { backupName, volumeName } = parseBackupUrl(url);
+  return engine.restoreBackup({ store: env.store, backupName, volumeName, driverName: 'image', ops: env.source, request: { name: newName, options: {} }, owner: 'host-a/1', ...extra });
+}
+
+async function expectSameBytes(env: Env, restored: string, snapshot: string): Promise<void> {
+  const [a, b] = await Promise.all([readFile(env.source.volumePath(restored)), readFile(env.source.snapshotPath(snapshot))]);
+  expect(a.length).toBe(b.length);
+  expect(a.equals(b)).toBe(true);
+}
+
+async function expectCode(promise: Promise<unknown>, code: ErrorCode, ...mentions: string[]): Promise<Error> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(isConvoyError(err, code), `expected ${code}, got ${String(err)}`).toBe(true);
+  for (const text of mentions) expect((err as Error).message).toContain(text);
+  return err as Error;
+}
+
+/** A volume of `blocks` random 2 MiB blocks (incompressible: stored bytes ≈ volume bytes), snapshotted. */
+async function randomVolume(env: Env, volume: string, blocks: number, snapshot: string): Promise<void> {
+  await env.source.createVolume(volume, blocks * BLOCK_SIZE);
+  for (let i = 0; i < blocks; i += 1) await env.source.writeVolume(volume, i * BLOCK_SIZE, randomBytes(BLOCK_SIZE));
+  await env.source.snapshot(volume, snapshot);
+}
+
+function requests(stats: ObjectStoreStats): number {
+  return stats.get + stats.put + stats.head + stats.list + stats.delete;
+}
+
+function snapshotStats(store: MemoryObjectStore): ObjectStoreStats {
+  return { ...store.stats };
+}
+
+function since(before: ObjectStoreStats, store: MemoryObjectStore): number {
+  return requests(store.stats) - requests(before);
+}
+
+function storedBytes(store: MemoryObjectStore, prefix: string): number {
+  return store.keysUnder(prefix).reduce((sum, key) => sum + (store as unknown as { objects: Map<string, { data: Buffer }> }).objects.get(key)!.data.length, 0);
+}
+
+/** Every object of the store, key → bytes: "nothing changed" is this, equal before and after. */
+async function contents(store: MemoryObjectStore): Promise<Map<string, string>> {
+  const all = new Map<string, string>();
+  for (const key of store.keysUnder('')) all.set(key, (await store.get(key))!.toString('base64'));
+  return all;
+}
+
+describe('pack layout: backup and restore', () => {
+  it('is the default for a new volume: blocks go into packs with one index object, never one object per block, and restore bit-exact', async () => {
+    const env = await makeEnv();
+    await randomVolume(env, 'vol1', 10, 's1');
+    const summary = await backup(env, 'vol1', 's1');
+    expect(env.store.keysUnder(blocksDir('vol1'))).toEqual([]);
+    const packs = env.store.keysUnder(packsDir('vol1'));
+    // 20 MiB of incompressible blocks in 4 MiB packs: 5 packs (each closes once past 4 MiB).
+    expect(packs.length).toBeGreaterThanOrEqual(4);
+    expect(packs.length).toBeLessThanOrEqual(6);
+    expect(env.store.keysUnder(indexDir('vol1'))).toHaveLength(1);
+    const volumeCfg = JSON.parse((await env.store.get(volumeConfigKey('vol1')))!.toString());
+    expect(volumeCfg).toMatchObject({ Layout: 'packs', PackSize: PACK });
+    await restore(env, summary.url, 'restored');
+    await expectSameBytes(env, 'restored', 's1');
+  });
+
+  it('keeps a full backup and a restore within the request budget: stored bytes ÷ 8 MiB + 10', async () => {
+    const env = await makeEnv();
+    const big = createBackupEngine();
+    await randomVolume(env, 'vol1', 48, 's1'); // 96 MiB
+    const args = { store: env.store, destUrl: env.destUrl, driverName: 'image', volume: env.source.volumeRecord('vol1'), snapshot: env.source.snapshotRecord('vol1', 's1'), ops: env.source, owner: 'h' };
+    const summary = await big.createBackup(args);
+    const stored = storedBytes(env.store, packsDir('vol1'));
+    const budget = Math.floor(stored / (8 * MiB)) + 10;
+    const backupRequests = requests(env.store.stats);
+    expect(backupRequests).toBeLessThanOrEqual(budget);
+    const before = snapshotStats(env.store);
+    await big.restoreBackup({ store: env.store, backupName: summary.name, volumeName: 'vol1', driverName: 'image', ops: env.source, request: { name: 'restored', options: {} }, owner: 'h' });
+    expect(since(before, env.store)).toBeLessThanOrEqual(budget);
+    await expectSameBytes(env, 'restored', 's1');
+    console.log(`request budget (96 MiB, default 16 MiB packs): stored ${stored} bytes, budget ${budget}, backup ${backupRequests}, restore ${since(before, env.store)}`);
+  });
+
+  it('dedups an incremental against the index: only changed blocks are stored, and every backup of the chain restores alone', async () => {
+    const env = await makeEnv();
+    await randomVolume(env, 'vol1', 6, 's1');
+    const first = await backup(env, 'vol1', 's1');
+    const packsBefore = env.store.keysUnder(packsDir('vol1')).length;
+    await env.source.writeVolume('vol1', 2 * BLOCK_SIZE, randomBytes(BLOCK_SIZE));
+    // A block equal to another one already stored is not stored again.
+    await env.source.writeVolume('vol1', 4 * BLOCK_SIZE, await readFile(env.source.snapshotPath('s1')).then((b) => b.subarray(0, BLOCK_SIZE)));
+    await env.source.snapshot('vol1', 's2');
+    const second = await backup(env, 'vol1', 's2');
+    expect(second.uploadedBytes).toBeGreaterThan(BLOCK_SIZE - 1024);
+    expect(second.uploadedBytes).toBeLessThan(BLOCK_SIZE + 1024);
+    expect(env.store.keysUnder(packsDir('vol1')).length).toBe(packsBefore + 1);
+    expect(env.store.keysUnder(indexDir('vol1'))).toHaveLength(2);
+    await restore(env, first.url, 'r1');
+    await expectSameBytes(env, 'r1', 's1');
+    await restore(env, second.url, 'r2');
+    await expectSameBytes(env, 'r2', 's2');
+  });
+
+  it('writes the v0.5 layout on request, keeps a v0.5 volume in v0.5, and refuses to mix layouts with nothing changed', async () => {
+    const env = await makeEnv();
+    await randomVolume(env, 'vol1', 3, 's1');
+    const first = await backup(env, 'vol1', 's1', { layout: 'convoy-v0.5' });
+    expect(env.store.keysUnder(blocksDir('vol1'))).toHaveLength(3);
+    const volumeCfg = JSON.parse((await env.store.get(volumeConfigKey('vol1')))!.toString());
+    // The record Go Convoy reads, unchanged: no layout field at all.
+    expect(Object.keys(volumeCfg)).toEqual(['Name', 'Driver', 'Size', 'CreatedTime', 'LastBackupName']);
+
+    await env.source.writeVolume('vol1', 0, randomBytes(BLOCK_SIZE));
+    await env.source.snapshot('vol1', 's2');
+    const before = await contents(env.store);
+    await expectCode(backup(env, 'vol1', 's2', { layout: 'packs' }), 'INVALID_ARGUMENT', 'convoy-v0.5 layout', 'cannot switch to packs');
+    expect(await contents(env.store)).toEqual(before);
+
+    // Without --layout the volume's own layout goes on.
+    const second = await backup(env, 'vol1', 's2');
+    expect(env.store.keysUnder(blocksDir('vol1'))).toHaveLength(4);
+    expect(env.store.keysUnder(packsDir('vol1'))).toEqual([]);
+    await restore(env, second.url, 'r2');
+    await expectSameBytes(env, 'r2', 's2');
+    await restore(env, first.url, 'r1');
+    await expectSameBytes(env, 'r1', 's1');
+
+    // And the other way round: a pack volume refuses the v0.5 layout.
+    await randomVolume(env, 'vol2', 2, 't1');
+    await backup(env, 'vol2', 't1');
+    await env.source.snapshot('vol2', 't2');
+    const before2 = await contents(env.store);
+    await expectCode(backup(env, 'vol2', 't2', { layout: 'convoy-v0.5' }), 'INVALID_ARGUMENT', 'packs layout');
+    expect(await contents(env.store)).toEqual(before2);
+    await expectCode(backup(env, 'vol2', 't2', { layout: 'zip' as never }), 'INVALID_ARGUMENT', 'zip');
+  });
+});
+
+describe('pack layout: damage', () => {
+  async function twoBackups(env: Env) {
+    await randomVolume(env, 'vol1', 6, 's1');
+    const first = await backup(env, 'vol1', 's1');
+    await env.source.writeVolume('vol1', 0, randomBytes(BLOCK_SIZE));
+    await env.source.snapshot('vol1', 's2');
+    const second = await backup(env, 'vol1', 's2');
+    return { first, second };
+  }
+
+  it('restores from the packs\' own headers when an index object is missing or corrupt', async () => {
+    const env = await makeEnv();
+    const { first, second } = await twoBackups(env);
+    const [lost, broken] = env.store.keysUnder(indexDir('vol1'));
+    await env.store.delete([lost!]);
+    await env.store.put(broken!, Buffer.from('{"Packs": [{"Name": "not a pack"'));
+    await restore(env, first.url, 'r1');
+    await expectSameBytes(env, 'r1', 's1');
+    await restore(env, second.url, 'r2');
+    await expectSameBytes(env, 'r2', 's2');
+  });
+
+  it('fails a restore with NOT_FOUND naming the backup when a pack is gone, and CORRUPT when one is cut short, leaving no volume', async () => {
+    const env = await makeEnv();
+    const { first } = await twoBackups(env);
+    const packs = env.store.keysUnder(packsDir('vol1'));
+    for (const key of packs) await env.store.put(key, (await env.store.get(key))!.subarray(0, 1000));
+    await expectCode(restore(env, first.url, 'r1'), 'CORRUPT', 'cut short', first.name);
+    await env.store.delete(packs);
+    await expectCode(restore(env, first.url, 'r1'), 'NOT_FOUND', first.name);
+    expect(existsSync(env.source.volumePath('r1'))).toBe(false);
+  });
+
+  it('fails a restore with CORRUPT when a blob\'s bytes changed', async () => {
+    const env = await makeEnv();
+    const { first } = await twoBackups(env);
+    const key = env.store.keysUnder(packsDir('vol1'))[0]!;
+    const bytes = (await env.store.get(key))!;
+    bytes[100] = bytes[100]! ^ 0xff;
+    await env.store.put(key, bytes);
+    await expectCode(restore(env, first.url, 'r1'), 'CORRUPT', first.name);
+  });
+});
+
+describe('pack layout: encryption', () => {
+  const key: UserKey = { kind: 'passphrase', secret: Buffer.from('correct horse battery staple') };
+  const sealedEngine = createBackupEngine({ packs: { size: PACK }, encryptionKey: key });
+
+  it('packs hold sealed blobs and a sealed header: no plaintext, no block name; tampering and swapping fail authentication', async () => {
+    const env = await makeEnv();
+    await env.source.createVolume('vol1', 4 * BLOCK_SIZE);
+    const marker = Buffer.from('PLAINTEXT-MARKER-that-must-never-appear-in-the-store ');
+    const text = Buffer.alloc(BLOCK_SIZE);
+    for (let at = 0; at + marker.length <= text.length; at += marker.length) marker.copy(text, at);
+    await env.source.writeVolume('vol1', 0, text);
+    await env.source.writeVolume('vol1', BLOCK_SIZE, randomBytes(BLOCK_SIZE));
+    await env.source.writeVolume('vol1', 2 * BLOCK_SIZE, randomBytes(BLOCK_SIZE));
+    await env.source.snapshot('vol1', 's1');
+    const args = { store: env.store, destUrl: env.destUrl, driverName: 'image', volume: env.source.volumeRecord('vol1'), snapshot: env.source.snapshotRecord('vol1', 's1'), ops: env.source, owner: 'h' };
+    const summary = await sealedEngine.createBackup({ ...args, encrypt: true });
+    const packKeys = env.store.keysUnder(packsDir('vol1'));
+    expect(packKeys).toHaveLength(1);
+    const pack = (await env.store.get(packKeys[0]!))!;
+    expect(pack.includes(Buffer.from('PLAINTEXT-MARKER'))).toBe(false);
+    expect(pack.includes(Buffer.from('Blobs'))).toBe(false);
+    expect(pack.includes(Buffer.from('zstd'))).toBe(false);
+    const index = (await env.store.get(env.store.keysUnder(indexDir('vol1'))[0]!))!;
+    expect(index.includes(Buffer.from('Packs'))).toBe(false);
+
+    const restoreArgs = { store: env.store, backupName: summary.name, volumeName: 'vol1', driverName: 'image', ops: env.source, owner: 'h' };
+    await sealedEngine.restoreBackup({ ...restoreArgs, request: { name: 'ok', options: {} } });
+    await expectSameBytes(env, 'ok', 's1');
+
+    // One flipped bit in a blob.
+    const flipped = Buffer.from(pack);
+    flipped[200] = flipped[200]! ^ 1;
+    await env.store.put(packKeys[0]!, flipped);
+    await expectCode(sealedEngine.restoreBackup({ ...restoreArgs, request: { name: 'bad1', options: {} } }), 'CORRUPT', summary.name);
+
+    // A blob moved under another block's name (what a swap inside a pack amounts to) does not open.
+    const cipher = blobCipher(randomBytes(32));
+    const sealed = cipher.seal('a'.repeat(64), Buffer.from('block a'));
+    expect(cipher.open('a'.repeat(64), sealed).toString()).toBe('block a');
+    expect(() => cipher.open('b'.repeat(64), sealed)).toThrow(/modified, truncated or swapped/);
+    expect(() => cipher.openHeader(sealed, 'p')).toThrow(/header of pack p/);
+  });
+});
