@@ -220,10 +220,11 @@ describe('pack layout: damage', () => {
   it('fails a restore with CORRUPT when a blob\'s bytes changed', async () => {
     const env = await makeEnv();
     const { first } = await twoBackups(env);
-    const key = env.store.keysUnder(packsDir('vol1'))[0]!;
-    const bytes = (await env.store.get(key))!;
-    bytes[100] = bytes[100]! ^ 0xff;
-    await env.store.put(key, bytes);
+    for (const key of env.store.keysUnder(packsDir('vol1'))) {
+      const bytes = (await env.store.get(key))!;
+      bytes[100] = bytes[100]! ^ 0xff;
+      await env.store.put(key, bytes);
+    }
     await expectCode(restore(env, first.url, 'r1'), 'CORRUPT', first.name);
   });
 });
@@ -245,11 +246,12 @@ describe('pack layout: encryption', () => {
     const args = { store: env.store, destUrl: env.destUrl, driverName: 'image', volume: env.source.volumeRecord('vol1'), snapshot: env.source.snapshotRecord('vol1', 's1'), ops: env.source, owner: 'h' };
     const summary = await sealedEngine.createBackup({ ...args, encrypt: true });
     const packKeys = env.store.keysUnder(packsDir('vol1'));
-    expect(packKeys).toHaveLength(1);
-    const pack = (await env.store.get(packKeys[0]!))!;
-    expect(pack.includes(Buffer.from('PLAINTEXT-MARKER'))).toBe(false);
-    expect(pack.includes(Buffer.from('Blobs'))).toBe(false);
-    expect(pack.includes(Buffer.from('zstd'))).toBe(false);
+    const packs = await Promise.all(packKeys.map(async (key) => (await env.store.get(key))!));
+    for (const pack of packs) {
+      expect(pack.includes(Buffer.from('PLAINTEXT-MARKER'))).toBe(false);
+      expect(pack.includes(Buffer.from('Blobs'))).toBe(false);
+      expect(pack.includes(Buffer.from('zstd'))).toBe(false);
+    }
     const index = (await env.store.get(env.store.keysUnder(indexDir('vol1'))[0]!))!;
     expect(index.includes(Buffer.from('Packs'))).toBe(false);
 
@@ -257,11 +259,14 @@ describe('pack layout: encryption', () => {
     await sealedEngine.restoreBackup({ ...restoreArgs, request: { name: 'ok', options: {} } });
     await expectSameBytes(env, 'ok', 's1');
 
-    // One flipped bit in a blob.
-    const flipped = Buffer.from(pack);
-    flipped[200] = flipped[200]! ^ 1;
-    await env.store.put(packKeys[0]!, flipped);
+    // One flipped bit in a blob of every pack.
+    for (const [i, pack] of packs.entries()) {
+      const flipped = Buffer.from(pack);
+      flipped[200] = flipped[200]! ^ 1;
+      await env.store.put(packKeys[i]!, flipped);
+    }
     await expectCode(sealedEngine.restoreBackup({ ...restoreArgs, request: { name: 'bad1', options: {} } }), 'CORRUPT', summary.name);
+    expect((await verify(env, { deep: true }, sealedEngine)).problems.map((p) => p.kind)).toContain('corrupt-block');
 
     // A blob moved under another block's name (what a swap inside a pack amounts to) does not open.
     const cipher = blobCipher(randomBytes(32));
@@ -269,5 +274,141 @@ describe('pack layout: encryption', () => {
     expect(cipher.open('a'.repeat(64), sealed).toString()).toBe('block a');
     expect(() => cipher.open('b'.repeat(64), sealed)).toThrow(/modified, truncated or swapped/);
     expect(() => cipher.openHeader(sealed, 'p')).toThrow(/header of pack p/);
+  });
+});
+
+function verify(env: Env, extra: { deep?: boolean; sample?: number } = {}, on = engine) {
+  return on.verify({ store: env.store, destUrl: env.destUrl, owner: 'verifier', ...extra });
+}
+
+function prune(env: Env, extra: { graceMs?: number; maxUnused?: number } = {}) {
+  return engine.prune({ store: env.store, owner: 'pruner', graceMs: 0, ...extra });
+}
+
+describe('pack layout: verify', () => {
+  async function chain(env: Env) {
+    await randomVolume(env, 'vol1', 6, 's1');
+    const first = await backup(env, 'vol1', 's1');
+    await env.source.writeVolume('vol1', 0, randomBytes(BLOCK_SIZE));
+    await env.source.snapshot('vol1', 's2');
+    const second = await backup(env, 'vol1', 's2');
+    return { first, second };
+  }
+
+  it('passes a healthy pack store, quick and deep, reading each mapped block once', async () => {
+    const env = await makeEnv();
+    await chain(env);
+    expect(await verify(env)).toMatchObject({ ok: true, backups: 2, blocksReferenced: 7, problems: [] });
+    expect(await verify(env, { deep: true })).toMatchObject({ ok: true, blocksRead: 7, problems: [] });
+    const sampled = await verify(env, { deep: true, sample: 0.01 });
+    expect(sampled.ok).toBe(true);
+    expect(sampled.blocksRead).toBeGreaterThan(0);
+  });
+
+  it('names a corrupt index object, a pack cut short, a block missing from its pack, a flipped blob, and the backups they damage', async () => {
+    const env = await makeEnv();
+    const { first, second } = await chain(env);
+    const [indexA, indexB] = env.store.keysUnder(indexDir('vol1'));
+    const intact = (await env.store.get(indexA!))!;
+    await env.store.put(indexA!, intact.subarray(0, intact.length - 9));
+    let report = await verify(env);
+    expect(report.problems.map((p) => p.kind)).toEqual(['unreadable-index']);
+    // The packs' own headers still say where every block is: no backup is damaged.
+    expect(report.damagedBackups).toEqual([]);
+    await env.store.put(indexA!, intact);
+
+    // The second backup's own pack (one block) cut short: quick verify sees the size.
+    type IndexJson = { Packs: Array<{ Name: string; Blobs: Array<{ Name: string }> }> };
+    const packsOf = async (key: string) => (JSON.parse((await env.store.get(key))!.toString()) as IndexJson).Packs;
+    const listed = [...(await packsOf(indexA!)), ...(await packsOf(indexB!))];
+    const small = listed.find((p) => p.Blobs.length === 1)!;
+    const smallKey = env.store.keysUnder(packsDir('vol1')).find((k) => k.includes(small.Name))!;
+    const smallBytes = (await env.store.get(smallKey))!;
+    await env.store.put(smallKey, smallBytes.subarray(0, smallBytes.length - 3));
+    report = await verify(env);
+    expect(report.problems.map((p) => p.kind)).toEqual(['corrupt-pack']);
+    expect(report.damagedBackups).toEqual([second.url]);
+    await env.store.put(smallKey, smallBytes);
+
+    // A blob flipped inside a big pack: only deep verify reads it.
+    const big = listed.find((p) => p.Blobs.length > 1)!;
+    const bigKey = env.store.keysUnder(packsDir('vol1')).find((k) => k.includes(big.Name))!;
+    const bigBytes = (await env.store.get(bigKey))!;
+    const flipped = Buffer.from(bigBytes);
+    flipped[10] = flipped[10]! ^ 0x55;
+    await env.store.put(bigKey, flipped);
+    expect((await verify(env)).ok).toBe(true);
+    report = await verify(env, { deep: true });
+    expect(report.problems.map((p) => p.kind)).toEqual(['corrupt-block']);
+    expect(report.damagedBackups).toContain(first.url);
+    await env.store.put(bigKey, bigBytes);
+
+    // A pack gone, and no index object or header anywhere that still lists its blocks.
+    const holder = (await packsOf(indexA!)).some((p) => p.Name === big.Name) ? indexA! : indexB!;
+    await env.store.delete([bigKey, holder]);
+    report = await verify(env);
+    expect(report.problems.map((p) => p.kind)).toContain('missing-block');
+    expect(report.damagedBackups).toContain(first.url);
+  });
+});
+
+describe('pack layout: prune', () => {
+  it('deletes wholly unused packs, rewrites mostly unused ones, leaves one index, and every surviving backup restores exactly', async () => {
+    const env = await makeEnv();
+    await randomVolume(env, 'vol1', 8, 's1');
+    const first = await backup(env, 'vol1', 's1');
+    // The second backup shares 2 of 8 blocks with the first: after the first is deleted, most of its packs are unused.
+    for (let i = 2; i < 8; i += 1) await env.source.writeVolume('vol1', i * BLOCK_SIZE, randomBytes(BLOCK_SIZE));
+    await env.source.snapshot('vol1', 's2');
+    const second = await backup(env, 'vol1', 's2');
+    await engine.deleteBackup({ store: env.store, destUrl: env.destUrl, backupName: first.name, volumeName: 'vol1', owner: 'h' });
+    const packsBefore = env.store.keysUnder(packsDir('vol1')).length;
+    const bytesBefore = storedBytes(env.store, packsDir('vol1'));
+
+    const report = await prune(env);
+    expect(report.packsRemoved! + report.packsRewritten!).toBeGreaterThan(0);
+    expect(report.bytesRemoved).toBeGreaterThan(0);
+    expect(env.store.keysUnder(indexDir('vol1'))).toHaveLength(1);
+    // What stays is about what the remaining backup maps (8 blocks), not the 14 stored before.
+    expect(storedBytes(env.store, packsDir('vol1'))).toBeLessThan(bytesBefore * 0.75);
+    expect(env.store.keysUnder(packsDir('vol1')).length).toBeLessThanOrEqual(packsBefore);
+    expect(await verify(env, { deep: true })).toMatchObject({ ok: true, problems: [] });
+    await restore(env, second.url, 'r2');
+    await expectSameBytes(env, 'r2', 's2');
+
+    // A second prune finds nothing to do and writes nothing.
+    const before = await contents(env.store);
+    const again = await prune(env);
+    expect(again).toMatchObject({ packsRemoved: 0, packsRewritten: 0 });
+    expect(await contents(env.store)).toEqual(before);
+  });
+
+  it('keeps young packs nobody lists (a running backup\'s) and removes old ones a crashed backup left', async () => {
+    const env = await makeEnv();
+    await randomVolume(env, 'vol1', 3, 's1');
+    const first = await backup(env, 'vol1', 's1');
+    // A backup that died after its packs, before its index and record: its packs are listed nowhere.
+    await env.source.writeVolume('vol1', 0, randomBytes(BLOCK_SIZE));
+    await env.source.snapshot('vol1', 's2');
+    const indexes = new Set(env.store.keysUnder(indexDir('vol1')));
+    const packs = new Set(env.store.keysUnder(packsDir('vol1')));
+    const crashed = await backup(env, 'vol1', 's2');
+    await engine.deleteBackup({ store: env.store, destUrl: env.destUrl, backupName: crashed.name, volumeName: 'vol1', owner: 'h' });
+    await env.store.delete(env.store.keysUnder(indexDir('vol1')).filter((k) => !indexes.has(k)));
+    const orphans = env.store.keysUnder(packsDir('vol1')).filter((k) => !packs.has(k));
+    expect(orphans).toHaveLength(1);
+
+    // Everything is young: nothing is removed, rewritten or even listed anew.
+    expect(await prune(env, { graceMs: 3_600_000 })).toMatchObject({ packsRemoved: 0, packsRewritten: 0, packsKeptForGrace: env.store.keysUnder(packsDir('vol1')).length });
+    expect(env.store.keysUnder(packsDir('vol1'))).toContain(orphans[0]);
+    await prune(env);
+    expect(env.store.keysUnder(packsDir('vol1'))).not.toContain(orphans[0]);
+    await restore(env, first.url, 'r1');
+    await expectSameBytes(env, 'r1', 's1');
+  });
+
+  it('refuses a nonsense unused share before touching anything', async () => {
+    const env = await makeEnv();
+    for (const bad of [-0.1, 1.5, Number.NaN]) await expectCode(prune(env, { maxUnused: bad }), 'INVALID_ARGUMENT', 'unused share');
   });
 });
