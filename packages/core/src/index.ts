@@ -24,6 +24,7 @@ export * from './log.js';
 export * from './archive/pack-directory.js';
 export * from './archive/extract-tar.js';
 export * from './size.js';
+export * from './percent.js';
 export * from './duration.js';
 export * from './state/process-identity.js';
 export * from './state/directory-lock.js';

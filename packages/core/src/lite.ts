@@ -6,6 +6,7 @@
  */
 export * from './errors.js';
 export * from './size.js';
+export * from './percent.js';
 export * from './names.js';
 export * from './log.js';
 export * from './model.js';

@@ -12,6 +12,7 @@ import type {
   CreateVolumeParams,
   DaemonInfo,
   ForgetParams,
+  PruneOptions,
   SnapshotBlocks,
   StartupProblem,
   VerifyBackupsParams,
@@ -343,7 +344,7 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
     return this.guard(() => this.backups.inspectBackup(url, params));
   }
 
-  pruneBackups(dest: string, params: BackupStoreParams & { graceSeconds?: number } = {}): Promise<PruneReport> {
+  pruneBackups(dest: string, params: BackupStoreParams & PruneOptions = {}): Promise<PruneReport> {
     return this.guard(() => this.backups.pruneBackups(dest, params));
   }
 

@@ -43,6 +43,7 @@ export async function runSchedule(service: VolumeService, spec: ScheduleSpec, at
       snapshot: snapshot.name,
       dest: spec.backup.dest,
       ...(spec.backup.compression ? { compression: spec.backup.compression } : {}),
+      ...(spec.backup.layout ? { layout: spec.backup.layout } : {}),
       ...endpoint,
     });
     result.backupUrl = backup.url;

@@ -1,4 +1,4 @@
-import type { CompressionMethod } from '@convoy/core/lite';
+import type { CompressionMethod, StoreLayout } from '@convoy/core/lite';
 import type { EncryptionKeyParam, OptionSpec, RetentionPolicy } from '@convoy/core';
 
 /**
@@ -59,6 +59,8 @@ export interface BackupCreateRequest {
   Compression?: CompressionMethod;
   /** Addition: the volume's backup block size in bytes (64 KiB to 2 MiB, a power of two), set by its first backup to a store. */
   BlockSize?: number;
+  /** Addition: where the volume's blocks go, `packs` (default) or `convoy-v0.5` (Go Convoy's), set by its first backup to a store. */
+  Layout?: StoreLayout;
   /** Additions: encrypt the volume's backups in this store (at its first backup there), and the caller's key. */
   Encrypt?: boolean;
   EncryptionKey?: EncryptionKeyParam;
@@ -85,6 +87,8 @@ export interface BackupPruneRequest {
   URL: string;
   Endpoint?: string;
   GraceSeconds?: number;
+  /** Addition: pack layout, rewrite a pack once more than this percentage of it is unused (default 10). */
+  MaxUnusedPercent?: number;
   EncryptionKey?: EncryptionKeyParam;
 }
 

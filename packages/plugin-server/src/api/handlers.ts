@@ -89,6 +89,7 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
       ...store(b.Endpoint, b.EncryptionKey),
       ...(b.Compression === undefined ? {} : { compression: b.Compression }),
       ...(b.BlockSize === undefined ? {} : { blockSize: b.BlockSize }),
+      ...(b.Layout === undefined ? {} : { layout: b.Layout }),
       ...(b.Encrypt ? { encrypt: true } : {}),
     };
     const backup = await service.createBackup(req, onProgress);
@@ -103,7 +104,11 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
   inspectBackup: async (b, { service }) => backupInfo(await service.inspectBackup(b.URL, store(b.Endpoint, b.EncryptionKey))),
   deleteBackup: async (b, { service }) => service.deleteBackup(b.URL, store(b.Endpoint, b.EncryptionKey)),
   pruneBackups: async (b, { service }) =>
-    service.pruneBackups(b.URL, { ...store(b.Endpoint, b.EncryptionKey), ...(b.GraceSeconds === undefined ? {} : { graceSeconds: b.GraceSeconds }) }),
+    service.pruneBackups(b.URL, {
+      ...store(b.Endpoint, b.EncryptionKey),
+      ...(b.GraceSeconds === undefined ? {} : { graceSeconds: b.GraceSeconds }),
+      ...(b.MaxUnusedPercent === undefined ? {} : { maxUnusedPercent: b.MaxUnusedPercent }),
+    }),
   forgetBackups: async (b, { service }) =>
     service.forgetBackups(b.dest, { volumeName: b.volumeName, policy: b.policy, dryRun: b.dryRun === true, ...store(b.endpoint, b.encryptionKey) }),
   verifyBackups: async (b, { service, onProgress }) =>

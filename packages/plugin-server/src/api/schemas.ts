@@ -3,12 +3,13 @@
  * plus Convoy's additions. Every object is closed (additionalProperties false), so a misspelt
  * field is an error naming it rather than silently ignored.
  */
-import { COMPRESSION_METHODS } from '@convoy/core/lite';
+import { COMPRESSION_METHODS, STORE_LAYOUTS } from '@convoy/core/lite';
 
 const text = { type: 'string' } as const;
 const flag = { type: 'boolean' } as const;
 const bytes = { type: 'integer', minimum: 0 } as const;
 const compression = { type: 'string', enum: [...COMPRESSION_METHODS] } as const;
+const layout = { type: 'string', enum: [...STORE_LAYOUTS] } as const;
 const endpoint = { type: 'string', description: 'S3 endpoint (MinIO and other S3-compatible servers); s3:// URLs only' } as const;
 
 /** Addition: a user key for an encrypted store; the secret is base64. */
@@ -44,12 +45,12 @@ export const volumeResizeBody = closedObject({ VolumeName: text, Size: bytes }, 
 export const snapshotCreateBody = closedObject({ Name: text, VolumeName: text, Verbose: flag }, ['VolumeName']);
 export const snapshotNameBody = closedObject({ SnapshotName: text }, ['SnapshotName']);
 export const backupCreateBody = closedObject(
-  { URL: text, Endpoint: endpoint, SnapshotName: text, Verbose: flag, Compression: compression, BlockSize: { type: 'integer', minimum: 1 }, Encrypt: flag, EncryptionKey: encryptionKey },
+  { URL: text, Endpoint: endpoint, SnapshotName: text, Verbose: flag, Compression: compression, BlockSize: { type: 'integer', minimum: 1 }, Layout: layout, Encrypt: flag, EncryptionKey: encryptionKey },
   ['URL', 'SnapshotName'],
 );
 /** List, inspect and delete: Go's client sends BackupListRequest's four fields to inspect and list. */
 export const backupUrlBody = closedObject({ URL: text, Endpoint: endpoint, VolumeName: text, SnapshotName: text, EncryptionKey: encryptionKey }, ['URL']);
-export const backupPruneBody = closedObject({ URL: text, Endpoint: endpoint, GraceSeconds: bytes, EncryptionKey: encryptionKey }, ['URL']);
+export const backupPruneBody = closedObject({ URL: text, Endpoint: endpoint, GraceSeconds: bytes, MaxUnusedPercent: { type: 'number' }, EncryptionKey: encryptionKey }, ['URL']);
 
 // Convoy's additions below (retention and schedules) keep Convoy's own field names.
 
@@ -67,7 +68,7 @@ export const scheduleCreateBody = closedObject(
     cron: text,
     timezone: text,
     jitter: text,
-    backup: closedObject({ dest: text, compression, endpoint }, ['dest']),
+    backup: closedObject({ dest: text, compression, endpoint, layout }, ['dest']),
     keep: retentionPolicy,
   },
   ['name', 'volume'],
