@@ -54,6 +54,17 @@ async function volumeWith(h: Host, name: string, blocks: number[], size = 16 * M
   for (const i of blocks) await h.source.writeVolume(name, i * BLOCK, randomBytes(BLOCK));
 }
 
+/** A host whose store client goes through a fault proxy, with vol1 (8 random blocks) snapshotted. */
+async function hostBehindFaultProxy(url: string) {
+  const proxy = await startFaultProxy(server.endpoint);
+  const h = await host(url);
+  await h.store.close();
+  h.store = await openS3ObjectStore(new URL(url), { endpoint: proxy.endpoint });
+  await volumeWith(h, 'vol1', [0, 1, 2, 3, 4, 5, 6, 7]);
+  await h.source.snapshot('vol1', 'snap1');
+  return { proxy, h };
+}
+
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 describe('backup engine on S3 (s3rver on 127.0.0.1)', () => {
@@ -150,12 +161,7 @@ describe('backup engine on S3 (s3rver on 127.0.0.1)', () => {
 
   it('pack layout: backs up and restores through 503s, resets, dropped connections and a ranged read cut halfway', async () => {
     const url = freshUrl();
-    const proxy = await startFaultProxy(server.endpoint);
-    const h = await host(url);
-    await h.store.close();
-    h.store = await openS3ObjectStore(new URL(url), { endpoint: proxy.endpoint });
-    await volumeWith(h, 'vol1', [0, 1, 2, 3, 4, 5, 6, 7]);
-    await h.source.snapshot('vol1', 'snap1');
+    const { proxy, h } = await hostBehindFaultProxy(url);
     const packPut = (r: { method: string; url: string }) => r.method === 'PUT' && r.url.includes('/packs/');
     const packGet = (r: { method: string; url: string }) => r.method === 'GET' && r.url.includes('/packs/');
     proxy.inject({ fault: 'slowdown', match: packPut });
@@ -172,12 +178,7 @@ describe('backup engine on S3 (s3rver on 127.0.0.1)', () => {
 
   it('v0.5 layout: backs up and restores through 503s, resets and dropped connections', async () => {
     const url = freshUrl();
-    const proxy = await startFaultProxy(server.endpoint);
-    const h = await host(url);
-    await h.store.close();
-    h.store = await openS3ObjectStore(new URL(url), { endpoint: proxy.endpoint });
-    await volumeWith(h, 'vol1', [0, 1, 2, 3, 4, 5, 6, 7]);
-    await h.source.snapshot('vol1', 'snap1');
+    const { proxy, h } = await hostBehindFaultProxy(url);
     const blockPut = (r: { method: string; url: string }) => r.method === 'PUT' && r.url.includes('/blocks/');
     const blockGet = (r: { method: string; url: string }) => r.method === 'GET' && r.url.includes('/blocks/');
     proxy.inject({ fault: 'slowdown', match: blockPut, times: 3 });

@@ -10,6 +10,7 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
+  type GetObjectCommandOutput,
   type ListObjectsV2CommandOutput,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -113,6 +114,11 @@ export class S3ObjectStore implements ObjectStore {
     const what = `reading ${key}`;
     const response = await this.sendOrMissing(what, () => this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key })));
     if (!response?.Body) return undefined;
+    return this.resumable(Key, what, response, (from) => `bytes=${from}-`);
+  }
+
+  /** A response's body that resumes where it was cut, with `rangeFrom(bytes received)`. */
+  private resumable(Key: string, what: string, response: GetObjectCommandOutput, rangeFrom: (received: number) => string): Readable {
     const { ETag } = response;
     return resumableBody(response.Body as Readable, {
       length: response.ContentLength,
@@ -122,7 +128,7 @@ export class S3ObjectStore implements ObjectStore {
       fetchFrom: async (from) => {
         this.stats.get += 1;
         // If-Match: the rest must come from the object whose start we already have.
-        const rest = await this.send(what, () => this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key, Range: `bytes=${from}-`, ...(ETag ? { IfMatch: ETag } : {}) })));
+        const rest = await this.send(what, () => this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key, Range: rangeFrom(from), ...(ETag ? { IfMatch: ETag } : {}) })));
         return rest.Body as Readable;
       },
     });
@@ -146,18 +152,7 @@ export class S3ObjectStore implements ObjectStore {
       throw err;
     }
     if (!response?.Body) return undefined;
-    const { ETag } = response;
-    const body = resumableBody(response.Body as Readable, {
-      length: response.ContentLength,
-      maxAttempts: this.settings.maxAttempts,
-      onRetry: () => (this.stats.retries += 1),
-      fail: (err) => this.fail(err, what),
-      fetchFrom: async (from) => {
-        this.stats.get += 1;
-        const rest = await this.send(what, () => this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key, Range: rangeFrom(offset + from), ...(ETag ? { IfMatch: ETag } : {}) })));
-        return rest.Body as Readable;
-      },
-    });
+    const body = this.resumable(Key, what, response, (from) => rangeFrom(offset + from));
     const chunks: Buffer[] = [];
     for await (const chunk of body) chunks.push(chunk as Buffer);
     const bytes = Buffer.concat(chunks);

@@ -95,6 +95,16 @@ async function contents(store: MemoryObjectStore): Promise<Map<string, string>> 
   return all;
 }
 
+/** vol1: six random blocks backed up, then block 0 rewritten and backed up again. */
+async function twoBackups(env: Env) {
+  await randomVolume(env, 'vol1', 6, 's1');
+  const first = await backup(env, 'vol1', 's1');
+  await env.source.writeVolume('vol1', 0, randomBytes(BLOCK_SIZE));
+  await env.source.snapshot('vol1', 's2');
+  const second = await backup(env, 'vol1', 's2');
+  return { first, second };
+}
+
 describe('pack layout: backup and restore', () => {
   it('is the default for a new volume: blocks go into packs with one index object, never one object per block, and restore bit-exact', async () => {
     const env = await makeEnv();
@@ -185,15 +195,6 @@ describe('pack layout: backup and restore', () => {
 });
 
 describe('pack layout: damage', () => {
-  async function twoBackups(env: Env) {
-    await randomVolume(env, 'vol1', 6, 's1');
-    const first = await backup(env, 'vol1', 's1');
-    await env.source.writeVolume('vol1', 0, randomBytes(BLOCK_SIZE));
-    await env.source.snapshot('vol1', 's2');
-    const second = await backup(env, 'vol1', 's2');
-    return { first, second };
-  }
-
   it('restores from the packs\' own headers when an index object is missing or corrupt', async () => {
     const env = await makeEnv();
     const { first, second } = await twoBackups(env);
@@ -286,18 +287,9 @@ function prune(env: Env, extra: { graceMs?: number; maxUnused?: number } = {}) {
 }
 
 describe('pack layout: verify', () => {
-  async function chain(env: Env) {
-    await randomVolume(env, 'vol1', 6, 's1');
-    const first = await backup(env, 'vol1', 's1');
-    await env.source.writeVolume('vol1', 0, randomBytes(BLOCK_SIZE));
-    await env.source.snapshot('vol1', 's2');
-    const second = await backup(env, 'vol1', 's2');
-    return { first, second };
-  }
-
   it('passes a healthy pack store, quick and deep, reading each mapped block once', async () => {
     const env = await makeEnv();
-    await chain(env);
+    await twoBackups(env);
     expect(await verify(env)).toMatchObject({ ok: true, backups: 2, blocksReferenced: 7, problems: [] });
     expect(await verify(env, { deep: true })).toMatchObject({ ok: true, blocksRead: 7, problems: [] });
     const sampled = await verify(env, { deep: true, sample: 0.01 });
@@ -307,7 +299,7 @@ describe('pack layout: verify', () => {
 
   it('names a corrupt index object, a pack cut short, a block missing from its pack, a flipped blob, and the backups they damage', async () => {
     const env = await makeEnv();
-    const { first, second } = await chain(env);
+    const { first, second } = await twoBackups(env);
     const [indexA, indexB] = env.store.keysUnder(indexDir('vol1'));
     const intact = (await env.store.get(indexA!))!;
     await env.store.put(indexA!, intact.subarray(0, intact.length - 9));
