@@ -48,11 +48,12 @@ export function blockObjectPlan(store: ObjectStore, volumeName: string, names: s
 const MAX_GAP = 256 * 1024;
 export const RANGE_LIMIT = 20 * 1024 * 1024;
 /**
- * Ranged reads in flight, chosen for a remote S3 (tens of ms per request): each read of a few
- * MiB lasts well beyond its round trip, so three keep the link busy while blocks are written;
- * memory holds at most RANGES_IN_FLIGHT × RANGE_LIMIT stored bytes (60 MiB).
+ * Ranged reads in flight, chosen for a remote S3 (tens of ms per request): a read of a whole
+ * pack (16 MiB) lasts several round trips even at a few hundred MB/s, so a second read in flight
+ * hides the next request's latency while the blocks of the first are opened and written;
+ * memory holds at most RANGES_IN_FLIGHT × RANGE_LIMIT stored bytes (40 MiB).
  */
-export const RANGES_IN_FLIGHT = 3;
+export const RANGES_IN_FLIGHT = 2;
 
 /**
  * The pack layout: where each block is comes from the volume's index objects; blocks no index

@@ -74,8 +74,8 @@ export async function restoreDeltaBlock(
         const fetched = await group.fetch().catch((err: unknown) => {
           throw inBackup(err, group.names[0]!);
         });
-        // The blocks of one ranged read open two at a time: the other groups keep the workers busy too.
-        await runWorkers(fetched, 2, async ({ name, stored, format: blockFormat }) => {
+        // The blocks of one ranged read open three at a time (two cores busy, one block being written).
+        await runWorkers(fetched, 3, async ({ name, stored, format: blockFormat }) => {
           const offsets = offsetsByChecksum.get(name)!;
           const length = lengthAt(offsets[0]!);
           const data = await workers.open(stored, name, length, blockFormat, p.sealing?.nameBlock).catch((err: unknown) => {
