@@ -139,6 +139,30 @@ describe('pack layout: backup and restore', () => {
     console.log(`request budget (96 MiB, default 16 MiB packs): stored ${stored} bytes, budget ${budget}, backup ${backupRequests}, restore ${since(before, env.store)}`);
   });
 
+  it('bounds what packs hold in flight: never more than two pack uploads at once, however slow the store', async () => {
+    const env = await makeEnv();
+    await randomVolume(env, 'vol1', 16, 's1');
+    let uploading = 0;
+    let most = 0;
+    const put = env.store.put.bind(env.store);
+    env.store.put = async (key, body) => {
+      if (!key.includes('/packs/')) return put(key, body);
+      most = Math.max(most, ++uploading);
+      try {
+        // Slower than filling the next pack: only the writer's own limit holds the uploads back.
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        return await put(key, body);
+      } finally {
+        uploading -= 1;
+      }
+    };
+    const summary = await backup(env, 'vol1', 's1');
+    expect(env.store.keysUnder(packsDir('vol1')).length).toBeGreaterThanOrEqual(7);
+    expect(most).toBe(2);
+    await restore(env, summary.url, 'restored');
+    await expectSameBytes(env, 'restored', 's1');
+  });
+
   it('dedups an incremental against the index: only changed blocks are stored, and every backup of the chain restores alone', async () => {
     const env = await makeEnv();
     await randomVolume(env, 'vol1', 6, 's1');
