@@ -1,4 +1,4 @@
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ConvoyError, isConvoyError, toConvoyError } from '../errors.js';
 import type { SingleFileBackupOps } from '../driver.js';
@@ -19,7 +19,8 @@ import type { CreateBackupParams, RestoreParams } from './types.js';
  * Every stage runs under one `pipeline`: the first failure (the driver's tar, the compressor,
  * the store, the extractor, the caller's signal) destroys every other stage and is the one
  * reported; no stream is ever left without an error listener. The record keeps the stored
- * archive's length and SHA-256, and a restore checks both before the volume can appear.
+ * archive's length and SHA-256, and a restore checks both before the volume can appear. A
+ * restore reads up to READ_AHEAD_BYTES ahead of the driver, so fetching and writing overlap.
  */
 export async function createSingleFileBackup(ctx: EngineContext, p: CreateBackupParams, ops: SingleFileBackupOps): Promise<BackupSummary> {
   return prepareBackup(ctx, p, async (prepared) => {
@@ -38,6 +39,9 @@ export async function createSingleFileBackup(ctx: EngineContext, p: CreateBackup
   });
 }
 
+/** Archive bytes a restore fetches ahead of the driver, so a download does not wait on each write (memory: this much more). */
+export const READ_AHEAD_BYTES = 8 * 1024 * 1024;
+
 export async function restoreSingleFile(p: RestoreParams, ops: SingleFileBackupOps, backup: BackupConfig): Promise<VolumeRecord> {
   const key = archiveKeyOf(backup);
   const source = await p.store.getStream(key);
@@ -47,7 +51,9 @@ export async function restoreSingleFile(p: RestoreParams, ops: SingleFileBackupO
     });
   }
   const counter = new ByteCounter(progressOf(p.onProgress, 'restore'));
-  const stages = [source, new ArchiveVerifier(backup, key), decompressStream(backupCompression(backup)), counter];
+  // The read-ahead lets the download run on while the driver writes (extracts, fsyncs).
+  const readAhead = new PassThrough({ readableHighWaterMark: READ_AHEAD_BYTES, writableHighWaterMark: 64 * 1024 });
+  const stages = [source, readAhead, new ArchiveVerifier(backup, key), decompressStream(backupCompression(backup)), counter];
   try {
     return await runBoth(stages, p.signal, () => ops.importVolume(p.request, counter));
   } catch (err) {
