@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { SingleFileBackupOps, VolumeRecord } from '../driver.js';
+import type { SingleFileBackupOps } from '../driver.js';
+import type { VolumeRecord } from '../model.js';
 import type { ObjectStore } from '../objectstore.js';
 import { MemoryObjectStore } from '../testing/memory-store.js';
 import { createBackupEngine } from './engine.js';
