@@ -1,3 +1,4 @@
+import { ConvoyError } from './errors.js';
 import type { Readable } from 'node:stream';
 
 /**
@@ -19,6 +20,12 @@ export interface ObjectStore {
   get(key: string): Promise<Buffer | undefined>;
   getStream(key: string): Promise<Readable | undefined>;
   /**
+   * Bytes `offset` to `offset + length` of an object, with one request (a ranged GET, one read):
+   * fewer when the object ends sooner (none past its end), undefined when it is missing. Pack
+   * restores read blocks this way. `offset` ≥ 0 and `length` ≥ 1, safe integers.
+   */
+  getRange(key: string, offset: number, length: number): Promise<Buffer | undefined>;
+  /**
    * Atomic write. Large streams may be uploaded in parts. `signal` cancels a write in flight
    * (a store that can hang, like S3, must honour it; the object is then not written).
    */
@@ -38,6 +45,12 @@ export interface ObjectStore {
   /** Counts of requests made so far, by kind, so tests and benchmarks can check request budgets. */
   readonly stats: ObjectStoreStats;
   close(): Promise<void>;
+}
+
+/** Checks getRange's numbers (one rule for every store): INVALID_ARGUMENT naming the bad one. */
+export function validateRange(offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new ConvoyError('INVALID_ARGUMENT', `a ranged read needs an offset ≥ 0, got ${offset}`);
+  if (!Number.isSafeInteger(length) || length < 1) throw new ConvoyError('INVALID_ARGUMENT', `a ranged read needs a length ≥ 1, got ${length}`);
 }
 
 export interface ObjectInfo {

@@ -1,4 +1,4 @@
-import type { CompressionMethod } from '../model.js';
+import type { CompressionMethod, StoreLayout } from '../model.js';
 import type { RetentionPolicy } from '../retention/policy.js';
 
 /** What a user asks for: `convoy schedule create NAME --volume V (--every 1h | --cron "0 3 * * *") ...`. */
@@ -13,7 +13,7 @@ export interface ScheduleSpec {
   /** IANA zone of `cron` (default UTC, so a schedule means the same on every host). */
   timezone?: string;
   /** Back each run's snapshot up to this store. */
-  backup?: { dest: string; compression?: CompressionMethod; endpoint?: string };
+  backup?: { dest: string; compression?: CompressionMethod; endpoint?: string; layout?: StoreLayout };
   /**
    * Applied after each successful run to the snapshots THIS schedule made (never hand-made ones)
    * and, with `backup`, to all of the volume's backups in that store.
