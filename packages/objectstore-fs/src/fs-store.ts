@@ -43,8 +43,8 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
-  async getRange(key: string, offset: number, length: number): Promise<Buffer | undefined> {
-    validateRange(offset, length);
+  async getRange(key: string, offset: number, length: number, into?: Buffer): Promise<Buffer | undefined> {
+    validateRange(offset, length, into);
     const file = this.fileOf(key);
     this.stats.get += 1;
     let handle;
@@ -54,7 +54,7 @@ export class FsObjectStore implements ObjectStore {
       return missing(err) ? undefined : this.fail('read', key, err);
     }
     try {
-      const buffer = Buffer.allocUnsafe(length);
+      const buffer = into ?? Buffer.allocUnsafe(length);
       let filled = 0;
       // A read may return less than asked before the end: read on until the range or the file ends.
       while (filled < length) {

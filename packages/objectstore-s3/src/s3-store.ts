@@ -139,8 +139,9 @@ export class S3ObjectStore implements ObjectStore {
    * One ranged GET; a body cut or stalled halfway resumes from where it stopped (as getStream
    * does), pinned to the same object version. A range past the object's end is empty.
    */
-  async getRange(key: string, offset: number, length: number): Promise<Buffer | undefined> {
-    validateRange(offset, length);
+  async getRange(key: string, offset: number, length: number, into?: Buffer): Promise<Buffer | undefined> {
+    // `into` is not read into: the body arrives in chunks that are joined (and may need cutting) anyway.
+    validateRange(offset, length, into);
     const Key = this.keyOf(key);
     this.stats.get += 1;
     const what = `reading ${length} bytes at ${offset} of ${key}`;

@@ -35,9 +35,10 @@ describe('pack restore plan', () => {
     expect(plan.inFlight).toBe(RANGES_IN_FLIGHT);
     expect(plan.groups.map((g) => g.names)).toEqual([[1, 2, 3, 6].map(name), [name(10)]]);
     const before = store.stats.get;
-    const fetched = (await Promise.all(plan.groups.map((g) => g.fetch()))).flat();
+    const fetched = await Promise.all(plan.groups.map((g) => g.fetch()));
     expect(store.stats.get - before).toBe(2);
-    for (const block of fetched) expect(block.stored.equals(data[parseInt(block.name, 16) - 1]!)).toBe(true);
+    for (const block of fetched.flatMap((g) => g.blocks)) expect(block.stored().equals(data[parseInt(block.name, 16) - 1]!)).toBe(true);
+    for (const group of fetched) group.release();
   });
 
   it('never reads more than the range limit at once, however many adjacent blocks a pack holds', async () => {

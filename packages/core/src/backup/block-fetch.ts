@@ -5,18 +5,29 @@ import { blockKey, packKey } from './layout.js';
 import type { BlobCipher } from './pack-cipher.js';
 import { corruptPack } from './pack-format.js';
 import { indexUnlistedPacks, loadPackIndex, type BlobLocation } from './pack-index.js';
+import { RangeBuffers } from './range-buffers.js';
 
-/** One block as read from the store, still compressed (and, for packs, already unsealed). */
+/** One block as read from the store. */
 export interface FetchedBlock {
   name: string;
-  stored: Buffer;
+  /**
+   * Its stored bytes, still compressed (for packs, unsealed), in a buffer of their own: taken
+   * one block at a time, as each is opened, and only until its group is released.
+   */
+  stored(): Buffer;
   format: BlockFormat;
+}
+
+/** Blocks read with one request, held until `release` (which frees the read's buffer for the next). */
+export interface FetchedGroup {
+  blocks: FetchedBlock[];
+  release(): void;
 }
 
 /** Blocks fetched with one request: one block object (v0.5), or a run of blobs of one pack. */
 export interface FetchGroup {
   names: string[];
-  fetch(): Promise<FetchedBlock[]>;
+  fetch(): Promise<FetchedGroup>;
 }
 
 export interface FetchPlan {
@@ -34,7 +45,7 @@ export function blockObjectPlan(store: ObjectStore, volumeName: string, names: s
       fetch: async () => {
         const stored = await store.get(blockKey(volumeName, name));
         if (!stored) throw new ConvoyError('NOT_FOUND', `it is missing from ${store.url}`, { details: { checksum: name } });
-        return [{ name, stored, format }];
+        return { blocks: [{ name, stored: () => stored, format }], release: () => undefined };
       },
     })),
   };
@@ -51,7 +62,8 @@ export const RANGE_LIMIT = 20 * 1024 * 1024;
  * Ranged reads in flight, chosen for a remote S3 (tens of ms per request): a read of a whole
  * pack (16 MiB) lasts several round trips even at a few hundred MB/s, so a second read in flight
  * hides the next request's latency while the blocks of the first are opened and written;
- * memory holds at most RANGES_IN_FLIGHT × RANGE_LIMIT stored bytes (40 MiB).
+ * memory holds at most RANGES_IN_FLIGHT × RANGE_LIMIT stored bytes (40 MiB), in buffers reused
+ * from read to read (range-buffers.ts), and a copy of each block only while it is opened.
  */
 export const RANGES_IN_FLIGHT = 2;
 
@@ -84,12 +96,13 @@ export async function packPlan(store: ObjectStore, volumeName: string, names: st
     list.push({ name, at });
     byPack.set(at.pack, list);
   }
+  const buffers = new RangeBuffers(RANGE_LIMIT, RANGES_IN_FLIGHT);
   const groups: FetchGroup[] = [];
   for (const [pack, blobs] of byPack) {
     blobs.sort((a, b) => a.at.offset - b.at.offset);
     let run: typeof blobs = [];
     const flush = () => {
-      if (run.length > 0) groups.push(rangeGroup(store, packKey(volumeName, pack), run, cipher));
+      if (run.length > 0) groups.push(rangeGroup(store, packKey(volumeName, pack), run, cipher, buffers));
       run = [];
     };
     for (const blob of blobs) {
@@ -103,21 +116,36 @@ export async function packPlan(store: ObjectStore, volumeName: string, names: st
   return { groups, inFlight: RANGES_IN_FLIGHT };
 }
 
-function rangeGroup(store: ObjectStore, key: string, run: Array<{ name: string; at: BlobLocation }>, cipher: BlobCipher | undefined): FetchGroup {
+function rangeGroup(store: ObjectStore, key: string, run: Array<{ name: string; at: BlobLocation }>, cipher: BlobCipher | undefined, buffers: RangeBuffers): FetchGroup {
   const start = run[0]!.at.offset;
   const end = run[run.length - 1]!.at.offset + run[run.length - 1]!.at.length;
   return {
     names: run.map((b) => b.name),
     fetch: async () => {
-      const bytes = await store.getRange(key, start, end - start);
-      if (!bytes) throw new ConvoyError('NOT_FOUND', `pack ${key} is missing from ${store.url}`, { details: { key } });
-      if (bytes.length !== end - start) throw corruptPack(key, `it ends at byte ${start + bytes.length}, before its blobs do (${end}): cut short`);
-      return run.map(({ name, at }) => {
-        const blob = bytes.subarray(at.offset - start, at.offset - start + at.length);
-        // Its own copy: a view would carry the whole range to the block worker that opens it.
-        const stored = cipher ? cipher.open(name, blob) : Buffer.from(blob);
-        return { name, stored, format: { compression: at.compression } };
-      });
+      const buffer = buffers.take(end - start);
+      let bytes: Buffer | undefined;
+      try {
+        bytes = await store.getRange(key, start, end - start, buffer);
+        if (!bytes) throw new ConvoyError('NOT_FOUND', `pack ${key} is missing from ${store.url}`, { details: { key } });
+        if (bytes.length !== end - start) throw corruptPack(key, `it ends at byte ${start + bytes.length}, before its blobs do (${end}): cut short`);
+      } catch (err) {
+        buffers.give(buffer);
+        throw err;
+      }
+      const range = bytes;
+      return {
+        blocks: run.map(({ name, at }) => ({
+          name,
+          format: { compression: at.compression },
+          stored: () => {
+            const blob = range.subarray(at.offset - start, at.offset - start + at.length);
+            // Its own copy: the buffer is read into again by the next range, and a view would
+            // carry the whole range to the block worker that opens it.
+            return cipher ? cipher.open(name, blob) : Buffer.from(blob);
+          },
+        })),
+        release: () => buffers.give(buffer),
+      };
     },
   };
 }

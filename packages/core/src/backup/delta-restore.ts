@@ -74,20 +74,26 @@ export async function restoreDeltaBlock(
         const fetched = await group.fetch().catch((err: unknown) => {
           throw inBackup(err, group.names[0]!);
         });
-        // The blocks of one ranged read open three at a time (two cores busy, one block being written).
-        await runWorkers(fetched, 3, async ({ name, stored, format: blockFormat }) => {
-          const offsets = offsetsByChecksum.get(name)!;
-          const length = lengthAt(offsets[0]!);
-          const data = await workers.open(stored, name, length, blockFormat, p.sealing?.nameBlock).catch((err: unknown) => {
-            throw inBackup(err, name);
+        try {
+          // The blocks of one ranged read open three at a time (two cores busy, one block being written).
+          await runWorkers(fetched.blocks, 3, async ({ name, stored, format: blockFormat }) => {
+            const offsets = offsetsByChecksum.get(name)!;
+            const length = lengthAt(offsets[0]!);
+            // Taken here, so a blob that fails to unseal is named like one that fails to open.
+            const open = async () => workers.open(stored(), name, length, blockFormat, p.sealing?.nameBlock);
+            const data = await open().catch((err: unknown) => {
+              throw inBackup(err, name);
+            });
+            for (const offset of offsets) {
+              const expected = lengthAt(offset);
+              if (data.length !== expected) throw new ConvoyError('CORRUPT', `${where(name)} holds ${data.length} bytes where the backup needs ${expected} at offset ${offset}`);
+              await target.write(data, offset, expected);
+            }
+            advance(data.length * offsets.length);
           });
-          for (const offset of offsets) {
-            const expected = lengthAt(offset);
-            if (data.length !== expected) throw new ConvoyError('CORRUPT', `${where(name)} holds ${data.length} bytes where the backup needs ${expected} at offset ${offset}`);
-            await target.write(data, offset, expected);
-          }
-          advance(data.length * offsets.length);
-        });
+        } finally {
+          fetched.release();
+        }
       },
       p.signal,
     );

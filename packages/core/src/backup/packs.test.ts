@@ -122,6 +122,27 @@ describe('pack layout: backup and restore', () => {
     await expectSameBytes(env, 'restored', 's1');
   });
 
+  it('reads every range of a restore into one of two reused buffers, and restores bit-exact', async () => {
+    class RangeRecordingStore extends MemoryObjectStore {
+      readonly into = new Set<Buffer | undefined>();
+      reads = 0;
+      override getRange(key: string, offset: number, length: number, into?: Buffer) {
+        this.reads += 1;
+        this.into.add(into);
+        return super.getRange(key, offset, length, into);
+      }
+    }
+    const store = new RangeRecordingStore('mem://packs');
+    const env = { ...(await makeEnv()), store };
+    await randomVolume(env, 'vol1', 12, 's1');
+    const summary = await backup(env, 'vol1', 's1');
+    await restore(env, summary.url, 'restored');
+    await expectSameBytes(env, 'restored', 's1');
+    expect(store.reads).toBeGreaterThan(2);
+    expect([...store.into].every((b) => b !== undefined)).toBe(true);
+    expect(store.into.size).toBeLessThanOrEqual(2);
+  });
+
   it('keeps a full backup and a restore within the request budget: stored bytes ÷ 8 MiB + 10', async () => {
     const env = await makeEnv();
     const big = createBackupEngine();

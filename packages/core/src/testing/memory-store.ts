@@ -38,11 +38,15 @@ export class MemoryObjectStore implements ObjectStore {
     return data ? Readable.from([data]) : undefined;
   }
 
-  async getRange(key: string, offset: number, length: number): Promise<Buffer | undefined> {
-    validateRange(offset, length);
+  async getRange(key: string, offset: number, length: number, into?: Buffer): Promise<Buffer | undefined> {
+    validateRange(offset, length, into);
     this.use('get');
     const found = this.objects.get(validateObjectKey(key));
-    return found ? Buffer.from(found.data.subarray(offset, offset + length)) : undefined;
+    if (!found) return undefined;
+    const bytes = found.data.subarray(offset, offset + length);
+    if (!into) return Buffer.from(bytes);
+    bytes.copy(into);
+    return into.subarray(0, bytes.length);
   }
 
   async put(key: string, body: Buffer | Readable, opts: { signal?: AbortSignal } = {}): Promise<void> {

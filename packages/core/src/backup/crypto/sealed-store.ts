@@ -45,10 +45,10 @@ export function sealedStore(store: ObjectStore, master: MasterKey, volumeName: s
       const data = await get(key);
       return data && Readable.from([data]);
     },
-    async getRange(key, offset, length) {
-      if (clear(key)) return store.getRange(key, offset, length);
-      // A sealed object authenticates whole: read it all, then cut the range from the plaintext.
-      validateRange(offset, length);
+    async getRange(key, offset, length, into) {
+      if (clear(key)) return store.getRange(key, offset, length, into);
+      // A sealed object authenticates whole: read it all, then cut the range from the plaintext (`into` unused).
+      validateRange(offset, length, into);
       const data = await get(key);
       return data && data.subarray(offset, offset + length);
     },
