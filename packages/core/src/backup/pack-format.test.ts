@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isConvoyError } from '../errors.js';
 import { MemoryObjectStore } from '../testing/memory-store.js';
+import { refusal } from '../testing/refusal.js';
 import { createBackupEngine } from './engine.js';
 import { packKey } from './layout.js';
 import { blobCipher } from './pack-cipher.js';
@@ -13,15 +14,7 @@ import { decodeIndex, encodeIndex, readPackHeader } from './pack-index.js';
 const NAME = 'a'.repeat(64);
 const blob = (over: Partial<PackBlob> = {}): PackBlob => ({ Name: NAME, Offset: 0, Length: 10, RawLength: 100, Compression: 'zstd', ...over });
 
-function corrupt(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (isConvoyError(err, 'CORRUPT')) return err.message;
-    throw err;
-  }
-  throw new Error('expected CORRUPT');
-}
+const corrupt = (fn: () => unknown): string => refusal('CORRUPT', fn);
 
 describe('pack bytes', () => {
   it('reads back what it wrote, in the clear and sealed', async () => {
