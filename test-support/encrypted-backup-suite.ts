@@ -66,8 +66,19 @@ export function encryptedBackupSuite(storeName: string, fixture: StoreFixture, s
     return { engine: createBackupEngine(key ? { encryptionKey: key } : {}), store: await fixture.open(url), source: await ImageSource.open(path.join(dir, 'images')), dir, url };
   };
 
+  // The suite looks at block objects one by one: the v0.5 layout (core's packs.test.ts tampers with sealed packs).
   const backup = (h: Host, volume: string, snapshot: string, encrypt = true): Promise<BackupSummary> =>
-    h.engine.createBackup({ store: h.store, destUrl: h.url, driverName: 'image', volume: h.source.volumeRecord(volume), snapshot: h.source.snapshotRecord(volume, snapshot), ops: h.source, owner: 'host-a', encrypt });
+    h.engine.createBackup({
+      store: h.store,
+      destUrl: h.url,
+      driverName: 'image',
+      volume: h.source.volumeRecord(volume),
+      snapshot: h.source.snapshotRecord(volume, snapshot),
+      ops: h.source,
+      owner: 'host-a',
+      encrypt,
+      layout: 'convoy-v0.5',
+    });
 
   const restore = (h: Host, backupUrl: string, name: string) => {
     const { backupName, volumeName } = parseBackupUrl(backupUrl);

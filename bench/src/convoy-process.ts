@@ -11,7 +11,7 @@
 // It prints one JSON line: what the engine reported and the store's request counts.
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { createBackupEngine, parseStoreUrl, type CompressionMethod, type ObjectStore } from '@convoy/core';
+import { createBackupEngine, parseStoreUrl, type CompressionMethod, type ObjectStore, type StoreLayout } from '@convoy/core';
 import { openFsObjectStore } from '@convoy/objectstore-fs';
 import { openS3ObjectStore } from '@convoy/objectstore-s3';
 import { ImageSource } from '../../packages/core/src/testing/image-source.js';
@@ -28,7 +28,7 @@ interface Pattern {
 type Command =
   | { op: 'import'; dir: string; volume: string; baseImage: string }
   | { op: 'change'; dir: string; volume: string; pattern: Pattern }
-  | { op: 'backup'; dir: string; storeUrl: string; endpoint?: string; volume: string; snapshot: string; blockSize?: number; compression?: CompressionMethod; layout?: string; encrypt?: boolean }
+  | { op: 'backup'; dir: string; storeUrl: string; endpoint?: string; volume: string; snapshot: string; blockSize?: number; compression?: CompressionMethod; layout?: StoreLayout; encrypt?: boolean }
   | { op: 'restore'; dir: string; storeUrl: string; endpoint?: string; volume: string; snapshot: string; restoredVolume: string; encrypt?: boolean };
 
 /** The encrypted case's key: a fixed key file's bytes (a bench measures cost, not secrecy). */

@@ -250,6 +250,7 @@ describe('the scheduler, on a controllable clock', () => {
       [() => scheduler.createSchedule({ ...hourly, keep: { last: -3 } }), 'INVALID_ARGUMENT', /--keep-last -3 is out of range: give a whole number from 0 to 1000000/],
       [() => scheduler.createSchedule({ ...hourly, backup: { dest: 'not a url' } }), 'INVALID_ARGUMENT', /not a url/],
       [() => scheduler.createSchedule({ ...hourly, backup: { dest: host.store, compression: 'zip' as never } }), 'INVALID_ARGUMENT', /unknown compression method "zip"/],
+      [() => scheduler.createSchedule({ ...hourly, backup: { dest: host.store, layout: 'tarball' as never } }), 'INVALID_ARGUMENT', /unknown store layout "tarball"/],
       [() => scheduler.createSchedule({ ...hourly, volume: 'nosuchvol' }), 'NOT_FOUND', /volume nosuchvol does not exist/],
       [() => scheduler.createSchedule({ ...hourly, jitter: 'a bit' }), 'INVALID_ARGUMENT', /--jitter "a bit"/],
     ];

@@ -9,11 +9,11 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openFsObjectStore } from '@convoy/objectstore-fs';
-import { createBackupEngine, toConvoyError, type LockOptions, type ObjectStore, type RetentionPolicy } from '@convoy/core';
+import { createBackupEngine, toConvoyError, type LockOptions, type ObjectStore, type RetentionPolicy, type StoreLayout } from '@convoy/core';
 import { ImageSource } from '@convoy/core/testing';
 
 export interface ChildJob {
-  op: 'backup' | 'delete' | 'forget';
+  op: 'backup' | 'delete' | 'forget' | 'prune';
   store: string;
   source: string;
   volume: string;
@@ -23,6 +23,13 @@ export interface ChildJob {
   owner: string;
   lock?: Partial<LockOptions>;
   concurrency?: number;
+  /** Backups: the store layout to ask for (default: the volume's, else packs). */
+  layout?: StoreLayout;
+  /** The engine's pack size (tests use small packs, so that a backup writes several). */
+  packSize?: number;
+  /** Prune: its grace period (default 0 here) and unused share. */
+  graceMs?: number;
+  maxUnused?: number;
   dieAt?: DeathPoint;
   slowReadMs?: number;
   slowMutationMs?: number;
@@ -49,6 +56,7 @@ function instrumented(store: ObjectStore, job: ChildJob): ObjectStore {
     stats: store.stats,
     get: (k) => store.get(k),
     getStream: (k) => store.getStream(k),
+    getRange: (k, offset, length) => store.getRange(k, offset, length),
     head: (k) => store.head(k),
     list: (p) => store.list(p),
     listDir: (p) => store.listDir(p),
@@ -61,7 +69,7 @@ function instrumented(store: ObjectStore, job: ChildJob): ObjectStore {
 async function run(job: ChildJob): Promise<unknown> {
   const store = instrumented(await openFsObjectStore(new URL(job.store)), job);
   const source = await ImageSource.open(job.source);
-  const engine = createBackupEngine({ lock: job.lock, concurrency: job.concurrency });
+  const engine = createBackupEngine({ lock: job.lock, concurrency: job.concurrency, ...(job.packSize ? { packs: { size: job.packSize } } : {}) });
   const destUrl = job.store;
   switch (job.op) {
     case 'backup':
@@ -73,7 +81,10 @@ async function run(job: ChildJob): Promise<unknown> {
         snapshot: source.snapshotRecord(job.volume, job.snapshot!),
         ops: job.slowReadMs ? source.withReadHook(() => sleep(job.slowReadMs)) : source,
         owner: job.owner,
+        ...(job.layout ? { layout: job.layout } : {}),
       });
+    case 'prune':
+      return engine.prune({ store, owner: job.owner, graceMs: job.graceMs ?? 0, ...(job.maxUnused === undefined ? {} : { maxUnused: job.maxUnused }) });
     case 'delete':
       await engine.deleteBackup({ store, destUrl, volumeName: job.volume, backupName: job.backup!, owner: job.owner });
       return null;

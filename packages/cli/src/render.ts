@@ -80,6 +80,8 @@ export function renderPrune(report: PruneReport): string {
   return (
     `removed ${report.blocksRemoved} unreferenced block(s) (${formatBytes(report.bytesRemoved)}) of ${report.blocksScanned} scanned in ${report.volumes} volume(s)` +
     (report.blocksKeptForGrace > 0 ? `; kept ${report.blocksKeptForGrace} younger than the grace period` : '') +
+    (report.packsScanned ? `\npacks: removed ${report.packsRemoved ?? 0} unused and rewrote ${report.packsRewritten ?? 0} mostly unused of ${report.packsScanned}` : '') +
+    (report.packsKeptForGrace ? `; kept ${report.packsKeptForGrace} younger than the grace period` : '') +
     (report.staleWritesRemoved ?? []).map((file) => `\nremoved ${file}, left by an interrupted write`).join('')
   );
 }

@@ -124,8 +124,10 @@ describe('schedules and metrics in a real daemon (vfs volumes, s3rver store)', (
   it('docker volume create -o schedule=... attaches a schedule named after the volume; a bad one creates nothing', async () => {
     const create = (name: string, opts: Record<string, string>) =>
       rawRequest(daemon.socketPath, 'POST', '/VolumeDriver.Create', JSON.stringify({ Name: name, Opts: opts })).then((r) => r.json() as { Err: string });
-    expect(await create('web', { schedule: '0 3 * * *', 'schedule-keep-daily': '7', 'schedule-backup': store, 'schedule-endpoint': s3.endpoint })).toEqual({ Err: '' });
-    expect(await view('web')).toMatchObject({ volume: 'web', cron: '0 3 * * *', keep: { daily: 7 }, backup: { dest: store, endpoint: s3.endpoint } });
+    expect(await create('web', { schedule: '0 3 * * *', 'schedule-keep-daily': '7', 'schedule-backup': store, 'schedule-endpoint': s3.endpoint, 'schedule-layout': 'convoy-v0.5' })).toEqual({ Err: '' });
+    expect(await view('web')).toMatchObject({ volume: 'web', cron: '0 3 * * *', keep: { daily: 7 }, backup: { dest: store, endpoint: s3.endpoint, layout: 'convoy-v0.5' } });
+    const badLayout = await create('web4', { schedule: '1h', 'schedule-backup': store, 'schedule-layout': 'tarball' });
+    expect(badLayout.Err).toMatch(/unknown store layout "tarball"/);
     const bad = await create('web2', { schedule: '1h', 'schedule-keep-last': '-1' });
     expect(bad.Err).toMatch(/-o schedule-keep-last "-1" is out of range/);
     const unknown = await create('web3', { schedule: '1h', 'schedule-keep-forever': '1' });

@@ -70,7 +70,7 @@ describe('forwardStore', () => {
   });
 
   it('names every method of the contract', () => {
-    expect([...STORE_METHODS].sort()).toEqual(['close', 'delete', 'get', 'getStream', 'head', 'list', 'listDir', 'put', 'removeStaleWrites']);
+    expect([...STORE_METHODS].sort()).toEqual(['close', 'delete', 'get', 'getRange', 'getStream', 'head', 'list', 'listDir', 'put', 'removeStaleWrites']);
   });
 });
 

@@ -24,6 +24,7 @@ const FORWARD: Forwarders = {
   stats: (inner) => inner.stats,
   get: (inner) => (...args) => inner.get(...args),
   getStream: (inner) => (...args) => inner.getStream(...args),
+  getRange: (inner) => (...args) => inner.getRange(...args),
   put: (inner) => (...args) => inner.put(...args),
   head: (inner) => (...args) => inner.head(...args),
   list: (inner) => (...args) => inner.list(...args),

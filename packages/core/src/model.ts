@@ -68,6 +68,18 @@ export function isCompressionMethod(method: unknown): method is CompressionMetho
 }
 export type BackupMode = 'delta-block' | 'single-file';
 
+/**
+ * How a volume's delta-block backups lay their blocks out in the store (docs/store-format.md):
+ * `packs` (the default for new volumes) appends them into pack objects of a few MiB with an
+ * index; `convoy-v0.5` stores one object per block, the layout Go Convoy v0.5 reads.
+ */
+export const STORE_LAYOUTS = ['packs', 'convoy-v0.5'] as const;
+export type StoreLayout = (typeof STORE_LAYOUTS)[number];
+
+export function isStoreLayout(layout: unknown): layout is StoreLayout {
+  return typeof layout === 'string' && (STORE_LAYOUTS as readonly string[]).includes(layout);
+}
+
 /** Long operations report progress through this callback; the CLI turns it into a bar. */
 export interface Progress {
   phase: string;

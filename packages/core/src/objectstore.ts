@@ -1,3 +1,4 @@
+import { ConvoyError } from './errors.js';
 import type { Readable } from 'node:stream';
 
 /**
@@ -19,6 +20,17 @@ export interface ObjectStore {
   get(key: string): Promise<Buffer | undefined>;
   getStream(key: string): Promise<Readable | undefined>;
   /**
+   * Bytes `offset` to `offset + length` of an object, with one request (a ranged GET, one read):
+   * fewer when the object ends sooner (none past its end), undefined when it is missing. Pack
+   * restores read blocks this way. `offset` ≥ 0 and `length` ≥ 1, safe integers.
+   *
+   * `into` (at least `length` bytes), when given, is a buffer the caller reuses from read to
+   * read: a store may read the bytes into it and return a view of it instead of allocating
+   * (the directory store does), so a restore does not leave a range's worth of garbage per read.
+   * The caller uses the result only until it reuses `into`.
+   */
+  getRange(key: string, offset: number, length: number, into?: Buffer): Promise<Buffer | undefined>;
+  /**
    * Atomic write. Large streams may be uploaded in parts. `signal` cancels a write in flight
    * (a store that can hang, like S3, must honour it; the object is then not written).
    */
@@ -38,6 +50,13 @@ export interface ObjectStore {
   /** Counts of requests made so far, by kind, so tests and benchmarks can check request budgets. */
   readonly stats: ObjectStoreStats;
   close(): Promise<void>;
+}
+
+/** Checks getRange's numbers and buffer (one rule for every store): INVALID_ARGUMENT naming the bad one. */
+export function validateRange(offset: number, length: number, into?: Buffer): void {
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new ConvoyError('INVALID_ARGUMENT', `a ranged read needs an offset ≥ 0, got ${offset}`);
+  if (!Number.isSafeInteger(length) || length < 1) throw new ConvoyError('INVALID_ARGUMENT', `a ranged read needs a length ≥ 1, got ${length}`);
+  if (into && into.length < length) throw new ConvoyError('INVALID_ARGUMENT', `a ranged read of ${length} bytes needs a buffer that large, got one of ${into.length}`);
 }
 
 export interface ObjectInfo {

@@ -1,7 +1,7 @@
 import { promises as fs, type Dirent } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { ConvoyError, fsyncDir, validateKeyPrefix, validateObjectKey, writeFileAtomic, type ObjectInfo, type ObjectStore, type ObjectStoreStats } from '@convoy/core';
+import { ConvoyError, fsyncDir, validateKeyPrefix, validateObjectKey, validateRange, writeFileAtomic, type ObjectInfo, type ObjectStore, type ObjectStoreStats } from '@convoy/core';
 
 const TEMP_FILE = /^\..+\.[0-9a-f]{12}\.tmp$/;
 /** A put races a delete that prunes the directory it just created; it retries this often. */
@@ -40,6 +40,33 @@ export class FsObjectStore implements ObjectStore {
       return handle.createReadStream();
     } catch (err) {
       return missing(err) ? undefined : this.fail('read', key, err);
+    }
+  }
+
+  async getRange(key: string, offset: number, length: number, into?: Buffer): Promise<Buffer | undefined> {
+    validateRange(offset, length, into);
+    const file = this.fileOf(key);
+    this.stats.get += 1;
+    let handle;
+    try {
+      handle = await fs.open(file, 'r');
+    } catch (err) {
+      return missing(err) ? undefined : this.fail('read', key, err);
+    }
+    try {
+      const buffer = into ?? Buffer.allocUnsafe(length);
+      let filled = 0;
+      // A read may return less than asked before the end: read on until the range or the file ends.
+      while (filled < length) {
+        const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      return buffer.subarray(0, filled);
+    } catch (err) {
+      return this.fail('read', key, err);
+    } finally {
+      await handle.close();
     }
   }
 

@@ -3,7 +3,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createBackupEngine, parseBackupUrl, type BackupSummary, type ObjectStoreOptions, type SingleFileBackupOps } from '@convoy/core';
+import { createBackupEngine, parseBackupUrl, type BackupSummary, type ObjectStoreOptions, type SingleFileBackupOps, type StoreLayout } from '@convoy/core';
 import { ImageSource } from '@convoy/core/testing';
 import { startFaultProxy } from '@convoy/test-support/fault-proxy';
 import { startS3rver, S3RVER_CREDENTIALS } from '@convoy/test-support/s3rver';
@@ -37,9 +37,11 @@ async function host(url: string, opts: ObjectStoreOptions = {}) {
 
 type Host = Awaited<ReturnType<typeof host>>;
 
-function backup(h: Host, url: string, volume: string, snapshot: string): Promise<BackupSummary> {
-  return engine.createBackup({ store: h.store, destUrl: url, driverName: 'image', volume: h.source.volumeRecord(volume), snapshot: h.source.snapshotRecord(volume, snapshot), ops: h.source, owner: 'host' });
+function backup(h: Host, url: string, volume: string, snapshot: string, layout: StoreLayout = 'convoy-v0.5'): Promise<BackupSummary> {
+  return engine.createBackup({ store: h.store, destUrl: url, driverName: 'image', volume: h.source.volumeRecord(volume), snapshot: h.source.snapshotRecord(volume, snapshot), ops: h.source, owner: 'host', layout });
 }
+
+const requests = (s: S3ObjectStore['stats']): number => s.get + s.put + s.head + s.list + s.delete + s.parts;
 
 async function restoreOn(h: Host, backupUrl: string, name: string): Promise<Buffer> {
   const { backupName, volumeName } = parseBackupUrl(backupUrl);
@@ -52,10 +54,21 @@ async function volumeWith(h: Host, name: string, blocks: number[], size = 16 * M
   for (const i of blocks) await h.source.writeVolume(name, i * BLOCK, randomBytes(BLOCK));
 }
 
+/** A host whose store client goes through a fault proxy, with vol1 (8 random blocks) snapshotted. */
+async function hostBehindFaultProxy(url: string) {
+  const proxy = await startFaultProxy(server.endpoint);
+  const h = await host(url);
+  await h.store.close();
+  h.store = await openS3ObjectStore(new URL(url), { endpoint: proxy.endpoint });
+  await volumeWith(h, 'vol1', [0, 1, 2, 3, 4, 5, 6, 7]);
+  await h.source.snapshot('vol1', 'snap1');
+  return { proxy, h };
+}
+
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 describe('backup engine on S3 (s3rver on 127.0.0.1)', () => {
-  it('backs up incrementally on one host and restores bit-exact on another', async () => {
+  it('v0.5 layout: backs up incrementally on one host and restores bit-exact on another', async () => {
     const url = freshUrl();
     const a = await host(url);
     await volumeWith(a, 'pgdata', [0, 1, 2, 3, 4, 5]);
@@ -75,7 +88,6 @@ describe('backup engine on S3 (s3rver on 127.0.0.1)', () => {
     // first bytes of the last record, which show a clear volume did not lose its encryption marker.
     expect(a.store.stats.head - before.head).toBe(0);
     expect(a.store.stats.list - before.list).toBe(2);
-    const requests = (s: typeof before): number => s.get + s.put + s.head + s.list + s.delete;
     expect(requests(a.store.stats) - requests(before)).toBeLessThanOrEqual(1 + 12);
 
     const b = await host(url);
@@ -118,14 +130,56 @@ describe('backup engine on S3 (s3rver on 127.0.0.1)', () => {
     await h.store.close();
   });
 
-  it('backs up and restores through 503s, resets and dropped connections', async () => {
+  it('pack layout: a full backup and a restore stay within stored bytes ÷ 8 MiB + 10 requests; an incremental is one pack and one index object', async () => {
     const url = freshUrl();
-    const proxy = await startFaultProxy(server.endpoint);
-    const h = await host(url);
+    const a = await host(url);
+    const blocks = Array.from({ length: 48 }, (_, i) => i); // 96 MiB, incompressible
+    await volumeWith(a, 'big', blocks, 96 * MiB);
+    await a.source.snapshot('big', 'snap1');
+    const full = await backup(a, url, 'big', 'snap1', 'packs');
+    let stored = 0;
+    for await (const info of a.store.list('convoy-objectstore/volumes/bi/g!/big!/packs/')) stored += info.size;
+    const budget = Math.floor(stored / (8 * MiB)) + 10;
+    const backupRequests = requests(a.store.stats);
+    expect(backupRequests).toBeLessThanOrEqual(budget);
+    expect(a.store.stats.parts).toBe(0);
+
+    const b = await host(url);
+    expect(sha(await restoreOn(b, full.url, 'big-copy'))).toBe(sha(await readFile(a.source.snapshotPath('snap1'))));
+    const restoreRequests = requests(b.store.stats);
+    expect(restoreRequests).toBeLessThanOrEqual(budget);
+    console.log(`S3, 96 MiB full backup in packs: ${stored} bytes stored, budget ${budget}, backup ${backupRequests} requests, restore ${restoreRequests}`);
+
+    await a.source.writeVolume('big', 7 * BLOCK + 100, Buffer.from('a small change'));
+    await a.source.snapshot('big', 'snap2');
+    const before = { ...a.store.stats };
+    const incremental = await backup(a, url, 'big', 'snap2', 'packs');
+    // One pack + one index object + lock intent + lock acquired + backup record + volume record.
+    expect(a.store.stats.put - before.put).toBe(6);
+    expect(sha(await restoreOn(b, incremental.url, 'big-incr'))).toBe(sha(await readFile(a.source.snapshotPath('snap2'))));
+    await Promise.all([a.store.close(), b.store.close()]);
+  });
+
+  it('pack layout: backs up and restores through 503s, resets, dropped connections and a ranged read cut halfway', async () => {
+    const url = freshUrl();
+    const { proxy, h } = await hostBehindFaultProxy(url);
+    const packPut = (r: { method: string; url: string }) => r.method === 'PUT' && r.url.includes('/packs/');
+    const packGet = (r: { method: string; url: string }) => r.method === 'GET' && r.url.includes('/packs/');
+    proxy.inject({ fault: 'slowdown', match: packPut });
+    proxy.inject({ fault: 'reset', match: packPut });
+    const summary = await backup(h, url, 'vol1', 'snap1', 'packs');
+    proxy.inject({ fault: 'internal-error', match: packGet });
+    proxy.inject({ fault: 'cut-response', match: packGet });
+    const restored = await restoreOn(h, summary.url, 'restored');
+    expect(sha(restored)).toBe(sha(await readFile(h.source.snapshotPath('snap1'))));
+    expect(proxy.injected).toMatchObject({ slowdown: 1, 'internal-error': 1, reset: 1, 'cut-response': 1 });
+    expect(h.store.stats.retries).toBe(4);
     await h.store.close();
-    h.store = await openS3ObjectStore(new URL(url), { endpoint: proxy.endpoint });
-    await volumeWith(h, 'vol1', [0, 1, 2, 3, 4, 5, 6, 7]);
-    await h.source.snapshot('vol1', 'snap1');
+  });
+
+  it('v0.5 layout: backs up and restores through 503s, resets and dropped connections', async () => {
+    const url = freshUrl();
+    const { proxy, h } = await hostBehindFaultProxy(url);
     const blockPut = (r: { method: string; url: string }) => r.method === 'PUT' && r.url.includes('/blocks/');
     const blockGet = (r: { method: string; url: string }) => r.method === 'GET' && r.url.includes('/blocks/');
     proxy.inject({ fault: 'slowdown', match: blockPut, times: 3 });

@@ -15,6 +15,12 @@ export function isMissingObject(err: unknown): boolean {
   return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || (e?.$metadata?.httpStatusCode === 404 && e?.name !== 'NoSuchBucket');
 }
 
+/** A range that starts past the object's end (HTTP 416): the ranged read is then empty. */
+export function isUnsatisfiableRange(err: unknown): boolean {
+  const e = err as SdkError;
+  return e?.name === 'InvalidRange' || e?.$metadata?.httpStatusCode === 416;
+}
+
 /** Turns an SDK failure into a ConvoyError that says what to do about it. */
 export function storeError(err: unknown, what: string, where: { bucket: string; endpoint?: string }): ConvoyError {
   const e = err as SdkError;

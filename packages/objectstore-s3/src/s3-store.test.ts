@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ErrorCode } from '@convoy/core';
@@ -56,12 +57,23 @@ describe('objectstore-s3', () => {
     await expect(openS3ObjectStore(new URL('s3://misc@us-east-1/x'), { endpoint: server.endpoint, options: { 's3.typo': '1' } })).rejects.toEqual(failsWith('INVALID_ARGUMENT', 's3.typo'));
   });
 
-  it('uploads large objects in parts and reads them back byte-equal', async () => {
+  it('uploads large streams in parts and reads them back byte-equal', async () => {
     const store = await openS3ObjectStore(new URL('s3://misc@us-east-1/parts'), { endpoint: server.endpoint, options: { 's3.partSize': String(5 * 1024 * 1024) } });
     const data = randomBytes(12 * 1024 * 1024 + 17);
-    await store.put('big.bin', data);
+    await store.put('big.bin', Readable.from([data]));
     expect(store.stats.parts).toBe(3);
     expect((await store.get('big.bin'))?.equals(data)).toBe(true);
+    await store.close();
+  });
+
+  it('puts a buffer of a pack\'s size in ONE request, and reads ranges of it back with one GET each', async () => {
+    const store = await openS3ObjectStore(new URL('s3://misc@us-east-1/packs'), { endpoint: server.endpoint, options: { 's3.partSize': String(5 * 1024 * 1024) } });
+    const data = randomBytes(12 * 1024 * 1024 + 17);
+    await store.put('pack.bin', data);
+    expect(store.stats).toMatchObject({ put: 1, parts: 0 });
+    expect((await store.getRange('pack.bin', 5 * 1024 * 1024, 3 * 1024 * 1024))?.equals(data.subarray(5 * 1024 * 1024, 8 * 1024 * 1024))).toBe(true);
+    expect((await store.getRange('pack.bin', data.length - 10, 100))?.equals(data.subarray(data.length - 10))).toBe(true);
+    expect(store.stats.get).toBe(2);
     await store.close();
   });
 

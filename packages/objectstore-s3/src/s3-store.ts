@@ -11,13 +11,14 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
+  type GetObjectCommandOutput,
   type ListObjectsV2CommandOutput,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { ConvoyError, validateKeyPrefix, validateObjectKey, type ObjectInfo, type ObjectStore, type ObjectStoreStats } from '@convoy/core';
+import { ConvoyError, validateKeyPrefix, validateObjectKey, validateRange, type ObjectInfo, type ObjectStore, type ObjectStoreStats } from '@convoy/core';
 import { isNetworkError, resumableBody } from './resumable-body.js';
-import { isMissingObject, storeError } from './s3-errors.js';
+import { isMissingObject, isUnsatisfiableRange, storeError } from './s3-errors.js';
 import type { S3Settings } from './s3-options.js';
 import type { S3Location } from './s3-url.js';
 
@@ -28,6 +29,13 @@ export interface S3ObjectStoreStats extends ObjectStoreStats {
   parts: number;
 }
 
+/**
+ * A buffer up to this size goes up in ONE PutObject, whatever the part size: it is in memory
+ * already, so parts would only add requests (a pack of 16 MiB would cost four). Streams and
+ * larger buffers go multipart.
+ */
+const SINGLE_PUT_BYTES = 32 * 1024 * 1024;
+
 /** S3's limit on keys per DeleteObjects request. */
 const DELETE_BATCH = 1000;
 
@@ -37,7 +45,7 @@ const DELETE_BATCH = 1000;
  * with ContinuationToken; deletes go in DeleteObjects batches of at most 1000 exact keys; the
  * SDK retries throttling, 5xx, resets and timeouts with exponential backoff and full jitter up
  * to `maxAttempts`; a body cut off mid-download is fetched again the same way. Objects larger
- * than one part (and every stream) go through lib-storage's multipart Upload.
+ * than one part and SINGLE_PUT_BYTES (and every stream) go through lib-storage's multipart Upload.
  */
 export class S3ObjectStore implements ObjectStore {
   readonly stats: S3ObjectStoreStats = { get: 0, put: 0, head: 0, list: 0, delete: 0, retries: 0, parts: 0 };
@@ -107,6 +115,11 @@ export class S3ObjectStore implements ObjectStore {
     const what = `reading ${key}`;
     const response = await this.sendOrMissing(what, () => this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key })));
     if (!response?.Body) return undefined;
+    return this.resumable(Key, what, response, (from) => `bytes=${from}-`);
+  }
+
+  /** A response's body that resumes where it was cut, with `rangeFrom(bytes received)`. */
+  private resumable(Key: string, what: string, response: GetObjectCommandOutput, rangeFrom: (received: number) => string): Readable {
     const { ETag } = response;
     return resumableBody(response.Body as Readable, {
       length: response.ContentLength,
@@ -116,17 +129,46 @@ export class S3ObjectStore implements ObjectStore {
       fetchFrom: async (from) => {
         this.stats.get += 1;
         // If-Match: the rest must come from the object whose start we already have.
-        const rest = await this.send(what, () => this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key, Range: `bytes=${from}-`, ...(ETag ? { IfMatch: ETag } : {}) })));
+        const rest = await this.send(what, () => this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key, Range: rangeFrom(from), ...(ETag ? { IfMatch: ETag } : {}) })));
         return rest.Body as Readable;
       },
     });
+  }
+
+  /**
+   * One ranged GET; a body cut or stalled halfway resumes from where it stopped (as getStream
+   * does), pinned to the same object version. A range past the object's end is empty.
+   */
+  async getRange(key: string, offset: number, length: number, into?: Buffer): Promise<Buffer | undefined> {
+    // `into` is not read into: the body arrives in chunks that are joined (and may need cutting) anyway.
+    validateRange(offset, length, into);
+    const Key = this.keyOf(key);
+    this.stats.get += 1;
+    const what = `reading ${length} bytes at ${offset} of ${key}`;
+    const rangeFrom = (from: number) => `bytes=${from}-${offset + length - 1}`;
+    let response;
+    try {
+      response = await this.sendOrMissing(what, () => this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key, Range: rangeFrom(offset) })));
+    } catch (err) {
+      if (isUnsatisfiableRange((err as ConvoyError).cause)) return Buffer.alloc(0);
+      throw err;
+    }
+    if (!response?.Body) return undefined;
+    const body = this.resumable(Key, what, response, (from) => rangeFrom(offset + from));
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(chunk as Buffer);
+    const bytes = Buffer.concat(chunks);
+    // A server may answer with more than the range (s3rver sends the whole object for bytes=0-0): cut
+    // ours out, counting from where its Content-Range says the body starts (0 without one).
+    const start = Number(/^bytes (\d+)-/.exec(response.ContentRange ?? '')?.[1] ?? 0);
+    return bytes.length > length || start !== offset ? bytes.subarray(offset - start, offset - start + length) : bytes;
   }
 
   async put(key: string, body: Buffer | Readable, opts: { signal?: AbortSignal } = {}): Promise<void> {
     const Key = this.keyOf(key);
     this.stats.put += 1;
     const { signal } = opts;
-    if (Buffer.isBuffer(body) && body.length <= this.settings.partSize) {
+    if (Buffer.isBuffer(body) && body.length <= Math.max(this.settings.partSize, SINGLE_PUT_BYTES)) {
       await this.send(`writing ${key}`, () =>
         this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key, Body: body, ContentLength: body.length }), signal ? { abortSignal: signal } : {}),
       );

@@ -92,6 +92,10 @@ describe("Convoy's API (Go Convoy's /v1 protocol) over the real unix socket", ()
       ['POST', '/volumes/create', '{"Name": "x4",', /not valid JSON/],
       ['POST', '/volumes/create', '[1, 2]', /must be object/],
       ['POST', '/backups/create', '{"SnapshotName": "s", "URL": "vfs:///tmp", "Compression": "zip"}', /Compression.*allowed values/],
+      ['POST', '/backups/create', '{"SnapshotName": "s", "URL": "vfs:///tmp", "Layout": "zip"}', /Layout.*allowed values/],
+      ['POST', '/backups/prune', '{"URL": "vfs:///tmp", "MaxUnusedPercent": "10%"}', /MaxUnusedPercent.*number/],
+      ['POST', '/backups/prune', '{"URL": "vfs:///tmp", "MaxUnusedPercent": 101}', /MaxUnusedPercent.*<= 100/],
+      ['POST', '/backups/prune', '{"URL": "vfs:///tmp", "MaxUnusedPercent": -1}', /MaxUnusedPercent.*>= 0/],
       ['POST', '/volumes/resize', '{"VolumeName": "x5"}', /missing field "Size"/],
     ];
     for (const [method, route, body, message] of cases) {

@@ -8,7 +8,7 @@ const KEEP_RULES = ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as
  *
  * - `schedule`: an interval (`30m`, `1h`, `1d`) or, when it holds spaces, a cron expression
  *   (`0 3 * * *`, UTC unless `schedule-timezone` names a zone);
- * - `schedule-backup` (store URL), `schedule-compression`, `schedule-endpoint` (S3 endpoint);
+ * - `schedule-backup` (store URL), `schedule-compression`, `schedule-layout`, `schedule-endpoint` (S3 endpoint);
  * - `schedule-keep-last|hourly|daily|weekly|monthly|yearly` (counts), `schedule-keep-within` (30d);
  * - `schedule-jitter` (e.g. 5m), `schedule-timezone` (e.g. Europe/Berlin);
  * - `schedule-consistent=true|false`: run the containers' snapshot hooks (schedule create --consistent).
@@ -38,6 +38,7 @@ export function scheduleFromDockerOpts(
     if (key === 'schedule') continue;
     else if (key === 'schedule-backup') backup.dest = value;
     else if (key === 'schedule-compression') backup.compression = value;
+    else if (key === 'schedule-layout') backup.layout = value;
     else if (key === 'schedule-endpoint') backup.endpoint = value;
     else if (key === 'schedule-jitter') {
       parseDuration(value, `-o ${key}`, 'jitter');
@@ -53,10 +54,10 @@ export function scheduleFromDockerOpts(
       keep.within = value;
     }
     else if (key.startsWith('schedule-keep-') && (KEEP_RULES as readonly string[]).includes(rule)) keep[rule] = parseCount(value, `-o ${key}`, 'keep');
-    else throw new ConvoyError('INVALID_ARGUMENT', `unknown option -o ${key}; schedule options are schedule, schedule-backup, schedule-compression, schedule-endpoint, schedule-keep-{last,hourly,daily,weekly,monthly,yearly,within}, schedule-jitter, schedule-timezone, schedule-consistent`);
+    else throw new ConvoyError('INVALID_ARGUMENT', `unknown option -o ${key}; schedule options are schedule, schedule-backup, schedule-compression, schedule-layout, schedule-endpoint, schedule-keep-{last,hourly,daily,weekly,monthly,yearly,within}, schedule-jitter, schedule-timezone, schedule-consistent`);
   }
   if (Object.keys(backup).length > 0) {
-    if (backup.dest === undefined) throw new ConvoyError('INVALID_ARGUMENT', '-o schedule-compression and -o schedule-endpoint need -o schedule-backup=<store URL>');
+    if (backup.dest === undefined) throw new ConvoyError('INVALID_ARGUMENT', '-o schedule-compression, -o schedule-layout and -o schedule-endpoint need -o schedule-backup=<store URL>');
     spec.backup = backup;
   }
   if (Object.keys(keep).length > 0) spec.keep = keep as RetentionPolicy;

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import type { EncryptionKeyParam } from '@convoy/core';
-import { COMPRESSION_METHODS, durationRangeText, parseSize, type CompressionMethod } from '@convoy/core/lite';
+import { COMPRESSION_METHODS, durationRangeText, parsePercent, parseSize, percentRangeText, STORE_LAYOUTS, type CompressionMethod, type StoreLayout } from '@convoy/core/lite';
 import type { BackupInfo } from '@convoy/plugin-server/client';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { parseDuration } from '../flag-values.js';
@@ -49,19 +49,25 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
               type: 'string',
               describe: "the volume's backup block size, 64K to 2M, a power of two; set by its first backup to a store (default 2M, Convoy's). Smaller blocks store less after scattered writes",
             })
+            .option('layout', {
+              choices: STORE_LAYOUTS,
+              describe:
+                "how the volume's blocks are stored, set by its first backup to a store: packs (default: blocks in packs of 16 MiB, few requests) or convoy-v0.5 (one object per block, the layout Go Convoy v0.5 can restore)",
+            })
             .option('encrypt', { type: 'boolean', default: false, describe: "encrypt this volume's backups in the store (chosen at its first backup there)" })
             .epilogue(
               `${STORE_FORMS} S3 credentials come from the AWS SDK's default chain (environment, ~/.aws, instance role). ` +
                 "When stdout is not a terminal the URL's & is printed as \\u0026, as Go Convoy did; every command accepts both. " +
                 KEY_SOURCES,
             ),
-        run.action<StoreArgs & { snapshot: string; dest: string; compression?: CompressionMethod; blockSize?: string; encrypt: boolean }>(async (args, { client, out }) => {
+        run.action<StoreArgs & { snapshot: string; dest: string; compression?: CompressionMethod; blockSize?: string; layout?: StoreLayout; encrypt: boolean }>(async (args, { client, out }) => {
           const request = {
             SnapshotName: args.snapshot,
             URL: args.dest,
             Verbose: true,
             ...(args.compression === undefined ? {} : { Compression: args.compression }),
             ...(args.blockSize === undefined ? {} : { BlockSize: parseSize(args.blockSize, '--block-size', 'block') }),
+            ...(args.layout === undefined ? {} : { Layout: args.layout }),
             ...(args.encrypt ? { Encrypt: true } : {}),
           };
           const onProgress = out.progress();
@@ -87,17 +93,22 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
       )
       .command(
         'prune <dest>',
-        'Remove blocks no backup references (left by an interrupted backup)',
+        'Remove blocks no backup references (left by an interrupted backup or a delete), and rewrite packs that are mostly unused',
         (c) =>
           c
             .positional('dest', { type: 'string', demandOption: true, describe: 'the store URL' })
             .option('grace', { type: 'string', describe: `keep unreferenced blocks younger than this (e.g. 30m, 2h) so a running backup is never raced; default 1h; ${durationRangeText('grace')}` })
+            .option('max-unused', {
+              type: 'string',
+              describe: `pack layout: rewrite a pack once more than this share of it is unused, e.g. 10% (the default), 0% (always), 100% (never: only wholly unused packs go); ${percentRangeText('maxUnused')}`,
+            })
             .epilogue(STORE_FORMS),
-        run.action<StoreArgs & { dest: string; grace?: string }>(async (args, { client, out }) => {
+        run.action<StoreArgs & { dest: string; grace?: string; maxUnused?: string }>(async (args, { client, out }) => {
           const grace = args.grace === undefined ? {} : { GraceSeconds: Math.ceil(parseDuration('grace', args.grace, 'grace') / 1000) };
+          const maxUnused = args.maxUnused === undefined ? {} : { MaxUnusedPercent: parsePercent(args.maxUnused, '--max-unused', 'maxUnused') };
           const onProgress = out.progress('prune');
           const report = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) =>
-            client.call('pruneBackups', { URL: args.dest, ...grace, ...goStore(args, key) }, { onProgress }),
+            client.call('pruneBackups', { URL: args.dest, ...grace, ...maxUnused, ...goStore(args, key) }, { onProgress }),
           );
           out.result({ go: report, table: () => renderPrune(report) });
         }),

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import type { ScheduleSpec } from '@convoy/core';
-import { COMPRESSION_METHODS, ConvoyError, durationRangeText, type CompressionMethod, type ErrorCode } from '@convoy/core/lite';
+import { COMPRESSION_METHODS, ConvoyError, durationRangeText, STORE_LAYOUTS, type CompressionMethod, type ErrorCode, type StoreLayout } from '@convoy/core/lite';
 import type { RouteName, RouteRequest, RouteResponse } from '@convoy/plugin-server/client';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import { renderRecord } from '../render.js';
@@ -16,6 +16,7 @@ interface CreateArgs extends KeepArgs {
   jitter?: string;
   backup?: string;
   compression?: CompressionMethod;
+  layout?: StoreLayout;
   s3Endpoint?: string;
   consistent?: boolean;
 }
@@ -28,9 +29,14 @@ function specFromArgs(args: CreateArgs): ScheduleSpec {
   if (args.jitter !== undefined) spec.jitter = args.jitter;
   if (args.consistent) spec.consistent = true;
   if (args.backup !== undefined) {
-    spec.backup = { dest: args.backup, ...(args.compression ? { compression: args.compression } : {}), ...(args.s3Endpoint ? { endpoint: args.s3Endpoint } : {}) };
-  } else if (args.compression !== undefined || args.s3Endpoint !== undefined) {
-    throw new ConvoyError('INVALID_ARGUMENT', '--compression and --s3-endpoint only apply with --backup STORE');
+    spec.backup = {
+      dest: args.backup,
+      ...(args.compression ? { compression: args.compression } : {}),
+      ...(args.s3Endpoint ? { endpoint: args.s3Endpoint } : {}),
+      ...(args.layout ? { layout: args.layout } : {}),
+    };
+  } else if (args.compression !== undefined || args.s3Endpoint !== undefined || args.layout !== undefined) {
+    throw new ConvoyError('INVALID_ARGUMENT', '--compression, --layout and --s3-endpoint only apply with --backup STORE');
   }
   const keep = policyFromArgs(args);
   if (Object.keys(keep).length > 0) spec.keep = keep;
@@ -68,6 +74,7 @@ export function scheduleCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<
             .option('jitter', { type: 'string', describe: `start each run up to this much later, at random (e.g. 5m), to spread hosts sharing a store (${durationRangeText('jitter')})` })
             .option('backup', { type: 'string', describe: 'back each snapshot up to this store URL (vfs:///path or s3://bucket@region/prefix)' })
             .option('compression', { choices: COMPRESSION_METHODS, describe: 'compression of those backups (default zstd for block volumes, lz4 for directory volumes)' })
+            .option('layout', { choices: STORE_LAYOUTS, describe: "how those backups store blocks: packs (default) or convoy-v0.5 (Go Convoy can restore it); set by the volume's first backup to the store" })
             .option('s3-endpoint', { type: 'string', describe: 'S3 endpoint for MinIO and other S3-compatible servers' })
             .epilogue(
               `Retention runs after each successful run: on the snapshots this schedule made (never others), and with --backup on ALL backups of the volume in that store. A failed run removes nothing. ${RETENTION_EPILOGUE} ` +

@@ -6,26 +6,20 @@ import type { BlockWorkers } from './block-workers.js';
 import type { BufferPool } from './buffer-pool.js';
 import { blockKey } from './layout.js';
 import type { BlockMapping } from './records.js';
+import type { PackWriter } from './pack-writer.js';
 import { runWorkers } from './workers.js';
 
 export interface UploadBlocksParams {
-  store: ObjectStore;
-  volumeName: string;
   reader: BlockReader;
   offsets: readonly number[];
   /** Bytes the offsets cover, for progress. */
   totalBytes: number;
   blockSize: number;
   format: BlockFormat;
-  /** Names the volume's store already holds (the previous backup's map); grows as we upload. */
+  /** Names the volume's store already holds (the previous backup's map, or the pack index); grows as we upload. */
   known: Set<string>;
-  /**
-   * True when the store may hold blocks `known` does not list (no previous map, yet a non-empty
-   * block tree): then a HEAD before each upload saves re-sending what is there. With a previous
-   * map, or an empty tree, new blocks are PUT straight away: a block's name is its content, so
-   * a PUT over one another host stored meanwhile writes the same bytes again, harmlessly.
-   */
-  headBeforePut: boolean;
+  /** Where a new block goes: one object of its own (v0.5 layout) or the open pack. */
+  sink: BlockSink;
   pool: BufferPool;
   workers: BlockWorkers;
   concurrency: number;
@@ -33,6 +27,37 @@ export interface UploadBlocksParams {
   nameBlock?: KeyedNaming | undefined;
   onProgress?: ProgressListener;
   signal?: AbortSignal;
+}
+
+/** Stores one new block; `plain` is reused once this resolves. Resolves to the bytes stored (0: it was there). */
+export interface BlockSink {
+  store(name: string, plain: Buffer): Promise<number>;
+}
+
+/**
+ * The v0.5 layout's sink: one object per block. `headBeforePut` is for a store that may hold
+ * blocks `known` does not list (no previous map, yet a non-empty block tree): a HEAD before each
+ * upload then saves re-sending what is there. Otherwise new blocks are PUT straight away: a
+ * block's name is its content, so a PUT over one another host stored meanwhile writes the same
+ * bytes again, harmlessly.
+ */
+export function blockObjectSink(p: { store: ObjectStore; volumeName: string; workers: BlockWorkers; format: BlockFormat; headBeforePut: boolean }): BlockSink {
+  return {
+    store: async (name, plain) => {
+      const key = blockKey(p.volumeName, name);
+      if (p.headBeforePut && (await p.store.head(key))) return 0;
+      const body = await p.workers.seal(plain, p.format);
+      await p.store.put(key, body);
+      return body.length;
+    },
+  };
+}
+
+/** The pack layout's sink: compressed on the block workers, then appended to the open pack. */
+export function packSink(p: { writer: PackWriter; workers: BlockWorkers; format: BlockFormat }): BlockSink {
+  return {
+    store: async (name, plain) => p.writer.add(name, await p.workers.seal(plain, p.format), plain.length, p.format.compression),
+  };
 }
 
 export interface UploadBlocksResult {
@@ -43,7 +68,7 @@ export interface UploadBlocksResult {
 }
 
 /**
- * The backup pipeline: read → name → already stored? → seal → put, for each block, with
+ * The backup pipeline: read → name → already stored? → seal → sink (put, or into a pack), for each block, with
  * `concurrency` blocks in flight. Naming (SHA-512) and sealing (compression) run on the block
  * workers' threads; reads and puts on libuv's pool; this thread only moves buffers. Each
  * pipeline slot owns one pooled buffer for the whole run, so memory is `concurrency` blocks
@@ -62,12 +87,10 @@ export async function uploadBlocks(p: UploadBlocksParams): Promise<UploadBlocksR
   let doneBytes = 0;
 
   const ensureStored = async (name: string, data: Buffer): Promise<void> => {
-    const key = blockKey(p.volumeName, name);
-    if (p.headBeforePut && (await p.store.head(key))) return;
-    const body = await p.workers.seal(data, p.format);
-    await p.store.put(key, body);
+    const stored = await p.sink.store(name, data);
+    if (stored === 0) return;
     uploadedBlocks += 1;
-    uploadedBytes += body.length;
+    uploadedBytes += stored;
   };
 
   try {

@@ -13,6 +13,8 @@ export interface EngineContext {
   pruneGraceMs: number;
   /** Backup records read before (write-once, so only a delete can make one stale). */
   records: BackupRecordCache;
+  /** Pack layout: the pack size new volumes record, and packs uploading at once (see pack-writer.ts). */
+  packs: { size: number; uploads: number };
 }
 
 /** Runs `body` holding a store lock on the volume, and always releases it. */

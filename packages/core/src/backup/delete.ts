@@ -4,7 +4,7 @@ import { validateName } from '../names.js';
 import { withStoreLock, type EngineContext } from './context.js';
 import { KeyBatch } from './key-batch.js';
 import { backupConfigKey, backupNameFromConfigFile, blockKey, deletionJournalDir, deletionJournalKey, locksDir, volumeConfigKey, volumeDir } from './layout.js';
-import { backupMode, decodeBackupConfig, encodeBackupConfig, type BackupConfig } from './records.js';
+import { backupMode, decodeBackupConfig, encodeBackupConfig, layoutOf, type BackupConfig } from './records.js';
 import { archiveKeyOf } from './archive-key.js';
 import { backupNotFound, checkBackupNames, listBackupNames, loadBackupConfig, loadVolumeConfig, saveVolumeConfig } from './store-records.js';
 import { runWorkers } from './workers.js';
@@ -22,7 +22,8 @@ export interface DeleteBackupParams {
  * Order: the record goes first (copied to a journal, `deleting/backup_<b>.cfg`), so from then on
  * the backup is no longer listed and no listed backup can lose a block. Then the blocks no other
  * backup of the volume references are removed: mark from every remaining record, sweep only the
- * deleted backup's own candidates (never a walk of the block tree). The last backup takes the
+ * deleted backup's own candidates (never a walk of the block tree); blocks in packs stay until
+ * `prune` (pack-prune.ts) removes or rewrites the packs. The last backup takes the
  * volume's directory with it, by exact keys (`vol1/` never matches `vol10/`). A run killed at any
  * point is finished by running the same delete again (it resumes from the journal).
  */
@@ -35,7 +36,7 @@ export async function deleteBackup(ctx: EngineContext, p: DeleteBackupParams): P
     // read (a corrupt neighbour) fails the delete while the backup is still listed and whole.
     const others = (await listBackupNames(p.store, p.volumeName)).filter((name) => name !== p.backupName);
     const target = await loadBackupConfig(p.store, p.volumeName, p.backupName);
-    const referenced = target && target.Blocks.length > 0 ? await referencedBlocks(p.store, p.volumeName, others) : undefined;
+    const referenced = target && ownsBlockObjects(target) ? await referencedBlocks(p.store, p.volumeName, others) : undefined;
     const backup = await detachBackup(p.store, p.volumeName, p.backupName, target);
     ctx.records.forget(p.store, p.volumeName, p.backupName);
     await collectDetached(p.store, p.volumeName, [backup], lock.key, { remaining: others, referenced });
@@ -66,7 +67,7 @@ export async function collectDetached(
   // The next backup then diffs against nothing (full compare); dedup still avoids re-uploads.
   if (stored && gone.has(stored.volume.LastBackupName)) await saveVolumeConfig(store, { ...stored.volume, LastBackupName: '' }, stored.raw);
   // Resumed from a journal, or not read yet: read the references now (single-file backups map none).
-  const references = before?.referenced ?? (detached.some((b) => b.Blocks.length > 0) ? await referencedBlocks(store, volumeName, remaining) : new Set<string>());
+  const references = before?.referenced ?? (detached.some(ownsBlockObjects) ? await referencedBlocks(store, volumeName, remaining) : new Set<string>());
   await sweepUnreferenced(store, volumeName, detached, references);
   await store.delete(detached.map((b) => deletionJournalKey(volumeName, b.Name)));
 }
@@ -99,6 +100,11 @@ export async function detachBackup(store: ObjectStore, volumeName: string, backu
   return checkBackupNames(decodeBackupConfig(data, journal), volumeName, backupName, journal);
 }
 
+/** A v0.5 delta-block backup: its blocks are objects of their own, which a delete may remove. */
+function ownsBlockObjects(backup: BackupConfig): boolean {
+  return backup.Blocks.length > 0 && layoutOf(backup) === 'convoy-v0.5';
+}
+
 /** Every block the given backups map; a record that cannot be read fails (it may map any block). */
 async function referencedBlocks(store: ObjectStore, volumeName: string, backups: string[]): Promise<Set<string>> {
   const referenced = new Set<string>();
@@ -112,7 +118,9 @@ async function referencedBlocks(store: ObjectStore, volumeName: string, backups:
 async function sweepUnreferenced(store: ObjectStore, volumeName: string, detached: BackupConfig[], referenced: Set<string>): Promise<void> {
   const batch = new KeyBatch(store);
   for (const backup of detached) if (backupMode(backup) === 'single-file') await batch.add(archiveKeyOf(backup));
-  for (const checksum of new Set(detached.flatMap((b) => b.Blocks.map((m) => m.BlockChecksum)))) {
+  // Blocks in packs are shared by whole packs: prune removes or rewrites those (pack-prune.ts).
+  const ownObjects = detached.filter(ownsBlockObjects);
+  for (const checksum of new Set(ownObjects.flatMap((b) => b.Blocks.map((m) => m.BlockChecksum)))) {
     if (!referenced.has(checksum)) await batch.add(blockKey(volumeName, checksum));
   }
   await batch.flush();

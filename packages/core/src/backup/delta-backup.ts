@@ -2,11 +2,14 @@ import { ConvoyError } from '../errors.js';
 import type { DeltaBlockBackupOps } from '../driver.js';
 import type { BackupSummary } from '../model.js';
 import { blocksOfExtents, mergeBlockMaps } from './block-map.js';
-import { uploadBlocks } from './block-uploader.js';
+import { blockObjectSink, packSink, uploadBlocks, type BlockSink } from './block-uploader.js';
+import type { BlockFormat } from './block-transform.js';
+import { loadPackIndex, writeIndex } from './pack-index.js';
+import { PackWriter } from './pack-writer.js';
 import { blocksInFlight } from './workers.js';
 import type { EngineContext } from './context.js';
 import { blocksDir } from './layout.js';
-import { backupBlockSize, backupMode, type BackupConfig } from './records.js';
+import { backupBlockSize, backupMode, layoutOf, type BackupConfig } from './records.js';
 import { commitBackup, prepareBackup, type PreparedBackup } from './backup-commit.js';
 import type { CreateBackupParams } from './types.js';
 import { isEmpty } from './store-records.js';
@@ -36,23 +39,21 @@ export async function createDeltaBlockBackup(ctx: EngineContext, p: CreateBackup
     const base = await chooseBase(ctx, p, ops, prepared);
     const extents = await ops.compareSnapshots(volumeName, p.snapshot.name, base.snapshotName);
     const reader = await ops.openSnapshot(volumeName, p.snapshot.name);
+    const format = { compression: prepared.compression };
+    const target = await blockTarget(ctx, p, prepared, base, format);
     let result;
     let size: number;
     try {
       size = reader.size;
       const { offsets, bytes } = blocksOfExtents(extents, blockSize, size);
       result = await uploadBlocks({
-        store: p.store,
-        volumeName,
         reader,
         offsets,
         totalBytes: bytes,
         blockSize,
-        format: { compression: prepared.compression },
-        known: new Set(base.previous?.Blocks.map((m) => m.BlockChecksum)),
-        // The previous map says what is stored; without one, a listing request tells whether
-        // anything is (a first backup: nothing, so no HEAD per block).
-        headBeforePut: !base.previous && !(await isEmpty(p.store, blocksDir(volumeName))),
+        format,
+        known: target.known,
+        sink: target.sink,
         pool: ctx.pool,
         workers: ctx.workers,
         concurrency: blocksInFlight(prepared.concurrency, blockSize),
@@ -60,13 +61,58 @@ export async function createDeltaBlockBackup(ctx: EngineContext, p: CreateBackup
         onProgress: p.onProgress,
         signal: p.signal,
       });
+      await target.finish();
+    } catch (err) {
+      await target.abandon();
+      throw err;
     } finally {
       await reader.close();
     }
     // After a full compare the map is exactly what the snapshot holds: nothing stale merged in.
     const blocks = base.snapshotName && base.previous ? mergeBlockMaps(base.previous.Blocks, result.mappings, size) : result.mappings;
-    return commitBackup(p, prepared, { blocks, filePath: '', volumeSize: size, uploadedBytes: result.uploadedBytes, blockSize });
+    return commitBackup(p, prepared, { blocks, filePath: '', volumeSize: size, uploadedBytes: result.uploadedBytes, blockSize, layout: prepared.layout });
   });
+}
+
+interface BlockTarget {
+  known: Set<string>;
+  sink: BlockSink;
+  /** Makes what the sink stored findable (the pack layout's index object); before the backup record. */
+  finish(): Promise<void>;
+  /** After a failure: waits for uploads still running. */
+  abandon(): Promise<void>;
+}
+
+/**
+ * Where this backup's new blocks go, and what the store holds already. v0.5 layout: one object
+ * per block, known from the previous map (or a HEAD each when there is none but the block tree
+ * is not empty). Pack layout: the volume's index objects say what is stored (one listing and a
+ * GET each, never a read of the packs); new blocks fill packs; once every pack is up, one index
+ * object lists them. Write order: packs, index, then (the caller) backup record, volume.cfg.
+ */
+async function blockTarget(ctx: EngineContext, p: CreateBackupParams, prepared: PreparedBackup, base: Base, format: BlockFormat): Promise<BlockTarget> {
+  const volumeName = p.volume.name;
+  if (prepared.layout === 'convoy-v0.5') {
+    const headBeforePut = !base.previous && !(await isEmpty(p.store, blocksDir(volumeName)));
+    return {
+      known: new Set(base.previous?.Blocks.map((m) => m.BlockChecksum)),
+      sink: blockObjectSink({ store: p.store, volumeName, workers: ctx.workers, format, headBeforePut }),
+      finish: async () => undefined,
+      abandon: async () => undefined,
+    };
+  }
+  const index = await loadPackIndex(p.store, volumeName);
+  const writer = new PackWriter({ store: p.store, volumeName, targetSize: prepared.packSize, maxUploads: ctx.packs.uploads, cipher: p.sealing?.cipher, signal: p.signal });
+  return {
+    known: new Set(index.blobs.keys()),
+    sink: packSink({ writer, workers: ctx.workers, format }),
+    finish: async () => {
+      const packs = await writer.finish();
+      prepared.lock.assertHeld();
+      if (packs.length > 0) await writeIndex(p.store, volumeName, packs);
+    },
+    abandon: () => writer.abandon(),
+  };
 }
 
 async function chooseBase(ctx: EngineContext, p: CreateBackupParams, ops: DeltaBlockBackupOps, prepared: PreparedBackup): Promise<Base> {
@@ -75,7 +121,7 @@ async function chooseBase(ctx: EngineContext, p: CreateBackupParams, ops: DeltaB
   const last = lastName ? await ctx.records.load(p.store, p.volume.name, lastName, 'unknown') : undefined;
   // A chain never mixes block sizes: a last backup in other blocks (written by another
   // engine's rules) maps other offsets, so this backup reads everything and stands alone.
-  if (!last || backupMode(last) !== 'delta-block' || backupBlockSize(last) !== prepared.blockSize) return { previous: undefined };
+  if (!last || backupMode(last) !== 'delta-block' || backupBlockSize(last) !== prepared.blockSize || layoutOf(last) !== prepared.layout) return { previous: undefined };
   return (await isLocalSnapshotOf(p, ops, last)) ? { snapshotName: last.SnapshotName, previous: last } : { previous: last };
 }
 

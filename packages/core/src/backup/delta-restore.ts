@@ -3,18 +3,20 @@ import type { DeltaBlockBackupOps } from '../driver.js';
 import type { VolumeRecord } from '../model.js';
 import { zeroBlockName, type BlockFormat } from './block-transform.js';
 import type { BlockWorkers } from './block-workers.js';
-import { blockKey } from './layout.js';
-import { backupBlockSize, backupCompression, type BackupConfig, type VolumeConfig } from './records.js';
+import { blockObjectPlan, packPlan } from './block-fetch.js';
+import { backupBlockSize, backupCompression, layoutOf, type BackupConfig, type VolumeConfig } from './records.js';
 import type { RestoreParams } from './types.js';
 import { blocksInFlight, runWorkers } from './workers.js';
 
 /**
- * Restores a delta-block backup into a new volume: every distinct block is fetched once (in
- * parallel, `concurrency` at a time), opened (decompressed and verified against its name) on the
- * block workers and written at each offset that uses it. The restore is sparse: a new target
- * reads as zeros, so blocks of zeros (known by name, never fetched) and offsets the backup does
- * not map are not written, and stay holes. Any failure aborts the target, so no half-restored
- * volume remains.
+ * Restores a delta-block backup into a new volume: every distinct block is fetched once, opened
+ * (decompressed and verified against its name) on the block workers and written at each offset
+ * that uses it. Fetches run ahead of writes: v0.5 volumes fetch `concurrency` block objects at
+ * once; pack volumes read runs of adjacent blocks with one ranged read each, a few at once
+ * (block-fetch.ts), and open and write the blocks of one while the next are fetched. The
+ * restore is sparse: a new target reads as zeros, so blocks of zeros (known by name, never
+ * fetched) and offsets the backup does not map are not written, and stay holes. Any failure
+ * aborts the target, so no half-restored volume remains.
  */
 export async function restoreDeltaBlock(
   p: RestoreParams,
@@ -41,30 +43,57 @@ export async function restoreDeltaBlock(
     doneBytes += bytes;
     p.onProgress?.({ phase: 'restore', doneBytes, totalBytes });
   };
+  // Every block is whole but the last one of a volume whose size is not a multiple.
+  const lengthAt = (offset: number) => Math.min(blockSize, recordedEnd - offset);
+  const needed: string[] = [];
+  for (const [checksum, offsets] of offsetsByChecksum) {
+    if (checksum === zeroBlock && lengthAt(offsets[0]!) === blockSize) advance(blockSize * offsets.length);
+    else needed.push(checksum);
+  }
+  const where = (checksum: string) => {
+    const offsets = offsetsByChecksum.get(checksum)!;
+    return `block ${checksum} (offset ${offsets[0]}${offsets.length > 1 ? ` and ${offsets.length - 1} more` : ''}) of backup ${backup.Name}`;
+  };
+  const inBackup = (err: unknown, checksum: string): unknown => {
+    if (!isConvoyError(err, 'CORRUPT') && !isConvoyError(err, 'NOT_FOUND')) return err;
+    return new ConvoyError(err.code, `${where(checksum)}: ${err.message}`, { cause: err, details: { checksum, offset: offsetsByChecksum.get(checksum)![0], backup: backup.Name, ...err.details } });
+  };
 
+  const plan =
+    layoutOf(backup) === 'packs'
+      ? await packPlan(p.store, p.volumeName, needed, p.sealing?.cipher).catch((err: unknown) => {
+          throw isConvoyError(err, 'NOT_FOUND') ? new ConvoyError('NOT_FOUND', `backup ${backup.Name} cannot be restored: ${err.message}`, { cause: err, details: { ...err.details, backup: backup.Name } }) : err;
+        })
+      : blockObjectPlan(p.store, p.volumeName, needed, format, blocksInFlight(concurrency, blockSize));
   const target = await ops.createRestoreTarget(p.request, size);
   try {
     await runWorkers(
-      offsetsByChecksum,
-      blocksInFlight(concurrency, blockSize),
-      async ([checksum, offsets]) => {
-        // Every block is whole but the last one of a volume whose size is not a multiple.
-        const length = Math.min(blockSize, recordedEnd - offsets[0]!);
-        if (checksum === zeroBlock && length === blockSize) return advance(length * offsets.length);
-        const where = `block ${checksum} (offset ${offsets[0]}${offsets.length > 1 ? ` and ${offsets.length - 1} more` : ''}) of backup ${backup.Name}`;
-        const details = { checksum, offset: offsets[0], backup: backup.Name };
-        const stored = await p.store.get(blockKey(p.volumeName, checksum));
-        if (!stored) throw new ConvoyError('NOT_FOUND', `${where} is missing from ${p.store.url}`, { details });
-        const data = await workers.open(stored, checksum, length, format, p.sealing?.nameBlock).catch((err: unknown) => {
-          if (!isConvoyError(err, 'CORRUPT')) throw err;
-          throw new ConvoyError('CORRUPT', `${where} ${err.message}`, { cause: err, details: { ...details, ...err.details } });
+      plan.groups,
+      plan.inFlight,
+      async (group) => {
+        const fetched = await group.fetch().catch((err: unknown) => {
+          throw inBackup(err, group.names[0]!);
         });
-        for (const offset of offsets) {
-          const expected = Math.min(blockSize, recordedEnd - offset);
-          if (data.length !== expected) throw new ConvoyError('CORRUPT', `${where} holds ${data.length} bytes where the backup needs ${expected} at offset ${offset}`);
-          await target.write(data, offset, expected);
+        try {
+          // The blocks of one ranged read open three at a time (two cores busy, one block being written).
+          await runWorkers(fetched.blocks, 3, async ({ name, stored, format: blockFormat }) => {
+            const offsets = offsetsByChecksum.get(name)!;
+            const length = lengthAt(offsets[0]!);
+            // Taken here, so a blob that fails to unseal is named like one that fails to open.
+            const open = async () => workers.open(stored(), name, length, blockFormat, p.sealing?.nameBlock);
+            const data = await open().catch((err: unknown) => {
+              throw inBackup(err, name);
+            });
+            for (const offset of offsets) {
+              const expected = lengthAt(offset);
+              if (data.length !== expected) throw new ConvoyError('CORRUPT', `${where(name)} holds ${data.length} bytes where the backup needs ${expected} at offset ${offset}`);
+              await target.write(data, offset, expected);
+            }
+            advance(data.length * offsets.length);
+          });
+        } finally {
+          fetched.release();
         }
-        advance(data.length * offsets.length);
       },
       p.signal,
     );

@@ -31,7 +31,7 @@ async function makeEnv(): Promise<Env> {
 }
 
 function backupArgs(env: Env, volume: string, snapshot: string) {
-  return { store: env.store, destUrl: env.destUrl, driverName: 'image', volume: env.source.volumeRecord(volume), snapshot: env.source.snapshotRecord(volume, snapshot), ops: env.source, owner: 'test-host/1' };
+  return { store: env.store, destUrl: env.destUrl, driverName: 'image', volume: env.source.volumeRecord(volume), snapshot: env.source.snapshotRecord(volume, snapshot), ops: env.source, owner: 'test-host/1', layout: 'convoy-v0.5' as const };
 }
 
 function backup(env: Env, volume: string, snapshot: string, extra: { compression?: CompressionMethod; onProgress?: (p: Progress) => void } = {}) {

@@ -8,7 +8,8 @@ import { deleteBackup } from './delete.js';
 import { forgetBackups } from './forget.js';
 import { createDeltaBlockBackup } from './delta-backup.js';
 import { restoreDeltaBlock } from './delta-restore.js';
-import { BLOCK_SIZE } from './layout.js';
+import { BLOCK_SIZE, DEFAULT_PACK_SIZE, validatePackSize } from './layout.js';
+import { DEFAULT_PACK_UPLOADS } from './pack-writer.js';
 import { inspectBackup, listBackups, requireRecord } from './listing.js';
 import { pruneStore } from './prune.js';
 import { BackupRecordCache } from './record-cache.js';
@@ -40,6 +41,8 @@ export interface BackupEngineOptions {
   encryptionKey?: UserKey;
   /** Where the engine remembers the stores and volumes it saw encrypted (downgrade-guard.ts); in memory only without it. */
   encryptionMemoryFile?: string;
+  /** Pack layout: the pack size a new volume records (default 16 MiB), and packs uploading at once (default 2). */
+  packs?: { size?: number; uploads?: number };
 }
 
 const DEFAULT_CONCURRENCY = 4;
@@ -59,6 +62,7 @@ export function createBackupEngine(opts: BackupEngineOptions = {}): BackupEngine
     concurrency,
     pruneGraceMs: opts.pruneGraceMs ?? HOUR_MS,
     records: new BackupRecordCache(opts.recordCacheBlocks),
+    packs: { size: validatePackSize(opts.packs?.size ?? DEFAULT_PACK_SIZE), uploads: validateConcurrency(opts.packs?.uploads, DEFAULT_PACK_UPLOADS) },
   };
   const engineKeyring = new Keyring(opts.encryptionKey);
   // What this engine has seen encrypted, whichever key opened it: a witness the bucket cannot delete.
@@ -92,7 +96,7 @@ export function createBackupEngine(opts: BackupEngineOptions = {}): BackupEngine
       const q = await sealed(p, p.volumeName, stored);
       return withKeyId(q.sealing, await inspectBackup(ctx, q, stored));
     },
-    prune: (p) => pruneStore(ctx, { ...p, openVolume: opener(p) }),
+    prune: (p) => pruneStore(ctx, { ...p, openVolume: (name) => accessVolume(p.store, name, ring(p)) }),
     forgetBackups: async (p) => forgetBackups(ctx, await sealed(p, p.volumeName)),
     verify: (p) => verifyStore(ctx, p, (name) => accessVolume(p.store, name, ring(p))),
     initStore: async (p) => {

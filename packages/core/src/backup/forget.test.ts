@@ -42,7 +42,7 @@ async function sixHourlyBackups(): Promise<Env> {
     await source.writeVolume('vol1', i * BLOCK_SIZE, randomBytes(BLOCK_SIZE));
     await source.snapshot('vol1', `snap${i}`);
     backups.push(
-      await engine.createBackup({ store, destUrl, driverName: 'image', volume: source.volumeRecord('vol1'), snapshot: source.snapshotRecord('vol1', `snap${i}`), ops: source, owner: 'test' }),
+      await engine.createBackup({ store, destUrl, driverName: 'image', volume: source.volumeRecord('vol1'), snapshot: source.snapshotRecord('vol1', `snap${i}`), ops: source, owner: 'test', layout: 'convoy-v0.5' }),
     );
   }
   vi.useRealTimers();

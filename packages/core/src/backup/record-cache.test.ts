@@ -31,7 +31,7 @@ async function storeWithBackups(count: number) {
 }
 
 function backupOf(engine: ReturnType<typeof createBackupEngine>, store: MemoryObjectStore, source: ImageSource, snapshot: string) {
-  return engine.createBackup({ store, destUrl, driverName: 'image', volume: source.volumeRecord('vol1'), snapshot: source.snapshotRecord('vol1', snapshot), ops: source, owner: 'host-a/1' });
+  return engine.createBackup({ store, destUrl, driverName: 'image', volume: source.volumeRecord('vol1'), snapshot: source.snapshotRecord('vol1', snapshot), ops: source, owner: 'host-a/1', layout: 'convoy-v0.5' });
 }
 
 /** The store requests `work` makes. */

@@ -1,7 +1,7 @@
 import { ConvoyError } from '../errors.js';
 import { isValidName } from '../names.js';
-import { COMPRESSION_METHODS, isCompressionMethod, type BackupMode, type CompressionMethod } from '../model.js';
-import { BLOCK_SIZE, isBlockChecksum, isBlockSize } from './layout.js';
+import { COMPRESSION_METHODS, isCompressionMethod, isStoreLayout, STORE_LAYOUTS, type BackupMode, type CompressionMethod, type StoreLayout } from '../model.js';
+import { BLOCK_SIZE, isBlockChecksum, isBlockSize, isPackSize, MAX_PACK_SIZE, MIN_PACK_SIZE } from './layout.js';
 
 /**
  * The JSON records of the store, with Convoy's Go field names and order (plain `json.Marshal`:
@@ -22,6 +22,10 @@ export interface VolumeConfig {
   LastBackupName: string;
   /** Ours: the volume's block size in bytes, set by its first backup; absent means 2 MiB. */
   BlockSize?: number;
+  /** Ours: how its blocks are stored, set by its first backup; absent means Convoy v0.5's one object per block. */
+  Layout?: StoreLayout;
+  /** Ours, pack layout: the target size of its packs in bytes. */
+  PackSize?: number;
 }
 
 export interface BackupConfig {
@@ -51,6 +55,8 @@ export interface BackupConfig {
   ArchiveSize?: number;
   /** Ours, single-file: SHA-256 of the stored archive (hex); a restore checks it before the volume appears. */
   ArchiveSHA256?: string;
+  /** Ours: where its blocks are (`packs`: in the volume's packs, found through its index); absent means one object per block. */
+  Layout?: StoreLayout;
 }
 
 type Unknown = Record<string, unknown>;
@@ -73,16 +79,26 @@ export function backupBlockSize(backup: BackupConfig): number {
   return backup.BlockSize ?? BLOCK_SIZE;
 }
 
+/** Where a volume's or a backup's blocks are: absent means Convoy v0.5's layout. */
+export function layoutOf(record: { Layout?: StoreLayout } | undefined): StoreLayout {
+  return record?.Layout ?? 'convoy-v0.5';
+}
+
+export function validateLayout(layout: unknown): StoreLayout {
+  if (isStoreLayout(layout)) return layout;
+  throw new ConvoyError('INVALID_ARGUMENT', `unknown store layout ${JSON.stringify(layout)}; use one of ${STORE_LAYOUTS.join(', ')}`);
+}
+
 export function backupMode(backup: BackupConfig): BackupMode {
   return backup.SingleFile.FilePath ? 'single-file' : 'delta-block';
 }
 
 /** The volume.cfg fields we write ourselves; any other field of the stored copy is kept. */
-const VOLUME_FIELDS = { Name: 0, Driver: 0, Size: 0, CreatedTime: 0, LastBackupName: 0, BlockSize: 0 };
+const VOLUME_FIELDS = { Name: 0, Driver: 0, Size: 0, CreatedTime: 0, LastBackupName: 0, BlockSize: 0, Layout: 0, PackSize: 0 };
 
 export function encodeVolumeConfig(volume: VolumeConfig, previous?: Unknown): Buffer {
-  const { Name, Driver, Size, CreatedTime, LastBackupName, BlockSize } = volume;
-  const ours = BlockSize === undefined ? {} : { BlockSize };
+  const { Name, Driver, Size, CreatedTime, LastBackupName, BlockSize, Layout, PackSize } = volume;
+  const ours = { ...(BlockSize === undefined ? {} : { BlockSize }), ...(Layout === undefined ? {} : { Layout }), ...(PackSize === undefined ? {} : { PackSize }) };
   return Buffer.from(JSON.stringify({ Name, Driver, Size, CreatedTime, LastBackupName, ...ours, ...withoutKeys(previous, VOLUME_FIELDS) }));
 }
 
@@ -103,6 +119,13 @@ export function decodeVolumeConfig(data: Buffer, key: string): { volume: VolumeC
   };
   const blockSize = optional(raw, 'BlockSize', 'number', key);
   if (blockSize !== undefined) volume.BlockSize = checkedBlockSize(blockSize, key);
+  const layout = checkedLayout(raw, key);
+  if (layout !== undefined) volume.Layout = layout;
+  const packSize = optional(raw, 'PackSize', 'number', key);
+  if (packSize !== undefined) {
+    if (!isPackSize(packSize)) throw corrupt(key, `PackSize ${packSize} is not a byte count from ${MIN_PACK_SIZE} to ${MAX_PACK_SIZE}`);
+    volume.PackSize = packSize;
+  }
   if (!isValidName(volume.Name)) throw corrupt(key, `volume name ${JSON.stringify(volume.Name)} breaks the name rules`);
   if (!Number.isSafeInteger(volume.Size) || volume.Size < 0) throw corrupt(key, `Size ${volume.Size} is not a byte count`);
   return { volume, raw };
@@ -131,6 +154,8 @@ export function decodeBackupConfig(data: Buffer, key: string): BackupConfig {
   const blockSize = optional(raw, 'BlockSize', 'number', key);
   if (blockSize !== undefined) backup.BlockSize = checkedBlockSize(blockSize, key);
   backup.Blocks = decodeBlocks(raw['Blocks'], key, backupBlockSize(backup));
+  const layout = checkedLayout(raw, key);
+  if (layout !== undefined) backup.Layout = layout;
   const createdAt = optional(raw, 'CreatedAt', 'string', key);
   if (createdAt !== undefined) {
     if (Number.isNaN(Date.parse(createdAt))) throw corrupt(key, `CreatedAt ${JSON.stringify(createdAt)} is not a time`);
@@ -167,6 +192,12 @@ function decodeBlocks(value: unknown, key: string, blockSize: number): BlockMapp
     previous = m.Offset as number;
     return { Offset: m.Offset as number, BlockChecksum: m.BlockChecksum };
   });
+}
+
+function checkedLayout(raw: Unknown, key: string): StoreLayout | undefined {
+  const layout = optional(raw, 'Layout', 'string', key);
+  if (layout !== undefined && !isStoreLayout(layout)) throw corrupt(key, `Layout ${JSON.stringify(layout)} is not one of ${STORE_LAYOUTS.join(', ')} (written by a newer Convoy?)`);
+  return layout;
 }
 
 function checkedBlockSize(value: number, key: string): number {

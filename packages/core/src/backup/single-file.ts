@@ -1,4 +1,4 @@
-import { Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
+import { PassThrough, Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ConvoyError, isConvoyError, toConvoyError } from '../errors.js';
 import type { SingleFileBackupOps } from '../driver.js';
@@ -24,7 +24,8 @@ import type { CreateBackupParams, RestoreParams } from './types.js';
  * Every stage runs under one `pipeline`: the first failure (the driver's tar, the compressor,
  * the store, the extractor, the caller's signal) destroys every other stage and is the one
  * reported; no stream is ever left without an error listener. The record keeps the stored
- * archive's length and SHA-256, and a restore checks both before the volume can appear.
+ * archive's length and SHA-256, and a restore checks both before the volume can appear. A
+ * restore reads up to READ_AHEAD_BYTES ahead of the driver, so fetching and writing overlap.
  */
 export async function createSingleFileBackup(ctx: EngineContext, p: CreateBackupParams, ops: SingleFileBackupOps): Promise<BackupSummary> {
   return prepareBackup(ctx, p, async (prepared) => {
@@ -44,11 +45,15 @@ export async function createSingleFileBackup(ctx: EngineContext, p: CreateBackup
   });
 }
 
+/** Archive bytes a restore fetches ahead of the driver, so a download does not wait on each write (memory: this much more). */
+export const READ_AHEAD_BYTES = 8 * 1024 * 1024;
+
 export async function restoreSingleFile(p: RestoreParams, ops: SingleFileBackupOps, backup: BackupConfig): Promise<VolumeRecord> {
   const key = archiveKeyOf(backup);
   // Progress counts the stored archive's bytes, whose size the record holds (Convoy's records do not).
   const counter = new ByteCounter(progressOf(p.onProgress, 'restore', backup.ArchiveSize ?? 0));
-  const stages = await checkedArchiveStages(p.store, backup, counter);
+  // The read-ahead lets the download run on while the driver writes (extracts, fsyncs).
+  const stages = await checkedArchiveStages(p.store, backup, { counter, readAheadBytes: READ_AHEAD_BYTES });
   const tar = stages.at(-1) as Transform;
   try {
     return await runBoth(stages, p.signal, () => ops.importVolume(p.request, tar));
@@ -73,11 +78,17 @@ export async function checkArchive(store: ObjectStore, backup: BackupConfig, sig
 }
 
 /**
- * The one way an archive is read back: its stored bytes checked against the record's length and
- * SHA-256 as they pass (`counter`, when given, sees them next), then decompressed (which checks
- * lz4 frame checksums and gzip's CRC). Restore extracts what comes out; verify discards it.
+ * The one way an archive is read back: its stored bytes, fetched up to `readAheadBytes` ahead of
+ * the reader when given (a restore's download then overlaps the driver's writes), checked against
+ * the record's length and SHA-256 as they pass (`counter`, when given, sees them next), then
+ * decompressed (which checks lz4 frame checksums and gzip's CRC). Restore extracts what comes
+ * out; verify discards it.
  */
-async function checkedArchiveStages(store: ObjectStore, backup: BackupConfig, counter?: Transform): Promise<[Readable, ...Transform[]]> {
+async function checkedArchiveStages(
+  store: ObjectStore,
+  backup: BackupConfig,
+  opts: { counter?: Transform; readAheadBytes?: number } = {},
+): Promise<[Readable, ...Transform[]]> {
   const key = archiveKeyOf(backup);
   const source = await store.getStream(key);
   if (!source) {
@@ -85,7 +96,9 @@ async function checkedArchiveStages(store: ObjectStore, backup: BackupConfig, co
       details: { key, backup: backup.Name },
     });
   }
-  return [source, new ArchiveVerifier(backup, key), ...(counter ? [counter] : []), decompressStream(backupCompression(backup))];
+  const readAhead = opts.readAheadBytes ? [new PassThrough({ readableHighWaterMark: opts.readAheadBytes, writableHighWaterMark: 64 * 1024 })] : [];
+  const counter = opts.counter ? [opts.counter] : [];
+  return [source, ...readAhead, new ArchiveVerifier(backup, key), ...counter, decompressStream(backupCompression(backup))];
 }
 
 /**

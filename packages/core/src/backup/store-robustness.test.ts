@@ -24,9 +24,19 @@ async function setup(): Promise<{ source: ImageSource; store: ObjectStore; destU
   return { source: await ImageSource.open(path.join(base, 'disks')), store: new MemoryObjectStore(destUrl), destUrl, base };
 }
 
+/** In the v0.5 layout a delete reads every neighbour (it removes block objects); in packs it reads none (prune does). */
 async function backupOf(env: Awaited<ReturnType<typeof setup>>, volume: string, snapshot: string) {
   await env.source.snapshot(volume, snapshot);
-  return engine.createBackup({ store: env.store, destUrl: env.destUrl, driverName: 'image', volume: env.source.volumeRecord(volume), snapshot: env.source.snapshotRecord(volume, snapshot), ops: env.source, owner: 'host' });
+  return engine.createBackup({
+    store: env.store,
+    destUrl: env.destUrl,
+    driverName: 'image',
+    volume: env.source.volumeRecord(volume),
+    snapshot: env.source.snapshotRecord(volume, snapshot),
+    ops: env.source,
+    owner: 'host',
+    layout: 'convoy-v0.5',
+  });
 }
 
 describe('a corrupt record costs only itself', () => {

@@ -4,7 +4,8 @@ import type { ObjectStore } from '../objectstore.js';
 import type { KeyInfo } from './crypto/key-records.js';
 import type { UserKey } from './crypto/user-key.js';
 import type { VerifyParams, VerifyReport } from './verify.js';
-import type { BackupSummary, CompressionMethod, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
+import type { BlobCipher } from './pack-cipher.js';
+import type { BackupSummary, CompressionMethod, StoreLayout, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
 import type { KeepReason, RetentionPolicy } from '../retention/policy.js';
 
 /** Every engine call may bring the user key that opens an encrypted store (else the engine's own). */
@@ -36,6 +37,12 @@ export interface CreateBackupParams extends PipelineOptions {
    * another size is refused while the volume has backups. Default: what the volume has, else 2 MiB.
    */
   blockSize?: number;
+  /**
+   * Delta-block mode: how the volume's blocks are laid out in the store (model.ts StoreLayout).
+   * Set by a volume's first backup and recorded in volume.cfg; a later backup asking for another
+   * layout is refused while the volume has backups. Default: what the volume has, else `packs`.
+   */
+  layout?: StoreLayout;
   /** Identifies this host in store locks ("who holds it"). */
   owner: string;
   /** Encrypt the volume's backups; only at its first backup (see crypto/volume-access.ts). */
@@ -48,6 +55,8 @@ export interface CreateBackupParams extends PipelineOptions {
 export interface VolumeSealing {
   nameBlock?: (data: Buffer) => string;
   encryptionKeyId?: string;
+  /** Seals the blobs of the volume's packs. */
+  cipher?: BlobCipher;
 }
 
 export interface RestoreParams extends PipelineOptions {
@@ -70,6 +79,11 @@ export interface PruneReport {
   bytesRemoved: number;
   /** Unreferenced blocks younger than the grace period, kept because a backup may be writing them. */
   blocksKeptForGrace: number;
+  /** Pack layout: packs looked at, removed (wholly unused), rewritten (mostly unused), and kept young. */
+  packsScanned?: number;
+  packsRemoved?: number;
+  packsRewritten?: number;
+  packsKeptForGrace?: number;
   /** Volumes a whole-store prune skipped because a backup, restore or delete held their lock. */
   skippedVolumes?: string[];
   /** What interrupted writes left behind (temp files of killed backups), removed; older than the grace period. */
@@ -97,7 +111,7 @@ export interface BackupEngine {
   listBackups(params: KeyedParams & { store: ObjectStore; destUrl: string; volumeName?: string; onSkipped?: (key: string, err: ConvoyError) => void }): Promise<BackupSummary[]>;
   inspectBackup(params: KeyedParams & { store: ObjectStore; destUrl: string; backupName: string; volumeName: string }): Promise<BackupSummary>;
   /** Sweeps blocks no backup references, older than `graceMs` (default 1 hour). */
-  prune(params: KeyedParams & { store: ObjectStore; owner: string; graceMs?: number; volumeName?: string }): Promise<PruneReport>;
+  prune(params: KeyedParams & { store: ObjectStore; owner: string; graceMs?: number; volumeName?: string; maxUnused?: number }): Promise<PruneReport>;
   /** Checks that backups would restore (see verify.ts); never changes the store. */
   verify(params: KeyedParams & VerifyParams): Promise<VerifyReport>;
   /** Makes the store's master key (wrapped by the engine's user key) and encrypts every new volume. */

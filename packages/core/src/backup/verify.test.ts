@@ -25,7 +25,7 @@ async function backedUp(env: Env, volume: string, blocks: number[], snapshot: st
   await env.source.createVolume(volume, 16 * MiB).catch(() => undefined);
   for (const i of blocks) await env.source.writeVolume(volume, i * BLOCK_SIZE, randomBytes(BLOCK_SIZE));
   await env.source.snapshot(volume, snapshot);
-  return engine.createBackup({ store: env.store, destUrl: env.destUrl, driverName: 'image', volume: env.source.volumeRecord(volume), snapshot: env.source.snapshotRecord(volume, snapshot), ops: env.source, owner: 'host' });
+  return engine.createBackup({ store: env.store, destUrl: env.destUrl, driverName: 'image', volume: env.source.volumeRecord(volume), snapshot: env.source.snapshotRecord(volume, snapshot), ops: env.source, owner: 'host', layout: 'convoy-v0.5' });
 }
 
 async function blockKeys(store: ObjectStore, volume: string): Promise<string[]> {
@@ -131,7 +131,7 @@ describe('backup verify', () => {
       reading();
       await gate;
     });
-    const running = engine.createBackup({ store: env.store, destUrl: env.destUrl, driverName: 'image', volume: env.source.volumeRecord('vol1'), snapshot: env.source.snapshotRecord('vol1', 's2'), ops: slowOps, owner: 'backup-host' });
+    const running = engine.createBackup({ store: env.store, destUrl: env.destUrl, driverName: 'image', volume: env.source.volumeRecord('vol1'), snapshot: env.source.snapshotRecord('vol1', 's2'), ops: slowOps, owner: 'backup-host', layout: 'convoy-v0.5' });
     await started;
     // The backup holds its shared lock and is mid-upload; a deep verify runs to the end meanwhile.
     const report = await verify(env, { deep: true });

@@ -7,8 +7,9 @@ import { withStoreLock, type EngineContext } from './context.js';
 import { loadKeyRecords } from './crypto/key-records.js';
 import type { VolumeAccess } from './crypto/volume-access.js';
 import { BLOCK_SIZE, backupConfigKey, blockKey, blocksDir, checksumFromBlockKey, locksDir, volumeConfigKey } from './layout.js';
-import { backupCompression, backupMode, type BackupConfig } from './records.js';
+import { backupCompression, backupMode, layoutOf, type BackupConfig } from './records.js';
 import { archiveKeyOf } from './archive-key.js';
+import { verifyPacks } from './pack-verify.js';
 import { checkArchive } from './single-file.js';
 import { parseLock } from './store-lock.js';
 import { listBackupNames, listVolumeNames, loadBackupConfig, loadVolumeConfig } from './store-records.js';
@@ -39,7 +40,10 @@ export type VerifyProblemKind =
   | 'unreadable-record'
   | 'unreadable-lock'
   | 'unreadable-key'
-  | 'key-required';
+  | 'key-required'
+  | 'missing-pack'
+  | 'corrupt-pack'
+  | 'unreadable-index';
 
 export interface VerifyProblem {
   kind: VerifyProblemKind;
@@ -154,17 +158,20 @@ class VolumeVerifier {
     await this.checkLocks();
     const names = this.p.backupName !== undefined ? [this.p.backupName] : await listBackupNames(this.store, this.volumeName);
     const references: References = new Map();
+    const inPacks = new Set<string>();
     const archives: Array<{ key: string; backup: BackupConfig }> = [];
     await this.eachRecord(names, true, (backup) => {
       this.report.backups += 1;
       if (backupMode(backup) === 'single-file') archives.push({ key: archiveKeyOf(backup), backup });
-      for (const m of backup.Blocks) if (!references.has(m.BlockChecksum)) references.set(m.BlockChecksum, backupCompression(backup));
+      if (layoutOf(backup) === 'packs') for (const m of backup.Blocks) inPacks.add(m.BlockChecksum);
+      else for (const m of backup.Blocks) if (!references.has(m.BlockChecksum)) references.set(m.BlockChecksum, backupCompression(backup));
       return [];
     });
-    this.report.blocksReferenced += references.size;
-    const present = await this.findMissingBlocks(references);
+    this.report.blocksReferenced += references.size + inPacks.size;
+    const present = references.size > 0 ? await this.findMissingBlocks(references) : [];
     await this.checkArchives(archives);
     if (this.p.deep) await this.readBlocks(present, references);
+    if (inPacks.size > 0) await this.checkPacks(inPacks);
     if (this.bad.size > 0) await this.markDamaged(names);
     this.listDamaged();
   }
@@ -242,6 +249,27 @@ class VolumeVerifier {
       },
       this.p.signal,
     );
+  }
+
+  /** The pack layout's blocks (pack-verify.ts); a damaged block is marked by its v0.5 key, as markDamaged looks for. */
+  private async checkPacks(names: Set<string>): Promise<void> {
+    await verifyPacks({
+      store: this.store,
+      volumeName: this.volumeName,
+      names,
+      deep: this.p.deep === true,
+      sample: this.sample,
+      cipher: this.volume.cipher,
+      nameBlock: this.volume.nameBlock,
+      concurrency: this.concurrency,
+      problem: (kind, key, message, blocks) => {
+        this.problem(kind, key, message);
+        for (const name of blocks) this.bad.add(blockKey(this.volumeName, name));
+      },
+      onBlockRead: () => (this.report.blocksRead += 1),
+      onProgress: this.p.onProgress,
+      signal: this.p.signal,
+    });
   }
 
   private async checkArchives(archives: Array<{ key: string; backup: BackupConfig }>): Promise<void> {

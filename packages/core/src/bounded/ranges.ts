@@ -1,7 +1,7 @@
 import { ConvoyError } from '../errors.js';
 
 /**
- * The one table of what a user may give: every duration, size and count Convoy reads from a
+ * The one table of what a user may give: every duration, size, count and percentage Convoy reads from a
  * flag, an API body, a Docker `-o` option or a saved file has a kind here, and each kind a
  * stated range. A value outside it is refused with an error naming the flag, the value and the
  * range, before anything is saved or removed; nothing downstream ever meets a number that
@@ -51,12 +51,19 @@ export const COUNT_RANGES = {
   backupConcurrency: { min: 1, max: 64 },
 } as const satisfies Record<string, Range>;
 
+/** Percentages. */
+export const PERCENT_RANGES = {
+  /** `backup prune --max-unused` (`MaxUnusedPercent`): how much of a pack may be unused before a prune rewrites it. */
+  maxUnused: { min: 0, max: 100 },
+} as const satisfies Record<string, Range>;
+
 /** `--keep-within`: a calendar span of at most this many years (or the same in months, days or hours). */
 export const KEEP_WITHIN_MAX_YEARS = 1000;
 
 export type DurationKind = keyof typeof DURATION_RANGES;
 export type SizeKind = keyof typeof SIZE_RANGES;
 export type CountKind = keyof typeof COUNT_RANGES;
+export type PercentKind = keyof typeof PERCENT_RANGES;
 
 /** The longest text any of these parsers reads; longer is refused before it is scanned. */
 export const MAX_VALUE_TEXT = 64;

@@ -1,16 +1,17 @@
 import { ConvoyError } from '../errors.js';
+import { checkPercent } from '../bounded/percent.js';
 import { validateName } from '../names.js';
 import type { CreateVolumeRequest, DeltaBlockBackupOps, Logger, Options, SingleFileBackupOps } from '../driver.js';
-import type { BackupSummary, CompressionMethod, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
+import type { BackupSummary, CompressionMethod, ProgressListener, SnapshotRecord, StoreLayout, VolumeRecord } from '../model.js';
 import type { ObjectStore } from '../objectstore.js';
 import type { ObjectStoreRegistry } from '../registry.js';
 import type { BackupEngine, ForgetReport, PruneReport } from '../backup/types.js';
 import { validateRetentionPolicy } from '../retention/policy.js';
-import { validateCompression } from '../backup/records.js';
+import { validateCompression, validateLayout } from '../backup/records.js';
 import { parseBackupUrl } from '../backup/url.js';
 import { operationSignal } from './operation-signal.js';
 import { resolveStoreTarget, withOpenStore, type StoreTarget } from './open-store.js';
-import type { AddBackupKeyParams, BackupStoreParams, CreateBackupRequest, ForgetParams, StoreOperations, VerifyBackupsParams } from './types.js';
+import type { AddBackupKeyParams, BackupStoreParams, CreateBackupRequest, ForgetParams, PruneOptions, StoreOperations, VerifyBackupsParams } from './types.js';
 import type { UserKey } from '../backup/crypto/user-key.js';
 import type { KeyInfo } from '../backup/crypto/key-records.js';
 import type { VerifyReport } from '../backup/verify.js';
@@ -32,6 +33,8 @@ export interface BackupPlan {
   compression: CompressionMethod | undefined;
   /** Bytes; only a volume's first backup to a store sets it (delta-block drivers). */
   blockSize: number | undefined;
+  /** Where the blocks go; only a volume's first backup to a store sets it. */
+  layout: StoreLayout | undefined;
   /** Encrypt the volume's backups in this store (only at its first backup there). */
   encrypt: boolean;
   /** The caller's key; the engine's own (the daemon's) when absent. */
@@ -79,6 +82,7 @@ export class BackupService implements StoreOperations {
       target,
       compression: req.compression === undefined ? undefined : validateCompression(req.compression),
       blockSize: req.blockSize,
+      layout: req.layout === undefined ? undefined : validateLayout(req.layout),
       encrypt: req.encrypt === true,
       key,
       signal: req.signal,
@@ -95,6 +99,7 @@ export class BackupService implements StoreOperations {
         ...operationSignal(this.cancel, plan.signal),
         ...(plan.compression ? { compression: plan.compression } : {}),
         ...(plan.blockSize !== undefined ? { blockSize: plan.blockSize } : {}),
+        ...(plan.layout !== undefined ? { layout: plan.layout } : {}),
         ...(onProgress ? { onProgress } : {}),
         ...(plan.encrypt ? { encrypt: true } : {}),
         ...plan.key,
@@ -159,14 +164,15 @@ export class BackupService implements StoreOperations {
     );
   }
 
-  async pruneBackups(dest: string, params: BackupStoreParams & { graceSeconds?: number } = {}): Promise<PruneReport> {
+  async pruneBackups(dest: string, params: BackupStoreParams & PruneOptions = {}): Promise<PruneReport> {
     const target = await this.target(requireString(dest, 'backup destination URL'), params.endpoint);
     const grace = params.graceSeconds;
     if (grace !== undefined && !(Number.isFinite(grace) && grace >= 0)) {
       throw new ConvoyError('INVALID_ARGUMENT', `grace period must be a number of seconds ≥ 0, not ${JSON.stringify(grace)}`);
     }
     const key = keyParams(params.encryptionKey);
-    return this.withStore(target, (store) => this.opts.engine.prune({ store, owner: this.opts.owner, ...(grace === undefined ? {} : { graceMs: grace * 1000 }), ...key }));
+    const maxUnused = params.maxUnusedPercent === undefined ? {} : { maxUnused: checkPercent(params.maxUnusedPercent, 'MaxUnusedPercent', 'maxUnused') / 100 };
+    return this.withStore(target, (store) => this.opts.engine.prune({ store, owner: this.opts.owner, ...(grace === undefined ? {} : { graceMs: grace * 1000 }), ...maxUnused, ...key }));
   }
 
   async forgetBackups(dest: string, params: ForgetParams & { volumeName: string }): Promise<ForgetReport> {

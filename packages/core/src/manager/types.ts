@@ -1,6 +1,6 @@
 import type { OptionSpec, Options } from '../driver.js';
 import type { DriverTraitsView } from '../driver-traits.js';
-import type { BackupSummary, CompressionMethod, Extent, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
+import type { BackupSummary, CompressionMethod, Extent, ProgressListener, SnapshotRecord, StoreLayout, VolumeRecord } from '../model.js';
 import type { ForgetReport, PruneReport } from '../backup/types.js';
 import type { KeyInfo } from '../backup/crypto/key-records.js';
 import type { VerifyReport } from '../backup/verify.js';
@@ -37,12 +37,21 @@ export interface BackupStoreParams {
   encryptionKey?: EncryptionKeyParam;
 }
 
+export interface PruneOptions {
+  /** Keep unreferenced objects younger than this (default 1 h): a running backup may still be writing them. */
+  graceSeconds?: number;
+  /** Pack layout: rewrite a pack once more than this percentage of it is unused (default 10). */
+  maxUnusedPercent?: number;
+}
+
 export interface CreateBackupRequest extends BackupStoreParams {
   snapshot: string;
   dest: string;
   compression?: CompressionMethod;
   /** Bytes; set by a volume's first backup to a store (delta-block drivers). */
   blockSize?: number;
+  /** Where the blocks go (delta-block drivers): `packs` (default) or `convoy-v0.5`, which Go Convoy reads; set by a volume's first backup. */
+  layout?: StoreLayout;
   /** Encrypt the volume's backups in this store (only at its first backup there). */
   encrypt?: boolean;
   /** Aborted when the caller gives up (its client went away): the backup stops and records nothing. */
@@ -148,7 +157,7 @@ export interface StoreOperations {
   deleteBackup(url: string, params?: BackupStoreParams): Promise<void>;
   listBackups(dest: string, params?: BackupStoreParams & { volumeName?: string }): Promise<BackupSummary[]>;
   inspectBackup(url: string, params?: BackupStoreParams): Promise<BackupSummary>;
-  pruneBackups(dest: string, params?: BackupStoreParams & { graceSeconds?: number }): Promise<PruneReport>;
+  pruneBackups(dest: string, params?: BackupStoreParams & PruneOptions): Promise<PruneReport>;
   /** `target` is a store URL or one backup's URL. */
   verifyBackups(target: string, params?: VerifyBackupsParams, onProgress?: ProgressListener): Promise<VerifyReport>;
   /** Makes the store's encryption key (if none) and encrypts every new volume backed up there. */

@@ -52,6 +52,7 @@ export async function runSchedule(service: VolumeService, stores: StoreOperation
         snapshot: snapshot.name,
         dest: spec.backup.dest,
         ...(spec.backup.compression ? { compression: spec.backup.compression } : {}),
+        ...(spec.backup.layout ? { layout: spec.backup.layout } : {}),
         ...endpoint,
       })
       .catch((err: unknown) => removeFailedRunSnapshot(service, snapshot.name, err));

@@ -4,7 +4,7 @@ import { ConvoyError } from '../errors.js';
 import { validateName } from '../names.js';
 import { validateRetentionPolicy } from '../retention/policy.js';
 import { parseStoreUrl } from '../backup/url.js';
-import { validateCompression } from '../backup/records.js';
+import { validateCompression, validateLayout } from '../backup/records.js';
 import type { ScheduleSpec } from './types.js';
 
 const SCHEDULE_NAME_MAX = 100;
@@ -56,6 +56,7 @@ function validateBackupTarget(name: string, value: unknown): NonNullable<Schedul
   if (raw.compression !== undefined) {
     target.compression = validateCompression(raw.compression);
   }
+  if (raw.layout !== undefined) target.layout = validateLayout(raw.layout);
   // Whether the store's scheme takes an endpoint is its package's rule, checked when each run opens the store.
   if (raw.endpoint !== undefined && raw.endpoint !== '') {
     if (typeof raw.endpoint !== 'string') throw new ConvoyError('INVALID_ARGUMENT', `schedule ${name}: the endpoint must be a URL string, not ${JSON.stringify(raw.endpoint)}`);

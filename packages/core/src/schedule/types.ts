@@ -1,4 +1,4 @@
-import type { CompressionMethod } from '../model.js';
+import type { CompressionMethod, StoreLayout } from '../model.js';
 import type { RetentionPolicy } from '../retention/policy.js';
 import type { ConsistencyReport } from '../manager/consistency.js';
 
@@ -14,7 +14,7 @@ export interface ScheduleSpec {
   /** IANA zone of `cron` (default UTC, so a schedule means the same on every host). */
   timezone?: string;
   /** Back each run's snapshot up to this store. */
-  backup?: { dest: string; compression?: CompressionMethod; endpoint?: string };
+  backup?: { dest: string; compression?: CompressionMethod; endpoint?: string; layout?: StoreLayout };
   /**
    * Applied after each successful run to the snapshots THIS schedule made (never hand-made ones)
    * and, with `backup`, to all of the volume's backups in that store.

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { ConvoyError } from '../errors.js';
 import { validateKeyPrefix, validateObjectKey } from '../backup/object-key.js';
-import { defineObjectStore, type ObjectInfo, type ObjectStore, type ObjectStoreStats } from '../objectstore.js';
+import { defineObjectStore, validateRange, type ObjectInfo, type ObjectStore, type ObjectStoreStats } from '../objectstore.js';
 
 interface StoredObject {
   data: Buffer;
@@ -36,6 +36,17 @@ export class MemoryObjectStore implements ObjectStore {
   async getStream(key: string): Promise<Readable | undefined> {
     const data = await this.get(key);
     return data ? Readable.from([data]) : undefined;
+  }
+
+  async getRange(key: string, offset: number, length: number, into?: Buffer): Promise<Buffer | undefined> {
+    validateRange(offset, length, into);
+    this.use('get');
+    const found = this.objects.get(validateObjectKey(key));
+    if (!found) return undefined;
+    const bytes = found.data.subarray(offset, offset + length);
+    if (!into) return Buffer.from(bytes);
+    bytes.copy(into);
+    return into.subarray(0, bytes.length);
   }
 
   async put(key: string, body: Buffer | Readable, opts: { signal?: AbortSignal } = {}): Promise<void> {

@@ -75,6 +75,34 @@ export function objectStoreComplianceSuite(opts: ObjectStoreComplianceOptions): 
       expect(await store.listDir(p)).toEqual({ files: [], dirs: [] });
     });
 
+    it('reads ranges: exact bytes inside, short at the end, empty past it, undefined when missing; bad ranges refused', async () => {
+      const key = `${area()}ranged.bin`;
+      const data = randomBytes(300_007);
+      await store.put(key, data);
+      expect((await store.getRange(key, 0, 1))?.equals(data.subarray(0, 1))).toBe(true);
+      expect((await store.getRange(key, 123_456, 100_000))?.equals(data.subarray(123_456, 223_456))).toBe(true);
+      expect((await store.getRange(key, data.length - 7, 1000))?.equals(data.subarray(data.length - 7))).toBe(true);
+      expect((await store.getRange(key, data.length + 5, 10))?.length).toBe(0);
+      expect(await store.getRange(`${key}.missing`, 0, 10)).toBeUndefined();
+      for (const [offset, length] of [[-1, 10], [0, 0], [0.5, 10], [0, Number.MAX_SAFE_INTEGER + 2]] as const) {
+        const err = await store.getRange(key, offset, length).then(() => undefined, (e: unknown) => e);
+        expect(isConvoyError(err, 'INVALID_ARGUMENT'), `offset ${offset} length ${length}: ${String(err)}`).toBe(true);
+      }
+    });
+
+    it('reads ranges with a reused buffer: the same bytes read after read, short at the end; a buffer too small refused', async () => {
+      const key = `${area()}ranged-into.bin`;
+      const data = randomBytes(300_007);
+      await store.put(key, data);
+      const into = Buffer.alloc(100_000, 0xee);
+      expect((await store.getRange(key, 123_456, 100_000, into))?.equals(data.subarray(123_456, 223_456))).toBe(true);
+      expect((await store.getRange(key, 7, 50_000, into))?.equals(data.subarray(7, 50_007))).toBe(true);
+      expect((await store.getRange(key, data.length - 7, 1000, into))?.equals(data.subarray(data.length - 7))).toBe(true);
+      expect(await store.getRange(`${key}.missing`, 0, 10, into)).toBeUndefined();
+      const err = await store.getRange(key, 0, 100_001, into).then(() => undefined, (e: unknown) => e);
+      expect(isConvoyError(err, 'INVALID_ARGUMENT'), String(err)).toBe(true);
+    });
+
     it('stores and returns bytes exactly; an overwrite replaces them', async () => {
       const key = `${area()}dir/object.bin`;
       const first = randomBytes(70_001);

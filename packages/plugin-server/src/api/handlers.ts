@@ -105,6 +105,7 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
       ...store(b.Endpoint, b.EncryptionKey),
       ...(b.Compression === undefined ? {} : { compression: b.Compression }),
       ...(b.BlockSize === undefined ? {} : { blockSize: b.BlockSize }),
+      ...(b.Layout === undefined ? {} : { layout: b.Layout }),
       ...(b.Encrypt ? { encrypt: true } : {}),
     };
     const backup = await service.createBackup(req, onProgress).catch((err: unknown) => snapshotWanted(service, b.SnapshotName, err));
@@ -120,7 +121,11 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
   inspectBackup: async (b, { stores }) => backupInfo(await stores.inspectBackup(b.URL, store(b.Endpoint, b.EncryptionKey))),
   deleteBackup: async (b, { stores }) => stores.deleteBackup(b.URL, store(b.Endpoint, b.EncryptionKey)),
   pruneBackups: async (b, { stores }) =>
-    stores.pruneBackups(b.URL, { ...store(b.Endpoint, b.EncryptionKey), ...(b.GraceSeconds === undefined ? {} : { graceSeconds: b.GraceSeconds }) }),
+    stores.pruneBackups(b.URL, {
+      ...store(b.Endpoint, b.EncryptionKey),
+      ...(b.GraceSeconds === undefined ? {} : { graceSeconds: b.GraceSeconds }),
+      ...(b.MaxUnusedPercent === undefined ? {} : { maxUnusedPercent: b.MaxUnusedPercent }),
+    }),
   forgetBackups: async (b, { stores }) =>
     stores.forgetBackups(b.dest, { volumeName: b.volumeName, policy: b.policy, dryRun: b.dryRun === true, ...store(b.endpoint, b.encryptionKey) }),
   verifyBackups: async (b, { stores, onProgress, signal }) =>

@@ -7,13 +7,14 @@
  * ignored. Each schema is a literal (`as const`): the types are read from it.
  */
 import type { JSONSchema } from 'json-schema-to-ts';
-import { COMPRESSION_METHODS, COUNT_RANGES, DURATION_RANGES, SIZE_RANGES } from '@convoy/core/lite';
+import { COMPRESSION_METHODS, COUNT_RANGES, DURATION_RANGES, PERCENT_RANGES, SIZE_RANGES, STORE_LAYOUTS } from '@convoy/core/lite';
 
 const text = { type: 'string' } as const;
 const flag = { type: 'boolean' } as const;
 /** Value bounds come from core's one table (bounded/ranges.ts), so the API and the CLI agree. */
 const bytes = { type: 'integer', minimum: SIZE_RANGES.volume.min, maximum: SIZE_RANGES.volume.max } as const;
 const compression = { type: 'string', enum: [...COMPRESSION_METHODS] } as const;
+const layout = { type: 'string', enum: [...STORE_LAYOUTS] } as const;
 const endpoint = { type: 'string', description: 'S3 endpoint (MinIO and other S3-compatible servers); s3:// URLs only' } as const;
 
 /** Addition: a user key for an encrypted store; the secret is base64. */
@@ -52,14 +53,35 @@ export const volumeResizeBody = closedObject({ VolumeName: text, Size: bytes }, 
 /** Addition: Consistent runs the hooks of the containers mounting the volume around the snapshot (the verbose answer carries Consistency). */
 export const snapshotCreateBody = closedObject({ Name: text, VolumeName: text, Verbose: flag, Consistent: flag }, ['VolumeName']);
 export const snapshotNameBody = closedObject({ SnapshotName: text }, ['SnapshotName']);
-/** Additions: Compression, BlockSize (64 KiB to 2 MiB, a power of two, set by a volume's first backup to a store), Encrypt, EncryptionKey. */
+/** Additions: Compression, BlockSize (64 KiB to 2 MiB, a power of two, set by a volume's first backup to a store), Layout, Encrypt, EncryptionKey. */
 export const backupCreateBody = closedObject(
-  { URL: text, Endpoint: endpoint, SnapshotName: text, Verbose: flag, Compression: compression, BlockSize: { type: 'integer', minimum: SIZE_RANGES.block.min, maximum: SIZE_RANGES.block.max }, Encrypt: flag, EncryptionKey: encryptionKey },
+  {
+    URL: text,
+    Endpoint: endpoint,
+    SnapshotName: text,
+    Verbose: flag,
+    Compression: compression,
+    BlockSize: { type: 'integer', minimum: SIZE_RANGES.block.min, maximum: SIZE_RANGES.block.max },
+    /** Addition: where the volume's blocks go, `packs` (default) or `convoy-v0.5` (Go Convoy's), set by its first backup to a store. */
+    Layout: layout,
+    Encrypt: flag,
+    EncryptionKey: encryptionKey,
+  },
   ['URL', 'SnapshotName'],
 );
 /** List, inspect and delete: Go's client sends BackupListRequest's four fields to inspect and list. */
 export const backupUrlBody = closedObject({ URL: text, Endpoint: endpoint, VolumeName: text, SnapshotName: text, EncryptionKey: encryptionKey }, ['URL']);
-export const backupPruneBody = closedObject({ URL: text, Endpoint: endpoint, GraceSeconds: { type: 'integer', minimum: 0, maximum: DURATION_RANGES.grace.max / 1000 }, EncryptionKey: encryptionKey }, ['URL']);
+export const backupPruneBody = closedObject(
+  {
+    URL: text,
+    Endpoint: endpoint,
+    GraceSeconds: { type: 'integer', minimum: 0, maximum: DURATION_RANGES.grace.max / 1000 },
+    /** Addition: pack layout, rewrite a pack once more than this percentage of it is unused (default 10). */
+    MaxUnusedPercent: { type: 'number', minimum: PERCENT_RANGES.maxUnused.min, maximum: PERCENT_RANGES.maxUnused.max },
+    EncryptionKey: encryptionKey,
+  },
+  ['URL'],
+);
 
 // Convoy's additions below (retention and schedules) keep Convoy's own field names.
 
@@ -78,7 +100,7 @@ export const scheduleCreateBody = closedObject(
     timezone: text,
     jitter: text,
     consistent: flag,
-    backup: closedObject({ dest: text, compression, endpoint }, ['dest']),
+    backup: closedObject({ dest: text, compression, endpoint, layout }, ['dest']),
     keep: retentionPolicy,
   },
   ['name', 'volume'],

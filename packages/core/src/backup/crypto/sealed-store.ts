@@ -1,7 +1,7 @@
 import { pipeline, Readable } from 'node:stream';
 import { forwardStore } from '../../forward-store.js';
-import type { ObjectStore } from '../../objectstore.js';
-import { backupFilesDir, locksDir, volumeConfigKey, volumeDir } from '../layout.js';
+import { validateRange, type ObjectStore } from '../../objectstore.js';
+import { backupFilesDir, locksDir, packsDir, volumeConfigKey, volumeDir } from '../layout.js';
 import type { MasterKey } from './master-key.js';
 import { openObject, sealObject } from './seal.js';
 import { OpenStream, SealStream } from './seal-stream.js';
@@ -10,7 +10,9 @@ import { OpenStream, SealStream } from './seal-stream.js';
  * The store as an encrypted volume's code sees it: every object in the volume's directory is
  * sealed on the way in and authenticated on the way out, bound to its key, except the two the
  * operator may read: volume.cfg (names, sizes and which store key: see README, "What stays in
- * the clear") and lock objects (other hosts must read them without the key). Archives under
+ * the clear") and lock objects (other hosts must read them without the key). Packs pass as they
+ * are: the pack code seals each blob and each pack's header itself (pack-cipher.ts), so that a
+ * repack moves sealed blobs without opening them and a restore reads one blob by range. Archives under
  * BackupFiles/ are sealed in segments, as a stream; everything else whole.
  *
  * The engine keeps its object keys, listings and sizes; only bytes change. Nothing outside the
@@ -19,7 +21,7 @@ import { OpenStream, SealStream } from './seal-stream.js';
  */
 export function sealedStore(store: ObjectStore, master: MasterKey, volumeName: string): ObjectStore {
   const dir = volumeDir(volumeName);
-  const clear = (key: string) => !key.startsWith(dir) || key === volumeConfigKey(volumeName) || key.startsWith(locksDir(volumeName));
+  const clear = (key: string) => !key.startsWith(dir) || key === volumeConfigKey(volumeName) || key.startsWith(locksDir(volumeName)) || key.startsWith(packsDir(volumeName));
   const streamed = (key: string) => key.startsWith(backupFilesDir(volumeName));
   const openStream = (key: string, source: Readable): Readable => pipeline(source, new OpenStream(master.encKey, key), () => undefined);
 
@@ -42,6 +44,13 @@ export function sealedStore(store: ObjectStore, master: MasterKey, volumeName: s
       }
       const data = await get(key);
       return data && Readable.from([data]);
+    },
+    async getRange(key, offset, length, into) {
+      if (clear(key)) return store.getRange(key, offset, length, into);
+      // A sealed object authenticates whole: read it all, then cut the range from the plaintext (`into` unused).
+      validateRange(offset, length, into);
+      const data = await get(key);
+      return data && data.subarray(offset, offset + length);
     },
     async put(key, body, opts) {
       if (clear(key)) return store.put(key, body, opts);

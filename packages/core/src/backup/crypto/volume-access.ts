@@ -7,6 +7,7 @@ import { refuseClearBackupOfEncrypted, refuseClearFirstBackup, type EncryptionMe
 import { ENCRYPTION_CONFIG_KEY, encryptsNewVolumes, type Keyring } from './keyring.js';
 import { keyedBlockName, type MasterKey } from './master-key.js';
 import { sealedStore } from './sealed-store.js';
+import { blobCipher, type BlobCipher } from '../pack-cipher.js';
 
 /**
  * How the engine reaches one volume of a store: through the sealed view with keyed block names
@@ -19,6 +20,8 @@ export interface VolumeAccess {
   /** A block's name: SHA-512/256 of its bytes in the clear (Convoy's), HMAC-SHA-256 when encrypted. */
   nameBlock: (data: Buffer) => string;
   encryptionKeyId?: string;
+  /** Encrypted volumes: seals each blob of a pack on its own (pack-cipher.ts). */
+  cipher?: BlobCipher;
 }
 
 export const ENCRYPTION_KEY_FIELD = 'EncryptionKeyId';
@@ -75,7 +78,7 @@ export async function accessVolumeForBackup(store: ObjectStore, volumeName: stri
 }
 
 function encryptedAccess(store: ObjectStore, master: MasterKey, volumeName: string): VolumeAccess {
-  return { store: sealedStore(store, master, volumeName), nameBlock: (data) => keyedBlockName(master.macKey, data), encryptionKeyId: master.id };
+  return { store: sealedStore(store, master, volumeName), nameBlock: (data) => keyedBlockName(master.macKey, data), encryptionKeyId: master.id, cipher: blobCipher(master.encKey) };
 }
 
 async function sealedAccess(store: ObjectStore, volumeName: string, keyring: Keyring, keyId: string): Promise<VolumeAccess> {

@@ -1,0 +1,117 @@
+/**
+ * What the kill -9 tests share: children running engine-process.child.ts (bundled once with
+ * esbuild), a vfs store with a volume backed up once, and the check that every listed backup
+ * restores bit-exact. The engine here and in the children uses 4 MiB packs (two 2 MiB blocks each), so that a backup in
+ * the pack layout writes several packs and can be killed between them.
+ */
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { expect } from 'vitest';
+import { openFsObjectStore } from '@convoy/objectstore-fs';
+import { createBackupEngine, isConvoyError, type BackupSummary, type ConvoyErrorJSON, type ObjectStore, type StoreLayout } from '@convoy/core';
+import { BLOCK_SIZE, ImageSource } from '@convoy/core/testing';
+import { bundleForNode } from '@convoy/test-support/bundle';
+import { tempDir } from '@convoy/test-support/tmp';
+import type { ChildJob } from './engine-process.child.js';
+
+const MiB = 1024 * 1024;
+export const PACK_SIZE = 4 * MiB;
+const scratch = await tempDir('convoy-crash-');
+const bundle = await bundleForNode(path.join(import.meta.dirname, 'engine-process.child.ts'));
+export const engine = createBackupEngine({ packs: { size: PACK_SIZE } });
+/** Short locks in the children, so a killed child's lock expires within the test. */
+const CHILD_LOCK = { durationMs: 800, refreshMs: 250, intentWaitMs: 300 };
+
+export interface Outcome {
+  signal: NodeJS.Signals | null;
+  ok?: boolean;
+  result?: BackupSummary | null;
+  error?: ConvoyErrorJSON;
+}
+
+export function startChild(job: ChildJob): { done: Promise<Outcome>; kill: () => void } {
+  const child = spawn(process.execPath, [bundle, JSON.stringify({ lock: CHILD_LOCK, packSize: PACK_SIZE, ...job })], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const done = new Promise<Outcome>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      const line = out.trim().split('\n').at(-1);
+      if (signal) resolve({ signal });
+      else if (line) resolve({ signal: null, ...(JSON.parse(line) as Omit<Outcome, 'signal'>) });
+      else reject(new Error(`child exited with ${code} and no result: ${err}`));
+    });
+  });
+  return { done, kill: () => child.kill('SIGKILL') };
+}
+
+export const runChild = (job: ChildJob): Promise<Outcome> => startChild(job).done;
+
+export interface Env {
+  dir: string;
+  storeDir: string;
+  storeUrl: string;
+  store: ObjectStore;
+  sourceDir: string;
+  source: ImageSource;
+}
+
+/** vol1 (6 blocks, backed up as b1 from snap1 in `layout`) with 4 blocks rewritten in snap2. */
+export async function makeEnv(layout: StoreLayout): Promise<Env & { b1: BackupSummary }> {
+  const dir = await mkdtemp(path.join(scratch, 'env-'));
+  const storeDir = path.join(dir, 'store');
+  await mkdir(storeDir);
+  const storeUrl = `vfs://${storeDir}`;
+  const sourceDir = path.join(dir, 'source');
+  const source = await ImageSource.open(sourceDir);
+  await source.createVolume('vol1', 12 * MiB);
+  for (let i = 0; i < 6; i++) await source.writeVolume('vol1', i * BLOCK_SIZE, randomBytes(BLOCK_SIZE));
+  await source.snapshot('vol1', 'snap1');
+  const store = await openFsObjectStore(new URL(storeUrl));
+  const b1 = await engine.createBackup({ store, destUrl: storeUrl, driverName: 'image', volume: source.volumeRecord('vol1'), snapshot: source.snapshotRecord('vol1', 'snap1'), ops: source, owner: 'parent', layout });
+  for (const i of [0, 2, 3, 5]) await source.writeVolume('vol1', i * BLOCK_SIZE, randomBytes(BLOCK_SIZE));
+  await source.snapshot('vol1', 'snap2');
+  return { dir, storeDir, storeUrl, store, sourceDir, source, b1 };
+}
+
+/** Retries while a killed child's lock has not expired yet. */
+export async function untilUnlocked<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isConvoyError(err, 'LOCKED') || attempt > 40) throw err;
+      await sleep(50);
+    }
+  }
+}
+
+export async function untilUnlockedChild(job: ChildJob): Promise<Outcome> {
+  for (let attempt = 0; ; attempt++) {
+    const outcome = await runChild(job);
+    if (outcome.error?.code !== 'LOCKED' || attempt > 20) return outcome;
+    await sleep(100);
+  }
+}
+
+/** Every listed backup restores bit-exact (compared with its snapshot); returns their names. */
+export async function verifyStore(env: Env): Promise<string[]> {
+  const source = await ImageSource.open(env.sourceDir);
+  const backups = await engine.listBackups({ store: env.store, destUrl: env.storeUrl });
+  for (const b of backups) {
+    const name = `check-${randomBytes(4).toString('hex')}`;
+    await untilUnlocked(() =>
+      engine.restoreBackup({ store: env.store, backupName: b.name, volumeName: b.volumeName, driverName: 'image', ops: source, request: { name, options: {} }, owner: 'verifier' }),
+    );
+    const [restored, snapshot] = await Promise.all([readFile(source.volumePath(name)), readFile(source.snapshotPath(b.snapshotName))]);
+    expect(hash(restored), `backup ${b.name} of ${b.snapshotName}`).toBe(hash(snapshot));
+  }
+  return backups.map((b) => b.name);
+}
+
+export const hash = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
