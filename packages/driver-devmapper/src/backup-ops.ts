@@ -53,26 +53,22 @@ export class DevmapperBackupOps implements DeltaBlockBackupOps {
   }
 
   /**
-   * The snapshot's device is activated on the first read, not here: an incremental of a volume
-   * that did not change reads nothing, and so costs no `dmsetup create` and `remove` (two process
-   * forks, a second each in a slow guest).
+   * The snapshot's device is activated here, before the first read, even when the backup will
+   * read nothing (an unchanged volume): an active device is what tells a snapshot delete that a
+   * backup is reading it (VolumeStore.assertDeletable), so it must exist as long as the reader.
    */
   async openSnapshot(volumeName: string, snapshotName: string): Promise<BlockReader> {
     const { snapshot } = this.snapshots.require(volumeName, snapshotName);
     const { dm, pool } = this.volumes.parts;
     const name = pool.deviceName(snapshot.devId, snapshotName);
-    let opening: Promise<FileHandle> | undefined;
-    const handle = (): Promise<FileHandle> => (opening ??= this.activate(name, () => dm.create(name, pool.thinTable(snapshot.devId, snapshot.size), { readOnly: true })));
+    const fh = await this.activate(name, () => dm.create(name, pool.thinTable(snapshot.devId, snapshot.size), { readOnly: true }));
     let closed = false;
     return {
       size: snapshot.size,
-      read: async (buf, offset, length) => readAt(await handle(), buf, offset, length),
+      read: (buf, offset, length) => readAt(fh, buf, offset, length),
       close: async () => {
         if (closed) return;
         closed = true;
-        // A failed activation has released its device already.
-        const fh = await opening?.catch(() => undefined);
-        if (!fh) return;
         await fh.close();
         await this.release(name);
       },
