@@ -51,6 +51,11 @@ export interface BackupSummary {
   blockCount?: number;
   /** Bytes uploaded by this backup (new blocks or the archive), compressed. */
   uploadedBytes?: number;
+  /**
+   * Blocks this backup stored because the store lacked them (delta-block mode, either layout).
+   * Said by the backup that made them; not kept in the record, so inspect and list omit it.
+   */
+  uploadedBlocks?: number;
   /** The store key an encrypted backup is sealed with (backup create and inspect say it). */
   encryptionKeyId?: string;
 }

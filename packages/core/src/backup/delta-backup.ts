@@ -70,7 +70,8 @@ export async function createDeltaBlockBackup(ctx: EngineContext, p: CreateBackup
     }
     // After a full compare the map is exactly what the snapshot holds: nothing stale merged in.
     const blocks = base.snapshotName && base.previous ? mergeBlockMaps(base.previous.Blocks, result.mappings, size) : result.mappings;
-    return commitBackup(p, prepared, { blocks, filePath: '', volumeSize: size, uploadedBytes: result.uploadedBytes, blockSize, layout: prepared.layout });
+    const summary = await commitBackup(p, prepared, { blocks, filePath: '', volumeSize: size, uploadedBytes: result.uploadedBytes, blockSize, layout: prepared.layout });
+    return { ...summary, uploadedBlocks: result.uploadedBlocks };
   });
 }
 

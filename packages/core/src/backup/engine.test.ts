@@ -231,6 +231,7 @@ describe('backup engine, delta-block mode, on a vfs store', () => {
     expect(delta.list).toBe(2);
     expect(await blockFiles(env, 'vol1')).toHaveLength(21);
     expect(second.blockCount).toBe(20);
+    expect(second.uploadedBlocks).toBe(1);
     expect(second.uploadedBytes).toBeGreaterThan(BLOCK_SIZE);
     expect(second.uploadedBytes).toBeLessThan(BLOCK_SIZE + 4096);
 

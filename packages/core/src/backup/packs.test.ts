@@ -196,6 +196,8 @@ describe('pack layout: backup and restore', () => {
     const second = await backup(env, 'vol1', 's2');
     expect(second.uploadedBytes).toBeGreaterThan(BLOCK_SIZE - 1024);
     expect(second.uploadedBytes).toBeLessThan(BLOCK_SIZE + 1024);
+    // The summary says how many blocks it stored (the daemon's block metrics read it): one.
+    expect(second.uploadedBlocks).toBe(1);
     expect(env.store.keysUnder(packsDir('vol1')).length).toBe(packsBefore + 1);
     expect(env.store.keysUnder(indexDir('vol1'))).toHaveLength(2);
     await restore(env, first.url, 'r1');

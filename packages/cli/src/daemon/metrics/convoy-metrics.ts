@@ -1,11 +1,5 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ContainerHookReport, ScheduleRunEvent, ScheduleService, VolumeService } from '@convoy/core';
-
-/** What one operation's store traffic adds up to; the store wrapper finds it through AsyncLocalStorage. */
-export interface OperationTally {
-  blocksUploaded: number;
-}
 
 /**
  * Every metric the daemon exports (names in the README), and the hooks that feed them. Nothing
@@ -15,7 +9,6 @@ export interface OperationTally {
  */
 export class ConvoyMetrics {
   readonly registry = new Registry();
-  readonly tally = new AsyncLocalStorage<OperationTally>();
 
   readonly operations = new Counter({
     name: 'convoy_operations_total',

@@ -21,10 +21,10 @@ export class CountingStoreRegistry extends ObjectStoreRegistry {
 }
 
 /**
- * Every method of the contract is counted (the store's counters are read after each call);
- * `put` also tallies blocks for the backup running in this async context. Built on forwardStore,
- * so members it does not name (removeStaleWrites, put's signal, any the contract gains) pass
- * through whole.
+ * Every method of the contract is counted (the store's counters are read after each call).
+ * Built on forwardStore, so members it does not name (put's signal, any the contract gains) pass
+ * through whole. Blocks are not counted here: a backup's summary says how many it stored, in
+ * either layout.
  */
 function countingStore(store: ObjectStore, scheme: string, metrics: ConvoyMetrics): ObjectStore {
   const seen: Record<string, number> = {};
@@ -37,22 +37,13 @@ function countingStore(store: ObjectStore, scheme: string, metrics: ConvoyMetric
       else metrics.storeRequests.inc({ scheme, kind }, grown);
     }
   };
-  const tallied = forwardStore(store, {
-    put: async (key, body, opts) => {
-      await store.put(key, body, opts);
-      if (key.includes('/blocks/')) {
-        const tally = metrics.tally.getStore();
-        if (tally) tally.blocksUploaded += 1;
-      }
-    },
-  });
   const counted: StoreOverrides = {};
   for (const method of STORE_METHODS) {
-    const call = tallied[method] as ((...args: unknown[]) => unknown) | undefined;
+    const call = store[method]?.bind(store) as ((...args: unknown[]) => unknown) | undefined;
     if (call === undefined) continue;
     (counted as Record<string, unknown>)[method] = method === 'list' ? countedListing(call, sync) : countedCall(call, sync);
   }
-  return forwardStore(tallied, counted);
+  return forwardStore(store, counted);
 }
 
 function countedCall(call: (...args: unknown[]) => unknown, sync: () => void) {

@@ -80,21 +80,21 @@ async function snapshot(metrics: ConvoyMetrics, original: (...args: unknown[]) =
   }
 }
 
-/** A backup, with the bytes its progress reported and the blocks its store writes counted. */
+/** A backup, with the bytes its progress reported and the blocks its summary says it stored (packs or one object per block alike). */
 async function backup(metrics: ConvoyMetrics, original: (...args: unknown[]) => Promise<unknown>, [req, onProgress]: unknown[]): Promise<unknown> {
   let last: Progress | undefined;
   const listener: ProgressListener = (p) => {
     last = p;
     (onProgress as ProgressListener | undefined)?.(p);
   };
-  const tally = { blocksUploaded: 0 };
-  const summary = (await metrics.tally.run(tally, () => original(req, listener))) as { volumeName: string; uploadedBytes?: number; mode: string };
+  const summary = (await original(req, listener)) as { volumeName: string; uploadedBytes?: number; uploadedBlocks?: number; mode: string };
   const read = last?.doneBytes ?? 0;
   metrics.bytesRead.inc(read);
   metrics.bytesUploaded.inc(summary.uploadedBytes ?? 0);
   if (summary.mode === 'delta-block') {
-    metrics.blocksUploaded.inc(tally.blocksUploaded);
-    metrics.blocksDeduplicated.inc(Math.max(0, Math.ceil(read / BACKUP_BLOCK_SIZE) - tally.blocksUploaded));
+    const uploaded = summary.uploadedBlocks ?? 0;
+    metrics.blocksUploaded.inc(uploaded);
+    metrics.blocksDeduplicated.inc(Math.max(0, Math.ceil(read / BACKUP_BLOCK_SIZE) - uploaded));
   }
   metrics.lastBackup.set({ volume: summary.volumeName }, Date.now() / 1000);
   return summary;
