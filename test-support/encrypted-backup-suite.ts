@@ -5,15 +5,13 @@ import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import {
   createBackupEngine,
-  isConvoyError,
   parseBackupUrl,
   type BackupEngine,
   type BackupSummary,
-  type ErrorCode,
   type ObjectStore,
   type UserKey,
 } from '@convoy/core';
-import { directoryOps, ImageSource } from '@convoy/core/testing';
+import { directoryOps, expectCode, ImageSource } from '@convoy/core/testing';
 
 /**
  * The encryption tests every store runs (a vfs store in the integration package, S3 against s3rver in objectstore-s3):
@@ -48,16 +46,6 @@ interface Host {
   source: ImageSource;
   dir: string;
   url: string;
-}
-
-export async function expectCode(promise: Promise<unknown>, code: ErrorCode, ...mentions: string[]): Promise<Error> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isConvoyError(err, code), `expected ${code}, got ${String(err)}`).toBe(true);
-  for (const text of mentions) expect((err as Error).message).toContain(text);
-  return err as Error;
 }
 
 export function encryptedBackupSuite(storeName: string, fixture: StoreFixture, scratch: string): void {

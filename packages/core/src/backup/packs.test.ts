@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isConvoyError, type ErrorCode } from '../errors.js';
 import type { ObjectStoreStats } from '../objectstore.js';
+import { expectCode } from '../testing/expect-code.js';
 import { ImageSource } from '../testing/image-source.js';
 import { MemoryObjectStore } from '../testing/memory-store.js';
 import { tempDir } from '../testing/temp-dir.js';
@@ -53,16 +53,6 @@ async function expectSameBytes(env: Env, restored: string, snapshot: string): Pr
   const [a, b] = await Promise.all([readFile(env.source.volumePath(restored)), readFile(env.source.snapshotPath(snapshot))]);
   expect(a.length).toBe(b.length);
   expect(a.equals(b)).toBe(true);
-}
-
-async function expectCode(promise: Promise<unknown>, code: ErrorCode, ...mentions: string[]): Promise<Error> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isConvoyError(err, code), `expected ${code}, got ${String(err)}`).toBe(true);
-  for (const text of mentions) expect((err as Error).message).toContain(text);
-  return err as Error;
 }
 
 /** A volume of `blocks` random 2 MiB blocks (incompressible: stored bytes ≈ volume bytes), snapshotted. */

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import tar from 'tar-stream';
 import type { DeltaBlockBackupOps, Options, SingleFileBackupOps, SnapshotOps, VolumeDriver } from '../driver.js';
 import { ConvoyError } from '../errors.js';
-import type { ErrorCode } from '../errors.js';
+import { expectCode } from './expect-code.js';
 import { extractTarSafely } from '../archive/extract-tar.js';
 
 /** What a driver package hands the suite. */
@@ -476,15 +476,6 @@ export function driverComplianceSuite(opts: DriverComplianceOptions): void {
       });
     }
   });
-}
-
-async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, `expected a ConvoyError ${code}`).toBeInstanceOf(ConvoyError);
-  expect((err as ConvoyError).code).toBe(code);
 }
 
 function expectAligned(extents: ReadonlyArray<{ offset: number; length: number }>, blockSize: number, size: number): void {

@@ -12,5 +12,6 @@ export { BLOCK_SIZE, backupConfigKey, blocksDir, checksumFromBlockKey, locksDir,
 // A clock that moves only when a test says (schedules) and the INVALID_ARGUMENT assertion.
 export * from './fake-clock.js';
 export * from './refusal.js';
+export * from './expect-code.js';
 // A directory tree as sorted lines (links, sizes, a digest of each file), to compare a restore with its source.
 export * from './tree.js';
