@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyInfo, VerifyReport } from '@convoy/core';
 import { tempDir } from '@convoy/test-support/tmp';
 import { convoy, startTestDaemon, type RunningDaemon } from '../test/cli-harness.js';
-import { DAMAGE_EXIT } from './commands/backup-encryption-commands.js';
+import { DAMAGE_EXIT } from './commands/backup/verify.js';
 
 const dir = await tempDir('convoy-encryption-cli-');
 

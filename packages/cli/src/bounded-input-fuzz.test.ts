@@ -13,7 +13,7 @@ import { parseCount, parseDuration, parseKeepWithin, parseSize } from '@convoy/c
 import { rawRequest } from '@convoy/test-support/unix-http';
 import { convoy, startTestDaemon, type RunningDaemon } from '../test/cli-harness.js';
 import { fingerprintTree } from '@convoy/test-support/fingerprint';
-import { daemonConfigFromArgs } from './commands/daemon-command.js';
+import { daemonConfigFromArgs } from './commands/daemon/config.js';
 import { tempDir } from '@convoy/test-support/tmp';
 import { seededRandom } from '@convoy/test-support/seeded-random';
 import { createVolumeHistory } from '../test/volume-history.js';

@@ -3,11 +3,8 @@ import { ConvoyClient } from '@convoy/plugin-server/client';
 import { ConvoyError } from '@convoy/core/lite';
 import { cancelOnInterrupt, INTERRUPTED_EXIT } from './cancel-on-interrupt.js';
 import { socketOf, type CommandRunner, type GlobalArgs } from './command-context.js';
-import { backupCommands } from './commands/backup-commands.js';
-import { daemonCommand } from './commands/daemon-command.js';
-import { scheduleCommands } from './commands/schedule-commands.js';
-import { snapshotCommands } from './commands/snapshot-commands.js';
-import { volumeCommands } from './commands/volume-commands.js';
+import { COMMANDS } from './commands/index.js';
+import { registerCommands } from './commands/register.js';
 import { defaultSocket } from './defaults.js';
 import { didYouMean } from './did-you-mean.js';
 import { Printer, outputMode, type CliIO } from './printer.js';
@@ -87,12 +84,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
     });
   // The drivers' option listing loads the drivers: only for `convoy daemon --help`.
   const driverHelp = wantsHelp(argv) && argv.includes('daemon') ? (await import('./daemon/driver-options-help.js')).driverOptionsHelp() : '';
-  parser = daemonCommand(parser, run, driverHelp);
-  parser = volumeCommands(parser, run);
-  parser = snapshotCommands(parser, run);
-  parser = backupCommands(parser, run);
-  parser = scheduleCommands(parser, run);
-  parser = parser.demandCommand(1, 'name a command (convoy --help lists them)');
+  parser = registerCommands(parser, run, COMMANDS, { driverHelp }).demandCommand(1, 'name a command (convoy --help lists them)');
 
   try {
     await parser.parseAsync([...argv], {}, (_err, _args, output) => {

@@ -6,7 +6,7 @@ import { csiClients } from '@convoy/csi-server/testing';
 import { scrape, sample } from '@convoy/test-support/prometheus';
 import { tempDir } from '@convoy/test-support/tmp';
 import type { ScheduleView } from '@convoy/core';
-import { daemonConfigFromArgs } from './commands/daemon-command.js';
+import { daemonConfigFromArgs } from './commands/daemon/config.js';
 
 const baseArgs = { pluginName: 'convoy', ignoreDockerDelete: false, createOnDockerMount: false, cmdTimeout: '5m', logLevel: 'info' };
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
 import { tempDirFactory } from '@convoy/test-support/tmp';
-import { daemonConfigFromArgs } from './commands/daemon-command.js';
+import { daemonConfigFromArgs } from './commands/daemon/config.js';
 import { convoy, startTestDaemon } from '../test/cli-harness.js';
 
 const memoDriverModule = path.resolve(import.meta.dirname, '../../../examples/third-party-driver/src/index.ts');

@@ -5,7 +5,9 @@ import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DRIVER_TRAITS } from '@convoy/core';
 import { CSI_PLUGIN_NAME, CSI_TOPOLOGY_KEY, parseBackupTarget, parseSnapshotParameters, parseVolumeParameters } from '@convoy/csi-server';
-import { daemonCommand, daemonConfigFromArgs } from './commands/daemon-command.js';
+import { daemonConfigFromArgs } from './commands/daemon/config.js';
+import { daemonCommand } from './commands/daemon/daemon.js';
+import { registerCommands } from './commands/register.js';
 import type { CommandRunner, GlobalArgs } from './command-context.js';
 
 const deployDir = path.resolve(import.meta.dirname, '..', '..', '..', 'deploy', 'kubernetes');
@@ -36,7 +38,7 @@ async function parseDaemonArgs(args: string[]): Promise<ReturnType<typeof daemon
   let parsed: ReturnType<typeof daemonConfigFromArgs> | undefined;
   const capture: CommandRunner = { action: () => async (argv) => void (parsed = daemonConfigFromArgs(argv as never)) };
   const base = yargs().option('socket', { type: 'string', global: true }).option('json', { type: 'boolean', default: false }).strict().exitProcess(false) as unknown as Argv<GlobalArgs>;
-  const parser = daemonCommand(base, capture).fail((msg, err) => {
+  const parser = registerCommands(base, capture, [daemonCommand]).fail((msg, err) => {
     throw err ?? new Error(msg);
   });
   await parser.parseAsync(args);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerifyReport } from '@convoy/core';
 import { tempDir } from '@convoy/test-support/tmp';
 import { convoy, startTestDaemon, type RunningDaemon } from '../test/cli-harness.js';
-import { DAMAGE_EXIT, NOT_CHECKED_EXIT } from './commands/backup-encryption-commands.js';
+import { DAMAGE_EXIT, NOT_CHECKED_EXIT } from './commands/backup/verify.js';
 
 /**
  * `convoy backup verify STORE` against a real daemon, on a store with damage in one place: it

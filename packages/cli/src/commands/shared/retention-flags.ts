@@ -56,3 +56,6 @@ export function policyFromArgs(args: KeepArgs): RetentionPolicy {
   if (args.allowRemovingNewest) policy.allowRemovingNewest = true;
   return policy;
 }
+
+/** `--dry-run` of the forget commands. */
+export const DRY_RUN_OPTION = { type: 'boolean', default: false, describe: 'list what would be removed and why each kept one is kept; remove nothing' } as const;
