@@ -6,7 +6,7 @@ export const info: CommandModule = {
   command: 'info',
   describe: 'Show the daemon: version, root, drivers and what each driver reports',
   async handler(_args, { client, out }) {
-    const info = await client.call('info', undefined);
-    out.result({ go: info, table: () => renderInfo(info) });
+    const report = await client.call('info', undefined);
+    out.result({ go: report, table: () => renderInfo(report) });
   },
 };
