@@ -20,12 +20,14 @@ const linked: Record<string, unknown> = {
 
 const cfg = JSON.parse(process.argv[2]!) as Omit<DaemonConfig, 'log'>;
 const log = createJsonLogger({ level: process.env.CONVOY_TEST_LOG ? 'debug' : 'error' });
-const daemon = await startDaemon({ ...cfg, log }, async (specifier) => {
-  if (specifier in linked) return { default: linked[specifier] };
-  throw new Error(`module ${specifier} is not linked into the test daemon`);
-});
-// The same signal handling as `convoy daemon`, in place before "ready": a test may signal the
-// moment it reads it.
-const stopped = serveUntilStopped(daemon, log);
-process.stdout.write('ready\n');
+// The same signal handling as `convoy daemon`, in place before start-up: a test may signal the
+// moment it reads "ready".
+const stopped = serveUntilStopped(async () => {
+  const daemon = await startDaemon({ ...cfg, log }, async (specifier) => {
+    if (specifier in linked) return { default: linked[specifier] };
+    throw new Error(`module ${specifier} is not linked into the test daemon`);
+  });
+  process.stdout.write('ready\n');
+  return daemon;
+}, log);
 process.exit(await stopped);

@@ -90,8 +90,8 @@ export const daemonCommand: CommandModule<DaemonArgs> = {
     }
     let exitCode: number;
     try {
-      const daemon = await startDaemon({ ...config, log, ...(encryptionKey ? { encryptionKey: checkUserKey(encryptionKey) } : {}) });
-      exitCode = await serveUntilStopped(daemon, log);
+      const userKey = encryptionKey ? { encryptionKey: checkUserKey(encryptionKey) } : {};
+      exitCode = await serveUntilStopped(() => startDaemon({ ...config, log, ...userKey }), log);
     } finally {
       log.close();
     }
