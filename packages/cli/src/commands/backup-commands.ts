@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import type { EncryptionKeyParam } from '@convoy/core';
+import type { EncryptionKeyParam } from '@convoy/volume-service';
 import { COMPRESSION_METHODS, durationRangeText, parsePercent, parseSize, percentRangeText, STORE_LAYOUTS, type CompressionMethod, type StoreLayout } from '@convoy/core/lite';
 import type { BackupInfo } from '@convoy/plugin-server/client';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import type { ScheduleSpec } from '@convoy/core';
+import type { ScheduleSpec } from '@convoy/volume-service';
 import { COMPRESSION_METHODS, ConvoyError, durationRangeText, STORE_LAYOUTS, type CompressionMethod, type ErrorCode, type StoreLayout } from '@convoy/core/lite';
 import type { RouteName, RouteRequest, RouteResponse } from '@convoy/plugin-server/client';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
