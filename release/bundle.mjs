@@ -78,7 +78,7 @@ export async function bundleReleaseCode(outDir, version) {
   await esbuild.build({
     ...common,
     stdin: {
-      contents: `import ${JSON.stringify(RELEASE_FILES)}; export { default } from ${JSON.stringify(path.join(repo, 'packages/core/src/block-worker.ts'))};`,
+      contents: `import ${JSON.stringify(RELEASE_FILES)}; export { default } from ${JSON.stringify(path.join(repo, 'packages/backup-store/src/block-worker.ts'))};`,
       resolveDir: repo,
       loader: 'ts',
     },
@@ -87,10 +87,10 @@ export async function bundleReleaseCode(outDir, version) {
   carried.set('block-worker.js', path.join(outDir, 'block-worker.js'));
   // piscina's own worker script, which starts the block worker in each thread; its optional
   // `@napi-rs/nice` (thread priorities) stays out, and piscina carries on without it.
-  const requireFromCore = createRequire(path.join(repo, 'packages/core/package.json'));
+  const requireFromEngine = createRequire(path.join(repo, 'packages/backup-store/package.json'));
   await esbuild.build({
     ...common,
-    entryPoints: [path.join(path.dirname(requireFromCore.resolve('piscina')), 'worker.js')],
+    entryPoints: [path.join(path.dirname(requireFromEngine.resolve('piscina')), 'worker.js')],
     external: ['@napi-rs/nice'],
     outfile: path.join(outDir, 'piscina-worker.js'),
   });

@@ -8,7 +8,7 @@ const root = path.resolve(import.meta.dirname, '..');
 const EXTERNAL = ['lz4-napi', '@mongodb-js/zstd', 'piscina'];
 
 /** The block worker's entry; the engine finds it built as `block-worker.js` beside its code. */
-export const BLOCK_WORKER_ENTRY = path.join(root, 'packages/core/src/block-worker.ts');
+export const BLOCK_WORKER_ENTRY = path.join(root, 'packages/backup-store/src/block-worker.ts');
 
 /** One ES module bundle of `entry` at `outfile`. */
 export async function buildModule(entry: string, outfile: string): Promise<void> {

@@ -3,7 +3,7 @@
 // block store uploads every touched block whole), and how many objects a full backup of the
 // image would then hold. Not timed: it answers the format question with exact bytes.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { compressBlock } from '../../packages/core/src/backup/block-codec.js';
+import { compressBlock } from '../../packages/backup-store/src/backup/block-codec.js';
 
 interface Input {
   images: Record<string, string>;

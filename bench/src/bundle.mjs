@@ -35,11 +35,11 @@ function esmEntry(pkg, importer) {
  * sources (their `@convoy/source` export, as the bench's package.json declares them), so the bench
  * measures the code as it is in the tree without depending on, or rewriting, anyone's dist/
  * folders. The engine's block worker is built beside it, where the engine looks for it
- * (packages/core/src/backup/block-workers.ts).
+ * (packages/backup-store/src/backup/block-workers.ts).
  */
 export async function bundleChild(entry, outFile) {
   await bundle(entry, outFile);
-  await bundle(path.join(repoRoot, 'packages/core/src/block-worker.ts'), path.join(path.dirname(outFile), 'block-worker.js'));
+  await bundle(path.join(repoRoot, 'packages/backup-store/src/block-worker.ts'), path.join(path.dirname(outFile), 'block-worker.js'));
   return outFile;
 }
 

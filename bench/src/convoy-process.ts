@@ -11,7 +11,8 @@
 // It prints one JSON line: what the engine reported and the store's request counts.
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { createBackupEngine, parseStoreUrl, type CompressionMethod, type ObjectStore, type StoreLayout } from '@convoy/core';
+import { type CompressionMethod, type ObjectStore, type StoreLayout } from '@convoy/core';
+import { createBackupEngine, parseStoreUrl } from '@convoy/backup-store';
 import { openFsObjectStore } from '@convoy/objectstore-fs';
 import { openS3ObjectStore } from '@convoy/objectstore-s3';
 import { ImageSource } from '../../packages/core/src/testing/image-source.js';

@@ -11,7 +11,8 @@
 // It prints one JSON line.
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { createBackupEngine, createCommandRunner, parseStoreUrl, type Logger, type VolumeRecord } from '@convoy/core';
+import { createCommandRunner, type Logger, type VolumeRecord } from '@convoy/core';
+import { createBackupEngine, parseStoreUrl } from '@convoy/backup-store';
 import { DevmapperDriver } from '@convoy/driver-devmapper';
 import { openFsObjectStore } from '@convoy/objectstore-fs';
 import { timed } from './timed.js';

@@ -6,8 +6,8 @@
 // decompress, store and write.
 import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { compressBlock, decompressBlock } from '../../packages/core/src/backup/block-codec.js';
-import { blockChecksum } from '../../packages/core/src/backup/checksum.js';
+import { compressBlock, decompressBlock } from '../../packages/backup-store/src/backup/block-codec.js';
+import { blockChecksum } from '../../packages/backup-store/src/backup/checksum.js';
 
 interface Input {
   blockSize: number;

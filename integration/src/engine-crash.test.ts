@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
-import { BLOCK_SIZE, backupConfigKey, blocksDir, checksumFromBlockKey, locksDir } from '@convoy/core/testing';
+import { BLOCK_SIZE, backupConfigKey, blocksDir, checksumFromBlockKey, locksDir } from '@convoy/backup-store/testing';
 import { engine, makeEnv as makeEnvIn, runChild, startChild, untilUnlockedChild, verifyStore, type Env } from '../test/crash-harness.js';
 import type { ChildJob, DeathPoint } from '../test/engine-process.child.js';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { BLOCK_SIZE } from '@convoy/core/testing';
+import { BLOCK_SIZE } from '@convoy/backup-store/testing';
 import { engine, makeEnv, runChild, untilUnlocked, untilUnlockedChild, verifyStore, type Env } from '../test/crash-harness.js';
 import type { ChildJob, DeathPoint } from '../test/engine-process.child.js';
 

@@ -3,20 +3,11 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import vfs from '@convoy/driver-vfs';
 import fsStore from '@convoy/objectstore-fs';
-import {
-  ObjectStoreRegistry,
-  Scheduler,
-  VolumeManager,
-  createBackupEngine,
-  createCommandRunner,
-  isConvoyError,
-  silentLogger,
-  type ErrorCode,
-  type ScheduleRunEvent,
-  type ScheduleSpec,
-  type VolumeService,
-} from '@convoy/core';
-import { FakeClock, tempDirFactory } from '@convoy/core/testing';
+import { ObjectStoreRegistry, createCommandRunner, isConvoyError, silentLogger, type ErrorCode } from '@convoy/core';
+import { createBackupEngine } from '@convoy/backup-store';
+import { Scheduler, VolumeManager, type ScheduleRunEvent, type ScheduleSpec, type VolumeService } from '@convoy/volume-service';
+import { tempDirFactory } from '@convoy/core/testing';
+import { FakeClock } from '@convoy/volume-service/testing';
 
 const freshDir = await tempDirFactory('convoy-scheduler-');
 const run = createCommandRunner({ timeoutMs: 60_000 });

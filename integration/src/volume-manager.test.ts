@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import vfs from '@convoy/driver-vfs';
 import fsStore from '@convoy/objectstore-fs';
 import memo from 'convoy-driver-memo';
-import { createBackupEngine, createCommandRunner, ObjectStoreRegistry, silentLogger, VolumeManager, type ErrorCode, type VolumeDriver } from '@convoy/core';
+import { createCommandRunner, ObjectStoreRegistry, silentLogger, type ErrorCode, type VolumeDriver } from '@convoy/core';
+import { createBackupEngine } from '@convoy/backup-store';
+import { VolumeManager } from '@convoy/volume-service';
 import { tempDirFactory } from '@convoy/test-support/tmp';
 
 const freshDir = await tempDirFactory('convoy-manager-');

@@ -9,7 +9,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openFsObjectStore } from '@convoy/objectstore-fs';
-import { createBackupEngine, toConvoyError, type LockOptions, type ObjectStore, type RetentionPolicy, type StoreLayout } from '@convoy/core';
+import { toConvoyError, type ObjectStore, type StoreLayout } from '@convoy/core';
+import { createBackupEngine, type LockOptions, type RetentionPolicy } from '@convoy/backup-store';
 import { ImageSource } from '@convoy/core/testing';
 
 export interface ChildJob {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KeyInfo, VerifyReport } from '@convoy/core';
+import type { KeyInfo, VerifyReport } from '@convoy/backup-store';
 import { tempDir } from '@convoy/test-support/tmp';
 import { convoy, startTestDaemon, type RunningDaemon } from '../test/cli-harness.js';
 import { DAMAGE_EXIT } from './commands/backup/verify.js';

@@ -5,7 +5,7 @@ import { convoy, startTestDaemon, type RunningDaemon } from '../test/cli-harness
 import { csiClients } from '@convoy/csi-server/testing';
 import { scrape, sample } from '@convoy/test-support/prometheus';
 import { tempDir } from '@convoy/test-support/tmp';
-import type { ScheduleView } from '@convoy/core';
+import type { ScheduleView } from '@convoy/volume-service';
 import { daemonConfigFromArgs } from './commands/daemon/config.js';
 
 const baseArgs = { pluginName: 'convoy', ignoreDockerDelete: false, createOnDockerMount: false, cmdTimeout: '5m', logLevel: 'info' };

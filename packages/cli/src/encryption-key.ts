@@ -1,4 +1,5 @@
-import type { EncryptionKeyParam, UserKey } from '@convoy/core';
+import type { UserKey } from '@convoy/backup-store';
+import type { EncryptionKeyParam } from '@convoy/volume-service';
 import { ConvoyError, isConvoyError, readBoundedFile } from '@convoy/core/lite';
 
 /**

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ForgetReport, SnapshotForgetReport } from '@convoy/core';
+import type { ForgetReport, SnapshotForgetReport } from '@convoy/backup-store';
 import { tempDir } from '@convoy/test-support/tmp';
 import type { RunningDaemon } from './daemon/start-daemon.js';
 import { convoy, startTestDaemon } from '../test/cli-harness.js';

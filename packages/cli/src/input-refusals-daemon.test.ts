@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScheduleView } from '@convoy/core';
+import type { ScheduleView } from '@convoy/volume-service';
 import { rawRequest } from '@convoy/test-support/unix-http';
 import { convoy, startTestDaemon, testDaemonConfig, type RunningDaemon } from '../test/cli-harness.js';
 import { startDaemonProcess } from '../test/daemon-process.js';

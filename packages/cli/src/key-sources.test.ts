@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { access, mkdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { KeyInfo } from '@convoy/core';
+import type { KeyInfo } from '@convoy/backup-store';
 import { convoy } from '../test/cli-harness.js';
 import { tempDirFactory } from '@convoy/test-support/tmp';
 import { until } from '@convoy/test-support/until';

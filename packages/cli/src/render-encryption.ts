@@ -1,4 +1,4 @@
-import type { KeyInfo, VerifyReport } from '@convoy/core';
+import type { KeyInfo, VerifyReport } from '@convoy/backup-store';
 import { age } from './age.js';
 import type { Table } from './table.js';
 

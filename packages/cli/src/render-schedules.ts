@@ -1,4 +1,4 @@
-import type { ScheduleRun, ScheduleView } from '@convoy/core';
+import type { ScheduleRun, ScheduleView } from '@convoy/volume-service';
 import { age } from './age.js';
 import type { Table } from './table.js';
 

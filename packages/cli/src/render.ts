@@ -1,4 +1,4 @@
-import type { PruneReport } from '@convoy/core';
+import type { PruneReport } from '@convoy/backup-store';
 import { describeOptions } from '@convoy/core/lite';
 import type { BackupInfo, DriverInfoMap, GeneralInfo, InfoResponse, SnapshotResponse, VolumeResponse } from '@convoy/plugin-server/client';
 import { formatBytes } from './bytes.js';

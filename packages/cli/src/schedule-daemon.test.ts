@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScheduleRun, ScheduleView } from '@convoy/core';
+import type { ScheduleRun, ScheduleView } from '@convoy/volume-service';
 import type { BackupInfo } from '@convoy/plugin-server/client';
 import { rawRequest } from '@convoy/test-support/unix-http';
 import { convoy, startTestDaemon, type RunningDaemon } from '../test/cli-harness.js';

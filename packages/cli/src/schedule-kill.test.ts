@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ScheduleView } from '@convoy/core';
+import type { ScheduleView } from '@convoy/volume-service';
 import { convoy, testDaemonConfig } from '../test/cli-harness.js';
 import { startDaemonProcess } from '../test/daemon-process.js';
 import { tempDir } from '@convoy/test-support/tmp';

@@ -1,7 +1,7 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { VerifyReport } from '@convoy/core';
+import type { VerifyReport } from '@convoy/backup-store';
 import { tempDir } from '@convoy/test-support/tmp';
 import { convoy, startTestDaemon, type RunningDaemon } from '../test/cli-harness.js';
 import { DAMAGE_EXIT, NOT_CHECKED_EXIT } from './commands/backup/verify.js';

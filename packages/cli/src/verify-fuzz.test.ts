@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import type { VerifyReport } from '@convoy/core';
+import type { VerifyReport } from '@convoy/backup-store';
 import { backupEachCompression, mutationCases, startFuzzDaemon } from '../test/archive-fuzz.js';
 
 /**

@@ -10,4 +10,4 @@ export * from './names.js';
 export * from './log.js';
 export * from './model.js';
 export * from './options.js';
-export { parseStoreTime } from './backup/store-time.js';
+export { parseStoreTime } from './store-time.js';

@@ -2,7 +2,7 @@
  * The model as the manager and the API see it. Drivers return these records; the manager adds
  * the driver name and keeps the host-wide indexes. Times are ISO-8601 strings (UTC).
  */
-import type { ConsistencyReport } from './manager/consistency.js';
+import type { ConsistencyReport } from './consistency.js';
 export type DriverInfo = Record<string, string | number | boolean | null>;
 
 export interface SnapshotRecord {

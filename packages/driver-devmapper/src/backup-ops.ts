@@ -1,5 +1,15 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { BACKUP_BLOCK_SIZE, ConvoyError, type BlockReader, type CreateVolumeRequest, type DeltaBlockBackupOps, type Extent, type RestoreTarget, type SnapshotRecord, type VolumeRecord } from '@convoy/core';
+import {
+  ConvoyError,
+  type BlockReader,
+  type CreateVolumeRequest,
+  type DeltaBlockBackupOps,
+  type Extent,
+  type RestoreTarget,
+  type SnapshotRecord,
+  type VolumeRecord,
+} from '@convoy/core';
+import { BACKUP_BLOCK_SIZE } from '@convoy/backup-store';
 import { snapshotExtents } from './changed-blocks.js';
 import { detectFilesystem } from './filesystem.js';
 import type { Snapshots } from './snapshots.js';

@@ -1,4 +1,5 @@
-import { BACKUP_BLOCK_SIZE, ConvoyError, type CommandRunner, type Logger, type SnapshotRecord, type VolumeRecord } from '@convoy/core';
+import { ConvoyError, type CommandRunner, type Logger, type SnapshotRecord, type VolumeRecord } from '@convoy/core';
+import { BACKUP_BLOCK_SIZE } from '@convoy/backup-store';
 import type { CrashStep, DriverHooks } from './crash-points.js';
 import type { DeviceMapper, DmTableLine } from './device-mapper.js';
 import type { Intent, IntentLog } from './intent-log.js';

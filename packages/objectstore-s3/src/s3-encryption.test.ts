@@ -1,4 +1,4 @@
-import { encryptedBackupSuite } from '@convoy/test-support/encrypted-backup-suite';
+import { encryptedBackupSuite } from '@convoy/backup-store/testing';
 import { startS3rver, S3RVER_CREDENTIALS } from '@convoy/test-support/s3rver';
 import { tempDir } from '@convoy/test-support/tmp';
 import { openS3ObjectStore } from './index.js';

@@ -1,4 +1,5 @@
-import type { Logger, ScheduleService, StoreOperations, VolumeService } from '@convoy/core';
+import type { Logger } from '@convoy/core';
+import type { ScheduleService, StoreOperations, VolumeService } from '@convoy/volume-service';
 import { buildApp } from './app.js';
 import { reconcileDockerMounts } from './docker-routes.js';
 import { writeDockerSpec, type DockerSpec } from './docker-spec.js';

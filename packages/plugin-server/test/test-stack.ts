@@ -1,6 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { ObjectStoreRegistry, VolumeManager, createBackupEngine, createCommandRunner, silentLogger } from '@convoy/core';
+import { ObjectStoreRegistry, createCommandRunner, silentLogger } from '@convoy/core';
+import { createBackupEngine } from '@convoy/backup-store';
+import { VolumeManager } from '@convoy/volume-service';
 import vfs from '@convoy/driver-vfs';
 import { startPluginServer, type PluginServer, type PluginServerOptions } from '../src/server.js';
 

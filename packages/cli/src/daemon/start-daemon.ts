@@ -3,26 +3,25 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   ConvoyError,
-  DEFAULT_STOP_GRACE_MS,
   ObjectStoreRegistry,
-  Scheduler,
-  VolumeManager,
-  pausingSchedulesOnDelete,
   acquireRootLock,
-  checkStoreOptions,
-  createBackupEngine,
-  ENCRYPTION_MEMORY_FILE,
   createCommandRunner,
-  parseStoreUrl,
-  schedulesFile,
   type JsonLogger,
   type ModuleImporter,
   type Options,
   type HeldLock,
-  type UserKey,
+} from '@convoy/core';
+import { createBackupEngine, ENCRYPTION_MEMORY_FILE, parseStoreUrl, type UserKey } from '@convoy/backup-store';
+import {
+  DEFAULT_STOP_GRACE_MS,
+  Scheduler,
+  VolumeManager,
+  pausingSchedulesOnDelete,
+  checkStoreOptions,
+  schedulesFile,
   type StoreOperations,
   type VolumeService,
-} from '@convoy/core';
+} from '@convoy/volume-service';
 import { ContainerHookRunner, DockerEngine } from '@convoy/app-hooks';
 import { startPluginServer, type PluginServer } from '@convoy/plugin-server';
 import { CONVOY_VERSION } from '../version.js';

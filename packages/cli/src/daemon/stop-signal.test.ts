@@ -1,6 +1,7 @@
 import { createJsonLogger } from '@convoy/core';
 import { describe, expect, it } from 'vitest';
-import type { RunningDaemon, StopOutcome } from './start-daemon.js';
+import type { StopOutcome } from './bounded-stop.js';
+import type { RunningDaemon } from './start-daemon.js';
 import { serveUntilStopped } from './stop-signal.js';
 
 const log = createJsonLogger({ level: 'error' });

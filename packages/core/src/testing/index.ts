@@ -7,10 +7,7 @@ export * from './memory-store.js';
 export * from './temp-dir.js';
 // Directory volumes exported and imported with the real archive helpers (single-file engine tests).
 export * from './directory-ops.js';
-// The store layout, for tests that look inside a store (which blocks, locks and records exist).
-export { BLOCK_SIZE, backupConfigKey, blocksDir, checksumFromBlockKey, locksDir, volumeConfigKey, volumeDir } from '../backup/layout.js';
-// A clock that moves only when a test says (schedules) and the INVALID_ARGUMENT assertion.
-export * from './fake-clock.js';
+// The INVALID_ARGUMENT assertion and a refusal with its expected code.
 export * from './refusal.js';
 export * from './expect-code.js';
 // A directory tree as sorted lines (links, sizes, a digest of each file), to compare a restore with its source.

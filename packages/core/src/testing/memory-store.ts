@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { ConvoyError } from '../errors.js';
-import { validateKeyPrefix, validateObjectKey } from '../backup/object-key.js';
+import { validateKeyPrefix, validateObjectKey } from '../object-key.js';
 import { defineObjectStore, validateRange, type ObjectInfo, type ObjectStore, type ObjectStoreStats } from '../objectstore.js';
 
 interface StoredObject {

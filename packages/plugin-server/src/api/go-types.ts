@@ -38,7 +38,7 @@ export type BackupKeyAddRequest = FromSchema<typeof schema.backupKeyAddBody>;
 export type BackupKeyRemoveRequest = FromSchema<typeof schema.backupKeyRemoveBody>;
 /** Addition: a retention policy applied to a volume's local snapshots. */
 export type SnapshotForgetRequest = FromSchema<typeof schema.snapshotForgetBody>;
-/** Addition: a schedule, as ScheduleSpec in core (which checks it before it is saved). */
+/** Addition: a schedule, as ScheduleSpec in @convoy/volume-service (which checks it before it is saved). */
 export type ScheduleCreateRequest = FromSchema<typeof schema.scheduleCreateBody>;
 /** Addition: the schedule routes name their schedule. */
 export type ScheduleNameRequest = FromSchema<typeof schema.scheduleNameBody>;

@@ -1,4 +1,11 @@
-import { ConvoyError, type CreateVolumeParams, type EncryptionKeyParam, type Options, type ProgressListener, type ScheduleService, type StoreOperations, type VolumeService } from '@convoy/core';
+import { ConvoyError, type Options, type ProgressListener } from '@convoy/core';
+import {
+  type CreateVolumeParams,
+  type EncryptionKeyParam,
+  type ScheduleService,
+  type StoreOperations,
+  type VolumeService,
+} from '@convoy/volume-service';
 import type { VolumeCreateRequest } from './go-types.js';
 import type { OperationRegistry } from '../operations.js';
 import type { SummaryListener } from '../ndjson.js';

@@ -4,7 +4,8 @@
  * gave a volume's name where a snapshot is wanted, or when the mount belongs to Docker's
  * containers (unmounting under them is the wrong fix). These hints cost a lookup only on failure.
  */
-import { ConvoyError, isConvoyError, type VolumeService } from '@convoy/core';
+import { ConvoyError, isConvoyError } from '@convoy/core';
+import { type VolumeService } from '@convoy/volume-service';
 
 /** `backup create VOLUME`: say that it wants a snapshot, and name the volume's latest. */
 export async function snapshotWanted(service: VolumeService, name: string, err: unknown): Promise<never> {

@@ -3,7 +3,8 @@
 // their literal types, e.g. when a schema stops being a literal.
 import { describe, expectTypeOf, it } from 'vitest';
 import type { BackupCreateRequest, BackupForgetRequest, ScheduleCreateRequest, VolumeCreateRequest, VolumeResizeRequest } from './go-types.js';
-import type { RetentionPolicy, ScheduleSpec } from '@convoy/core';
+import type { RetentionPolicy } from '@convoy/backup-store';
+import type { ScheduleSpec } from '@convoy/volume-service';
 
 describe('request types derived from the schemas', () => {
   it('keep required and optional fields, enums and nested objects', () => {

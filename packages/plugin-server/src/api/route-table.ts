@@ -1,4 +1,5 @@
-import type { ForgetReport, KeyInfo, PruneReport, VerifyReport, ScheduleRun, ScheduleView, SnapshotForgetReport } from '@convoy/core';
+import type { ForgetReport, KeyInfo, PruneReport, VerifyReport, SnapshotForgetReport } from '@convoy/backup-store';
+import type { ScheduleRun, ScheduleView } from '@convoy/volume-service';
 import type * as Go from './go-types.js';
 import type { OperationOutcome } from '../operations.js';
 import * as schema from './schemas.js';

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger, ScheduleService, StoreOperations, VolumeService } from '@convoy/core';
+import type { Logger } from '@convoy/core';
+import type { ScheduleService, StoreOperations, VolumeService } from '@convoy/volume-service';
 import { streamNdjson, wantsNdjson } from '../ndjson.js';
 import { cancelOnClose, OPERATION_HEADER, type OperationRegistry } from '../operations.js';
 import { classifyRequestError } from '../request-errors.js';

@@ -87,7 +87,7 @@ export const backupPruneBody = closedObject(
 
 /** A keep count: the schema admits any number so that core's bounded parser names the rule, the value and the range. */
 const count = { type: 'number' } as const;
-/** The body's policy, as `validateRetentionPolicy` in core checks it. */
+/** The body's policy, as `validateRetentionPolicy` in @convoy/backup-store checks it. */
 const retentionPolicy = closedObject({ last: count, hourly: count, daily: count, weekly: count, monthly: count, yearly: count, within: text, allowRemovingNewest: flag });
 export const backupForgetBody = closedObject({ dest: text, volumeName: text, policy: retentionPolicy, dryRun: flag, endpoint, encryptionKey }, ['dest', 'volumeName', 'policy']);
 export const snapshotForgetBody = closedObject({ volume: text, policy: retentionPolicy, dryRun: flag }, ['volume', 'policy']);

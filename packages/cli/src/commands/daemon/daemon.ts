@@ -79,7 +79,7 @@ export const daemonCommand: CommandModule<DaemonArgs> = {
     const [{ startDaemon }, { serveUntilStopped }, { checkUserKey }, { wipeFromProcEnviron }] = await Promise.all([
       import('../../daemon/start-daemon.js'),
       import('../../daemon/stop-signal.js'),
-      import('@convoy/core'),
+      import('@convoy/backup-store'),
       import('../../daemon/wipe-environ.js'),
     ]);
     // The passphrase is read: wipe it from /proc/<pid>/environ too, which would show it for the daemon's life.

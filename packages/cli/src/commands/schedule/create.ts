@@ -1,5 +1,5 @@
 /** `convoy schedule create <name>`: a schedule the daemon runs: snapshot, optional backup, then retention. */
-import type { ScheduleSpec } from '@convoy/core';
+import type { ScheduleSpec } from '@convoy/volume-service';
 import { COMPRESSION_METHODS, type CompressionMethod, ConvoyError, durationRangeText, STORE_LAYOUTS, type StoreLayout } from '@convoy/core/lite';
 import type { CommandModule } from '../command-module.js';
 import { type KeepArgs, policyFromArgs, RETENTION_EPILOGUE, withKeepOptions } from '../shared/retention-flags.js';

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import type { RetentionPolicy } from '@convoy/core';
+import type { RetentionPolicy } from '@convoy/backup-store';
 import { countRangeText, keepWithinRangeText, parseCount } from '@convoy/core/lite';
 
 /** The `--keep-*` flags (restic's), shared by `backup forget`, `snapshot forget` and `schedule create`. */

@@ -1,5 +1,5 @@
 /** The store flags of the `backup` commands (`--s3-endpoint`, `--encryption-key-file`), how requests carry them, and the help text naming store and backup URLs. */
-import type { EncryptionKeyParam } from '@convoy/core';
+import type { EncryptionKeyParam } from '@convoy/volume-service';
 
 export interface KeyedStoreArgs {
   s3Endpoint?: string;

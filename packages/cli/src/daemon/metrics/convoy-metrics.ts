@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ContainerHookReport, ScheduleRunEvent, ScheduleService, VolumeService } from '@convoy/core';
+import type { ContainerHookReport } from '@convoy/core';
+import type { ScheduleRunEvent, ScheduleService, VolumeService } from '@convoy/volume-service';
 
 /**
  * Every metric the daemon exports (names in the README), and the hooks that feed them. Nothing

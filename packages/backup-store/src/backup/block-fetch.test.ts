@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { MemoryObjectStore } from '@convoy/core/testing';
+import { packPlan, RANGE_LIMIT, RANGES_IN_FLIGHT } from './block-fetch.js';
+import { packKey } from './layout.js';
+import { encodePackTail, type PackBlob } from './pack-format.js';
+import { writeIndex } from './pack-index.js';
+
+/** How a pack restore turns the blocks it needs into ranged reads: coalesced across small gaps, split at the range limit. */
+
+const KiB = 1024;
+const name = (i: number) => i.toString(16).padStart(64, '0');
+
+/** One pack of `count` blobs of `size` bytes each (stored as they are: compression none). */
+async function packOf(store: MemoryObjectStore, count: number, size: number) {
+  const blobs: PackBlob[] = [];
+  const data: Buffer[] = [];
+  for (let i = 0; i < count; i++) {
+    data.push(randomBytes(size));
+    blobs.push({ Name: name(i + 1), Offset: i * size, Length: size, RawLength: size, Compression: 'none' });
+  }
+  const bytes = Buffer.concat([...data, encodePackTail(blobs, undefined)]);
+  const pack = 'f'.repeat(64);
+  await store.put(packKey('vol1', pack), bytes);
+  await writeIndex(store, 'vol1', [{ Name: pack, Size: bytes.length, Blobs: blobs }]);
+  return data;
+}
+
+describe('pack restore plan', () => {
+  it('reads blocks within 256 KiB of each other with one request, and splits across wider gaps', async () => {
+    const store = new MemoryObjectStore();
+    const data = await packOf(store, 10, 100 * KiB);
+    // Blobs 1-3 and 6 are 200 KiB apart (one read); 10 is 300 KiB beyond 6 (a read of its own).
+    const plan = await packPlan(store, 'vol1', [1, 2, 3, 6, 10].map(name), undefined);
+    expect(plan.inFlight).toBe(RANGES_IN_FLIGHT);
+    expect(plan.groups.map((g) => g.names)).toEqual([[1, 2, 3, 6].map(name), [name(10)]]);
+    const before = store.stats.get;
+    const fetched = await Promise.all(plan.groups.map((g) => g.fetch()));
+    expect(store.stats.get - before).toBe(2);
+    for (const block of fetched.flatMap((g) => g.blocks)) expect(block.stored().equals(data[parseInt(block.name, 16) - 1]!)).toBe(true);
+    for (const group of fetched) group.release();
+  });
+
+  it('never reads more than the range limit at once, however many adjacent blocks a pack holds', async () => {
+    const store = new MemoryObjectStore();
+    const size = 1024 * KiB;
+    await packOf(store, 30, size);
+    const plan = await packPlan(store, 'vol1', Array.from({ length: 30 }, (_, i) => name(i + 1)), undefined);
+    const perRead = Math.floor(RANGE_LIMIT / size);
+    expect(plan.groups.map((g) => g.names.length)).toEqual([perRead, 30 - perRead]);
+  });
+
+  it('fails NOT_FOUND naming how many blocks no pack holds', async () => {
+    const store = new MemoryObjectStore();
+    await packOf(store, 2, KiB);
+    await expect(packPlan(store, 'vol1', [name(1), name(7), name(8)], undefined)).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/^2 blocks .* are in no pack/) });
+  });
+});

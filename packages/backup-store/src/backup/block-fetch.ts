@@ -1,0 +1,151 @@
+import { ConvoyError } from '@convoy/core';
+import type { ObjectStore } from '@convoy/core';
+import type { BlockFormat } from './block-transform.js';
+import { blockKey, packKey } from './layout.js';
+import type { BlobCipher } from './pack-cipher.js';
+import { corruptPack } from './pack-format.js';
+import { indexUnlistedPacks, loadPackIndex, type BlobLocation } from './pack-index.js';
+import { RangeBuffers } from './range-buffers.js';
+
+/** One block as read from the store. */
+export interface FetchedBlock {
+  name: string;
+  /**
+   * Its stored bytes, still compressed (for packs, unsealed), in a buffer of their own: taken
+   * one block at a time, as each is opened, and only until its group is released.
+   */
+  stored(): Buffer;
+  format: BlockFormat;
+}
+
+/** Blocks read with one request, held until `release` (which frees the read's buffer for the next). */
+export interface FetchedGroup {
+  blocks: FetchedBlock[];
+  release(): void;
+}
+
+/** Blocks fetched with one request: one block object (v0.5), or a run of blobs of one pack. */
+export interface FetchGroup {
+  names: string[];
+  fetch(): Promise<FetchedGroup>;
+}
+
+export interface FetchPlan {
+  groups: FetchGroup[];
+  /** Groups fetched at once. */
+  inFlight: number;
+}
+
+/** Convoy v0.5's layout: one GET per block, `inFlight` at once. */
+export function blockObjectPlan(store: ObjectStore, volumeName: string, names: string[], format: BlockFormat, inFlight: number): FetchPlan {
+  return {
+    inFlight,
+    groups: names.map((name) => ({
+      names: [name],
+      fetch: async () => {
+        const stored = await store.get(blockKey(volumeName, name));
+        if (!stored) throw new ConvoyError('NOT_FOUND', `it is missing from ${store.url}`, { details: { checksum: name } });
+        return { blocks: [{ name, stored: () => stored, format }], release: () => undefined };
+      },
+    })),
+  };
+}
+
+/**
+ * A ranged read covers blobs of one pack that lie within this gap of each other (reading a
+ * little unneeded data costs less than another request), up to RANGE_LIMIT bytes: a whole
+ * default pack (16 MiB and its last block) is one GET.
+ */
+const MAX_GAP = 256 * 1024;
+export const RANGE_LIMIT = 20 * 1024 * 1024;
+/**
+ * Ranged reads in flight, chosen for a remote S3 (tens of ms per request): a read of a whole
+ * pack (16 MiB) lasts several round trips even at a few hundred MB/s, so a second read in flight
+ * hides the next request's latency while the blocks of the first are opened and written;
+ * memory holds at most RANGES_IN_FLIGHT × RANGE_LIMIT stored bytes (40 MiB), in buffers reused
+ * from read to read (range-buffers.ts), and a copy of each block only while it is opened.
+ */
+export const RANGES_IN_FLIGHT = 2;
+
+/**
+ * The pack layout: where each block is comes from the volume's index objects; blocks no index
+ * object lists (one was lost or is corrupt) are looked for in the headers of the packs no index
+ * object lists. Blocks are then read in ranges, adjacent ones of a pack coalesced.
+ */
+export async function packPlan(store: ObjectStore, volumeName: string, names: string[], cipher: BlobCipher | undefined): Promise<FetchPlan> {
+  const index = await loadPackIndex(store, volumeName);
+  let unindexed = names.filter((name) => !index.blobs.has(name));
+  let unreadablePacks: string[] = [];
+  if (unindexed.length > 0) {
+    unreadablePacks = (await indexUnlistedPacks(store, volumeName, index, cipher)).unreadable.map((u) => u.key);
+    unindexed = unindexed.filter((name) => !index.blobs.has(name));
+  }
+  if (unindexed.length > 0) {
+    const why = [
+      index.broken.length > 0 ? `unreadable index objects: ${index.broken.map((b) => b.key).join(', ')}` : '',
+      unreadablePacks.length > 0 ? `unreadable packs: ${unreadablePacks.join(', ')}` : '',
+    ].filter(Boolean);
+    throw new ConvoyError('NOT_FOUND', `${unindexed.length} blocks (e.g. ${unindexed[0]}) are in no pack of ${store.url}${why.length ? ` (${why.join('; ')})` : ''}`, {
+      details: { checksum: unindexed[0], missing: unindexed.length },
+    });
+  }
+  const byPack = new Map<string, Array<{ name: string; at: BlobLocation }>>();
+  for (const name of names) {
+    const at = index.blobs.get(name)!;
+    const list = byPack.get(at.pack) ?? [];
+    list.push({ name, at });
+    byPack.set(at.pack, list);
+  }
+  const buffers = new RangeBuffers(RANGE_LIMIT, RANGES_IN_FLIGHT);
+  const groups: FetchGroup[] = [];
+  for (const [pack, blobs] of byPack) {
+    blobs.sort((a, b) => a.at.offset - b.at.offset);
+    let run: typeof blobs = [];
+    const flush = () => {
+      if (run.length > 0) groups.push(rangeGroup(store, packKey(volumeName, pack), run, cipher, buffers));
+      run = [];
+    };
+    for (const blob of blobs) {
+      const first = run[0];
+      const last = run[run.length - 1];
+      if (first && last && (blob.at.offset - (last.at.offset + last.at.length) > MAX_GAP || blob.at.offset + blob.at.length - first.at.offset > RANGE_LIMIT)) flush();
+      run.push(blob);
+    }
+    flush();
+  }
+  return { groups, inFlight: RANGES_IN_FLIGHT };
+}
+
+function rangeGroup(store: ObjectStore, key: string, run: Array<{ name: string; at: BlobLocation }>, cipher: BlobCipher | undefined, buffers: RangeBuffers): FetchGroup {
+  const start = run[0]!.at.offset;
+  const end = run[run.length - 1]!.at.offset + run[run.length - 1]!.at.length;
+  return {
+    names: run.map((b) => b.name),
+    fetch: async () => {
+      const buffer = buffers.take(end - start);
+      let bytes: Buffer | undefined;
+      try {
+        bytes = await store.getRange(key, start, end - start, buffer);
+        if (!bytes) throw new ConvoyError('NOT_FOUND', `pack ${key} is missing from ${store.url}`, { details: { key } });
+        if (bytes.length !== end - start) throw corruptPack(key, `it ends at byte ${start + bytes.length}, before its blobs do (${end}): cut short`);
+      } catch (err) {
+        buffers.give(buffer);
+        throw err;
+      }
+      const range = bytes;
+      return {
+        blocks: run.map(({ name, at }) => ({
+          name,
+          format: { compression: at.compression },
+          stored: () => {
+            const blob = range.subarray(at.offset - start, at.offset - start + at.length);
+            // Its own copy: the buffer is read into again by the next range, and a view would
+            // carry the whole range to the block worker that opens it.
+            return cipher ? cipher.open(name, blob) : Buffer.from(blob);
+          },
+        })),
+        release: () => buffers.give(buffer),
+      };
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { parseCount } from '@convoy/core';
+import { ConvoyError, isConvoyError } from '@convoy/core';
+import { BLOCK_SIZE } from './layout.js';
+
+/**
+ * Runs `work` over `items` with at most `concurrency` calls in flight. The first failure stops
+ * the others from taking new items and is rethrown once every call in flight has settled, so no
+ * work is left running behind the caller's back.
+ */
+export async function runWorkers<T>(
+  items: Iterable<T>,
+  concurrency: number,
+  work: (item: T, worker: number) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
+  const iterator = items[Symbol.iterator]();
+  let failure: { error: unknown } | undefined;
+  const worker = async (id: number): Promise<void> => {
+    while (!failure) {
+      if (signal?.aborted) {
+        failure ??= { error: abortError(signal) };
+        return;
+      }
+      const next = iterator.next();
+      if (next.done) return;
+      try {
+        await work(next.value, id);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, (_, i) => worker(i)));
+  if (failure) throw failure.error;
+}
+
+export function abortError(signal: AbortSignal): ConvoyError {
+  if (isConvoyError(signal.reason)) return signal.reason;
+  return new ConvoyError('TIMEOUT', `the operation was aborted: ${signal.reason instanceof Error ? signal.reason.message : String(signal.reason)}`, {
+    cause: signal.reason,
+  });
+}
+
+export function validateConcurrency(value: number | undefined, fallback: number): number {
+  return parseCount(value ?? fallback, 'backup concurrency', 'backupConcurrency');
+}
+
+/**
+ * Smaller blocks keep more of them in flight, so the workers stay busy on short tasks: the same
+ * bytes in flight as `concurrency` 2 MiB blocks, up to 8 times the blocks.
+ */
+export function blocksInFlight(concurrency: number, blockSize: number): number {
+  return concurrency * Math.min(8, BLOCK_SIZE / blockSize);
+}
