@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { defineConfig } from 'tsup';
+import { yargsPatches } from './src/bundle/yargs-patches.mjs';
 
 /**
  * The client commands load one file of their own: yargs and the HTTP client are bundled in, so
@@ -21,6 +22,8 @@ export default defineConfig({
   // Less to parse at every start; the source map keeps stack traces readable.
   minify: true,
   noExternal: ['yargs', '@convoy/plugin-server/client'],
+  // Work yargs does at every run that the CLI never uses (src/bundle/yargs-patches.mjs).
+  esbuildPlugins: [yargsPatches()],
   esbuildOptions(options) {
     // yargs and cliui measure help text with string-width, which builds Intl.Segmenters as it
     // loads: the bundle counts cells itself instead (src/bundle/string-width.ts says why).
