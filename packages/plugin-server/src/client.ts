@@ -178,7 +178,7 @@ export class ConvoyClient {
           },
           onData: (chunk) => reader?.data(chunk),
           onEnd: () => reader?.end(),
-          onError: (err, phase) => settle(reject)(phase === 'connect' && !(err instanceof MalformedAnswer) ? unreachable(this.socketPath, err) : lost(this.socketPath, err)),
+          onError: (err, phase) => settle(reject)(phase === 'connect' ? unreachable(this.socketPath, err) : lost(this.socketPath, err)),
         },
       );
       // Closing the connection is how a client cancels (unless detached): the daemon stops the operation.

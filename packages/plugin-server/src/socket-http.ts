@@ -99,26 +99,28 @@ export function requestOverSocket(socketPath: string, request: SocketRequest, on
     return rest;
   };
 
+  /** Hands on up to `wanted` bytes of `pending`; returns how many it handed on. */
+  const pass = (wanted: number): number => {
+    const take = pending.subarray(0, wanted);
+    pending = pending.subarray(take.length);
+    if (take.length > 0) on.onData(take);
+    return take.length;
+  };
+
   /** Hands on what `pending` holds of the body; true once the body is complete. */
   const readBody = (state: BodyState): boolean => {
     if (state.mode === 'close') {
-      if (pending.length > 0) on.onData(pending);
-      pending = Buffer.alloc(0);
+      pass(pending.length);
       return false;
     }
     if (state.mode === 'length') {
-      const take = pending.subarray(0, state.remaining);
-      pending = pending.subarray(take.length);
-      state.remaining -= take.length;
-      if (take.length > 0) on.onData(take);
+      state.remaining -= pass(state.remaining);
       return state.remaining === 0;
     }
-    for (;;) {
+    // Until the body ends or `pending` runs out, unless a handler gave up on the answer meanwhile.
+    while (!finished) {
       if (state.step === 'data') {
-        const take = pending.subarray(0, state.remaining);
-        pending = pending.subarray(take.length);
-        state.remaining -= take.length;
-        if (take.length > 0) on.onData(take);
+        state.remaining -= pass(state.remaining);
         if (state.remaining > 0) return false;
         state.step = 'data-end';
       }
@@ -145,6 +147,7 @@ export function requestOverSocket(socketPath: string, request: SocketRequest, on
         state.step = state.remaining === 0 ? 'trailer' : 'data';
       } else if (line === '') return true; // the empty line after the trailers
     }
+    return false;
   };
 
   socket.on('data', (chunk: Buffer) => {
