@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { yargsPatches } from '../packages/cli/src/bundle/yargs-patches.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cliSrc = path.join(repo, 'packages/cli/src');
@@ -49,7 +50,7 @@ export async function bundleReleaseCode(outDir, version) {
     // As in the CLI's own bundle (packages/cli/tsup.config.ts): help cells counted without
     // string-width, whose Intl.Segmenters would also hold handles a startup snapshot cannot keep.
     alias: { 'string-width': path.join(cliSrc, 'bundle/string-width.ts') },
-    plugins: [nativeAddons(carried), piscinaWorkerPath(), bundledPackages(), noYargsVersionGuess(), argumentParserAtFixedPath()],
+    plugins: [nativeAddons(carried), piscinaWorkerPath(), bundledPackages(), yargsPatches(), argumentParserAtFixedPath()],
   };
   // The client's code, run once at build time into a V8 startup snapshot (build-release.mjs), and
   // the part it defers with import() (the daemon), compiled from an asset when first used
@@ -233,31 +234,10 @@ function piscinaWorkerPath() {
 }
 
 /**
- * Every `yargs()` sets a default `--version` by guessing one: it walks up from the running
- * code to the nearest package.json and reads it (in the executable, from whatever directory the
- * user is in), which was a tenth of `convoy list`'s CPU. cli.ts always names the version, so the
- * guess goes. Fails the build if yargs changed that code.
- * @returns {esbuild.Plugin}
- */
-function noYargsVersionGuess() {
-  const guess = /(\[kGuessVersion\]\(\) \{)\s*const obj = this\[kPkgUp\]\(\);\s*return obj\.version \|\| 'unknown';/;
-  return {
-    name: 'no-yargs-version-guess',
-    setup(build) {
-      build.onLoad({ filter: /[/\\]yargs[/\\]build[/\\]lib[/\\]yargs-factory\.js$/ }, (args) => {
-        const source = readFileSync(args.path, 'utf8');
-        if (!guess.test(source)) throw new Error(`yargs's ${args.path} no longer guesses its version as release/bundle.mjs expects: update it`);
-        return { contents: source.replace(guess, "$1 return 'unknown';"), loader: 'js' };
-      });
-    },
-  };
-}
-
-/**
  * yargs 18 and yargs-parser, as ES modules, read `import.meta.url` when they load (for their
  * package root, a `require` and yargs' locale files), which in the executable would unpack the
  * release files for every client command, and cannot run at all while the startup snapshot is
- * built. They get a fixed path under /convoy instead: yargs' version guess is gone (above), and
+ * built. They get a fixed path under /convoy instead: yargs' version guess is gone (yargsPatches), and
  * y18n finds no locale file there, so yargs keeps its built-in English.
  * @returns {esbuild.Plugin}
  */

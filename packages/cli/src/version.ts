@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-/** Set by the release build (release/build-release.mjs), which has no package.json beside the code. */
+/** Set by the builds that bundle the CLI (tsup.config.ts, release/bundle.mjs), so no start reads package.json. */
 declare const CONVOY_RELEASE_VERSION: string | undefined;
 
 /** The package version; src/ and dist/ both sit one level below package.json. */

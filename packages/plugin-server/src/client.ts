@@ -1,9 +1,8 @@
-import http from 'node:http';
-import net from 'node:net';
 import { ConvoyError, isConvoyError, type ConvoyErrorJSON } from '@convoy/core/lite';
 import type { ProgressListener } from '@convoy/core';
 import type { NdjsonLine, SummaryListener } from './ndjson.js';
 import { DETACH_HEADER, OPERATION_HEADER } from './operations.js';
+import { CutShortAnswer, MalformedAnswer, requestOverSocket } from './socket-http.js';
 import { API_PREFIX, NDJSON_TYPE, ROUTES, type RouteName, type RouteRequest, type RouteResponse } from './api/route-table.js';
 
 function isErrorJson(value: unknown): value is ConvoyErrorJSON {
@@ -23,6 +22,12 @@ function unreachable(socketPath: string, err: NodeJS.ErrnoException): ConvoyErro
   }
 }
 
+/** An answer that broke off or made no sense. */
+function lost(socketPath: string, err: Error): ConvoyError {
+  const what = err instanceof CutShortAnswer || err instanceof MalformedAnswer ? err.message : (err as NodeJS.ErrnoException).code ?? err.message;
+  return new ConvoyError('INTERNAL', `lost the connection to the convoy daemon at ${socketPath} while it answered: ${what}`, { details: { socket: socketPath }, cause: err });
+}
+
 /** How a call ends on the client's side when its session's signal aborts. */
 function cancelled(operationId: string): ConvoyError {
   return new ConvoyError('CANCELLED', 'cancelled: this client closed its connection', { details: { operation: operationId } });
@@ -36,50 +41,61 @@ export interface ClientSession {
   detach?: boolean;
 }
 
+/** How an answer's body is read: fed as it arrives, then told it ended. */
+interface AnswerReader {
+  data(chunk: Buffer): void;
+  end(): void;
+}
+
 /** Reads an NDJSON answer: progress lines to the listener, then the result or the error. */
-function readNdjson(res: http.IncomingMessage, onProgress: ProgressListener | undefined, onSummary: SummaryListener | undefined): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    let pending = '';
-    let settled = false;
-    const handle = (text: string) => {
-      if (text.trim() === '' || settled) return;
-      const line = JSON.parse(text) as NdjsonLine;
-      if ('progress' in line) onProgress?.(line.progress);
-      else if ('summary' in line) onSummary?.(line.summary);
-      else if ('result' in line) {
-        settled = true;
-        resolve(line.result);
-      } else if ('error' in line) {
-        settled = true;
-        reject(ConvoyError.fromJSON(line.error));
-      }
-    };
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => {
-      pending += chunk;
+function ndjsonReader(onProgress: ProgressListener | undefined, onSummary: SummaryListener | undefined, resolve: (value: unknown) => void, reject: (err: unknown) => void): AnswerReader {
+  let pending = '';
+  let settled = false;
+  const decoder = new TextDecoder();
+  const handle = (text: string) => {
+    if (text.trim() === '' || settled) return;
+    let line: NdjsonLine;
+    try {
+      line = JSON.parse(text) as NdjsonLine;
+    } catch {
+      settled = true;
+      reject(new ConvoyError('INTERNAL', `the convoy daemon sent a progress line that is not JSON: ${text.slice(0, 200)}`));
+      return;
+    }
+    if ('progress' in line) onProgress?.(line.progress);
+    else if ('summary' in line) onSummary?.(line.summary);
+    else if ('result' in line) {
+      settled = true;
+      resolve(line.result);
+    } else if ('error' in line) {
+      settled = true;
+      reject(ConvoyError.fromJSON(line.error));
+    }
+  };
+  return {
+    data(chunk) {
+      pending += decoder.decode(chunk, { stream: true });
       let nl: number;
       while ((nl = pending.indexOf('\n')) >= 0) {
         handle(pending.slice(0, nl));
         pending = pending.slice(nl + 1);
       }
-    });
-    res.on('end', () => {
-      handle(pending);
+    },
+    end() {
+      handle(pending + decoder.decode());
       if (!settled) reject(new ConvoyError('INTERNAL', 'the convoy daemon closed the connection before the operation finished (did it stop?)'));
-    });
-    res.on('error', reject);
-  });
+    },
+  };
 }
 
-function readJson(res: http.IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('error', reject);
-    res.on('end', () => {
+function jsonReader(status: number, contentType: string, resolve: (value: unknown) => void, reject: (err: unknown) => void): AnswerReader {
+  const chunks: Buffer[] = [];
+  return {
+    data: (chunk) => chunks.push(chunk),
+    end() {
       const text = Buffer.concat(chunks).toString('utf8');
-      const isJson = String(res.headers['content-type']).startsWith('application/json');
-      if (res.statusCode === 200 && !isJson) {
+      const isJson = contentType.startsWith('application/json');
+      if (status === 200 && !isJson) {
         // Go's bare answers: a name, a mountpoint, a URL, or nothing.
         resolve(text === '' ? undefined : text);
         return;
@@ -88,14 +104,14 @@ function readJson(res: http.IncomingMessage): Promise<unknown> {
       try {
         body = text === '' ? {} : JSON.parse(text);
       } catch {
-        reject(new ConvoyError('INTERNAL', `the convoy daemon answered HTTP ${res.statusCode} with something that is not JSON: ${text.slice(0, 200)}`));
+        reject(new ConvoyError('INTERNAL', `the convoy daemon answered HTTP ${status} with something that is not JSON: ${text.slice(0, 200)}`));
         return;
       }
-      if (res.statusCode === 200) resolve(body);
+      if (status === 200) resolve(body);
       else if (isErrorJson(body)) reject(ConvoyError.fromJSON(body));
-      else reject(new ConvoyError('INTERNAL', `the convoy daemon answered HTTP ${res.statusCode}: ${text.slice(0, 200)}`));
-    });
-  });
+      else reject(new ConvoyError('INTERNAL', `the convoy daemon answered HTTP ${status}: ${text.slice(0, 200)}`));
+    },
+  };
 }
 
 /**
@@ -128,34 +144,46 @@ export class ConvoyClient {
         reject(cancelled(operationId));
         return;
       }
-      const req = http.request(
+      let reader: AnswerReader | undefined;
+      const answered = (value: unknown) => resolve(value as RouteResponse<K>);
+      let settled = false;
+      // The first outcome stands; whatever comes after (a late line, the connection closing) is
+      // dropped, and the connection closes.
+      const settle =
+        <T,>(to: (value: T) => void) =>
+        (value: T) => {
+          if (settled) return;
+          settled = true;
+          signal?.removeEventListener('abort', giveUp);
+          request.destroy();
+          to(value);
+        };
+      const request = requestOverSocket(
+        this.socketPath,
         {
-          // One connection per call, straight to the socket: no agent, whose host-name checks
-          // (an IPv6 pattern compiled on first use) cost a CLI command more than the call itself.
-          createConnection: () => net.connect(this.socketPath),
           method,
           path: API_PREFIX + path + (opts.query ? `?${opts.query}` : ''),
           headers: {
             [OPERATION_HEADER]: operationId,
             ...(this.session.detach ? { [DETACH_HEADER]: '1' } : {}),
             accept: onProgress ? `${NDJSON_TYPE}, application/json` : 'application/json',
-            ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+            ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
           },
+          ...(payload === undefined ? {} : { body: payload }),
         },
-        (res) => {
-          const reading = String(res.headers['content-type']).startsWith(NDJSON_TYPE) ? readNdjson(res, onProgress, opts.onSummary) : readJson(res);
-          reading.then((v) => resolve(v as RouteResponse<K>), reject);
+        {
+          onHead(status, headers) {
+            const contentType = headers.get('content-type') ?? '';
+            reader = contentType.startsWith(NDJSON_TYPE) ? ndjsonReader(onProgress, opts.onSummary, settle(answered), settle(reject)) : jsonReader(status, contentType, settle(answered), settle(reject));
+          },
+          onData: (chunk) => reader?.data(chunk),
+          onEnd: () => reader?.end(),
+          onError: (err, phase) => settle(reject)(phase === 'connect' ? unreachable(this.socketPath, err) : lost(this.socketPath, err)),
         },
       );
-      req.on('error', (err: NodeJS.ErrnoException) => reject(isConvoyError(err) ? err : unreachable(this.socketPath, err)));
       // Closing the connection is how a client cancels (unless detached): the daemon stops the operation.
-      const giveUp = () => {
-        reject(cancelled(operationId));
-        req.destroy();
-      };
+      const giveUp = () => settle(reject)(cancelled(operationId));
       signal?.addEventListener('abort', giveUp, { once: true });
-      req.on('close', () => signal?.removeEventListener('abort', giveUp));
-      req.end(payload);
     });
   }
 }

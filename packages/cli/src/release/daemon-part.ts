@@ -27,6 +27,9 @@ function daemonPart(): DaemonPart {
   const module = { exports: {} as { default?: DaemonPart } };
   const run = vm.compileFunction(getAsset(CONVOY_DAEMON_PART, 'utf8'), ['exports', 'require', 'module', '__filename', '__dirname'], {
     filename: CONVOY_DAEMON_PART,
+    // Its `import()` (a `--driver-module` file) goes to Node's own loader, as in a script Node
+    // loaded from disk; without it, V8 refuses every import() in compiled code.
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   // Like the executable's own require: Node's modules only.
   const requireBuiltin = (id: string): unknown => {
