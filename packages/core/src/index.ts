@@ -35,6 +35,8 @@ export { checkUserKey, type UserKey } from './backup/crypto/user-key.js';
 export { ENCRYPTION_MEMORY_FILE } from './backup/crypto/downgrade-guard.js';
 export type { KeyInfo } from './backup/crypto/key-records.js';
 export type { VerifyParams, VerifyProblem, VerifyProblemKind, VerifyReport } from './backup/verify.js';
+export type { CopyBackupsParams, CopyReport } from './backup/copy.js';
+export type { CopyBackupsRequest } from './manager/store-copy.js';
 export * from './schedule/types.js';
 export { Scheduler, type SchedulerOptions } from './schedule/scheduler.js';
 export { pausingSchedulesOnDelete, type SchedulePauser } from './schedule/pause-on-delete.js';

@@ -11,6 +11,7 @@ import { verboseAnswer } from './verbose-answer.js';
 import { BACKUP_URL_FORMS } from './volume-commands.js';
 import { backupEncryptionCommands, type KeyedStoreArgs } from './backup-encryption-commands.js';
 import { KEY_SOURCES, withEncryptionKey } from '../encryption-key.js';
+import { backupCopyCommand } from './backup/copy.js';
 
 const STORE_FORMS = 'Stores: vfs:///abs/path (a local or NFS directory) or s3://bucket@region/prefix (s3://bucket/prefix takes the region from AWS_REGION).';
 
@@ -113,7 +114,7 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
           out.result({ go: report, table: () => renderPrune(report) });
         }),
       );
-    const withDelete = oneNameCommand<void, StoreArgs>(backupEncryptionCommands(backupForgetCommand(withCommands, run, STORE_FORMS), run), run, {
+    const withDelete = oneNameCommand<void, StoreArgs>(backupCopyCommand(backupEncryptionCommands(backupForgetCommand(withCommands, run, STORE_FORMS), run), run), run, {
       verb: 'delete',
       arg: 'url',
       describe: "Delete a backup; blocks that the volume's other backups still use are kept",
@@ -128,6 +129,6 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
       epilogue: BACKUP_URL_FORMS,
       call: (client, url, args, out) => withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('inspectBackup', { URL: url, ...goStore(args, key) })),
       print: (backup) => ({ go: backup, table: () => renderRecord(backup) }),
-    }).demandCommand(1, 'name a backup command: create, delete, list, inspect, prune, forget, verify, init or key');
+    }).demandCommand(1, 'name a backup command: create, delete, list, inspect, prune, forget, verify, copy, init or key');
   });
 }

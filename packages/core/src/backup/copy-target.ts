@@ -1,12 +1,13 @@
 // The target side of `backup copy`: which keys seal the copy, and the target's volume.cfg. Every
 // refusal here happens before anything is written to the target (the copy's "validate before save").
+import { randomBytes } from 'node:crypto';
 import { ConvoyError } from '../errors.js';
 import type { StoreLayout } from '../model.js';
 import type { ObjectStore } from '../objectstore.js';
 import { accessVolumeForBackup, encryptionKeyIdOf, ENCRYPTION_KEY_FIELD, type VolumeAccess } from './crypto/volume-access.js';
 import type { EncryptionMemory } from './crypto/downgrade-guard.js';
 import type { Keyring } from './crypto/keyring.js';
-import { BLOCK_SIZE } from './layout.js';
+import { BLOCK_SIZE, STORE_ROOT } from './layout.js';
 import { backupBlockSize, backupMode, layoutOf, volumeBlockSize, type BackupConfig, type VolumeConfig } from './records.js';
 import { loadVolumeConfig, saveVolumeConfig, type StoredVolume } from './store-records.js';
 
@@ -106,4 +107,22 @@ export async function advanceLastBackup(store: ObjectStore, volumeName: string, 
   if (!current) throw new ConvoyError('NOT_FOUND', `volume ${volumeName} vanished from ${store.url} while its backups were copied`);
   await saveVolumeConfig(store, { ...current.volume, LastBackupName: backup.Name, Size: backup.VolumeSize ?? current.volume.Size }, current.raw);
   return created;
+}
+
+/**
+ * Refuses copying a store onto itself, however it is spelt: the URLs may differ (a symlinked
+ * directory, another endpoint for one bucket) while the objects are one. A probe object put into
+ * the target and looked for in the source decides; it is removed again either way.
+ */
+export async function refuseSameStore(from: ObjectStore, to: ObjectStore): Promise<void> {
+  const same = () =>
+    new ConvoyError('INVALID_ARGUMENT', `the source ${from.url} and the target ${to.url} are the same store; copy to another store`, { details: { from: from.url, to: to.url } });
+  if (from.url === to.url) throw same();
+  const probe = `${STORE_ROOT}/copy-probe-${randomBytes(16).toString('hex')}`;
+  await to.put(probe, Buffer.from('convoy backup copy: the same store?'));
+  try {
+    if (await from.head(probe)) throw same();
+  } finally {
+    await to.delete([probe]);
+  }
 }

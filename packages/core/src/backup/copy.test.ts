@@ -287,6 +287,10 @@ describe('bad input is refused by name, with nothing written', () => {
     await source.snapshot('vol1', 'snap1');
     await backup(a, source, 'vol1', 'snap1');
     await expectCode(engine.copyBackups({ from: a, to: new MemoryObjectStore(a.url), owner: 'h/1' }), 'INVALID_ARGUMENT', 'same store', a.url);
+    // The same objects under another URL (a symlinked directory, a second endpoint): found by a probe, which goes again.
+    const alias = Object.create(forwardStore(a, {}), { url: { value: 'mem://alias-of-a' } }) as ObjectStore;
+    await expectCode(engine.copyBackups({ from: alias, to: a, owner: 'h/1' }), 'INVALID_ARGUMENT', 'same store', 'mem://alias-of-a');
+    expect(a.keysUnder('convoy-objectstore/copy-probe')).toEqual([]);
     await expectCode(engine.copyBackups({ from: a, to: b, volumeName: 'nope', owner: 'h/1' }), 'NOT_FOUND', 'nope');
     await expectCode(engine.copyBackups({ from: a, to: b, volumeName: 'vol1', backupName: 'backup-0000000000000000', owner: 'h/1' }), 'NOT_FOUND', 'backup-0000000000000000');
     await expectCode(engine.copyBackups({ from: a, to: b, backupName: 'backup-0000000000000000', owner: 'h/1' }), 'INVALID_ARGUMENT', 'volume');

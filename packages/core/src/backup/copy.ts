@@ -9,7 +9,7 @@ import type { ObjectStore } from '../objectstore.js';
 import { archiveKeyOf } from './archive-key.js';
 import { withStoreLock, type EngineContext } from './context.js';
 import { copyBlocks, learnNames, targetKnownBlocks, type NameMap } from './copy-blocks.js';
-import { accessCopyTarget, advanceLastBackup, ensureTargetVolume } from './copy-target.js';
+import { accessCopyTarget, advanceLastBackup, ensureTargetVolume, refuseSameStore } from './copy-target.js';
 import type { EncryptionMemory } from './crypto/downgrade-guard.js';
 import type { Keyring } from './crypto/keyring.js';
 import { accessVolume, encryptionKeyIdOf, type VolumeAccess } from './crypto/volume-access.js';
@@ -88,10 +88,10 @@ export interface CopyKeys {
  */
 export async function copyBackups(ctx: EngineContext, keys: CopyKeys, p: CopyBackupsParams): Promise<CopyReport> {
   if (!p.owner) throw new ConvoyError('INVALID_ARGUMENT', 'a copy needs an owner (host and process) for the store locks');
-  if (p.from.url === p.to.url) throw new ConvoyError('INVALID_ARGUMENT', `the source and the target are the same store (${p.from.url}); copy to another store`, { details: { store: p.from.url } });
   if (p.backupName !== undefined && p.volumeName === undefined) throw new ConvoyError('INVALID_ARGUMENT', 'copying one backup needs its volume name too (a backup URL names both)');
   const volumeName = p.volumeName === undefined ? undefined : validateName(p.volumeName, 'volume');
   if (p.backupName !== undefined) validateName(p.backupName, 'backup');
+  await refuseSameStore(p.from, p.to);
   const volumes = volumeName ? [volumeName] : await listVolumeNames(p.from);
   const report: CopyReport = { copied: [], skipped: 0, blocksCopied: 0, bytesCopied: 0, blocksReused: 0 };
   for (const name of volumes) {
@@ -152,7 +152,7 @@ async function copyVolume(ctx: EngineContext, keys: CopyKeys, p: CopyBackupsPara
     let copy: BackupConfig;
     if (backupMode(backup) === 'single-file') {
       const bytes = await copyArchive(source.store, access.store, backup, p.signal);
-      copy = { ...backup, SingleFile: { FilePath: backupFileKey(volumeName, backup.Name) }, UploadedBytes: bytes };
+      copy = { ...backup, SingleFile: { FilePath: backupFileKey(volumeName, backup.Name) } };
       report.blocksCopied += 1;
       report.bytesCopied += bytes;
       advance(backup.VolumeSize ?? 0);
@@ -168,12 +168,13 @@ async function copyVolume(ctx: EngineContext, keys: CopyKeys, p: CopyBackupsPara
         signal: p.signal,
       });
       const { Layout: _, ...rest } = backup;
-      copy = { ...rest, Blocks: moved.blocks, UploadedBytes: moved.copiedBytes, ...(layout === 'packs' ? { Layout: layout } : {}) };
+      copy = { ...rest, Blocks: moved.blocks, ...(layout === 'packs' ? { Layout: layout } : {}) };
       report.blocksCopied += moved.copiedBlocks;
       report.bytesCopied += moved.copiedBytes;
       report.blocksReused += moved.reusedBlocks;
     }
-    // The commit point: the record, with the source's name and times, after all of its data.
+    // The commit point: the record, after all of its data. Name, times and UploadedBytes stay the
+    // source's, so `backup list` shows the same backup in both stores; what moved is the report's.
     await saveBackupConfig(access.store, copy);
     lastCreated = await advanceLastBackup(p.to, volumeName, copy, timeOf(copy), lastCreated);
     report.copied.push({ volumeName, backupName: backup.Name });

@@ -15,6 +15,8 @@ import type { AddBackupKeyParams, BackupStoreParams, CreateBackupRequest, Forget
 import type { UserKey } from '../backup/crypto/user-key.js';
 import type { KeyInfo } from '../backup/crypto/key-records.js';
 import type { VerifyReport } from '../backup/verify.js';
+import { copyBackups, type CopyBackupsRequest } from './store-copy.js';
+import type { CopyReport } from '../backup/copy.js';
 import { addBackupKey, initBackupStore, keyParams, listBackupKeys, removeBackupKey, verifyBackups, type StoreMaintenanceContext } from './store-maintenance.js';
 
 export interface BackupServiceOptions {
@@ -205,6 +207,10 @@ export class BackupService implements StoreOperations {
 
   removeBackupKey(dest: string, keyId: string, params: BackupStoreParams = {}): Promise<void> {
     return removeBackupKey(this.maintenance, dest, keyId, params);
+  }
+
+  copyBackups(req: CopyBackupsRequest, onProgress?: ProgressListener): Promise<CopyReport> {
+    return copyBackups(this.maintenance, req, onProgress);
   }
 
   /** The store-wide operations (store-maintenance.ts) open their stores this service's one way. */

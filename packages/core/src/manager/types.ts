@@ -7,6 +7,8 @@ import type { VerifyReport } from '../backup/verify.js';
 import type { RetentionPolicy } from '../retention/policy.js';
 import type { SnapshotForgetReport } from '../retention/snapshot-forget.js';
 import type { CreateSnapshotOptions } from './consistency.js';
+import type { CopyBackupsRequest } from './store-copy.js';
+import type { CopyReport } from '../backup/copy.js';
 
 export interface CreateVolumeParams {
   /** Generated (`volume-<16 hex>`) when absent. */
@@ -167,4 +169,6 @@ export interface StoreOperations {
   removeBackupKey(dest: string, keyId: string, params?: BackupStoreParams): Promise<void>;
   /** Applies a retention policy to one volume's backups in a store (one exclusive store lock). */
   forgetBackups(dest: string, params: ForgetParams & { volumeName: string }): Promise<ForgetReport>;
+  /** Copies the backups another store lacks, with their names and times (store-copy.ts). */
+  copyBackups(req: CopyBackupsRequest, onProgress?: ProgressListener): Promise<CopyReport>;
 }

@@ -116,3 +116,8 @@ export const backupVerifyBody = closedObject(
 export const backupStoreBody = closedObject({ dest: text, endpoint, encryptionKey }, ['dest']);
 export const backupKeyAddBody = closedObject({ dest: text, newKey: encryptionKey, label: text, endpoint, encryptionKey }, ['dest', 'newKey']);
 export const backupKeyRemoveBody = closedObject({ dest: text, keyId: text, endpoint, encryptionKey }, ['dest', 'keyId']);
+/** Addition (issue 21): copy the backups the target store lacks; keys for each store, never answered back. */
+export const backupCopyBody = closedObject(
+  { from: text, to: text, volumeName: text, backupUrl: text, fromEndpoint: endpoint, toEndpoint: endpoint, encryptionKey, targetEncryptionKey: encryptionKey, encrypt: flag, layout },
+  ['from', 'to'],
+);
