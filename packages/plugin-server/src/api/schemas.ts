@@ -100,7 +100,9 @@ export const scheduleCreateBody = closedObject(
     timezone: text,
     jitter: text,
     consistent: flag,
-    backup: closedObject({ dest: text, compression, endpoint, layout }, ['dest']),
+    backup: closedObject({ dest: text, compression, endpoint, layout, keep: retentionPolicy }, ['dest']),
+    /** Addition (issue 21): further stores, each getting the run's backup by copy and keeping by its own policy. */
+    copies: { type: 'array', maxItems: 16, items: closedObject({ dest: text, endpoint, keep: retentionPolicy }, ['dest']) },
     keep: retentionPolicy,
   },
   ['name', 'volume'],
