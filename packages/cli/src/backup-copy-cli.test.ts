@@ -71,7 +71,7 @@ describe('convoy backup copy', () => {
     for (const snapshot of ['db1-s1', 'db1-s2']) expect((await cli(['backup', 'create', snapshot, '--dest', a.url])).code).toBe(0);
 
     const report = await copy(['--from', a.url, '--to', b.url, '--volume-name', 'db1']);
-    expect(report).toMatchObject({ skipped: 0, blocksCopied: 2 });
+    expect(report).toMatchObject({ skipped: 0, blocksCopied: 0, archivesCopied: 2 });
     expect(report.copied).toHaveLength(2);
     expect(await listed(b.url)).toEqual(await listed(a.url));
     const again = await copy(['--from', a.url, '--to', b.url]);
@@ -85,7 +85,7 @@ describe('convoy backup copy', () => {
     const onS3 = 's3://convoy-copy@us-east-1/site-c';
     const toS3 = await cli(['backup', 'copy', '--from', b.url, '--to', onS3, '--s3-endpoint', s3.endpoint, '--table']);
     expect(toS3.code, toS3.stderr).toBe(0);
-    expect(toS3.stdout).toMatch(/^2 backup\(s\) copied, 0 already there; 2 block\(s\), .* transferred/m);
+    expect(toS3.stdout).toMatch(/^2 backup\(s\) copied, 0 already there; .*B transferred in 0 block\(s\) and 2 archive\(s\)/m);
     expect(await listed(onS3, ['--s3-endpoint', s3.endpoint])).toEqual(await listed(a.url));
     const back = await newStore('from-s3');
     expect((await copy(['--from', onS3, '--to', back.url, '--s3-endpoint', s3.endpoint])).copied).toHaveLength(2);

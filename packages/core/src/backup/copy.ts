@@ -46,8 +46,11 @@ export interface CopyReport {
   copied: Array<{ volumeName: string; backupName: string }>;
   /** Backups the target already held (not touched). */
   skipped: number;
-  /** Blocks fetched from the source and stored in the target, and the bytes stored (archives count as one block each). */
+  /** Blocks fetched from the source and stored in the target (delta-block backups). */
   blocksCopied: number;
+  /** Archives copied (single-file backups: each is a whole backup of a directory volume). */
+  archivesCopied: number;
+  /** Bytes stored in the target: blocks and archives. */
   bytesCopied: number;
   /** Distinct blocks of copied backups that the target already held: neither fetched nor stored. */
   blocksReused: number;
@@ -93,7 +96,7 @@ export async function copyBackups(ctx: EngineContext, keys: CopyKeys, p: CopyBac
   if (p.backupName !== undefined) validateName(p.backupName, 'backup');
   await refuseSameStore(p.from, p.to);
   const volumes = volumeName ? [volumeName] : await listVolumeNames(p.from);
-  const report: CopyReport = { copied: [], skipped: 0, blocksCopied: 0, bytesCopied: 0, blocksReused: 0 };
+  const report: CopyReport = { copied: [], skipped: 0, blocksCopied: 0, archivesCopied: 0, bytesCopied: 0, blocksReused: 0 };
   for (const name of volumes) {
     if (p.signal?.aborted) throw abortError(p.signal);
     await withStoreLock(ctx, p.from, name, 'restore', p.owner, () => withStoreLock(ctx, p.to, name, 'backup', p.owner, () => copyVolume(ctx, keys, p, name, report)));
@@ -153,7 +156,7 @@ async function copyVolume(ctx: EngineContext, keys: CopyKeys, p: CopyBackupsPara
     if (backupMode(backup) === 'single-file') {
       const bytes = await copyArchive(source.store, access.store, backup, p.signal);
       copy = { ...backup, SingleFile: { FilePath: backupFileKey(volumeName, backup.Name) } };
-      report.blocksCopied += 1;
+      report.archivesCopied += 1;
       report.bytesCopied += bytes;
       advance(backup.VolumeSize ?? 0);
     } else {

@@ -82,7 +82,7 @@ function endpoints(args: CopyArgs): { fromEndpoint?: string; toEndpoint?: string
 export function renderCopy(report: CopyReport): string {
   const lines = report.copied.map((c) => `copied ${c.backupName} (volume ${c.volumeName})`);
   lines.push(
-    `${report.copied.length} backup(s) copied, ${report.skipped} already there; ${report.blocksCopied} block(s), ${formatBytes(report.bytesCopied)} transferred; ${report.blocksReused} block(s) the target already held`,
+    `${report.copied.length} backup(s) copied, ${report.skipped} already there; ${formatBytes(report.bytesCopied)} transferred in ${report.blocksCopied} block(s) and ${report.archivesCopied} archive(s); ${report.blocksReused} block(s) the target already held`,
   );
   return lines.join('\n');
 }
