@@ -12,7 +12,7 @@ import { loadPackIndex, writeIndex } from './pack-index.js';
 import { PackWriter } from './pack-writer.js';
 import { backupBlockSize, backupCompression, layoutOf, type BackupConfig, type BlockMapping } from './records.js';
 import { isEmpty } from './store-records.js';
-import type { StoreLayout } from '../model.js';
+import type { CompressionMethod, StoreLayout } from '../model.js';
 import { blocksInFlight, runWorkers } from './workers.js';
 
 /**
@@ -41,6 +41,11 @@ export interface CopyTarget {
   packUploads: number;
   /** Names the target's volume holds (grows as this copy stores blocks). */
   known: Set<string>;
+  /**
+   * v0.5 layout: how the target's block objects are compressed (its backups', which a record
+   * states for all of its blocks); undefined: as the source backup recorded. Packs say it per blob.
+   */
+  compression: CompressionMethod | undefined;
 }
 
 /** What a target already holds: its pack index (packs), or the maps of its backups (v0.5, where a HEAD checks the rest). */
@@ -51,6 +56,8 @@ export async function targetKnownBlocks(store: ObjectStore, volumeName: string, 
 
 export interface CopiedBlocks {
   blocks: BlockMapping[];
+  /** How the copy's blocks are compressed, for its record. */
+  compression: CompressionMethod;
   /** Blocks fetched from the source and stored in the target, and their stored bytes there. */
   copiedBlocks: number;
   copiedBytes: number;
@@ -78,6 +85,7 @@ export async function copyBlocks(p: {
   const { backup, target } = p;
   const blockSize = backupBlockSize(backup);
   const format: BlockFormat = { compression: backupCompression(backup) };
+  const targetFormat: BlockFormat = { compression: target.compression ?? format.compression };
   const end = backup.VolumeSize ?? backup.Blocks.reduce((max, m) => Math.max(max, m.Offset + blockSize), 0);
   const lengthOf = new Map<string, number>();
   for (const m of backup.Blocks) if (!lengthOf.has(m.BlockChecksum)) lengthOf.set(m.BlockChecksum, Math.min(blockSize, end - m.Offset));
@@ -87,7 +95,7 @@ export async function copyBlocks(p: {
     return mapped === undefined || !target.known.has(mapped);
   });
   const reusedBlocks = lengthOf.size - needed.length;
-  const sink = await targetSink(target, p.workers, format, p.signal);
+  const sink = await targetSink(target, p.workers, targetFormat, p.signal);
   let copiedBlocks = 0;
   let copiedBytes = 0;
   try {
@@ -132,7 +140,7 @@ export async function copyBlocks(p: {
     throw err;
   }
   const blocks = backup.Blocks.map((m) => ({ Offset: m.Offset, BlockChecksum: targetName(m.BlockChecksum)! }));
-  return { blocks, copiedBlocks, copiedBytes, reusedBlocks };
+  return { blocks, compression: targetFormat.compression, copiedBlocks, copiedBytes, reusedBlocks };
 }
 
 /** Where copied blocks go: one object each (v0.5; a HEAD first when the block tree may hold blocks no record lists), or packs and their index. */

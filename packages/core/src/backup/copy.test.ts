@@ -5,7 +5,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { forwardStore } from '../forward-store.js';
-import type { StoreLayout } from '../model.js';
+import type { CompressionMethod, StoreLayout } from '../model.js';
 import type { ObjectStore } from '../objectstore.js';
 import { expectCode } from '../testing/expect-code.js';
 import { ImageSource } from '../testing/image-source.js';
@@ -36,7 +36,7 @@ async function randomVolume(source: ImageSource, volume: string, blocks: number)
   for (let i = 0; i < blocks; i += 1) await source.writeVolume(volume, i * BLOCK_SIZE, randomBytes(BLOCK_SIZE));
 }
 
-function backup(store: ObjectStore, source: ImageSource, volume: string, snapshot: string, extra: { layout?: StoreLayout; encrypt?: boolean; encryptionKey?: UserKey } = {}) {
+function backup(store: ObjectStore, source: ImageSource, volume: string, snapshot: string, extra: { layout?: StoreLayout; encrypt?: boolean; encryptionKey?: UserKey; compression?: CompressionMethod } = {}) {
   return engine.createBackup({ store, destUrl: store.url, driverName: 'image', volume: source.volumeRecord(volume), snapshot: source.snapshotRecord(volume, snapshot), ops: source, owner: 'host-a/1', ...extra });
 }
 
@@ -128,6 +128,27 @@ describe('backup copy between layouts', () => {
     expect(one.copied).toEqual([{ volumeName: 'vol1', backupName: first.name }]);
     const rest = await engine.copyBackups({ from: a, to: b, owner: 'h/1' });
     expect(rest).toMatchObject({ skipped: 1, blocksCopied: 1, blocksReused: 3 });
+  });
+});
+
+describe('a v0.5 target keeps its compression', () => {
+  it('copies zstd backups into a v0.5 volume whose backups are gzip (its records state one compression for every block), and they restore', async () => {
+    const source = await imageSource();
+    const a = store('a');
+    const b = store('b');
+    await randomVolume(source, 'vol1', 3);
+    await source.snapshot('vol1', 'snap1');
+    await backup(b, source, 'vol1', 'snap1', { layout: 'convoy-v0.5', compression: 'gzip' });
+    await source.writeVolume('vol1', 0, randomBytes(BLOCK_SIZE));
+    await source.snapshot('vol1', 'snap2');
+    const second = await backup(a, source, 'vol1', 'snap2');
+    expect(second.compression).toBe('zstd');
+    const report = await engine.copyBackups({ from: a, to: b, owner: 'h/1' });
+    expect(report).toMatchObject({ blocksCopied: 1, blocksReused: 2 });
+    const copied = await engine.inspectBackup({ store: b, destUrl: b.url, backupName: second.name, volumeName: 'vol1' });
+    expect(copied.compression).toBe('gzip');
+    await expectRestoresAs(b, source, copied.url, 'snap2');
+    await expectVerifiesClean(b);
   });
 });
 

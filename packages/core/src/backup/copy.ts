@@ -14,7 +14,7 @@ import type { EncryptionMemory } from './crypto/downgrade-guard.js';
 import type { Keyring } from './crypto/keyring.js';
 import { accessVolume, encryptionKeyIdOf, type VolumeAccess } from './crypto/volume-access.js';
 import { backupFileKey } from './layout.js';
-import { backupMode, layoutOf, type BackupConfig } from './records.js';
+import { backupCompression, backupMode, layoutOf, type BackupConfig } from './records.js';
 import { ArchiveVerifier } from './single-file-digest.js';
 import { listBackupNames, listVolumeNames, loadVolumeConfig, requireBackupConfig, saveBackupConfig, backupNotFound } from './store-records.js';
 import { parseStoreTime } from './store-time.js';
@@ -132,7 +132,10 @@ async function copyVolume(ctx: EngineContext, keys: CopyKeys, p: CopyBackupsPara
   });
   const layout = layoutOf(stored.volume);
   const sameNames = !sourceEncrypted && !access.encryptionKeyId;
-  const { names, targetMaps } = await knownNames(source, access, volumeName, [...inTarget], sameNames);
+  const { names, targetMaps } = await knownNames(source, access, volumeName, sameNames && layout === 'packs' ? [] : [...inTarget], sameNames);
+  const lastName = stored.volume.LastBackupName;
+  const last = lastName && inTarget.has(lastName) ? await requireBackupConfig(access.store, volumeName, lastName) : undefined;
+  let lastCreated = last && timeOf(last);
   const target = {
     access,
     volumeName,
@@ -140,9 +143,9 @@ async function copyVolume(ctx: EngineContext, keys: CopyKeys, p: CopyBackupsPara
     packSize: stored.volume.PackSize ?? ctx.packs.size,
     packUploads: ctx.packs.uploads,
     known: await targetKnownBlocks(access.store, volumeName, layout, targetMaps),
+    // A v0.5 record states one compression for all its blocks, the shared ones too: keep the target's.
+    compression: layout === 'convoy-v0.5' && last && backupMode(last) === 'delta-block' ? backupCompression(last) : undefined,
   };
-  const lastName = stored.volume.LastBackupName;
-  let lastCreated = lastName && inTarget.has(lastName) ? timeOf(await requireBackupConfig(access.store, volumeName, lastName)) : undefined;
   const totalBytes = records.reduce((sum, b) => sum + (b.VolumeSize ?? 0), 0);
   let doneBytes = 0;
   const advance = (bytes: number) => {
@@ -171,7 +174,7 @@ async function copyVolume(ctx: EngineContext, keys: CopyKeys, p: CopyBackupsPara
         signal: p.signal,
       });
       const { Layout: _, ...rest } = backup;
-      copy = { ...rest, Blocks: moved.blocks, ...(layout === 'packs' ? { Layout: layout } : {}) };
+      copy = { ...rest, Blocks: moved.blocks, CompressionMethod: moved.compression, ...(layout === 'packs' ? { Layout: layout } : {}) };
       report.blocksCopied += moved.copiedBlocks;
       report.bytesCopied += moved.copiedBytes;
       report.blocksReused += moved.reusedBlocks;
