@@ -26,6 +26,14 @@ function store(site: string): MemoryObjectStore {
   return new MemoryObjectStore(`mem://${site}-${randomBytes(4).toString('hex')}`);
 }
 
+/** An image source with vol1 of `blocks` random blocks, snapshotted as snap1, and two empty stores. */
+async function twoStores(blocks: number) {
+  const source = await imageSource();
+  await randomVolume(source, 'vol1', blocks);
+  await source.snapshot('vol1', 'snap1');
+  return { source, a: store('a'), b: store('b') };
+}
+
 async function imageSource(): Promise<ImageSource> {
   return ImageSource.open(path.join(await mkdtemp(path.join(scratch, 'env-')), 'images'));
 }
@@ -90,11 +98,7 @@ describe('backup copy between layouts', () => {
     ['convoy-v0.5', 'convoy-v0.5'],
   ];
   it.each(pairs)('%s → %s: every backup restores bit-exact from the target, with the same names and times, and verifies clean', async (from, to) => {
-    const source = await imageSource();
-    const a = store('a');
-    const b = store('b');
-    await randomVolume(source, 'vol1', 5);
-    await source.snapshot('vol1', 'snap1');
+    const { source, a, b } = await twoStores(5);
     const first = await backup(a, source, 'vol1', 'snap1', { layout: from });
     await source.writeVolume('vol1', 2 * BLOCK_SIZE, randomBytes(BLOCK_SIZE));
     await source.snapshot('vol1', 'snap2');
@@ -115,11 +119,7 @@ describe('backup copy between layouts', () => {
   });
 
   it('copies one named backup, and then the rest without sending its blocks again', async () => {
-    const source = await imageSource();
-    const a = store('a');
-    const b = store('b');
-    await randomVolume(source, 'vol1', 4);
-    await source.snapshot('vol1', 'snap1');
+    const { source, a, b } = await twoStores(4);
     const first = await backup(a, source, 'vol1', 'snap1');
     await source.writeVolume('vol1', 0, randomBytes(BLOCK_SIZE));
     await source.snapshot('vol1', 'snap2');
@@ -133,11 +133,7 @@ describe('backup copy between layouts', () => {
 
 describe('a v0.5 target keeps its compression', () => {
   it('copies zstd backups into a v0.5 volume whose backups are gzip (its records state one compression for every block), and they restore', async () => {
-    const source = await imageSource();
-    const a = store('a');
-    const b = store('b');
-    await randomVolume(source, 'vol1', 3);
-    await source.snapshot('vol1', 'snap1');
+    const { source, a, b } = await twoStores(3);
     await backup(b, source, 'vol1', 'snap1', { layout: 'convoy-v0.5', compression: 'gzip' });
     await source.writeVolume('vol1', 0, randomBytes(BLOCK_SIZE));
     await source.snapshot('vol1', 'snap2');
@@ -184,11 +180,7 @@ describe('encrypted volumes', () => {
   const targetKey: UserKey = { kind: 'passphrase', secret: Buffer.from('the second site has its own key') };
 
   it('re-seals for the target store with its own key, incremental without re-fetching, and no key material in the report', async () => {
-    const source = await imageSource();
-    const a = store('a');
-    const b = store('b');
-    await randomVolume(source, 'vol1', 4);
-    await source.snapshot('vol1', 'snap1');
+    const { source, a, b } = await twoStores(4);
     await backup(a, source, 'vol1', 'snap1', { encrypt: true, encryptionKey: key });
     const report = await sealed.copyBackups({ from: a, to: b, owner: 'h/1', targetEncryptionKey: targetKey });
     expect(report.copied).toHaveLength(1);
@@ -217,11 +209,7 @@ describe('encrypted volumes', () => {
   });
 
   it('refuses an encrypted source into a target holding the volume in the clear, and writes nothing', async () => {
-    const source = await imageSource();
-    const a = store('a');
-    const b = store('b');
-    await randomVolume(source, 'vol1', 2);
-    await source.snapshot('vol1', 'snap1');
+    const { source, a, b } = await twoStores(2);
     await backup(a, source, 'vol1', 'snap1', { encrypt: true, encryptionKey: key });
     await backup(b, source, 'vol1', 'snap1');
     const before = b.keysUnder('');
@@ -230,11 +218,7 @@ describe('encrypted volumes', () => {
   });
 
   it('refuses a clear source into a target holding the volume encrypted unless asked (--encrypt)', async () => {
-    const source = await imageSource();
-    const a = store('a');
-    const b = store('b');
-    await randomVolume(source, 'vol1', 2);
-    await source.snapshot('vol1', 'snap1');
+    const { source, a, b } = await twoStores(2);
     await backup(a, source, 'vol1', 'snap1');
     await source.snapshot('vol1', 'snap2');
     await backup(b, source, 'vol1', 'snap2', { encrypt: true, encryptionKey: key });
@@ -249,11 +233,7 @@ describe('encrypted volumes', () => {
 
 describe('interrupted, then resumed', () => {
   it.each([['packs'], ['convoy-v0.5']] as Array<[StoreLayout]>)('%s target: a failing PUT leaves no record without its data; the re-run completes and verifies clean', async (layout) => {
-    const source = await imageSource();
-    const a = store('a');
-    const b = store('b');
-    await randomVolume(source, 'vol1', 6);
-    await source.snapshot('vol1', 'snap1');
+    const { source, a, b } = await twoStores(6);
     const first = await backup(a, source, 'vol1', 'snap1');
     await source.writeVolume('vol1', 0, randomBytes(2 * BLOCK_SIZE));
     await source.snapshot('vol1', 'snap2');
@@ -281,11 +261,7 @@ describe('interrupted, then resumed', () => {
   });
 
   it('a cancelled copy stops and records nothing it has not finished', async () => {
-    const source = await imageSource();
-    const a = store('a');
-    const b = store('b');
-    await randomVolume(source, 'vol1', 4);
-    await source.snapshot('vol1', 'snap1');
+    const { source, a, b } = await twoStores(4);
     await backup(a, source, 'vol1', 'snap1');
     const controller = new AbortController();
     const cancelling = forwardStore(b, {
@@ -301,11 +277,7 @@ describe('interrupted, then resumed', () => {
 
 describe('bad input is refused by name, with nothing written', () => {
   it('the same store twice, a volume or backup the source lacks, a backup without its volume, a bad name', async () => {
-    const source = await imageSource();
-    const a = store('a');
-    const b = store('b');
-    await randomVolume(source, 'vol1', 1);
-    await source.snapshot('vol1', 'snap1');
+    const { source, a, b } = await twoStores(1);
     await backup(a, source, 'vol1', 'snap1');
     await expectCode(engine.copyBackups({ from: a, to: new MemoryObjectStore(a.url), owner: 'h/1' }), 'INVALID_ARGUMENT', 'same store', a.url);
     // The same objects under another URL (a symlinked directory, a second endpoint): found by a probe, which goes again.
