@@ -86,15 +86,22 @@ export async function copyBlocks(p: {
   const blockSize = backupBlockSize(backup);
   const format: BlockFormat = { compression: backupCompression(backup) };
   const targetFormat: BlockFormat = { compression: target.compression ?? format.compression };
-  const end = backup.VolumeSize ?? backup.Blocks.reduce((max, m) => Math.max(max, m.Offset + blockSize), 0);
+  const end = mapEnd(backup);
   const lengthOf = new Map<string, number>();
-  for (const m of backup.Blocks) if (!lengthOf.has(m.BlockChecksum)) lengthOf.set(m.BlockChecksum, Math.min(blockSize, end - m.Offset));
+  const uses = new Map<string, number>();
+  for (const m of backup.Blocks) {
+    if (!lengthOf.has(m.BlockChecksum)) lengthOf.set(m.BlockChecksum, Math.min(blockSize, end - m.Offset));
+    uses.set(m.BlockChecksum, (uses.get(m.BlockChecksum) ?? 0) + 1);
+  }
   const targetName = (name: string) => (p.names ? p.names.get(name) : name);
   const needed = [...lengthOf.keys()].filter((name) => {
     const mapped = targetName(name);
     return mapped === undefined || !target.known.has(mapped);
   });
   const reusedBlocks = lengthOf.size - needed.length;
+  // Progress counts the backup's mapped bytes: what the target holds already is done at once.
+  const bytesOf = (name: string) => lengthOf.get(name)! * uses.get(name)!;
+  p.onBlockBytes(mappedBytes(backup) - needed.reduce((sum, name) => sum + bytesOf(name), 0));
   const sink = await targetSink(target, p.workers, targetFormat, p.signal);
   let copiedBlocks = 0;
   let copiedBytes = 0;
@@ -126,7 +133,7 @@ export async function copyBlocks(p: {
                 copiedBytes += bytes;
               }
             }
-            p.onBlockBytes(plain.length);
+            p.onBlockBytes(bytesOf(name));
           });
         } finally {
           fetched.release();
@@ -141,6 +148,19 @@ export async function copyBlocks(p: {
   }
   const blocks = backup.Blocks.map((m) => ({ Offset: m.Offset, BlockChecksum: targetName(m.BlockChecksum)! }));
   return { blocks, compression: targetFormat.compression, copiedBlocks, copiedBytes, reusedBlocks };
+}
+
+/** Where a backup's map ends: its volume's size, else its last block's end. */
+function mapEnd(backup: BackupConfig): number {
+  const blockSize = backupBlockSize(backup);
+  return backup.VolumeSize ?? backup.Blocks.reduce((max, m) => Math.max(max, m.Offset + blockSize), 0);
+}
+
+/** The bytes a backup's map covers, every offset counted (what a restore would write). */
+export function mappedBytes(backup: BackupConfig): number {
+  const blockSize = backupBlockSize(backup);
+  const end = mapEnd(backup);
+  return backup.Blocks.reduce((sum, m) => sum + Math.min(blockSize, end - m.Offset), 0);
 }
 
 /** Where copied blocks go: one object each (v0.5; a HEAD first when the block tree may hold blocks no record lists), or packs and their index. */

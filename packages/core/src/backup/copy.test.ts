@@ -44,7 +44,7 @@ async function randomVolume(source: ImageSource, volume: string, blocks: number)
   for (let i = 0; i < blocks; i += 1) await source.writeVolume(volume, i * BLOCK_SIZE, randomBytes(BLOCK_SIZE));
 }
 
-function backup(store: ObjectStore, source: ImageSource, volume: string, snapshot: string, extra: { layout?: StoreLayout; encrypt?: boolean; encryptionKey?: UserKey; compression?: CompressionMethod } = {}) {
+function backup(store: ObjectStore, source: ImageSource, volume: string, snapshot: string, extra: { layout?: StoreLayout; encrypt?: boolean; encryptionKey?: UserKey; compression?: CompressionMethod; blockSize?: number } = {}) {
   return engine.createBackup({ store, destUrl: store.url, driverName: 'image', volume: source.volumeRecord(volume), snapshot: source.snapshotRecord(volume, snapshot), ops: source, owner: 'host-a/1', ...extra });
 }
 
@@ -126,8 +126,11 @@ describe('backup copy between layouts', () => {
     await backup(a, source, 'vol1', 'snap2');
     const one = await engine.copyBackups({ from: a, to: b, volumeName: 'vol1', backupName: first.name, owner: 'h/1' });
     expect(one.copied).toEqual([{ volumeName: 'vol1', backupName: first.name }]);
-    const rest = await engine.copyBackups({ from: a, to: b, owner: 'h/1' });
+    const progress: Array<{ doneBytes: number; totalBytes: number }> = [];
+    const rest = await engine.copyBackups({ from: a, to: b, owner: 'h/1', onProgress: (p) => progress.push(p) });
     expect(rest).toMatchObject({ skipped: 1, blocksCopied: 1, blocksReused: 3 });
+    // Blocks the target held count as done: the bar ends full, at the backup's mapped bytes.
+    expect(progress.at(-1)).toMatchObject({ phase: 'copy', doneBytes: 4 * BLOCK_SIZE, totalBytes: 4 * BLOCK_SIZE });
   });
 });
 
@@ -289,5 +292,14 @@ describe('bad input is refused by name, with nothing written', () => {
     await expectCode(engine.copyBackups({ from: a, to: b, backupName: 'backup-0000000000000000', owner: 'h/1' }), 'INVALID_ARGUMENT', 'volume');
     await expectCode(engine.copyBackups({ from: a, to: b, volumeName: '../etc', owner: 'h/1' }), 'INVALID_ARGUMENT', '../etc');
     expect(b.keysUnder('')).toEqual([]);
+  });
+
+  it('a target holding the volume in another block size: refused before any data moves', async () => {
+    const { source, a, b } = await twoStores(2);
+    await backup(a, source, 'vol1', 'snap1', { blockSize: 64 * 1024 });
+    await backup(b, source, 'vol1', 'snap1');
+    const before = b.keysUnder('');
+    await expectCode(engine.copyBackups({ from: a, to: b, owner: 'h/1' }), 'INVALID_ARGUMENT', 'vol1', '2097152-byte blocks', '65536-byte blocks');
+    expect(b.keysUnder('')).toEqual(before);
   });
 });

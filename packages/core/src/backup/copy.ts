@@ -8,13 +8,13 @@ import { validateName } from '../names.js';
 import type { ObjectStore } from '../objectstore.js';
 import { archiveKeyOf } from './archive-key.js';
 import { withStoreLock, type EngineContext } from './context.js';
-import { copyBlocks, learnNames, targetKnownBlocks, type NameMap } from './copy-blocks.js';
+import { copyBlocks, learnNames, mappedBytes, targetKnownBlocks, type NameMap } from './copy-blocks.js';
 import { accessCopyTarget, advanceLastBackup, ensureTargetVolume, refuseSameStore } from './copy-target.js';
 import type { EncryptionMemory } from './crypto/downgrade-guard.js';
 import type { Keyring } from './crypto/keyring.js';
 import { accessVolume, encryptionKeyIdOf, type VolumeAccess } from './crypto/volume-access.js';
 import { backupFileKey } from './layout.js';
-import { backupCompression, backupMode, layoutOf, type BackupConfig } from './records.js';
+import { backupBlockSize, backupCompression, backupMode, layoutOf, volumeBlockSize, type BackupConfig } from './records.js';
 import { ArchiveVerifier } from './single-file-digest.js';
 import { listBackupNames, listVolumeNames, loadVolumeConfig, requireBackupConfig, saveBackupConfig, backupNotFound } from './store-records.js';
 import { parseStoreTime } from './store-time.js';
@@ -146,7 +146,7 @@ async function copyVolume(ctx: EngineContext, keys: CopyKeys, p: CopyBackupsPara
     // A v0.5 record states one compression for all its blocks, the shared ones too: keep the target's.
     compression: layout === 'convoy-v0.5' && last && backupMode(last) === 'delta-block' ? backupCompression(last) : undefined,
   };
-  const totalBytes = records.reduce((sum, b) => sum + (b.VolumeSize ?? 0), 0);
+  const totalBytes = records.reduce((sum, b) => sum + (backupMode(b) === 'single-file' ? (b.ArchiveSize ?? 0) : mappedBytes(b)), 0);
   let doneBytes = 0;
   const advance = (bytes: number) => {
     doneBytes += bytes;
@@ -157,12 +157,16 @@ async function copyVolume(ctx: EngineContext, keys: CopyKeys, p: CopyBackupsPara
     if (p.signal?.aborted) throw abortError(p.signal);
     let copy: BackupConfig;
     if (backupMode(backup) === 'single-file') {
-      const bytes = await copyArchive(source.store, access.store, backup, p.signal);
+      const bytes = await copyArchive(source.store, access.store, backup, advance, p.signal);
       copy = { ...backup, SingleFile: { FilePath: backupFileKey(volumeName, backup.Name) } };
       report.archivesCopied += 1;
       report.bytesCopied += bytes;
-      advance(backup.VolumeSize ?? 0);
     } else {
+      if (backupBlockSize(backup) !== volumeBlockSize(stored.volume)) {
+        throw new ConvoyError('INVALID_ARGUMENT', `backup ${backup.Name} of volume ${volumeName} is in ${backupBlockSize(backup)}-byte blocks; the volume in ${p.to.url} is in ${volumeBlockSize(stored.volume)}-byte blocks`, {
+          details: { backup: backup.Name, blockSize: backupBlockSize(backup) },
+        });
+      }
       const moved = await copyBlocks({
         source,
         target,
@@ -205,7 +209,7 @@ async function knownNames(source: VolumeAccess, target: VolumeAccess, volumeName
 }
 
 /** Streams an archive from store to store through the record's length and SHA-256 check (a bad one stores nothing under the name). */
-async function copyArchive(from: ObjectStore, to: ObjectStore, backup: BackupConfig, signal: AbortSignal | undefined): Promise<number> {
+async function copyArchive(from: ObjectStore, to: ObjectStore, backup: BackupConfig, onBytes: (bytes: number) => void, signal: AbortSignal | undefined): Promise<number> {
   const key = archiveKeyOf(backup);
   const source = await from.getStream(key);
   if (!source) throw new ConvoyError('NOT_FOUND', `the archive ${key} of backup ${backup.Name} is missing from ${from.url}`, { details: { key, backup: backup.Name } });
@@ -213,6 +217,7 @@ async function copyArchive(from: ObjectStore, to: ObjectStore, backup: BackupCon
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       bytes += chunk.length;
+      onBytes(chunk.length);
       done(null, chunk);
     },
   });
