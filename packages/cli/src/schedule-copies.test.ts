@@ -65,7 +65,12 @@ describe('schedule create with --backup repeated', () => {
     expect(inOffsite).toEqual([newest]);
     for (const name of inLocal) expect(inSecond).toContain(name);
     expect(last.removed?.copies).toEqual({ [second]: [expect.stringMatching(/^backup-/)], [offsite]: [expect.stringMatching(/^backup-/)] });
-    const restored = await cli(['create', 'db-offsite', '--backup', `${offsite}?backup=${newest}&volume=db`, '--s3-endpoint', s3.endpoint]);
+    const table = await cli(['schedule', 'run', 'three', '--table']);
+    expect(table.stdout).toContain(`copied to ${second}, ${offsite}`);
+    expect(table.stdout).toMatch(new RegExp(`removed from ${offsite.replace(/[/.]/g, '\\$&')}: backup-`));
+    expect((await cli(['schedule', 'list', '--table'])).stdout).toContain(`${local} +2 by copy`);
+    const newestNow = (await backupNames(offsite))[0]!;
+    const restored = await cli(['create', 'db-offsite', '--backup', `${offsite}?backup=${newestNow}&volume=db`, '--s3-endpoint', s3.endpoint]);
     expect(restored.code, restored.stderr).toBe(0);
   });
 
