@@ -209,8 +209,11 @@ export class BackupService implements StoreOperations {
     return removeBackupKey(this.maintenance, dest, keyId, params);
   }
 
-  copyBackups(req: CopyBackupsRequest, onProgress?: ProgressListener): Promise<CopyReport> {
-    return copyBackups(this.maintenance, req, onProgress);
+  async copyBackups(req: CopyBackupsRequest, onProgress?: ProgressListener): Promise<CopyReport> {
+    const report = await copyBackups(this.maintenance, req, onProgress);
+    // Store URLs and counts only: the keys the request carried never reach a log.
+    this.opts.log.info('backups copied', { from: req.from, to: req.to, copied: report.copied.length, skipped: report.skipped, bytes: report.bytesCopied });
+    return report;
   }
 
   /** The store-wide operations (store-maintenance.ts) open their stores this service's one way. */
