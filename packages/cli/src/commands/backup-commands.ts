@@ -11,7 +11,7 @@ import { verboseAnswer } from './verbose-answer.js';
 import { BACKUP_URL_FORMS } from './volume-commands.js';
 import { backupEncryptionCommands, type KeyedStoreArgs } from './backup-encryption-commands.js';
 import { KEY_SOURCES, withEncryptionKey } from '../encryption-key.js';
-import { backupCopyCommand } from './backup/copy.js';
+import { copy } from './backup/copy.js';
 
 const STORE_FORMS = 'Stores: vfs:///abs/path (a local or NFS directory) or s3://bucket@region/prefix (s3://bucket/prefix takes the region from AWS_REGION).';
 
@@ -114,7 +114,7 @@ export function backupCommands(y: Argv<GlobalArgs>, run: CommandRunner): Argv<Gl
           out.result({ go: report, table: () => renderPrune(report) });
         }),
       );
-    const withDelete = oneNameCommand<void, StoreArgs>(backupCopyCommand(backupEncryptionCommands(backupForgetCommand(withCommands, run, STORE_FORMS), run), run), run, {
+    const withDelete = oneNameCommand<void, StoreArgs>(backupEncryptionCommands(backupForgetCommand(withCommands, run, STORE_FORMS), run).command(copy.command, copy.describe, copy.builder, run.action(copy.handler)), run, {
       verb: 'delete',
       arg: 'url',
       describe: "Delete a backup; blocks that the volume's other backups still use are kept",
