@@ -203,7 +203,10 @@ async function knownNames(source: VolumeAccess, target: VolumeAccess, volumeName
     targetMaps.push(copied.Blocks);
     if (!names) continue;
     const original = await requireBackupConfig(source.store, volumeName, backupName).catch(() => undefined);
-    if (original) learnNames(names, original.Blocks, copied.Blocks);
+    // Only from a true copy: the same snapshot at the same time (a name alone could be another backup's).
+    if (original && original.SnapshotName === copied.SnapshotName && original.SnapshotCreatedAt === copied.SnapshotCreatedAt && timeOf(original) === timeOf(copied)) {
+      learnNames(names, original.Blocks, copied.Blocks);
+    }
   }
   return { names, targetMaps };
 }
