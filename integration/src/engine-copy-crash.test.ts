@@ -3,23 +3,11 @@
 // copy run again completes it with the source's names and times.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { openFsObjectStore } from '@convoy/objectstore-fs';
 import type { StoreLayout } from '@convoy/core';
-import { engine, makeEnv, runChild, untilUnlockedChild, verifyStore, type Env } from '../test/crash-harness.js';
+import { engine, makeEnv, runChild, untilUnlockedChild, verifyDeep, verifyStore, type Env } from '../test/crash-harness.js';
 import type { ChildJob, DeathPoint } from '../test/engine-process.child.js';
-
-/** A whole-store verify lists a volume a killed child's lock still holds as not checked: retried until that lock expires. */
-async function verifyDeep(env: Env): Promise<void> {
-  let report = await engine.verify({ store: env.store, destUrl: env.storeUrl, owner: 'verifier', deep: true });
-  for (let attempt = 0; attempt < 40 && report.notChecked.length > 0; attempt++) {
-    await sleep(50);
-    report = await engine.verify({ store: env.store, destUrl: env.storeUrl, owner: 'verifier', deep: true });
-  }
-  expect(report.problems, JSON.stringify(report.problems)).toEqual([]);
-  expect(report.ok).toBe(true);
-}
 
 const identities = async (env: Env) => (await engine.listBackups({ store: env.store, destUrl: env.storeUrl })).map((b) => [b.name, b.createdAt, b.snapshotName, b.snapshotCreatedAt]);
 
