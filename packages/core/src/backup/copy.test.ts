@@ -12,7 +12,10 @@ import { ImageSource } from '../testing/image-source.js';
 import { MemoryObjectStore } from '../testing/memory-store.js';
 import { tempDir } from '../testing/temp-dir.js';
 import type { UserKey } from './crypto/user-key.js';
+import { accessVolume } from './crypto/volume-access.js';
+import { Keyring } from './crypto/keyring.js';
 import { createBackupEngine } from './engine.js';
+import { loadBackupConfig, saveBackupConfig } from './store-records.js';
 import { BLOCK_SIZE, blocksDir, packsDir, volumeConfigKey } from './layout.js';
 import { parseBackupUrl } from './url.js';
 
@@ -209,6 +212,24 @@ describe('encrypted volumes', () => {
     const again = await sealed.copyBackups({ from: a, to: b, owner: 'h/1', targetEncryptionKey: targetKey });
     expect(again).toMatchObject({ blocksCopied: 1, blocksReused: 3 });
     await expectVerifiesClean(b, { encryptionKey: targetKey });
+  });
+
+  it('learns block names only from a true copy: a target record of the same name but another snapshot teaches nothing', async () => {
+    const { source, a, b } = await twoStores(3);
+    const first = await backup(a, source, 'vol1', 'snap1', { encrypt: true, encryptionKey: key });
+    await sealed.copyBackups({ from: a, to: b, owner: 'h/1', targetEncryptionKey: targetKey });
+    // The target's record of that name now claims another snapshot, with its blocks at other offsets.
+    const { store: view } = await accessVolume(b, 'vol1', new Keyring(targetKey));
+    const record = (await loadBackupConfig(view, 'vol1', first.name))!;
+    const names = record.Blocks.map((m) => m.BlockChecksum).reverse();
+    await saveBackupConfig(view, { ...record, SnapshotName: 'another', Blocks: record.Blocks.map((m, i) => ({ ...m, BlockChecksum: names[i]! })) });
+
+    await source.writeVolume('vol1', 0, randomBytes(BLOCK_SIZE));
+    await source.snapshot('vol1', 'snap2');
+    const second = await backup(a, source, 'vol1', 'snap2', { encryptionKey: key });
+    const report = await sealed.copyBackups({ from: a, to: b, owner: 'h/1', targetEncryptionKey: targetKey });
+    expect(report.copied).toEqual([{ volumeName: 'vol1', backupName: second.name }]);
+    await expectRestoresAs(b, source, `${b.url}?backup=${second.name}&volume=vol1`, 'snap2', { encryptionKey: targetKey });
   });
 
   it('refuses an encrypted source into a target holding the volume in the clear, and writes nothing', async () => {
