@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { BLOCK_SIZE } from '@convoy/backup-store/testing';
-import { engine, makeEnv, runChild, untilUnlocked, untilUnlockedChild, verifyStore, type Env } from '../test/crash-harness.js';
+import { engine, makeEnv, runChild, untilUnlocked, untilUnlockedChild, verifyDeep, verifyStore, type Env } from '../test/crash-harness.js';
 import type { ChildJob, DeathPoint } from '../test/engine-process.child.js';
 
 /**
@@ -11,17 +10,6 @@ import type { ChildJob, DeathPoint } from '../test/engine-process.child.js';
  * After each: `verify --deep` finds nothing wrong, every listed backup restores bit-exact, and
  * the same command run again succeeds.
  */
-
-/** A whole-store verify lists a volume a killed child's lock still holds as not checked: retried until that lock expires. */
-async function verifyDeep(env: Env): Promise<void> {
-  let report = await engine.verify({ store: env.store, destUrl: env.storeUrl, owner: 'verifier', deep: true });
-  for (let attempt = 0; attempt < 40 && report.notChecked.length > 0; attempt++) {
-    await sleep(50);
-    report = await engine.verify({ store: env.store, destUrl: env.storeUrl, owner: 'verifier', deep: true });
-  }
-  expect(report.problems, JSON.stringify(report.problems)).toEqual([]);
-  expect(report.ok).toBe(true);
-}
 
 async function keysUnder(env: Env, part: string): Promise<string[]> {
   const keys: string[] = [];

@@ -14,8 +14,10 @@ import { createBackupEngine, type LockOptions, type RetentionPolicy } from '@con
 import { ImageSource } from '@convoy/core/testing';
 
 export interface ChildJob {
-  op: 'backup' | 'delete' | 'forget' | 'prune';
+  op: 'backup' | 'delete' | 'forget' | 'prune' | 'copy';
   store: string;
+  /** Copy: the target store (the one `dieAt` watches); `store` is the source. */
+  to?: string;
   source: string;
   volume: string;
   snapshot?: string;
@@ -68,7 +70,8 @@ function instrumented(store: ObjectStore, job: ChildJob): ObjectStore {
 }
 
 async function run(job: ChildJob): Promise<unknown> {
-  const store = instrumented(await openFsObjectStore(new URL(job.store)), job);
+  const opened = await openFsObjectStore(new URL(job.store));
+  const store = job.op === 'copy' ? opened : instrumented(opened, job);
   const source = await ImageSource.open(job.source);
   const engine = createBackupEngine({ lock: job.lock, concurrency: job.concurrency, ...(job.packSize ? { packs: { size: job.packSize } } : {}) });
   const destUrl = job.store;
@@ -91,6 +94,8 @@ async function run(job: ChildJob): Promise<unknown> {
       return null;
     case 'forget':
       return engine.forgetBackups({ store, destUrl, volumeName: job.volume, policy: job.policy!, owner: job.owner });
+    case 'copy':
+      return engine.copyBackups({ from: store, to: instrumented(await openFsObjectStore(new URL(job.to!)), job), owner: job.owner, ...(job.layout ? { layout: job.layout } : {}) });
   }
 }
 

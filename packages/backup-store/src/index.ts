@@ -13,3 +13,4 @@ export { checkUserKey, type UserKey } from './backup/crypto/user-key.js';
 export { ENCRYPTION_MEMORY_FILE } from './backup/crypto/downgrade-guard.js';
 export type { KeyInfo } from './backup/crypto/key-records.js';
 export type { VerifyParams, VerifyProblem, VerifyProblemKind, VerifyReport } from './backup/verify.js';
+export type { CopyBackupsParams, CopyReport } from './backup/copy.js';

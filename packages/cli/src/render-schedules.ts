@@ -11,7 +11,7 @@ export function renderScheduleList(list: ScheduleView[]): Table {
       s.name,
       s.volume,
       s.every ? `every ${s.every}` : `cron ${s.cron}${s.timezone ? ` ${s.timezone}` : ''}`,
-      s.backup?.dest ?? '-',
+      s.backup ? `${s.backup.dest}${s.copies?.length ? ` +${s.copies.length} by copy` : ''}` : '-',
       s.running ? 'running' : s.paused ? `paused: ${s.pausedReason ?? ''}` : 'active',
       s.lastRun ? `${s.lastRun.outcome} ${age(s.lastRun.startedAt)}` : '-',
       age(s.lastSuccessAt),
@@ -25,11 +25,13 @@ export function renderScheduleRun(name: string, run: ScheduleRun): string {
   const parts = [`${name}: ${run.outcome}`, `snapshot ${run.snapshot ?? '-'}`];
   if (run.consistency) parts.push(`${run.consistency.mode}${run.consistency.containers.length > 0 ? ` (hooks: ${run.consistency.containers.join(', ')})` : ''}`);
   if (run.backupUrl) parts.push(`backup ${run.backupUrl}`);
+  if (run.copiedTo?.length) parts.push(`copied to ${run.copiedTo.join(', ')}`);
   if (run.removed) {
     // Retention's removals by name: what a run removed is never a bare count.
     for (const [noun, names] of [['snapshot', run.removed.snapshots], ['backup', run.removed.backups]] as const) {
       if (names.length > 0) parts.push(`removed ${noun}${names.length === 1 ? '' : 's'} ${names.join(', ')}`);
     }
+    for (const [store, names] of Object.entries(run.removed.copies ?? {})) if (names.length > 0) parts.push(`removed from ${store}: ${names.join(', ')}`);
   } else if (run.removedSnapshots || run.removedBackups) {
     // A daemon from before names were kept.
     parts.push(`removed ${run.removedSnapshots ?? 0} snapshot(s), ${run.removedBackups ?? 0} backup(s)`);

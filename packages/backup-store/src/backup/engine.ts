@@ -25,6 +25,7 @@ import { addKey, initEncryptedStore, Keyring, listKeys, removeKey } from './cryp
 import type { UserKey } from './crypto/user-key.js';
 import { accessVolume, accessVolumeForBackup } from './crypto/volume-access.js';
 import { EncryptionMemory } from './crypto/downgrade-guard.js';
+import { copyBackups } from './copy.js';
 
 export interface BackupEngineOptions {
   /** Blocks in flight per backup or restore when the call does not say (default 4). */
@@ -107,6 +108,7 @@ export function createBackupEngine(opts: BackupEngineOptions = {}): BackupEngine
     listKeys: (p) => listKeys(p.store),
     addKey: (p) => addKey(p.store, ring(p), p.newKey, p.label),
     removeKey: (p) => removeKey(p.store, ring(p), p.keyId),
+    copyBackups: (p) => copyBackups(ctx, { source: ring(p), target: ring(p.targetEncryptionKey ? { encryptionKey: p.targetEncryptionKey } : p), memory: encrypted }, p),
   };
 }
 

@@ -4,6 +4,7 @@ import type { ObjectStore } from '@convoy/core';
 import type { KeyInfo } from './crypto/key-records.js';
 import type { UserKey } from './crypto/user-key.js';
 import type { VerifyParams, VerifyReport } from './verify.js';
+import type { CopyBackupsParams, CopyReport } from './copy.js';
 import type { BlobCipher } from './pack-cipher.js';
 import type { BackupSummary, CompressionMethod, StoreLayout, ProgressListener, SnapshotRecord, VolumeRecord } from '@convoy/core';
 import type { KeepReason, RetentionPolicy } from '../retention/policy.js';
@@ -123,4 +124,6 @@ export interface BackupEngine {
   removeKey(params: KeyedParams & { store: ObjectStore; keyId: string }): Promise<void>;
   /** Applies a retention policy to one volume's backups under one exclusive lock. */
   forgetBackups(params: KeyedParams & { store: ObjectStore; destUrl: string; volumeName: string; policy: RetentionPolicy; owner: string; dryRun?: boolean }): Promise<ForgetReport>;
+  /** Copies the backups the target store lacks, with their names and times (see copy.ts). */
+  copyBackups(params: CopyBackupsParams): Promise<CopyReport>;
 }

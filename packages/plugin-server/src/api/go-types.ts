@@ -34,6 +34,8 @@ export type BackupForgetRequest = FromSchema<typeof schema.backupForgetBody>;
 export type BackupStoreRequest = FromSchema<typeof schema.backupStoreBody>;
 /** Addition: check a store, a volume in it or one backup (target: a store or backup URL). */
 export type BackupVerifyRequest = FromSchema<typeof schema.backupVerifyBody>;
+/** Addition: copy backups from one store to another. */
+export type BackupCopyRequest = FromSchema<typeof schema.backupCopyBody>;
 export type BackupKeyAddRequest = FromSchema<typeof schema.backupKeyAddBody>;
 export type BackupKeyRemoveRequest = FromSchema<typeof schema.backupKeyRemoveBody>;
 /** Addition: a retention policy applied to a volume's local snapshots. */

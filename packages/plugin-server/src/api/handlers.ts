@@ -147,6 +147,11 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
       },
       onProgress,
     ),
+  copyBackups: async (b, { stores, onProgress, onSummary, signal }) => {
+    const report = await stores.copyBackups({ ...b, signal }, onProgress);
+    onSummary({ storedBytes: report.bytesCopied });
+    return report;
+  },
   initBackupStore: async (b, { stores }) => stores.initBackupStore(b.dest, store(b.endpoint, b.encryptionKey)),
   listBackupKeys: async (b, { stores }) => ({ keys: await stores.listBackupKeys(b.dest, store(b.endpoint, b.encryptionKey)) }),
   addBackupKey: async (b, { stores }) =>

@@ -1,4 +1,4 @@
-import type { ForgetReport, KeyInfo, PruneReport, VerifyReport, SnapshotForgetReport } from '@convoy/backup-store';
+import type { CopyReport, ForgetReport, KeyInfo, PruneReport, VerifyReport, SnapshotForgetReport } from '@convoy/backup-store';
 import type { ScheduleRun, ScheduleView } from '@convoy/volume-service';
 import type * as Go from './go-types.js';
 import type { OperationOutcome } from '../operations.js';
@@ -46,6 +46,7 @@ export interface RouteTypes {
   pruneBackups: { request: Go.BackupPruneRequest; response: PruneReport };
   forgetBackups: { request: Go.BackupForgetRequest; response: ForgetReport };
   verifyBackups: { request: Go.BackupVerifyRequest; response: VerifyReport };
+  copyBackups: { request: Go.BackupCopyRequest; response: CopyReport };
   initBackupStore: { request: Go.BackupStoreRequest; response: { masterKeyId: string } };
   listBackupKeys: { request: Go.BackupStoreRequest; response: { keys: KeyInfo[] } };
   addBackupKey: { request: Go.BackupKeyAddRequest; response: KeyInfo };
@@ -86,6 +87,7 @@ export const ROUTES = {
   pruneBackups: { method: 'POST', path: '/backups/prune', body: schema.backupPruneBody },
   forgetBackups: { method: 'POST', path: '/backups/forget', body: schema.backupForgetBody },
   verifyBackups: { method: 'POST', path: '/backups/verify', body: schema.backupVerifyBody },
+  copyBackups: { method: 'POST', path: '/backups/copy', body: schema.backupCopyBody },
   initBackupStore: { method: 'POST', path: '/backups/init', body: schema.backupStoreBody },
   listBackupKeys: { method: 'POST', path: '/backups/keys/list', body: schema.backupStoreBody },
   addBackupKey: { method: 'POST', path: '/backups/keys/add', body: schema.backupKeyAddBody },

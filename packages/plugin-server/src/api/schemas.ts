@@ -100,7 +100,9 @@ export const scheduleCreateBody = closedObject(
     timezone: text,
     jitter: text,
     consistent: flag,
-    backup: closedObject({ dest: text, compression, endpoint, layout }, ['dest']),
+    backup: closedObject({ dest: text, compression, endpoint, layout, keep: retentionPolicy }, ['dest']),
+    /** Addition (issue 21): further stores, each getting the run's backup by copy and keeping by its own policy. */
+    copies: { type: 'array', maxItems: 16, items: closedObject({ dest: text, endpoint, keep: retentionPolicy }, ['dest']) },
     keep: retentionPolicy,
   },
   ['name', 'volume'],
@@ -116,3 +118,8 @@ export const backupVerifyBody = closedObject(
 export const backupStoreBody = closedObject({ dest: text, endpoint, encryptionKey }, ['dest']);
 export const backupKeyAddBody = closedObject({ dest: text, newKey: encryptionKey, label: text, endpoint, encryptionKey }, ['dest', 'newKey']);
 export const backupKeyRemoveBody = closedObject({ dest: text, keyId: text, endpoint, encryptionKey }, ['dest', 'keyId']);
+/** Addition (issue 21): copy the backups the target store lacks; keys for each store, never answered back. */
+export const backupCopyBody = closedObject(
+  { from: text, to: text, volumeName: text, backupUrl: text, fromEndpoint: endpoint, toEndpoint: endpoint, encryptionKey, targetEncryptionKey: encryptionKey, encrypt: flag, layout },
+  ['from', 'to'],
+);

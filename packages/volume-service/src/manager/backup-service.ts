@@ -12,9 +12,8 @@ import { parseBackupUrl } from '@convoy/backup-store';
 import { operationSignal } from './operation-signal.js';
 import { resolveStoreTarget, withOpenStore, type StoreTarget } from './open-store.js';
 import type { AddBackupKeyParams, BackupStoreParams, CreateBackupRequest, ForgetParams, PruneOptions, StoreOperations, VerifyBackupsParams } from './types.js';
-import type { UserKey } from '@convoy/backup-store';
-import type { KeyInfo } from '@convoy/backup-store';
-import type { VerifyReport } from '@convoy/backup-store';
+import type { CopyReport, KeyInfo, UserKey, VerifyReport } from '@convoy/backup-store';
+import { copyBackups, type CopyBackupsRequest } from './store-copy.js';
 import { addBackupKey, initBackupStore, keyParams, listBackupKeys, removeBackupKey, verifyBackups, type StoreMaintenanceContext } from './store-maintenance.js';
 
 export interface BackupServiceOptions {
@@ -205,6 +204,13 @@ export class BackupService implements StoreOperations {
 
   removeBackupKey(dest: string, keyId: string, params: BackupStoreParams = {}): Promise<void> {
     return removeBackupKey(this.maintenance, dest, keyId, params);
+  }
+
+  async copyBackups(req: CopyBackupsRequest, onProgress?: ProgressListener): Promise<CopyReport> {
+    const report = await copyBackups(this.maintenance, req, onProgress);
+    // Store URLs and counts only: the keys the request carried never reach a log.
+    this.opts.log.info('backups copied', { from: req.from, to: req.to, copied: report.copied.length, skipped: report.skipped, bytes: report.bytesCopied });
+    return report;
   }
 
   /** The store-wide operations (store-maintenance.ts) open their stores this service's one way. */

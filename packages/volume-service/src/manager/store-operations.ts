@@ -15,6 +15,7 @@ const OPERATIONS: { readonly [K in keyof StoreOperations]-?: true } = {
   addBackupKey: true,
   removeBackupKey: true,
   forgetBackups: true,
+  copyBackups: true,
 };
 
 /** The names of the store operations, for wrappers that treat every one alike. */

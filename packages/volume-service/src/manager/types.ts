@@ -1,12 +1,9 @@
 import type { OptionSpec, Options } from '@convoy/core';
 import type { DriverTraitsView } from '@convoy/core';
 import type { BackupSummary, CompressionMethod, Extent, ProgressListener, SnapshotRecord, StoreLayout, VolumeRecord } from '@convoy/core';
-import type { ForgetReport, PruneReport } from '@convoy/backup-store';
-import type { KeyInfo } from '@convoy/backup-store';
-import type { VerifyReport } from '@convoy/backup-store';
-import type { RetentionPolicy } from '@convoy/backup-store';
-import type { SnapshotForgetReport } from '@convoy/backup-store';
+import type { CopyReport, ForgetReport, KeyInfo, PruneReport, RetentionPolicy, SnapshotForgetReport, VerifyReport } from '@convoy/backup-store';
 import type { CreateSnapshotOptions } from '@convoy/core';
+import type { CopyBackupsRequest } from './store-copy.js';
 
 export interface CreateVolumeParams {
   /** Generated (`volume-<16 hex>`) when absent. */
@@ -167,4 +164,6 @@ export interface StoreOperations {
   removeBackupKey(dest: string, keyId: string, params?: BackupStoreParams): Promise<void>;
   /** Applies a retention policy to one volume's backups in a store (one exclusive store lock). */
   forgetBackups(dest: string, params: ForgetParams & { volumeName: string }): Promise<ForgetReport>;
+  /** Copies the backups another store lacks, with their names and times (store-copy.ts). */
+  copyBackups(req: CopyBackupsRequest, onProgress?: ProgressListener): Promise<CopyReport>;
 }

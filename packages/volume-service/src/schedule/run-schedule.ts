@@ -3,6 +3,7 @@ import type { SnapshotRecord } from '@convoy/core';
 import type { StoreOperations, VolumeService } from '../manager/types.js';
 import { forgetSnapshots } from '@convoy/backup-store';
 import type { RemovedByRun, RunConsistency, ScheduleSpec } from './types.js';
+import { copyRunBackup, forgetInCopies } from './backup-copies.js';
 
 export interface RunResult {
   snapshot: string;
@@ -10,6 +11,7 @@ export interface RunResult {
   removedSnapshots: number;
   removedBackups: number;
   removed: RemovedByRun;
+  copiedTo?: string[];
   consistency?: RunConsistency;
 }
 
@@ -31,8 +33,9 @@ export function isScheduledSnapshotOf(schedule: string): (snapshot: SnapshotReco
 }
 
 /**
- * One run: a snapshot, its backup when the schedule names a store, then retention on the
- * schedule's own snapshots and on the volume's backups in that store. Any failure stops the run
+ * One run: a snapshot, its backup when the schedule names a store, its copies to the schedule's
+ * further stores, then retention on the schedule's own snapshots and on the volume's backups in
+ * each store (each by its own policy, else the schedule's). Any failure stops the run
  * before retention: a run that did not protect the data never removes older copies. A run whose
  * backup fails removes the snapshot it made, so a failing store never piles snapshots up (on
  * devmapper they fill the pool); its error says what failed and whether that removal worked.
@@ -57,17 +60,20 @@ export async function runSchedule(service: VolumeService, stores: StoreOperation
       })
       .catch((err: unknown) => removeFailedRunSnapshot(service, snapshot.name, err));
     result.backupUrl = backup.url;
+    if (spec.copies?.length) result.copiedTo = await copyRunBackup(stores, spec, backup.url);
   }
   if (spec.keep) {
     const snapshots = await forgetSnapshots(service, spec.volume, { policy: spec.keep, among: isScheduledSnapshotOf(spec.name) });
     result.removedSnapshots = snapshots.removed.length;
     result.removed.snapshots = snapshots.removed.map((s) => s.name);
-    if (spec.backup) {
-      const backups = await stores.forgetBackups(spec.backup.dest, { volumeName: spec.volume, policy: spec.keep, ...endpoint });
-      result.removedBackups = backups.removed.length;
-      result.removed.backups = backups.removed.map((b) => b.name);
-    }
   }
+  const storePolicy = spec.backup?.keep ?? spec.keep;
+  if (spec.backup && storePolicy) {
+    const backups = await stores.forgetBackups(spec.backup.dest, { volumeName: spec.volume, policy: storePolicy, ...endpoint });
+    result.removedBackups = backups.removed.length;
+    result.removed.backups = backups.removed.map((b) => b.name);
+  }
+  if (spec.copies?.length) result.removed.copies = await forgetInCopies(stores, spec);
   return result;
 }
 

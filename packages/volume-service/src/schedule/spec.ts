@@ -6,6 +6,7 @@ import { validateRetentionPolicy } from '@convoy/backup-store';
 import { parseStoreUrl } from '@convoy/backup-store';
 import { validateCompression, validateLayout } from '@convoy/backup-store';
 import type { ScheduleSpec } from './types.js';
+import { checkedStorePolicy, validateScheduleCopies } from './backup-copies.js';
 
 const SCHEDULE_NAME_MAX = 100;
 
@@ -32,6 +33,7 @@ export function validateScheduleSpec(input: unknown): ScheduleSpec {
     if (nextOccurrence(spec, Date.now()) === undefined) throw new ConvoyError('INVALID_ARGUMENT', `schedule ${name}: --cron ${JSON.stringify(spec.cron)} never fires`);
   }
   if (raw.backup !== undefined) spec.backup = validateBackupTarget(name, raw.backup);
+  if (raw.copies !== undefined) spec.copies = validateScheduleCopies(name, raw.copies, spec.backup?.dest);
   if (raw.keep !== undefined) spec.keep = validateRetentionPolicy(raw.keep);
   if (spec.keep?.allowRemovingNewest) {
     throw new ConvoyError('INVALID_ARGUMENT', `schedule ${name}: a schedule always keeps the newest snapshot and backup; --allow-removing-newest is only for backup forget and snapshot forget`);
@@ -57,6 +59,7 @@ function validateBackupTarget(name: string, value: unknown): NonNullable<Schedul
     target.compression = validateCompression(raw.compression);
   }
   if (raw.layout !== undefined) target.layout = validateLayout(raw.layout);
+  if (raw.keep !== undefined) target.keep = checkedStorePolicy(name, raw.dest, raw.keep);
   // Whether the store's scheme takes an endpoint is its package's rule, checked when each run opens the store.
   if (raw.endpoint !== undefined && raw.endpoint !== '') {
     if (typeof raw.endpoint !== 'string') throw new ConvoyError('INVALID_ARGUMENT', `schedule ${name}: the endpoint must be a URL string, not ${JSON.stringify(raw.endpoint)}`);

@@ -13,8 +13,10 @@ export interface ScheduleSpec {
   cron?: string;
   /** IANA zone of `cron` (default UTC, so a schedule means the same on every host). */
   timezone?: string;
-  /** Back each run's snapshot up to this store. */
-  backup?: { dest: string; compression?: CompressionMethod; endpoint?: string; layout?: StoreLayout };
+  /** Back each run's snapshot up to this store; `keep`, when given, is this store's own retention (else `keep` below). */
+  backup?: { dest: string; compression?: CompressionMethod; endpoint?: string; layout?: StoreLayout; keep?: RetentionPolicy };
+  /** More stores (`--backup` repeated): each run's backup is copied to each, which keeps by its own policy (backup-copies.ts). */
+  copies?: ScheduleCopy[];
   /**
    * Applied after each successful run to the snapshots THIS schedule made (never hand-made ones)
    * and, with `backup`, to all of the volume's backups in that store.
@@ -24,6 +26,13 @@ export interface ScheduleSpec {
   jitter?: string;
   /** Each run's snapshot is taken with the hooks of the containers mounting the volume (snapshot create --consistent). */
   consistent?: boolean;
+}
+
+/** A further store of a schedule: gets each run's backup by `backup copy`; `keep` is its own retention (default: the schedule's). */
+export interface ScheduleCopy {
+  dest: string;
+  endpoint?: string;
+  keep?: RetentionPolicy;
 }
 
 /** What schedules.json keeps of a consistent snapshot's report (the hooks' output stays in the log). */
@@ -43,6 +52,8 @@ export interface RemovedByRun {
   snapshots: string[];
   /** Backup names (`backup-<16 hex>`) in the schedule's store. */
   backups: string[];
+  /** Backup names removed from each further store (`copies`), by store URL. */
+  copies?: Record<string, string[]>;
 }
 
 export interface ScheduleRun {
@@ -53,6 +64,8 @@ export interface ScheduleRun {
   trigger: 'manual' | 'timer';
   snapshot?: string;
   backupUrl?: string;
+  /** The further stores the run's backup was copied to. */
+  copiedTo?: string[];
   removedSnapshots?: number;
   removedBackups?: number;
   /** What the run's retention removed, by name (the counts above stay for older readers). */

@@ -1,5 +1,6 @@
 /** `convoy backup <verb>`: its store flags, taken before or after the verb, and its verbs in help order. */
 import type { NounModule } from '../command-module.js';
+import { copy } from './copy.js';
 import { create } from './create.js';
 import { deleteBackup } from './delete.js';
 import { forget } from './forget.js';
@@ -23,6 +24,6 @@ export const backup: NounModule = {
         type: 'string',
         describe: "the key of an encrypted store (else $CONVOY_ENCRYPTION_KEY_FILE, $CONVOY_ENCRYPTION_PASSPHRASE, a prompt, or the daemon's key)",
       }),
-  verbs: [create, list, prune, forget, verify, init, key, deleteBackup, inspect],
-  demandVerb: 'name a backup command: create, delete, list, inspect, prune, forget, verify, init or key',
+  verbs: [create, list, prune, forget, verify, copy, init, key, deleteBackup, inspect],
+  demandVerb: 'name a backup command: create, delete, list, inspect, prune, forget, verify, copy, init or key',
 };

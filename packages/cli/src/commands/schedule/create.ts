@@ -2,6 +2,7 @@
 import type { ScheduleSpec } from '@convoy/volume-service';
 import { COMPRESSION_METHODS, type CompressionMethod, ConvoyError, durationRangeText, STORE_LAYOUTS, type StoreLayout } from '@convoy/core/lite';
 import type { CommandModule } from '../command-module.js';
+import { BACKUP_STORES_HELP, backupStoresOf } from '../shared/backup-stores.js';
 import { type KeepArgs, policyFromArgs, RETENTION_EPILOGUE, withKeepOptions } from '../shared/retention-flags.js';
 
 interface CreateArgs extends KeepArgs {
@@ -11,7 +12,7 @@ interface CreateArgs extends KeepArgs {
   cron?: string;
   timezone?: string;
   jitter?: string;
-  backup?: string;
+  backup?: string | string[];
   compression?: CompressionMethod;
   layout?: StoreLayout;
   s3Endpoint?: string;
@@ -26,12 +27,14 @@ function specFromArgs(args: CreateArgs): ScheduleSpec {
   if (args.jitter !== undefined) spec.jitter = args.jitter;
   if (args.consistent) spec.consistent = true;
   if (args.backup !== undefined) {
-    spec.backup = {
-      dest: args.backup,
-      ...(args.compression ? { compression: args.compression } : {}),
-      ...(args.s3Endpoint ? { endpoint: args.s3Endpoint } : {}),
-      ...(args.layout ? { layout: args.layout } : {}),
-    };
+    Object.assign(
+      spec,
+      backupStoresOf(args.backup, {
+        ...(args.compression ? { compression: args.compression } : {}),
+        ...(args.s3Endpoint ? { endpoint: args.s3Endpoint } : {}),
+        ...(args.layout ? { layout: args.layout } : {}),
+      }),
+    );
   } else if (args.compression !== undefined || args.s3Endpoint !== undefined || args.layout !== undefined) {
     throw new ConvoyError('INVALID_ARGUMENT', '--compression, --layout and --s3-endpoint only apply with --backup STORE');
   }
@@ -51,7 +54,7 @@ export const create: CommandModule<CreateArgs> = {
       .option('timezone', { type: 'string', describe: 'IANA zone of --cron, e.g. Europe/Berlin (default UTC)' })
       .option('consistent', { type: 'boolean', describe: "take each snapshot as `snapshot create --consistent` does: the containers' pre- and post-snapshot hooks run around it" })
       .option('jitter', { type: 'string', describe: `start each run up to this much later, at random (e.g. 5m), to spread hosts sharing a store (${durationRangeText('jitter')})` })
-      .option('backup', { type: 'string', describe: 'back each snapshot up to this store URL (vfs:///path or s3://bucket@region/prefix)' })
+      .option('backup', { type: 'string', describe: BACKUP_STORES_HELP })
       .option('compression', { choices: COMPRESSION_METHODS, describe: 'compression of those backups (default zstd for block volumes, lz4 for directory volumes)' })
       .option('layout', { choices: STORE_LAYOUTS, describe: "how those backups store blocks: packs (default) or convoy-v0.5 (Go Convoy can restore it); set by the volume's first backup to the store" })
       .option('s3-endpoint', { type: 'string', describe: 'S3 endpoint for MinIO and other S3-compatible servers' })

@@ -21,6 +21,7 @@ const COUNTED_STORE_OPERATIONS: Partial<Record<keyof StoreOperations, string>> =
   deleteBackup: 'delete_backup',
   pruneBackups: 'prune_backups',
   forgetBackups: 'forget_backups',
+  copyBackups: 'copy_backups',
 };
 
 /**

@@ -1,0 +1,92 @@
+// A schedule naming several stores (issue 21, 3-2-1): the first gets each run's backup, the
+// others a copy with the same name, each store keeping by its own retention. Real daemon, a
+// directory store and s3rver; bad store lists refused with nothing saved.
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ScheduleRun, ScheduleView } from '@convoy/volume-service';
+import { startS3rver, S3RVER_CREDENTIALS } from '@convoy/test-support/s3rver';
+import { tempDir } from '@convoy/test-support/tmp';
+import { convoy, startTestDaemon, type RunningDaemon } from '../test/cli-harness.js';
+
+const dir = await tempDir('convoy-schedule-copies-');
+const s3 = await startS3rver({ buckets: ['convoy-offsite'] });
+process.env.AWS_ACCESS_KEY_ID = S3RVER_CREDENTIALS.accessKeyId;
+process.env.AWS_SECRET_ACCESS_KEY = S3RVER_CREDENTIALS.secretAccessKey;
+
+let daemon: RunningDaemon;
+const cli = (args: string[]) => convoy(['--socket', daemon.socketPath, ...args]);
+const local = `vfs://${path.join(dir, 'local')}`;
+const second = `vfs://${path.join(dir, 'second')}`;
+const offsite = 's3://convoy-offsite@us-east-1/db';
+
+async function backupNames(store: string): Promise<string[]> {
+  const res = await cli(['backup', 'list', store, '--volume-name', 'db', ...(store.startsWith('s3://') ? ['--s3-endpoint', s3.endpoint] : [])]);
+  expect(res.code, res.stderr).toBe(0);
+  return Object.values(res.json<Record<string, { BackupName: string }>>()).map((b) => b.BackupName).sort();
+}
+
+beforeAll(async () => {
+  await mkdir(path.join(dir, 'local'));
+  await mkdir(path.join(dir, 'second'));
+  daemon = await startTestDaemon(path.join(dir, 'root'));
+  await cli(['create', 'db']);
+  await writeFile(path.join((await cli(['mount', 'db'])).stdout.trim(), 'rows'), 'initial');
+});
+afterAll(() => daemon?.stop());
+
+describe('schedule create with --backup repeated', () => {
+  it('backs up to the first store, copies to the others with the same names, and applies each store its own retention', async () => {
+    const created = await cli([
+      'schedule', 'create', 'three', '--volume', 'db', '--every', '1h', '--keep-last', '4',
+      '--backup', `${local},keep-last=3`,
+      '--backup', second,
+      '--backup', `${offsite},keep-last=1`,
+      '--s3-endpoint', s3.endpoint, '--json',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const view = created.json<ScheduleView>();
+    expect(view.backup).toMatchObject({ dest: local, keep: { last: 3 } });
+    expect(view.copies).toEqual([{ dest: second }, { dest: offsite, endpoint: s3.endpoint, keep: { last: 1 } }]);
+
+    const runs: ScheduleRun[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      await writeFile(path.join((await cli(['mount', 'db'])).stdout.trim(), 'rows'), `run ${i}`);
+      const res = await cli(['schedule', 'run', 'three', '--json']);
+      expect(res.code, res.stderr + res.stdout).toBe(0);
+      runs.push(res.json<ScheduleRun>());
+    }
+    const last = runs.at(-1)!;
+    expect(last.copiedTo).toEqual([second, offsite]);
+    const newest = last.backupUrl!.match(/backup=(backup-[0-9a-f]{16})/)![1]!;
+    const [inLocal, inSecond, inOffsite] = [await backupNames(local), await backupNames(second), await backupNames(offsite)];
+    expect(inLocal).toHaveLength(3);
+    expect(inSecond).toHaveLength(4);
+    expect(inOffsite).toEqual([newest]);
+    for (const name of inLocal) expect(inSecond).toContain(name);
+    expect(last.removed?.copies).toEqual({ [second]: [expect.stringMatching(/^backup-/)], [offsite]: [expect.stringMatching(/^backup-/)] });
+    const table = await cli(['schedule', 'run', 'three', '--table']);
+    expect(table.stdout).toContain(`copied to ${second}, ${offsite}`);
+    expect(table.stdout).toMatch(new RegExp(`removed from ${offsite.replace(/[/.]/g, '\\$&')}: backup-`));
+    expect((await cli(['schedule', 'list', '--table'])).stdout).toContain(`${local} +2 by copy`);
+    const newestNow = (await backupNames(offsite))[0]!;
+    const restored = await cli(['create', 'db-offsite', '--backup', `${offsite}?backup=${newestNow}&volume=db`, '--s3-endpoint', s3.endpoint]);
+    expect(restored.code, restored.stderr).toBe(0);
+  });
+
+  it('refuses a store named twice, and keep rules that are not; nothing is saved', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--backup', local, '--backup', local], /named twice/],
+      [['--backup', `${local},keep-often=3`], /"keep-often=3" is not a keep rule/],
+      [['--backup', `${local},keep-last=-1`], /--keep-last "-1" is out of range/],
+      [['--backup', local, '--backup', 'not a url'], /not a url/],
+    ];
+    for (const [args, message] of cases) {
+      const res = await cli(['schedule', 'create', 'bad', '--volume', 'db', '--every', '1h', ...args]);
+      expect(res.code, args.join(' ')).toBe(1);
+      expect(res.stderr, args.join(' ')).toMatch(message);
+    }
+    const api = await cli(['schedule', 'list', '--json']);
+    expect(api.json<{ name: string }[]>().map((s) => s.name)).not.toContain('bad');
+  });
+});
