@@ -50,7 +50,10 @@ export class PackWriter {
     this.capacity = opts.targetSize + BLOCK_SIZE + 1024 * 1024;
   }
 
-  /** Appends one stored block (compressed; sealed here when the volume is encrypted). Resolves to the bytes it takes in the pack. */
+  /**
+   * Appends one stored block (compressed; sealed here when the volume is encrypted). Resolves to
+   * the bytes it takes in the pack, once they are copied there: `stored` may be reused then.
+   */
   add(name: string, stored: Buffer, rawLength: number, compression: CompressionMethod): Promise<number> {
     return this.enqueue(() => this.append(name, this.opts.cipher ? this.opts.cipher.seal(name, stored) : stored, rawLength, compression));
   }
