@@ -125,7 +125,7 @@ async function restoreBackup(ctx: EngineContext, p: RestoreParams): Promise<Volu
   await readRestorable(ctx, p);
   return withStoreLock(ctx, p.store, p.volumeName, 'restore', p.owner, async () => {
     const { backup, volume } = await readRestorable(ctx, p);
-    return p.ops.mode === 'delta-block' ? restoreDeltaBlock(p, p.ops, backup, volume, concurrency, ctx.workers) : restoreSingleFile(p, p.ops, backup);
+    return p.ops.mode === 'delta-block' ? restoreDeltaBlock(p, p.ops, backup, volume, concurrency, ctx.workers, ctx.pool) : restoreSingleFile(p, p.ops, backup);
   });
 }
 
