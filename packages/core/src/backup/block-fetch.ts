@@ -13,8 +13,8 @@ export interface FetchedBlock {
   /**
    * Its stored bytes, still compressed (for packs, unsealed): taken one block at a time, as
    * each is opened, and read only until its group is released. A block object's own buffer; a
-   * pack blob's view of the shared range buffer (a copy when it is unsealed), which the block
-   * workers read in place.
+   * pack blob's view of the shared range buffer, which the block workers read in place (or a
+   * copy of its own, when unsealed or read by a store into its own buffer).
    */
   stored(): Buffer;
   format: BlockFormat;
@@ -134,16 +134,19 @@ function rangeGroup(store: ObjectStore, key: string, run: Array<{ name: string; 
         buffers.give(buffer);
         throw err;
       }
-      // A store that reads into buffers of its own (S3 joins a response's chunks) is copied into
-      // the shared one: a view of unshared memory would carry its whole range to a block worker.
-      const range = bytes.buffer === buffer.buffer ? bytes : buffer.subarray(0, bytes.copy(buffer));
+      const range = bytes;
+      // Blobs of the shared buffer are read in place. A store that answers with a buffer of its
+      // own (S3 joins a response's chunks) gives each blob a copy: a view of unshared memory would
+      // carry the whole range to the block worker that opens it.
+      const inPlace = range.buffer instanceof SharedArrayBuffer;
       return {
         blocks: run.map(({ name, at }) => ({
           name,
           format: { compression: at.compression },
           stored: () => {
             const blob = range.subarray(at.offset - start, at.offset - start + at.length);
-            return cipher ? cipher.open(name, blob) : blob;
+            if (cipher) return cipher.open(name, blob);
+            return inPlace ? blob : Buffer.from(blob);
           },
         })),
         release: () => buffers.give(buffer),
