@@ -41,7 +41,7 @@ export interface BackupEngineOptions {
   encryptionKey?: UserKey;
   /** Where the engine remembers the stores and volumes it saw encrypted (downgrade-guard.ts); in memory only without it. */
   encryptionMemoryFile?: string;
-  /** Pack layout: the pack size a new volume records (default 16 MiB), and packs uploading at once (default 2). */
+  /** Pack layout: the pack size a new volume records (default 16 MiB), and packs uploading at once (default 1). */
   packs?: { size?: number; uploads?: number };
 }
 
