@@ -13,8 +13,6 @@ import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { type CompressionMethod, type ObjectStore, type StoreLayout } from '@convoy/core';
 import { createBackupEngine, parseStoreUrl } from '@convoy/backup-store';
-import { openFsObjectStore } from '@convoy/objectstore-fs';
-import { openS3ObjectStore } from '@convoy/objectstore-s3';
 import { ImageSource } from '../../packages/core/src/testing/image-source.js';
 import { timed } from './timed.js';
 
@@ -35,11 +33,14 @@ type Command =
 /** The encrypted case's key: a fixed key file's bytes (a bench measures cost, not secrecy). */
 const BENCH_KEY = { kind: 'key-file', secret: Buffer.alloc(32, 0x5a) } as const;
 
-/** The store packages' own openers, as the daemon resolves them by scheme. */
+/**
+ * The store packages' own openers, imported by scheme as the daemon's store registry does: a
+ * run on a directory store never loads the S3 SDK (about 16 MiB of RSS), and neither does the daemon.
+ */
 async function openStore(storeUrl: string, endpoint: string | undefined): Promise<ObjectStore> {
   const url = parseStoreUrl(storeUrl);
-  if (url.protocol === 'vfs:') return openFsObjectStore(url);
-  if (url.protocol === 's3:') return openS3ObjectStore(url, endpoint ? { endpoint } : {});
+  if (url.protocol === 'vfs:') return (await import('@convoy/objectstore-fs')).openFsObjectStore(url);
+  if (url.protocol === 's3:') return (await import('@convoy/objectstore-s3')).openS3ObjectStore(url, endpoint ? { endpoint } : {});
   throw new Error(`the bench has no object store for ${url.protocol}`);
 }
 

@@ -77,6 +77,20 @@ describe('objectstore-s3', () => {
     await store.close();
   });
 
+  it('reads a range into the buffer it is given (a restore reuses it range after range), and a short one as far as the object goes', async () => {
+    const store = await openS3ObjectStore(new URL('s3://misc@us-east-1/into'), { endpoint: server.endpoint });
+    const data = randomBytes(6 * 1024 * 1024 + 5);
+    await store.put('pack.bin', data);
+    const into = Buffer.from(new SharedArrayBuffer(4 * 1024 * 1024));
+    const range = await store.getRange('pack.bin', 1024 * 1024 + 3, 3 * 1024 * 1024, into);
+    expect(range?.buffer).toBe(into.buffer);
+    expect(range?.equals(data.subarray(1024 * 1024 + 3, 4 * 1024 * 1024 + 3))).toBe(true);
+    const tail = await store.getRange('pack.bin', data.length - 10, 100, into);
+    expect(tail?.buffer).toBe(into.buffer);
+    expect(tail?.equals(data.subarray(data.length - 10))).toBe(true);
+    await store.close();
+  });
+
   it('retries throttling, server errors, resets, dropped connections and cut-off downloads', async () => {
     const proxy = await startFaultProxy(server.endpoint);
     const store = await openS3ObjectStore(new URL('s3://faults@us-east-1/x'), { endpoint: proxy.endpoint });

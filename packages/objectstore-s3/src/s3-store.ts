@@ -17,6 +17,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ConvoyError, validateKeyPrefix, validateObjectKey, validateRange, type ObjectInfo, type ObjectStore, type ObjectStoreStats } from '@convoy/core';
+import { readRangeInto } from './read-range-into.js';
 import { isNetworkError, resumableBody } from './resumable-body.js';
 import { isMissingObject, isUnsatisfiableRange, storeError } from './s3-errors.js';
 import type { S3Settings } from './s3-options.js';
@@ -140,7 +141,6 @@ export class S3ObjectStore implements ObjectStore {
    * does), pinned to the same object version. A range past the object's end is empty.
    */
   async getRange(key: string, offset: number, length: number, into?: Buffer): Promise<Buffer | undefined> {
-    // `into` is not read into: the body arrives in chunks that are joined (and may need cutting) anyway.
     validateRange(offset, length, into);
     const Key = this.keyOf(key);
     this.stats.get += 1;
@@ -155,12 +155,13 @@ export class S3ObjectStore implements ObjectStore {
     }
     if (!response?.Body) return undefined;
     const body = this.resumable(Key, what, response, (from) => rangeFrom(offset + from));
-    const chunks: Buffer[] = [];
-    for await (const chunk of body) chunks.push(chunk as Buffer);
-    const bytes = Buffer.concat(chunks);
     // A server may answer with more than the range (s3rver sends the whole object for bytes=0-0): cut
     // ours out, counting from where its Content-Range says the body starts (0 without one).
     const start = Number(/^bytes (\d+)-/.exec(response.ContentRange ?? '')?.[1] ?? 0);
+    if (into) return readRangeInto(body, offset - start, length, into);
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(chunk as Buffer);
+    const bytes = Buffer.concat(chunks);
     return bytes.length > length || start !== offset ? bytes.subarray(offset - start, offset - start + length) : bytes;
   }
 

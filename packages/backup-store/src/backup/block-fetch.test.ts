@@ -41,6 +41,31 @@ describe('pack restore plan', () => {
     for (const group of fetched) group.release();
   });
 
+  it.each([
+    ['reads into the buffer it is given (a directory store)', false],
+    ['reads into a buffer of its own (S3 joins a response\'s chunks)', true],
+  ])('hands every blob over in shared memory or in memory of its own, never as a view of the whole range, when the store %s', async (_, ownBuffer) => {
+    class OwnBufferStore extends MemoryObjectStore {
+      override getRange(key: string, offset: number, length: number, into?: Buffer) {
+        return super.getRange(key, offset, length, ownBuffer ? undefined : into);
+      }
+    }
+    const store = new OwnBufferStore();
+    const data = await packOf(store, 4, 100 * KiB);
+    const plan = await packPlan(store, 'vol1', [1, 2, 3, 4].map(name), undefined);
+    expect(plan.groups).toHaveLength(1);
+    const fetched = await plan.groups[0]!.fetch();
+    for (const block of fetched.blocks) {
+      const stored = block.stored();
+      // Shared, a block worker reads it in place; owned, it is handed over. A view of unshared
+      // memory would be cloned whole, range and all.
+      if (ownBuffer) expect(stored.byteLength).toBe(stored.buffer.byteLength);
+      else expect(stored.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(stored.equals(data[parseInt(block.name, 16) - 1]!)).toBe(true);
+    }
+    fetched.release();
+  });
+
   it('never reads more than the range limit at once, however many adjacent blocks a pack holds', async () => {
     const store = new MemoryObjectStore();
     const size = 1024 * KiB;

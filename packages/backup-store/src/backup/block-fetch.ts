@@ -11,8 +11,10 @@ import { RangeBuffers } from './range-buffers.js';
 export interface FetchedBlock {
   name: string;
   /**
-   * Its stored bytes, still compressed (for packs, unsealed), in a buffer of their own: taken
-   * one block at a time, as each is opened, and only until its group is released.
+   * Its stored bytes, still compressed (for packs, unsealed): taken one block at a time, as
+   * each is opened, and read only until its group is released. A block object's own buffer; a
+   * pack blob's view of the shared range buffer, which the block workers read in place (or a
+   * copy of its own, when unsealed or read by a store into its own buffer).
    */
   stored(): Buffer;
   format: BlockFormat;
@@ -62,8 +64,8 @@ export const RANGE_LIMIT = 20 * 1024 * 1024;
  * Ranged reads in flight, chosen for a remote S3 (tens of ms per request): a read of a whole
  * pack (16 MiB) lasts several round trips even at a few hundred MB/s, so a second read in flight
  * hides the next request's latency while the blocks of the first are opened and written;
- * memory holds at most RANGES_IN_FLIGHT × RANGE_LIMIT stored bytes (40 MiB), in buffers reused
- * from read to read (range-buffers.ts), and a copy of each block only while it is opened.
+ * memory holds at most RANGES_IN_FLIGHT × RANGE_LIMIT stored bytes (40 MiB), in shared buffers
+ * reused from read to read (range-buffers.ts) that the block workers open blobs from in place.
  */
 export const RANGES_IN_FLIGHT = 2;
 
@@ -133,15 +135,18 @@ function rangeGroup(store: ObjectStore, key: string, run: Array<{ name: string; 
         throw err;
       }
       const range = bytes;
+      // Blobs of the shared buffer are read in place. A store that answers with a buffer of its
+      // own (S3 joins a response's chunks) gives each blob a copy: a view of unshared memory would
+      // carry the whole range to the block worker that opens it.
+      const inPlace = range.buffer instanceof SharedArrayBuffer;
       return {
         blocks: run.map(({ name, at }) => ({
           name,
           format: { compression: at.compression },
           stored: () => {
             const blob = range.subarray(at.offset - start, at.offset - start + at.length);
-            // Its own copy: the buffer is read into again by the next range, and a view would
-            // carry the whole range to the block worker that opens it.
-            return cipher ? cipher.open(name, blob) : Buffer.from(blob);
+            if (cipher) return cipher.open(name, blob);
+            return inPlace ? blob : Buffer.from(blob);
           },
         })),
         release: () => buffers.give(buffer),

@@ -2,7 +2,7 @@ import type { BlockReader } from '@convoy/core';
 import type { ProgressListener } from '@convoy/core';
 import type { ObjectStore } from '@convoy/core';
 import type { BlockFormat, KeyedNaming } from './block-transform.js';
-import type { BlockWorkers } from './block-workers.js';
+import { sealRoom, type BlockWorkers } from './block-workers.js';
 import type { BufferPool } from './buffer-pool.js';
 import { blockKey } from './layout.js';
 import type { BlockMapping } from './records.js';
@@ -29,9 +29,14 @@ export interface UploadBlocksParams {
   signal?: AbortSignal;
 }
 
-/** Stores one new block; `plain` is reused once this resolves. Resolves to the bytes stored (0: it was there). */
+/**
+ * Stores one new block; `plain` is reused once this resolves. `slot` is the shared buffer `plain`
+ * lies at the start of, `sealRoom(blockSize)` long: the sink may seal the block into it, over
+ * `plain`. Resolves to the bytes stored (0: it was there).
+ */
 export interface BlockSink {
-  store(name: string, plain: Buffer): Promise<number>;
+  /** `slot`: the pipeline's shared buffer that holds `plain` (a backup's); without it (a copy's block) the codec output is a new buffer. */
+  store(name: string, plain: Buffer, slot?: Buffer): Promise<number>;
 }
 
 /**
@@ -53,10 +58,15 @@ export function blockObjectSink(p: { store: ObjectStore; volumeName: string; wor
   };
 }
 
-/** The pack layout's sink: compressed on the block workers, then appended to the open pack. */
+/**
+ * The pack layout's sink: compressed on the block workers into the block's own slot (over its
+ * plaintext, which is not read again), then copied into the open pack. So the engine's thread
+ * receives no codec output and collects no garbage for it, and no buffer is added per block:
+ * what a backup holds is the pipeline's slots and the packs (pack-writer.ts).
+ */
 export function packSink(p: { writer: PackWriter; workers: BlockWorkers; format: BlockFormat }): BlockSink {
   return {
-    store: async (name, plain) => p.writer.add(name, await p.workers.seal(plain, p.format), plain.length, p.format.compression),
+    store: async (name, plain, slot) => p.writer.add(name, await p.workers.seal(plain, p.format, slot), plain.length, p.format.compression),
   };
 }
 
@@ -86,8 +96,8 @@ export async function uploadBlocks(p: UploadBlocksParams): Promise<UploadBlocksR
   let uploadedBytes = 0;
   let doneBytes = 0;
 
-  const ensureStored = async (name: string, data: Buffer): Promise<void> => {
-    const stored = await p.sink.store(name, data);
+  const ensureStored = async (name: string, data: Buffer, slot: Buffer): Promise<void> => {
+    const stored = await p.sink.store(name, data, slot);
     if (stored === 0) return;
     uploadedBlocks += 1;
     uploadedBytes += stored;
@@ -98,7 +108,8 @@ export async function uploadBlocks(p: UploadBlocksParams): Promise<UploadBlocksR
       p.offsets,
       p.concurrency,
       async (offset, slot) => {
-        const buffer = (buffers[slot] ??= p.pool.take(p.blockSize));
+        // Room for the block sealed, too: a sink may seal it in place (packSink).
+        const buffer = (buffers[slot] ??= p.pool.take(sealRoom(p.blockSize)));
         const length = Math.min(p.blockSize, p.reader.size - offset);
         const data = buffer.subarray(0, length);
         await p.reader.read(buffer, offset, length);
@@ -109,7 +120,7 @@ export async function uploadBlocks(p: UploadBlocksParams): Promise<UploadBlocksR
           if (upload) {
             await upload;
           } else {
-            upload = ensureStored(name, data);
+            upload = ensureStored(name, data, buffer);
             inFlight.set(name, upload);
             try {
               await upload;

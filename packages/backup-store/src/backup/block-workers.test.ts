@@ -3,12 +3,9 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isConvoyError } from '@convoy/core';
-import { COMPRESSION_METHODS } from '@convoy/core';
-import { ImageSource } from '@convoy/core/testing';
-import { MemoryObjectStore } from '@convoy/core/testing';
-import { tempDir } from '@convoy/core/testing';
-import { BlockWorkers, defaultBlockThreads } from './block-workers.js';
+import { COMPRESSION_METHODS, isConvoyError } from '@convoy/core';
+import { ImageSource, MemoryObjectStore, tempDir } from '@convoy/core/testing';
+import { BlockWorkers, defaultBlockThreads, sealRoom } from './block-workers.js';
 import { createBackupEngine } from './engine.js';
 import { ENGINE_GARBAGE_BUDGET } from './garbage-budget.js';
 import { BLOCK_SIZE, volumeDir } from './layout.js';
@@ -49,6 +46,32 @@ describe.each([2, 0])('block workers, %i threads', (threads) => {
     if (compression !== 'none') expect(stored.length).toBeLessThan(BLOCK_SIZE);
     const opened = await workers.open(Buffer.from(stored), name, BLOCK_SIZE, format);
     expect(opened.equals(plain)).toBe(true);
+  });
+
+  it.each(COMPRESSION_METHODS)("seals %s into the block's own slot and opens a blob where it lies into a shared buffer: the engine's thread receives no codec output", async (compression) => {
+    const format = { compression };
+    const slot = Buffer.from(new SharedArrayBuffer(sealRoom(BLOCK_SIZE)));
+    // Incompressible: the sealed bytes outgrow the block, and must still fit the slot.
+    randomBytes(BLOCK_SIZE).copy(slot);
+    const plain = slot.subarray(0, BLOCK_SIZE);
+    const original = Buffer.from(plain);
+    const name = await workers.name(plain, format);
+    const noted = { bytes: workers.garbage.uncollectedBytes, collections: workers.garbage.collections };
+    const sealed = await workers.seal(plain, format, slot);
+    // A pack restore's range buffer: the blob amid other bytes, read in place.
+    const range = Buffer.from(new SharedArrayBuffer(sealed.length + 512));
+    range.fill(0xee);
+    sealed.copy(range, 256);
+    const into = Buffer.from(new SharedArrayBuffer(BLOCK_SIZE));
+    const opened = await workers.open(range.subarray(256, 256 + sealed.length), name, BLOCK_SIZE, format, undefined, into);
+    expect(opened.equals(original)).toBe(true);
+    if (threads === 0) return;
+    expect(sealed.buffer).toBeInstanceOf(SharedArrayBuffer);
+    if (compression !== 'none') {
+      expect(sealed.buffer).toBe(slot.buffer);
+      expect(opened.buffer).toBe(into.buffer);
+    }
+    expect({ bytes: workers.garbage.uncollectedBytes, collections: workers.garbage.collections }).toEqual(noted);
   });
 
   it('open refuses bytes that are not the named block, or not its length, as CORRUPT', async () => {

@@ -27,12 +27,14 @@ export interface BlockWorkerOptions {
  * The block workers: a piscina pool running the per-block transform (block-transform.ts) on
  * every core. One pool per engine, started on first use; all but one thread end when idle.
  *
- * Memory: a task holds no buffer of its own beyond the codec's output. Plaintext blocks are
- * views of the caller's pooled SharedArrayBuffers (shared, never copied); stored bytes and
- * decompressed blocks that own their memory are transferred, not cloned. So a pipeline with
- * `concurrency` blocks in flight holds at most `concurrency` × (a pooled block + one codec
- * output) whatever the thread count, plus the codec outputs already done with and not yet
- * collected: at most `ENGINE_GARBAGE_BUDGET` on this thread and `WORKER_GARBAGE_BUDGET` per
+ * Memory: a task holds no buffer of its own beyond the codec's output. Plaintext blocks, and a
+ * pack restore's stored bytes, are views of the caller's SharedArrayBuffers (shared, never
+ * copied). A caller that passes `into` (a pooled shared buffer) gets the codec's output there,
+ * so this thread receives no memory and makes no garbage; without it, outputs that own their
+ * memory are transferred, not cloned. So a pipeline with `concurrency` blocks in flight holds at
+ * most `concurrency` × (a pooled block + one output) whatever the thread count, plus the codec
+ * outputs already done with and not yet collected: at most `ENGINE_GARBAGE_BUDGET` on this
+ * thread (only outputs that did not go `into` a shared buffer) and `WORKER_GARBAGE_BUDGET` per
  * thread (garbage-budget.ts; without those budgets each isolate kept up to ~64 MiB of them).
  *
  * A worker that dies (a crash in a codec, an exit) fails the task with INTERNAL, naming it; the
@@ -61,31 +63,52 @@ export class BlockWorkers {
     return (await this.run({ op: 'name', plain, format }, 'name a block')) as string;
   }
 
-  /** The bytes to store for `plain` (`sealBlock`). */
-  async seal(plain: Buffer, format: BlockFormat): Promise<Buffer> {
-    const sealed = this.threads === 0 ? await sealBlock(plain, format) : asBuffer((await this.run({ op: 'seal', plain, format }, 'compress a block')) as Uint8Array);
-    if (sealed.buffer !== plain.buffer) this.garbage.add(sealed.length);
-    return sealed;
+  /**
+   * The bytes to store for `plain` (`sealBlock`). With `into` (a shared buffer of `sealRoom`
+   * bytes; it may be the one `plain` lies in, which is then overwritten), a worker's output
+   * lands there: the result is then a view of `into`, valid until the caller reuses it. Without
+   * threads the codec's own output is returned either way.
+   */
+  async seal(plain: Buffer, format: BlockFormat, into?: Buffer): Promise<Buffer> {
+    if (this.threads === 0) return this.noteGarbage(await sealBlock(plain, format), plain);
+    const result = await this.run({ op: 'seal', plain, format, ...(into ? { into } : {}) }, 'compress a block');
+    return this.received(result, into, plain);
   }
 
-  /** The verified plaintext of a stored block (`openBlock`); `stored` is handed over. */
-  async open(stored: Buffer, name: string, length: number, format: BlockFormat, keyed?: KeyedNaming): Promise<Buffer> {
-    const plain = await this.decode(stored, keyed ? undefined : name, length, format);
+  /**
+   * The verified plaintext of a stored block (`openBlock`); `stored` is handed over (or shared,
+   * when it is a view of shared memory). `into` as for `seal`.
+   */
+  async open(stored: Buffer, name: string, length: number, format: BlockFormat, keyed?: KeyedNaming, into?: Buffer): Promise<Buffer> {
+    const plain = await this.decode(stored, keyed ? undefined : name, length, format, into);
     if (keyed) verifyBlockName(plain, name, keyed(plain));
     return plain;
   }
 
-  private async decode(stored: Buffer, name: string | undefined, length: number, format: BlockFormat): Promise<Buffer> {
+  private async decode(stored: Buffer, name: string | undefined, length: number, format: BlockFormat, into: Buffer | undefined): Promise<Buffer> {
+    const shared = stored.buffer instanceof SharedArrayBuffer;
     if (this.threads === 0) {
       const plain = await openBlock(stored, name, length, format);
-      this.garbage.add(stored.length + (plain.buffer === stored.buffer ? 0 : plain.length));
-      return plain;
+      if (!shared) this.garbage.add(stored.length);
+      return this.noteGarbage(plain, stored);
     }
-    const owned = stored.byteOffset === 0 && stored.byteLength === stored.buffer.byteLength && !(stored.buffer instanceof SharedArrayBuffer);
-    const task: BlockTask = { op: 'open', stored, ...(name === undefined ? {} : { name }), length, format };
-    const plain = asBuffer((await this.run(task, 'open a block', owned ? [stored.buffer as ArrayBuffer] : undefined)) as Uint8Array);
-    this.garbage.add((owned ? 0 : stored.length) + plain.length);
-    return plain;
+    const owned = !shared && stored.byteOffset === 0 && stored.byteLength === stored.buffer.byteLength;
+    // A view of memory that is neither shared nor handed over is cloned to the worker: garbage here.
+    if (!owned && !shared) this.garbage.add(stored.length);
+    const task: BlockTask = { op: 'open', stored, ...(name === undefined ? {} : { name }), length, format, ...(into ? { into } : {}) };
+    return this.received(await this.run(task, 'open a block', owned ? [stored.buffer as ArrayBuffer] : undefined), into, stored);
+  }
+
+  /** A worker's reply as a buffer: a length is what it wrote into `into`; memory it transferred is garbage once used. */
+  private received(result: string | Uint8Array | number, into: Buffer | undefined, input: Buffer): Buffer {
+    if (typeof result === 'number') return into!.subarray(0, result);
+    return this.noteGarbage(asBuffer(result as Uint8Array), input);
+  }
+
+  /** Counts `output` against the garbage budget unless it is `input`'s memory or shared memory. */
+  private noteGarbage(output: Buffer, input: Buffer): Buffer {
+    if (output.buffer !== input.buffer && !(output.buffer instanceof SharedArrayBuffer)) this.garbage.add(output.length);
+    return output;
   }
 
   /** Ends the threads (the engine's owner calls it on shutdown; idle threads end by themselves). */
@@ -95,14 +118,14 @@ export class BlockWorkers {
     await (await pool?.catch(() => undefined))?.destroy();
   }
 
-  private async run(task: BlockTask, what: string, transferList?: ArrayBuffer[]): Promise<string | Uint8Array> {
+  private async run(task: BlockTask, what: string, transferList?: ArrayBuffer[]): Promise<string | Uint8Array | number> {
     let result: BlockTaskResult;
     try {
       result = await (await this.start()).run(task, transferList ? { transferList } : {});
     } catch (err) {
       throw new ConvoyError('INTERNAL', `a block worker failed to ${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
-    if (typeof result === 'string' || result instanceof Uint8Array) return result;
+    if (typeof result === 'string' || typeof result === 'number' || result instanceof Uint8Array) return result;
     throw new ConvoyError(result.code as ErrorCode, result.message, result.details ? { details: result.details } : {});
   }
 
@@ -141,6 +164,14 @@ export class BlockWorkers {
  */
 export function defaultBlockThreads(cores: number): number {
   return cores > 1 ? Math.min(4, cores - 1) : 0;
+}
+
+/**
+ * Room for a block's sealed bytes: the block, plus the most any codec adds to incompressible
+ * data (lz4's frame about 0.4 %, zstd and gzip less), so a worker's output always fits `into`.
+ */
+export function sealRoom(blockSize: number): number {
+  return blockSize + Math.ceil(blockSize / 128) + 64 * 1024;
 }
 
 function asBuffer(view: Uint8Array): Buffer {

@@ -3,6 +3,7 @@ import type { DeltaBlockBackupOps } from '@convoy/core';
 import type { VolumeRecord } from '@convoy/core';
 import { zeroBlockName, type BlockFormat } from './block-transform.js';
 import type { BlockWorkers } from './block-workers.js';
+import type { BufferPool } from './buffer-pool.js';
 import { blockObjectPlan, packPlan } from './block-fetch.js';
 import { backupBlockSize, backupCompression, layoutOf, type BackupConfig, type VolumeConfig } from './records.js';
 import type { RestoreParams } from './types.js';
@@ -25,6 +26,7 @@ export async function restoreDeltaBlock(
   volume: VolumeConfig | undefined,
   concurrency: number,
   workers: BlockWorkers,
+  pool: BufferPool,
 ): Promise<VolumeRecord> {
   const blockSize = backupBlockSize(backup);
   const size = restoreSize(p, backup, volume, blockSize);
@@ -79,17 +81,23 @@ export async function restoreDeltaBlock(
           await runWorkers(fetched.blocks, 3, async ({ name, stored, format: blockFormat }) => {
             const offsets = offsetsByChecksum.get(name)!;
             const length = lengthAt(offsets[0]!);
-            // Taken here, so a blob that fails to unseal is named like one that fails to open.
-            const open = async () => workers.open(stored(), name, length, blockFormat, p.sealing?.nameBlock);
-            const data = await open().catch((err: unknown) => {
-              throw inBackup(err, name);
-            });
-            for (const offset of offsets) {
-              const expected = lengthAt(offset);
-              if (data.length !== expected) throw new ConvoyError('CORRUPT', `${where(name)} holds ${data.length} bytes where the backup needs ${expected} at offset ${offset}`);
-              await target.write(data, offset, expected);
+            // The plaintext lands in a pooled shared buffer, given back once it is written.
+            const into = pool.take(blockSize);
+            try {
+              // Taken here, so a blob that fails to unseal is named like one that fails to open.
+              const open = async () => workers.open(stored(), name, length, blockFormat, p.sealing?.nameBlock, into);
+              const data = await open().catch((err: unknown) => {
+                throw inBackup(err, name);
+              });
+              for (const offset of offsets) {
+                const expected = lengthAt(offset);
+                if (data.length !== expected) throw new ConvoyError('CORRUPT', `${where(name)} holds ${data.length} bytes where the backup needs ${expected} at offset ${offset}`);
+                await target.write(data, offset, expected);
+              }
+              advance(data.length * offsets.length);
+            } finally {
+              pool.give(into);
             }
-            advance(data.length * offsets.length);
           });
         } finally {
           fetched.release();

@@ -42,7 +42,7 @@ export interface BackupEngineOptions {
   encryptionKey?: UserKey;
   /** Where the engine remembers the stores and volumes it saw encrypted (downgrade-guard.ts); in memory only without it. */
   encryptionMemoryFile?: string;
-  /** Pack layout: the pack size a new volume records (default 16 MiB), and packs uploading at once (default 2). */
+  /** Pack layout: the pack size a new volume records (default 16 MiB), and packs uploading at once (default 1). */
   packs?: { size?: number; uploads?: number };
 }
 
@@ -127,7 +127,7 @@ async function restoreBackup(ctx: EngineContext, p: RestoreParams): Promise<Volu
   await readRestorable(ctx, p);
   return withStoreLock(ctx, p.store, p.volumeName, 'restore', p.owner, async () => {
     const { backup, volume } = await readRestorable(ctx, p);
-    return p.ops.mode === 'delta-block' ? restoreDeltaBlock(p, p.ops, backup, volume, concurrency, ctx.workers) : restoreSingleFile(p, p.ops, backup);
+    return p.ops.mode === 'delta-block' ? restoreDeltaBlock(p, p.ops, backup, volume, concurrency, ctx.workers, ctx.pool) : restoreSingleFile(p, p.ops, backup);
   });
 }
 

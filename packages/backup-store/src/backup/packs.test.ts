@@ -11,6 +11,7 @@ import { tempDir } from '@convoy/core/testing';
 import { createBackupEngine } from './engine.js';
 import { BLOCK_SIZE, blocksDir, indexDir, packsDir, volumeConfigKey } from './layout.js';
 import { blobCipher } from './pack-cipher.js';
+import { DEFAULT_PACK_UPLOADS } from './pack-writer.js';
 import { parseBackupUrl } from './url.js';
 import type { StoreLayout } from '@convoy/core';
 import type { UserKey } from './crypto/user-key.js';
@@ -150,14 +151,20 @@ describe('pack layout: backup and restore', () => {
     console.log(`request budget (96 MiB, default 16 MiB packs): stored ${stored} bytes, budget ${budget}, backup ${backupRequests}, restore ${since(before, env.store)}`);
   });
 
-  it('bounds what packs hold in flight: never more than two pack uploads at once, however slow the store', async () => {
+  it.each([
+    ['the default number of', undefined, DEFAULT_PACK_UPLOADS],
+    ['two, on request,', 2, 2],
+  ])('bounds what packs hold in flight: %s uploads at once however slow the store, and one pack buffer more, reused', async (_, uploads, expected) => {
     const env = await makeEnv();
+    const bounded = createBackupEngine({ packs: { size: PACK, ...(uploads === undefined ? {} : { uploads }) } });
     await randomVolume(env, 'vol1', 16, 's1');
     let uploading = 0;
     let most = 0;
+    const packBuffers = new Set<ArrayBufferLike>();
     const put = env.store.put.bind(env.store);
     env.store.put = async (key, body) => {
       if (!key.includes('/packs/')) return put(key, body);
+      packBuffers.add((body as Buffer).buffer);
       most = Math.max(most, ++uploading);
       try {
         // Slower than filling the next pack: only the writer's own limit holds the uploads back.
@@ -167,9 +174,12 @@ describe('pack layout: backup and restore', () => {
         uploading -= 1;
       }
     };
-    const summary = await backup(env, 'vol1', 's1');
+    const { source } = env;
+    const summary = await bounded.createBackup({ store: env.store, destUrl: env.destUrl, driverName: 'image', volume: source.volumeRecord('vol1'), snapshot: source.snapshotRecord('vol1', 's1'), ops: source, owner: 'host-a/1' });
     expect(env.store.keysUnder(packsDir('vol1')).length).toBeGreaterThanOrEqual(7);
-    expect(most).toBe(2);
+    expect(most).toBe(expected);
+    // Memory: the packs uploading and the one filling, each buffer reused for pack after pack.
+    expect(packBuffers.size).toBe(expected + 1);
     await restore(env, summary.url, 'restored');
     await expectSameBytes(env, 'restored', 's1');
   });

@@ -1,4 +1,4 @@
-/* RangeBuffers: a restore's ranged reads reuse at most `count` buffers, never lend one buffer twice at once, and give a range larger than their buffers one of its own. */
+/* RangeBuffers: a restore's ranged reads reuse at most `count` shared buffers, never lend one buffer twice at once, and give a range larger than their buffers one of its own. */
 import { describe, expect, it } from 'vitest';
 import { RangeBuffers } from './range-buffers.js';
 
@@ -24,6 +24,12 @@ describe('RangeBuffers', () => {
     const after = [buffers.take(512), buffers.take(512), buffers.take(512)];
     expect(new Set(after).size).toBe(3);
     expect(after.filter((b) => taken.includes(b))).toHaveLength(2);
+  });
+
+  it('lends shared memory, so the block workers open blobs where they lie', () => {
+    const buffers = new RangeBuffers(1024, 1);
+    expect(buffers.take(100).buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(buffers.take(4096).buffer).toBeInstanceOf(SharedArrayBuffer);
   });
 
   it('gives a range larger than its buffers a buffer of its own, which it does not keep', () => {
