@@ -26,6 +26,34 @@ export interface VolumeRecord {
   mountpoint?: string;
   snapshots: SnapshotRecord[];
   driverInfo: DriverInfo;
+  /** Only on standby volumes (`convoy create --standby`): the backup it holds; added by the manager. */
+  standby?: StandbyState;
+}
+
+/**
+ * What a standby volume holds, persisted by the manager (manager/standby-records.ts) beside the
+ * driver's own state. A standby refuses mounts, writes, snapshots and backups until activated.
+ */
+export interface StandbyState {
+  /** The store the standby follows, as the user wrote it. */
+  storeUrl: string;
+  /** S3 endpoint of that store, when one was given. */
+  endpoint?: string;
+  /** The volume the followed backups were taken of (a sync refuses backups of any other). */
+  sourceVolume: string;
+  /** The backup whose content the volume holds (URL, name, when it was taken). */
+  backupUrl: string;
+  backupName: string;
+  backupCreatedAt: string;
+  /** When the volume last reached `backupName`. */
+  syncedAt: string;
+  /**
+   * The sync journal: written (fsync'd) before a sync writes its first block and cleared when
+   * it is done. While present the volume may mix the blocks of the backups in `from` and of
+   * `to`, so it refuses mounts and activation; the next sync rewrites every block where any of
+   * them differs from its own target.
+   */
+  syncing?: { from: string[]; to: string; startedAt: string };
 }
 
 /** A byte range of a volume: what a delta-block driver reports as changed or mapped. */

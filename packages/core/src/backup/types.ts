@@ -7,6 +7,7 @@ import type { VerifyParams, VerifyReport } from './verify.js';
 import type { BlobCipher } from './pack-cipher.js';
 import type { BackupSummary, CompressionMethod, StoreLayout, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
 import type { KeepReason, RetentionPolicy } from '../retention/policy.js';
+import type { StandbySyncParams, StandbySyncReport } from './standby-sync.js';
 
 /** Every engine call may bring the user key that opens an encrypted store (else the engine's own). */
 export interface KeyedParams {
@@ -106,6 +107,8 @@ export interface ForgetReport {
 export interface BackupEngine {
   createBackup(params: CreateBackupParams): Promise<BackupSummary>;
   restoreBackup(params: RestoreParams): Promise<VolumeRecord>;
+  /** Brings a standby volume from the backups it holds to another backup of the same volume (standby-sync.ts). */
+  syncStandby(params: StandbySyncParams): Promise<StandbySyncReport>;
   deleteBackup(params: KeyedParams & { store: ObjectStore; destUrl: string; backupName: string; volumeName: string; owner: string }): Promise<void>;
   /** Corrupt records are skipped and reported to `onSkipped`; the rest is listed. */
   listBackups(params: KeyedParams & { store: ObjectStore; destUrl: string; volumeName?: string; onSkipped?: (key: string, err: ConvoyError) => void }): Promise<BackupSummary[]>;

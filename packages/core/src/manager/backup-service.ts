@@ -6,6 +6,7 @@ import type { BackupSummary, CompressionMethod, ProgressListener, SnapshotRecord
 import type { ObjectStore } from '../objectstore.js';
 import type { ObjectStoreRegistry } from '../registry.js';
 import type { BackupEngine, ForgetReport, PruneReport } from '../backup/types.js';
+import type { StandbySyncReport } from '../backup/standby-sync.js';
 import { validateRetentionPolicy } from '../retention/policy.js';
 import { validateCompression, validateLayout } from '../backup/records.js';
 import { parseBackupUrl } from '../backup/url.js';
@@ -126,6 +127,26 @@ export class BackupService implements StoreOperations {
         driverName,
         ops,
         request,
+        owner: this.opts.owner,
+        ...operationSignal(this.cancel, plan.signal),
+        ...(onProgress ? { onProgress } : {}),
+        ...plan.key,
+      }),
+    );
+  }
+
+  /** Moves standby `standbyVolume` to the plan's backup; `heldBackups` are those its blocks may come from now. */
+  syncStandby(
+    plan: RestorePlan,
+    standby: { standbyVolume: string; heldBackups: string[]; driverName: string; ops: DeltaBlockBackupOps | SingleFileBackupOps },
+    onProgress?: ProgressListener,
+  ): Promise<StandbySyncReport> {
+    return this.withStore(plan.target, (store) =>
+      this.opts.engine.syncStandby({
+        store,
+        volumeName: plan.volumeName,
+        targetBackup: plan.backupName,
+        ...standby,
         owner: this.opts.owner,
         ...operationSignal(this.cancel, plan.signal),
         ...(onProgress ? { onProgress } : {}),

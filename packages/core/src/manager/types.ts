@@ -7,6 +7,24 @@ import type { VerifyReport } from '../backup/verify.js';
 import type { RetentionPolicy } from '../retention/policy.js';
 import type { SnapshotForgetReport } from '../retention/snapshot-forget.js';
 import type { CreateSnapshotOptions } from './consistency.js';
+import type { StandbySyncReport } from '../backup/standby-sync.js';
+import type { StandbyState } from '../model.js';
+
+/** What `convoy standby sync` asks for: one backup URL, or the newest backup (the default). */
+export interface StandbySyncRequest {
+  backupUrl?: string;
+  latest?: boolean;
+  /** Aborted when the caller gives up: the sync stops with its journal set (the next sync completes it). */
+  signal?: AbortSignal;
+}
+
+/** What `standby sync` answers: how the volume was brought to the backup, and its standby state now. */
+export interface StandbySyncResult extends StandbySyncReport {
+  volumeName: string;
+  /** The backup the standby held before. */
+  previousBackup: string;
+  standby: StandbyState;
+}
 
 export interface CreateVolumeParams {
   /** Generated (`volume-<16 hex>`) when absent. */
@@ -21,6 +39,8 @@ export interface CreateVolumeParams {
   options?: Options;
   /** Opens an encrypted `backupUrl` when the daemon's own key does not. */
   encryptionKey?: EncryptionKeyParam;
+  /** Keep the restored volume standby (it refuses writes until `standby activate`); needs `backupUrl`. */
+  standby?: boolean;
   /** Aborted when the caller gives up (its client went away): the restore stops and leaves no volume. */
   signal?: AbortSignal;
 }
@@ -142,6 +162,10 @@ export interface VolumeService {
   deleteSnapshot(snapshotName: string): Promise<void>;
   getSnapshot(snapshotName: string): Promise<SnapshotRecord>;
   createBackup(req: CreateBackupRequest, onProgress?: ProgressListener): Promise<BackupSummary>;
+  /** Brings a standby volume to another backup of its source volume, writing only what differs (manager/standby-rules.ts). */
+  syncStandby(name: string, req?: StandbySyncRequest, onProgress?: ProgressListener): Promise<StandbySyncResult>;
+  /** Makes a standby volume an ordinary one. */
+  activateStandby(name: string): Promise<VolumeRecord>;
   /** Applies a retention policy to a volume's snapshots on this host. */
   forgetSnapshots(volumeName: string, params: Omit<ForgetParams, 'endpoint'>): Promise<SnapshotForgetReport>;
   close(): Promise<void>;
