@@ -7,6 +7,7 @@ import { backupCommands } from './commands/backup-commands.js';
 import { daemonCommand } from './commands/daemon-command.js';
 import { scheduleCommands } from './commands/schedule-commands.js';
 import { snapshotCommands } from './commands/snapshot-commands.js';
+import { standbyCommands } from './commands/standby/index.js';
 import { volumeCommands } from './commands/volume-commands.js';
 import { defaultSocket } from './defaults.js';
 import { didYouMean } from './did-you-mean.js';
@@ -92,6 +93,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
   parser = snapshotCommands(parser, run);
   parser = backupCommands(parser, run);
   parser = scheduleCommands(parser, run);
+  parser = standbyCommands(parser, run);
   parser = parser.demandCommand(1, 'name a command (convoy --help lists them)');
 
   try {

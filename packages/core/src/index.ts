@@ -21,6 +21,7 @@ export { validateObjectKey, validateKeyPrefix } from './backup/object-key.js';
 export { formatRubyDate, parseStoreTime } from './backup/store-time.js';
 export * from './manager/types.js';
 export * from './manager/volume-manager.js';
+export { STANDBY_DIR } from './manager/standby-records.js';
 export * from './manager/keyed-mutex.js';
 export * from './manager/consistency.js';
 export { checkStoreOptions } from './manager/store-options.js';

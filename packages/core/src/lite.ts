@@ -11,3 +11,5 @@ export * from './log.js';
 export * from './model.js';
 export * from './options.js';
 export { parseStoreTime } from './backup/store-time.js';
+// Type-only: what `standby sync` answers (the CLI renders it).
+export type { StandbySyncRequest, StandbySyncResult } from './manager/types.js';

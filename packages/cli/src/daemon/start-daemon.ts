@@ -12,6 +12,7 @@ import {
   checkStoreOptions,
   createBackupEngine,
   ENCRYPTION_MEMORY_FILE,
+  STANDBY_DIR,
   createCommandRunner,
   parseStoreUrl,
   schedulesFile,
@@ -180,6 +181,8 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
       ...(cfg.stopGraceMs === undefined ? {} : { stopGraceMs: cfg.stopGraceMs }),
       ...(cfg.hooks === undefined ? {} : { quiescer: hookRunner(cfg.hooks, cfg.docker) }),
       owner: `${os.hostname()}:${process.pid}`,
+      // Which volumes are standbys, and their sync journals: beside the drivers' state, surviving restarts.
+      standbyDir: path.join(cfg.root, STANDBY_DIR),
       log,
       daemon: { version: CONVOY_VERSION, root: cfg.root, config: shownConfig(cfg), driverOptions },
     });
