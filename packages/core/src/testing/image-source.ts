@@ -153,6 +153,10 @@ export class ImageSource implements DeltaBlockBackupOps {
     await this.save();
   }
 
+  volumeNames(): string[] {
+    return Object.keys(this.state.volumes).sort();
+  }
+
   volumeRecord(name: string): VolumeRecord {
     const volume = this.volume(name);
     return { name, driver: 'image', size: volume.size, createdAt: volume.createdAt, snapshots: [], driverInfo: { path: this.volumePath(name) } };
