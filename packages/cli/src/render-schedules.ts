@@ -22,7 +22,7 @@ export function renderScheduleList(list: ScheduleView[]): Table {
 }
 
 export function renderScheduleRun(name: string, run: ScheduleRun): string {
-  const parts = [`${name}: ${run.outcome}`, `snapshot ${run.snapshot ?? '-'}`];
+  const parts = [`${name}: ${run.outcome}`, run.standbySync ? `standby ${run.standbySync.from} -> ${run.standbySync.to} (${run.standbySync.method})` : `snapshot ${run.snapshot ?? '-'}`];
   if (run.consistency) parts.push(`${run.consistency.mode}${run.consistency.containers.length > 0 ? ` (hooks: ${run.consistency.containers.join(', ')})` : ''}`);
   if (run.backupUrl) parts.push(`backup ${run.backupUrl}`);
   if (run.removed) {

@@ -6,6 +6,7 @@ import { validateRetentionPolicy } from '../retention/policy.js';
 import { parseStoreUrl } from '../backup/url.js';
 import { validateCompression, validateLayout } from '../backup/records.js';
 import type { ScheduleSpec } from './types.js';
+import { validateFollow } from './follow-standby.js';
 
 const SCHEDULE_NAME_MAX = 100;
 
@@ -31,6 +32,7 @@ export function validateScheduleSpec(input: unknown): ScheduleSpec {
     if (raw.timezone !== undefined) spec.timezone = String(raw.timezone);
     if (nextOccurrence(spec, Date.now()) === undefined) throw new ConvoyError('INVALID_ARGUMENT', `schedule ${name}: --cron ${JSON.stringify(spec.cron)} never fires`);
   }
+  if (raw.follow !== undefined) spec.follow = validateFollow(name, raw);
   if (raw.backup !== undefined) spec.backup = validateBackupTarget(name, raw.backup);
   if (raw.keep !== undefined) spec.keep = validateRetentionPolicy(raw.keep);
   if (spec.keep?.allowRemovingNewest) {

@@ -106,6 +106,8 @@ export const scheduleCreateBody = closedObject(
     consistent: flag,
     backup: closedObject({ dest: text, compression, endpoint, layout }, ['dest']),
     keep: retentionPolicy,
+    /** Addition: `volume` is a standby; each run syncs it to its source's newest backup in this store. */
+    follow: closedObject({ store: text, endpoint }, ['store']),
   },
   ['name', 'volume'],
 );
