@@ -91,6 +91,9 @@ describe('standby volumes in the manager (block-writable driver)', () => {
     const latest = await s.manager.syncStandby('dr');
     expect(latest).toMatchObject({ method: 'block-diff', previousBackup: created.standby!.backupName, blocksWritten: 2, blocksZeroed: 1, standby: { backupUrl: b3 } });
     await expectHolds(s.images, 'dr', 's3');
+    const unchanged = await s.manager.syncStandby('dr', { latest: true });
+    expect(unchanged).toMatchObject({ method: 'up to date', bytesWritten: 0, backupName: latest.backupName });
+    expect(Date.parse(unchanged.standby.syncedAt)).toBeGreaterThanOrEqual(Date.parse(latest.standby.syncedAt));
     const back = await s.manager.syncStandby('dr', { backupUrl: b1 });
     expect(back).toMatchObject({ method: 'block-diff', blocksWritten: 3, blocksZeroed: 0 });
     await expectHolds(s.images, 'dr', 's1');

@@ -11,7 +11,7 @@ export function renderScheduleList(list: ScheduleView[]): Table {
       s.name,
       s.volume,
       s.every ? `every ${s.every}` : `cron ${s.cron}${s.timezone ? ` ${s.timezone}` : ''}`,
-      s.backup?.dest ?? '-',
+      s.backup?.dest ?? (s.follow ? `follows ${s.follow.store}` : '-'),
       s.running ? 'running' : s.paused ? `paused: ${s.pausedReason ?? ''}` : 'active',
       s.lastRun ? `${s.lastRun.outcome} ${age(s.lastRun.startedAt)}` : '-',
       age(s.lastSuccessAt),

@@ -41,7 +41,8 @@ export interface StandbySyncParams extends PipelineOptions {
   sealing?: VolumeSealing;
 }
 
-export type StandbySyncMethod = 'block-diff' | 'full rewrite' | 'full re-extract';
+/** How a sync went: `up to date` (the manager found the standby at its target already) writes nothing. */
+export type StandbySyncMethod = 'block-diff' | 'full rewrite' | 'full re-extract' | 'up to date';
 
 export interface StandbySyncReport {
   method: StandbySyncMethod;

@@ -212,6 +212,12 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
         const url = backupUrl ?? newestBackup(name, state, await this.backups.listBackups(state.storeUrl, { ...endpoint, volumeName: state.sourceVolume })).url;
         const plan = await this.backups.planRestore(url, { ...endpoint, ...(req.signal ? { signal: req.signal } : {}) });
         checkSameSource(name, state, { storeUrl: plan.target.written, volumeName: plan.volumeName });
+        if (plan.backupName === state.backupName && !state.syncing) {
+          // Already there: nothing is written, and the check counts as a sync.
+          const current = { ...state, syncedAt: new Date().toISOString() };
+          await this.standbys.put(name, current);
+          return { volumeName: name, previousBackup: state.backupName, method: 'up to date', backupName: state.backupName, backupCreatedAt: state.backupCreatedAt, blocksCompared: 0, blocksWritten: 0, blocksZeroed: 0, bytesWritten: 0, standby: current };
+        }
         const heldBackups = backupsMixedIn(state);
         await this.standbys.put(name, { ...state, syncing: { from: heldBackups, to: plan.backupName, startedAt: new Date().toISOString() } });
         const report = await this.backups.syncStandby(plan, { standbyVolume: name, heldBackups, driverName: driver.name, ops: this.backupOps(driver) }, onProgress);

@@ -1,9 +1,9 @@
 /**
  * Schedules that keep a standby volume in sync (`convoy schedule create NAME --standby VOL
  * --follow STORE --every 5m`): each run syncs the standby to the newest backup of its source
- * volume in STORE, and does nothing when it already holds it (a run that only finds the newest
- * backup costs one listing). Such a schedule takes no snapshot, no backup and no retention: a
- * standby refuses the first two, and the source's own schedule owns the third.
+ * volume in STORE; a standby that already holds it is left as it is (the manager answers `up to
+ * date`). Such a schedule takes no snapshot, no backup and no retention: a standby refuses the
+ * first two, and the source's own schedule owns the third.
  */
 import { ConvoyError } from '../errors.js';
 import type { StoreOperations, VolumeService } from '../manager/types.js';
@@ -48,7 +48,6 @@ export async function followStandby(service: VolumeService, stores: StoreOperati
   const backups = await stores.listBackups(spec.follow.store, { ...endpoint, volumeName: state.sourceVolume });
   const newest = [...backups].sort((x, y) => Date.parse(y.createdAt) - Date.parse(x.createdAt))[0];
   if (!newest) throw new ConvoyError('NOT_FOUND', `schedule ${spec.name}: ${spec.follow.store} holds no backup of volume ${state.sourceVolume} yet`);
-  if (newest.name === state.backupName && !state.syncing) return { standbySync: { from: state.backupName, to: newest.name, method: 'up to date', bytesWritten: 0 } };
   const synced = await service.syncStandby(spec.volume, { backupUrl: newest.url });
   return { standbySync: { from: synced.previousBackup, to: synced.backupName, method: synced.method, bytesWritten: synced.bytesWritten } };
 }

@@ -10,6 +10,7 @@ import { formatBytes } from '../../bytes.js';
 
 export function renderStandbySync(result: StandbySyncResult): string {
   const moved = result.previousBackup === result.backupName ? `still at ${result.backupName}` : `${result.previousBackup} -> ${result.backupName}`;
+  if (result.method === 'up to date') return `standby ${result.volumeName}: already holds ${result.backupName}, nothing to write\n  synced at ${result.standby.syncedAt}`;
   const what =
     result.method === 'full re-extract'
       ? `full re-extract of the archive (${formatBytes(result.bytesWritten)}): directory volumes have no block map to diff`
