@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -11,6 +10,7 @@ import { bundleForNode } from '@convoy/test-support/bundle';
 import { tempDirFactory } from '@convoy/test-support/tmp';
 import { imageDriver } from '../test/image-driver.js';
 import type { StandbyJob } from '../test/standby-process.child.js';
+import { startJsonChild } from '../test/json-child.js';
 
 /**
  * Standby volumes through the VolumeManager (issue 21 item 1): create --standby, what a standby
@@ -167,27 +167,8 @@ describe('standby volumes in the manager (vfs: a full re-extract)', () => {
   });
 });
 
-interface ChildOutcome {
-  signal: NodeJS.Signals | null;
-  ok?: boolean;
-  error?: ConvoyErrorJSON;
-}
-
-function runChild(job: StandbyJob): Promise<ChildOutcome> {
-  const proc = spawn(process.execPath, [child, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    proc.on('error', reject);
-    proc.on('exit', (code, signal) => {
-      const line = out.trim().split('\n').at(-1);
-      if (signal) resolve({ signal });
-      else if (line) resolve({ signal: null, ...(JSON.parse(line) as Omit<ChildOutcome, 'signal'>) });
-      else reject(new Error(`child exited with ${code} and no result: ${err}`));
-    });
-  });
+function runChild(job: StandbyJob) {
+  return startJsonChild<{ ok: boolean; error?: ConvoyErrorJSON }>(child, job).done;
 }
 
 describe('a standby sync SIGKILLed at each step', () => {
@@ -228,7 +209,7 @@ describe('a standby sync SIGKILLed at each step', () => {
     await s.manager.createVolume({ name: 'dr', backupUrl: b1, standby: true });
     await s.manager.close();
     const outcome = await runChild({ images: s.images, standbyDir: s.standbyDir, volume: 'dr', backupUrl: b3 });
-    expect(outcome, JSON.stringify(outcome.error)).toMatchObject({ signal: null, ok: true });
+    expect(outcome, JSON.stringify(outcome)).toMatchObject({ signal: null, ok: true });
     await expectHolds(s.images, 'dr', 's3');
   });
 });

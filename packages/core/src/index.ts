@@ -10,7 +10,7 @@ export * from './exec.js';
 export * from './registry.js';
 export * from './state/atomic-file.js';
 export * from './backup/types.js';
-export type { StandbySyncMethod, StandbySyncParams, StandbySyncReport } from './backup/standby-sync.js';
+export type { StandbySyncParams } from './backup/standby-sync.js';
 export * from './retention/policy.js';
 export * from './retention/snapshot-forget.js';
 export * from './backup/url.js';

@@ -11,5 +11,3 @@ export * from './log.js';
 export * from './model.js';
 export * from './options.js';
 export { parseStoreTime } from './backup/store-time.js';
-// Type-only: what `standby sync` answers (the CLI renders it).
-export type { StandbySyncRequest, StandbySyncResult } from './manager/types.js';

@@ -56,6 +56,41 @@ export interface StandbyState {
   syncing?: { from: string[]; to: string; startedAt: string };
 }
 
+/** How a standby sync went: `up to date` (already at the target) writes nothing. */
+export type StandbySyncMethod = 'block-diff' | 'full rewrite' | 'full re-extract' | 'up to date';
+
+/** What the engine reports of a standby sync (backup/standby-sync.ts). */
+export interface StandbySyncReport {
+  method: StandbySyncMethod;
+  /** Why a delta-block sync could not diff (a held backup's record is gone). */
+  reason?: string;
+  /** The target backup: what the standby now holds. */
+  backupName: string;
+  backupCreatedAt: string;
+  /** Blocks in the target's map, and how many were written with data or with zeros (delta-block). */
+  blocksCompared: number;
+  blocksWritten: number;
+  blocksZeroed: number;
+  /** Bytes written into the volume (data and zeros; the archive's size for a full re-extract). */
+  bytesWritten: number;
+}
+
+/** What `convoy standby sync` asks for: one backup URL, or the newest backup (the default). */
+export interface StandbySyncRequest {
+  backupUrl?: string;
+  latest?: boolean;
+  /** Aborted when the caller gives up: the sync stops with its journal set (the next sync completes it). */
+  signal?: AbortSignal;
+}
+
+/** What `standby sync` answers: how the volume was brought to the backup, and its standby state now. */
+export interface StandbySyncResult extends StandbySyncReport {
+  volumeName: string;
+  /** The backup the standby held before. */
+  previousBackup: string;
+  standby: StandbyState;
+}
+
 /** A byte range of a volume: what a delta-block driver reports as changed or mapped. */
 export interface Extent {
   offset: number;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createBackupEngine, ObjectStoreRegistry, silentLogger, VolumeManager, type BackupSummary, type ObjectStore } from '@convoy/core';
 import fsStore from '@convoy/objectstore-fs';
 import { describeNeeding } from '@convoy/test-support/gate';
-import { deviceMapper, MiB, run, testPool, type TestPool } from '../test/dm-test-kit.js';
+import { deviceMapper, MiB, run, snapshotDigest, testPool, type TestPool } from '../test/dm-test-kit.js';
 import type { DevmapperDriver } from './driver.js';
 
 /**
@@ -28,22 +28,6 @@ async function deviceDigest(device: string, size: number): Promise<string> {
     }
   } finally {
     await fh.close();
-  }
-  return hash.digest('hex');
-}
-
-async function snapshotDigest(driver: DevmapperDriver, volume: string, snapshot: string): Promise<string> {
-  const reader = await driver.backup.openSnapshot(volume, snapshot);
-  const hash = createHash('sha256');
-  const buf = Buffer.alloc(2 * MiB);
-  try {
-    for (let at = 0; at < reader.size; at += buf.length) {
-      const length = Math.min(buf.length, reader.size - at);
-      await reader.read(buf, at, length);
-      hash.update(buf.subarray(0, length));
-    }
-  } finally {
-    await reader.close();
   }
   return hash.digest('hex');
 }

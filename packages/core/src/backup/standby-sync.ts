@@ -14,6 +14,7 @@
 import { ConvoyError, isConvoyError } from '../errors.js';
 import type { DeltaBlockBackupOps, SingleFileBackupOps, VolumeWriter } from '../driver.js';
 import { validateName } from '../names.js';
+import type { StandbySyncReport } from '../model.js';
 import type { ObjectStore } from '../objectstore.js';
 import { blockObjectPlan, packPlan } from './block-fetch.js';
 import { zeroBlockName } from './block-transform.js';
@@ -39,24 +40,6 @@ export interface StandbySyncParams extends PipelineOptions {
   owner: string;
   /** Set by the engine from the volume's encryption, never by callers. */
   sealing?: VolumeSealing;
-}
-
-/** How a sync went: `up to date` (the manager found the standby at its target already) writes nothing. */
-export type StandbySyncMethod = 'block-diff' | 'full rewrite' | 'full re-extract' | 'up to date';
-
-export interface StandbySyncReport {
-  method: StandbySyncMethod;
-  /** Why a delta-block sync could not diff (a held backup's record is gone). */
-  reason?: string;
-  /** The target backup's record: what the standby now holds. */
-  backupName: string;
-  backupCreatedAt: string;
-  /** Blocks in the target's map, and how many were written with data or with zeros (delta-block). */
-  blocksCompared: number;
-  blocksWritten: number;
-  blocksZeroed: number;
-  /** Bytes written into the volume (data and zeros). */
-  bytesWritten: number;
 }
 
 export async function syncStandby(ctx: EngineContext, p: StandbySyncParams): Promise<StandbySyncReport> {

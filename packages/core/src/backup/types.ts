@@ -7,7 +7,8 @@ import type { VerifyParams, VerifyReport } from './verify.js';
 import type { BlobCipher } from './pack-cipher.js';
 import type { BackupSummary, CompressionMethod, StoreLayout, ProgressListener, SnapshotRecord, VolumeRecord } from '../model.js';
 import type { KeepReason, RetentionPolicy } from '../retention/policy.js';
-import type { StandbySyncParams, StandbySyncReport } from './standby-sync.js';
+import type { StandbySyncParams } from './standby-sync.js';
+import type { StandbySyncReport } from '../model.js';
 
 /** Every engine call may bring the user key that opens an encrypted store (else the engine's own). */
 export interface KeyedParams {

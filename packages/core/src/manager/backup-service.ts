@@ -6,7 +6,7 @@ import type { BackupSummary, CompressionMethod, ProgressListener, SnapshotRecord
 import type { ObjectStore } from '../objectstore.js';
 import type { ObjectStoreRegistry } from '../registry.js';
 import type { BackupEngine, ForgetReport, PruneReport } from '../backup/types.js';
-import type { StandbySyncReport } from '../backup/standby-sync.js';
+import type { StandbySyncReport } from '../model.js';
 import { validateRetentionPolicy } from '../retention/policy.js';
 import { validateCompression, validateLayout } from '../backup/records.js';
 import { parseBackupUrl } from '../backup/url.js';

@@ -8,7 +8,7 @@
 import { ConvoyError } from '../errors.js';
 import type { BackupSummary, StandbyState } from '../model.js';
 import { parseStoreUrl, unescapeBackupUrl } from '../backup/url.js';
-import type { StandbySyncRequest } from './types.js';
+import type { StandbySyncRequest } from '../model.js';
 
 export function standbyRefusal(volumeName: string, state: StandbyState, action: string): ConvoyError {
   const why = state.syncing

@@ -7,24 +7,7 @@ import type { VerifyReport } from '../backup/verify.js';
 import type { RetentionPolicy } from '../retention/policy.js';
 import type { SnapshotForgetReport } from '../retention/snapshot-forget.js';
 import type { CreateSnapshotOptions } from './consistency.js';
-import type { StandbySyncReport } from '../backup/standby-sync.js';
-import type { StandbyState } from '../model.js';
-
-/** What `convoy standby sync` asks for: one backup URL, or the newest backup (the default). */
-export interface StandbySyncRequest {
-  backupUrl?: string;
-  latest?: boolean;
-  /** Aborted when the caller gives up: the sync stops with its journal set (the next sync completes it). */
-  signal?: AbortSignal;
-}
-
-/** What `standby sync` answers: how the volume was brought to the backup, and its standby state now. */
-export interface StandbySyncResult extends StandbySyncReport {
-  volumeName: string;
-  /** The backup the standby held before. */
-  previousBackup: string;
-  standby: StandbyState;
-}
+import type { StandbySyncRequest, StandbySyncResult } from '../model.js';
 
 export interface CreateVolumeParams {
   /** Generated (`volume-<16 hex>`) when absent. */

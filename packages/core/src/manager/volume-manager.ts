@@ -4,7 +4,7 @@ import { checkDeclaredOptions } from '../options.js';
 import { checkSize } from '../bounded/size.js';
 import { driverTraitsOf, type DriverTraitsView } from '../driver-traits.js';
 import type { CreateVolumeRequest, OptionSpec, Options, SnapshotOps, VolumeDriver } from '../driver.js';
-import type { BackupSummary, ProgressListener, SnapshotRecord, StandbyState, VolumeRecord } from '../model.js';
+import type { BackupSummary, ProgressListener, SnapshotRecord, StandbyState, StandbySyncRequest, StandbySyncResult, VolumeRecord } from '../model.js';
 import type {
   ChangedBlockService,
   CreateBackupRequest,
@@ -13,8 +13,6 @@ import type {
   ForgetParams,
   SnapshotBlocks,
   StartupProblem,
-  StandbySyncRequest,
-  StandbySyncResult,
   StoreOperations,
   VolumeService,
 } from './types.js';
