@@ -134,6 +134,31 @@ describe('standby volumes in the manager (block-writable driver)', () => {
   });
 });
 
+describe('a standby sync that fails part-way (an injected write error)', () => {
+  it('leaves the journal set and says so, and the next sync completes it', async () => {
+    const s = await site();
+    const [b1, , b3] = s.urls as [string, string, string];
+    await s.manager.createVolume({ name: 'dr', backupUrl: b1, standby: true });
+    await s.manager.close();
+    let writes = 0;
+    const failing = imageDriver(await ImageSource.open(s.images), {
+      beforeWrite: () => {
+        writes += 1;
+        if (writes === 2) throw new Error('EIO: injected write failure');
+      },
+    });
+    const manager = managerOf([failing], s.standbyDir);
+    await manager.open();
+    await expect(manager.syncStandby('dr', { backupUrl: b3 })).rejects.toThrow('injected write failure');
+    expect((await manager.getVolume('dr')).standby?.syncing?.to).toBe(parseName(b3));
+    await expectCode(manager.activateStandby('dr'), 'STANDBY', 'interrupted');
+    const completed = await manager.syncStandby('dr', { backupUrl: b3 });
+    expect(completed.standby.syncing).toBeUndefined();
+    await expectHolds(s.images, 'dr', 's3');
+    await manager.close();
+  });
+});
+
 describe('standby volumes in the manager (vfs: a full re-extract)', () => {
   it('syncs a directory standby by re-extracting the archive, labelled so, and refuses its backups', async () => {
     const dir = await freshDir();
@@ -163,6 +188,11 @@ describe('standby volumes in the manager (vfs: a full re-extract)', () => {
     await expectCode(manager.createSnapshot('web-dr', 'x1'), 'STANDBY');
     await manager.activateStandby('web-dr');
     await manager.createSnapshot('web-dr', 'x1');
+    // A deleted standby's state goes with it: a new volume of the same name is an ordinary one.
+    await manager.createVolume({ name: 'web-dr2', backupUrl: first, standby: true });
+    await manager.deleteVolume('web-dr2', { referenceOnly: false });
+    await manager.createVolume({ name: 'web-dr2' });
+    expect((await manager.getVolume('web-dr2')).standby).toBeUndefined();
     await manager.close();
   });
 });
