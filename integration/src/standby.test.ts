@@ -159,6 +159,28 @@ describe('a standby sync that fails part-way (an injected write error)', () => {
   });
 });
 
+describe('activating a standby while it syncs', () => {
+  it('is refused at once (BUSY), not queued behind the sync; once the sync ends it activates', async () => {
+    const s = await site();
+    const [b1, , b3] = s.urls as [string, string, string];
+    await s.manager.createVolume({ name: 'dr', backupUrl: b1, standby: true });
+    await s.manager.close();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let reached!: () => void;
+    const writing = new Promise<void>((resolve) => (reached = resolve));
+    const manager = managerOf([imageDriver(await ImageSource.open(s.images), { beforeWrite: async () => (reached(), gate) })], s.standbyDir);
+    await manager.open();
+    const sync = manager.syncStandby('dr', { backupUrl: b3 });
+    await writing;
+    await expectCode(manager.activateStandby('dr'), 'BUSY', 'standby dr is being synced');
+    release();
+    await sync;
+    expect((await manager.activateStandby('dr')).standby).toBeUndefined();
+    await manager.close();
+  });
+});
+
 describe('standby volumes in the manager (vfs: a full re-extract)', () => {
   it('syncs a directory standby by re-extracting the archive, labelled so, and refuses its backups', async () => {
     const dir = await freshDir();

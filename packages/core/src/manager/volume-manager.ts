@@ -60,6 +60,8 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
   private readonly problems: StartupProblem[] = [];
   private readonly backups: BackupService;
   private readonly standbys: StandbyRecords;
+  /** Standbys whose sync is running now: activating one is refused, not queued behind it. */
+  private readonly syncingNow = new Set<string>();
   /** The operations on a backup store alone (no driver, no volume lock), refused once this manager closes. */
   readonly storeOperations: StoreOperations;
   private closed = false;
@@ -199,44 +201,55 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
       validateName(name, 'volume');
       const { backupUrl } = checkSyncRequest(name, req);
       return this.locks.run(this.allKeys(name), async () => {
-        const state = await this.requireStandby(name);
-        const driver = await this.locate(name);
-        const volume = await driver.getVolume(name);
-        if (!volume) throw volumeNotFound(name);
-        if (volume.mountpoint) {
-          throw new ConvoyError('BUSY', `standby ${name} is mounted at ${volume.mountpoint}; unmount it before a sync (its blocks would change under the mount)`, { details: { volume: name } });
+        this.syncingNow.add(name);
+        try {
+          return await this.syncHeld(name, backupUrl, req, onProgress);
+        } finally {
+          this.syncingNow.delete(name);
         }
-        const endpoint = state.endpoint === undefined ? {} : { endpoint: state.endpoint };
-        const url = backupUrl ?? newestBackup(name, state, await this.backups.listBackups(state.storeUrl, { ...endpoint, volumeName: state.sourceVolume })).url;
-        const plan = await this.backups.planRestore(url, { ...endpoint, ...(req.signal ? { signal: req.signal } : {}) });
-        checkSameSource(name, state, { storeUrl: plan.target.written, volumeName: plan.volumeName });
-        if (plan.backupName === state.backupName && !state.syncing) {
-          // Already there: nothing is written, and the check counts as a sync.
-          const current = { ...state, syncedAt: new Date().toISOString() };
-          await this.standbys.put(name, current);
-          return { volumeName: name, previousBackup: state.backupName, method: 'up to date', backupName: state.backupName, backupCreatedAt: state.backupCreatedAt, blocksCompared: 0, blocksWritten: 0, blocksZeroed: 0, bytesWritten: 0, standby: current };
-        }
-        const heldBackups = backupsMixedIn(state);
-        await this.standbys.put(name, { ...state, syncing: { from: heldBackups, to: plan.backupName, startedAt: new Date().toISOString() } });
-        const report = await this.backups.syncStandby(plan, { standbyVolume: name, heldBackups, driverName: driver.name, ops: this.backupOps(driver) }, onProgress);
-        const synced: StandbyState = {
-          ...withoutJournal(state),
-          backupUrl: formatBackupUrl(state.storeUrl, report.backupName, state.sourceVolume),
-          backupName: report.backupName,
-          backupCreatedAt: report.backupCreatedAt,
-          syncedAt: new Date().toISOString(),
-        };
-        await this.standbys.put(name, synced);
-        this.opts.log.info('standby synced', { volume: name, from: state.backupName, to: report.backupName, method: report.method, bytesWritten: report.bytesWritten });
-        return { volumeName: name, previousBackup: state.backupName, ...report, standby: synced };
       });
     });
+  }
+
+  /** The sync itself, holding every lock of the volume. */
+  private async syncHeld(name: string, backupUrl: string | undefined, req: StandbySyncRequest, onProgress: ProgressListener | undefined): Promise<StandbySyncResult> {
+    const state = await this.requireStandby(name);
+    const driver = await this.locate(name);
+    const volume = await driver.getVolume(name);
+    if (!volume) throw volumeNotFound(name);
+    if (volume.mountpoint) {
+      throw new ConvoyError('BUSY', `standby ${name} is mounted at ${volume.mountpoint}; unmount it before a sync (its blocks would change under the mount)`, { details: { volume: name } });
+    }
+    const endpoint = state.endpoint === undefined ? {} : { endpoint: state.endpoint };
+    const url = backupUrl ?? newestBackup(name, state, await this.backups.listBackups(state.storeUrl, { ...endpoint, volumeName: state.sourceVolume })).url;
+    const plan = await this.backups.planRestore(url, { ...endpoint, ...(req.signal ? { signal: req.signal } : {}) });
+    checkSameSource(name, state, { storeUrl: plan.target.written, volumeName: plan.volumeName });
+    if (plan.backupName === state.backupName && !state.syncing) {
+      // Already there: nothing is written, and the check counts as a sync.
+      const current = { ...state, syncedAt: new Date().toISOString() };
+      await this.standbys.put(name, current);
+      return { volumeName: name, previousBackup: state.backupName, method: 'up to date', backupName: state.backupName, backupCreatedAt: state.backupCreatedAt, blocksCompared: 0, blocksWritten: 0, blocksZeroed: 0, bytesWritten: 0, standby: current };
+    }
+    const heldBackups = backupsMixedIn(state);
+    await this.standbys.put(name, { ...state, syncing: { from: heldBackups, to: plan.backupName, startedAt: new Date().toISOString() } });
+    const report = await this.backups.syncStandby(plan, { standbyVolume: name, heldBackups, driverName: driver.name, ops: this.backupOps(driver) }, onProgress);
+    const synced: StandbyState = {
+      ...withoutJournal(state),
+      backupUrl: formatBackupUrl(state.storeUrl, report.backupName, state.sourceVolume),
+      backupName: report.backupName,
+      backupCreatedAt: report.backupCreatedAt,
+      syncedAt: new Date().toISOString(),
+    };
+    await this.standbys.put(name, synced);
+    this.opts.log.info('standby synced', { volume: name, from: state.backupName, to: report.backupName, method: report.method, bytesWritten: report.bytesWritten });
+    return { volumeName: name, previousBackup: state.backupName, ...report, standby: synced };
   }
 
   /** Makes standby `name` an ordinary volume; refused while its last sync is unfinished (it would be a mix of backups). */
   activateStandby(name: string): Promise<VolumeRecord> {
     return this.guard(async () => {
       validateName(name, 'volume');
+      if (this.syncingNow.has(name)) throw new ConvoyError('BUSY', `standby ${name} is being synced; activate it when the sync has ended`, { details: { volume: name } });
       return this.locks.run(this.allKeys(name), async () => {
         const state = await this.requireStandby(name);
         if (state.syncing) throw standbyRefusal(name, state, 'activated');
