@@ -82,6 +82,7 @@ describe('standby volumes in the manager (block-writable driver)', () => {
     const created = await s.manager.createVolume({ name: 'dr', backupUrl: b1, standby: true });
     expect(created.standby).toMatchObject({ sourceVolume: 'src', backupUrl: b1, storeUrl: s.storeUrl });
     expect(created.standby?.syncing).toBeUndefined();
+    expect(created.standby?.status).toBe(`holds ${parseName(b1)}`);
     await expectHolds(s.images, 'dr', 's1');
 
     await expectCode(s.manager.mountVolume('dr'), 'STANDBY', 'volume dr is a standby volume and cannot be mounted', 'convoy standby activate dr');
@@ -173,6 +174,7 @@ describe('activating a standby while it syncs', () => {
     await manager.open();
     const sync = manager.syncStandby('dr', { backupUrl: b3 });
     await writing;
+    expect((await manager.getVolume('dr')).standby?.status).toBe(`syncing to ${parseName(b3)}`);
     await expectCode(manager.activateStandby('dr'), 'BUSY', 'standby dr is being synced');
     release();
     await sync;
@@ -243,7 +245,7 @@ describe('a standby sync SIGKILLed at each step', () => {
     const manager = managerOf([imageDriver(await ImageSource.open(s.images))], s.standbyDir);
     await manager.open();
     const standby = (await manager.getVolume('dr')).standby;
-    expect(standby).toMatchObject({ backupUrl: b1, syncing: { to: parseName(b3) } });
+    expect(standby).toMatchObject({ backupUrl: b1, syncing: { to: parseName(b3) }, status: `interrupted sync to ${parseName(b3)}, run standby sync` });
     await expectCode(manager.mountVolume('dr'), 'STANDBY', `interrupted`, 'convoy standby sync dr');
     await expectCode(manager.activateStandby('dr'), 'STANDBY', 'interrupted');
 

@@ -54,6 +54,11 @@ export interface StandbyState {
    * them differs from its own target.
    */
   syncing?: { from: string[]; to: string; startedAt: string };
+  /**
+   * In words, for inspect, Docker and CSI: `holds <backup>`, `syncing to <backup>`, or
+   * `interrupted sync to <backup>, run standby sync`. Derived by the manager on every read, never stored.
+   */
+  status?: string;
 }
 
 /** How a standby sync went: `up to date` (already at the target) writes nothing. */

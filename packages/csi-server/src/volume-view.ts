@@ -28,6 +28,7 @@ function standbyContext(volume: VolumeRecord): Record<string, string> {
     standbyBackup: standby.backupUrl,
     standbyBackupCreatedAt: standby.backupCreatedAt,
     standbySyncedAt: standby.syncedAt,
+    ...(standby.status ? { standbyStatus: standby.status } : {}),
     ...(standby.syncing ? { standbyInterruptedSyncTo: standby.syncing.to } : {}),
   };
 }

@@ -67,6 +67,7 @@ function dockerVolume(volume: VolumeRecord, holders: number) {
             standbyBackup: volume.standby.backupUrl,
             standbyBackupCreatedAt: volume.standby.backupCreatedAt,
             standbySyncedAt: volume.standby.syncedAt,
+            ...(volume.standby.status ? { standbyStatus: volume.standby.status } : {}),
             ...(volume.standby.syncing ? { standbyInterruptedSyncTo: volume.standby.syncing.to } : {}),
           }
         : {}),

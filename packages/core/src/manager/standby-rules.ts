@@ -19,9 +19,10 @@ export function standbyRefusal(volumeName: string, state: StandbyState, action: 
   });
 }
 
-/** What inspect says of a standby whose last sync did not finish. */
-export function interruptedSync(state: StandbyState): string | undefined {
-  return state.syncing ? `interrupted sync to ${state.syncing.to}, run standby sync` : undefined;
+/** What inspect, Docker and CSI say of a standby (StandbyState.status); `running`: its sync is under way now. */
+export function standbyStatus(state: StandbyState, running: boolean): string {
+  if (!state.syncing) return `holds ${state.backupName}`;
+  return running ? `syncing to ${state.syncing.to}` : `interrupted sync to ${state.syncing.to}, run standby sync`;
 }
 
 /** Every backup whose blocks may be in the volume now: the one it holds, and those of an interrupted sync. */

@@ -25,7 +25,7 @@ import { KeyedMutex } from './keyed-mutex.js';
 import { guardedStoreOperations } from './store-operations.js';
 import { VolumeIndex } from './volume-index.js';
 import { StandbyRecords } from './standby-records.js';
-import { backupsMixedIn, checkSameSource, checkSyncRequest, newestBackup, standbyRefusal } from './standby-rules.js';
+import { backupsMixedIn, checkSameSource, checkSyncRequest, newestBackup, standbyRefusal, standbyStatus } from './standby-rules.js';
 import { formatBackupUrl } from '../backup/url.js';
 
 export interface VolumeManagerOptions extends BackupServiceOptions {
@@ -160,7 +160,7 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
           if (standby) await this.standbys.put(name, { ...standby, syncedAt: new Date().toISOString() });
           this.index.addVolume(record, driver.name);
           this.opts.log.info('volume created', { volume: name, driver: driver.name, restoredFrom: params.backupUrl, ...(standby ? { standby: true } : {}) });
-          return { ...withDriver(record, driver.name), ...(standby ? { standby: (await this.standbys.get(name))! } : {}) };
+          return this.withStandby(withDriver(record, driver.name));
         });
       } finally {
         release();
@@ -279,7 +279,7 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
   /** The record as the API shows it: with its standby state when it is one. */
   private async withStandby(record: VolumeRecord): Promise<VolumeRecord> {
     const state = await this.standbys.get(record.name);
-    return state ? { ...record, standby: state } : record;
+    return state ? { ...record, standby: { ...state, status: standbyStatus(state, this.syncingNow.has(record.name)) } } : record;
   }
 
   deleteVolume(name: string, opts: { referenceOnly: boolean }): Promise<void> {
