@@ -4,6 +4,7 @@
 # command as `$ ...` and its output; stops both daemons (by their pids) at the end.
 set -u
 CONVOY_JS=$(cd "$(dirname "$0")/.." && pwd)/packages/cli/dist/index.js
+[ -f "$CONVOY_JS" ] || { echo "no $CONVOY_JS: run pnpm build first" >&2; exit 1; }
 D=/tmp/dr
 rm -rf $D; mkdir -p $D/store $D/a/vols $D/b/vols
 convoy() { node $CONVOY_JS "$@"; }
