@@ -232,6 +232,7 @@ describe('a standby sync SIGKILLed at each step', () => {
     ['between block writes', { write: 2 }],
     ['at its last block write', { write: 3 }],
     ['after its writes, before the fsync', 'before-fsync'],
+    ['after the fsync, before the journal is cleared', 'after-fsync'],
   ];
   it.each(points)('killed %s: the standby says so, refuses mounts and activation, and the next sync leaves it bit-exact', async (_when, dieAt) => {
     const s = await site();

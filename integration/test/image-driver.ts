@@ -2,7 +2,8 @@
  * A whole VolumeDriver over an ImageSource (image files on the host): the block-writable driver
  * the manager's standby tests and their kill -9 children run, where devmapper needs a guest.
  * Mounts are only recorded (nothing is mounted); deletes are not supported. `beforeWrite` runs
- * before each write or zero of a standby sync and `beforeClose` before its fsync, for kills.
+ * before each write or zero of a standby sync, `beforeClose` before its fsync and `afterClose`
+ * after it, for kills.
  */
 import path from 'node:path';
 import { ConvoyError, isConvoyError, type VolumeDriver, type VolumeRecord, type VolumeWriter } from '@convoy/core';
@@ -11,6 +12,7 @@ import type { ImageSource } from '@convoy/core/testing';
 export interface WriteHooks {
   beforeWrite?: (offset: number) => Promise<void> | void;
   beforeClose?: () => Promise<void> | void;
+  afterClose?: () => Promise<void> | void;
 }
 
 export function imageDriver(source: ImageSource, hooks: WriteHooks = {}): VolumeDriver {
@@ -40,6 +42,7 @@ export function imageDriver(source: ImageSource, hooks: WriteHooks = {}): Volume
     close: async () => {
       await hooks.beforeClose?.();
       await writer.close();
+      await hooks.afterClose?.();
     },
   });
   return {

@@ -3,7 +3,7 @@
  * store, standby state in a directory), for the kill -9 tests (standby-crash.test.ts bundles it
  * with esbuild). argv[2] is a JSON `StandbyJob`; the result goes to stdout as one JSON line.
  * `dieAt` SIGKILLs the process itself at a chosen point of the sync: the nth block write (or
- * zero), or just before the writer's fsync.
+ * zero), just before the writer's fsync, or just after it (before the journal is cleared).
  */
 import fsStore from '@convoy/objectstore-fs';
 import { createBackupEngine, ObjectStoreRegistry, silentLogger, toConvoyError, VolumeManager } from '@convoy/core';
@@ -15,7 +15,7 @@ export interface StandbyJob {
   standbyDir: string;
   volume: string;
   backupUrl: string;
-  dieAt?: { write: number } | 'before-fsync';
+  dieAt?: { write: number } | 'before-fsync' | 'after-fsync';
 }
 
 const job = JSON.parse(process.argv[2] ?? '') as StandbyJob;
@@ -32,6 +32,9 @@ const driver = imageDriver(source, {
   },
   beforeClose: () => {
     if (job.dieAt === 'before-fsync') die();
+  },
+  afterClose: () => {
+    if (job.dieAt === 'after-fsync') die();
   },
 });
 const stores = new ObjectStoreRegistry();
