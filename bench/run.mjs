@@ -20,6 +20,7 @@ import { summariseCpuProfile } from './src/profile.mjs';
 import { renderResults } from './src/report.mjs';
 import { LatencyProxy } from './src/latency-proxy.mjs';
 import { makeTlsCert, S3Server } from './src/s3-server.mjs';
+import { runStandbySyncCases } from './src/standby-sync.mjs';
 import { summarise } from './src/summary.mjs';
 import { borg } from './src/tools/borg.mjs';
 import { convoy, convoyEncrypted, encryptionCost, prepareConvoySources, profileConvoyFull } from './src/tools/convoy.mjs';
@@ -111,6 +112,11 @@ try {
     });
     records.push(...done.map((r) => ({ ...r, rep })));
     rmSync(root, { recursive: true, force: true });
+  }
+  if (convoyChild) {
+    progress.note('standby sync: a standby holding the base backup synced to each pattern\'s incremental, next to a full restore of it (local store)');
+    const standby = await runStandbySyncCases({ entry: convoyChild, sources: convoySources, dataset, dir: path.join(workRoot, 'standby'), patterns: PATTERNS, onStep: (record) => progress.step(`convoy local: ${record.case}`, record, false) });
+    records.push(...standby.map((r) => ({ ...r, rep: 1 })));
   }
   const finishedLoadavg = loadavg();
   progress.note(`all cases done; load average now ${finishedLoadavg.map((l) => l.toFixed(2)).join(' ')}`);

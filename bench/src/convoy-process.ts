@@ -7,13 +7,16 @@
 //            is of a snapshot the source still has: the CBT path), counting the blocks it reads;
 //            `layout` (pnpm bench --layout) is passed on only when given, so the engine's
 //            default layout is what the bench measures otherwise;
-//   restore: restore the backup of the newest snapshot into a fresh image file.
+//   restore: restore the backup of the newest snapshot into a fresh image file;
+//   standby-sync: bring a standby volume (a restore of snapshot `from`'s backup) to the backup of
+//            snapshot `to` (engine.syncStandby), counting the bytes read from the store.
 // It prints one JSON line: what the engine reported and the store's request counts.
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { type CompressionMethod, type ObjectStore, type StoreLayout } from '@convoy/core';
 import { createBackupEngine, parseStoreUrl } from '@convoy/backup-store';
 import { ImageSource } from '../../packages/core/src/testing/image-source.js';
+import { countReads } from '../../packages/core/src/testing/read-counting-store.js';
 import { timed } from './timed.js';
 
 const DRIVER = 'image';
@@ -28,7 +31,8 @@ type Command =
   | { op: 'import'; dir: string; volume: string; baseImage: string }
   | { op: 'change'; dir: string; volume: string; pattern: Pattern }
   | { op: 'backup'; dir: string; storeUrl: string; endpoint?: string; volume: string; snapshot: string; blockSize?: number; compression?: CompressionMethod; layout?: StoreLayout; encrypt?: boolean }
-  | { op: 'restore'; dir: string; storeUrl: string; endpoint?: string; volume: string; snapshot: string; restoredVolume: string; encrypt?: boolean };
+  | { op: 'restore'; dir: string; storeUrl: string; endpoint?: string; volume: string; snapshot: string; restoredVolume: string; encrypt?: boolean }
+  | { op: 'standby-sync'; dir: string; storeUrl: string; endpoint?: string; volume: string; from: string; to: string; standbyVolume: string; encrypt?: boolean };
 
 /** The encrypted case's key: a fixed key file's bytes (a bench measures cost, not secrecy). */
 const BENCH_KEY = { kind: 'key-file', secret: Buffer.alloc(32, 0x5a) } as const;
@@ -99,6 +103,28 @@ if (command.op === 'import') {
         encrypt: command.encrypt === true,
       }));
       process.stdout.write(JSON.stringify({ backup: summary, storeStats: store.stats, operationSeconds, blocksRead }));
+    } else if (command.op === 'standby-sync') {
+      const counted = countReads(store);
+      const backups = await engine.listBackups({ store, destUrl: command.storeUrl, volumeName: command.volume });
+      const nameOf = (snapshot: string) => {
+        const backup = backups.find((b) => b.snapshotName === snapshot);
+        if (!backup) throw new Error(`no backup of snapshot ${snapshot} in ${command.storeUrl}`);
+        return backup.name;
+      };
+      counted.reset();
+      const [report, operationSeconds] = await timed(() =>
+        engine.syncStandby({
+          store: counted.store,
+          volumeName: command.volume,
+          heldBackups: [nameOf(command.from)],
+          targetBackup: nameOf(command.to),
+          standbyVolume: command.standbyVolume,
+          driverName: DRIVER,
+          ops: source,
+          owner,
+        }),
+      );
+      process.stdout.write(JSON.stringify({ ...report, bytesRead: counted.bytesRead, file: source.volumePath(command.standbyVolume), storeStats: store.stats, operationSeconds }));
     } else {
       // Like `restic restore latest`, the restore first finds its backup in the store: the one
       // of the newest snapshot (creation times only have seconds, so they could tie).

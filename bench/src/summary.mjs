@@ -40,6 +40,10 @@ export function summarise(records) {
       clientRequests: median(pick((r) => r.report?.storeRequests)),
       operationSeconds: median(pick((r) => r.report?.operationSeconds)),
       driverStartSeconds: median(pick((r) => r.report?.driverStartSeconds)),
+      // The standby-sync cases (standby-sync.mjs): what a sync read and wrote, against the changed blocks.
+      syncBytesRead: median(pick((r) => r.report?.bytesRead)),
+      syncBytesWritten: median(pick((r) => r.report?.bytesWritten)),
+      changedBytes: median(pick((r) => r.changedBytes)),
       loadavg1AtStart: { min: Math.min(...pick((r) => r.loadavg1AtStart)), max: Math.max(...pick((r) => r.loadavg1AtStart)) },
     };
   });

@@ -4,7 +4,6 @@
  * restores bit-exact. The engine here and in the children uses 4 MiB packs (two 2 MiB blocks each), so that a backup in
  * the pack layout writes several packs and can be killed between them.
  */
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -18,6 +17,7 @@ import { BLOCK_SIZE } from '@convoy/backup-store/testing';
 import { bundleForNode } from '@convoy/test-support/bundle';
 import { tempDir } from '@convoy/test-support/tmp';
 import type { ChildJob } from './engine-process.child.js';
+import { startJsonChild } from './json-child.js';
 
 const MiB = 1024 * 1024;
 export const PACK_SIZE = 4 * MiB;
@@ -35,21 +35,8 @@ export interface Outcome {
 }
 
 export function startChild(job: ChildJob): { done: Promise<Outcome>; kill: () => void } {
-  const child = spawn(process.execPath, [bundle, JSON.stringify({ lock: CHILD_LOCK, packSize: PACK_SIZE, ...job })], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const done = new Promise<Outcome>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      const line = out.trim().split('\n').at(-1);
-      if (signal) resolve({ signal });
-      else if (line) resolve({ signal: null, ...(JSON.parse(line) as Omit<Outcome, 'signal'>) });
-      else reject(new Error(`child exited with ${code} and no result: ${err}`));
-    });
-  });
-  return { done, kill: () => child.kill('SIGKILL') };
+  const { done, kill } = startJsonChild<Omit<Outcome, 'signal'>>(bundle, { lock: CHILD_LOCK, packSize: PACK_SIZE, ...job });
+  return { done: done as Promise<Outcome>, kill };
 }
 
 export const runChild = (job: ChildJob): Promise<Outcome> => startChild(job).done;

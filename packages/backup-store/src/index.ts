@@ -2,6 +2,7 @@
 // delta-block and single-file backup, restore, delete, prune, forget and verify; and the retention
 // policies that forget applies. Built on @convoy/core's driver and object-store contracts.
 export * from './backup/types.js';
+export type { StandbySyncParams } from './backup/standby-sync.js';
 export * from './retention/policy.js';
 export * from './retention/snapshot-forget.js';
 export * from './backup/url.js';

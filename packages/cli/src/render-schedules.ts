@@ -11,7 +11,7 @@ export function renderScheduleList(list: ScheduleView[]): Table {
       s.name,
       s.volume,
       s.every ? `every ${s.every}` : `cron ${s.cron}${s.timezone ? ` ${s.timezone}` : ''}`,
-      s.backup ? `${s.backup.dest}${s.copies?.length ? ` +${s.copies.length} by copy` : ''}` : '-',
+      s.backup ? `${s.backup.dest}${s.copies?.length ? ` +${s.copies.length} by copy` : ''}` : s.follow ? `follows ${s.follow.store}` : '-',
       s.running ? 'running' : s.paused ? `paused: ${s.pausedReason ?? ''}` : 'active',
       s.lastRun ? `${s.lastRun.outcome} ${age(s.lastRun.startedAt)}` : '-',
       age(s.lastSuccessAt),
@@ -22,7 +22,7 @@ export function renderScheduleList(list: ScheduleView[]): Table {
 }
 
 export function renderScheduleRun(name: string, run: ScheduleRun): string {
-  const parts = [`${name}: ${run.outcome}`, `snapshot ${run.snapshot ?? '-'}`];
+  const parts = [`${name}: ${run.outcome}`, run.standbySync ? `standby ${run.standbySync.from} -> ${run.standbySync.to} (${run.standbySync.method})` : `snapshot ${run.snapshot ?? '-'}`];
   if (run.consistency) parts.push(`${run.consistency.mode}${run.consistency.containers.length > 0 ? ` (hooks: ${run.consistency.containers.join(', ')})` : ''}`);
   if (run.backupUrl) parts.push(`backup ${run.backupUrl}`);
   if (run.copiedTo?.length) parts.push(`copied to ${run.copiedTo.join(', ')}`);

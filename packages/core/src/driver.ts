@@ -123,6 +123,31 @@ export interface DeltaBlockBackupOps {
    * until `commit` resolves; `abort` removes every trace.
    */
   createRestoreTarget(req: CreateVolumeRequest, size: number): Promise<RestoreTarget>;
+  /**
+   * Optional, for standby volumes (`convoy standby sync`): a writer into the existing volume
+   * `volumeName`, so a sync writes only the blocks that differ between the backup the volume
+   * holds and the one it moves to. The manager calls it only for an unmounted standby volume,
+   * holding every lock of the volume. Without it a driver's standby volumes cannot be synced
+   * (NOT_SUPPORTED naming the driver).
+   */
+  openVolumeWriter?(volumeName: string): Promise<VolumeWriter>;
+}
+
+/**
+ * Writes into an existing volume (a standby being synced). Contract for implementers:
+ * - `write` and `zero` may run concurrently at distinct offsets; offsets and lengths are whole
+ *   backup blocks (the last one may end at `size`), never past `size`;
+ * - `zero` makes the range read as zeros (a thin device may discard it instead of writing);
+ * - `close` makes every write durable (fsync) before it resolves, and releases the device; after
+ *   a crash before `close` resolves, any subset of the writes may have landed (the manager's
+ *   journal, not the driver, makes a sync crash-safe).
+ */
+export interface VolumeWriter {
+  /** The volume's size in bytes. */
+  readonly size: number;
+  write(buf: Buffer, offset: number, length: number): Promise<void>;
+  zero(offset: number, length: number): Promise<void>;
+  close(): Promise<void>;
 }
 
 /**
@@ -188,6 +213,14 @@ export interface SingleFileBackupOps {
    * `extractTarSafely` from `@convoy/core` into a temporary directory and publish it at the end.
    */
   importVolume(req: CreateVolumeRequest, tar: Readable): Promise<VolumeRecord>;
+  /**
+   * Optional, for standby volumes (`convoy standby sync`): replaces the whole content of the
+   * existing, unmounted volume `volumeName` with the tar stream, crash-safely: extract beside the
+   * volume, flush, then swap it in, so a crash leaves the old content, the new one, or (between
+   * the two renames of a swap) a missing data directory that the next sync fills again. Without
+   * it a driver's standby volumes cannot be synced (NOT_SUPPORTED naming the driver).
+   */
+  replaceVolume?(volumeName: string, tar: Readable): Promise<VolumeRecord>;
 }
 
 /** What the daemon hands a driver factory. */

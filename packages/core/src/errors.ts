@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'STORE_ERROR' // the backup store failed (network, permissions, missing bucket)
   | 'STATE_ERROR' // local state is inconsistent or unreadable
   | 'CANCELLED' // the caller gave up (its client went away) and the operation was stopped
+  | 'STANDBY' // a standby volume (convoy create --standby) refuses mounts, writes, snapshots and backups until `convoy standby activate`
   | 'KEY_REQUIRED' // an encrypted backup store needs a key that was not given, or the one given does not open it
   | 'INTERNAL'; // a bug
 

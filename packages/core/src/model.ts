@@ -26,6 +26,74 @@ export interface VolumeRecord {
   mountpoint?: string;
   snapshots: SnapshotRecord[];
   driverInfo: DriverInfo;
+  /** Only on standby volumes (`convoy create --standby`): the backup it holds; added by the manager. */
+  standby?: StandbyState;
+}
+
+/**
+ * What a standby volume holds, persisted by the manager (manager/standby-records.ts) beside the
+ * driver's own state. A standby refuses mounts, writes, snapshots and backups until activated.
+ */
+export interface StandbyState {
+  /** The store the standby follows, as the user wrote it. */
+  storeUrl: string;
+  /** S3 endpoint of that store, when one was given. */
+  endpoint?: string;
+  /** The volume the followed backups were taken of (a sync refuses backups of any other). */
+  sourceVolume: string;
+  /** The backup whose content the volume holds (URL, name, when it was taken). */
+  backupUrl: string;
+  backupName: string;
+  backupCreatedAt: string;
+  /** When the volume last reached `backupName`. */
+  syncedAt: string;
+  /**
+   * The sync journal: written (fsync'd) before a sync writes its first block and cleared when
+   * it is done. While present the volume may mix the blocks of the backups in `from` and of
+   * `to`, so it refuses mounts and activation; the next sync rewrites every block where any of
+   * them differs from its own target.
+   */
+  syncing?: { from: string[]; to: string; startedAt: string };
+  /**
+   * In words, for inspect, Docker and CSI: `holds <backup>`, `syncing to <backup>`, or
+   * `interrupted sync to <backup>, run standby sync`. Derived by the manager on every read, never stored.
+   */
+  status?: string;
+}
+
+/** How a standby sync went: `up to date` (already at the target) writes nothing. */
+export type StandbySyncMethod = 'block-diff' | 'full rewrite' | 'full re-extract' | 'up to date';
+
+/** What the engine reports of a standby sync (backup/standby-sync.ts). */
+export interface StandbySyncReport {
+  method: StandbySyncMethod;
+  /** Why a delta-block sync could not diff (a held backup's record is gone). */
+  reason?: string;
+  /** The target backup: what the standby now holds. */
+  backupName: string;
+  backupCreatedAt: string;
+  /** Blocks in the target's map, and how many were written with data or with zeros (delta-block). */
+  blocksCompared: number;
+  blocksWritten: number;
+  blocksZeroed: number;
+  /** Bytes written into the volume (data and zeros; the archive's size for a full re-extract). */
+  bytesWritten: number;
+}
+
+/** What `convoy standby sync` asks for: one backup URL, or the newest backup (the default). */
+export interface StandbySyncRequest {
+  backupUrl?: string;
+  latest?: boolean;
+  /** Aborted when the caller gives up: the sync stops with its journal set (the next sync completes it). */
+  signal?: AbortSignal;
+}
+
+/** What `standby sync` answers: how the volume was brought to the backup, and its standby state now. */
+export interface StandbySyncResult extends StandbySyncReport {
+  volumeName: string;
+  /** The backup the standby held before. */
+  previousBackup: string;
+  standby: StandbyState;
 }
 
 /** A byte range of a volume: what a delta-block driver reports as changed or mapped. */

@@ -33,6 +33,8 @@ const STATUS_OF: Record<ErrorCode, GrpcStatus> = {
   NOT_SUPPORTED: GrpcStatus.INVALID_ARGUMENT,
   UNKNOWN_DRIVER: GrpcStatus.INVALID_ARGUMENT,
   BUSY: GrpcStatus.FAILED_PRECONDITION,
+  // A standby volume: activating it (an operator's decision) is the precondition, not a retry.
+  STANDBY: GrpcStatus.FAILED_PRECONDITION,
   // Another host holds the store's lock: the CO's retry with backoff is the right answer.
   LOCKED: GrpcStatus.ABORTED,
   COMMAND_FAILED: GrpcStatus.INTERNAL,

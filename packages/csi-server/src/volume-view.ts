@@ -17,13 +17,29 @@ function contentSourceOf(text: string): ContentSource | null {
   return null;
 }
 
+/**
+ * A standby volume (convoy create --standby) says which backup it holds and when it last synced,
+ * in the only free-form place CSI gives a volume; other volumes carry none of these keys.
+ */
+function standbyContext(volume: VolumeRecord): Record<string, string> {
+  const standby = volume.standby;
+  if (!standby) return {};
+  return {
+    standbyBackup: standby.backupUrl,
+    standbyBackupCreatedAt: standby.backupCreatedAt,
+    standbySyncedAt: standby.syncedAt,
+    ...(standby.status ? { standbyStatus: standby.status } : {}),
+    ...(standby.syncing ? { standbyInterruptedSyncTo: standby.syncing.to } : {}),
+  };
+}
+
 /** The CSI view of a Convoy volume; node-local volumes carry this node's topology. */
 export async function csiVolumeOf(ctx: CsiContext, volume: VolumeRecord, csi?: VolumeRecordCsi): Promise<CsiVolume> {
   const record = csi ?? (await ctx.records.volume(volume.name));
   return {
     volume_id: volume.name,
     capacity_bytes: capacityOf(volume, record),
-    volume_context: { driver: volume.driver },
+    volume_context: { driver: volume.driver, ...standbyContext(volume) },
     content_source: contentSourceOf(record?.contentSource ?? ''),
     accessible_topology: traitsOf(ctx, volume.driver).nodeLocal ? [nodeTopology(ctx)] : [],
   };

@@ -8,6 +8,7 @@ import {
   type RestoreTarget,
   type SnapshotRecord,
   type VolumeRecord,
+  type VolumeWriter,
 } from '@convoy/core';
 import { BACKUP_BLOCK_SIZE } from '@convoy/backup-store';
 import { snapshotExtents } from './changed-blocks.js';
@@ -105,6 +106,31 @@ export class DevmapperBackupOps implements DeltaBlockBackupOps {
     }
     this.readers.delete(name);
     await this.volumes.parts.dm.removeIfPresent(name);
+  }
+
+  /**
+   * A standby's sync writes into the volume's own thin device (activated if it is not). Zeros
+   * are written as zeros rather than discarded: the volume's filesystem must read them back
+   * whatever the pool's discard settings, and a sync zeroes only the blocks it must.
+   */
+  async openVolumeWriter(volumeName: string): Promise<VolumeWriter> {
+    const volume = this.volumes.require(volumeName);
+    const fh = await open(await this.volumes.activate(volume), 'r+');
+    const zeros = Buffer.alloc(BACKUP_BLOCK_SIZE);
+    return {
+      size: volume.size,
+      write: (buf, offset, length) => writeAt(fh, buf, offset, length),
+      zero: async (offset, length) => {
+        for (let done = 0; done < length; done += zeros.length) await writeAt(fh, zeros, offset + done, Math.min(zeros.length, length - done));
+      },
+      close: async () => {
+        try {
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+      },
+    };
   }
 
   async createRestoreTarget(req: CreateVolumeRequest, size: number): Promise<RestoreTarget> {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, unlink, writeFile, open } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import fsStore from '@convoy/objectstore-fs';
 import s3Store from '@convoy/objectstore-s3';
 import { describeNeeding } from '@convoy/test-support/gate';
 import { startS3rver, S3RVER_CREDENTIALS } from '@convoy/test-support/s3rver';
-import { deviceMapper, MiB, poolDelta, run, testPool, type TestPool } from '../test/dm-test-kit.js';
+import { deviceMapper, MiB, poolDelta, run, snapshotDigest, testPool, type TestPool } from '../test/dm-test-kit.js';
 import type { DevmapperDriver } from './driver.js';
 
 const engine = createBackupEngine();
@@ -18,22 +18,6 @@ async function blockObjects(store: ObjectStore): Promise<number> {
   let count = 0;
   for await (const object of store.list('convoy-objectstore/')) if (object.key.endsWith('.blk')) count++;
   return count;
-}
-
-/** SHA-256 of a snapshot's whole device, read the way a backup reads it. */
-async function snapshotDigest(driver: DevmapperDriver, volume: string, snapshot: string): Promise<string> {
-  const reader = await driver.backup.openSnapshot(volume, snapshot);
-  const hash = createHash('sha256');
-  const buf = Buffer.alloc(2 * MiB);
-  try {
-    for (let at = 0; at < reader.size; at += buf.length) {
-      await reader.read(buf, at, buf.length);
-      hash.update(buf);
-    }
-  } finally {
-    await reader.close();
-  }
-  return hash.digest('hex');
 }
 
 /** Where byte `logical` of a file lives on its device, from the filesystem's extent map. */

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createCommandRunner, type DriverContext, type Logger, type Options } from '@convoy/core';
@@ -129,4 +129,21 @@ export async function poolDelta(pool: TestPool, left: number, right: number): Pr
   } finally {
     await run('dmsetup', ['message', pool.poolName, '0', 'release_metadata_snap']);
   }
+}
+
+/** SHA-256 of a snapshot's whole device, read the way a backup reads it. */
+export async function snapshotDigest(driver: DevmapperDriver, volume: string, snapshot: string): Promise<string> {
+  const reader = await driver.backup.openSnapshot(volume, snapshot);
+  const hash = createHash('sha256');
+  const buf = Buffer.alloc(2 * MiB);
+  try {
+    for (let at = 0; at < reader.size; at += buf.length) {
+      const length = Math.min(buf.length, reader.size - at);
+      await reader.read(buf, at, length);
+      hash.update(buf.subarray(0, length));
+    }
+  } finally {
+    await reader.close();
+  }
+  return hash.digest('hex');
 }

@@ -32,6 +32,25 @@ export async function publishDirectory(prepared: string, final: string): Promise
 }
 
 /**
+ * Puts the finished directory `prepared` in the place of `final`: the old tree is renamed into
+ * the temp area, the new one renamed into place, both fsync'd, then the old one deleted. A
+ * crash leaves the old tree, the new one, or (between the two renames) no tree at `final`,
+ * which a caller that journals the swap (a standby's sync) completes by swapping again: a
+ * missing `final` is not an error here.
+ */
+export async function swapDirectory(layout: VfsLayout, prepared: string, final: string): Promise<void> {
+  const old = layout.tempPath('replaced');
+  try {
+    await fs.rename(final, old);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  await fs.rename(prepared, final);
+  await fsyncDir(path.dirname(final));
+  await fs.rm(old, { recursive: true, force: true });
+}
+
+/**
  * Removes a tree without ever leaving a half-deleted one in place: it is first renamed into
  * the temp area (atomic), then deleted there. A crash leaves only trash, never a damaged volume.
  */

@@ -14,7 +14,7 @@ import {
 } from '@convoy/core';
 import type { VfsLayout } from './layout.js';
 import { nowAsConfigTime, toVolumeRecord, type VolumeConfigs } from './volume-config.js';
-import { exists, publishDirectory, syncFilesystemOf } from './directories.js';
+import { exists, publishDirectory, swapDirectory, syncFilesystemOf } from './directories.js';
 import type { VfsSnapshots } from './snapshots.js';
 
 /**
@@ -80,6 +80,36 @@ export class VfsSingleFileBackup implements SingleFileBackupOps {
       });
     } finally {
       // Whatever happened, the caller's stream is finished with: release its source.
+      tar.destroy();
+    }
+  }
+
+  /**
+   * A standby's sync (a full re-extract: archives have no block map to diff): the archive is
+   * extracted into the temp area and flushed while the volume keeps its old content, then the
+   * two directories are swapped (swapDirectory). Refused while the volume is mounted.
+   */
+  async replaceVolume(volumeName: string, tar: Readable): Promise<VolumeRecord> {
+    try {
+      return await this.configs.locked(volumeName, async () => {
+        const config = await this.configs.read(volumeName);
+        if (!config) throw new ConvoyError('NOT_FOUND', `volume ${volumeName} does not exist`, { details: { volume: volumeName } });
+        if (config.MountPoint) throw new ConvoyError('BUSY', `volume ${volumeName} is mounted at ${config.MountPoint}; its content cannot be replaced`, { details: { volume: volumeName } });
+        const dataDir = this.layout.dataDir(volumeName);
+        const prepared = this.layout.tempPath(`resync-${volumeName}`);
+        await fs.mkdir(this.layout.tmpDir, { recursive: true });
+        try {
+          const report = await extractTarSafely(tar, prepared, this.extractOptions);
+          await syncFilesystemOf(this.run, prepared);
+          await swapDirectory(this.layout, prepared, dataDir);
+          this.log.info('vfs volume re-extracted from an archive', { volume: volumeName, entries: report.entries, bytes: report.bytes });
+        } catch (err) {
+          await fs.rm(prepared, { recursive: true, force: true });
+          throw err;
+        }
+        return toVolumeRecord(config, dataDir);
+      });
+    } finally {
       tar.destroy();
     }
   }

@@ -7,7 +7,8 @@ const KEY_OPTIONS = new Set(['encryption-key', 'encryption-key-file', 'encryptio
 /**
  * Maps `docker volume create -o key=value` (Docker sends every value as a string, and `Opts` is
  * null without `-o`) onto a create request, as Convoy did: `size` (bytes or k/m/g/t), `driver`,
- * `backup` (restore this backup URL), `endpoint` (S3 endpoint for it). Every other key reaches
+ * `backup` (restore this backup URL), `endpoint` (S3 endpoint for it), `standby=true` (keep the
+ * restored volume a standby: `convoy standby sync` follows its source, Docker cannot mount it). Every other key reaches
  * the driver's declared volume options, and the manager refuses any the driver does not declare.
  * An encrypted backup restores with the daemon's own key (`convoy daemon --encryption-key-file`);
  * a key as an option is refused, because Docker keeps options and shows them to anyone who can
@@ -29,6 +30,10 @@ export function createParamsFromDockerOpts(name: string, opts: Record<string, st
         break;
       case 'endpoint':
         params.endpoint = value;
+        break;
+      case 'standby':
+        if (value !== 'true' && value !== 'false') throw new ConvoyError('INVALID_ARGUMENT', `option standby must be true or false, not ${JSON.stringify(value)}`);
+        if (value === 'true') params.standby = true;
         break;
       default:
         if (KEY_OPTIONS.has(key)) {

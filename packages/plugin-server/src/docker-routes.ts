@@ -62,6 +62,16 @@ function dockerVolume(volume: VolumeRecord, holders: number) {
       size: volume.size,
       snapshots: volume.snapshots.map((s) => s.name),
       dockerMounts: holders,
+      // Only on standby volumes: which backup the volume holds and when it last synced.
+      ...(volume.standby
+        ? {
+            standbyBackup: volume.standby.backupUrl,
+            standbyBackupCreatedAt: volume.standby.backupCreatedAt,
+            standbySyncedAt: volume.standby.syncedAt,
+            ...(volume.standby.status ? { standbyStatus: volume.standby.status } : {}),
+            ...(volume.standby.syncing ? { standbyInterruptedSyncTo: volume.standby.syncing.to } : {}),
+          }
+        : {}),
     },
   };
 }

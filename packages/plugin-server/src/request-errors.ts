@@ -24,6 +24,8 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   ALREADY_EXISTS: 409,
   BUSY: 409,
   LOCKED: 409,
+  // A standby volume refuses writes until it is activated: the volume's state, not the request, is in the way.
+  STANDBY: 409,
   // An encrypted store that needs a key the request did not bring (or a wrong one).
   KEY_REQUIRED: 403,
   NOT_SUPPORTED: 501,

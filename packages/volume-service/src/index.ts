@@ -4,6 +4,7 @@
 export * from './manager/types.js';
 export * from './manager/volume-manager.js';
 export { checkStoreOptions } from './manager/store-options.js';
+export { STANDBY_DIR } from './manager/standby-records.js';
 export { DEFAULT_STOP_GRACE_MS } from './manager/drain-or-cancel.js';
 export * from './schedule/types.js';
 export { Scheduler, type SchedulerOptions } from './schedule/scheduler.js';

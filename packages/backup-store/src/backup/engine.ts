@@ -8,6 +8,7 @@ import { deleteBackup } from './delete.js';
 import { forgetBackups } from './forget.js';
 import { createDeltaBlockBackup } from './delta-backup.js';
 import { restoreDeltaBlock } from './delta-restore.js';
+import { syncStandby } from './standby-sync.js';
 import { BLOCK_SIZE, DEFAULT_PACK_SIZE, validatePackSize } from './layout.js';
 import { DEFAULT_PACK_UPLOADS } from './pack-writer.js';
 import { inspectBackup, listBackups, requireRecord } from './listing.js';
@@ -89,6 +90,7 @@ export function createBackupEngine(opts: BackupEngineOptions = {}): BackupEngine
       return withKeyId(sealing, await (q.ops.mode === 'delta-block' ? createDeltaBlockBackup(ctx, q, q.ops) : createSingleFileBackup(ctx, q, q.ops)));
     },
     restoreBackup: async (p) => restoreBackup(ctx, await sealed(p, p.volumeName)),
+    syncStandby: async (p) => syncStandby(ctx, await sealed(p, p.volumeName)),
     deleteBackup: async (p) => deleteBackup(ctx, await sealed(p, p.volumeName)),
     listBackups: (p) => listBackups(ctx, { ...p, openVolume: opener(p) }),
     inspectBackup: async (p) => {

@@ -8,6 +8,8 @@ import type { CopyBackupsParams, CopyReport } from './copy.js';
 import type { BlobCipher } from './pack-cipher.js';
 import type { BackupSummary, CompressionMethod, StoreLayout, ProgressListener, SnapshotRecord, VolumeRecord } from '@convoy/core';
 import type { KeepReason, RetentionPolicy } from '../retention/policy.js';
+import type { StandbySyncParams } from './standby-sync.js';
+import type { StandbySyncReport } from '@convoy/core';
 
 /** Every engine call may bring the user key that opens an encrypted store (else the engine's own). */
 export interface KeyedParams {
@@ -107,6 +109,8 @@ export interface ForgetReport {
 export interface BackupEngine {
   createBackup(params: CreateBackupParams): Promise<BackupSummary>;
   restoreBackup(params: RestoreParams): Promise<VolumeRecord>;
+  /** Brings a standby volume from the backups it holds to another backup of the same volume (standby-sync.ts). */
+  syncStandby(params: StandbySyncParams): Promise<StandbySyncReport>;
   deleteBackup(params: KeyedParams & { store: ObjectStore; destUrl: string; backupName: string; volumeName: string; owner: string }): Promise<void>;
   /** Corrupt records are skipped and reported to `onSkipped`; the rest is listed. */
   listBackups(params: KeyedParams & { store: ObjectStore; destUrl: string; volumeName?: string; onSkipped?: (key: string, err: ConvoyError) => void }): Promise<BackupSummary[]>;

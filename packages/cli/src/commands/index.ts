@@ -8,6 +8,7 @@ import { daemonCommand } from './daemon/daemon.js';
 import { info } from './daemon/info.js';
 import { schedule } from './schedule/index.js';
 import { snapshot } from './snapshot/index.js';
+import { standby } from './standby/index.js';
 import { volumeCommands } from './volume/index.js';
 
-export const COMMANDS: readonly Command[] = [daemonCommand, info, ...volumeCommands, snapshot, backup, schedule];
+export const COMMANDS: readonly Command[] = [daemonCommand, info, ...volumeCommands, snapshot, backup, schedule, standby];

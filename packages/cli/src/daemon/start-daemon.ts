@@ -19,6 +19,7 @@ import {
   pausingSchedulesOnDelete,
   checkStoreOptions,
   schedulesFile,
+  STANDBY_DIR,
   type StoreOperations,
   type VolumeService,
 } from '@convoy/volume-service';
@@ -179,6 +180,8 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
       ...(cfg.stopGraceMs === undefined ? {} : { stopGraceMs: cfg.stopGraceMs }),
       ...(cfg.hooks === undefined ? {} : { quiescer: hookRunner(cfg.hooks, cfg.docker) }),
       owner: `${os.hostname()}:${process.pid}`,
+      // Which volumes are standbys, and their sync journals: beside the drivers' state, surviving restarts.
+      standbyDir: path.join(cfg.root, STANDBY_DIR),
       log,
       daemon: { version: CONVOY_VERSION, root: cfg.root, config: shownConfig(cfg), driverOptions },
     });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { BlockReader, CreateVolumeRequest, DeltaBlockBackupOps, RestoreTarget } from '../driver.js';
+import type { BlockReader, CreateVolumeRequest, DeltaBlockBackupOps, RestoreTarget, VolumeWriter } from '../driver.js';
 import { ConvoyError } from '../errors.js';
 import type { Extent, SnapshotRecord, VolumeRecord } from '../model.js';
 import { validateName } from '../names.js';
@@ -153,6 +153,10 @@ export class ImageSource implements DeltaBlockBackupOps {
     await this.save();
   }
 
+  volumeNames(): string[] {
+    return Object.keys(this.state.volumes).sort();
+  }
+
   volumeRecord(name: string): VolumeRecord {
     const volume = this.volume(name);
     return { name, driver: 'image', size: volume.size, createdAt: volume.createdAt, snapshots: [], driverInfo: { path: this.volumePath(name) } };
@@ -197,6 +201,7 @@ export class ImageSource implements DeltaBlockBackupOps {
       getSnapshot: (v, s) => this.getSnapshot(v, s),
       compareSnapshots: (v, s, b) => this.compareSnapshots(v, s, b),
       createRestoreTarget: (r, size) => this.createRestoreTarget(r, size),
+      openVolumeWriter: (v) => this.openVolumeWriter(v),
       openSnapshot: async (v, s) => {
         const reader = await this.openSnapshot(v, s);
         return {
@@ -232,6 +237,30 @@ export class ImageSource implements DeltaBlockBackupOps {
       abort: async () => {
         await handle.close().catch(() => undefined);
         await fs.rm(temp, { force: true });
+      },
+    };
+  }
+
+  /** Writes into an existing image (a standby being synced); what it writes or zeroes counts as changed at close. */
+  async openVolumeWriter(name: string): Promise<VolumeWriter> {
+    const volume = this.volume(name);
+    const handle = await fs.open(this.volumePath(name), 'r+');
+    const touched: Extent[] = [];
+    const zeros = Buffer.alloc(this.blockSize);
+    return {
+      size: volume.size,
+      write: async (buf, offset, length) => {
+        await writeFully(handle, buf, offset, length);
+        touched.push({ offset, length });
+      },
+      zero: async (offset, length) => {
+        for (let done = 0; done < length; done += zeros.length) await writeFully(handle, zeros, offset + done, Math.min(zeros.length, length - done));
+        touched.push({ offset, length });
+      },
+      close: async () => {
+        await handle.sync();
+        await handle.close();
+        await this.markChanged(name, touched);
       },
     };
   }

@@ -12,3 +12,5 @@ export * from './refusal.js';
 export * from './expect-code.js';
 // A directory tree as sorted lines (links, sizes, a digest of each file), to compare a restore with its source.
 export * from './tree.js';
+// Bytes read from a store, for assertions on what a restore or a standby sync fetched.
+export * from './read-counting-store.js';

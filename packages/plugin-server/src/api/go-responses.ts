@@ -73,6 +73,7 @@ export function volumeResponse(volume: VolumeRecord): VolumeResponse {
     CreatedTime: goTime(volume.createdAt),
     DriverInfo: volumeFacts(volume),
     Snapshots: Object.fromEntries(volume.snapshots.map((s) => [s.name, snapshotOf(s, volume.driver)])),
+    ...(volume.standby ? { Standby: volume.standby } : {}),
   };
 }
 

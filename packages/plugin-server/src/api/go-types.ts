@@ -1,4 +1,4 @@
-import type { ConsistencyReport, DriverTraitsView, OptionSpec } from '@convoy/core';
+import type { ConsistencyReport, DriverTraitsView, OptionSpec, StandbyState } from '@convoy/core';
 import type { FromSchema } from 'json-schema-to-ts';
 import type * as schema from './schemas.js';
 
@@ -20,6 +20,7 @@ export type VolumeDeleteRequest = FromSchema<typeof schema.volumeDeleteBody>;
 export type VolumeMountRequest = FromSchema<typeof schema.volumeMountBody>;
 /** Addition: grow a volume. */
 export type VolumeResizeRequest = FromSchema<typeof schema.volumeResizeBody>;
+export type StandbySyncRequestBody = FromSchema<typeof schema.standbySyncBody>;
 export type SnapshotCreateRequest = FromSchema<typeof schema.snapshotCreateBody>;
 export type SnapshotNameRequest = FromSchema<typeof schema.snapshotNameBody>;
 export type BackupCreateRequest = FromSchema<typeof schema.backupCreateBody>;
@@ -63,6 +64,8 @@ export interface VolumeResponse {
   CreatedTime: string;
   DriverInfo: DriverInfoMap;
   Snapshots: Record<string, SnapshotResponse>;
+  /** Addition, only on standby volumes (absent on every other, so Go's shape is unchanged). */
+  Standby?: StandbyState;
 }
 /** Verbose mount answers a VolumeResponse with only the name and mountpoint filled, as Go did. */
 export interface MountResponse {

@@ -58,6 +58,7 @@ function createParams(b: VolumeCreateRequest): CreateVolumeParams {
   if (backupUrl !== undefined) params.backupUrl = backupUrl;
   if (endpoint !== undefined) params.endpoint = endpoint;
   if (b.EncryptionKey !== undefined) params.encryptionKey = b.EncryptionKey;
+  if (b.Standby) params.standby = true;
   const options: Options = { ...b.Options };
   if (given(b.DriverVolumeID) !== undefined) options.id = b.DriverVolumeID as string;
   if (given(b.Type) !== undefined) options.type = b.Type as string;
@@ -94,6 +95,9 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
   },
   umountVolume: async (b, { service }) => service.umountVolume(b.VolumeName),
   resizeVolume: async (b, { service }) => volumeResponse(await service.resizeVolume(b.VolumeName, b.Size)),
+  syncStandby: async (b, { service, onProgress, signal }) =>
+    service.syncStandby(b.VolumeName, { signal, ...(given(b.BackupURL) === undefined ? {} : { backupUrl: b.BackupURL as string }), ...(b.Latest ? { latest: true } : {}) }, onProgress),
+  activateStandby: async (b, { service }) => volumeResponse(await service.activateStandby(b.VolumeName)),
   createSnapshot: async (b, { service }) => {
     const snapshot = await service.createSnapshot(b.VolumeName, given(b.Name), b.Consistent ? { consistent: true } : {});
     if (!b.Verbose) return snapshot.name;

@@ -1,3 +1,4 @@
+import type { StandbySyncResult } from '@convoy/core';
 import type { CopyReport, ForgetReport, KeyInfo, PruneReport, VerifyReport, SnapshotForgetReport } from '@convoy/backup-store';
 import type { ScheduleRun, ScheduleView } from '@convoy/volume-service';
 import type * as Go from './go-types.js';
@@ -36,6 +37,9 @@ export interface RouteTypes {
   mountVolume: { request: Go.VolumeMountRequest; response: string | Go.MountResponse };
   umountVolume: { request: Go.VolumeNameRequest; response: void };
   resizeVolume: { request: Go.VolumeResizeRequest; response: Go.VolumeResponse };
+  /** Addition: standby volumes (convoy standby sync / activate). */
+  syncStandby: { request: Go.StandbySyncRequestBody; response: StandbySyncResult };
+  activateStandby: { request: Go.VolumeNameRequest; response: Go.VolumeResponse };
   createSnapshot: { request: Go.SnapshotCreateRequest; response: string | Go.SnapshotResponse };
   inspectSnapshot: { request: Go.SnapshotNameRequest; response: Go.SnapshotResponse };
   deleteSnapshot: { request: Go.SnapshotNameRequest; response: void };
@@ -77,6 +81,8 @@ export const ROUTES = {
   mountVolume: { method: 'POST', path: '/volumes/mount', body: schema.volumeMountBody },
   umountVolume: { method: 'POST', path: '/volumes/umount', body: schema.volumeNameBody },
   resizeVolume: { method: 'POST', path: '/volumes/resize', body: schema.volumeResizeBody },
+  syncStandby: { method: 'POST', path: '/standby/sync', body: schema.standbySyncBody },
+  activateStandby: { method: 'POST', path: '/standby/activate', body: schema.volumeNameBody },
   createSnapshot: { method: 'POST', path: '/snapshots/create', body: schema.snapshotCreateBody },
   inspectSnapshot: { method: 'GET', path: '/snapshots/', body: schema.snapshotNameBody },
   deleteSnapshot: { method: 'DELETE', path: '/snapshots/', body: schema.snapshotNameBody },

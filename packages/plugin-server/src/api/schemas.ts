@@ -45,10 +45,14 @@ export const volumeCreateBody = closedObject({
   Options: { type: 'object', additionalProperties: { type: 'string' } },
   /** Addition: the key of an encrypted backup to restore (BackupURL). */
   EncryptionKey: encryptionKey,
+  /** Addition: keep the restored volume standby (it refuses writes until activated). */
+  Standby: flag,
 });
 export const volumeNameBody = closedObject({ VolumeName: text }, ['VolumeName']);
 export const volumeDeleteBody = closedObject({ VolumeName: text, ReferenceOnly: flag }, ['VolumeName']);
 export const volumeMountBody = closedObject({ VolumeName: text, MountPoint: text, Verbose: flag }, ['VolumeName']);
+/** Addition: bring a standby volume to BackupURL, or (Latest, the default) to its source's newest backup. */
+export const standbySyncBody = closedObject({ VolumeName: text, BackupURL: text, Latest: flag }, ['VolumeName']);
 export const volumeResizeBody = closedObject({ VolumeName: text, Size: bytes }, ['VolumeName', 'Size']);
 /** Addition: Consistent runs the hooks of the containers mounting the volume around the snapshot (the verbose answer carries Consistency). */
 export const snapshotCreateBody = closedObject({ Name: text, VolumeName: text, Verbose: flag, Consistent: flag }, ['VolumeName']);
@@ -104,6 +108,8 @@ export const scheduleCreateBody = closedObject(
     /** Addition (issue 21): further stores, each getting the run's backup by copy and keeping by its own policy. */
     copies: { type: 'array', maxItems: 16, items: closedObject({ dest: text, endpoint, keep: retentionPolicy }, ['dest']) },
     keep: retentionPolicy,
+    /** Addition: `volume` is a standby; each run syncs it to its source's newest backup in this store. */
+    follow: closedObject({ store: text, endpoint }, ['store']),
   },
   ['name', 'volume'],
 );

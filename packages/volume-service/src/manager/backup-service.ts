@@ -1,14 +1,9 @@
-import { ConvoyError } from '@convoy/core';
-import { checkPercent } from '@convoy/core';
-import { validateName } from '@convoy/core';
+import { ConvoyError, checkPercent, validateName } from '@convoy/core';
 import type { CreateVolumeRequest, DeltaBlockBackupOps, Logger, Options, SingleFileBackupOps } from '@convoy/core';
-import type { BackupSummary, CompressionMethod, ProgressListener, SnapshotRecord, StoreLayout, VolumeRecord } from '@convoy/core';
-import type { ObjectStore } from '@convoy/core';
-import type { ObjectStoreRegistry } from '@convoy/core';
+import type { BackupSummary, CompressionMethod, ProgressListener, SnapshotRecord, StandbySyncReport, StoreLayout, VolumeRecord } from '@convoy/core';
+import type { ObjectStore, ObjectStoreRegistry } from '@convoy/core';
 import type { BackupEngine, ForgetReport, PruneReport } from '@convoy/backup-store';
-import { validateRetentionPolicy } from '@convoy/backup-store';
-import { validateCompression, validateLayout } from '@convoy/backup-store';
-import { parseBackupUrl } from '@convoy/backup-store';
+import { parseBackupUrl, validateCompression, validateLayout, validateRetentionPolicy } from '@convoy/backup-store';
 import { operationSignal } from './operation-signal.js';
 import { resolveStoreTarget, withOpenStore, type StoreTarget } from './open-store.js';
 import type { AddBackupKeyParams, BackupStoreParams, CreateBackupRequest, ForgetParams, PruneOptions, StoreOperations, VerifyBackupsParams } from './types.js';
@@ -125,6 +120,26 @@ export class BackupService implements StoreOperations {
         driverName,
         ops,
         request,
+        owner: this.opts.owner,
+        ...operationSignal(this.cancel, plan.signal),
+        ...(onProgress ? { onProgress } : {}),
+        ...plan.key,
+      }),
+    );
+  }
+
+  /** Moves standby `standbyVolume` to the plan's backup; `heldBackups` are those its blocks may come from now. */
+  syncStandby(
+    plan: RestorePlan,
+    standby: { standbyVolume: string; heldBackups: string[]; driverName: string; ops: DeltaBlockBackupOps | SingleFileBackupOps },
+    onProgress?: ProgressListener,
+  ): Promise<StandbySyncReport> {
+    return this.withStore(plan.target, (store) =>
+      this.opts.engine.syncStandby({
+        store,
+        volumeName: plan.volumeName,
+        targetBackup: plan.backupName,
+        ...standby,
         owner: this.opts.owner,
         ...operationSignal(this.cancel, plan.signal),
         ...(onProgress ? { onProgress } : {}),

@@ -2,7 +2,7 @@ import type { OptionSpec, Options } from '@convoy/core';
 import type { DriverTraitsView } from '@convoy/core';
 import type { BackupSummary, CompressionMethod, Extent, ProgressListener, SnapshotRecord, StoreLayout, VolumeRecord } from '@convoy/core';
 import type { CopyReport, ForgetReport, KeyInfo, PruneReport, RetentionPolicy, SnapshotForgetReport, VerifyReport } from '@convoy/backup-store';
-import type { CreateSnapshotOptions } from '@convoy/core';
+import type { CreateSnapshotOptions, StandbySyncRequest, StandbySyncResult } from '@convoy/core';
 import type { CopyBackupsRequest } from './store-copy.js';
 
 export interface CreateVolumeParams {
@@ -18,6 +18,8 @@ export interface CreateVolumeParams {
   options?: Options;
   /** Opens an encrypted `backupUrl` when the daemon's own key does not. */
   encryptionKey?: EncryptionKeyParam;
+  /** Keep the restored volume standby (it refuses writes until `standby activate`); needs `backupUrl`. */
+  standby?: boolean;
   /** Aborted when the caller gives up (its client went away): the restore stops and leaves no volume. */
   signal?: AbortSignal;
 }
@@ -139,6 +141,10 @@ export interface VolumeService {
   deleteSnapshot(snapshotName: string): Promise<void>;
   getSnapshot(snapshotName: string): Promise<SnapshotRecord>;
   createBackup(req: CreateBackupRequest, onProgress?: ProgressListener): Promise<BackupSummary>;
+  /** Brings a standby volume to another backup of its source volume, writing only what differs (manager/standby-rules.ts). */
+  syncStandby(name: string, req?: StandbySyncRequest, onProgress?: ProgressListener): Promise<StandbySyncResult>;
+  /** Makes a standby volume an ordinary one. */
+  activateStandby(name: string): Promise<VolumeRecord>;
   /** Applies a retention policy to a volume's snapshots on this host. */
   forgetSnapshots(volumeName: string, params: Omit<ForgetParams, 'endpoint'>): Promise<SnapshotForgetReport>;
   close(): Promise<void>;

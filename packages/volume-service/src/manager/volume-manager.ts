@@ -4,7 +4,7 @@ import { checkDeclaredOptions } from '@convoy/core';
 import { checkSize } from '@convoy/core';
 import { driverTraitsOf, type DriverTraitsView } from '@convoy/core';
 import type { CreateVolumeRequest, OptionSpec, Options, SnapshotOps, VolumeDriver } from '@convoy/core';
-import type { BackupSummary, ProgressListener, SnapshotRecord, VolumeRecord } from '@convoy/core';
+import type { BackupSummary, ProgressListener, SnapshotRecord, StandbyState, StandbySyncRequest, StandbySyncResult, VolumeRecord } from '@convoy/core';
 import type {
   ChangedBlockService,
   CreateBackupRequest,
@@ -24,6 +24,9 @@ import type { CreateSnapshotOptions, SnapshotQuiescer } from '@convoy/core';
 import { KeyedMutex } from '@convoy/core';
 import { guardedStoreOperations } from './store-operations.js';
 import { VolumeIndex } from './volume-index.js';
+import { StandbyRecords } from './standby-records.js';
+import { backupsMixedIn, checkSameSource, checkSyncRequest, newestBackup, standbyRefusal, standbyStatus } from './standby-rules.js';
+import { formatBackupUrl } from '@convoy/backup-store';
 
 export interface VolumeManagerOptions extends BackupServiceOptions {
   /** The enabled drivers; the first is the default for creates that name none. */
@@ -34,6 +37,8 @@ export interface VolumeManagerOptions extends BackupServiceOptions {
   stopGraceMs?: number;
   /** Runs the containers' hooks around a consistent snapshot; without it such a snapshot is only crash-consistent, and says so. */
   quiescer?: SnapshotQuiescer;
+  /** Where standby volumes' state is kept (`<root>/standby`); in memory only without it. */
+  standbyDir?: string;
 }
 
 /**
@@ -54,6 +59,9 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
   private readonly locks = new KeyedMutex();
   private readonly problems: StartupProblem[] = [];
   private readonly backups: BackupService;
+  private readonly standbys: StandbyRecords;
+  /** Standbys whose sync is running now: activating one is refused, not queued behind it. */
+  private readonly syncingNow = new Set<string>();
   /** The operations on a backup store alone (no driver, no volume lock), refused once this manager closes. */
   readonly storeOperations: StoreOperations;
   private closed = false;
@@ -62,6 +70,7 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
 
   constructor(private readonly opts: VolumeManagerOptions) {
     this.backups = new BackupService(opts, this.cancel.signal);
+    this.standbys = new StandbyRecords(opts.standbyDir);
     this.storeOperations = guardedStoreOperations(this.backups, (work) => this.guard(work));
     const first = opts.drivers[0];
     if (!first) throw new ConvoyError('INVALID_ARGUMENT', 'at least one driver must be enabled');
@@ -127,16 +136,31 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
       if (params.backupUrl === undefined && params.endpoint !== undefined && params.endpoint !== '') {
         throw new ConvoyError('INVALID_ARGUMENT', 'an endpoint only makes sense with a backup URL to restore');
       }
+      if (params.standby !== undefined && typeof params.standby !== 'boolean') throw new ConvoyError('INVALID_ARGUMENT', 'standby must be true or false');
+      if (params.standby && params.backupUrl === undefined) {
+        throw new ConvoyError('INVALID_ARGUMENT', 'a standby volume is restored from a backup: give --backup URL with --standby; nothing was created');
+      }
       const backup = params.backupUrl === undefined ? undefined : await this.backups.planRestore(params.backupUrl, params);
+      const standby = params.standby && backup ? await this.firstStandbyState(backup, params) : undefined;
       const release = this.index.reserve(name, 'volume');
       try {
         return await this.locks.run(this.allKeys(name), async () => {
           await this.refuseNameUsedByAnyDriver(name);
           const request: CreateVolumeRequest = { name, ...(size === undefined ? {} : { size }), options };
-          const record = backup ? await this.restore(driver, backup, request, onProgress) : await driver.createVolume(request);
+          // The journal goes first: a crash mid-restore leaves no volume, one after it a standby that says "run standby sync".
+          if (standby) await this.standbys.put(name, { ...standby, syncing: { from: [], to: standby.backupName, startedAt: standby.syncedAt } });
+          else if (await this.standbys.get(name)) await this.standbys.remove(name);
+          let record: VolumeRecord;
+          try {
+            record = backup ? await this.restore(driver, backup, request, onProgress) : await driver.createVolume(request);
+          } catch (err) {
+            if (standby) await this.standbys.remove(name);
+            throw err;
+          }
+          if (standby) await this.standbys.put(name, { ...standby, syncedAt: new Date().toISOString() });
           this.index.addVolume(record, driver.name);
-          this.opts.log.info('volume created', { volume: name, driver: driver.name, restoredFrom: params.backupUrl });
-          return withDriver(record, driver.name);
+          this.opts.log.info('volume created', { volume: name, driver: driver.name, restoredFrom: params.backupUrl, ...(standby ? { standby: true } : {}) });
+          return this.withStandby(withDriver(record, driver.name));
         });
       } finally {
         release();
@@ -149,6 +173,115 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
     return this.backups.restore(backup, driver.name, this.backupOps(driver), request, onProgress);
   }
 
+  /** What a new standby records of the backup it is restored from (read before anything is created). */
+  private async firstStandbyState(plan: RestorePlan, params: CreateVolumeParams): Promise<StandbyState> {
+    const summary = await this.backups.inspectBackup(formatBackupUrl(plan.target.written, plan.backupName, plan.volumeName), params);
+    return {
+      storeUrl: plan.target.written,
+      ...(params.endpoint ? { endpoint: params.endpoint } : {}),
+      sourceVolume: plan.volumeName,
+      backupUrl: summary.url,
+      backupName: summary.name,
+      backupCreatedAt: summary.createdAt,
+      syncedAt: new Date().toISOString(),
+    };
+  }
+
+  /**
+   * Brings standby `name` to another backup of its source volume (the newest unless a URL is
+   * given), holding every lock of the volume. The journal (`syncing`) is written and fsync'd
+   * before the first block is written and cleared only after the driver made every write
+   * durable, so a sync killed at any point leaves a standby that refuses mounts and activation
+   * until the next sync, which rewrites every block where any backup that may be mixed in
+   * differs from its target. Refused while the volume is mounted: a read-only mount's page
+   * cache would not see the blocks change under it.
+   */
+  syncStandby(name: string, req: StandbySyncRequest = {}, onProgress?: ProgressListener): Promise<StandbySyncResult> {
+    return this.guard(async () => {
+      validateName(name, 'volume');
+      const { backupUrl } = checkSyncRequest(name, req);
+      return this.locks.run(this.allKeys(name), async () => {
+        this.syncingNow.add(name);
+        try {
+          return await this.syncHeld(name, backupUrl, req, onProgress);
+        } finally {
+          this.syncingNow.delete(name);
+        }
+      });
+    });
+  }
+
+  /** The sync itself, holding every lock of the volume. */
+  private async syncHeld(name: string, backupUrl: string | undefined, req: StandbySyncRequest, onProgress: ProgressListener | undefined): Promise<StandbySyncResult> {
+    const state = await this.requireStandby(name);
+    const driver = await this.locate(name);
+    const volume = await driver.getVolume(name);
+    if (!volume) throw volumeNotFound(name);
+    if (volume.mountpoint) {
+      throw new ConvoyError('BUSY', `standby ${name} is mounted at ${volume.mountpoint}; unmount it before a sync (its blocks would change under the mount)`, { details: { volume: name } });
+    }
+    const endpoint = state.endpoint === undefined ? {} : { endpoint: state.endpoint };
+    const url = backupUrl ?? newestBackup(name, state, await this.backups.listBackups(state.storeUrl, { ...endpoint, volumeName: state.sourceVolume })).url;
+    const plan = await this.backups.planRestore(url, { ...endpoint, ...(req.signal ? { signal: req.signal } : {}) });
+    checkSameSource(name, state, { storeUrl: plan.target.written, volumeName: plan.volumeName });
+    if (plan.backupName === state.backupName && !state.syncing) {
+      // Already there: nothing is written, and the check counts as a sync.
+      const current = { ...state, syncedAt: new Date().toISOString() };
+      await this.standbys.put(name, current);
+      return { volumeName: name, previousBackup: state.backupName, method: 'up to date', backupName: state.backupName, backupCreatedAt: state.backupCreatedAt, blocksCompared: 0, blocksWritten: 0, blocksZeroed: 0, bytesWritten: 0, standby: current };
+    }
+    const heldBackups = backupsMixedIn(state);
+    await this.standbys.put(name, { ...state, syncing: { from: heldBackups, to: plan.backupName, startedAt: new Date().toISOString() } });
+    const report = await this.backups.syncStandby(plan, { standbyVolume: name, heldBackups, driverName: driver.name, ops: this.backupOps(driver) }, onProgress);
+    const synced: StandbyState = {
+      ...withoutJournal(state),
+      backupUrl: formatBackupUrl(state.storeUrl, report.backupName, state.sourceVolume),
+      backupName: report.backupName,
+      backupCreatedAt: report.backupCreatedAt,
+      syncedAt: new Date().toISOString(),
+    };
+    await this.standbys.put(name, synced);
+    this.opts.log.info('standby synced', { volume: name, from: state.backupName, to: report.backupName, method: report.method, bytesWritten: report.bytesWritten });
+    return { volumeName: name, previousBackup: state.backupName, ...report, standby: synced };
+  }
+
+  /** Makes standby `name` an ordinary volume; refused while its last sync is unfinished (it would be a mix of backups). */
+  activateStandby(name: string): Promise<VolumeRecord> {
+    return this.guard(async () => {
+      validateName(name, 'volume');
+      if (this.syncingNow.has(name)) throw new ConvoyError('BUSY', `standby ${name} is being synced; activate it when the sync has ended`, { details: { volume: name } });
+      return this.locks.run(this.allKeys(name), async () => {
+        const state = await this.requireStandby(name);
+        if (state.syncing) throw standbyRefusal(name, state, 'activated');
+        const driver = await this.locate(name);
+        const record = await driver.getVolume(name);
+        if (!record) throw volumeNotFound(name);
+        await this.standbys.remove(name);
+        this.opts.log.info('standby activated', { volume: name, backup: state.backupName });
+        return withDriver(record, driver.name);
+      });
+    });
+  }
+
+  private async requireStandby(name: string): Promise<StandbyState> {
+    const state = await this.standbys.get(name);
+    if (state) return state;
+    await this.locate(name);
+    throw new ConvoyError('INVALID_ARGUMENT', `volume ${name} is not a standby volume (create one with \`convoy create NAME --backup URL --standby\`)`, { details: { volume: name } });
+  }
+
+  /** Refuses a change to a standby volume (mount, resize, snapshot, backup). */
+  private async refuseStandby(name: string, action: string): Promise<void> {
+    const state = await this.standbys.get(name);
+    if (state) throw standbyRefusal(name, state, action);
+  }
+
+  /** The record as the API shows it: with its standby state when it is one. */
+  private async withStandby(record: VolumeRecord): Promise<VolumeRecord> {
+    const state = await this.standbys.get(record.name);
+    return state ? { ...record, standby: { ...state, status: standbyStatus(state, this.syncingNow.has(record.name)) } } : record;
+  }
+
   deleteVolume(name: string, opts: { referenceOnly: boolean }): Promise<void> {
     return this.guard(async () => {
       validateName(name, 'volume');
@@ -157,6 +290,7 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
         const driver = await this.locate(name);
         await this.forgetIfMissing(name, () => driver.deleteVolume({ name, referenceOnly: opts.referenceOnly }));
         this.index.removeVolume(name);
+        if (await this.standbys.get(name)) await this.standbys.remove(name);
         this.opts.log.info('volume deleted', { volume: name, driver: driver.name, referenceOnly: opts.referenceOnly });
       });
     });
@@ -168,6 +302,7 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
       const mountpoint = validateMountpoint(opts.mountpoint);
       return this.locks.run(this.stateKey(name), async () => {
         const driver = await this.locate(name);
+        await this.refuseStandby(name, 'mounted');
         const path = await this.forgetIfMissing(name, () => driver.mountVolume(name, mountpoint === undefined ? {} : { mountpoint }));
         this.opts.log.info('volume mounted', { volume: name, mountpoint: path });
         return path;
@@ -201,6 +336,7 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
       checkSize(size, `the new size of volume ${name}`, 'volume');
       return this.locks.run(this.stateKey(name), async () => {
         const driver = await this.locate(name);
+        await this.refuseStandby(name, 'resized');
         const resize = driver.resizeVolume?.bind(driver);
         if (!resize) throw new ConvoyError('NOT_SUPPORTED', `driver ${driver.name} does not support resizing volumes`, { details: { driver: driver.name } });
         const current = await driver.getVolume(name);
@@ -227,7 +363,7 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
         throw volumeNotFound(name);
       }
       this.index.merge(driver.name, [record]);
-      return withDriver(record, driver.name);
+      return this.withStandby(withDriver(record, driver.name));
     });
   }
 
@@ -246,7 +382,7 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
       const volumes: VolumeRecord[] = [];
       for (const { driver, records } of listings) {
         this.index.merge(driver.name, records);
-        for (const record of records) volumes.push(withDriver(record, driver.name));
+        for (const record of records) volumes.push(await this.withStandby(withDriver(record, driver.name)));
       }
       return volumes.sort((a, b) => a.name.localeCompare(b.name));
     });
@@ -262,6 +398,7 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
           this.locks.run(this.stateKey(volumeName), async () => {
             const driver = await this.locate(volumeName);
             const ops = this.snapshotOps(driver);
+            await this.refuseStandby(volumeName, 'snapshotted');
             await this.refuseNameUsedByAnyDriver(name);
             const record = await this.forgetIfMissing(volumeName, () => ops.createSnapshot(volumeName, name));
             this.index.addSnapshot(record.name, volumeName);
@@ -362,6 +499,7 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
       const volumeName = await this.locateSnapshot(req.snapshot);
       return this.locks.run(this.backupKey(volumeName), async () => {
         const { driver, record: snapshot } = await this.readSnapshot(volumeName, req.snapshot);
+        await this.refuseStandby(volumeName, 'backed up');
         const ops = this.backupOps(driver);
         const volume = await driver.getVolume(volumeName);
         if (!volume) throw volumeNotFound(volumeName);
@@ -553,6 +691,11 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
       throw toConvoyError(err, typeof (err as NodeJS.ErrnoException | undefined)?.code === 'string' ? 'STATE_ERROR' : 'INTERNAL');
     }
   }
+}
+
+function withoutJournal(state: StandbyState): StandbyState {
+  const { syncing: _journal, ...rest } = state;
+  return rest;
 }
 
 function withDriver(record: VolumeRecord, driver: string): VolumeRecord {

@@ -5,6 +5,7 @@ import type { StoreOperations, VolumeService } from '../manager/types.js';
 import { validateName } from '@convoy/core';
 import { systemClock, type Clock } from './clock.js';
 import { runSchedule, VolumeGoneError } from './run-schedule.js';
+import { checkFollowTarget, followStandby } from './follow-standby.js';
 import { loadSchedules, saveSchedules } from './schedule-file.js';
 import { jitterMs, nextOccurrence, validateScheduleSpec } from './spec.js';
 import type { Schedule, ScheduleError, ScheduleRun, ScheduleRunEvent, ScheduleService, ScheduleSpec, ScheduleView } from './types.js';
@@ -97,9 +98,11 @@ export class Scheduler implements ScheduleService {
   async createSchedule(input: ScheduleSpec): Promise<ScheduleView> {
     const spec = validateScheduleSpec(input);
     if (spec.backup) await this.opts.checkStore?.(spec.backup.dest);
-    if (!(await this.opts.service.findVolume(spec.volume))) {
+    const volume = await this.opts.service.findVolume(spec.volume);
+    if (!volume) {
       throw new ConvoyError('NOT_FOUND', `volume ${spec.volume} does not exist; create it before scheduling it`, { details: { volume: spec.volume } });
     }
+    if (spec.follow) checkFollowTarget({ ...spec, follow: spec.follow }, volume);
     await this.mutex.run(STATE_KEY, async () => {
       if (this.schedules.has(spec.name)) throw new ConvoyError('ALREADY_EXISTS', `schedule ${spec.name} already exists`, { details: { schedule: spec.name } });
       const at = this.iso(this.clock.now());
@@ -243,7 +246,8 @@ export class Scheduler implements ScheduleService {
   private async execute(spec: Schedule, run: ScheduleRun, startedMs: number): Promise<ScheduleRun> {
     let volumeGone = false;
     try {
-      Object.assign(run, await runSchedule(this.opts.service, this.opts.stores, spec, startedMs), { outcome: 'succeeded' });
+      const { follow } = spec;
+      Object.assign(run, await (follow ? followStandby(this.opts.service, this.opts.stores, { ...spec, follow }) : runSchedule(this.opts.service, this.opts.stores, spec, startedMs)), { outcome: 'succeeded' });
       this.opts.log.info('scheduled run succeeded', { schedule: spec.name, volume: spec.volume, snapshot: run.snapshot, backup: run.backupUrl, removed: run.removed });
     } catch (err) {
       const error = toConvoyError(err);

@@ -7,6 +7,7 @@ import { parseStoreUrl } from '@convoy/backup-store';
 import { validateCompression, validateLayout } from '@convoy/backup-store';
 import type { ScheduleSpec } from './types.js';
 import { checkedStorePolicy, validateScheduleCopies } from './backup-copies.js';
+import { validateFollow } from './follow-standby.js';
 
 const SCHEDULE_NAME_MAX = 100;
 
@@ -32,6 +33,7 @@ export function validateScheduleSpec(input: unknown): ScheduleSpec {
     if (raw.timezone !== undefined) spec.timezone = String(raw.timezone);
     if (nextOccurrence(spec, Date.now()) === undefined) throw new ConvoyError('INVALID_ARGUMENT', `schedule ${name}: --cron ${JSON.stringify(spec.cron)} never fires`);
   }
+  if (raw.follow !== undefined) spec.follow = validateFollow(name, raw);
   if (raw.backup !== undefined) spec.backup = validateBackupTarget(name, raw.backup);
   if (raw.copies !== undefined) spec.copies = validateScheduleCopies(name, raw.copies, spec.backup?.dest);
   if (raw.keep !== undefined) spec.keep = validateRetentionPolicy(raw.keep);

@@ -26,6 +26,8 @@ export interface ScheduleSpec {
   jitter?: string;
   /** Each run's snapshot is taken with the hooks of the containers mounting the volume (snapshot create --consistent). */
   consistent?: boolean;
+  /** `--standby VOL --follow STORE`: each run syncs standby `volume` to its source's newest backup in the store (follow-standby.ts). */
+  follow?: { store: string; endpoint?: string };
 }
 
 /** A further store of a schedule: gets each run's backup by `backup copy`; `keep` is its own retention (default: the schedule's). */
@@ -72,6 +74,8 @@ export interface ScheduleRun {
   removed?: RemovedByRun;
   /** A consistent schedule's run: what its snapshot became, whose hooks ran, and any note. */
   consistency?: RunConsistency;
+  /** A follow schedule's run: the backups the standby went from and to, and how. */
+  standbySync?: { from: string; to: string; method: string; bytesWritten: number };
   error?: ScheduleError;
 }
 

@@ -7,7 +7,9 @@ import { type KeepArgs, policyFromArgs, RETENTION_EPILOGUE, withKeepOptions } fr
 
 interface CreateArgs extends KeepArgs {
   name: string;
-  volume: string;
+  volume?: string;
+  standby?: string;
+  follow?: string;
   every?: string;
   cron?: string;
   timezone?: string;
@@ -20,7 +22,11 @@ interface CreateArgs extends KeepArgs {
 }
 
 function specFromArgs(args: CreateArgs): ScheduleSpec {
-  const spec: ScheduleSpec = { name: args.name, volume: args.volume };
+  if ((args.volume === undefined) === (args.standby === undefined) || (args.standby === undefined) !== (args.follow === undefined)) {
+    throw new ConvoyError('INVALID_ARGUMENT', 'give --volume VOLUME (snapshots and backups), or --standby VOLUME with --follow STORE (keep a standby in sync)');
+  }
+  const spec: ScheduleSpec = { name: args.name, volume: (args.volume ?? args.standby)! };
+  if (args.follow !== undefined) spec.follow = { store: args.follow, ...(args.s3Endpoint ? { endpoint: args.s3Endpoint } : {}) };
   if (args.every !== undefined) spec.every = args.every;
   if (args.cron !== undefined) spec.cron = args.cron;
   if (args.timezone !== undefined) spec.timezone = args.timezone;
@@ -35,7 +41,7 @@ function specFromArgs(args: CreateArgs): ScheduleSpec {
         ...(args.layout ? { layout: args.layout } : {}),
       }),
     );
-  } else if (args.compression !== undefined || args.s3Endpoint !== undefined || args.layout !== undefined) {
+  } else if (args.compression !== undefined || (args.s3Endpoint !== undefined && args.follow === undefined) || args.layout !== undefined) {
     throw new ConvoyError('INVALID_ARGUMENT', '--compression, --layout and --s3-endpoint only apply with --backup STORE');
   }
   const keep = policyFromArgs(args);
@@ -48,7 +54,9 @@ export const create: CommandModule<CreateArgs> = {
   describe: 'Create a schedule: each run takes a snapshot, backs it up when --backup is given, then applies the --keep-* policy',
   builder: (c) =>
     withKeepOptions(c.positional('name', { type: 'string', demandOption: true, describe: 'the schedule name (it prefixes the snapshots it makes)' }), 'snapshots and backups')
-      .option('volume', { type: 'string', demandOption: true, describe: 'the volume to protect' })
+      .option('volume', { type: 'string', describe: 'the volume to protect' })
+      .option('standby', { type: 'string', describe: 'instead of --volume: the standby volume to keep in sync with --follow' })
+      .option('follow', { type: 'string', describe: "with --standby: each run syncs the standby to its source's newest backup in this store (no snapshot, no backup, no retention)" })
       .option('every', { type: 'string', describe: `run at this interval: 30m, 1h, 1d (${durationRangeText('interval')})` })
       .option('cron', { type: 'string', describe: 'run when this crontab expression matches, e.g. "0 3 * * *" (5 fields, or 6 with seconds first)' })
       .option('timezone', { type: 'string', describe: 'IANA zone of --cron, e.g. Europe/Berlin (default UTC)' })

@@ -21,6 +21,7 @@ interface CreateArgs {
   vm: boolean;
   opt?: string[];
   encryptionKeyFile?: string;
+  standby?: boolean;
 }
 
 function createRequest(args: CreateArgs): VolumeCreateRequest {
@@ -39,6 +40,7 @@ function createRequest(args: CreateArgs): VolumeCreateRequest {
   if (args.iops !== undefined) request.IOPS = parseCount(args.iops, '--iops', 'iops');
   if (args.vm) request.PrepareForVM = true;
   if (args.opt !== undefined) request.Options = parseKeyValues('opt', args.opt);
+  if (args.standby) request.Standby = true;
   return request;
 }
 
@@ -58,6 +60,7 @@ export const create: CommandModule<CreateArgs> = {
       .option('iops', { type: 'string', describe: `provisioned IOPS, for drivers that take them (${countRangeText('iops')})` })
       .option('encryption-key-file', { type: 'string', describe: 'the key of an encrypted --backup (see convoy backup --help)' })
       .option('opt', { type: 'string', array: true, describe: 'driver-specific option key=value (repeatable)' })
+      .option('standby', { type: 'boolean', describe: 'keep the restored --backup a standby: it refuses mounts, writes, snapshots and backups, and follows its source with `convoy standby sync` until `convoy standby activate`' })
       .epilogue(`The volume's data lives where its driver keeps it (vfs: a directory under vfs.path). ${NAME_RULES} ${BACKUP_URL_FORMS}`),
   async handler(args, { client, out }) {
     const request = createRequest(args);

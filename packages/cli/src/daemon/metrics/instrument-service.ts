@@ -14,6 +14,8 @@ const COUNTED: Partial<Record<keyof VolumeService, string>> = {
   deleteSnapshot: 'delete_snapshot',
   createBackup: 'create_backup',
   forgetSnapshots: 'forget_snapshots',
+  syncStandby: 'sync_standby',
+  activateStandby: 'activate_standby',
 };
 
 /** The store operations that change something. */
