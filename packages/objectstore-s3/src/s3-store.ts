@@ -15,11 +15,11 @@ import {
   type ListObjectsV2CommandOutput,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ConvoyError, validateKeyPrefix, validateObjectKey, validateRange, type ObjectInfo, type ObjectStore, type ObjectStoreStats } from '@convoy/core';
 import { readRangeInto } from './read-range-into.js';
 import { isNetworkError, resumableBody } from './resumable-body.js';
 import { isMissingObject, isUnsatisfiableRange, storeError } from './s3-errors.js';
+import { SlicedBodyHttpHandler } from './sliced-body-handler.js';
 import type { S3Settings } from './s3-options.js';
 import type { S3Location } from './s3-url.js';
 
@@ -68,7 +68,7 @@ export class S3ObjectStore implements ObjectStore {
       retryMode: 'standard',
       requestChecksumCalculation: checksums,
       responseChecksumValidation: checksums,
-      requestHandler: new NodeHttpHandler({
+      requestHandler: new SlicedBodyHttpHandler({
         httpAgent: new http.Agent(agentOptions),
         httpsAgent: new https.Agent(agentOptions),
         // Inactivity on the socket, for the whole exchange (request body, wait, response body):
