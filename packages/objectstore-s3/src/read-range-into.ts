@@ -1,8 +1,7 @@
 // Why this exists: a pack restore reads range after range into the same (shared) buffer. Joining a
 // response's chunks instead made a fresh range-sized buffer per read, besides its chunks: garbage
 // on the engine's thread, and a buffer the block workers could only get copies out of. The chunks
-// themselves are garbage too, and lay uncollected up to ~64 MiB: they go
-// into a garbage budget.
+// themselves are garbage too, and lay uncollected up to ~64 MiB: they go into a garbage budget.
 import type { Readable } from 'node:stream';
 import type { GarbageBudget } from '@convoy/core';
 
