@@ -14,9 +14,9 @@
  * code survives.
  */
 import { move } from 'piscina';
-import { isConvoyError } from '@convoy/core';
+import { collectGarbage, GarbageBudget, isConvoyError } from '@convoy/core';
 import { nameBlock, openBlock, sealBlock, type BlockFormat } from './backup/block-transform.js';
-import { collectGarbage, GarbageBudget, WORKER_GARBAGE_BUDGET } from './backup/garbage-budget.js';
+import { WORKER_GARBAGE_BUDGET } from './backup/garbage-budget.js';
 
 export type BlockTask =
   | { op: 'name'; plain: Uint8Array; format: BlockFormat }

@@ -14,6 +14,7 @@ export * from './store-time.js';
 export * from './keyed-mutex.js';
 export * from './consistency.js';
 export * from './log.js';
+export * from './garbage-budget.js';
 export * from './archive/pack-directory.js';
 export * from './archive/extract-tar.js';
 export * from './archive/tar-end-check.js';

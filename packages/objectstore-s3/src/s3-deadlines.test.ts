@@ -62,6 +62,16 @@ describe('objectstore-s3 deadlines (a stalling proxy on 127.0.0.1)', () => {
     await store.close();
   });
 
+  it('a buffer upload sent in slices whose request stalls is retried with the whole buffer', async () => {
+    const store = await open();
+    const data = randomBytes(4 * 1024 * 1024);
+    proxy.inject({ fault: 'stall', match: (r) => r.method === 'PUT' && r.url.includes('c/sliced') });
+    await noHang(store.put('c/sliced', data));
+    expect(store.stats.retries).toBeGreaterThan(0);
+    expect((await store.get('c/sliced'))!.equals(data)).toBe(true);
+    await store.close();
+  });
+
   const MB = 1024 * 1024;
   it.each([
     ['a streamed download', 'cut', 'cut-response', 'd/cut'],

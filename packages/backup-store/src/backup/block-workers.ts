@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Piscina } from 'piscina';
-import { ConvoyError, type ErrorCode } from '@convoy/core';
+import { ConvoyError, GarbageBudget, type ErrorCode } from '@convoy/core';
 import type { BlockTask, BlockTaskResult } from '../block-worker.js';
 import { nameBlock, openBlock, sealBlock, verifyBlockName, type BlockFormat, type KeyedNaming } from './block-transform.js';
-import { ENGINE_GARBAGE_BUDGET, GarbageBudget } from './garbage-budget.js';
+import { ENGINE_GARBAGE_BUDGET } from './garbage-budget.js';
 
 /** Where the built worker sits: beside the engine's code (dist/, or a bundle's directory). */
 const BESIDE_ENGINE = new URL('./block-worker.js', import.meta.url);

@@ -55,17 +55,7 @@ const HOUR_MS = 3_600_000;
  * backups, verified parallel restores, reference-checked deletes, prune, and store locks.
  */
 export function createBackupEngine(opts: BackupEngineOptions = {}): BackupEngine {
-  const concurrency = validateConcurrency(opts.concurrency, DEFAULT_CONCURRENCY);
-  const ctx: EngineContext = {
-    // Idle buffers kept between operations: enough for a backup and a restore at full speed.
-    pool: new BufferPool(2 * concurrency * BLOCK_SIZE),
-    workers: new BlockWorkers(opts.blockWorkers),
-    lock: { ...DEFAULT_LOCK_OPTIONS, ...opts.lock },
-    concurrency,
-    pruneGraceMs: opts.pruneGraceMs ?? HOUR_MS,
-    records: new BackupRecordCache(opts.recordCacheBlocks),
-    packs: { size: validatePackSize(opts.packs?.size ?? DEFAULT_PACK_SIZE), uploads: validateConcurrency(opts.packs?.uploads, DEFAULT_PACK_UPLOADS) },
-  };
+  const ctx = createEngineContext(opts);
   const engineKeyring = new Keyring(opts.encryptionKey);
   // What this engine has seen encrypted, whichever key opened it: a witness the bucket cannot delete.
   const encrypted = new EncryptionMemory(opts.encryptionMemoryFile);
@@ -152,4 +142,19 @@ async function readRestorable(ctx: EngineContext, p: RestoreParams): Promise<{ b
     throw new ConvoyError('INVALID_ARGUMENT', `backup ${p.backupName} is a ${mode} backup; driver ${p.driverName} restores ${p.ops.mode} backups`);
   }
   return { backup, volume };
+}
+
+/** What one engine's operations share (context.ts), from its options. */
+export function createEngineContext(opts: BackupEngineOptions = {}): EngineContext {
+  const concurrency = validateConcurrency(opts.concurrency, DEFAULT_CONCURRENCY);
+  return {
+    // Idle buffers kept between operations: enough for a backup and a restore at full speed.
+    pool: new BufferPool(2 * concurrency * BLOCK_SIZE),
+    workers: new BlockWorkers(opts.blockWorkers),
+    lock: { ...DEFAULT_LOCK_OPTIONS, ...opts.lock },
+    concurrency,
+    pruneGraceMs: opts.pruneGraceMs ?? HOUR_MS,
+    records: new BackupRecordCache(opts.recordCacheBlocks),
+    packs: { size: validatePackSize(opts.packs?.size ?? DEFAULT_PACK_SIZE), uploads: validateConcurrency(opts.packs?.uploads, DEFAULT_PACK_UPLOADS) },
+  };
 }

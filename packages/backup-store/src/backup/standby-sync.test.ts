@@ -9,7 +9,8 @@ import { MemoryObjectStore } from '@convoy/core/testing';
 import { countReads } from '@convoy/core/testing';
 import { tempDir } from '@convoy/core/testing';
 import type { UserKey } from './crypto/user-key.js';
-import { createBackupEngine } from './engine.js';
+import { createBackupEngine, createEngineContext } from './engine.js';
+import { syncStandby } from './standby-sync.js';
 import { BLOCK_SIZE, backupConfigKey } from './layout.js';
 import { parseBackupUrl } from './url.js';
 
@@ -181,3 +182,30 @@ describe('standby sync: what it cannot diff, it rewrites', () => {
     expect((await readFile(c.source.volumePath('standby'))).equals(before)).toBe(true);
   });
 });
+
+describe('standby sync memory', () => {
+  it('opens each block into a pooled buffer: the engine thread receives no block memory to collect', async () => {
+    const ctx = createEngineContext({ packs: { size: 4 * 1024 * 1024 } });
+    try {
+      const c = await chain();
+      const [b1, , , b4] = c.urls as [string, string, string, string];
+      await restoreStandby(c, b1, 'standby');
+      const report = await syncStandby(ctx, {
+        store: c.counted.store,
+        volumeName: 'src',
+        heldBackups: [parseBackupUrl(b1).backupName],
+        targetBackup: parseBackupUrl(b4).backupName,
+        standbyVolume: 'standby',
+        driverName: 'image',
+        ops: c.source,
+        owner: 'host-b/1',
+      });
+      await expectHolds(c, 'standby', 's4');
+      expect(report.blocksWritten).toBe(4);
+      // Without a buffer to open into, each block's 2 MiB came back as V8 memory noted here.
+      expect({ bytes: ctx.workers.garbage.uncollectedBytes, collections: ctx.workers.garbage.collections }).toEqual({ bytes: 0, collections: 0 });
+    } finally {
+      await ctx.workers.close();
+    }
+  });
+}, 60_000);

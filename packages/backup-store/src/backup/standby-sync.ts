@@ -148,11 +148,17 @@ async function blockDiff(ctx: EngineContext, p: StandbySyncParams, ops: DeltaBlo
         try {
           await runWorkers(fetched.blocks, 3, async ({ name, stored, format: blockFormat }) => {
             const at = byBlock.get(name)!;
-            const data = await ctx.workers.open(stored(), name, lengthAt(at[0]!), blockFormat, p.sealing?.nameBlock);
-            for (const offset of at) {
-              if (data.length < lengthAt(offset)) throw new ConvoyError('CORRUPT', `block ${name} of backup ${target.Name} holds ${data.length} bytes where offset ${offset} needs ${lengthAt(offset)}`);
-              await writer.write(data, offset, lengthAt(offset));
-              wrote(lengthAt(offset));
+            // The plaintext lands in a pooled shared buffer, as a restore's does: the engine's thread gets no block memory.
+            const into = ctx.pool.take(blockSize);
+            try {
+              const data = await ctx.workers.open(stored(), name, lengthAt(at[0]!), blockFormat, p.sealing?.nameBlock, into);
+              for (const offset of at) {
+                if (data.length < lengthAt(offset)) throw new ConvoyError('CORRUPT', `block ${name} of backup ${target.Name} holds ${data.length} bytes where offset ${offset} needs ${lengthAt(offset)}`);
+                await writer.write(data, offset, lengthAt(offset));
+                wrote(lengthAt(offset));
+              }
+            } finally {
+              ctx.pool.give(into);
             }
           });
         } finally {
