@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The one command that runs every test: build, typecheck, unit and integration tests on the
+# The one command that runs every test: lint and format, build, typecheck, unit and integration tests on the
 # host, end-to-end tests against a real dockerd and a real S3 server, device-mapper tests in a
 # real kernel, and the benchmark harness at its quick size. Under CI=true nothing may skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n=== %s\n' "$*"; }
+# Style first: it takes seconds, and a reviewer should never have to comment on it.
+step 'lint and format (Biome)'; pnpm lint && pnpm format:check
 step build;     pnpm build
 step typecheck; pnpm typecheck
 # Every package stands alone: it typechecks, and its tests pass, from its own directory with only

@@ -13,7 +13,7 @@
 // It prints one JSON line: what the engine reported and the store's request counts.
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { type CompressionMethod, type ObjectStore, type StoreLayout } from '@convoy/core';
+import type { CompressionMethod, ObjectStore, StoreLayout } from '@convoy/core';
 import { createBackupEngine, parseStoreUrl } from '@convoy/backup-store';
 import { ImageSource } from '../../packages/core/src/testing/image-source.js';
 import { countReads } from '../../packages/core/src/testing/read-counting-store.js';

@@ -29,7 +29,7 @@ export function summariseCpuProfile(dir, top = 12) {
     const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
     const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
     const selfMicros = new Map();
-    profile.samples.forEach((id, i) => selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+    for (const [i, id] of profile.samples.entries()) selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
     const micros = profile.endTime - profile.startTime;
     totalMicros += micros;
     mainMicros = Math.max(mainMicros, micros);

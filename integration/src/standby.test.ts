@@ -173,7 +173,10 @@ describe('activating a standby while it syncs', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     let reached!: () => void;
     const writing = new Promise<void>((resolve) => (reached = resolve));
-    const manager = managerOf([imageDriver(await ImageSource.open(s.images), { beforeWrite: async () => (reached(), gate) })], s.standbyDir);
+    const manager = managerOf([imageDriver(await ImageSource.open(s.images), { beforeWrite: async () => {
+      reached();
+      await gate;
+    } })], s.standbyDir);
     await manager.open();
     const sync = manager.syncStandby('dr', { backupUrl: b3 });
     await writing;

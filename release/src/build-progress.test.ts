@@ -22,7 +22,7 @@ describe('the demo build progress', () => {
       expect(started, pkg).toBeGreaterThanOrEqual(0);
       expect(done, pkg).toBeGreaterThan(started);
     }
-    expect(lines.at(-1)).toMatch(/^ +\d+s  all packages built$/);
+    expect(lines.at(-1)).toMatch(/^ +\d+s {2}all packages built$/);
     expect(lines).toHaveLength(5);
     expect(stderr).toBe('');
   });

@@ -94,7 +94,7 @@ describeNeeding(deviceMapper, "Go Convoy's client and parallel CLI processes aga
     const names = Array.from({ length: 20 }, (_, i) => `par${i}`);
     const phase = async (argsOf: (name: string) => string[]) => {
       const results = await Promise.all(names.map((name) => convoyProcess(daemon.socketPath, argsOf(name))));
-      results.forEach((r, i) => expect(r, `${argsOf(names[i]!).join(' ')}`).toMatchObject({ code: 0, stderr: '' }));
+      for (const [i, r] of results.entries()) expect(r, `${argsOf(names[i]!).join(' ')}`).toMatchObject({ code: 0, stderr: '' });
       return results.map((r) => r.stdout.trim());
     };
     expect(await phase((n) => ['create', n, '--size', '16m'])).toEqual(names);

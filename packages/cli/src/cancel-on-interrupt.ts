@@ -4,7 +4,7 @@
  * exits 130; a second one leaves at once and says what is still running. With --detach the
  * daemon runs the operation on when this client goes away (Go Convoy's and scripts' behaviour).
  */
-import { ConvoyError, isConvoyError } from '@convoy/core/lite';
+import { type ConvoyError, isConvoyError } from '@convoy/core/lite';
 import { ConvoyClient } from '@convoy/plugin-server/client';
 import type { OutputStream } from './printer.js';
 

@@ -39,8 +39,12 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
       const out = new Printer(io, outputMode(global, io.stdout));
       try {
         const body = (client: ConvoyClient) => handler(args as never, { client, out });
+        const run = async () => {
+          await body(new ConvoyClient(socketOf(global)));
+          return { interrupted: false };
+        };
         const { interrupted } = runsTheDaemon(args)
-          ? (await body(new ConvoyClient(socketOf(global))), { interrupted: false })
+          ? await run()
           : await cancelOnInterrupt(socketOf(global), { detach: global.detach, stderr: io.stderr, onInterrupt: () => out.endProgress() }, body);
         exitCode = interrupted ? INTERRUPTED_EXIT : out.exitCode;
       } catch (err) {

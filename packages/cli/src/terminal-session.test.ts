@@ -50,12 +50,6 @@ async function interruptedInTerminal(args: string[], said: RegExp): Promise<{ co
   return { code: await session.exited, output: session.output() };
 }
 
-/** Runs `args` in a terminal to the end. */
-async function ranInTerminal(args: string[]): Promise<{ code: number; output: string }> {
-  const session = inTerminal(args);
-  return { code: await session.exited, output: session.output() };
-}
-
 /** Every file under `root` (empty directories are no objects), sorted: what a cancelled operation must not change. */
 async function tree(root: string): Promise<string[]> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { CommandRunner } from '@convoy/core';
 
 /** Mount points are octal-escaped in mountinfo (`\040` for a space). */
-function unescape(text: string): string {
+function unescapeMountField(text: string): string {
   return text.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
 }
 
@@ -17,7 +17,7 @@ export async function mountAt(path: string): Promise<MountState | undefined> {
   for (const line of text.split('\n')) {
     const fields = line.split(' ');
     const point = fields[4];
-    if (point !== undefined && unescape(point) === path) found = { readOnly: (fields[5] ?? '').split(',').includes('ro') };
+    if (point !== undefined && unescapeMountField(point) === path) found = { readOnly: (fields[5] ?? '').split(',').includes('ro') };
   }
   return found;
 }

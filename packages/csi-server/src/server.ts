@@ -2,7 +2,7 @@ import { chmod, lstat, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { KeyedMutex, type CommandRunner, type Logger } from '@convoy/core';
-import { type ChangedBlockService, type StoreOperations, type VolumeService } from '@convoy/volume-service';
+import type { ChangedBlockService, StoreOperations, VolumeService } from '@convoy/volume-service';
 import { BackupUploads } from './backup-uploads.js';
 import type { CsiContext } from './context.js';
 import { snapshotControllerHandlers } from './controller-snapshots.js';

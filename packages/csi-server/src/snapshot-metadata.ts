@@ -1,6 +1,6 @@
 import type { ServerWritableStream } from '@grpc/grpc-js';
 import { isConvoyError, type Extent } from '@convoy/core';
-import { type SnapshotBlocks } from '@convoy/volume-service';
+import type { SnapshotBlocks } from '@convoy/volume-service';
 import type { CsiContext } from './context.js';
 import { parseSnapshotId, requireField } from './ids.js';
 import { int64Field, type Int64 } from './int64.js';

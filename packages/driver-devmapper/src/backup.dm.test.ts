@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, unlink, writeFile, open } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type BackupSummary, type ObjectStore, type SnapshotRecord, type VolumeRecord } from '@convoy/core';
+import type { BackupSummary, ObjectStore, SnapshotRecord, VolumeRecord } from '@convoy/core';
 import { createBackupEngine } from '@convoy/backup-store';
 import fsStore from '@convoy/objectstore-fs';
 import s3Store from '@convoy/objectstore-s3';

@@ -3,7 +3,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type CommandRunner, type ObjectStore, type SnapshotRecord, type VolumeRecord } from '@convoy/core';
+import type { CommandRunner, ObjectStore, SnapshotRecord, VolumeRecord } from '@convoy/core';
 import { createBackupEngine } from '@convoy/backup-store';
 import fsStore from '@convoy/objectstore-fs';
 import { describeNeeding } from '@convoy/test-support/gate';

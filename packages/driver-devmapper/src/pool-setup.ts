@@ -69,7 +69,7 @@ function activePool(ctx: SetupContext, geometry: PoolGeometry, metadataPath: str
 }
 
 /** Both devices exist, are block devices, are distinct, and are big enough. */
-async function inspectDevices(ctx: SetupContext, dataPath: string, metadataPath: string, blockSizeSectors: number) {
+async function inspectDevices(dataPath: string, metadataPath: string, blockSizeSectors: number) {
   const data = await inspectBlockDevice(dataPath, 'dm.datadev');
   const metadata = await inspectBlockDevice(metadataPath, 'dm.metadatadev');
   if (data.number === metadata.number) {
@@ -103,7 +103,7 @@ async function createPool(ctx: SetupContext, liveTables: Map<string, DmTableLine
       details: { missing: [!options.dataDevice && 'dm.datadev', !options.metadataDevice && 'dm.metadatadev'].filter(Boolean) },
     });
   }
-  const { data, metadata } = await inspectDevices(ctx, options.dataDevice, options.metadataDevice, options.blockSizeSectors);
+  const { data, metadata } = await inspectDevices(options.dataDevice, options.metadataDevice, options.blockSizeSectors);
   const dataSectors = Math.floor(data.sizeBytes / (options.blockSizeSectors * SECTOR_BYTES)) * options.blockSizeSectors;
   const geometry = geometryOf(options.poolName, metadata, data, dataSectors, options.blockSizeSectors);
   const existing = liveTables.get(options.poolName)?.[0];
@@ -160,7 +160,7 @@ async function reopenPool(ctx: SetupContext, config: PoolConfig, liveTables: Map
   // Device paths may move (loop devices are renumbered at boot); the new ones must still fit.
   const dataPath = options.dataDevice ?? config.dataDevice;
   const metadataPath = options.metadataDevice ?? config.metadataDevice;
-  const { data, metadata } = await inspectDevices(ctx, dataPath, metadataPath, config.blockSizeSectors);
+  const { data, metadata } = await inspectDevices(dataPath, metadataPath, config.blockSizeSectors);
   if (data.sizeBytes < config.dataSectors * SECTOR_BYTES) {
     throw new ConvoyError(
       'INVALID_ARGUMENT',

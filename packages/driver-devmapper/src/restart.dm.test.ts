@@ -128,7 +128,7 @@ describeNeeding(deviceMapper, 'devicemapper restart, reboot and crash recovery',
 
     // Only a create that saved its state survives; the rest never happened.
     const names = (await recovered.listVolumes()).map((v) => v.name);
-    CREATE_VOLUME_STEPS.forEach((step, i) => expect(names.includes(`new${i}`), step).toBe(step === 'create-volume:state-saved'));
+    for (const [i, step] of CREATE_VOLUME_STEPS.entries()) expect(names.includes(`new${i}`), step).toBe(step === 'create-volume:state-saved');
     for (const [i, step] of CREATE_SNAPSHOT_STEPS.entries()) {
       expect((await recovered.snapshots.listSnapshots(`origin${i}`)).map((s) => s.name), step).toEqual(step === 'create-snapshot:state-saved' ? [`snap${i}`] : []);
     }

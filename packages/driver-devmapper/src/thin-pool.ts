@@ -1,5 +1,5 @@
 import { ConvoyError, KeyedMutex, type CommandRunner } from '@convoy/core';
-import { DeviceMapper, messageFailure, type DmTableLine } from './device-mapper.js';
+import { type DeviceMapper, messageFailure, type DmTableLine } from './device-mapper.js';
 import { SECTOR_BYTES, type NoSpacePolicy } from './options.js';
 import { parsePoolStatus, type PoolStatus } from './pool-status.js';
 import { parseThinDelta, type ThinDelta } from './thin-delta.js';
@@ -65,7 +65,7 @@ export class ThinPool {
   /** The thin device id a live table maps, when the table is a thin target on this pool. */
   thinDevIdOf(table: DmTableLine[] | undefined): number | undefined {
     const line = table?.length === 1 ? table[0] : undefined;
-    if (!line || line.target !== 'thin' || line.args[0] !== this.poolNumber) return undefined;
+    if (line?.target !== 'thin' || line.args[0] !== this.poolNumber) return undefined;
     return Number(line.args[1]);
   }
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConvoyError, createCommandRunner, packDirectory, silentLogger, type CommandRunner } from '@convoy/core';
+import { ConvoyError, createCommandRunner, silentLogger, type CommandRunner } from '@convoy/core';
 import { driverComplianceSuite } from '@convoy/core/testing';
 import { tempDirFactory } from '@convoy/test-support/tmp';
 import vfs, { VfsDriver, resolveVfsSettings } from './index.js';

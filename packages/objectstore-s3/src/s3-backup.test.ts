@@ -3,7 +3,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { type BackupSummary, type ObjectStoreOptions, type SingleFileBackupOps, type StoreLayout } from '@convoy/core';
+import type { BackupSummary, ObjectStoreOptions, SingleFileBackupOps, StoreLayout } from '@convoy/core';
 import { createBackupEngine, parseBackupUrl } from '@convoy/backup-store';
 import { ImageSource } from '@convoy/core/testing';
 import { startFaultProxy } from '@convoy/test-support/fault-proxy';

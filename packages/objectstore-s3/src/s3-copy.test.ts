@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type ObjectStore, type StoreLayout } from '@convoy/core';
+import type { ObjectStore, StoreLayout } from '@convoy/core';
 import { createBackupEngine, parseBackupUrl } from '@convoy/backup-store';
 import { ImageSource, MemoryObjectStore } from '@convoy/core/testing';
 import { startFaultProxy } from '@convoy/test-support/fault-proxy';

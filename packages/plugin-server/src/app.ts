@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { KeyedMutex, type Logger } from '@convoy/core';
-import { type ScheduleService, type StoreOperations, type VolumeService } from '@convoy/volume-service';
+import type { ScheduleService, StoreOperations, VolumeService } from '@convoy/volume-service';
 import { convoyApiRoutes } from './api/routes.js';
 import { API_PREFIX } from './api/route-table.js';
 import { dockerPluginRoutes } from './docker-routes.js';

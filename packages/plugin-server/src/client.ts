@@ -1,4 +1,4 @@
-import { ConvoyError, isConvoyError, type ConvoyErrorJSON } from '@convoy/core/lite';
+import { ConvoyError, type ConvoyErrorJSON } from '@convoy/core/lite';
 import type { ProgressListener } from '@convoy/core';
 import type { NdjsonLine, SummaryListener } from './ndjson.js';
 import { DETACH_HEADER, OPERATION_HEADER } from './operations.js';

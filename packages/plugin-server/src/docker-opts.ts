@@ -1,5 +1,5 @@
 import { ConvoyError, parseSize } from '@convoy/core';
-import { type CreateVolumeParams } from '@convoy/volume-service';
+import type { CreateVolumeParams } from '@convoy/volume-service';
 
 /** Keys a user might try for an encrypted backup; Docker shows every option in `docker volume inspect`. */
 const KEY_OPTIONS = new Set(['encryption-key', 'encryption-key-file', 'encryption-passphrase', 'passphrase', 'key']);

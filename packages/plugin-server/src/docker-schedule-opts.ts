@@ -1,5 +1,5 @@
 import { ConvoyError, parseCount, parseDuration, parseKeepWithin } from '@convoy/core';
-import { type RetentionPolicy } from '@convoy/backup-store';
+import type { RetentionPolicy } from '@convoy/backup-store';
 import { validateScheduleSpec, type ScheduleSpec } from '@convoy/volume-service';
 
 const KEEP_RULES = ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const;

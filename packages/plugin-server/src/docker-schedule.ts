@@ -1,5 +1,5 @@
 import { ConvoyError, isConvoyError, type Logger } from '@convoy/core';
-import { type ScheduleService, type ScheduleSpec, type VolumeService } from '@convoy/volume-service';
+import type { ScheduleService, ScheduleSpec, VolumeService } from '@convoy/volume-service';
 
 /**
  * Creates the schedule `docker volume create -o schedule=...` asked for. Docker repeats Create

@@ -6,7 +6,7 @@ import { NDJSON_TYPE } from './api/route-table.js';
 const PROGRESS_INTERVAL_MS = 200;
 
 export function wantsNdjson(accept: string | undefined): boolean {
-  return accept !== undefined && accept.includes(NDJSON_TYPE);
+  return accept?.includes(NDJSON_TYPE) === true;
 }
 
 /** What an operation stored, for the client's closing summary (what it read comes from progress). */

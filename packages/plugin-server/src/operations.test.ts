@@ -24,7 +24,10 @@ describe('operations a client can ask about after closing its connection', () =>
     let finish!: () => void;
     ops.track('slow', new Promise<void>((resolve) => (finish = resolve)));
     let answered = false;
-    const asking = ops.outcome('slow').then((o) => ((answered = true), o));
+    const asking = ops.outcome('slow').then((o) => {
+      answered = true;
+      return o;
+    });
     await Promise.resolve();
     expect(answered).toBe(false);
     finish();

@@ -8,7 +8,7 @@ import type { BlobCipher } from './pack-cipher.js';
 import { DEFAULT_MAX_UNUSED, prunePacks, validateMaxUnused } from './pack-prune.js';
 import { backupMode } from './records.js';
 import { archiveKeyOf } from './archive-key.js';
-import { listBackupNames, listVolumeNames, requireBackupConfig, type StoredVolume } from './store-records.js';
+import { listBackupNames, listVolumeNames, requireBackupConfig, } from './store-records.js';
 import type { PruneReport } from './types.js';
 
 export interface PruneParams {

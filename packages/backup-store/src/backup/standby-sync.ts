@@ -12,7 +12,7 @@
  * volume and swaps it in ("full re-extract").
  */
 import { ConvoyError, isConvoyError } from '@convoy/core';
-import type { DeltaBlockBackupOps, SingleFileBackupOps, VolumeWriter } from '@convoy/core';
+import type { DeltaBlockBackupOps, SingleFileBackupOps, } from '@convoy/core';
 import { validateName } from '@convoy/core';
 import type { StandbySyncReport } from '@convoy/core';
 import type { ObjectStore } from '@convoy/core';

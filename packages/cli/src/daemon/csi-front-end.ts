@@ -1,5 +1,5 @@
 import { ConvoyError, type CommandRunner, type JsonLogger } from '@convoy/core';
-import { type ChangedBlockService, type StoreOperations, type VolumeService } from '@convoy/volume-service';
+import type { ChangedBlockService, StoreOperations, VolumeService } from '@convoy/volume-service';
 import { CONVOY_VERSION } from '../version.js';
 
 /** `convoy daemon --csi-*`: the Kubernetes CSI front end served beside the Docker one. */

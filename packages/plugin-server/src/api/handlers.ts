@@ -1,10 +1,10 @@
 import { ConvoyError, type Options, type ProgressListener } from '@convoy/core';
-import {
-  type CreateVolumeParams,
-  type EncryptionKeyParam,
-  type ScheduleService,
-  type StoreOperations,
-  type VolumeService,
+import type {
+  CreateVolumeParams,
+  EncryptionKeyParam,
+  ScheduleService,
+  StoreOperations,
+  VolumeService,
 } from '@convoy/volume-service';
 import type { VolumeCreateRequest } from './go-types.js';
 import type { OperationRegistry } from '../operations.js';

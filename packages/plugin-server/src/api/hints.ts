@@ -5,7 +5,7 @@
  * containers (unmounting under them is the wrong fix). These hints cost a lookup only on failure.
  */
 import { ConvoyError, isConvoyError } from '@convoy/core';
-import { type VolumeService } from '@convoy/volume-service';
+import type { VolumeService } from '@convoy/volume-service';
 
 /** `backup create VOLUME`: say that it wants a snapshot, and name the volume's latest. */
 export async function snapshotWanted(service: VolumeService, name: string, err: unknown): Promise<never> {

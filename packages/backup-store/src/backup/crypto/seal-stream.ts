@@ -24,7 +24,7 @@ const CIPHER = 'aes-256-gcm';
 /** 2^32 segments of 1 MiB: 4 PiB per archive. */
 const MAX_SEGMENTS = 2 ** 32;
 
-function segmentCipher(key: Buffer, prefix: Buffer, objectKey: string, index: number, final: boolean) {
+function segmentCipher(prefix: Buffer, objectKey: string, index: number, final: boolean) {
   if (index >= MAX_SEGMENTS) throw new Error('archive too large for one encrypted stream');
   const nonce = Buffer.alloc(PREFIX_BYTES + 4);
   prefix.copy(nonce);
@@ -34,14 +34,14 @@ function segmentCipher(key: Buffer, prefix: Buffer, objectKey: string, index: nu
 }
 
 function sealSegment(key: Buffer, prefix: Buffer, objectKey: string, index: number, final: boolean, plaintext: Buffer): Buffer {
-  const { nonce, aad } = segmentCipher(key, prefix, objectKey, index, final);
+  const { nonce, aad } = segmentCipher(prefix, objectKey, index, final);
   const cipher = createCipheriv(CIPHER, key, nonce);
   cipher.setAAD(aad);
   return Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
 }
 
 function openSegment(key: Buffer, prefix: Buffer, objectKey: string, index: number, final: boolean, sealed: Buffer): Buffer {
-  const { nonce, aad } = segmentCipher(key, prefix, objectKey, index, final);
+  const { nonce, aad } = segmentCipher(prefix, objectKey, index, final);
   const decipher = createDecipheriv(CIPHER, key, nonce);
   decipher.setAAD(aad);
   decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
@@ -110,7 +110,10 @@ export class OpenStream extends Transform {
     this.pending.push(chunk);
     try {
       if (!this.prefix) {
-        if (this.pending.length < HEADER_BYTES) return done();
+        if (this.pending.length < HEADER_BYTES) {
+          done();
+          return;
+        }
         const header = this.pending.take(HEADER_BYTES);
         if (!header.subarray(0, STREAM_MAGIC.length).equals(STREAM_MAGIC)) throw tampered(this.objectKey, 'it is not an encrypted archive');
         this.prefix = Buffer.from(header.subarray(STREAM_MAGIC.length));

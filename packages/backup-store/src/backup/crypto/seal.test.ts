@@ -26,8 +26,8 @@ async function openStream(sealed: Buffer, objectKey = OBJECT, chunk = 100_000): 
   const pieces: Buffer[] = [];
   for (let at = 0; at < sealed.length; at += chunk) pieces.push(sealed.subarray(at, at + chunk));
   const out: Buffer[] = [];
-  await pipeline(Readable.from(pieces), new OpenStream(key, objectKey), async function* (source) {
-    for await (const c of source) out.push(c as Buffer);
+  await pipeline(Readable.from(pieces), new OpenStream(key, objectKey), async (source: AsyncIterable<Buffer>) => {
+    for await (const c of source) out.push(c);
   });
   return Buffer.concat(out);
 }

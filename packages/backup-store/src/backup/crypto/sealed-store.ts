@@ -50,7 +50,7 @@ export function sealedStore(store: ObjectStore, master: MasterKey, volumeName: s
       // A sealed object authenticates whole: read it all, then cut the range from the plaintext (`into` unused).
       validateRange(offset, length, into);
       const data = await get(key);
-      return data && data.subarray(offset, offset + length);
+      return data?.subarray(offset, offset + length);
     },
     async put(key, body, opts) {
       if (clear(key)) return store.put(key, body, opts);

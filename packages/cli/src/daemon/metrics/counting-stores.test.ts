@@ -3,7 +3,7 @@
 import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { type ObjectStore } from '@convoy/core';
+import type { ObjectStore } from '@convoy/core';
 import { createBackupEngine } from '@convoy/backup-store';
 import { memoryStoreDefinition, objectStoreComplianceSuite } from '@convoy/core/testing';
 import fsStores from '@convoy/objectstore-fs';

@@ -1,6 +1,6 @@
 import { isConvoyError, type ContainerHookReport, type Progress, type SnapshotRecord, type ProgressListener } from '@convoy/core';
 import { BACKUP_BLOCK_SIZE } from '@convoy/backup-store';
-import { type StoreOperations, type VolumeService } from '@convoy/volume-service';
+import type { StoreOperations, VolumeService } from '@convoy/volume-service';
 import type { ConvoyMetrics } from './convoy-metrics.js';
 
 /** The volume operations that change something, and the names they carry in metrics. */

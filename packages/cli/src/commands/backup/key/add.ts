@@ -8,7 +8,7 @@ async function confirmedPassphrase() {
   const first = await promptPassphrase('New passphrase: ');
   if (!first) throw new ConvoyError('INVALID_ARGUMENT', `give the new key with --new-key-file, $${NEW_KEY_FILE_ENV} or $${NEW_PASSPHRASE_ENV} (no terminal to ask on)`);
   const again = await promptPassphrase('Repeat it: ');
-  if (!again || !again.secret.equals(first.secret)) throw new ConvoyError('INVALID_ARGUMENT', 'the two passphrases differ');
+  if (!again?.secret.equals(first.secret)) throw new ConvoyError('INVALID_ARGUMENT', 'the two passphrases differ');
   return first;
 }
 
