@@ -9,7 +9,13 @@ export default defineConfig({
         ...sourceResolution,
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts', 'examples/*/src/**/*.test.ts', 'integration/src/**/*.test.ts', 'release/src/**/*.test.ts', 'test-support/**/*.test.ts'],
+          include: [
+            'packages/*/src/**/*.test.ts',
+            'examples/*/src/**/*.test.ts',
+            'integration/src/**/*.test.ts',
+            'release/src/**/*.test.ts',
+            'test-support/**/*.test.ts',
+          ],
           ...unitTests,
         },
       },

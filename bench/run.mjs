@@ -4,21 +4,21 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleChild } from './src/bundle.mjs';
-import { cliStartupGoals, measureCliStartup } from './src/cli-startup.mjs';
 import { CASES, runToolCases } from './src/cases.mjs';
 import { renderChart } from './src/chart.mjs';
+import { cliStartupGoals, measureCliStartup } from './src/cli-startup.mjs';
 import { MiB, PATTERNS, prepareDataset } from './src/dataset.mjs';
 import { runDevmapperCase, stopDevmapperGuest } from './src/devmapper.mjs';
 import { evaluateGoals } from './src/goals.mjs';
+import { LatencyProxy } from './src/latency-proxy.mjs';
 import { idealPipeline, measureAmplification, measureLimits } from './src/limits.mjs';
 import { describeMachine } from './src/machine.mjs';
 import { parseOptions } from './src/options.mjs';
-import { checkPrograms } from './src/preflight.mjs';
 import { writeOutputs } from './src/outputs.mjs';
-import { Progress } from './src/progress.mjs';
+import { checkPrograms } from './src/preflight.mjs';
 import { summariseCpuProfile } from './src/profile.mjs';
+import { Progress } from './src/progress.mjs';
 import { renderResults } from './src/report.mjs';
-import { LatencyProxy } from './src/latency-proxy.mjs';
 import { makeTlsCert, S3Server } from './src/s3-server.mjs';
 import { runStandbySyncCases } from './src/standby-sync.mjs';
 import { summarise } from './src/summary.mjs';
@@ -47,7 +47,9 @@ for (let rep = 1; rep <= opts.reps; rep++) {
 }
 const progress = new Progress(runs.length * CASES.length);
 const machine = describeMachine();
-progress.note(`pnpm bench${opts.quick ? ' --quick' : ''}: ${opts.sizeMiB} MiB image, ${opts.reps} rep(s), tools ${opts.tools.join(', ')}, stores ${opts.stores.join(', ')}`);
+progress.note(
+  `pnpm bench${opts.quick ? ' --quick' : ''}: ${opts.sizeMiB} MiB image, ${opts.reps} rep(s), tools ${opts.tools.join(', ')}, stores ${opts.stores.join(', ')}`,
+);
 progress.note(`machine: ${machine.cpu}, ${machine.cores} cores, load average at start ${machine.loadavgAtStart.map((l) => l.toFixed(2)).join(' ')}`);
 
 let s3;
@@ -72,7 +74,11 @@ try {
   progress.note('machine limits: read, SHA-512, lz4 and write rates on one core');
   const limits = await measureLimits({ dataset, bundleDir: path.join(workRoot, 'bundle'), scratchDir: path.join(workRoot, 'limits'), restoreImage });
   const ideal = Object.fromEntries(Object.entries(limits.workloads).map(([name, w]) => [name, idealPipeline(w, limits.bytesPerSecond, machine.cores)]));
-  progress.note(`limits: ${Object.entries(limits.bytesPerSecond).map(([k, v]) => `${k} ${(v / 1e6).toFixed(0)} MB/s`).join(', ')}`);
+  progress.note(
+    `limits: ${Object.entries(limits.bytesPerSecond)
+      .map(([k, v]) => `${k} ${(v / 1e6).toFixed(0)} MB/s`)
+      .join(', ')}`,
+  );
   progress.note('block-size amplification: bytes each pattern would upload at 64 KiB to 2 MiB blocks');
   const amplification = await measureAmplification({ dataset, bundleDir: path.join(workRoot, 'bundle') });
 
@@ -102,7 +108,16 @@ try {
       mkdirSync(s3.bucketDir, { recursive: true });
     }
     const storeS3 = store === 's3' ? s3 : store === 's3-latency' ? s3.via(proxy.httpsEndpoint) : undefined;
-    const tool = TOOLS[toolName]({ store, root, sourceDir: path.join(root, 'src'), dataset, s3: storeS3, entry: convoyChild, sources: convoySources, settings: opts.convoy });
+    const tool = TOOLS[toolName]({
+      store,
+      root,
+      sourceDir: path.join(root, 'src'),
+      dataset,
+      s3: storeS3,
+      entry: convoyChild,
+      sources: convoySources,
+      settings: opts.convoy,
+    });
     const done = await runToolCases(tool, {
       dataset,
       sourceDir: path.join(root, 'src'),
@@ -114,8 +129,15 @@ try {
     rmSync(root, { recursive: true, force: true });
   }
   if (convoyChild) {
-    progress.note('standby sync: a standby holding the base backup synced to each pattern\'s incremental, next to a full restore of it (local store)');
-    const standby = await runStandbySyncCases({ entry: convoyChild, sources: convoySources, dataset, dir: path.join(workRoot, 'standby'), patterns: PATTERNS, onStep: (record) => progress.step(`convoy local: ${record.case}`, record, false) });
+    progress.note("standby sync: a standby holding the base backup synced to each pattern's incremental, next to a full restore of it (local store)");
+    const standby = await runStandbySyncCases({
+      entry: convoyChild,
+      sources: convoySources,
+      dataset,
+      dir: path.join(workRoot, 'standby'),
+      patterns: PATTERNS,
+      onStep: (record) => progress.step(`convoy local: ${record.case}`, record, false),
+    });
     records.push(...standby.map((r) => ({ ...r, rep: 1 })));
   }
   const finishedLoadavg = loadavg();
@@ -126,14 +148,29 @@ try {
     progress.note("Convoy's full backup once more under node --cpu-prof (not counted)");
     const profileDir = await profileConvoyFull({ entry: convoyChild, sources: convoySources, dir: path.join(workRoot, 'profile'), settings: opts.convoy });
     profile = summariseCpuProfile(profileDir);
-    progress.note(`profile: ${profile.byCategory.slice(0, 4).map((c) => `${c.name} ${(c.share * 100).toFixed(0)} %`).join('; ')}`);
+    progress.note(
+      `profile: ${profile.byCategory
+        .slice(0, 4)
+        .map((c) => `${c.name} ${(c.share * 100).toFixed(0)} %`)
+        .join('; ')}`,
+    );
   }
 
   let devmapper;
   if (opts.devmapper && opts.tools.includes('convoy') && opts.tools.includes('restic')) {
-    const dmData = opts.dmSizeMiB === opts.sizeMiB ? dataset : prepareDataset(opts.quick ? path.join(workRoot, 'dm-data') : path.join(cacheDir, `data-${opts.dmSizeMiB}MiB`), opts.dmSizeMiB * MiB, (m) => progress.note(m));
+    const dmData =
+      opts.dmSizeMiB === opts.sizeMiB
+        ? dataset
+        : prepareDataset(opts.quick ? path.join(workRoot, 'dm-data') : path.join(cacheDir, `data-${opts.dmSizeMiB}MiB`), opts.dmSizeMiB * MiB, (m) =>
+            progress.note(m),
+          );
     progress.note(`device-mapper case: ${opts.dmSizeMiB} MiB in the dm-thin guest (scripts/dm-vm-run.sh)`);
-    devmapper = await runDevmapperCase({ dataset: dmData, bundleDir: path.join(workRoot, 'bundle'), workDir: path.join(workRoot, 'dm'), log: (line) => progress.note(line) });
+    devmapper = await runDevmapperCase({
+      dataset: dmData,
+      bundleDir: path.join(workRoot, 'bundle'),
+      workDir: path.join(workRoot, 'dm'),
+      log: (line) => progress.note(line),
+    });
     records.push(...devmapper.records.map((r) => ({ ...r, rep: 1 })));
   }
 
@@ -149,12 +186,42 @@ try {
   const { images, patterns, spec } = dataset;
   const devmapperSetup = devmapper && { sizeBytes: devmapper.sizeBytes, guestMemoryMiB: devmapper.guestMemoryMiB };
   const encryption = encryptionCost(summary);
-  const results = { machine, finishedLoadavg, options: opts, dataset: { spec, images, patterns }, limits: { ...limits, ideal }, amplification, summary, goals, encryption, profile, devmapper: devmapperSetup, cliStartup, records };
-  const markdown = renderResults({ machine, options: opts, dataset, summary, goals, limits, ideal, amplification, profile, devmapper: devmapperSetup, finishedLoadavg });
+  const results = {
+    machine,
+    finishedLoadavg,
+    options: opts,
+    dataset: { spec, images, patterns },
+    limits: { ...limits, ideal },
+    amplification,
+    summary,
+    goals,
+    encryption,
+    profile,
+    devmapper: devmapperSetup,
+    cliStartup,
+    records,
+  };
+  const markdown = renderResults({
+    machine,
+    options: opts,
+    dataset,
+    summary,
+    goals,
+    limits,
+    ideal,
+    amplification,
+    profile,
+    devmapper: devmapperSetup,
+    finishedLoadavg,
+  });
   const svg = renderChart({ summary, ideal, title: `Convoy vs restic vs borg, ${opts.sizeMiB} MiB image (${machine.startedAt.slice(0, 10)})` });
   const written = writeOutputs({ committed: opts.writeCommitted, dir: outDir, results, markdown, svg });
-  for (const g of goals) progress.note(`goal ${g.reached === undefined ? 'not measured' : g.reached ? 'reached' : 'NOT reached'}: ${g.goal} [${g.where}] ${g.ratioText} (${g.detail})`);
-  for (const e of encryption) progress.note(`encryption cost [${e.store}] ${e.case}: ${e.wallRatio.toFixed(2)}x wall, ${e.cpuRatio.toFixed(2)}x CPU of the unencrypted run`);
+  for (const g of goals)
+    progress.note(
+      `goal ${g.reached === undefined ? 'not measured' : g.reached ? 'reached' : 'NOT reached'}: ${g.goal} [${g.where}] ${g.ratioText} (${g.detail})`,
+    );
+  for (const e of encryption)
+    progress.note(`encryption cost [${e.store}] ${e.case}: ${e.wallRatio.toFixed(2)}x wall, ${e.cpuRatio.toFixed(2)}x CPU of the unencrypted run`);
   progress.note(`wrote ${written.join(', ')}`);
 } finally {
   await cleanUp();

@@ -44,7 +44,12 @@ export function pluginConfig() {
     env: [
       { name: 'PATH', description: 'where the daemon finds the commands its drivers run', value: ROOTFS_PATH },
       { name: 'TMPDIR', description: 'where the executable unpacks its helper files', value: '/tmp' },
-      ...['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION'].map((name) => ({ name, description: 'for S3 backup stores', settable: ['value'], value: '' })),
+      ...['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION'].map((name) => ({
+        name,
+        description: 'for S3 backup stores',
+        settable: ['value'],
+        value: '',
+      })),
     ],
     network: { type: 'host' },
     propagatedMount: DATA,
@@ -69,5 +74,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const out = path.join(here, 'out');
   const tarball = await releaseTarballFor(process.argv[2], out);
   const dir = buildDockerPlugin({ tarball, outDir: path.join(out, 'docker-plugin') });
-  console.log(`${path.relative(process.cwd(), dir)} from ${path.relative(process.cwd(), tarball)} (${((Date.now() - started) / 1000).toFixed(1)} s); then: docker plugin create convoy ${path.relative(process.cwd(), dir)}`);
+  console.log(
+    `${path.relative(process.cwd(), dir)} from ${path.relative(process.cwd(), tarball)} (${((Date.now() - started) / 1000).toFixed(1)} s); then: docker plugin create convoy ${path.relative(process.cwd(), dir)}`,
+  );
 }

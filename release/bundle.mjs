@@ -69,7 +69,10 @@ export async function bundleReleaseCode(outDir, version) {
     ...common,
     plugins: [...common.plugins, clientErrors()],
     stdin: {
-      contents: [...keys.map(([file, key]) => `import * as ${key} from ${JSON.stringify(file)};`), `export default { ${keys.map(([, key]) => key).join(', ')} };`].join('\n'),
+      contents: [
+        ...keys.map(([file, key]) => `import * as ${key} from ${JSON.stringify(file)};`),
+        `export default { ${keys.map(([, key]) => key).join(', ')} };`,
+      ].join('\n'),
       resolveDir: repo,
       loader: 'ts',
     },
@@ -119,7 +122,12 @@ function deferToDaemonPart(deferred) {
     setup(build) {
       build.onResolve({ filter: /.*/ }, async (args) => {
         if (args.kind !== 'dynamic-import' || args.pluginData?.deferring) return undefined;
-        const resolved = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { deferring: true } });
+        const resolved = await build.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: { deferring: true },
+        });
         if (resolved.errors.length > 0) return { errors: resolved.errors };
         if (!deferred.has(resolved.path)) deferred.set(resolved.path, `part${deferred.size}`);
         return { path: resolved.path, namespace: 'daemon-part' };
@@ -146,7 +154,10 @@ function clientErrors() {
         // The file's values (its types need nothing at run time), taken from the client's copy.
         const names = [...readFileSync(errors, 'utf8').matchAll(/^export (?:class|function|const) (\w+)/gm)].map((m) => m[1]);
         if (!names.includes('ConvoyError')) throw new Error(`${errors} no longer exports ConvoyError: update release/bundle.mjs`);
-        return { contents: `const client = globalThis.__convoyDaemonPart.lite;\n${names.map((name) => `export const ${name} = client.${name};`).join('\n')}`, loader: 'js' };
+        return {
+          contents: `const client = globalThis.__convoyDaemonPart.lite;\n${names.map((name) => `export const ${name} = client.${name};`).join('\n')}`,
+          loader: 'js',
+        };
       });
     },
   };
@@ -190,7 +201,8 @@ function nativeAddons(carried) {
  */
 function lazyBuiltins() {
   // The stand-ins and this build both need it; Node added it in 20.16.
-  if (typeof process.getBuiltinModule !== 'function') throw new Error(`releases are built with Node 20.16 or later (process.getBuiltinModule), not ${process.version}`);
+  if (typeof process.getBuiltinModule !== 'function')
+    throw new Error(`releases are built with Node 20.16 or later (process.getBuiltinModule), not ${process.version}`);
   const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
   return {
     name: 'lazy-builtins',

@@ -19,9 +19,36 @@ const BIN = '/usr/bin';
 /** The PATH a process in the root filesystem runs with: the copied commands, then busybox's applets. */
 export const ROOTFS_PATH = `${BIN}:/bin`;
 /** The commands the drivers and the daemon run (core's CommandRunner); each is copied when this machine has it. */
-const DRIVER_COMMANDS = ['cp', 'sync', 'mount', 'umount', 'losetup', 'blkid', 'dmsetup', 'thin_delta', 'thin_ls', 'thin_check', 'thin_repair', 'mkfs.ext4', 'mkfs.xfs', 'resize2fs', 'xfs_growfs'];
+const DRIVER_COMMANDS = [
+  'cp',
+  'sync',
+  'mount',
+  'umount',
+  'losetup',
+  'blkid',
+  'dmsetup',
+  'thin_delta',
+  'thin_ls',
+  'thin_check',
+  'thin_repair',
+  'mkfs.ext4',
+  'mkfs.xfs',
+  'resize2fs',
+  'xfs_growfs',
+];
 /** glibc's runtime libraries (copyGlibc). */
-const GLIBC = ['libc.so.6', 'libm.so.6', 'libdl.so.2', 'librt.so.1', 'libpthread.so.0', 'libresolv.so.2', 'libanl.so.1', 'libutil.so.1', 'libnss_files.so.2', 'libnss_dns.so.2'];
+const GLIBC = [
+  'libc.so.6',
+  'libm.so.6',
+  'libdl.so.2',
+  'librt.so.1',
+  'libpthread.so.0',
+  'libresolv.so.2',
+  'libanl.so.1',
+  'libutil.so.1',
+  'libnss_files.so.2',
+  'libnss_dns.so.2',
+];
 const SEARCH = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
 /**

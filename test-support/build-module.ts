@@ -14,7 +14,9 @@ export const BLOCK_WORKER_ENTRY = path.join(root, 'packages/backup-store/src/blo
 export async function buildModule(entry: string, outfile: string): Promise<void> {
   const require = createRequire(import.meta.url);
   // esbuild comes with tsup; nothing else depends on it, hence the narrow type.
-  const esbuild = createRequire(await realpath(require.resolve('tsup/package.json')))('esbuild') as { build(options: Record<string, unknown>): Promise<unknown> };
+  const esbuild = createRequire(await realpath(require.resolve('tsup/package.json')))('esbuild') as {
+    build(options: Record<string, unknown>): Promise<unknown>;
+  };
   await mkdir(path.dirname(outfile), { recursive: true });
   await esbuild.build({
     entryPoints: [entry],

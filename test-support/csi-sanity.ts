@@ -97,7 +97,9 @@ export const CAPABILITY_SKIPS: readonly RegExp[] = [
  * failed and that every skip is one of CAPABILITY_SKIPS.
  */
 export function expectOnlyCapabilitySkips(label: string, result: SanityResult): void {
-  console.log(`csi-sanity (${label}): ${result.passed.length} passed, ${result.skipped.length} skipped, ${result.failed.length} failed, ${result.pending.length} disabled in csi-sanity itself`);
+  console.log(
+    `csi-sanity (${label}): ${result.passed.length} passed, ${result.skipped.length} skipped, ${result.failed.length} failed, ${result.pending.length} disabled in csi-sanity itself`,
+  );
   for (const skip of result.skipped) console.log(`  skipped: ${skip.name} — ${skip.message}`);
   for (const name of result.pending) console.log(`  disabled upstream: ${name}`);
   expect(result.failed.map((f) => `${f.name}: ${f.message.split('\n').slice(0, 6).join(' ')}`)).toEqual([]);

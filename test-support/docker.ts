@@ -1,6 +1,6 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, symlink, copyFile } from 'node:fs/promises';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFile, mkdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -77,11 +77,18 @@ export async function startDockerd(dir: string): Promise<Dockerd> {
   const child = spawn(
     'dockerd',
     [
-      '--host', host,
-      '--data-root', data,
-      '--exec-root', exec,
-      '--pidfile', path.join(dir, 'dockerd.pid'),
-      '--iptables=false', '--ip-masq=false', '--ip-forward=false', '--bridge=none',
+      '--host',
+      host,
+      '--data-root',
+      data,
+      '--exec-root',
+      exec,
+      '--pidfile',
+      path.join(dir, 'dockerd.pid'),
+      '--iptables=false',
+      '--ip-masq=false',
+      '--ip-forward=false',
+      '--bridge=none',
       '--storage-driver=overlay2',
     ],
     { stdio: ['ignore', logFd, logFd] },
@@ -123,7 +130,9 @@ export async function importBusybox(dockerd: Dockerd, workDir: string): Promise<
   const rootfs = path.join(workDir, 'busybox-rootfs');
   for (const d of ['bin', 'tmp', 'etc', 'proc', 'sys', 'dev', 'data']) await mkdir(path.join(rootfs, d), { recursive: true });
   await copyFile(BUSYBOX, path.join(rootfs, 'bin', 'busybox'));
-  const applets = spawnSync(BUSYBOX, ['--list'], { encoding: 'utf8' }).stdout.split('\n').filter((a) => a && a !== 'busybox');
+  const applets = spawnSync(BUSYBOX, ['--list'], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((a) => a && a !== 'busybox');
   for (const applet of applets) await symlink('busybox', path.join(rootfs, 'bin', applet));
   if (readdirSync(path.join(rootfs, 'bin')).length < 2) throw new Error('busybox --list gave no applets');
   await new Promise<void>((resolve, reject) => {

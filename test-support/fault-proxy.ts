@@ -91,28 +91,25 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       return;
     }
     forwarded += 1;
-    const out = http.request(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        if (!cutsBody) {
-          answer.pipe(res);
-          return;
+    const out = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      if (!cutsBody) {
+        answer.pipe(res);
+        return;
+      }
+      let sent = 0;
+      const half = Number(answer.headers['content-length'] ?? 0) / 2;
+      answer.on('data', (chunk: Buffer) => {
+        if (sent >= half) return;
+        res.write(chunk.subarray(0, Math.max(1, half - sent)));
+        sent += chunk.length;
+        if (sent >= half) {
+          answer.destroy();
+          // A stalled response keeps its socket open and silent until the client gives up.
+          if (fault === 'cut-response') req.socket.destroy();
         }
-        let sent = 0;
-        const half = Number(answer.headers['content-length'] ?? 0) / 2;
-        answer.on('data', (chunk: Buffer) => {
-          if (sent >= half) return;
-          res.write(chunk.subarray(0, Math.max(1, half - sent)));
-          sent += chunk.length;
-          if (sent >= half) {
-            answer.destroy();
-            // A stalled response keeps its socket open and silent until the client gives up.
-            if (fault === 'cut-response') req.socket.destroy();
-          }
-        });
-      },
-    );
+      });
+    });
     out.on('error', () => req.socket.destroy());
     req.pipe(out);
   });

@@ -12,7 +12,12 @@ export async function fingerprintTree(top: string): Promise<string[]> {
     for (const entry of await fs.readdir(at, { withFileTypes: true }).catch(() => [])) {
       const full = path.join(at, entry.name);
       if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile()) out.push(`${path.relative(top, full)} ${createHash('sha256').update(await fs.readFile(full)).digest('hex')}`);
+      else if (entry.isFile())
+        out.push(
+          `${path.relative(top, full)} ${createHash('sha256')
+            .update(await fs.readFile(full))
+            .digest('hex')}`,
+        );
       else out.push(`${path.relative(top, full)} (${entry.isSocket() ? 'socket' : entry.isSymbolicLink() ? 'symlink' : 'other'})`);
     }
   };

@@ -3,7 +3,7 @@
  * pointed at any socket, its daemon with the vfs driver, and the shapes its client's structs
  * (api/response.go) give the JSON it prints.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -89,7 +89,17 @@ export function expectGoVolume(value: unknown, what = 'volume'): void {
 /** A backup's info map: map[string]string with Go's keys. */
 export function expectGoBackup(value: unknown, what = 'backup'): void {
   stringMap(value, what);
-  for (const key of ['BackupName', 'BackupURL', 'DriverName', 'VolumeName', 'VolumeSize', 'VolumeCreatedAt', 'SnapshotName', 'SnapshotCreatedAt', 'CreatedTime']) {
+  for (const key of [
+    'BackupName',
+    'BackupURL',
+    'DriverName',
+    'VolumeName',
+    'VolumeSize',
+    'VolumeCreatedAt',
+    'SnapshotName',
+    'SnapshotCreatedAt',
+    'CreatedTime',
+  ]) {
     expect(value, what).toHaveProperty(key);
   }
   expect((value as Record<string, string>).VolumeSize, `${what}.VolumeSize`).toMatch(/^\d+$/);

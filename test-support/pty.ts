@@ -12,11 +12,7 @@ export const ptyAvailable = {
   install: 'apt-get install python3',
 };
 
-const BRIDGE = [
-  'import os, pty, sys',
-  'status = pty.spawn(sys.argv[1:])',
-  'sys.exit(os.waitstatus_to_exitcode(status) & 255)',
-].join('\n');
+const BRIDGE = ['import os, pty, sys', 'status = pty.spawn(sys.argv[1:])', 'sys.exit(os.waitstatus_to_exitcode(status) & 255)'].join('\n');
 
 export interface PtySession {
   /** Everything the terminal showed so far. */

@@ -30,7 +30,14 @@ for (const [pattern, writes] of Object.entries(input.writes)) {
         readSync(fd, buf, 0, length, block * blockSize);
         stored += (await compressBlock('lz4', buf.subarray(0, length))).length;
       }
-      rows.push({ pattern, blockSize, touchedBlocks: touched.size, rawBytes: touched.size * blockSize, storedBytes: stored, fullBackupObjects: Math.ceil(size / blockSize) });
+      rows.push({
+        pattern,
+        blockSize,
+        touchedBlocks: touched.size,
+        rawBytes: touched.size * blockSize,
+        storedBytes: stored,
+        fullBackupObjects: Math.ceil(size / blockSize),
+      });
     }
   } finally {
     closeSync(fd);

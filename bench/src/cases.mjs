@@ -67,7 +67,15 @@ export async function runToolCases(tool, { dataset, sourceDir, workDir, s3, onSt
   const target = path.join(workDir, 'restore-target');
   rmSync(target, { recursive: true, force: true });
   mkdirSync(target, { recursive: true });
-  const restored = await step({ ...restoreCase, warm: () => { for (const d of tool.stateDirs) warmTree(d, buf); } }, tool.restore(restoreCase.image, target));
+  const restored = await step(
+    {
+      ...restoreCase,
+      warm: () => {
+        for (const d of tool.stateDirs) warmTree(d, buf);
+      },
+    },
+    tool.restore(restoreCase.image, target),
+  );
   const file = tool.restoredFile(target, SOURCE_FILE);
   restored.fsyncSeconds = timeFsync(file);
   restored.verified = sha256File(file, buf) === dataset.images[restoreCase.image].sha256;

@@ -30,10 +30,16 @@ function panel({ title, unit, groups, y }) {
       const h = (bar.value / max) * plotHeight;
       const x = start + bi * barWidth;
       const color = SERIES.find((s) => s.key === bar.series).color;
-      parts.push(`<rect x="${x.toFixed(1)}" y="${(top + plotHeight - h).toFixed(1)}" width="${(barWidth - 3).toFixed(1)}" height="${h.toFixed(1)}" fill="${color}"><title>${esc(`${bar.series}: ${format(bar.value)} ${unit}`)}</title></rect>`);
-      parts.push(`<text x="${(x + (barWidth - 3) / 2).toFixed(1)}" y="${(top + plotHeight - h - 3).toFixed(1)}" font-size="9" text-anchor="middle">${esc(format(bar.value))}</text>`);
+      parts.push(
+        `<rect x="${x.toFixed(1)}" y="${(top + plotHeight - h).toFixed(1)}" width="${(barWidth - 3).toFixed(1)}" height="${h.toFixed(1)}" fill="${color}"><title>${esc(`${bar.series}: ${format(bar.value)} ${unit}`)}</title></rect>`,
+      );
+      parts.push(
+        `<text x="${(x + (barWidth - 3) / 2).toFixed(1)}" y="${(top + plotHeight - h - 3).toFixed(1)}" font-size="9" text-anchor="middle">${esc(format(bar.value))}</text>`,
+      );
     });
-    parts.push(`<text x="${(left + gi * groupWidth + groupWidth / 2).toFixed(1)}" y="${top + plotHeight + 16}" font-size="11" text-anchor="middle">${esc(group.label)}</text>`);
+    parts.push(
+      `<text x="${(left + gi * groupWidth + groupWidth / 2).toFixed(1)}" y="${top + plotHeight + 16}" font-size="11" text-anchor="middle">${esc(group.label)}</text>`,
+    );
   });
   return parts.join('\n');
 }
@@ -59,13 +65,15 @@ export function renderChart({ summary, ideal, title }) {
         ...(withIdeal && ideal?.[c.name] ? [{ series: 'ideal', value: ideal[c.name].seconds }] : []),
       ],
     })).filter((g) => g.bars.length > 0);
-  const byteGroups = CASES.filter((c) => c.name !== 'restore').map((c) => ({
-    label: c.name,
-    bars: ['convoy', 'restic', 'borg'].flatMap((tool) => {
-      const r = find(summary, tool, 'local', c.name);
-      return r ? [{ series: tool, value: r.storeBytesAdded / 1e6 }] : [];
-    }),
-  })).filter((g) => g.bars.length > 0);
+  const byteGroups = CASES.filter((c) => c.name !== 'restore')
+    .map((c) => ({
+      label: c.name,
+      bars: ['convoy', 'restic', 'borg'].flatMap((tool) => {
+        const r = find(summary, tool, 'local', c.name);
+        return r ? [{ series: tool, value: r.storeBytesAdded / 1e6 }] : [];
+      }),
+    }))
+    .filter((g) => g.bars.length > 0);
   const panels = [
     { title: 'Wall time, local directory store (lower is better)', unit: 's', groups: timeGroups('local', true) },
     { title: 'Wall time, S3 (s3rver on 127.0.0.1)', unit: 's', groups: timeGroups('s3', false) },
@@ -74,7 +82,10 @@ export function renderChart({ summary, ideal, title }) {
     { title: 'Bytes added to the local store', unit: 'MB', groups: byteGroups },
   ].filter((p) => p.groups.length > 0);
   const height = 50 + panels.length * PANEL_HEIGHT + 30;
-  const legend = SERIES.map((s, i) => `<rect x="${60 + i * 150}" y="${height - 24}" width="12" height="12" fill="${s.color}"/><text x="${78 + i * 150}" y="${height - 14}" font-size="12">${esc(s.label)}</text>`).join('\n');
+  const legend = SERIES.map(
+    (s, i) =>
+      `<rect x="${60 + i * 150}" y="${height - 24}" width="12" height="12" fill="${s.color}"/><text x="${78 + i * 150}" y="${height - 14}" font-size="12">${esc(s.label)}</text>`,
+  ).join('\n');
   const body = panels.map((p, i) => panel({ ...p, y: 40 + i * PANEL_HEIGHT })).join('\n');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>

@@ -13,8 +13,8 @@
 // It prints one JSON line: what the engine reported and the store's request counts.
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import type { CompressionMethod, ObjectStore, StoreLayout } from '@convoy/core';
 import { createBackupEngine, parseStoreUrl } from '@convoy/backup-store';
+import type { CompressionMethod, ObjectStore, StoreLayout } from '@convoy/core';
 import { ImageSource } from '../../packages/core/src/testing/image-source.js';
 import { countReads } from '../../packages/core/src/testing/read-counting-store.js';
 import { timed } from './timed.js';
@@ -30,9 +30,30 @@ interface Pattern {
 type Command =
   | { op: 'import'; dir: string; volume: string; baseImage: string }
   | { op: 'change'; dir: string; volume: string; pattern: Pattern }
-  | { op: 'backup'; dir: string; storeUrl: string; endpoint?: string; volume: string; snapshot: string; blockSize?: number; compression?: CompressionMethod; layout?: StoreLayout; encrypt?: boolean }
+  | {
+      op: 'backup';
+      dir: string;
+      storeUrl: string;
+      endpoint?: string;
+      volume: string;
+      snapshot: string;
+      blockSize?: number;
+      compression?: CompressionMethod;
+      layout?: StoreLayout;
+      encrypt?: boolean;
+    }
   | { op: 'restore'; dir: string; storeUrl: string; endpoint?: string; volume: string; snapshot: string; restoredVolume: string; encrypt?: boolean }
-  | { op: 'standby-sync'; dir: string; storeUrl: string; endpoint?: string; volume: string; from: string; to: string; standbyVolume: string; encrypt?: boolean };
+  | {
+      op: 'standby-sync';
+      dir: string;
+      storeUrl: string;
+      endpoint?: string;
+      volume: string;
+      from: string;
+      to: string;
+      standbyVolume: string;
+      encrypt?: boolean;
+    };
 
 /** The encrypted case's key: a fixed key file's bytes (a bench measures cost, not secrecy). */
 const BENCH_KEY = { kind: 'key-file', secret: Buffer.alloc(32, 0x5a) } as const;
@@ -89,19 +110,21 @@ if (command.op === 'import') {
       const ops = source.withReadHook(async () => {
         blocksRead += 1;
       });
-      const [summary, operationSeconds] = await timed(() => engine.createBackup({
-        store,
-        destUrl: command.storeUrl,
-        driverName: DRIVER,
-        volume: source.volumeRecord(command.volume),
-        snapshot,
-        ops,
-        owner,
-        ...(command.blockSize ? { blockSize: command.blockSize } : {}),
-        ...(command.compression ? { compression: command.compression } : {}),
-        ...(command.layout ? { layout: command.layout } : {}),
-        encrypt: command.encrypt === true,
-      }));
+      const [summary, operationSeconds] = await timed(() =>
+        engine.createBackup({
+          store,
+          destUrl: command.storeUrl,
+          driverName: DRIVER,
+          volume: source.volumeRecord(command.volume),
+          snapshot,
+          ops,
+          owner,
+          ...(command.blockSize ? { blockSize: command.blockSize } : {}),
+          ...(command.compression ? { compression: command.compression } : {}),
+          ...(command.layout ? { layout: command.layout } : {}),
+          encrypt: command.encrypt === true,
+        }),
+      );
       process.stdout.write(JSON.stringify({ backup: summary, storeStats: store.stats, operationSeconds, blocksRead }));
     } else if (command.op === 'standby-sync') {
       const counted = countReads(store);
@@ -124,7 +147,9 @@ if (command.op === 'import') {
           owner,
         }),
       );
-      process.stdout.write(JSON.stringify({ ...report, bytesRead: counted.bytesRead, file: source.volumePath(command.standbyVolume), storeStats: store.stats, operationSeconds }));
+      process.stdout.write(
+        JSON.stringify({ ...report, bytesRead: counted.bytesRead, file: source.volumePath(command.standbyVolume), storeStats: store.stats, operationSeconds }),
+      );
     } else {
       // Like `restic restore latest`, the restore first finds its backup in the store: the one
       // of the newest snapshot (creation times only have seconds, so they could tie).
@@ -143,7 +168,9 @@ if (command.op === 'import') {
         });
         return backup;
       });
-      process.stdout.write(JSON.stringify({ restored: newest.name, file: source.volumePath(command.restoredVolume), storeStats: store.stats, operationSeconds }));
+      process.stdout.write(
+        JSON.stringify({ restored: newest.name, file: source.volumePath(command.restoredVolume), storeStats: store.stats, operationSeconds }),
+      );
     }
   } finally {
     await store.close();

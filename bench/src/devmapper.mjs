@@ -39,7 +39,11 @@ export async function runDevmapperCase({ dataset, bundleDir, workDir, log }) {
   );
   const guestCommand = `${process.execPath} ${path.join(import.meta.dirname, 'dm-guest.mjs')} ${inputFile}`;
   const code = await new Promise((resolve, reject) => {
-    const child = spawn(DM_VM_RUN, [guestCommand], { cwd: workDir, env: { ...process.env, DMVM_MEM: String(GUEST_MEMORY_MIB) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(DM_VM_RUN, [guestCommand], {
+      cwd: workDir,
+      env: { ...process.env, DMVM_MEM: String(GUEST_MEMORY_MIB) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     running = child;
     const relay = (stream) => {
       let pending = '';

@@ -45,7 +45,9 @@ async function step(tool, caseName, argv, storeDir, env) {
   const { record, stdout } = await measureStep({ tool, store: 'devmapper', caseName, command: { argv, env }, storeUsage: () => dirStoreUsage(storeDir) });
   if (tool === 'convoy') record.report = JSON.parse(stdout);
   records.push(record);
-  log(`${tool} ${caseName}: ${record.wallSeconds.toFixed(2)} s wall, ${record.cpuSeconds.toFixed(2)} s CPU, ${(record.maxRssBytes / 2 ** 20).toFixed(0)} MiB, +${(record.storeBytesAdded / 1e6).toFixed(1)} MB`);
+  log(
+    `${tool} ${caseName}: ${record.wallSeconds.toFixed(2)} s wall, ${record.cpuSeconds.toFixed(2)} s CPU, ${(record.maxRssBytes / 2 ** 20).toFixed(0)} MiB, +${(record.storeBytesAdded / 1e6).toFixed(1)} MB`,
+  );
   return { record, stdout };
 }
 
@@ -84,11 +86,18 @@ try {
       // restic restores onto a fresh thin volume too: `restic dump` of the file onto the device.
       const resticRestored = `restored-restic-${name}`;
       const blank = JSON.parse((await exec(convoy({ op: 'blank', volume: resticRestored, size }))).stdout).device;
-      const rr = await step('restic', 'restore', ['bash', '-c', `restic -r ${resticRepo} dump -q latest /disk.img > ${blank} && sync ${blank}`], resticRepo, resticEnv);
+      const rr = await step(
+        'restic',
+        'restore',
+        ['bash', '-c', `restic -r ${resticRepo} dump -q latest /disk.img > ${blank} && sync ${blank}`],
+        resticRepo,
+        resticEnv,
+      );
       rr.record.verified = (await deviceSha256(blank)) === input.sha256[name];
       rr.record.fsyncSeconds = 0;
       await exec(convoy({ op: 'delete', volumes: [convoyRestored, resticRestored] }));
-      if (!r.record.verified || !rr.record.verified) throw new Error(`a devmapper restore came back with the wrong content (convoy ${r.record.verified}, restic ${rr.record.verified})`);
+      if (!r.record.verified || !rr.record.verified)
+        throw new Error(`a devmapper restore came back with the wrong content (convoy ${r.record.verified}, restic ${rr.record.verified})`);
     }
     await exec(convoy({ op: 'delete', volumes: [volume] }));
     rmSync(convoyStore, { recursive: true, force: true });
@@ -99,4 +108,3 @@ try {
   await runChecked('dmsetup', ['remove_all']).catch(() => undefined);
   await runChecked('losetup', ['-D']).catch(() => undefined);
 }
-

@@ -11,8 +11,8 @@
 // It prints one JSON line.
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { createCommandRunner, type Logger, type VolumeRecord } from '@convoy/core';
 import { createBackupEngine, parseStoreUrl } from '@convoy/backup-store';
+import { createCommandRunner, type Logger, type VolumeRecord } from '@convoy/core';
 import { DevmapperDriver } from '@convoy/driver-devmapper';
 import { openFsObjectStore } from '@convoy/objectstore-fs';
 import { timed } from './timed.js';
@@ -93,15 +93,17 @@ switch (command.op) {
         const snapshot = await driver.snapshots.getSnapshot(command.volume, command.snapshot);
         if (!snapshot) throw new Error(`no snapshot ${command.snapshot} of ${command.volume}`);
         const volume = await volumeRecord(command.volume);
-        const [summary, operationSeconds] = await timed(() => engine.createBackup({
-          store,
-          destUrl: command.storeUrl,
-          driverName: driver.name,
-          volume,
-          snapshot,
-          ops: driver.backup,
-          owner,
-        }));
+        const [summary, operationSeconds] = await timed(() =>
+          engine.createBackup({
+            store,
+            destUrl: command.storeUrl,
+            driverName: driver.name,
+            volume,
+            snapshot,
+            ops: driver.backup,
+            owner,
+          }),
+        );
         process.stdout.write(JSON.stringify({ backup: summary, storeStats: store.stats, driverStartSeconds, operationSeconds }));
       } else {
         const [[restored, newest], operationSeconds] = await timed(async () => {

@@ -65,7 +65,13 @@ export function evaluateGoals(summary, ideal) {
       const stored = caseName === 'full' ? c.storeBytesAdded : c.storeBytes;
       const bound = stored / REQUEST_BYTES + REQUEST_SLACK;
       const what = caseName === 'full' ? 'a full backup' : 'a restore';
-      add(`Requests for ${what} at most stored bytes ÷ 8 MiB + 10`, store, c.requests <= bound, c.requests / bound, `Convoy ${c.requests} requests, bound ${bound.toFixed(0)} (${mb(stored)} stored)`);
+      add(
+        `Requests for ${what} at most stored bytes ÷ 8 MiB + 10`,
+        store,
+        c.requests <= bound,
+        c.requests / bound,
+        `Convoy ${c.requests} requests, bound ${bound.toFixed(0)} (${mb(stored)} stored)`,
+      );
     }
     for (const p of PATTERNS) {
       const c = find(summary, 'convoy', store, `incr-${p.name}`);
@@ -77,21 +83,42 @@ export function evaluateGoals(summary, ideal) {
     const rss = summary.filter((r) => r.tool === 'convoy' && r.store === store && r.case !== 'init');
     if (rss.length) {
       const worst = rss.reduce((a, b) => (a.maxRssBytes >= b.maxRssBytes ? a : b));
-      add(`Peak RSS at most ${PEAK_RSS / MiB} MiB`, store, worst.maxRssBytes <= PEAK_RSS, worst.maxRssBytes / PEAK_RSS, `worst: ${(worst.maxRssBytes / MiB).toFixed(0)} MiB (${worst.case})`);
+      add(
+        `Peak RSS at most ${PEAK_RSS / MiB} MiB`,
+        store,
+        worst.maxRssBytes <= PEAK_RSS,
+        worst.maxRssBytes / PEAK_RSS,
+        `worst: ${(worst.maxRssBytes / MiB).toFixed(0)} MiB (${worst.case})`,
+      );
     }
   }
   for (const p of PATTERNS) {
     const sync = find(summary, 'convoy', 'local', `standby-sync-${p.name}`);
     const full = find(summary, 'convoy', 'local', `standby-restore-${p.name}`);
     if (!sync?.changedBytes) continue;
-    for (const [what, bytes] of [['reads', sync.syncBytesRead], ['writes', sync.syncBytesWritten]]) {
+    for (const [what, bytes] of [
+      ['reads', sync.syncBytesRead],
+      ['writes', sync.syncBytesWritten],
+    ]) {
       const ratio = bytes / sync.changedBytes;
-      add(`Standby sync (${p.title}) ${what} at most ${STANDBY_BYTES} × the changed blocks' bytes`, 'local', ratio <= STANDBY_BYTES, ratio, `${mb(bytes)} vs ${mb(sync.changedBytes)} changed`);
+      add(
+        `Standby sync (${p.title}) ${what} at most ${STANDBY_BYTES} × the changed blocks' bytes`,
+        'local',
+        ratio <= STANDBY_BYTES,
+        ratio,
+        `${mb(bytes)} vs ${mb(sync.changedBytes)} changed`,
+      );
     }
     const bound = STANDBY_TIME[p.name];
     if (bound !== undefined && full) {
       const ratio = wall(sync) / wall(full);
-      add(`Standby sync (${p.title}) at most ${bound} × a full restore's time`, 'local', ratio <= bound, ratio, `sync ${s(wall(sync))} vs full restore ${s(wall(full))}; in the engine alone ${s(sync.operationSeconds)} vs ${s(full.operationSeconds)}`);
+      add(
+        `Standby sync (${p.title}) at most ${bound} × a full restore's time`,
+        'local',
+        ratio <= bound,
+        ratio,
+        `sync ${s(wall(sync))} vs full restore ${s(wall(full))}; in the engine alone ${s(sync.operationSeconds)} vs ${s(full.operationSeconds)}`,
+      );
     }
   }
   for (const caseName of ['full', 'restore']) {
@@ -100,7 +127,13 @@ export function evaluateGoals(summary, ideal) {
     if (!c || !i) continue;
     const measured = caseName === 'restore' ? c.durableSeconds : c.wallSeconds.median;
     const ratio = measured / i.seconds;
-    add(`${caseName === 'full' ? 'Full backup' : 'Restore'} within ${IDEAL} × the ideal pipeline (issue 11)`, 'local', ratio <= IDEAL, ratio, `Convoy ${s(measured)} vs ideal ${s(i.seconds)}`);
+    add(
+      `${caseName === 'full' ? 'Full backup' : 'Restore'} within ${IDEAL} × the ideal pipeline (issue 11)`,
+      'local',
+      ratio <= IDEAL,
+      ratio,
+      `Convoy ${s(measured)} vs ideal ${s(i.seconds)}`,
+    );
   }
   return goals.map((g) => ({ ...g, ratioText: times(g.ratio) }));
 }

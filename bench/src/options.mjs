@@ -70,10 +70,19 @@ export function parseOptions(argv) {
   const dmSizeMiB = positive(values['dm-size'], values.quick ? 32 : 256, '--dm-size');
   const latencyMs = positive(values['latency-ms'], 20, '--latency-ms');
   if (latencyMs > 1000) throw new Error(`--latency-ms must be at most 1000, got ${latencyMs}\n${USAGE}`);
-  if (values.layout !== undefined && !/^[a-z0-9][a-z0-9.-]{0,31}$/.test(values.layout)) throw new Error(`--layout must be a layout's name (lower case, digits, . and -), got "${values.layout}"\n${USAGE}`);
+  if (values.layout !== undefined && !/^[a-z0-9][a-z0-9.-]{0,31}$/.test(values.layout))
+    throw new Error(`--layout must be a layout's name (lower case, digits, . and -), got "${values.layout}"\n${USAGE}`);
   const blockKiB = values['block-size'] === undefined ? undefined : positive(values['block-size'], undefined, '--block-size');
-  if (blockKiB !== undefined && (blockKiB < 64 || blockKiB > 2048 || (blockKiB & (blockKiB - 1)) !== 0)) throw new Error(`--block-size must be a power of two from 64 to 2048 KiB\n${USAGE}`);
-  const complete = !values.quick && tools.length === ALL_TOOLS.length && stores.length === ALL_STORES.length && !values['no-devmapper'] && sizeMiB === 1024 && dmSizeMiB === 256 && latencyMs === 20;
+  if (blockKiB !== undefined && (blockKiB < 64 || blockKiB > 2048 || (blockKiB & (blockKiB - 1)) !== 0))
+    throw new Error(`--block-size must be a power of two from 64 to 2048 KiB\n${USAGE}`);
+  const complete =
+    !values.quick &&
+    tools.length === ALL_TOOLS.length &&
+    stores.length === ALL_STORES.length &&
+    !values['no-devmapper'] &&
+    sizeMiB === 1024 &&
+    dmSizeMiB === 256 &&
+    latencyMs === 20;
   return {
     quick: values.quick,
     sizeMiB,
@@ -86,6 +95,10 @@ export function parseOptions(argv) {
     out: values.out,
     writeCommitted: values.out === undefined && complete,
     keep: values.keep,
-    convoy: { ...(blockKiB ? { blockSize: blockKiB * 1024 } : {}), ...(values.compression ? { compression: values.compression } : {}), ...(values.layout ? { layout: values.layout } : {}) },
+    convoy: {
+      ...(blockKiB ? { blockSize: blockKiB * 1024 } : {}),
+      ...(values.compression ? { compression: values.compression } : {}),
+      ...(values.layout ? { layout: values.layout } : {}),
+    },
   };
 }

@@ -8,7 +8,8 @@ function categoryOf({ functionName, url }) {
   if (functionName === '(program)') return 'V8 and native code outside JS';
   if (/crypto/.test(url) || /^(update|digest)$/.test(functionName)) return 'SHA-512 (crypto hash update/digest)';
   // V8 does not see inside native calls: the engine's codec wrappers' self time is the codec.
-  if (/lz4|zstd/i.test(url) || /Frame/.test(functionName) || /^(compressBlock|decompressBlock)$/.test(functionName)) return 'compression (lz4-napi in the calling thread; zstd runs on the libuv pool)';
+  if (/lz4|zstd/i.test(url) || /Frame/.test(functionName) || /^(compressBlock|decompressBlock)$/.test(functionName))
+    return 'compression (lz4-napi in the calling thread; zstd runs on the libuv pool)';
   if (/^node:/.test(url) || url === '') return 'Node internals (fs, streams, promises)';
   return 'Convoy and bundled JavaScript';
 }
@@ -42,7 +43,13 @@ export function summariseCpuProfile(dir, top = 12) {
       byFunction.set(key, (byFunction.get(key) ?? 0) + self);
     }
   }
-  const rows = (map) =>
-    [...map.entries()].sort((a, b) => b[1] - a[1]).map(([name, micros]) => ({ name, seconds: micros / 1e6, share: micros / totalMicros }));
-  return { files: files.map((f) => path.join(dir, f)), threads: files.length, seconds: mainMicros / 1e6, threadSeconds: totalMicros / 1e6, byCategory: rows(byCategory), topFunctions: rows(byFunction).slice(0, top) };
+  const rows = (map) => [...map.entries()].sort((a, b) => b[1] - a[1]).map(([name, micros]) => ({ name, seconds: micros / 1e6, share: micros / totalMicros }));
+  return {
+    files: files.map((f) => path.join(dir, f)),
+    threads: files.length,
+    seconds: mainMicros / 1e6,
+    threadSeconds: totalMicros / 1e6,
+    byCategory: rows(byCategory),
+    topFunctions: rows(byFunction).slice(0, top),
+  };
 }

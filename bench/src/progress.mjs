@@ -26,7 +26,11 @@ export class Progress {
       `cpu ${record.cpuSeconds.toFixed(2)} s`,
       `rss ${(record.maxRssBytes / 2 ** 20).toFixed(0)} MiB`,
       `store +${(record.storeBytesAdded / MB).toFixed(1)} MB in ${record.storeObjectsAdded} objects`,
-      ...(record.requests ? [`${record.requests.total} requests, ${(record.requests.bytes.received / MB).toFixed(1)} MB up / ${(record.requests.bytes.sent / MB).toFixed(1)} MB down`] : []),
+      ...(record.requests
+        ? [
+            `${record.requests.total} requests, ${(record.requests.bytes.received / MB).toFixed(1)} MB up / ${(record.requests.bytes.sent / MB).toFixed(1)} MB down`,
+          ]
+        : []),
     ];
     const counter = counted ? `${String(this.#done).padStart(width)}/${this.totalSteps}` : ' '.repeat(2 * width + 1);
     console.log(`[${this.elapsed()}] ${counter} ${label}: ${figures.join(', ')}`);

@@ -12,7 +12,10 @@ function seedWords(label) {
 }
 
 export class Prng {
-  #a; #b; #c; #d;
+  #a;
+  #b;
+  #c;
+  #d;
   constructor(label) {
     [this.#a, this.#b, this.#c, this.#d] = seedWords(label);
     for (let i = 0; i < 16; i++) this.nextU32();

@@ -76,10 +76,10 @@ function limitsSection(limits, ideal, summary, cores) {
     ['stage (one core)', 'rate'],
     [
       ['read the image (page cache, 2 MiB reads into one buffer)', rate(r.read)],
-      ['SHA-512 block checksum (the engine\'s `blockChecksum`)', rate(r.sha512)],
-      ['lz4 compress, C (`lz4 -b1 -B2097152`): the machine\'s limit, used by the ideal', rate(r.lz4Compress)],
+      ["SHA-512 block checksum (the engine's `blockChecksum`)", rate(r.sha512)],
+      ["lz4 compress, C (`lz4 -b1 -B2097152`): the machine's limit, used by the ideal", rate(r.lz4Compress)],
       ['lz4 decompress, C', rate(r.lz4Decompress)],
-      ['lz4 frame compress through the engine\'s `compressBlock` (lz4-napi), for comparison', rate(r.codecCompress)],
+      ["lz4 frame compress through the engine's `compressBlock` (lz4-napi), for comparison", rate(r.codecCompress)],
       ['lz4 frame decompress through `decompressBlock`, for comparison', rate(r.codecDecompress)],
       ['zstd (level 3) compress through `compressBlock` (@mongodb-js/zstd), for comparison', rate(r.zstdCompress)],
       ['zstd decompress through `decompressBlock`, for comparison', rate(r.zstdDecompress)],
@@ -102,7 +102,10 @@ function limitsSection(limits, ideal, summary, cores) {
       measured === undefined ? '–' : `${f2(measured)} (${f2(measured / i.seconds)}×)`,
     ];
   });
-  const idealTable = table(['case', 'read MB', 'hashed MB', '(de)compressed MB', 'written MB', 'Σ one core s', `ideal s on ${cores} cores`, 'Convoy local s (× ideal)'], rows);
+  const idealTable = table(
+    ['case', 'read MB', 'hashed MB', '(de)compressed MB', 'written MB', 'Σ one core s', `ideal s on ${cores} cores`, 'Convoy local s (× ideal)'],
+    rows,
+  );
   return `${rates}\n\nIdeal pipeline (baselines.md §5): Σ of the stage times on one core, spread over ${cores} cores, never below the write time.\n\n${idealTable}`;
 }
 
@@ -111,9 +114,15 @@ function profileSection(profile) {
   return [
     `A separate full backup under \`node --cpu-prof\`: ${f2(profile.seconds)} s profiled, in ${profile.threads} thread(s) (the main thread and the block workers; ${f2(profile.threadSeconds)} thread-seconds, the base of the shares; work on the libuv pool shows as idle).`,
     '',
-    table(['where the threads\' time goes', 's', 'share'], profile.byCategory.map((c) => [c.name, f2(c.seconds), pct(c.share)])),
+    table(
+      ["where the threads' time goes", 's', 'share'],
+      profile.byCategory.map((c) => [c.name, f2(c.seconds), pct(c.share)]),
+    ),
     '',
-    table(['function (self time)', 's', 'share'], profile.topFunctions.map((c) => [`\`${c.name}\``, f2(c.seconds), pct(c.share)])),
+    table(
+      ['function (self time)', 's', 'share'],
+      profile.topFunctions.map((c) => [`\`${c.name}\``, f2(c.seconds), pct(c.share)]),
+    ),
   ].join('\n');
 }
 
@@ -155,7 +164,13 @@ export function renderResults({ machine, options, dataset, summary, goals, limit
       return [`${p.name}: ${p.title}`, String(d.writes.length), d.bytesWritten.toLocaleString('en-US'), String(d.changedBlocks)];
     }),
   );
-  const goalRows = goals.map((g) => [g.goal, g.where, g.reached === undefined ? '**not measured**' : g.reached ? '**reached**' : '**not reached**', g.ratioText, g.detail]);
+  const goalRows = goals.map((g) => [
+    g.goal,
+    g.where,
+    g.reached === undefined ? '**not measured**' : g.reached ? '**reached**' : '**not reached**',
+    g.ratioText,
+    g.detail,
+  ]);
   const lines = [
     BEGIN,
     '',

@@ -36,16 +36,36 @@ export async function runStandbySyncCases({ entry, sources, dataset, dir, patter
     await runChecked('sync', []);
 
     const measured = async (caseName, command) => {
-      const { record, stdout } = await measureStep({ tool: 'convoy', store: 'local', caseName, command: node(command), storeUsage: () => dirStoreUsage(storeDir) });
+      const { record, stdout } = await measureStep({
+        tool: 'convoy',
+        store: 'local',
+        caseName,
+        command: node(command),
+        storeUsage: () => dirStoreUsage(storeDir),
+      });
       record.report = JSON.parse(stdout);
       records.push(record);
       onStep(record);
       return record;
     };
-    await measured(`standby-restore-${pattern.name}`, { op: 'restore', dir: path.join(root, 'full'), volume: VOLUME, snapshot: pattern.name, restoredVolume: 'full' });
-    const sync = await measured(`standby-sync-${pattern.name}`, { op: 'standby-sync', dir: standbyDir, volume: VOLUME, from: 'base', to: pattern.name, standbyVolume: 'standby' });
+    await measured(`standby-restore-${pattern.name}`, {
+      op: 'restore',
+      dir: path.join(root, 'full'),
+      volume: VOLUME,
+      snapshot: pattern.name,
+      restoredVolume: 'full',
+    });
+    const sync = await measured(`standby-sync-${pattern.name}`, {
+      op: 'standby-sync',
+      dir: standbyDir,
+      volume: VOLUME,
+      from: 'base',
+      to: pattern.name,
+      standbyVolume: 'standby',
+    });
     sync.changedBytes = dataset.patterns[pattern.name].changedBlocks * 2 * MiB;
-    if (sha256File(sync.report.file, buf) !== dataset.images[pattern.name].sha256) throw new Error(`the standby synced to ${pattern.name} does not hold the pattern's image`);
+    if (sha256File(sync.report.file, buf) !== dataset.images[pattern.name].sha256)
+      throw new Error(`the standby synced to ${pattern.name} does not hold the pattern's image`);
     sync.verified = true;
     rmSync(root, { recursive: true, force: true });
   }

@@ -3,13 +3,14 @@
 // copy run again completes it with the source's names and times.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { openFsObjectStore } from '@convoy/objectstore-fs';
 import type { StoreLayout } from '@convoy/core';
-import { engine, makeEnv, runChild, untilUnlockedChild, verifyDeep, verifyStore, type Env } from '../test/crash-harness.js';
+import { openFsObjectStore } from '@convoy/objectstore-fs';
+import { describe, expect, it } from 'vitest';
+import { type Env, engine, makeEnv, runChild, untilUnlockedChild, verifyDeep, verifyStore } from '../test/crash-harness.js';
 import type { ChildJob, DeathPoint } from '../test/engine-process.child.js';
 
-const identities = async (env: Env) => (await engine.listBackups({ store: env.store, destUrl: env.storeUrl })).map((b) => [b.name, b.createdAt, b.snapshotName, b.snapshotCreatedAt]);
+const identities = async (env: Env) =>
+  (await engine.listBackups({ store: env.store, destUrl: env.storeUrl })).map((b) => [b.name, b.createdAt, b.snapshotName, b.snapshotCreatedAt]);
 
 const points: Array<[string, DeathPoint]> = [
   ['before its first block', { op: 'put', key: '/packs/' }],
@@ -21,7 +22,9 @@ const points: Array<[string, DeathPoint]> = [
   ['while releasing its lock', { op: 'delete', key: '/locks/' }],
 ];
 /** The same steps in the v0.5 layout: block objects instead of packs, and no index objects. */
-const v05Points = points.filter(([, p]) => p.key !== '/index/').map(([when, p]): [string, DeathPoint] => [when, p.key === '/packs/' ? { ...p, key: '/blocks/' } : p]);
+const v05Points = points
+  .filter(([, p]) => p.key !== '/index/')
+  .map(([when, p]): [string, DeathPoint] => [when, p.key === '/packs/' ? { ...p, key: '/blocks/' } : p]);
 const cases: Array<[StoreLayout, Array<[string, DeathPoint]>]> = [
   ['packs', points],
   ['convoy-v0.5', v05Points],
@@ -30,11 +33,28 @@ const cases: Array<[StoreLayout, Array<[string, DeathPoint]>]> = [
 describe.each(cases)('a backup copy process into a %s target, SIGKILLed at each step', (layout, steps) => {
   it.each(steps)('killed %s: the target verifies clean, every backup in it restores, and the rerun completes the copy', async (_when, dieAt) => {
     const env = await makeEnv('packs');
-    await engine.createBackup({ store: env.store, destUrl: env.storeUrl, driverName: 'image', volume: env.source.volumeRecord('vol1'), snapshot: env.source.snapshotRecord('vol1', 'snap2'), ops: env.source, owner: 'parent' });
+    await engine.createBackup({
+      store: env.store,
+      destUrl: env.storeUrl,
+      driverName: 'image',
+      volume: env.source.volumeRecord('vol1'),
+      snapshot: env.source.snapshotRecord('vol1', 'snap2'),
+      ops: env.source,
+      owner: 'parent',
+    });
     const targetDir = path.join(env.dir, 'target');
     await mkdir(targetDir);
     const target: Env = { ...env, storeDir: targetDir, storeUrl: `vfs://${targetDir}`, store: await openFsObjectStore(new URL(`vfs://${targetDir}`)) };
-    const job: ChildJob = { op: 'copy', store: env.storeUrl, to: target.storeUrl, source: env.sourceDir, volume: 'vol1', owner: 'child', layout, concurrency: 1 };
+    const job: ChildJob = {
+      op: 'copy',
+      store: env.storeUrl,
+      to: target.storeUrl,
+      source: env.sourceDir,
+      volume: 'vol1',
+      owner: 'child',
+      layout,
+      concurrency: 1,
+    };
 
     expect((await runChild({ ...job, dieAt })).signal).toBe('SIGKILL');
     await verifyDeep(target);

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it, vi } from 'vitest';
 import { BLOCK_SIZE, backupConfigKey, blocksDir, checksumFromBlockKey, locksDir } from '@convoy/backup-store/testing';
-import { engine, makeEnv as makeEnvIn, runChild, startChild, untilUnlockedChild, verifyStore, type Env } from '../test/crash-harness.js';
+import { describe, expect, it, vi } from 'vitest';
+import { type Env, engine, makeEnv as makeEnvIn, runChild, startChild, untilUnlockedChild, verifyStore } from '../test/crash-harness.js';
 import type { ChildJob, DeathPoint } from '../test/engine-process.child.js';
 
 /**
@@ -39,7 +39,16 @@ describe('a backup process SIGKILLed at each step', () => {
   ];
   it.each(points)('killed %s: the store stays restorable and the same backup then succeeds', async (_when, dieAt) => {
     const env = await makeEnv();
-    const job: ChildJob = { op: 'backup', store: env.storeUrl, source: env.sourceDir, volume: 'vol1', snapshot: 'snap2', owner: 'child', concurrency: 1, layout: 'convoy-v0.5' };
+    const job: ChildJob = {
+      op: 'backup',
+      store: env.storeUrl,
+      source: env.sourceDir,
+      volume: 'vol1',
+      snapshot: 'snap2',
+      owner: 'child',
+      concurrency: 1,
+      layout: 'convoy-v0.5',
+    };
     expect((await runChild({ ...job, dieAt })).signal).toBe('SIGKILL');
     const before = await verifyStore(env);
     expect(before).toContain(env.b1.name);
@@ -53,7 +62,17 @@ describe('a backup process SIGKILLed at each step', () => {
 
   it('killed from outside while uploading: same guarantees', async () => {
     const env = await makeEnv();
-    const job: ChildJob = { op: 'backup', store: env.storeUrl, source: env.sourceDir, volume: 'vol1', snapshot: 'snap2', owner: 'child', concurrency: 2, slowReadMs: 100, layout: 'convoy-v0.5' };
+    const job: ChildJob = {
+      op: 'backup',
+      store: env.storeUrl,
+      source: env.sourceDir,
+      volume: 'vol1',
+      snapshot: 'snap2',
+      owner: 'child',
+      concurrency: 2,
+      slowReadMs: 100,
+      layout: 'convoy-v0.5',
+    };
     const running = startChild(job);
     const initial = (await blockCount(env)) + 1;
     while ((await blockCount(env)) < initial) await sleep(5);
@@ -77,7 +96,16 @@ describe('a delete process SIGKILLed at each step', () => {
   ];
   it.each(points)('killed %s: the store stays restorable and the same delete then finishes', async (_when, dieAt) => {
     const env = await makeEnv();
-    const b2 = await engine.createBackup({ store: env.store, destUrl: env.storeUrl, driverName: 'image', volume: env.source.volumeRecord('vol1'), snapshot: env.source.snapshotRecord('vol1', 'snap2'), ops: env.source, owner: 'parent', layout: 'convoy-v0.5' });
+    const b2 = await engine.createBackup({
+      store: env.store,
+      destUrl: env.storeUrl,
+      driverName: 'image',
+      volume: env.source.volumeRecord('vol1'),
+      snapshot: env.source.snapshotRecord('vol1', 'snap2'),
+      ops: env.source,
+      owner: 'parent',
+      layout: 'convoy-v0.5',
+    });
     const job: ChildJob = { op: 'delete', store: env.storeUrl, source: env.sourceDir, volume: 'vol1', backup: b2.name, owner: 'child' };
     expect((await runChild({ ...job, dieAt })).signal).toBe('SIGKILL');
     expect(await verifyStore(env)).toContain(env.b1.name);
@@ -117,9 +145,21 @@ describe('a forget process SIGKILLed at each step', () => {
     const names = [env.b1.name];
     vi.useFakeTimers({ toFake: ['Date'] });
     try {
-      for (const [hour, snapshot] of [[1, 'snap2'], [2, 'snap3']] as const) {
+      for (const [hour, snapshot] of [
+        [1, 'snap2'],
+        [2, 'snap3'],
+      ] as const) {
         vi.setSystemTime(Date.now() + hour * 3_600_000);
-        const b = await engine.createBackup({ store: env.store, destUrl: env.storeUrl, driverName: 'image', volume: env.source.volumeRecord('vol1'), snapshot: env.source.snapshotRecord('vol1', snapshot), ops: env.source, owner: 'parent', layout: 'convoy-v0.5' });
+        const b = await engine.createBackup({
+          store: env.store,
+          destUrl: env.storeUrl,
+          driverName: 'image',
+          volume: env.source.volumeRecord('vol1'),
+          snapshot: env.source.snapshotRecord('vol1', snapshot),
+          ops: env.source,
+          owner: 'parent',
+          layout: 'convoy-v0.5',
+        });
         names.push(b.name);
       }
     } finally {
@@ -154,7 +194,17 @@ describe('a forget process SIGKILLed at each step', () => {
 describe('two processes sharing one store', () => {
   it('a delete is refused while a backup runs, a backup while a delete runs, and racing starts lose nothing', async () => {
     const env = await makeEnv();
-    const backupJob: ChildJob = { op: 'backup', store: env.storeUrl, source: env.sourceDir, volume: 'vol1', snapshot: 'snap2', owner: 'host-a', concurrency: 1, slowReadMs: 80, layout: 'convoy-v0.5' };
+    const backupJob: ChildJob = {
+      op: 'backup',
+      store: env.storeUrl,
+      source: env.sourceDir,
+      volume: 'vol1',
+      snapshot: 'snap2',
+      owner: 'host-a',
+      concurrency: 1,
+      slowReadMs: 80,
+      layout: 'convoy-v0.5',
+    };
 
     // The backup holds its lock: the delete is refused, naming it.
     const backup = startChild(backupJob);
@@ -166,7 +216,15 @@ describe('two processes sharing one store', () => {
     expect(b2.ok).toBe(true);
 
     // A slow delete holds its lock: a backup is refused.
-    const del = startChild({ op: 'delete', store: env.storeUrl, source: env.sourceDir, volume: 'vol1', backup: env.b1.name, owner: 'host-b', slowMutationMs: 300 });
+    const del = startChild({
+      op: 'delete',
+      store: env.storeUrl,
+      source: env.sourceDir,
+      volume: 'vol1',
+      backup: env.b1.name,
+      owner: 'host-b',
+      slowMutationMs: 300,
+    });
     while ((await readdir(path.join(env.storeDir, locksDir('vol1'))).catch(() => [])).length === 0) await sleep(5);
     await sleep(50);
     const blocked = await runChild({ ...backupJob, slowReadMs: undefined, owner: 'host-c' });

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
-import { openFsObjectStore } from '@convoy/objectstore-fs';
 import { encryptedBackupSuite } from '@convoy/backup-store/testing';
+import { openFsObjectStore } from '@convoy/objectstore-fs';
 import { tempDir } from '@convoy/test-support/tmp';
 
 const scratch = await tempDir('convoy-encryption-');

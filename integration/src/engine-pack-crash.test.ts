@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
 import { BLOCK_SIZE } from '@convoy/backup-store/testing';
-import { engine, makeEnv, runChild, untilUnlocked, untilUnlockedChild, verifyDeep, verifyStore, type Env } from '../test/crash-harness.js';
+import { describe, expect, it } from 'vitest';
+import { type Env, engine, makeEnv, runChild, untilUnlocked, untilUnlockedChild, verifyDeep, verifyStore } from '../test/crash-harness.js';
 import type { ChildJob, DeathPoint } from '../test/engine-process.child.js';
 
 /**
@@ -50,7 +50,15 @@ describe('a repacking prune process SIGKILLed at each step', () => {
   async function partlyUnused(): Promise<Env & { b2: string }> {
     const env = await makeEnv('packs');
     // Packs of two blocks: some hold a block b2 keeps and one it drops, so a prune with max-unused 0 rewrites them.
-    const b2 = await engine.createBackup({ store: env.store, destUrl: env.storeUrl, driverName: 'image', volume: env.source.volumeRecord('vol1'), snapshot: env.source.snapshotRecord('vol1', 'snap2'), ops: env.source, owner: 'parent' });
+    const b2 = await engine.createBackup({
+      store: env.store,
+      destUrl: env.storeUrl,
+      driverName: 'image',
+      volume: env.source.volumeRecord('vol1'),
+      snapshot: env.source.snapshotRecord('vol1', 'snap2'),
+      ops: env.source,
+      owner: 'parent',
+    });
     await engine.deleteBackup({ store: env.store, destUrl: env.storeUrl, backupName: env.b1.name, volumeName: 'vol1', owner: 'parent' });
     return { ...env, b2: b2.name };
   }

@@ -1,13 +1,13 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { createBackupEngine } from '@convoy/backup-store';
+import { createCommandRunner, type ErrorCode, isConvoyError, ObjectStoreRegistry, silentLogger } from '@convoy/core';
+import { tempDirFactory } from '@convoy/core/testing';
 import vfs from '@convoy/driver-vfs';
 import fsStore from '@convoy/objectstore-fs';
-import { ObjectStoreRegistry, createCommandRunner, isConvoyError, silentLogger, type ErrorCode } from '@convoy/core';
-import { createBackupEngine } from '@convoy/backup-store';
-import { Scheduler, VolumeManager, type ScheduleRunEvent, type ScheduleSpec, type VolumeService } from '@convoy/volume-service';
-import { tempDirFactory } from '@convoy/core/testing';
+import { type ScheduleRunEvent, Scheduler, type ScheduleSpec, VolumeManager, type VolumeService } from '@convoy/volume-service';
 import { FakeClock } from '@convoy/volume-service/testing';
+import { describe, expect, it } from 'vitest';
 
 const freshDir = await tempDirFactory('convoy-scheduler-');
 const run = createCommandRunner({ timeoutMs: 60_000 });
@@ -45,7 +45,15 @@ async function startHost(): Promise<Host> {
     store: `vfs://${path.join(base, 'store')}`,
     events,
     async scheduler(service = manager) {
-      const scheduler = new Scheduler({ file, service, stores: manager.storeOperations, log: silentLogger, clock, random: () => 0.5, onRun: (e) => events.push(e) });
+      const scheduler = new Scheduler({
+        file,
+        service,
+        stores: manager.storeOperations,
+        log: silentLogger,
+        clock,
+        random: () => 0.5,
+        onRun: (e) => events.push(e),
+      });
       await scheduler.start();
       return scheduler;
     },
@@ -78,10 +86,16 @@ function gated(manager: VolumeManager): { service: VolumeService; started: Promi
 }
 
 const scheduledSnapshots = async (host: Host, name = 'hourly') =>
-  (await host.manager.getVolume('db')).snapshots.map((s) => s.name).filter((n) => n.startsWith(`${name}-`)).sort();
+  (await host.manager.getVolume('db')).snapshots
+    .map((s) => s.name)
+    .filter((n) => n.startsWith(`${name}-`))
+    .sort();
 
 async function refusal(promise: Promise<unknown>, code: ErrorCode): Promise<string> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(isConvoyError(err, code), `expected ${code}, got ${String(err)}`).toBe(true);
   return (err as Error).message;
 }
@@ -100,7 +114,12 @@ describe('the scheduler, on a controllable clock', () => {
     await step(host, scheduler, MIN);
     expect(await scheduledSnapshots(host)).toEqual(['hourly-20260101T010000000Z']);
     const view = await scheduler.getSchedule('hourly');
-    expect(view).toMatchObject({ runs: 1, failures: 0, lastRun: { outcome: 'succeeded', trigger: 'timer', snapshot: 'hourly-20260101T010000000Z' }, nextRunAt: new Date(T0 + 2 * HOUR).toISOString() });
+    expect(view).toMatchObject({
+      runs: 1,
+      failures: 0,
+      lastRun: { outcome: 'succeeded', trigger: 'timer', snapshot: 'hourly-20260101T010000000Z' },
+      nextRunAt: new Date(T0 + 2 * HOUR).toISOString(),
+    });
     expect(view.lastSuccessAt).toBe(new Date(T0 + HOUR).toISOString());
     await scheduler.stop();
   });
@@ -116,7 +135,12 @@ describe('the scheduler, on a controllable clock', () => {
     const backups = await host.manager.storeOperations.listBackups(host.store, { volumeName: 'db' });
     expect(backups.map((b) => b.snapshotName).sort()).toEqual(['hourly-20260101T030000000Z', 'hourly-20260101T040000000Z']);
     expect(backups.every((b) => b.compression === 'gzip')).toBe(true);
-    expect((await scheduler.getSchedule('hourly')).lastRun).toMatchObject({ outcome: 'succeeded', removedSnapshots: 1, removedBackups: 1, backupUrl: expect.stringContaining('backup=') });
+    expect((await scheduler.getSchedule('hourly')).lastRun).toMatchObject({
+      outcome: 'succeeded',
+      removedSnapshots: 1,
+      removedBackups: 1,
+      backupUrl: expect.stringContaining('backup='),
+    });
     await scheduler.stop();
   });
 
@@ -203,7 +227,12 @@ describe('the scheduler, on a controllable clock', () => {
     await scheduler.createSchedule({ ...hourly, backup: { dest: 'vfs:///nonexistent/convoy-store' }, keep: { last: 1 } });
     await step(host, scheduler, HOUR);
     const failed = await scheduler.getSchedule('hourly');
-    expect(failed).toMatchObject({ failures: 1, paused: false, lastRun: { outcome: 'failed' }, lastError: { message: expect.stringContaining('/nonexistent/convoy-store') } });
+    expect(failed).toMatchObject({
+      failures: 1,
+      paused: false,
+      lastRun: { outcome: 'failed' },
+      lastError: { message: expect.stringContaining('/nonexistent/convoy-store') },
+    });
     expect(failed.lastSuccessAt).toBeUndefined();
     expect(host.events.map((e) => [e.schedule, e.run.outcome])).toEqual([['hourly', 'failed']]);
     // A failed run removes the snapshot it made (no leak per failed run), and retention did not run.
@@ -236,12 +265,28 @@ describe('the scheduler, on a controllable clock', () => {
       [() => scheduler.createSchedule({ name: 'bad-tz', volume: 'db', cron: '0 3 * * *', timezone: 'Mars/Olympus' }), 'INVALID_ARGUMENT', /Mars\/Olympus/],
       [() => scheduler.createSchedule({ name: 'both', volume: 'db', every: '1h', cron: '0 3 * * *' }), 'INVALID_ARGUMENT', /exactly one of --every/],
       [() => scheduler.createSchedule({ name: 'neither', volume: 'db' }), 'INVALID_ARGUMENT', /exactly one of --every/],
-      [() => scheduler.createSchedule({ name: 'fast', volume: 'db', every: '500ms' }), 'INVALID_ARGUMENT', /--every "500ms" is out of range: give a duration from 1s to 366d/],
+      [
+        () => scheduler.createSchedule({ name: 'fast', volume: 'db', every: '500ms' }),
+        'INVALID_ARGUMENT',
+        /--every "500ms" is out of range: give a duration from 1s to 366d/,
+      ],
       [() => scheduler.createSchedule({ name: 'bad-every', volume: 'db', every: 'hourly' }), 'INVALID_ARGUMENT', /--every "hourly" is not a duration/],
-      [() => scheduler.createSchedule({ ...hourly, keep: { last: -3 } }), 'INVALID_ARGUMENT', /--keep-last -3 is out of range: give a whole number from 0 to 1000000/],
+      [
+        () => scheduler.createSchedule({ ...hourly, keep: { last: -3 } }),
+        'INVALID_ARGUMENT',
+        /--keep-last -3 is out of range: give a whole number from 0 to 1000000/,
+      ],
       [() => scheduler.createSchedule({ ...hourly, backup: { dest: 'not a url' } }), 'INVALID_ARGUMENT', /not a url/],
-      [() => scheduler.createSchedule({ ...hourly, backup: { dest: host.store, compression: 'zip' as never } }), 'INVALID_ARGUMENT', /unknown compression method "zip"/],
-      [() => scheduler.createSchedule({ ...hourly, backup: { dest: host.store, layout: 'tarball' as never } }), 'INVALID_ARGUMENT', /unknown store layout "tarball"/],
+      [
+        () => scheduler.createSchedule({ ...hourly, backup: { dest: host.store, compression: 'zip' as never } }),
+        'INVALID_ARGUMENT',
+        /unknown compression method "zip"/,
+      ],
+      [
+        () => scheduler.createSchedule({ ...hourly, backup: { dest: host.store, layout: 'tarball' as never } }),
+        'INVALID_ARGUMENT',
+        /unknown store layout "tarball"/,
+      ],
       [() => scheduler.createSchedule({ ...hourly, volume: 'nosuchvol' }), 'NOT_FOUND', /volume nosuchvol does not exist/],
       [() => scheduler.createSchedule({ ...hourly, jitter: 'a bit' }), 'INVALID_ARGUMENT', /--jitter "a bit"/],
     ];
@@ -266,7 +311,11 @@ describe('the scheduler, on a controllable clock', () => {
     await fs.writeFile(host.file, JSON.stringify(saved));
 
     const second = await host.scheduler();
-    expect(await second.getSchedule('nightly')).toMatchObject({ paused: true, pausedReason: expect.stringMatching(/^invalid in .*schedules\.json: .*--cron "0 99 \* \* \*"/), nextRunAt: null });
+    expect(await second.getSchedule('nightly')).toMatchObject({
+      paused: true,
+      pausedReason: expect.stringMatching(/^invalid in .*schedules\.json: .*--cron "0 99 \* \* \*"/),
+      nextRunAt: null,
+    });
     await step(host, second, HOUR);
     expect(await scheduledSnapshots(host)).toHaveLength(1);
     await second.stop();
@@ -276,9 +325,13 @@ describe('the scheduler, on a controllable clock', () => {
     const host = await startHost();
     const scheduler = await host.scheduler();
     expect((await scheduler.createSchedule({ name: 'nightly', volume: 'db', cron: '0 3 * * *' })).nextRunAt).toBe('2026-01-01T03:00:00.000Z');
-    expect((await scheduler.createSchedule({ name: 'berlin', volume: 'db', cron: '0 3 * * *', timezone: 'Europe/Berlin' })).nextRunAt).toBe('2026-01-01T02:00:00.000Z');
+    expect((await scheduler.createSchedule({ name: 'berlin', volume: 'db', cron: '0 3 * * *', timezone: 'Europe/Berlin' })).nextRunAt).toBe(
+      '2026-01-01T02:00:00.000Z',
+    );
     // random() is 0.5 here: half of the 10 minutes.
-    expect((await scheduler.createSchedule({ name: 'jittered', volume: 'db', every: '1h', jitter: '10m' })).nextRunAt).toBe(new Date(T0 + HOUR + 5 * MIN).toISOString());
+    expect((await scheduler.createSchedule({ name: 'jittered', volume: 'db', every: '1h', jitter: '10m' })).nextRunAt).toBe(
+      new Date(T0 + HOUR + 5 * MIN).toISOString(),
+    );
     for (let hour = 0; hour < 3; hour++) await step(host, scheduler, HOUR);
     expect(await scheduledSnapshots(host, 'nightly')).toEqual(['nightly-20260101T030000000Z']);
     expect(await scheduledSnapshots(host, 'jittered')).toEqual(['jittered-20260101T010500000Z', 'jittered-20260101T020500000Z']);

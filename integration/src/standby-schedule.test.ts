@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import fsStore from '@convoy/objectstore-fs';
-import { ObjectStoreRegistry, silentLogger } from '@convoy/core';
 import { createBackupEngine } from '@convoy/backup-store';
-import { Scheduler, VolumeManager } from '@convoy/volume-service';
-import { expectCode, ImageSource, tempDirFactory } from '@convoy/core/testing';
 import { BLOCK_SIZE } from '@convoy/backup-store/testing';
+import { ObjectStoreRegistry, silentLogger } from '@convoy/core';
+import { expectCode, ImageSource, tempDirFactory } from '@convoy/core/testing';
+import fsStore from '@convoy/objectstore-fs';
+import { Scheduler, VolumeManager } from '@convoy/volume-service';
 import { FakeClock } from '@convoy/volume-service/testing';
+import { describe, expect, it } from 'vitest';
 import { imageDriver } from '../test/image-driver.js';
 
 /**
@@ -27,7 +27,14 @@ async function host(dir: string, clock: FakeClock) {
   const source = await ImageSource.open(images);
   const stores = new ObjectStoreRegistry();
   stores.register(fsStore);
-  const manager = new VolumeManager({ drivers: [imageDriver(source)], stores, engine: createBackupEngine(), owner: `host:${dir}`, log: silentLogger, standbyDir: path.join(dir, 'standby') });
+  const manager = new VolumeManager({
+    drivers: [imageDriver(source)],
+    stores,
+    engine: createBackupEngine(),
+    owner: `host:${dir}`,
+    log: silentLogger,
+    standbyDir: path.join(dir, 'standby'),
+  });
   await manager.open();
   const file = path.join(dir, 'schedules.json');
   const scheduler = async () => {
@@ -101,10 +108,26 @@ describe('a follow schedule keeps a standby on a second host in sync', () => {
     const backup = await a.manager.createBackup({ snapshot: 's1', dest: storeUrl });
     await a.manager.createVolume({ name: 'db-dr', backupUrl: backup.url, standby: true });
     const scheduler = await a.scheduler();
-    await expectCode(scheduler.createSchedule({ name: 'f1', volume: 'db', every: '1h', follow: { store: storeUrl } }), 'INVALID_ARGUMENT', 'volume db is not a standby volume');
-    await expectCode(scheduler.createSchedule({ name: 'f2', volume: 'db-dr', every: '1h', follow: { store: `vfs://${base}` } }), 'INVALID_ARGUMENT', `follows store ${storeUrl}`);
-    await expectCode(scheduler.createSchedule({ name: 'f3', volume: 'db-dr', every: '1h', follow: { store: storeUrl }, backup: { dest: storeUrl } }), 'INVALID_ARGUMENT', 'cannot have --backup');
-    await expectCode(scheduler.createSchedule({ name: 'f4', volume: 'db-dr', every: '1h', follow: { store: storeUrl }, keep: { last: 2 } }), 'INVALID_ARGUMENT', 'cannot have --keep-*');
+    await expectCode(
+      scheduler.createSchedule({ name: 'f1', volume: 'db', every: '1h', follow: { store: storeUrl } }),
+      'INVALID_ARGUMENT',
+      'volume db is not a standby volume',
+    );
+    await expectCode(
+      scheduler.createSchedule({ name: 'f2', volume: 'db-dr', every: '1h', follow: { store: `vfs://${base}` } }),
+      'INVALID_ARGUMENT',
+      `follows store ${storeUrl}`,
+    );
+    await expectCode(
+      scheduler.createSchedule({ name: 'f3', volume: 'db-dr', every: '1h', follow: { store: storeUrl }, backup: { dest: storeUrl } }),
+      'INVALID_ARGUMENT',
+      'cannot have --backup',
+    );
+    await expectCode(
+      scheduler.createSchedule({ name: 'f4', volume: 'db-dr', every: '1h', follow: { store: storeUrl }, keep: { last: 2 } }),
+      'INVALID_ARGUMENT',
+      'cannot have --keep-*',
+    );
     expect(await scheduler.listSchedules()).toEqual([]);
     await scheduler.stop();
     await a.manager.close();

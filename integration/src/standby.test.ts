@@ -1,19 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { createBackupEngine } from '@convoy/backup-store';
+import { BLOCK_SIZE } from '@convoy/backup-store/testing';
+import { type ConvoyErrorJSON, createCommandRunner, ObjectStoreRegistry, silentLogger, type VolumeDriver } from '@convoy/core';
+import { expectCode, ImageSource } from '@convoy/core/testing';
 import vfs from '@convoy/driver-vfs';
 import fsStore from '@convoy/objectstore-fs';
-import { createCommandRunner, ObjectStoreRegistry, silentLogger, type ConvoyErrorJSON, type VolumeDriver } from '@convoy/core';
-import { createBackupEngine } from '@convoy/backup-store';
-import { VolumeManager } from '@convoy/volume-service';
-import { ImageSource, expectCode } from '@convoy/core/testing';
-import { BLOCK_SIZE } from '@convoy/backup-store/testing';
 import { bundleForNode } from '@convoy/test-support/bundle';
 import { tempDirFactory } from '@convoy/test-support/tmp';
+import { VolumeManager } from '@convoy/volume-service';
+import { describe, expect, it } from 'vitest';
 import { imageDriver } from '../test/image-driver.js';
-import type { StandbyJob } from '../test/standby-process.child.js';
 import { startJsonChild } from '../test/json-child.js';
+import type { StandbyJob } from '../test/standby-process.child.js';
 
 /**
  * Standby volumes through the VolumeManager (issue 21 item 1): create --standby, what a standby
@@ -93,7 +93,13 @@ describe('standby volumes in the manager (block-writable driver)', () => {
     await expectCode(s.manager.resizeVolume('dr', 2 * BLOCKS * BLOCK_SIZE), 'STANDBY', 'cannot be resized');
 
     const latest = await s.manager.syncStandby('dr');
-    expect(latest).toMatchObject({ method: 'block-diff', previousBackup: created.standby!.backupName, blocksWritten: 2, blocksZeroed: 1, standby: { backupUrl: b3 } });
+    expect(latest).toMatchObject({
+      method: 'block-diff',
+      previousBackup: created.standby!.backupName,
+      blocksWritten: 2,
+      blocksZeroed: 1,
+      standby: { backupUrl: b3 },
+    });
     await expectHolds(s.images, 'dr', 's3');
     const unchanged = await s.manager.syncStandby('dr', { latest: true });
     expect(unchanged).toMatchObject({ method: 'up to date', bytesWritten: 0, backupName: latest.backupName });
@@ -128,7 +134,11 @@ describe('standby volumes in the manager (block-writable driver)', () => {
     await fs.mkdir(elsewhere);
     const before = await fs.readFile(path.join(s.standbyDir, 'dr.json'), 'utf8');
     await expectCode(s.manager.syncStandby('dr', { backupUrl: otherVolume }), 'INVALID_ARGUMENT', 'follows backups of volume src', 'volume other');
-    await expectCode(s.manager.syncStandby('dr', { backupUrl: b2.replace(s.storeUrl, `vfs://${elsewhere}`) }), 'INVALID_ARGUMENT', `follows store ${s.storeUrl}`);
+    await expectCode(
+      s.manager.syncStandby('dr', { backupUrl: b2.replace(s.storeUrl, `vfs://${elsewhere}`) }),
+      'INVALID_ARGUMENT',
+      `follows store ${s.storeUrl}`,
+    );
     await expectCode(s.manager.syncStandby('dr', { backupUrl: b2, latest: true }), 'INVALID_ARGUMENT', 'not both');
     await expectCode(s.manager.syncStandby('src'), 'INVALID_ARGUMENT', 'not a standby');
     await expectCode(s.manager.createVolume({ name: 'nobackup', standby: true }), 'INVALID_ARGUMENT', '--backup URL with --standby');
@@ -173,10 +183,17 @@ describe('activating a standby while it syncs', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     let reached!: () => void;
     const writing = new Promise<void>((resolve) => (reached = resolve));
-    const manager = managerOf([imageDriver(await ImageSource.open(s.images), { beforeWrite: async () => {
-      reached();
-      await gate;
-    } })], s.standbyDir);
+    const manager = managerOf(
+      [
+        imageDriver(await ImageSource.open(s.images), {
+          beforeWrite: async () => {
+            reached();
+            await gate;
+          },
+        }),
+      ],
+      s.standbyDir,
+    );
     await manager.open();
     const sync = manager.syncStandby('dr', { backupUrl: b3 });
     await writing;

@@ -1,14 +1,14 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { createBackupEngine } from '@convoy/backup-store';
+import { createCommandRunner, type ErrorCode, ObjectStoreRegistry, silentLogger, type VolumeDriver } from '@convoy/core';
 import vfs from '@convoy/driver-vfs';
 import fsStore from '@convoy/objectstore-fs';
-import memo from 'convoy-driver-memo';
-import { createCommandRunner, ObjectStoreRegistry, silentLogger, type ErrorCode, type VolumeDriver } from '@convoy/core';
-import { createBackupEngine } from '@convoy/backup-store';
-import { VolumeManager } from '@convoy/volume-service';
 import { tempDirFactory } from '@convoy/test-support/tmp';
+import { VolumeManager } from '@convoy/volume-service';
+import memo from 'convoy-driver-memo';
+import { describe, expect, it } from 'vitest';
 
 const freshDir = await tempDirFactory('convoy-manager-');
 
@@ -23,9 +23,16 @@ interface Host {
   backupDir: string;
 }
 
-async function startHost(opts: { wrap?: (driver: VolumeDriver) => VolumeDriver; drivers?: (vfs: VolumeDriver, memo: VolumeDriver) => VolumeDriver[] } = {}): Promise<Host> {
+async function startHost(
+  opts: { wrap?: (driver: VolumeDriver) => VolumeDriver; drivers?: (vfs: VolumeDriver, memo: VolumeDriver) => VolumeDriver[] } = {},
+): Promise<Host> {
   const base = await freshDir();
-  const dirs = { share: path.join(base, 'share'), vfsRoot: path.join(base, 'root', 'vfs'), memoRoot: path.join(base, 'root', 'memo'), backups: path.join(base, 'backups') };
+  const dirs = {
+    share: path.join(base, 'share'),
+    vfsRoot: path.join(base, 'root', 'vfs'),
+    memoRoot: path.join(base, 'root', 'memo'),
+    backups: path.join(base, 'backups'),
+  };
   await fs.mkdir(dirs.backups, { recursive: true });
   await fs.mkdir(dirs.share);
   const vfsDriver = await vfs.create({ root: dirs.vfsRoot, options: { 'vfs.path': dirs.share }, run, log: silentLogger });
@@ -124,8 +131,18 @@ describe('VolumeManager: names and routing', () => {
     await expectRefusedWithoutChange(host, () => host.manager.createVolume({ name: 'v1', size: 1.5 }), 'INVALID_ARGUMENT');
     await expectRefusedWithoutChange(host, () => host.manager.createVolume({ name: 'v1', options: { vm: true as unknown as string } }), 'INVALID_ARGUMENT');
     // `create --opt siez=1g`: a typo is refused with the options the driver reads, not ignored.
-    await expectRefusedWithoutChange(host, () => host.manager.createVolume({ name: 'v1', options: { siez: '1g' } }), 'INVALID_ARGUMENT', 'unknown option siez for driver vfs; known options: vm, PrepareForVM');
-    await expectRefusedWithoutChange(host, () => host.manager.createVolume({ name: 'v1', driver: 'memo', options: { vm: 'true' } }), 'INVALID_ARGUMENT', 'unknown option vm for driver memo; known options: note');
+    await expectRefusedWithoutChange(
+      host,
+      () => host.manager.createVolume({ name: 'v1', options: { siez: '1g' } }),
+      'INVALID_ARGUMENT',
+      'unknown option siez for driver vfs; known options: vm, PrepareForVM',
+    );
+    await expectRefusedWithoutChange(
+      host,
+      () => host.manager.createVolume({ name: 'v1', driver: 'memo', options: { vm: 'true' } }),
+      'INVALID_ARGUMENT',
+      'unknown option vm for driver memo; known options: note',
+    );
     await expectRefusedWithoutChange(host, () => host.manager.createVolume({ name: 'v1', endpoint: 'http://127.0.0.1:9000' }), 'INVALID_ARGUMENT');
     await expectRefusedWithoutChange(host, () => host.manager.mountVolume('taken', { mountpoint: 'relative/dir' }), 'INVALID_ARGUMENT');
     await expectRefusedWithoutChange(host, () => host.manager.mountVolume('missing'), 'NOT_FOUND');
@@ -263,8 +280,18 @@ describe('VolumeManager: backups', () => {
     const mountpoint = await host.manager.mountVolume('db-copy');
     expect(await fs.readFile(path.join(mountpoint, 'table.dat'), 'utf8')).toBe('rows');
 
-    await expectRefusedWithoutChange(host, () => host.manager.createVolume({ name: 'wrong-driver', driver: 'memo', backupUrl: summary.url }), 'INVALID_ARGUMENT', 'vfs');
-    await expectRefusedWithoutChange(host, () => host.manager.createVolume({ name: 'db-copy2', backupUrl: summary.url, endpoint: 'http://127.0.0.1:9' }), 'INVALID_ARGUMENT', 's3://');
+    await expectRefusedWithoutChange(
+      host,
+      () => host.manager.createVolume({ name: 'wrong-driver', driver: 'memo', backupUrl: summary.url }),
+      'INVALID_ARGUMENT',
+      'vfs',
+    );
+    await expectRefusedWithoutChange(
+      host,
+      () => host.manager.createVolume({ name: 'db-copy2', backupUrl: summary.url, endpoint: 'http://127.0.0.1:9' }),
+      'INVALID_ARGUMENT',
+      's3://',
+    );
     await host.manager.storeOperations.deleteBackup(summary.url);
     expect(await host.manager.storeOperations.listBackups(dest)).toEqual([]);
   });
@@ -279,7 +306,11 @@ describe('VolumeManager: backups', () => {
     await expectRefusedWithoutChange(host, () => host.manager.createBackup({ snapshot: 'db-snap', dest: 'ftp://somewhere/x' }), 'UNKNOWN_DRIVER');
     await expectRefusedWithoutChange(host, () => host.manager.createBackup({ snapshot: 'db-snap', dest: 'not a url' }), 'INVALID_ARGUMENT');
     await expectRefusedWithoutChange(host, () => host.manager.createBackup({ snapshot: 'db-snap', dest, compression: 'zip' as 'lz4' }), 'INVALID_ARGUMENT');
-    await expectRefusedWithoutChange(host, () => host.manager.createVolume({ name: 'restored', backupUrl: `${dest}?backup=backup-0000000000000000&volume=db` }), 'NOT_FOUND');
+    await expectRefusedWithoutChange(
+      host,
+      () => host.manager.createVolume({ name: 'restored', backupUrl: `${dest}?backup=backup-0000000000000000&volume=db` }),
+      'NOT_FOUND',
+    );
     await expectRefusedWithoutChange(host, () => host.manager.createVolume({ name: 'restored', backupUrl: `${dest}?volume=db` }), 'INVALID_ARGUMENT');
     await expectRefusedWithoutChange(host, () => host.manager.storeOperations.pruneBackups(dest, { graceSeconds: -1 }), 'INVALID_ARGUMENT');
   });

@@ -8,14 +8,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { expect } from 'vitest';
-import { openFsObjectStore } from '@convoy/objectstore-fs';
-import { isConvoyError, type BackupSummary, type ConvoyErrorJSON, type ObjectStore, type StoreLayout } from '@convoy/core';
 import { createBackupEngine } from '@convoy/backup-store';
-import { ImageSource } from '@convoy/core/testing';
 import { BLOCK_SIZE } from '@convoy/backup-store/testing';
+import { type BackupSummary, type ConvoyErrorJSON, isConvoyError, type ObjectStore, type StoreLayout } from '@convoy/core';
+import { ImageSource } from '@convoy/core/testing';
+import { openFsObjectStore } from '@convoy/objectstore-fs';
 import { bundleForNode } from '@convoy/test-support/bundle';
 import { tempDir } from '@convoy/test-support/tmp';
+import { expect } from 'vitest';
 import type { ChildJob } from './engine-process.child.js';
 import { startJsonChild } from './json-child.js';
 
@@ -62,7 +62,16 @@ export async function makeEnv(layout: StoreLayout): Promise<Env & { b1: BackupSu
   for (let i = 0; i < 6; i++) await source.writeVolume('vol1', i * BLOCK_SIZE, randomBytes(BLOCK_SIZE));
   await source.snapshot('vol1', 'snap1');
   const store = await openFsObjectStore(new URL(storeUrl));
-  const b1 = await engine.createBackup({ store, destUrl: storeUrl, driverName: 'image', volume: source.volumeRecord('vol1'), snapshot: source.snapshotRecord('vol1', 'snap1'), ops: source, owner: 'parent', layout });
+  const b1 = await engine.createBackup({
+    store,
+    destUrl: storeUrl,
+    driverName: 'image',
+    volume: source.volumeRecord('vol1'),
+    snapshot: source.snapshotRecord('vol1', 'snap1'),
+    ops: source,
+    owner: 'parent',
+    layout,
+  });
   for (const i of [0, 2, 3, 5]) await source.writeVolume('vol1', i * BLOCK_SIZE, randomBytes(BLOCK_SIZE));
   await source.snapshot('vol1', 'snap2');
   return { dir, storeDir, storeUrl, store, sourceDir, source, b1 };
@@ -106,7 +115,15 @@ export async function verifyStore(env: Env): Promise<string[]> {
   for (const b of backups) {
     const name = `check-${randomBytes(4).toString('hex')}`;
     await untilUnlocked(() =>
-      engine.restoreBackup({ store: env.store, backupName: b.name, volumeName: b.volumeName, driverName: 'image', ops: source, request: { name, options: {} }, owner: 'verifier' }),
+      engine.restoreBackup({
+        store: env.store,
+        backupName: b.name,
+        volumeName: b.volumeName,
+        driverName: 'image',
+        ops: source,
+        request: { name, options: {} },
+        owner: 'verifier',
+      }),
     );
     const [restored, snapshot] = await Promise.all([readFile(source.volumePath(name)), readFile(source.snapshotPath(b.snapshotName))]);
     expect(hash(restored), `backup ${b.name} of ${b.snapshotName}`).toBe(hash(snapshot));

@@ -8,10 +8,10 @@
  * and store mutations, to widen the window for a kill or a second process from outside.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openFsObjectStore } from '@convoy/objectstore-fs';
-import { toConvoyError, type ObjectStore, type StoreLayout } from '@convoy/core';
 import { createBackupEngine, type LockOptions, type RetentionPolicy } from '@convoy/backup-store';
+import { type ObjectStore, type StoreLayout, toConvoyError } from '@convoy/core';
 import { ImageSource } from '@convoy/core/testing';
+import { openFsObjectStore } from '@convoy/objectstore-fs';
 
 export interface ChildJob {
   op: 'backup' | 'delete' | 'forget' | 'prune' | 'copy';
@@ -47,7 +47,8 @@ export interface DeathPoint {
 
 function instrumented(store: ObjectStore, job: ChildJob): ObjectStore {
   let seen = 0;
-  const mutate = <A extends unknown[]>(op: DeathPoint['op'], keysOf: (...args: A) => string[], fn: (...args: A) => Promise<void>) =>
+  const mutate =
+    <A extends unknown[]>(op: DeathPoint['op'], keysOf: (...args: A) => string[], fn: (...args: A) => Promise<void>) =>
     async (...args: A): Promise<void> => {
       const at = job.dieAt;
       if (at && at.op === op && keysOf(...args).some((k) => k.includes(at.key)) && ++seen === (at.nth ?? 1)) process.kill(process.pid, 'SIGKILL');
@@ -64,8 +65,16 @@ function instrumented(store: ObjectStore, job: ChildJob): ObjectStore {
     list: (p) => store.list(p),
     listDir: (p) => store.listDir(p),
     close: () => store.close(),
-    put: mutate<Parameters<ObjectStore['put']>>('put', (k) => [k], (k, b) => store.put(k, b)),
-    delete: mutate<Parameters<ObjectStore['delete']>>('delete', (keys) => keys, (keys) => store.delete(keys)),
+    put: mutate<Parameters<ObjectStore['put']>>(
+      'put',
+      (k) => [k],
+      (k, b) => store.put(k, b),
+    ),
+    delete: mutate<Parameters<ObjectStore['delete']>>(
+      'delete',
+      (keys) => keys,
+      (keys) => store.delete(keys),
+    ),
   };
 }
 
@@ -95,7 +104,12 @@ async function run(job: ChildJob): Promise<unknown> {
     case 'forget':
       return engine.forgetBackups({ store, destUrl, volumeName: job.volume, policy: job.policy!, owner: job.owner });
     case 'copy':
-      return engine.copyBackups({ from: store, to: instrumented(await openFsObjectStore(new URL(job.to!)), job), owner: job.owner, ...(job.layout ? { layout: job.layout } : {}) });
+      return engine.copyBackups({
+        from: store,
+        to: instrumented(await openFsObjectStore(new URL(job.to!)), job),
+        owner: job.owner,
+        ...(job.layout ? { layout: job.layout } : {}),
+      });
   }
 }
 

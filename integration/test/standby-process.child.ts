@@ -5,11 +5,12 @@
  * `dieAt` SIGKILLs the process itself at a chosen point of the sync: the nth block write (or
  * zero), just before the writer's fsync, or just after it (before the journal is cleared).
  */
-import fsStore from '@convoy/objectstore-fs';
-import { ObjectStoreRegistry, silentLogger, toConvoyError } from '@convoy/core';
+
 import { createBackupEngine } from '@convoy/backup-store';
-import { VolumeManager } from '@convoy/volume-service';
+import { ObjectStoreRegistry, silentLogger, toConvoyError } from '@convoy/core';
 import { ImageSource } from '@convoy/core/testing';
+import fsStore from '@convoy/objectstore-fs';
+import { VolumeManager } from '@convoy/volume-service';
 import { imageDriver } from './image-driver.js';
 
 export interface StandbyJob {

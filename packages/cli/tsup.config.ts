@@ -26,7 +26,9 @@ export default defineConfig({
   // Work yargs does at every run that the CLI never uses (src/bundle/yargs-patches.mjs).
   esbuildPlugins: [yargsPatches()],
   // The version, so that no start reads package.json (src/version.ts).
-  define: { CONVOY_RELEASE_VERSION: JSON.stringify((JSON.parse(readFileSync(path.join(import.meta.dirname, 'package.json'), 'utf8')) as { version: string }).version) },
+  define: {
+    CONVOY_RELEASE_VERSION: JSON.stringify((JSON.parse(readFileSync(path.join(import.meta.dirname, 'package.json'), 'utf8')) as { version: string }).version),
+  },
   esbuildOptions(options) {
     // yargs and cliui measure help text with string-width, which builds Intl.Segmenters as it
     // loads: the bundle counts cells itself instead (src/bundle/string-width.ts says why).

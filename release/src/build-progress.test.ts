@@ -14,7 +14,11 @@ const script = path.join(repo, 'scripts/build-progress.sh');
 
 describe('the demo build progress', () => {
   it('shows each package starting and done, and nothing of the build tool', async () => {
-    const { stdout, stderr } = await execFileAsync('bash', [script, 'pnpm', '-r', '--filter', '@convoy/objectstore-fs', '--filter', '@convoy/driver-vfs', 'run', 'build'], { cwd: repo });
+    const { stdout, stderr } = await execFileAsync(
+      'bash',
+      [script, 'pnpm', '-r', '--filter', '@convoy/objectstore-fs', '--filter', '@convoy/driver-vfs', 'run', 'build'],
+      { cwd: repo },
+    );
     const lines = stdout.trimEnd().split('\n');
     for (const pkg of ['packages/objectstore-fs', 'packages/driver-vfs']) {
       const started = lines.findIndex((l) => new RegExp(`^ +\\d+s  building ${pkg}$`).test(l));

@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { BUSYBOX_IMAGE, dockerdRequirement, importBusybox, startDockerd, type Dockerd } from '@convoy/test-support/docker';
+import { BUSYBOX_IMAGE, type Dockerd, dockerdRequirement, importBusybox, startDockerd } from '@convoy/test-support/docker';
 import { describeNeeding } from '@convoy/test-support/gate';
 import { tempDir } from '@convoy/test-support/tmp';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildDockerPlugin } from '../build-docker-plugin.mjs';
 import { releaseTarball } from './release-tarball.js';
 
@@ -45,7 +45,11 @@ describeNeeding(dockerdRequirement, 'convoy as a managed Docker plugin', () => {
   it('is created and enabled from the local directory, serves docker volume create, run -v and rm, then is disabled and removed', async () => {
     await dockerd.dockerOk(['plugin', 'create', PLUGIN, pluginDir]);
     await dockerd.dockerOk(['plugin', 'enable', PLUGIN]);
-    const [plugin] = JSON.parse(await dockerd.dockerOk(['plugin', 'inspect', PLUGIN])) as Array<{ Id: string; Enabled: boolean; Config: { Interface: { Types: string[] }; PropagatedMount: string; Linux: { Capabilities: string[] } } }>;
+    const [plugin] = JSON.parse(await dockerd.dockerOk(['plugin', 'inspect', PLUGIN])) as Array<{
+      Id: string;
+      Enabled: boolean;
+      Config: { Interface: { Types: string[] }; PropagatedMount: string; Linux: { Capabilities: string[] } };
+    }>;
     expect(plugin!.Enabled).toBe(true);
     expect(plugin!.Config.Interface.Types).toEqual(['docker.volumedriver/1.0']);
     expect(plugin!.Config.Linux.Capabilities).toEqual(['CAP_SYS_ADMIN']);

@@ -1,11 +1,11 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { copyFileSync, existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '@convoy/test-support/tmp';
 import { until } from '@convoy/test-support/until';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseTarball, unpackRelease } from './release-tarball.js';
 
 /**
@@ -38,12 +38,25 @@ beforeAll(async () => {
   await writeFile(path.join(driverDir, 'package.json'), JSON.stringify({ type: 'module' }));
   daemon = spawn(
     'convoy',
-    ['daemon', '--root', path.join(work, 'root'), '--driver-module', path.join(driverDir, 'memo.js'), '--driver-opts', `memo.dir=${path.join(work, 'memo')}`,
-      '--socket', socket, '--docker-plugin-dir', path.join(work, 'plugins')],
+    [
+      'daemon',
+      '--root',
+      path.join(work, 'root'),
+      '--driver-module',
+      path.join(driverDir, 'memo.js'),
+      '--driver-opts',
+      `memo.dir=${path.join(work, 'memo')}`,
+      '--socket',
+      socket,
+      '--docker-plugin-dir',
+      path.join(work, 'plugins'),
+    ],
     { env, cwd: work, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   daemon.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  await until('the daemon socket', async () => (existsSync(socket) ? true : daemon.exitCode === null ? undefined : Promise.reject(new Error(`the daemon exited: ${stderr}`))));
+  await until('the daemon socket', async () =>
+    existsSync(socket) ? true : daemon.exitCode === null ? undefined : Promise.reject(new Error(`the daemon exited: ${stderr}`)),
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -78,7 +91,10 @@ describe('the release executable with --driver-module', () => {
   it("keeps the code of the driver's own ConvoyError (one @convoy/core for the daemon and the driver)", async () => {
     const refused = await convoy('--json', 'mount', 'notes', '--mountpoint', path.join(work, 'elsewhere'));
     expect(refused.code).toBe(1);
-    expect(JSON.parse(refused.stdout).error).toMatchObject({ code: 'INVALID_ARGUMENT', message: 'the memo driver always mounts a volume at its own directory' });
+    expect(JSON.parse(refused.stdout).error).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'the memo driver always mounts a volume at its own directory',
+    });
   });
 
   it('prints no warning about how it loads the module', () => {

@@ -2,12 +2,12 @@ import { execFile } from 'node:child_process';
 import { access, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, expect, it } from 'vitest';
 import { csiClients } from '@convoy/csi-server/testing';
-import { dockerdRequirement, startDockerd, type Dockerd } from '@convoy/test-support/docker';
+import { type Dockerd, dockerdRequirement, startDockerd } from '@convoy/test-support/docker';
 import { describeNeeding } from '@convoy/test-support/gate';
 import { tempDir } from '@convoy/test-support/tmp';
 import { until } from '@convoy/test-support/until';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildImage, imageTag } from '../build-image.mjs';
 import { releaseName } from '../build-release.mjs';
 import { releaseTarball } from './release-tarball.js';
@@ -56,10 +56,32 @@ describeNeeding(dockerdRequirement, 'the Convoy image', () => {
     await mkdir(sockets);
     await mkdir(vfs);
     await dockerd.dockerOk([
-      'run', '--detach', '--name', CONTAINER, '--network', 'none', '--volume', `${sockets}:/run/convoy`, '--volume', `${vfs}:/srv/convoy`, tag,
-      'daemon', '--root', '/var/lib/convoy', '--drivers', 'vfs', '--driver-opts', 'vfs.path=/srv/convoy',
-      '--socket', '/run/convoy/convoy.sock', '--docker-plugin-dir', '/run/convoy/plugins',
-      '--csi-socket', '/run/convoy/csi.sock', '--csi-node-id', 'image-e2e',
+      'run',
+      '--detach',
+      '--name',
+      CONTAINER,
+      '--network',
+      'none',
+      '--volume',
+      `${sockets}:/run/convoy`,
+      '--volume',
+      `${vfs}:/srv/convoy`,
+      tag,
+      'daemon',
+      '--root',
+      '/var/lib/convoy',
+      '--drivers',
+      'vfs',
+      '--driver-opts',
+      'vfs.path=/srv/convoy',
+      '--socket',
+      '/run/convoy/convoy.sock',
+      '--docker-plugin-dir',
+      '/run/convoy/plugins',
+      '--csi-socket',
+      '/run/convoy/csi.sock',
+      '--csi-node-id',
+      'image-e2e',
     ]);
     const csiSocket = path.join(sockets, 'csi.sock');
     const apiSocket = path.join(sockets, 'convoy.sock');

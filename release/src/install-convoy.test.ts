@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '@convoy/test-support/tmp';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { releaseTarball } from './release-tarball.js';
 
 /**

@@ -1,13 +1,13 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
 import { csiClients } from '@convoy/csi-server/testing';
-import { S3RVER_CREDENTIALS, startS3rver, type S3rverHandle } from '@convoy/test-support/s3rver';
+import { S3RVER_CREDENTIALS, type S3rverHandle, startS3rver } from '@convoy/test-support/s3rver';
 import { tempDir } from '@convoy/test-support/tmp';
 import { until } from '@convoy/test-support/until';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { releaseTarball, unpackRelease } from './release-tarball.js';
 
 /**
@@ -87,19 +87,39 @@ describe('the release tarball', () => {
     await mkdir(path.join(dir, 'volumes'));
     const daemon = spawn(
       'convoy',
-      ['daemon', '--root', path.join(dir, 'root'), '--drivers', 'vfs', '--driver-opts', `vfs.path=${path.join(dir, 'volumes')}`, '--socket', socket,
-        '--docker-plugin-dir', path.join(dir, 'docker-plugins'), '--log', path.join(dir, 'daemon.log'),
-        '--csi-socket', csiSocket, '--csi-node-id', 'node-1', '--csi-kubelet-dir', path.join(dir, 'kubelet')],
+      [
+        'daemon',
+        '--root',
+        path.join(dir, 'root'),
+        '--drivers',
+        'vfs',
+        '--driver-opts',
+        `vfs.path=${path.join(dir, 'volumes')}`,
+        '--socket',
+        socket,
+        '--docker-plugin-dir',
+        path.join(dir, 'docker-plugins'),
+        '--log',
+        path.join(dir, 'daemon.log'),
+        '--csi-socket',
+        csiSocket,
+        '--csi-node-id',
+        'node-1',
+        '--csi-kubelet-dir',
+        path.join(dir, 'kubelet'),
+      ],
       { env, cwd: path.join(work, 'unpacked'), stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let stderr = '';
     daemon.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     try {
-      await until('the daemon socket', async () => (existsSync(socket) ? true : daemon.exitCode === null ? undefined : Promise.reject(new Error(`the daemon exited: ${stderr}`))));
+      await until('the daemon socket', async () =>
+        existsSync(socket) ? true : daemon.exitCode === null ? undefined : Promise.reject(new Error(`the daemon exited: ${stderr}`)),
+      );
       expect(await convoy(socket, 'create', 'db')).toBe('db');
       const mountpoint = await convoy(socket, 'mount', 'db');
       const data = Buffer.alloc(6 * 1024 * 1024);
-      for (let i = 0; i < data.length; i += 4096) data.writeUInt32LE(i * 2654435761 >>> 0, i);
+      for (let i = 0; i < data.length; i += 4096) data.writeUInt32LE((i * 2654435761) >>> 0, i);
       await writeFile(path.join(mountpoint, 'data.bin'), data);
       await writeFile(path.join(mountpoint, 'hello.txt'), 'hello from the release\n');
       expect(await convoy(socket, 'snapshot', 'create', 'db', '--name', 'db-snap')).toBe('db-snap');
@@ -111,7 +131,11 @@ describe('the release tarball', () => {
       // And to S3 (s3rver on 127.0.0.1): the AWS SDK inside the executable.
       const onS3 = await convoy(socket, 'backup', 'create', 'db-snap', '--dest', 's3://convoy-release@us-east-1/backups', '--s3-endpoint', s3.endpoint);
       expect(onS3).toMatch(/^s3:\/\/convoy-release@us-east-1\/backups\?backup=/);
-      for (const [name, url, ...more] of [['from-lz4', lz4], ['from-gzip', gzip], ['from-s3', onS3, '--s3-endpoint', s3.endpoint]] as const) {
+      for (const [name, url, ...more] of [
+        ['from-lz4', lz4],
+        ['from-gzip', gzip],
+        ['from-s3', onS3, '--s3-endpoint', s3.endpoint],
+      ] as const) {
         expect(await convoy(socket, 'create', name, '--backup', url, ...more)).toBe(name);
         const restored = await convoy(socket, 'mount', name);
         expect((await readFile(path.join(restored, 'data.bin'))).equals(data)).toBe(true);
@@ -141,9 +165,25 @@ describe('the release tarball', () => {
 
   it('refuses to start, naming TMPDIR, when it cannot unpack its helper files there', async () => {
     const dir = path.join(work, 'no-tmp');
-    const result = await execFileAsync('convoy', ['daemon', '--root', path.join(dir, 'root'), '--drivers', 'vfs', '--driver-opts', `vfs.path=${dir}`, '--socket', path.join(dir, 'c.sock'), '--docker-plugin-dir', dir], {
-      env: { ...env, TMPDIR: path.join(work, 'no-such-dir') },
-    }).then(
+    const result = await execFileAsync(
+      'convoy',
+      [
+        'daemon',
+        '--root',
+        path.join(dir, 'root'),
+        '--drivers',
+        'vfs',
+        '--driver-opts',
+        `vfs.path=${dir}`,
+        '--socket',
+        path.join(dir, 'c.sock'),
+        '--docker-plugin-dir',
+        dir,
+      ],
+      {
+        env: { ...env, TMPDIR: path.join(work, 'no-such-dir') },
+      },
+    ).then(
       () => ({ code: 0, stderr: '' }),
       (err: { code: number; stderr: string }) => err,
     );
@@ -155,7 +195,11 @@ describe('the release tarball', () => {
 
   it('fails with a message naming the problem when a driver is unknown, and leaves no files behind', async () => {
     const dir = path.join(work, 'bad');
-    const result = await execFileAsync('convoy', ['daemon', '--root', path.join(dir, 'root'), '--drivers', 'nosuch', '--socket', path.join(dir, 'c.sock'), '--docker-plugin-dir', dir], { env }).then(
+    const result = await execFileAsync(
+      'convoy',
+      ['daemon', '--root', path.join(dir, 'root'), '--drivers', 'nosuch', '--socket', path.join(dir, 'c.sock'), '--docker-plugin-dir', dir],
+      { env },
+    ).then(
       () => ({ code: 0, stderr: '' }),
       (err: { code: number; stderr: string }) => err,
     );
@@ -166,7 +210,11 @@ describe('the release tarball', () => {
 
   it("keeps the daemon's error code across the client and the separately compiled daemon code", async () => {
     const dir = path.join(work, 'bad-json');
-    const result = await execFileAsync('convoy', ['--json', 'daemon', '--root', path.join(dir, 'root'), '--drivers', 'nosuch', '--socket', path.join(dir, 'c.sock'), '--docker-plugin-dir', dir], { env }).then(
+    const result = await execFileAsync(
+      'convoy',
+      ['--json', 'daemon', '--root', path.join(dir, 'root'), '--drivers', 'nosuch', '--socket', path.join(dir, 'c.sock'), '--docker-plugin-dir', dir],
+      { env },
+    ).then(
       () => ({ code: 0, stdout: '' }),
       (err: { code: number; stdout: string }) => err,
     );

@@ -3,8 +3,8 @@ import { mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '@convoy/test-support/tmp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseTarball, unpackRelease } from './release-tarball.js';
 
 /**

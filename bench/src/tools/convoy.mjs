@@ -51,7 +51,9 @@ export function encryptionCost(summary) {
     .filter((r) => r.tool === 'convoy-encrypted')
     .flatMap((enc) => {
       const plain = summary.find((r) => r.tool === 'convoy' && r.store === enc.store && r.case === enc.case);
-      return plain ? [{ store: enc.store, case: enc.case, wallRatio: enc.wallSeconds.median / plain.wallSeconds.median, cpuRatio: enc.cpuSeconds / plain.cpuSeconds }] : [];
+      return plain
+        ? [{ store: enc.store, case: enc.case, wallRatio: enc.wallSeconds.median / plain.wallSeconds.median, cpuRatio: enc.cpuSeconds / plain.cpuSeconds }]
+        : [];
     });
 }
 
@@ -63,9 +65,16 @@ export function convoy({ store: storeName, root, entry, sources, s3, dataset, se
   const storeDir = path.join(root, 'store');
   // Over https like restic (the same TLS work on both sides), trusting the bench's certificate.
   const store = s3
-    ? { storeUrl: `s3://${s3.bucket}@us-east-1/convoy`, endpoint: s3.httpsEndpoint, env: { ...process.env, AWS_ACCESS_KEY_ID: S3_ACCESS_KEY, AWS_SECRET_ACCESS_KEY: S3_SECRET_KEY, NODE_EXTRA_CA_CERTS: s3.certFile } }
+    ? {
+        storeUrl: `s3://${s3.bucket}@us-east-1/convoy`,
+        endpoint: s3.httpsEndpoint,
+        env: { ...process.env, AWS_ACCESS_KEY_ID: S3_ACCESS_KEY, AWS_SECRET_ACCESS_KEY: S3_SECRET_KEY, NODE_EXTRA_CA_CERTS: s3.certFile },
+      }
     : { storeUrl: `vfs://${storeDir}`, env: process.env };
-  const node = (command) => ({ argv: [process.execPath, entry, JSON.stringify({ ...command, storeUrl: store.storeUrl, endpoint: store.endpoint, encrypt })], env: store.env });
+  const node = (command) => ({
+    argv: [process.execPath, entry, JSON.stringify({ ...command, storeUrl: store.storeUrl, endpoint: store.endpoint, encrypt })],
+    env: store.env,
+  });
   // Convoy needs no repository set-up: a store is a directory (or a bucket) that exists.
   mkdirSync(storeDir, { recursive: true });
   return {
@@ -83,7 +92,9 @@ export function convoy({ store: storeName, root, entry, sources, s3, dataset, se
       const changed = extents * ((2 * 1024 * 1024) / (settings.blockSize ?? 2 * 1024 * 1024));
       // Not a time assertion: a check that the bench measures what it says it does.
       if (caseName.startsWith('incr-') && report.blocksRead !== changed) {
-        throw new Error(`Convoy's ${caseName} read ${report.blocksRead} blocks where ${changed} lie in the changed extents: it did not take the changed-block path`);
+        throw new Error(
+          `Convoy's ${caseName} read ${report.blocksRead} blocks where ${changed} lie in the changed extents: it did not take the changed-block path`,
+        );
       }
       return { ...report, storeRequests: Object.values(report.storeStats).reduce((a, b) => a + b, 0) };
     },

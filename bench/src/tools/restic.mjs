@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { S3_ACCESS_KEY, S3_SECRET_KEY } from '../s3-server.mjs';
 import { dirStoreUsage } from '../files.mjs';
+import { S3_ACCESS_KEY, S3_SECRET_KEY } from '../s3-server.mjs';
 
 /**
  * restic (from apt) backing up the image file, into a local repository or into the bench's

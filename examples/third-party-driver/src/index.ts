@@ -1,6 +1,6 @@
-import path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { checkDeclaredOptions, defineDriver, ownOptions, type OptionSpec } from '@convoy/core';
+import path from 'node:path';
+import { checkDeclaredOptions, defineDriver, type OptionSpec, ownOptions } from '@convoy/core';
 import { MemoDriver } from './memo-driver.js';
 
 export { MemoDriver } from './memo-driver.js';

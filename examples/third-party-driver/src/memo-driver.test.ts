@@ -1,10 +1,10 @@
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { describe, expect, it } from 'vitest';
-import { DriverRegistry, createCommandRunner, silentLogger } from '@convoy/core';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createCommandRunner, DriverRegistry, silentLogger } from '@convoy/core';
 import { driverComplianceSuite } from '@convoy/core/testing';
+import { describe, expect, it } from 'vitest';
 import memo from './index.js';
 
 const run = createCommandRunner({ timeoutMs: 60_000 });

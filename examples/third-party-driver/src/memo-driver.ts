@@ -1,27 +1,27 @@
+import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   ConvoyError,
-  KeyedMutex,
-  extractTarSafely,
-  fsyncDir,
-  packDirectory,
-  readJsonFile,
-  validateName,
-  writeJsonAtomic,
   type CreateVolumeRequest,
   type DeleteVolumeRequest,
   type DriverTraits,
-  type OptionSpec,
+  extractTarSafely,
+  fsyncDir,
+  KeyedMutex,
   type Logger,
+  type OptionSpec,
+  packDirectory,
+  readJsonFile,
   type SingleFileBackupOps,
   type SnapshotOps,
   type SnapshotRecord,
   type VolumeDriver,
   type VolumeRecord,
+  validateName,
+  writeJsonAtomic,
 } from '@convoy/core';
 
 interface MemoState {
@@ -210,7 +210,12 @@ export class MemoDriver implements VolumeDriver {
       size: 0,
       createdAt: volume.createdAt,
       ...(volume.mounted ? { mountpoint: this.volumeDir(name) } : {}),
-      snapshots: Object.entries(volume.snapshots).map(([snapshot, s]) => ({ name: snapshot, volumeName: name, createdAt: s.createdAt, driverInfo: { File: this.memoFile(name, snapshot) } })),
+      snapshots: Object.entries(volume.snapshots).map(([snapshot, s]) => ({
+        name: snapshot,
+        volumeName: name,
+        createdAt: s.createdAt,
+        driverInfo: { File: this.memoFile(name, snapshot) },
+      })),
       driverInfo: { Path: this.volumeDir(name), ...(volume.note === undefined ? {} : { Note: volume.note }) },
     };
   }

@@ -1,12 +1,12 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { status } from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestDaemon, type RunningDaemon } from '@convoy/cli/testing';
-import { csiClients, grpcCode, type CsiClients } from '@convoy/csi-server/testing';
+import { type RunningDaemon, startTestDaemon } from '@convoy/cli/testing';
+import { createJsonLogger } from '@convoy/core';
+import { type CsiClients, csiClients, grpcCode } from '@convoy/csi-server/testing';
 import { tempDir } from '@convoy/test-support/tmp';
 import { until } from '@convoy/test-support/until';
-import { createJsonLogger } from '@convoy/core';
+import { status } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const MOUNT_RWO = { mount: { fs_type: '', mount_flags: [] }, access_mode: { mode: 'SINGLE_NODE_WRITER' } };
 
@@ -29,7 +29,9 @@ describe('CSI bak snapshots when the backup target fails', () => {
       const nodeDir = path.join(dir, name);
       await mkdir(nodeDir);
       const socket = path.join(nodeDir, 'csi.sock');
-      daemons.push(await startTestDaemon(nodeDir, { csi: { socketPath: socket, nodeId: name, backupTargets: targets, kubeletDir: path.join(nodeDir, 'kubelet') } }));
+      daemons.push(
+        await startTestDaemon(nodeDir, { csi: { socketPath: socket, nodeId: name, backupTargets: targets, kubeletDir: path.join(nodeDir, 'kubelet') } }),
+      );
       return csiClients(socket);
     };
     csi = await start('a', [`nas=vfs://${store}`]);
@@ -89,9 +91,13 @@ describe('CSI bak snapshot failures reach the CO', () => {
     const socket = path.join(dir, 'csi.sock');
     const logFile = path.join(dir, 'daemon.log');
     const log = createJsonLogger({ level: 'info', file: logFile });
-    const daemon = await startTestDaemon(dir, { log, csi: { socketPath: socket, nodeId: 'a', backupTargets: [`nas=vfs://${store}`], kubeletDir: path.join(dir, 'kubelet') } });
+    const daemon = await startTestDaemon(dir, {
+      log,
+      csi: { socketPath: socket, nodeId: 'a', backupTargets: [`nas=vfs://${store}`], kubeletDir: path.join(dir, 'kubelet') },
+    });
     const csi = csiClients(socket);
-    const failures = async () => (await readFile(logFile, 'utf8').catch(() => '')).split('\n').filter((line) => line.includes('csi snapshot backup failed')).length;
+    const failures = async () =>
+      (await readFile(logFile, 'utf8').catch(() => '')).split('\n').filter((line) => line.includes('csi snapshot backup failed')).length;
     try {
       const { volume } = await csi.controller.CreateVolume!({ name: 'pvc-audit', volume_capabilities: [MOUNT_RWO] });
       const request = { name: 'audit-1', source_volume_id: volume.volume_id, parameters: { type: 'bak', backupTarget: 'nas' } };

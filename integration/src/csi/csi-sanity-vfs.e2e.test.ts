@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { afterAll, beforeAll, it } from 'vitest';
-import { describeNeeding } from '@convoy/test-support/gate';
-import { startTestDaemon, type RunningDaemon } from '@convoy/cli/testing';
+import { type RunningDaemon, startTestDaemon } from '@convoy/cli/testing';
 import { csiSanityRequirement, expectOnlyCapabilitySkips, runCsiSanity } from '@convoy/test-support/csi-sanity';
+import { describeNeeding } from '@convoy/test-support/gate';
 import { tempDir } from '@convoy/test-support/tmp';
+import { afterAll, beforeAll, it } from 'vitest';
 
 describeNeeding(csiSanityRequirement, 'csi-sanity against convoy daemon --csi-socket with the vfs driver', () => {
   let dir: string;
@@ -11,7 +11,9 @@ describeNeeding(csiSanityRequirement, 'csi-sanity against convoy daemon --csi-so
 
   beforeAll(async () => {
     dir = await tempDir('convoy-csi-sanity-');
-    daemon = await startTestDaemon(dir, { csi: { socketPath: path.join(dir, 'csi.sock'), nodeId: 'sanity-node', backupTargets: [], kubeletDir: path.join(dir, 'kubelet') } });
+    daemon = await startTestDaemon(dir, {
+      csi: { socketPath: path.join(dir, 'csi.sock'), nodeId: 'sanity-node', backupTargets: [], kubeletDir: path.join(dir, 'kubelet') },
+    });
   });
   afterAll(() => daemon?.stop());
 

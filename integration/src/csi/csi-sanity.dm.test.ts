@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, it } from 'vitest';
-import { describeNeeding } from '@convoy/test-support/gate';
-import { startTestDaemon, type RunningDaemon } from '@convoy/cli/testing';
+import { type RunningDaemon, startTestDaemon } from '@convoy/cli/testing';
+import { deviceMapper, MiB, type TestPool, testPool } from '@convoy/driver-devmapper/testing';
 import { expectOnlyCapabilitySkips, runCsiSanity } from '@convoy/test-support/csi-sanity';
-import { deviceMapper, MiB, testPool, type TestPool } from '@convoy/driver-devmapper/testing';
+import { describeNeeding } from '@convoy/test-support/gate';
+import { afterAll, beforeAll, it } from 'vitest';
 
 /**
  * csi-sanity against `convoy daemon --csi-socket` with the devicemapper driver in a real dm-thin

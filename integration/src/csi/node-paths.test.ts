@@ -1,12 +1,12 @@
+import { execFile } from 'node:child_process';
 import { lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { type RunningDaemon, startTestDaemon } from '@convoy/cli/testing';
+import { type CsiClients, csiClients, grpcCode, isMountPoint } from '@convoy/csi-server/testing';
+import { tempDir } from '@convoy/test-support/tmp';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestDaemon, type RunningDaemon } from '@convoy/cli/testing';
-import { csiClients, grpcCode, isMountPoint, type CsiClients } from '@convoy/csi-server/testing';
-import { tempDir } from '@convoy/test-support/tmp';
 
 const MOUNT_RWO = { mount: { fs_type: '', mount_flags: [] }, access_mode: { mode: 'SINGLE_NODE_WRITER' } };
 
@@ -77,7 +77,10 @@ describe('CSI node paths through symlinks', () => {
   it('never stages onto a staging path that is a symlink', async () => {
     const staging = path.join(kubelet, 'plugins', 'linked-stage');
     await symlink(outside, staging);
-    await refusedLeavingOutsideAlone(() => csi.node.NodeStageVolume!({ volume_id: volumeId, staging_target_path: staging, volume_capability: MOUNT_RWO }), /is a symlink/);
+    await refusedLeavingOutsideAlone(
+      () => csi.node.NodeStageVolume!({ volume_id: volumeId, staging_target_path: staging, volume_capability: MOUNT_RWO }),
+      /is a symlink/,
+    );
   });
 
   it('never stages below a symlinked parent', async () => {
@@ -129,7 +132,10 @@ describe('CSI node paths through symlinks', () => {
     await symlink(outside, linked);
     await refusedLeavingOutsideAlone(() => csi.node.NodeUnstageVolume!({ volume_id: volumeId, staging_target_path: linked }), /is a symlink/);
     await refusedLeavingOutsideAlone(() => csi.node.NodeGetVolumeStats!({ volume_id: volumeId, volume_path: linked }), /is a symlink/);
-    await refusedLeavingOutsideAlone(() => csi.node.NodeExpandVolume!({ volume_id: volumeId, volume_path: path.join(linked, 'precious') }), /which is a symlink/);
+    await refusedLeavingOutsideAlone(
+      () => csi.node.NodeExpandVolume!({ volume_id: volumeId, volume_path: path.join(linked, 'precious') }),
+      /which is a symlink/,
+    );
   });
 
   it('still treats a path that is not there as done (idempotent unpublish and unstage)', async () => {

@@ -1,11 +1,11 @@
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { type RunningDaemon, startTestDaemon } from '@convoy/cli/testing';
+import { type CsiClients, csiClients, grpcCode } from '@convoy/csi-server/testing';
+import { describeNeeding } from '@convoy/test-support/gate';
+import { tempDir } from '@convoy/test-support/tmp';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeNeeding } from '@convoy/test-support/gate';
-import { startTestDaemon, type RunningDaemon } from '@convoy/cli/testing';
-import { csiClients, grpcCode, type CsiClients } from '@convoy/csi-server/testing';
-import { tempDir } from '@convoy/test-support/tmp';
 
 const root = { available: process.getuid?.() === 0, name: 'root (CSI staging and publishing are bind mounts)', install: 'run the tests as root' };
 const MOUNT_RWO = { mount: { fs_type: '', mount_flags: [] }, access_mode: { mode: 'SINGLE_NODE_WRITER' } };

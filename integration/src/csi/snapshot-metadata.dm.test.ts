@@ -1,12 +1,12 @@
 import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { type RunningDaemon, startTestDaemon } from '@convoy/cli/testing';
+import type { Extent } from '@convoy/core';
+import { type CsiClients, collectStream, csiClients, grpcCode } from '@convoy/csi-server/testing';
+import { deviceMapper, MiB, type TestPool, testPool } from '@convoy/driver-devmapper/testing';
+import { describeNeeding } from '@convoy/test-support/gate';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Extent } from '@convoy/core';
-import { describeNeeding } from '@convoy/test-support/gate';
-import { startTestDaemon, type RunningDaemon } from '@convoy/cli/testing';
-import { collectStream, csiClients, grpcCode, type CsiClients } from '@convoy/csi-server/testing';
-import { deviceMapper, MiB, testPool, type TestPool } from '@convoy/driver-devmapper/testing';
 
 const KiB = 1024;
 const POOL_BLOCK = 64 * KiB;
@@ -66,16 +66,20 @@ describeNeeding(deviceMapper, 'CSI SnapshotMetadata with the devicemapper driver
   const allocated = async (snapshotId: string, extra: Record<string, unknown> = {}): Promise<Tuple[]> =>
     (await collectStream(csi.snapshotMetadata.GetMetadataAllocated!({ snapshot_id: snapshotId, ...extra }))).flatMap((m) => m.block_metadata);
   const delta = async (base: string, target: string, extra: Record<string, unknown> = {}): Promise<Tuple[]> =>
-    (await collectStream(csi.snapshotMetadata.GetMetadataDelta!({ base_snapshot_id: base, target_snapshot_id: target, ...extra }))).flatMap((m) => m.block_metadata);
+    (await collectStream(csi.snapshotMetadata.GetMetadataDelta!({ base_snapshot_id: base, target_snapshot_id: target, ...extra }))).flatMap(
+      (m) => m.block_metadata,
+    );
 
   it('streams exactly the changed pool blocks, resumes from starting_offset, and lists what a fresh volume holds', async () => {
     const identity = await csi.identity.GetPluginCapabilities!({});
     expect(identity.capabilities.map((c: { service?: { type: string } }) => c.service?.type)).toContain('SNAPSHOT_METADATA_SERVICE');
 
     // Node-local: the volume carries this node's topology, and a request for another node is refused.
-    const elsewhere = await csi.controller
-      .CreateVolume!({ name: 'pvc-elsewhere', volume_capabilities: [BLOCK_RWO], accessibility_requirements: { requisite: [{ segments: { 'convoy.rancher.io/node': 'other' } }] } })
-      .catch((e: unknown) => e);
+    const elsewhere = await csi.controller.CreateVolume!({
+      name: 'pvc-elsewhere',
+      volume_capabilities: [BLOCK_RWO],
+      accessibility_requirements: { requisite: [{ segments: { 'convoy.rancher.io/node': 'other' } }] },
+    }).catch((e: unknown) => e);
     expect(grpcCode(elsewhere)).toBe(status.RESOURCE_EXHAUSTED);
     const { volume } = await csi.controller.CreateVolume!({
       name: 'pvc-blocks',
@@ -118,7 +122,10 @@ describeNeeding(deviceMapper, 'CSI SnapshotMetadata with the devicemapper driver
     expect(await delta(base, next, { starting_offset: first.byte_offset + first.size_bytes })).toEqual(changed.slice(1));
     const second = changed[1]!;
     expect(asExtents(await delta(base, next, { starting_offset: second.byte_offset + POOL_BLOCK + 10 }))).toEqual(
-      poolBlocksOf([{ offset: second.byte_offset + POOL_BLOCK, length: second.size_bytes - POOL_BLOCK }, ...changed.slice(2).map((t) => ({ offset: t.byte_offset, length: t.size_bytes }))]),
+      poolBlocksOf([
+        { offset: second.byte_offset + POOL_BLOCK, length: second.size_bytes - POOL_BLOCK },
+        ...changed.slice(2).map((t) => ({ offset: t.byte_offset, length: t.size_bytes })),
+      ]),
     );
 
     // Allocated after the writes: what the fresh volume held plus the written blocks, nothing else.

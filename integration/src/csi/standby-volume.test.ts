@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convoy, startTestDaemon, type RunningDaemon } from '@convoy/cli/testing';
-import { csiClients, type CsiClients } from '@convoy/csi-server/testing';
+import { convoy, type RunningDaemon, startTestDaemon } from '@convoy/cli/testing';
+import { type CsiClients, csiClients } from '@convoy/csi-server/testing';
 import { tempDir } from '@convoy/test-support/tmp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
  * CSI shows which backup a standby volume holds and when it last synced (issue 21 item 1), in
@@ -39,8 +39,15 @@ describe('a standby volume seen through CSI', () => {
 
   it('ListVolumes and ControllerGetVolume carry the standby backup and sync time in the volume context', async () => {
     const { entries } = await csi.controller.ListVolumes!({});
-    const byId = new Map((entries as Array<{ volume: { volume_id: string; volume_context: Record<string, string> } }>).map((e) => [e.volume.volume_id, e.volume.volume_context]));
-    expect(byId.get('dr')).toMatchObject({ driver: 'vfs', standbyBackup: backupUrl, standbySyncedAt: expect.stringMatching(/^\d{4}-/), standbyBackupCreatedAt: expect.any(String) });
+    const byId = new Map(
+      (entries as Array<{ volume: { volume_id: string; volume_context: Record<string, string> } }>).map((e) => [e.volume.volume_id, e.volume.volume_context]),
+    );
+    expect(byId.get('dr')).toMatchObject({
+      driver: 'vfs',
+      standbyBackup: backupUrl,
+      standbySyncedAt: expect.stringMatching(/^\d{4}-/),
+      standbyBackupCreatedAt: expect.any(String),
+    });
     expect(byId.get('src')).toEqual({ driver: 'vfs' });
     const got = await csi.controller.ControllerGetVolume!({ volume_id: 'dr' });
     expect(got.volume.volume_context.standbyBackup).toBe(backupUrl);

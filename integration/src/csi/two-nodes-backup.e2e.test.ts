@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { type RunningDaemon, startTestDaemon } from '@convoy/cli/testing';
+import { type CsiClients, csiClients, grpcCode } from '@convoy/csi-server/testing';
+import { describeNeeding } from '@convoy/test-support/gate';
+import { S3RVER_CREDENTIALS, startS3rver } from '@convoy/test-support/s3rver';
+import { tempDir } from '@convoy/test-support/tmp';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeNeeding } from '@convoy/test-support/gate';
-import { startTestDaemon, type RunningDaemon } from '@convoy/cli/testing';
-import { csiClients, grpcCode, type CsiClients } from '@convoy/csi-server/testing';
-import { startS3rver, S3RVER_CREDENTIALS } from '@convoy/test-support/s3rver';
-import { tempDir } from '@convoy/test-support/tmp';
 
 process.env.AWS_ACCESS_KEY_ID = S3RVER_CREDENTIALS.accessKeyId;
 process.env.AWS_SECRET_ACCESS_KEY = S3RVER_CREDENTIALS.secretAccessKey;
@@ -55,7 +55,13 @@ describeNeeding(root, 'CSI backups through VolumeSnapshots across two nodes and 
     await mkdir(staging, { recursive: true });
     await mkdir(path.dirname(target), { recursive: true });
     await node.csi.node.NodeStageVolume!({ volume_id: volumeId, staging_target_path: staging, volume_capability: MOUNT_RWO });
-    await node.csi.node.NodePublishVolume!({ volume_id: volumeId, staging_target_path: staging, target_path: target, volume_capability: MOUNT_RWO, readonly: false });
+    await node.csi.node.NodePublishVolume!({
+      volume_id: volumeId,
+      staging_target_path: staging,
+      target_path: target,
+      volume_capability: MOUNT_RWO,
+      readonly: false,
+    });
     return { staging, target };
   }
 
@@ -66,12 +72,17 @@ describeNeeding(root, 'CSI backups through VolumeSnapshots across two nodes and 
 
   it('restores a bak snapshot taken on node a as a new volume on node b, byte for byte; deleting it deletes the backup', async () => {
     const { a, b } = nodes;
-    const created = await a.csi.controller.CreateVolume!({ name: 'pvc-orders', capacity_range: { required_bytes: 64 << 20 }, volume_capabilities: [MOUNT_RWO], parameters: { driver: 'vfs' } });
+    const created = await a.csi.controller.CreateVolume!({
+      name: 'pvc-orders',
+      capacity_range: { required_bytes: 64 << 20 },
+      volume_capabilities: [MOUNT_RWO],
+      parameters: { driver: 'vfs' },
+    });
     const volumeId = created.volume.volume_id as string;
     expect(volumeId).toBe('pvc-orders');
     expect(created.volume.accessible_topology).toEqual([]); // vfs on a shared path: any node
     const onA = await stageAndPublish(a, volumeId, 'pvc-orders');
-    const files: Record<string, Buffer> = { 'base/table.dat': randomBytes(3 << 20), 'base/wal/000001': randomBytes(200_000), 'PG_VERSION': Buffer.from('16\n') };
+    const files: Record<string, Buffer> = { 'base/table.dat': randomBytes(3 << 20), 'base/wal/000001': randomBytes(200_000), PG_VERSION: Buffer.from('16\n') };
     for (const [name, bytes] of Object.entries(files)) {
       await mkdir(path.dirname(path.join(onA.target, name)), { recursive: true });
       await writeFile(path.join(onA.target, name), bytes);
@@ -90,7 +101,9 @@ describeNeeding(root, 'CSI backups through VolumeSnapshots across two nodes and 
       expect(answer.snapshot.snapshot_id).toBe(snapshotId);
     }
     const listed = await a.csi.controller.ListSnapshots!({ snapshot_id: snapshotId });
-    expect(listed.entries.map((e: { snapshot: { snapshot_id: string; ready_to_use: boolean } }) => [e.snapshot.snapshot_id, e.snapshot.ready_to_use])).toEqual([[snapshotId, true]]);
+    expect(listed.entries.map((e: { snapshot: { snapshot_id: string; ready_to_use: boolean } }) => [e.snapshot.snapshot_id, e.snapshot.ready_to_use])).toEqual([
+      [snapshotId, true],
+    ]);
     await unpublishAndUnstage(a, volumeId, onA);
     // Node a loses the volume (its backup finished, so the delete is allowed): b restores anyway.
     await a.csi.controller.DeleteVolume!({ volume_id: volumeId });
@@ -107,9 +120,12 @@ describeNeeding(root, 'CSI backups through VolumeSnapshots across two nodes and 
     await unpublishAndUnstage(b, restored.volume.volume_id, onB);
 
     await a.csi.controller.DeleteSnapshot!({ snapshot_id: snapshotId });
-    const again = await b.csi.controller
-      .CreateVolume!({ name: 'pvc-orders-dr2', volume_capabilities: [MOUNT_RWO], parameters: { driver: 'vfs' }, volume_content_source: { snapshot: { snapshot_id: snapshotId } } })
-      .catch((err: unknown) => err);
+    const again = await b.csi.controller.CreateVolume!({
+      name: 'pvc-orders-dr2',
+      volume_capabilities: [MOUNT_RWO],
+      parameters: { driver: 'vfs' },
+      volume_content_source: { snapshot: { snapshot_id: snapshotId } },
+    }).catch((err: unknown) => err);
     expect(grpcCode(again)).toBe(status.NOT_FOUND);
   });
 });

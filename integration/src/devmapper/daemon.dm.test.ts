@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { convoy, type RunningDaemon, startTestDaemon } from '@convoy/cli/testing';
+import { deviceMapper, MiB, type TestPool, testPool } from '@convoy/driver-devmapper/testing';
 import { describeNeeding } from '@convoy/test-support/gate';
-import { convoy, startTestDaemon, type RunningDaemon } from '@convoy/cli/testing';
 import { sample, scrape } from '@convoy/test-support/prometheus';
-import { deviceMapper, MiB, testPool, type TestPool } from '@convoy/driver-devmapper/testing';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 
 /**
  * The real daemon (CLI, manager, plugin server) loading the driver by Convoy's name,
@@ -63,7 +63,9 @@ describeNeeding(deviceMapper, 'convoy daemon with the devicemapper driver', () =
     expect(poolBytes('metadata', 'used')).toBeGreaterThan(0);
     expect(poolBytes('metadata', 'total')).toBeGreaterThan(poolBytes('metadata', 'used'));
     expect(sample(metrics, 'convoy_backup_blocks_uploaded_total')).toBeGreaterThanOrEqual(1);
-    expect(sample(metrics, 'convoy_store_requests_total', { scheme: 'vfs', kind: 'put' })).toBeGreaterThan(sample(metrics, 'convoy_backup_blocks_uploaded_total')!);
+    expect(sample(metrics, 'convoy_store_requests_total', { scheme: 'vfs', kind: 'put' })).toBeGreaterThan(
+      sample(metrics, 'convoy_backup_blocks_uploaded_total')!,
+    );
 
     await stop();
     await start();
@@ -96,7 +98,12 @@ describeNeeding(deviceMapper, 'convoy daemon with the devicemapper driver', () =
     };
     const before = await fsBytes();
 
-    expect(JSON.parse(await cli('resize', 'grow', '--size', '128m'))).toMatchObject({ Name: 'grow', Driver: 'devicemapper', DriverInfo: { Size: String(128 * MiB) }, MountPoint: mountpoint });
+    expect(JSON.parse(await cli('resize', 'grow', '--size', '128m'))).toMatchObject({
+      Name: 'grow',
+      Driver: 'devicemapper',
+      DriverInfo: { Size: String(128 * MiB) },
+      MountPoint: mountpoint,
+    });
     expect(await fsBytes()).toBeGreaterThan(before + 60 * MiB);
     expect(await cli('resize', 'grow', '--size', '192m', '--table')).toBe('grow 192.0 MiB');
 

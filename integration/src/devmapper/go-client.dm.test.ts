@@ -2,12 +2,12 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestDaemon, type RunningDaemon } from '@convoy/cli/testing';
+import { type RunningDaemon, startTestDaemon } from '@convoy/cli/testing';
+import { deviceMapper, poolDeviceIds, run, type TestPool, testPool } from '@convoy/driver-devmapper/testing';
 import { describeNeeding } from '@convoy/test-support/gate';
 import { expectGoBackup, expectGoSnapshot, expectGoVolume, goClient } from '@convoy/test-support/go-convoy';
 import { convoyGoBinary } from '@convoy/test-support/peers';
-import { deviceMapper, poolDeviceIds, run, testPool, type TestPool } from '@convoy/driver-devmapper/testing';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 
 /** The built `convoy` binary (`pnpm build` runs before the guest tests in CI). */
 const CONVOY_BIN = path.resolve(import.meta.dirname, '../../../packages/cli/dist/index.js');
@@ -67,7 +67,11 @@ describeNeeding(deviceMapper, "Go Convoy's client and parallel CLI processes aga
     expectGoVolume(inspect);
     const snapshot = await json('snapshot', 'inspect', 'g1-s1');
     expectGoSnapshot(snapshot);
-    expect(snapshot).toMatchObject({ VolumeName: 'g1', VolumeCreatedAt: inspect.CreatedTime, DriverInfo: { Driver: 'devicemapper', DevID: expect.stringMatching(/^\d+$/) } });
+    expect(snapshot).toMatchObject({
+      VolumeName: 'g1',
+      VolumeCreatedAt: inspect.CreatedTime,
+      DriverInfo: { Driver: 'devicemapper', DevID: expect.stringMatching(/^\d+$/) },
+    });
 
     const url = await go('backup', 'create', 'g1-s1', '--dest', `vfs://${store}`);
     expect(url).toMatch(/\?backup=backup-[0-9a-f]{16}\\u0026volume=g1$/);

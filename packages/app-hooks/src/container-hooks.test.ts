@@ -1,7 +1,7 @@
 import http from 'node:http';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '@convoy/test-support/tmp';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ContainerHookRunner } from './container-hooks.js';
 import { DockerEngine } from './docker-engine.js';
 

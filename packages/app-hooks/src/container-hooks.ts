@@ -1,14 +1,14 @@
 import {
-  ConvoyError,
-  toConvoyError,
   type ContainerHookReport,
+  ConvoyError,
   type HookRunReport,
   type QuiesceReport,
   type QuiesceTarget,
   type SnapshotQuiescer,
+  toConvoyError,
 } from '@convoy/core';
-import { ExecTimeout, type ContainerMount, type DockerEngine, type RunningContainer } from './docker-engine.js';
-import { hookSpecOf, type ContainerHookSpec, type HookDefaults } from './hook-labels.js';
+import { type ContainerMount, type DockerEngine, ExecTimeout, type RunningContainer } from './docker-engine.js';
+import { type ContainerHookSpec, type HookDefaults, hookSpecOf } from './hook-labels.js';
 
 /**
  * The hook runner the manager is given: finds the running containers that mount the volume,

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
+import { describe, expect, it } from 'vitest';
 import { HOOK_LABELS, hookSpecOf } from './hook-labels.js';
 import { MAX_HOOK_TEXT, MAX_HOOK_WORDS, splitHookWords } from './hook-words.js';
 

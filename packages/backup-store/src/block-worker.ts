@@ -13,9 +13,10 @@
  * they lingered on both threads until a full collection. Errors come back as data, so their
  * code survives.
  */
-import { move } from 'piscina';
+
 import { collectGarbage, GarbageBudget, isConvoyError } from '@convoy/core';
-import { nameBlock, openBlock, sealBlock, type BlockFormat } from './backup/block-transform.js';
+import { move } from 'piscina';
+import { type BlockFormat, nameBlock, openBlock, sealBlock } from './backup/block-transform.js';
 import { WORKER_GARBAGE_BUDGET } from './backup/garbage-budget.js';
 
 export type BlockTask =

@@ -1,21 +1,24 @@
 // forwardStore and the wrappers built on it keep the whole ObjectStore contract: the compliance
 // suite runs over each, and the members hand-written wrappers used to drop are checked by name.
 import { Readable } from 'node:stream';
+import type { ObjectStore } from '@convoy/core';
+import { forwardStore, STORE_METHODS } from '@convoy/core';
+import { MemoryObjectStore, objectStoreComplianceSuite } from '@convoy/core/testing';
 import { describe, expect, it } from 'vitest';
-import { backupFilesDir, volumeDir } from './backup/layout.js';
 import { generateMasterKey } from './backup/crypto/master-key.js';
 import { sealedStore } from './backup/crypto/sealed-store.js';
-import { forwardStore, STORE_METHODS } from '@convoy/core';
-import type { ObjectStore } from '@convoy/core';
-import { MemoryObjectStore } from '@convoy/core/testing';
-import { objectStoreComplianceSuite } from '@convoy/core/testing';
+import { backupFilesDir, volumeDir } from './backup/layout.js';
 
 const fresh = () => new MemoryObjectStore();
 const noCleanup = async () => {};
 const master = generateMasterKey();
 
 objectStoreComplianceSuite({ name: 'forwardStore over memory', cancellable: true, setup: async () => ({ store: forwardStore(fresh()), cleanup: noCleanup }) });
-objectStoreComplianceSuite({ name: 'sealedStore, keys in the clear', cancellable: true, setup: async () => ({ store: sealedStore(fresh(), master, 'vol'), cleanup: noCleanup }) });
+objectStoreComplianceSuite({
+  name: 'sealedStore, keys in the clear',
+  cancellable: true,
+  setup: async () => ({ store: sealedStore(fresh(), master, 'vol'), cleanup: noCleanup }),
+});
 objectStoreComplianceSuite({
   name: 'sealedStore, sealed whole',
   cancellable: true,

@@ -3,18 +3,17 @@
  * archive helpers, an in-memory store, snapshots with a little of everything, and a tree listing
  * to compare a restore with its source.
  */
+
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { SingleFileBackupOps } from '@convoy/core';
+import type { CompressionMethod, ObjectStore, SingleFileBackupOps } from '@convoy/core';
+import { directoryOps, MemoryObjectStore } from '@convoy/core/testing';
 import type { BackupEngine } from '../src/backup/types.js';
-import type { CompressionMethod } from '@convoy/core';
-import type { ObjectStore } from '@convoy/core';
-import { MemoryObjectStore } from '@convoy/core/testing';
-import { directoryOps } from '@convoy/core/testing';
-export { directoryOps };
+
 export { tree } from '@convoy/core/testing';
+export { directoryOps };
 
 export interface SingleFileEnv {
   base: string;
@@ -22,7 +21,6 @@ export interface SingleFileEnv {
   destUrl: string;
   ops: SingleFileBackupOps;
 }
-
 
 /** A fresh environment (volumes and snapshots in a new directory under `parent`). */
 export async function makeSingleFileEnv(parent: string, exportOverride?: () => Readable): Promise<SingleFileEnv> {
@@ -42,7 +40,6 @@ export async function makeSnapshot(env: SingleFileEnv, name: string, bigFileByte
   return dir;
 }
 
-
 const VOLUME = 'web-data';
 
 export function backupSnapshot(engine: BackupEngine, env: SingleFileEnv, snapshot: string, compression?: CompressionMethod) {
@@ -59,5 +56,13 @@ export function backupSnapshot(engine: BackupEngine, env: SingleFileEnv, snapsho
 }
 
 export function restoreBackupAs(engine: BackupEngine, env: SingleFileEnv, backupName: string, newName: string) {
-  return engine.restoreBackup({ store: env.store, backupName, volumeName: VOLUME, driverName: 'dir', ops: env.ops, request: { name: newName, options: {} }, owner: 'test-host/1' });
+  return engine.restoreBackup({
+    store: env.store,
+    backupName,
+    volumeName: VOLUME,
+    driverName: 'dir',
+    ops: env.ops,
+    request: { name: newName, options: {} },
+    owner: 'test-host/1',
+  });
 }

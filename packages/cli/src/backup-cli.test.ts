@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultProxy } from '@convoy/test-support/fault-proxy';
-import { startS3rver, S3RVER_CREDENTIALS } from '@convoy/test-support/s3rver';
+import { S3RVER_CREDENTIALS, startS3rver } from '@convoy/test-support/s3rver';
 import { tempDir } from '@convoy/test-support/tmp';
-import type { RunningDaemon } from './daemon/start-daemon.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convoy, startTestDaemon } from '../test/cli-harness.js';
+import type { RunningDaemon } from './daemon/start-daemon.js';
 
 const dir = await tempDir('convoy-backup-cli-');
 const s3 = await startS3rver({ buckets: ['convoy-cli'] });
@@ -43,7 +43,9 @@ describe('convoy backup commands against a real daemon (vfs:// and s3:// stores)
     // every line within the terminal's width (the capture says 100 columns).
     const list = await cli(['backup', 'list', store], { tty: true });
     expect(list.stdout).toMatch(/^ID\s+VOLUME\s+SNAPSHOT\s+CREATED\s+STORED\s+COMPRESSION$/m);
-    expect(list.stdout).toMatch(new RegExp(`^${url.split('backup=')[1]!.split('&')[0]}\\s+db1\\s+db1-s1\\s+(less than a second|\\d+ seconds?) ago\\s+\\d+\\.\\d (KiB|MiB)\\s+gzip$`, 'm'));
+    expect(list.stdout).toMatch(
+      new RegExp(`^${url.split('backup=')[1]!.split('&')[0]}\\s+db1\\s+db1-s1\\s+(less than a second|\\d+ seconds?) ago\\s+\\d+\\.\\d (KiB|MiB)\\s+gzip$`, 'm'),
+    );
     expect(list.stdout).not.toContain('vfs://');
     expect(list.stdout.split('\n').filter((line) => line.length > 100)).toEqual([]);
     const listed = (await cli(['backup', 'list', store, '--volume-name', 'db1'])).json<Record<string, { BackupURL: string; CompressionMethod: string }>>();
@@ -142,7 +144,10 @@ describe('convoy backup commands against a real daemon (vfs:// and s3:// stores)
       // An unknown scheme lists the ones there are.
       [['backup', 'create', 'db1-s1', '--dest', 'ftp://host/x'], /unknown backup store "ftp" \(use one of: s3, vfs\)/],
       // A volume's name where a snapshot is wanted: say so, and name its latest snapshot.
-      [['backup', 'create', 'db1', '--dest', store], /^convoy: db1 is a volume, and backup create takes a snapshot of one: its latest is db1-s1 \(`convoy backup create db1-s1 --dest \.\.\.`\)$/m],
+      [
+        ['backup', 'create', 'db1', '--dest', store],
+        /^convoy: db1 is a volume, and backup create takes a snapshot of one: its latest is db1-s1 \(`convoy backup create db1-s1 --dest \.\.\.`\)$/m,
+      ],
       [['backup', 'create', 'db1-s1', '--dest', 'not a url'], /URL/],
       [['backup', 'create', 'db1-s1', '--dest', store, '--block-size', 'big'], /--block-size "big" is not a size/],
       [['backup', 'create', 'db1-s1', '--dest', store, '--block-size', '96K'], /power of two from 65536/],
@@ -161,7 +166,9 @@ describe('convoy backup commands against a real daemon (vfs:// and s3:// stores)
     }
     expect(Object.keys((await cli(['backup', 'list', store])).json<object>())).toHaveLength(before);
     expect((await cli(['inspect', 'nope1'])).code).toBe(1);
-    expect((await cli(['backup', 'create', 'db1', '--dest', store, '--json'])).json()).toMatchObject({ error: { code: 'INVALID_ARGUMENT', details: { volume: 'db1', latestSnapshot: 'db1-s1' } } });
+    expect((await cli(['backup', 'create', 'db1', '--dest', store, '--json'])).json()).toMatchObject({
+      error: { code: 'INVALID_ARGUMENT', details: { volume: 'db1', latestSnapshot: 'db1-s1' } },
+    });
     // A volume without snapshots: how to take one.
     expect((await cli(['create', 'bare1'])).code).toBe(0);
     expect((await cli(['backup', 'create', 'bare1', '--dest', store])).stderr).toBe(

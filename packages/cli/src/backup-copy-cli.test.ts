@@ -3,11 +3,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CopyReport, VerifyReport } from '@convoy/backup-store';
+import { S3RVER_CREDENTIALS, startS3rver } from '@convoy/test-support/s3rver';
 import { tempDir } from '@convoy/test-support/tmp';
-import { startS3rver, S3RVER_CREDENTIALS } from '@convoy/test-support/s3rver';
-import { convoy, startTestDaemon, type RunningDaemon } from '../test/cli-harness.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convoy, type RunningDaemon, startTestDaemon } from '../test/cli-harness.js';
 
 const dir = await tempDir('convoy-copy-cli-');
 const s3 = await startS3rver({ buckets: ['convoy-copy'] });
@@ -28,7 +28,10 @@ async function newStore(name: string): Promise<{ url: string; root: string }> {
 
 async function storeFiles(root: string): Promise<string[]> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => path.relative(root, path.join(e.parentPath, e.name))).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(root, path.join(e.parentPath, e.name)))
+    .sort();
 }
 
 /** What `backup list` shows of each backup that must agree between stores (the URL names the store). */
@@ -97,7 +100,19 @@ describe('convoy backup copy', () => {
     const b = await newStore('enc-b');
     const created = await cli(['backup', 'create', 'db1-s1', '--dest', a.url, '--encrypt', '--encryption-key-file', keyFile]);
     expect(created.code, created.stderr).toBe(0);
-    const res = await cli(['backup', 'copy', '--from', a.url, '--to', b.url, '--encryption-key-file', keyFile, '--to-encryption-key-file', targetKeyFile, '--json']);
+    const res = await cli([
+      'backup',
+      'copy',
+      '--from',
+      a.url,
+      '--to',
+      b.url,
+      '--encryption-key-file',
+      keyFile,
+      '--to-encryption-key-file',
+      targetKeyFile,
+      '--json',
+    ]);
     expect(res.code, res.stderr).toBe(0);
     for (const secret of [await readFile(keyFile), await readFile(targetKeyFile)]) {
       for (const text of [res.stdout, res.stderr]) {
@@ -117,7 +132,10 @@ describe('convoy backup copy', () => {
     const before = await storeFiles(clear.root);
     const refused = await cli(['backup', 'copy', '--from', a.url, '--to', clear.url, '--encryption-key-file', keyFile, '--json']);
     expect(refused.code).toBe(1);
-    expect(refused.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('unencrypted') });
+    expect(refused.json<{ error: { code: string; message: string } }>().error).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('unencrypted'),
+    });
     expect(await storeFiles(clear.root)).toEqual(before);
   });
 

@@ -4,11 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
 import type { CopyReport, VerifyReport } from '@convoy/backup-store';
 import { tempDir } from '@convoy/test-support/tmp';
-import { bundleDaemon, startDaemonProcess } from '../test/daemon-process.js';
+import { describe, expect, it } from 'vitest';
 import { convoy, testDaemonConfig } from '../test/cli-harness.js';
+import { bundleDaemon, startDaemonProcess } from '../test/daemon-process.js';
 
 const dir = await tempDir('convoy-copy-kill-');
 await bundleDaemon();

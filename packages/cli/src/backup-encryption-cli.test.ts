@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyInfo, VerifyReport } from '@convoy/backup-store';
 import { tempDir } from '@convoy/test-support/tmp';
-import { convoy, startTestDaemon, type RunningDaemon } from '../test/cli-harness.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convoy, type RunningDaemon, startTestDaemon } from '../test/cli-harness.js';
 import { DAMAGE_EXIT } from './commands/backup/verify.js';
 
 const dir = await tempDir('convoy-encryption-cli-');
@@ -89,14 +89,28 @@ describe('convoy backup encryption, verify and keys against real daemons', () =>
   it('adds a key, removes the first, and refuses to remove the last', async () => {
     const keys = (await onPlain(['backup', 'key', 'list', store, '--json'])).json<KeyInfo[]>();
     expect(keys).toHaveLength(1);
-    const added = await onPlain(['backup', 'key', 'add', store, '--new-key-file', secondKeyFile, '--label', 'backup admin', '--encryption-key-file', keyFile, '--json']);
+    const added = await onPlain([
+      'backup',
+      'key',
+      'add',
+      store,
+      '--new-key-file',
+      secondKeyFile,
+      '--label',
+      'backup admin',
+      '--encryption-key-file',
+      keyFile,
+      '--json',
+    ]);
     expect(added.code, added.stdout).toBe(0);
     const second = added.json<KeyInfo>();
     expect(second).toMatchObject({ kind: 'key-file', label: 'backup admin', masterKeyId: keys[0]!.masterKeyId });
     expect((await onPlain(['backup', 'key', 'list', store, '--table'])).stdout).toMatch(/^ID\s+KIND\s+CREATED\s+STORE KEY\s+LABEL$/m);
 
     expect((await onPlain(['backup', 'key', 'remove', store, keys[0]!.id, '--encryption-key-file', secondKeyFile])).code).toBe(0);
-    const url = Object.values((await onPlain(['backup', 'list', store, '--encryption-key-file', secondKeyFile])).json<Record<string, { BackupURL: string }>>())[0]!.BackupURL;
+    const url = Object.values(
+      (await onPlain(['backup', 'list', store, '--encryption-key-file', secondKeyFile])).json<Record<string, { BackupURL: string }>>(),
+    )[0]!.BackupURL;
     expect((await onPlain(['create', 'with-second', '--backup', url, '--encryption-key-file', secondKeyFile])).code).toBe(0);
     const last = await onPlain(['backup', 'key', 'remove', store, second.id, '--encryption-key-file', secondKeyFile]);
     expect(last.code).toBe(1);

@@ -8,15 +8,15 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCount, parseDuration, parseKeepWithin, parseSize } from '@convoy/core';
-import { rawRequest } from '@convoy/test-support/unix-http';
-import { convoy, startTestDaemon, type RunningDaemon } from '../test/cli-harness.js';
 import { fingerprintTree } from '@convoy/test-support/fingerprint';
-import { daemonConfigFromArgs } from './commands/daemon/config.js';
-import { tempDir } from '@convoy/test-support/tmp';
 import { seededRandom } from '@convoy/test-support/seeded-random';
+import { tempDir } from '@convoy/test-support/tmp';
+import { rawRequest } from '@convoy/test-support/unix-http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convoy, type RunningDaemon, startTestDaemon } from '../test/cli-harness.js';
 import { createVolumeHistory } from '../test/volume-history.js';
+import { daemonConfigFromArgs } from './commands/daemon/config.js';
 
 const VALUES_PER_FIELD = 12;
 const SEED = 0x17_17;
@@ -34,13 +34,62 @@ function randomText(): string {
     case 1:
       return Array.from({ length: 1 + Math.floor(random() * 4) }, () => `${digits(1 + Math.floor(random() * 8))}${pick(units)}`).join('');
     case 2:
-      return pick(['-1', '-5m', '1.5', '1e3', '1e400', 'Infinity', 'NaN', '0x10', ' ', '', '0', '00', '+5', '1_000', '１２', '5 m', '\u0000', `${'9'.repeat(80)}d`]);
+      return pick([
+        '-1',
+        '-5m',
+        '1.5',
+        '1e3',
+        '1e400',
+        'Infinity',
+        'NaN',
+        '0x10',
+        ' ',
+        '',
+        '0',
+        '00',
+        '+5',
+        '1_000',
+        '１２',
+        '5 m',
+        '\u0000',
+        `${'9'.repeat(80)}d`,
+      ]);
     case 3:
       return pick(['9007199254740993', '9007199254740993d', '275000y', '100000000d', '18446744073709551616', '1p1', '1025t', '367d', '1001y', '2p']);
     case 5:
     case 6:
       // Either side of every stated range.
-      return pick(['1s', '999ms', '1000ms', '366d', '367d', '8784h', '8785h', '31d', '32d', '1d', '25h', '1000y', '1001y', '12000m', '12001m', '366000d', '366001d', '1000000', '1000001', '64', '65', '1', '0', '1p', '1025t', '1024t', '5m', '1h', '2']);
+      return pick([
+        '1s',
+        '999ms',
+        '1000ms',
+        '366d',
+        '367d',
+        '8784h',
+        '8785h',
+        '31d',
+        '32d',
+        '1d',
+        '25h',
+        '1000y',
+        '1001y',
+        '12000m',
+        '12001m',
+        '366000d',
+        '366001d',
+        '1000000',
+        '1000001',
+        '64',
+        '65',
+        '1',
+        '0',
+        '1p',
+        '1025t',
+        '1024t',
+        '5m',
+        '1h',
+        '2',
+      ]);
     case 4:
       return Array.from({ length: 1 + Math.floor(random() * 12) }, () => String.fromCharCode(32 + Math.floor(random() * 95))).join('');
     default:
@@ -50,19 +99,34 @@ function randomText(): string {
 
 /** Numbers an API body might carry: huge, negative, fractional, unsafe, or ordinary. */
 function randomNumber(): number {
-  return pick([-1, 0.5, 1.5, 2 ** 53 + 2, 2 ** 64, 1e300, -1e300, Number.MAX_SAFE_INTEGER, 1_000_001, 7, 0, Math.floor(random() * 10 ** (1 + Math.floor(random() * 20)))]);
+  return pick([
+    -1,
+    0.5,
+    1.5,
+    2 ** 53 + 2,
+    2 ** 64,
+    1e300,
+    -1e300,
+    Number.MAX_SAFE_INTEGER,
+    1_000_001,
+    7,
+    0,
+    Math.floor(random() * 10 ** (1 + Math.floor(random() * 20))),
+  ]);
 }
 
 /** True when core's bounded parser accepts `value` for the field: an accepted input must be one. */
 type Accepts = (value: string) => boolean;
-const accepts = (parse: (value: string) => unknown): Accepts => (value) => {
-  try {
-    parse(value);
-    return true;
-  } catch {
-    return false;
-  }
-};
+const accepts =
+  (parse: (value: string) => unknown): Accepts =>
+  (value) => {
+    try {
+      parse(value);
+      return true;
+    } catch {
+      return false;
+    }
+  };
 const interval = accepts((v) => parseDuration(v, '--every', 'interval'));
 const jitter = accepts((v) => parseDuration(v, '--jitter', 'jitter'));
 const keepCount = accepts((v) => parseCount(v, '--keep-last', 'keep'));
@@ -79,11 +143,15 @@ const YEARLY = '0 3 1 1 *';
 describe('bounded parsers under random input, through the CLI, /v1 and Docker -o', () => {
   let daemon: RunningDaemon;
   const cli = (args: string[]) => convoy(['--socket', daemon.socketPath, ...args]);
-  const api = (route: string, body: unknown) => rawRequest(daemon.socketPath, 'POST', `/v1${route}`, JSON.stringify(body), { 'content-type': 'application/json' });
-  const docker = (name: string, opts: Record<string, string>) => rawRequest(daemon.socketPath, 'POST', '/VolumeDriver.Create', JSON.stringify({ Name: name, Opts: opts }));
+  const api = (route: string, body: unknown) =>
+    rawRequest(daemon.socketPath, 'POST', `/v1${route}`, JSON.stringify(body), { 'content-type': 'application/json' });
+  const docker = (name: string, opts: Record<string, string>) =>
+    rawRequest(daemon.socketPath, 'POST', '/VolumeDriver.Create', JSON.stringify({ Name: name, Opts: opts }));
   const state = () => fingerprintTree(dir);
   const newest = async () => {
-    const backups = Object.values((await cli(['backup', 'list', store, '--volume-name', 'db'])).json<Record<string, { BackupName: string; CreatedTime: string }>>());
+    const backups = Object.values(
+      (await cli(['backup', 'list', store, '--volume-name', 'db'])).json<Record<string, { BackupName: string; CreatedTime: string }>>(),
+    );
     const snapshots = Object.entries((await cli(['inspect', 'db'])).json<{ Snapshots: Record<string, { CreatedTime: string }> }>().Snapshots);
     return { backups: backups.length, snapshots: snapshots.length };
   };

@@ -32,7 +32,11 @@ export async function cancelOnInterrupt(
     opts.onInterrupt?.();
     const operation = client.currentOperation;
     if (cancel.signal.aborted || opts.detach) {
-      say(operation ? `convoy: leaving now; the daemon still ${opts.detach ? 'runs' : 'cancels'} ${operation.route} (operation ${operation.id})` : 'convoy: leaving now');
+      say(
+        operation
+          ? `convoy: leaving now; the daemon still ${opts.detach ? 'runs' : 'cancels'} ${operation.route} (operation ${operation.id})`
+          : 'convoy: leaving now',
+      );
       source.exit(INTERRUPTED_EXIT);
     }
     say(`convoy: cancelling${operation ? ` ${operation.route}` : ''}; waiting for the daemon to clean up (Ctrl-C again to leave at once)`);

@@ -1,9 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '@convoy/test-support/tmp';
-import type { RunningDaemon } from './daemon/start-daemon.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convoy, startTestDaemon } from '../test/cli-harness.js';
+import type { RunningDaemon } from './daemon/start-daemon.js';
 
 const dir = await tempDir('convoy-cli-');
 
@@ -24,7 +24,10 @@ describe('convoy client commands against a real daemon', () => {
     expect(human.stdout).toMatch(/Default driver: vfs/);
     expect((await cli('info', '--table')).stdout).toMatch(/Default driver: vfs/);
     const piped = await cli('info');
-    expect(piped.json()).toMatchObject({ General: { DriverList: ['vfs'], DefaultDriver: 'vfs', Root: path.join(dir, 'root') }, vfs: { Path: path.join(dir, 'volumes') } });
+    expect(piped.json()).toMatchObject({
+      General: { DriverList: ['vfs'], DefaultDriver: 'vfs', Root: path.join(dir, 'root') },
+      vfs: { Path: path.join(dir, 'volumes') },
+    });
     expect(piped.stdout).toBe((await cli('info', '--json')).stdout);
     expect(human.stdout).toMatch(/daemon options \(--driver-opts\):\s+vfs\.path: .*\(required\)/);
     expect(human.stdout).toMatch(/volume options \(create --opt, docker volume create -o\):\s+vm: /);
@@ -39,7 +42,10 @@ describe('convoy client commands against a real daemon', () => {
       changedBlocks: false,
     });
     // Each driver's declared options ride in General.DriverOptions, an addition to Go's shape.
-    expect(piped.json<{ General: { DriverOptions: Record<string, { daemon: Array<{ key: string }>; volume: Array<{ key: string }> }> } }>().General.DriverOptions.vfs).toMatchObject({
+    expect(
+      piped.json<{ General: { DriverOptions: Record<string, { daemon: Array<{ key: string }>; volume: Array<{ key: string }> }> } }>().General.DriverOptions
+        .vfs,
+    ).toMatchObject({
       daemon: [{ key: 'vfs.path' }, { key: 'vfs.defaultvolumesize' }, { key: 'vfs.createmissing' }, { key: 'vfs.restoresetid' }],
       volume: [{ key: 'vm' }, { key: 'PrepareForVM' }],
     });
@@ -60,7 +66,9 @@ describe('convoy client commands against a real daemon', () => {
 
     const table = await cli('list', '--table');
     expect(table.stdout).toMatch(/^NAME\s+DRIVER\s+SIZE\s+SNAPSHOTS\s+CREATED\s+MOUNTPOINT$/m);
-    expect(table.stdout).toMatch(new RegExp(`^web1\\s+vfs\\s+\\S+\\s+1\\s+(less than a second|\\d+ seconds?) ago\\s+${mountpoint.replaceAll('/', '\\/')}$`, 'm'));
+    expect(table.stdout).toMatch(
+      new RegExp(`^web1\\s+vfs\\s+\\S+\\s+1\\s+(less than a second|\\d+ seconds?) ago\\s+${mountpoint.replaceAll('/', '\\/')}$`, 'm'),
+    );
     const list = (await cli('list')).json<Record<string, { Name: string; MountPoint: string }>>();
     expect(list.web1).toMatchObject({ Name: 'web1', MountPoint: mountpoint });
 
@@ -68,7 +76,7 @@ describe('convoy client commands against a real daemon', () => {
     expect(inspect.json()).toMatchObject({ Name: 'web1', Driver: 'vfs', MountPoint: mountpoint, Snapshots: { 'web1-s1': { Name: 'web1-s1' } } });
 
     expect((await cli('snapshot', 'delete', 'web1-s1')).code).toBe(0);
-    expect((await cli('umount', 'web1'))).toMatchObject({ code: 0, stdout: '' });
+    expect(await cli('umount', 'web1')).toMatchObject({ code: 0, stdout: '' });
     expect((await cli('delete', 'web1', '--json')).json()).toEqual({ deleted: ['web1'], referenceOnly: false });
     expect((await cli('inspect', 'web1')).code).toBe(1);
   });
@@ -79,7 +87,12 @@ describe('convoy client commands against a real daemon', () => {
     for (const name of ['snaps1-a', 'snaps1-b']) expect((await cli('snapshot', 'create', 'snaps1', '--name', name)).code).toBe(0);
     const table = (await convoy(['--socket', daemon.socketPath, 'snapshot', 'list', 'snaps1'], { tty: true })).stdout.split('\n');
     expect(table[0]).toMatch(/^NAME\s+CREATED$/);
-    expect(table.slice(1, 3).map((line) => line.split(/\s+/)[0]).sort()).toEqual(['snaps1-a', 'snaps1-b']);
+    expect(
+      table
+        .slice(1, 3)
+        .map((line) => line.split(/\s+/)[0])
+        .sort(),
+    ).toEqual(['snaps1-a', 'snaps1-b']);
     expect(table[1]).toMatch(/ ago$/);
     const piped = await cli('snapshot', 'list', 'snaps1');
     expect(piped.json()).toEqual({
@@ -98,7 +111,9 @@ describe('convoy client commands against a real daemon', () => {
     const short = await convoy(['-s', daemon.socketPath, '--verbose', 'mount', 'vm1']);
     expect(short.json()).toMatchObject({ Name: 'vm1', MountPoint: expect.stringMatching(/vm1$/) });
     expect((await cli('umount', 'vm1')).code).toBe(0);
-    expect((await cli('create', 'iops1', '--iops', 'many')).stderr).toMatch(/^convoy: --iops "many" is not a whole number: give a whole number from 0 to 100000000/);
+    expect((await cli('create', 'iops1', '--iops', 'many')).stderr).toMatch(
+      /^convoy: --iops "many" is not a whole number: give a whole number from 0 to 100000000/,
+    );
     expect((await cli('delete', 'vm1')).code).toBe(0);
   });
 
@@ -123,7 +138,9 @@ describe('convoy client commands against a real daemon', () => {
     const refused = await cli('resize', 'grow1', '--size', '1g');
     expect(refused).toMatchObject({ code: 1, stdout: '', stderr: 'convoy: driver vfs does not support resizing volumes\n' });
     expect((await cli('resize', 'grow1', '--size', '1g', '--json')).json()).toMatchObject({ error: { code: 'NOT_SUPPORTED', details: { driver: 'vfs' } } });
-    expect((await cli('resize', 'grow1', '--size', '0', '--json')).json()).toMatchObject({ error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('grow1') } });
+    expect((await cli('resize', 'grow1', '--size', '0', '--json')).json()).toMatchObject({
+      error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('grow1') },
+    });
     expect((await cli('resize', 'grow1', '--size', '1.5g')).stderr).toMatch(/^convoy: --size "1.5g" is not a size/);
     expect((await cli('resize', 'nosuch', '--size', '1g', '--json')).json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
     expect((await cli('resize', 'grow1')).code).toBe(2);
@@ -169,7 +186,9 @@ describe('convoy client commands against a real daemon', () => {
     // A near miss names the nearest command, at any level, like git and kubectl.
     expect(await cli('lsit')).toMatchObject({ code: 2, stdout: '', stderr: 'convoy: unknown command "lsit": did you mean "list"? (see convoy --help)\n' });
     expect((await cli('backup', 'craete', 'snap1')).stderr).toBe('convoy: unknown command "craete": did you mean "create"? (see convoy --help)\n');
-    expect((await cli('schedule', 'rn', 'nightly', '--json')).json()).toMatchObject({ error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('did you mean "run"?') } });
+    expect((await cli('schedule', 'rn', 'nightly', '--json')).json()).toMatchObject({
+      error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('did you mean "run"?') },
+    });
     const missingArg = await cli('mount');
     expect(missingArg.code).toBe(2);
     const missingDest = await cli('backup', 'create', 'snap1');

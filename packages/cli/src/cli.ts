@@ -1,13 +1,13 @@
-import yargs, { type ArgumentsCamelCase, type Argv } from 'yargs';
-import { ConvoyClient } from '@convoy/plugin-server/client';
 import { ConvoyError } from '@convoy/core/lite';
+import { ConvoyClient } from '@convoy/plugin-server/client';
+import yargs, { type ArgumentsCamelCase, type Argv } from 'yargs';
 import { cancelOnInterrupt, INTERRUPTED_EXIT } from './cancel-on-interrupt.js';
-import { socketOf, type CommandRunner, type GlobalArgs } from './command-context.js';
+import { type CommandRunner, type GlobalArgs, socketOf } from './command-context.js';
 import { COMMANDS } from './commands/index.js';
 import { registerCommands } from './commands/register.js';
 import { defaultSocket } from './defaults.js';
 import { didYouMean } from './did-you-mean.js';
-import { Printer, outputMode, type CliIO } from './printer.js';
+import { type CliIO, outputMode, Printer } from './printer.js';
 import { CONVOY_VERSION } from './version.js';
 
 /** Usage mistakes (unknown flag, missing argument) exit with 2; failed operations with 1. */
@@ -59,16 +59,27 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
     .option('socket', { alias: 's', type: 'string', describe: `the daemon's unix socket (default ${defaultSocket()})`, global: true })
     .option('json', { type: 'boolean', default: false, describe: 'always print JSON on stdout (errors too, as {"Error", "error"})', global: true })
     .option('table', { type: 'boolean', default: false, describe: 'print readable tables even when stdout is not a terminal', global: true })
-    .option('verbose', { type: 'boolean', default: false, describe: "Go Convoy's switch: create, mount, snapshot create and backup create print JSON, not a bare name", global: true })
+    .option('verbose', {
+      type: 'boolean',
+      default: false,
+      describe: "Go Convoy's switch: create, mount, snapshot create and backup create print JSON, not a bare name",
+      global: true,
+    })
     .option('detach', {
       type: 'boolean',
       default: false,
       describe: 'on Ctrl-C or a lost connection the daemon finishes the operation (as Go Convoy did) instead of cancelling it',
       global: true,
     })
-    .option('debug', { alias: 'd', type: 'boolean', default: false, describe: "accepted from Go Convoy's scripts; no effect (the daemon's --log-level sets logging)", global: true })
+    .option('debug', {
+      alias: 'd',
+      type: 'boolean',
+      default: false,
+      describe: "accepted from Go Convoy's scripts; no effect (the daemon's --log-level sets logging)",
+      global: true,
+    })
     .epilogue(
-      "Output: on a terminal, readable tables; otherwise exactly what Go Convoy printed (its JSON for info, list, inspect, " +
+      'Output: on a terminal, readable tables; otherwise exactly what Go Convoy printed (its JSON for info, list, inspect, ' +
         'snapshot inspect, backup list and backup inspect; the bare name, path or URL for create, mount, snapshot create and ' +
         'backup create), so scripts written for Go Convoy keep working. --json and --table force one or the other.',
     )

@@ -1,7 +1,7 @@
 import type { ConvoyClient } from '@convoy/plugin-server/client';
 import type { ArgumentsCamelCase } from 'yargs';
-import type { Printer } from './printer.js';
 import { defaultSocket } from './defaults.js';
+import type { Printer } from './printer.js';
 
 /** Flags every command takes (Go Convoy's `--socket/-s`, `--verbose`, `--debug/-d`, and Convoy's output switches). */
 export interface GlobalArgs {

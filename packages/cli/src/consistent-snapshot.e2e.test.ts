@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { isConvoyError, type ConsistencyReport } from '@convoy/core';
-import { ConvoyClient, type BackupURLResponse, type SnapshotResponse } from '@convoy/plugin-server/client';
-import { BUSYBOX_IMAGE, dockerdRequirement, importBusybox, startDockerd, type Dockerd } from '@convoy/test-support/docker';
+import { type ConsistencyReport, isConvoyError } from '@convoy/core';
 import { csiClients } from '@convoy/csi-server/testing';
+import { type BackupURLResponse, ConvoyClient, type SnapshotResponse } from '@convoy/plugin-server/client';
+import { BUSYBOX_IMAGE, type Dockerd, dockerdRequirement, importBusybox, startDockerd } from '@convoy/test-support/docker';
 import { describeNeeding } from '@convoy/test-support/gate';
 import { sample, scrape } from '@convoy/test-support/prometheus';
 import { tempDir } from '@convoy/test-support/tmp';
-import type { RunningDaemon } from './daemon/start-daemon.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { convoy, startTestDaemon } from '../test/cli-harness.js';
+import type { RunningDaemon } from './daemon/start-daemon.js';
 
 /**
  * Application-consistent snapshots through a real, isolated dockerd: containers declare their

@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
 import type { ConsistencyReport } from '@convoy/core';
 import { tempDir } from '@convoy/test-support/tmp';
-import { convoy, startTestDaemon, type RunningDaemon } from '../test/cli-harness.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { convoy, type RunningDaemon, startTestDaemon } from '../test/cli-harness.js';
 
 /**
  * `snapshot create --consistent` on a host without Docker: the snapshot is taken as before and

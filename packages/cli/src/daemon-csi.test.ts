@@ -1,11 +1,11 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { convoy, startTestDaemon, type RunningDaemon } from '../test/cli-harness.js';
 import { csiClients } from '@convoy/csi-server/testing';
-import { scrape, sample } from '@convoy/test-support/prometheus';
+import { sample, scrape } from '@convoy/test-support/prometheus';
 import { tempDir } from '@convoy/test-support/tmp';
 import type { ScheduleView } from '@convoy/volume-service';
+import { afterAll, describe, expect, it } from 'vitest';
+import { convoy, type RunningDaemon, startTestDaemon } from '../test/cli-harness.js';
 import { daemonConfigFromArgs } from './commands/daemon/config.js';
 
 const baseArgs = { pluginName: 'convoy', ignoreDockerDelete: false, createOnDockerMount: false, cmdTimeout: '5m', logLevel: 'info' };
@@ -30,7 +30,9 @@ describe('convoy daemon --csi-*', () => {
   it('refuses a malformed --csi-backup-target at start and leaves no socket behind', async () => {
     const dir = await tempDir('convoy-daemon-csi-');
     const socket = path.join(dir, 'csi.sock');
-    await expect(startTestDaemon(dir, { csi: { socketPath: socket, nodeId: 'a', backupTargets: ['Bad Name=s3://b/p'] } })).rejects.toThrow(/--csi-backup-target "Bad Name=s3:\/\/b\/p"/);
+    await expect(startTestDaemon(dir, { csi: { socketPath: socket, nodeId: 'a', backupTargets: ['Bad Name=s3://b/p'] } })).rejects.toThrow(
+      /--csi-backup-target "Bad Name=s3:\/\/b\/p"/,
+    );
     await expect(access(socket)).rejects.toThrow(/ENOENT/);
     await expect(access(path.join(dir, 'convoy.sock'))).rejects.toThrow(/ENOENT/);
   });
@@ -49,7 +51,9 @@ describe('convoy daemon --csi-*', () => {
     }
     const listed = await convoy(['--socket', daemon.socketPath, 'list']);
     expect(listed.code).toBe(0);
-    expect(listed.json<Record<string, { Name: string; Driver: string }>>()).toEqual({ 'pvc-seen': expect.objectContaining({ Name: 'pvc-seen', Driver: 'vfs' }) });
+    expect(listed.json<Record<string, { Name: string; Driver: string }>>()).toEqual({
+      'pvc-seen': expect.objectContaining({ Name: 'pvc-seen', Driver: 'vfs' }),
+    });
     const info = await convoy(['--socket', daemon.socketPath, 'info']);
     expect(info.json<{ General: { CSI: unknown } }>().General.CSI).toEqual({ socket, nodeId: 'a', backupTargets: [], snapshotMetadata: false });
   });
@@ -63,7 +67,10 @@ describe('convoy daemon --csi-*', () => {
     const counted = async (operation: string) => sample(await scrape(daemon.metricsUrl!), 'convoy_operations_total', { operation, outcome: 'success' }) ?? 0;
     const csi = csiClients(socket);
     try {
-      const created = await csi.controller.CreateVolume!({ name: 'pvc-counted', volume_capabilities: [{ mount: {}, access_mode: { mode: 'SINGLE_NODE_WRITER' } }] });
+      const created = await csi.controller.CreateVolume!({
+        name: 'pvc-counted',
+        volume_capabilities: [{ mount: {}, access_mode: { mode: 'SINGLE_NODE_WRITER' } }],
+      });
       expect(await counted('create_volume')).toBe(1);
       expect((await cli(['schedule', 'create', 'nightly', '--volume', 'pvc-counted', '--every', '24h'])).code).toBe(0);
       await csi.controller.DeleteVolume!({ volume_id: (created as { volume: { volume_id: string } }).volume.volume_id });

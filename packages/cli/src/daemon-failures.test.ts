@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { convoy, testDaemonConfig } from '../test/cli-harness.js';
-import { startDaemonProcess, type DaemonProcess } from '../test/daemon-process.js';
 import { startFaultProxy } from '@convoy/test-support/fault-proxy';
 import { describeNeeding } from '@convoy/test-support/gate';
 import { S3RVER_CREDENTIALS, startS3rver } from '@convoy/test-support/s3rver';
-import { canMountTmpfs, mountSmallTmpfs } from '@convoy/test-support/tmpfs';
 import { tempDir } from '@convoy/test-support/tmp';
+import { canMountTmpfs, mountSmallTmpfs } from '@convoy/test-support/tmpfs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { convoy, testDaemonConfig } from '../test/cli-harness.js';
+import { type DaemonProcess, startDaemonProcess } from '../test/daemon-process.js';
 
 /**
  * The daemon as a real process, with real failures under each stage of a single-file backup and

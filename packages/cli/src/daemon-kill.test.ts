@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
-import { bundleDaemon, startDaemonProcess } from '../test/daemon-process.js';
 import { tempDir } from '@convoy/test-support/tmp';
+import { describe, expect, it } from 'vitest';
 import { convoy, testDaemonConfig } from '../test/cli-harness.js';
+import { bundleDaemon, startDaemonProcess } from '../test/daemon-process.js';
 
 /**
  * The daemon as a real process, SIGKILLed in the middle of a backup: the store must hold no

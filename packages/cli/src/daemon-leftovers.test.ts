@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
-import { convoy, testDaemonConfig } from '../test/cli-harness.js';
-import { startDaemonProcess } from '../test/daemon-process.js';
 import { startFaultProxy } from '@convoy/test-support/fault-proxy';
 import { S3RVER_CREDENTIALS, startS3rver } from '@convoy/test-support/s3rver';
 import { tempDir } from '@convoy/test-support/tmp';
+import { describe, expect, it } from 'vitest';
+import { convoy, testDaemonConfig } from '../test/cli-harness.js';
+import { startDaemonProcess } from '../test/daemon-process.js';
 
 /**
  * A daemon SIGKILLed in the middle of a restore leaves the half-extracted volume in its temp
@@ -29,7 +29,9 @@ describe('what a killed restore leaves behind', () => {
       expect((await cli(['create', 'db'])).code).toBe(0);
       await writeFile(path.join((await cli(['mount', 'db'])).stdout.trim(), 'table.bin'), randomBytes(4 * 1024 * 1024));
       expect((await cli(['snapshot', 'create', 'db', '--name', 'db-snap'])).code).toBe(0);
-      const url = (await cli(['backup', 'create', 'db-snap', '--dest', 's3://leftovers@us-east-1/x', '--s3-endpoint', s3.endpoint, '--compression', 'none'])).stdout.trim();
+      const url = (
+        await cli(['backup', 'create', 'db-snap', '--dest', 's3://leftovers@us-east-1/x', '--s3-endpoint', s3.endpoint, '--compression', 'none'])
+      ).stdout.trim();
 
       // The archive's download goes silent halfway: the restore sits with a partial tree.
       proxy.inject({ fault: 'stall-response', match: (r) => r.method === 'GET' && r.url.includes('BackupFiles') });

@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
-import { convoy, testDaemonConfig } from '../test/cli-harness.js';
 import { csiClients } from '@convoy/csi-server/testing';
-import { bundleDaemon, startDaemonProcess, type DaemonProcess } from '../test/daemon-process.js';
 import { startFaultProxy } from '@convoy/test-support/fault-proxy';
 import { S3RVER_CREDENTIALS, startS3rver } from '@convoy/test-support/s3rver';
 import { tempDirFactory } from '@convoy/test-support/tmp';
 import { until } from '@convoy/test-support/until';
+import { describe, expect, it } from 'vitest';
+import { convoy, testDaemonConfig } from '../test/cli-harness.js';
+import { bundleDaemon, type DaemonProcess, startDaemonProcess } from '../test/daemon-process.js';
 
 /**
  * Shutdown honours its promise whatever the store does: SIGTERM while S3 stalls a restore or a
@@ -36,7 +36,14 @@ async function daemonIn(dir: string, extra: Record<string, unknown> = {}, env: N
   const cli = (args: string[]) => convoy(['--socket', config.socketPath, ...args]);
   const leftovers = async (): Promise<string[]> => {
     const paths = [specFile, config.socketPath, path.join(config.root, 'lock'), ...(config.csi ? [(config.csi as { socketPath: string }).socketPath] : [])];
-    const present = await Promise.all(paths.map((p) => access(p).then(() => p, () => undefined)));
+    const present = await Promise.all(
+      paths.map((p) =>
+        access(p).then(
+          () => p,
+          () => undefined,
+        ),
+      ),
+    );
     return present.filter((p): p is string => p !== undefined);
   };
   return { daemon, cli, leftovers };
@@ -82,7 +89,12 @@ describe('convoy daemon shutdown while S3 stalls', () => {
 
   it('exits in bounded time during a stalled CSI bak upload, and starts no other upload', async () => {
     const { dir, proxy, daemon, leftovers } = await daemonBehindFaultProxy((at, endpoint) => ({
-      csi: { socketPath: path.join(at, 'csi.sock'), nodeId: 'n1', backupTargets: [`nas=s3://stalls@us-east-1/csi,endpoint=${endpoint}`], kubeletDir: path.join(at, 'kubelet') },
+      csi: {
+        socketPath: path.join(at, 'csi.sock'),
+        nodeId: 'n1',
+        backupTargets: [`nas=s3://stalls@us-east-1/csi,endpoint=${endpoint}`],
+        kubeletDir: path.join(at, 'kubelet'),
+      },
     }));
     const csi = csiClients(path.join(dir, 'csi.sock'));
     try {
@@ -110,7 +122,19 @@ describe('convoy daemon past its stop deadline', () => {
     const { proxy, daemon, cli, leftovers } = await daemonBehindFaultProxy();
     try {
       expect((await cli(['create', 'db'])).code).toBe(0);
-      const created = await cli(['schedule', 'create', 'nightly', '--volume', 'db', '--every', '24h', '--backup', 's3://stalls@us-east-1/x', '--s3-endpoint', proxy.endpoint]);
+      const created = await cli([
+        'schedule',
+        'create',
+        'nightly',
+        '--volume',
+        'db',
+        '--every',
+        '24h',
+        '--backup',
+        's3://stalls@us-east-1/x',
+        '--s3-endpoint',
+        proxy.endpoint,
+      ]);
       expect(created.code, created.stderr).toBe(0);
       // Reads take no cancel signal: the run's first read of the store hangs past every grace period.
       proxy.inject({ fault: 'stall', match: (r) => r.method === 'GET', times: 1000 });

@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
 import { openS3ObjectStore } from '@convoy/objectstore-s3';
-import { convoy, testDaemonConfig } from '../test/cli-harness.js';
-import { startDaemonProcess } from '../test/daemon-process.js';
 import { startFaultProxy } from '@convoy/test-support/fault-proxy';
 import { S3RVER_CREDENTIALS, startS3rver } from '@convoy/test-support/s3rver';
 import { tempDir } from '@convoy/test-support/tmp';
+import { describe, expect, it } from 'vitest';
+import { convoy, testDaemonConfig } from '../test/cli-harness.js';
+import { startDaemonProcess } from '../test/daemon-process.js';
 
 /**
  * SIGTERM while a backup hangs on an S3 server that accepts its upload and never answers (and
@@ -52,7 +52,10 @@ describe('convoy daemon stopped by SIGTERM during a hung backup', () => {
     const store = await openS3ObjectStore(new URL('s3://hung@us-east-1/x'), { endpoint: s3.endpoint });
     const keys: string[] = [];
     for await (const { key } of store.list('convoy-objectstore/')) keys.push(key);
-    expect(keys.filter((k) => k.includes('/locks/')), daemon.stderr() + daemon.stdout()).toEqual([]);
+    expect(
+      keys.filter((k) => k.includes('/locks/')),
+      daemon.stderr() + daemon.stdout(),
+    ).toEqual([]);
     await store.close();
   });
 });

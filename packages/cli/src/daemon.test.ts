@@ -1,10 +1,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
 import { tempDirFactory } from '@convoy/test-support/tmp';
-import { daemonConfigFromArgs } from './commands/daemon/config.js';
+import { describe, expect, it } from 'vitest';
 import { convoy, startTestDaemon } from '../test/cli-harness.js';
+import { daemonConfigFromArgs } from './commands/daemon/config.js';
 
 const memoDriverModule = path.resolve(import.meta.dirname, '../../../examples/third-party-driver/src/index.ts');
 
@@ -38,7 +38,9 @@ describe('convoy daemon', () => {
 
   it('fails to start on an unknown driver with a clear error, leaving nothing behind', async () => {
     const dir = await freshDir();
-    await expect(startTestDaemon(dir, { drivers: ['nosuchdriver'] })).rejects.toThrow(/unknown driver "nosuchdriver" \(use one of: devicemapper, vfs\); looked for packages @convoy\/driver-nosuchdriver, convoy-driver-nosuchdriver/);
+    await expect(startTestDaemon(dir, { drivers: ['nosuchdriver'] })).rejects.toThrow(
+      /unknown driver "nosuchdriver" \(use one of: devicemapper, vfs\); looked for packages @convoy\/driver-nosuchdriver, convoy-driver-nosuchdriver/,
+    );
     await expect(fs.lstat(path.join(dir, 'convoy.sock'))).rejects.toMatchObject({ code: 'ENOENT' });
     // The root lock was released.
     const daemon = await startTestDaemon(dir);
@@ -63,7 +65,9 @@ describe('convoy daemon', () => {
   it('refuses a vfs.path that does not exist, leaving nothing behind; vfs.createmissing=true creates it', async () => {
     const dir = await freshDir();
     const missing = path.join(dir, 'no-such-share');
-    await expect(startTestDaemon(dir, { driverOptions: { 'vfs.path': missing } })).rejects.toThrow(`vfs.path ${missing} does not exist: create it (or mount the share there), or pass --driver-opts vfs.createmissing=true`);
+    await expect(startTestDaemon(dir, { driverOptions: { 'vfs.path': missing } })).rejects.toThrow(
+      `vfs.path ${missing} does not exist: create it (or mount the share there), or pass --driver-opts vfs.createmissing=true`,
+    );
     await expect(fs.lstat(missing)).rejects.toMatchObject({ code: 'ENOENT' });
     await expect(fs.lstat(path.join(dir, 'convoy.sock'))).rejects.toMatchObject({ code: 'ENOENT' });
     const daemon = await startTestDaemon(dir, { driverOptions: { 'vfs.path': missing, 'vfs.createmissing': 'true' } });
@@ -92,7 +96,13 @@ describe('convoy daemon', () => {
 
   it('reads its flags into a configuration, refusing bad values', () => {
     const base = { pluginName: 'convoy', ignoreDockerDelete: false, createOnDockerMount: false, cmdTimeout: '5m', logLevel: 'info' };
-    const cfg = daemonConfigFromArgs({ ...base, root: '/srv/convoy-root', drivers: ['vfs'], driverOpts: ['vfs.path=/srv/vols'], storeOpts: ['s3.pageSize=500', 's3.plainPayload=false'] });
+    const cfg = daemonConfigFromArgs({
+      ...base,
+      root: '/srv/convoy-root',
+      drivers: ['vfs'],
+      driverOpts: ['vfs.path=/srv/vols'],
+      storeOpts: ['s3.pageSize=500', 's3.plainPayload=false'],
+    });
     expect(cfg).toMatchObject({
       root: '/srv/convoy-root',
       drivers: ['vfs'],
@@ -106,9 +116,13 @@ describe('convoy daemon', () => {
     expect(() => daemonConfigFromArgs({ ...base, storeOpts: ['s3.pageSize'] })).toThrow(/--store-opts "s3.pageSize" must be key=value/);
     expect(() => daemonConfigFromArgs({ ...base, cmdTimeout: '5' })).toThrow(/--cmd-timeout "5" is not a duration/);
     expect(() => daemonConfigFromArgs({ ...base, logLevel: 'loud' })).toThrow(/--log-level "loud"/);
-    expect(() => daemonConfigFromArgs({ ...base, backupConcurrency: '0' })).toThrow(/--backup-concurrency "0" is out of range: give a whole number from 1 to 64/);
+    expect(() => daemonConfigFromArgs({ ...base, backupConcurrency: '0' })).toThrow(
+      /--backup-concurrency "0" is out of range: give a whole number from 1 to 64/,
+    );
     expect(() => daemonConfigFromArgs({ ...base, backupConcurrency: '1000000000' })).toThrow(/--backup-concurrency "1000000000" is out of range/);
-    expect(() => daemonConfigFromArgs({ ...base, cmdTimeout: '100000000d' })).toThrow(/--cmd-timeout "100000000d" is out of range: give a duration from 0 to 1d/);
+    expect(() => daemonConfigFromArgs({ ...base, cmdTimeout: '100000000d' })).toThrow(
+      /--cmd-timeout "100000000d" is out of range: give a duration from 0 to 1d/,
+    );
     expect(daemonConfigFromArgs({ ...base, backupConcurrency: '8' }).backupConcurrency).toBe(8);
   });
 });

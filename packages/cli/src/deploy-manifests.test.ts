@@ -1,14 +1,14 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import yargs, { type Argv } from 'yargs';
-import { parseAllDocuments } from 'yaml';
-import { describe, expect, it } from 'vitest';
 import { DEFAULT_DRIVER_TRAITS } from '@convoy/core';
 import { CSI_PLUGIN_NAME, CSI_TOPOLOGY_KEY, parseBackupTarget, parseSnapshotParameters, parseVolumeParameters } from '@convoy/csi-server';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import yargs, { type Argv } from 'yargs';
+import type { CommandRunner, GlobalArgs } from './command-context.js';
 import { daemonConfigFromArgs } from './commands/daemon/config.js';
 import { daemonCommand } from './commands/daemon/daemon.js';
 import { registerCommands } from './commands/register.js';
-import type { CommandRunner, GlobalArgs } from './command-context.js';
 
 const deployDir = path.resolve(import.meta.dirname, '..', '..', '..', 'deploy', 'kubernetes');
 
@@ -37,7 +37,11 @@ async function manifests(): Promise<Doc[]> {
 async function parseDaemonArgs(args: string[]): Promise<ReturnType<typeof daemonConfigFromArgs>> {
   let parsed: ReturnType<typeof daemonConfigFromArgs> | undefined;
   const capture: CommandRunner = { action: () => async (argv) => void (parsed = daemonConfigFromArgs(argv as never)) };
-  const base = yargs().option('socket', { type: 'string', global: true }).option('json', { type: 'boolean', default: false }).strict().exitProcess(false) as unknown as Argv<GlobalArgs>;
+  const base = yargs()
+    .option('socket', { type: 'string', global: true })
+    .option('json', { type: 'boolean', default: false })
+    .strict()
+    .exitProcess(false) as unknown as Argv<GlobalArgs>;
   const parser = registerCommands(base, capture, [daemonCommand]).fail((msg, err) => {
     throw err ?? new Error(msg);
   });
@@ -130,14 +134,34 @@ describe('deploy/kubernetes', () => {
     // The pod's service account exists and every role is bound to it.
     const account = ofKind('ServiceAccount').find((a) => a.metadata.name === pod.serviceAccountName);
     expect(account?.metadata.namespace).toBe(daemonSet!.metadata.namespace);
-    const boundTo = (kind: string) => ofKind(kind).filter((b) => b.subjects.some((s: { name: string; namespace: string }) => s.name === account!.metadata.name && s.namespace === account!.metadata.namespace));
-    expect(boundTo('ClusterRoleBinding').map((b) => b.roleRef.name).sort()).toEqual(ofKind('ClusterRole').map((r) => r.metadata.name).sort());
-    expect(boundTo('RoleBinding').map((b) => `${b.metadata.namespace}/${b.roleRef.name}`).sort()).toEqual(ofKind('Role').map((r) => `${r.metadata.namespace}/${r.metadata.name}`).sort());
+    const boundTo = (kind: string) =>
+      ofKind(kind).filter((b) =>
+        b.subjects.some((s: { name: string; namespace: string }) => s.name === account!.metadata.name && s.namespace === account!.metadata.namespace),
+      );
+    expect(
+      boundTo('ClusterRoleBinding')
+        .map((b) => b.roleRef.name)
+        .sort(),
+    ).toEqual(
+      ofKind('ClusterRole')
+        .map((r) => r.metadata.name)
+        .sort(),
+    );
+    expect(
+      boundTo('RoleBinding')
+        .map((b) => `${b.metadata.namespace}/${b.roleRef.name}`)
+        .sort(),
+    ).toEqual(
+      ofKind('Role')
+        .map((r) => `${r.metadata.namespace}/${r.metadata.name}`)
+        .sort(),
+    );
   });
 
   it('grants leader-election leases only in the namespace the sidecars elect in', async () => {
     const docs = await manifests();
-    const grantsLeases = (role: Doc) => role.rules.some((r: { apiGroups: string[]; resources: string[] }) => r.apiGroups.includes('coordination.k8s.io') && r.resources.includes('leases'));
+    const grantsLeases = (role: Doc) =>
+      role.rules.some((r: { apiGroups: string[]; resources: string[] }) => r.apiGroups.includes('coordination.k8s.io') && r.resources.includes('leases'));
     expect(docs.filter((d) => d.kind === 'ClusterRole' && grantsLeases(d)).map((d) => d.metadata.name)).toEqual([]);
     const leaseNamespaces = docs.filter((d) => d.kind === 'Role' && grantsLeases(d)).map((d) => d.metadata.namespace);
     const containers = docs.find((d) => d.kind === 'DaemonSet')!.spec.template.spec.containers as Container[];
@@ -148,7 +172,10 @@ describe('deploy/kubernetes', () => {
 
   it('names every image once, in kustomization.yaml, with the versions and minimum Kubernetes it states', async () => {
     const kustomization = await readFile(path.join(deployDir, 'kustomization.yaml'), 'utf8');
-    const { images, resources } = parseAllDocuments(kustomization)[0]!.toJS() as { images: Array<{ name: string; newName?: string; newTag?: string }>; resources: string[] };
+    const { images, resources } = parseAllDocuments(kustomization)[0]!.toJS() as {
+      images: Array<{ name: string; newName?: string; newTag?: string }>;
+      resources: string[];
+    };
     // Every manifest is applied.
     expect([...resources].sort()).toEqual((await readdir(deployDir)).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort());
     const docs = await manifests();
@@ -162,7 +189,7 @@ describe('deploy/kubernetes', () => {
     expect(kustomization).toMatch(/Kubernetes 1\.33 or later/);
   });
 
-  it('tells the snapshot controller to hand snapshots to per-node snapshotters, and keeps SnapshotMetadata on the caller\'s node', async () => {
+  it("tells the snapshot controller to hand snapshots to per-node snapshotters, and keeps SnapshotMetadata on the caller's node", async () => {
     const docs = await manifests();
     const daemonSet = docs.find((d) => d.kind === 'DaemonSet')!;
     const containers = daemonSet.spec.template.spec.containers as Array<Container & { ports?: Array<{ name: string; containerPort: number }> }>;
@@ -171,7 +198,8 @@ describe('deploy/kubernetes', () => {
     const service = docs.find((d) => d.kind === 'Service' && d.metadata.name === 'convoy-snapshot-metadata')!;
     expect(service.metadata.namespace).toBe(daemonSet.metadata.namespace);
     expect(service.spec.internalTrafficPolicy).toBe('Local');
-    for (const [key, value] of Object.entries(service.spec.selector as Record<string, string>)) expect(daemonSet.spec.template.metadata.labels[key]).toBe(value);
+    for (const [key, value] of Object.entries(service.spec.selector as Record<string, string>))
+      expect(daemonSet.spec.template.metadata.labels[key]).toBe(value);
     const sidecar = containers.find((c) => c.name === 'csi-snapshot-metadata')!;
     const port = sidecar.ports!.find((p) => p.name === service.spec.ports[0].targetPort)!;
     expect(String(port.containerPort)).toBe(flag(sidecar, 'port'));

@@ -24,6 +24,9 @@ export function didYouMean(message: string, argv: readonly string[]): string | u
   const suggested = /^Did you mean (\S+)\?$/.exec(message)?.[1];
   if (suggested === undefined) return undefined;
   const words = argv.filter((word) => !word.startsWith('-') && word !== suggested);
-  const typed = words.reduce<string | undefined>((best, word) => (best === undefined || distance(word, suggested) < distance(best, suggested) ? word : best), undefined);
+  const typed = words.reduce<string | undefined>(
+    (best, word) => (best === undefined || distance(word, suggested) < distance(best, suggested) ? word : best),
+    undefined,
+  );
   return typed === undefined ? `did you mean "${suggested}"?` : `unknown command "${typed}": did you mean "${suggested}"?`;
 }

@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
-import { ConvoyClient, type BackupURLResponse } from '@convoy/plugin-server/client';
-import { BUSYBOX_IMAGE, dockerdRequirement, importBusybox, startDockerd, type Dockerd } from '@convoy/test-support/docker';
+import { type BackupURLResponse, ConvoyClient } from '@convoy/plugin-server/client';
+import { BUSYBOX_IMAGE, type Dockerd, dockerdRequirement, importBusybox, startDockerd } from '@convoy/test-support/docker';
 import { describeNeeding } from '@convoy/test-support/gate';
 import { tempDir } from '@convoy/test-support/tmp';
-import type { RunningDaemon } from './daemon/start-daemon.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestDaemon } from '../test/cli-harness.js';
+import type { RunningDaemon } from './daemon/start-daemon.js';
 
 /** Docker's real plugin directory: discovery is part of what is tested. Names are unique per run. */
 const DOCKER_PLUGIN_DIR = '/etc/docker/plugins';
@@ -71,7 +71,19 @@ describeNeeding(dockerdRequirement, 'Convoy as a Docker volume plugin (real dock
   });
 
   it('docker run -v writes a file that lands in the vfs volume', async () => {
-    await docker('run', '--rm', '--network', 'none', '-v', 'v1:/data', `--volume-driver=${plugin}`, BUSYBOX_IMAGE, 'sh', '-c', 'echo hello from docker > /data/greeting');
+    await docker(
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-v',
+      'v1:/data',
+      `--volume-driver=${plugin}`,
+      BUSYBOX_IMAGE,
+      'sh',
+      '-c',
+      'echo hello from docker > /data/greeting',
+    );
     expect(await readFromVolume('v1', 'greeting')).toBe('hello from docker\n');
     const vfsPath = (await inspect('v1')).DriverInfo.Path as string;
     expect(await readFile(path.join(vfsPath, 'greeting'), 'utf8')).toBe('hello from docker\n');
@@ -113,12 +125,36 @@ describeNeeding(dockerdRequirement, 'Convoy as a Docker volume plugin (real dock
   it('docker volume create -o backup=URL restores a backup into a new volume', async () => {
     const storeDir = path.join(dir, 'store');
     await mkdir(storeDir, { recursive: true });
-    await docker('run', '--rm', '--network', 'none', '-v', 'src1:/data', `--volume-driver=${plugin}`, BUSYBOX_IMAGE, 'sh', '-c', 'seq 1 100000 > /data/numbers');
+    await docker(
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-v',
+      'src1:/data',
+      `--volume-driver=${plugin}`,
+      BUSYBOX_IMAGE,
+      'sh',
+      '-c',
+      'seq 1 100000 > /data/numbers',
+    );
     await client.call('createSnapshot', { VolumeName: 'src1', Name: 'src1-snap' });
     const backup = (await client.call('createBackup', { SnapshotName: 'src1-snap', URL: `vfs://${storeDir}`, Verbose: true })) as BackupURLResponse;
 
     await docker('volume', 'create', '-d', plugin, '-o', `backup=${backup.URL}`, 'restored1');
-    const out = await docker('run', '--rm', '--network', 'none', '-v', 'restored1:/data', `--volume-driver=${plugin}`, BUSYBOX_IMAGE, 'sh', '-c', 'wc -l < /data/numbers; tail -n 1 /data/numbers');
+    const out = await docker(
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-v',
+      'restored1:/data',
+      `--volume-driver=${plugin}`,
+      BUSYBOX_IMAGE,
+      'sh',
+      '-c',
+      'wc -l < /data/numbers; tail -n 1 /data/numbers',
+    );
     expect(out.split('\n').map((l) => l.trim())).toEqual(['100000', '100000', '']);
     const [inspected] = JSON.parse(await docker('volume', 'inspect', 'restored1')) as Array<{ Options: Record<string, string> }>;
     expect(inspected?.Options).toEqual({ backup: backup.URL });

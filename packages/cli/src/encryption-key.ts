@@ -1,6 +1,6 @@
 import type { UserKey } from '@convoy/backup-store';
-import type { EncryptionKeyParam } from '@convoy/volume-service';
 import { ConvoyError, isConvoyError, readBoundedFile } from '@convoy/core/lite';
+import type { EncryptionKeyParam } from '@convoy/volume-service';
 
 /**
  * Where the CLI and the daemon get the key of an encrypted store: `--encryption-key-file`, then

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyInfo } from '@convoy/backup-store';
 import { tempDir } from '@convoy/test-support/tmp';
-import { convoy, startTestDaemon, type RunningDaemon } from '../test/cli-harness.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convoy, type RunningDaemon, startTestDaemon } from '../test/cli-harness.js';
 
 /**
  * A daemon keeps the master keys it opened, per store URL. When the store at that URL is wiped
@@ -67,7 +67,7 @@ describe('a cached master key never outlives its store', () => {
     expect((await on(hostB, ['backup', 'list', store, '--json'])).json()).toEqual({});
   });
 
-  it('after a wipe and an init by a host with the same key, uses the store\'s new master key, never the cached one', async () => {
+  it("after a wipe and an init by a host with the same key, uses the store's new master key, never the cached one", async () => {
     await wipeStore();
     expect((await on(hostA, ['backup', 'init', store, '--encrypt'])).code).toBe(0);
     const oldMaster = await masterKeyIdInCfg();

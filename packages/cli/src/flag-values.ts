@@ -1,4 +1,4 @@
-import { ConvoyError, parseDuration as parseDurationText, type DurationKind } from '@convoy/core/lite';
+import { ConvoyError, type DurationKind, parseDuration as parseDurationText } from '@convoy/core/lite';
 
 /**
  * Turns repeated `key=value` flags into a map. Each value must hold exactly one `=`, as Convoy

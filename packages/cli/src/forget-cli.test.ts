@@ -1,10 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ForgetReport, SnapshotForgetReport } from '@convoy/backup-store';
 import { tempDir } from '@convoy/test-support/tmp';
-import type { RunningDaemon } from './daemon/start-daemon.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convoy, startTestDaemon } from '../test/cli-harness.js';
+import type { RunningDaemon } from './daemon/start-daemon.js';
 
 const dir = await tempDir('convoy-forget-cli-');
 
@@ -12,7 +12,10 @@ describe('convoy backup forget and snapshot forget against a real daemon', () =>
   let daemon: RunningDaemon;
   const store = `vfs://${path.join(dir, 'store')}`;
   const cli = (args: string[]) => convoy(['--socket', daemon.socketPath, ...args]);
-  const backupNames = async () => Object.values((await cli(['backup', 'list', store, '--volume-name', 'db'])).json<Record<string, { BackupName: string }>>()).map((b) => b.BackupName).sort();
+  const backupNames = async () =>
+    Object.values((await cli(['backup', 'list', store, '--volume-name', 'db'])).json<Record<string, { BackupName: string }>>())
+      .map((b) => b.BackupName)
+      .sort();
   const snapshotNames = async () => Object.keys((await cli(['inspect', 'db'])).json<{ Snapshots: Record<string, unknown> }>().Snapshots).sort();
 
   beforeAll(async () => {

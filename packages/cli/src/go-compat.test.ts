@@ -1,11 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { convoy, startTestDaemon, type RunningDaemon } from '../test/cli-harness.js';
 import { describeNeeding } from '@convoy/test-support/gate';
-import { expectGoBackup, expectGoSnapshot, expectGoVolume, goClient, shapeOf, startGoDaemon, withoutKeys, type GoDaemon } from '@convoy/test-support/go-convoy';
+import { expectGoBackup, expectGoSnapshot, expectGoVolume, type GoDaemon, goClient, shapeOf, startGoDaemon, withoutKeys } from '@convoy/test-support/go-convoy';
 import { convoyGoBinary, goRequirement } from '@convoy/test-support/peers';
 import { tempDir } from '@convoy/test-support/tmp';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { convoy, type RunningDaemon, startTestDaemon } from '../test/cli-harness.js';
 
 type Run = (args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
 
@@ -59,11 +59,33 @@ const MAPS: Record<string, string[]> = {
 /** Convoy's additions to Go's answers: extra keys, never changed ones. */
 const BACKUP_ADDITIONS = ['CompressionMethod', 'BackupMode', 'UploadedBytes', 'BlockCount'];
 const ADDITIONS: Record<string, string[]> = {
-  info: ['General.Version', 'General.StoreOptions', 'General.DriverOptions', 'General.DriverTraits', 'vfs.Driver', 'vfs.ConfigPath', 'vfs.SnapshotPath', 'vfs.SnapshotCopy'],
+  info: [
+    'General.Version',
+    'General.StoreOptions',
+    'General.DriverOptions',
+    'General.DriverTraits',
+    'vfs.Driver',
+    'vfs.ConfigPath',
+    'vfs.SnapshotPath',
+    'vfs.SnapshotCopy',
+  ],
   backupList: BACKUP_ADDITIONS.map((k) => `*.${k}`),
   backupInspect: BACKUP_ADDITIONS,
 };
-const JSON_STEPS = ['info', 'createVerbose', 'snapshotVerbose', 'list', 'listDriver', 'inspect', 'snapshotInspect', 'backupVerbose', 'backupList', 'backupInspect', 'mountVerbose', 'listAfter'];
+const JSON_STEPS = [
+  'info',
+  'createVerbose',
+  'snapshotVerbose',
+  'list',
+  'listDriver',
+  'inspect',
+  'snapshotInspect',
+  'backupVerbose',
+  'backupList',
+  'backupInspect',
+  'mountVerbose',
+  'listAfter',
+];
 
 const dir = await tempDir('convoy-go-compat-');
 
@@ -114,7 +136,10 @@ describeNeeding(goRequirement, 'Go Convoy v0.5.2 compatibility: its client, its 
   });
 
   it("answers every JSON command with Go's keys and value types, field by field, only adding keys", () => {
-    for (const [who, run] of [['Go client on Convoy', results.goClient], ['Convoy CLI', results.cli]] as const) {
+    for (const [who, run] of [
+      ['Go client on Convoy', results.goClient],
+      ['Convoy CLI', results.cli],
+    ] as const) {
       for (const step of JSON_STEPS) {
         const ours = withoutKeys(shapeOf(JSON.parse(run[step]!), MAPS[step]), ADDITIONS[step] ?? []);
         const reference = shapeOf(JSON.parse(results.reference[step]!), MAPS[step]);

@@ -6,15 +6,15 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScheduleView } from '@convoy/volume-service';
-import { rawRequest } from '@convoy/test-support/unix-http';
-import { convoy, startTestDaemon, testDaemonConfig, type RunningDaemon } from '../test/cli-harness.js';
-import { startDaemonProcess } from '../test/daemon-process.js';
-import { tempDir } from '@convoy/test-support/tmp';
-import { createVolumeHistory } from '../test/volume-history.js';
-import { until } from '@convoy/test-support/until';
 import { fingerprintTree as fingerprint } from '@convoy/test-support/fingerprint';
+import { tempDir } from '@convoy/test-support/tmp';
+import { rawRequest } from '@convoy/test-support/unix-http';
+import { until } from '@convoy/test-support/until';
+import type { ScheduleView } from '@convoy/volume-service';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convoy, type RunningDaemon, startTestDaemon, testDaemonConfig } from '../test/cli-harness.js';
+import { startDaemonProcess } from '../test/daemon-process.js';
+import { createVolumeHistory } from '../test/volume-history.js';
 
 const dir = await tempDir('convoy-input-refusals-');
 const storeDir = path.join(dir, 'store');
@@ -27,7 +27,10 @@ const dockerCreate = (socket: string, name: string, opts: Record<string, string>
 describe('out-of-range values, failed runs and empty backup URLs against a real daemon', () => {
   let daemon: RunningDaemon;
   const cli = (args: string[]) => convoy(['--socket', daemon.socketPath, ...args]);
-  const backupNames = async () => Object.values((await cli(['backup', 'list', store, '--volume-name', 'db'])).json<Record<string, { BackupName: string }>>()).map((b) => b.BackupName).sort();
+  const backupNames = async () =>
+    Object.values((await cli(['backup', 'list', store, '--volume-name', 'db'])).json<Record<string, { BackupName: string }>>())
+      .map((b) => b.BackupName)
+      .sort();
   const snapshotNames = async (volume = 'db') => Object.keys((await cli(['inspect', volume])).json<{ Snapshots: Record<string, unknown> }>().Snapshots).sort();
   const state = async () => [...(await fingerprint(root)), ...(await fingerprint(storeDir)).map((f) => `store/${f}`)];
 
@@ -72,7 +75,10 @@ describe('out-of-range values, failed runs and empty backup URLs against a real 
     const before = await state();
     const cases: Array<[string[], RegExp]> = [
       [['schedule', 'create', 'huge', '--volume', 'db', '--every', '100000000d'], /--every "100000000d" is out of range: give a duration from 1s to 366d/],
-      [['schedule', 'create', 'huge', '--volume', 'db', '--every', '1h', '--jitter', '100000000d'], /--jitter "100000000d" is out of range: give a duration from 0 to 31d/],
+      [
+        ['schedule', 'create', 'huge', '--volume', 'db', '--every', '1h', '--jitter', '100000000d'],
+        /--jitter "100000000d" is out of range: give a duration from 0 to 31d/,
+      ],
       [['schedule', 'create', 'huge', '--volume', 'db', '--every', '9007199254740993ms'], /--every "9007199254740993ms" is out of range/],
     ];
     for (const [args, message] of cases) {
@@ -80,13 +86,17 @@ describe('out-of-range values, failed runs and empty backup URLs against a real 
       expect(res.code, args.join(' ')).toBe(1);
       expect(res.stderr, args.join(' ')).toMatch(message);
     }
-    const api = await rawRequest(daemon.socketPath, 'POST', '/v1/schedules/create', JSON.stringify({ name: 'huge', volume: 'db', every: '100000000d' }), { 'content-type': 'application/json' });
+    const api = await rawRequest(daemon.socketPath, 'POST', '/v1/schedules/create', JSON.stringify({ name: 'huge', volume: 'db', every: '100000000d' }), {
+      'content-type': 'application/json',
+    });
     expect(api.status).toBe(400);
     expect(api.text).toMatch(/--every \\?"100000000d\\?" is out of range/);
     const docker = await dockerCreate(daemon.socketPath, 'hugevol', { schedule: '100000000d' });
     expect(docker.json()).toMatchObject({ Err: expect.stringMatching(/^-o schedule "100000000d" is out of range: give a duration from 1s to 366d/) });
     const dockerJitter = await dockerCreate(daemon.socketPath, 'hugevol', { schedule: '1h', 'schedule-jitter': '100000000d' });
-    expect(dockerJitter.json()).toMatchObject({ Err: expect.stringMatching(/^-o schedule-jitter "100000000d" is out of range: give a duration from 0 to 31d/) });
+    expect(dockerJitter.json()).toMatchObject({
+      Err: expect.stringMatching(/^-o schedule-jitter "100000000d" is out of range: give a duration from 0 to 31d/),
+    });
     const dockerWithin = await dockerCreate(daemon.socketPath, 'hugevol', { schedule: '1h', 'schedule-keep-within': '275000y' });
     expect(dockerWithin.json()).toMatchObject({ Err: expect.stringMatching(/^-o schedule-keep-within "275000y" is out of range: give at most 1000y/) });
 
@@ -116,7 +126,9 @@ describe('out-of-range values, failed runs and empty backup URLs against a real 
 
     // The row as reported: a one-second timer against the same failing store leaves nothing behind.
     expect((await cli(['schedule', 'create', 'often', '--volume', 'db', '--every', '1s', '--backup', broken, '--keep-last', '2'])).code).toBe(0);
-    await until('three timed runs', async () => ((await cli(['schedule', 'inspect', 'often', '--json'])).json<ScheduleView>().failures >= 3 ? true : undefined));
+    await until('three timed runs', async () =>
+      (await cli(['schedule', 'inspect', 'often', '--json'])).json<ScheduleView>().failures >= 3 ? true : undefined,
+    );
     expect((await cli(['schedule', 'pause', 'often'])).code).toBe(0);
     const final = await until('the last run to end', async () => {
       const view = (await cli(['schedule', 'inspect', 'often', '--json'])).json<ScheduleView>();
@@ -145,10 +157,21 @@ describe('out-of-range values, failed runs and empty backup URLs against a real 
     expect((await cli(['backup', 'forget', store, '--volume-name', 'db'])).stderr).toMatch(/no keep rule given .*--allow-removing-newest to remove everything/);
     const dry = await cli(['backup', 'forget', store, '--volume-name', 'db', '--allow-removing-newest', '--dry-run', '--json']);
     expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.json<{ removed: Array<{ name: string }> }>().removed.map((b) => b.name).sort()).toEqual(backups);
-    const scheduled = await rawRequest(daemon.socketPath, 'POST', '/v1/schedules/create', JSON.stringify({ name: 'all', volume: 'db', every: '1h', keep: { last: 1, allowRemovingNewest: true } }), {
-      'content-type': 'application/json',
-    });
+    expect(
+      dry
+        .json<{ removed: Array<{ name: string }> }>()
+        .removed.map((b) => b.name)
+        .sort(),
+    ).toEqual(backups);
+    const scheduled = await rawRequest(
+      daemon.socketPath,
+      'POST',
+      '/v1/schedules/create',
+      JSON.stringify({ name: 'all', volume: 'db', every: '1h', keep: { last: 1, allowRemovingNewest: true } }),
+      {
+        'content-type': 'application/json',
+      },
+    );
     expect(scheduled.status).toBe(400);
     expect(scheduled.text).toMatch(/a schedule always keeps the newest snapshot and backup/);
     const flag = await cli(['schedule', 'create', 'all', '--volume', 'db', '--every', '1h', '--keep-last', '1', '--allow-removing-newest']);
@@ -186,7 +209,16 @@ describe('row 15: a malformed schedules.json stops the daemon with the hint to m
   it('a saved schedule whose interval is out of range is paused, saying why, and the daemon with metrics still starts', async () => {
     const at = await tempDir('convoy-far-schedule-');
     await fs.mkdir(path.join(at, 'root'), { recursive: true });
-    const saved = { name: 'far', volume: 'db', every: '100000000d', createdAt: '2026-01-01T00:00:00.000Z', anchorAt: '2026-01-01T00:00:00.000Z', paused: false, runs: 0, failures: 0 };
+    const saved = {
+      name: 'far',
+      volume: 'db',
+      every: '100000000d',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      anchorAt: '2026-01-01T00:00:00.000Z',
+      paused: false,
+      runs: 0,
+      failures: 0,
+    };
     const keepsNothing = { ...saved, name: 'keeps-nothing', every: '1h', backup: { dest: store }, keep: { within: '275000y' } };
     await fs.writeFile(path.join(at, 'root', 'schedules.json'), JSON.stringify({ version: 1, schedules: [saved, keepsNothing] }));
     const daemon = await startTestDaemon(at, { metrics: { host: '127.0.0.1', port: 0 } });
@@ -208,4 +240,3 @@ describe('row 15: a malformed schedules.json stops the daemon with the hint to m
     }
   });
 });
-

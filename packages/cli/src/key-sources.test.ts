@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { access, mkdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
 import type { KeyInfo } from '@convoy/backup-store';
-import { convoy } from '../test/cli-harness.js';
 import { tempDirFactory } from '@convoy/test-support/tmp';
 import { until } from '@convoy/test-support/until';
+import { afterEach, describe, expect, it } from 'vitest';
+import { convoy } from '../test/cli-harness.js';
 
 /**
  * Keys are taken with care. `convoy daemon` as users run it (the built bin, packages/cli/dist/index.js, in its own process)
@@ -32,7 +32,18 @@ async function runDaemon(dir: string, extraArgs: string[], env: NodeJS.ProcessEn
   });
   await mkdir(path.join(dir, 'volumes'), { recursive: true });
   const socket = path.join(dir, 'convoy.sock');
-  const args = ['daemon', '--root', path.join(dir, 'root'), '--socket', socket, '--drivers', 'vfs', '--driver-opts', `vfs.path=${path.join(dir, 'volumes')}`, ...extraArgs];
+  const args = [
+    'daemon',
+    '--root',
+    path.join(dir, 'root'),
+    '--socket',
+    socket,
+    '--drivers',
+    'vfs',
+    '--driver-opts',
+    `vfs.path=${path.join(dir, 'volumes')}`,
+    ...extraArgs,
+  ];
   const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH, ...env } });
   started.push(child);
   let stderr = '';
@@ -63,12 +74,16 @@ describe('convoy daemon takes its key', () => {
   });
 
   it.each([
-    ['an 8 MiB file', async (dir: string) => {
-      const file = path.join(dir, 'huge.key');
-      await writeFile(file, '');
-      await truncate(file, 8 * 1024 * 1024);
-      return file;
-    }, /larger than the \d+ bytes/],
+    [
+      'an 8 MiB file',
+      async (dir: string) => {
+        const file = path.join(dir, 'huge.key');
+        await writeFile(file, '');
+        await truncate(file, 8 * 1024 * 1024);
+        return file;
+      },
+      /larger than the \d+ bytes/,
+    ],
     ['/dev/zero', async () => '/dev/zero', /not a regular file/],
     ['a directory', async (dir: string) => dir, /not a regular file/],
   ])('refuses %s as --encryption-key-file at start, naming it', async (_what, make, why) => {
@@ -82,18 +97,24 @@ describe('convoy daemon takes its key', () => {
 });
 
 describe('the convoy CLI takes its key', () => {
-  it.each(['--encryption-key-file', '--new-key-file'])('with a size bound: %s /dev/zero or a huge file is a clear error, and nothing is asked of a daemon', async (flag) => {
-    const dir = await freshDir();
-    const huge = path.join(dir, 'huge.key');
-    await writeFile(huge, '');
-    await truncate(huge, 8 * 1024 * 1024);
-    const socket = path.join(dir, 'no-daemon.sock');
-    const args = flag === '--new-key-file' ? ['backup', 'key', 'add', `vfs://${dir}`] : ['backup', 'verify', `vfs://${dir}`];
-    for (const [file, why] of [['/dev/zero', /not a regular file \(a character device\)/], [huge, /larger than the 65536 bytes/]] as const) {
-      const res = await convoy(['--socket', socket, ...args, flag, file]);
-      expect(res.code).toBe(1);
-      expect(res.stderr).toContain(file);
-      expect(res.stderr).toMatch(why);
-    }
-  });
+  it.each(['--encryption-key-file', '--new-key-file'])(
+    'with a size bound: %s /dev/zero or a huge file is a clear error, and nothing is asked of a daemon',
+    async (flag) => {
+      const dir = await freshDir();
+      const huge = path.join(dir, 'huge.key');
+      await writeFile(huge, '');
+      await truncate(huge, 8 * 1024 * 1024);
+      const socket = path.join(dir, 'no-daemon.sock');
+      const args = flag === '--new-key-file' ? ['backup', 'key', 'add', `vfs://${dir}`] : ['backup', 'verify', `vfs://${dir}`];
+      for (const [file, why] of [
+        ['/dev/zero', /not a regular file \(a character device\)/],
+        [huge, /larger than the 65536 bytes/],
+      ] as const) {
+        const res = await convoy(['--socket', socket, ...args, flag, file]);
+        expect(res.code).toBe(1);
+        expect(res.stderr).toContain(file);
+        expect(res.stderr).toMatch(why);
+      }
+    },
+  );
 });

@@ -1,5 +1,5 @@
-import { toConvoyError } from '@convoy/core/lite';
 import type { ProgressListener } from '@convoy/core';
+import { toConvoyError } from '@convoy/core/lite';
 import type { SummaryListener } from '@convoy/plugin-server/client';
 import { ProgressBar } from './progress-bar.js';
 import { isTable, layoutTable, type Table } from './table.js';
@@ -62,8 +62,7 @@ export class Printer {
     if (this.mode === 'table') {
       const readable = result.table();
       text = isTable(readable) ? layoutTable(readable, this.io.stdout.isTTY ? this.io.stdout.columns : undefined) : readable;
-    }
-    else if (this.mode === 'json') text = goJson(result.json ?? result.go ?? {});
+    } else if (this.mode === 'json') text = goJson(result.json ?? result.go ?? {});
     else if (result.go === undefined) text = '';
     else text = typeof result.go === 'string' ? result.go : goJson(result.go);
     if (text !== '') this.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);

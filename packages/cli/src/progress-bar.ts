@@ -136,7 +136,10 @@ export class ProgressBar {
     this.drawn = false;
     if (!outcome.succeeded || (this.tallies.length === 0 && this.label === undefined)) return;
     const extra = this.storedBytes === undefined ? '' : `; stored ${formatBytes(this.storedBytes)}`;
-    const line = this.tallies.length > 0 ? renderSummary(this.tallies, this.now() - this.startedAt) : `done: ${this.label} in ${formatDuration(this.now() - this.startedAt)}`;
+    const line =
+      this.tallies.length > 0
+        ? renderSummary(this.tallies, this.now() - this.startedAt)
+        : `done: ${this.label} in ${formatDuration(this.now() - this.startedAt)}`;
     this.term.write(`${line}${extra}\n`);
     this.tallies.length = 0;
   }

@@ -8,7 +8,12 @@ export function renderVerify(report: VerifyReport): string {
   for (const url of report.damagedBackups) lines.push(`damaged backup: ${url}`);
   for (const volume of report.notChecked) lines.push(`not checked: volume ${volume.volumeName}: ${volume.message}`);
   const read = report.deep ? `, ${report.blocksRead} blocks and ${report.archivesRead} archives read` : '';
-  const verdict = report.problems.length > 0 ? `${report.problems.length} problem(s), ${report.damagedBackups.length} damaged backup(s)` : report.ok ? 'OK' : 'NO DAMAGE FOUND';
+  const verdict =
+    report.problems.length > 0
+      ? `${report.problems.length} problem(s), ${report.damagedBackups.length} damaged backup(s)`
+      : report.ok
+        ? 'OK'
+        : 'NO DAMAGE FOUND';
   const skipped = report.notChecked.length > 0 ? `, ${report.notChecked.length} volume(s) not checked` : '';
   lines.push(`${verdict}: ${report.volumes} volume(s), ${report.backups} backup(s), ${report.blocksReferenced} distinct blocks referenced${read}${skipped}`);
   return lines.join('\n');

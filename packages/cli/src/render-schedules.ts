@@ -22,13 +22,20 @@ export function renderScheduleList(list: ScheduleView[]): Table {
 }
 
 export function renderScheduleRun(name: string, run: ScheduleRun): string {
-  const parts = [`${name}: ${run.outcome}`, run.standbySync ? `standby ${run.standbySync.from} -> ${run.standbySync.to} (${run.standbySync.method})` : `snapshot ${run.snapshot ?? '-'}`];
-  if (run.consistency) parts.push(`${run.consistency.mode}${run.consistency.containers.length > 0 ? ` (hooks: ${run.consistency.containers.join(', ')})` : ''}`);
+  const parts = [
+    `${name}: ${run.outcome}`,
+    run.standbySync ? `standby ${run.standbySync.from} -> ${run.standbySync.to} (${run.standbySync.method})` : `snapshot ${run.snapshot ?? '-'}`,
+  ];
+  if (run.consistency)
+    parts.push(`${run.consistency.mode}${run.consistency.containers.length > 0 ? ` (hooks: ${run.consistency.containers.join(', ')})` : ''}`);
   if (run.backupUrl) parts.push(`backup ${run.backupUrl}`);
   if (run.copiedTo?.length) parts.push(`copied to ${run.copiedTo.join(', ')}`);
   if (run.removed) {
     // Retention's removals by name: what a run removed is never a bare count.
-    for (const [noun, names] of [['snapshot', run.removed.snapshots], ['backup', run.removed.backups]] as const) {
+    for (const [noun, names] of [
+      ['snapshot', run.removed.snapshots],
+      ['backup', run.removed.backups],
+    ] as const) {
       if (names.length > 0) parts.push(`removed ${noun}${names.length === 1 ? '' : 's'} ${names.join(', ')}`);
     }
     for (const [store, names] of Object.entries(run.removed.copies ?? {})) if (names.length > 0) parts.push(`removed from ${store}: ${names.join(', ')}`);

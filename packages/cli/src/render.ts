@@ -1,8 +1,8 @@
 import type { PruneReport } from '@convoy/backup-store';
 import { describeOptions } from '@convoy/core/lite';
 import type { BackupInfo, DriverInfoMap, GeneralInfo, InfoResponse, SnapshotResponse, VolumeResponse } from '@convoy/plugin-server/client';
-import { formatBytes } from './bytes.js';
 import { age, timeValue } from './age.js';
+import { formatBytes } from './bytes.js';
 import type { Table } from './table.js';
 
 /** Readable renderings (terminal or --table) of the daemon's Go-shaped answers. */
@@ -27,7 +27,8 @@ export function renderInfo(info: InfoResponse): string {
     if (traits) lines.push(`  traits: ${describeTraits(traits)}`);
     const options = general.DriverOptions?.[name];
     if (options?.daemon.length) lines.push('  daemon options (--driver-opts):', ...describeOptions(options.daemon).map((line) => `    ${line}`));
-    if (options?.volume.length) lines.push('  volume options (create --opt, docker volume create -o):', ...describeOptions(options.volume).map((line) => `    ${line}`));
+    if (options?.volume.length)
+      lines.push('  volume options (create --opt, docker volume create -o):', ...describeOptions(options.volume).map((line) => `    ${line}`));
   }
   const problems = (general as GeneralInfo).Problems ?? [];
   if (problems.length > 0) {
@@ -80,7 +81,9 @@ export function renderPrune(report: PruneReport): string {
   return (
     `removed ${report.blocksRemoved} unreferenced block(s) (${formatBytes(report.bytesRemoved)}) of ${report.blocksScanned} scanned in ${report.volumes} volume(s)` +
     (report.blocksKeptForGrace > 0 ? `; kept ${report.blocksKeptForGrace} younger than the grace period` : '') +
-    (report.packsScanned ? `\npacks: removed ${report.packsRemoved ?? 0} unused and rewrote ${report.packsRewritten ?? 0} mostly unused of ${report.packsScanned}` : '') +
+    (report.packsScanned
+      ? `\npacks: removed ${report.packsRemoved ?? 0} unused and rewrote ${report.packsRewritten ?? 0} mostly unused of ${report.packsScanned}`
+      : '') +
     (report.packsKeptForGrace ? `; kept ${report.packsKeptForGrace} younger than the grace period` : '') +
     (report.staleWritesRemoved ?? []).map((file) => `\nremoved ${file}, left by an interrupted write`).join('')
   );

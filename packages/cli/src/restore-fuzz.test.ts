@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
 import { tree } from '@convoy/core/testing';
+import { describe, expect, it } from 'vitest';
 import { backupEachCompression, mutationCases, startFuzzDaemon } from '../test/archive-fuzz.js';
 
 /**

@@ -1,8 +1,8 @@
 import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { tempDir } from '@convoy/test-support/tmp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { convoy, startTestDaemon } from '../test/cli-harness.js';
-import { tempDir } from '@convoy/test-support/tmp';
 
 /**
  * Least privilege on restore: a setuid-root program in a backup (which anyone who can write to
@@ -42,7 +42,9 @@ describe('restoring setuid/setgid files', () => {
   });
 
   it('keeps it when the daemon was started with --driver-opts vfs.restoresetid=true', async () => {
-    const trusting = await startTestDaemon(path.join(dir, 'trusting'), { driverOptions: { 'vfs.path': path.join(dir, 'trusting/volumes'), 'vfs.restoresetid': 'true' } });
+    const trusting = await startTestDaemon(path.join(dir, 'trusting'), {
+      driverOptions: { 'vfs.path': path.join(dir, 'trusting/volumes'), 'vfs.restoresetid': 'true' },
+    });
     try {
       expect(await restoredMode(trusting.socketPath, 'app-trusted')).toBe(0o4755);
     } finally {

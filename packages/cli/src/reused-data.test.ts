@@ -6,11 +6,11 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJsonLogger, type JsonLogger } from '@convoy/core';
 import { tempDir } from '@convoy/test-support/tmp';
 import { dockerCall } from '@convoy/test-support/unix-http';
-import { convoy, startTestDaemon, type RunningDaemon } from '../test/cli-harness.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convoy, type RunningDaemon, startTestDaemon } from '../test/cli-harness.js';
 
 const dir = await tempDir('convoy-reused-');
 const logFile = path.join(dir, 'daemon.log');
@@ -49,7 +49,9 @@ describe('re-creating a volume whose data was kept', () => {
       `convoy: kept1 reuses the data kept in ${mountpoint} (a reference-only delete such as \`docker volume rm\` keeps it); \`convoy delete kept1\` removes it for good\n`,
     );
     expect((await cli(['create', 'kept1-json', '--json'])).stderr).toBe('');
-    expect(await logLines()).toContainEqual(expect.objectContaining({ level: 'warn', volume: 'kept1', path: mountpoint, msg: expect.stringContaining('reuses the data already in its directory') }));
+    expect(await logLines()).toContainEqual(
+      expect.objectContaining({ level: 'warn', volume: 'kept1', path: mountpoint, msg: expect.stringContaining('reuses the data already in its directory') }),
+    );
 
     // --json carries it in the record; a plain delete then starts the next one empty.
     expect((await cli(['delete', 'kept1'])).code).toBe(0);
@@ -68,6 +70,13 @@ describe('re-creating a volume whose data was kept', () => {
     expect((await logLines()).filter((l) => l.volume === 'dock1' && l.level === 'warn')).toEqual([]);
 
     expect(await dockerCall(sock, '/VolumeDriver.Create', { Name: 'dock1', Opts: null })).toEqual({ Err: '' });
-    expect(await logLines()).toContainEqual(expect.objectContaining({ level: 'warn', volume: 'dock1', path: mountpoint, hint: 'delete the volume (not by reference) to start empty: convoy delete dock1' }));
+    expect(await logLines()).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        volume: 'dock1',
+        path: mountpoint,
+        hint: 'delete the volume (not by reference) to start empty: convoy delete dock1',
+      }),
+    );
   });
 });

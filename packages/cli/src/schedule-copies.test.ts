@@ -3,11 +3,11 @@
 // directory store and s3rver; bad store lists refused with nothing saved.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScheduleRun, ScheduleView } from '@convoy/volume-service';
-import { startS3rver, S3RVER_CREDENTIALS } from '@convoy/test-support/s3rver';
+import { S3RVER_CREDENTIALS, startS3rver } from '@convoy/test-support/s3rver';
 import { tempDir } from '@convoy/test-support/tmp';
-import { convoy, startTestDaemon, type RunningDaemon } from '../test/cli-harness.js';
+import type { ScheduleRun, ScheduleView } from '@convoy/volume-service';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convoy, type RunningDaemon, startTestDaemon } from '../test/cli-harness.js';
 
 const dir = await tempDir('convoy-schedule-copies-');
 const s3 = await startS3rver({ buckets: ['convoy-offsite'] });
@@ -23,7 +23,9 @@ const offsite = 's3://convoy-offsite@us-east-1/db';
 async function backupNames(store: string): Promise<string[]> {
   const res = await cli(['backup', 'list', store, '--volume-name', 'db', ...(store.startsWith('s3://') ? ['--s3-endpoint', s3.endpoint] : [])]);
   expect(res.code, res.stderr).toBe(0);
-  return Object.values(res.json<Record<string, { BackupName: string }>>()).map((b) => b.BackupName).sort();
+  return Object.values(res.json<Record<string, { BackupName: string }>>())
+    .map((b) => b.BackupName)
+    .sort();
 }
 
 beforeAll(async () => {
@@ -38,11 +40,24 @@ afterAll(() => daemon?.stop());
 describe('schedule create with --backup repeated', () => {
   it('backs up to the first store, copies to the others with the same names, and applies each store its own retention', async () => {
     const created = await cli([
-      'schedule', 'create', 'three', '--volume', 'db', '--every', '1h', '--keep-last', '4',
-      '--backup', `${local},keep-last=3`,
-      '--backup', second,
-      '--backup', `${offsite},keep-last=1`,
-      '--s3-endpoint', s3.endpoint, '--json',
+      'schedule',
+      'create',
+      'three',
+      '--volume',
+      'db',
+      '--every',
+      '1h',
+      '--keep-last',
+      '4',
+      '--backup',
+      `${local},keep-last=3`,
+      '--backup',
+      second,
+      '--backup',
+      `${offsite},keep-last=1`,
+      '--s3-endpoint',
+      s3.endpoint,
+      '--json',
     ]);
     expect(created.code, created.stderr).toBe(0);
     const view = created.json<ScheduleView>();

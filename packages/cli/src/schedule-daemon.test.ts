@@ -1,14 +1,14 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScheduleRun, ScheduleView } from '@convoy/volume-service';
 import type { BackupInfo } from '@convoy/plugin-server/client';
-import { rawRequest } from '@convoy/test-support/unix-http';
-import { convoy, startTestDaemon, type RunningDaemon } from '../test/cli-harness.js';
-import { histogramCount, scrape, sample } from '@convoy/test-support/prometheus';
-import { startS3rver, S3RVER_CREDENTIALS } from '@convoy/test-support/s3rver';
+import { histogramCount, sample, scrape } from '@convoy/test-support/prometheus';
+import { S3RVER_CREDENTIALS, startS3rver } from '@convoy/test-support/s3rver';
 import { tempDir } from '@convoy/test-support/tmp';
+import { rawRequest } from '@convoy/test-support/unix-http';
 import { until } from '@convoy/test-support/until';
+import type { ScheduleRun, ScheduleView } from '@convoy/volume-service';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convoy, type RunningDaemon, startTestDaemon } from '../test/cli-harness.js';
 
 const dir = await tempDir('convoy-schedule-daemon-');
 const s3 = await startS3rver({ buckets: ['convoy-sched'] });
@@ -16,7 +16,6 @@ process.env.AWS_ACCESS_KEY_ID = S3RVER_CREDENTIALS.accessKeyId;
 process.env.AWS_SECRET_ACCESS_KEY = S3RVER_CREDENTIALS.secretAccessKey;
 const store = 's3://convoy-sched@us-east-1/scheduled';
 const schedulesJson = path.join(dir, 'root', 'schedules.json');
-
 
 describe('schedules and metrics in a real daemon (vfs volumes, s3rver store)', () => {
   let daemon: RunningDaemon;
@@ -41,7 +40,10 @@ describe('schedules and metrics in a real daemon (vfs volumes, s3rver store)', (
       [['schedule', 'delete', 'nosuch'], /schedule nosuch does not exist/],
       [['schedule', 'pause', 'nosuch'], /schedule nosuch does not exist/],
       [['schedule', 'create', 'bad', '--volume', 'db', '--cron', '0 25 * * *'], /invalid --cron "0 25 \* \* \*"/],
-      [['schedule', 'create', 'bad', '--volume', 'db', '--every', '1h', '--keep-last', '-2'], /--keep-last "-2" is out of range: give a whole number from 0 to 1000000/],
+      [
+        ['schedule', 'create', 'bad', '--volume', 'db', '--every', '1h', '--keep-last', '-2'],
+        /--keep-last "-2" is out of range: give a whole number from 0 to 1000000/,
+      ],
       [['schedule', 'create', 'bad', '--volume', 'db', '--every', '1h', '--backup', 'not a url'], /not a url/],
       [['schedule', 'create', 'bad', '--volume', 'db', '--every', '1h', '--backup', 'ftp://host/x'], /ftp/],
       [['schedule', 'create', 'bad', '--volume', 'nosuchvol', '--every', '1h'], /volume nosuchvol does not exist/],
@@ -54,7 +56,13 @@ describe('schedules and metrics in a real daemon (vfs volumes, s3rver store)', (
       expect(res.stderr, args.join(' ')).toMatch(message);
     }
     // The API itself refuses fields it does not know (a misspelt option is never silently ignored).
-    const misspelt = await rawRequest(daemon.socketPath, 'POST', '/v1/schedules/create', JSON.stringify({ name: 'x1', volume: 'db', every: '1h', keepLast: 3 }), { 'content-type': 'application/json' });
+    const misspelt = await rawRequest(
+      daemon.socketPath,
+      'POST',
+      '/v1/schedules/create',
+      JSON.stringify({ name: 'x1', volume: 'db', every: '1h', keepLast: 3 }),
+      { 'content-type': 'application/json' },
+    );
     expect(misspelt.status).toBe(400);
     expect(misspelt.text).toContain('keepLast');
     expect((await cli(['schedule', 'list', '--table'])).stdout).toBe('no schedules\n');
@@ -64,7 +72,22 @@ describe('schedules and metrics in a real daemon (vfs volumes, s3rver store)', (
   it('a one-second schedule backs up to S3 and keeps exactly the retained set; metrics move with it', async () => {
     const before = await metrics();
     const backupsBefore = sample(before, 'convoy_operations_total', { operation: 'create_backup', outcome: 'success' }) ?? 0;
-    const created = await cli(['schedule', 'create', 'often', '--volume', 'db', '--every', '1s', '--backup', store, '--s3-endpoint', s3.endpoint, '--keep-last', '3', '--json']);
+    const created = await cli([
+      'schedule',
+      'create',
+      'often',
+      '--volume',
+      'db',
+      '--every',
+      '1s',
+      '--backup',
+      store,
+      '--s3-endpoint',
+      s3.endpoint,
+      '--keep-last',
+      '3',
+      '--json',
+    ]);
     expect(created.code, created.stderr).toBe(0);
     expect(created.json<ScheduleView>()).toMatchObject({ name: 'often', every: '1s', keep: { last: 3 }, backup: { dest: store } });
 
@@ -76,8 +99,12 @@ describe('schedules and metrics in a real daemon (vfs volumes, s3rver store)', (
     });
     expect(final).toMatchObject({ paused: true, failures: 0, lastRun: { outcome: 'succeeded' }, nextRunAt: null });
 
-    const snapshots = Object.keys((await cli(['inspect', 'db'])).json<{ Snapshots: Record<string, unknown> }>().Snapshots).filter((n) => n.startsWith('often-')).sort();
-    const backups = Object.values((await cli(['backup', 'list', store, '--volume-name', 'db', '--s3-endpoint', s3.endpoint])).json<Record<string, BackupInfo>>());
+    const snapshots = Object.keys((await cli(['inspect', 'db'])).json<{ Snapshots: Record<string, unknown> }>().Snapshots)
+      .filter((n) => n.startsWith('often-'))
+      .sort();
+    const backups = Object.values(
+      (await cli(['backup', 'list', store, '--volume-name', 'db', '--s3-endpoint', s3.endpoint])).json<Record<string, BackupInfo>>(),
+    );
     expect(snapshots).toHaveLength(3);
     expect(snapshots.at(-1)).toBe(final.lastRun!.snapshot);
     expect(backups.map((b) => b.SnapshotName).sort()).toEqual(snapshots);
@@ -98,7 +125,9 @@ describe('schedules and metrics in a real daemon (vfs volumes, s3rver store)', (
     expect(sample(after, 'convoy_store_requests_total', { scheme: 's3', kind: 'put' })).toBeGreaterThan(0);
     expect(sample(after, 'convoy_store_requests_total', { scheme: 's3', kind: 'delete' })).toBeGreaterThan(0);
     expect(after.find((f) => f.name === 'convoy_operation_duration_seconds')?.type).toBe('HISTOGRAM');
-    expect(histogramCount(after.text, 'convoy_operation_duration_seconds', { operation: 'create_backup' })).toBe(sample(after, 'convoy_operations_total', { operation: 'create_backup', outcome: 'success' }));
+    expect(histogramCount(after.text, 'convoy_operation_duration_seconds', { operation: 'create_backup' })).toBe(
+      sample(after, 'convoy_operations_total', { operation: 'create_backup', outcome: 'success' }),
+    );
     const lastBackup = sample(after, 'convoy_backup_last_success_timestamp_seconds', { volume: 'db' })!;
     expect(Math.abs(lastBackup - Date.now() / 1000)).toBeLessThan(60);
     expect(sample(after, 'convoy_schedule_paused', { schedule: 'often' })).toBe(1);
@@ -110,7 +139,11 @@ describe('schedules and metrics in a real daemon (vfs volumes, s3rver store)', (
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/^convoy: schedule broken failed: .*no-such-store/);
     const failed = await view('broken');
-    expect(failed).toMatchObject({ failures: 1, lastRun: { outcome: 'failed', trigger: 'manual' }, lastError: { message: expect.stringContaining('no-such-store') } });
+    expect(failed).toMatchObject({
+      failures: 1,
+      lastRun: { outcome: 'failed', trigger: 'manual' },
+      lastError: { message: expect.stringContaining('no-such-store') },
+    });
     expect((await cli(['schedule', 'list', '--table'])).stdout).toMatch(/^broken\s+.*failed.*no-such-store/m);
     const scraped = await metrics();
     expect(sample(scraped, 'convoy_schedule_failures', { schedule: 'broken' })).toBe(1);
@@ -124,8 +157,21 @@ describe('schedules and metrics in a real daemon (vfs volumes, s3rver store)', (
   it('docker volume create -o schedule=... attaches a schedule named after the volume; a bad one creates nothing', async () => {
     const create = (name: string, opts: Record<string, string>) =>
       rawRequest(daemon.socketPath, 'POST', '/VolumeDriver.Create', JSON.stringify({ Name: name, Opts: opts })).then((r) => r.json() as { Err: string });
-    expect(await create('web', { schedule: '0 3 * * *', 'schedule-keep-daily': '7', 'schedule-backup': store, 'schedule-endpoint': s3.endpoint, 'schedule-layout': 'convoy-v0.5' })).toEqual({ Err: '' });
-    expect(await view('web')).toMatchObject({ volume: 'web', cron: '0 3 * * *', keep: { daily: 7 }, backup: { dest: store, endpoint: s3.endpoint, layout: 'convoy-v0.5' } });
+    expect(
+      await create('web', {
+        schedule: '0 3 * * *',
+        'schedule-keep-daily': '7',
+        'schedule-backup': store,
+        'schedule-endpoint': s3.endpoint,
+        'schedule-layout': 'convoy-v0.5',
+      }),
+    ).toEqual({ Err: '' });
+    expect(await view('web')).toMatchObject({
+      volume: 'web',
+      cron: '0 3 * * *',
+      keep: { daily: 7 },
+      backup: { dest: store, endpoint: s3.endpoint, layout: 'convoy-v0.5' },
+    });
     const badLayout = await create('web4', { schedule: '1h', 'schedule-backup': store, 'schedule-layout': 'tarball' });
     expect(badLayout.Err).toMatch(/unknown store layout "tarball"/);
     const bad = await create('web2', { schedule: '1h', 'schedule-keep-last': '-1' });
@@ -157,10 +203,20 @@ describe('schedules and metrics in a real daemon (vfs volumes, s3rver store)', (
     const run = (await cli(['schedule', 'run', 'often', '--json'])).json<ScheduleRun>();
     expect(run.outcome).toBe('succeeded');
     // Keeping the last 3, each run removes the oldest snapshot and backup, and names them.
-    const oldest = Object.keys((await cli(['inspect', 'db'])).json<{ Snapshots: Record<string, unknown> }>().Snapshots).filter((n) => n.startsWith('often-')).sort()[0]!;
-    const oldestBackup = Object.values((await cli(['backup', 'list', store, '--volume-name', 'db', '--s3-endpoint', s3.endpoint])).json<Record<string, BackupInfo>>()).find((b) => b.SnapshotName === oldest)!;
+    const oldest = Object.keys((await cli(['inspect', 'db'])).json<{ Snapshots: Record<string, unknown> }>().Snapshots)
+      .filter((n) => n.startsWith('often-'))
+      .sort()[0]!;
+    const oldestBackup = Object.values(
+      (await cli(['backup', 'list', store, '--volume-name', 'db', '--s3-endpoint', s3.endpoint])).json<Record<string, BackupInfo>>(),
+    ).find((b) => b.SnapshotName === oldest)!;
     const named = await cli(['schedule', 'run', 'often', '--table']);
-    expect(named.stdout).toMatch(new RegExp(`^often: succeeded; snapshot often-\\S+; backup s3://\\S+; removed snapshot ${oldest}; removed backup ${oldestBackup.BackupName}\n$`));
-    expect((await cli(['schedule', 'inspect', 'often', '--json'])).json<ScheduleView>().lastRun).toMatchObject({ removed: { snapshots: [oldest], backups: [oldestBackup.BackupName] }, removedSnapshots: 1, removedBackups: 1 });
+    expect(named.stdout).toMatch(
+      new RegExp(`^often: succeeded; snapshot often-\\S+; backup s3://\\S+; removed snapshot ${oldest}; removed backup ${oldestBackup.BackupName}\n$`),
+    );
+    expect((await cli(['schedule', 'inspect', 'often', '--json'])).json<ScheduleView>().lastRun).toMatchObject({
+      removed: { snapshots: [oldest], backups: [oldestBackup.BackupName] },
+      removedSnapshots: 1,
+      removedBackups: 1,
+    });
   });
 });

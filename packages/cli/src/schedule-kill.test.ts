@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import type { ScheduleView } from '@convoy/volume-service';
-import { convoy, testDaemonConfig } from '../test/cli-harness.js';
-import { startDaemonProcess } from '../test/daemon-process.js';
 import { tempDir } from '@convoy/test-support/tmp';
 import { until } from '@convoy/test-support/until';
+import type { ScheduleView } from '@convoy/volume-service';
+import { describe, expect, it } from 'vitest';
+import { convoy, testDaemonConfig } from '../test/cli-harness.js';
+import { startDaemonProcess } from '../test/daemon-process.js';
 
 /**
  * The daemon as a real process, SIGKILLed while a scheduled run backs up: the restarted daemon
@@ -15,7 +15,6 @@ import { until } from '@convoy/test-support/until';
 const dir = await tempDir('convoy-schedule-kill-');
 const cli = (args: string[]) => convoy(['--socket', path.join(dir, 'convoy.sock'), ...args]);
 const view = async () => (await cli(['schedule', 'inspect', 'often', '--json'])).json<ScheduleView>();
-
 
 describe('the daemon SIGKILLed during a scheduled run', () => {
   it('the next start records the run as failed, and the next run happens and succeeds', async () => {
@@ -27,13 +26,31 @@ describe('the daemon SIGKILLed during a scheduled run', () => {
       const mountpoint = (await cli(['mount', 'db'])).stdout.trim();
       // Incompressible data, so that a run lasts long enough to be caught in the middle.
       await writeFile(path.join(mountpoint, 'table.bin'), randomBytes(16 * 1024 * 1024));
-      const created = await cli(['schedule', 'create', 'often', '--volume', 'db', '--every', '1s', '--backup', `vfs://${path.join(dir, 'store')}`, '--compression', 'none', '--keep-last', '2']);
+      const created = await cli([
+        'schedule',
+        'create',
+        'often',
+        '--volume',
+        'db',
+        '--every',
+        '1s',
+        '--backup',
+        `vfs://${path.join(dir, 'store')}`,
+        '--compression',
+        'none',
+        '--keep-last',
+        '2',
+      ]);
       expect(created.code, created.stderr).toBe(0);
 
-      const caught = await until('a run recorded as in progress', async () => {
-        const v = await view();
-        return v.lastRun?.outcome === 'running' ? v : undefined;
-      }, { intervalMs: 10 });
+      const caught = await until(
+        'a run recorded as in progress',
+        async () => {
+          const v = await view();
+          return v.lastRun?.outcome === 'running' ? v : undefined;
+        },
+        { intervalMs: 10 },
+      );
       daemon.child.kill('SIGKILL');
       await new Promise((resolve) => daemon.child.once('exit', resolve));
 

@@ -1,8 +1,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { tempDir } from '@convoy/test-support/tmp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { convoy, startTestDaemon } from '../test/cli-harness.js';
-import { tempDir } from '@convoy/test-support/tmp';
 
 /**
  * Standby volumes from the command line, across two daemons sharing a directory store (issue 21

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ConvoyClient, type BackupURLResponse } from '@convoy/plugin-server/client';
-import { BUSYBOX_IMAGE, dockerdRequirement, importBusybox, startDockerd, type Dockerd } from '@convoy/test-support/docker';
+import { type BackupURLResponse, ConvoyClient } from '@convoy/plugin-server/client';
+import { BUSYBOX_IMAGE, type Dockerd, dockerdRequirement, importBusybox, startDockerd } from '@convoy/test-support/docker';
 import { describeNeeding } from '@convoy/test-support/gate';
 import { tempDir } from '@convoy/test-support/tmp';
-import type { RunningDaemon } from './daemon/start-daemon.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestDaemon } from '../test/cli-harness.js';
+import type { RunningDaemon } from './daemon/start-daemon.js';
 
 /**
  * A standby volume through real dockerd (issue 21 item 1): `docker volume create -o backup=URL
@@ -51,14 +51,28 @@ describeNeeding(dockerdRequirement, 'standby volumes through Docker (real docker
     expect(inspected?.Status).toMatchObject({ standbyBackup: backup.URL, standbySyncedAt: expect.stringMatching(/^\d{4}-/) });
 
     for (const mount of ['dr:/data', 'dr:/data:ro']) {
-      const refused = await (dockerd as Dockerd).docker(['run', '--rm', '--network', 'none', '-v', mount, `--volume-driver=${plugin}`, BUSYBOX_IMAGE, 'sh', '-c', 'echo overwritten > /data/f']);
+      const refused = await (dockerd as Dockerd).docker([
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        '-v',
+        mount,
+        `--volume-driver=${plugin}`,
+        BUSYBOX_IMAGE,
+        'sh',
+        '-c',
+        'echo overwritten > /data/f',
+      ]);
       expect(refused.exitCode).not.toBe(0);
       expect(refused.stderr).toContain('volume dr is a standby volume and cannot be mounted');
       expect(refused.stderr).toContain('convoy standby activate dr');
     }
 
     await client.call('activateStandby', { VolumeName: 'dr' });
-    expect((await docker('run', '--rm', '--network', 'none', '-v', 'dr:/data', `--volume-driver=${plugin}`, BUSYBOX_IMAGE, 'cat', '/data/f')).trim()).toBe('primary');
+    expect((await docker('run', '--rm', '--network', 'none', '-v', 'dr:/data', `--volume-driver=${plugin}`, BUSYBOX_IMAGE, 'cat', '/data/f')).trim()).toBe(
+      'primary',
+    );
     const [activated] = JSON.parse(await docker('volume', 'inspect', 'dr')) as Array<{ Status: Record<string, unknown> }>;
     expect(activated?.Status.standbyBackup).toBeUndefined();
   });

@@ -24,7 +24,8 @@ function fitWidths(natural: number[], floors: number[], width: number): number[]
   let excess = widths.reduce((a, b) => a + b, 0) + GAP * (widths.length - 1) - width;
   while (excess > 0) {
     let widest = -1;
-    for (let i = 0; i < widths.length; i++) if ((widths[i] as number) > (floors[i] as number) && (widest < 0 || (widths[i] as number) > (widths[widest] as number))) widest = i;
+    for (let i = 0; i < widths.length; i++)
+      if ((widths[i] as number) > (floors[i] as number) && (widest < 0 || (widths[i] as number) > (widths[widest] as number))) widest = i;
     if (widest < 0) break;
     const next = Math.max(...widths.filter((_, i) => i !== widest && (widths[i] as number) < (widths[widest] as number)), floors[widest] as number);
     const cut = Math.min(excess, (widths[widest] as number) - next || 1, (widths[widest] as number) - (floors[widest] as number));

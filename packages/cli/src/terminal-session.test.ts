@@ -3,15 +3,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConvoyClient } from '@convoy/plugin-server/client';
-import { bundleDaemon, startDaemonProcess, type DaemonProcess } from '../test/daemon-process.js';
 import { bundleForNode } from '@convoy/test-support/bundle';
 import { describeNeeding } from '@convoy/test-support/gate';
 import { ptyAvailable, spawnInPty } from '@convoy/test-support/pty';
 import { tempDir } from '@convoy/test-support/tmp';
 import { until } from '@convoy/test-support/until';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convoy, testDaemonConfig } from '../test/cli-harness.js';
+import { bundleDaemon, type DaemonProcess, startDaemonProcess } from '../test/daemon-process.js';
 
 /**
  * The CLI as a person at a terminal uses it: a real process in a real terminal (a pty), against
@@ -53,11 +53,19 @@ async function interruptedInTerminal(args: string[], said: RegExp): Promise<{ co
 /** Every file under `root` (empty directories are no objects), sorted: what a cancelled operation must not change. */
 async function tree(root: string): Promise<string[]> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => !e.isDirectory()).map((e) => path.relative(root, path.join(e.parentPath, e.name))).sort();
+  return entries
+    .filter((e) => !e.isDirectory())
+    .map((e) => path.relative(root, path.join(e.parentPath, e.name)))
+    .sort();
 }
 
 async function fingerprint(): Promise<{ store: string[]; root: string[]; volumes: string[]; list: unknown }> {
-  return { store: await tree(storeDir), root: await tree(path.join(dir, 'root')), volumes: await tree(path.join(dir, 'volumes')), list: (await cli(['list'])).json() };
+  return {
+    store: await tree(storeDir),
+    root: await tree(path.join(dir, 'root')),
+    volumes: await tree(path.join(dir, 'volumes')),
+    list: (await cli(['list'])).json(),
+  };
 }
 
 let daemon: DaemonProcess;
@@ -164,7 +172,20 @@ describe('convoy daemon and Ctrl-C', () => {
     const ownSocket = path.join(own, 'convoy.sock');
     const child = spawn(
       process.execPath,
-      [bin, 'daemon', '--root', path.join(own, 'root'), '--socket', ownSocket, '--docker-plugin-dir', path.join(own, 'plugins'), '--drivers', 'vfs', '--driver-opts', `vfs.path=${path.join(own, 'volumes')}`],
+      [
+        bin,
+        'daemon',
+        '--root',
+        path.join(own, 'root'),
+        '--socket',
+        ownSocket,
+        '--docker-plugin-dir',
+        path.join(own, 'plugins'),
+        '--drivers',
+        'vfs',
+        '--driver-opts',
+        `vfs.path=${path.join(own, 'volumes')}`,
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let stderr = '';

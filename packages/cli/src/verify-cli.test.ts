@@ -1,9 +1,9 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerifyReport } from '@convoy/backup-store';
 import { tempDir } from '@convoy/test-support/tmp';
-import { convoy, startTestDaemon, type RunningDaemon } from '../test/cli-harness.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convoy, type RunningDaemon, startTestDaemon } from '../test/cli-harness.js';
 import { DAMAGE_EXIT, NOT_CHECKED_EXIT } from './commands/backup/verify.js';
 
 /**
@@ -51,7 +51,9 @@ describe('convoy backup verify of a whole store', () => {
     const res = await cli(['backup', 'verify', url, '--json']);
     expect(res.code, res.stderr).toBe(DAMAGE_EXIT);
     const report = res.json<VerifyReport>();
-    expect(report.problems).toEqual([expect.objectContaining({ kind: 'unreadable-record', volumeName: 'db2', key: expect.stringMatching(/db2!*\/volume\.cfg$/) })]);
+    expect(report.problems).toEqual([
+      expect.objectContaining({ kind: 'unreadable-record', volumeName: 'db2', key: expect.stringMatching(/db2!*\/volume\.cfg$/) }),
+    ]);
     expect(report).toMatchObject({ volumes: 1, backups: 1 });
   });
 
@@ -70,7 +72,15 @@ describe('convoy backup verify of a whole store', () => {
     const { url, root } = await twoVolumeStore('held');
     const locks = path.join(path.dirname(await storeFile(root, 'db2/volume.cfg')), 'locks');
     await mkdir(locks, { recursive: true });
-    const lock = { Name: 'feedfacefeedface', Type: 2, Acquired: true, Owner: 'other-host', Since: new Date().toISOString(), Operation: 'delete', DurationMs: 150_000 };
+    const lock = {
+      Name: 'feedfacefeedface',
+      Type: 2,
+      Acquired: true,
+      Owner: 'other-host',
+      Since: new Date().toISOString(),
+      Operation: 'delete',
+      DurationMs: 150_000,
+    };
     const lockFile = path.join(locks, 'lock-feedfacefeedface.lck');
     await writeFile(lockFile, JSON.stringify(lock));
     const res = await cli(['backup', 'verify', url, '--table']);

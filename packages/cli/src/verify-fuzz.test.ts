@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
 import type { VerifyReport } from '@convoy/backup-store';
+import { describe, expect, it } from 'vitest';
 import { backupEachCompression, mutationCases, startFuzzDaemon } from '../test/archive-fuzz.js';
 
 /**

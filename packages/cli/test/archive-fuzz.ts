@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll } from 'vitest';
-import { convoy, testDaemonConfig, type CliRun } from './cli-harness.js';
-import { startDaemonProcess } from './daemon-process.js';
 import { seededRandom } from '@convoy/test-support/seeded-random';
 import { tempDir } from '@convoy/test-support/tmp';
+import { afterAll } from 'vitest';
+import { type CliRun, convoy, testDaemonConfig } from './cli-harness.js';
+import { startDaemonProcess } from './daemon-process.js';
 
 /**
  * What the restore and verify fuzz tests share, so both face the same damage: a real daemon

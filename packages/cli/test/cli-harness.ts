@@ -5,9 +5,9 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { createJsonLogger, silentLogger, type JsonLogger } from '@convoy/core';
+import { createJsonLogger, type JsonLogger, silentLogger } from '@convoy/core';
 import { runCli } from '../src/cli.js';
-import { startDaemon, type DaemonConfig, type RunningDaemon } from '../src/daemon/start-daemon.js';
+import { type DaemonConfig, type RunningDaemon, startDaemon } from '../src/daemon/start-daemon.js';
 import type { CliIO, OutputStream } from '../src/printer.js';
 
 export type { RunningDaemon };

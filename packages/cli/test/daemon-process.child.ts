@@ -5,11 +5,12 @@
  * workspace packages by name at run time. argv[2] is the JSON DaemonConfig without its logger;
  * "ready" on stdout means the socket is up.
  */
+
+import { createJsonLogger } from '@convoy/core';
 import driverVfs from '@convoy/driver-vfs';
 import objectstoreFs from '@convoy/objectstore-fs';
 import objectstoreS3 from '@convoy/objectstore-s3';
-import { createJsonLogger } from '@convoy/core';
-import { startDaemon, type DaemonConfig } from '../src/daemon/start-daemon.js';
+import { type DaemonConfig, startDaemon } from '../src/daemon/start-daemon.js';
 import { serveUntilStopped } from '../src/daemon/stop-signal.js';
 
 const linked: Record<string, unknown> = {

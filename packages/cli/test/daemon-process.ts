@@ -2,7 +2,7 @@
  * `convoy daemon` as a real child process (test/daemon-process.child.ts, bundled),
  * for tests that kill it or check that it survives a failed operation.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { bundleForNode } from '@convoy/test-support/bundle';

@@ -22,7 +22,10 @@ export function driverTraitsOf(driver: VolumeDriver): DriverTraitsView {
   const declared = driver.traits ?? {};
   const sizeUnit = declared.sizeUnit ?? DEFAULT_DRIVER_TRAITS.sizeUnit;
   if (!Number.isSafeInteger(sizeUnit) || sizeUnit < 1) {
-    throw new ConvoyError('INVALID_ARGUMENT', `driver ${driver.name} declares a size unit of ${JSON.stringify(sizeUnit)}; it must be a whole number of bytes ≥ 1`);
+    throw new ConvoyError(
+      'INVALID_ARGUMENT',
+      `driver ${driver.name} declares a size unit of ${JSON.stringify(sizeUnit)}; it must be a whole number of bytes ≥ 1`,
+    );
   }
   return {
     nodeLocal: declared.nodeLocal ?? DEFAULT_DRIVER_TRAITS.nodeLocal,

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
-import type { Extent, SnapshotRecord, VolumeRecord } from './model.js';
 import type { CommandRunner } from './exec.js';
+import type { Extent, SnapshotRecord, VolumeRecord } from './model.js';
 
 /** Options as strings, as Docker and Convoy pass them (`-o size=1g`, `--driver-opts dm.fs=xfs`). */
 export type Options = Record<string, string>;

@@ -49,7 +49,8 @@ export function createCommandRunner(defaults: CommandRunnerOptions): CommandRunn
       throw new ConvoyError('TIMEOUT', `${commandLine} did not finish within ${timeout} ms`, { details });
     }
     if (result.failed && !(result.exitCode !== undefined && opts.okExitCodes?.includes(result.exitCode))) {
-      const why = result.exitCode === undefined ? (result.cause instanceof Error ? result.cause.message : 'could not start') : `exited with code ${result.exitCode}`;
+      const why =
+        result.exitCode === undefined ? (result.cause instanceof Error ? result.cause.message : 'could not start') : `exited with code ${result.exitCode}`;
       const tail = details.stderr ? `: ${details.stderr.split('\n').slice(-3).join(' | ')}` : '';
       throw new ConvoyError('COMMAND_FAILED', `${commandLine} ${why}${tail}`, { details, cause: result.cause });
     }

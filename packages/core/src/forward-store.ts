@@ -22,23 +22,48 @@ type Forwarders = { readonly [K in keyof ObjectStore]-?: (inner: ObjectStore) =>
 const FORWARD: Forwarders = {
   url: (inner) => inner.url,
   stats: (inner) => inner.stats,
-  get: (inner) => (...args) => inner.get(...args),
-  getStream: (inner) => (...args) => inner.getStream(...args),
-  getRange: (inner) => (...args) => inner.getRange(...args),
-  put: (inner) => (...args) => inner.put(...args),
-  head: (inner) => (...args) => inner.head(...args),
-  list: (inner) => (...args) => inner.list(...args),
-  listDir: (inner) => (...args) => inner.listDir(...args),
-  delete: (inner) => (...args) => inner.delete(...args),
+  get:
+    (inner) =>
+    (...args) =>
+      inner.get(...args),
+  getStream:
+    (inner) =>
+    (...args) =>
+      inner.getStream(...args),
+  getRange:
+    (inner) =>
+    (...args) =>
+      inner.getRange(...args),
+  put:
+    (inner) =>
+    (...args) =>
+      inner.put(...args),
+  head:
+    (inner) =>
+    (...args) =>
+      inner.head(...args),
+  list:
+    (inner) =>
+    (...args) =>
+      inner.list(...args),
+  listDir:
+    (inner) =>
+    (...args) =>
+      inner.listDir(...args),
+  delete:
+    (inner) =>
+    (...args) =>
+      inner.delete(...args),
   // Optional members stay absent when the inner store lacks them: callers test for them.
   removeStaleWrites: (inner) => inner.removeStaleWrites && ((...args) => inner.removeStaleWrites!(...args)),
-  close: (inner) => (...args) => inner.close(...args),
+  close:
+    (inner) =>
+    (...args) =>
+      inner.close(...args),
 };
 
 /** The names of the contract's methods, for wrappers that treat every call alike (counting). */
-export const STORE_METHODS = (Object.keys(FORWARD) as Array<keyof ObjectStore>).filter(
-  (key): key is keyof StoreMethods => key !== 'url' && key !== 'stats',
-);
+export const STORE_METHODS = (Object.keys(FORWARD) as Array<keyof ObjectStore>).filter((key): key is keyof StoreMethods => key !== 'url' && key !== 'stats');
 
 /**
  * A store that behaves as `inner` except for `overrides`. `url` and `stats` are read from the

@@ -4,10 +4,11 @@
  * and the JSON logger. Clients that must start fast (the `convoy` CLI talking to a
  * daemon) import `@convoy/core/lite` instead of `@convoy/core`.
  */
-export * from './errors.js';
+
 export * from './bounded/index.js';
-export * from './names.js';
+export * from './errors.js';
 export * from './log.js';
 export * from './model.js';
+export * from './names.js';
 export * from './options.js';
 export { parseStoreTime } from './store-time.js';

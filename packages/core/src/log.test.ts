@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDirFactory } from './testing/temp-dir.js';
-import { createJsonLogger } from './log.js';
 import { ConvoyError } from './errors.js';
+import { createJsonLogger } from './log.js';
+import { tempDirFactory } from './testing/temp-dir.js';
 
 const freshDir = await tempDirFactory('convoy-log-');
 
@@ -17,7 +17,10 @@ describe('createJsonLogger', () => {
     log.warn('plain error', { err: new Error('boom'), size: 10n });
     log.close();
     log.error('after close is dropped');
-    const lines = (await readFile(file, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l));
+    const lines = (await readFile(file, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatchObject({ level: 'info', msg: 'volume created', component: 'daemon', volume: 'v1' });
     expect(Number.isNaN(Date.parse(lines[0].time))).toBe(false);

@@ -1,5 +1,5 @@
-import { ConvoyError } from './errors.js';
 import type { Readable } from 'node:stream';
+import { ConvoyError } from './errors.js';
 
 /**
  * A backup store back-end: a flat key space of objects under the store URL. Keys are relative
@@ -56,7 +56,8 @@ export interface ObjectStore {
 export function validateRange(offset: number, length: number, into?: Buffer): void {
   if (!Number.isSafeInteger(offset) || offset < 0) throw new ConvoyError('INVALID_ARGUMENT', `a ranged read needs an offset ≥ 0, got ${offset}`);
   if (!Number.isSafeInteger(length) || length < 1) throw new ConvoyError('INVALID_ARGUMENT', `a ranged read needs a length ≥ 1, got ${length}`);
-  if (into && into.length < length) throw new ConvoyError('INVALID_ARGUMENT', `a ranged read of ${length} bytes needs a buffer that large, got one of ${into.length}`);
+  if (into && into.length < length)
+    throw new ConvoyError('INVALID_ARGUMENT', `a ranged read of ${length} bytes needs a buffer that large, got one of ${into.length}`);
 }
 
 export interface ObjectInfo {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { OptionSpec } from './driver.js';
 import { isConvoyError } from './errors.js';
 import { checkDeclaredOptions, describeOptions, ownOptions } from './options.js';
-import type { OptionSpec } from './driver.js';
 
 const SPECS: OptionSpec[] = [
   { key: 'x.path', description: 'where', required: true },

@@ -1,5 +1,5 @@
-import { ConvoyError } from './errors.js';
 import type { OptionSpec, Options } from './driver.js';
+import { ConvoyError } from './errors.js';
 
 /**
  * The one reader of key=value options, for driver options (`--driver-opts`), volume options

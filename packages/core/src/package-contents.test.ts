@@ -51,13 +51,18 @@ describe('@convoy/core as a third party installs it', () => {
   beforeAll(async () => {
     const work = await tempDir('convoy-core-pack-');
     const { stdout } = await run('pnpm', ['pack', '--pack-destination', work], { cwd: coreDir });
-    const tarball = stdout.trim().split('\n').find((line) => line.endsWith('.tgz'));
+    const tarball = stdout
+      .trim()
+      .split('\n')
+      .find((line) => line.endsWith('.tgz'));
     if (tarball === undefined) throw new Error(`pnpm pack named no tarball:\n${stdout}`);
     const project = path.join(work, 'project');
     await mkdir(project);
     await writeFile(path.join(project, 'package.json'), JSON.stringify({ name: 'third-party-driver', version: '0.0.0', private: true }));
     // Only core's own dependencies come from the registry; scripts never run (a native addon would build in one).
-    await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', '--no-package-lock', path.resolve(work, tarball)], { cwd: project });
+    await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', '--no-package-lock', path.resolve(work, tarball)], {
+      cwd: project,
+    });
     installed = await survey(path.join(project, 'node_modules'));
   }, 180_000);
 

@@ -1,5 +1,5 @@
-import { ConvoyError } from './errors.js';
 import type { DriverDefinition } from './driver.js';
+import { ConvoyError } from './errors.js';
 import type { ObjectStoreDefinition } from './objectstore.js';
 
 /**
@@ -71,16 +71,25 @@ class Registry<Def> {
       }
     }
     const usable = [...new Set([...this.what.shipped, ...this.defs.keys()])].sort();
-    throw new ConvoyError('UNKNOWN_DRIVER', `unknown ${this.what.kind} ${JSON.stringify(key)} (use one of: ${usable.join(', ')}); looked for packages ${tried.join(', ')}`, {
-      details: { tried, known: usable },
-    });
+    throw new ConvoyError(
+      'UNKNOWN_DRIVER',
+      `unknown ${this.what.kind} ${JSON.stringify(key)} (use one of: ${usable.join(', ')}); looked for packages ${tried.join(', ')}`,
+      {
+        details: { tried, known: usable },
+      },
+    );
   }
 }
 
 export class DriverRegistry extends Registry<DriverDefinition> {
   constructor(importer?: ModuleImporter) {
     // Convoy's driver name is `devicemapper`; the package keeps the architecture's short name.
-    super({ kind: 'driver', key: (d) => (isDriverDefinition(d) ? d.name : undefined), shipped: ['devicemapper', 'vfs'] }, 'driver', { devicemapper: '@convoy/driver-devmapper' }, importer);
+    super(
+      { kind: 'driver', key: (d) => (isDriverDefinition(d) ? d.name : undefined), shipped: ['devicemapper', 'vfs'] },
+      'driver',
+      { devicemapper: '@convoy/driver-devmapper' },
+      importer,
+    );
   }
 }
 

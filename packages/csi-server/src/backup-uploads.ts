@@ -74,7 +74,8 @@ export class BackupUploads {
   }
 
   private start(record: BackupSnapshotRecord, target: BackupTarget): void {
-    if (this.stopping) throw unavailable(`the Convoy daemon is stopping: the backup of snapshot ${record.csiName} to target ${target.name} starts after it restarts`);
+    if (this.stopping)
+      throw unavailable(`the Convoy daemon is stopping: the backup of snapshot ${record.csiName} to target ${target.name} starts after it restarts`);
     const { ctx } = this;
     const done = (async () => {
       try {
@@ -88,7 +89,11 @@ export class BackupUploads {
         ctx.log.info('csi snapshot backed up', { snapshot: record.snapshot, target: target.name, url: summary.url });
       } catch (error) {
         this.uploads.set(record.snapshot, { state: 'failed', error: uploadFailed(record, target, error) });
-        ctx.log.error('csi snapshot backup failed; the next CreateSnapshot call reports it and retries', { snapshot: record.snapshot, target: target.name, err: error });
+        ctx.log.error('csi snapshot backup failed; the next CreateSnapshot call reports it and retries', {
+          snapshot: record.snapshot,
+          target: target.name,
+          err: error,
+        });
       }
     })();
     this.uploads.set(record.snapshot, { state: 'running', done });
@@ -104,5 +109,8 @@ export class BackupUploads {
 function uploadFailed(record: BackupSnapshotRecord, target: BackupTarget, error: unknown): CsiStatusError {
   const status = toServiceError(error);
   const code = status.code === GrpcStatus.NOT_FOUND || status.code === undefined ? GrpcStatus.FAILED_PRECONDITION : status.code;
-  return new CsiStatusError(code, `the backup of snapshot ${record.csiName} to target ${target.name} failed: ${status.details ?? String(error)}; the next CreateSnapshot call retries it`);
+  return new CsiStatusError(
+    code,
+    `the backup of snapshot ${record.csiName} to target ${target.name} failed: ${status.details ?? String(error)}; the next CreateSnapshot call retries it`,
+  );
 }

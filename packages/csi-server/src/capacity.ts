@@ -1,4 +1,4 @@
-import { int64Field, type Int64 } from './int64.js';
+import { type Int64, int64Field } from './int64.js';
 import { outOfRange } from './status.js';
 
 export interface CapacityRange {

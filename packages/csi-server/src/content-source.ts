@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { isConvoyError, type BackupSummary, type VolumeRecord } from '@convoy/core';
+import { type BackupSummary, isConvoyError, type VolumeRecord } from '@convoy/core';
 import type { CsiContext } from './context.js';
 import { parseSnapshotId, type SnapshotId } from './ids.js';
 import type { ContentSource } from './messages.js';
@@ -42,7 +42,10 @@ async function resolveLocalSnapshot(ctx: CsiContext, text: string, name: string)
 /** The backup a `bak/` id names, found by the snapshot it was made from. */
 export async function findBackup(ctx: CsiContext, id: Extract<SnapshotId, { kind: 'bak' }>): Promise<{ backup: BackupSummary; endpoint?: string }> {
   const target = ctx.targets.get(id.target);
-  if (!target) throw notFound(`snapshot ${formatBak(id)} is in backup target ${id.target}, which this node does not know (start the daemon with --csi-backup-target ${id.target}=STORE_URL)`);
+  if (!target)
+    throw notFound(
+      `snapshot ${formatBak(id)} is in backup target ${id.target}, which this node does not know (start the daemon with --csi-backup-target ${id.target}=STORE_URL)`,
+    );
   const params = { volumeName: id.volume, ...(target.endpoint === undefined ? {} : { endpoint: target.endpoint }) };
   const backups = await ctx.stores.listBackups(target.url, params).catch((err: unknown) => (isConvoyError(err, 'NOT_FOUND') ? [] : Promise.reject(err)));
   const backup = backups.find((b) => b.snapshotName === id.snapshot);
@@ -64,7 +67,8 @@ function sourceDriver(source: ResolvedSource): string {
 /** Refuses, before anything is written, a source another driver made or one bigger than the limit. */
 export function checkSourceFits(source: ResolvedSource, driver: string, limitBytes: number): void {
   const from = sourceDriver(source);
-  if (from && from !== driver) throw invalidArgument(`the source (${source.text}) belongs to driver ${from}; a volume from it must use driver ${from}, not ${driver}`);
+  if (from && from !== driver)
+    throw invalidArgument(`the source (${source.text}) belongs to driver ${from}; a volume from it must use driver ${from}, not ${driver}`);
   const size = sourceSize(source);
   if (limitBytes > 0 && size > limitBytes) throw outOfRange(`the source (${source.text}) holds ${size} bytes, above limit_bytes ${limitBytes}`);
 }
@@ -74,9 +78,21 @@ export function checkSourceFits(source: ResolvedSource, driver: string, limitByt
  * backed up into the daemon's own copy store and restored from there (drivers offer no direct
  * copy), then that transfer backup is deleted; a volume is copied through a temporary snapshot.
  */
-export async function createFromSource(ctx: CsiContext, source: ResolvedSource, name: string, driver: string, options: Record<string, string>): Promise<VolumeRecord> {
+export async function createFromSource(
+  ctx: CsiContext,
+  source: ResolvedSource,
+  name: string,
+  driver: string,
+  options: Record<string, string>,
+): Promise<VolumeRecord> {
   if (source.kind === 'backup') {
-    return ctx.service.createVolume({ name, driver, backupUrl: source.backup.url, options, ...(source.endpoint === undefined ? {} : { endpoint: source.endpoint }) });
+    return ctx.service.createVolume({
+      name,
+      driver,
+      backupUrl: source.backup.url,
+      options,
+      ...(source.endpoint === undefined ? {} : { endpoint: source.endpoint }),
+    });
   }
   if (source.kind === 'snapshot') return copySnapshot(ctx, source.snapshot, name, driver, options);
   const temporary = `csi-clone-${randomBytes(8).toString('hex')}`;
@@ -84,7 +100,9 @@ export async function createFromSource(ctx: CsiContext, source: ResolvedSource, 
   try {
     return await copySnapshot(ctx, temporary, name, driver, options);
   } finally {
-    await ctx.service.deleteSnapshot(temporary).catch((err: unknown) => ctx.log.warn('removing the temporary clone snapshot failed', { snapshot: temporary, err }));
+    await ctx.service
+      .deleteSnapshot(temporary)
+      .catch((err: unknown) => ctx.log.warn('removing the temporary clone snapshot failed', { snapshot: temporary, err }));
   }
 }
 

@@ -1,4 +1,4 @@
-import { DEFAULT_DRIVER_TRAITS, type CommandRunner, type DriverTraitsView, type KeyedMutex, type Logger } from '@convoy/core';
+import { type CommandRunner, DEFAULT_DRIVER_TRAITS, type DriverTraitsView, type KeyedMutex, type Logger } from '@convoy/core';
 import type { ChangedBlockService, StoreOperations, VolumeService } from '@convoy/volume-service';
 import type { CsiRecords } from './csi-records.js';
 import type { BackupTarget } from './parameters.js';

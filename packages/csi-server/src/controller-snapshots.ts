@@ -1,17 +1,17 @@
 import { isConvoyError, type SnapshotRecord, type VolumeRecord } from '@convoy/core';
-import { isBackedUp, type BackupUploads } from './backup-uploads.js';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { type BackupUploads, isBackedUp } from './backup-uploads.js';
+import { findBackup, notFoundAsUndefined } from './content-source.js';
 import type { CsiContext } from './context.js';
 import type { BackupSnapshotRecord } from './csi-records.js';
-import { findBackup, notFoundAsUndefined } from './content-source.js';
-import { formatSnapshotId, parseSnapshotId, requireField, snapshotNameFor, type SnapshotId } from './ids.js';
-import { timestampOf, type CsiSnapshot } from './messages.js';
-import { paginate } from './pagination.js';
-import { parseSnapshotParameters } from './parameters.js';
-import { status as GrpcStatus } from '@grpc/grpc-js';
-import { alreadyExists, CsiStatusError, failedPrecondition, notFound } from './status.js';
-import { capacityOf } from './volume-view.js';
 import type { ControllerHandlers } from './generated/csi/v1/Controller.js';
 import type { PartialHandlerTable } from './handler-table.js';
+import { formatSnapshotId, parseSnapshotId, requireField, type SnapshotId, snapshotNameFor } from './ids.js';
+import { type CsiSnapshot, timestampOf } from './messages.js';
+import { paginate } from './pagination.js';
+import { parseSnapshotParameters } from './parameters.js';
+import { alreadyExists, CsiStatusError, failedPrecondition, notFound } from './status.js';
+import { capacityOf } from './volume-view.js';
 
 /**
  * CreateSnapshot, DeleteSnapshot, ListSnapshots. A `snap` snapshot is a Convoy snapshot whose
@@ -20,7 +20,12 @@ import type { PartialHandlerTable } from './handler-table.js';
  * or delete it.
  */
 export function snapshotControllerHandlers(ctx: CsiContext, uploads: BackupUploads) {
-  async function csiSnapshotOf(snapshot: SnapshotRecord, volume: VolumeRecord | undefined, bak: BackupSnapshotRecord | undefined, ready: boolean): Promise<CsiSnapshot> {
+  async function csiSnapshotOf(
+    snapshot: SnapshotRecord,
+    volume: VolumeRecord | undefined,
+    bak: BackupSnapshotRecord | undefined,
+    ready: boolean,
+  ): Promise<CsiSnapshot> {
     const id = bak ? formatSnapshotId({ kind: 'bak', target: bak.target, volume: bak.volume, snapshot: bak.snapshot }) : snapshot.name;
     const size = volume ? capacityOf(volume, await ctx.records.volume(volume.name)) : 0;
     return { snapshot_id: id, source_volume_id: snapshot.volumeName, size_bytes: size, creation_time: timestampOf(snapshot.createdAt), ready_to_use: ready };
@@ -64,7 +69,12 @@ export function snapshotControllerHandlers(ctx: CsiContext, uploads: BackupUploa
             throw err;
           }
           // CreateSnapshotResponse has no field for the hooks' report: the log keeps it.
-          ctx.log.info('csi snapshot created', { snapshot: snapshotName, volume: volumeId, type: params.type, ...(snapshot.consistency ? { consistency: snapshot.consistency } : {}) });
+          ctx.log.info('csi snapshot created', {
+            snapshot: snapshotName,
+            volume: volumeId,
+            type: params.type,
+            ...(snapshot.consistency ? { consistency: snapshot.consistency } : {}),
+          });
         }
         const volume = await ctx.service.findVolume(volumeId).catch(notFoundAsUndefined);
         return { snapshot: await csiSnapshotOf(snapshot, volume, bak, await reportOrStartUpload(bak)) };
@@ -101,7 +111,9 @@ export function snapshotControllerHandlers(ctx: CsiContext, uploads: BackupUploa
         }
       }
       // A read: readiness comes from the record; it never starts an upload or consumes its failure.
-      const all = await Promise.all(found.map(({ snapshot, bak }) => csiSnapshotOf(snapshot, byName.get(snapshot.volumeName), bak, bak ? isBackedUp(bak) : true)));
+      const all = await Promise.all(
+        found.map(({ snapshot, bak }) => csiSnapshotOf(snapshot, byName.get(snapshot.volumeName), bak, bak ? isBackedUp(bak) : true)),
+      );
       const matching = wantedId ? all.filter((s) => s.snapshot_id === req.snapshot_id) : all;
       const page = paginate(matching, (s) => s.snapshot_id, req.max_entries, req.starting_token);
       return { entries: page.entries.map((snapshot) => ({ snapshot })), next_token: page.nextToken };
@@ -112,7 +124,9 @@ export function snapshotControllerHandlers(ctx: CsiContext, uploads: BackupUploa
 /** Deletes the backup a `bak/` id names; one already gone (or never finished) is fine. */
 async function deleteBackupOf(ctx: CsiContext, id: Extract<SnapshotId, { kind: 'bak' }>): Promise<void> {
   if (!ctx.targets.has(id.target)) {
-    throw failedPrecondition(`snapshot ${formatSnapshotId(id)} is in backup target ${id.target}, which this node does not know; its backup cannot be deleted from here`);
+    throw failedPrecondition(
+      `snapshot ${formatSnapshotId(id)} is in backup target ${id.target}, which this node does not know; its backup cannot be deleted from here`,
+    );
   }
   let found;
   try {

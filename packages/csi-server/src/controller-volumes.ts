@@ -1,9 +1,11 @@
 import { statfs } from 'node:fs/promises';
 import { isConvoyError, type VolumeRecord } from '@convoy/core';
-import { traitsOf, type CsiContext } from './context.js';
-import type { VolumeRecordCsi } from './csi-records.js';
-import { boundsOf, capacityFits, sizeFromRange, type CapacityRange } from './capacity.js';
+import { boundsOf, type CapacityRange, capacityFits, sizeFromRange } from './capacity.js';
 import { checkSourceFits, contentSourceKey, createFromSource, notFoundAsUndefined, resolveSource } from './content-source.js';
+import { type CsiContext, traitsOf } from './context.js';
+import type { VolumeRecordCsi } from './csi-records.js';
+import type { ControllerHandlers } from './generated/csi/v1/Controller.js';
+import type { PartialHandlerTable } from './handler-table.js';
 import { requireField, volumeIdFor } from './ids.js';
 import type { ContentSource, Topology, VolumeCapability } from './messages.js';
 import { paginate } from './pagination.js';
@@ -11,8 +13,6 @@ import { parseVolumeParameters } from './parameters.js';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound, resourceExhausted } from './status.js';
 import { requireCapabilities, unsupportedReason } from './volume-capabilities.js';
 import { capacityOf, csiVolumeOf, driverFacts } from './volume-view.js';
-import type { ControllerHandlers } from './generated/csi/v1/Controller.js';
-import type { PartialHandlerTable } from './handler-table.js';
 
 interface CreateVolumeRequest {
   name: string;
@@ -132,7 +132,12 @@ export function volumeControllerHandlers(ctx: CsiContext) {
       return { entries, next_token: page.nextToken };
     },
 
-    async ValidateVolumeCapabilities(req: { volume_id: string; volume_capabilities: VolumeCapability[]; parameters: Record<string, string>; volume_context: Record<string, string> }) {
+    async ValidateVolumeCapabilities(req: {
+      volume_id: string;
+      volume_capabilities: VolumeCapability[];
+      parameters: Record<string, string>;
+      volume_context: Record<string, string>;
+    }) {
       const id = requireField(req.volume_id, 'volume_id');
       const caps = requireCapabilities(req.volume_capabilities);
       const volume = await lookup(id);
@@ -161,7 +166,12 @@ export function volumeControllerHandlers(ctx: CsiContext) {
           return { capacity_bytes: grown.size, node_expansion_required: false };
         }
         // A sizeless directory volume: the recorded capacity is all there is to grow.
-        await ctx.records.putVolume(id, { csiName: record?.csiName ?? id, parameters: record?.parameters ?? {}, contentSource: record?.contentSource ?? '', capacityBytes: size });
+        await ctx.records.putVolume(id, {
+          csiName: record?.csiName ?? id,
+          parameters: record?.parameters ?? {},
+          contentSource: record?.contentSource ?? '',
+          capacityBytes: size,
+        });
         return { capacity_bytes: size, node_expansion_required: false };
       });
     },

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { status } from '@grpc/grpc-js';
 import { DEFAULT_DRIVER_TRAITS } from '@convoy/core';
+import { status } from '@grpc/grpc-js';
+import { describe, expect, it } from 'vitest';
 import { capacityFits, sizeFromRange } from './capacity.js';
 import { formatSnapshotId, parseSnapshotId, snapshotNameFor, volumeIdFor } from './ids.js';
 import { paginate } from './pagination.js';

@@ -2,13 +2,13 @@
 // or a handler answering the wrong shape, fails to compile (root `pnpm typecheck` checks the
 // expect-error lines below), and the generated files match the vendored csi.proto.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { IdentityHandlers } from './generated/csi/v1/Identity.js';
-import { NOT_IMPLEMENTED, type HandlerTable } from './handler-table.js';
+import { type HandlerTable, NOT_IMPLEMENTED } from './handler-table.js';
 
 const probe = async () => ({ ready: { value: true } });
 const info = async () => ({ name: 'convoy.rancher.io', vendor_version: '1' });
@@ -31,7 +31,10 @@ describe('CSI handler tables', () => {
     const out = await mkdtemp(path.join(tmpdir(), 'convoy-csi-gen-'));
     try {
       const pkg = JSON.parse(await readFile(path.join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { scripts: { generate: string } };
-      const args = pkg.scripts.generate.split(' ').slice(1).map((a) => (a === '--outDir=src/generated' ? `--outDir=${out}` : a));
+      const args = pkg.scripts.generate
+        .split(' ')
+        .slice(1)
+        .map((a) => (a === '--outDir=src/generated' ? `--outDir=${out}` : a));
       const bin = path.join(import.meta.dirname, '..', 'node_modules', '.bin', 'proto-loader-gen-types');
       await promisify(execFile)(bin, args, { cwd: path.join(import.meta.dirname, '..') });
       const committed = path.join(import.meta.dirname, 'generated');

@@ -1,4 +1,4 @@
-import { traitsOf, type CsiContext } from './context.js';
+import { type CsiContext, traitsOf } from './context.js';
 import type { IdentityHandlers } from './generated/csi/v1/Identity.js';
 import type { HandlerTable } from './handler-table.js';
 

@@ -50,6 +50,7 @@ export function parseSnapshotId(text: string): SnapshotId | undefined {
 /** INVALID_ARGUMENT for a missing field; the spec's 128-byte limit for every id and name. */
 export function requireField(value: string | undefined | null, field: string): string {
   if (value === undefined || value === null || value === '') throw invalidArgument(`${field} is required`);
-  if (Buffer.byteLength(value) > CSI_MAX_STRING_BYTES) throw invalidArgument(`${field} is ${Buffer.byteLength(value)} bytes long; CSI allows ${CSI_MAX_STRING_BYTES}`);
+  if (Buffer.byteLength(value) > CSI_MAX_STRING_BYTES)
+    throw invalidArgument(`${field} is ${Buffer.byteLength(value)} bytes long; CSI allows ${CSI_MAX_STRING_BYTES}`);
   return value;
 }

@@ -1,3 +1,3 @@
-export { startCsiServer, CSI_PLUGIN_NAME, CSI_TOPOLOGY_KEY, DEFAULT_KUBELET_DIR, type CsiServer, type CsiServerOptions } from './server.js';
-export { parseBackupTarget, parseSnapshotParameters, parseVolumeParameters, type BackupTarget } from './parameters.js';
-export { loadCsiServices, CSI_PROTO_PATH, CSI_LOADER_OPTIONS } from './proto.js';
+export { type BackupTarget, parseBackupTarget, parseSnapshotParameters, parseVolumeParameters } from './parameters.js';
+export { CSI_LOADER_OPTIONS, CSI_PROTO_PATH, loadCsiServices } from './proto.js';
+export { CSI_PLUGIN_NAME, CSI_TOPOLOGY_KEY, type CsiServer, type CsiServerOptions, DEFAULT_KUBELET_DIR, startCsiServer } from './server.js';

@@ -17,6 +17,7 @@ export function int64Field(value: Int64 | null | undefined, field: string): numb
     throw invalidArgument(`${field} must be a whole number, not ${JSON.stringify(value)}`);
   }
   if (exact < 0n) throw invalidArgument(`${field} must not be negative, not ${exact.toString()}`);
-  if (exact > BigInt(Number.MAX_SAFE_INTEGER)) throw outOfRange(`${field} ${exact.toString()} is above the largest size Convoy handles, ${Number.MAX_SAFE_INTEGER}`);
+  if (exact > BigInt(Number.MAX_SAFE_INTEGER))
+    throw outOfRange(`${field} ${exact.toString()} is above the largest size Convoy handles, ${Number.MAX_SAFE_INTEGER}`);
   return Number(exact);
 }

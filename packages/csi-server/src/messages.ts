@@ -4,10 +4,12 @@
  * them with the loader settings in proto.ts. Requests are the `__Output` shapes (every field
  * filled, oneofs named); answers the permissive input shapes.
  */
-export type { VolumeCapability__Output as VolumeCapability } from './generated/csi/v1/VolumeCapability.js';
-export type { VolumeContentSource__Output as ContentSource } from './generated/csi/v1/VolumeContentSource.js';
+
 export type { Topology__Output as Topology } from './generated/csi/v1/Topology.js';
 export type { Volume as CsiVolume } from './generated/csi/v1/Volume.js';
+export type { VolumeCapability__Output as VolumeCapability } from './generated/csi/v1/VolumeCapability.js';
+export type { VolumeContentSource__Output as ContentSource } from './generated/csi/v1/VolumeContentSource.js';
+
 import type { Snapshot } from './generated/csi/v1/Snapshot.js';
 
 /** A snapshot as this plugin answers it: the fields it always fills. */

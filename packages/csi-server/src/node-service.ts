@@ -1,17 +1,17 @@
 import { rmdir, statfs, unlink } from 'node:fs/promises';
 import type { VolumeRecord } from '@convoy/core';
-import { nodeTopology, traitsOf, type CsiContext } from './context.js';
+import { type CapacityRange, sizeFromRange } from './capacity.js';
 import { notFoundAsUndefined } from './content-source.js';
+import { type CsiContext, nodeTopology, traitsOf } from './context.js';
+import type { NodeHandlers } from './generated/csi/v1/Node.js';
+import type { HandlerTable } from './handler-table.js';
 import { requireField } from './ids.js';
 import { existingOnDisk, prepareDirectory, prepareFile, requireKubeletPath } from './kubelet-paths.js';
 import type { VolumeCapability } from './messages.js';
 import { bindMount, isMountPoint, mountAt, unmount } from './mounts.js';
-import { sizeFromRange, type CapacityRange } from './capacity.js';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from './status.js';
 import { requireCapability, unsupportedReason } from './volume-capabilities.js';
 import { capacityOf } from './volume-view.js';
-import type { NodeHandlers } from './generated/csi/v1/Node.js';
-import type { HandlerTable } from './handler-table.js';
 
 /**
  * Node: Stage mounts the Convoy volume once per node (the driver's mount) and binds it at the
@@ -82,7 +82,13 @@ export function nodeHandlers(ctx: CsiContext) {
       });
     },
 
-    async NodePublishVolume(req: { volume_id: string; staging_target_path: string; target_path: string; volume_capability: VolumeCapability | null; readonly: boolean }) {
+    async NodePublishVolume(req: {
+      volume_id: string;
+      staging_target_path: string;
+      target_path: string;
+      volume_capability: VolumeCapability | null;
+      readonly: boolean;
+    }) {
       const id = requireField(req.volume_id, 'volume_id');
       const target = requireKubeletPath(ctx.kubeletDir, req.target_path, 'target_path');
       const cap = requireCapability(req.volume_capability);
@@ -93,7 +99,9 @@ export function nodeHandlers(ctx: CsiContext) {
         const published = (await existingOnDisk(ctx.kubeletDir, target, 'target_path')) && (await mountAt(target));
         if (published) {
           if (published.readOnly !== req.readonly) {
-            throw alreadyExists(`${target} is already published ${published.readOnly ? 'read-only' : 'read-write'}; it was asked ${req.readonly ? 'read-only' : 'read-write'}`);
+            throw alreadyExists(
+              `${target} is already published ${published.readOnly ? 'read-only' : 'read-write'}; it was asked ${req.readonly ? 'read-only' : 'read-write'}`,
+            );
           }
           return {};
         }

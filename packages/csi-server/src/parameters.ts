@@ -2,7 +2,6 @@ import type { DriverTraitsView, Options } from '@convoy/core';
 import { TARGET_NAME_PATTERN } from './ids.js';
 import { invalidArgument } from './status.js';
 
-
 /** Keys Kubernetes' sidecars may add themselves (`--extra-create-metadata`); never a driver's. */
 const KUBERNETES_PREFIX = 'csi.storage.k8s.io/';
 
@@ -16,7 +15,11 @@ export interface VolumeParameters {
  * StorageClass `parameters`: `driver` picks the Convoy driver (one of `drivers`, the enabled
  * ones), the rest are its create options: the keys the driver declares (`volumeOptions`).
  */
-export function parseVolumeParameters(parameters: Record<string, string>, drivers: Readonly<Record<string, DriverTraitsView>>, defaultDriver: string): VolumeParameters {
+export function parseVolumeParameters(
+  parameters: Record<string, string>,
+  drivers: Readonly<Record<string, DriverTraitsView>>,
+  defaultDriver: string,
+): VolumeParameters {
   const { driver, ...rest } = parameters;
   if (driver !== undefined && !Object.hasOwn(drivers, driver)) {
     throw invalidArgument(`parameter driver=${JSON.stringify(driver)} names no enabled driver; enabled: ${Object.keys(drivers).join(', ')}`);
@@ -27,7 +30,9 @@ export function parseVolumeParameters(parameters: Record<string, string>, driver
   for (const [key, value] of Object.entries(rest)) {
     if (key.startsWith(KUBERNETES_PREFIX)) continue;
     if (!allowed.includes(key)) {
-      throw invalidArgument(`unknown StorageClass parameter ${JSON.stringify(key)} for driver ${chosen}; accepted: driver${allowed.map((k) => `, ${k}`).join('')}`);
+      throw invalidArgument(
+        `unknown StorageClass parameter ${JSON.stringify(key)} for driver ${chosen}; accepted: driver${allowed.map((k) => `, ${k}`).join('')}`,
+      );
     }
     options[key] = value;
   }
@@ -52,7 +57,8 @@ export function parseBackupTarget(text: string): BackupTarget {
   if (url === '') throw invalidArgument(`--csi-backup-target ${name}: the store URL is missing`);
   const target: BackupTarget = { name, url };
   for (const extra of extras) {
-    if (!extra.startsWith('endpoint=') || extra === 'endpoint=') throw invalidArgument(`--csi-backup-target ${name}: unknown setting ${JSON.stringify(extra)}; only endpoint=URL`);
+    if (!extra.startsWith('endpoint=') || extra === 'endpoint=')
+      throw invalidArgument(`--csi-backup-target ${name}: unknown setting ${JSON.stringify(extra)}; only endpoint=URL`);
     target.endpoint = extra.slice('endpoint='.length);
   }
   return target;
@@ -65,19 +71,23 @@ export type SnapshotParameters = ({ type: 'snap' } | { type: 'bak'; target: Back
 export function parseSnapshotParameters(parameters: Record<string, string>, targets: ReadonlyMap<string, BackupTarget>): SnapshotParameters {
   const { type = 'snap', backupTarget, consistent = 'false', ...rest } = parameters;
   const unknown = Object.keys(rest).filter((key) => !key.startsWith(KUBERNETES_PREFIX));
-  if (unknown.length > 0) throw invalidArgument(`unknown VolumeSnapshotClass parameter ${JSON.stringify(unknown[0])}; accepted: type, backupTarget, consistent`);
+  if (unknown.length > 0)
+    throw invalidArgument(`unknown VolumeSnapshotClass parameter ${JSON.stringify(unknown[0])}; accepted: type, backupTarget, consistent`);
   if (consistent !== 'true' && consistent !== 'false') throw invalidArgument(`parameter consistent=${JSON.stringify(consistent)}: use "true" or "false"`);
   const hooks = consistent === 'true' ? { consistent: true as const } : {};
   if (type === 'snap') {
     if (backupTarget !== undefined) throw invalidArgument('backupTarget only applies to type: bak snapshots');
     return { type, ...hooks };
   }
-  if (type !== 'bak') throw invalidArgument(`parameter type=${JSON.stringify(type)}: use snap (a local snapshot) or bak (a snapshot backed up to a backupTarget)`);
+  if (type !== 'bak')
+    throw invalidArgument(`parameter type=${JSON.stringify(type)}: use snap (a local snapshot) or bak (a snapshot backed up to a backupTarget)`);
   if (backupTarget === undefined) throw invalidArgument('a type: bak snapshot needs the parameter backupTarget');
   const target = targets.get(backupTarget);
   if (!target) {
     const known = [...targets.keys()];
-    throw invalidArgument(`backupTarget ${JSON.stringify(backupTarget)} is not configured on this node (${known.length ? `known: ${known.join(', ')}` : 'start the daemon with --csi-backup-target NAME=STORE_URL'})`);
+    throw invalidArgument(
+      `backupTarget ${JSON.stringify(backupTarget)} is not configured on this node (${known.length ? `known: ${known.join(', ')}` : 'start the daemon with --csi-backup-target NAME=STORE_URL'})`,
+    );
   }
   return { type, target, ...hooks };
 }

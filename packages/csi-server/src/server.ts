@@ -1,24 +1,24 @@
 import { chmod, lstat, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import { KeyedMutex, type CommandRunner, type Logger } from '@convoy/core';
+import { type CommandRunner, KeyedMutex, type Logger } from '@convoy/core';
 import type { ChangedBlockService, StoreOperations, VolumeService } from '@convoy/volume-service';
+import * as grpc from '@grpc/grpc-js';
 import { BackupUploads } from './backup-uploads.js';
 import type { CsiContext } from './context.js';
 import { snapshotControllerHandlers } from './controller-snapshots.js';
 import { volumeControllerHandlers } from './controller-volumes.js';
 import { CsiRecords } from './csi-records.js';
-import { identityHandlers } from './identity.js';
-import { nodeHandlers } from './node-service.js';
-import { snapshotMetadataHandlers } from './snapshot-metadata.js';
-import type { BackupTarget } from './parameters.js';
-import { loadCsiServices } from './proto.js';
-import { requireField } from './ids.js';
-import { toServiceError, unimplemented } from './status.js';
 import type { ControllerHandlers } from './generated/csi/v1/Controller.js';
 import type { IdentityHandlers } from './generated/csi/v1/Identity.js';
 import type { NodeHandlers } from './generated/csi/v1/Node.js';
-import { NOT_IMPLEMENTED, type HandlerTable } from './handler-table.js';
+import { type HandlerTable, NOT_IMPLEMENTED } from './handler-table.js';
+import { identityHandlers } from './identity.js';
+import { requireField } from './ids.js';
+import { nodeHandlers } from './node-service.js';
+import type { BackupTarget } from './parameters.js';
+import { loadCsiServices } from './proto.js';
+import { snapshotMetadataHandlers } from './snapshot-metadata.js';
+import { toServiceError, unimplemented } from './status.js';
 
 /** The name Kubernetes knows the plugin by: the CSIDriver object and every StorageClass provisioner. */
 export const CSI_PLUGIN_NAME = 'convoy.rancher.io';

@@ -1,9 +1,9 @@
-import type { ServerWritableStream } from '@grpc/grpc-js';
-import { isConvoyError, type Extent } from '@convoy/core';
+import { type Extent, isConvoyError } from '@convoy/core';
 import type { SnapshotBlocks } from '@convoy/volume-service';
+import type { ServerWritableStream } from '@grpc/grpc-js';
 import type { CsiContext } from './context.js';
 import { parseSnapshotId, requireField } from './ids.js';
-import { int64Field, type Int64 } from './int64.js';
+import { type Int64, int64Field } from './int64.js';
 import { invalidArgument, notFound, outOfRange, toServiceError, unimplemented } from './status.js';
 
 /** Tuples per response message when the caller leaves max_results at 0. */
@@ -69,11 +69,14 @@ export function snapshotMetadataHandlers(ctx: CsiContext) {
       const found = await blocks(localSnapshot('snapshot_id', req.snapshot_id));
       return { found, startingOffset: checkRange(req.starting_offset, req.max_results, found), maxResults: req.max_results };
     }),
-    GetMetadataDelta: stream('GetMetadataDelta', async (req: { base_snapshot_id: string; target_snapshot_id: string; starting_offset: Int64; max_results: number }) => {
-      const base = localSnapshot('base_snapshot_id', req.base_snapshot_id);
-      const found = await blocks(localSnapshot('target_snapshot_id', req.target_snapshot_id), base);
-      return { found, startingOffset: checkRange(req.starting_offset, req.max_results, found), maxResults: req.max_results };
-    }),
+    GetMetadataDelta: stream(
+      'GetMetadataDelta',
+      async (req: { base_snapshot_id: string; target_snapshot_id: string; starting_offset: Int64; max_results: number }) => {
+        const base = localSnapshot('base_snapshot_id', req.base_snapshot_id);
+        const found = await blocks(localSnapshot('target_snapshot_id', req.target_snapshot_id), base);
+        return { found, startingOffset: checkRange(req.starting_offset, req.max_results, found), maxResults: req.max_results };
+      },
+    ),
   };
 }
 

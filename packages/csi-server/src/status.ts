@@ -1,5 +1,5 @@
+import { type ErrorCode, isConvoyError, toConvoyError } from '@convoy/core';
 import { status as GrpcStatus, Metadata, type ServiceError } from '@grpc/grpc-js';
-import { isConvoyError, toConvoyError, type ErrorCode } from '@convoy/core';
 
 /**
  * A failure with the exact gRPC status the CSI spec prescribes for it (OUT_OF_RANGE for a

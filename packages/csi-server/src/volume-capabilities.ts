@@ -29,7 +29,8 @@ export function unsupportedReason(cap: VolumeCapability, driver: string, traits:
   const mode = cap.access_mode?.mode ?? '';
   if (!SINGLE_NODE_MODES.includes(mode) && !MULTI_NODE_MODES.includes(mode)) return `access mode ${mode} is unknown`;
   if (traits.nodeLocal && MULTI_NODE_MODES.includes(mode)) return `driver ${driver} keeps volumes on one node; access mode ${mode} needs several`;
-  if (cap.access_type === 'block' && !traits.blockDevice) return `driver ${driver} volumes are directories; the Block access type needs a block-device driver (devicemapper)`;
+  if (cap.access_type === 'block' && !traits.blockDevice)
+    return `driver ${driver} volumes are directories; the Block access type needs a block-device driver (devicemapper)`;
   const fsType = cap.mount?.fs_type ?? '';
   if (cap.access_type === 'mount' && traits.blockDevice && fsType !== '' && filesystem !== undefined && fsType !== filesystem) {
     return `driver ${driver} makes ${filesystem} filesystems (dm.fs); fsType ${fsType} is not available`;

@@ -1,5 +1,5 @@
 import type { VolumeRecord } from '@convoy/core';
-import { nodeTopology, traitsOf, type CsiContext } from './context.js';
+import { type CsiContext, nodeTopology, traitsOf } from './context.js';
 import type { VolumeRecordCsi } from './csi-records.js';
 import type { ContentSource, CsiVolume } from './messages.js';
 

@@ -1,7 +1,8 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
+import { BACKUP_BLOCK_SIZE } from '@convoy/backup-store';
 import {
-  ConvoyError,
   type BlockReader,
+  ConvoyError,
   type CreateVolumeRequest,
   type DeltaBlockBackupOps,
   type Extent,
@@ -10,7 +11,6 @@ import {
   type VolumeRecord,
   type VolumeWriter,
 } from '@convoy/core';
-import { BACKUP_BLOCK_SIZE } from '@convoy/backup-store';
 import { snapshotExtents } from './changed-blocks.js';
 import { detectFilesystem } from './filesystem.js';
 import type { Snapshots } from './snapshots.js';
@@ -138,7 +138,9 @@ export class DevmapperBackupOps implements DeltaBlockBackupOps {
     if (existing) {
       throw new ConvoyError(
         'ALREADY_EXISTS',
-        existing.retainedAt ? `volume ${req.name} was deleted reference-only and its data is kept under that name; restore under another name` : `volume ${req.name} already exists`,
+        existing.retainedAt
+          ? `volume ${req.name} was deleted reference-only and its data is kept under that name; restore under another name`
+          : `volume ${req.name} already exists`,
       );
     }
     this.volumes.checkSize(size);

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, unlink, writeFile, open } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { BackupSummary, ObjectStore, SnapshotRecord, VolumeRecord } from '@convoy/core';
 import { createBackupEngine } from '@convoy/backup-store';
+import type { BackupSummary, ObjectStore, SnapshotRecord, VolumeRecord } from '@convoy/core';
 import fsStore from '@convoy/objectstore-fs';
 import s3Store from '@convoy/objectstore-s3';
 import { describeNeeding } from '@convoy/test-support/gate';
-import { startS3rver, S3RVER_CREDENTIALS } from '@convoy/test-support/s3rver';
-import { deviceMapper, MiB, poolDelta, run, snapshotDigest, testPool, type TestPool } from '../test/dm-test-kit.js';
+import { S3RVER_CREDENTIALS, startS3rver } from '@convoy/test-support/s3rver';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { deviceMapper, MiB, poolDelta, run, snapshotDigest, type TestPool, testPool } from '../test/dm-test-kit.js';
 import type { DevmapperDriver } from './driver.js';
 
 const engine = createBackupEngine();
@@ -57,8 +57,21 @@ describeNeeding(deviceMapper, 'devicemapper incremental backups to real stores, 
   const backup = (store: ObjectStore, destUrl: string, snapshot: SnapshotRecord): Promise<BackupSummary> =>
     engine.createBackup({ store, destUrl, driverName: 'devicemapper', volume: source, snapshot, ops: driver.backup, owner: OWNER, layout: 'convoy-v0.5' });
 
-  const restoreAndCompare = async (store: ObjectStore, summary: BackupSummary, name: string, expected: { snapshot: string; files: Record<string, Buffer | undefined> }) => {
-    await engine.restoreBackup({ store, backupName: summary.name, volumeName: 'src', driverName: 'devicemapper', ops: driver.backup, request: { name, options: {} }, owner: OWNER });
+  const restoreAndCompare = async (
+    store: ObjectStore,
+    summary: BackupSummary,
+    name: string,
+    expected: { snapshot: string; files: Record<string, Buffer | undefined> },
+  ) => {
+    await engine.restoreBackup({
+      store,
+      backupName: summary.name,
+      volumeName: 'src',
+      driverName: 'devicemapper',
+      ops: driver.backup,
+      request: { name, options: {} },
+      owner: OWNER,
+    });
     // Bytes first: a mount would rewrite the superblock.
     await driver.snapshots.createSnapshot(name, `${name}-check`);
     expect(await snapshotDigest(driver, name, `${name}-check`)).toBe(await snapshotDigest(driver, 'src', expected.snapshot));
@@ -160,7 +173,15 @@ describeNeeding(deviceMapper, 'devicemapper incremental backups to real stores, 
     const summary = await engine.createBackup({ store, destUrl: url, driverName: 'devicemapper', volume, snapshot, ops: driver.backup, owner: OWNER });
     expect(summary.blockCount).toBe(8);
 
-    const restored = await engine.restoreBackup({ store, backupName: summary.name, volumeName: 'zeros', driverName: 'devicemapper', ops: driver.backup, request: { name: 'zeros-restored', options: {} }, owner: OWNER });
+    const restored = await engine.restoreBackup({
+      store,
+      backupName: summary.name,
+      volumeName: 'zeros',
+      driverName: 'devicemapper',
+      ops: driver.backup,
+      request: { name: 'zeros-restored', options: {} },
+      owner: OWNER,
+    });
     // Only the two random blocks take pool space; the six of zeros read back as zeros from holes.
     expect(await mappedBytes(String(restored.driverInfo.Device))).toBe(4 * MiB);
     await driver.snapshots.createSnapshot('zeros-restored', 'zeros-restored-check');

@@ -21,7 +21,12 @@ export const CREATE_SNAPSHOT_STEPS = [
   'create-snapshot:state-saved',
 ] as const;
 
-export const DELETE_VOLUME_STEPS = ['delete-volume:intent-recorded', 'delete-volume:snapshots-deleted', 'delete-volume:deactivated', 'delete-volume:thin-deleted'] as const;
+export const DELETE_VOLUME_STEPS = [
+  'delete-volume:intent-recorded',
+  'delete-volume:snapshots-deleted',
+  'delete-volume:deactivated',
+  'delete-volume:thin-deleted',
+] as const;
 
 export type CrashStep = (typeof CREATE_VOLUME_STEPS)[number] | (typeof CREATE_SNAPSHOT_STEPS)[number] | (typeof DELETE_VOLUME_STEPS)[number];
 

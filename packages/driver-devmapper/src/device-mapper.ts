@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises';
-import { ConvoyError, isConvoyError, type CommandRunner } from '@convoy/core';
+import { type CommandRunner, ConvoyError, isConvoyError } from '@convoy/core';
 
 export interface DmDevice {
   name: string;

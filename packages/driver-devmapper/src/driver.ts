@@ -1,15 +1,23 @@
-import { ConvoyError, type CreateVolumeRequest, type DeleteVolumeRequest, type DriverContext, type DriverTraits, type VolumeDriver, type VolumeRecord } from '@convoy/core';
+import {
+  ConvoyError,
+  type CreateVolumeRequest,
+  type DeleteVolumeRequest,
+  type DriverContext,
+  type DriverTraits,
+  type VolumeDriver,
+  type VolumeRecord,
+} from '@convoy/core';
 import { DevmapperBackupOps } from './backup-ops.js';
 import { DevmapperChangedBlocks } from './changed-blocks.js';
 import type { DriverHooks } from './crash-points.js';
 import { DeviceMapper } from './device-mapper.js';
 import { growFilesystem, makeFilesystem } from './filesystem.js';
-import { IntentLog, type Intent } from './intent-log.js';
+import { type Intent, IntentLog } from './intent-log.js';
 import { Mounts } from './mounts.js';
 import { parseOptions, SECTOR_BYTES } from './options.js';
-import { METADATA_BLOCK_BYTES } from './pool-status.js';
 import { setUpPool } from './pool-setup.js';
-import { recover, type RecoveryReport } from './recovery.js';
+import { METADATA_BLOCK_BYTES } from './pool-status.js';
+import { type RecoveryReport, recover } from './recovery.js';
 import { describeBytes } from './size.js';
 import { Snapshots } from './snapshots.js';
 import { StateStore, type VolumeState } from './state-store.js';
@@ -67,7 +75,9 @@ export class DevmapperDriver implements VolumeDriver {
     const warnings: string[] = [];
     for (const [what, usage] of [['data', data] as const, ['metadata', metadata] as const]) {
       if (percent(usage.used, usage.total) >= options.warnPercent) {
-        warnings.push(`thin pool ${pool.name} ${what} is ${percent(usage.used, usage.total)}% full (${describeBytes(usage.used)} of ${describeBytes(usage.total)}); free space or extend the pool before writes fail`);
+        warnings.push(
+          `thin pool ${pool.name} ${what} is ${percent(usage.used, usage.total)}% full (${describeBytes(usage.used)} of ${describeBytes(usage.total)}); free space or extend the pool before writes fail`,
+        );
       }
     }
     if (status.mode !== 'rw') warnings.push(`thin pool ${pool.name} is in ${status.mode} mode`);
@@ -150,7 +160,11 @@ export class DevmapperDriver implements VolumeDriver {
       return;
     }
     await this.volumes.assertDeletable(volume, 'volume');
-    const intent: DeleteVolumeIntent = { op: 'delete-volume', volume: req.name, devIds: [...Object.values(volume.snapshots).map((s) => s.devId), volume.devId] };
+    const intent: DeleteVolumeIntent = {
+      op: 'delete-volume',
+      volume: req.name,
+      devIds: [...Object.values(volume.snapshots).map((s) => s.devId), volume.devId],
+    };
     const intentId = await intents.record(intent);
     await this.volumes.reached('delete-volume:intent-recorded', req.name);
     await this.volumes.finishDelete(intent);
@@ -184,7 +198,8 @@ export class DevmapperDriver implements VolumeDriver {
    */
   async resizeVolume(name: string, size: number): Promise<VolumeRecord> {
     const volume = this.volumes.require(name);
-    if (size < volume.size) throw new ConvoyError('INVALID_ARGUMENT', `volume ${name} is ${describeBytes(volume.size)}; shrinking it to ${describeBytes(size)} is not supported`);
+    if (size < volume.size)
+      throw new ConvoyError('INVALID_ARGUMENT', `volume ${name} is ${describeBytes(volume.size)}; shrinking it to ${describeBytes(size)} is not supported`);
     if (size === volume.size) return this.volumes.record(volume);
     const grown: VolumeState = { ...volume, size: this.volumes.checkSize(size), fsGrowPending: volume.fs !== undefined };
     const { store, run } = this.volumes.parts;

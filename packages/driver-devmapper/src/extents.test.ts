@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { BACKUP_BLOCK_SIZE } from '@convoy/backup-store';
+import { describe, expect, it } from 'vitest';
 import { CHANGED_KINDS, MAPPED_KINDS, rangesToExtents } from './extents.js';
 import type { DeltaRange } from './thin-delta.js';
 

@@ -2,12 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { CommandRunner, ObjectStore, SnapshotRecord, VolumeRecord } from '@convoy/core';
 import { createBackupEngine } from '@convoy/backup-store';
+import type { CommandRunner, ObjectStore, SnapshotRecord, VolumeRecord } from '@convoy/core';
 import fsStore from '@convoy/objectstore-fs';
 import { describeNeeding } from '@convoy/test-support/gate';
-import { deviceMapper, MiB, run, testPool, type TestPool } from '../test/dm-test-kit.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { deviceMapper, MiB, run, type TestPool, testPool } from '../test/dm-test-kit.js';
 import { DevmapperDriver } from './driver.js';
 
 /**
@@ -96,7 +96,8 @@ describeNeeding(deviceMapper, 'devicemapper process forks per operation', () => 
 
   it('a full backup, an incremental and a restore: 5, 5 and 3 forks', async () => {
     const counted = await DevmapperDriver.start({ ...pool.context(), run: counting });
-    const backup = (snapshot: SnapshotRecord) => engine.createBackup({ store, destUrl: destUrl(), driverName: 'devicemapper', volume, snapshot, ops: counted.backup, owner: OWNER });
+    const backup = (snapshot: SnapshotRecord) =>
+      engine.createBackup({ store, destUrl: destUrl(), driverName: 'devicemapper', volume, snapshot, ops: counted.backup, owner: OWNER });
     // thin_delta under a held metadata snapshot (reserve, read, release), then the snapshot's
     // device activated read-only for the reads and removed.
     const once = { 'dmsetup message': 2, thin_delta: 1, 'dmsetup create': 1, 'dmsetup remove': 1 };
@@ -104,7 +105,16 @@ describeNeeding(deviceMapper, 'devicemapper process forks per operation', () => 
     expect(await forksOf(async () => (full = await backup(first)))).toEqual(once);
     expect(await forksOf(() => backup(second))).toEqual(once);
     // A new thin device (create_thin), its activation, and blkid for its filesystem.
-    const restore = () => engine.restoreBackup({ store, backupName: full!.name, volumeName: 'src', driverName: 'devicemapper', ops: counted.backup, request: { name: 'restored', options: {} }, owner: OWNER });
+    const restore = () =>
+      engine.restoreBackup({
+        store,
+        backupName: full!.name,
+        volumeName: 'src',
+        driverName: 'devicemapper',
+        ops: counted.backup,
+        request: { name: 'restored', options: {} },
+        owner: OWNER,
+      });
     expect(await forksOf(restore)).toEqual({ 'dmsetup message': 1, 'dmsetup create': 1, blkid: 1 });
   });
 
@@ -113,12 +123,26 @@ describeNeeding(deviceMapper, 'devicemapper process forks per operation', () => 
     // would allocate its thin device id again.
     const counted = await DevmapperDriver.start({ ...pool.context(), run: counting });
     const unchanged = await counted.snapshots.createSnapshot('src', 'unchanged');
-    const backup = (snapshot: SnapshotRecord) => engine.createBackup({ store, destUrl: destUrl(), driverName: 'devicemapper', volume, snapshot, ops: counted.backup, owner: OWNER });
+    const backup = (snapshot: SnapshotRecord) =>
+      engine.createBackup({ store, destUrl: destUrl(), driverName: 'devicemapper', volume, snapshot, ops: counted.backup, owner: OWNER });
     await backup(second);
     let summary: Awaited<ReturnType<typeof backup>> | undefined;
-    expect(await forksOf(async () => (summary = await backup(unchanged)))).toEqual({ 'dmsetup message': 2, thin_delta: 1, 'dmsetup create': 1, 'dmsetup remove': 1 });
+    expect(await forksOf(async () => (summary = await backup(unchanged)))).toEqual({
+      'dmsetup message': 2,
+      thin_delta: 1,
+      'dmsetup create': 1,
+      'dmsetup remove': 1,
+    });
     // Still a whole backup: it restores to what the snapshot holds.
-    await engine.restoreBackup({ store, backupName: summary!.name, volumeName: 'src', driverName: 'devicemapper', ops: counted.backup, request: { name: 'restored-unchanged', options: {} }, owner: OWNER });
+    await engine.restoreBackup({
+      store,
+      backupName: summary!.name,
+      volumeName: 'src',
+      driverName: 'devicemapper',
+      ops: counted.backup,
+      request: { name: 'restored-unchanged', options: {} },
+      owner: OWNER,
+    });
     const restored = await counted.getVolume('restored-unchanged');
     const [a, b] = await Promise.all([digest(String(restored!.driverInfo.Device)), digest(String(volume.driverInfo.Device))]);
     expect(a).toBe(b);

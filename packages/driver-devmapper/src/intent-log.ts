@@ -1,6 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { readJsonFile, removeFileDurably, writeJsonAtomic } from '@convoy/core';
 
 /**

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { invalidArgument } from '@convoy/core/testing';
+import { describe, expect, it } from 'vitest';
 import { parseOptions } from './options.js';
 import { describeBytes } from './size.js';
 
@@ -33,7 +33,15 @@ describe('parseOptions', () => {
       'dm.warnpercent': '95',
       'vfs.path': '/somewhere',
     });
-    expect(parsed).toMatchObject({ poolName: 'tank', blockSizeSectors: 128, blockSizeGiven: true, defaultVolumeSize: 64 * 1024 ** 2, fs: 'xfs', noSpacePolicy: 'queue', warnPercent: 95 });
+    expect(parsed).toMatchObject({
+      poolName: 'tank',
+      blockSizeSectors: 128,
+      blockSizeGiven: true,
+      defaultVolumeSize: 64 * 1024 ** 2,
+      fs: 'xfs',
+      noSpacePolicy: 'queue',
+      warnPercent: 95,
+    });
   });
 
   it('lets the device options be absent (a later start reuses the recorded devices)', () => {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { checkDeclaredOptions, ConvoyError, NAME_PATTERN, ownOptions, parseSize, type OptionSpec, type Options } from '@convoy/core';
+import { ConvoyError, checkDeclaredOptions, NAME_PATTERN, type OptionSpec, type Options, ownOptions, parseSize } from '@convoy/core';
 import { describeBytes } from './size.js';
 
 export type FilesystemType = 'ext4' | 'xfs';
@@ -26,7 +26,8 @@ export const OPTION_SPECS: OptionSpec[] = [
   {
     key: 'dm.nospace',
     default: 'error',
-    description: 'when the pool is full: error (writes fail at once with an I/O error) or queue (writes wait up to the kernel no_space_timeout, 60 s, for the pool to be extended)',
+    description:
+      'when the pool is full: error (writes fail at once with an I/O error) or queue (writes wait up to the kernel no_space_timeout, 60 s, for the pool to be extended)',
   },
   { key: 'dm.warnpercent', default: '80', description: 'convoy info warns when pool data or metadata use reaches this percentage' },
 ];
@@ -80,7 +81,11 @@ export function parseOptions(options: Options): DevmapperOptions {
   }
   const blockSizeSectors = wholeNumber(options, 'dm.thinpoolblocksize');
   if (blockSizeSectors < MIN_BLOCK_SECTORS || blockSizeSectors > MAX_BLOCK_SECTORS || blockSizeSectors % MIN_BLOCK_SECTORS !== 0) {
-    throw invalid('dm.thinpoolblocksize', String(blockSizeSectors), `must be a multiple of ${MIN_BLOCK_SECTORS} sectors between ${MIN_BLOCK_SECTORS} and ${MAX_BLOCK_SECTORS}`);
+    throw invalid(
+      'dm.thinpoolblocksize',
+      String(blockSizeSectors),
+      `must be a multiple of ${MIN_BLOCK_SECTORS} sectors between ${MIN_BLOCK_SECTORS} and ${MAX_BLOCK_SECTORS}`,
+    );
   }
   const sizeText = options['dm.defaultvolumesize'] ?? (defaults['dm.defaultvolumesize'] as string);
   const defaultVolumeSize = parseSize(sizeText, 'dm.defaultvolumesize', 'volume');

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ConvoyError, type ErrorCode } from '@convoy/core';
 import { describeNeeding } from '@convoy/test-support/gate';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { deviceMapper, loopDevice, MiB, run, testPool } from '../test/dm-test-kit.js';
 import { DevmapperDriver } from './driver.js';
 
@@ -41,7 +41,12 @@ describeNeeding(deviceMapper, 'devicemapper pool set-up refuses bad devices and 
     return device.path;
   };
   const start = (root: string, options: Record<string, string>) =>
-    DevmapperDriver.start({ root, options: { 'dm.thinpoolname': `bad${randomBytes(3).toString('hex')}`, ...options }, run, log: { debug() {}, info() {}, warn() {}, error() {} } });
+    DevmapperDriver.start({
+      root,
+      options: { 'dm.thinpoolname': `bad${randomBytes(3).toString('hex')}`, ...options },
+      run,
+      log: { debug() {}, info() {}, warn() {}, error() {} },
+    });
   const freshRoot = () => mkdtemp(path.join(dir, 'root-'));
 
   beforeAll(async () => {
@@ -58,7 +63,11 @@ describeNeeding(deviceMapper, 'devicemapper pool set-up refuses bad devices and 
 
   it('names a missing device and a path that is not a block device', async () => {
     const meta = await loop(16 * MiB);
-    await failure(start(await freshRoot(), { 'dm.datadev': '/dev/convoy-no-such-disk', 'dm.metadatadev': meta }), 'NOT_FOUND', /dm\.datadev: \/dev\/convoy-no-such-disk does not exist/);
+    await failure(
+      start(await freshRoot(), { 'dm.datadev': '/dev/convoy-no-such-disk', 'dm.metadatadev': meta }),
+      'NOT_FOUND',
+      /dm\.datadev: \/dev\/convoy-no-such-disk does not exist/,
+    );
     const file = path.join(dir, 'plain-file');
     await writeFile(file, 'x');
     await failure(start(await freshRoot(), { 'dm.datadev': file, 'dm.metadatadev': meta }), 'INVALID_ARGUMENT', /is not a block device/);
@@ -66,8 +75,16 @@ describeNeeding(deviceMapper, 'devicemapper pool set-up refuses bad devices and 
 
   it('refuses devices that are too small', async () => {
     const root = await freshRoot();
-    await failure(start(root, { 'dm.datadev': await loop(64 * MiB), 'dm.metadatadev': await loop(MiB) }), 'INVALID_ARGUMENT', /dm\.metadatadev .* is too small: 1 MiB/);
-    await failure(start(root, { 'dm.datadev': await loop(MiB), 'dm.metadatadev': await loop(16 * MiB) }), 'INVALID_ARGUMENT', /dm\.datadev .* is too small: 1 MiB, less than one pool block \(2 MiB\)/);
+    await failure(
+      start(root, { 'dm.datadev': await loop(64 * MiB), 'dm.metadatadev': await loop(MiB) }),
+      'INVALID_ARGUMENT',
+      /dm\.metadatadev .* is too small: 1 MiB/,
+    );
+    await failure(
+      start(root, { 'dm.datadev': await loop(MiB), 'dm.metadatadev': await loop(16 * MiB) }),
+      'INVALID_ARGUMENT',
+      /dm\.datadev .* is too small: 1 MiB, less than one pool block \(2 MiB\)/,
+    );
     await expect(stat(path.join(root, 'pool.json'))).rejects.toThrow();
   });
 
@@ -76,7 +93,11 @@ describeNeeding(deviceMapper, 'devicemapper pool set-up refuses bad devices and 
     await run('mkfs.ext4', ['-q', meta]);
     const before = await head(meta);
     const devicesBefore = await activeDevices();
-    await failure(start(await freshRoot(), { 'dm.datadev': await loop(64 * MiB), 'dm.metadatadev': meta }), 'INVALID_ARGUMENT', /holds data that is not thin-pool metadata/);
+    await failure(
+      start(await freshRoot(), { 'dm.datadev': await loop(64 * MiB), 'dm.metadatadev': meta }),
+      'INVALID_ARGUMENT',
+      /holds data that is not thin-pool metadata/,
+    );
     expect((await head(meta)).equals(before)).toBe(true);
     expect(await activeDevices()).toBe(devicesBefore);
   });

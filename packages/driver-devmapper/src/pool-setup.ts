@@ -1,10 +1,10 @@
-import { ConvoyError, type CommandRunner, type Logger } from '@convoy/core';
-import { inspectBlockDevice, readHeadExclusively, zeroHead, type BlockDevice } from './block-device.js';
+import { type CommandRunner, ConvoyError, type Logger } from '@convoy/core';
+import { type BlockDevice, inspectBlockDevice, readHeadExclusively, zeroHead } from './block-device.js';
 import type { DeviceMapper, DmDevice, DmTableLine, LiveDevices } from './device-mapper.js';
-import { SECTOR_BYTES, type DevmapperOptions } from './options.js';
+import { type DevmapperOptions, SECTOR_BYTES } from './options.js';
 import { describeBytes } from './size.js';
 import type { PoolConfig, StateStore } from './state-store.js';
-import { parseDeviceList, poolTable, ThinPool, type PoolGeometry } from './thin-pool.js';
+import { type PoolGeometry, parseDeviceList, poolTable, ThinPool } from './thin-pool.js';
 
 /** LVM's floor for thin-pool metadata; below it a pool holds almost nothing. */
 export const MIN_METADATA_BYTES = 2 * 1024 * 1024;
@@ -58,7 +58,12 @@ export async function setUpPool(ctx: SetupContext): Promise<{ pool: ThinPool; li
     lastDevId: 0,
     createdAt: new Date().toISOString(),
   });
-  ctx.log.info('created thin pool', { pool: pool.name, dataDevice: created.dataPath, metadataDevice: created.metadataPath, dataBytes: created.geometry.dataSectors * SECTOR_BYTES });
+  ctx.log.info('created thin pool', {
+    pool: pool.name,
+    dataDevice: created.dataPath,
+    metadataDevice: created.metadataPath,
+    dataBytes: created.geometry.dataSectors * SECTOR_BYTES,
+  });
   return { pool, live };
 }
 
@@ -83,7 +88,10 @@ async function inspectDevices(dataPath: string, metadataPath: string, blockSizeS
   }
   const blockBytes = blockSizeSectors * SECTOR_BYTES;
   if (data.sizeBytes < blockBytes) {
-    throw new ConvoyError('INVALID_ARGUMENT', `dm.datadev ${dataPath} is too small: ${describeBytes(data.sizeBytes)}, less than one pool block (${describeBytes(blockBytes)})`);
+    throw new ConvoyError(
+      'INVALID_ARGUMENT',
+      `dm.datadev ${dataPath} is too small: ${describeBytes(data.sizeBytes)}, less than one pool block (${describeBytes(blockBytes)})`,
+    );
   }
   return { data, metadata };
 }
@@ -109,7 +117,10 @@ async function createPool(ctx: SetupContext, liveTables: Map<string, DmTableLine
   const existing = liveTables.get(options.poolName)?.[0];
   if (existing) {
     if (existing.target !== 'thin-pool' || existing.args[0] !== metadata.number || existing.args[1] !== data.number) {
-      throw new ConvoyError('ALREADY_EXISTS', `a device-mapper device named ${options.poolName} already exists and is not a pool on these devices; choose another dm.thinpoolname`);
+      throw new ConvoyError(
+        'ALREADY_EXISTS',
+        `a device-mapper device named ${options.poolName} already exists and is not a pool on these devices; choose another dm.thinpoolname`,
+      );
     }
   } else {
     await prepareMetadata(ctx, metadata.path);
@@ -149,13 +160,23 @@ async function prepareMetadata(ctx: SetupContext, metadataPath: string): Promise
 }
 
 /** The pool's geometry; `changed` when the pool was activated or its table reloaded here. */
-async function reopenPool(ctx: SetupContext, config: PoolConfig, liveTables: Map<string, DmTableLine[]>): Promise<{ geometry: PoolGeometry; changed: boolean }> {
+async function reopenPool(
+  ctx: SetupContext,
+  config: PoolConfig,
+  liveTables: Map<string, DmTableLine[]>,
+): Promise<{ geometry: PoolGeometry; changed: boolean }> {
   const { options } = ctx;
   if (options.poolNameGiven && options.poolName !== config.poolName) {
-    throw new ConvoyError('INVALID_ARGUMENT', `dm.thinpoolname=${options.poolName}, but this Convoy root's pool is ${config.poolName}; a pool cannot be renamed`);
+    throw new ConvoyError(
+      'INVALID_ARGUMENT',
+      `dm.thinpoolname=${options.poolName}, but this Convoy root's pool is ${config.poolName}; a pool cannot be renamed`,
+    );
   }
   if (options.blockSizeGiven && options.blockSizeSectors !== config.blockSizeSectors) {
-    throw new ConvoyError('INVALID_ARGUMENT', `dm.thinpoolblocksize=${options.blockSizeSectors}, but pool ${config.poolName} was created with ${config.blockSizeSectors}; it cannot change`);
+    throw new ConvoyError(
+      'INVALID_ARGUMENT',
+      `dm.thinpoolblocksize=${options.blockSizeSectors}, but pool ${config.poolName} was created with ${config.blockSizeSectors}; it cannot change`,
+    );
   }
   // Device paths may move (loop devices are renumbered at boot); the new ones must still fit.
   const dataPath = options.dataDevice ?? config.dataDevice;

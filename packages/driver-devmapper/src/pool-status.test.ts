@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parsePoolStatus } from './pool-status.js';
 import { parseMountInfo } from './mountinfo.js';
+import { parsePoolStatus } from './pool-status.js';
 import { parseDeviceList, poolTable } from './thin-pool.js';
 
 describe('parsePoolStatus', () => {

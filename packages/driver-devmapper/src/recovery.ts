@@ -38,7 +38,12 @@ export async function recover(volumes: Volumes, snapshots: Snapshots, mounts: Mo
     log.warn('released a pool metadata snapshot left held by an interrupted backup', { pool: pool.name });
   }
 
-  const volumeDevices = new Set(store.allVolumes().filter((v) => !v.retainedAt).map((v) => volumes.deviceName(v)));
+  const volumeDevices = new Set(
+    store
+      .allVolumes()
+      .filter((v) => !v.retainedAt)
+      .map((v) => volumes.deviceName(v)),
+  );
   let devicesChanged = false;
   for (const [name, table] of live.tables) {
     if (pool.thinDevIdOf(table) === undefined) continue;

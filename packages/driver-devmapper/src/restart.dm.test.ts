@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeNeeding } from '@convoy/test-support/gate';
-import { CREATE_SNAPSHOT_STEPS, CREATE_VOLUME_STEPS, DELETE_VOLUME_STEPS, type CrashStep, type DriverHooks } from './crash-points.js';
-import { deviceMapper, loopDevice, MiB, poolDeviceIds, run, testPool, type TestPool } from '../test/dm-test-kit.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { deviceMapper, loopDevice, MiB, poolDeviceIds, run, type TestPool, testPool } from '../test/dm-test-kit.js';
+import { CREATE_SNAPSHOT_STEPS, CREATE_VOLUME_STEPS, type CrashStep, DELETE_VOLUME_STEPS, type DriverHooks } from './crash-points.js';
 import type { DevmapperDriver } from './driver.js';
 
 /**
@@ -130,7 +130,10 @@ describeNeeding(deviceMapper, 'devicemapper restart, reboot and crash recovery',
     const names = (await recovered.listVolumes()).map((v) => v.name);
     for (const [i, step] of CREATE_VOLUME_STEPS.entries()) expect(names.includes(`new${i}`), step).toBe(step === 'create-volume:state-saved');
     for (const [i, step] of CREATE_SNAPSHOT_STEPS.entries()) {
-      expect((await recovered.snapshots.listSnapshots(`origin${i}`)).map((s) => s.name), step).toEqual(step === 'create-snapshot:state-saved' ? [`snap${i}`] : []);
+      expect(
+        (await recovered.snapshots.listSnapshots(`origin${i}`)).map((s) => s.name),
+        step,
+      ).toEqual(step === 'create-snapshot:state-saved' ? [`snap${i}`] : []);
     }
     // An origin a crash left suspended (and frozen) takes writes again.
     for (const name of frozen) await writeFile(path.join(pool.root, 'mounts', name, 'after'), 'thawed');

@@ -1,13 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, open, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ObjectStoreRegistry, silentLogger, type BackupSummary, type ObjectStore } from '@convoy/core';
 import { createBackupEngine } from '@convoy/backup-store';
-import { VolumeManager } from '@convoy/volume-service';
+import { type BackupSummary, type ObjectStore, ObjectStoreRegistry, silentLogger } from '@convoy/core';
 import fsStore from '@convoy/objectstore-fs';
 import { describeNeeding } from '@convoy/test-support/gate';
-import { deviceMapper, MiB, run, snapshotDigest, testPool, type TestPool } from '../test/dm-test-kit.js';
+import { VolumeManager } from '@convoy/volume-service';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { deviceMapper, MiB, run, snapshotDigest, type TestPool, testPool } from '../test/dm-test-kit.js';
 import type { DevmapperDriver } from './driver.js';
 
 /**
@@ -67,7 +67,15 @@ describeNeeding(deviceMapper, 'devicemapper standby volumes synced block by bloc
     await unlink(path.join(mountpoint, 'b'));
     await run('fstrim', [mountpoint]);
     const second = await driver.snapshots.createSnapshot('src', 'second');
-    incremental = await engine.createBackup({ store, destUrl: url, driverName: driver.name, volume: source, snapshot: second, ops: driver.backup, owner: OWNER });
+    incremental = await engine.createBackup({
+      store,
+      destUrl: url,
+      driverName: driver.name,
+      volume: source,
+      snapshot: second,
+      ops: driver.backup,
+      owner: OWNER,
+    });
   });
   afterAll(async () => {
     await manager?.close();
@@ -75,7 +83,7 @@ describeNeeding(deviceMapper, 'devicemapper standby volumes synced block by bloc
     if (storeDir) await rm(storeDir, { recursive: true, force: true });
   });
 
-  it('syncs forward and back bit-exact, writing only differing blocks, then activates and mounts with the backup\'s files', async () => {
+  it("syncs forward and back bit-exact, writing only differing blocks, then activates and mounts with the backup's files", async () => {
     const created = await manager.createVolume({ name: 'dr', backupUrl: full.url, standby: true });
     const device = String(created.driverInfo.Device);
     expect(await deviceDigest(device, created.size)).toBe(await snapshotDigest(driver, 'src', 'first'));

@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { tempDirFactory } from '@convoy/test-support/tmp';
+import { describe, expect, it } from 'vitest';
 import { IntentLog } from './intent-log.js';
-import { StateStore, type PoolConfig } from './state-store.js';
+import { type PoolConfig, StateStore } from './state-store.js';
 
 const tempDir = await tempDirFactory('convoy-dm-state-');
 
@@ -42,7 +42,14 @@ describe('StateStore', () => {
   it('keeps volumes across a reopen and hands out copies, not its cache', async () => {
     const root = await tempDir();
     const store = await StateStore.open(root);
-    await store.saveVolume({ name: 'db', devId: 3, size: 2 ** 30, fs: 'ext4', createdAt: 'now', snapshots: { s1: { devId: 4, size: 2 ** 30, createdAt: 'then' } } });
+    await store.saveVolume({
+      name: 'db',
+      devId: 3,
+      size: 2 ** 30,
+      fs: 'ext4',
+      createdAt: 'now',
+      snapshots: { s1: { devId: 4, size: 2 ** 30, createdAt: 'then' } },
+    });
     const copy = store.volume('db');
     if (copy) copy.size = 1;
     expect(store.volume('db')?.size).toBe(2 ** 30);

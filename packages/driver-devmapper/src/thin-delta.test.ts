@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
+import { describe, expect, it } from 'vitest';
 import { parseThinDelta } from './thin-delta.js';
 
 // Real thin_delta 0.9.0 output from the dm-thin guest (scripts/dm-vm-run.sh): a 4 MiB file written
@@ -72,7 +72,9 @@ describe('parseThinDelta', () => {
   });
 
   it('accepts a diff with no ranges (two empty devices)', () => {
-    const delta = parseThinDelta('<superblock uuid="" time="0" transaction="0" data_block_size="4096" nr_data_blocks="0">\n  <diff left="3" right="3">\n  </diff>\n</superblock>\n');
+    const delta = parseThinDelta(
+      '<superblock uuid="" time="0" transaction="0" data_block_size="4096" nr_data_blocks="0">\n  <diff left="3" right="3">\n  </diff>\n</superblock>\n',
+    );
     expect(delta).toEqual({ dataBlockSize: 4096, left: 3, right: 3, ranges: [] });
   });
 

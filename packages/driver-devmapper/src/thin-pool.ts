@@ -1,7 +1,7 @@
-import { ConvoyError, KeyedMutex, type CommandRunner } from '@convoy/core';
-import { type DeviceMapper, messageFailure, type DmTableLine } from './device-mapper.js';
-import { SECTOR_BYTES, type NoSpacePolicy } from './options.js';
-import { parsePoolStatus, type PoolStatus } from './pool-status.js';
+import { type CommandRunner, ConvoyError, KeyedMutex } from '@convoy/core';
+import { type DeviceMapper, type DmTableLine, messageFailure } from './device-mapper.js';
+import { type NoSpacePolicy, SECTOR_BYTES } from './options.js';
+import { type PoolStatus, parsePoolStatus } from './pool-status.js';
 import { parseThinDelta, type ThinDelta } from './thin-delta.js';
 
 /** dm names are at most 127 bytes (DM_NAME_LEN 128 with the NUL). */
@@ -115,7 +115,10 @@ export class ThinPool {
       const { stdout } = await this.run('thin_delta', ['-m', '--snap1', String(leftDevId), '--snap2', String(rightDevId), this.metadataDevice]);
       const delta = parseThinDelta(stdout);
       if (delta.dataBlockSize !== this.geometry.blockSizeSectors) {
-        throw new ConvoyError('STATE_ERROR', `thin_delta reports ${delta.dataBlockSize}-sector blocks, but pool ${this.name} was created with ${this.geometry.blockSizeSectors}`);
+        throw new ConvoyError(
+          'STATE_ERROR',
+          `thin_delta reports ${delta.dataBlockSize}-sector blocks, but pool ${this.name} was created with ${this.geometry.blockSizeSectors}`,
+        );
       }
       return delta;
     });

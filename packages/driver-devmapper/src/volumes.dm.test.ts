@@ -1,10 +1,10 @@
-import { open, readdir, readFile, writeFile, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { ConvoyError, type ErrorCode } from '@convoy/core';
 import { describeNeeding } from '@convoy/test-support/gate';
-import { deviceMapper, MiB, run, testPool, type TestPool } from '../test/dm-test-kit.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { deviceMapper, MiB, run, type TestPool, testPool } from '../test/dm-test-kit.js';
 import type { DevmapperDriver } from './driver.js';
 
 async function expectCode(promise: Promise<unknown>, code: ErrorCode, message?: RegExp): Promise<ConvoyError> {

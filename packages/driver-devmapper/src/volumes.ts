@@ -1,5 +1,5 @@
-import { ConvoyError, type CommandRunner, type Logger, type SnapshotRecord, type VolumeRecord } from '@convoy/core';
 import { BACKUP_BLOCK_SIZE } from '@convoy/backup-store';
+import { type CommandRunner, ConvoyError, type Logger, type SnapshotRecord, type VolumeRecord } from '@convoy/core';
 import type { CrashStep, DriverHooks } from './crash-points.js';
 import type { DeviceMapper, DmTableLine } from './device-mapper.js';
 import type { Intent, IntentLog } from './intent-log.js';
@@ -57,9 +57,13 @@ export class Volumes {
   /** INVALID_ARGUMENT unless `size` is a positive multiple of the size unit. */
   checkSize(size: number): number {
     if (!Number.isSafeInteger(size) || size <= 0 || size % this.sizeUnit !== 0) {
-      throw new ConvoyError('INVALID_ARGUMENT', `size ${size} bytes is not a positive multiple of ${describeBytes(this.sizeUnit)} (the pool block size, and the 2 MiB backup block)`, {
-        details: { size, unit: this.sizeUnit },
-      });
+      throw new ConvoyError(
+        'INVALID_ARGUMENT',
+        `size ${size} bytes is not a positive multiple of ${describeBytes(this.sizeUnit)} (the pool block size, and the 2 MiB backup block)`,
+        {
+          details: { size, unit: this.sizeUnit },
+        },
+      );
     }
     return size;
   }

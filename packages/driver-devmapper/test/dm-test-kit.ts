@@ -3,8 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createCommandRunner, type DriverContext, type Logger, type Options } from '@convoy/core';
-import { DevmapperDriver } from '../src/driver.js';
 import type { DriverHooks } from '../src/crash-points.js';
+import { DevmapperDriver } from '../src/driver.js';
 
 /**
  * Helpers for the *.dm.test.ts suites, which run as root in a kernel with dm-thin (natively or
@@ -72,7 +72,13 @@ export async function testPool(opts: { dataBytes?: number; metadataBytes?: numbe
   const metadata = await loopDevice(dir, opts.metadataBytes ?? 16 * MiB);
   const poolName = `t${randomBytes(3).toString('hex')}-pool`;
   const root = path.join(dir, 'root');
-  const options: Options = { 'dm.datadev': data.path, 'dm.metadatadev': metadata.path, 'dm.thinpoolname': poolName, 'dm.defaultvolumesize': '64M', ...opts.options };
+  const options: Options = {
+    'dm.datadev': data.path,
+    'dm.metadatadev': metadata.path,
+    'dm.thinpoolname': poolName,
+    'dm.defaultvolumesize': '64M',
+    ...opts.options,
+  };
   const logger = recordingLogger();
   const context = (extra: Options = {}): DriverContext => ({ root, options: { ...options, ...extra }, run, log: logger });
   const deactivate = async (): Promise<void> => {

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ConvoyError, fsyncDir, type CommandRunner } from '@convoy/core';
+import { type CommandRunner, ConvoyError, fsyncDir } from '@convoy/core';
 import type { VfsLayout } from './layout.js';
 
 /**

@@ -1,11 +1,11 @@
 import { defineDriver } from '@convoy/core';
-import { VFS_OPTIONS, resolveVfsSettings } from './options.js';
+import { resolveVfsSettings, VFS_OPTIONS } from './options.js';
 import { VfsDriver } from './vfs-driver.js';
 import { DEFAULT_LOCK_TIMING } from './volume-config.js';
 
+export { resolveVfsSettings, VFS_OPTIONS, type VfsSettings } from './options.js';
 export { VfsDriver, type VfsDriverParts } from './vfs-driver.js';
-export { VFS_OPTIONS, resolveVfsSettings, type VfsSettings } from './options.js';
-export { DEFAULT_LOCK_TIMING, type VolumeLockTiming, type VfsVolumeConfig } from './volume-config.js';
+export { DEFAULT_LOCK_TIMING, type VfsVolumeConfig, type VolumeLockTiming } from './volume-config.js';
 
 /** `--drivers vfs --driver-opts vfs.path=/srv/convoy`. */
 export default defineDriver({

@@ -1,5 +1,5 @@
-import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { ConvoyError, validateName } from '@convoy/core';
 
 /** Convoy kept volume configs here; a volume of this name would collide with it. */

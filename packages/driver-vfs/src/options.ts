@@ -1,6 +1,16 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { checkDeclaredOptions, checkSize, ConvoyError, ownOptions, parseSize, readJsonFile, writeJsonAtomic, type DriverContext, type OptionSpec } from '@convoy/core';
+import {
+  ConvoyError,
+  checkDeclaredOptions,
+  checkSize,
+  type DriverContext,
+  type OptionSpec,
+  ownOptions,
+  parseSize,
+  readJsonFile,
+  writeJsonAtomic,
+} from '@convoy/core';
 
 export const VFS_OPTIONS: OptionSpec[] = [
   { key: 'vfs.path', description: 'Directory holding the volumes (a local directory or an NFS mount shared by several hosts)', required: true },
@@ -64,7 +74,12 @@ export async function resolveVfsSettings(ctx: Pick<DriverContext, 'root' | 'opti
   const settings = { path: path.resolve(basePath), defaultVolumeSize, restoreSetId: parseFlag(ctx.options['vfs.restoresetid'], 'vfs.restoresetid') };
   await requireBasePath(settings.path, parseFlag(ctx.options['vfs.createmissing'], 'vfs.createmissing'), ctx.log);
   await fs.mkdir(ctx.root, { recursive: true, mode: 0o700 });
-  const effective: VfsDriverConfig = { Root: ctx.root, Path: settings.path, ConfigPath: path.join(settings.path, 'config'), DefaultVolumeSize: defaultVolumeSize };
+  const effective: VfsDriverConfig = {
+    Root: ctx.root,
+    Path: settings.path,
+    ConfigPath: path.join(settings.path, 'config'),
+    DefaultVolumeSize: defaultVolumeSize,
+  };
   await writeJsonAtomic(savedFile, effective);
   return settings;
 }

@@ -1,10 +1,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
 import { createCommandRunner, silentLogger } from '@convoy/core';
 import { expectCode } from '@convoy/core/testing';
 import { tempDirFactory } from '@convoy/test-support/tmp';
+import { describe, expect, it } from 'vitest';
 import vfs, { type VfsDriver } from './index.js';
 
 /**

@@ -1,21 +1,21 @@
 import { promises as fs } from 'node:fs';
 import type { Readable } from 'node:stream';
 import {
-  ConvoyError,
-  estimatePackedSize,
-  extractTarSafely,
-  packDirectory,
   type CommandRunner,
+  ConvoyError,
   type CreateVolumeRequest,
   type ExtractOptions,
+  estimatePackedSize,
+  extractTarSafely,
   type Logger,
+  packDirectory,
   type SingleFileBackupOps,
   type VolumeRecord,
 } from '@convoy/core';
-import type { VfsLayout } from './layout.js';
-import { nowAsConfigTime, toVolumeRecord, type VolumeConfigs } from './volume-config.js';
 import { exists, publishDirectory, swapDirectory, syncFilesystemOf } from './directories.js';
+import type { VfsLayout } from './layout.js';
 import type { VfsSnapshots } from './snapshots.js';
+import { nowAsConfigTime, toVolumeRecord, type VolumeConfigs } from './volume-config.js';
 
 /**
  * Backups of vfs volumes are single archives: a plain tar of the snapshot's directory, which
@@ -52,9 +52,13 @@ export class VfsSingleFileBackup implements SingleFileBackupOps {
       return await this.configs.locked(req.name, async () => {
         if (await this.configs.read(req.name)) throw new ConvoyError('ALREADY_EXISTS', `volume ${req.name} already exists`, { details: { volume: req.name } });
         if (await exists(dataDir)) {
-          throw new ConvoyError('ALREADY_EXISTS', `${dataDir} already exists (data of a volume deleted with --reference?); restore under another name or remove it`, {
-            details: { volume: req.name, path: dataDir },
-          });
+          throw new ConvoyError(
+            'ALREADY_EXISTS',
+            `${dataDir} already exists (data of a volume deleted with --reference?); restore under another name or remove it`,
+            {
+              details: { volume: req.name, path: dataDir },
+            },
+          );
         }
         const prepared = this.layout.tempPath(`restore-${req.name}`);
         await fs.mkdir(this.layout.tmpDir, { recursive: true });
@@ -94,7 +98,10 @@ export class VfsSingleFileBackup implements SingleFileBackupOps {
       return await this.configs.locked(volumeName, async () => {
         const config = await this.configs.read(volumeName);
         if (!config) throw new ConvoyError('NOT_FOUND', `volume ${volumeName} does not exist`, { details: { volume: volumeName } });
-        if (config.MountPoint) throw new ConvoyError('BUSY', `volume ${volumeName} is mounted at ${config.MountPoint}; its content cannot be replaced`, { details: { volume: volumeName } });
+        if (config.MountPoint)
+          throw new ConvoyError('BUSY', `volume ${volumeName} is mounted at ${config.MountPoint}; its content cannot be replaced`, {
+            details: { volume: volumeName },
+          });
         const dataDir = this.layout.dataDir(volumeName);
         const prepared = this.layout.tempPath(`resync-${volumeName}`);
         await fs.mkdir(this.layout.tmpDir, { recursive: true });

@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
-import { ConvoyError, type CommandRunner, type Logger, type SnapshotOps, type SnapshotRecord } from '@convoy/core';
+import { type CommandRunner, ConvoyError, type Logger, type SnapshotOps, type SnapshotRecord } from '@convoy/core';
+import { copyTree, discardDirectory, exists, publishDirectory } from './directories.js';
 import type { VfsLayout } from './layout.js';
 import { nowAsConfigTime, snapshotRecordsOf, toSnapshotRecord, type VolumeConfigs } from './volume-config.js';
-import { copyTree, discardDirectory, exists, publishDirectory } from './directories.js';
 
 /**
  * A snapshot is an immutable copy of the volume's directory under `.snapshots/<volume>/` on
@@ -77,7 +77,9 @@ export class VfsSnapshots implements SnapshotOps {
     if (!config.Snapshots[snapshotName]) throw snapshotNotFound(volumeName, snapshotName);
     const dir = this.layout.snapshotDir(volumeName, snapshotName);
     if (!(await exists(dir))) {
-      throw new ConvoyError('STATE_ERROR', `the data of snapshot ${snapshotName} of volume ${volumeName} is missing (${dir})`, { details: { snapshot: snapshotName, path: dir } });
+      throw new ConvoyError('STATE_ERROR', `the data of snapshot ${snapshotName} of volume ${volumeName} is missing (${dir})`, {
+        details: { snapshot: snapshotName, path: dir },
+      });
     }
     return dir;
   }

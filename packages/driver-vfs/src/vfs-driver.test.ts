@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { ConvoyError, createCommandRunner, silentLogger, type CommandRunner } from '@convoy/core';
+import { type CommandRunner, ConvoyError, createCommandRunner, silentLogger } from '@convoy/core';
 import { driverComplianceSuite } from '@convoy/core/testing';
 import { tempDirFactory } from '@convoy/test-support/tmp';
-import vfs, { VfsDriver, resolveVfsSettings } from './index.js';
+import { describe, expect, it } from 'vitest';
+import vfs, { resolveVfsSettings, VfsDriver } from './index.js';
 
 const freshDir = await tempDirFactory('convoy-vfs-');
 
@@ -54,7 +54,14 @@ describe('vfs driver, beyond the compliance suite', () => {
       MountPoint: '',
       PrepareForVM: false,
       CreatedTime: 'Fri Dec 07 10:11:12 -0800 2018',
-      Snapshots: { 'legacy-s1': { Name: 'legacy-s1', CreatedTime: 'Fri Dec 07 11:00:00 -0800 2018', VolumeUUID: 'legacy', FilePath: '/var/lib/rancher/convoy/vfs/snapshots/legacy_legacy-s1.tar.gz' } },
+      Snapshots: {
+        'legacy-s1': {
+          Name: 'legacy-s1',
+          CreatedTime: 'Fri Dec 07 11:00:00 -0800 2018',
+          VolumeUUID: 'legacy',
+          FilePath: '/var/lib/rancher/convoy/vfs/snapshots/legacy_legacy-s1.tar.gz',
+        },
+      },
     };
     await fs.writeFile(path.join(base, 'config', 'vfs_volume_legacy.json'), JSON.stringify(convoyConfig));
     const record = await driver.getVolume('legacy');
@@ -94,7 +101,19 @@ describe('vfs driver, beyond the compliance suite', () => {
     await impatient.createVolume({ name: 'contended', options: {} });
     const lockDir = path.join(base, 'config', 'vfs_volume_contended.json.lock');
     await fs.mkdir(lockDir);
-    await fs.writeFile(path.join(lockDir, 'owner.json'), JSON.stringify({ host: 'host-b', pid: 4242, bootId: 'other', startTime: '1', pidNamespace: 'x', nonce: 'n1', purpose: 'vfs volume contended', acquiredAt: '2026-01-01T00:00:00Z' }));
+    await fs.writeFile(
+      path.join(lockDir, 'owner.json'),
+      JSON.stringify({
+        host: 'host-b',
+        pid: 4242,
+        bootId: 'other',
+        startTime: '1',
+        pidNamespace: 'x',
+        nonce: 'n1',
+        purpose: 'vfs volume contended',
+        acquiredAt: '2026-01-01T00:00:00Z',
+      }),
+    );
     const err = await impatient.mountVolume('contended', {}).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'BUSY' });
     expect((err as Error).message).toContain('host-b');
@@ -104,13 +123,21 @@ describe('vfs driver, beyond the compliance suite', () => {
   it('refuses a chosen mountpoint, the reserved name "config", and configs without vfs.path', async () => {
     const { driver } = await makeDriver();
     await driver.createVolume({ name: 'v1', options: {} });
-    await expect(driver.mountVolume('v1', { mountpoint: '/mnt/elsewhere' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('/mnt/elsewhere') });
+    await expect(driver.mountVolume('v1', { mountpoint: '/mnt/elsewhere' })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('/mnt/elsewhere'),
+    });
     await expect(driver.createVolume({ name: 'config', options: {} })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(driver.createVolume({ name: '../escape', options: {} })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     const root = await freshDir();
-    await expect(vfs.create({ root, options: {}, run, log: silentLogger })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('vfs.path') });
+    await expect(vfs.create({ root, options: {}, run, log: silentLogger })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('vfs.path'),
+    });
     await expect(vfs.create({ root, options: { 'vfs.path': 'relative/dir' }, run, log: silentLogger })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    await expect(vfs.create({ root, options: { 'vfs.path': '/tmp/x', 'vfs.defaultvolumesize': '1.5G' }, run, log: silentLogger })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(vfs.create({ root, options: { 'vfs.path': '/tmp/x', 'vfs.defaultvolumesize': '1.5G' }, run, log: silentLogger })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
   });
 
   it('refuses an unknown vfs.* driver option and an unknown create option, naming the known ones', async () => {
@@ -135,8 +162,12 @@ describe('vfs driver, beyond the compliance suite', () => {
     await expect(fs.stat(missing)).rejects.toMatchObject({ code: 'ENOENT' });
     const file = path.join(await freshDir(), 'a-file');
     await fs.writeFile(file, '');
-    await expect(vfs.create({ root, options: { 'vfs.path': file } , run, log: silentLogger })).rejects.toMatchObject({ message: `vfs.path ${file} is not a directory` });
-    await expect(vfs.create({ root, options: { 'vfs.path': missing, 'vfs.createmissing': 'yes' }, run, log: silentLogger })).rejects.toMatchObject({ message: 'vfs.createmissing must be true or false, not "yes"' });
+    await expect(vfs.create({ root, options: { 'vfs.path': file }, run, log: silentLogger })).rejects.toMatchObject({
+      message: `vfs.path ${file} is not a directory`,
+    });
+    await expect(vfs.create({ root, options: { 'vfs.path': missing, 'vfs.createmissing': 'yes' }, run, log: silentLogger })).rejects.toMatchObject({
+      message: 'vfs.createmissing must be true or false, not "yes"',
+    });
 
     const warnings: Array<{ message: string; fields?: unknown }> = [];
     const log = { ...silentLogger, warn: (message: string, fields?: unknown) => void warnings.push({ message, fields }) };
@@ -252,9 +283,10 @@ describe('vfs driver, beyond the compliance suite', () => {
     await driver.createVolume({ name: 'leftover', options: {} });
     await fs.writeFile(path.join(base, 'leftover', 'mine'), 'keep me');
     await driver.deleteVolume({ name: 'leftover', referenceOnly: true });
-    const err = await driver.backup.importVolume({ name: 'leftover', options: {} }, await driver.backup.exportSnapshot('src', 'src-s1')).catch((e: unknown) => e);
+    const err = await driver.backup
+      .importVolume({ name: 'leftover', options: {} }, await driver.backup.exportSnapshot('src', 'src-s1'))
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ALREADY_EXISTS' });
     expect(await fs.readFile(path.join(base, 'leftover', 'mine'), 'utf8')).toBe('keep me');
   });
 });
-

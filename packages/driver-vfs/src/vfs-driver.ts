@@ -1,22 +1,22 @@
-import os from 'node:os';
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {
-  ConvoyError,
   type CommandRunner,
+  ConvoyError,
   type CreateVolumeRequest,
   type DeleteVolumeRequest,
-  type Logger,
   type DriverTraits,
+  type Logger,
   type VolumeDriver,
   type VolumeRecord,
 } from '@convoy/core';
-import { VfsLayout } from './layout.js';
-import { VolumeConfigs, nowAsConfigTime, toVolumeRecord, type VfsVolumeConfig, type VolumeLockTiming } from './volume-config.js';
 import { discardDirectory, exists } from './directories.js';
-import { VfsSnapshots } from './snapshots.js';
-import { VfsSingleFileBackup } from './single-file-backup.js';
+import { VfsLayout } from './layout.js';
 import { VFS_VOLUME_OPTIONS, type VfsSettings } from './options.js';
+import { VfsSingleFileBackup } from './single-file-backup.js';
+import { VfsSnapshots } from './snapshots.js';
+import { nowAsConfigTime, toVolumeRecord, type VfsVolumeConfig, VolumeConfigs, type VolumeLockTiming } from './volume-config.js';
 
 /** The file a volume prepared for a VM carries: a sparse disk image of the volume's size. */
 const VM_DISK_IMAGE = 'disk.img';
@@ -71,7 +71,8 @@ export class VfsDriver implements VolumeDriver {
   private async removeOwnLeftovers(): Promise<void> {
     const leftovers = (await fs.readdir(this.layout.tmpDir)).filter((name) => this.layout.isOwnTemp(name));
     for (const name of leftovers) await fs.rm(path.join(this.layout.tmpDir, name), { recursive: true, force: true });
-    if (leftovers.length > 0) this.parts.log.warn('removed what an interrupted restore, snapshot or delete left behind', { dir: this.layout.tmpDir, removed: leftovers });
+    if (leftovers.length > 0)
+      this.parts.log.warn('removed what an interrupted restore, snapshot or delete left behind', { dir: this.layout.tmpDir, removed: leftovers });
   }
 
   async info(): Promise<Record<string, unknown>> {
@@ -143,7 +144,9 @@ export class VfsDriver implements VolumeDriver {
     await this.configs.locked(req.name, async () => {
       const config = await this.configs.require(req.name);
       if (config.MountPoint) {
-        throw new ConvoyError('BUSY', `volume ${req.name} is mounted at ${config.MountPoint}; unmount it before deleting it`, { details: { volume: req.name } });
+        throw new ConvoyError('BUSY', `volume ${req.name} is mounted at ${config.MountPoint}; unmount it before deleting it`, {
+          details: { volume: req.name },
+        });
       }
       await this.configs.remove(req.name);
       if (!req.referenceOnly) {
@@ -157,13 +160,19 @@ export class VfsDriver implements VolumeDriver {
   async mountVolume(name: string, opts: { mountpoint?: string }): Promise<string> {
     const dataDir = this.layout.dataDir(name);
     if (opts.mountpoint !== undefined && opts.mountpoint !== dataDir) {
-      throw new ConvoyError('INVALID_ARGUMENT', `the vfs driver cannot mount at a chosen mountpoint (${opts.mountpoint}); volume ${name} is always at ${dataDir}`);
+      throw new ConvoyError(
+        'INVALID_ARGUMENT',
+        `the vfs driver cannot mount at a chosen mountpoint (${opts.mountpoint}); volume ${name} is always at ${dataDir}`,
+      );
     }
     return this.configs.locked(name, async () => {
       const config = await this.configs.require(name);
       const stats = await fs.lstat(dataDir).catch(() => undefined);
       if (!stats?.isDirectory()) {
-        throw new ConvoyError('STATE_ERROR', `the data directory of volume ${name} (${dataDir}) is missing or not a directory; restore it or delete the volume`);
+        throw new ConvoyError(
+          'STATE_ERROR',
+          `the data directory of volume ${name} (${dataDir}) is missing or not a directory; restore it or delete the volume`,
+        );
       }
       if (config.PrepareForVM) await ensureDiskImage(path.join(dataDir, VM_DISK_IMAGE), config.Size);
       if (config.MountPoint !== dataDir) {
@@ -202,15 +211,21 @@ export class VfsDriver implements VolumeDriver {
     }
     const stats = await fs.lstat(dataDir);
     if (!stats.isDirectory()) {
-      throw new ConvoyError('ALREADY_EXISTS', `${dataDir} exists and is not a directory (${stats.isSymbolicLink() ? 'a symlink' : 'a file'}); it cannot become a volume`);
+      throw new ConvoyError(
+        'ALREADY_EXISTS',
+        `${dataDir} exists and is not a directory (${stats.isSymbolicLink() ? 'a symlink' : 'a file'}); it cannot become a volume`,
+      );
     }
     const reused = (await fs.readdir(dataDir)).length > 0;
     if (reused) {
-      this.parts.log.warn('the new volume reuses the data already in its directory (kept by an earlier reference-only delete such as docker volume rm, or put there by hand)', {
-        volume,
-        path: dataDir,
-        hint: `delete the volume (not by reference) to start empty: convoy delete ${volume}`,
-      });
+      this.parts.log.warn(
+        'the new volume reuses the data already in its directory (kept by an earlier reference-only delete such as docker volume rm, or put there by hand)',
+        {
+          volume,
+          path: dataDir,
+          hint: `delete the volume (not by reference) to start empty: convoy delete ${volume}`,
+        },
+      );
     } else {
       this.parts.log.info('adopting an existing empty directory as a vfs volume', { volume, path: dataDir });
     }
@@ -239,8 +254,12 @@ async function ensureDiskImage(file: string, size: number): Promise<void> {
 function tooBigForFilesystem(err: unknown, size: number, dir: string): unknown {
   const code = (err as NodeJS.ErrnoException).code;
   if (code !== 'EFBIG' && code !== 'EINVAL') return err;
-  return new ConvoyError('INVALID_ARGUMENT', `a disk image of ${size} bytes does not fit in one file on the filesystem of ${dir} (${code}); choose a smaller --size`, {
-    cause: err,
-    details: { size, dir },
-  });
+  return new ConvoyError(
+    'INVALID_ARGUMENT',
+    `a disk image of ${size} bytes does not fit in one file on the filesystem of ${dir} (${code}); choose a smaller --size`,
+    {
+      cause: err,
+      details: { size, dir },
+    },
+  );
 }

@@ -1,16 +1,16 @@
 import { promises as fs } from 'node:fs';
 import {
-  ConvoyError,
   acquireDirectoryLock,
+  ConvoyError,
   formatRubyDate,
   isValidName,
+  type Logger,
   parseStoreTime,
   readJsonFile,
   removeFileDurably,
-  writeJsonAtomic,
-  type Logger,
   type SnapshotRecord,
   type VolumeRecord,
+  writeJsonAtomic,
 } from '@convoy/core';
 import type { VfsLayout } from './layout.js';
 
@@ -153,7 +153,10 @@ function toIso(configTime: string): string {
 function checkConfig(raw: unknown, file: string, volume: string): VfsVolumeConfig {
   const value = raw as Partial<VfsVolumeConfig> | null;
   if (typeof value !== 'object' || value === null || value.Name !== volume) {
-    throw new ConvoyError('STATE_ERROR', `${file} is not the vfs config of volume ${volume} (its Name is ${JSON.stringify((value as { Name?: unknown } | null)?.Name)})`);
+    throw new ConvoyError(
+      'STATE_ERROR',
+      `${file} is not the vfs config of volume ${volume} (its Name is ${JSON.stringify((value as { Name?: unknown } | null)?.Name)})`,
+    );
   }
   const snapshots: Record<string, VfsSnapshotConfig> = {};
   for (const [name, snap] of Object.entries(value.Snapshots ?? {})) {

@@ -1,9 +1,9 @@
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
 import { objectStoreComplianceSuite } from '@convoy/core/testing';
 import { tempDir } from '@convoy/test-support/tmp';
+import { describe, expect, it } from 'vitest';
 import fsStoreDefinition, { openFsObjectStore } from './index.js';
 
 const scratch = await tempDir('convoy-fs-store-');
@@ -54,7 +54,7 @@ describe('objectstore-fs', () => {
     expect((await stat(path.join(dir, 'convoy-objectstore'))).isDirectory()).toBe(true);
   });
 
-  it('leaves no temp files after writes and hides a crashed writer\'s temp file from listings', async () => {
+  it("leaves no temp files after writes and hides a crashed writer's temp file from listings", async () => {
     const dir = await mkdtemp(path.join(scratch, 'case-'));
     const store = await openFsObjectStore(new URL(`vfs://${dir}`));
     await store.put('d/object', Buffer.from('data'));

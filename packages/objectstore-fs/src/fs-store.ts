@@ -1,7 +1,17 @@
-import { promises as fs, type Dirent } from 'node:fs';
+import { type Dirent, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { ConvoyError, fsyncDir, validateKeyPrefix, validateObjectKey, validateRange, writeFileAtomic, type ObjectInfo, type ObjectStore, type ObjectStoreStats } from '@convoy/core';
+import {
+  ConvoyError,
+  fsyncDir,
+  type ObjectInfo,
+  type ObjectStore,
+  type ObjectStoreStats,
+  validateKeyPrefix,
+  validateObjectKey,
+  validateRange,
+  writeFileAtomic,
+} from '@convoy/core';
 
 const TEMP_FILE = /^\..+\.[0-9a-f]{12}\.tmp$/;
 /** A put races a delete that prunes the directory it just created; it retries this often. */
@@ -107,7 +117,8 @@ export class FsObjectStore implements ObjectStore {
   }
 
   async listDir(prefix: string): Promise<{ files: string[]; dirs: string[] }> {
-    if (prefix !== '' && !prefix.endsWith('/')) throw new ConvoyError('INVALID_ARGUMENT', `listDir needs a directory prefix ending with /, got ${JSON.stringify(prefix)}`);
+    if (prefix !== '' && !prefix.endsWith('/'))
+      throw new ConvoyError('INVALID_ARGUMENT', `listDir needs a directory prefix ending with /, got ${JSON.stringify(prefix)}`);
     validateKeyPrefix(prefix);
     const files: string[] = [];
     const dirs: string[] = [];

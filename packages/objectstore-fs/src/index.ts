@@ -1,4 +1,4 @@
-import { checkDeclaredOptions, ConvoyError, defineObjectStore, type ObjectStoreOptions } from '@convoy/core';
+import { ConvoyError, checkDeclaredOptions, defineObjectStore, type ObjectStoreOptions } from '@convoy/core';
 import { FsObjectStore } from './fs-store.js';
 import { resolveStoreDirectory } from './store-url.js';
 

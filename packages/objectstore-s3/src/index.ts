@@ -3,9 +3,9 @@ import { parseS3Settings } from './s3-options.js';
 import { S3ObjectStore } from './s3-store.js';
 import { parseS3Url } from './s3-url.js';
 
+export { parseS3Settings, S3_OPTION_KEYS, S3_OPTION_SPECS, type S3Settings } from './s3-options.js';
 export { S3ObjectStore, type S3ObjectStoreStats } from './s3-store.js';
 export { parseS3Url, type S3Location } from './s3-url.js';
-export { parseS3Settings, S3_OPTION_KEYS, S3_OPTION_SPECS, type S3Settings } from './s3-options.js';
 
 /**
  * Opens `s3://bucket@region/prefix` or `s3://bucket/prefix` and checks the bucket exists.

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
 import { GarbageBudget } from '@convoy/core';
+import { describe, expect, it } from 'vitest';
 import { readRangeInto } from './read-range-into.js';
 
 const KiB = 1024;

@@ -2,13 +2,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
-import type { BackupSummary, ObjectStoreOptions, SingleFileBackupOps, StoreLayout } from '@convoy/core';
 import { createBackupEngine, parseBackupUrl } from '@convoy/backup-store';
+import type { BackupSummary, ObjectStoreOptions, SingleFileBackupOps, StoreLayout } from '@convoy/core';
 import { ImageSource } from '@convoy/core/testing';
 import { startFaultProxy } from '@convoy/test-support/fault-proxy';
-import { startS3rver, S3RVER_CREDENTIALS } from '@convoy/test-support/s3rver';
+import { S3RVER_CREDENTIALS, startS3rver } from '@convoy/test-support/s3rver';
 import { tempDir } from '@convoy/test-support/tmp';
+import { describe, expect, it } from 'vitest';
 import { openS3ObjectStore } from './index.js';
 import type { S3ObjectStore } from './s3-store.js';
 
@@ -39,14 +39,31 @@ async function host(url: string, opts: ObjectStoreOptions = {}) {
 type Host = Awaited<ReturnType<typeof host>>;
 
 function backup(h: Host, url: string, volume: string, snapshot: string, layout: StoreLayout = 'convoy-v0.5'): Promise<BackupSummary> {
-  return engine.createBackup({ store: h.store, destUrl: url, driverName: 'image', volume: h.source.volumeRecord(volume), snapshot: h.source.snapshotRecord(volume, snapshot), ops: h.source, owner: 'host', layout });
+  return engine.createBackup({
+    store: h.store,
+    destUrl: url,
+    driverName: 'image',
+    volume: h.source.volumeRecord(volume),
+    snapshot: h.source.snapshotRecord(volume, snapshot),
+    ops: h.source,
+    owner: 'host',
+    layout,
+  });
 }
 
 const requests = (s: S3ObjectStore['stats']): number => s.get + s.put + s.head + s.list + s.delete + s.parts;
 
 async function restoreOn(h: Host, backupUrl: string, name: string): Promise<Buffer> {
   const { backupName, volumeName } = parseBackupUrl(backupUrl);
-  await engine.restoreBackup({ store: h.store, backupName, volumeName, driverName: 'image', ops: h.source, request: { name, options: {} }, owner: 'other-host' });
+  await engine.restoreBackup({
+    store: h.store,
+    backupName,
+    volumeName,
+    driverName: 'image',
+    ops: h.source,
+    request: { name, options: {} },
+    owner: 'other-host',
+  });
   return readFile(h.source.volumePath(name));
 }
 
@@ -112,7 +129,12 @@ describe('backup engine on S3 (s3rver on 127.0.0.1)', () => {
       }
     }
     const listed = await engine.listBackups({ store: h.store, destUrl: url });
-    expect(listed.map((b) => b.name).sort()).toEqual(Object.values(made).flat().map((b) => b.name).sort());
+    expect(listed.map((b) => b.name).sort()).toEqual(
+      Object.values(made)
+        .flat()
+        .map((b) => b.name)
+        .sort(),
+    );
 
     const keysOf = async (prefix: string) => {
       const keys: string[] = [];
@@ -223,7 +245,15 @@ describe('backup engine on S3 (s3rver on 127.0.0.1)', () => {
     });
     expect(store.stats.parts).toBe(3);
     expect(summary.uploadedBytes).toBe(archive.length);
-    await engine.restoreBackup({ store, backupName: summary.name, volumeName: 'files', driverName: 'dir', ops, request: { name: 'files-copy', options: {} }, owner: 'host' });
+    await engine.restoreBackup({
+      store,
+      backupName: summary.name,
+      volumeName: 'files',
+      driverName: 'dir',
+      ops,
+      request: { name: 'files-copy', options: {} },
+      owner: 'host',
+    });
     expect(imported?.equals(archive)).toBe(true);
     await store.close();
   });

@@ -3,13 +3,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import type { ObjectStore, StoreLayout } from '@convoy/core';
 import { createBackupEngine, parseBackupUrl } from '@convoy/backup-store';
+import type { ObjectStore, StoreLayout } from '@convoy/core';
 import { ImageSource, MemoryObjectStore } from '@convoy/core/testing';
 import { startFaultProxy } from '@convoy/test-support/fault-proxy';
-import { startS3rver, S3RVER_CREDENTIALS } from '@convoy/test-support/s3rver';
+import { S3RVER_CREDENTIALS, startS3rver } from '@convoy/test-support/s3rver';
 import { tempDir } from '@convoy/test-support/tmp';
+import { describe, expect, it } from 'vitest';
 import { openS3ObjectStore } from './index.js';
 
 process.env.AWS_ACCESS_KEY_ID = S3RVER_CREDENTIALS.accessKeyId;
@@ -30,7 +30,16 @@ async function setUp(blocks: number) {
 }
 
 function backup(store: ObjectStore, source: ImageSource, snapshot: string, layout?: StoreLayout) {
-  return engine.createBackup({ store, destUrl: store.url, driverName: 'image', volume: source.volumeRecord('vol1'), snapshot: source.snapshotRecord('vol1', snapshot), ops: source, owner: 'host', ...(layout ? { layout } : {}) });
+  return engine.createBackup({
+    store,
+    destUrl: store.url,
+    driverName: 'image',
+    volume: source.volumeRecord('vol1'),
+    snapshot: source.snapshotRecord('vol1', snapshot),
+    ops: source,
+    owner: 'host',
+    ...(layout ? { layout } : {}),
+  });
 }
 
 async function expectRestores(store: ObjectStore, source: ImageSource, url: string, snapshot: string): Promise<void> {

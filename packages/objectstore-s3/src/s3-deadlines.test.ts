@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import { describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
-import { startFaultProxy, type ProxiedRequest } from '@convoy/test-support/fault-proxy';
-import { startS3rver, S3RVER_CREDENTIALS } from '@convoy/test-support/s3rver';
+import { type ProxiedRequest, startFaultProxy } from '@convoy/test-support/fault-proxy';
+import { S3RVER_CREDENTIALS, startS3rver } from '@convoy/test-support/s3rver';
+import { describe, expect, it } from 'vitest';
 import { openS3ObjectStore } from './index.js';
 
 /**
@@ -30,7 +30,10 @@ function open(maxAttempts = 3) {
 }
 
 function noHang<T>(work: Promise<T>): Promise<T> {
-  return Promise.race([work, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`still waiting after ${HANG_MS} ms: it hangs`)), HANG_MS).unref())]);
+  return Promise.race([
+    work,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`still waiting after ${HANG_MS} ms: it hangs`)), HANG_MS).unref()),
+  ]);
 }
 
 const objectGet = (key: string) => (r: ProxiedRequest) => r.method === 'GET' && r.url.includes(key);

@@ -1,5 +1,5 @@
 import { encryptedBackupSuite } from '@convoy/backup-store/testing';
-import { startS3rver, S3RVER_CREDENTIALS } from '@convoy/test-support/s3rver';
+import { S3RVER_CREDENTIALS, startS3rver } from '@convoy/test-support/s3rver';
 import { tempDir } from '@convoy/test-support/tmp';
 import { openS3ObjectStore } from './index.js';
 

@@ -32,13 +32,24 @@ export function storeError(err: unknown, what: string, where: { bucket: string; 
     return new ConvoyError('NOT_FOUND', `S3 bucket ${where.bucket} does not exist (${what})`, { cause: err, details });
   }
   if (DENIED.has(name) || status === 403) {
-    return new ConvoyError('STORE_ERROR', `S3 refused ${what} in bucket ${where.bucket}: ${detail}. Check the credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, ~/.aws/credentials or the instance role) and their permissions`, { cause: err, details });
+    return new ConvoyError(
+      'STORE_ERROR',
+      `S3 refused ${what} in bucket ${where.bucket}: ${detail}. Check the credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, ~/.aws/credentials or the instance role) and their permissions`,
+      { cause: err, details },
+    );
   }
   if (name === 'CredentialsProviderError') {
-    return new ConvoyError('STORE_ERROR', `no AWS credentials found for ${what}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, write ~/.aws/credentials, or run with an instance role`, { cause: err, details });
+    return new ConvoyError(
+      'STORE_ERROR',
+      `no AWS credentials found for ${what}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, write ~/.aws/credentials, or run with an instance role`,
+      { cause: err, details },
+    );
   }
   if (/region is missing/i.test(e?.message ?? '')) {
-    return new ConvoyError('INVALID_ARGUMENT', `no S3 region: write s3://${where.bucket}@<region>/..., set AWS_REGION, or set the s3.region option`, { cause: err, details });
+    return new ConvoyError('INVALID_ARGUMENT', `no S3 region: write s3://${where.bucket}@<region>/..., set AWS_REGION, or set the s3.region option`, {
+      cause: err,
+      details,
+    });
   }
   const server = where.endpoint ?? 'S3';
   return new ConvoyError('STORE_ERROR', `${what} failed against ${server} (bucket ${where.bucket}): ${detail}`, { cause: err, details });

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
 import { startFaultProxy } from '@convoy/test-support/fault-proxy';
-import { startS3rver, S3RVER_CREDENTIALS } from '@convoy/test-support/s3rver';
+import { S3RVER_CREDENTIALS, startS3rver } from '@convoy/test-support/s3rver';
+import { describe, expect, it } from 'vitest';
 import { openS3ObjectStore } from './index.js';
 
 /**

@@ -1,4 +1,4 @@
-import { checkDeclaredOptions, ConvoyError, type OptionSpec } from '@convoy/core';
+import { ConvoyError, checkDeclaredOptions, type OptionSpec } from '@convoy/core';
 
 /**
  * The store's settings, from `ObjectStoreOptions.options` (strings, as the CLI passes them).
@@ -30,18 +30,37 @@ interface SettingSpec extends OptionSpec {
 }
 
 const SPECS: Record<keyof S3Settings, SettingSpec> = {
-  plainPayload: { key: 's3.plainPayload', default: 'true', description: 'send un-chunked payloads and skip optional checksums (true or false)', parse: parseBoolean },
+  plainPayload: {
+    key: 's3.plainPayload',
+    default: 'true',
+    description: 'send un-chunked payloads and skip optional checksums (true or false)',
+    parse: parseBoolean,
+  },
   pageSize: { key: 's3.pageSize', default: '1000', description: 'keys per listing request, 1 to 1000', parse: integer(1, 1000) },
   maxAttempts: { key: 's3.maxAttempts', default: '5', description: 'attempts per request, the first included, 1 to 20', parse: integer(1, 20) },
-  partSize: { key: 's3.partSize', default: String(8 * MiB), description: 'bytes per part of a multipart upload, 5 MiB to 5 GiB', parse: integer(5 * MiB, 5 * 1024 * MiB) },
+  partSize: {
+    key: 's3.partSize',
+    default: String(8 * MiB),
+    description: 'bytes per part of a multipart upload, 5 MiB to 5 GiB',
+    parse: integer(5 * MiB, 5 * 1024 * MiB),
+  },
   partConcurrency: { key: 's3.partConcurrency', default: '4', description: 'parts uploaded at once by one upload, 1 to 64', parse: integer(1, 64) },
   maxSockets: { key: 's3.maxSockets', default: '16', description: 'sockets kept alive per host, 1 to 1024', parse: integer(1, 1024) },
-  requestTimeoutMs: { key: 's3.requestTimeoutMs', default: '60000', description: 'a request idle this long fails and is retried (ms)', parse: integer(100, 3_600_000) },
+  requestTimeoutMs: {
+    key: 's3.requestTimeoutMs',
+    default: '60000',
+    description: 'a request idle this long fails and is retried (ms)',
+    parse: integer(100, 3_600_000),
+  },
   region: { key: 's3.region', description: 'region when neither the URL nor the SDK environment gives one', parse: (v) => v },
 };
 
 /** The store's settings as declared options, for `--store-opts` checks and help. */
-export const S3_OPTION_SPECS: OptionSpec[] = Object.values(SPECS).map(({ key, description, default: value }) => ({ key, description, ...(value === undefined ? {} : { default: value }) }));
+export const S3_OPTION_SPECS: OptionSpec[] = Object.values(SPECS).map(({ key, description, default: value }) => ({
+  key,
+  description,
+  ...(value === undefined ? {} : { default: value }),
+}));
 export const S3_OPTION_KEYS = S3_OPTION_SPECS.map((spec) => spec.key);
 
 export function parseS3Settings(options: Record<string, string> = {}): S3Settings {

@@ -1,10 +1,10 @@
-import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { Readable } from 'node:stream';
 import type { ErrorCode } from '@convoy/core';
 import { objectStoreComplianceSuite } from '@convoy/core/testing';
-import { startS3rver, S3RVER_CREDENTIALS } from '@convoy/test-support/s3rver';
 import { startFaultProxy } from '@convoy/test-support/fault-proxy';
+import { S3RVER_CREDENTIALS, startS3rver } from '@convoy/test-support/s3rver';
+import { describe, expect, it } from 'vitest';
 import s3StoreDefinition, { openS3ObjectStore } from './index.js';
 
 // The SDK's default credential chain reads these; s3rver knows only its own key pair.
@@ -37,7 +37,9 @@ describe('objectstore-s3', () => {
   });
 
   it('says which bucket does not exist', async () => {
-    await expect(openS3ObjectStore(new URL('s3://no-such-bucket@us-east-1/x'), { endpoint: server.endpoint })).rejects.toEqual(failsWith('NOT_FOUND', 'no-such-bucket'));
+    await expect(openS3ObjectStore(new URL('s3://no-such-bucket@us-east-1/x'), { endpoint: server.endpoint })).rejects.toEqual(
+      failsWith('NOT_FOUND', 'no-such-bucket'),
+    );
   });
 
   it('says the credentials are wrong', async () => {
@@ -53,12 +55,19 @@ describe('objectstore-s3', () => {
 
   it('refuses a malformed endpoint and unknown options before any request', async () => {
     await expect(openS3ObjectStore(new URL('s3://misc@us-east-1/x'), { endpoint: 'not a url' })).rejects.toEqual(failsWith('INVALID_ARGUMENT', 'endpoint'));
-    await expect(openS3ObjectStore(new URL('s3://misc@us-east-1/x'), { endpoint: `${server.endpoint}/path` })).rejects.toEqual(failsWith('INVALID_ARGUMENT', 'endpoint'));
-    await expect(openS3ObjectStore(new URL('s3://misc@us-east-1/x'), { endpoint: server.endpoint, options: { 's3.typo': '1' } })).rejects.toEqual(failsWith('INVALID_ARGUMENT', 's3.typo'));
+    await expect(openS3ObjectStore(new URL('s3://misc@us-east-1/x'), { endpoint: `${server.endpoint}/path` })).rejects.toEqual(
+      failsWith('INVALID_ARGUMENT', 'endpoint'),
+    );
+    await expect(openS3ObjectStore(new URL('s3://misc@us-east-1/x'), { endpoint: server.endpoint, options: { 's3.typo': '1' } })).rejects.toEqual(
+      failsWith('INVALID_ARGUMENT', 's3.typo'),
+    );
   });
 
   it('uploads large streams in parts and reads them back byte-equal', async () => {
-    const store = await openS3ObjectStore(new URL('s3://misc@us-east-1/parts'), { endpoint: server.endpoint, options: { 's3.partSize': String(5 * 1024 * 1024) } });
+    const store = await openS3ObjectStore(new URL('s3://misc@us-east-1/parts'), {
+      endpoint: server.endpoint,
+      options: { 's3.partSize': String(5 * 1024 * 1024) },
+    });
     const data = randomBytes(12 * 1024 * 1024 + 17);
     await store.put('big.bin', Readable.from([data]));
     expect(store.stats.parts).toBe(3);
@@ -66,8 +75,11 @@ describe('objectstore-s3', () => {
     await store.close();
   });
 
-  it('puts a buffer of a pack\'s size in ONE request, and reads ranges of it back with one GET each', async () => {
-    const store = await openS3ObjectStore(new URL('s3://misc@us-east-1/packs'), { endpoint: server.endpoint, options: { 's3.partSize': String(5 * 1024 * 1024) } });
+  it("puts a buffer of a pack's size in ONE request, and reads ranges of it back with one GET each", async () => {
+    const store = await openS3ObjectStore(new URL('s3://misc@us-east-1/packs'), {
+      endpoint: server.endpoint,
+      options: { 's3.partSize': String(5 * 1024 * 1024) },
+    });
     const data = randomBytes(12 * 1024 * 1024 + 17);
     await store.put('pack.bin', data);
     expect(store.stats).toMatchObject({ put: 1, parts: 0 });

@@ -6,22 +6,32 @@ import {
   AbortMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  type GetObjectCommandOutput,
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
   PutObjectCommand,
   S3Client,
-  type GetObjectCommandOutput,
-  type ListObjectsV2CommandOutput,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { collectGarbage, ConvoyError, GarbageBudget, validateKeyPrefix, validateObjectKey, validateRange, type ObjectInfo, type ObjectStore, type ObjectStoreStats } from '@convoy/core';
+import {
+  ConvoyError,
+  collectGarbage,
+  GarbageBudget,
+  type ObjectInfo,
+  type ObjectStore,
+  type ObjectStoreStats,
+  validateKeyPrefix,
+  validateObjectKey,
+  validateRange,
+} from '@convoy/core';
 import { readRangeInto } from './read-range-into.js';
 import { isNetworkError, resumableBody } from './resumable-body.js';
 import { isMissingObject, isUnsatisfiableRange, storeError } from './s3-errors.js';
-import { SlicedBodyHttpHandler } from './sliced-body-handler.js';
 import type { S3Settings } from './s3-options.js';
 import type { S3Location } from './s3-url.js';
+import { SlicedBodyHttpHandler } from './sliced-body-handler.js';
 
 export interface S3ObjectStoreStats extends ObjectStoreStats {
   /** Requests the SDK repeated after throttling, 5xx, resets or timeouts. */
@@ -95,7 +105,8 @@ export class S3ObjectStore implements ObjectStore {
       await this.send(`opening ${this.url}`, () => this.client.send(new HeadBucketCommand({ Bucket: this.location.bucket })));
     } catch (err) {
       const status = ((err as ConvoyError).cause as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
-      if (status === 404) throw new ConvoyError('NOT_FOUND', `S3 bucket ${this.location.bucket} does not exist${this.endpoint ? ` at ${this.endpoint}` : ''}`, { cause: err });
+      if (status === 404)
+        throw new ConvoyError('NOT_FOUND', `S3 bucket ${this.location.bucket} does not exist${this.endpoint ? ` at ${this.endpoint}` : ''}`, { cause: err });
       throw err;
     }
   }
@@ -138,7 +149,9 @@ export class S3ObjectStore implements ObjectStore {
       fetchFrom: async (from) => {
         this.stats.get += 1;
         // If-Match: the rest must come from the object whose start we already have.
-        const rest = await this.send(what, () => this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key, Range: rangeFrom(from), ...(ETag ? { IfMatch: ETag } : {}) })));
+        const rest = await this.send(what, () =>
+          this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key, Range: rangeFrom(from), ...(ETag ? { IfMatch: ETag } : {}) })),
+        );
         return rest.Body as Readable;
       },
     });
@@ -179,7 +192,10 @@ export class S3ObjectStore implements ObjectStore {
     const { signal } = opts;
     if (Buffer.isBuffer(body) && body.length <= Math.max(this.settings.partSize, SINGLE_PUT_BYTES)) {
       await this.send(`writing ${key}`, () =>
-        this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key, Body: body, ContentLength: body.length }), signal ? { abortSignal: signal } : {}),
+        this.client.send(
+          new PutObjectCommand({ Bucket: this.location.bucket, Key, Body: body, ContentLength: body.length }),
+          signal ? { abortSignal: signal } : {},
+        ),
       );
       return;
     }
@@ -234,7 +250,8 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async listDir(prefix: string): Promise<{ files: string[]; dirs: string[] }> {
-    if (prefix !== '' && !prefix.endsWith('/')) throw new ConvoyError('INVALID_ARGUMENT', `listDir needs a directory prefix ending with /, got ${JSON.stringify(prefix)}`);
+    if (prefix !== '' && !prefix.endsWith('/'))
+      throw new ConvoyError('INVALID_ARGUMENT', `listDir needs a directory prefix ending with /, got ${JSON.stringify(prefix)}`);
     const files = new Set<string>();
     const dirs = new Set<string>();
     const full = this.prefixOf(prefix);
@@ -251,13 +268,19 @@ export class S3ObjectStore implements ObjectStore {
     for (let at = 0; at < objects.length; at += DELETE_BATCH) {
       this.stats.delete += 1;
       const batch = objects.slice(at, at + DELETE_BATCH);
-      const response = await this.send(`deleting ${batch.length} objects`, () => this.client.send(new DeleteObjectsCommand({ Bucket: this.location.bucket, Delete: { Objects: batch, Quiet: true } })));
+      const response = await this.send(`deleting ${batch.length} objects`, () =>
+        this.client.send(new DeleteObjectsCommand({ Bucket: this.location.bucket, Delete: { Objects: batch, Quiet: true } })),
+      );
       const failed = response.Errors ?? [];
       if (failed.length > 0) {
         const first = failed[0]!;
-        throw new ConvoyError('STORE_ERROR', `S3 could not delete ${failed.length} of ${batch.length} objects in bucket ${this.location.bucket}, e.g. ${first.Key}: ${first.Code} ${first.Message ?? ''}`, {
-          details: { keys: failed.map((f) => f.Key) },
-        });
+        throw new ConvoyError(
+          'STORE_ERROR',
+          `S3 could not delete ${failed.length} of ${batch.length} objects in bucket ${this.location.bucket}, e.g. ${first.Key}: ${first.Code} ${first.Message ?? ''}`,
+          {
+            details: { keys: failed.map((f) => f.Key) },
+          },
+        );
       }
     }
   }
@@ -270,9 +293,16 @@ export class S3ObjectStore implements ObjectStore {
     let token: string | undefined;
     do {
       this.stats.list += 1;
-      const page = await this.send(
-        `listing ${prefix || '/'}`,
-        () => this.client.send(new ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: this.prefixOf(prefix), Delimiter: delimiter, MaxKeys: this.settings.pageSize, ContinuationToken: token })),
+      const page = await this.send(`listing ${prefix || '/'}`, () =>
+        this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.location.bucket,
+            Prefix: this.prefixOf(prefix),
+            Delimiter: delimiter,
+            MaxKeys: this.settings.pageSize,
+            ContinuationToken: token,
+          }),
+        ),
       );
       yield page;
       token = page.IsTruncated ? page.NextContinuationToken : undefined;

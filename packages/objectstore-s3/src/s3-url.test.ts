@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
-import { parseS3Url } from './s3-url.js';
+import { describe, expect, it } from 'vitest';
 import { parseS3Settings } from './s3-options.js';
+import { parseS3Url } from './s3-url.js';
 
 describe('S3 store URLs', () => {
   it('reads both of Convoy spellings and normalises them', () => {
@@ -38,7 +38,13 @@ describe('S3 store URLs', () => {
 
   it('parses the documented options and refuses unknown or out-of-range ones', () => {
     expect(parseS3Settings({ 's3.pageSize': '7', 's3.plainPayload': 'false' })).toMatchObject({ pageSize: 7, plainPayload: false, maxAttempts: 5 });
-    const bads: Array<Record<string, string>> = [{ 's3.pageSize': '0' }, { 's3.pageSize': '1001' }, { 's3.partSize': '1024' }, { 's3.plainPayload': 'yes' }, { 's3.nope': '1' }];
+    const bads: Array<Record<string, string>> = [
+      { 's3.pageSize': '0' },
+      { 's3.pageSize': '1001' },
+      { 's3.partSize': '1024' },
+      { 's3.plainPayload': 'yes' },
+      { 's3.nope': '1' },
+    ];
     for (const bad of bads) {
       expect(() => parseS3Settings(bad)).toThrow(/s3\./);
     }

@@ -14,7 +14,10 @@ const MiB = 1024 * 1024;
 const received: { sha256: string; bytes: number }[] = [];
 let mostQueued = 0;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-const clientQueued = () => Object.values(agent.sockets).flat().reduce((most, socket) => Math.max(most, socket?.writableLength ?? 0), 0);
+const clientQueued = () =>
+  Object.values(agent.sockets)
+    .flat()
+    .reduce((most, socket) => Math.max(most, socket?.writableLength ?? 0), 0);
 const server = http.createServer((req, res) => {
   const hash = createHash('sha256');
   let bytes = 0;
@@ -39,7 +42,16 @@ afterAll(async () => {
 });
 
 function put(body: Buffer) {
-  const request = { protocol: 'http:', hostname: '127.0.0.1', port, method: 'PUT', path: '/bucket/key', query: {}, headers: { 'content-length': String(body.length) }, body };
+  const request = {
+    protocol: 'http:',
+    hostname: '127.0.0.1',
+    port,
+    method: 'PUT',
+    path: '/bucket/key',
+    query: {},
+    headers: { 'content-length': String(body.length) },
+    body,
+  };
   return { request, sent: send(request) };
 }
 
@@ -71,7 +83,10 @@ describe('SlicedBodyHttpHandler', () => {
     expect(request.body).toBe(body);
     await send(request);
     const digest = createHash('sha256').update(body).digest('hex');
-    expect(received).toEqual([{ sha256: digest, bytes: body.length }, { sha256: digest, bytes: body.length }]);
+    expect(received).toEqual([
+      { sha256: digest, bytes: body.length },
+      { sha256: digest, bytes: body.length },
+    ]);
   });
 
   it('sends a body of one slice or less, and an empty one, as it is', async () => {

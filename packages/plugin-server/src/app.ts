@@ -1,13 +1,12 @@
-import Fastify, { type FastifyInstance } from 'fastify';
 import { KeyedMutex, type Logger } from '@convoy/core';
 import type { ScheduleService, StoreOperations, VolumeService } from '@convoy/volume-service';
-import { convoyApiRoutes } from './api/routes.js';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { API_PREFIX } from './api/route-table.js';
+import { convoyApiRoutes } from './api/routes.js';
 import { dockerPluginRoutes } from './docker-routes.js';
 import { acceptJsonBodies } from './json-body.js';
-import { OperationRegistry } from './operations.js';
-
 import type { MountRefs } from './mount-refs.js';
+import { OperationRegistry } from './operations.js';
 
 export interface AppOptions {
   service: VolumeService;

@@ -1,8 +1,8 @@
 import net from 'node:net';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { isConvoyError, type Progress } from '@convoy/core';
 import { tempDirFactory } from '@convoy/test-support/tmp';
+import { describe, expect, it } from 'vitest';
 import { ConvoyClient } from './client.js';
 
 /**
@@ -21,7 +21,9 @@ interface Received {
 }
 
 /** A server on a fresh socket that reads one request and lets `answer` reply on the raw socket. */
-async function rawServer(answer: (socket: net.Socket, request: Received) => void): Promise<{ socket: string; requests: Received[]; clientLeft: Promise<void>; stop(): Promise<void> }> {
+async function rawServer(
+  answer: (socket: net.Socket, request: Received) => void,
+): Promise<{ socket: string; requests: Received[]; clientLeft: Promise<void>; stop(): Promise<void> }> {
   const socketPath = path.join(await freshDir(), 's.sock');
   const requests: Received[] = [];
   const sockets = new Set<net.Socket>();
@@ -75,7 +77,8 @@ function byteByByte(socket: net.Socket, bytes: Buffer, then: 'end' | 'destroy' |
   next();
 }
 
-const chunk = (part: Buffer | string, extension = '') => Buffer.concat([Buffer.from(`${Buffer.byteLength(part).toString(16)}${extension}\r\n`), Buffer.from(part), Buffer.from('\r\n')]);
+const chunk = (part: Buffer | string, extension = '') =>
+  Buffer.concat([Buffer.from(`${Buffer.byteLength(part).toString(16)}${extension}\r\n`), Buffer.from(part), Buffer.from('\r\n')]);
 const chunked = (...parts: string[]) => parts.map((p) => chunk(p).toString()).join('');
 const head = (status: string, headers: string[]) => `HTTP/1.1 ${status}\r\n${headers.join('\r\n')}\r\n\r\n`;
 
@@ -114,7 +117,11 @@ describe('the client over the socket', () => {
     const server = await rawServer((socket) => byteByByte(socket, answer, 'keep'));
     const seen: Progress[] = [];
     const stored: number[] = [];
-    const result = await new ConvoyClient(server.socket).call('createBackup', { SnapshotName: 's1', URL: 'vfs:///s' }, { onProgress: (p) => seen.push(p), onSummary: (s) => stored.push(s.storedBytes) });
+    const result = await new ConvoyClient(server.socket).call(
+      'createBackup',
+      { SnapshotName: 's1', URL: 'vfs:///s' },
+      { onProgress: (p) => seen.push(p), onSummary: (s) => stored.push(s.storedBytes) },
+    );
     expect(result).toBe('vfs:///s?backup=b\u00e9');
     expect(seen).toEqual([progress]);
     expect(stored).toEqual([7]);
@@ -123,7 +130,9 @@ describe('the client over the socket', () => {
 
   it('reads a Content-Length answer split anywhere, and a bare answer framed by the connection closing', async () => {
     const json = JSON.stringify({ v1: { Name: 'v1' } });
-    const framed = await rawServer((socket) => byteByByte(socket, Buffer.from(head('200 OK', ['content-type: application/json; charset=utf-8', `content-length: ${json.length}`]) + json), 'keep'));
+    const framed = await rawServer((socket) =>
+      byteByByte(socket, Buffer.from(head('200 OK', ['content-type: application/json; charset=utf-8', `content-length: ${json.length}`]) + json), 'keep'),
+    );
     expect(await new ConvoyClient(framed.socket).call('listVolumes', undefined)).toEqual({ v1: { Name: 'v1' } });
     const bare = await rawServer((socket) => byteByByte(socket, Buffer.from(head('200 OK', ['content-type: text/plain']) + '/mnt/v1'), 'end'));
     expect(await new ConvoyClient(bare.socket).call('mountVolume', { VolumeName: 'v1' })).toBe('/mnt/v1');
@@ -132,7 +141,9 @@ describe('the client over the socket', () => {
 
   it("passes the daemon's typed error on", async () => {
     const error = JSON.stringify({ code: 'NOT_FOUND', message: 'volume v9 does not exist' });
-    const server = await rawServer((socket) => socket.end(head('404 Not Found', ['content-type: application/json', `content-length: ${error.length}`]) + error));
+    const server = await rawServer((socket) =>
+      socket.end(head('404 Not Found', ['content-type: application/json', `content-length: ${error.length}`]) + error),
+    );
     const err = await failure(new ConvoyClient(server.socket).call('inspectVolume', { VolumeName: 'v9' }));
     expect(isConvoyError(err, 'NOT_FOUND')).toBe(true);
     expect(err.message).toBe('volume v9 does not exist');
@@ -140,12 +151,18 @@ describe('the client over the socket', () => {
   });
 
   it('refuses an answer cut short: Content-Length not reached, chunked without its last chunk', async () => {
-    const byLength = await rawServer((socket) => byteByByte(socket, Buffer.from(head('200 OK', ['content-type: application/json', 'content-length: 40']) + '{"v1":{"Na'), 'end'));
+    const byLength = await rawServer((socket) =>
+      byteByByte(socket, Buffer.from(head('200 OK', ['content-type: application/json', 'content-length: 40']) + '{"v1":{"Na'), 'end'),
+    );
     const err = await failure(new ConvoyClient(byLength.socket).call('listVolumes', undefined));
     expect(isConvoyError(err, 'INTERNAL')).toBe(true);
     expect(err.message).toMatch(/^lost the connection to the convoy daemon at .* while it answered: the connection closed before the whole answer arrived$/);
     const byChunks = await rawServer((socket) =>
-      byteByByte(socket, Buffer.from(head('200 OK', ['content-type: application/json', 'transfer-encoding: chunked']) + chunked('{"v1":') + '10\r\n{"Na'), 'destroy'),
+      byteByByte(
+        socket,
+        Buffer.from(head('200 OK', ['content-type: application/json', 'transfer-encoding: chunked']) + chunked('{"v1":') + '10\r\n{"Na'),
+        'destroy',
+      ),
     );
     expect((await failure(new ConvoyClient(byChunks.socket).call('listVolumes', undefined))).message).toMatch(/while it answered/);
     await Promise.all([byLength.stop(), byChunks.stop()]);
@@ -170,9 +187,18 @@ describe('the client over the socket', () => {
   });
 
   it('gives up on a server that stalls when its signal aborts, and closes the connection (which cancels in the daemon)', async () => {
-    const server = await rawServer((socket) => socket.write(head('200 OK', ['content-type: application/x-ndjson', 'transfer-encoding: chunked']) + chunked('{"progress":{"phase":"backup","doneBytes":0,"totalBytes":9}}\n')));
+    const server = await rawServer((socket) =>
+      socket.write(
+        head('200 OK', ['content-type: application/x-ndjson', 'transfer-encoding: chunked']) +
+          chunked('{"progress":{"phase":"backup","doneBytes":0,"totalBytes":9}}\n'),
+      ),
+    );
     const abort = new AbortController();
-    const call = new ConvoyClient(server.socket, { signal: abort.signal }).call('createBackup', { SnapshotName: 's1', URL: 'vfs:///s' }, { onProgress: () => abort.abort() });
+    const call = new ConvoyClient(server.socket, { signal: abort.signal }).call(
+      'createBackup',
+      { SnapshotName: 's1', URL: 'vfs:///s' },
+      { onProgress: () => abort.abort() },
+    );
     const err = await failure(call);
     expect(isConvoyError(err, 'CANCELLED')).toBe(true);
     await server.clientLeft;
@@ -184,7 +210,9 @@ describe('the client over the socket', () => {
     const err = await failure(new ConvoyClient(missing).call('info', undefined));
     expect(err.message).toBe(`cannot reach the convoy daemon at ${missing}: is \`convoy daemon\` running? (ENOENT)`);
     const hangsUp = await rawServer((socket) => socket.end());
-    expect((await failure(new ConvoyClient(hangsUp.socket).call('info', undefined))).message).toMatch(/^lost the connection to the convoy daemon at .*: the connection closed with no answer$/);
+    expect((await failure(new ConvoyClient(hangsUp.socket).call('info', undefined))).message).toMatch(
+      /^lost the connection to the convoy daemon at .*: the connection closed with no answer$/,
+    );
     await hangsUp.stop();
   });
 });

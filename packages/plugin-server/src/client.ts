@@ -1,12 +1,14 @@
-import { ConvoyError, type ConvoyErrorJSON } from '@convoy/core/lite';
 import type { ProgressListener } from '@convoy/core';
+import { ConvoyError, type ConvoyErrorJSON } from '@convoy/core/lite';
+import { API_PREFIX, NDJSON_TYPE, ROUTES, type RouteName, type RouteRequest, type RouteResponse } from './api/route-table.js';
 import type { NdjsonLine, SummaryListener } from './ndjson.js';
 import { DETACH_HEADER, OPERATION_HEADER } from './operations.js';
 import { CutShortAnswer, MalformedAnswer, requestOverSocket } from './socket-http.js';
-import { API_PREFIX, NDJSON_TYPE, ROUTES, type RouteName, type RouteRequest, type RouteResponse } from './api/route-table.js';
 
 function isErrorJson(value: unknown): value is ConvoyErrorJSON {
-  return typeof value === 'object' && value !== null && typeof (value as ConvoyErrorJSON).code === 'string' && typeof (value as ConvoyErrorJSON).message === 'string';
+  return (
+    typeof value === 'object' && value !== null && typeof (value as ConvoyErrorJSON).code === 'string' && typeof (value as ConvoyErrorJSON).message === 'string'
+  );
 }
 
 function unreachable(socketPath: string, err: NodeJS.ErrnoException): ConvoyError {
@@ -24,8 +26,11 @@ function unreachable(socketPath: string, err: NodeJS.ErrnoException): ConvoyErro
 
 /** An answer that broke off or made no sense. */
 function lost(socketPath: string, err: Error): ConvoyError {
-  const what = err instanceof CutShortAnswer || err instanceof MalformedAnswer ? err.message : (err as NodeJS.ErrnoException).code ?? err.message;
-  return new ConvoyError('INTERNAL', `lost the connection to the convoy daemon at ${socketPath} while it answered: ${what}`, { details: { socket: socketPath }, cause: err });
+  const what = err instanceof CutShortAnswer || err instanceof MalformedAnswer ? err.message : ((err as NodeJS.ErrnoException).code ?? err.message);
+  return new ConvoyError('INTERNAL', `lost the connection to the convoy daemon at ${socketPath} while it answered: ${what}`, {
+    details: { socket: socketPath },
+    cause: err,
+  });
 }
 
 /** How a call ends on the client's side when its session's signal aborts. */
@@ -48,7 +53,12 @@ interface AnswerReader {
 }
 
 /** Reads an NDJSON answer: progress lines to the listener, then the result or the error. */
-function ndjsonReader(onProgress: ProgressListener | undefined, onSummary: SummaryListener | undefined, resolve: (value: unknown) => void, reject: (err: unknown) => void): AnswerReader {
+function ndjsonReader(
+  onProgress: ProgressListener | undefined,
+  onSummary: SummaryListener | undefined,
+  resolve: (value: unknown) => void,
+  reject: (err: unknown) => void,
+): AnswerReader {
   let pending = '';
   let settled = false;
   const decoder = new TextDecoder();
@@ -132,7 +142,11 @@ export class ConvoyClient {
    * Calls `route` with `body`. With `onProgress` the daemon streams progress lines (NDJSON)
    * while a long operation runs, and `onSummary` hears what it stored. `query` adds URL parameters (Go's `list ?driver=1`).
    */
-  call<K extends RouteName>(route: K, body: RouteRequest<K>, opts: { onProgress?: ProgressListener; onSummary?: SummaryListener; query?: string } = {}): Promise<RouteResponse<K>> {
+  call<K extends RouteName>(
+    route: K,
+    body: RouteRequest<K>,
+    opts: { onProgress?: ProgressListener; onSummary?: SummaryListener; query?: string } = {},
+  ): Promise<RouteResponse<K>> {
     const { method, path } = ROUTES[route];
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const onProgress = opts.onProgress;
@@ -150,7 +164,7 @@ export class ConvoyClient {
       // The first outcome stands; whatever comes after (a late line, the connection closing) is
       // dropped, and the connection closes.
       const settle =
-        <T,>(to: (value: T) => void) =>
+        <T>(to: (value: T) => void) =>
         (value: T) => {
           if (settled) return;
           settled = true;
@@ -174,7 +188,9 @@ export class ConvoyClient {
         {
           onHead(status, headers) {
             const contentType = headers.get('content-type') ?? '';
-            reader = contentType.startsWith(NDJSON_TYPE) ? ndjsonReader(onProgress, opts.onSummary, settle(answered), settle(reject)) : jsonReader(status, contentType, settle(answered), settle(reject));
+            reader = contentType.startsWith(NDJSON_TYPE)
+              ? ndjsonReader(onProgress, opts.onSummary, settle(answered), settle(reject))
+              : jsonReader(status, contentType, settle(answered), settle(reject));
           },
           onData: (chunk) => reader?.data(chunk),
           onEnd: () => reader?.end(),
@@ -189,6 +205,6 @@ export class ConvoyClient {
 }
 
 export type * from './api/go-types.js';
-export type { OperationOutcome } from './operations.js';
-export type { OperationSummary, SummaryListener } from './ndjson.js';
 export type { RouteName, RouteRequest, RouteResponse } from './api/route-table.js';
+export type { OperationSummary, SummaryListener } from './ndjson.js';
+export type { OperationOutcome } from './operations.js';

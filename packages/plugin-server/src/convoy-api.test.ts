@@ -1,11 +1,11 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
 import { tempDir } from '@convoy/test-support/tmp';
-import { ConvoyClient, type VolumeResponse } from './client.js';
 import { rawRequest } from '@convoy/test-support/unix-http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../test/test-stack.js';
+import { ConvoyClient, type VolumeResponse } from './client.js';
 
 const dir = await tempDir('convoy-api-');
 const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
@@ -126,12 +126,18 @@ describe("Convoy's API (Go Convoy's /v1 protocol) over the real unix socket", ()
   it('streams NDJSON when asked: the last line is the result or the error', async () => {
     const ok = await call('POST', '/volumes/create', '{"Name": "nd1", "Verbose": true}', { accept: 'application/x-ndjson' });
     expect(ok.contentType).toMatch(/application\/x-ndjson/);
-    const okLines = ok.text.trim().split('\n').map((l) => JSON.parse(l));
+    const okLines = ok.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(okLines.at(-1)).toMatchObject({ result: { Name: 'nd1' } });
 
     const failed = await call('POST', '/volumes/create', '{"Name": "nd1"}', { accept: 'application/x-ndjson' });
     expect(failed.status).toBe(200);
-    const failedLines = failed.text.trim().split('\n').map((l) => JSON.parse(l));
+    const failedLines = failed.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(failedLines.at(-1)).toMatchObject({ error: { code: 'ALREADY_EXISTS' } });
     await client.call('deleteVolume', { VolumeName: 'nd1' });
   });

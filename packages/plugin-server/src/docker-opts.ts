@@ -32,12 +32,16 @@ export function createParamsFromDockerOpts(name: string, opts: Record<string, st
         params.endpoint = value;
         break;
       case 'standby':
-        if (value !== 'true' && value !== 'false') throw new ConvoyError('INVALID_ARGUMENT', `option standby must be true or false, not ${JSON.stringify(value)}`);
+        if (value !== 'true' && value !== 'false')
+          throw new ConvoyError('INVALID_ARGUMENT', `option standby must be true or false, not ${JSON.stringify(value)}`);
         if (value === 'true') params.standby = true;
         break;
       default:
         if (KEY_OPTIONS.has(key)) {
-          throw new ConvoyError('INVALID_ARGUMENT', `option ${key}: Docker shows volume options to anyone, so keys are never options; start the daemon with --encryption-key-file to restore encrypted backups`);
+          throw new ConvoyError(
+            'INVALID_ARGUMENT',
+            `option ${key}: Docker shows volume options to anyone, so keys are never options; start the daemon with --encryption-key-file to restore encrypted backups`,
+          );
         }
         driverOptions[key] = value;
     }

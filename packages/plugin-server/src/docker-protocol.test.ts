@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDirFactory } from '@convoy/test-support/tmp';
-import { MOUNT_REFS_FILE } from './mount-refs.js';
 import { dockerCall, rawRequest } from '@convoy/test-support/unix-http';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../test/test-stack.js';
+import { MOUNT_REFS_FILE } from './mount-refs.js';
 
 const freshDir = await tempDirFactory('convoy-docker-');
 
@@ -80,7 +80,9 @@ describe('Docker volume plugin protocol over the real unix socket', () => {
     expect(existsSync(mountpoint)).toBe(true);
     expect(await dockerCall(sock(), '/VolumeDriver.Mount', { Name: 'shared', ID: idA })).toEqual({ Mountpoint: mountpoint, Err: '' });
     await dockerCall(sock(), '/VolumeDriver.Mount', { Name: 'shared', ID: idB });
-    expect(((await dockerCall(sock(), '/VolumeDriver.Get', { Name: 'shared' })) as { Volume: { Status: { dockerMounts: number } } }).Volume.Status.dockerMounts).toBe(2);
+    expect(
+      ((await dockerCall(sock(), '/VolumeDriver.Get', { Name: 'shared' })) as { Volume: { Status: { dockerMounts: number } } }).Volume.Status.dockerMounts,
+    ).toBe(2);
 
     // One container stops: the other keeps the volume mounted.
     await dockerCall(sock(), '/VolumeDriver.Unmount', { Name: 'shared', ID: idA });

@@ -1,6 +1,6 @@
-import type { FastifyInstance } from 'fastify';
 import { ConvoyError, isConvoyError, type KeyedMutex, type Logger, type VolumeRecord } from '@convoy/core';
 import type { ScheduleService, VolumeService } from '@convoy/volume-service';
+import type { FastifyInstance } from 'fastify';
 import { createParamsFromDockerOpts } from './docker-opts.js';
 import { attachDockerSchedule } from './docker-schedule.js';
 import { scheduleFromDockerOpts } from './docker-schedule-opts.js';

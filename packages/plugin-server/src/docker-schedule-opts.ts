@@ -1,6 +1,6 @@
-import { ConvoyError, parseCount, parseDuration, parseKeepWithin } from '@convoy/core';
 import type { RetentionPolicy } from '@convoy/backup-store';
-import { validateScheduleSpec, type ScheduleSpec } from '@convoy/volume-service';
+import { ConvoyError, parseCount, parseDuration, parseKeepWithin } from '@convoy/core';
+import { type ScheduleSpec, validateScheduleSpec } from '@convoy/volume-service';
 
 const KEEP_RULES = ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const;
 
@@ -45,21 +45,23 @@ export function scheduleFromDockerOpts(
     else if (key === 'schedule-jitter') {
       parseDuration(value, `-o ${key}`, 'jitter');
       spec.jitter = value;
-    }
-    else if (key === 'schedule-timezone') spec.timezone = value;
+    } else if (key === 'schedule-timezone') spec.timezone = value;
     else if (key === 'schedule-consistent') {
       if (value !== 'true' && value !== 'false') throw new ConvoyError('INVALID_ARGUMENT', `-o ${key}=${JSON.stringify(value)}: use true or false`);
       spec.consistent = value === 'true';
-    }
-    else if (key === 'schedule-keep-within') {
+    } else if (key === 'schedule-keep-within') {
       parseKeepWithin(value, `-o ${key}`);
       keep.within = value;
-    }
-    else if (key.startsWith('schedule-keep-') && (KEEP_RULES as readonly string[]).includes(rule)) keep[rule] = parseCount(value, `-o ${key}`, 'keep');
-    else throw new ConvoyError('INVALID_ARGUMENT', `unknown option -o ${key}; schedule options are schedule, schedule-backup, schedule-compression, schedule-layout, schedule-endpoint, schedule-keep-{last,hourly,daily,weekly,monthly,yearly,within}, schedule-jitter, schedule-timezone, schedule-consistent`);
+    } else if (key.startsWith('schedule-keep-') && (KEEP_RULES as readonly string[]).includes(rule)) keep[rule] = parseCount(value, `-o ${key}`, 'keep');
+    else
+      throw new ConvoyError(
+        'INVALID_ARGUMENT',
+        `unknown option -o ${key}; schedule options are schedule, schedule-backup, schedule-compression, schedule-layout, schedule-endpoint, schedule-keep-{last,hourly,daily,weekly,monthly,yearly,within}, schedule-jitter, schedule-timezone, schedule-consistent`,
+      );
   }
   if (Object.keys(backup).length > 0) {
-    if (backup.dest === undefined) throw new ConvoyError('INVALID_ARGUMENT', '-o schedule-compression, -o schedule-layout and -o schedule-endpoint need -o schedule-backup=<store URL>');
+    if (backup.dest === undefined)
+      throw new ConvoyError('INVALID_ARGUMENT', '-o schedule-compression, -o schedule-layout and -o schedule-endpoint need -o schedule-backup=<store URL>');
     spec.backup = backup;
   }
   if (Object.keys(keep).length > 0) spec.keep = keep as RetentionPolicy;

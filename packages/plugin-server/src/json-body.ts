@@ -1,5 +1,5 @@
-import type { FastifyInstance } from 'fastify';
 import { ConvoyError } from '@convoy/core';
+import type { FastifyInstance } from 'fastify';
 
 /**
  * Every body is JSON whatever its Content-Type: dockerd sends none at all, and Convoy's API has

@@ -23,7 +23,10 @@ export type NdjsonLine = { progress: Progress } | { summary: OperationSummary } 
  * most one `{"summary":...}`, then exactly one `{"result":...}` or `{"error":...}` line. The HTTP status is already 200 when the
  * operation fails, which is why the error travels in the stream.
  */
-export function streamNdjson(operation: (onProgress: ProgressListener, onSummary: SummaryListener) => Promise<unknown>, toError: (err: unknown) => ConvoyError): Readable {
+export function streamNdjson(
+  operation: (onProgress: ProgressListener, onSummary: SummaryListener) => Promise<unknown>,
+  toError: (err: unknown) => ConvoyError,
+): Readable {
   const out = new PassThrough();
   const send = (line: NdjsonLine) => out.write(JSON.stringify(line) + '\n');
   let lastSent = 0;

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { describe, expect, it } from 'vitest';
 import { ConvoyError } from '@convoy/core/lite';
+import { describe, expect, it } from 'vitest';
 import { cancelOnClose, DETACH_HEADER, OperationRegistry } from './operations.js';
 
 /** A response as cancelOnClose sees it: it closes, finished or not. */

@@ -1,4 +1,4 @@
-import { ConvoyError, toConvoyError, type ConvoyErrorJSON } from '@convoy/core/lite';
+import { ConvoyError, type ConvoyErrorJSON, toConvoyError } from '@convoy/core/lite';
 
 /** The header a client sets on a long request so that it can later ask how that request ended. */
 export const OPERATION_HEADER = 'x-convoy-operation';
@@ -51,7 +51,10 @@ export class OperationRegistry {
  * Aborted, with a CANCELLED reason, when the request's connection closes before its answer is
  * sent; never for a detached client.
  */
-export function cancelOnClose(headers: Record<string, string | string[] | undefined>, response: NodeJS.EventEmitter & { writableFinished: boolean }): AbortSignal {
+export function cancelOnClose(
+  headers: Record<string, string | string[] | undefined>,
+  response: NodeJS.EventEmitter & { writableFinished: boolean },
+): AbortSignal {
   const cancel = new AbortController();
   if (headers[DETACH_HEADER] === '1') return cancel.signal;
   response.once('close', () => {

@@ -1,4 +1,4 @@
-import { ConvoyError, toConvoyError, type ErrorCode } from '@convoy/core';
+import { ConvoyError, type ErrorCode, toConvoyError } from '@convoy/core';
 
 interface AjvIssue {
   instancePath?: string;
@@ -64,7 +64,10 @@ export function classifyRequestError(err: unknown, bodyLimit: number): { error: 
     return { error, status: 400 };
   }
   if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return { error: new ConvoyError('INVALID_ARGUMENT', `request body is larger than the limit of ${bodyLimit} bytes`, { details: { bodyLimit } }), status: 413 };
+    return {
+      error: new ConvoyError('INVALID_ARGUMENT', `request body is larger than the limit of ${bodyLimit} bytes`, { details: { bodyLimit } }),
+      status: 413,
+    };
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return { error: new ConvoyError('INVALID_ARGUMENT', e.message, { cause: err }), status: e.statusCode };

@@ -2,10 +2,10 @@ import type { Logger } from '@convoy/core';
 import type { ScheduleService, StoreOperations, VolumeService } from '@convoy/volume-service';
 import { buildApp } from './app.js';
 import { reconcileDockerMounts } from './docker-routes.js';
-import { writeDockerSpec, type DockerSpec } from './docker-spec.js';
+import { type DockerSpec, writeDockerSpec } from './docker-spec.js';
 import { MountRefs } from './mount-refs.js';
 import { resolveGroupId } from './unix-group.js';
-import { publishSocket, type PublishedSocket } from './unix-socket.js';
+import { type PublishedSocket, publishSocket } from './unix-socket.js';
 
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
 /** In-flight requests (a long backup) get this long to finish when the daemon stops. */

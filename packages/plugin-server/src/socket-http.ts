@@ -40,7 +40,10 @@ const CRLF = '\r\n';
 export class MalformedAnswer extends Error {}
 export class CutShortAnswer extends Error {}
 
-type BodyState = { mode: 'length'; remaining: number } | { mode: 'chunked'; step: 'size' | 'data' | 'data-end' | 'trailer'; remaining: number } | { mode: 'close' };
+type BodyState =
+  | { mode: 'length'; remaining: number }
+  | { mode: 'chunked'; step: 'size' | 'data' | 'data-end' | 'trailer'; remaining: number }
+  | { mode: 'close' };
 
 /** Sends `request` on a new connection to `socketPath`; returns how to give up (closes the connection, and no handler is called after). */
 export function requestOverSocket(socketPath: string, request: SocketRequest, on: SocketResponseHandlers): { destroy(): void } {
@@ -163,7 +166,8 @@ export function requestOverSocket(socketPath: string, request: SocketRequest, on
   });
   socket.on('end', () => {
     if (body?.mode === 'close') end();
-    else fail(answered ? new CutShortAnswer('the connection closed before the whole answer arrived') : new CutShortAnswer('the connection closed with no answer'));
+    else
+      fail(answered ? new CutShortAnswer('the connection closed before the whole answer arrived') : new CutShortAnswer('the connection closed with no answer'));
   });
   socket.on('error', fail);
   return {

@@ -1,10 +1,10 @@
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
 import { tempDirFactory } from '@convoy/test-support/tmp';
 import { dockerCall } from '@convoy/test-support/unix-http';
+import { describe, expect, it } from 'vitest';
 import { startTestStack } from '../test/test-stack.js';
 
 /** A socket file nobody listens on, as a daemon killed with SIGKILL leaves behind. */

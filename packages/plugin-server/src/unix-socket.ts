@@ -1,7 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { ConvoyError } from '@convoy/core';
 
 /** Linux limits sun_path to 108 bytes including the terminating NUL. */
@@ -82,7 +82,9 @@ export async function publishSocket(listen: (tmpPath: string) => Promise<void>, 
     await fs.chmod(tmpPath, SOCKET_MODE);
     await fs.chown(tmpPath, process.getuid?.() ?? 0, placement.gid ?? process.getgid?.() ?? 0).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'EPERM') throw err;
-      throw new ConvoyError('INVALID_ARGUMENT', `cannot give the socket to group ${placement.gid}: only root or a member of that group may (${err.code})`, { cause: err });
+      throw new ConvoyError('INVALID_ARGUMENT', `cannot give the socket to group ${placement.gid}: only root or a member of that group may (${err.code})`, {
+        cause: err,
+      });
     });
     await fs.rename(tmpPath, socketPath);
   } finally {

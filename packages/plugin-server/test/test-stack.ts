@@ -1,10 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { ObjectStoreRegistry, createCommandRunner, silentLogger } from '@convoy/core';
 import { createBackupEngine } from '@convoy/backup-store';
-import { VolumeManager } from '@convoy/volume-service';
+import { createCommandRunner, ObjectStoreRegistry, silentLogger } from '@convoy/core';
 import vfs from '@convoy/driver-vfs';
-import { startPluginServer, type PluginServer, type PluginServerOptions } from '../src/server.js';
+import { VolumeManager } from '@convoy/volume-service';
+import { type PluginServer, type PluginServerOptions, startPluginServer } from '../src/server.js';
 
 export interface TestStack {
   manager: VolumeManager;

@@ -1,18 +1,16 @@
-import { ConvoyError } from '@convoy/core';
 import type { BackupMode, BackupSummary, CompressionMethod, StoreLayout } from '@convoy/core';
-import { generateName, validateName } from '@convoy/core';
+import { ConvoyError, formatRubyDate, generateName, isoToStoreTime, validateName } from '@convoy/core';
 import type { EngineContext } from './context.js';
 import { withStoreLock } from './context.js';
-import { summarizeBackup } from './summary.js';
-import type { BlockMapping, BackupConfig, VolumeConfig } from './records.js';
-import { layoutOf, validateCompression, validateLayout, volumeBlockSize } from './records.js';
+import { ENCRYPTION_KEY_FIELD, encryptionKeyIdOf, notEncrypted } from './crypto/volume-access.js';
 import { BLOCK_SIZE, validateBlockSize, volumeConfigKey } from './layout.js';
-import { listBackupNames, loadVolumeConfig, saveBackupConfig, saveVolumeConfig, type StoredVolume } from './store-records.js';
+import type { BackupConfig, BlockMapping, VolumeConfig } from './records.js';
+import { layoutOf, validateCompression, validateLayout, volumeBlockSize } from './records.js';
 import type { StoreLock } from './store-lock.js';
-import { formatRubyDate, isoToStoreTime } from '@convoy/core';
+import { listBackupNames, loadVolumeConfig, type StoredVolume, saveBackupConfig, saveVolumeConfig } from './store-records.js';
+import { summarizeBackup } from './summary.js';
 import type { CreateBackupParams } from './types.js';
 import { validateConcurrency } from './workers.js';
-import { ENCRYPTION_KEY_FIELD, encryptionKeyIdOf, notEncrypted } from './crypto/volume-access.js';
 
 /**
  * Per mode, chosen by `pnpm bench` (BENCHMARKS.md): zstd stores 8 % less than lz4 for the same
@@ -34,7 +32,11 @@ export interface PreparedBackup {
   packSize: number;
 }
 
-export async function prepareBackup(ctx: EngineContext, p: CreateBackupParams, body: (prepared: PreparedBackup) => Promise<BackupSummary>): Promise<BackupSummary> {
+export async function prepareBackup(
+  ctx: EngineContext,
+  p: CreateBackupParams,
+  body: (prepared: PreparedBackup) => Promise<BackupSummary>,
+): Promise<BackupSummary> {
   const volumeName = validateName(p.volume.name, 'volume');
   validateName(p.snapshot.name, 'snapshot');
   if (p.snapshot.volumeName !== volumeName) {
@@ -42,7 +44,10 @@ export async function prepareBackup(ctx: EngineContext, p: CreateBackupParams, b
   }
   const compression = validateCompression(p.compression ?? DEFAULT_COMPRESSION[p.ops.mode]);
   if (compression === 'zstd' && p.ops.mode === 'single-file') {
-    throw new ConvoyError('INVALID_ARGUMENT', `zstd compresses delta-block backups only; back up ${volumeName} (a ${p.ops.mode} volume) with lz4, gzip or none`);
+    throw new ConvoyError(
+      'INVALID_ARGUMENT',
+      `zstd compresses delta-block backups only; back up ${volumeName} (a ${p.ops.mode} volume) with lz4, gzip or none`,
+    );
   }
   const concurrency = validateConcurrency(p.concurrency, ctx.concurrency);
   if (p.blockSize !== undefined) validateBlockSize(p.blockSize);
@@ -51,7 +56,10 @@ export async function prepareBackup(ctx: EngineContext, p: CreateBackupParams, b
   }
   if (p.layout !== undefined) validateLayout(p.layout);
   if (p.layout !== undefined && p.ops.mode === 'single-file') {
-    throw new ConvoyError('INVALID_ARGUMENT', `a store layout applies to delta-block backups only; ${volumeName} is a ${p.ops.mode} volume (stored as one archive)`);
+    throw new ConvoyError(
+      'INVALID_ARGUMENT',
+      `a store layout applies to delta-block backups only; ${volumeName} is a ${p.ops.mode} volume (stored as one archive)`,
+    );
   }
   if (!p.owner) throw new ConvoyError('INVALID_ARGUMENT', 'a backup needs an owner (host and process) for the store lock');
   return withStoreLock(ctx, p.store, volumeName, 'backup', p.owner, async (lock) => {
@@ -97,7 +105,8 @@ async function ensureVolumeConfig(p: CreateBackupParams, packSize: number): Prom
   if (existing) {
     // Checked again under the lock: another host may have made the volume since we chose.
     requireSameEncryption(p, existing, keyId);
-    if (p.layout !== undefined && p.layout !== layoutOf(existing.volume)) return { stored: await switchLayout(p, existing, { ...layout, ...blockSize }), created: false };
+    if (p.layout !== undefined && p.layout !== layoutOf(existing.volume))
+      return { stored: await switchLayout(p, existing, { ...layout, ...blockSize }), created: false };
     const recorded = volumeBlockSize(existing.volume);
     if (p.blockSize === undefined || p.blockSize === recorded) return { stored: existing, created: false };
     if (existing.volume.LastBackupName) {
@@ -113,7 +122,15 @@ async function ensureVolumeConfig(p: CreateBackupParams, packSize: number): Prom
     await saveVolumeConfig(p.store, volume, existing.raw);
     return { stored: { volume, raw: existing.raw }, created: false };
   }
-  const volume = { Name: p.volume.name, Driver: p.driverName, Size: p.volume.size, CreatedTime: isoToStoreTime(p.volume.createdAt), LastBackupName: '', ...blockSize, ...layout };
+  const volume = {
+    Name: p.volume.name,
+    Driver: p.driverName,
+    Size: p.volume.size,
+    CreatedTime: isoToStoreTime(p.volume.createdAt),
+    LastBackupName: '',
+    ...blockSize,
+    ...layout,
+  };
   const raw = keyId ? { [ENCRYPTION_KEY_FIELD]: keyId } : {};
   await saveVolumeConfig(p.store, volume, raw);
   return { stored: { volume, raw }, created: true };
@@ -129,7 +146,11 @@ function layoutFields(layout: StoreLayout, packSize: number): Pick<VolumeConfig,
  * while the volume has no backup at all (checked by listing, not by LastBackupName, which a
  * delete of the newest backup clears). Refused with nothing written otherwise.
  */
-async function switchLayout(p: CreateBackupParams, existing: StoredVolume, fresh: Pick<VolumeConfig, 'Layout' | 'PackSize' | 'BlockSize'>): Promise<StoredVolume> {
+async function switchLayout(
+  p: CreateBackupParams,
+  existing: StoredVolume,
+  fresh: Pick<VolumeConfig, 'Layout' | 'PackSize' | 'BlockSize'>,
+): Promise<StoredVolume> {
   const recorded = layoutOf(existing.volume);
   const backups = await listBackupNames(p.store, p.volume.name);
   if (existing.volume.LastBackupName || backups.length > 0) {

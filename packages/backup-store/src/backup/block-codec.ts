@@ -1,7 +1,7 @@
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
-import { ConvoyError } from '@convoy/core';
 import type { CompressionMethod } from '@convoy/core';
+import { ConvoyError } from '@convoy/core';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);

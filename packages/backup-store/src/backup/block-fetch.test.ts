@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '@convoy/core/testing';
+import { describe, expect, it } from 'vitest';
 import { packPlan, RANGE_LIMIT, RANGES_IN_FLIGHT } from './block-fetch.js';
 import { packKey } from './layout.js';
 import { encodePackTail, type PackBlob } from './pack-format.js';
@@ -43,7 +43,7 @@ describe('pack restore plan', () => {
 
   it.each([
     ['reads into the buffer it is given (a directory store)', false],
-    ['reads into a buffer of its own (S3 joins a response\'s chunks)', true],
+    ["reads into a buffer of its own (S3 joins a response's chunks)", true],
   ])('hands every blob over in shared memory or in memory of its own, never as a view of the whole range, when the store %s', async (_, ownBuffer) => {
     class OwnBufferStore extends MemoryObjectStore {
       override getRange(key: string, offset: number, length: number, into?: Buffer) {
@@ -70,7 +70,12 @@ describe('pack restore plan', () => {
     const store = new MemoryObjectStore();
     const size = 1024 * KiB;
     await packOf(store, 30, size);
-    const plan = await packPlan(store, 'vol1', Array.from({ length: 30 }, (_, i) => name(i + 1)), undefined);
+    const plan = await packPlan(
+      store,
+      'vol1',
+      Array.from({ length: 30 }, (_, i) => name(i + 1)),
+      undefined,
+    );
     const perRead = Math.floor(RANGE_LIMIT / size);
     expect(plan.groups.map((g) => g.names.length)).toEqual([perRead, 30 - perRead]);
   });
@@ -78,6 +83,9 @@ describe('pack restore plan', () => {
   it('fails NOT_FOUND naming how many blocks no pack holds', async () => {
     const store = new MemoryObjectStore();
     await packOf(store, 2, KiB);
-    await expect(packPlan(store, 'vol1', [name(1), name(7), name(8)], undefined)).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/^2 blocks .* are in no pack/) });
+    await expect(packPlan(store, 'vol1', [name(1), name(7), name(8)], undefined)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: expect.stringMatching(/^2 blocks .* are in no pack/),
+    });
   });
 });

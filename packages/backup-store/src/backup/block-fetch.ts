@@ -1,10 +1,10 @@
-import { ConvoyError } from '@convoy/core';
 import type { ObjectStore } from '@convoy/core';
+import { ConvoyError } from '@convoy/core';
 import type { BlockFormat } from './block-transform.js';
 import { blockKey, packKey } from './layout.js';
 import type { BlobCipher } from './pack-cipher.js';
 import { corruptPack } from './pack-format.js';
-import { indexUnlistedPacks, loadPackIndex, type BlobLocation } from './pack-index.js';
+import { type BlobLocation, indexUnlistedPacks, loadPackIndex } from './pack-index.js';
 import { RangeBuffers } from './range-buffers.js';
 
 /** One block as read from the store. */
@@ -87,9 +87,13 @@ export async function packPlan(store: ObjectStore, volumeName: string, names: st
       index.broken.length > 0 ? `unreadable index objects: ${index.broken.map((b) => b.key).join(', ')}` : '',
       unreadablePacks.length > 0 ? `unreadable packs: ${unreadablePacks.join(', ')}` : '',
     ].filter(Boolean);
-    throw new ConvoyError('NOT_FOUND', `${unindexed.length} blocks (e.g. ${unindexed[0]}) are in no pack of ${store.url}${why.length ? ` (${why.join('; ')})` : ''}`, {
-      details: { checksum: unindexed[0], missing: unindexed.length },
-    });
+    throw new ConvoyError(
+      'NOT_FOUND',
+      `${unindexed.length} blocks (e.g. ${unindexed[0]}) are in no pack of ${store.url}${why.length ? ` (${why.join('; ')})` : ''}`,
+      {
+        details: { checksum: unindexed[0], missing: unindexed.length },
+      },
+    );
   }
   const byPack = new Map<string, Array<{ name: string; at: BlobLocation }>>();
   for (const name of names) {
@@ -110,7 +114,8 @@ export async function packPlan(store: ObjectStore, volumeName: string, names: st
     for (const blob of blobs) {
       const first = run[0];
       const last = run[run.length - 1];
-      if (first && last && (blob.at.offset - (last.at.offset + last.at.length) > MAX_GAP || blob.at.offset + blob.at.length - first.at.offset > RANGE_LIMIT)) flush();
+      if (first && last && (blob.at.offset - (last.at.offset + last.at.length) > MAX_GAP || blob.at.offset + blob.at.length - first.at.offset > RANGE_LIMIT))
+        flush();
       run.push(blob);
     }
     flush();
@@ -118,7 +123,13 @@ export async function packPlan(store: ObjectStore, volumeName: string, names: st
   return { groups, inFlight: RANGES_IN_FLIGHT };
 }
 
-function rangeGroup(store: ObjectStore, key: string, run: Array<{ name: string; at: BlobLocation }>, cipher: BlobCipher | undefined, buffers: RangeBuffers): FetchGroup {
+function rangeGroup(
+  store: ObjectStore,
+  key: string,
+  run: Array<{ name: string; at: BlobLocation }>,
+  cipher: BlobCipher | undefined,
+  buffers: RangeBuffers,
+): FetchGroup {
   const start = run[0]!.at.offset;
   const end = run[run.length - 1]!.at.offset + run[run.length - 1]!.at.length;
   return {

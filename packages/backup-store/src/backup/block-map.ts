@@ -1,5 +1,5 @@
-import { ConvoyError } from '@convoy/core';
 import type { Extent } from '@convoy/core';
+import { ConvoyError } from '@convoy/core';
 import type { BlockMapping } from './records.js';
 
 /**

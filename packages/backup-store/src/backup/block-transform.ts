@@ -1,5 +1,5 @@
-import { ConvoyError } from '@convoy/core';
 import type { CompressionMethod } from '@convoy/core';
+import { ConvoyError } from '@convoy/core';
 import { compressBlock, decompressBlock } from './block-codec.js';
 import { blockChecksum } from './checksum.js';
 

@@ -1,12 +1,10 @@
-import type { BlockReader } from '@convoy/core';
-import type { ProgressListener } from '@convoy/core';
-import type { ObjectStore } from '@convoy/core';
+import type { BlockReader, ObjectStore, ProgressListener } from '@convoy/core';
 import type { BlockFormat, KeyedNaming } from './block-transform.js';
-import { sealRoom, type BlockWorkers } from './block-workers.js';
+import { type BlockWorkers, sealRoom } from './block-workers.js';
 import type { BufferPool } from './buffer-pool.js';
 import { blockKey } from './layout.js';
-import type { BlockMapping } from './records.js';
 import type { PackWriter } from './pack-writer.js';
+import type { BlockMapping } from './records.js';
 import { runWorkers } from './workers.js';
 
 export interface UploadBlocksParams {

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
 import { COMPRESSION_METHODS, isConvoyError } from '@convoy/core';
 import { ImageSource, MemoryObjectStore, tempDir } from '@convoy/core/testing';
+import { afterAll, describe, expect, it } from 'vitest';
 import { BlockWorkers, defaultBlockThreads, sealRoom } from './block-workers.js';
 import { createBackupEngine } from './engine.js';
 import { ENGINE_GARBAGE_BUDGET } from './garbage-budget.js';
@@ -22,12 +22,23 @@ async function makeEnv() {
   for (const i of [0, 1, 2, 5]) await source.writeVolume('vol1', i * BLOCK_SIZE, randomBytes(BLOCK_SIZE));
   await source.snapshot('vol1', 'snap1');
   const store = new MemoryObjectStore(destUrl);
-  const args = { store, destUrl, driverName: 'image', volume: source.volumeRecord('vol1'), snapshot: source.snapshotRecord('vol1', 'snap1'), ops: source, owner: 'test-host/1' };
+  const args = {
+    store,
+    destUrl,
+    driverName: 'image',
+    volume: source.volumeRecord('vol1'),
+    snapshot: source.snapshotRecord('vol1', 'snap1'),
+    ops: source,
+    owner: 'test-host/1',
+  };
   return { dir, source, store, args };
 }
 
 async function failure(promise: Promise<unknown>): Promise<Error> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(Error);
   return err as Error;
 }
@@ -48,31 +59,34 @@ describe.each([2, 0])('block workers, %i threads', (threads) => {
     expect(opened.equals(plain)).toBe(true);
   });
 
-  it.each(COMPRESSION_METHODS)("seals %s into the block's own slot and opens a blob where it lies into a shared buffer: the engine's thread receives no codec output", async (compression) => {
-    const format = { compression };
-    const slot = Buffer.from(new SharedArrayBuffer(sealRoom(BLOCK_SIZE)));
-    // Incompressible: the sealed bytes outgrow the block, and must still fit the slot.
-    randomBytes(BLOCK_SIZE).copy(slot);
-    const plain = slot.subarray(0, BLOCK_SIZE);
-    const original = Buffer.from(plain);
-    const name = await workers.name(plain, format);
-    const noted = { bytes: workers.garbage.uncollectedBytes, collections: workers.garbage.collections };
-    const sealed = await workers.seal(plain, format, slot);
-    // A pack restore's range buffer: the blob amid other bytes, read in place.
-    const range = Buffer.from(new SharedArrayBuffer(sealed.length + 512));
-    range.fill(0xee);
-    sealed.copy(range, 256);
-    const into = Buffer.from(new SharedArrayBuffer(BLOCK_SIZE));
-    const opened = await workers.open(range.subarray(256, 256 + sealed.length), name, BLOCK_SIZE, format, undefined, into);
-    expect(opened.equals(original)).toBe(true);
-    if (threads === 0) return;
-    expect(sealed.buffer).toBeInstanceOf(SharedArrayBuffer);
-    if (compression !== 'none') {
-      expect(sealed.buffer).toBe(slot.buffer);
-      expect(opened.buffer).toBe(into.buffer);
-    }
-    expect({ bytes: workers.garbage.uncollectedBytes, collections: workers.garbage.collections }).toEqual(noted);
-  });
+  it.each(COMPRESSION_METHODS)(
+    "seals %s into the block's own slot and opens a blob where it lies into a shared buffer: the engine's thread receives no codec output",
+    async (compression) => {
+      const format = { compression };
+      const slot = Buffer.from(new SharedArrayBuffer(sealRoom(BLOCK_SIZE)));
+      // Incompressible: the sealed bytes outgrow the block, and must still fit the slot.
+      randomBytes(BLOCK_SIZE).copy(slot);
+      const plain = slot.subarray(0, BLOCK_SIZE);
+      const original = Buffer.from(plain);
+      const name = await workers.name(plain, format);
+      const noted = { bytes: workers.garbage.uncollectedBytes, collections: workers.garbage.collections };
+      const sealed = await workers.seal(plain, format, slot);
+      // A pack restore's range buffer: the blob amid other bytes, read in place.
+      const range = Buffer.from(new SharedArrayBuffer(sealed.length + 512));
+      range.fill(0xee);
+      sealed.copy(range, 256);
+      const into = Buffer.from(new SharedArrayBuffer(BLOCK_SIZE));
+      const opened = await workers.open(range.subarray(256, 256 + sealed.length), name, BLOCK_SIZE, format, undefined, into);
+      expect(opened.equals(original)).toBe(true);
+      if (threads === 0) return;
+      expect(sealed.buffer).toBeInstanceOf(SharedArrayBuffer);
+      if (compression !== 'none') {
+        expect(sealed.buffer).toBe(slot.buffer);
+        expect(opened.buffer).toBe(into.buffer);
+      }
+      expect({ bytes: workers.garbage.uncollectedBytes, collections: workers.garbage.collections }).toEqual(noted);
+    },
+  );
 
   it('open refuses bytes that are not the named block, or not its length, as CORRUPT', async () => {
     const format = { compression: 'zstd' as const };
@@ -134,7 +148,15 @@ describe('a block worker that crashes', () => {
     const healthy = createBackupEngine();
     const summary = await healthy.createBackup(env.args);
     const { backupName } = parseBackupUrl(summary.url);
-    await healthy.restoreBackup({ store: env.store, backupName, volumeName: 'vol1', driverName: 'image', ops: env.source, request: { name: 'restored', options: {} }, owner: 'test-host/1' });
+    await healthy.restoreBackup({
+      store: env.store,
+      backupName,
+      volumeName: 'vol1',
+      driverName: 'image',
+      ops: env.source,
+      request: { name: 'restored', options: {} },
+      owner: 'test-host/1',
+    });
     expect((await readFile(env.source.volumePath('restored'))).equals(await readFile(env.source.snapshotPath('snap1')))).toBe(true);
   });
 
@@ -144,7 +166,9 @@ describe('a block worker that crashes', () => {
     const { backupName } = parseBackupUrl(summary.url);
     const engine = createBackupEngine({ blockWorkers: { script: crashing, threads: 2 } });
     const request = { name: 'restored', options: {} };
-    const err = await failure(engine.restoreBackup({ store: env.store, backupName, volumeName: 'vol1', driverName: 'image', ops: env.source, request, owner: 'test-host/1' }));
+    const err = await failure(
+      engine.restoreBackup({ store: env.store, backupName, volumeName: 'vol1', driverName: 'image', ops: env.source, request, owner: 'test-host/1' }),
+    );
     expect(isConvoyError(err, 'INTERNAL') && err.message).toMatch(/a block worker failed to open a block/);
     await expect(readFile(env.source.volumePath('restored'))).rejects.toThrow(/ENOENT/);
     expect(await readdir(path.join(env.source.dir, 'restoring'))).toEqual([]);

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ConvoyError, type ErrorCode, GarbageBudget } from '@convoy/core';
 import type { Piscina } from 'piscina';
-import { ConvoyError, GarbageBudget, type ErrorCode } from '@convoy/core';
 import type { BlockTask, BlockTaskResult } from '../block-worker.js';
-import { nameBlock, openBlock, sealBlock, verifyBlockName, type BlockFormat, type KeyedNaming } from './block-transform.js';
+import { type BlockFormat, type KeyedNaming, nameBlock, openBlock, sealBlock, verifyBlockName } from './block-transform.js';
 import { ENGINE_GARBAGE_BUDGET } from './garbage-budget.js';
 
 /** Where the built worker sits: beside the engine's code (dist/, or a bundle's directory). */

@@ -2,7 +2,7 @@ import type { ObjectStore } from '@convoy/core';
 import type { BlockWorkers } from './block-workers.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { BackupRecordCache } from './record-cache.js';
-import { StoreLock, type LockOperation, type LockOptions } from './store-lock.js';
+import { type LockOperation, type LockOptions, StoreLock } from './store-lock.js';
 
 /** What every engine operation shares: the buffer pool, the block workers, the lock settings and the defaults. */
 export interface EngineContext {

@@ -1,18 +1,18 @@
 // Moves the blocks of one delta-block backup from a source store to a target store, fetching and
 // storing only the blocks the target lacks. The orchestration (which backups, records, locks) is copy.ts.
+
+import type { CompressionMethod, ObjectStore, StoreLayout } from '@convoy/core';
 import { ConvoyError, isConvoyError } from '@convoy/core';
-import type { ObjectStore } from '@convoy/core';
 import { blockObjectPlan, packPlan } from './block-fetch.js';
 import type { BlockFormat } from './block-transform.js';
-import { blockObjectSink, packSink, type BlockSink } from './block-uploader.js';
+import { type BlockSink, blockObjectSink, packSink } from './block-uploader.js';
 import type { BlockWorkers } from './block-workers.js';
 import type { VolumeAccess } from './crypto/volume-access.js';
 import { blocksDir } from './layout.js';
 import { loadPackIndex, writeIndex } from './pack-index.js';
 import { PackWriter } from './pack-writer.js';
-import { backupBlockSize, backupCompression, layoutOf, type BackupConfig, type BlockMapping } from './records.js';
+import { type BackupConfig, type BlockMapping, backupBlockSize, backupCompression, layoutOf } from './records.js';
 import { isEmpty } from './store-records.js';
-import type { CompressionMethod, StoreLayout } from '@convoy/core';
 import { blocksInFlight, runWorkers } from './workers.js';
 
 /**
@@ -164,12 +164,21 @@ export function mappedBytes(backup: BackupConfig): number {
 }
 
 /** Where copied blocks go: one object each (v0.5; a HEAD first when the block tree may hold blocks no record lists), or packs and their index. */
-async function targetSink(t: CopyTarget, workers: BlockWorkers, format: BlockFormat, signal: AbortSignal | undefined): Promise<{ sink: BlockSink; finish(): Promise<void>; abandon(): Promise<void> }> {
+async function targetSink(
+  t: CopyTarget,
+  workers: BlockWorkers,
+  format: BlockFormat,
+  signal: AbortSignal | undefined,
+): Promise<{ sink: BlockSink; finish(): Promise<void>; abandon(): Promise<void> }> {
   const store = t.access.store;
   if (t.layout === 'convoy-v0.5') {
     // A copy interrupted after some PUTs left blocks that no record lists yet: a HEAD skips re-sending them.
     const headBeforePut = !(await isEmpty(store, blocksDir(t.volumeName)));
-    return { sink: blockObjectSink({ store, volumeName: t.volumeName, workers, format, headBeforePut }), finish: async () => undefined, abandon: async () => undefined };
+    return {
+      sink: blockObjectSink({ store, volumeName: t.volumeName, workers, format, headBeforePut }),
+      finish: async () => undefined,
+      abandon: async () => undefined,
+    };
   }
   const writer = new PackWriter({ store, volumeName: t.volumeName, targetSize: t.packSize, maxUploads: t.packUploads, cipher: t.access.cipher, signal });
   return {

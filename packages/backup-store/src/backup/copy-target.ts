@@ -1,15 +1,14 @@
 // The target side of `backup copy`: which keys seal the copy, and the target's volume.cfg. Every
 // refusal here happens before anything is written to the target (the copy's "validate before save").
 import { randomBytes } from 'node:crypto';
+import type { ObjectStore, StoreLayout } from '@convoy/core';
 import { ConvoyError } from '@convoy/core';
-import type { StoreLayout } from '@convoy/core';
-import type { ObjectStore } from '@convoy/core';
-import { accessVolumeForBackup, encryptionKeyIdOf, ENCRYPTION_KEY_FIELD, type VolumeAccess } from './crypto/volume-access.js';
 import type { EncryptionMemory } from './crypto/downgrade-guard.js';
 import type { Keyring } from './crypto/keyring.js';
+import { accessVolumeForBackup, ENCRYPTION_KEY_FIELD, encryptionKeyIdOf, type VolumeAccess } from './crypto/volume-access.js';
 import { BLOCK_SIZE, STORE_ROOT } from './layout.js';
-import { backupBlockSize, backupMode, layoutOf, volumeBlockSize, type BackupConfig, type VolumeConfig } from './records.js';
-import { loadVolumeConfig, saveVolumeConfig, type StoredVolume } from './store-records.js';
+import { type BackupConfig, backupBlockSize, backupMode, layoutOf, type VolumeConfig, volumeBlockSize } from './records.js';
+import { loadVolumeConfig, type StoredVolume, saveVolumeConfig } from './store-records.js';
 
 /**
  * How the copy reaches the target volume. Encryption follows the source and never silently
@@ -67,9 +66,13 @@ export async function ensureTargetVolume(p: {
   if (p.existing) {
     const { volume } = p.existing;
     if (volume.Driver && p.first.Driver && volume.Driver !== p.first.Driver) {
-      throw new ConvoyError('INVALID_ARGUMENT', `volume ${name} in ${p.store.url} holds backups made by driver ${volume.Driver}, not ${p.first.Driver}; copy to another store`, {
-        details: { volume: name, driver: volume.Driver },
-      });
+      throw new ConvoyError(
+        'INVALID_ARGUMENT',
+        `volume ${name} in ${p.store.url} holds backups made by driver ${volume.Driver}, not ${p.first.Driver}; copy to another store`,
+        {
+          details: { volume: name, driver: volume.Driver },
+        },
+      );
     }
     if (delta && volumeBlockSize(volume) !== blockSize) {
       throw new ConvoyError(
@@ -79,9 +82,13 @@ export async function ensureTargetVolume(p: {
       );
     }
     if (p.layout !== undefined && delta && p.layout !== layoutOf(volume)) {
-      throw new ConvoyError('INVALID_ARGUMENT', `volume ${name} is stored in the ${layoutOf(volume)} layout in ${p.store.url}; leave --layout out or copy to another store`, {
-        details: { volume: name, layout: layoutOf(volume), requested: p.layout },
-      });
+      throw new ConvoyError(
+        'INVALID_ARGUMENT',
+        `volume ${name} is stored in the ${layoutOf(volume)} layout in ${p.store.url}; leave --layout out or copy to another store`,
+        {
+          details: { volume: name, layout: layoutOf(volume), requested: p.layout },
+        },
+      );
     }
     return p.existing;
   }
@@ -101,7 +108,13 @@ export async function ensureTargetVolume(p: {
 }
 
 /** Points the target's volume.cfg at `backup` when it is newer than the backup it names (re-read: backups share the lock). */
-export async function advanceLastBackup(store: ObjectStore, volumeName: string, backup: BackupConfig, created: string, lastCreatedAt: string | undefined): Promise<string> {
+export async function advanceLastBackup(
+  store: ObjectStore,
+  volumeName: string,
+  backup: BackupConfig,
+  created: string,
+  lastCreatedAt: string | undefined,
+): Promise<string> {
   if (lastCreatedAt !== undefined && lastCreatedAt >= created) return lastCreatedAt;
   const current = await loadVolumeConfig(store, volumeName);
   if (!current) throw new ConvoyError('NOT_FOUND', `volume ${volumeName} vanished from ${store.url} while its backups were copied`);
@@ -116,7 +129,9 @@ export async function advanceLastBackup(store: ObjectStore, volumeName: string, 
  */
 export async function refuseSameStore(from: ObjectStore, to: ObjectStore): Promise<void> {
   const same = () =>
-    new ConvoyError('INVALID_ARGUMENT', `the source ${from.url} and the target ${to.url} are the same store; copy to another store`, { details: { from: from.url, to: to.url } });
+    new ConvoyError('INVALID_ARGUMENT', `the source ${from.url} and the target ${to.url} are the same store; copy to another store`, {
+      details: { from: from.url, to: to.url },
+    });
   if (from.url === to.url) throw same();
   const probe = `${STORE_ROOT}/copy-probe-${randomBytes(16).toString('hex')}`;
   await to.put(probe, Buffer.from('convoy backup copy: the same store?'));

@@ -3,20 +3,16 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import type { CompressionMethod, ObjectStore, StoreLayout } from '@convoy/core';
 import { forwardStore } from '@convoy/core';
-import type { CompressionMethod, StoreLayout } from '@convoy/core';
-import type { ObjectStore } from '@convoy/core';
-import { expectCode } from '@convoy/core/testing';
-import { ImageSource } from '@convoy/core/testing';
-import { MemoryObjectStore } from '@convoy/core/testing';
-import { tempDir } from '@convoy/core/testing';
+import { expectCode, ImageSource, MemoryObjectStore, tempDir } from '@convoy/core/testing';
+import { describe, expect, it } from 'vitest';
+import { Keyring } from './crypto/keyring.js';
 import type { UserKey } from './crypto/user-key.js';
 import { accessVolume } from './crypto/volume-access.js';
-import { Keyring } from './crypto/keyring.js';
 import { createBackupEngine } from './engine.js';
-import { loadBackupConfig, saveBackupConfig } from './store-records.js';
 import { BLOCK_SIZE, blocksDir, packsDir, volumeConfigKey } from './layout.js';
+import { loadBackupConfig, saveBackupConfig } from './store-records.js';
 import { parseBackupUrl } from './url.js';
 
 const MiB = 1024 * 1024;
@@ -47,14 +43,44 @@ async function randomVolume(source: ImageSource, volume: string, blocks: number)
   for (let i = 0; i < blocks; i += 1) await source.writeVolume(volume, i * BLOCK_SIZE, randomBytes(BLOCK_SIZE));
 }
 
-function backup(store: ObjectStore, source: ImageSource, volume: string, snapshot: string, extra: { layout?: StoreLayout; encrypt?: boolean; encryptionKey?: UserKey; compression?: CompressionMethod; blockSize?: number } = {}) {
-  return engine.createBackup({ store, destUrl: store.url, driverName: 'image', volume: source.volumeRecord(volume), snapshot: source.snapshotRecord(volume, snapshot), ops: source, owner: 'host-a/1', ...extra });
+function backup(
+  store: ObjectStore,
+  source: ImageSource,
+  volume: string,
+  snapshot: string,
+  extra: { layout?: StoreLayout; encrypt?: boolean; encryptionKey?: UserKey; compression?: CompressionMethod; blockSize?: number } = {},
+) {
+  return engine.createBackup({
+    store,
+    destUrl: store.url,
+    driverName: 'image',
+    volume: source.volumeRecord(volume),
+    snapshot: source.snapshotRecord(volume, snapshot),
+    ops: source,
+    owner: 'host-a/1',
+    ...extra,
+  });
 }
 
-async function expectRestoresAs(store: ObjectStore, source: ImageSource, url: string, snapshot: string, extra: { encryptionKey?: UserKey } = {}): Promise<void> {
+async function expectRestoresAs(
+  store: ObjectStore,
+  source: ImageSource,
+  url: string,
+  snapshot: string,
+  extra: { encryptionKey?: UserKey } = {},
+): Promise<void> {
   const { backupName, volumeName } = parseBackupUrl(url);
   const restored = `restored-${randomBytes(4).toString('hex')}`;
-  await engine.restoreBackup({ store, backupName, volumeName, driverName: 'image', ops: source, request: { name: restored, options: {} }, owner: 'host-b/1', ...extra });
+  await engine.restoreBackup({
+    store,
+    backupName,
+    volumeName,
+    driverName: 'image',
+    ops: source,
+    request: { name: restored, options: {} },
+    owner: 'host-b/1',
+    ...extra,
+  });
   const [a, b] = await Promise.all([readFile(source.volumePath(restored)), readFile(source.snapshotPath(snapshot))]);
   expect(a.equals(b)).toBe(true);
 }
@@ -62,7 +88,14 @@ async function expectRestoresAs(store: ObjectStore, source: ImageSource, url: st
 /** What `backup list` shows of each backup that must agree between the stores. */
 async function identities(store: ObjectStore, extra: { encryptionKey?: UserKey } = {}) {
   const list = await engine.listBackups({ store, destUrl: 'x://', ...extra });
-  return list.map((b) => ({ name: b.name, volume: b.volumeName, createdAt: b.createdAt, snapshot: b.snapshotName, snapshotCreatedAt: b.snapshotCreatedAt, size: b.volumeSize }));
+  return list.map((b) => ({
+    name: b.name,
+    volume: b.volumeName,
+    createdAt: b.createdAt,
+    snapshot: b.snapshotName,
+    snapshotCreatedAt: b.snapshotCreatedAt,
+    size: b.volumeSize,
+  }));
 }
 
 async function expectVerifiesClean(store: ObjectStore, extra: { encryptionKey?: UserKey } = {}): Promise<void> {
@@ -256,33 +289,36 @@ describe('encrypted volumes', () => {
 });
 
 describe('interrupted, then resumed', () => {
-  it.each([['packs'], ['convoy-v0.5']] as Array<[StoreLayout]>)('%s target: a failing PUT leaves no record without its data; the re-run completes and verifies clean', async (layout) => {
-    const { source, a, b } = await twoStores(6);
-    const first = await backup(a, source, 'vol1', 'snap1');
-    await source.writeVolume('vol1', 0, randomBytes(2 * BLOCK_SIZE));
-    await source.snapshot('vol1', 'snap2');
-    const second = await backup(a, source, 'vol1', 'snap2');
+  it.each([['packs'], ['convoy-v0.5']] as Array<[StoreLayout]>)(
+    '%s target: a failing PUT leaves no record without its data; the re-run completes and verifies clean',
+    async (layout) => {
+      const { source, a, b } = await twoStores(6);
+      const first = await backup(a, source, 'vol1', 'snap1');
+      await source.writeVolume('vol1', 0, randomBytes(2 * BLOCK_SIZE));
+      await source.snapshot('vol1', 'snap2');
+      const second = await backup(a, source, 'vol1', 'snap2');
 
-    // The first backup (six blocks: six objects, or three 4 MiB packs) is cut short by a failing data PUT.
-    const allowed = layout === 'packs' ? 1 : 5;
-    let dataPuts = 0;
-    const failing = forwardStore(b, {
-      put: async (k, body, opts) => {
-        if ((k.includes('/blocks/') || k.includes('/packs/')) && ++dataPuts > allowed) throw new Error('injected: the store went away');
-        return b.put(k, body, opts);
-      },
-    });
-    await expect(engine.copyBackups({ from: a, to: failing, owner: 'h/1', layout })).rejects.toThrow('injected');
-    const partial = await engine.listBackups({ store: b, destUrl: b.url });
-    for (const listed of partial) expect(listed.name).toBe(first.name);
-    await expectVerifiesClean(b);
+      // The first backup (six blocks: six objects, or three 4 MiB packs) is cut short by a failing data PUT.
+      const allowed = layout === 'packs' ? 1 : 5;
+      let dataPuts = 0;
+      const failing = forwardStore(b, {
+        put: async (k, body, opts) => {
+          if ((k.includes('/blocks/') || k.includes('/packs/')) && ++dataPuts > allowed) throw new Error('injected: the store went away');
+          return b.put(k, body, opts);
+        },
+      });
+      await expect(engine.copyBackups({ from: a, to: failing, owner: 'h/1', layout })).rejects.toThrow('injected');
+      const partial = await engine.listBackups({ store: b, destUrl: b.url });
+      for (const listed of partial) expect(listed.name).toBe(first.name);
+      await expectVerifiesClean(b);
 
-    const resumed = await engine.copyBackups({ from: a, to: b, owner: 'h/1' });
-    expect(resumed.copied.map((c) => c.backupName)).toEqual(partial.length === 1 ? [second.name] : [first.name, second.name]);
-    await expectVerifiesClean(b);
-    await expectRestoresAs(b, source, `${b.url}?backup=${second.name}&volume=vol1`, 'snap2');
-    expect(await identities(b)).toEqual(await identities(a));
-  });
+      const resumed = await engine.copyBackups({ from: a, to: b, owner: 'h/1' });
+      expect(resumed.copied.map((c) => c.backupName)).toEqual(partial.length === 1 ? [second.name] : [first.name, second.name]);
+      await expectVerifiesClean(b);
+      await expectRestoresAs(b, source, `${b.url}?backup=${second.name}&volume=vol1`, 'snap2');
+      expect(await identities(b)).toEqual(await identities(a));
+    },
+  );
 
   it('a cancelled copy stops and records nothing it has not finished', async () => {
     const { source, a, b } = await twoStores(4);
@@ -309,7 +345,11 @@ describe('bad input is refused by name, with nothing written', () => {
     await expectCode(engine.copyBackups({ from: alias, to: a, owner: 'h/1' }), 'INVALID_ARGUMENT', 'same store', 'mem://alias-of-a');
     expect(a.keysUnder('convoy-objectstore/copy-probe')).toEqual([]);
     await expectCode(engine.copyBackups({ from: a, to: b, volumeName: 'nope', owner: 'h/1' }), 'NOT_FOUND', 'nope');
-    await expectCode(engine.copyBackups({ from: a, to: b, volumeName: 'vol1', backupName: 'backup-0000000000000000', owner: 'h/1' }), 'NOT_FOUND', 'backup-0000000000000000');
+    await expectCode(
+      engine.copyBackups({ from: a, to: b, volumeName: 'vol1', backupName: 'backup-0000000000000000', owner: 'h/1' }),
+      'NOT_FOUND',
+      'backup-0000000000000000',
+    );
     await expectCode(engine.copyBackups({ from: a, to: b, backupName: 'backup-0000000000000000', owner: 'h/1' }), 'INVALID_ARGUMENT', 'volume');
     await expectCode(engine.copyBackups({ from: a, to: b, volumeName: '../etc', owner: 'h/1' }), 'INVALID_ARGUMENT', '../etc');
     expect(b.keysUnder('')).toEqual([]);

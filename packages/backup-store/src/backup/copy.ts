@@ -2,24 +2,21 @@
 // times, data first and record last, so an interrupted copy is resumed by running it again.
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ConvoyError } from '@convoy/core';
-import type { ProgressListener, StoreLayout } from '@convoy/core';
-import { validateName } from '@convoy/core';
-import type { ObjectStore } from '@convoy/core';
+import type { ObjectStore, ProgressListener, StoreLayout } from '@convoy/core';
+import { ConvoyError, parseStoreTime, validateName } from '@convoy/core';
 import { archiveKeyOf } from './archive-key.js';
-import { withStoreLock, type EngineContext } from './context.js';
-import { copyBlocks, learnNames, mappedBytes, targetKnownBlocks, type NameMap } from './copy-blocks.js';
+import { type EngineContext, withStoreLock } from './context.js';
+import { copyBlocks, learnNames, mappedBytes, type NameMap, targetKnownBlocks } from './copy-blocks.js';
 import { accessCopyTarget, advanceLastBackup, ensureTargetVolume, refuseSameStore } from './copy-target.js';
 import type { EncryptionMemory } from './crypto/downgrade-guard.js';
 import type { Keyring } from './crypto/keyring.js';
+import type { UserKey } from './crypto/user-key.js';
 import { accessVolume, encryptionKeyIdOf, type VolumeAccess } from './crypto/volume-access.js';
 import { backupFileKey } from './layout.js';
-import { backupBlockSize, backupCompression, backupMode, layoutOf, volumeBlockSize, type BackupConfig } from './records.js';
+import { type BackupConfig, backupBlockSize, backupCompression, backupMode, layoutOf, volumeBlockSize } from './records.js';
 import { ArchiveVerifier } from './single-file-digest.js';
-import { listBackupNames, listVolumeNames, loadVolumeConfig, requireBackupConfig, saveBackupConfig, backupNotFound } from './store-records.js';
-import { parseStoreTime } from '@convoy/core';
+import { backupNotFound, listBackupNames, listVolumeNames, loadVolumeConfig, requireBackupConfig, saveBackupConfig } from './store-records.js';
 import type { KeyedParams } from './types.js';
-import type { UserKey } from './crypto/user-key.js';
 import { abortError } from './workers.js';
 
 export interface CopyBackupsParams extends KeyedParams {
@@ -91,7 +88,8 @@ export interface CopyKeys {
  */
 export async function copyBackups(ctx: EngineContext, keys: CopyKeys, p: CopyBackupsParams): Promise<CopyReport> {
   if (!p.owner) throw new ConvoyError('INVALID_ARGUMENT', 'a copy needs an owner (host and process) for the store locks');
-  if (p.backupName !== undefined && p.volumeName === undefined) throw new ConvoyError('INVALID_ARGUMENT', 'copying one backup needs its volume name too (a backup URL names both)');
+  if (p.backupName !== undefined && p.volumeName === undefined)
+    throw new ConvoyError('INVALID_ARGUMENT', 'copying one backup needs its volume name too (a backup URL names both)');
   const volumeName = p.volumeName === undefined ? undefined : validateName(p.volumeName, 'volume');
   if (p.backupName !== undefined) validateName(p.backupName, 'backup');
   await refuseSameStore(p.from, p.to);
@@ -99,14 +97,17 @@ export async function copyBackups(ctx: EngineContext, keys: CopyKeys, p: CopyBac
   const report: CopyReport = { copied: [], skipped: 0, blocksCopied: 0, archivesCopied: 0, bytesCopied: 0, blocksReused: 0 };
   for (const name of volumes) {
     if (p.signal?.aborted) throw abortError(p.signal);
-    await withStoreLock(ctx, p.from, name, 'restore', p.owner, () => withStoreLock(ctx, p.to, name, 'backup', p.owner, () => copyVolume(ctx, keys, p, name, report)));
+    await withStoreLock(ctx, p.from, name, 'restore', p.owner, () =>
+      withStoreLock(ctx, p.to, name, 'backup', p.owner, () => copyVolume(ctx, keys, p, name, report)),
+    );
   }
   return report;
 }
 
 async function copyVolume(ctx: EngineContext, keys: CopyKeys, p: CopyBackupsParams, volumeName: string, report: CopyReport): Promise<void> {
   const sourceVolume = await loadVolumeConfig(p.from, volumeName);
-  if (!sourceVolume) throw new ConvoyError('NOT_FOUND', `volume ${volumeName} has no backups in ${p.from.url}`, { details: { volume: volumeName, store: p.from.url } });
+  if (!sourceVolume)
+    throw new ConvoyError('NOT_FOUND', `volume ${volumeName} has no backups in ${p.from.url}`, { details: { volume: volumeName, store: p.from.url } });
   const source = await accessVolume(p.from, volumeName, keys.source, sourceVolume);
   const inSource = await listBackupNames(p.from, volumeName);
   const wanted = p.backupName === undefined ? inSource : [p.backupName];
@@ -120,7 +121,15 @@ async function copyVolume(ctx: EngineContext, keys: CopyKeys, p: CopyBackupsPara
   records.sort((a, b) => timeOf(a).localeCompare(timeOf(b)) || a.Name.localeCompare(b.Name));
   const existing = await loadVolumeConfig(p.to, volumeName);
   const sourceEncrypted = encryptionKeyIdOf(volumeName, sourceVolume.raw) !== undefined;
-  const access = await accessCopyTarget({ store: p.to, volumeName, sourceEncrypted, encrypt: p.encrypt === true, keyring: keys.target, memory: keys.memory, existing });
+  const access = await accessCopyTarget({
+    store: p.to,
+    volumeName,
+    sourceEncrypted,
+    encrypt: p.encrypt === true,
+    keyring: keys.target,
+    memory: keys.memory,
+    existing,
+  });
   const stored = await ensureTargetVolume({
     store: p.to,
     source: sourceVolume.volume,
@@ -163,9 +172,13 @@ async function copyVolume(ctx: EngineContext, keys: CopyKeys, p: CopyBackupsPara
       report.bytesCopied += bytes;
     } else {
       if (backupBlockSize(backup) !== volumeBlockSize(stored.volume)) {
-        throw new ConvoyError('INVALID_ARGUMENT', `backup ${backup.Name} of volume ${volumeName} is in ${backupBlockSize(backup)}-byte blocks; the volume in ${p.to.url} is in ${volumeBlockSize(stored.volume)}-byte blocks`, {
-          details: { backup: backup.Name, blockSize: backupBlockSize(backup) },
-        });
+        throw new ConvoyError(
+          'INVALID_ARGUMENT',
+          `backup ${backup.Name} of volume ${volumeName} is in ${backupBlockSize(backup)}-byte blocks; the volume in ${p.to.url} is in ${volumeBlockSize(stored.volume)}-byte blocks`,
+          {
+            details: { backup: backup.Name, blockSize: backupBlockSize(backup) },
+          },
+        );
       }
       const moved = await copyBlocks({
         source,
@@ -195,7 +208,13 @@ async function copyVolume(ctx: EngineContext, keys: CopyKeys, p: CopyBackupsPara
  * Source→target names from the backups both stores hold (undefined when both volumes name blocks
  * alike), and the target's block maps of those backups (what a v0.5 target is known to hold).
  */
-async function knownNames(source: VolumeAccess, target: VolumeAccess, volumeName: string, inTarget: string[], sameNames: boolean): Promise<{ names: NameMap | undefined; targetMaps: BackupConfig['Blocks'][] }> {
+async function knownNames(
+  source: VolumeAccess,
+  target: VolumeAccess,
+  volumeName: string,
+  inTarget: string[],
+  sameNames: boolean,
+): Promise<{ names: NameMap | undefined; targetMaps: BackupConfig['Blocks'][] }> {
   const names: NameMap | undefined = sameNames ? undefined : new Map();
   const targetMaps: BackupConfig['Blocks'][] = [];
   for (const backupName of inTarget) {
@@ -204,7 +223,12 @@ async function knownNames(source: VolumeAccess, target: VolumeAccess, volumeName
     if (!names) continue;
     const original = await requireBackupConfig(source.store, volumeName, backupName).catch(() => undefined);
     // Only from a true copy: the same snapshot at the same time (a name alone could be another backup's).
-    if (original && original.SnapshotName === copied.SnapshotName && original.SnapshotCreatedAt === copied.SnapshotCreatedAt && timeOf(original) === timeOf(copied)) {
+    if (
+      original &&
+      original.SnapshotName === copied.SnapshotName &&
+      original.SnapshotCreatedAt === copied.SnapshotCreatedAt &&
+      timeOf(original) === timeOf(copied)
+    ) {
       learnNames(names, original.Blocks, copied.Blocks);
     }
   }
@@ -212,10 +236,17 @@ async function knownNames(source: VolumeAccess, target: VolumeAccess, volumeName
 }
 
 /** Streams an archive from store to store through the record's length and SHA-256 check (a bad one stores nothing under the name). */
-async function copyArchive(from: ObjectStore, to: ObjectStore, backup: BackupConfig, onBytes: (bytes: number) => void, signal: AbortSignal | undefined): Promise<number> {
+async function copyArchive(
+  from: ObjectStore,
+  to: ObjectStore,
+  backup: BackupConfig,
+  onBytes: (bytes: number) => void,
+  signal: AbortSignal | undefined,
+): Promise<number> {
   const key = archiveKeyOf(backup);
   const source = await from.getStream(key);
-  if (!source) throw new ConvoyError('NOT_FOUND', `the archive ${key} of backup ${backup.Name} is missing from ${from.url}`, { details: { key, backup: backup.Name } });
+  if (!source)
+    throw new ConvoyError('NOT_FOUND', `the archive ${key} of backup ${backup.Name} is missing from ${from.url}`, { details: { key, backup: backup.Name } });
   let bytes = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, done) {

@@ -1,11 +1,10 @@
-import { ConvoyError } from '@convoy/core';
 import type { ObjectStore } from '@convoy/core';
-import { validateName } from '@convoy/core';
-import { withStoreLock, type EngineContext } from './context.js';
+import { ConvoyError, validateName } from '@convoy/core';
+import { archiveKeyOf } from './archive-key.js';
+import { type EngineContext, withStoreLock } from './context.js';
 import { KeyBatch } from './key-batch.js';
 import { backupConfigKey, backupNameFromConfigFile, blockKey, deletionJournalDir, deletionJournalKey, locksDir, volumeConfigKey, volumeDir } from './layout.js';
-import { backupMode, decodeBackupConfig, encodeBackupConfig, layoutOf, type BackupConfig } from './records.js';
-import { archiveKeyOf } from './archive-key.js';
+import { type BackupConfig, backupMode, decodeBackupConfig, encodeBackupConfig, layoutOf } from './records.js';
 import { backupNotFound, checkBackupNames, listBackupNames, loadBackupConfig, loadVolumeConfig, saveVolumeConfig } from './store-records.js';
 import { runWorkers } from './workers.js';
 

@@ -1,19 +1,17 @@
-import { ConvoyError } from '@convoy/core';
-import type { DeltaBlockBackupOps } from '@convoy/core';
-import type { BackupSummary } from '@convoy/core';
+import type { BackupSummary, DeltaBlockBackupOps } from '@convoy/core';
+import { ConvoyError, parseStoreTime } from '@convoy/core';
+import { commitBackup, type PreparedBackup, prepareBackup } from './backup-commit.js';
 import { blocksOfExtents, mergeBlockMaps } from './block-map.js';
-import { blockObjectSink, packSink, uploadBlocks, type BlockSink } from './block-uploader.js';
 import type { BlockFormat } from './block-transform.js';
-import { loadPackIndex, writeIndex } from './pack-index.js';
-import { PackWriter } from './pack-writer.js';
-import { blocksInFlight } from './workers.js';
+import { type BlockSink, blockObjectSink, packSink, uploadBlocks } from './block-uploader.js';
 import type { EngineContext } from './context.js';
 import { blocksDir } from './layout.js';
-import { backupBlockSize, backupMode, layoutOf, type BackupConfig } from './records.js';
-import { commitBackup, prepareBackup, type PreparedBackup } from './backup-commit.js';
-import type { CreateBackupParams } from './types.js';
+import { loadPackIndex, writeIndex } from './pack-index.js';
+import { PackWriter } from './pack-writer.js';
+import { type BackupConfig, backupBlockSize, backupMode, layoutOf } from './records.js';
 import { isEmpty } from './store-records.js';
-import { parseStoreTime } from '@convoy/core';
+import type { CreateBackupParams } from './types.js';
+import { blocksInFlight } from './workers.js';
 
 interface Base {
   /** The snapshot to diff against, when the last backup's very snapshot still exists locally. */
@@ -34,7 +32,10 @@ export async function createDeltaBlockBackup(ctx: EngineContext, p: CreateBackup
     // The driver's extents are whole driver blocks (a thin pool's chunks); the engine cuts each
     // into whole blocks of the volume's size, hashes them all, and uploads only the new ones.
     if (!Number.isSafeInteger(ops.blockSize) || ops.blockSize <= 0 || ops.blockSize % blockSize !== 0) {
-      throw new ConvoyError('INVALID_ARGUMENT', `driver ${p.driverName} reports changes in ${ops.blockSize}-byte blocks, which ${blockSize}-byte backup blocks do not divide`);
+      throw new ConvoyError(
+        'INVALID_ARGUMENT',
+        `driver ${p.driverName} reports changes in ${ops.blockSize}-byte blocks, which ${blockSize}-byte backup blocks do not divide`,
+      );
     }
     const base = await chooseBase(ctx, p, ops, prepared);
     const extents = await ops.compareSnapshots(volumeName, p.snapshot.name, base.snapshotName);
@@ -70,7 +71,14 @@ export async function createDeltaBlockBackup(ctx: EngineContext, p: CreateBackup
     }
     // After a full compare the map is exactly what the snapshot holds: nothing stale merged in.
     const blocks = base.snapshotName && base.previous ? mergeBlockMaps(base.previous.Blocks, result.mappings, size) : result.mappings;
-    const summary = await commitBackup(p, prepared, { blocks, filePath: '', volumeSize: size, uploadedBytes: result.uploadedBytes, blockSize, layout: prepared.layout });
+    const summary = await commitBackup(p, prepared, {
+      blocks,
+      filePath: '',
+      volumeSize: size,
+      uploadedBytes: result.uploadedBytes,
+      blockSize,
+      layout: prepared.layout,
+    });
     return { ...summary, uploadedBlocks: result.uploadedBlocks };
   });
 }
@@ -103,7 +111,14 @@ async function blockTarget(ctx: EngineContext, p: CreateBackupParams, prepared: 
     };
   }
   const index = await loadPackIndex(p.store, volumeName);
-  const writer = new PackWriter({ store: p.store, volumeName, targetSize: prepared.packSize, maxUploads: ctx.packs.uploads, cipher: p.sealing?.cipher, signal: p.signal });
+  const writer = new PackWriter({
+    store: p.store,
+    volumeName,
+    targetSize: prepared.packSize,
+    maxUploads: ctx.packs.uploads,
+    cipher: p.sealing?.cipher,
+    signal: p.signal,
+  });
   return {
     known: new Set(index.blobs.keys()),
     sink: packSink({ writer, workers: ctx.workers, format }),
@@ -122,7 +137,8 @@ async function chooseBase(ctx: EngineContext, p: CreateBackupParams, ops: DeltaB
   const last = lastName ? await ctx.records.load(p.store, p.volume.name, lastName, 'unknown') : undefined;
   // A chain never mixes block sizes: a last backup in other blocks (written by another
   // engine's rules) maps other offsets, so this backup reads everything and stands alone.
-  if (!last || backupMode(last) !== 'delta-block' || backupBlockSize(last) !== prepared.blockSize || layoutOf(last) !== prepared.layout) return { previous: undefined };
+  if (!last || backupMode(last) !== 'delta-block' || backupBlockSize(last) !== prepared.blockSize || layoutOf(last) !== prepared.layout)
+    return { previous: undefined };
   return (await isLocalSnapshotOf(p, ops, last)) ? { snapshotName: last.SnapshotName, previous: last } : { previous: last };
 }
 

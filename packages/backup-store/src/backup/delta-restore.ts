@@ -1,11 +1,10 @@
+import type { DeltaBlockBackupOps, VolumeRecord } from '@convoy/core';
 import { ConvoyError, isConvoyError } from '@convoy/core';
-import type { DeltaBlockBackupOps } from '@convoy/core';
-import type { VolumeRecord } from '@convoy/core';
-import { zeroBlockName, type BlockFormat } from './block-transform.js';
+import { blockObjectPlan, packPlan } from './block-fetch.js';
+import { type BlockFormat, zeroBlockName } from './block-transform.js';
 import type { BlockWorkers } from './block-workers.js';
 import type { BufferPool } from './buffer-pool.js';
-import { blockObjectPlan, packPlan } from './block-fetch.js';
-import { backupBlockSize, backupCompression, layoutOf, type BackupConfig, type VolumeConfig } from './records.js';
+import { type BackupConfig, backupBlockSize, backupCompression, layoutOf, type VolumeConfig } from './records.js';
 import type { RestoreParams } from './types.js';
 import { blocksInFlight, runWorkers } from './workers.js';
 
@@ -58,13 +57,21 @@ export async function restoreDeltaBlock(
   };
   const inBackup = (err: unknown, checksum: string): unknown => {
     if (!isConvoyError(err, 'CORRUPT') && !isConvoyError(err, 'NOT_FOUND')) return err;
-    return new ConvoyError(err.code, `${where(checksum)}: ${err.message}`, { cause: err, details: { checksum, offset: offsetsByChecksum.get(checksum)![0], backup: backup.Name, ...err.details } });
+    return new ConvoyError(err.code, `${where(checksum)}: ${err.message}`, {
+      cause: err,
+      details: { checksum, offset: offsetsByChecksum.get(checksum)![0], backup: backup.Name, ...err.details },
+    });
   };
 
   const plan =
     layoutOf(backup) === 'packs'
       ? await packPlan(p.store, p.volumeName, needed, p.sealing?.cipher).catch((err: unknown) => {
-          throw isConvoyError(err, 'NOT_FOUND') ? new ConvoyError('NOT_FOUND', `backup ${backup.Name} cannot be restored: ${err.message}`, { cause: err, details: { ...err.details, backup: backup.Name } }) : err;
+          throw isConvoyError(err, 'NOT_FOUND')
+            ? new ConvoyError('NOT_FOUND', `backup ${backup.Name} cannot be restored: ${err.message}`, {
+                cause: err,
+                details: { ...err.details, backup: backup.Name },
+              })
+            : err;
         })
       : blockObjectPlan(p.store, p.volumeName, needed, format, blocksInFlight(concurrency, blockSize));
   const target = await ops.createRestoreTarget(p.request, size);
@@ -91,7 +98,8 @@ export async function restoreDeltaBlock(
               });
               for (const offset of offsets) {
                 const expected = lengthAt(offset);
-                if (data.length !== expected) throw new ConvoyError('CORRUPT', `${where(name)} holds ${data.length} bytes where the backup needs ${expected} at offset ${offset}`);
+                if (data.length !== expected)
+                  throw new ConvoyError('CORRUPT', `${where(name)} holds ${data.length} bytes where the backup needs ${expected} at offset ${offset}`);
                 await target.write(data, offset, expected);
               }
               advance(data.length * offsets.length);

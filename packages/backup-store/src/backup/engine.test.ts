@@ -1,13 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
-import { isConvoyError, type ErrorCode } from '@convoy/core';
-import { COMPRESSION_METHODS, type CompressionMethod, type Progress } from '@convoy/core';
-import { ImageSource } from '@convoy/core/testing';
-import { copyDirectoryIntoStore, MemoryObjectStore } from '@convoy/core/testing';
-import { tempDir } from '@convoy/core/testing';
 import type { DeltaBlockBackupOps } from '@convoy/core';
+import { COMPRESSION_METHODS, type CompressionMethod, type ErrorCode, isConvoyError, type Progress } from '@convoy/core';
+import { copyDirectoryIntoStore, ImageSource, MemoryObjectStore, tempDir } from '@convoy/core/testing';
+import { describe, expect, it, vi } from 'vitest';
 import { createBackupEngine } from './engine.js';
 import { BLOCK_SIZE, backupConfigKey, blockKey, blocksDir, deletionJournalKey, locksDir, volumeConfigKey, volumeDir } from './layout.js';
 import { DEFAULT_LOCK_OPTIONS, StoreLock } from './store-lock.js';
@@ -31,7 +28,16 @@ async function makeEnv(): Promise<Env> {
 }
 
 function backupArgs(env: Env, volume: string, snapshot: string) {
-  return { store: env.store, destUrl: env.destUrl, driverName: 'image', volume: env.source.volumeRecord(volume), snapshot: env.source.snapshotRecord(volume, snapshot), ops: env.source, owner: 'test-host/1', layout: 'convoy-v0.5' as const };
+  return {
+    store: env.store,
+    destUrl: env.destUrl,
+    driverName: 'image',
+    volume: env.source.volumeRecord(volume),
+    snapshot: env.source.snapshotRecord(volume, snapshot),
+    ops: env.source,
+    owner: 'test-host/1',
+    layout: 'convoy-v0.5' as const,
+  };
 }
 
 function backup(env: Env, volume: string, snapshot: string, extra: { compression?: CompressionMethod; onProgress?: (p: Progress) => void } = {}) {
@@ -97,7 +103,15 @@ describe('backup engine, delta-block mode, on a vfs store', () => {
     const summary = await backup(env, 'vol1', 'snap1', { onProgress: (p) => progress.push(p) });
     // A first backup finds the block tree empty: no block needs a HEAD.
     expect(env.store.stats.head).toBe(0);
-    expect(summary).toMatchObject({ volumeName: 'vol1', volumeSize: 16 * MiB, snapshotName: 'snap1', mode: 'delta-block', compression: 'zstd', blockCount: 4, driver: 'image' });
+    expect(summary).toMatchObject({
+      volumeName: 'vol1',
+      volumeSize: 16 * MiB,
+      snapshotName: 'snap1',
+      mode: 'delta-block',
+      compression: 'zstd',
+      blockCount: 4,
+      driver: 'image',
+    });
     expect(summary.url).toBe(`${env.destUrl}?backup=${summary.name}&volume=vol1`);
     expect(summary.name).toMatch(/^backup-[0-9a-f]{16}$/);
     expect(progress.at(-1)).toEqual({ phase: 'backup', doneBytes: 4 * BLOCK_SIZE, totalBytes: 4 * BLOCK_SIZE });
@@ -109,7 +123,16 @@ describe('backup engine, delta-block mode, on a vfs store', () => {
     const recordText = (await env.store.get(backupConfigKey('vol1', summary.name)))!.toString();
     const record = JSON.parse(recordText);
     expect(recordText).not.toContain('\n');
-    expect(Object.keys(record).slice(0, 8)).toEqual(['Name', 'Driver', 'VolumeName', 'SnapshotName', 'SnapshotCreatedAt', 'CreatedTime', 'Blocks', 'SingleFile']);
+    expect(Object.keys(record).slice(0, 8)).toEqual([
+      'Name',
+      'Driver',
+      'VolumeName',
+      'SnapshotName',
+      'SnapshotCreatedAt',
+      'CreatedTime',
+      'Blocks',
+      'SingleFile',
+    ]);
     expect(record.CreatedTime).toMatch(/^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2} \+0000 \d{4}$/);
     expect(record.SingleFile).toEqual({ FilePath: '' });
     expect(record.Blocks.map((b: { Offset: number }) => b.Offset)).toEqual([0, 3, 5, 7].map((i) => i * BLOCK_SIZE));
@@ -171,7 +194,7 @@ describe('backup engine, delta-block mode, on a vfs store', () => {
     await expectSameBytes(env, 'restored1', 'snap1');
   });
 
-  it('refuses to mix block sizes in a volume\'s chain, and block sizes that are not a power of two from 64 KiB to 2 MiB, changing nothing', async () => {
+  it("refuses to mix block sizes in a volume's chain, and block sizes that are not a power of two from 64 KiB to 2 MiB, changing nothing", async () => {
     const env = await makeEnv();
     await volumeWithSnapshot(env, 'vol1', 4 * MiB, [0], 'snap1');
     await backup(env, 'vol1', 'snap1');
@@ -197,7 +220,15 @@ describe('backup engine, delta-block mode, on a vfs store', () => {
     await fine.createVolume('vol1', 4 * MiB);
     await fine.writeVolume('vol1', 0, randomBytes(256 * 1024));
     await fine.snapshot('vol1', 'snap1');
-    const args = { store: env.store, destUrl: env.destUrl, driverName: 'image', volume: fine.volumeRecord('vol1'), snapshot: fine.snapshotRecord('vol1', 'snap1'), ops: fine, owner: 'test-host/1' };
+    const args = {
+      store: env.store,
+      destUrl: env.destUrl,
+      driverName: 'image',
+      volume: fine.volumeRecord('vol1'),
+      snapshot: fine.snapshotRecord('vol1', 'snap1'),
+      ops: fine,
+      owner: 'test-host/1',
+    };
     await expectCode(engine.createBackup(args), 'INVALID_ARGUMENT', '262144-byte blocks', '2097152-byte backup blocks');
   });
 
@@ -212,7 +243,11 @@ describe('backup engine, delta-block mode, on a vfs store', () => {
   it('uploads only the changed blocks in an incremental backup, with O(changed) requests', async () => {
     const env = await makeEnv();
     await env.source.createVolume('vol1', 40 * MiB);
-    await writeBlocks(env, 'vol1', Array.from({ length: 20 }, (_, i) => i));
+    await writeBlocks(
+      env,
+      'vol1',
+      Array.from({ length: 20 }, (_, i) => i),
+    );
     await env.source.snapshot('vol1', 'snap1');
     const first = await backup(env, 'vol1', 'snap1');
     expect(await blockFiles(env, 'vol1')).toHaveLength(20);
@@ -274,7 +309,7 @@ describe('backup engine, delta-block mode, on a vfs store', () => {
     await expectSameBytes(env, 'restored', 'snap2');
   });
 
-  it('does a full compare when the local snapshot of the last backup\'s name is another snapshot (another host, or cut again)', async () => {
+  it("does a full compare when the local snapshot of the last backup's name is another snapshot (another host, or cut again)", async () => {
     const hostA = await makeEnv();
     vi.useFakeTimers({ toFake: ['Date'] });
     try {
@@ -341,7 +376,9 @@ describe('backup engine, delta-block mode, on a vfs store', () => {
     const env = await makeEnv();
     await volumeWithSnapshot(env, 'vol1', 8 * MiB, [0, 1], 's1');
     const b1 = await backup(env, 'vol1', 's1');
-    const [shared, replaced] = JSON.parse((await env.store.get(backupConfigKey('vol1', b1.name)))!.toString()).Blocks.map((b: { BlockChecksum: string }) => b.BlockChecksum);
+    const [shared, replaced] = JSON.parse((await env.store.get(backupConfigKey('vol1', b1.name)))!.toString()).Blocks.map(
+      (b: { BlockChecksum: string }) => b.BlockChecksum,
+    );
     await writeBlocks(env, 'vol1', [1]);
     await env.source.snapshot('vol1', 's2');
     const b2 = await backup(env, 'vol1', 's2');
@@ -409,7 +446,11 @@ describe('backup engine, delta-block mode, on a vfs store', () => {
     expect(inspected).toEqual(beta[0]);
     expect(inspected.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     await expectCode(engine.listBackups({ store: env.store, destUrl: env.destUrl, volumeName: 'gamma' }), 'NOT_FOUND', 'gamma');
-    await expectCode(engine.inspectBackup({ store: env.store, destUrl: env.destUrl, volumeName: 'beta', backupName: 'backup-0000000000000000' }), 'NOT_FOUND', 'backup-0000000000000000');
+    await expectCode(
+      engine.inspectBackup({ store: env.store, destUrl: env.destUrl, volumeName: 'beta', backupName: 'backup-0000000000000000' }),
+      'NOT_FOUND',
+      'backup-0000000000000000',
+    );
   });
 });
 
@@ -474,17 +515,40 @@ describe('backup engine, bad input changes nothing', () => {
     const before = await listing();
 
     await expectCode(engine.createBackup({ ...base, volume: { ...env.source.volumeRecord('vol1'), name: '../x' }, snapshot }), 'INVALID_ARGUMENT', '../x');
-    await expectCode(engine.createBackup({ ...base, volume: env.source.volumeRecord('vol1'), snapshot, compression: 'zip' as never }), 'INVALID_ARGUMENT', 'zip');
+    await expectCode(
+      engine.createBackup({ ...base, volume: env.source.volumeRecord('vol1'), snapshot, compression: 'zip' as never }),
+      'INVALID_ARGUMENT',
+      'zip',
+    );
     await expectCode(engine.createBackup({ ...base, volume: env.source.volumeRecord('vol1'), snapshot, concurrency: 0 }), 'INVALID_ARGUMENT', 'concurrency');
-    await expectCode(engine.createBackup({ ...base, volume: env.source.volumeRecord('vol1'), snapshot: { ...snapshot, volumeName: 'other' } }), 'INVALID_ARGUMENT', 'other');
-    await expectCode(engine.createBackup({ ...base, driverName: 'vfs', volume: env.source.volumeRecord('vol1'), snapshot }), 'INVALID_ARGUMENT', 'driver image');
+    await expectCode(
+      engine.createBackup({ ...base, volume: env.source.volumeRecord('vol1'), snapshot: { ...snapshot, volumeName: 'other' } }),
+      'INVALID_ARGUMENT',
+      'other',
+    );
+    await expectCode(
+      engine.createBackup({ ...base, driverName: 'vfs', volume: env.source.volumeRecord('vol1'), snapshot }),
+      'INVALID_ARGUMENT',
+      'driver image',
+    );
     const restoreBase = { store: env.store, volumeName: 'vol1', backupName: good.name, ops: env.source, owner: 'o', request: { name: 'new-vol', options: {} } };
     await expectCode(engine.restoreBackup({ ...restoreBase, driverName: 'devicemapper' }), 'INVALID_ARGUMENT', 'driver image');
-    const singleFileOps = { mode: 'single-file' as const, exportSnapshot: async () => { throw new Error('unused'); }, importVolume: async () => { throw new Error('unused'); } };
+    const singleFileOps = {
+      mode: 'single-file' as const,
+      exportSnapshot: async () => {
+        throw new Error('unused');
+      },
+      importVolume: async () => {
+        throw new Error('unused');
+      },
+    };
     await expectCode(engine.restoreBackup({ ...restoreBase, driverName: 'image', ops: singleFileOps }), 'INVALID_ARGUMENT', 'delta-block');
     await expectCode(engine.restoreBackup({ ...restoreBase, driverName: 'image', request: { name: 'vol1', options: {} } }), 'ALREADY_EXISTS', 'vol1');
     await expectCode(engine.restoreBackup({ ...restoreBase, driverName: 'image', backupName: 'a/../../b' }), 'INVALID_ARGUMENT');
-    await expectCode(engine.deleteBackup({ store: env.store, destUrl: env.destUrl, volumeName: 'vol1', backupName: 'backup-ffffffffffffffff', owner: 'o' }), 'NOT_FOUND');
+    await expectCode(
+      engine.deleteBackup({ store: env.store, destUrl: env.destUrl, volumeName: 'vol1', backupName: 'backup-ffffffffffffffff', owner: 'o' }),
+      'NOT_FOUND',
+    );
     await expectCode(engine.prune({ store: env.store, owner: 'o', graceMs: -1 }), 'INVALID_ARGUMENT');
 
     expect(await listing()).toEqual(before);
@@ -507,7 +571,9 @@ describe('backup engine, leftovers of failed operations and prune', () => {
     await writeBlocks(env, 'vol1', [2, 3, 4, 5, 6, 7]);
     await env.source.snapshot('vol1', 'snap2');
     // One worker, so exactly three new blocks are uploaded before the read fails.
-    await expect(engine.createBackup({ ...backupArgs(env, 'vol1', 'snap2'), ops: failingAfter(env.source, 3), concurrency: 1 })).rejects.toThrow(/device went away/);
+    await expect(engine.createBackup({ ...backupArgs(env, 'vol1', 'snap2'), ops: failingAfter(env.source, 3), concurrency: 1 })).rejects.toThrow(
+      /device went away/,
+    );
     return { env, kept };
   }
 
@@ -558,7 +624,17 @@ describe('backup engine, leftovers of failed operations and prune', () => {
     try {
       expect(await engine.prune({ store: env.store, owner: 'o', graceMs: 0 })).toMatchObject({ volumes: 0, blocksRemoved: 0, skippedVolumes: ['vol1'] });
       await expectCode(engine.prune({ store: env.store, owner: 'o', graceMs: 0, volumeName: 'vol1' }), 'LOCKED', 'busy-host/4');
-      await expectCode(engine.deleteBackup({ store: env.store, destUrl: env.destUrl, volumeName: 'vol1', backupName: (await engine.listBackups({ store: env.store, destUrl: env.destUrl }))[0]!.name, owner: 'o' }), 'LOCKED', 'busy-host/4');
+      await expectCode(
+        engine.deleteBackup({
+          store: env.store,
+          destUrl: env.destUrl,
+          volumeName: 'vol1',
+          backupName: (await engine.listBackups({ store: env.store, destUrl: env.destUrl }))[0]!.name,
+          owner: 'o',
+        }),
+        'LOCKED',
+        'busy-host/4',
+      );
     } finally {
       await busy.release();
     }
@@ -580,9 +656,24 @@ describe('the Convoy v0.5 fixture store (test-fixtures/convoy-v0.5-store)', () =
     expect(listed.map((b) => b.name).sort()).toEqual([...expected.deltaBlock.map((b) => b.backup), 'backup-8899aabbccddeeff'].sort());
     for (const want of expected.deltaBlock) {
       const summary = listed.find((b) => b.name === want.backup)!;
-      expect(summary).toMatchObject({ volumeName: want.volume, driver: want.driver, volumeSize: want.size, blockCount: want.blocks, compression: 'gzip', mode: 'delta-block' });
+      expect(summary).toMatchObject({
+        volumeName: want.volume,
+        driver: want.driver,
+        volumeSize: want.size,
+        blockCount: want.blocks,
+        compression: 'gzip',
+        mode: 'delta-block',
+      });
       const name = `restored-${want.backup}`;
-      await engine.restoreBackup({ store: env.store, backupName: want.backup, volumeName: want.volume, driverName: want.driver, ops: env.source, request: { name, options: {} }, owner: 'o' });
+      await engine.restoreBackup({
+        store: env.store,
+        backupName: want.backup,
+        volumeName: want.volume,
+        driverName: want.driver,
+        ops: env.source,
+        request: { name, options: {} },
+        owner: 'o',
+      });
       const image = await readFile(env.source.volumePath(name));
       expect(image.length).toBe(want.size);
       expect(createHash('sha256').update(image).digest('hex')).toBe(want.sha256);

@@ -1,32 +1,30 @@
-import { ConvoyError } from '@convoy/core';
-import type { BackupSummary, VolumeRecord } from '@convoy/core';
-import { validateName } from '@convoy/core';
-import { BlockWorkers, type BlockWorkerOptions } from './block-workers.js';
+import type { BackupSummary, ObjectStore, VolumeRecord } from '@convoy/core';
+import { ConvoyError, validateName } from '@convoy/core';
+import { type BlockWorkerOptions, BlockWorkers } from './block-workers.js';
 import { BufferPool } from './buffer-pool.js';
-import { withStoreLock, type EngineContext } from './context.js';
-import { deleteBackup } from './delete.js';
-import { forgetBackups } from './forget.js';
-import { createDeltaBlockBackup } from './delta-backup.js';
-import { restoreDeltaBlock } from './delta-restore.js';
-import { syncStandby } from './standby-sync.js';
-import { BLOCK_SIZE, DEFAULT_PACK_SIZE, validatePackSize } from './layout.js';
-import { DEFAULT_PACK_UPLOADS } from './pack-writer.js';
-import { inspectBackup, listBackups, requireRecord } from './listing.js';
-import { pruneStore } from './prune.js';
-import { BackupRecordCache } from './record-cache.js';
-import { backupMode, type BackupConfig, type VolumeConfig } from './records.js';
-import { restoreSingleFile, createSingleFileBackup } from './single-file.js';
-import { DEFAULT_LOCK_OPTIONS, type LockOptions } from './store-lock.js';
-import { loadVolumeConfig, type StoredVolume } from './store-records.js';
-import type { BackupEngine, KeyedParams, RestoreParams, VolumeSealing } from './types.js';
-import { validateConcurrency } from './workers.js';
-import { verifyStore } from './verify.js';
-import type { ObjectStore } from '@convoy/core';
+import { type EngineContext, withStoreLock } from './context.js';
+import { copyBackups } from './copy.js';
+import { EncryptionMemory } from './crypto/downgrade-guard.js';
 import { addKey, initEncryptedStore, Keyring, listKeys, removeKey } from './crypto/keyring.js';
 import type { UserKey } from './crypto/user-key.js';
 import { accessVolume, accessVolumeForBackup } from './crypto/volume-access.js';
-import { EncryptionMemory } from './crypto/downgrade-guard.js';
-import { copyBackups } from './copy.js';
+import { deleteBackup } from './delete.js';
+import { createDeltaBlockBackup } from './delta-backup.js';
+import { restoreDeltaBlock } from './delta-restore.js';
+import { forgetBackups } from './forget.js';
+import { BLOCK_SIZE, DEFAULT_PACK_SIZE, validatePackSize } from './layout.js';
+import { inspectBackup, listBackups, requireRecord } from './listing.js';
+import { DEFAULT_PACK_UPLOADS } from './pack-writer.js';
+import { pruneStore } from './prune.js';
+import { BackupRecordCache } from './record-cache.js';
+import { type BackupConfig, backupMode, type VolumeConfig } from './records.js';
+import { createSingleFileBackup, restoreSingleFile } from './single-file.js';
+import { syncStandby } from './standby-sync.js';
+import { DEFAULT_LOCK_OPTIONS, type LockOptions } from './store-lock.js';
+import { loadVolumeConfig, type StoredVolume } from './store-records.js';
+import type { BackupEngine, KeyedParams, RestoreParams, VolumeSealing } from './types.js';
+import { verifyStore } from './verify.js';
+import { validateConcurrency } from './workers.js';
 
 export interface BackupEngineOptions {
   /** Blocks in flight per backup or restore when the call does not say (default 4). */
@@ -68,11 +66,16 @@ export function createBackupEngine(opts: BackupEngineOptions = {}): BackupEngine
     if (!keyring) callKeyrings.set(p.encryptionKey, (keyring = new Keyring(p.encryptionKey)));
     return keyring;
   };
-  const sealed = async <P extends KeyedParams & { store: ObjectStore }>(p: P, volumeName: string, stored?: StoredVolume): Promise<P & { sealing: VolumeSealing }> => {
+  const sealed = async <P extends KeyedParams & { store: ObjectStore }>(
+    p: P,
+    volumeName: string,
+    stored?: StoredVolume,
+  ): Promise<P & { sealing: VolumeSealing }> => {
     const { store, ...sealing } = await accessVolume(p.store, volumeName, ring(p), stored);
     return { ...p, store, sealing };
   };
-  const opener = (p: KeyedParams & { store: ObjectStore }) => async (volumeName: string, stored?: StoredVolume) => (await accessVolume(p.store, volumeName, ring(p), stored)).store;
+  const opener = (p: KeyedParams & { store: ObjectStore }) => async (volumeName: string, stored?: StoredVolume) =>
+    (await accessVolume(p.store, volumeName, ring(p), stored)).store;
   return {
     createBackup: async (p) => {
       const { store, ...sealing } = await accessVolumeForBackup(p.store, p.volume.name, ring(p), p.encrypt === true, encrypted);
@@ -100,7 +103,8 @@ export function createBackupEngine(opts: BackupEngineOptions = {}): BackupEngine
     listKeys: (p) => listKeys(p.store),
     addKey: (p) => addKey(p.store, ring(p), p.newKey, p.label),
     removeKey: (p) => removeKey(p.store, ring(p), p.keyId),
-    copyBackups: (p) => copyBackups(ctx, { source: ring(p), target: ring(p.targetEncryptionKey ? { encryptionKey: p.targetEncryptionKey } : p), memory: encrypted }, p),
+    copyBackups: (p) =>
+      copyBackups(ctx, { source: ring(p), target: ring(p.targetEncryptionKey ? { encryptionKey: p.targetEncryptionKey } : p), memory: encrypted }, p),
   };
 }
 

@@ -1,16 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { BackupSummary, ObjectStore } from '@convoy/core';
 import { isConvoyError } from '@convoy/core';
-import type { BackupSummary } from '@convoy/core';
-import type { ObjectStore } from '@convoy/core';
-import { ImageSource } from '@convoy/core/testing';
-import { MemoryObjectStore } from '@convoy/core/testing';
-import { tempDir } from '@convoy/core/testing';
+import { ImageSource, MemoryObjectStore, tempDir } from '@convoy/core/testing';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createBackupEngine } from './engine.js';
 import { BLOCK_SIZE, backupConfigKey, blocksDir, checksumFromBlockKey, locksDir } from './layout.js';
-import { StoreLock, DEFAULT_LOCK_OPTIONS } from './store-lock.js';
+import { DEFAULT_LOCK_OPTIONS, StoreLock } from './store-lock.js';
 
 const MiB = 1024 * 1024;
 const engine = createBackupEngine();
@@ -42,7 +39,16 @@ async function sixHourlyBackups(): Promise<Env> {
     await source.writeVolume('vol1', i * BLOCK_SIZE, randomBytes(BLOCK_SIZE));
     await source.snapshot('vol1', `snap${i}`);
     backups.push(
-      await engine.createBackup({ store, destUrl, driverName: 'image', volume: source.volumeRecord('vol1'), snapshot: source.snapshotRecord('vol1', `snap${i}`), ops: source, owner: 'test', layout: 'convoy-v0.5' }),
+      await engine.createBackup({
+        store,
+        destUrl,
+        driverName: 'image',
+        volume: source.volumeRecord('vol1'),
+        snapshot: source.snapshotRecord('vol1', `snap${i}`),
+        ops: source,
+        owner: 'test',
+        layout: 'convoy-v0.5',
+      }),
     );
   }
   vi.useRealTimers();
@@ -67,7 +73,15 @@ async function expectSoundStore(env: Env): Promise<string[]> {
     const record = JSON.parse((await env.store.get(backupConfigKey('vol1', b.name)))!.toString()) as { Blocks: Array<{ BlockChecksum: string }> };
     for (const m of record.Blocks) referenced.add(m.BlockChecksum);
     const name = `check-${randomBytes(4).toString('hex')}`;
-    await engine.restoreBackup({ store: env.store, backupName: b.name, volumeName: 'vol1', driverName: 'image', ops: env.source, request: { name, options: {} }, owner: 'verifier' });
+    await engine.restoreBackup({
+      store: env.store,
+      backupName: b.name,
+      volumeName: 'vol1',
+      driverName: 'image',
+      ops: env.source,
+      request: { name, options: {} },
+      owner: 'verifier',
+    });
     const [restored, snapshot] = await Promise.all([readFile(env.source.volumePath(name)), readFile(env.source.snapshotPath(b.snapshotName))]);
     expect(restored.equals(snapshot), `backup ${b.name} restores ${b.snapshotName}`).toBe(true);
   }
@@ -109,7 +123,13 @@ describe('backup forget', () => {
   it('is idempotent: a second run with the same policy removes nothing', async () => {
     const env = await sixHourlyBackups();
     await engine.forgetBackups({ store: env.store, destUrl: env.destUrl, volumeName: 'vol1', policy: { hourly: 2, within: '3h' }, owner: 'test' });
-    const again = await engine.forgetBackups({ store: env.store, destUrl: env.destUrl, volumeName: 'vol1', policy: { hourly: 2, within: '3h' }, owner: 'test' });
+    const again = await engine.forgetBackups({
+      store: env.store,
+      destUrl: env.destUrl,
+      volumeName: 'vol1',
+      policy: { hourly: 2, within: '3h' },
+      owner: 'test',
+    });
     expect(again.removed).toEqual([]);
     expect(again.kept.map((k) => k.reasons)).toEqual([['hourly', 'within 3h'], ['hourly', 'within 3h'], ['within 3h']]);
     await expectSoundStore(env);
@@ -119,7 +139,9 @@ describe('backup forget', () => {
     const env = await sixHourlyBackups();
     const held = await StoreLock.acquire(env.store, 'vol1', 'backup', 'host-b', DEFAULT_LOCK_OPTIONS);
     const before = await everyObject(env.store);
-    const err = await engine.forgetBackups({ store: env.store, destUrl: env.destUrl, volumeName: 'vol1', policy: { last: 1 }, owner: 'test' }).catch((e: unknown) => e);
+    const err = await engine
+      .forgetBackups({ store: env.store, destUrl: env.destUrl, volumeName: 'vol1', policy: { last: 1 }, owner: 'test' })
+      .catch((e: unknown) => e);
     expect(isConvoyError(err, 'LOCKED')).toBe(true);
     expect((err as Error).message).toContain('host-b');
     expect(await everyObject(env.store)).toEqual(before);
@@ -141,7 +163,9 @@ describe('backup forget', () => {
 
   it('a volume without backups in the store is NOT_FOUND', async () => {
     const env = await sixHourlyBackups();
-    const err = await engine.forgetBackups({ store: env.store, destUrl: env.destUrl, volumeName: 'vol10', policy: { last: 1 }, owner: 'test' }).catch((e: unknown) => e);
+    const err = await engine
+      .forgetBackups({ store: env.store, destUrl: env.destUrl, volumeName: 'vol10', policy: { last: 1 }, owner: 'test' })
+      .catch((e: unknown) => e);
     expect(isConvoyError(err, 'NOT_FOUND')).toBe(true);
     expect((err as Error).message).toContain('vol10');
   });

@@ -1,12 +1,10 @@
-import { ConvoyError } from '@convoy/core';
-import type { BackupSummary } from '@convoy/core';
-import type { ObjectStore } from '@convoy/core';
-import { validateName } from '@convoy/core';
-import { applyRetentionPolicy, validateRetentionPolicy, type RetentionPolicy } from '../retention/policy.js';
-import { withStoreLock, type EngineContext } from './context.js';
+import type { BackupSummary, ObjectStore } from '@convoy/core';
+import { ConvoyError, validateName } from '@convoy/core';
+import { applyRetentionPolicy, type RetentionPolicy, validateRetentionPolicy } from '../retention/policy.js';
+import { type EngineContext, withStoreLock } from './context.js';
 import { collectDetached, detachBackup, loadDeletionJournals } from './delete.js';
-import { summarizeBackup } from './summary.js';
 import { listBackupNames, loadBackupConfig, loadVolumeConfig } from './store-records.js';
+import { summarizeBackup } from './summary.js';
 import type { ForgetReport } from './types.js';
 import { runWorkers } from './workers.js';
 

@@ -1,9 +1,8 @@
+import { formatRubyDate, isConvoyError, parseStoreTime, storeTimeToIso } from '@convoy/core';
 import { describe, expect, it } from 'vitest';
-import { isConvoyError } from '@convoy/core';
 import { blockChecksum } from './checksum.js';
 import { backupFileKey, blockKey, checksumFromBlockKey, volumeDir, volumeNameFromDir } from './layout.js';
 import { decodeBackupConfig, decodeVolumeConfig, encodeBackupConfig, encodeVolumeConfig } from './records.js';
-import { formatRubyDate, parseStoreTime, storeTimeToIso } from '@convoy/core';
 
 const CHECKSUM = 'a'.repeat(64);
 
@@ -60,7 +59,17 @@ describe('store records', () => {
     );
     const full = encodeBackupConfig({ ...base, Blocks: [{ Offset: 0, BlockChecksum: CHECKSUM }], CompressionMethod: 'lz4', VolumeSize: 4, UploadedBytes: 3 });
     expect(Object.keys(JSON.parse(full.toString()))).toEqual([
-      'Name', 'Driver', 'VolumeName', 'SnapshotName', 'SnapshotCreatedAt', 'CreatedTime', 'Blocks', 'SingleFile', 'CompressionMethod', 'VolumeSize', 'UploadedBytes',
+      'Name',
+      'Driver',
+      'VolumeName',
+      'SnapshotName',
+      'SnapshotCreatedAt',
+      'CreatedTime',
+      'Blocks',
+      'SingleFile',
+      'CompressionMethod',
+      'VolumeSize',
+      'UploadedBytes',
     ]);
     expect(decodeBackupConfig(full, 'k')).toMatchObject({ CompressionMethod: 'lz4', VolumeSize: 4, Blocks: [{ Offset: 0, BlockChecksum: CHECKSUM }] });
   });
@@ -70,7 +79,17 @@ describe('store records', () => {
     expect(corrupt(() => decodeBackupConfig(Buffer.from('{not json'), 'the-key'))).toContain('the-key');
     corrupt(() => decodeBackupConfig(record({ Blocks: [{ Offset: 0, BlockChecksum: '../../x' }] }), 'k'));
     corrupt(() => decodeBackupConfig(record({ Blocks: [{ Offset: 12, BlockChecksum: CHECKSUM }] }), 'k'));
-    corrupt(() => decodeBackupConfig(record({ Blocks: [{ Offset: 2097152, BlockChecksum: CHECKSUM }, { Offset: 0, BlockChecksum: CHECKSUM }] }), 'k'));
+    corrupt(() =>
+      decodeBackupConfig(
+        record({
+          Blocks: [
+            { Offset: 2097152, BlockChecksum: CHECKSUM },
+            { Offset: 0, BlockChecksum: CHECKSUM },
+          ],
+        }),
+        'k',
+      ),
+    );
     corrupt(() => decodeBackupConfig(record({ CompressionMethod: 'brotli' }), 'k'));
     // A block size must be a power of two from 64 KiB to 2 MiB, and every offset a multiple of it.
     for (const BlockSize of [0, 4096, 3 * 65536, 4 * 1048576]) corrupt(() => decodeBackupConfig(record({ BlockSize }), 'k'));

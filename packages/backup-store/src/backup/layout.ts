@@ -1,5 +1,4 @@
-import { ConvoyError } from '@convoy/core';
-import { isValidName, validateName } from '@convoy/core';
+import { ConvoyError, isValidName, validateName } from '@convoy/core';
 
 /**
  * Convoy v0.5's store layout. Every key is relative to the store URL:
@@ -43,7 +42,10 @@ export function isPackSize(value: unknown): value is number {
 
 export function validatePackSize(value: unknown): number {
   if (isPackSize(value)) return value;
-  throw new ConvoyError('INVALID_ARGUMENT', `pack size ${JSON.stringify(value)} is not a byte count from ${MIN_PACK_SIZE} (1 MiB) to ${MAX_PACK_SIZE} (64 MiB)`);
+  throw new ConvoyError(
+    'INVALID_ARGUMENT',
+    `pack size ${JSON.stringify(value)} is not a byte count from ${MIN_PACK_SIZE} (1 MiB) to ${MAX_PACK_SIZE} (64 MiB)`,
+  );
 }
 
 export function isBlockSize(value: unknown): value is number {
@@ -52,7 +54,10 @@ export function isBlockSize(value: unknown): value is number {
 
 export function validateBlockSize(value: unknown): number {
   if (isBlockSize(value)) return value;
-  throw new ConvoyError('INVALID_ARGUMENT', `block size ${JSON.stringify(value)} is not a power of two from ${MIN_BLOCK_SIZE} (64 KiB) to ${BLOCK_SIZE} (2 MiB) bytes`);
+  throw new ConvoyError(
+    'INVALID_ARGUMENT',
+    `block size ${JSON.stringify(value)} is not a power of two from ${MIN_BLOCK_SIZE} (64 KiB) to ${BLOCK_SIZE} (2 MiB) bytes`,
+  );
 }
 
 const PAD = '!';

@@ -1,12 +1,10 @@
-import { ConvoyError, isConvoyError } from '@convoy/core';
-import { backupConfigKey, volumeConfigKey } from './layout.js';
-import type { BackupSummary } from '@convoy/core';
-import type { ObjectStore } from '@convoy/core';
-import type { BackupConfig } from './records.js';
-import { validateName } from '@convoy/core';
-import { summarizeBackup } from './summary.js';
+import type { BackupSummary, ObjectStore } from '@convoy/core';
+import { ConvoyError, isConvoyError, validateName } from '@convoy/core';
 import type { EngineContext } from './context.js';
+import { backupConfigKey, volumeConfigKey } from './layout.js';
+import type { BackupConfig } from './records.js';
 import { backupNotFound, listBackupNames, listVolumeNames, loadVolumeConfig, type StoredVolume } from './store-records.js';
+import { summarizeBackup } from './summary.js';
 import { runWorkers } from './workers.js';
 
 export interface ListBackupsParams {
@@ -63,7 +61,11 @@ function skipCorrupt(onSkipped: ListBackupsParams['onSkipped']) {
   };
 }
 
-export async function inspectBackup(ctx: Pick<EngineContext, 'records'>, p: ListBackupsParams & { backupName: string; volumeName: string }, known?: StoredVolume): Promise<BackupSummary> {
+export async function inspectBackup(
+  ctx: Pick<EngineContext, 'records'>,
+  p: ListBackupsParams & { backupName: string; volumeName: string },
+  known?: StoredVolume,
+): Promise<BackupSummary> {
   validateName(p.volumeName, 'volume');
   validateName(p.backupName, 'backup');
   const backup = await requireRecord(ctx, p.store, p.volumeName, p.backupName);

@@ -1,12 +1,16 @@
-import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
+import { describe, expect, it } from 'vitest';
 import { Lz4FrameDecoder, Lz4FrameEncoder } from './lz4-frame-stream.js';
 
 async function through(stream: NodeJS.ReadWriteStream, chunks: Buffer[]): Promise<Buffer> {
-  return Buffer.concat(await Readable.from(chunks).pipe(stream as never as NodeJS.WritableStream & Readable).toArray());
+  return Buffer.concat(
+    await Readable.from(chunks)
+      .pipe(stream as never as NodeJS.WritableStream & Readable)
+      .toArray(),
+  );
 }
 
 /** Cuts a buffer into pieces of awkward sizes, as a network delivers it. */

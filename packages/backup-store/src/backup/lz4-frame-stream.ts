@@ -1,6 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { compressFrame, decompressFrame } from 'lz4-napi';
 import { ConvoyError } from '@convoy/core';
+import { compressFrame, decompressFrame } from 'lz4-napi';
 
 /**
  * lz4-napi compresses whole buffers only, so a long stream (a single-file archive) becomes a

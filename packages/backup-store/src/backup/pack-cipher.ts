@@ -27,7 +27,10 @@ export function blobCipher(encKey: Buffer): BlobCipher {
       try {
         return openObject(encKey, HEADER_AAD, sealed);
       } catch (err) {
-        throw new ConvoyError('CORRUPT', `the header of pack ${packKey} was modified, truncated or swapped: it fails authentication`, { cause: err, details: { key: packKey } });
+        throw new ConvoyError('CORRUPT', `the header of pack ${packKey} was modified, truncated or swapped: it fails authentication`, {
+          cause: err,
+          details: { key: packKey },
+        });
       }
     },
   };

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
-import { MemoryObjectStore } from '@convoy/core/testing';
-import { refusal } from '@convoy/core/testing';
+import { MemoryObjectStore, refusal } from '@convoy/core/testing';
+import { describe, expect, it } from 'vitest';
 import { createBackupEngine } from './engine.js';
 import { packKey } from './layout.js';
 import { blobCipher } from './pack-cipher.js';

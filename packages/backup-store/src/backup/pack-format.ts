@@ -1,5 +1,4 @@
-import { ConvoyError } from '@convoy/core';
-import { isCompressionMethod, type CompressionMethod } from '@convoy/core';
+import { type CompressionMethod, ConvoyError, isCompressionMethod } from '@convoy/core';
 import { BLOCK_SIZE, isBlockChecksum } from './layout.js';
 import type { BlobCipher } from './pack-cipher.js';
 
@@ -34,7 +33,9 @@ const MAX_HEADER_BYTES = 4 * 1024 * 1024;
 
 /** The header and trailer that close a pack holding `blobs`. */
 export function encodePackTail(blobs: PackBlob[], cipher: BlobCipher | undefined): Buffer {
-  const json = Buffer.from(JSON.stringify({ Blobs: blobs.map(({ Name, Offset, Length, RawLength, Compression }) => ({ Name, Offset, Length, RawLength, Compression })) }));
+  const json = Buffer.from(
+    JSON.stringify({ Blobs: blobs.map(({ Name, Offset, Length, RawLength, Compression }) => ({ Name, Offset, Length, RawLength, Compression })) }),
+  );
   const header = cipher ? cipher.sealHeader(json) : json;
   const trailer = Buffer.alloc(PACK_TRAILER_BYTES);
   trailer.writeUInt32LE(header.length, 0);
@@ -48,7 +49,8 @@ export function headerLengthOf(tail: Buffer, packSize: number, packKey: string):
   const trailer = tail.subarray(tail.length - PACK_TRAILER_BYTES);
   if (!trailer.subarray(4).equals(PACK_MAGIC)) throw corruptPack(packKey, 'it does not end with a pack trailer (cut short, or not a pack)');
   const length = trailer.readUInt32LE(0);
-  if (length < 2 || length > MAX_HEADER_BYTES || length > packSize - PACK_TRAILER_BYTES) throw corruptPack(packKey, `its trailer gives a header of ${length} bytes`);
+  if (length < 2 || length > MAX_HEADER_BYTES || length > packSize - PACK_TRAILER_BYTES)
+    throw corruptPack(packKey, `its trailer gives a header of ${length} bytes`);
   return length;
 }
 
@@ -75,11 +77,13 @@ export function checkBlobs(value: unknown, where: string, dataLength: number): P
     const b = (entry ?? {}) as Partial<PackBlob>;
     const bad = (why: string) => new ConvoyError('CORRUPT', `${where} is unreadable: blob ${i} ${why}`, { details: { blob: i } });
     if (!isBlockChecksum(b.Name)) throw bad(`has name ${JSON.stringify(b.Name)}`);
-    if (!Number.isSafeInteger(b.Offset) || (b.Offset as number) < end) throw bad(`has offset ${JSON.stringify(b.Offset)}, before the end of the one before it (${end})`);
+    if (!Number.isSafeInteger(b.Offset) || (b.Offset as number) < end)
+      throw bad(`has offset ${JSON.stringify(b.Offset)}, before the end of the one before it (${end})`);
     if (!Number.isSafeInteger(b.Length) || (b.Length as number) < 1 || (b.Offset as number) + (b.Length as number) > dataLength) {
       throw bad(`has length ${JSON.stringify(b.Length)}, which does not fit in the pack's ${dataLength} bytes of data`);
     }
-    if (!Number.isSafeInteger(b.RawLength) || (b.RawLength as number) < 1 || (b.RawLength as number) > BLOCK_SIZE) throw bad(`has raw length ${JSON.stringify(b.RawLength)}`);
+    if (!Number.isSafeInteger(b.RawLength) || (b.RawLength as number) < 1 || (b.RawLength as number) > BLOCK_SIZE)
+      throw bad(`has raw length ${JSON.stringify(b.RawLength)}`);
     if (!isCompressionMethod(b.Compression)) throw bad(`has compression ${JSON.stringify(b.Compression)}`);
     end = (b.Offset as number) + (b.Length as number);
     return { Name: b.Name, Offset: b.Offset as number, Length: b.Length as number, RawLength: b.RawLength as number, Compression: b.Compression };

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { CompressionMethod, ObjectStore } from '@convoy/core';
 import { ConvoyError, isConvoyError } from '@convoy/core';
-import type { CompressionMethod } from '@convoy/core';
-import type { ObjectStore } from '@convoy/core';
 import { indexDir, indexKey, indexNameFromFile, packKey, packNameFromKey, packsDir } from './layout.js';
 import type { BlobCipher } from './pack-cipher.js';
 import { checkBlobs, corruptPack, decodePackHeader, headerLengthOf, PACK_TRAILER_BYTES, type PackBlob } from './pack-format.js';
@@ -35,7 +34,8 @@ export class PackIndex {
     if (this.packs.has(pack.Name)) return;
     this.packs.set(pack.Name, pack);
     for (const b of pack.Blobs) {
-      if (!this.blobs.has(b.Name)) this.blobs.set(b.Name, { pack: pack.Name, offset: b.Offset, length: b.Length, rawLength: b.RawLength, compression: b.Compression });
+      if (!this.blobs.has(b.Name))
+        this.blobs.set(b.Name, { pack: pack.Name, offset: b.Offset, length: b.Length, rawLength: b.RawLength, compression: b.Compression });
     }
   }
 }
@@ -62,7 +62,11 @@ export function decodeIndex(data: Buffer, key: string): WrittenPack[] {
       throw new ConvoyError('CORRUPT', `index object ${key} is unreadable: pack ${p.Name} has size ${JSON.stringify(p.Size)}`, { details: { key } });
     }
     try {
-      return { Name: p.Name, Size: p.Size as number, Blobs: checkBlobs(p.Blobs, `pack ${p.Name} in index object ${key}`, (p.Size as number) - PACK_TRAILER_BYTES) };
+      return {
+        Name: p.Name,
+        Size: p.Size as number,
+        Blobs: checkBlobs(p.Blobs, `pack ${p.Name} in index object ${key}`, (p.Size as number) - PACK_TRAILER_BYTES),
+      };
     } catch (err) {
       throw isConvoyError(err) ? new ConvoyError('CORRUPT', err.message, { cause: err, details: { key } }) : err;
     }
@@ -80,7 +84,10 @@ export async function writeIndex(store: ObjectStore, volumeName: string, packs: 
 /** Reads every index object of the volume (one listing, one GET each); unreadable ones land in `broken`. */
 export async function loadPackIndex(store: ObjectStore, volumeName: string): Promise<PackIndex> {
   const index = new PackIndex();
-  const names = (await store.listDir(indexDir(volumeName))).files.map(indexNameFromFile).filter((n): n is string => n !== undefined).sort();
+  const names = (await store.listDir(indexDir(volumeName))).files
+    .map(indexNameFromFile)
+    .filter((n): n is string => n !== undefined)
+    .sort();
   const read: Array<WrittenPack[] | undefined> = [];
   await runWorkers(names.entries(), 8, async ([i, name]) => {
     const key = indexKey(volumeName, name);
@@ -115,7 +122,13 @@ export async function listPacks(store: ObjectStore, volumeName: string): Promise
 const TAIL_READ_BYTES = 64 * 1024;
 
 /** The blobs a pack's own header lists, read from its end (one or two ranged reads). */
-export async function readPackHeader(store: ObjectStore, volumeName: string, packName: string, size: number, cipher: BlobCipher | undefined): Promise<PackBlob[]> {
+export async function readPackHeader(
+  store: ObjectStore,
+  volumeName: string,
+  packName: string,
+  size: number,
+  cipher: BlobCipher | undefined,
+): Promise<PackBlob[]> {
   const key = packKey(volumeName, packName);
   const first = Math.min(size, TAIL_READ_BYTES);
   let tail = await store.getRange(key, size - first, first);

@@ -1,6 +1,5 @@
-import { ConvoyError } from '@convoy/core';
-import { checkPercent } from '@convoy/core';
 import type { ObjectStore } from '@convoy/core';
+import { ConvoyError, checkPercent } from '@convoy/core';
 import { KeyBatch } from './key-batch.js';
 import { indexKey, packKey } from './layout.js';
 import type { BlobCipher } from './pack-cipher.js';
@@ -102,7 +101,12 @@ export async function prunePacks(p: PackPruneParams): Promise<PackPruneResult> {
   // Unlisted young packs are a running backup's: untouched, and not listed by us either.
   result.packsKeptForGrace += [...young].filter((name) => !index.packs.has(name)).length;
 
-  const changed = rewrite.length + remove.length > 0 || index.indexNames.length > 1 || index.broken.length > 0 || index.packs.size !== listed || present.length !== index.packs.size;
+  const changed =
+    rewrite.length + remove.length > 0 ||
+    index.indexNames.length > 1 ||
+    index.broken.length > 0 ||
+    index.packs.size !== listed ||
+    present.length !== index.packs.size;
   if (!changed) {
     result.kept = keep.length + index.indexNames.length;
     return result;

@@ -1,6 +1,5 @@
+import type { ObjectStore, ProgressListener } from '@convoy/core';
 import { isConvoyError, toConvoyError } from '@convoy/core';
-import type { ProgressListener } from '@convoy/core';
-import type { ObjectStore } from '@convoy/core';
 import { decompressBlock } from './block-codec.js';
 import { packKey, packsDir } from './layout.js';
 import type { BlobCipher } from './pack-cipher.js';
@@ -62,7 +61,8 @@ export async function verifyPacks(p: PackVerifyParams): Promise<void> {
     const key = packKey(p.volumeName, packName);
     const found = inStore.get(packName);
     if (!found) p.problem('missing-pack', key, `pack ${key} is missing (it holds ${names.size} blocks the backups map)`, [...names]);
-    else if (found.size !== pack.Size) p.problem('corrupt-pack', key, `pack ${key} is ${found.size} bytes where its index says ${pack.Size}: cut short or replaced`, [...names]);
+    else if (found.size !== pack.Size)
+      p.problem('corrupt-pack', key, `pack ${key} is ${found.size} bytes where its index says ${pack.Size}: cut short or replaced`, [...names]);
     else readable.push(pack);
   }
   if (!p.deep) return;
@@ -103,7 +103,8 @@ async function readPack(p: PackVerifyParams, pack: WrittenPack, names: Set<strin
       const stored = p.cipher ? p.cipher.open(blob.Name, sealed) : sealed;
       const data = await decompressBlock(blob.Compression, stored, blob.RawLength);
       const actual = p.nameBlock(data);
-      if (data.length !== blob.RawLength) p.problem('corrupt-block', key, `block ${blob.Name} in pack ${key} opens to ${data.length} bytes, not ${blob.RawLength}`, [blob.Name]);
+      if (data.length !== blob.RawLength)
+        p.problem('corrupt-block', key, `block ${blob.Name} in pack ${key} opens to ${data.length} bytes, not ${blob.RawLength}`, [blob.Name]);
       else if (actual !== blob.Name) p.problem('corrupt-block', key, `block ${blob.Name} in pack ${key} is corrupt: its bytes hash to ${actual}`, [blob.Name]);
     } catch (err) {
       const error = toConvoyError(err);
@@ -114,5 +115,15 @@ async function readPack(p: PackVerifyParams, pack: WrittenPack, names: Set<strin
 }
 
 function sameBlobs(a: PackBlob[], b: PackBlob[]): boolean {
-  return a.length === b.length && a.every((x, i) => x.Name === b[i]!.Name && x.Offset === b[i]!.Offset && x.Length === b[i]!.Length && x.RawLength === b[i]!.RawLength && x.Compression === b[i]!.Compression);
+  return (
+    a.length === b.length &&
+    a.every(
+      (x, i) =>
+        x.Name === b[i]!.Name &&
+        x.Offset === b[i]!.Offset &&
+        x.Length === b[i]!.Length &&
+        x.RawLength === b[i]!.RawLength &&
+        x.Compression === b[i]!.Compression,
+    )
+  );
 }

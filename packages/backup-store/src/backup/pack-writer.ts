@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { CompressionMethod } from '@convoy/core';
-import type { ObjectStore } from '@convoy/core';
+import type { CompressionMethod, ObjectStore } from '@convoy/core';
 import { BLOCK_SIZE, packKey } from './layout.js';
 import type { BlobCipher } from './pack-cipher.js';
 import { encodePackTail, HEADER_BYTES_PER_BLOB, HEADER_FIXED_BYTES, type PackBlob } from './pack-format.js';

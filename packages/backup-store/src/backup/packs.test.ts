@@ -2,19 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { ObjectStoreStats, StoreLayout } from '@convoy/core';
+import { expectCode, ImageSource, MemoryObjectStore, tempDir } from '@convoy/core/testing';
 import { describe, expect, it } from 'vitest';
-import type { ObjectStoreStats } from '@convoy/core';
-import { expectCode } from '@convoy/core/testing';
-import { ImageSource } from '@convoy/core/testing';
-import { MemoryObjectStore } from '@convoy/core/testing';
-import { tempDir } from '@convoy/core/testing';
+import type { UserKey } from './crypto/user-key.js';
 import { createBackupEngine } from './engine.js';
 import { BLOCK_SIZE, blocksDir, indexDir, packsDir, volumeConfigKey } from './layout.js';
 import { blobCipher } from './pack-cipher.js';
 import { DEFAULT_PACK_UPLOADS } from './pack-writer.js';
 import { parseBackupUrl } from './url.js';
-import type { StoreLayout } from '@convoy/core';
-import type { UserKey } from './crypto/user-key.js';
 
 /** Packs, their index objects and both layouts in one engine (issue 18); docs/store-format.md. */
 
@@ -42,12 +38,30 @@ interface Extra {
 
 function backup(env: Env, volume: string, snapshot: string, extra: Extra = {}) {
   const { source } = env;
-  return engine.createBackup({ store: env.store, destUrl: env.destUrl, driverName: 'image', volume: source.volumeRecord(volume), snapshot: source.snapshotRecord(volume, snapshot), ops: source, owner: 'host-a/1', ...extra });
+  return engine.createBackup({
+    store: env.store,
+    destUrl: env.destUrl,
+    driverName: 'image',
+    volume: source.volumeRecord(volume),
+    snapshot: source.snapshotRecord(volume, snapshot),
+    ops: source,
+    owner: 'host-a/1',
+    ...extra,
+  });
 }
 
 function restore(env: Env, url: string, newName: string, extra: Extra = {}) {
   const { backupName, volumeName } = parseBackupUrl(url);
-  return engine.restoreBackup({ store: env.store, backupName, volumeName, driverName: 'image', ops: env.source, request: { name: newName, options: {} }, owner: 'host-a/1', ...extra });
+  return engine.restoreBackup({
+    store: env.store,
+    backupName,
+    volumeName,
+    driverName: 'image',
+    ops: env.source,
+    request: { name: newName, options: {} },
+    owner: 'host-a/1',
+    ...extra,
+  });
 }
 
 async function expectSameBytes(env: Env, restored: string, snapshot: string): Promise<void> {
@@ -138,17 +152,35 @@ describe('pack layout: backup and restore', () => {
     const env = await makeEnv();
     const big = createBackupEngine();
     await randomVolume(env, 'vol1', 48, 's1'); // 96 MiB
-    const args = { store: env.store, destUrl: env.destUrl, driverName: 'image', volume: env.source.volumeRecord('vol1'), snapshot: env.source.snapshotRecord('vol1', 's1'), ops: env.source, owner: 'h' };
+    const args = {
+      store: env.store,
+      destUrl: env.destUrl,
+      driverName: 'image',
+      volume: env.source.volumeRecord('vol1'),
+      snapshot: env.source.snapshotRecord('vol1', 's1'),
+      ops: env.source,
+      owner: 'h',
+    };
     const summary = await big.createBackup(args);
     const stored = storedBytes(env.store, packsDir('vol1'));
     const budget = Math.floor(stored / (8 * MiB)) + 10;
     const backupRequests = requests(env.store.stats);
     expect(backupRequests).toBeLessThanOrEqual(budget);
     const before = snapshotStats(env.store);
-    await big.restoreBackup({ store: env.store, backupName: summary.name, volumeName: 'vol1', driverName: 'image', ops: env.source, request: { name: 'restored', options: {} }, owner: 'h' });
+    await big.restoreBackup({
+      store: env.store,
+      backupName: summary.name,
+      volumeName: 'vol1',
+      driverName: 'image',
+      ops: env.source,
+      request: { name: 'restored', options: {} },
+      owner: 'h',
+    });
     expect(since(before, env.store)).toBeLessThanOrEqual(budget);
     await expectSameBytes(env, 'restored', 's1');
-    console.log(`request budget (96 MiB, default 16 MiB packs): stored ${stored} bytes, budget ${budget}, backup ${backupRequests}, restore ${since(before, env.store)}`);
+    console.log(
+      `request budget (96 MiB, default 16 MiB packs): stored ${stored} bytes, budget ${budget}, backup ${backupRequests}, restore ${since(before, env.store)}`,
+    );
   });
 
   it.each([
@@ -175,7 +207,15 @@ describe('pack layout: backup and restore', () => {
       }
     };
     const { source } = env;
-    const summary = await bounded.createBackup({ store: env.store, destUrl: env.destUrl, driverName: 'image', volume: source.volumeRecord('vol1'), snapshot: source.snapshotRecord('vol1', 's1'), ops: source, owner: 'host-a/1' });
+    const summary = await bounded.createBackup({
+      store: env.store,
+      destUrl: env.destUrl,
+      driverName: 'image',
+      volume: source.volumeRecord('vol1'),
+      snapshot: source.snapshotRecord('vol1', 's1'),
+      ops: source,
+      owner: 'host-a/1',
+    });
     expect(env.store.keysUnder(packsDir('vol1')).length).toBeGreaterThanOrEqual(7);
     expect(most).toBe(expected);
     // Memory: the packs uploading and the one filling, each buffer reused for pack after pack.
@@ -242,7 +282,7 @@ describe('pack layout: backup and restore', () => {
 });
 
 describe('pack layout: damage', () => {
-  it('restores from the packs\' own headers when an index object is missing or corrupt', async () => {
+  it("restores from the packs' own headers when an index object is missing or corrupt", async () => {
     const env = await makeEnv();
     const { first, second } = await twoBackups(env);
     const [lost, broken] = env.store.keysUnder(indexDir('vol1'));
@@ -265,7 +305,7 @@ describe('pack layout: damage', () => {
     expect(existsSync(env.source.volumePath('r1'))).toBe(false);
   });
 
-  it('fails a restore with CORRUPT when a blob\'s bytes changed', async () => {
+  it("fails a restore with CORRUPT when a blob's bytes changed", async () => {
     const env = await makeEnv();
     const { first } = await twoBackups(env);
     for (const key of env.store.keysUnder(packsDir('vol1'))) {
@@ -291,7 +331,15 @@ describe('pack layout: encryption', () => {
     await env.source.writeVolume('vol1', BLOCK_SIZE, randomBytes(BLOCK_SIZE));
     await env.source.writeVolume('vol1', 2 * BLOCK_SIZE, randomBytes(BLOCK_SIZE));
     await env.source.snapshot('vol1', 's1');
-    const args = { store: env.store, destUrl: env.destUrl, driverName: 'image', volume: env.source.volumeRecord('vol1'), snapshot: env.source.snapshotRecord('vol1', 's1'), ops: env.source, owner: 'h' };
+    const args = {
+      store: env.store,
+      destUrl: env.destUrl,
+      driverName: 'image',
+      volume: env.source.volumeRecord('vol1'),
+      snapshot: env.source.snapshotRecord('vol1', 's1'),
+      ops: env.source,
+      owner: 'h',
+    };
     const summary = await sealedEngine.createBackup({ ...args, encrypt: true });
     const packKeys = env.store.keysUnder(packsDir('vol1'));
     const packs = await Promise.all(packKeys.map(async (key) => (await env.store.get(key))!));
@@ -422,7 +470,7 @@ describe('pack layout: prune', () => {
     expect(await contents(env.store)).toEqual(before);
   });
 
-  it('keeps young packs nobody lists (a running backup\'s) and removes old ones a crashed backup left', async () => {
+  it("keeps young packs nobody lists (a running backup's) and removes old ones a crashed backup left", async () => {
     const env = await makeEnv();
     await randomVolume(env, 'vol1', 3, 's1');
     const first = await backup(env, 'vol1', 's1');
@@ -438,7 +486,11 @@ describe('pack layout: prune', () => {
     expect(orphans).toHaveLength(1);
 
     // Everything is young: nothing is removed, rewritten or even listed anew.
-    expect(await prune(env, { graceMs: 3_600_000 })).toMatchObject({ packsRemoved: 0, packsRewritten: 0, packsKeptForGrace: env.store.keysUnder(packsDir('vol1')).length });
+    expect(await prune(env, { graceMs: 3_600_000 })).toMatchObject({
+      packsRemoved: 0,
+      packsRewritten: 0,
+      packsKeptForGrace: env.store.keysUnder(packsDir('vol1')).length,
+    });
     expect(env.store.keysUnder(packsDir('vol1'))).toContain(orphans[0]);
     await prune(env);
     expect(env.store.keysUnder(packsDir('vol1'))).not.toContain(orphans[0]);

@@ -1,14 +1,13 @@
-import { ConvoyError, isConvoyError } from '@convoy/core';
 import type { ObjectStore } from '@convoy/core';
-import { validateName } from '@convoy/core';
-import { withStoreLock, type EngineContext } from './context.js';
+import { ConvoyError, isConvoyError, validateName } from '@convoy/core';
+import { archiveKeyOf } from './archive-key.js';
+import { type EngineContext, withStoreLock } from './context.js';
 import { KeyBatch } from './key-batch.js';
 import { backupFilesDir, blocksDir, checksumFromBlockKey, deletionJournalDir, indexDir, locksDir, packsDir, volumeConfigKey, volumeDir } from './layout.js';
 import type { BlobCipher } from './pack-cipher.js';
 import { DEFAULT_MAX_UNUSED, prunePacks, validateMaxUnused } from './pack-prune.js';
 import { backupMode } from './records.js';
-import { archiveKeyOf } from './archive-key.js';
-import { listBackupNames, listVolumeNames, requireBackupConfig, } from './store-records.js';
+import { listBackupNames, listVolumeNames, requireBackupConfig } from './store-records.js';
 import type { PruneReport } from './types.js';
 
 export interface PruneParams {
@@ -33,7 +32,8 @@ export interface PruneParams {
  */
 export async function pruneStore(ctx: EngineContext, p: PruneParams): Promise<PruneReport> {
   const graceMs = p.graceMs ?? ctx.pruneGraceMs;
-  if (!Number.isSafeInteger(graceMs) || graceMs < 0) throw new ConvoyError('INVALID_ARGUMENT', `prune grace period must be a whole number of ms ≥ 0, got ${p.graceMs}`);
+  if (!Number.isSafeInteger(graceMs) || graceMs < 0)
+    throw new ConvoyError('INVALID_ARGUMENT', `prune grace period must be a whole number of ms ≥ 0, got ${p.graceMs}`);
   if (!p.owner) throw new ConvoyError('INVALID_ARGUMENT', 'a prune needs an owner (host and process) for the store lock');
   const maxUnused = validateMaxUnused(p.maxUnused ?? DEFAULT_MAX_UNUSED);
   const volumes = p.volumeName ? [validateName(p.volumeName, 'volume')] : await listVolumeNames(p.store);
@@ -57,7 +57,9 @@ export async function pruneStore(ctx: EngineContext, p: PruneParams): Promise<Pr
     try {
       const { store, cipher } = p.openVolume ? await p.openVolume(volumeName) : { store: p.store, cipher: undefined };
       const packs = { maxUnused, cipher, size: ctx.packs.size, uploads: ctx.packs.uploads };
-      await withStoreLock(ctx, p.store, volumeName, 'prune', p.owner, (lock) => pruneVolume(store, volumeName, lock.serverTime.getTime() - graceMs, report, packs));
+      await withStoreLock(ctx, p.store, volumeName, 'prune', p.owner, (lock) =>
+        pruneVolume(store, volumeName, lock.serverTime.getTime() - graceMs, report, packs),
+      );
       report.volumes += 1;
     } catch (err) {
       // An encrypted volume cannot be pruned without its key; a whole-store prune names it.
@@ -128,7 +130,16 @@ async function pruneVolume(store: ObjectStore, volumeName: string, cutoffMs: num
   }
   await batch.flush();
   if (hasPacks) {
-    const pruned = await prunePacks({ store, volumeName, referenced, cutoffMs, maxUnused: packs.maxUnused, cipher: packs.cipher, packSize: packs.size, packUploads: packs.uploads });
+    const pruned = await prunePacks({
+      store,
+      volumeName,
+      referenced,
+      cutoffMs,
+      maxUnused: packs.maxUnused,
+      cipher: packs.cipher,
+      packSize: packs.size,
+      packUploads: packs.uploads,
+    });
     report.packsScanned! += pruned.packsScanned;
     report.packsRemoved! += pruned.packsRemoved;
     report.packsRewritten! += pruned.packsRewritten;

@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
 import type { BackupSummary } from '@convoy/core';
-import { ImageSource } from '@convoy/core/testing';
-import { MemoryObjectStore } from '@convoy/core/testing';
-import { tempDir } from '@convoy/core/testing';
+import { ImageSource, MemoryObjectStore, tempDir } from '@convoy/core/testing';
+import { describe, expect, it } from 'vitest';
 import { createBackupEngine } from './engine.js';
 import { BLOCK_SIZE, backupConfigKey, blocksDir } from './layout.js';
 import { BackupRecordCache } from './record-cache.js';
@@ -31,7 +29,16 @@ async function storeWithBackups(count: number) {
 }
 
 function backupOf(engine: ReturnType<typeof createBackupEngine>, store: MemoryObjectStore, source: ImageSource, snapshot: string) {
-  return engine.createBackup({ store, destUrl, driverName: 'image', volume: source.volumeRecord('vol1'), snapshot: source.snapshotRecord('vol1', snapshot), ops: source, owner: 'host-a/1', layout: 'convoy-v0.5' });
+  return engine.createBackup({
+    store,
+    destUrl,
+    driverName: 'image',
+    volume: source.volumeRecord('vol1'),
+    snapshot: source.snapshotRecord('vol1', snapshot),
+    ops: source,
+    owner: 'host-a/1',
+    layout: 'convoy-v0.5',
+  });
 }
 
 /** The store requests `work` makes. */
@@ -79,7 +86,15 @@ describe('the backup record cache', () => {
     expect((await hostA.listBackups({ store, destUrl })).map((b) => b.name)).toEqual([newer.name]);
     await expect(hostA.inspectBackup({ store, destUrl, backupName: older.name, volumeName: 'vol1' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(
-      hostA.restoreBackup({ store, backupName: older.name, volumeName: 'vol1', driverName: 'image', ops: source, request: { name: 'gone', options: {} }, owner: 'host-a/1' }),
+      hostA.restoreBackup({
+        store,
+        backupName: older.name,
+        volumeName: 'vol1',
+        driverName: 'image',
+        ops: source,
+        request: { name: 'gone', options: {} },
+        owner: 'host-a/1',
+      }),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(await store.head(backupConfigKey('vol1', older.name))).toBeUndefined();
   });
@@ -97,7 +112,15 @@ describe('the backup record cache', () => {
     // Trusting its copy, host A would skip the blocks the record lists and reference missing ones.
     const next = await backupOf(hostA, store, source, 'after-delete');
     expect(store.keysUnder(blocksDir('vol1'))).toHaveLength(4);
-    await hostA.restoreBackup({ store, backupName: next.name, volumeName: 'vol1', driverName: 'image', ops: source, request: { name: 'restored', options: {} }, owner: 'host-a/1' });
+    await hostA.restoreBackup({
+      store,
+      backupName: next.name,
+      volumeName: 'vol1',
+      driverName: 'image',
+      ops: source,
+      request: { name: 'restored', options: {} },
+      owner: 'host-a/1',
+    });
     const [restored, snapshot] = await Promise.all([readFile(source.volumePath('restored')), readFile(source.snapshotPath('after-delete'))]);
     expect(restored.equals(snapshot)).toBe(true);
   });

@@ -1,5 +1,5 @@
-import { LRUCache } from 'lru-cache';
 import type { ObjectStore } from '@convoy/core';
+import { LRUCache } from 'lru-cache';
 import { backupConfigKey } from './layout.js';
 import type { BackupConfig } from './records.js';
 import { loadBackupConfig } from './store-records.js';

@@ -1,6 +1,14 @@
-import { ConvoyError } from '@convoy/core';
-import { isValidName } from '@convoy/core';
-import { COMPRESSION_METHODS, isCompressionMethod, isStoreLayout, STORE_LAYOUTS, type BackupMode, type CompressionMethod, type StoreLayout } from '@convoy/core';
+import {
+  type BackupMode,
+  COMPRESSION_METHODS,
+  type CompressionMethod,
+  ConvoyError,
+  isCompressionMethod,
+  isStoreLayout,
+  isValidName,
+  STORE_LAYOUTS,
+  type StoreLayout,
+} from '@convoy/core';
 import { BLOCK_SIZE, isBlockChecksum, isBlockSize, isPackSize, MAX_PACK_SIZE, MIN_PACK_SIZE } from './layout.js';
 
 /**
@@ -98,7 +106,11 @@ const VOLUME_FIELDS = { Name: 0, Driver: 0, Size: 0, CreatedTime: 0, LastBackupN
 
 export function encodeVolumeConfig(volume: VolumeConfig, previous?: Unknown): Buffer {
   const { Name, Driver, Size, CreatedTime, LastBackupName, BlockSize, Layout, PackSize } = volume;
-  const ours = { ...(BlockSize === undefined ? {} : { BlockSize }), ...(Layout === undefined ? {} : { Layout }), ...(PackSize === undefined ? {} : { PackSize }) };
+  const ours = {
+    ...(BlockSize === undefined ? {} : { BlockSize }),
+    ...(Layout === undefined ? {} : { Layout }),
+    ...(PackSize === undefined ? {} : { PackSize }),
+  };
   return Buffer.from(JSON.stringify({ Name, Driver, Size, CreatedTime, LastBackupName, ...ours, ...withoutKeys(previous, VOLUME_FIELDS) }));
 }
 
@@ -172,7 +184,8 @@ export function decodeBackupConfig(data: Buffer, key: string): BackupConfig {
     if (!/^[0-9a-f]{64}$/.test(sha256)) throw corrupt(key, `ArchiveSHA256 ${JSON.stringify(sha256)} is not a SHA-256 in hex`);
     backup.ArchiveSHA256 = sha256;
   }
-  if ((backup.ArchiveSize === undefined) !== (backup.ArchiveSHA256 === undefined)) throw corrupt(key, 'ArchiveSize and ArchiveSHA256 come together or not at all');
+  if ((backup.ArchiveSize === undefined) !== (backup.ArchiveSHA256 === undefined))
+    throw corrupt(key, 'ArchiveSize and ArchiveSHA256 come together or not at all');
   if (!isValidName(backup.Name) || !isValidName(backup.VolumeName)) throw corrupt(key, 'backup or volume name breaks the name rules');
   return backup;
 }
@@ -196,7 +209,8 @@ function decodeBlocks(value: unknown, key: string, blockSize: number): BlockMapp
 
 function checkedLayout(raw: Unknown, key: string): StoreLayout | undefined {
   const layout = optional(raw, 'Layout', 'string', key);
-  if (layout !== undefined && !isStoreLayout(layout)) throw corrupt(key, `Layout ${JSON.stringify(layout)} is not one of ${STORE_LAYOUTS.join(', ')} (written by a newer Convoy?)`);
+  if (layout !== undefined && !isStoreLayout(layout))
+    throw corrupt(key, `Layout ${JSON.stringify(layout)} is not one of ${STORE_LAYOUTS.join(', ')} (written by a newer Convoy?)`);
   return layout;
 }
 

@@ -1,11 +1,11 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
-import { ConvoyError, isConvoyError } from '@convoy/core';
 import type { ObjectStore } from '@convoy/core';
-import { backupSnapshot, makeSingleFileEnv, makeSnapshot, restoreBackupAs, type SingleFileEnv } from '../../test/single-file-env.js';
+import { ConvoyError, isConvoyError } from '@convoy/core';
 import { tempDir } from '@convoy/core/testing';
+import { describe, expect, it } from 'vitest';
+import { backupSnapshot, makeSingleFileEnv, makeSnapshot, restoreBackupAs, type SingleFileEnv } from '../../test/single-file-env.js';
 import { createBackupEngine } from './engine.js';
 import { backupConfigKey, backupFileKey, volumeConfigKey } from './layout.js';
 
@@ -58,7 +58,10 @@ function failingStore(inner: ObjectStore, fault: { put?: number; getStream?: num
 }
 
 function withDeadline<T>(work: Promise<T>): Promise<T> {
-  return Promise.race([work, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${DEADLINE_MS} ms: the operation hangs`)), DEADLINE_MS).unref())]);
+  return Promise.race([
+    work,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${DEADLINE_MS} ms: the operation hangs`)), DEADLINE_MS).unref()),
+  ]);
 }
 
 async function expectNoBackup(env: SingleFileEnv): Promise<void> {
@@ -142,17 +145,20 @@ describe('single-file restore: each stage killed in turn', () => {
   it.each([
     ['garbage', Buffer.from('this is not an lz4 frame at all, not even close')],
     ['empty', Buffer.alloc(0)],
-  ])('an archive that is %s fails at once, even in a record without a checksum: the decompressor failing first does not hang the restore', async (_kind, bytes) => {
-    const { env, name } = await backedUp();
-    const recordKey = backupConfigKey(VOLUME, name);
-    const { ArchiveSize: _s, ArchiveSHA256: _h, ...record } = JSON.parse((await env.store.get(recordKey))!.toString()) as Record<string, unknown>;
-    await env.store.put(recordKey, Buffer.from(JSON.stringify(record)));
-    await env.store.put(backupFileKey(VOLUME, name), bytes);
-    const err = await withDeadline(restoreBackupAs(engine, env, name, 'restored')).catch((e: unknown) => e);
-    expect(isConvoyError(err, 'CORRUPT'), String(err)).toBe(true);
-    expect((err as Error).message).toContain(name);
-    await expectNoVolume(env);
-  });
+  ])(
+    'an archive that is %s fails at once, even in a record without a checksum: the decompressor failing first does not hang the restore',
+    async (_kind, bytes) => {
+      const { env, name } = await backedUp();
+      const recordKey = backupConfigKey(VOLUME, name);
+      const { ArchiveSize: _s, ArchiveSHA256: _h, ...record } = JSON.parse((await env.store.get(recordKey))!.toString()) as Record<string, unknown>;
+      await env.store.put(recordKey, Buffer.from(JSON.stringify(record)));
+      await env.store.put(backupFileKey(VOLUME, name), bytes);
+      const err = await withDeadline(restoreBackupAs(engine, env, name, 'restored')).catch((e: unknown) => e);
+      expect(isConvoyError(err, 'CORRUPT'), String(err)).toBe(true);
+      expect((err as Error).message).toContain(name);
+      await expectNoVolume(env);
+    },
+  );
 
   it('the extractor failing (driver refuses to write) fails the restore and stops the download', async () => {
     const { env, name } = await backedUp();

@@ -1,10 +1,10 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { isConvoyError } from '@convoy/core';
 import type { CompressionMethod } from '@convoy/core';
-import { backupSnapshot, makeSingleFileEnv, makeSnapshot, restoreBackupAs, tree, type SingleFileEnv } from '../../test/single-file-env.js';
+import { isConvoyError } from '@convoy/core';
 import { tempDir } from '@convoy/core/testing';
+import { describe, expect, it } from 'vitest';
+import { backupSnapshot, makeSingleFileEnv, makeSnapshot, restoreBackupAs, type SingleFileEnv, tree } from '../../test/single-file-env.js';
 import { createBackupEngine } from './engine.js';
 import { backupConfigKey, backupFileKey } from './layout.js';
 

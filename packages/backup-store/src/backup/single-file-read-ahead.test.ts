@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
-import type { SingleFileBackupOps } from '@convoy/core';
-import type { VolumeRecord } from '@convoy/core';
-import type { ObjectStore } from '@convoy/core';
+import type { ObjectStore, SingleFileBackupOps, VolumeRecord } from '@convoy/core';
 import { MemoryObjectStore } from '@convoy/core/testing';
+import { describe, expect, it } from 'vitest';
 import { createBackupEngine } from './engine.js';
 import { READ_AHEAD_BYTES } from './single-file.js';
 
@@ -76,7 +74,13 @@ describe('single-file restore read-ahead', () => {
     };
     const engine = createBackupEngine();
     const common = { store, driverName: 'dir', ops, owner: 'host' };
-    const summary = await engine.createBackup({ ...common, destUrl: 'mem://store', volume, snapshot: { name: 'files-snap', volumeName: 'files', createdAt: new Date().toISOString(), driverInfo: {} }, compression: 'none' });
+    const summary = await engine.createBackup({
+      ...common,
+      destUrl: 'mem://store',
+      volume,
+      snapshot: { name: 'files-snap', volumeName: 'files', createdAt: new Date().toISOString(), driverInfo: {} },
+      compression: 'none',
+    });
     await engine.restoreBackup({ ...common, backupName: summary.name, volumeName: 'files', request: { name: 'files-copy', options: {} } });
     expect(imported?.equals(archive)).toBe(true);
     expect(readWhileBusy).toBeGreaterThanOrEqual(READ_AHEAD_BYTES);

@@ -1,15 +1,14 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { createHash } from 'node:crypto';
+import type { CompressionMethod } from '@convoy/core';
+import { isConvoyError } from '@convoy/core';
+import { copyDirectoryIntoStore, tempDir } from '@convoy/core/testing';
 import tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
-import { isConvoyError } from '@convoy/core';
-import type { CompressionMethod } from '@convoy/core';
-import { copyDirectoryIntoStore } from '@convoy/core/testing';
-import { tempDir } from '@convoy/core/testing';
-import { backupSnapshot, makeSingleFileEnv, makeSnapshot, restoreBackupAs, tree, type SingleFileEnv } from '../../test/single-file-env.js';
+import { backupSnapshot, makeSingleFileEnv, makeSnapshot, restoreBackupAs, type SingleFileEnv, tree } from '../../test/single-file-env.js';
 import { createBackupEngine } from './engine.js';
 import { backupConfigKey, backupFileKey, volumeConfigKey } from './layout.js';
 
@@ -56,19 +55,35 @@ describe('backup engine, single-file mode', () => {
     expect(await tree(extracted)).toEqual(await tree(snapshotDir));
   });
 
-  it("restores a Convoy-style backup: no CompressionMethod, a tar.gz made by GNU tar", async () => {
+  it('restores a Convoy-style backup: no CompressionMethod, a tar.gz made by GNU tar', async () => {
     const env = await makeEnv();
     const snapshotDir = await makeSnapshot(env, 'convoy-snap');
     const volume = 'web-data';
     const archive = execFileSync('tar', ['czf', '-', '-C', snapshotDir, '.'], { maxBuffer: 64 * 1024 * 1024 });
-    await env.store.put(volumeConfigKey(volume), Buffer.from(JSON.stringify({ Name: volume, Driver: 'dir', Size: 0, CreatedTime: 'Mon Jan 02 15:04:05 -0700 2006', LastBackupName: '' })));
+    await env.store.put(
+      volumeConfigKey(volume),
+      Buffer.from(JSON.stringify({ Name: volume, Driver: 'dir', Size: 0, CreatedTime: 'Mon Jan 02 15:04:05 -0700 2006', LastBackupName: '' })),
+    );
     const filePath = backupFileKey(volume, 'backup-0123456789abcdef');
     await env.store.put(filePath, archive);
-    const record = { Name: 'backup-0123456789abcdef', Driver: '', VolumeName: volume, SnapshotName: 'convoy-snap', SnapshotCreatedAt: 'Mon Jan 02 15:04:05 -0700 2006', CreatedTime: 'Mon Jan 02 15:05:05 -0700 2006', SingleFile: { FilePath: filePath } };
+    const record = {
+      Name: 'backup-0123456789abcdef',
+      Driver: '',
+      VolumeName: volume,
+      SnapshotName: 'convoy-snap',
+      SnapshotCreatedAt: 'Mon Jan 02 15:04:05 -0700 2006',
+      CreatedTime: 'Mon Jan 02 15:05:05 -0700 2006',
+      SingleFile: { FilePath: filePath },
+    };
     await env.store.put(backupConfigKey(volume, record.Name), Buffer.from(JSON.stringify(record)));
 
     const [listed] = await engine.listBackups({ store: env.store, destUrl: env.destUrl, volumeName: volume });
-    expect(listed).toMatchObject({ compression: 'gzip', mode: 'single-file', createdAt: '2006-01-02T22:05:05.000Z', volumeCreatedAt: '2006-01-02T22:04:05.000Z' });
+    expect(listed).toMatchObject({
+      compression: 'gzip',
+      mode: 'single-file',
+      createdAt: '2006-01-02T22:05:05.000Z',
+      volumeCreatedAt: '2006-01-02T22:04:05.000Z',
+    });
     await restoreAs(env, record.Name, 'from-convoy');
     expect(await tree(path.join(env.base, 'volumes/from-convoy'))).toEqual(await tree(snapshotDir));
   });
@@ -133,10 +148,22 @@ describe('the Convoy v0.5 fixture store, single-file backups', () => {
     const env = await makeEnv();
     await copyDirectoryIntoStore(path.join(fixture, 'store'), env.store);
     for (const want of expected.singleFile) {
-      await engine.restoreBackup({ store: env.store, backupName: want.backup, volumeName: want.volume, driverName: want.driver, ops: env.ops, request: { name: 'from-fixture', options: {} }, owner: 'o' });
+      await engine.restoreBackup({
+        store: env.store,
+        backupName: want.backup,
+        volumeName: want.volume,
+        driverName: want.driver,
+        ops: env.ops,
+        request: { name: 'from-fixture', options: {} },
+        owner: 'o',
+      });
       const root = path.join(env.base, 'volumes/from-fixture');
       for (const [file, sha256] of Object.entries(want.files)) {
-        expect(createHash('sha256').update(await readFile(path.join(root, file))).digest('hex')).toBe(sha256);
+        expect(
+          createHash('sha256')
+            .update(await readFile(path.join(root, file)))
+            .digest('hex'),
+        ).toBe(sha256);
       }
       expect((await tree(root)).filter((entry) => !entry.endsWith('/'))).toHaveLength(Object.keys(want.files).length);
     }

@@ -1,19 +1,16 @@
-import { PassThrough, Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
+import { PassThrough, type Readable, Transform, type TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ConvoyError, isConvoyError, toConvoyError } from '@convoy/core';
-import type { SingleFileBackupOps } from '@convoy/core';
-import type { BackupSummary, ProgressListener, VolumeRecord } from '@convoy/core';
-import { commitBackup, prepareBackup } from './backup-commit.js';
-import type { ObjectStore } from '@convoy/core';
-import { TarEndCheck } from '@convoy/core';
-import type { EngineContext } from './context.js';
+import type { BackupSummary, ObjectStore, ProgressListener, SingleFileBackupOps, VolumeRecord } from '@convoy/core';
+import { ConvoyError, isConvoyError, TarEndCheck, toConvoyError } from '@convoy/core';
 import { archiveKeyOf } from './archive-key.js';
+import { commitBackup, prepareBackup } from './backup-commit.js';
+import type { EngineContext } from './context.js';
 import { backupFileKey } from './layout.js';
-import { backupCompression, type BackupConfig } from './records.js';
+import { type BackupConfig, backupCompression } from './records.js';
 import { ArchiveDigest, ArchiveVerifier } from './single-file-digest.js';
 import { compressStream, decompressStream } from './stream-codec.js';
-import { abortError } from './workers.js';
 import type { CreateBackupParams, RestoreParams } from './types.js';
+import { abortError } from './workers.js';
 
 /**
  * Single-file mode (directory volumes): the driver's tar of a snapshot, compressed as one object
@@ -135,7 +132,10 @@ function namingBackup(err: unknown, key: string, backup: BackupConfig): unknown 
   if (!(err instanceof Error) || err.message.includes(backup.Name)) return err;
   const code = isConvoyError(err) ? err.code : 'STORE_ERROR';
   if (code !== 'CORRUPT' && code !== 'STORE_ERROR') return err;
-  return new ConvoyError(code, `the archive ${key} of backup ${backup.Name} cannot be read: ${err.message}`, { cause: err, details: { key, backup: backup.Name } });
+  return new ConvoyError(code, `the archive ${key} of backup ${backup.Name} cannot be read: ${err.message}`, {
+    cause: err,
+    details: { key, backup: backup.Name },
+  });
 }
 
 function classify(err: Error): Error {

@@ -1,17 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
 import type { StoreLayout } from '@convoy/core';
-import { expectCode } from '@convoy/core/testing';
-import { ImageSource } from '@convoy/core/testing';
-import { MemoryObjectStore } from '@convoy/core/testing';
-import { countReads } from '@convoy/core/testing';
-import { tempDir } from '@convoy/core/testing';
+import { countReads, expectCode, ImageSource, MemoryObjectStore, tempDir } from '@convoy/core/testing';
+import { describe, expect, it } from 'vitest';
 import type { UserKey } from './crypto/user-key.js';
 import { createBackupEngine, createEngineContext } from './engine.js';
-import { syncStandby } from './standby-sync.js';
 import { BLOCK_SIZE, backupConfigKey } from './layout.js';
+import { syncStandby } from './standby-sync.js';
 import { parseBackupUrl } from './url.js';
 
 /** Standby sync at the engine (issue 21 item 1): only differing blocks move, and the result is bit-exact. */
@@ -74,7 +70,15 @@ async function chain(opts: { layout?: StoreLayout; encrypt?: boolean } = {}): Pr
 
 async function restoreStandby(c: Chain, url: string, name: string): Promise<void> {
   const { backupName, volumeName } = parseBackupUrl(url);
-  await engine.restoreBackup({ store: c.counted.store, backupName, volumeName, driverName: 'image', ops: c.source, request: { name, options: {} }, owner: 'host-b/1' });
+  await engine.restoreBackup({
+    store: c.counted.store,
+    backupName,
+    volumeName,
+    driverName: 'image',
+    ops: c.source,
+    request: { name, options: {} },
+    owner: 'host-b/1',
+  });
 }
 
 function sync(c: Chain, standby: string, held: string[], url: string) {
@@ -100,42 +104,46 @@ describe.each([
   { label: 'packs', opts: {} },
   { label: 'convoy-v0.5', opts: { layout: 'convoy-v0.5' as const } },
   { label: 'packs, encrypted', opts: { encrypt: true } },
-])('standby sync ($label)', ({ opts }) => {
-  it('goes forward past a backup, back to the first and forward again, bit-exact with the snapshot each backup was taken of', async () => {
-    const c = await chain(opts);
-    const [b1, b2, b3, b4] = c.urls as [string, string, string, string];
-    await restoreStandby(c, b1, 'standby');
-    await expectHolds(c, 'standby', 's1');
+])(
+  'standby sync ($label)',
+  ({ opts }) => {
+    it('goes forward past a backup, back to the first and forward again, bit-exact with the snapshot each backup was taken of', async () => {
+      const c = await chain(opts);
+      const [b1, b2, b3, b4] = c.urls as [string, string, string, string];
+      await restoreStandby(c, b1, 'standby');
+      await expectHolds(c, 'standby', 's1');
 
-    const forward = await sync(c, 'standby', [b1], b3);
-    expect(forward).toMatchObject({ method: 'block-diff', backupName: parseBackupUrl(b3).backupName, blocksCompared: expect.any(Number) });
-    // b1 → b3: blocks 5, 11, 7 written; 12 zeroed.
-    expect({ written: forward.blocksWritten, zeroed: forward.blocksZeroed }).toEqual({ written: 3, zeroed: 1 });
-    await expectHolds(c, 'standby', 's3');
+      const forward = await sync(c, 'standby', [b1], b3);
+      expect(forward).toMatchObject({ method: 'block-diff', backupName: parseBackupUrl(b3).backupName, blocksCompared: expect.any(Number) });
+      // b1 → b3: blocks 5, 11, 7 written; 12 zeroed.
+      expect({ written: forward.blocksWritten, zeroed: forward.blocksZeroed }).toEqual({ written: 3, zeroed: 1 });
+      await expectHolds(c, 'standby', 's3');
 
-    const back = await sync(c, 'standby', [b3], b1);
-    expect({ written: back.blocksWritten, zeroed: back.blocksZeroed }).toEqual({ written: 3, zeroed: 1 });
-    await expectHolds(c, 'standby', 's1');
+      const back = await sync(c, 'standby', [b3], b1);
+      expect({ written: back.blocksWritten, zeroed: back.blocksZeroed }).toEqual({ written: 3, zeroed: 1 });
+      await expectHolds(c, 'standby', 's1');
 
-    await sync(c, 'standby', [b1], b4);
-    await expectHolds(c, 'standby', 's4');
-    await sync(c, 'standby', [b4], b2);
-    await expectHolds(c, 'standby', 's2');
-  });
+      await sync(c, 'standby', [b1], b4);
+      await expectHolds(c, 'standby', 's4');
+      await sync(c, 'standby', [b4], b2);
+      await expectHolds(c, 'standby', 's2');
+    });
 
-  it('after a 5 % change reads and writes at most 1.2 × the changed blocks', async () => {
-    const c = await chain(opts);
-    const [b1, b2] = c.urls as [string, string];
-    await restoreStandby(c, b1, 'standby');
-    c.counted.reset();
-    const report = await sync(c, 'standby', [b1], b2);
-    await expectHolds(c, 'standby', 's2');
-    const changed = 1 * BLOCK_SIZE;
-    expect(report.bytesWritten).toBe(changed);
-    expect(c.counted.bytesRead).toBeGreaterThanOrEqual(changed);
-    expect(c.counted.bytesRead).toBeLessThanOrEqual(1.2 * changed);
-  });
-}, 60_000);
+    it('after a 5 % change reads and writes at most 1.2 × the changed blocks', async () => {
+      const c = await chain(opts);
+      const [b1, b2] = c.urls as [string, string];
+      await restoreStandby(c, b1, 'standby');
+      c.counted.reset();
+      const report = await sync(c, 'standby', [b1], b2);
+      await expectHolds(c, 'standby', 's2');
+      const changed = 1 * BLOCK_SIZE;
+      expect(report.bytesWritten).toBe(changed);
+      expect(c.counted.bytesRead).toBeGreaterThanOrEqual(changed);
+      expect(c.counted.bytesRead).toBeLessThanOrEqual(1.2 * changed);
+    });
+  },
+  60_000,
+);
 
 describe('standby sync: what it cannot diff, it rewrites', () => {
   it('rewrites every block (labelled "full rewrite") when the backup the standby held is gone from the store', async () => {
@@ -169,13 +177,31 @@ describe('standby sync: what it cannot diff, it rewrites', () => {
     await restoreStandby(c, b1, 'standby');
     const before = await readFile(c.source.volumePath('standby'));
     await expectCode(
-      engine.syncStandby({ store: c.counted.store, volumeName: 'src', heldBackups: [parseBackupUrl(b1).backupName], targetBackup: parseBackupUrl(b2).backupName, standbyVolume: 'standby', driverName: 'other', ops: c.source, owner: 'h/1' }),
+      engine.syncStandby({
+        store: c.counted.store,
+        volumeName: 'src',
+        heldBackups: [parseBackupUrl(b1).backupName],
+        targetBackup: parseBackupUrl(b2).backupName,
+        standbyVolume: 'standby',
+        driverName: 'other',
+        ops: c.source,
+        owner: 'h/1',
+      }),
       'INVALID_ARGUMENT',
       'made by driver image',
     );
     const { openVolumeWriter: _dropped, ...withoutWriter } = c.source.withReadHook(async () => undefined);
     await expectCode(
-      engine.syncStandby({ store: c.counted.store, volumeName: 'src', heldBackups: [parseBackupUrl(b1).backupName], targetBackup: parseBackupUrl(b2).backupName, standbyVolume: 'standby', driverName: 'image', ops: withoutWriter, owner: 'h/1' }),
+      engine.syncStandby({
+        store: c.counted.store,
+        volumeName: 'src',
+        heldBackups: [parseBackupUrl(b1).backupName],
+        targetBackup: parseBackupUrl(b2).backupName,
+        standbyVolume: 'standby',
+        driverName: 'image',
+        ops: withoutWriter,
+        owner: 'h/1',
+      }),
       'NOT_SUPPORTED',
       'cannot write blocks into an existing volume',
     );

@@ -11,18 +11,16 @@
  * (directory volumes) have no block map: the driver re-extracts the whole archive beside the
  * volume and swaps it in ("full re-extract").
  */
-import { ConvoyError, isConvoyError } from '@convoy/core';
-import type { DeltaBlockBackupOps, SingleFileBackupOps, } from '@convoy/core';
-import { validateName } from '@convoy/core';
-import type { StandbySyncReport } from '@convoy/core';
-import type { ObjectStore } from '@convoy/core';
+
+import type { DeltaBlockBackupOps, ObjectStore, SingleFileBackupOps, StandbySyncReport } from '@convoy/core';
+import { ConvoyError, isConvoyError, validateName } from '@convoy/core';
 import { blockObjectPlan, packPlan } from './block-fetch.js';
 import { zeroBlockName } from './block-transform.js';
 import type { EngineContext } from './context.js';
-import { requireRecord } from './listing.js';
-import { backupBlockSize, backupCompression, backupMode, layoutOf, type BackupConfig } from './records.js';
-import { restoreSingleFile } from './single-file.js';
 import { withStoreLock } from './context.js';
+import { requireRecord } from './listing.js';
+import { type BackupConfig, backupBlockSize, backupCompression, backupMode, layoutOf } from './records.js';
+import { restoreSingleFile } from './single-file.js';
 import type { PipelineOptions, VolumeSealing } from './types.js';
 import { blocksInFlight, runWorkers } from './workers.js';
 
@@ -50,10 +48,14 @@ export async function syncStandby(ctx: EngineContext, p: StandbySyncParams): Pro
     const target = await requireRecord(ctx, p.store, p.volumeName, p.targetBackup);
     const madeBy = target.Driver;
     if (madeBy && madeBy !== p.driverName) {
-      throw new ConvoyError('INVALID_ARGUMENT', `backup ${target.Name} of volume ${p.volumeName} was made by driver ${madeBy}; standby ${p.standbyVolume} is a ${p.driverName} volume`);
+      throw new ConvoyError(
+        'INVALID_ARGUMENT',
+        `backup ${target.Name} of volume ${p.volumeName} was made by driver ${madeBy}; standby ${p.standbyVolume} is a ${p.driverName} volume`,
+      );
     }
     const mode = backupMode(target);
-    if (mode !== p.ops.mode) throw new ConvoyError('INVALID_ARGUMENT', `backup ${target.Name} is a ${mode} backup; driver ${p.driverName} syncs ${p.ops.mode} backups`);
+    if (mode !== p.ops.mode)
+      throw new ConvoyError('INVALID_ARGUMENT', `backup ${target.Name} is a ${mode} backup; driver ${p.driverName} syncs ${p.ops.mode} backups`);
     if (p.ops.mode === 'single-file') return reextract(p, p.ops, target);
     return blockDiff(ctx, p, p.ops, target);
   });
@@ -61,7 +63,10 @@ export async function syncStandby(ctx: EngineContext, p: StandbySyncParams): Pro
 
 async function reextract(p: StandbySyncParams, ops: SingleFileBackupOps, target: BackupConfig): Promise<StandbySyncReport> {
   const replace = ops.replaceVolume?.bind(ops);
-  if (!replace) throw new ConvoyError('NOT_SUPPORTED', `driver ${p.driverName} cannot replace a volume's content, so its standby volumes cannot be synced`, { details: { driver: p.driverName } });
+  if (!replace)
+    throw new ConvoyError('NOT_SUPPORTED', `driver ${p.driverName} cannot replace a volume's content, so its standby volumes cannot be synced`, {
+      details: { driver: p.driverName },
+    });
   const replacing: SingleFileBackupOps = { ...ops, importVolume: (req, tar) => replace(req.name, tar) };
   await restoreSingleFile({ ...p, backupName: target.Name, request: { name: p.standbyVolume, options: {} } }, replacing, target);
   return { method: 'full re-extract', ...held(target), blocksCompared: 0, blocksWritten: 0, blocksZeroed: 0, bytesWritten: target.ArchiveSize ?? 0 };
@@ -88,7 +93,8 @@ async function heldMaps(ctx: EngineContext, p: StandbySyncParams, blockSize: num
       if (isConvoyError(err, 'NOT_FOUND')) return { reason: `backup ${name}, which the standby held, is no longer in the store` };
       throw err;
     }
-    if (backupBlockSize(record) !== blockSize) return { reason: `backup ${name} has ${backupBlockSize(record)}-byte blocks, the target ${blockSize}-byte ones` };
+    if (backupBlockSize(record) !== blockSize)
+      return { reason: `backup ${name} has ${backupBlockSize(record)}-byte blocks, the target ${blockSize}-byte ones` };
     maps.push(blockMap(record));
   }
   return { maps };
@@ -96,7 +102,10 @@ async function heldMaps(ctx: EngineContext, p: StandbySyncParams, blockSize: num
 
 async function blockDiff(ctx: EngineContext, p: StandbySyncParams, ops: DeltaBlockBackupOps, target: BackupConfig): Promise<StandbySyncReport> {
   const open = ops.openVolumeWriter?.bind(ops);
-  if (!open) throw new ConvoyError('NOT_SUPPORTED', `driver ${p.driverName} cannot write blocks into an existing volume, so its standby volumes cannot be synced`, { details: { driver: p.driverName } });
+  if (!open)
+    throw new ConvoyError('NOT_SUPPORTED', `driver ${p.driverName} cannot write blocks into an existing volume, so its standby volumes cannot be synced`, {
+      details: { driver: p.driverName },
+    });
   const blockSize = backupBlockSize(target);
   const format = { compression: backupCompression(target) };
   const zeroBlock = zeroBlockName(blockSize, format, p.sealing?.nameBlock);
@@ -107,7 +116,10 @@ async function blockDiff(ctx: EngineContext, p: StandbySyncParams, ops: DeltaBlo
   try {
     const recordedEnd = target.VolumeSize ?? writer.size;
     if (recordedEnd > writer.size) {
-      throw new ConvoyError('INVALID_ARGUMENT', `backup ${target.Name} is of a ${recordedEnd}-byte volume; standby ${p.standbyVolume} has only ${writer.size} bytes`);
+      throw new ConvoyError(
+        'INVALID_ARGUMENT',
+        `backup ${target.Name} is of a ${recordedEnd}-byte volume; standby ${p.standbyVolume} has only ${writer.size} bytes`,
+      );
     }
     const lengthAt = (offset: number) => Math.min(blockSize, writer.size - offset);
     // Offsets to rewrite: where any held map differs from the target, or (no maps) every block.
@@ -133,13 +145,20 @@ async function blockDiff(ctx: EngineContext, p: StandbySyncParams, ops: DeltaBlo
       bytesWritten += bytes;
       p.onProgress?.({ phase: 'standby sync', doneBytes: bytesWritten, totalBytes });
     };
-    await runWorkers(zeros, 4, async (offset) => {
-      await writer.zero(offset, lengthAt(offset));
-      wrote(lengthAt(offset));
-    }, p.signal);
+    await runWorkers(
+      zeros,
+      4,
+      async (offset) => {
+        await writer.zero(offset, lengthAt(offset));
+        wrote(lengthAt(offset));
+      },
+      p.signal,
+    );
     const names = [...byBlock.keys()];
     const plan =
-      layoutOf(target) === 'packs' ? await packPlan(p.store, p.volumeName, names, p.sealing?.cipher) : blockObjectPlan(p.store, p.volumeName, names, format, blocksInFlight(ctx.concurrency, blockSize));
+      layoutOf(target) === 'packs'
+        ? await packPlan(p.store, p.volumeName, names, p.sealing?.cipher)
+        : blockObjectPlan(p.store, p.volumeName, names, format, blocksInFlight(ctx.concurrency, blockSize));
     await runWorkers(
       plan.groups,
       plan.inFlight,
@@ -153,7 +172,11 @@ async function blockDiff(ctx: EngineContext, p: StandbySyncParams, ops: DeltaBlo
             try {
               const data = await ctx.workers.open(stored(), name, lengthAt(at[0]!), blockFormat, p.sealing?.nameBlock, into);
               for (const offset of at) {
-                if (data.length < lengthAt(offset)) throw new ConvoyError('CORRUPT', `block ${name} of backup ${target.Name} holds ${data.length} bytes where offset ${offset} needs ${lengthAt(offset)}`);
+                if (data.length < lengthAt(offset))
+                  throw new ConvoyError(
+                    'CORRUPT',
+                    `block ${name} of backup ${target.Name} holds ${data.length} bytes where offset ${offset} needs ${lengthAt(offset)}`,
+                  );
                 await writer.write(data, offset, lengthAt(offset));
                 wrote(lengthAt(offset));
               }

@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { describe, expect, it } from 'vitest';
-import { isConvoyError } from '@convoy/core';
-import { currentProcessIdentity, type ProcessIdentity } from '@convoy/core';
+import { currentProcessIdentity, isConvoyError, type ProcessIdentity } from '@convoy/core';
 import { MemoryObjectStore } from '@convoy/core/testing';
+import { describe, expect, it } from 'vitest';
 import { locksDir } from './layout.js';
 import { DEFAULT_LOCK_OPTIONS, StoreLock } from './store-lock.js';
 
@@ -26,7 +25,16 @@ async function exitedPid(): Promise<number> {
 /** A fresh exclusive lock held (as written by a Convoy daemon) by `holder`. */
 async function storeHeldBy(holder: unknown): Promise<MemoryObjectStore> {
   const store = new MemoryObjectStore();
-  const record = { Name: '00000000000000aa', Type: 2, Acquired: true, Owner: 'this-host:1', Since: new Date().toISOString(), Operation: 'backup', DurationMs: 150_000, Process: holder };
+  const record = {
+    Name: '00000000000000aa',
+    Type: 2,
+    Acquired: true,
+    Owner: 'this-host:1',
+    Since: new Date().toISOString(),
+    Operation: 'backup',
+    DurationMs: 150_000,
+    Process: holder,
+  };
   await store.put(lockKey, Buffer.from(JSON.stringify(record)));
   return store;
 }
@@ -49,7 +57,10 @@ describe('store locks of a holder that is gone', () => {
 
   const refusedCases: Array<[string, () => Promise<unknown>]> = [
     ['a live holder (this very process)', async () => currentProcessIdentity()],
-    ['a holder on another kernel (another host) whose pid is free here', async () => ({ ...currentProcessIdentity(), pid: await exitedPid(), bootId: 'another-host-boot-id' })],
+    [
+      'a holder on another kernel (another host) whose pid is free here',
+      async () => ({ ...currentProcessIdentity(), pid: await exitedPid(), bootId: 'another-host-boot-id' }),
+    ],
     ['a holder in another pid namespace (another container)', async () => ({ ...currentProcessIdentity(), pid: await exitedPid(), pidNamespace: 'pid:[1]' })],
     ['a holder without a boot id (no /proc where it ran)', async () => ({ ...currentProcessIdentity(), pid: await exitedPid(), bootId: '' })],
     ['a malformed identity', async () => ({ pid: 'x' })],

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
-import { isConvoyError } from '@convoy/core';
 import type { ObjectStore } from '@convoy/core';
+import { isConvoyError } from '@convoy/core';
 import { MemoryObjectStore } from '@convoy/core/testing';
+import { describe, expect, it } from 'vitest';
 import { locksDir } from './layout.js';
-import { DEFAULT_LOCK_OPTIONS, StoreLock, type LockOptions } from './store-lock.js';
+import { DEFAULT_LOCK_OPTIONS, type LockOptions, StoreLock } from './store-lock.js';
 
 const fast: LockOptions = { ...DEFAULT_LOCK_OPTIONS, intentWaitMs: 300 };
 
@@ -64,7 +64,10 @@ describe('store locks', () => {
     const store = new MemoryObjectStore();
     // A host died holding a delete lock: its object stays, and its mtime ages past the duration.
     const stale = `${locksDir('vol1')}lock-00000000000000aa.lck`;
-    await store.put(stale, Buffer.from(JSON.stringify({ Name: '00000000000000aa', Type: 2, Acquired: true, Owner: 'dead-host/9', Since: '2026-01-01T00:00:00.000Z' })));
+    await store.put(
+      stale,
+      Buffer.from(JSON.stringify({ Name: '00000000000000aa', Type: 2, Acquired: true, Owner: 'dead-host/9', Since: '2026-01-01T00:00:00.000Z' })),
+    );
     const old = new Date(Date.now() - DEFAULT_LOCK_OPTIONS.durationMs - 60_000);
     store.age(stale, old);
     const backup = await StoreLock.acquire(store, 'vol1', 'backup', 'host-a/1', fast);
@@ -102,7 +105,10 @@ describe('store locks', () => {
   it('waits for an earlier attempt to settle, then refuses if it is still pending', async () => {
     const store = new MemoryObjectStore();
     // Another host wrote its intent and stalled before deciding.
-    await store.put(`${locksDir('vol1')}lock-0000000000000000.lck`, Buffer.from(JSON.stringify({ Name: '0000000000000000', Type: 2, Acquired: false, Owner: 'slow-host/7', Since: '2026-01-01T00:00:00.000Z' })));
+    await store.put(
+      `${locksDir('vol1')}lock-0000000000000000.lck`,
+      Buffer.from(JSON.stringify({ Name: '0000000000000000', Type: 2, Acquired: false, Owner: 'slow-host/7', Since: '2026-01-01T00:00:00.000Z' })),
+    );
     await sleep(20);
     const started = Date.now();
     const err = await refusal(StoreLock.acquire(store, 'vol1', 'backup', 'host-a/1', fast));

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConvoyError } from '@convoy/core';
 import type { ObjectInfo, ObjectStore } from '@convoy/core';
-import { currentProcessIdentity, isProcessGone, type ProcessIdentity } from '@convoy/core';
+import { ConvoyError, currentProcessIdentity, isProcessGone, type ProcessIdentity } from '@convoy/core';
 import { locksDir } from './layout.js';
 
 /**
@@ -84,12 +83,24 @@ export class StoreLock {
 
   static async acquire(store: ObjectStore, volumeName: string, operation: LockOperation, owner: string, options: LockOptions): Promise<StoreLock> {
     if (options.refreshMs >= options.durationMs) {
-      throw new ConvoyError('INVALID_ARGUMENT', `lock refresh interval ${options.refreshMs} ms must be shorter than the lock duration ${options.durationMs} ms`);
+      throw new ConvoyError(
+        'INVALID_ARGUMENT',
+        `lock refresh interval ${options.refreshMs} ms must be shorter than the lock duration ${options.durationMs} ms`,
+      );
     }
     const id = randomBytes(8).toString('hex');
     const dir = locksDir(volumeName);
     const key = `${dir}lock-${id}.lck`;
-    const record: LockRecord = { Name: id, Type: TYPE[operation], Acquired: false, Owner: owner, Since: new Date().toISOString(), Operation: operation, DurationMs: options.durationMs, Process: currentProcessIdentity() };
+    const record: LockRecord = {
+      Name: id,
+      Type: TYPE[operation],
+      Acquired: false,
+      Owner: owner,
+      Since: new Date().toISOString(),
+      Operation: operation,
+      DurationMs: options.durationMs,
+      Process: currentProcessIdentity(),
+    };
     const refuse = async (holder: LockRecord): Promise<never> => {
       await store.delete([key]).catch(() => undefined);
       throw lockedError(store, volumeName, operation, holder);
@@ -127,7 +138,10 @@ export class StoreLock {
   assertHeld(): void {
     const age = Date.now() - this.lastWriteAt;
     if (this.released || age >= this.options.durationMs) {
-      throw new ConvoyError('LOCKED', `the store lock ${this.key} was not refreshed for ${Math.round(age / 1000)} s and may have been taken over; nothing was committed`);
+      throw new ConvoyError(
+        'LOCKED',
+        `the store lock ${this.key} was not refreshed for ${Math.round(age / 1000)} s and may have been taken over; nothing was committed`,
+      );
     }
   }
 
@@ -169,7 +183,11 @@ async function readLocks(store: ObjectStore, dir: string, key: string, options: 
   const infos: ObjectInfo[] = [];
   for await (const info of store.list(dir)) if (info.key.endsWith('.lck')) infos.push(info);
   const ours = infos.find((info) => info.key === key) ?? (await store.head(key));
-  if (!ours) throw new ConvoyError('STORE_ERROR', `the lock ${key} we just wrote is not in ${store.url}; if the server lists new objects late, set the lock settle delay`);
+  if (!ours)
+    throw new ConvoyError(
+      'STORE_ERROR',
+      `the lock ${key} we just wrote is not in ${store.url}; if the server lists new objects late, set the lock settle delay`,
+    );
   const others: SeenLock[] = [];
   const expired: string[] = [];
   await Promise.all(

@@ -1,7 +1,7 @@
-import { ConvoyError } from '@convoy/core';
 import type { ObjectStore } from '@convoy/core';
-import { backupConfigKey, backupNameFromConfigFile, backupsDir, volumeConfigKey, volumeDir, volumeNameFromDir, VOLUMES_ROOT } from './layout.js';
-import { decodeBackupConfig, decodeVolumeConfig, encodeBackupConfig, encodeVolumeConfig, type BackupConfig, type VolumeConfig } from './records.js';
+import { ConvoyError } from '@convoy/core';
+import { backupConfigKey, backupNameFromConfigFile, backupsDir, VOLUMES_ROOT, volumeConfigKey, volumeDir, volumeNameFromDir } from './layout.js';
+import { type BackupConfig, decodeBackupConfig, decodeVolumeConfig, encodeBackupConfig, encodeVolumeConfig, type VolumeConfig } from './records.js';
 import { runWorkers } from './workers.js';
 
 /** Reading and writing the store's records; every read is validated (see records.ts). */

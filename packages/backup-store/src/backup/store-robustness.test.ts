@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { isConvoyError } from '@convoy/core';
 import type { ObjectStore } from '@convoy/core';
-import { ImageSource } from '@convoy/core/testing';
-import { MemoryObjectStore } from '@convoy/core/testing';
-import { tempDir } from '@convoy/core/testing';
+import { isConvoyError } from '@convoy/core';
+import { ImageSource, MemoryObjectStore, tempDir } from '@convoy/core/testing';
+import { describe, expect, it } from 'vitest';
 import { createBackupEngine } from './engine.js';
 import { backupConfigKey, volumeConfigKey } from './layout.js';
 
@@ -48,11 +46,21 @@ describe('a corrupt record costs only itself', () => {
     const neighbour = await backupOf(env, 'db', 's2');
     await env.store.put(backupConfigKey('db', neighbour.name), Buffer.from('{"Name": "not json'));
 
-    const err = await engine.deleteBackup({ store: env.store, destUrl: env.destUrl, volumeName: 'db', backupName: target.name, owner: 'host' }).catch((e: unknown) => e);
+    const err = await engine
+      .deleteBackup({ store: env.store, destUrl: env.destUrl, volumeName: 'db', backupName: target.name, owner: 'host' })
+      .catch((e: unknown) => e);
     expect(isConvoyError(err, 'CORRUPT'), String(err)).toBe(true);
     expect((err as Error).message).toContain(neighbour.name);
     expect((await engine.listBackups({ store: env.store, destUrl: env.destUrl, volumeName: 'db' })).map((b) => b.name)).toContain(target.name);
-    await engine.restoreBackup({ store: env.store, backupName: target.name, volumeName: 'db', driverName: 'image', ops: env.source, request: { name: 'db-back', options: {} }, owner: 'host' });
+    await engine.restoreBackup({
+      store: env.store,
+      backupName: target.name,
+      volumeName: 'db',
+      driverName: 'image',
+      ops: env.source,
+      request: { name: 'db-back', options: {} },
+      owner: 'host',
+    });
     expect((await readFile(env.source.volumePath('db-back'))).equals(await readFile(env.source.snapshotPath('s1')))).toBe(true);
   });
 

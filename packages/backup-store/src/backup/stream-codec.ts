@@ -1,7 +1,7 @@
-import { ConvoyError } from '@convoy/core';
 import { PassThrough, type Transform } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import type { CompressionMethod } from '@convoy/core';
+import { ConvoyError } from '@convoy/core';
 import { BLOCK_SIZE } from './layout.js';
 import { Lz4FrameDecoder, Lz4FrameEncoder } from './lz4-frame-stream.js';
 

@@ -1,6 +1,6 @@
 import type { BackupSummary } from '@convoy/core';
-import { backupCompression, backupMode, type BackupConfig, type VolumeConfig } from './records.js';
 import { storeTimeToIso } from '@convoy/core';
+import { type BackupConfig, backupCompression, backupMode, type VolumeConfig } from './records.js';
 import { formatBackupUrl } from './url.js';
 
 /** A backup as the API shows it (Convoy's inspect keys, with ISO times), from its records. */

@@ -1,15 +1,24 @@
-import type { DeltaBlockBackupOps, SingleFileBackupOps, CreateVolumeRequest } from '@convoy/core';
-import type { ConvoyError } from '@convoy/core';
-import type { ObjectStore } from '@convoy/core';
+import type {
+  BackupSummary,
+  CompressionMethod,
+  ConvoyError,
+  CreateVolumeRequest,
+  DeltaBlockBackupOps,
+  ObjectStore,
+  ProgressListener,
+  SingleFileBackupOps,
+  SnapshotRecord,
+  StandbySyncReport,
+  StoreLayout,
+  VolumeRecord,
+} from '@convoy/core';
+import type { KeepReason, RetentionPolicy } from '../retention/policy.js';
+import type { CopyBackupsParams, CopyReport } from './copy.js';
 import type { KeyInfo } from './crypto/key-records.js';
 import type { UserKey } from './crypto/user-key.js';
-import type { VerifyParams, VerifyReport } from './verify.js';
-import type { CopyBackupsParams, CopyReport } from './copy.js';
 import type { BlobCipher } from './pack-cipher.js';
-import type { BackupSummary, CompressionMethod, StoreLayout, ProgressListener, SnapshotRecord, VolumeRecord } from '@convoy/core';
-import type { KeepReason, RetentionPolicy } from '../retention/policy.js';
 import type { StandbySyncParams } from './standby-sync.js';
-import type { StandbySyncReport } from '@convoy/core';
+import type { VerifyParams, VerifyReport } from './verify.js';
 
 /** Every engine call may bring the user key that opens an encrypted store (else the engine's own). */
 export interface KeyedParams {
@@ -113,7 +122,9 @@ export interface BackupEngine {
   syncStandby(params: StandbySyncParams): Promise<StandbySyncReport>;
   deleteBackup(params: KeyedParams & { store: ObjectStore; destUrl: string; backupName: string; volumeName: string; owner: string }): Promise<void>;
   /** Corrupt records are skipped and reported to `onSkipped`; the rest is listed. */
-  listBackups(params: KeyedParams & { store: ObjectStore; destUrl: string; volumeName?: string; onSkipped?: (key: string, err: ConvoyError) => void }): Promise<BackupSummary[]>;
+  listBackups(
+    params: KeyedParams & { store: ObjectStore; destUrl: string; volumeName?: string; onSkipped?: (key: string, err: ConvoyError) => void },
+  ): Promise<BackupSummary[]>;
   inspectBackup(params: KeyedParams & { store: ObjectStore; destUrl: string; backupName: string; volumeName: string }): Promise<BackupSummary>;
   /** Sweeps blocks no backup references, older than `graceMs` (default 1 hour). */
   prune(params: KeyedParams & { store: ObjectStore; owner: string; graceMs?: number; volumeName?: string; maxUnused?: number }): Promise<PruneReport>;
@@ -127,7 +138,9 @@ export interface BackupEngine {
   /** Removes a user key; the last one is refused. */
   removeKey(params: KeyedParams & { store: ObjectStore; keyId: string }): Promise<void>;
   /** Applies a retention policy to one volume's backups under one exclusive lock. */
-  forgetBackups(params: KeyedParams & { store: ObjectStore; destUrl: string; volumeName: string; policy: RetentionPolicy; owner: string; dryRun?: boolean }): Promise<ForgetReport>;
+  forgetBackups(
+    params: KeyedParams & { store: ObjectStore; destUrl: string; volumeName: string; policy: RetentionPolicy; owner: string; dryRun?: boolean },
+  ): Promise<ForgetReport>;
   /** Copies the backups the target store lacks, with their names and times (see copy.ts). */
   copyBackups(params: CopyBackupsParams): Promise<CopyReport>;
 }

@@ -1,6 +1,5 @@
+import { type ErrorCode, isConvoyError, ObjectStoreRegistry } from '@convoy/core';
 import { describe, expect, it } from 'vitest';
-import { isConvoyError, type ErrorCode } from '@convoy/core';
-import { ObjectStoreRegistry } from '@convoy/core';
 import { formatBackupUrl, parseBackupUrl, parseStoreUrl } from './url.js';
 
 function failure(fn: () => unknown): { code: ErrorCode; message: string } {

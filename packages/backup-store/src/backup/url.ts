@@ -1,5 +1,4 @@
-import { ConvoyError } from '@convoy/core';
-import { validateName } from '@convoy/core';
+import { ConvoyError, validateName } from '@convoy/core';
 
 export interface BackupLocation {
   /** The store URL without the backup query, as the user wrote it. */

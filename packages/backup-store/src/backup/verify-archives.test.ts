@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
 import type { CompressionMethod } from '@convoy/core';
-import { backupSnapshot, makeSingleFileEnv, makeSnapshot, restoreBackupAs, type SingleFileEnv } from '../../test/single-file-env.js';
 import { tempDir } from '@convoy/core/testing';
+import { describe, expect, it } from 'vitest';
+import { backupSnapshot, makeSingleFileEnv, makeSnapshot, restoreBackupAs, type SingleFileEnv } from '../../test/single-file-env.js';
 import { createBackupEngine } from './engine.js';
 import { backupConfigKey, backupFileKey } from './layout.js';
 

@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
+import { ImageSource, MemoryObjectStore, tempDir } from '@convoy/core/testing';
 import { describe, expect, it } from 'vitest';
-import { ImageSource } from '@convoy/core/testing';
-import { MemoryObjectStore } from '@convoy/core/testing';
-import { tempDir } from '@convoy/core/testing';
 import { KEYS_DIR } from './crypto/key-records.js';
 import { createBackupEngine } from './engine.js';
 import { BLOCK_SIZE, locksDir, volumeConfigKey } from './layout.js';
@@ -26,7 +24,15 @@ async function storeWithTwoVolumes() {
     await source.createVolume(volume, 4 * MiB);
     await source.writeVolume(volume, 0, randomBytes(BLOCK_SIZE));
     await source.snapshot(volume, `${volume}-s1`);
-    await engine.createBackup({ store, destUrl: store.url, driverName: 'image', volume: source.volumeRecord(volume), snapshot: source.snapshotRecord(volume, `${volume}-s1`), ops: source, owner: 'host' });
+    await engine.createBackup({
+      store,
+      destUrl: store.url,
+      driverName: 'image',
+      volume: source.volumeRecord(volume),
+      snapshot: source.snapshotRecord(volume, `${volume}-s1`),
+      ops: source,
+      owner: 'host',
+    });
   }
   return store;
 }
@@ -68,7 +74,9 @@ describe('a whole-store verify goes on past damage', () => {
       const report = await verify(store);
       expect(report.problems).toEqual([]);
       expect(report.damagedBackups).toEqual([]);
-      expect(report.notChecked).toEqual([expect.objectContaining({ volumeName: 'vol2', key: locksDir('vol2'), message: expect.stringContaining('other-host') })]);
+      expect(report.notChecked).toEqual([
+        expect.objectContaining({ volumeName: 'vol2', key: locksDir('vol2'), message: expect.stringContaining('other-host') }),
+      ]);
       expect(report).toMatchObject({ ok: false, volumes: 1 });
     } finally {
       await held.release();

@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
 import type { ObjectStore } from '@convoy/core';
-import { ImageSource } from '@convoy/core/testing';
-import { MemoryObjectStore } from '@convoy/core/testing';
-import { tempDir } from '@convoy/core/testing';
+import { ImageSource, MemoryObjectStore, tempDir } from '@convoy/core/testing';
+import { describe, expect, it } from 'vitest';
 import { createBackupEngine } from './engine.js';
 import { BLOCK_SIZE, backupConfigKey, blockKey, blocksDir, locksDir } from './layout.js';
 import { parseBackupUrl } from './url.js';
@@ -25,7 +23,16 @@ async function backedUp(env: Env, volume: string, blocks: number[], snapshot: st
   await env.source.createVolume(volume, 16 * MiB).catch(() => undefined);
   for (const i of blocks) await env.source.writeVolume(volume, i * BLOCK_SIZE, randomBytes(BLOCK_SIZE));
   await env.source.snapshot(volume, snapshot);
-  return engine.createBackup({ store: env.store, destUrl: env.destUrl, driverName: 'image', volume: env.source.volumeRecord(volume), snapshot: env.source.snapshotRecord(volume, snapshot), ops: env.source, owner: 'host', layout: 'convoy-v0.5' });
+  return engine.createBackup({
+    store: env.store,
+    destUrl: env.destUrl,
+    driverName: 'image',
+    volume: env.source.volumeRecord(volume),
+    snapshot: env.source.snapshotRecord(volume, snapshot),
+    ops: env.source,
+    owner: 'host',
+    layout: 'convoy-v0.5',
+  });
 }
 
 async function blockKeys(store: ObjectStore, volume: string): Promise<string[]> {
@@ -34,7 +41,8 @@ async function blockKeys(store: ObjectStore, volume: string): Promise<string[]> 
   return keys.sort();
 }
 
-const verify = (env: Env, extra: { volumeName?: string; backupName?: string; deep?: boolean; sample?: number } = {}) => engine.verify({ store: env.store, destUrl: env.destUrl, owner: 'verifier', ...extra });
+const verify = (env: Env, extra: { volumeName?: string; backupName?: string; deep?: boolean; sample?: number } = {}) =>
+  engine.verify({ store: env.store, destUrl: env.destUrl, owner: 'verifier', ...extra });
 
 describe('backup verify', () => {
   it('passes a healthy store, quick and deep, reading each shared block once', async () => {
@@ -131,7 +139,16 @@ describe('backup verify', () => {
       reading();
       await gate;
     });
-    const running = engine.createBackup({ store: env.store, destUrl: env.destUrl, driverName: 'image', volume: env.source.volumeRecord('vol1'), snapshot: env.source.snapshotRecord('vol1', 's2'), ops: slowOps, owner: 'backup-host', layout: 'convoy-v0.5' });
+    const running = engine.createBackup({
+      store: env.store,
+      destUrl: env.destUrl,
+      driverName: 'image',
+      volume: env.source.volumeRecord('vol1'),
+      snapshot: env.source.snapshotRecord('vol1', 's2'),
+      ops: slowOps,
+      owner: 'backup-host',
+      layout: 'convoy-v0.5',
+    });
     await started;
     // The backup holds its shared lock and is mid-upload; a deep verify runs to the end meanwhile.
     const report = await verify(env, { deep: true });

@@ -1,15 +1,13 @@
-import { ConvoyError, toConvoyError } from '@convoy/core';
-import type { CompressionMethod, ProgressListener } from '@convoy/core';
-import type { ObjectStore } from '@convoy/core';
-import { validateName } from '@convoy/core';
+import type { CompressionMethod, ObjectStore, ProgressListener } from '@convoy/core';
+import { ConvoyError, toConvoyError, validateName } from '@convoy/core';
+import { archiveKeyOf } from './archive-key.js';
 import { decompressBlock } from './block-codec.js';
-import { withStoreLock, type EngineContext } from './context.js';
+import { type EngineContext, withStoreLock } from './context.js';
 import { loadKeyRecords } from './crypto/key-records.js';
 import type { VolumeAccess } from './crypto/volume-access.js';
 import { BLOCK_SIZE, backupConfigKey, blockKey, blocksDir, checksumFromBlockKey, locksDir, volumeConfigKey } from './layout.js';
-import { backupCompression, backupMode, layoutOf, type BackupConfig } from './records.js';
-import { archiveKeyOf } from './archive-key.js';
 import { verifyPacks } from './pack-verify.js';
+import { type BackupConfig, backupCompression, backupMode, layoutOf } from './records.js';
 import { checkArchive } from './single-file.js';
 import { parseLock } from './store-lock.js';
 import { listBackupNames, listVolumeNames, loadBackupConfig, loadVolumeConfig } from './store-records.js';
@@ -113,7 +111,8 @@ export async function verifyStore(ctx: EngineContext, p: VerifyParams, access: (
   const volumes = p.volumeName ? [validateName(p.volumeName, 'volume')] : await listVolumeNames(p.store);
   if (p.backupName !== undefined) validateName(p.backupName, 'backup');
   if (!p.volumeName) {
-    for (const key of (await loadKeyRecords(p.store)).broken) report.problems.push({ kind: 'unreadable-key', key, message: `key record ${key} is not a key record Convoy wrote` });
+    for (const key of (await loadKeyRecords(p.store)).broken)
+      report.problems.push({ kind: 'unreadable-key', key, message: `key record ${key} is not a key record Convoy wrote` });
   }
   for (const volumeName of volumes) {
     try {
@@ -124,7 +123,8 @@ export async function verifyStore(ctx: EngineContext, p: VerifyParams, access: (
       const error = toConvoyError(err);
       // One volume's problem is reported and the others are verified.
       if (error.code === 'KEY_REQUIRED') report.problems.push({ kind: 'key-required', key: volumeConfigKey(volumeName), volumeName, message: error.message });
-      else if (error.code === 'CORRUPT') report.problems.push({ kind: 'unreadable-record', key: volumeConfigKey(volumeName), volumeName, message: error.message });
+      else if (error.code === 'CORRUPT')
+        report.problems.push({ kind: 'unreadable-record', key: volumeConfigKey(volumeName), volumeName, message: error.message });
       // A delete or prune holds the volume: a whole-store verify goes on and says it could not check it.
       else if (error.code === 'LOCKED' && !p.volumeName) report.notChecked.push({ key: locksDir(volumeName), volumeName, message: error.message });
       else throw err;
@@ -187,7 +187,8 @@ class VolumeVerifier {
       try {
         const backup = await loadBackupConfig(this.store, this.volumeName, name);
         if (!backup) {
-          if (this.p.backupName !== undefined) throw new ConvoyError('NOT_FOUND', `backup ${name} of volume ${this.volumeName} does not exist in ${this.store.url}`);
+          if (this.p.backupName !== undefined)
+            throw new ConvoyError('NOT_FOUND', `backup ${name} of volume ${this.volumeName} does not exist in ${this.store.url}`);
           return; // deleted since the listing
         }
         // A record that parses may still name an archive outside its volume: CORRUPT as well.
@@ -308,7 +309,8 @@ class VolumeVerifier {
     for await (const { key } of this.store.list(locksDir(this.volumeName))) {
       if (!key.endsWith('.lck')) continue;
       const data = await this.store.get(key);
-      if (data && parseLock(data, key).Unreadable) this.problem('unreadable-lock', key, `lock ${key} does not parse; it blocks deletes and prunes until it expires`);
+      if (data && parseLock(data, key).Unreadable)
+        this.problem('unreadable-lock', key, `lock ${key} does not parse; it blocks deletes and prunes until it expires`);
     }
   }
 

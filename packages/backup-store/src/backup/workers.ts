@@ -1,5 +1,4 @@
-import { parseCount } from '@convoy/core';
-import { ConvoyError, isConvoyError } from '@convoy/core';
+import { ConvoyError, isConvoyError, parseCount } from '@convoy/core';
 import { BLOCK_SIZE } from './layout.js';
 
 /**

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
 import { invalidArgument } from '@convoy/core/testing';
-import { applyRetentionPolicy, isoWeek, validateRetentionPolicy, type Dated, type RetentionPolicy } from './policy.js';
+import { describe, expect, it } from 'vitest';
+import { applyRetentionPolicy, type Dated, isoWeek, type RetentionPolicy, validateRetentionPolicy } from './policy.js';
 
 const HOUR = 3_600_000;
 const item = (name: string, createdAt: string): Dated => ({ name, createdAt });
@@ -18,7 +18,6 @@ function hourly(days: number): Dated[] {
 function survivors(items: Dated[], policy: RetentionPolicy): string[] {
   return applyRetentionPolicy(items, policy).keep.map(({ item, reasons }) => `${item.name.slice(2)}: ${reasons.join(',')}`);
 }
-
 
 describe('retention over one backup per hour for 400 days', () => {
   const items = hourly(400);
@@ -54,7 +53,12 @@ describe('retention over one backup per hour for 400 days', () => {
   });
 
   it('keep-last counts items, not periods, and adds its reason to the others', () => {
-    expect(survivors(items, { last: 3, daily: 2 })).toEqual(['2026-02-04T23: last,daily', '2026-02-04T22: last', '2026-02-04T21: last', '2026-02-03T23: daily']);
+    expect(survivors(items, { last: 3, daily: 2 })).toEqual([
+      '2026-02-04T23: last,daily',
+      '2026-02-04T22: last',
+      '2026-02-04T21: last',
+      '2026-02-03T23: daily',
+    ]);
   });
 
   it('yearly keeps the newest of each year that exists, however many are asked for', () => {
@@ -87,7 +91,10 @@ describe('retention edge cases', () => {
   it('identical times: the greater name counts as newer, whatever the input order', () => {
     const a = item('backup-a', '2026-01-01T10:00:00Z');
     const b = item('backup-b', '2026-01-01T10:00:00Z');
-    for (const input of [[a, b], [b, a]]) {
+    for (const input of [
+      [a, b],
+      [b, a],
+    ]) {
       const decision = applyRetentionPolicy(input, { daily: 1 });
       expect(decision.keep.map((k) => k.item.name)).toEqual(['backup-b']);
       expect(decision.remove.map((r) => r.name)).toEqual(['backup-a']);
@@ -172,6 +179,8 @@ describe('the newest item is never removed unless asked by name', () => {
 
   it('a span reaching before the earliest Date is refused, nothing removed, rather than keeping nothing', () => {
     const ancient = [item('old', '-271000-01-01T00:00:00.000Z'), item('older', '-271000-01-01T00:00:00.000Z')];
-    expect(invalidArgument(() => applyRetentionPolicy(ancient, { within: '1000y' }))).toMatch(/reaches before the earliest time there is; nothing was removed|reaches before the earliest time there is from the newest item/);
+    expect(invalidArgument(() => applyRetentionPolicy(ancient, { within: '1000y' }))).toMatch(
+      /reaches before the earliest time there is; nothing was removed|reaches before the earliest time there is from the newest item/,
+    );
   });
 });

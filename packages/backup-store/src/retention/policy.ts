@@ -1,6 +1,4 @@
-import { ConvoyError } from '@convoy/core';
-import { parseKeepWithin, type CalendarSpan } from '@convoy/core';
-import { parseCount } from '@convoy/core';
+import { type CalendarSpan, ConvoyError, parseCount, parseKeepWithin } from '@convoy/core';
 
 /**
  * A retention policy with restic's semantics (`restic forget --keep-*`), applied to anything
@@ -54,12 +52,14 @@ type CountRule = (typeof COUNT_RULES)[number];
 
 /** Checks a policy as it arrives from a user: counts are whole numbers ≥ 0, at least one rule. */
 export function validateRetentionPolicy(policy: unknown): RetentionPolicy {
-  if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) throw new ConvoyError('INVALID_ARGUMENT', 'a retention policy must be an object of keep rules');
+  if (typeof policy !== 'object' || policy === null || Array.isArray(policy))
+    throw new ConvoyError('INVALID_ARGUMENT', 'a retention policy must be an object of keep rules');
   const out: RetentionPolicy = {};
   for (const [key, value] of Object.entries(policy)) {
     if (value === undefined) continue;
     if ((COUNT_RULES as readonly string[]).includes(key)) {
-      if (typeof value !== 'number') throw new ConvoyError('INVALID_ARGUMENT', `--keep-${key} must be a whole number, not ${JSON.stringify(value)}`, { details: { rule: key } });
+      if (typeof value !== 'number')
+        throw new ConvoyError('INVALID_ARGUMENT', `--keep-${key} must be a whole number, not ${JSON.stringify(value)}`, { details: { rule: key } });
       out[key as CountRule] = parseCount(value, `--keep-${key}`, 'keep');
     } else if (key === 'within') {
       if (typeof value !== 'string') throw new ConvoyError('INVALID_ARGUMENT', `--keep-within must be a duration such as 30d, not ${JSON.stringify(value)}`);
@@ -69,12 +69,18 @@ export function validateRetentionPolicy(policy: unknown): RetentionPolicy {
       if (typeof value !== 'boolean') throw new ConvoyError('INVALID_ARGUMENT', `--allow-removing-newest must be true or false, not ${JSON.stringify(value)}`);
       if (value) out.allowRemovingNewest = true;
     } else {
-      throw new ConvoyError('INVALID_ARGUMENT', `unknown retention rule ${JSON.stringify(key)}; use last, hourly, daily, weekly, monthly, yearly, within or allowRemovingNewest`);
+      throw new ConvoyError(
+        'INVALID_ARGUMENT',
+        `unknown retention rule ${JSON.stringify(key)}; use last, hourly, daily, weekly, monthly, yearly, within or allowRemovingNewest`,
+      );
     }
   }
   if (!COUNT_RULES.some((rule) => (out[rule] ?? 0) > 0) && out.within === undefined && !out.allowRemovingNewest) {
     // restic refuses this too: an empty policy would forget everything (here only when asked by name).
-    throw new ConvoyError('INVALID_ARGUMENT', 'no keep rule given (or all are 0): name at least one of --keep-last, --keep-hourly, --keep-daily, --keep-weekly, --keep-monthly, --keep-yearly, --keep-within (or --allow-removing-newest to remove everything); nothing was removed');
+    throw new ConvoyError(
+      'INVALID_ARGUMENT',
+      'no keep rule given (or all are 0): name at least one of --keep-last, --keep-hourly, --keep-daily, --keep-weekly, --keep-monthly, --keep-yearly, --keep-within (or --allow-removing-newest to remove everything); nothing was removed',
+    );
   }
   return out;
 }
@@ -84,12 +90,19 @@ export function applyRetentionPolicy<T extends Dated>(items: readonly T[], polic
   const dated = items.map((item) => ({ item, time: timeOf(item) }));
   dated.sort((a, b) => b.time.getTime() - a.time.getTime() || (a.item.name < b.item.name ? 1 : a.item.name > b.item.name ? -1 : 0));
 
-  const buckets = COUNT_RULES.filter((rule) => (checked[rule] ?? 0) > 0).map((rule) => ({ rule, left: checked[rule]!, lastPeriod: undefined as string | undefined }));
+  const buckets = COUNT_RULES.filter((rule) => (checked[rule] ?? 0) > 0).map((rule) => ({
+    rule,
+    left: checked[rule]!,
+    lastPeriod: undefined as string | undefined,
+  }));
   const newest = dated[0]?.time;
   const withinSpan = checked.within === undefined ? undefined : parseKeepWithin(checked.within);
   const cutoff = newest && withinSpan ? subtractSpan(newest, withinSpan) : undefined;
   if (cutoff && Number.isNaN(cutoff.getTime())) {
-    throw new ConvoyError('INVALID_ARGUMENT', `--keep-within ${checked.within} reaches before the earliest time there is from the newest item (${newest!.toISOString()}); nothing was removed`);
+    throw new ConvoyError(
+      'INVALID_ARGUMENT',
+      `--keep-within ${checked.within} reaches before the earliest time there is from the newest item (${newest!.toISOString()}); nothing was removed`,
+    );
   }
 
   const decision: RetentionDecision<T> = { keep: [], remove: [] };
@@ -125,9 +138,13 @@ function sortReasons(reasons: KeepReason[]): KeepReason[] {
 function timeOf(item: Dated): Date {
   const time = new Date(item.createdAt);
   if (Number.isNaN(time.getTime())) {
-    throw new ConvoyError('CORRUPT', `${item.name} has no readable creation time (${JSON.stringify(item.createdAt)}); retention cannot place it, nothing was removed`, {
-      details: { name: item.name },
-    });
+    throw new ConvoyError(
+      'CORRUPT',
+      `${item.name} has no readable creation time (${JSON.stringify(item.createdAt)}); retention cannot place it, nothing was removed`,
+      {
+        details: { name: item.name },
+      },
+    );
   }
   return time;
 }

@@ -29,7 +29,10 @@ export async function forgetSnapshots(
 ): Promise<SnapshotForgetReport> {
   const volume = await service.getVolume(volumeName);
   const candidates = volume.snapshots.filter(opts.among ?? (() => true));
-  const decision = applyRetentionPolicy(candidates.map((snapshot) => ({ name: snapshot.name, createdAt: snapshot.createdAt, snapshot })), opts.policy);
+  const decision = applyRetentionPolicy(
+    candidates.map((snapshot) => ({ name: snapshot.name, createdAt: snapshot.createdAt, snapshot })),
+    opts.policy,
+  );
   const dryRun = opts.dryRun === true;
   if (!dryRun) for (const { snapshot } of decision.remove) await service.deleteSnapshot(snapshot.name);
   return {

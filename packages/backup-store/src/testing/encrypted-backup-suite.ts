@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
 import type { BackupSummary, ObjectStore } from '@convoy/core';
+import { directoryOps, expectCode, ImageSource } from '@convoy/core/testing';
+import { describe, expect, it, vi } from 'vitest';
+import type { UserKey } from '../backup/crypto/user-key.js';
 import { createBackupEngine } from '../backup/engine.js';
 import type { BackupEngine } from '../backup/types.js';
 import { parseBackupUrl } from '../backup/url.js';
-import type { UserKey } from '../backup/crypto/user-key.js';
-import { directoryOps, expectCode, ImageSource } from '@convoy/core/testing';
 
 /**
  * The encryption tests every store runs (a vfs store in the integration package, S3 against s3rver in objectstore-s3):
@@ -48,7 +48,13 @@ interface Host {
 export function encryptedBackupSuite(storeName: string, fixture: StoreFixture, scratch: string): void {
   const host = async (url: string, key?: UserKey): Promise<Host> => {
     const dir = await mkdtemp(path.join(scratch, 'host-'));
-    return { engine: createBackupEngine(key ? { encryptionKey: key } : {}), store: await fixture.open(url), source: await ImageSource.open(path.join(dir, 'images')), dir, url };
+    return {
+      engine: createBackupEngine(key ? { encryptionKey: key } : {}),
+      store: await fixture.open(url),
+      source: await ImageSource.open(path.join(dir, 'images')),
+      dir,
+      url,
+    };
   };
 
   // The suite looks at block objects one by one: the v0.5 layout (core's packs.test.ts tampers with sealed packs).
@@ -67,7 +73,15 @@ export function encryptedBackupSuite(storeName: string, fixture: StoreFixture, s
 
   const restore = (h: Host, backupUrl: string, name: string) => {
     const { backupName, volumeName } = parseBackupUrl(backupUrl);
-    return h.engine.restoreBackup({ store: h.store, backupName, volumeName, driverName: 'image', ops: h.source, request: { name, options: {} }, owner: 'host-b' });
+    return h.engine.restoreBackup({
+      store: h.store,
+      backupName,
+      volumeName,
+      driverName: 'image',
+      ops: h.source,
+      request: { name, options: {} },
+      owner: 'host-b',
+    });
   };
 
   /** `verify --deep` finds exactly these objects bad, and calls the backup damaged. */
@@ -137,7 +151,10 @@ export function encryptedBackupSuite(storeName: string, fixture: StoreFixture, s
       expect(volumeCfg.EncryptionKeyId).toMatch(/^[0-9a-f]{16}$/);
       expect(full.encryptionKeyId).toBe(volumeCfg.EncryptionKeyId);
       const { backupName, volumeName } = parseBackupUrl(incremental.url);
-      expect(await b.engine.inspectBackup({ store: b.store, destUrl: url, backupName, volumeName })).toMatchObject({ encryptionKeyId: volumeCfg.EncryptionKeyId, blockCount: 4 });
+      expect(await b.engine.inspectBackup({ store: b.store, destUrl: url, backupName, volumeName })).toMatchObject({
+        encryptionKeyId: volumeCfg.EncryptionKeyId,
+        blockCount: 4,
+      });
       expect((await blockKeys(b.store, 'db!!')).length).toBe(4);
 
       // Prune, forget and delete read the sealed records: nothing referenced is swept, the last delete empties the volume.
@@ -145,11 +162,20 @@ export function encryptedBackupSuite(storeName: string, fixture: StoreFixture, s
       await restore(b, incremental.url, 'after-prune');
       await expectRestored(b, 'after-prune', second);
       await expectCode(
-        (await host(url)).engine.deleteBackup({ store: b.store, destUrl: url, backupName: parseBackupUrl(full.url).backupName, volumeName: 'db', owner: 'keyless' }),
+        (await host(url)).engine.deleteBackup({
+          store: b.store,
+          destUrl: url,
+          backupName: parseBackupUrl(full.url).backupName,
+          volumeName: 'db',
+          owner: 'keyless',
+        }),
         'KEY_REQUIRED',
       );
       // Forget reads the sealed records too: refused without the key; with it, keep-last 1 drops the full backup only.
-      await expectCode((await host(url)).engine.forgetBackups({ store: b.store, destUrl: url, volumeName: 'db', policy: { last: 1 }, owner: 'keyless' }), 'KEY_REQUIRED');
+      await expectCode(
+        (await host(url)).engine.forgetBackups({ store: b.store, destUrl: url, volumeName: 'db', policy: { last: 1 }, owner: 'keyless' }),
+        'KEY_REQUIRED',
+      );
       const forgot = await b.engine.forgetBackups({ store: b.store, destUrl: url, volumeName: 'db', policy: { last: 1 }, owner: 'host-b' });
       expect(forgot.removed.map((s) => s.name)).toEqual([full.name]);
       await restore(b, incremental.url, 'after-forget');
@@ -184,7 +210,15 @@ export function encryptedBackupSuite(storeName: string, fixture: StoreFixture, s
       const b = await host(url, key);
       const restoreOps = directoryOps(b.dir);
       const { backupName, volumeName } = parseBackupUrl(summary.url);
-      await b.engine.restoreBackup({ store: b.store, backupName, volumeName, driverName: 'dir', ops: restoreOps, request: { name: 'back', options: {} }, owner: 'host-b' });
+      await b.engine.restoreBackup({
+        store: b.store,
+        backupName,
+        volumeName,
+        driverName: 'dir',
+        ops: restoreOps,
+        request: { name: 'back', options: {} },
+        owner: 'host-b',
+      });
       expect((await readFile(path.join(b.dir, 'volumes', 'back', 'data', 'table.bin'))).equals(content)).toBe(true);
 
       // A cut archive is found and named; nothing of the restore is left.
@@ -192,7 +226,15 @@ export function encryptedBackupSuite(storeName: string, fixture: StoreFixture, s
       const sealed = (await a.store.get(archive))!;
       await a.store.put(archive, sealed.subarray(0, sealed.length - 100));
       await expectCode(
-        b.engine.restoreBackup({ store: b.store, backupName, volumeName, driverName: 'dir', ops: restoreOps, request: { name: 'cut', options: {} }, owner: 'host-b' }),
+        b.engine.restoreBackup({
+          store: b.store,
+          backupName,
+          volumeName,
+          driverName: 'dir',
+          ops: restoreOps,
+          request: { name: 'cut', options: {} },
+          owner: 'host-b',
+        }),
         'CORRUPT',
         archive,
       );

@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
 import { tempDir } from '@convoy/test-support/tmp';
+import { describe, expect, it } from 'vitest';
 
 /**
  * The package's built bin (`pnpm build`'s dist) has one ConvoyError class: the client's part is
@@ -28,7 +28,19 @@ describe('the built CLI (dist)', () => {
   });
 
   it("keeps the daemon's error code when the daemon refuses to start (--json)", async () => {
-    const result = await execFileAsync(process.execPath, [bin, '--json', 'daemon', '--root', path.join(dir, 'root'), '--drivers', 'nosuch', '--socket', path.join(dir, 'c.sock'), '--docker-plugin-dir', dir]).then(
+    const result = await execFileAsync(process.execPath, [
+      bin,
+      '--json',
+      'daemon',
+      '--root',
+      path.join(dir, 'root'),
+      '--drivers',
+      'nosuch',
+      '--socket',
+      path.join(dir, 'c.sock'),
+      '--docker-plugin-dir',
+      dir,
+    ]).then(
       () => ({ code: 0, stdout: '' }),
       (err: { code: number; stdout: string }) => err,
     );

@@ -9,8 +9,9 @@
  */
 
 // ansi-regex's pattern (CSI and OSC sequences).
-// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC, CSI and BEL are what an ANSI sequence is made of
-const ANSI = /[\u001B\u009B][[\]()#;?]*(?:(?:(?:(?:;[-a-zA-Z\d/#&.:=?%@~_]+)*|[a-zA-Z\d]+(?:;[-a-zA-Z\d/#&.:=?%@~_]*)*)?\u0007)|(?:(?:\d{1,4}(?:;\d{0,4})*)?[\dA-PR-TZcf-nq-uy=><~]))/g;
+const ANSI =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC, CSI and BEL are what an ANSI sequence is made of
+  /[\u001B\u009B][[\]()#;?]*(?:(?:(?:(?:;[-a-zA-Z\d/#&.:=?%@~_]+)*|[a-zA-Z\d]+(?:;[-a-zA-Z\d/#&.:=?%@~_]*)*)?\u0007)|(?:(?:\d{1,4}(?:;\d{0,4})*)?[\dA-PR-TZcf-nq-uy=><~]))/g;
 
 /** [first, last] code point ranges of zero-width characters: combining marks, joiners, variation selectors. */
 const ZERO_WIDTH: ReadonlyArray<readonly [number, number]> = [

@@ -39,7 +39,8 @@ export function yargsPatches() {
       for (const patch of PATCHES) {
         build.onLoad({ filter: patch.file }, (args) => {
           const source = readFileSync(args.path, 'utf8');
-          if (!patch.code.test(source)) throw new Error(`yargs's ${args.path} no longer ${patch.what} as packages/cli/src/bundle/yargs-patches.mjs expects: update it`);
+          if (!patch.code.test(source))
+            throw new Error(`yargs's ${args.path} no longer ${patch.what} as packages/cli/src/bundle/yargs-patches.mjs expects: update it`);
           return { contents: source.replace(patch.code, patch.by), loader: 'js' };
         });
       }

@@ -6,7 +6,12 @@ import type { Argv } from 'yargs';
 import type { CommandRunner, GlobalArgs } from '../command-context.js';
 import type { Command, HelpExtras } from './command-module.js';
 
-export function registerCommands(y: Argv<GlobalArgs>, run: CommandRunner, commands: readonly Command[], help: HelpExtras = { driverHelp: '' }): Argv<GlobalArgs> {
+export function registerCommands(
+  y: Argv<GlobalArgs>,
+  run: CommandRunner,
+  commands: readonly Command[],
+  help: HelpExtras = { driverHelp: '' },
+): Argv<GlobalArgs> {
   let parser = y;
   for (const command of commands) {
     if ('verbs' in command) {
@@ -14,7 +19,12 @@ export function registerCommands(y: Argv<GlobalArgs>, run: CommandRunner, comman
         registerCommands(command.builder ? command.builder(noun) : noun, run, command.verbs, help).demandCommand(1, command.demandVerb),
       );
     } else {
-      parser = parser.command(command.command, command.describe, (c) => (command.builder ? command.builder(c, help) : c), run.action((args, ctx) => command.handler(args, ctx)));
+      parser = parser.command(
+        command.command,
+        command.describe,
+        (c) => (command.builder ? command.builder(c, help) : c),
+        run.action((args, ctx) => command.handler(args, ctx)),
+      );
     }
   }
   return parser;

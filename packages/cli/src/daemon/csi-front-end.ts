@@ -1,4 +1,4 @@
-import { ConvoyError, type CommandRunner, type JsonLogger } from '@convoy/core';
+import { type CommandRunner, ConvoyError, type JsonLogger } from '@convoy/core';
 import type { ChangedBlockService, StoreOperations, VolumeService } from '@convoy/volume-service';
 import { CONVOY_VERSION } from '../version.js';
 

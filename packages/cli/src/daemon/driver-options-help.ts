@@ -1,4 +1,4 @@
-import { describeOptions, type DriverDefinition } from '@convoy/core';
+import { type DriverDefinition, describeOptions } from '@convoy/core';
 import devmapper from '@convoy/driver-devmapper';
 import vfs from '@convoy/driver-vfs';
 
@@ -8,5 +8,7 @@ import vfs from '@convoy/driver-vfs';
  * commands must never pay for.
  */
 export function driverOptionsHelp(definitions: readonly DriverDefinition[] = [vfs, devmapper]): string {
-  return definitions.map((def) => [`Driver ${def.name} (--drivers ${def.name}) reads:`, ...describeOptions(def.options).map((line) => `  ${line}`)].join('\n')).join('\n\n');
+  return definitions
+    .map((def) => [`Driver ${def.name} (--drivers ${def.name}) reads:`, ...describeOptions(def.options).map((line) => `  ${line}`)].join('\n'))
+    .join('\n\n');
 }

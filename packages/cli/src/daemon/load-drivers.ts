@@ -1,7 +1,18 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { checkDeclaredOptions, ConvoyError, DriverRegistry, type CommandRunner, type DriverDefinition, type JsonLogger, type ModuleImporter, type OptionSpec, type Options, type VolumeDriver } from '@convoy/core';
+import {
+  type CommandRunner,
+  ConvoyError,
+  checkDeclaredOptions,
+  type DriverDefinition,
+  DriverRegistry,
+  type JsonLogger,
+  type ModuleImporter,
+  type OptionSpec,
+  type Options,
+  type VolumeDriver,
+} from '@convoy/core';
 
 export interface DriverLoadOptions {
   /** `--drivers`, in order; the first is the default. */
@@ -39,14 +50,21 @@ export async function loadDrivers(opts: DriverLoadOptions): Promise<LoadedDriver
     if (!names.includes(def.name)) names.push(def.name);
   }
   if (names.length === 0) {
-    throw new ConvoyError('INVALID_ARGUMENT', 'no driver enabled: pass --drivers NAME (e.g. --drivers vfs --driver-opts vfs.path=/srv/convoy); the first one is the default');
+    throw new ConvoyError(
+      'INVALID_ARGUMENT',
+      'no driver enabled: pass --drivers NAME (e.g. --drivers vfs --driver-opts vfs.path=/srv/convoy); the first one is the default',
+    );
   }
   const definitions: DriverDefinition[] = [];
   for (const name of names) {
     if (definitions.some((d) => d.name === name)) throw new ConvoyError('INVALID_ARGUMENT', `driver ${name} is enabled twice`);
     definitions.push(await registry.resolve(name));
   }
-  checkDeclaredOptions(opts.options, definitions.flatMap((def) => def.options), `--driver-opts of the enabled drivers (${names.join(', ')})`);
+  checkDeclaredOptions(
+    opts.options,
+    definitions.flatMap((def) => def.options),
+    `--driver-opts of the enabled drivers (${names.join(', ')})`,
+  );
   const drivers: VolumeDriver[] = [];
   try {
     for (const def of definitions) {

@@ -1,36 +1,36 @@
 import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  ConvoyError,
-  ObjectStoreRegistry,
-  acquireRootLock,
-  createCommandRunner,
-  type JsonLogger,
-  type ModuleImporter,
-  type Options,
-  type HeldLock,
-} from '@convoy/core';
+import { ContainerHookRunner, DockerEngine } from '@convoy/app-hooks';
 import { createBackupEngine, ENCRYPTION_MEMORY_FILE, parseStoreUrl, type UserKey } from '@convoy/backup-store';
 import {
-  DEFAULT_STOP_GRACE_MS,
-  Scheduler,
-  VolumeManager,
-  pausingSchedulesOnDelete,
+  acquireRootLock,
+  ConvoyError,
+  createCommandRunner,
+  type HeldLock,
+  type JsonLogger,
+  type ModuleImporter,
+  ObjectStoreRegistry,
+  type Options,
+} from '@convoy/core';
+import { type PluginServer, startPluginServer } from '@convoy/plugin-server';
+import {
   checkStoreOptions,
-  schedulesFile,
+  DEFAULT_STOP_GRACE_MS,
+  pausingSchedulesOnDelete,
+  Scheduler,
   STANDBY_DIR,
   type StoreOperations,
+  schedulesFile,
+  VolumeManager,
   type VolumeService,
 } from '@convoy/volume-service';
-import { ContainerHookRunner, DockerEngine } from '@convoy/app-hooks';
-import { startPluginServer, type PluginServer } from '@convoy/plugin-server';
 import { CONVOY_VERSION } from '../version.js';
+import { type StopOutcome, stopWithin } from './bounded-stop.js';
+import { type CsiConfig, startCsiFrontEnd } from './csi-front-end.js';
 import { importPackage } from './import-package.js';
 import { loadDrivers } from './load-drivers.js';
 import type { MetricsListen } from './metrics/metrics-listen.js';
-import { startCsiFrontEnd, type CsiConfig } from './csi-front-end.js';
-import { stopWithin, type StopOutcome } from './bounded-stop.js';
 
 export interface DaemonConfig {
   root: string;
@@ -114,7 +114,12 @@ function shownConfig(cfg: DaemonConfig): Record<string, unknown> {
     metricsListen: cfg.metrics ? `${cfg.metrics.host}:${cfg.metrics.port}` : null,
     hooks: cfg.hooks ?? null,
     csi: cfg.csi
-      ? { socket: cfg.csi.socketPath, nodeId: cfg.csi.nodeId, backupTargets: cfg.csi.backupTargets.map((t) => t.split('=')[0]), snapshotMetadata: cfg.csi.snapshotMetadata ?? false }
+      ? {
+          socket: cfg.csi.socketPath,
+          nodeId: cfg.csi.nodeId,
+          backupTargets: cfg.csi.backupTargets.map((t) => t.split('=')[0]),
+          snapshotMetadata: cfg.csi.snapshotMetadata ?? false,
+        }
       : null,
   };
 }
@@ -166,7 +171,15 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
     await mkdir(cfg.root, { recursive: true, mode: 0o700 });
     const root = (lock = await acquireRootLock(cfg.root));
     const run = createCommandRunner({ timeoutMs: cfg.cmdTimeoutMs, onCommand: (command, args) => log.debug('exec', { command, args }) });
-    const { drivers, options: driverOptions } = await loadDrivers({ names: cfg.drivers, modules: cfg.driverModules, options: cfg.driverOptions, root: cfg.root, run, log, importer });
+    const { drivers, options: driverOptions } = await loadDrivers({
+      names: cfg.drivers,
+      modules: cfg.driverModules,
+      options: cfg.driverOptions,
+      root: cfg.root,
+      run,
+      log,
+      importer,
+    });
     const manager = new VolumeManager({
       drivers,
       stores,
@@ -216,7 +229,14 @@ export async function startDaemon(cfg: DaemonConfig, importer: ModuleImporter = 
       metricsUrl = served.url;
     }
     const csi = cfg.csi
-      ? await startCsiFrontEnd(cfg.csi, { service, stores: storeOps, root: cfg.root, run, log, ...(cfg.stopGraceMs === undefined ? {} : { closeGraceMs: cfg.stopGraceMs }) })
+      ? await startCsiFrontEnd(cfg.csi, {
+          service,
+          stores: storeOps,
+          root: cfg.root,
+          run,
+          log,
+          ...(cfg.stopGraceMs === undefined ? {} : { closeGraceMs: cfg.stopGraceMs }),
+        })
       : undefined;
     if (csi) closers.push(() => csi.close());
     log.info('convoy daemon started', { version: CONVOY_VERSION, root: cfg.root, drivers: drivers.map((d) => d.name), socket: server.socketPath });

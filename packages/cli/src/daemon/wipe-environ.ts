@@ -1,4 +1,4 @@
-import { openSync, closeSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 
 /**
  * Wipes variables' values from this process's initial environment, the memory that

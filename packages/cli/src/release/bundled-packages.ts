@@ -1,6 +1,6 @@
 import { register } from 'node:module';
-import * as core from '@convoy/core';
 import type { ModuleImporter } from '@convoy/core';
+import * as core from '@convoy/core';
 import * as devmapper from '@convoy/driver-devmapper';
 import * as vfs from '@convoy/driver-vfs';
 import * as objectstoreFs from '@convoy/objectstore-fs';
@@ -61,7 +61,8 @@ function importFromDisk(specifier: string): Promise<unknown> {
   provideBundledCore();
   const emitWarning = process.emitWarning;
   process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    if (!String(warning instanceof Error ? warning.message : warning).startsWith('vm.USE_MAIN_CONTEXT_DEFAULT_LOADER')) (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
+    if (!String(warning instanceof Error ? warning.message : warning).startsWith('vm.USE_MAIN_CONTEXT_DEFAULT_LOADER'))
+      (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
   }) as typeof process.emitWarning;
   try {
     return import(specifier);

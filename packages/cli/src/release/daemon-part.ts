@@ -1,5 +1,5 @@
-import { getAsset } from 'node:sea';
 import path from 'node:path';
+import { getAsset } from 'node:sea';
 import vm from 'node:vm';
 import * as lite from '@convoy/core/lite';
 

@@ -44,7 +44,10 @@ function filesDir(): string {
     }
   } catch (err) {
     if (dir) rmSync(dir, { recursive: true, force: true });
-    throw new Error(`cannot unpack the convoy executable's native addons and workers into ${tmpdir()} (${(err as Error).message}): point TMPDIR at a writable directory`, { cause: err });
+    throw new Error(
+      `cannot unpack the convoy executable's native addons and workers into ${tmpdir()} (${(err as Error).message}): point TMPDIR at a writable directory`,
+      { cause: err },
+    );
   }
   process.env[ENV] = dir;
   return (unpacked = dir);

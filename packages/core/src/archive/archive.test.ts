@@ -1,13 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
 import tar from 'tar-stream';
-import { tempDirFactory } from '../testing/temp-dir.js';
-import { estimatePackedSize, packDirectory } from './pack-directory.js';
-import { extractTarSafely } from './extract-tar.js';
+import { describe, expect, it } from 'vitest';
 import { ConvoyError } from '../errors.js';
+import { tempDirFactory } from '../testing/temp-dir.js';
+import { extractTarSafely } from './extract-tar.js';
+import { estimatePackedSize, packDirectory } from './pack-directory.js';
 
 const freshDir = await tempDirFactory('convoy-archive-');
 
@@ -150,7 +150,10 @@ describe('extractTarSafely refuses hostile archives and writes nothing outside',
 
   it('never writes through a link pointing out, however it is reached', async () => {
     const hostile: Array<[string, Array<{ header: tar.Headers; body?: string }>]> = [
-      ['evil/victim', [{ header: { name: 'evil', type: 'symlink', linkname: '../outside' } }, { header: { name: 'evil/victim', type: 'file' }, body: 'escaped' }]],
+      [
+        'evil/victim',
+        [{ header: { name: 'evil', type: 'symlink', linkname: '../outside' } }, { header: { name: 'evil/victim', type: 'file' }, body: 'escaped' }],
+      ],
       ['evil/victim', [{ header: { name: 'evil', type: 'symlink', linkname: '/' } }, { header: { name: 'evil/victim', type: 'file' }, body: 'escaped' }]],
       [
         'd1/d2/d3/d4/l/outside/victim',

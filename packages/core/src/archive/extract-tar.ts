@@ -111,7 +111,8 @@ async function extractEntry(root: string, entry: tar.Entry, directories: Deferre
       await ensureParents(root, targetRel, name, { create: false });
       const target = path.join(root, targetRel);
       const targetStats = await fs.lstat(target).catch(() => undefined);
-      if (!targetStats || targetStats.isDirectory()) throw unsafe(name, `is a hard link to ${JSON.stringify(header.linkname)}, which the archive did not create before it`);
+      if (!targetStats || targetStats.isDirectory())
+        throw unsafe(name, `is a hard link to ${JSON.stringify(header.linkname)}, which the archive did not create before it`);
       const abs = await replaceable(root, requireNonRoot(rel, name), name);
       await fs.link(target, abs);
       return 0;

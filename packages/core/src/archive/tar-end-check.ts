@@ -32,7 +32,9 @@ export class TarEndCheck extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    done(this.ended ? undefined : new ConvoyError('CORRUPT', `the tar archive is truncated: it ends after ${this.offset} bytes without its end-of-archive marker`));
+    done(
+      this.ended ? undefined : new ConvoyError('CORRUPT', `the tar archive is truncated: it ends after ${this.offset} bytes without its end-of-archive marker`),
+    );
   }
 
   private scan(chunk: Buffer): void {

@@ -1,9 +1,9 @@
 /* The bounded parsers: each reads what it should, and refuses beyond its range naming the flag, the value and the range. */
 import { describe, expect, it } from 'vitest';
-import { parseDuration } from './duration.js';
-import { parseCount } from './count.js';
-import { parseKeepWithin } from './calendar-span.js';
 import { invalidArgument } from '../testing/refusal.js';
+import { parseKeepWithin } from './calendar-span.js';
+import { parseCount } from './count.js';
+import { parseDuration } from './duration.js';
 
 describe('parseDuration, within each kind', () => {
   it.each([
@@ -47,9 +47,14 @@ describe('parseCount', () => {
     expect(invalidArgument(() => parseCount(value, '--keep-last', 'keep'))).toMatch(/^--keep-last .* is out of range: give a whole number from 0 to 1000000$/);
   });
 
-  it.each(['1.5', '1e3', '', 'x', 1.5, Number.NaN, Number.POSITIVE_INFINITY, null, true])('refuses %j as not a whole number, naming flag, value and range', (value) => {
-    expect(invalidArgument(() => parseCount(value, '--keep-last', 'keep'))).toMatch(/^--keep-last .* is not a whole number: give a whole number from 0 to 1000000$/);
-  });
+  it.each(['1.5', '1e3', '', 'x', 1.5, Number.NaN, Number.POSITIVE_INFINITY, null, true])(
+    'refuses %j as not a whole number, naming flag, value and range',
+    (value) => {
+      expect(invalidArgument(() => parseCount(value, '--keep-last', 'keep'))).toMatch(
+        /^--keep-last .* is not a whole number: give a whole number from 0 to 1000000$/,
+      );
+    },
+  );
 });
 
 describe('parseKeepWithin', () => {

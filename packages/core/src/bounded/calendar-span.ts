@@ -33,12 +33,18 @@ export function parseKeepWithin(text: string, what = '--keep-within'): CalendarS
     throw outOfRange(what, text, keepWithinRangeText());
   }
   if (text === '' || consumed !== text.length) {
-    throw new ConvoyError('INVALID_ARGUMENT', `${what} ${JSON.stringify(text)} is not a duration: write whole numbers with y, m (months), d or h, e.g. 30d, 1y6m, 2d12h`, { details: { field: what } });
+    throw new ConvoyError(
+      'INVALID_ARGUMENT',
+      `${what} ${JSON.stringify(text)} is not a duration: write whole numbers with y, m (months), d or h, e.g. 30d, 1y6m, 2d12h`,
+      { details: { field: what } },
+    );
   }
   const years = (Object.keys(span) as Array<keyof CalendarSpan>).reduce((sum, unit) => sum + span[unit] / PER_YEAR[unit], 0);
   if (!(years <= KEEP_WITHIN_MAX_YEARS)) throw outOfRange(what, text, keepWithinRangeText());
   if (years === 0) {
-    throw new ConvoyError('INVALID_ARGUMENT', `${what} ${JSON.stringify(text)} is zero; it would keep only the newest item — give a longer span`, { details: { field: what } });
+    throw new ConvoyError('INVALID_ARGUMENT', `${what} ${JSON.stringify(text)} is zero; it would keep only the newest item — give a longer span`, {
+      details: { field: what },
+    });
   }
   return span;
 }

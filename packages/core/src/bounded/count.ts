@@ -1,5 +1,5 @@
 import { ConvoyError } from '../errors.js';
-import { COUNT_RANGES, MAX_VALUE_TEXT, outOfRange, type CountKind } from './ranges.js';
+import { COUNT_RANGES, type CountKind, MAX_VALUE_TEXT, outOfRange } from './ranges.js';
 
 /**
  * A whole count, as a flag or `-o` option gives it (text of digits) or an API body does (a
@@ -10,7 +10,9 @@ export function parseCount(value: unknown, what: string, kind: CountKind): numbe
   const integerText = typeof value === 'string' && /^\s*[-+]?\d+\s*$/.test(value);
   const n = typeof value === 'number' ? value : integerText && (value as string).length <= MAX_VALUE_TEXT ? Number(value) : Number.NaN;
   if (!integerText && !Number.isInteger(n)) {
-    throw new ConvoyError('INVALID_ARGUMENT', `${what} ${JSON.stringify(value)} is not a whole number: give ${countRangeText(kind)}`, { details: { field: what } });
+    throw new ConvoyError('INVALID_ARGUMENT', `${what} ${JSON.stringify(value)} is not a whole number: give ${countRangeText(kind)}`, {
+      details: { field: what },
+    });
   }
   const { min, max } = COUNT_RANGES[kind];
   if (!(Number.isSafeInteger(n) && n >= min && n <= max)) throw outOfRange(what, value, countRangeText(kind));

@@ -1,5 +1,5 @@
 import { ConvoyError } from '../errors.js';
-import { DURATION_RANGES, MAX_VALUE_TEXT, outOfRange, type DurationKind } from './ranges.js';
+import { DURATION_RANGES, type DurationKind, MAX_VALUE_TEXT, outOfRange } from './ranges.js';
 
 const UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -20,7 +20,9 @@ export function parseDuration(text: string, what: string, kind: DurationKind): n
       consumed = part.lastIndex;
     }
     if (trimmed === '' || consumed !== trimmed.length) {
-      throw new ConvoyError('INVALID_ARGUMENT', `${what} ${JSON.stringify(text)} is not a duration: write e.g. 90s, 5m, 1h30m or 7d`, { details: { field: what } });
+      throw new ConvoyError('INVALID_ARGUMENT', `${what} ${JSON.stringify(text)} is not a duration: write e.g. 90s, 5m, 1h30m or 7d`, {
+        details: { field: what },
+      });
     }
   } else if (trimmed !== '0') {
     throw outOfRange(what, text, durationRangeText(kind));

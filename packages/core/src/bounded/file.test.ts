@@ -4,9 +4,9 @@ import { truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { readBoundedFile } from './file.js';
 import { readJsonFile } from '../state/atomic-file.js';
 import { tempDir } from '../testing/temp-dir.js';
+import { readBoundedFile } from './file.js';
 
 const dir = await tempDir('convoy-bounded-file-');
 const read = (file: string) => readBoundedFile(file, { what: 'the test file', maxBytes: 1024 });
@@ -21,13 +21,19 @@ describe('readBoundedFile', () => {
   it('refuses a file one byte over the bound, and a huge sparse one, without reading it', async () => {
     const file = path.join(dir, 'over');
     await writeFile(file, Buffer.alloc(1025));
-    await expect(read(file)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/the test file .*over is larger than the 1024 bytes/) });
+    await expect(read(file)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringMatching(/the test file .*over is larger than the 1024 bytes/),
+    });
     await truncate(file, 2 ** 40);
     await expect(read(file)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
   it('refuses devices and directories, and names a missing file NOT_FOUND', async () => {
-    await expect(read('/dev/zero')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('/dev/zero is not a regular file (a character device)') });
+    await expect(read('/dev/zero')).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('/dev/zero is not a regular file (a character device)'),
+    });
     await expect(read(dir)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('a directory') });
     await expect(read(path.join(dir, 'nope'))).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('nope') });
   });
@@ -53,7 +59,7 @@ describe('readBoundedFile', () => {
     writer.destroy();
   });
 
-  it('bounds the daemon\'s state files too: a huge one or a device is a STATE_ERROR naming it, a missing one is absent', async () => {
+  it("bounds the daemon's state files too: a huge one or a device is a STATE_ERROR naming it, a missing one is absent", async () => {
     const state = path.join(dir, 'state.json');
     await writeFile(state, '{}');
     await truncate(state, 2 ** 40);

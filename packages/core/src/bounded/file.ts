@@ -26,7 +26,10 @@ export async function readBoundedFile(file: string, { what, maxBytes, code: fail
     fh = await fs.open(file, 'r');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConvoyError(code === 'ENOENT' ? 'NOT_FOUND' : failure, `cannot read ${what} ${file}: ${(err as Error).message}`, { cause: err, details: { file } });
+    throw new ConvoyError(code === 'ENOENT' ? 'NOT_FOUND' : failure, `cannot read ${what} ${file}: ${(err as Error).message}`, {
+      cause: err,
+      details: { file },
+    });
   }
   try {
     const stat = await fh.stat();
@@ -59,7 +62,9 @@ async function readUpTo(fh: fs.FileHandle, failure: ErrorCode, what: string, fil
 }
 
 function tooLarge(code: ErrorCode, what: string, file: string, maxBytes: number): ConvoyError {
-  return new ConvoyError(code, `${what} ${file} is larger than the ${maxBytes} bytes Convoy reads from it: is it the right file?`, { details: { file, maxBytes } });
+  return new ConvoyError(code, `${what} ${file} is larger than the ${maxBytes} bytes Convoy reads from it: is it the right file?`, {
+    details: { file, maxBytes },
+  });
 }
 
 function kindOf(stat: { isDirectory(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {

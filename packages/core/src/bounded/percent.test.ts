@@ -1,7 +1,7 @@
 /* parsePercent: reads what operators write, refuses nonsense and values beyond the kind's range, naming the flag. */
 import { describe, expect, it } from 'vitest';
-import { checkPercent, parsePercent } from './percent.js';
 import { invalidArgument } from '../testing/refusal.js';
+import { checkPercent, parsePercent } from './percent.js';
 
 describe('parsePercent', () => {
   it.each([

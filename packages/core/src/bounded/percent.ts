@@ -10,7 +10,9 @@ export function parsePercent(text: string, what: string, kind: PercentKind): num
   const match = text.length <= MAX_VALUE_TEXT ? /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(text) : null;
   if (!match) {
     if (/^\s*-\d+(?:\.\d+)?\s*%?\s*$/.test(text)) throw outOfRange(what, text, percentRangeText(kind));
-    throw new ConvoyError('INVALID_ARGUMENT', `${what} ${JSON.stringify(text)} is not a percentage: give ${percentRangeText(kind)} (e.g. 10%)`, { details: { field: what } });
+    throw new ConvoyError('INVALID_ARGUMENT', `${what} ${JSON.stringify(text)} is not a percentage: give ${percentRangeText(kind)} (e.g. 10%)`, {
+      details: { field: what },
+    });
   }
   return checkPercent(Number(match[1]), what, kind, text);
 }

@@ -14,10 +14,14 @@ describe('parseSize', () => {
   });
 
   it.each(['1.5G', '-1', '', 'ten', '5x'])('refuses %j naming the value', (text) => {
-    expect(() => parseSize(text, 'vfs.defaultvolumesize')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('vfs.defaultvolumesize') }));
+    expect(() => parseSize(text, 'vfs.defaultvolumesize')).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('vfs.defaultvolumesize') }),
+    );
   });
 
   it.each(['99999999999t', '1025t', '2p', '9007199254740993', '9'.repeat(400)])('refuses %j as beyond the volume range, naming it', (text) => {
-    expect(() => parseSize(text, '--size')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^--size ".*" is out of range: give a size from 0 to 1p$/) }));
+    expect(() => parseSize(text, '--size')).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^--size ".*" is out of range: give a size from 0 to 1p$/) }),
+    );
   });
 });

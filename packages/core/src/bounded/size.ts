@@ -15,7 +15,11 @@ export function parseSize(text: string, what: string, kind: SizeKind = 'volume')
   const match = text.length <= MAX_VALUE_TEXT ? /^\s*(\d+)\s*([kmgtp]?)(?:i?b)?\s*$/i.exec(text) : null;
   if (!match) {
     if (/^\s*\d+\s*[kmgtp]?(?:i?b)?\s*$/i.test(text)) throw outOfRange(what, text, sizeRangeText(kind));
-    throw new ConvoyError('INVALID_ARGUMENT', `${what} ${JSON.stringify(text)} is not a size: write bytes or a whole number with k, m, g, t or p (e.g. 512m, 100G)`, { details: { field: what } });
+    throw new ConvoyError(
+      'INVALID_ARGUMENT',
+      `${what} ${JSON.stringify(text)} is not a size: write bytes or a whole number with k, m, g, t or p (e.g. 512m, 100G)`,
+      { details: { field: what } },
+    );
   }
   return checkSize(Number(match[1]) * 1024 ** (UNIT_EXPONENT[(match[2] ?? '').toLowerCase()] ?? 0), what, kind, text);
 }

@@ -1,6 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { readBoundedFile } from '../bounded/file.js';
 import { ConvoyError, isConvoyError } from '../errors.js';
 

@@ -1,6 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConvoyError } from '../errors.js';
 import { writeJsonAtomic } from './atomic-file.js';
@@ -140,9 +140,13 @@ async function takeAside(lockPath: string, expectedNonce: string | undefined): P
   try {
     await fs.rename(aside, lockPath);
   } catch (err) {
-    throw new ConvoyError('STATE_ERROR', `lost a race for ${lockPath}: a live lock was moved to ${aside} and could not be put back; stop all Convoy daemons sharing this path and remove it`, {
-      cause: err,
-    });
+    throw new ConvoyError(
+      'STATE_ERROR',
+      `lost a race for ${lockPath}: a live lock was moved to ${aside} and could not be put back; stop all Convoy daemons sharing this path and remove it`,
+      {
+        cause: err,
+      },
+    );
   }
   return false;
 }
@@ -151,14 +155,17 @@ function holdLock(lockPath: string, owner: LockOwner, opts: DirectoryLockOptions
   let heartbeat: NodeJS.Timeout | undefined;
   let beating: Promise<void> = Promise.resolve();
   if (opts.ttlMs !== undefined) {
-    heartbeat = setInterval(() => {
-      beating = refresh(lockPath, owner).then((stillOurs) => {
-        if (!stillOurs) {
-          clearInterval(heartbeat);
-          void readOwner(lockPath).then((by) => opts.onLost?.(by));
-        }
-      });
-    }, Math.max(opts.ttlMs / 3, 10));
+    heartbeat = setInterval(
+      () => {
+        beating = refresh(lockPath, owner).then((stillOurs) => {
+          if (!stillOurs) {
+            clearInterval(heartbeat);
+            void readOwner(lockPath).then((by) => opts.onLost?.(by));
+          }
+        });
+      },
+      Math.max(opts.ttlMs / 3, 10),
+    );
     heartbeat.unref();
   }
   // One release, however many callers: a second caller (a shutdown racing an abandon) waits for it.

@@ -1,13 +1,13 @@
-import { promises as fs, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { promises as fs, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { tempDirFactory } from '../testing/temp-dir.js';
-import { acquireRootLock } from './root-lock.js';
 import { acquireDirectoryLock, type LockOwner } from './directory-lock.js';
 import { currentProcessIdentity } from './process-identity.js';
+import { acquireRootLock } from './root-lock.js';
 
 const freshDir = await tempDirFactory('convoy-locks-');
 

@@ -1,6 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { lstat, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../testing/temp-dir.js';
 import { ensureRealParents, makeRealDirectory, openRealFile } from './paths-on-disk.js';

@@ -17,9 +17,13 @@ export async function acquireRootLock(root: string): Promise<HeldLock> {
     if (!isConvoyError(err, 'BUSY')) throw err;
     const holder = err.details?.holder as { pid: number; host: string; acquiredAt: string } | undefined;
     const who = holder ? `pid ${holder.pid} on host ${holder.host}, running since ${holder.acquiredAt}` : 'a process that cannot be identified';
-    throw new ConvoyError('BUSY', `another Convoy daemon (${who}) is using root ${dir}; stop it first or pick another --root (if it is gone, e.g. it ran in another container, remove ${path.join(dir, 'lock')})`, {
-      details: err.details,
-      cause: err,
-    });
+    throw new ConvoyError(
+      'BUSY',
+      `another Convoy daemon (${who}) is using root ${dir}; stop it first or pick another --root (if it is gone, e.g. it ran in another container, remove ${path.join(dir, 'lock')})`,
+      {
+        details: err.details,
+        cause: err,
+      },
+    );
   }
 }

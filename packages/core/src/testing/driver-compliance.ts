@@ -1,14 +1,14 @@
-import { mkdtemp, readFile, readlink, rm, stat, symlink, writeFile, mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import tar from 'tar-stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { extractTarSafely } from '../archive/extract-tar.js';
 import type { DeltaBlockBackupOps, Options, SingleFileBackupOps, SnapshotOps, VolumeDriver } from '../driver.js';
 import { ConvoyError } from '../errors.js';
 import { expectCode } from './expect-code.js';
-import { extractTarSafely } from '../archive/extract-tar.js';
 
 /** What a driver package hands the suite. */
 export interface DriverUnderTest {
@@ -87,13 +87,16 @@ export function driverComplianceSuite(opts: DriverComplianceOptions): void {
       await writeFile(path.join(mp, rel), data);
     });
 
-  const readAt = (name: string, rel: string): Promise<Buffer | undefined> =>
-    withMounted(name, (mp) => readFile(path.join(mp, rel)).catch(() => undefined));
+  const readAt = (name: string, rel: string): Promise<Buffer | undefined> => withMounted(name, (mp) => readFile(path.join(mp, rel)).catch(() => undefined));
 
   const removeQuietly = async (name: string): Promise<void> => {
     made.delete(name);
-    await driver().umountVolume(name).catch(() => undefined);
-    await driver().deleteVolume({ name, referenceOnly: false }).catch(() => undefined);
+    await driver()
+      .umountVolume(name)
+      .catch(() => undefined);
+    await driver()
+      .deleteVolume({ name, referenceOnly: false })
+      .catch(() => undefined);
   };
 
   describe(`driver compliance: ${opts.name}`, () => {
@@ -371,7 +374,10 @@ export function driverComplianceSuite(opts: DriverComplianceOptions): void {
           pack.finalize();
           const err = await ops()
             .importVolume({ name, options: {} }, Readable.from(pack, { objectMode: false }))
-            .then(() => undefined, (e: unknown) => e);
+            .then(
+              () => undefined,
+              (e: unknown) => e,
+            );
           made.add(name);
           expect(err).toBeInstanceOf(ConvoyError);
           expect(await driver().getVolume(name)).toBeUndefined();

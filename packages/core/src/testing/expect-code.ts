@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { isConvoyError, type ErrorCode } from '../errors.js';
+import { type ErrorCode, isConvoyError } from '../errors.js';
 
 /**
  * Awaits `promise` and expects it to fail with a ConvoyError of `code` whose message mentions

@@ -68,22 +68,33 @@ export class ImageSource implements DeltaBlockBackupOps {
 
   /** A sparse image of `size` bytes; nothing is mapped yet. */
   async createVolume(name: string, size: number): Promise<string> {
-    return this.addVolume(name, size, async (file) => {
-      await fs.writeFile(file, '', { flag: 'wx' });
-      await fs.truncate(file, size);
-    }, []);
+    return this.addVolume(
+      name,
+      size,
+      async (file) => {
+        await fs.writeFile(file, '', { flag: 'wx' });
+        await fs.truncate(file, size);
+      },
+      [],
+    );
   }
 
   /** Takes an existing image file as a volume (a reflink copy); `mapped` defaults to all of it. */
   async importImage(name: string, image: string, mapped?: Extent[]): Promise<string> {
     const { size } = await fs.stat(image);
-    return this.addVolume(name, size, (file) => fs.copyFile(image, file, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE), mapped ?? [{ offset: 0, length: size }]);
+    return this.addVolume(
+      name,
+      size,
+      (file) => fs.copyFile(image, file, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE),
+      mapped ?? [{ offset: 0, length: size }],
+    );
   }
 
   /** Writes into the volume and records the write as changed. */
   async writeVolume(name: string, offset: number, data: Buffer): Promise<void> {
     const volume = this.volume(name);
-    if (offset < 0 || offset + data.length > volume.size) throw new ConvoyError('INVALID_ARGUMENT', `write of ${data.length} bytes at ${offset} runs past the ${volume.size}-byte volume`);
+    if (offset < 0 || offset + data.length > volume.size)
+      throw new ConvoyError('INVALID_ARGUMENT', `write of ${data.length} bytes at ${offset} runs past the ${volume.size}-byte volume`);
     const handle = await fs.open(this.volumePath(name), 'r+');
     try {
       await writeFully(handle, data, offset, data.length);
@@ -269,7 +280,13 @@ export class ImageSource implements DeltaBlockBackupOps {
     if (this.state.volumes[name]) throw new ConvoyError('ALREADY_EXISTS', `volume ${name} already exists`);
     const file = this.volumePath(name);
     await make(file);
-    this.state.volumes[name] = { size, createdAt: new Date().toISOString(), mapped: normalize(mapped.map((e) => this.align(e, size))), pending: [], snapshots: [] };
+    this.state.volumes[name] = {
+      size,
+      createdAt: new Date().toISOString(),
+      mapped: normalize(mapped.map((e) => this.align(e, size))),
+      pending: [],
+      snapshots: [],
+    };
     await this.save();
     return file;
   }

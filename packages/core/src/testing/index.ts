@@ -1,16 +1,17 @@
 // What tests of Convoy code need: the compliance suites every driver and object store runs
 // against itself, an in-memory object store and an image source for engine tests.
-export * from './driver-compliance.js';
-export * from './objectstore-compliance.js';
-export * from './image-source.js';
-export * from './memory-store.js';
-export * from './temp-dir.js';
+
 // Directory volumes exported and imported with the real archive helpers (single-file engine tests).
 export * from './directory-ops.js';
-// The INVALID_ARGUMENT assertion and a refusal with its expected code.
-export * from './refusal.js';
+export * from './driver-compliance.js';
 export * from './expect-code.js';
-// A directory tree as sorted lines (links, sizes, a digest of each file), to compare a restore with its source.
-export * from './tree.js';
+export * from './image-source.js';
+export * from './memory-store.js';
+export * from './objectstore-compliance.js';
 // Bytes read from a store, for assertions on what a restore or a standby sync fetched.
 export * from './read-counting-store.js';
+// The INVALID_ARGUMENT assertion and a refusal with its expected code.
+export * from './refusal.js';
+export * from './temp-dir.js';
+// A directory tree as sorted lines (links, sizes, a digest of each file), to compare a restore with its source.
+export * from './tree.js';

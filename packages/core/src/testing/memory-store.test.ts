@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { objectStoreComplianceSuite } from './objectstore-compliance.js';
 import { MemoryObjectStore, memoryStoreDefinition } from './memory-store.js';
+import { objectStoreComplianceSuite } from './objectstore-compliance.js';
 
-objectStoreComplianceSuite({ name: 'memory (core/testing)', cancellable: true, setup: async () => ({ store: new MemoryObjectStore(), cleanup: async () => {} }) });
+objectStoreComplianceSuite({
+  name: 'memory (core/testing)',
+  cancellable: true,
+  setup: async () => ({ store: new MemoryObjectStore(), cleanup: async () => {} }),
+});
 
 describe('MemoryObjectStore', () => {
   it('stores a copy, so a caller reusing its buffer cannot change a stored object', async () => {
@@ -32,7 +36,7 @@ describe('MemoryObjectStore', () => {
     await first.close();
     const again = await def.open(new URL('mem://backups/x'), {});
     expect((await again.get('k'))?.toString()).toBe('v');
-    expect((await (await def.open(new URL('mem://other'), {})).get('k'))).toBeUndefined();
+    expect(await (await def.open(new URL('mem://other'), {})).get('k')).toBeUndefined();
     expect(() => def.checkOptions({ 'mem.size': '1' })).toThrow(/mem\.size/);
   });
 });

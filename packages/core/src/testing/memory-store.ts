@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { ConvoyError } from '../errors.js';
 import { validateKeyPrefix, validateObjectKey } from '../object-key.js';
-import { defineObjectStore, validateRange, type ObjectInfo, type ObjectStore, type ObjectStoreStats } from '../objectstore.js';
+import { defineObjectStore, type ObjectInfo, type ObjectStore, type ObjectStoreStats, validateRange } from '../objectstore.js';
 
 interface StoredObject {
   data: Buffer;
@@ -84,7 +84,8 @@ export class MemoryObjectStore implements ObjectStore {
   async listDir(prefix: string): Promise<{ files: string[]; dirs: string[] }> {
     this.use('list');
     validateKeyPrefix(prefix);
-    if (prefix !== '' && !prefix.endsWith('/')) throw new ConvoyError('INVALID_ARGUMENT', `listDir needs a directory prefix ending with /, got ${JSON.stringify(prefix)}`);
+    if (prefix !== '' && !prefix.endsWith('/'))
+      throw new ConvoyError('INVALID_ARGUMENT', `listDir needs a directory prefix ending with /, got ${JSON.stringify(prefix)}`);
     const files = new Set<string>();
     const dirs = new Set<string>();
     for (const key of this.objects.keys()) {

@@ -64,7 +64,8 @@ export function objectStoreComplianceSuite(opts: ObjectStoreComplianceOptions): 
     });
 
     // The size a head or list reports for `plain` bytes.
-    const expectSize = (size: number | undefined, plain: number) => (opts.storedSizesDiffer ? expect(size).toBeGreaterThanOrEqual(plain) : expect(size).toBe(plain));
+    const expectSize = (size: number | undefined, plain: number) =>
+      opts.storedSizesDiffer ? expect(size).toBeGreaterThanOrEqual(plain) : expect(size).toBe(plain);
 
     it('answers undefined for missing objects, never an error', async () => {
       const p = area();
@@ -84,8 +85,16 @@ export function objectStoreComplianceSuite(opts: ObjectStoreComplianceOptions): 
       expect((await store.getRange(key, data.length - 7, 1000))?.equals(data.subarray(data.length - 7))).toBe(true);
       expect((await store.getRange(key, data.length + 5, 10))?.length).toBe(0);
       expect(await store.getRange(`${key}.missing`, 0, 10)).toBeUndefined();
-      for (const [offset, length] of [[-1, 10], [0, 0], [0.5, 10], [0, Number.MAX_SAFE_INTEGER + 2]] as const) {
-        const err = await store.getRange(key, offset, length).then(() => undefined, (e: unknown) => e);
+      for (const [offset, length] of [
+        [-1, 10],
+        [0, 0],
+        [0.5, 10],
+        [0, Number.MAX_SAFE_INTEGER + 2],
+      ] as const) {
+        const err = await store.getRange(key, offset, length).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         expect(isConvoyError(err, 'INVALID_ARGUMENT'), `offset ${offset} length ${length}: ${String(err)}`).toBe(true);
       }
     });
@@ -99,7 +108,10 @@ export function objectStoreComplianceSuite(opts: ObjectStoreComplianceOptions): 
       expect((await store.getRange(key, 7, 50_000, into))?.equals(data.subarray(7, 50_007))).toBe(true);
       expect((await store.getRange(key, data.length - 7, 1000, into))?.equals(data.subarray(data.length - 7))).toBe(true);
       expect(await store.getRange(`${key}.missing`, 0, 10, into)).toBeUndefined();
-      const err = await store.getRange(key, 0, 100_001, into).then(() => undefined, (e: unknown) => e);
+      const err = await store.getRange(key, 0, 100_001, into).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(isConvoyError(err, 'INVALID_ARGUMENT'), String(err)).toBe(true);
     });
 
@@ -212,7 +224,11 @@ export function objectStoreComplianceSuite(opts: ObjectStoreComplianceOptions): 
     if (opts.quirks?.overwritesInPlace) {
       it('every finished overwrite reads back whole', async () => {
         const key = `${area()}overwrite.bin`;
-        for (const [size, fill] of [[(1 << 20) + 7, 'b'], [1 << 20, 'a'], [17, 'c']] as const) {
+        for (const [size, fill] of [
+          [(1 << 20) + 7, 'b'],
+          [1 << 20, 'a'],
+          [17, 'c'],
+        ] as const) {
           const body = Buffer.alloc(size, fill);
           await store.put(key, body);
           expect((await store.get(key))?.equals(body)).toBe(true);

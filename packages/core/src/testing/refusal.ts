@@ -1,4 +1,4 @@
-import { isConvoyError, type ErrorCode } from '../errors.js';
+import { type ErrorCode, isConvoyError } from '../errors.js';
 
 /** The message of the ConvoyError with `code` that `fn` throws; fails the test on anything else. */
 export function refusal(code: ErrorCode, fn: () => unknown): string {

@@ -1,4 +1,4 @@
-import { formatRubyDate, parseStoreTime, type BackupSummary, type SnapshotRecord, type VolumeRecord } from '@convoy/core';
+import { type BackupSummary, formatRubyDate, parseStoreTime, type SnapshotRecord, type VolumeRecord } from '@convoy/core';
 import type { DaemonInfo } from '@convoy/volume-service';
 import type { BackupInfo, DriverInfoMap, GeneralInfo, InfoResponse, SnapshotResponse, VolumeResponse } from './go-types.js';
 

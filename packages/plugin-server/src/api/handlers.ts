@@ -1,15 +1,9 @@
 import { ConvoyError, type Options, type ProgressListener } from '@convoy/core';
-import type {
-  CreateVolumeParams,
-  EncryptionKeyParam,
-  ScheduleService,
-  StoreOperations,
-  VolumeService,
-} from '@convoy/volume-service';
-import type { VolumeCreateRequest } from './go-types.js';
-import type { OperationRegistry } from '../operations.js';
+import type { CreateVolumeParams, EncryptionKeyParam, ScheduleService, StoreOperations, VolumeService } from '@convoy/volume-service';
 import type { SummaryListener } from '../ndjson.js';
+import type { OperationRegistry } from '../operations.js';
 import { backupInfo, backupMap, infoResponse, snapshotResponse, volumeFacts, volumeResponse } from './go-responses.js';
+import type { VolumeCreateRequest } from './go-types.js';
 import { heldByDocker, snapshotWanted } from './hints.js';
 import type { RouteName, RouteRequest, RouteResponse } from './route-table.js';
 
@@ -96,7 +90,11 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
   umountVolume: async (b, { service }) => service.umountVolume(b.VolumeName),
   resizeVolume: async (b, { service }) => volumeResponse(await service.resizeVolume(b.VolumeName, b.Size)),
   syncStandby: async (b, { service, onProgress, signal }) =>
-    service.syncStandby(b.VolumeName, { signal, ...(given(b.BackupURL) === undefined ? {} : { backupUrl: b.BackupURL as string }), ...(b.Latest ? { latest: true } : {}) }, onProgress),
+    service.syncStandby(
+      b.VolumeName,
+      { signal, ...(given(b.BackupURL) === undefined ? {} : { backupUrl: b.BackupURL as string }), ...(b.Latest ? { latest: true } : {}) },
+      onProgress,
+    ),
   activateStandby: async (b, { service }) => volumeResponse(await service.activateStandby(b.VolumeName)),
   createSnapshot: async (b, { service }) => {
     const snapshot = await service.createSnapshot(b.VolumeName, given(b.Name), b.Consistent ? { consistent: true } : {});

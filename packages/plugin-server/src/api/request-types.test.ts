@@ -1,10 +1,11 @@
 // The /v1 request types are read from the JSON schemas fastify validates with (go-types.ts):
 // these checks fail to compile (root `pnpm typecheck`) if a derived type loses its fields or
 // their literal types, e.g. when a schema stops being a literal.
-import { describe, expectTypeOf, it } from 'vitest';
-import type { BackupCreateRequest, BackupForgetRequest, ScheduleCreateRequest, VolumeCreateRequest, VolumeResizeRequest } from './go-types.js';
+
 import type { RetentionPolicy } from '@convoy/backup-store';
 import type { ScheduleSpec } from '@convoy/volume-service';
+import { describe, expectTypeOf, it } from 'vitest';
+import type { BackupCreateRequest, BackupForgetRequest, ScheduleCreateRequest, VolumeCreateRequest, VolumeResizeRequest } from './go-types.js';
 
 describe('request types derived from the schemas', () => {
   it('keep required and optional fields, enums and nested objects', () => {

@@ -1,8 +1,8 @@
+import type { CopyReport, ForgetReport, KeyInfo, PruneReport, SnapshotForgetReport, VerifyReport } from '@convoy/backup-store';
 import type { StandbySyncResult } from '@convoy/core';
-import type { CopyReport, ForgetReport, KeyInfo, PruneReport, VerifyReport, SnapshotForgetReport } from '@convoy/backup-store';
 import type { ScheduleRun, ScheduleView } from '@convoy/volume-service';
-import type * as Go from './go-types.js';
 import type { OperationOutcome } from '../operations.js';
+import type * as Go from './go-types.js';
 import * as schema from './schemas.js';
 
 /**

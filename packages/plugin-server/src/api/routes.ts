@@ -1,10 +1,10 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '@convoy/core';
 import type { ScheduleService, StoreOperations, VolumeService } from '@convoy/volume-service';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { streamNdjson, wantsNdjson } from '../ndjson.js';
 import { cancelOnClose, OPERATION_HEADER, type OperationRegistry } from '../operations.js';
 import { classifyRequestError } from '../request-errors.js';
-import { HANDLERS, noScheduler, type HandlerContext } from './handlers.js';
+import { HANDLERS, type HandlerContext, noScheduler } from './handlers.js';
 import { NDJSON_TYPE, ROUTES, type RouteName } from './route-table.js';
 
 /** The API version Go's client announces in its User-Agent (`Convoy-Client/1`). */
@@ -86,12 +86,7 @@ export async function convoyApiRoutes(app: FastifyInstance, opts: ConvoyApiOptio
         };
         const ignore = () => undefined;
         if (!wantsNdjson(req.headers.accept)) return sendResult(reply, await start(ignore, ignore));
-        return reply.type(NDJSON_TYPE).send(
-          streamNdjson(
-            start,
-            (err) => classifyRequestError(err, opts.bodyLimit).error,
-          ),
-        );
+        return reply.type(NDJSON_TYPE).send(streamNdjson(start, (err) => classifyRequestError(err, opts.bodyLimit).error));
       },
     });
   }

@@ -6,8 +6,9 @@
  * (additionalProperties false), so a misspelt field is an error naming it rather than silently
  * ignored. Each schema is a literal (`as const`): the types are read from it.
  */
-import type { JSONSchema } from 'json-schema-to-ts';
+
 import { COMPRESSION_METHODS, COUNT_RANGES, DURATION_RANGES, PERCENT_RANGES, SIZE_RANGES, STORE_LAYOUTS } from '@convoy/core/lite';
+import type { JSONSchema } from 'json-schema-to-ts';
 
 const text = { type: 'string' } as const;
 const flag = { type: 'boolean' } as const;
@@ -92,8 +93,21 @@ export const backupPruneBody = closedObject(
 /** A keep count: the schema admits any number so that core's bounded parser names the rule, the value and the range. */
 const count = { type: 'number' } as const;
 /** The body's policy, as `validateRetentionPolicy` in @convoy/backup-store checks it. */
-const retentionPolicy = closedObject({ last: count, hourly: count, daily: count, weekly: count, monthly: count, yearly: count, within: text, allowRemovingNewest: flag });
-export const backupForgetBody = closedObject({ dest: text, volumeName: text, policy: retentionPolicy, dryRun: flag, endpoint, encryptionKey }, ['dest', 'volumeName', 'policy']);
+const retentionPolicy = closedObject({
+  last: count,
+  hourly: count,
+  daily: count,
+  weekly: count,
+  monthly: count,
+  yearly: count,
+  within: text,
+  allowRemovingNewest: flag,
+});
+export const backupForgetBody = closedObject({ dest: text, volumeName: text, policy: retentionPolicy, dryRun: flag, endpoint, encryptionKey }, [
+  'dest',
+  'volumeName',
+  'policy',
+]);
 export const snapshotForgetBody = closedObject({ volume: text, policy: retentionPolicy, dryRun: flag }, ['volume', 'policy']);
 export const scheduleCreateBody = closedObject(
   {
@@ -126,6 +140,17 @@ export const backupKeyAddBody = closedObject({ dest: text, newKey: encryptionKey
 export const backupKeyRemoveBody = closedObject({ dest: text, keyId: text, endpoint, encryptionKey }, ['dest', 'keyId']);
 /** Addition (issue 21): copy the backups the target store lacks; keys for each store, never answered back. */
 export const backupCopyBody = closedObject(
-  { from: text, to: text, volumeName: text, backupUrl: text, fromEndpoint: endpoint, toEndpoint: endpoint, encryptionKey, targetEncryptionKey: encryptionKey, encrypt: flag, layout },
+  {
+    from: text,
+    to: text,
+    volumeName: text,
+    backupUrl: text,
+    fromEndpoint: endpoint,
+    toEndpoint: endpoint,
+    encryptionKey,
+    targetEncryptionKey: encryptionKey,
+    encrypt: flag,
+    layout,
+  },
   ['from', 'to'],
 );

@@ -1,15 +1,27 @@
-import { ConvoyError, checkPercent, validateName } from '@convoy/core';
-import type { CreateVolumeRequest, DeltaBlockBackupOps, Logger, Options, SingleFileBackupOps } from '@convoy/core';
-import type { BackupSummary, CompressionMethod, ProgressListener, SnapshotRecord, StandbySyncReport, StoreLayout, VolumeRecord } from '@convoy/core';
-import type { ObjectStore, ObjectStoreRegistry } from '@convoy/core';
-import type { BackupEngine, ForgetReport, PruneReport } from '@convoy/backup-store';
+import type { BackupEngine, CopyReport, ForgetReport, KeyInfo, PruneReport, UserKey, VerifyReport } from '@convoy/backup-store';
 import { parseBackupUrl, validateCompression, validateLayout, validateRetentionPolicy } from '@convoy/backup-store';
+import type {
+  BackupSummary,
+  CompressionMethod,
+  CreateVolumeRequest,
+  DeltaBlockBackupOps,
+  Logger,
+  ObjectStore,
+  ObjectStoreRegistry,
+  Options,
+  ProgressListener,
+  SingleFileBackupOps,
+  SnapshotRecord,
+  StandbySyncReport,
+  StoreLayout,
+  VolumeRecord,
+} from '@convoy/core';
+import { ConvoyError, checkPercent, validateName } from '@convoy/core';
+import { resolveStoreTarget, type StoreTarget, withOpenStore } from './open-store.js';
 import { operationSignal } from './operation-signal.js';
-import { resolveStoreTarget, withOpenStore, type StoreTarget } from './open-store.js';
+import { type CopyBackupsRequest, copyBackups } from './store-copy.js';
+import { addBackupKey, initBackupStore, keyParams, listBackupKeys, removeBackupKey, type StoreMaintenanceContext, verifyBackups } from './store-maintenance.js';
 import type { AddBackupKeyParams, BackupStoreParams, CreateBackupRequest, ForgetParams, PruneOptions, StoreOperations, VerifyBackupsParams } from './types.js';
-import type { CopyReport, KeyInfo, UserKey, VerifyReport } from '@convoy/backup-store';
-import { copyBackups, type CopyBackupsRequest } from './store-copy.js';
-import { addBackupKey, initBackupStore, keyParams, listBackupKeys, removeBackupKey, verifyBackups, type StoreMaintenanceContext } from './store-maintenance.js';
 
 export interface BackupServiceOptions {
   stores: ObjectStoreRegistry;
@@ -111,7 +123,13 @@ export class BackupService implements StoreOperations {
   }
 
   /** The engine refuses a backup of another driver before it locks the store, so bad input changes nothing. */
-  restore(plan: RestorePlan, driverName: string, ops: DeltaBlockBackupOps | SingleFileBackupOps, request: CreateVolumeRequest, onProgress?: ProgressListener): Promise<VolumeRecord> {
+  restore(
+    plan: RestorePlan,
+    driverName: string,
+    ops: DeltaBlockBackupOps | SingleFileBackupOps,
+    request: CreateVolumeRequest,
+    onProgress?: ProgressListener,
+  ): Promise<VolumeRecord> {
     return this.withStore(plan.target, (store) =>
       this.opts.engine.restoreBackup({
         store,
@@ -151,7 +169,14 @@ export class BackupService implements StoreOperations {
   async deleteBackup(url: string, params: BackupStoreParams = {}): Promise<void> {
     const plan = await this.planRestore(url, params);
     await this.withStore(plan.target, (store) =>
-      this.opts.engine.deleteBackup({ store, destUrl: plan.target.written, backupName: plan.backupName, volumeName: plan.volumeName, owner: this.opts.owner, ...plan.key }),
+      this.opts.engine.deleteBackup({
+        store,
+        destUrl: plan.target.written,
+        backupName: plan.backupName,
+        volumeName: plan.volumeName,
+        owner: this.opts.owner,
+        ...plan.key,
+      }),
     );
     this.opts.log.info('backup deleted', { url });
   }
@@ -165,7 +190,8 @@ export class BackupService implements StoreOperations {
         store,
         destUrl: target.written,
         ...(volumeName === undefined ? {} : { volumeName }),
-        onSkipped: (key, err) => this.opts.log.warn('a corrupt record in the backup store was left out of the listing', { store: target.written, key, err: err.message }),
+        onSkipped: (key, err) =>
+          this.opts.log.warn('a corrupt record in the backup store was left out of the listing', { store: target.written, key, err: err.message }),
         ...key,
       }),
     );
@@ -186,7 +212,9 @@ export class BackupService implements StoreOperations {
     }
     const key = keyParams(params.encryptionKey);
     const maxUnused = params.maxUnusedPercent === undefined ? {} : { maxUnused: checkPercent(params.maxUnusedPercent, 'MaxUnusedPercent', 'maxUnused') / 100 };
-    return this.withStore(target, (store) => this.opts.engine.prune({ store, owner: this.opts.owner, ...(grace === undefined ? {} : { graceMs: grace * 1000 }), ...maxUnused, ...key }));
+    return this.withStore(target, (store) =>
+      this.opts.engine.prune({ store, owner: this.opts.owner, ...(grace === undefined ? {} : { graceMs: grace * 1000 }), ...maxUnused, ...key }),
+    );
   }
 
   async forgetBackups(dest: string, params: ForgetParams & { volumeName: string }): Promise<ForgetReport> {
@@ -197,7 +225,13 @@ export class BackupService implements StoreOperations {
     const report = await this.withStore(target, (store) =>
       this.opts.engine.forgetBackups({ store, destUrl: target.written, volumeName, policy, owner: this.opts.owner, dryRun: params.dryRun === true, ...key }),
     );
-    if (!report.dryRun) this.opts.log.info('backups forgotten', { volume: volumeName, store: target.written, removed: report.removed.map((b) => b.name), kept: report.kept.length });
+    if (!report.dryRun)
+      this.opts.log.info('backups forgotten', {
+        volume: volumeName,
+        store: target.written,
+        removed: report.removed.map((b) => b.name),
+        kept: report.kept.length,
+      });
     return report;
   }
 

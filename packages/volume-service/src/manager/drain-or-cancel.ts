@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConvoyError } from '@convoy/core';
 import type { Logger } from '@convoy/core';
+import { ConvoyError } from '@convoy/core';
 
 /** How long a stopping daemon lets running operations finish before cancelling them. */
 export const DEFAULT_STOP_GRACE_MS = 10_000;

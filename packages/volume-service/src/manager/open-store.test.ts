@@ -1,8 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { ConvoyError } from '@convoy/core';
-import { defineObjectStore } from '@convoy/core';
-import { ObjectStoreRegistry } from '@convoy/core';
+import { ConvoyError, defineObjectStore, ObjectStoreRegistry } from '@convoy/core';
 import { memoryStoreDefinition } from '@convoy/core/testing';
+import { describe, expect, it } from 'vitest';
 import { resolveStoreTarget, withOpenStore } from './open-store.js';
 
 function registry(): ObjectStoreRegistry {
@@ -35,7 +33,10 @@ describe('opening the store a request names', () => {
       code: 'INVALID_ARGUMENT',
       message: 'an endpoint (http://127.0.0.1:9000) is not accepted by mem:// backup stores',
     });
-    await expect(resolveStoreTarget(registry(), 'srv://b', 'ftp://x')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'srv endpoint ftp://x must be http://' });
+    await expect(resolveStoreTarget(registry(), 'srv://b', 'ftp://x')).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'srv endpoint ftp://x must be http://',
+    });
     await expect(resolveStoreTarget(registry(), 'srv://b', 42)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     expect((await resolveStoreTarget(registry(), 'srv://b', 'http://host:1/')).endpoint).toBe('http://host:1');
     expect((await resolveStoreTarget(registry(), 'mem://b', '')).endpoint).toBeUndefined();
@@ -43,7 +44,10 @@ describe('opening the store a request names', () => {
 
   it('refuses a malformed URL and an unknown scheme before opening anything', async () => {
     await expect(resolveStoreTarget(registry(), 'not a url', undefined)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    await expect(resolveStoreTarget(registry(), 'nosuch://x', undefined)).rejects.toMatchObject({ code: 'UNKNOWN_DRIVER', message: expect.stringContaining('nosuch') });
+    await expect(resolveStoreTarget(registry(), 'nosuch://x', undefined)).rejects.toMatchObject({
+      code: 'UNKNOWN_DRIVER',
+      message: expect.stringContaining('nosuch'),
+    });
   });
 
   it("opens with only its scheme's settings and closes the store even when the work fails", async () => {
@@ -61,7 +65,14 @@ describe('opening the store a request names', () => {
       }),
     );
     const target = await resolveStoreTarget(stores, 'mem://w', undefined);
-    await expect(withOpenStore(target, { 's3.pageSize': '2' }, async () => Promise.reject(new Error('work failed')), () => {})).rejects.toThrow('work failed');
+    await expect(
+      withOpenStore(
+        target,
+        { 's3.pageSize': '2' },
+        async () => Promise.reject(new Error('work failed')),
+        () => {},
+      ),
+    ).rejects.toThrow('work failed');
     expect(closed).toEqual(['mem://w']);
   });
 });

@@ -1,8 +1,6 @@
-import type { Options } from '@convoy/core';
-import { ConvoyError } from '@convoy/core';
-import type { ObjectStore, ObjectStoreDefinition } from '@convoy/core';
-import type { ObjectStoreRegistry } from '@convoy/core';
 import { parseStoreUrl } from '@convoy/backup-store';
+import type { ObjectStore, ObjectStoreDefinition, ObjectStoreRegistry, Options } from '@convoy/core';
+import { ConvoyError } from '@convoy/core';
 import { storeOptionsFor } from './store-options.js';
 
 /**

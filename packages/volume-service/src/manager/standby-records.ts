@@ -9,8 +9,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { StandbyState } from '@convoy/core';
-import { validateName } from '@convoy/core';
-import { readJsonFile, removeFileDurably, writeJsonAtomic } from '@convoy/core';
+import { readJsonFile, removeFileDurably, validateName, writeJsonAtomic } from '@convoy/core';
 
 export const STANDBY_DIR = 'standby';
 

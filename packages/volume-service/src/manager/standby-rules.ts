@@ -5,18 +5,22 @@
  * change it (mount, resize, snapshot, backup) is refused with a STANDBY error naming the volume
  * and the way out.
  */
-import { ConvoyError } from '@convoy/core';
-import type { BackupSummary, StandbyState } from '@convoy/core';
+
 import { parseStoreUrl, unescapeBackupUrl } from '@convoy/backup-store';
-import type { StandbySyncRequest } from '@convoy/core';
+import type { BackupSummary, StandbyState, StandbySyncRequest } from '@convoy/core';
+import { ConvoyError } from '@convoy/core';
 
 export function standbyRefusal(volumeName: string, state: StandbyState, action: string): ConvoyError {
   const why = state.syncing
     ? `its sync to backup ${state.syncing.to} was interrupted, so it holds a mix of backups; run \`convoy standby sync ${volumeName}\` to complete it`
     : `it holds backup ${state.backupName} of volume ${state.sourceVolume} and follows ${state.storeUrl}`;
-  return new ConvoyError('STANDBY', `volume ${volumeName} is a standby volume and cannot be ${action}: ${why}; \`convoy standby activate ${volumeName}\` makes it an ordinary volume`, {
-    details: { volume: volumeName, standby: state },
-  });
+  return new ConvoyError(
+    'STANDBY',
+    `volume ${volumeName} is a standby volume and cannot be ${action}: ${why}; \`convoy standby activate ${volumeName}\` makes it an ordinary volume`,
+    {
+      details: { volume: volumeName, standby: state },
+    },
+  );
 }
 
 /** What inspect, Docker and CSI say of a standby (StandbyState.status); `running`: its sync is under way now. */
@@ -51,9 +55,13 @@ export function checkSameSource(volumeName: string, state: StandbyState, target:
     );
   }
   if (sameStore(target.storeUrl, state.storeUrl)) return;
-  throw new ConvoyError('INVALID_ARGUMENT', `standby ${volumeName} follows store ${state.storeUrl}; the backup given is in ${target.storeUrl}; nothing was synced`, {
-    details: { volume: volumeName, storeUrl: state.storeUrl, given: target.storeUrl },
-  });
+  throw new ConvoyError(
+    'INVALID_ARGUMENT',
+    `standby ${volumeName} follows store ${state.storeUrl}; the backup given is in ${target.storeUrl}; nothing was synced`,
+    {
+      details: { volume: volumeName, storeUrl: state.storeUrl, given: target.storeUrl },
+    },
+  );
 }
 
 function sameStore(a: string, b: string): boolean {

@@ -1,11 +1,10 @@
 // The daemon's `backup copy`: two stores opened the one way every store is (their packages, the
 // daemon's settings), checked before either is touched; the engine's copy.ts does the copying.
-import { ConvoyError } from '@convoy/core';
-import type { ProgressListener, StoreLayout } from '@convoy/core';
-import { validateName } from '@convoy/core';
+
 import type { CopyReport } from '@convoy/backup-store';
-import { validateLayout } from '@convoy/backup-store';
-import { parseBackupUrl, parseStoreUrl } from '@convoy/backup-store';
+import { parseBackupUrl, parseStoreUrl, validateLayout } from '@convoy/backup-store';
+import type { ProgressListener, StoreLayout } from '@convoy/core';
+import { ConvoyError, validateName } from '@convoy/core';
 import { keyParams, type StoreMaintenanceContext } from './store-maintenance.js';
 import type { EncryptionKeyParam } from './types.js';
 
@@ -37,7 +36,8 @@ export async function copyBackups(ctx: StoreMaintenanceContext, req: CopyBackups
   const from = storeUrl(req.from, 'source (--from)');
   const to = storeUrl(req.to, 'target (--to)');
   const one = req.backupUrl === undefined || req.backupUrl === '' ? undefined : parseBackupUrl(req.backupUrl);
-  if (one && one.storeUrl !== from) throw new ConvoyError('INVALID_ARGUMENT', `backup ${req.backupUrl} is not in the source store ${from}`, { details: { backup: req.backupUrl, from } });
+  if (one && one.storeUrl !== from)
+    throw new ConvoyError('INVALID_ARGUMENT', `backup ${req.backupUrl} is not in the source store ${from}`, { details: { backup: req.backupUrl, from } });
   if (one && req.volumeName !== undefined && req.volumeName !== one.volumeName) {
     throw new ConvoyError('INVALID_ARGUMENT', `the backup URL names volume ${one.volumeName}, not ${req.volumeName}`);
   }

@@ -1,12 +1,7 @@
-import { ConvoyError } from '@convoy/core';
-import type { ProgressListener } from '@convoy/core';
-import type { ObjectStore } from '@convoy/core';
-import { validateName } from '@convoy/core';
-import { checkUserKey, type UserKey } from '@convoy/backup-store';
-import type { KeyInfo } from '@convoy/backup-store';
-import type { BackupEngine } from '@convoy/backup-store';
-import { parseBackupUrl, parseStoreUrl } from '@convoy/backup-store';
-import type { VerifyReport } from '@convoy/backup-store';
+import type { BackupEngine, KeyInfo, VerifyReport } from '@convoy/backup-store';
+import { checkUserKey, parseBackupUrl, parseStoreUrl, type UserKey } from '@convoy/backup-store';
+import type { ObjectStore, ProgressListener } from '@convoy/core';
+import { ConvoyError, validateName } from '@convoy/core';
 import type { AddBackupKeyParams, BackupStoreParams, EncryptionKeyParam, VerifyBackupsParams } from './types.js';
 
 /**
@@ -35,7 +30,12 @@ function userKeyOf(param: EncryptionKeyParam, what: string): UserKey {
   return checkUserKey({ kind: param.kind, secret: Buffer.from(param.secret, 'base64') });
 }
 
-export async function verifyBackups(ctx: StoreMaintenanceContext, target: string, params: VerifyBackupsParams, onProgress?: ProgressListener): Promise<VerifyReport> {
+export async function verifyBackups(
+  ctx: StoreMaintenanceContext,
+  target: string,
+  params: VerifyBackupsParams,
+  onProgress?: ProgressListener,
+): Promise<VerifyReport> {
   if (typeof target !== 'string' || target === '') throw new ConvoyError('INVALID_ARGUMENT', 'a store URL or backup URL to verify is required');
   // A store URL has no query; a backup URL always does.
   const one = target.includes('?') ? parseBackupUrl(target) : undefined;
@@ -72,14 +72,16 @@ export function listBackupKeys(ctx: StoreMaintenanceContext, dest: string, param
 export function addBackupKey(ctx: StoreMaintenanceContext, dest: string, params: AddBackupKeyParams): Promise<KeyInfo> {
   const { encryptionKey: newKey } = keyParams(params.newKey, 'newKey');
   if (!newKey) throw new ConvoyError('INVALID_ARGUMENT', 'adding a key needs the new key (newKey)');
-  if (params.label !== undefined && (typeof params.label !== 'string' || params.label.length > 200)) throw new ConvoyError('INVALID_ARGUMENT', 'a key label is a string of at most 200 characters');
+  if (params.label !== undefined && (typeof params.label !== 'string' || params.label.length > 200))
+    throw new ConvoyError('INVALID_ARGUMENT', 'a key label is a string of at most 200 characters');
   return ctx.withStore(checkedStoreUrl(dest), params, (store) =>
     ctx.engine.addKey({ store, newKey, ...(params.label === undefined ? {} : { label: params.label }), ...keyParams(params.encryptionKey) }),
   );
 }
 
 export function removeBackupKey(ctx: StoreMaintenanceContext, dest: string, keyId: string, params: BackupStoreParams): Promise<void> {
-  if (typeof keyId !== 'string' || !/^[0-9a-f]{16}$/.test(keyId)) throw new ConvoyError('INVALID_ARGUMENT', `${JSON.stringify(keyId)} is not a key id (16 hex characters; convoy backup key list shows them)`);
+  if (typeof keyId !== 'string' || !/^[0-9a-f]{16}$/.test(keyId))
+    throw new ConvoyError('INVALID_ARGUMENT', `${JSON.stringify(keyId)} is not a key id (16 hex characters; convoy backup key list shows them)`);
   return ctx.withStore(checkedStoreUrl(dest), params, (store) => ctx.engine.removeKey({ store, keyId, ...keyParams(params.encryptionKey) }));
 }
 

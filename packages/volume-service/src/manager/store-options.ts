@@ -1,6 +1,5 @@
-import type { Options } from '@convoy/core';
+import type { ObjectStoreRegistry, Options } from '@convoy/core';
 import { ConvoyError, toConvoyError } from '@convoy/core';
-import type { ObjectStoreRegistry } from '@convoy/core';
 
 /**
  * Store settings are `<scheme>.<setting>` (`s3.pageSize=2`), as driver options are
@@ -21,7 +20,8 @@ export async function checkStoreOptions(registry: ObjectStoreRegistry, all: Opti
   const schemes = new Set<string>();
   for (const key of Object.keys(all)) {
     const dot = key.indexOf('.');
-    if (dot <= 0 || dot === key.length - 1) throw new ConvoyError('INVALID_ARGUMENT', `--store-opts ${key}: a store option is <scheme>.<setting>, e.g. s3.pageSize=500`);
+    if (dot <= 0 || dot === key.length - 1)
+      throw new ConvoyError('INVALID_ARGUMENT', `--store-opts ${key}: a store option is <scheme>.<setting>, e.g. s3.pageSize=500`);
     schemes.add(key.slice(0, dot));
   }
   for (const scheme of schemes) {

@@ -1,8 +1,19 @@
-import type { OptionSpec, Options } from '@convoy/core';
-import type { DriverTraitsView } from '@convoy/core';
-import type { BackupSummary, CompressionMethod, Extent, ProgressListener, SnapshotRecord, StoreLayout, VolumeRecord } from '@convoy/core';
 import type { CopyReport, ForgetReport, KeyInfo, PruneReport, RetentionPolicy, SnapshotForgetReport, VerifyReport } from '@convoy/backup-store';
-import type { CreateSnapshotOptions, StandbySyncRequest, StandbySyncResult } from '@convoy/core';
+import type {
+  BackupSummary,
+  CompressionMethod,
+  CreateSnapshotOptions,
+  DriverTraitsView,
+  Extent,
+  OptionSpec,
+  Options,
+  ProgressListener,
+  SnapshotRecord,
+  StandbySyncRequest,
+  StandbySyncResult,
+  StoreLayout,
+  VolumeRecord,
+} from '@convoy/core';
 import type { CopyBackupsRequest } from './store-copy.js';
 
 export interface CreateVolumeParams {

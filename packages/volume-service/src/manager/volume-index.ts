@@ -1,5 +1,5 @@
-import { ConvoyError } from '@convoy/core';
 import type { VolumeRecord } from '@convoy/core';
+import { ConvoyError } from '@convoy/core';
 
 /**
  * The host-wide name index: which driver owns each volume, which volume owns each snapshot,

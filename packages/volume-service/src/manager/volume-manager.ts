@@ -1,10 +1,37 @@
-import { ConvoyError, isConvoyError, toConvoyError } from '@convoy/core';
-import { generateName, validateName } from '@convoy/core';
-import { checkDeclaredOptions } from '@convoy/core';
-import { checkSize } from '@convoy/core';
-import { driverTraitsOf, type DriverTraitsView } from '@convoy/core';
-import type { CreateVolumeRequest, OptionSpec, Options, SnapshotOps, VolumeDriver } from '@convoy/core';
-import type { BackupSummary, ProgressListener, SnapshotRecord, StandbyState, StandbySyncRequest, StandbySyncResult, VolumeRecord } from '@convoy/core';
+import { forgetSnapshots, formatBackupUrl, type SnapshotForgetReport, validateRetentionPolicy } from '@convoy/backup-store';
+import type {
+  BackupSummary,
+  CreateSnapshotOptions,
+  CreateVolumeRequest,
+  OptionSpec,
+  Options,
+  ProgressListener,
+  SnapshotOps,
+  SnapshotQuiescer,
+  SnapshotRecord,
+  StandbyState,
+  StandbySyncRequest,
+  StandbySyncResult,
+  VolumeDriver,
+  VolumeRecord,
+} from '@convoy/core';
+import {
+  ConvoyError,
+  checkDeclaredOptions,
+  checkSize,
+  type DriverTraitsView,
+  driverTraitsOf,
+  generateName,
+  isConvoyError,
+  KeyedMutex,
+  toConvoyError,
+  validateName,
+} from '@convoy/core';
+import { BackupService, type BackupServiceOptions, type RestorePlan } from './backup-service.js';
+import { DEFAULT_STOP_GRACE_MS, drainOrCancel } from './drain-or-cancel.js';
+import { StandbyRecords } from './standby-records.js';
+import { backupsMixedIn, checkSameSource, checkSyncRequest, newestBackup, standbyRefusal, standbyStatus } from './standby-rules.js';
+import { guardedStoreOperations } from './store-operations.js';
 import type {
   ChangedBlockService,
   CreateBackupRequest,
@@ -16,17 +43,7 @@ import type {
   StoreOperations,
   VolumeService,
 } from './types.js';
-import { BackupService, type BackupServiceOptions, type RestorePlan } from './backup-service.js';
-import { validateRetentionPolicy } from '@convoy/backup-store';
-import { forgetSnapshots, type SnapshotForgetReport } from '@convoy/backup-store';
-import { DEFAULT_STOP_GRACE_MS, drainOrCancel } from './drain-or-cancel.js';
-import type { CreateSnapshotOptions, SnapshotQuiescer } from '@convoy/core';
-import { KeyedMutex } from '@convoy/core';
-import { guardedStoreOperations } from './store-operations.js';
 import { VolumeIndex } from './volume-index.js';
-import { StandbyRecords } from './standby-records.js';
-import { backupsMixedIn, checkSameSource, checkSyncRequest, newestBackup, standbyRefusal, standbyStatus } from './standby-rules.js';
-import { formatBackupUrl } from '@convoy/backup-store';
 
 export interface VolumeManagerOptions extends BackupServiceOptions {
   /** The enabled drivers; the first is the default for creates that name none. */
@@ -115,7 +132,10 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
       defaultDriver: this.defaultDriver.name,
       driverInfo,
       driverOptions: Object.fromEntries(
-        [...this.drivers.values()].map((driver) => [driver.name, { daemon: this.opts.daemon?.driverOptions?.[driver.name] ?? [], volume: [...(driver.volumeOptions ?? [])] }]),
+        [...this.drivers.values()].map((driver) => [
+          driver.name,
+          { daemon: this.opts.daemon?.driverOptions?.[driver.name] ?? [], volume: [...(driver.volumeOptions ?? [])] },
+        ]),
       ),
       driverTraits: { ...this.traits },
       config: this.opts.daemon?.config ?? {},
@@ -212,13 +232,20 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
   }
 
   /** The sync itself, holding every lock of the volume. */
-  private async syncHeld(name: string, backupUrl: string | undefined, req: StandbySyncRequest, onProgress: ProgressListener | undefined): Promise<StandbySyncResult> {
+  private async syncHeld(
+    name: string,
+    backupUrl: string | undefined,
+    req: StandbySyncRequest,
+    onProgress: ProgressListener | undefined,
+  ): Promise<StandbySyncResult> {
     const state = await this.requireStandby(name);
     const driver = await this.locate(name);
     const volume = await driver.getVolume(name);
     if (!volume) throw volumeNotFound(name);
     if (volume.mountpoint) {
-      throw new ConvoyError('BUSY', `standby ${name} is mounted at ${volume.mountpoint}; unmount it before a sync (its blocks would change under the mount)`, { details: { volume: name } });
+      throw new ConvoyError('BUSY', `standby ${name} is mounted at ${volume.mountpoint}; unmount it before a sync (its blocks would change under the mount)`, {
+        details: { volume: name },
+      });
     }
     const endpoint = state.endpoint === undefined ? {} : { endpoint: state.endpoint };
     const url = backupUrl ?? newestBackup(name, state, await this.backups.listBackups(state.storeUrl, { ...endpoint, volumeName: state.sourceVolume })).url;
@@ -228,7 +255,18 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
       // Already there: nothing is written, and the check counts as a sync.
       const current = { ...state, syncedAt: new Date().toISOString() };
       await this.standbys.put(name, current);
-      return { volumeName: name, previousBackup: state.backupName, method: 'up to date', backupName: state.backupName, backupCreatedAt: state.backupCreatedAt, blocksCompared: 0, blocksWritten: 0, blocksZeroed: 0, bytesWritten: 0, standby: current };
+      return {
+        volumeName: name,
+        previousBackup: state.backupName,
+        method: 'up to date',
+        backupName: state.backupName,
+        backupCreatedAt: state.backupCreatedAt,
+        blocksCompared: 0,
+        blocksWritten: 0,
+        blocksZeroed: 0,
+        bytesWritten: 0,
+        standby: current,
+      };
     }
     const heldBackups = backupsMixedIn(state);
     await this.standbys.put(name, { ...state, syncing: { from: heldBackups, to: plan.backupName, startedAt: new Date().toISOString() } });
@@ -241,7 +279,13 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
       syncedAt: new Date().toISOString(),
     };
     await this.standbys.put(name, synced);
-    this.opts.log.info('standby synced', { volume: name, from: state.backupName, to: report.backupName, method: report.method, bytesWritten: report.bytesWritten });
+    this.opts.log.info('standby synced', {
+      volume: name,
+      from: state.backupName,
+      to: report.backupName,
+      method: report.method,
+      bytesWritten: report.bytesWritten,
+    });
     return { volumeName: name, previousBackup: state.backupName, ...report, standby: synced };
   }
 
@@ -249,7 +293,8 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
   activateStandby(name: string): Promise<VolumeRecord> {
     return this.guard(async () => {
       validateName(name, 'volume');
-      if (this.syncingNow.has(name)) throw new ConvoyError('BUSY', `standby ${name} is being synced; activate it when the sync has ended`, { details: { volume: name } });
+      if (this.syncingNow.has(name))
+        throw new ConvoyError('BUSY', `standby ${name} is being synced; activate it when the sync has ended`, { details: { volume: name } });
       return this.locks.run(this.allKeys(name), async () => {
         const state = await this.requireStandby(name);
         if (state.syncing) throw standbyRefusal(name, state, 'activated');
@@ -267,7 +312,9 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
     const state = await this.standbys.get(name);
     if (state) return state;
     await this.locate(name);
-    throw new ConvoyError('INVALID_ARGUMENT', `volume ${name} is not a standby volume (create one with \`convoy create NAME --backup URL --standby\`)`, { details: { volume: name } });
+    throw new ConvoyError('INVALID_ARGUMENT', `volume ${name} is not a standby volume (create one with \`convoy create NAME --backup URL --standby\`)`, {
+      details: { volume: name },
+    });
   }
 
   /** Refuses a change to a standby volume (mount, resize, snapshot, backup). */
@@ -432,7 +479,12 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
     const volume = await driver.getVolume(volumeName);
     const target = { volumeName, ...(volume?.mountpoint ? { mountpoint: volume.mountpoint } : {}) };
     const { value, report } = await this.opts.quiescer.around(target, take);
-    this.opts.log.info('consistent snapshot', { volume: volumeName, snapshot: value.name, mode: report.mode, containers: report.containers.map((c) => c.name) });
+    this.opts.log.info('consistent snapshot', {
+      volume: volumeName,
+      snapshot: value.name,
+      mode: report.mode,
+      containers: report.containers.map((c) => c.name),
+    });
     return { ...value, consistency: { ...report, freeze } };
   }
 
@@ -474,7 +526,10 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
       if (baseSnapshotName !== undefined) validateName(baseSnapshotName, 'snapshot');
       const volumeName = await this.locateSnapshot(snapshotName);
       if (baseSnapshotName !== undefined && (await this.locateSnapshot(baseSnapshotName)) !== volumeName) {
-        throw new ConvoyError('INVALID_ARGUMENT', `snapshots ${baseSnapshotName} and ${snapshotName} belong to different volumes; changed blocks compare two snapshots of one volume`);
+        throw new ConvoyError(
+          'INVALID_ARGUMENT',
+          `snapshots ${baseSnapshotName} and ${snapshotName} belong to different volumes; changed blocks compare two snapshots of one volume`,
+        );
       }
       return this.locks.run(this.backupKey(volumeName), async () => {
         const { driver } = await this.readSnapshot(volumeName, snapshotName);
@@ -482,7 +537,9 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
         const ops = driver.changedBlocks;
         if (!ops) throw new ConvoyError('NOT_SUPPORTED', `driver ${driver.name} does not report changed blocks`, { details: { driver: driver.name } });
         const { size, extents } =
-          baseSnapshotName === undefined ? await ops.allocatedExtents(volumeName, snapshotName) : await ops.changedExtents(volumeName, baseSnapshotName, snapshotName);
+          baseSnapshotName === undefined
+            ? await ops.allocatedExtents(volumeName, snapshotName)
+            : await ops.changedExtents(volumeName, baseSnapshotName, snapshotName);
         return { volumeName, snapshotSize: size, blockSize: ops.blockSize, extents };
       });
     });
@@ -525,7 +582,13 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await drainOrCancel(() => this.locks.drain(), this.cancel, this.opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS, this.opts.log, () => this.busyOperations);
+    await drainOrCancel(
+      () => this.locks.drain(),
+      this.cancel,
+      this.opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS,
+      this.opts.log,
+      () => this.busyOperations,
+    );
     for (const driver of this.drivers.values()) {
       try {
         await driver.close?.();
@@ -550,7 +613,11 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
     const owners = await this.driversHaving(name);
     const [only, ...others] = owners;
     if (!only) throw volumeNotFound(name);
-    if (others.length > 0) throw this.index.recordConflict(name, owners.map((o) => o.driver.name));
+    if (others.length > 0)
+      throw this.index.recordConflict(
+        name,
+        owners.map((o) => o.driver.name),
+      );
     this.index.merge(only.driver.name, [only.record]);
     return only.driver;
   }
@@ -714,7 +781,8 @@ function validateSize(size: unknown): number | undefined {
 
 function validateOptions(options: unknown): Options {
   if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ConvoyError('INVALID_ARGUMENT', 'volume options must be key=value pairs');
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new ConvoyError('INVALID_ARGUMENT', 'volume options must be key=value pairs');
   for (const [key, value] of Object.entries(options)) {
     if (typeof value !== 'string') throw new ConvoyError('INVALID_ARGUMENT', `option ${key} must be a string, not ${JSON.stringify(value)}`);
   }

@@ -1,22 +1,26 @@
 // A schedule that names several stores (issue 21, the 3-2-1 rule): the first store gets each run's
 // backup, every other store a copy of it (`backup copy`, so its name and times are the same
 // everywhere), and each store keeps what its own retention says.
+
+import { parseStoreUrl, type RetentionPolicy, validateRetentionPolicy } from '@convoy/backup-store';
 import { ConvoyError, toConvoyError } from '@convoy/core';
-import { parseStoreUrl } from '@convoy/backup-store';
 import type { StoreOperations } from '../manager/types.js';
-import { validateRetentionPolicy, type RetentionPolicy } from '@convoy/backup-store';
 import type { ScheduleCopy, ScheduleSpec } from './types.js';
 
 /** Checks `copies` as it arrives: store URLs, endpoints, each store's own policy; no store twice. */
 export function validateScheduleCopies(name: string, value: unknown, first: string | undefined): ScheduleCopy[] {
   if (!Array.isArray(value)) throw new ConvoyError('INVALID_ARGUMENT', `schedule ${name}: copies must be a list of stores`);
-  if (value.length > 0 && first === undefined) throw new ConvoyError('INVALID_ARGUMENT', `schedule ${name}: copies need a first store to back up to (--backup STORE)`);
+  if (value.length > 0 && first === undefined)
+    throw new ConvoyError('INVALID_ARGUMENT', `schedule ${name}: copies need a first store to back up to (--backup STORE)`);
   const seen = new Set([first]);
   return value.map((entry: unknown) => {
     const raw = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
     if (typeof raw.dest !== 'string' || raw.dest === '') throw new ConvoyError('INVALID_ARGUMENT', `schedule ${name}: every --backup needs a store URL`);
     parseStoreUrl(raw.dest);
-    if (seen.has(raw.dest)) throw new ConvoyError('INVALID_ARGUMENT', `schedule ${name}: store ${raw.dest} is named twice; give each --backup store once`, { details: { dest: raw.dest } });
+    if (seen.has(raw.dest))
+      throw new ConvoyError('INVALID_ARGUMENT', `schedule ${name}: store ${raw.dest} is named twice; give each --backup store once`, {
+        details: { dest: raw.dest },
+      });
     seen.add(raw.dest);
     const copy: ScheduleCopy = { dest: raw.dest };
     if (raw.endpoint !== undefined && raw.endpoint !== '') {
@@ -71,7 +75,11 @@ export async function forgetInCopies(stores: StoreOperations, spec: ScheduleSpec
   for (const copy of spec.copies ?? []) {
     const policy = copy.keep ?? spec.keep;
     if (!policy) continue;
-    const report = await stores.forgetBackups(copy.dest, { volumeName: spec.volume, policy, ...(copy.endpoint === undefined ? {} : { endpoint: copy.endpoint }) });
+    const report = await stores.forgetBackups(copy.dest, {
+      volumeName: spec.volume,
+      policy,
+      ...(copy.endpoint === undefined ? {} : { endpoint: copy.endpoint }),
+    });
     removed[copy.dest] = report.removed.map((b) => b.name);
   }
   return removed;

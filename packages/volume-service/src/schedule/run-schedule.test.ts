@@ -3,10 +3,11 @@
  * could not; it never goes on to retention. The service's faults are injected (the store fails,
  * then the snapshot delete fails); what is under test is the run itself.
  */
-import { describe, expect, it } from 'vitest';
-import { ConvoyError } from '@convoy/core';
-import type { StoreOperations, VolumeService } from '../manager/types.js';
+
 import type { SnapshotRecord } from '@convoy/core';
+import { ConvoyError } from '@convoy/core';
+import { describe, expect, it } from 'vitest';
+import type { StoreOperations, VolumeService } from '../manager/types.js';
 import { runSchedule } from './run-schedule.js';
 
 function serviceWithFaults(deleteFault?: ConvoyError) {
@@ -49,7 +50,10 @@ describe('a scheduled run whose backup fails', () => {
   it('removes the snapshot it made, keeps the store error code, and says both', async () => {
     const { service, stores, calls } = serviceWithFaults();
     const failure = await runSchedule(service, stores, spec, at).catch((err: unknown) => err);
-    expect(failure).toMatchObject({ code: 'STORE_ERROR', message: "backup of nightly-20260102T030000123Z failed: cannot reach the store; the run's snapshot was removed" });
+    expect(failure).toMatchObject({
+      code: 'STORE_ERROR',
+      message: "backup of nightly-20260102T030000123Z failed: cannot reach the store; the run's snapshot was removed",
+    });
     expect(calls).toEqual(['findVolume db', 'createSnapshot db nightly-20260102T030000123Z', 'createBackup', 'deleteSnapshot nightly-20260102T030000123Z']);
   });
 

@@ -1,9 +1,9 @@
-import { ConvoyError, toConvoyError } from '@convoy/core';
-import type { SnapshotRecord } from '@convoy/core';
-import type { StoreOperations, VolumeService } from '../manager/types.js';
 import { forgetSnapshots } from '@convoy/backup-store';
-import type { RemovedByRun, RunConsistency, ScheduleSpec } from './types.js';
+import type { SnapshotRecord } from '@convoy/core';
+import { ConvoyError, toConvoyError } from '@convoy/core';
+import type { StoreOperations, VolumeService } from '../manager/types.js';
 import { copyRunBackup, forgetInCopies } from './backup-copies.js';
+import type { RemovedByRun, RunConsistency, ScheduleSpec } from './types.js';
 
 export interface RunResult {
   snapshot: string;
@@ -84,5 +84,8 @@ async function removeFailedRunSnapshot(service: VolumeService, snapshot: string,
     () => "the run's snapshot was removed",
     (removal: unknown) => `the run's snapshot could not be removed either: ${toConvoyError(removal).message}`,
   );
-  throw new ConvoyError(failure.code, `backup of ${snapshot} failed: ${failure.message}; ${cleanup}`, { cause: err, ...(failure.details ? { details: failure.details } : {}) });
+  throw new ConvoyError(failure.code, `backup of ${snapshot} failed: ${failure.message}; ${cleanup}`, {
+    cause: err,
+    ...(failure.details ? { details: failure.details } : {}),
+  });
 }

@@ -1,6 +1,5 @@
 import path from 'node:path';
-import { ConvoyError, isConvoyError } from '@convoy/core';
-import { readJsonFile, writeJsonAtomic } from '@convoy/core';
+import { ConvoyError, isConvoyError, readJsonFile, writeJsonAtomic } from '@convoy/core';
 import type { Schedule } from './types.js';
 
 export const SCHEDULES_FILE = 'schedules.json';
@@ -39,7 +38,8 @@ function unreadable(file: string, problem: string, cause?: unknown): ConvoyError
 
 /** What makes `data` not a schedule file, or undefined. */
 function fileProblem(data: unknown): string | undefined {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return `it holds ${data === null ? 'null' : Array.isArray(data) ? 'a list' : typeof data}, not an object`;
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    return `it holds ${data === null ? 'null' : Array.isArray(data) ? 'a list' : typeof data}, not an object`;
   const { version, schedules } = data as Record<string, unknown>;
   if (version !== VERSION) return `its version is ${JSON.stringify(version)}`;
   if (!Array.isArray(schedules)) return 'it has no list of schedules';

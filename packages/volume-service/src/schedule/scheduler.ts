@@ -1,11 +1,9 @@
 import type { Logger } from '@convoy/core';
-import { ConvoyError, toConvoyError } from '@convoy/core';
-import { KeyedMutex } from '@convoy/core';
+import { ConvoyError, KeyedMutex, toConvoyError, validateName } from '@convoy/core';
 import type { StoreOperations, VolumeService } from '../manager/types.js';
-import { validateName } from '@convoy/core';
-import { systemClock, type Clock } from './clock.js';
-import { runSchedule, VolumeGoneError } from './run-schedule.js';
+import { type Clock, systemClock } from './clock.js';
 import { checkFollowTarget, followStandby } from './follow-standby.js';
+import { runSchedule, VolumeGoneError } from './run-schedule.js';
 import { loadSchedules, saveSchedules } from './schedule-file.js';
 import { jitterMs, nextOccurrence, validateScheduleSpec } from './spec.js';
 import type { Schedule, ScheduleError, ScheduleRun, ScheduleRunEvent, ScheduleService, ScheduleSpec, ScheduleView } from './types.js';
@@ -213,7 +211,9 @@ export class Scheduler implements ScheduleService {
   private startRun(schedule: Schedule, trigger: ScheduleRun['trigger'], occurrence?: number): Promise<ScheduleRun> {
     const name = schedule.name;
     if (this.running.has(name)) {
-      return Promise.reject(new ConvoyError('BUSY', `schedule ${name} is running now (since ${schedule.lastRun?.startedAt ?? 'just now'}); runs of one schedule never overlap`));
+      return Promise.reject(
+        new ConvoyError('BUSY', `schedule ${name} is running now (since ${schedule.lastRun?.startedAt ?? 'just now'}); runs of one schedule never overlap`),
+      );
     }
     if (this.stopped) return Promise.reject(new ConvoyError('BUSY', 'the scheduler is stopping'));
     const startedMs = this.clock.now();
@@ -247,8 +247,20 @@ export class Scheduler implements ScheduleService {
     let volumeGone = false;
     try {
       const { follow } = spec;
-      Object.assign(run, await (follow ? followStandby(this.opts.service, this.opts.stores, { ...spec, follow }) : runSchedule(this.opts.service, this.opts.stores, spec, startedMs)), { outcome: 'succeeded' });
-      this.opts.log.info('scheduled run succeeded', { schedule: spec.name, volume: spec.volume, snapshot: run.snapshot, backup: run.backupUrl, removed: run.removed });
+      Object.assign(
+        run,
+        await (follow
+          ? followStandby(this.opts.service, this.opts.stores, { ...spec, follow })
+          : runSchedule(this.opts.service, this.opts.stores, spec, startedMs)),
+        { outcome: 'succeeded' },
+      );
+      this.opts.log.info('scheduled run succeeded', {
+        schedule: spec.name,
+        volume: spec.volume,
+        snapshot: run.snapshot,
+        backup: run.backupUrl,
+        removed: run.removed,
+      });
     } catch (err) {
       const error = toConvoyError(err);
       volumeGone = err instanceof VolumeGoneError;
@@ -257,18 +269,21 @@ export class Scheduler implements ScheduleService {
       this.opts.log.error('scheduled run failed', { schedule: spec.name, volume: spec.volume, code: error.code, error: error.message });
     }
     run.finishedAt = this.iso(this.clock.now());
-    await this.mutex.run(STATE_KEY, async () => {
-      const current = this.schedules.get(spec.name);
-      if (!current) return; // deleted during the run
-      const next: Schedule = { ...current, lastRun: run };
-      if (run.outcome === 'succeeded') next.lastSuccessAt = run.finishedAt;
-      else {
-        next.lastError = run.error!;
-        next.failures = current.failures + 1;
-      }
-      if (volumeGone) Object.assign(next, { paused: true, pausedReason: `volume ${spec.volume} no longer exists (${run.finishedAt}); resume after re-creating it` });
-      await this.commit(spec.name, next);
-    }).catch((err: unknown) => this.opts.log.error('could not record a scheduled run', { schedule: spec.name, err }));
+    await this.mutex
+      .run(STATE_KEY, async () => {
+        const current = this.schedules.get(spec.name);
+        if (!current) return; // deleted during the run
+        const next: Schedule = { ...current, lastRun: run };
+        if (run.outcome === 'succeeded') next.lastSuccessAt = run.finishedAt;
+        else {
+          next.lastError = run.error!;
+          next.failures = current.failures + 1;
+        }
+        if (volumeGone)
+          Object.assign(next, { paused: true, pausedReason: `volume ${spec.volume} no longer exists (${run.finishedAt}); resume after re-creating it` });
+        await this.commit(spec.name, next);
+      })
+      .catch((err: unknown) => this.opts.log.error('could not record a scheduled run', { schedule: spec.name, err }));
     this.opts.onRun?.({ schedule: spec.name, volume: spec.volume, run, durationMs: this.clock.now() - startedMs });
     return run;
   }
@@ -325,7 +340,8 @@ function problemOf(schedule: Schedule): string | undefined {
     const anchor = Math.max(Date.parse(schedule.anchorAt), schedule.lastOccurrenceAt ? Date.parse(schedule.lastOccurrenceAt) : 0);
     const next = nextOccurrence(schedule, anchor);
     // The next due time must be a time there is, jitter included (an ISO string, a timer).
-    if (next !== undefined && Number.isNaN(new Date(next + jitterMs(schedule)).getTime())) return `its next run (${every ?? cron} after ${schedule.anchorAt}) is beyond any date`;
+    if (next !== undefined && Number.isNaN(new Date(next + jitterMs(schedule)).getTime()))
+      return `its next run (${every ?? cron} after ${schedule.anchorAt}) is beyond any date`;
     return undefined;
   } catch (err) {
     return toConvoyError(err).message;

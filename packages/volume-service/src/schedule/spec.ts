@@ -1,13 +1,9 @@
+import { parseStoreUrl, validateCompression, validateLayout, validateRetentionPolicy } from '@convoy/backup-store';
+import { ConvoyError, parseDuration, validateName } from '@convoy/core';
 import { Cron } from 'croner';
-import { parseDuration } from '@convoy/core';
-import { ConvoyError } from '@convoy/core';
-import { validateName } from '@convoy/core';
-import { validateRetentionPolicy } from '@convoy/backup-store';
-import { parseStoreUrl } from '@convoy/backup-store';
-import { validateCompression, validateLayout } from '@convoy/backup-store';
-import type { ScheduleSpec } from './types.js';
 import { checkedStorePolicy, validateScheduleCopies } from './backup-copies.js';
 import { validateFollow } from './follow-standby.js';
+import type { ScheduleSpec } from './types.js';
 
 const SCHEDULE_NAME_MAX = 100;
 
@@ -19,7 +15,8 @@ export function validateScheduleSpec(input: unknown): ScheduleSpec {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ConvoyError('INVALID_ARGUMENT', 'a schedule must be an object');
   const raw = input as Record<string, unknown>;
   const name = validateName(raw.name, 'schedule');
-  if (name.length > SCHEDULE_NAME_MAX) throw new ConvoyError('INVALID_ARGUMENT', `schedule name is ${name.length} characters long; the limit is ${SCHEDULE_NAME_MAX}`);
+  if (name.length > SCHEDULE_NAME_MAX)
+    throw new ConvoyError('INVALID_ARGUMENT', `schedule name is ${name.length} characters long; the limit is ${SCHEDULE_NAME_MAX}`);
   const spec: ScheduleSpec = { name, volume: validateName(raw.volume, 'volume') };
   if ((raw.every === undefined) === (raw.cron === undefined)) {
     throw new ConvoyError('INVALID_ARGUMENT', `schedule ${name}: give exactly one of --every (e.g. 1h) and --cron (e.g. "0 3 * * *")`);
@@ -31,14 +28,18 @@ export function validateScheduleSpec(input: unknown): ScheduleSpec {
   } else {
     spec.cron = String(raw.cron);
     if (raw.timezone !== undefined) spec.timezone = String(raw.timezone);
-    if (nextOccurrence(spec, Date.now()) === undefined) throw new ConvoyError('INVALID_ARGUMENT', `schedule ${name}: --cron ${JSON.stringify(spec.cron)} never fires`);
+    if (nextOccurrence(spec, Date.now()) === undefined)
+      throw new ConvoyError('INVALID_ARGUMENT', `schedule ${name}: --cron ${JSON.stringify(spec.cron)} never fires`);
   }
   if (raw.follow !== undefined) spec.follow = validateFollow(name, raw);
   if (raw.backup !== undefined) spec.backup = validateBackupTarget(name, raw.backup);
   if (raw.copies !== undefined) spec.copies = validateScheduleCopies(name, raw.copies, spec.backup?.dest);
   if (raw.keep !== undefined) spec.keep = validateRetentionPolicy(raw.keep);
   if (spec.keep?.allowRemovingNewest) {
-    throw new ConvoyError('INVALID_ARGUMENT', `schedule ${name}: a schedule always keeps the newest snapshot and backup; --allow-removing-newest is only for backup forget and snapshot forget`);
+    throw new ConvoyError(
+      'INVALID_ARGUMENT',
+      `schedule ${name}: a schedule always keeps the newest snapshot and backup; --allow-removing-newest is only for backup forget and snapshot forget`,
+    );
   }
   if (raw.jitter !== undefined) {
     spec.jitter = String(raw.jitter);
@@ -64,7 +65,8 @@ function validateBackupTarget(name: string, value: unknown): NonNullable<Schedul
   if (raw.keep !== undefined) target.keep = checkedStorePolicy(name, raw.dest, raw.keep);
   // Whether the store's scheme takes an endpoint is its package's rule, checked when each run opens the store.
   if (raw.endpoint !== undefined && raw.endpoint !== '') {
-    if (typeof raw.endpoint !== 'string') throw new ConvoyError('INVALID_ARGUMENT', `schedule ${name}: the endpoint must be a URL string, not ${JSON.stringify(raw.endpoint)}`);
+    if (typeof raw.endpoint !== 'string')
+      throw new ConvoyError('INVALID_ARGUMENT', `schedule ${name}: the endpoint must be a URL string, not ${JSON.stringify(raw.endpoint)}`);
     target.endpoint = raw.endpoint;
   }
   return target;
@@ -79,7 +81,11 @@ function nextCronRun(spec: ScheduleSpec, after: Date): Date | null {
     // The time zone is only looked up when a time is computed, so a bad one fails here too.
     return new Cron(spec.cron!, { paused: true, timezone: spec.timezone ?? 'Etc/UTC', mode: '5-or-6-parts' }).nextRun(after);
   } catch (err) {
-    throw new ConvoyError('INVALID_ARGUMENT', `schedule ${spec.name}: invalid --cron ${JSON.stringify(spec.cron)}${spec.timezone ? ` in ${spec.timezone}` : ''}: ${(err as Error).message}`, { cause: err });
+    throw new ConvoyError(
+      'INVALID_ARGUMENT',
+      `schedule ${spec.name}: invalid --cron ${JSON.stringify(spec.cron)}${spec.timezone ? ` in ${spec.timezone}` : ''}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
 }
 

@@ -1,6 +1,5 @@
-import type { CompressionMethod, StoreLayout } from '@convoy/core';
 import type { RetentionPolicy } from '@convoy/backup-store';
-import type { ConsistencyReport } from '@convoy/core';
+import type { CompressionMethod, ConsistencyReport, StoreLayout } from '@convoy/core';
 
 /** What a user asks for: `convoy schedule create NAME --volume V (--every 1h | --cron "0 3 * * *") ...`. */
 export interface ScheduleSpec {

@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { StoreLayout } from '@convoy/core';
+import { ImageSource, MemoryObjectStore, tempDir } from '@convoy/core/testing';
 import { describe, expect, it } from 'vitest';
-import { ImageSource } from '@convoy/core/testing';
-import { MemoryObjectStore } from '@convoy/core/testing';
-import { tempDir } from '@convoy/core/testing';
 import { createBackupEngine } from '../engine.js';
 import { BLOCK_SIZE, backupConfigKey, volumeConfigKey } from '../layout.js';
 import { parseBackupUrl } from '../url.js';
 import { EncryptionMemory } from './downgrade-guard.js';
-import type { StoreLayout } from '@convoy/core';
 
 /**
  * The downgrade guard's witnesses, one at a time: the last backup's sealed record, the other
@@ -32,7 +30,17 @@ async function backup(env: Env, encrypt: boolean, layout?: StoreLayout) {
   await env.source.writeVolume('vol1', 0, randomBytes(BLOCK_SIZE));
   const snapshot = `s${(snapshots += 1)}`;
   await env.source.snapshot('vol1', snapshot);
-  const summary = await env.engine.createBackup({ store: env.store, destUrl: env.store.url, driverName: 'image', volume: env.source.volumeRecord('vol1'), snapshot: env.source.snapshotRecord('vol1', snapshot), ops: env.source, owner: 'host', encrypt, ...(layout ? { layout } : {}) });
+  const summary = await env.engine.createBackup({
+    store: env.store,
+    destUrl: env.store.url,
+    driverName: 'image',
+    volume: env.source.volumeRecord('vol1'),
+    snapshot: env.source.snapshotRecord('vol1', snapshot),
+    ops: env.source,
+    owner: 'host',
+    encrypt,
+    ...(layout ? { layout } : {}),
+  });
   return parseBackupUrl(summary.url).backupName;
 }
 
@@ -57,7 +65,10 @@ describe('the encryption downgrade guard', () => {
       cfg['LastBackupName'] = '';
     });
     // A fresh engine (a restarted daemon) remembers nothing: the records are the witness.
-    await expectRefused({ ...env, engine: createBackupEngine({ encryptionKey }) }, /backup record .* is encrypted, but its .*volume\.cfg has no EncryptionKeyId/);
+    await expectRefused(
+      { ...env, engine: createBackupEngine({ encryptionKey }) },
+      /backup record .* is encrypted, but its .*volume\.cfg has no EncryptionKeyId/,
+    );
   });
 
   it('remembers a volume it backed up encrypted even when every record was rewritten in the clear', async () => {
@@ -90,13 +101,20 @@ describe('the encryption downgrade guard', () => {
   it('keeps its memory in a file when given one: a new engine on it remembers, and a damaged file is a STATE_ERROR naming it', async () => {
     const file = path.join(await mkdtemp(path.join(scratch, 'memory-')), 'encrypted-stores.json');
     const first = new EncryptionMemory(file);
-    await Promise.all([first.sawStoreEncryptNewVolumes('s3://bucket/a'), first.sawVolumeEncrypted('s3://bucket/a', 'vol1'), first.sawVolumeEncrypted('vfs:///b', 'vol2')]);
+    await Promise.all([
+      first.sawStoreEncryptNewVolumes('s3://bucket/a'),
+      first.sawVolumeEncrypted('s3://bucket/a', 'vol1'),
+      first.sawVolumeEncrypted('vfs:///b', 'vol2'),
+    ]);
     const again = new EncryptionMemory(file);
     expect(await again.storeEncryptsNewVolumes('s3://bucket/a')).toBe(true);
     expect(await again.storeEncryptsNewVolumes('vfs:///b')).toBe(false);
     expect(await again.volumeEncrypted('vfs:///b', 'vol2')).toBe(true);
     expect(await again.volumeEncrypted('s3://bucket/a', 'vol2')).toBe(false);
     await writeFile(file, '{"Stores": 7}');
-    await expect(new EncryptionMemory(file).volumeEncrypted('vfs:///b', 'vol2')).rejects.toMatchObject({ code: 'STATE_ERROR', message: expect.stringContaining(file) });
+    await expect(new EncryptionMemory(file).volumeEncrypted('vfs:///b', 'vol2')).rejects.toMatchObject({
+      code: 'STATE_ERROR',
+      message: expect.stringContaining(file),
+    });
   });
 });

@@ -1,6 +1,5 @@
-import { ConvoyError } from '@convoy/core';
-import { readJsonFile, writeJsonAtomic } from '@convoy/core';
 import type { ObjectStore } from '@convoy/core';
+import { ConvoyError, readJsonFile, writeJsonAtomic } from '@convoy/core';
 import { backupConfigKey, volumeConfigKey } from '../layout.js';
 import { listBackupNames, type StoredVolume } from '../store-records.js';
 import { SEALED_MAGIC } from './seal.js';
@@ -61,9 +60,13 @@ export class EncryptionMemory {
     if (saved === undefined) return;
     const strings = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string');
     if (!strings(saved.Stores) || !Array.isArray(saved.Volumes) || !saved.Volumes.every((v) => strings(v) && v.length === 2)) {
-      throw new ConvoyError('STATE_ERROR', `${this.file} is not what Convoy writes there (which stores and volumes it saw encrypted); move it aside to start afresh`, {
-        details: { file: this.file },
-      });
+      throw new ConvoyError(
+        'STATE_ERROR',
+        `${this.file} is not what Convoy writes there (which stores and volumes it saw encrypted); move it aside to start afresh`,
+        {
+          details: { file: this.file },
+        },
+      );
     }
     for (const url of saved.Stores) this.stores.add(url);
     for (const [url, name] of saved.Volumes as Array<[string, string]>) this.volumes.add(volumeKey(url, name));
@@ -94,7 +97,12 @@ const SAMPLED_RECORDS = 8;
  * backup's record when volume.cfg names one that exists, else a few listed records; of each, only
  * the first bytes are read (a sealed object starts with its magic), whatever its size.
  */
-export async function refuseClearBackupOfEncrypted(store: ObjectStore, volumeName: string, stored: StoredVolume | undefined, memory: EncryptionMemory): Promise<void> {
+export async function refuseClearBackupOfEncrypted(
+  store: ObjectStore,
+  volumeName: string,
+  stored: StoredVolume | undefined,
+  memory: EncryptionMemory,
+): Promise<void> {
   const marker = stored ? `its ${volumeConfigKey(volumeName)} has no EncryptionKeyId` : `it has no ${volumeConfigKey(volumeName)}`;
   const last = stored?.volume.LastBackupName;
   const lastSealed = last ? await startsSealed(store, backupConfigKey(volumeName, last)) : undefined;

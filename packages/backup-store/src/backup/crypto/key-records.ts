@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { ConvoyError } from '@convoy/core';
 import type { ObjectStore } from '@convoy/core';
+import { ConvoyError } from '@convoy/core';
 import { STORE_ROOT } from '../layout.js';
 import { runWorkers } from '../workers.js';
 import { decodeMasterKey, encodeMasterKey, type MasterKey } from './master-key.js';
 import { openObject, sealObject } from './seal.js';
-import { deriveWrappingKey, kdfFits, newKdfParams, type KdfParams, type UserKey } from './user-key.js';
+import { deriveWrappingKey, type KdfParams, kdfFits, newKdfParams, type UserKey } from './user-key.js';
 
 /**
  * The store's key records, restic's model: `convoy-objectstore/keys/<id>.key`, each the master
@@ -59,7 +59,13 @@ export async function loadKeyRecords(store: ObjectStore): Promise<{ records: Key
 }
 
 export function describeKey(record: KeyRecord): KeyInfo {
-  return { id: record.Id, masterKeyId: record.MasterKeyId, kind: record.Kdf === 'scrypt' ? 'passphrase' : 'key-file', createdAt: record.CreatedTime, label: record.Label };
+  return {
+    id: record.Id,
+    masterKeyId: record.MasterKeyId,
+    kind: record.Kdf === 'scrypt' ? 'passphrase' : 'key-file',
+    createdAt: record.CreatedTime,
+    label: record.Label,
+  };
 }
 
 /** The master key `userKey` opens, trying every record whose KDF fits; undefined when none does. */
@@ -108,7 +114,11 @@ function parseKeyRecord(data: Buffer): KeyRecord | undefined {
 
 export function noKeyOpens(store: ObjectStore, records: readonly KeyRecord[]): ConvoyError {
   const masters = [...new Set(records.map((r) => r.MasterKeyId))];
-  return new ConvoyError('KEY_REQUIRED', `the encryption key given opens none of the ${records.length} key(s) of ${store.url} (store key ${masters.join(', ')}): wrong passphrase or key file`, {
-    details: { store: store.url, masterKeyIds: masters },
-  });
+  return new ConvoyError(
+    'KEY_REQUIRED',
+    `the encryption key given opens none of the ${records.length} key(s) of ${store.url} (store key ${masters.join(', ')}): wrong passphrase or key file`,
+    {
+      details: { store: store.url, masterKeyIds: masters },
+    },
+  );
 }

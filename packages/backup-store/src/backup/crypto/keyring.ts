@@ -1,8 +1,8 @@
-import { ConvoyError } from '@convoy/core';
 import type { ObjectStore } from '@convoy/core';
+import { ConvoyError } from '@convoy/core';
 import { STORE_ROOT } from '../layout.js';
+import { describeKey, type KeyInfo, type KeyRecord, keyRecordKey, loadKeyRecords, noKeyOpens, openWithUserKey, writeKeyRecord } from './key-records.js';
 import { generateMasterKey, type MasterKey } from './master-key.js';
-import { describeKey, keyRecordKey, loadKeyRecords, noKeyOpens, openWithUserKey, writeKeyRecord, type KeyInfo, type KeyRecord } from './key-records.js';
 import { checkUserKey, type UserKey } from './user-key.js';
 
 /** `convoy backup init STORE --encrypt` leaves this: every new volume of the store is encrypted. */
@@ -68,9 +68,13 @@ export class Keyring {
 
   private requireUserKey(store: ObjectStore, why: string): UserKey {
     if (this.userKey) return this.userKey;
-    throw new ConvoyError('KEY_REQUIRED', `${why}, and no encryption key was given: pass --encryption-key-file, set CONVOY_ENCRYPTION_PASSPHRASE, or answer the prompt on a terminal`, {
-      details: { store: store.url },
-    });
+    throw new ConvoyError(
+      'KEY_REQUIRED',
+      `${why}, and no encryption key was given: pass --encryption-key-file, set CONVOY_ENCRYPTION_PASSPHRASE, or answer the prompt on a terminal`,
+      {
+        details: { store: store.url },
+      },
+    );
   }
 }
 
@@ -118,9 +122,13 @@ export async function addKey(store: ObjectStore, keyring: Keyring, newKey: UserK
 export async function removeKey(store: ObjectStore, keyring: Keyring, id: string): Promise<void> {
   await keyring.unlock(store, `removing a key from ${store.url} needs one of its keys`);
   const { records } = await loadKeyRecords(store);
-  if (!records.some((r) => r.Id === id)) throw new ConvoyError('NOT_FOUND', `${store.url} has no key ${JSON.stringify(id)}; convoy backup key list shows its keys`);
+  if (!records.some((r) => r.Id === id))
+    throw new ConvoyError('NOT_FOUND', `${store.url} has no key ${JSON.stringify(id)}; convoy backup key list shows its keys`);
   if (records.length === 1) {
-    throw new ConvoyError('INVALID_ARGUMENT', `key ${id} is the last key of ${store.url}; removing it would make every encrypted backup in it unreadable. Add another key first`);
+    throw new ConvoyError(
+      'INVALID_ARGUMENT',
+      `key ${id} is the last key of ${store.url}; removing it would make every encrypted backup in it unreadable. Add another key first`,
+    );
   }
   await store.delete([keyRecordKey(id)]);
 }

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { tampered, TAG_BYTES } from './seal.js';
+import { TAG_BYTES, tampered } from './seal.js';
 
 /**
  * Streaming authenticated encryption for single-file archives, whose size is not known up front
@@ -85,7 +85,8 @@ export class SealStream extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.pending.push(chunk);
-    while (this.pending.length >= SEGMENT_BYTES) this.push(sealSegment(this.key, this.prefix, this.objectKey, this.index++, false, this.pending.take(SEGMENT_BYTES)));
+    while (this.pending.length >= SEGMENT_BYTES)
+      this.push(sealSegment(this.key, this.prefix, this.objectKey, this.index++, false, this.pending.take(SEGMENT_BYTES)));
     done();
   }
 
@@ -119,7 +120,8 @@ export class OpenStream extends Transform {
         this.prefix = Buffer.from(header.subarray(STREAM_MAGIC.length));
       }
       // A full segment is known not to be the last only once a byte of the next one is here.
-      while (this.pending.length > SEALED_SEGMENT) this.push(openSegment(this.key, this.prefix, this.objectKey, this.index++, false, this.pending.take(SEALED_SEGMENT)));
+      while (this.pending.length > SEALED_SEGMENT)
+        this.push(openSegment(this.key, this.prefix, this.objectKey, this.index++, false, this.pending.take(SEALED_SEGMENT)));
       done();
     } catch (err) {
       done(err as Error);

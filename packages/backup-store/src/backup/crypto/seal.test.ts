@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { describe, expect, it } from 'vitest';
 import { isConvoyError } from '@convoy/core';
+import { describe, expect, it } from 'vitest';
 import { openObject, SEAL_OVERHEAD, sealObject } from './seal.js';
-import { OpenStream, SealStream, SEGMENT_BYTES } from './seal-stream.js';
+import { OpenStream, SEGMENT_BYTES, SealStream } from './seal-stream.js';
 
 const key = randomBytes(32);
 const OBJECT = 'convoy-objectstore/volumes/db/!!/db!!/BackupFiles/backup-0123456789abcdef.bak';
@@ -98,8 +98,10 @@ describe('streamed sealing of archives', () => {
         this.destroy(new Error('the exporter died'));
       },
     });
-    await expect(pipeline(failing, new SealStream(key, OBJECT), async function* (source) {
-      for await (const _ of source) yield;
-    })).rejects.toThrow('the exporter died');
+    await expect(
+      pipeline(failing, new SealStream(key, OBJECT), async function* (source) {
+        for await (const _ of source) yield;
+      }),
+    ).rejects.toThrow('the exporter died');
   });
 });

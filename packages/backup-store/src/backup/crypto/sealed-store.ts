@@ -1,6 +1,5 @@
 import { pipeline, Readable } from 'node:stream';
-import { forwardStore } from '@convoy/core';
-import { validateRange, type ObjectStore } from '@convoy/core';
+import { forwardStore, type ObjectStore, validateRange } from '@convoy/core';
 import { backupFilesDir, locksDir, packsDir, volumeConfigKey, volumeDir } from '../layout.js';
 import type { MasterKey } from './master-key.js';
 import { openObject, sealObject } from './seal.js';
@@ -21,7 +20,8 @@ import { OpenStream, SealStream } from './seal-stream.js';
  */
 export function sealedStore(store: ObjectStore, master: MasterKey, volumeName: string): ObjectStore {
   const dir = volumeDir(volumeName);
-  const clear = (key: string) => !key.startsWith(dir) || key === volumeConfigKey(volumeName) || key.startsWith(locksDir(volumeName)) || key.startsWith(packsDir(volumeName));
+  const clear = (key: string) =>
+    !key.startsWith(dir) || key === volumeConfigKey(volumeName) || key.startsWith(locksDir(volumeName)) || key.startsWith(packsDir(volumeName));
   const streamed = (key: string) => key.startsWith(backupFilesDir(volumeName));
   const openStream = (key: string, source: Readable): Readable => pipeline(source, new OpenStream(master.encKey, key), () => undefined);
 
@@ -57,7 +57,11 @@ export function sealedStore(store: ObjectStore, master: MasterKey, volumeName: s
       if (streamed(key)) {
         const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
         // pipeline destroys the sealing stream with the source's error, so the upload fails too.
-        return store.put(key, pipeline(source, new SealStream(master.encKey, key), () => undefined), opts);
+        return store.put(
+          key,
+          pipeline(source, new SealStream(master.encKey, key), () => undefined),
+          opts,
+        );
       }
       const whole = Buffer.isBuffer(body) ? body : Buffer.concat(await body.toArray(opts?.signal ? { signal: opts.signal } : {}));
       return store.put(key, sealObject(master.encKey, key, whole), opts);

@@ -1,4 +1,4 @@
-import { hkdfSync, randomBytes, scrypt as scryptCb, type ScryptOptions } from 'node:crypto';
+import { hkdfSync, randomBytes, type ScryptOptions, scrypt as scryptCb } from 'node:crypto';
 import { ConvoyError } from '@convoy/core';
 
 /**
@@ -25,7 +25,10 @@ const MIN_KEY_FILE_BYTES = 32;
 
 export function checkUserKey(key: UserKey): UserKey {
   if (key.kind === 'key-file' && key.secret.length < MIN_KEY_FILE_BYTES) {
-    throw new ConvoyError('INVALID_ARGUMENT', `an encryption key file must hold at least ${MIN_KEY_FILE_BYTES} random bytes (e.g. head -c 32 /dev/urandom > key); this one holds ${key.secret.length}`);
+    throw new ConvoyError(
+      'INVALID_ARGUMENT',
+      `an encryption key file must hold at least ${MIN_KEY_FILE_BYTES} random bytes (e.g. head -c 32 /dev/urandom > key); this one holds ${key.secret.length}`,
+    );
   }
   if (key.kind === 'passphrase' && key.secret.length === 0) throw new ConvoyError('INVALID_ARGUMENT', 'the encryption passphrase is empty');
   return key;

@@ -1,13 +1,13 @@
-import { ConvoyError } from '@convoy/core';
 import type { ObjectStore } from '@convoy/core';
+import { ConvoyError } from '@convoy/core';
 import { blockChecksum } from '../checksum.js';
 import { volumeConfigKey } from '../layout.js';
+import { type BlobCipher, blobCipher } from '../pack-cipher.js';
 import { loadVolumeConfig, type StoredVolume } from '../store-records.js';
-import { refuseClearBackupOfEncrypted, refuseClearFirstBackup, type EncryptionMemory } from './downgrade-guard.js';
+import { type EncryptionMemory, refuseClearBackupOfEncrypted, refuseClearFirstBackup } from './downgrade-guard.js';
 import { ENCRYPTION_CONFIG_KEY, encryptsNewVolumes, type Keyring } from './keyring.js';
 import { keyedBlockName, type MasterKey } from './master-key.js';
 import { sealedStore } from './sealed-store.js';
-import { blobCipher, type BlobCipher } from '../pack-cipher.js';
 
 /**
  * How the engine reaches one volume of a store: through the sealed view with keyed block names
@@ -53,7 +53,13 @@ export async function accessVolume(store: ObjectStore, volumeName: string, keyri
  * store's master key, made now if the store has none. A backup in the clear is refused when the
  * volume's history or `memory` says it is encrypted (downgrade-guard.ts).
  */
-export async function accessVolumeForBackup(store: ObjectStore, volumeName: string, keyring: Keyring, encrypt: boolean, memory: EncryptionMemory): Promise<VolumeAccess> {
+export async function accessVolumeForBackup(
+  store: ObjectStore,
+  volumeName: string,
+  keyring: Keyring,
+  encrypt: boolean,
+  memory: EncryptionMemory,
+): Promise<VolumeAccess> {
   const stored = await loadVolumeConfig(store, volumeName);
   if (stored) {
     const keyId = encryptionKeyIdOf(volumeName, stored.raw);
@@ -78,15 +84,24 @@ export async function accessVolumeForBackup(store: ObjectStore, volumeName: stri
 }
 
 function encryptedAccess(store: ObjectStore, master: MasterKey, volumeName: string): VolumeAccess {
-  return { store: sealedStore(store, master, volumeName), nameBlock: (data) => keyedBlockName(master.macKey, data), encryptionKeyId: master.id, cipher: blobCipher(master.encKey) };
+  return {
+    store: sealedStore(store, master, volumeName),
+    nameBlock: (data) => keyedBlockName(master.macKey, data),
+    encryptionKeyId: master.id,
+    cipher: blobCipher(master.encKey),
+  };
 }
 
 async function sealedAccess(store: ObjectStore, volumeName: string, keyring: Keyring, keyId: string): Promise<VolumeAccess> {
   const master = await keyring.unlock(store, `volume ${volumeName} in ${store.url} is encrypted with store key ${keyId}`);
   if (master.id !== keyId) {
-    throw new ConvoyError('KEY_REQUIRED', `volume ${volumeName} in ${store.url} is encrypted with store key ${keyId}; the key given opens store key ${master.id}`, {
-      details: { volume: volumeName, keyId, store: store.url },
-    });
+    throw new ConvoyError(
+      'KEY_REQUIRED',
+      `volume ${volumeName} in ${store.url} is encrypted with store key ${keyId}; the key given opens store key ${master.id}`,
+      {
+        details: { volume: volumeName, keyId, store: store.url },
+      },
+    );
   }
   return encryptedAccess(store, master, volumeName);
 }

@@ -1,12 +1,13 @@
 // `convoy backup copy`: the 3-2-1 rule's second copy. The daemon copies the backups another store
 // lacks (core's backup/copy.ts); this file is the flags, the keys and what is printed.
-import type { Argv } from 'yargs';
+
 import type { CopyReport } from '@convoy/backup-store';
-import type { EncryptionKeyParam } from '@convoy/volume-service';
 import { STORE_LAYOUTS, type StoreLayout } from '@convoy/core/lite';
+import type { EncryptionKeyParam } from '@convoy/volume-service';
+import type { Argv } from 'yargs';
+import { formatBytes } from '../../bytes.js';
 import type { CommandArgs, CommandContext, GlobalArgs } from '../../command-context.js';
 import { KEY_SOURCES, keyFromFileOrEnv, keyParam, withEncryptionKey } from '../../encryption-key.js';
-import { formatBytes } from '../../bytes.js';
 
 /** Where the target's key comes from when it is not the source's (never an argument: `ps` shows those). */
 export const TARGET_KEY_FILE_ENV = 'CONVOY_TARGET_ENCRYPTION_KEY_FILE';

@@ -8,7 +8,14 @@ import { verboseAnswer } from '../shared/verbose-answer.js';
 /** Go's non-verbose backup create printed the URL with its first `&` as `\u0026`, safe to paste in a shell. */
 const shellEscaped = (url: string) => url.replace('&', '\\u0026');
 
-type CreateArgs = KeyedStoreArgs & { snapshot: string; dest: string; compression?: CompressionMethod; blockSize?: string; layout?: StoreLayout; encrypt: boolean };
+type CreateArgs = KeyedStoreArgs & {
+  snapshot: string;
+  dest: string;
+  compression?: CompressionMethod;
+  blockSize?: string;
+  layout?: StoreLayout;
+  encrypt: boolean;
+};
 
 export const create: CommandModule<CreateArgs> = {
   command: 'create <snapshot>',
@@ -23,7 +30,8 @@ export const create: CommandModule<CreateArgs> = {
       })
       .option('block-size', {
         type: 'string',
-        describe: "the volume's backup block size, 64K to 2M, a power of two; set by its first backup to a store (default 2M, Convoy's). Smaller blocks store less after scattered writes",
+        describe:
+          "the volume's backup block size, 64K to 2M, a power of two; set by its first backup to a store (default 2M, Convoy's). Smaller blocks store less after scattered writes",
       })
       .option('layout', {
         choices: STORE_LAYOUTS,
@@ -48,7 +56,9 @@ export const create: CommandModule<CreateArgs> = {
     };
     const onProgress = out.progress();
     const backup = verboseAnswer(
-      await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('createBackup', { ...request, ...goStore(args, key) }, { onProgress, onSummary: out.summary() })),
+      await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) =>
+        client.call('createBackup', { ...request, ...goStore(args, key) }, { onProgress, onSummary: out.summary() }),
+      ),
     );
     out.result({ go: args.verbose ? backup : shellEscaped(backup.URL), json: backup, table: () => backup.URL });
   },

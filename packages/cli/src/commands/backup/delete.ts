@@ -8,6 +8,7 @@ export const deleteBackup = oneNameCommand<void, KeyedStoreArgs>({
   arg: 'url',
   describe: "Delete a backup; blocks that the volume's other backups still use are kept",
   epilogue: BACKUP_URL_FORMS,
-  call: (client, url, args, out) => withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('deleteBackup', { URL: url, ...goStore(args, key) })),
+  call: (client, url, args, out) =>
+    withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('deleteBackup', { URL: url, ...goStore(args, key) })),
   print: (_, url) => ({ go: undefined, json: { deleted: url }, table: () => '' }),
 });

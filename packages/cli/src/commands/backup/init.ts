@@ -14,7 +14,9 @@ export const init: CommandModule<KeyedStoreArgs & { dest: string; encrypt: boole
       .epilogue(`Volumes already in the store keep what their first backup chose. Keep your key safe: without it the data is gone. ${KEY_SOURCES}`),
   async handler(args, { client, out }) {
     if (!args.encrypt) throw new ConvoyError('INVALID_ARGUMENT', 'backup init only sets up encryption: pass --encrypt');
-    const result = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('initBackupStore', { dest: args.dest, ...storeParams(args), ...key }));
+    const result = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) =>
+      client.call('initBackupStore', { dest: args.dest, ...storeParams(args), ...key }),
+    );
     out.result({ go: result, table: () => `store key ${result.masterKeyId}: new volumes in ${args.dest} are encrypted` });
   },
 };

@@ -10,6 +10,7 @@ export const inspect = oneNameCommand<BackupInfo, KeyedStoreArgs>({
   arg: 'url',
   describe: 'Show a backup: volume, snapshot, sizes, compression, times',
   epilogue: BACKUP_URL_FORMS,
-  call: (client, url, args, out) => withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('inspectBackup', { URL: url, ...goStore(args, key) })),
+  call: (client, url, args, out) =>
+    withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('inspectBackup', { URL: url, ...goStore(args, key) })),
   print: (backup) => ({ go: backup, table: () => renderRecord(backup) }),
 });

@@ -14,7 +14,9 @@ export const list: CommandModule<KeyedStoreArgs & { dest: string; volumeName?: s
       .epilogue(STORE_FORMS),
   async handler(args, { client, out }) {
     const request = { URL: args.dest, ...(args.volumeName === undefined ? {} : { VolumeName: args.volumeName }) };
-    const backups = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('listBackups', { ...request, ...goStore(args, key) }));
+    const backups = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) =>
+      client.call('listBackups', { ...request, ...goStore(args, key) }),
+    );
     out.result({ go: backups, table: () => renderBackupList(backups) });
   },
 };

@@ -12,7 +12,10 @@ export const prune: CommandModule<KeyedStoreArgs & { dest: string; grace?: strin
   builder: (c) =>
     c
       .positional('dest', { type: 'string', demandOption: true, describe: 'the store URL' })
-      .option('grace', { type: 'string', describe: `keep unreferenced blocks younger than this (e.g. 30m, 2h) so a running backup is never raced; default 1h; ${durationRangeText('grace')}` })
+      .option('grace', {
+        type: 'string',
+        describe: `keep unreferenced blocks younger than this (e.g. 30m, 2h) so a running backup is never raced; default 1h; ${durationRangeText('grace')}`,
+      })
       .option('max-unused', {
         type: 'string',
         describe: `pack layout: rewrite a pack once more than this share of it is unused, e.g. 10% (the default), 0% (always), 100% (never: only wholly unused packs go); ${percentRangeText('maxUnused')}`,
@@ -22,7 +25,9 @@ export const prune: CommandModule<KeyedStoreArgs & { dest: string; grace?: strin
     const grace = args.grace === undefined ? {} : { GraceSeconds: Math.ceil(parseDuration('grace', args.grace, 'grace') / 1000) };
     const maxUnused = args.maxUnused === undefined ? {} : { MaxUnusedPercent: parsePercent(args.maxUnused, '--max-unused', 'maxUnused') };
     const onProgress = out.progress('prune');
-    const report = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('pruneBackups', { URL: args.dest, ...grace, ...maxUnused, ...goStore(args, key) }, { onProgress }));
+    const report = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) =>
+      client.call('pruneBackups', { URL: args.dest, ...grace, ...maxUnused, ...goStore(args, key) }, { onProgress }),
+    );
     out.result({ go: report, table: () => renderPrune(report) });
   },
 };

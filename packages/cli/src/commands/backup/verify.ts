@@ -41,7 +41,9 @@ export const verify: CommandModule<KeyedStoreArgs & { target: string; volumeName
       ...(args.sample === undefined ? {} : { sample: parseSample(args.sample) }),
     };
     const progress = out.progress('verify');
-    const report = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('verifyBackups', { target: args.target, ...params, ...key }, { onProgress: progress }));
+    const report = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) =>
+      client.call('verifyBackups', { target: args.target, ...params, ...key }, { onProgress: progress }),
+    );
     // Its JSON is Convoy's own VerifyReport: Go Convoy had no verify.
     out.result({ go: report, table: () => renderVerify(report) });
     if (report.problems.length > 0) out.exitCode = DAMAGE_EXIT;

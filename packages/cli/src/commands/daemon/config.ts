@@ -1,9 +1,9 @@
 /** `convoy daemon`'s flags, turned into the daemon's configuration: every bad value is an error naming its flag, before anything starts. */
 import path from 'node:path';
 import { ConvoyError, isLogLevel, type LogLevel, parseCount } from '@convoy/core/lite';
-import { DEFAULT_DOCKER_PLUGIN_DIR, DEFAULT_DOCKER_SOCKET, DEFAULT_HOOK_TIMEOUT, defaultRoot, defaultSocket } from '../../defaults.js';
-import type { DaemonConfig } from '../../daemon/start-daemon.js';
 import { parseMetricsListen } from '../../daemon/metrics/metrics-listen.js';
+import type { DaemonConfig } from '../../daemon/start-daemon.js';
+import { DEFAULT_DOCKER_PLUGIN_DIR, DEFAULT_DOCKER_SOCKET, DEFAULT_HOOK_TIMEOUT, defaultRoot, defaultSocket } from '../../defaults.js';
 import { parseDuration, parseKeyValues } from '../../flag-values.js';
 
 export interface DaemonArgs {

@@ -27,12 +27,23 @@ export const daemonCommand: CommandModule<DaemonArgs> = {
         describe: 'backup store setting <scheme>.<setting>=value for every store of that scheme, e.g. s3.pageSize=500 (repeatable; checked at start)',
       })
       .option('socket-group', { type: 'string', describe: 'group allowed to use the socket (mode 0660); root only otherwise' })
-      .option('docker-plugin-dir', { type: 'string', describe: `where to write <plugin-name>.spec so dockerd finds the plugin (default ${DEFAULT_DOCKER_PLUGIN_DIR})` })
+      .option('docker-plugin-dir', {
+        type: 'string',
+        describe: `where to write <plugin-name>.spec so dockerd finds the plugin (default ${DEFAULT_DOCKER_PLUGIN_DIR})`,
+      })
       .option('plugin-name', { type: 'string', default: DEFAULT_PLUGIN_NAME, describe: 'the volume driver name Docker users pass to --volume-driver / -d' })
       .option('ignore-docker-delete', { type: 'boolean', default: false, describe: '`docker volume rm` leaves the volume in Convoy' })
       .option('create-on-docker-mount', { type: 'boolean', default: false, describe: '`docker run -v NAME:...` creates a missing volume' })
-      .option('ignore-config-file', { type: 'boolean', default: false, describe: "accepted from Go Convoy's command lines: this daemon keeps no convoy.cfg, its flags always rule" })
-      .option('cmd-timeout', { type: 'string', default: '5m', describe: `time limit of each external command (mkfs, mount, thin_delta, ...), e.g. 90s, 5m (${durationRangeText('commandTimeout')}; 0: none)` })
+      .option('ignore-config-file', {
+        type: 'boolean',
+        default: false,
+        describe: "accepted from Go Convoy's command lines: this daemon keeps no convoy.cfg, its flags always rule",
+      })
+      .option('cmd-timeout', {
+        type: 'string',
+        default: '5m',
+        describe: `time limit of each external command (mkfs, mount, thin_delta, ...), e.g. 90s, 5m (${durationRangeText('commandTimeout')}; 0: none)`,
+      })
       .option('docker-socket', {
         type: 'string',
         describe: `the Docker Engine socket where \`snapshot create --consistent\` finds the containers mounting a volume and runs their hook labels inside them (default ${DEFAULT_DOCKER_SOCKET})`,
@@ -48,15 +59,22 @@ export const daemonCommand: CommandModule<DaemonArgs> = {
         describe: `the key that opens encrypted backup stores (else $${KEY_FILE_ENV} or $${PASSPHRASE_ENV}); requests may bring their own`,
       })
       .option('encryption-key-prompt', { type: 'boolean', describe: 'ask for that key as a passphrase on the terminal at start' })
-      .option('backup-concurrency', { type: 'string', describe: `blocks read, compressed and uploaded at once by each backup or restore (${countRangeText('backupConcurrency')})` })
-      .option('metrics-listen', { type: 'string', describe: 'serve Prometheus metrics at http://HOST:PORT/metrics, e.g. 127.0.0.1:9796 (off by default; loopback only)' })
+      .option('backup-concurrency', {
+        type: 'string',
+        describe: `blocks read, compressed and uploaded at once by each backup or restore (${countRangeText('backupConcurrency')})`,
+      })
+      .option('metrics-listen', {
+        type: 'string',
+        describe: 'serve Prometheus metrics at http://HOST:PORT/metrics, e.g. 127.0.0.1:9796 (off by default; loopback only)',
+      })
       .option('metrics-allow-public', { type: 'boolean', default: false, describe: 'let --metrics-listen use an address other hosts can reach' })
       .option('csi-socket', { type: 'string', describe: 'also serve Kubernetes CSI (Identity, Controller, Node, SnapshotMetadata) on this unix socket' })
-      .option('csi-node-id', { type: 'string', describe: 'this node\'s id in CSI (the Kubernetes node name); node-local volumes carry it as topology' })
+      .option('csi-node-id', { type: 'string', describe: "this node's id in CSI (the Kubernetes node name); node-local volumes carry it as topology" })
       .option('csi-backup-target', {
         type: 'string',
         array: true,
-        describe: 'a store CSI `type: bak` snapshots may back up to: NAME=STORE_URL[,endpoint=URL] (repeatable); VolumeSnapshotClass parameter backupTarget names it',
+        describe:
+          'a store CSI `type: bak` snapshots may back up to: NAME=STORE_URL[,endpoint=URL] (repeatable); VolumeSnapshotClass parameter backupTarget names it',
       })
       .option('csi-kubelet-dir', { type: 'string', describe: 'CSI staging and target paths must lie under this directory (default /var/lib/kubelet)' })
       .option('csi-snapshot-metadata', {
@@ -65,10 +83,10 @@ export const daemonCommand: CommandModule<DaemonArgs> = {
       })
       .epilogue(
         'Docker: the daemon writes <docker-plugin-dir>/<plugin-name>.spec pointing at its socket and removes it on exit, ' +
-        'so `docker volume create -d convoy` and `docker run -v db:/data --volume-driver=convoy` work with no manual step. ' +
-        'Restoring with `docker volume create -o backup=URL` must finish within Docker\'s ~120 s timeout; restore large backups with `convoy create --backup` first. ' +
-        'Schedules (`convoy schedule create`) live in <root>/schedules.json and run inside the daemon. ' +
-        'SIGINT/SIGTERM stops it within about 22 s whatever the stores do (running work gets 10 s, then is cancelled; what is still running after another 10 s is named in the log and abandoned); a second signal exits at once. Either way the socket, the spec file and the root lock are removed.' +
+          'so `docker volume create -d convoy` and `docker run -v db:/data --volume-driver=convoy` work with no manual step. ' +
+          "Restoring with `docker volume create -o backup=URL` must finish within Docker's ~120 s timeout; restore large backups with `convoy create --backup` first. " +
+          'Schedules (`convoy schedule create`) live in <root>/schedules.json and run inside the daemon. ' +
+          'SIGINT/SIGTERM stops it within about 22 s whatever the stores do (running work gets 10 s, then is cancelled; what is still running after another 10 s is named in the log and abandoned); a second signal exits at once. Either way the socket, the spec file and the root lock are removed.' +
           (driverHelp === '' ? '' : `\n\n${driverHelp}`),
       ),
   async handler(args, { out }) {
@@ -86,7 +104,9 @@ export const daemonCommand: CommandModule<DaemonArgs> = {
     const wipe = passphraseInEnv ? wipeFromProcEnviron([PASSPHRASE_ENV]) : undefined;
     const log = createJsonLogger({ level: logLevel, base: { component: 'convoy-daemon' }, ...(logFile === undefined ? {} : { file: logFile }) });
     if (wipe && 'failed' in wipe) {
-      log.warn(`$${PASSPHRASE_ENV} could not be wiped from /proc/${process.pid}/environ (${wipe.failed}): it stays readable there; prefer --encryption-key-file`);
+      log.warn(
+        `$${PASSPHRASE_ENV} could not be wiped from /proc/${process.pid}/environ (${wipe.failed}): it stays readable there; prefer --encryption-key-file`,
+      );
     }
     let exitCode: number;
     try {

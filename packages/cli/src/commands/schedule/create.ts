@@ -1,6 +1,7 @@
 /** `convoy schedule create <name>`: a schedule the daemon runs: snapshot, optional backup, then retention. */
-import type { ScheduleSpec } from '@convoy/volume-service';
+
 import { COMPRESSION_METHODS, type CompressionMethod, ConvoyError, durationRangeText, STORE_LAYOUTS, type StoreLayout } from '@convoy/core/lite';
+import type { ScheduleSpec } from '@convoy/volume-service';
 import type { CommandModule } from '../command-module.js';
 import { BACKUP_STORES_HELP, backupStoresOf } from '../shared/backup-stores.js';
 import { type KeepArgs, policyFromArgs, RETENTION_EPILOGUE, withKeepOptions } from '../shared/retention-flags.js';
@@ -53,18 +54,36 @@ export const create: CommandModule<CreateArgs> = {
   command: 'create <name>',
   describe: 'Create a schedule: each run takes a snapshot, backs it up when --backup is given, then applies the --keep-* policy',
   builder: (c) =>
-    withKeepOptions(c.positional('name', { type: 'string', demandOption: true, describe: 'the schedule name (it prefixes the snapshots it makes)' }), 'snapshots and backups')
+    withKeepOptions(
+      c.positional('name', { type: 'string', demandOption: true, describe: 'the schedule name (it prefixes the snapshots it makes)' }),
+      'snapshots and backups',
+    )
       .option('volume', { type: 'string', describe: 'the volume to protect' })
       .option('standby', { type: 'string', describe: 'instead of --volume: the standby volume to keep in sync with --follow' })
-      .option('follow', { type: 'string', describe: "with --standby: each run syncs the standby to its source's newest backup in this store (no snapshot, no backup, no retention)" })
+      .option('follow', {
+        type: 'string',
+        describe: "with --standby: each run syncs the standby to its source's newest backup in this store (no snapshot, no backup, no retention)",
+      })
       .option('every', { type: 'string', describe: `run at this interval: 30m, 1h, 1d (${durationRangeText('interval')})` })
       .option('cron', { type: 'string', describe: 'run when this crontab expression matches, e.g. "0 3 * * *" (5 fields, or 6 with seconds first)' })
       .option('timezone', { type: 'string', describe: 'IANA zone of --cron, e.g. Europe/Berlin (default UTC)' })
-      .option('consistent', { type: 'boolean', describe: "take each snapshot as `snapshot create --consistent` does: the containers' pre- and post-snapshot hooks run around it" })
-      .option('jitter', { type: 'string', describe: `start each run up to this much later, at random (e.g. 5m), to spread hosts sharing a store (${durationRangeText('jitter')})` })
+      .option('consistent', {
+        type: 'boolean',
+        describe: "take each snapshot as `snapshot create --consistent` does: the containers' pre- and post-snapshot hooks run around it",
+      })
+      .option('jitter', {
+        type: 'string',
+        describe: `start each run up to this much later, at random (e.g. 5m), to spread hosts sharing a store (${durationRangeText('jitter')})`,
+      })
       .option('backup', { type: 'string', describe: BACKUP_STORES_HELP })
-      .option('compression', { choices: COMPRESSION_METHODS, describe: 'compression of those backups (default zstd for block volumes, lz4 for directory volumes)' })
-      .option('layout', { choices: STORE_LAYOUTS, describe: "how those backups store blocks: packs (default) or convoy-v0.5 (Go Convoy can restore it); set by the volume's first backup to the store" })
+      .option('compression', {
+        choices: COMPRESSION_METHODS,
+        describe: 'compression of those backups (default zstd for block volumes, lz4 for directory volumes)',
+      })
+      .option('layout', {
+        choices: STORE_LAYOUTS,
+        describe: "how those backups store blocks: packs (default) or convoy-v0.5 (Go Convoy can restore it); set by the volume's first backup to the store",
+      })
       .option('s3-endpoint', { type: 'string', describe: 'S3 endpoint for MinIO and other S3-compatible servers' })
       .epilogue(
         `Retention runs after each successful run: on the snapshots this schedule made (never others), and with --backup on ALL backups of the volume in that store. A failed run removes nothing. ${RETENTION_EPILOGUE} ` +

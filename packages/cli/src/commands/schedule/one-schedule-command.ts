@@ -4,7 +4,12 @@ import type { CommandModule } from '../command-module.js';
 
 type NameRoute = 'inspectSchedule' | 'deleteSchedule' | 'pauseSchedule' | 'resumeSchedule';
 
-export function oneScheduleCommand<K extends NameRoute & RouteName>(verb: string, describe: string, route: K, table: (r: RouteResponse<K>, name: string) => string): CommandModule<{ name: string }> {
+export function oneScheduleCommand<K extends NameRoute & RouteName>(
+  verb: string,
+  describe: string,
+  route: K,
+  table: (r: RouteResponse<K>, name: string) => string,
+): CommandModule<{ name: string }> {
   return {
     command: `${verb} <name>`,
     describe,

@@ -9,7 +9,10 @@ export const runNow: CommandModule<{ name: string }> = {
   builder: (c) => c.positional('name', { type: 'string', demandOption: true }),
   async handler(args, { client, out }) {
     const result = await client.call('runSchedule', { name: args.name });
-    if (result.outcome === 'failed') throw new ConvoyError((result.error?.code ?? 'INTERNAL') as ErrorCode, `schedule ${args.name} failed: ${result.error?.message ?? 'unknown error'}`, { details: { run: result } });
+    if (result.outcome === 'failed')
+      throw new ConvoyError((result.error?.code ?? 'INTERNAL') as ErrorCode, `schedule ${args.name} failed: ${result.error?.message ?? 'unknown error'}`, {
+        details: { run: result },
+      });
     out.result({ go: result, table: () => renderScheduleRun(args.name, result) });
   },
 };

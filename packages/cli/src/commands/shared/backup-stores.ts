@@ -2,13 +2,13 @@
 // backup, the others a copy of it; each store's keep rules ride with its URL, so a store and its
 // retention can never be paired up wrongly.
 import type { RetentionPolicy } from '@convoy/backup-store';
-import type { ScheduleCopy, ScheduleSpec } from '@convoy/volume-service';
 import { ConvoyError } from '@convoy/core/lite';
-import { policyFromArgs, type KeepArgs } from './retention-flags.js';
+import type { ScheduleCopy, ScheduleSpec } from '@convoy/volume-service';
+import { type KeepArgs, policyFromArgs } from './retention-flags.js';
 
 export const BACKUP_STORES_HELP =
   'back each snapshot up to this store URL (vfs:///path or s3://bucket@region/prefix). Repeat it for more stores (3-2-1): the first gets the backup, ' +
-  'each other one a copy of it with the same name and times (as `backup copy`). After a store\'s URL, its own retention may follow, comma-separated: ' +
+  "each other one a copy of it with the same name and times (as `backup copy`). After a store's URL, its own retention may follow, comma-separated: " +
   '--backup "s3://bucket@region/site-b,keep-daily=7,keep-monthly=12" (keep-last, keep-hourly, keep-daily, keep-weekly, keep-monthly, keep-yearly, keep-within); ' +
   'a store without its own uses the --keep-* flags';
 
@@ -32,7 +32,10 @@ export function parseBackupStore(value: string): { dest: string; keep?: Retentio
     const [name, count, ...extra] = rule.split('=');
     const key = RULES[name!.trim()];
     if (!key || count === undefined || count === '' || extra.length > 0) {
-      throw new ConvoyError('INVALID_ARGUMENT', `--backup ${JSON.stringify(value)}: ${JSON.stringify(rule)} is not a keep rule; after the store URL give e.g. ,keep-daily=7,keep-last=3`);
+      throw new ConvoyError(
+        'INVALID_ARGUMENT',
+        `--backup ${JSON.stringify(value)}: ${JSON.stringify(rule)} is not a keep rule; after the store URL give e.g. ,keep-daily=7,keep-last=3`,
+      );
     }
     if (args[key] !== undefined) throw new ConvoyError('INVALID_ARGUMENT', `--backup ${JSON.stringify(value)}: ${name} is given twice`);
     (args as Record<string, string>)[key] = count;

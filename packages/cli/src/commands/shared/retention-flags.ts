@@ -1,6 +1,6 @@
-import type { Argv } from 'yargs';
 import type { RetentionPolicy } from '@convoy/backup-store';
 import { countRangeText, keepWithinRangeText, parseCount } from '@convoy/core/lite';
+import type { Argv } from 'yargs';
 
 /** The `--keep-*` flags (restic's), shared by `backup forget`, `snapshot forget` and `schedule create`. */
 export interface KeepArgs {
@@ -37,7 +37,10 @@ const COUNT_FLAGS = [
 export function withKeepOptions<T>(y: Argv<T>, noun: string, opts: { allowRemovingNewest?: boolean } = {}): Argv<T & KeepArgs> {
   let out = y as Argv<T & KeepArgs>;
   for (const [rule, , describe] of COUNT_FLAGS) out = out.option(`keep-${rule}`, { type: 'string', describe: describe(noun) }) as Argv<T & KeepArgs>;
-  out = out.option('keep-within', { type: 'string', describe: `keep all ${noun} younger than this span before the newest (e.g. 30d, 1y6m, 2d12h; ${keepWithinRangeText()})` }) as Argv<T & KeepArgs>;
+  out = out.option('keep-within', {
+    type: 'string',
+    describe: `keep all ${noun} younger than this span before the newest (e.g. 30d, 1y6m, 2d12h; ${keepWithinRangeText()})`,
+  }) as Argv<T & KeepArgs>;
   if (!opts.allowRemovingNewest) return out;
   return out.option('allow-removing-newest', {
     type: 'boolean',
@@ -58,4 +61,8 @@ export function policyFromArgs(args: KeepArgs): RetentionPolicy {
 }
 
 /** `--dry-run` of the forget commands. */
-export const DRY_RUN_OPTION = { type: 'boolean', default: false, describe: 'list what would be removed and why each kept one is kept; remove nothing' } as const;
+export const DRY_RUN_OPTION = {
+  type: 'boolean',
+  default: false,
+  describe: 'list what would be removed and why each kept one is kept; remove nothing',
+} as const;

@@ -6,7 +6,8 @@ export interface KeyedStoreArgs {
   encryptionKeyFile?: string;
 }
 
-export const STORE_FORMS = 'Stores: vfs:///abs/path (a local or NFS directory) or s3://bucket@region/prefix (s3://bucket/prefix takes the region from AWS_REGION).';
+export const STORE_FORMS =
+  'Stores: vfs:///abs/path (a local or NFS directory) or s3://bucket@region/prefix (s3://bucket/prefix takes the region from AWS_REGION).';
 
 export const BACKUP_URL_FORMS =
   'Backup URLs: <store>?backup=<name>&volume=<name>, where <store> is vfs:///abs/path (a local or NFS directory) ' +

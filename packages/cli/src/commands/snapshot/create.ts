@@ -17,9 +17,18 @@ export const create: CommandModule<{ volume: string; name?: string; consistent?:
           'then the post-snapshot hooks whatever happens; see "Application-consistent snapshots" in the README',
       }),
   async handler(args, { client, out }) {
-    const request = { VolumeName: args.volume, Verbose: true, ...(args.name === undefined ? {} : { Name: args.name }), ...(args.consistent ? { Consistent: true } : {}) };
+    const request = {
+      VolumeName: args.volume,
+      Verbose: true,
+      ...(args.name === undefined ? {} : { Name: args.name }),
+      ...(args.consistent ? { Consistent: true } : {}),
+    };
     const snapshot = verboseAnswer(await client.call('createSnapshot', request));
     const consistency = snapshot.Consistency;
-    out.result({ go: args.verbose ? snapshot : snapshot.Name, json: snapshot, table: () => (consistency ? `${snapshot.Name}\n${renderConsistency(consistency)}` : snapshot.Name) });
+    out.result({
+      go: args.verbose ? snapshot : snapshot.Name,
+      json: snapshot,
+      table: () => (consistency ? `${snapshot.Name}\n${renderConsistency(consistency)}` : snapshot.Name),
+    });
   },
 };

@@ -14,7 +14,13 @@ export const forget: CommandModule<KeepArgs & { volume: string; dryRun: boolean 
     const report = await client.call('forgetSnapshots', { volume: args.volume, policy: policyFromArgs(args), dryRun: args.dryRun });
     out.result({
       go: report,
-      table: () => renderForget('snapshot', report.dryRun, report.kept.map((k) => ({ name: k.snapshot.name, createdAt: k.snapshot.createdAt, reasons: k.reasons })), report.removed),
+      table: () =>
+        renderForget(
+          'snapshot',
+          report.dryRun,
+          report.kept.map((k) => ({ name: k.snapshot.name, createdAt: k.snapshot.createdAt, reasons: k.reasons })),
+          report.removed,
+        ),
     });
   },
 };

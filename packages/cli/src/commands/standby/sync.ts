@@ -4,12 +4,13 @@
  * two block maps; directory drivers (vfs) re-extract the whole archive, and the output says so.
  */
 import type { StandbySyncResult } from '@convoy/core/lite';
-import type { CommandModule } from '../command-module.js';
 import { formatBytes } from '../../bytes.js';
+import type { CommandModule } from '../command-module.js';
 
 export function renderStandbySync(result: StandbySyncResult): string {
   const moved = result.previousBackup === result.backupName ? `still at ${result.backupName}` : `${result.previousBackup} -> ${result.backupName}`;
-  if (result.method === 'up to date') return `standby ${result.volumeName}: already holds ${result.backupName}, nothing to write\n  synced at ${result.standby.syncedAt}`;
+  if (result.method === 'up to date')
+    return `standby ${result.volumeName}: already holds ${result.backupName}, nothing to write\n  synced at ${result.standby.syncedAt}`;
   const what =
     result.method === 'full re-extract'
       ? `full re-extract of the archive (${formatBytes(result.bytesWritten)}): directory volumes have no block map to diff`
@@ -23,7 +24,10 @@ export const sync: CommandModule<{ volume: string; backup?: string; latest?: boo
   builder: (c) =>
     c
       .positional('volume', { type: 'string', demandOption: true, describe: 'the standby volume' })
-      .option('backup', { type: 'string', describe: 'the backup URL to sync to: any backup of the same source volume in the store the standby follows, older ones too' })
+      .option('backup', {
+        type: 'string',
+        describe: 'the backup URL to sync to: any backup of the same source volume in the store the standby follows, older ones too',
+      })
       .option('latest', { type: 'boolean', describe: "sync to the source volume's newest backup in the store (the default)" })
       .conflicts('backup', 'latest')
       .epilogue(

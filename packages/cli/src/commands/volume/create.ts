@@ -31,7 +31,10 @@ function createRequest(args: CreateArgs): VolumeCreateRequest {
   if (args.size !== undefined) request.Size = parseSize(args.size, '--size', 'volume');
   if (args.backup === '') {
     // The API reads "" as "no backup" (Go's client sends it for every plain create), so the refusal is here.
-    throw new ConvoyError('INVALID_ARGUMENT', '--backup is empty (an unset variable?): give a backup URL to restore, or leave --backup out; nothing was created');
+    throw new ConvoyError(
+      'INVALID_ARGUMENT',
+      '--backup is empty (an unset variable?): give a backup URL to restore, or leave --backup out; nothing was created',
+    );
   }
   if (args.backup !== undefined) request.BackupURL = args.backup;
   if (args.s3Endpoint !== undefined) request.Endpoint = args.s3Endpoint;
@@ -60,7 +63,11 @@ export const create: CommandModule<CreateArgs> = {
       .option('iops', { type: 'string', describe: `provisioned IOPS, for drivers that take them (${countRangeText('iops')})` })
       .option('encryption-key-file', { type: 'string', describe: 'the key of an encrypted --backup (see convoy backup --help)' })
       .option('opt', { type: 'string', array: true, describe: 'driver-specific option key=value (repeatable)' })
-      .option('standby', { type: 'boolean', describe: 'keep the restored --backup a standby: it refuses mounts, writes, snapshots and backups, and follows its source with `convoy standby sync` until `convoy standby activate`' })
+      .option('standby', {
+        type: 'boolean',
+        describe:
+          'keep the restored --backup a standby: it refuses mounts, writes, snapshots and backups, and follows its source with `convoy standby sync` until `convoy standby activate`',
+      })
       .epilogue(`The volume's data lives where its driver keeps it (vfs: a directory under vfs.path). ${NAME_RULES} ${BACKUP_URL_FORMS}`),
   async handler(args, { client, out }) {
     const request = createRequest(args);
@@ -73,7 +80,10 @@ export const create: CommandModule<CreateArgs> = {
           );
     const volume = verboseAnswer(answer);
     const reused = volume.DriverInfo.ReusedData;
-    if (reused) out.notice(`${volume.Name} reuses the data kept in ${reused} (a reference-only delete such as \`docker volume rm\` keeps it); \`convoy delete ${volume.Name}\` removes it for good`);
+    if (reused)
+      out.notice(
+        `${volume.Name} reuses the data kept in ${reused} (a reference-only delete such as \`docker volume rm\` keeps it); \`convoy delete ${volume.Name}\` removes it for good`,
+      );
     out.result({ go: args.verbose ? volume : volume.Name, json: volume, table: () => volume.Name });
   },
 };

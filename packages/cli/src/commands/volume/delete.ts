@@ -28,9 +28,13 @@ export const deleteVolumes: CommandModule<{ volumes: string[]; reference: boolea
     }
     if (failed.length === 1 && deleted.length === 0) throw failed[0]?.error;
     if (failed.length > 0) {
-      throw new ConvoyError(failed[0]?.error.code ?? 'INTERNAL', `could not delete ${failed.length} of ${args.volumes.length} volumes: ${failed.map((f) => f.error.message).join('; ')}`, {
-        details: { deleted, failed: failed.map((f) => ({ name: f.name, ...f.error.toJSON() })) },
-      });
+      throw new ConvoyError(
+        failed[0]?.error.code ?? 'INTERNAL',
+        `could not delete ${failed.length} of ${args.volumes.length} volumes: ${failed.map((f) => f.error.message).join('; ')}`,
+        {
+          details: { deleted, failed: failed.map((f) => ({ name: f.name, ...f.error.toJSON() })) },
+        },
+      );
     }
     out.result({ go: undefined, json: { deleted, referenceOnly: args.reference }, table: () => '' });
   },

@@ -9,7 +9,11 @@ export const resize: CommandModule<{ volume: string; size: string }> = {
   builder: (c) =>
     c
       .positional('volume', { type: 'string', demandOption: true })
-      .option('size', { type: 'string', demandOption: true, describe: `the new size in bytes or with k/m/g/t/p (e.g. 20g; ${sizeRangeText('volume')}); never smaller than now` })
+      .option('size', {
+        type: 'string',
+        demandOption: true,
+        describe: `the new size in bytes or with k/m/g/t/p (e.g. 20g; ${sizeRangeText('volume')}); never smaller than now`,
+      })
       .epilogue(
         'Volumes only grow: a smaller size is refused and nothing changes. devicemapper grows the thin device, then the ' +
           'filesystem (at once when mounted, else at the next mount), keeping every byte; drivers without resize (vfs) refuse it.',

@@ -1,6 +1,6 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ContainerHookReport } from '@convoy/core';
 import type { ScheduleRunEvent, ScheduleService, VolumeService } from '@convoy/volume-service';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * Every metric the daemon exports (names in the README), and the hooks that feed them. Nothing
@@ -24,13 +24,21 @@ export class ConvoyMetrics {
     buckets: [0.01, 0.05, 0.25, 1, 5, 30, 120, 600, 1800, 3600, 14400],
     registers: [this.registry],
   });
-  readonly bytesRead = new Counter({ name: 'convoy_backup_read_bytes_total', help: 'Bytes of snapshots read by successful backups.', registers: [this.registry] });
+  readonly bytesRead = new Counter({
+    name: 'convoy_backup_read_bytes_total',
+    help: 'Bytes of snapshots read by successful backups.',
+    registers: [this.registry],
+  });
   readonly bytesUploaded = new Counter({
     name: 'convoy_backup_uploaded_bytes_total',
     help: 'Compressed bytes successful backups uploaded (new blocks or archives).',
     registers: [this.registry],
   });
-  readonly blocksUploaded = new Counter({ name: 'convoy_backup_blocks_uploaded_total', help: 'Blocks backups uploaded because the store lacked them.', registers: [this.registry] });
+  readonly blocksUploaded = new Counter({
+    name: 'convoy_backup_blocks_uploaded_total',
+    help: 'Blocks backups uploaded because the store lacked them.',
+    registers: [this.registry],
+  });
   readonly blocksDeduplicated = new Counter({
     name: 'convoy_backup_blocks_deduplicated_total',
     help: 'Changed blocks successful backups read but did not upload, because the store already held them.',
@@ -48,7 +56,12 @@ export class ConvoyMetrics {
     labelNames: ['scheme', 'kind'] as const,
     registers: [this.registry],
   });
-  readonly storeRetries = new Counter({ name: 'convoy_store_retries_total', help: 'Store requests retried after throttling, 5xx, resets or timeouts.', labelNames: ['scheme'] as const, registers: [this.registry] });
+  readonly storeRetries = new Counter({
+    name: 'convoy_store_retries_total',
+    help: 'Store requests retried after throttling, 5xx, resets or timeouts.',
+    labelNames: ['scheme'] as const,
+    registers: [this.registry],
+  });
   readonly scheduleRuns = new Counter({
     name: 'convoy_schedule_runs_total',
     help: 'Scheduled runs since the daemon started, by schedule and outcome (succeeded, failed).',
@@ -104,7 +117,9 @@ export class ConvoyMetrics {
         },
       });
     scheduleGauge('convoy_schedule_failures', 'Failed runs of each schedule since it was created (persisted).', (s) => s.failures);
-    scheduleGauge('convoy_schedule_last_run_failed', '1 when the last run of the schedule failed, else 0.', (s) => (s.lastRun ? Number(s.lastRun.outcome === 'failed') : 0));
+    scheduleGauge('convoy_schedule_last_run_failed', '1 when the last run of the schedule failed, else 0.', (s) =>
+      s.lastRun ? Number(s.lastRun.outcome === 'failed') : 0,
+    );
     scheduleGauge('convoy_schedule_last_success_timestamp_seconds', 'Unix time of the last successful run of each schedule.', (s) => seconds(s.lastSuccessAt));
     scheduleGauge('convoy_schedule_paused', '1 when the schedule is paused (by a user, or because its volume is gone).', (s) => Number(s.paused));
     new Gauge({

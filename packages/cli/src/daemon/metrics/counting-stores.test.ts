@@ -3,14 +3,14 @@
 import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import type { ObjectStore } from '@convoy/core';
 import { createBackupEngine } from '@convoy/backup-store';
+import type { ObjectStore } from '@convoy/core';
 import { memoryStoreDefinition, objectStoreComplianceSuite } from '@convoy/core/testing';
 import fsStores from '@convoy/objectstore-fs';
 import { tempDir } from '@convoy/test-support/tmp';
 import { describe, expect, it } from 'vitest';
-import { CountingStoreRegistry } from './counting-stores.js';
 import { ConvoyMetrics } from './convoy-metrics.js';
+import { CountingStoreRegistry } from './counting-stores.js';
 
 async function counted(url: string, metrics = new ConvoyMetrics()): Promise<ObjectStore> {
   const stores = new CountingStoreRegistry(metrics);
@@ -20,7 +20,11 @@ async function counted(url: string, metrics = new ConvoyMetrics()): Promise<Obje
   return (await stores.resolve(parsed.protocol.replace(/:$/, ''))).open(parsed, {});
 }
 
-objectStoreComplianceSuite({ name: 'counting store (metrics on) over memory', cancellable: true, setup: async () => ({ store: await counted('mem://compliance'), cleanup: async () => {} }) });
+objectStoreComplianceSuite({
+  name: 'counting store (metrics on) over memory',
+  cancellable: true,
+  setup: async () => ({ store: await counted('mem://compliance'), cleanup: async () => {} }),
+});
 
 describe('the counting store (daemon with --metrics-listen)', () => {
   it('lets prune sweep the stale writes of a directory store', async () => {

@@ -1,4 +1,12 @@
-import { forwardStore, ObjectStoreRegistry, STORE_METHODS, type ModuleImporter, type ObjectStore, type ObjectStoreDefinition, type StoreOverrides } from '@convoy/core';
+import {
+  forwardStore,
+  type ModuleImporter,
+  type ObjectStore,
+  type ObjectStoreDefinition,
+  ObjectStoreRegistry,
+  STORE_METHODS,
+  type StoreOverrides,
+} from '@convoy/core';
 import type { ConvoyMetrics } from './convoy-metrics.js';
 
 /**

@@ -1,5 +1,5 @@
-import { isConvoyError, type ContainerHookReport, type Progress, type SnapshotRecord, type ProgressListener } from '@convoy/core';
 import { BACKUP_BLOCK_SIZE } from '@convoy/backup-store';
+import { type ContainerHookReport, isConvoyError, type Progress, type ProgressListener, type SnapshotRecord } from '@convoy/core';
 import type { StoreOperations, VolumeService } from '@convoy/volume-service';
 import type { ConvoyMetrics } from './convoy-metrics.js';
 

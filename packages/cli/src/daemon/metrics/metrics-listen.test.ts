@@ -1,8 +1,8 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
+import { tempDir } from '@convoy/test-support/tmp';
 import { describe, expect, it } from 'vitest';
 import { convoy } from '../../../test/cli-harness.js';
-import { tempDir } from '@convoy/test-support/tmp';
 import { parseMetricsListen } from './metrics-listen.js';
 
 describe('--metrics-listen', () => {

@@ -15,7 +15,10 @@ export function parseMetricsListen(text: string, allowPublic: boolean): MetricsL
   const host = match?.[1] ?? match?.[2];
   const port = Number(match?.[3]);
   if (!match || !host || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConvoyError('INVALID_ARGUMENT', `--metrics-listen ${JSON.stringify(text)} must be HOST:PORT, e.g. 127.0.0.1:9796 or [::1]:9796 (port 0 picks a free one)`);
+    throw new ConvoyError(
+      'INVALID_ARGUMENT',
+      `--metrics-listen ${JSON.stringify(text)} must be HOST:PORT, e.g. 127.0.0.1:9796 or [::1]:9796 (port 0 picks a free one)`,
+    );
   }
   if (!allowPublic && !isLoopback(host)) {
     throw new ConvoyError(

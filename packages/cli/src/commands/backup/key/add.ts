@@ -6,7 +6,8 @@ import { type KeyedStoreArgs, storeParams } from '../../shared/store-args.js';
 
 async function confirmedPassphrase() {
   const first = await promptPassphrase('New passphrase: ');
-  if (!first) throw new ConvoyError('INVALID_ARGUMENT', `give the new key with --new-key-file, $${NEW_KEY_FILE_ENV} or $${NEW_PASSPHRASE_ENV} (no terminal to ask on)`);
+  if (!first)
+    throw new ConvoyError('INVALID_ARGUMENT', `give the new key with --new-key-file, $${NEW_KEY_FILE_ENV} or $${NEW_PASSPHRASE_ENV} (no terminal to ask on)`);
   const again = await promptPassphrase('Repeat it: ');
   if (!again?.secret.equals(first.secret)) throw new ConvoyError('INVALID_ARGUMENT', 'the two passphrases differ');
   return first;
@@ -18,13 +19,19 @@ export const add: CommandModule<KeyedStoreArgs & { dest: string; newKeyFile?: st
   builder: (c) =>
     c
       .positional('dest', { type: 'string', demandOption: true })
-      .option('new-key-file', { type: 'string', describe: `the new key: a file of at least 32 random bytes (else $${NEW_KEY_FILE_ENV}, $${NEW_PASSPHRASE_ENV}, or a prompt)` })
+      .option('new-key-file', {
+        type: 'string',
+        describe: `the new key: a file of at least 32 random bytes (else $${NEW_KEY_FILE_ENV}, $${NEW_PASSPHRASE_ENV}, or a prompt)`,
+      })
       .option('label', { type: 'string', describe: 'a note to tell keys apart (who holds it)' })
       .epilogue(`The current key proves you may add one. ${KEY_SOURCES}`),
   async handler(args, { client, out }) {
-    const newKey = (await keyFromFileOrEnv(args.newKeyFile, process.env, { file: NEW_KEY_FILE_ENV, passphrase: NEW_PASSPHRASE_ENV })) ?? (await confirmedPassphrase());
+    const newKey =
+      (await keyFromFileOrEnv(args.newKeyFile, process.env, { file: NEW_KEY_FILE_ENV, passphrase: NEW_PASSPHRASE_ENV })) ?? (await confirmedPassphrase());
     const params = { ...storeParams(args), newKey: keyParam(newKey), ...(args.label === undefined ? {} : { label: args.label }) };
-    const added = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) => client.call('addBackupKey', { dest: args.dest, ...params, ...key }));
+    const added = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) =>
+      client.call('addBackupKey', { dest: args.dest, ...params, ...key }),
+    );
     out.result({ go: added, table: () => `added key ${added.id}` });
   },
 };
