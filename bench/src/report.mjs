@@ -175,7 +175,7 @@ export function renderResults({ machine, options, dataset, summary, goals, limit
     BEGIN,
     '',
     `Measured ${machine.startedAt.slice(0, 16).replace('T', ' ')} UTC on ${machine.cpu} (${machine.cores} cores, ${(machine.memoryBytes / 2 ** 30).toFixed(0)} GiB), kernel ${machine.kernel}, Node ${machine.node}, ${machine.restic}, ${machine.borg}.`,
-    `Load average at start ${machine.loadavgAtStart.map(f2).join(' ')}, at the end ${finishedLoadavg.map(f2).join(' ')}; the 1-minute load at the start of the host's steps ranged ${f2(Math.min(...hostLoads))}–${f2(Math.max(...hostLoads))} (other engineers share this 2-core machine). Image ${options.sizeMiB} MiB, ${options.reps} repetition(s); figures are medians, peak RSS the worst repetition.`,
+    `Load average at start ${machine.loadavgAtStart.map(f2).join(' ')}, at the end ${finishedLoadavg.map(f2).join(' ')}; the 1-minute load at the start of the host's steps ranged ${f2(Math.min(...hostLoads))}–${f2(Math.max(...hostLoads))} (the bench's own steps use both cores; anything else running shows here). Image ${options.sizeMiB} MiB, ${options.reps} repetition(s); figures are medians, peak RSS the worst repetition.`,
     `Convoy ran with compression ${options.convoy?.compression ?? "zstd (the engine's default)"} and ${options.convoy?.blockSize ? `${options.convoy.blockSize / 1024} KiB blocks (\`--block-size\`)` : "2 MiB blocks (the engine's default)"}, ${options.convoy?.layout ? `layout ${options.convoy.layout} (\`--layout\`)` : "the engine's default layout"} on the host; the device-mapper guest uses the defaults.`,
     `Dataset sha256: base \`${dataset.images.base.sha256.slice(0, 16)}…\`, ${PATTERNS.map((p) => `${p.name} \`${dataset.images[p.name].sha256.slice(0, 16)}…\``).join(', ')}.`,
     '',
