@@ -1,5 +1,6 @@
-import type { BackupMode, BackupSummary, CompressionMethod, StoreLayout } from '@convoy/core';
+import type { BackupSummary, CompressionMethod, StoreLayout } from '@convoy/core';
 import { ConvoyError, formatRubyDate, generateName, isoToStoreTime, validateName } from '@convoy/core';
+import { chooseCompression } from './block-compression.js';
 import type { EngineContext } from './context.js';
 import { withStoreLock } from './context.js';
 import { ENCRYPTION_KEY_FIELD, encryptionKeyIdOf, notEncrypted } from './crypto/volume-access.js';
@@ -12,18 +13,16 @@ import { summarizeBackup } from './summary.js';
 import type { CreateBackupParams } from './types.js';
 import { validateConcurrency } from './workers.js';
 
-/**
- * Per mode, chosen by `pnpm bench` (BENCHMARKS.md): zstd stores 8 % less than lz4 for the same
- * time once the codec runs on the block workers. Archives stream, and zstd's binding cannot.
- */
-const DEFAULT_COMPRESSION: Record<BackupMode, CompressionMethod> = { 'delta-block': 'zstd', 'single-file': 'lz4' };
-
 /** What both backup modes share before their data moves: checked input, the lock, volume.cfg. */
 export interface PreparedBackup {
   lock: StoreLock;
   volumeConfig: StoredVolume;
   backupName: string;
   compression: CompressionMethod;
+  /** See BlockCompression: whether a block object found in the store may be reused by name. */
+  storedBlocksReusable: boolean;
+  /** The volume's last backup record, when choosing the compression read it. */
+  lastBackup?: BackupConfig;
   concurrency: number;
   /** The volume's block size (delta-block mode). */
   blockSize: number;
@@ -42,8 +41,8 @@ export async function prepareBackup(
   if (p.snapshot.volumeName !== volumeName) {
     throw new ConvoyError('INVALID_ARGUMENT', `snapshot ${p.snapshot.name} belongs to volume ${p.snapshot.volumeName}, not ${volumeName}`);
   }
-  const compression = validateCompression(p.compression ?? DEFAULT_COMPRESSION[p.ops.mode]);
-  if (compression === 'zstd' && p.ops.mode === 'single-file') {
+  if (p.compression !== undefined) validateCompression(p.compression);
+  if (p.compression === 'zstd' && p.ops.mode === 'single-file') {
     throw new ConvoyError(
       'INVALID_ARGUMENT',
       `zstd compresses delta-block backups only; back up ${volumeName} (a ${p.ops.mode} volume) with lz4, gzip or none`,
@@ -66,11 +65,14 @@ export async function prepareBackup(
     const { stored: volumeConfig, created } = await ensureVolumeConfig(p, ctx.packs.size);
     const { volume } = volumeConfig;
     try {
+      const { compression, storedBlocksReusable, lastBackup } = await chooseCompression(ctx, p, volumeConfig);
       return await body({
+        ...(lastBackup ? { lastBackup } : {}),
         lock,
         volumeConfig,
         backupName: generateName('backup'),
         compression,
+        storedBlocksReusable,
         concurrency,
         blockSize: volumeBlockSize(volume),
         layout: layoutOf(volume),

@@ -102,7 +102,9 @@ interface BlockTarget {
 async function blockTarget(ctx: EngineContext, p: CreateBackupParams, prepared: PreparedBackup, base: Base, format: BlockFormat): Promise<BlockTarget> {
   const volumeName = p.volume.name;
   if (prepared.layout === 'convoy-v0.5') {
-    const headBeforePut = !base.previous && !(await isEmpty(p.store, blocksDir(volumeName)));
+    // Without a previous map, an object already stored under a block's name stands for it only
+    // when its compression is known to be this backup's (block-compression.ts); else it is overwritten.
+    const headBeforePut = !base.previous && prepared.storedBlocksReusable && !(await isEmpty(p.store, blocksDir(volumeName)));
     return {
       known: new Set(base.previous?.Blocks.map((m) => m.BlockChecksum)),
       sink: blockObjectSink({ store: p.store, volumeName, workers: ctx.workers, format, headBeforePut }),
@@ -134,7 +136,7 @@ async function blockTarget(ctx: EngineContext, p: CreateBackupParams, prepared: 
 async function chooseBase(ctx: EngineContext, p: CreateBackupParams, ops: DeltaBlockBackupOps, prepared: PreparedBackup): Promise<Base> {
   const lastName = prepared.volumeConfig.volume.LastBackupName;
   // volume.cfg was just read fresh; the record it names may be cached, once a HEAD shows it was not deleted.
-  const last = lastName ? await ctx.records.load(p.store, p.volume.name, lastName, 'unknown') : undefined;
+  const last = prepared.lastBackup ?? (lastName ? await ctx.records.load(p.store, p.volume.name, lastName, 'unknown') : undefined);
   // A chain never mixes block sizes: a last backup in other blocks (written by another
   // engine's rules) maps other offsets, so this backup reads everything and stands alone.
   if (!last || backupMode(last) !== 'delta-block' || backupBlockSize(last) !== prepared.blockSize || layoutOf(last) !== prepared.layout)

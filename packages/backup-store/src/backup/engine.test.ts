@@ -415,6 +415,41 @@ describe('backup engine, delta-block mode, on a vfs store', () => {
     await expectSameBytes(env, 'restored10', 'vol10-snap');
   });
 
+  it('keeps a v0.5 volume in the compression of its backups: another is refused with nothing written, none given takes it, and every backup restores', async () => {
+    // v0.5 names a block by its plaintext, so an incremental reuses blocks stored by earlier
+    // backups: a record naming another codec than its shared blocks' could not be restored.
+    const env = await makeEnv();
+    await volumeWithSnapshot(env, 'vol1', 8 * MiB, [0, 1, 2], 'snap1');
+    const first = await backup(env, 'vol1', 'snap1', { compression: 'gzip' });
+    await writeBlocks(env, 'vol1', [3]);
+    await env.source.snapshot('vol1', 'snap2');
+    const before = env.store.keysUnder('');
+    await expectCode(backup(env, 'vol1', 'snap2', { compression: 'zstd' }), 'INVALID_ARGUMENT', 'vol1', 'gzip compression', 'leave --compression out');
+    expect(env.store.keysUnder('')).toEqual(before);
+    const second = await backup(env, 'vol1', 'snap2');
+    expect(second.compression).toBe('gzip');
+    for (const [summary, snapshot] of [
+      [first, 'snap1'],
+      [second, 'snap2'],
+    ] as const) {
+      await restore(env, summary.url, `restored-${snapshot}`);
+      await expectSameBytes(env, `restored-${snapshot}`, snapshot);
+    }
+  });
+
+  it('overwrites block objects no backup vouches for when a v0.5 volume starts in another compression', async () => {
+    // A first backup in gzip failed after storing a block: no backup names it, so a zstd backup
+    // must store that block again rather than take the gzip object for its own by name.
+    const env = await makeEnv();
+    await volumeWithSnapshot(env, 'vol1', 8 * MiB, [0, 1], 'snap1');
+    const failed = engine.createBackup({ ...backupArgs(env, 'vol1', 'snap1'), compression: 'gzip', ops: failingAfter(env.source, 1), concurrency: 1 });
+    await expect(failed).rejects.toThrow(/device went away/);
+    expect(await blockFiles(env, 'vol1')).toHaveLength(1);
+    const second = await backup(env, 'vol1', 'snap1', { compression: 'zstd' });
+    await restore(env, second.url, 'restored');
+    await expectSameBytes(env, 'restored', 'snap1');
+  });
+
   it.each(COMPRESSION_METHODS)('round-trips with %s compression and records it', async (method) => {
     const env = await makeEnv();
     await env.source.createVolume('vol1', 6 * MiB);

@@ -26,7 +26,8 @@ export const create: CommandModule<CreateArgs> = {
       .option('dest', { type: 'string', demandOption: true, describe: 'the store URL to back up to' })
       .option('compression', {
         choices: COMPRESSION_METHODS,
-        describe: 'how blocks are compressed (default zstd for block volumes, lz4 for directory volumes; Convoy wrote gzip)',
+        describe:
+          'how blocks are compressed (default zstd for block volumes, lz4 for directory volumes; a convoy-v0.5 volume keeps the compression of its backups, gzip in Go Convoy stores)',
       })
       .option('block-size', {
         type: 'string',

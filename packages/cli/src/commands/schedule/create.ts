@@ -78,7 +78,8 @@ export const create: CommandModule<CreateArgs> = {
       .option('backup', { type: 'string', describe: BACKUP_STORES_HELP })
       .option('compression', {
         choices: COMPRESSION_METHODS,
-        describe: 'compression of those backups (default zstd for block volumes, lz4 for directory volumes)',
+        describe:
+          'compression of those backups (default zstd for block volumes, lz4 for directory volumes; a convoy-v0.5 volume keeps the compression of its backups)',
       })
       .option('layout', {
         choices: STORE_LAYOUTS,
