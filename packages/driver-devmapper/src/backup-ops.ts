@@ -1,5 +1,4 @@
 import { type FileHandle, open } from 'node:fs/promises';
-import { BACKUP_BLOCK_SIZE } from '@convoy/backup-store';
 import {
   type BlockReader,
   ConvoyError,
@@ -11,6 +10,7 @@ import {
   type VolumeRecord,
   type VolumeWriter,
 } from '@convoy/core';
+import { CHANGE_BLOCK_SIZE } from './change-block.js';
 import { snapshotExtents } from './changed-blocks.js';
 import { detectFilesystem } from './filesystem.js';
 import type { Snapshots } from './snapshots.js';
@@ -41,7 +41,7 @@ function writeAt(fh: FileHandle, buf: Buffer, offset: number, length: number): P
  */
 export class DevmapperBackupOps implements DeltaBlockBackupOps {
   readonly mode = 'delta-block';
-  readonly blockSize = BACKUP_BLOCK_SIZE;
+  readonly blockSize = CHANGE_BLOCK_SIZE;
   /** Open readers per snapshot device, so two backups of one snapshot share its activation. */
   private readonly readers = new Map<string, number>();
 
@@ -60,7 +60,7 @@ export class DevmapperBackupOps implements DeltaBlockBackupOps {
    * the backup must say so, or a restore would bring back the old bytes.
    */
   async compareSnapshots(volumeName: string, snapshotName: string, baseSnapshotName?: string): Promise<Extent[]> {
-    return (await snapshotExtents(this.volumes, this.snapshots, { volumeName, snapshotName, baseSnapshotName, alignBytes: BACKUP_BLOCK_SIZE })).extents;
+    return (await snapshotExtents(this.volumes, this.snapshots, { volumeName, snapshotName, baseSnapshotName, alignBytes: CHANGE_BLOCK_SIZE })).extents;
   }
 
   /**
@@ -116,7 +116,7 @@ export class DevmapperBackupOps implements DeltaBlockBackupOps {
   async openVolumeWriter(volumeName: string): Promise<VolumeWriter> {
     const volume = this.volumes.require(volumeName);
     const fh = await open(await this.volumes.activate(volume), 'r+');
-    const zeros = Buffer.alloc(BACKUP_BLOCK_SIZE);
+    const zeros = Buffer.alloc(CHANGE_BLOCK_SIZE);
     return {
       size: volume.size,
       write: (buf, offset, length) => writeAt(fh, buf, offset, length),

@@ -1,12 +1,12 @@
-import { BACKUP_BLOCK_SIZE } from '@convoy/backup-store';
 import { describe, expect, it } from 'vitest';
+import { CHANGE_BLOCK_SIZE } from './change-block.js';
 import { CHANGED_KINDS, MAPPED_KINDS, rangesToExtents } from './extents.js';
 import type { DeltaRange } from './thin-delta.js';
 
 const MiB = 1024 * 1024;
 
 describe('rangesToExtents', () => {
-  const geometry2M = { poolBlockBytes: 2 * MiB, alignBytes: BACKUP_BLOCK_SIZE, limitBytes: 100 * MiB };
+  const geometry2M = { poolBlockBytes: 2 * MiB, alignBytes: CHANGE_BLOCK_SIZE, limitBytes: 100 * MiB };
 
   it('keeps everything but same for an incremental, merging neighbours', () => {
     const ranges: DeltaRange[] = [
@@ -35,7 +35,7 @@ describe('rangesToExtents', () => {
   });
 
   it('widens small pool blocks outward to whole backup blocks and merges what then overlaps', () => {
-    const geometry = { poolBlockBytes: 64 * 1024, alignBytes: BACKUP_BLOCK_SIZE, limitBytes: 1024 * MiB };
+    const geometry = { poolBlockBytes: 64 * 1024, alignBytes: CHANGE_BLOCK_SIZE, limitBytes: 1024 * MiB };
     // Blocks of the real sample: 0, 8-9, 265, 2064-2079, 2144-2159 (64 KiB each).
     const ranges: DeltaRange[] = [
       { kind: 'different', begin: 0, length: 1 },

@@ -1,5 +1,5 @@
-import { BACKUP_BLOCK_SIZE } from '@convoy/backup-store';
 import { type CommandRunner, ConvoyError, type Logger, type SnapshotRecord, type VolumeRecord } from '@convoy/core';
+import { CHANGE_BLOCK_SIZE } from './change-block.js';
 import type { CrashStep, DriverHooks } from './crash-points.js';
 import type { DeviceMapper, DmTableLine } from './device-mapper.js';
 import type { Intent, IntentLog } from './intent-log.js';
@@ -37,12 +37,12 @@ function gcd(a: number, b: number): number {
  * operations recovery must be able to finish (roll back a create, roll forward a delete).
  */
 export class Volumes {
-  /** Volume sizes are multiples of the pool block and of the backup block, so backups align. */
+  /** Volume sizes are multiples of the pool block and of the change block, so backups align. */
   readonly sizeUnit: number;
 
   constructor(readonly parts: DriverParts) {
     const block = parts.pool.blockBytes;
-    this.sizeUnit = (block / gcd(block, BACKUP_BLOCK_SIZE)) * BACKUP_BLOCK_SIZE;
+    this.sizeUnit = (block / gcd(block, CHANGE_BLOCK_SIZE)) * CHANGE_BLOCK_SIZE;
   }
 
   async reached(step: CrashStep, subject: string): Promise<void> {
