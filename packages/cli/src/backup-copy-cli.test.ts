@@ -184,6 +184,9 @@ describe('convoy backup copy', () => {
     expect(repaired.copied.map((c) => c.volumeName)).toEqual(['db2']);
     expect(repaired.skipped).toBe(2);
     expect(await listed(b.url)).toEqual(await listed(a.url));
+    const done = await cli(['backup', 'copy', '--from', a.url, '--to', b.url, '--table']);
+    expect(done.code, done.stderr).toBe(0);
+    for (const volume of ['db1', 'db2', 'db3']) expect(done.stdout).toContain(`volume ${volume}: 0 backup(s) copied, 1 already there, `);
   });
 
   it('refuses bad input by name and writes nothing', async () => {
