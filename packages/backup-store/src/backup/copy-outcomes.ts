@@ -1,7 +1,7 @@
 // What a whole-store `backup copy` does with a volume it cannot copy: it records the volume's
 // outcome and goes on with the next, so one bad volume never leaves every later one uncopied; at
 // the end any failed volume fails the copy, naming each. What is not about one volume stops it.
-import { ConvoyError, type ErrorCode, isConvoyError } from '@convoy/core';
+import { ConvoyError, type ErrorCode, isConvoyError, toConvoyError } from '@convoy/core';
 import type { CopyReport } from './copy.js';
 
 /** One volume's outcome in a copy: what moved, or why it did not. */
@@ -58,6 +58,24 @@ export function volumesFailedError(from: string, to: string, report: CopyReport)
         failed: failed.map((o) => ({ volumeName: o.volumeName, ...o.error })),
         report,
       },
+    },
+  );
+}
+
+/**
+ * The error that stopped a whole-store copy (a cancel, a failing store), keeping its code, and
+ * saying which earlier volumes had failed too, so stopping never hides them; as it is when none had.
+ */
+export function stoppedError(err: unknown, report: CopyReport): unknown {
+  const failed = report.volumes.filter((o) => o.error !== undefined);
+  if (failed.length === 0) return err;
+  const stop = toConvoyError(err);
+  return new ConvoyError(
+    stop.code,
+    `${stop.message}; before it stopped, ${failed.length} volume(s) could not be copied: ${failed.map((o) => o.volumeName).join(', ')}`,
+    {
+      cause: err,
+      details: { ...stop.details, failed: failed.map((o) => ({ volumeName: o.volumeName, ...o.error })), report },
     },
   );
 }

@@ -495,4 +495,20 @@ describe('a whole-store copy goes past a volume it cannot copy (issue 22)', () =
     expect(failure.message).not.toContain('volume(s)');
     expect((await engine.listBackups({ store: b, destUrl: b.url })).map((l) => l.volumeName)).toEqual(['vol1']);
   });
+
+  it('a stop after a volume already failed keeps the stopping error and still names the failed volume', async () => {
+    const { a, b } = await threeVolumes();
+    await a.put(volumeConfigKey('vol1'), Buffer.from('not json'));
+    const failing = forwardStore(b, {
+      put: async (k, body, opts) => {
+        if (k.includes('/packs/') && k.includes('vol2')) throw new ConvoyError('STORE_ERROR', `cannot put ${k}: injected, the disk is full`);
+        return b.put(k, body, opts);
+      },
+    });
+    const failure = (await expectCode(engine.copyBackups({ from: a, to: failing, owner: 'h/1' }), 'STORE_ERROR', 'the disk is full', 'vol1')) as ConvoyError;
+    expect((failure.details as { failed: Array<{ volumeName: string; code: string }> }).failed).toEqual([
+      expect.objectContaining({ volumeName: 'vol1', code: 'CORRUPT' }),
+    ]);
+    expect(await engine.listBackups({ store: b, destUrl: b.url })).toEqual([]);
+  });
 });

@@ -7,7 +7,7 @@ import { ConvoyError, parseStoreTime, validateName } from '@convoy/core';
 import { archiveKeyOf } from './archive-key.js';
 import { type EngineContext, withStoreLock } from './context.js';
 import { copyBlocks, learnNames, mappedBytes, type NameMap, targetKnownBlocks } from './copy-blocks.js';
-import { isVolumeFailure, type VolumeCopyOutcome, volumesFailedError } from './copy-outcomes.js';
+import { isVolumeFailure, stoppedError, type VolumeCopyOutcome, volumesFailedError } from './copy-outcomes.js';
 import { accessCopyTarget, advanceLastBackup, ensureTargetVolume, refuseSameStore } from './copy-target.js';
 import type { EncryptionMemory } from './crypto/downgrade-guard.js';
 import type { Keyring } from './crypto/keyring.js';
@@ -119,7 +119,8 @@ export async function copyBackups(ctx: EngineContext, keys: CopyKeys, p: CopyBac
       );
     } catch (err) {
       // One volume asked for fails as it always did; a whole-store copy goes past what is that volume's alone.
-      if (volumeName || !isVolumeFailure(err, p.signal)) throw err;
+      if (volumeName) throw err;
+      if (!isVolumeFailure(err, p.signal)) throw stoppedError(err, report);
       report.volumes.push({ ...outcome(), error: { code: err.code, message: err.message } });
       continue;
     }
