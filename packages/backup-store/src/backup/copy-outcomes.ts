@@ -37,7 +37,7 @@ const NAMED_IN_MESSAGE = 10;
 
 /**
  * The error a whole-store copy ends with when any volume failed. Its code is the first failed
- * volume's (all of them when they agree); the message names how many failed and which, with each
+ * volume's (in name order; each one's own is in the details); the message names how many failed and which, with each
  * one's reason; details carry every failed volume and the whole report (what was copied).
  */
 export function volumesFailedError(from: string, to: string, report: CopyReport): ConvoyError {
@@ -55,7 +55,7 @@ export function volumesFailedError(from: string, to: string, report: CopyReport)
       details: {
         from,
         to,
-        failed: failed.map((o) => ({ volumeName: o.volumeName, ...o.error })),
+        failed: failedList(failed),
         report,
       },
     },
@@ -75,7 +75,12 @@ export function stoppedError(err: unknown, report: CopyReport): unknown {
     `${stop.message}; before it stopped, ${failed.length} volume(s) could not be copied: ${failed.map((o) => o.volumeName).join(', ')}`,
     {
       cause: err,
-      details: { ...stop.details, failed: failed.map((o) => ({ volumeName: o.volumeName, ...o.error })), report },
+      details: { ...stop.details, failed: failedList(failed), report },
     },
   );
+}
+
+/** The failed volumes as details carry them: name, code, message. */
+function failedList(failed: VolumeCopyOutcome[]): Array<{ volumeName: string; code?: ErrorCode; message?: string }> {
+  return failed.map((o) => ({ volumeName: o.volumeName, ...o.error }));
 }
