@@ -139,6 +139,56 @@ describe('convoy backup copy', () => {
     expect(await storeFiles(clear.root)).toEqual(before);
   });
 
+  it('copies every volume of a store past one with a corrupt volume.cfg, fails naming it on a line of its own, and a re-run after repair copies only it', async () => {
+    const a = await newStore('three-a');
+    const b = await newStore('three-b');
+    for (const volume of ['db1', 'db2', 'db3']) {
+      if (volume !== 'db1') {
+        expect((await cli(['create', volume])).code).toBe(0);
+        await writeFile(path.join((await cli(['mount', volume])).stdout.trim(), 'table.bin'), payload);
+        expect((await cli(['snapshot', 'create', volume, '--name', `${volume}-s1`])).code).toBe(0);
+      }
+      const created = await cli(['backup', 'create', `${volume}-s1`, '--dest', a.url]);
+      expect(created.code, created.stderr).toBe(0);
+    }
+    const cfg = path.join(a.root, (await storeFiles(a.root)).find((f) => f.endsWith('volume.cfg') && f.includes('/db2'))!);
+    const original = await readFile(cfg);
+    await writeFile(cfg, original.subarray(0, 20));
+
+    const table = await cli(['backup', 'copy', '--from', a.url, '--to', b.url, '--table']);
+    expect(table.code).toBe(1);
+    const lines = table.stderr.trim().split('\n');
+    expect(lines).toContainEqual(expect.stringMatching(/^convoy: volume db1: 1 backup\(s\) copied, 0 already there, /));
+    expect(lines).toContainEqual(expect.stringMatching(/^convoy: volume db2 NOT copied: CORRUPT: .*volume\.cfg/));
+    expect(lines).toContainEqual(expect.stringMatching(/^convoy: volume db3: 1 backup\(s\) copied, /));
+    expect(lines.at(-1)).toMatch(/^convoy: 1 of 3 volume\(s\) could not be copied .*db2 \(CORRUPT/);
+    expect((await listed(b.url)).map((l) => l['VolumeName']).sort()).toEqual(['db1', 'db3']);
+    const verified = await cli(['backup', 'verify', b.url, '--deep', '--json']);
+    expect(verified.code, verified.stderr).toBe(0);
+
+    // --json: the error carries the whole report; a script sees exit 1.
+    const json = await cli(['backup', 'copy', '--from', a.url, '--to', b.url, '--json']);
+    expect(json.code).toBe(1);
+    const error = json.json<{ error: { code: string; details: { failed: Array<{ volumeName: string }>; report: CopyReport } } }>().error;
+    expect(error.code).toBe('CORRUPT');
+    expect(error.details.failed.map((f) => f.volumeName)).toEqual(['db2']);
+    expect(error.details.report).toMatchObject({ copied: [], skipped: 2 });
+    expect(error.details.report.volumes.map((v) => [v.volumeName, v.error?.code])).toEqual([
+      ['db1', undefined],
+      ['db2', 'CORRUPT'],
+      ['db3', undefined],
+    ]);
+
+    await writeFile(cfg, original);
+    const repaired = await copy(['--from', a.url, '--to', b.url]);
+    expect(repaired.copied.map((c) => c.volumeName)).toEqual(['db2']);
+    expect(repaired.skipped).toBe(2);
+    expect(await listed(b.url)).toEqual(await listed(a.url));
+    const done = await cli(['backup', 'copy', '--from', a.url, '--to', b.url, '--table']);
+    expect(done.code, done.stderr).toBe(0);
+    for (const volume of ['db1', 'db2', 'db3']) expect(done.stdout).toContain(`volume ${volume}: 0 backup(s) copied, 1 already there, `);
+  });
+
   it('refuses bad input by name and writes nothing', async () => {
     const a = await newStore('bad-a');
     const b = await newStore('bad-b');

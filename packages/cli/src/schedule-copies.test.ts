@@ -1,7 +1,7 @@
 // A schedule naming several stores (issue 21, 3-2-1): the first gets each run's backup, the
 // others a copy with the same name, each store keeping by its own retention. Real daemon, a
 // directory store and s3rver; bad store lists refused with nothing saved.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { S3RVER_CREDENTIALS, startS3rver } from '@convoy/test-support/s3rver';
 import { tempDir } from '@convoy/test-support/tmp';
@@ -87,6 +87,34 @@ describe('schedule create with --backup repeated', () => {
     const newestNow = (await backupNames(offsite))[0]!;
     const restored = await cli(['create', 'db-offsite', '--backup', `${offsite}?backup=${newestNow}&volume=db`, '--s3-endpoint', s3.endpoint]);
     expect(restored.code, restored.stderr).toBe(0);
+  });
+
+  it('a run whose copy reaches one further store but not the next is reported failed, and no store runs retention', async () => {
+    const stores = ['p-local', 'p-second', 'p-third'].map((name) => path.join(dir, name));
+    for (const root of stores) await mkdir(root);
+    const [first, copyOk, copyBad] = stores.map((root) => `vfs://${root}`) as [string, string, string];
+    const args = ['--every', '1h', '--keep-last', '1', '--backup', first, '--backup', copyOk, '--backup', copyBad];
+    const created = await cli(['schedule', 'create', 'partly', '--volume', 'db', ...args]);
+    expect(created.code, created.stderr).toBe(0);
+    const firstRun = await cli(['schedule', 'run', 'partly', '--json']);
+    expect(firstRun.code, firstRun.stderr + firstRun.stdout).toBe(0);
+
+    // The third store's record of the volume is damaged: the next copy to it fails.
+    const cfg = path.join(stores[2]!, (await readdir(stores[2]!, { recursive: true })).find((f) => f.endsWith('volume.cfg') && f.includes('/db'))!);
+    await writeFile(cfg, '{"Name": "db", cut');
+    await writeFile(path.join((await cli(['mount', 'db'])).stdout.trim(), 'rows'), 'second run');
+    const failed = await cli(['schedule', 'run', 'partly', '--json']);
+    expect(failed.code).toBe(1);
+    const error = failed.json<{ error: { code: string; message: string } }>().error;
+    expect(error.code).toBe('CORRUPT');
+    expect(error.message).toContain(`to ${copyBad} failed`);
+    expect(error.message).toContain(`it was copied to ${copyOk}`);
+    expect(error.message).toContain('no retention ran');
+    const view = (await cli(['schedule', 'inspect', 'partly', '--json'])).json<ScheduleView>();
+    expect(view.lastRun).toMatchObject({ outcome: 'failed', error: { code: 'CORRUPT' } });
+    // keep-last 1 would have left one backup in each store: retention ran nowhere.
+    expect(await backupNames(first)).toHaveLength(2);
+    expect(await backupNames(copyOk)).toHaveLength(2);
   });
 
   it('refuses a store named twice, and keep rules that are not; nothing is saved', async () => {

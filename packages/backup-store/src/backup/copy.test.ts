@@ -4,14 +4,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CompressionMethod, ObjectStore, StoreLayout } from '@convoy/core';
-import { forwardStore } from '@convoy/core';
+import { ConvoyError, forwardStore } from '@convoy/core';
 import { expectCode, ImageSource, MemoryObjectStore, tempDir } from '@convoy/core/testing';
 import { describe, expect, it } from 'vitest';
+import type { CopyReport } from './copy.js';
 import { Keyring } from './crypto/keyring.js';
 import type { UserKey } from './crypto/user-key.js';
 import { accessVolume } from './crypto/volume-access.js';
 import { createBackupEngine } from './engine.js';
 import { BLOCK_SIZE, blocksDir, packsDir, volumeConfigKey } from './layout.js';
+import { DEFAULT_LOCK_OPTIONS, StoreLock } from './store-lock.js';
 import { loadBackupConfig, saveBackupConfig } from './store-records.js';
 import { parseBackupUrl } from './url.js';
 
@@ -166,7 +168,8 @@ describe('backup copy between layouts', () => {
     const rest = await engine.copyBackups({ from: a, to: b, owner: 'h/1', onProgress: (p) => progress.push(p) });
     expect(rest).toMatchObject({ skipped: 1, blocksCopied: 1, blocksReused: 3 });
     // Blocks the target held count as done: the bar ends full, at the backup's mapped bytes.
-    expect(progress.at(-1)).toMatchObject({ phase: 'copy', doneBytes: 4 * BLOCK_SIZE, totalBytes: 4 * BLOCK_SIZE });
+    // A whole-store copy gives each volume its own phase (its own bar line and summary).
+    expect(progress.at(-1)).toMatchObject({ phase: 'copy vol1', doneBytes: 4 * BLOCK_SIZE, totalBytes: 4 * BLOCK_SIZE });
   });
 });
 
@@ -362,5 +365,150 @@ describe('bad input is refused by name, with nothing written', () => {
     const before = b.keysUnder('');
     await expectCode(engine.copyBackups({ from: a, to: b, owner: 'h/1' }), 'INVALID_ARGUMENT', 'vol1', '2097152-byte blocks', '65536-byte blocks');
     expect(b.keysUnder('')).toEqual(before);
+  });
+});
+
+describe('a whole-store copy goes past a volume it cannot copy (issue 22)', () => {
+  /** Store a with vol1, vol2 and vol3, one backup each (two 2 MiB blocks, packs), and an empty store b. */
+  async function threeVolumes() {
+    const source = await imageSource();
+    const a = store('a');
+    const b = store('b');
+    const names: Record<string, string> = {};
+    for (const volume of ['vol1', 'vol2', 'vol3']) {
+      await randomVolume(source, volume, 2);
+      await source.snapshot(volume, `${volume}-s1`);
+      names[volume] = (await backup(a, source, volume, `${volume}-s1`)).name;
+    }
+    return { source, a, b, names };
+  }
+
+  const breakages: Array<[string, string, (a: MemoryObjectStore) => Promise<() => Promise<void>>]> = [
+    [
+      'a corrupt volume.cfg',
+      'CORRUPT',
+      async (a) => {
+        const original = (await a.get(volumeConfigKey('vol2')))!;
+        await a.put(volumeConfigKey('vol2'), Buffer.from('{"Name": "vol2", cut sho'));
+        return () => a.put(volumeConfigKey('vol2'), original);
+      },
+    ],
+    [
+      'a missing pack',
+      'NOT_FOUND',
+      async (a) => {
+        const [pack] = a.keysUnder(packsDir('vol2'));
+        const original = (await a.get(pack!))!;
+        await a.delete([pack!]);
+        return () => a.put(pack!, original);
+      },
+    ],
+  ];
+
+  it.each(breakages)(
+    'with %s in the middle volume: the others are copied and verify clean, the copy fails naming it, a re-run after repair copies only it',
+    async (_, code, breakVol2) => {
+      const { source, a, b, names } = await threeVolumes();
+      const repair = await breakVol2(a);
+
+      const failure = (await expectCode(engine.copyBackups({ from: a, to: b, owner: 'h/1' }), code as 'CORRUPT', '1 of 3 volume(s)', 'vol2')) as ConvoyError;
+      expect(failure.message).not.toMatch(/vol1|vol3/);
+      const details = failure.details as { failed: Array<{ volumeName: string; code: string }>; report: CopyReport };
+      expect(details.failed).toEqual([expect.objectContaining({ volumeName: 'vol2', code })]);
+      expect(details.report.copied).toEqual([
+        { volumeName: 'vol1', backupName: names.vol1 },
+        { volumeName: 'vol3', backupName: names.vol3 },
+      ]);
+      expect(details.report.volumes.map((v) => [v.volumeName, v.copied, v.error?.code])).toEqual([
+        ['vol1', 1, undefined],
+        ['vol2', 0, code],
+        ['vol3', 1, undefined],
+      ]);
+      expect((await engine.listBackups({ store: b, destUrl: b.url })).map((l) => l.volumeName).sort()).toEqual(['vol1', 'vol3']);
+      await expectVerifiesClean(b);
+      await expectRestoresAs(b, source, `${b.url}?backup=${names.vol3}&volume=vol3`, 'vol3-s1');
+
+      await repair();
+      const rerun = await engine.copyBackups({ from: a, to: b, owner: 'h/1' });
+      expect(rerun.copied).toEqual([{ volumeName: 'vol2', backupName: names.vol2 }]);
+      expect(rerun.skipped).toBe(2);
+      expect(rerun.volumes.every((v) => v.error === undefined)).toBe(true);
+      await expectVerifiesClean(b);
+      await expectRestoresAs(b, source, `${b.url}?backup=${names.vol2}&volume=vol2`, 'vol2-s1');
+    },
+  );
+
+  it('an encrypted volume whose key the daemon lacks and one another process holds locked are each named; the rest are copied', async () => {
+    const { source, a, b, names } = await threeVolumes();
+    await randomVolume(source, 'sealed', 1);
+    await source.snapshot('sealed', 'sealed-s1');
+    await backup(a, source, 'sealed', 'sealed-s1', { encrypt: true, encryptionKey: key });
+    const held = await StoreLock.acquire(b, 'vol3', 'delete', 'other-host/9', DEFAULT_LOCK_OPTIONS);
+    try {
+      const failure = (await expectCode(
+        engine.copyBackups({ from: a, to: b, owner: 'h/1' }),
+        'KEY_REQUIRED',
+        '2 of 4 volume(s)',
+        'sealed',
+        'vol3',
+      )) as ConvoyError;
+      const details = failure.details as { failed: Array<{ volumeName: string; code: string }> };
+      expect(details.failed.map((f) => [f.volumeName, f.code])).toEqual([
+        ['sealed', 'KEY_REQUIRED'],
+        ['vol3', 'LOCKED'],
+      ]);
+    } finally {
+      await held.release();
+    }
+    expect((await engine.listBackups({ store: b, destUrl: b.url })).map((l) => l.name).sort()).toEqual([names.vol1, names.vol2].sort());
+  });
+
+  it('one volume asked for fails as before: its own error, nothing about other volumes', async () => {
+    const { a, b } = await threeVolumes();
+    await a.put(volumeConfigKey('vol2'), Buffer.from('not json'));
+    const failure = (await expectCode(engine.copyBackups({ from: a, to: b, volumeName: 'vol2', owner: 'h/1' }), 'CORRUPT', 'volume.cfg')) as ConvoyError;
+    expect(failure.message).not.toContain('volume(s)');
+  });
+
+  it('a cancel in the middle volume stops everything: the third is not copied', async () => {
+    const { a, b } = await threeVolumes();
+    const controller = new AbortController();
+    const cancelling = forwardStore(b, {
+      put: async (k, body, opts) => {
+        if (k.includes('/packs/') && k.includes('vol2')) controller.abort(new ConvoyError('CANCELLED', 'the client went away'));
+        return b.put(k, body, opts);
+      },
+    });
+    await expectCode(engine.copyBackups({ from: a, to: cancelling, owner: 'h/1', signal: controller.signal }), 'CANCELLED');
+    expect((await engine.listBackups({ store: b, destUrl: b.url })).map((l) => l.volumeName)).toEqual(['vol1']);
+  });
+
+  it('the target failing a write stops everything: the third is not copied, and the error is the store’s', async () => {
+    const { a, b } = await threeVolumes();
+    const failing = forwardStore(b, {
+      put: async (k, body, opts) => {
+        if (k.includes('/packs/') && k.includes('vol2')) throw new ConvoyError('STORE_ERROR', `cannot put ${k}: injected, the disk is full`);
+        return b.put(k, body, opts);
+      },
+    });
+    const failure = await expectCode(engine.copyBackups({ from: a, to: failing, owner: 'h/1' }), 'STORE_ERROR', 'the disk is full');
+    expect(failure.message).not.toContain('volume(s)');
+    expect((await engine.listBackups({ store: b, destUrl: b.url })).map((l) => l.volumeName)).toEqual(['vol1']);
+  });
+
+  it('a stop after a volume already failed keeps the stopping error and still names the failed volume', async () => {
+    const { a, b } = await threeVolumes();
+    await a.put(volumeConfigKey('vol1'), Buffer.from('not json'));
+    const failing = forwardStore(b, {
+      put: async (k, body, opts) => {
+        if (k.includes('/packs/') && k.includes('vol2')) throw new ConvoyError('STORE_ERROR', `cannot put ${k}: injected, the disk is full`);
+        return b.put(k, body, opts);
+      },
+    });
+    const failure = (await expectCode(engine.copyBackups({ from: a, to: failing, owner: 'h/1' }), 'STORE_ERROR', 'the disk is full', 'vol1')) as ConvoyError;
+    expect((failure.details as { failed: Array<{ volumeName: string; code: string }> }).failed).toEqual([
+      expect.objectContaining({ volumeName: 'vol1', code: 'CORRUPT' }),
+    ]);
+    expect(await engine.listBackups({ store: b, destUrl: b.url })).toEqual([]);
   });
 });

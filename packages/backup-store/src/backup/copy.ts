@@ -7,6 +7,7 @@ import { ConvoyError, parseStoreTime, validateName } from '@convoy/core';
 import { archiveKeyOf } from './archive-key.js';
 import { type EngineContext, withStoreLock } from './context.js';
 import { copyBlocks, learnNames, mappedBytes, type NameMap, targetKnownBlocks } from './copy-blocks.js';
+import { isVolumeFailure, stoppedError, type VolumeCopyOutcome, volumesFailedError } from './copy-outcomes.js';
 import { accessCopyTarget, advanceLastBackup, ensureTargetVolume, refuseSameStore } from './copy-target.js';
 import type { EncryptionMemory } from './crypto/downgrade-guard.js';
 import type { Keyring } from './crypto/keyring.js';
@@ -51,6 +52,8 @@ export interface CopyReport {
   bytesCopied: number;
   /** Distinct blocks of copied backups that the target already held: neither fetched nor stored. */
   blocksReused: number;
+  /** Each volume's outcome, in name order: what it copied, or why it could not be copied. */
+  volumes: VolumeCopyOutcome[];
 }
 
 /** What copy needs from the engine beyond its context: the keyrings and the encryption memory. */
@@ -85,6 +88,10 @@ export interface CopyKeys {
  * missing; a re-run lists again and copies only the backups without a record in the target. Blocks
  * a killed run stored are found again (the v0.5 HEAD, or the index objects of backups it finished);
  * packs it left without an index are garbage that prune sweeps.
+ *
+ * A whole-store copy (no `volumeName`) goes past a volume that fails for a reason of its own
+ * (copy-outcomes.ts) and copies the rest; `report.volumes` says each one's outcome, and when any
+ * failed the copy throws at the end, naming them. A cancel or a failing store stops it at once.
  */
 export async function copyBackups(ctx: EngineContext, keys: CopyKeys, p: CopyBackupsParams): Promise<CopyReport> {
   if (!p.owner) throw new ConvoyError('INVALID_ARGUMENT', 'a copy needs an owner (host and process) for the store locks');
@@ -94,17 +101,36 @@ export async function copyBackups(ctx: EngineContext, keys: CopyKeys, p: CopyBac
   if (p.backupName !== undefined) validateName(p.backupName, 'backup');
   await refuseSameStore(p.from, p.to);
   const volumes = volumeName ? [volumeName] : await listVolumeNames(p.from);
-  const report: CopyReport = { copied: [], skipped: 0, blocksCopied: 0, archivesCopied: 0, bytesCopied: 0, blocksReused: 0 };
+  const report: CopyReport = { copied: [], skipped: 0, blocksCopied: 0, archivesCopied: 0, bytesCopied: 0, blocksReused: 0, volumes: [] };
   for (const name of volumes) {
     if (p.signal?.aborted) throw abortError(p.signal);
-    await withStoreLock(ctx, p.from, name, 'restore', p.owner, () =>
-      withStoreLock(ctx, p.to, name, 'backup', p.owner, () => copyVolume(ctx, keys, p, name, report)),
-    );
+    const before = { copied: report.copied.length, skipped: report.skipped, bytesCopied: report.bytesCopied };
+    const outcome = () => ({
+      volumeName: name,
+      copied: report.copied.length - before.copied,
+      skipped: report.skipped - before.skipped,
+      bytesCopied: report.bytesCopied - before.bytesCopied,
+    });
+    // Each volume of a whole-store copy is its own progress phase, so its line and total are its own.
+    const phase = volumeName ? 'copy' : `copy ${name}`;
+    try {
+      await withStoreLock(ctx, p.from, name, 'restore', p.owner, () =>
+        withStoreLock(ctx, p.to, name, 'backup', p.owner, () => copyVolume(ctx, keys, p, name, phase, report)),
+      );
+    } catch (err) {
+      // One volume asked for fails as it always did; a whole-store copy goes past what is that volume's alone.
+      if (volumeName) throw err;
+      if (!isVolumeFailure(err, p.signal)) throw stoppedError(err, report);
+      report.volumes.push({ ...outcome(), error: { code: err.code, message: err.message } });
+      continue;
+    }
+    report.volumes.push(outcome());
   }
+  if (report.volumes.some((v) => v.error)) throw volumesFailedError(p.from.url, p.to.url, report);
   return report;
 }
 
-async function copyVolume(ctx: EngineContext, keys: CopyKeys, p: CopyBackupsParams, volumeName: string, report: CopyReport): Promise<void> {
+async function copyVolume(ctx: EngineContext, keys: CopyKeys, p: CopyBackupsParams, volumeName: string, phase: string, report: CopyReport): Promise<void> {
   const sourceVolume = await loadVolumeConfig(p.from, volumeName);
   if (!sourceVolume)
     throw new ConvoyError('NOT_FOUND', `volume ${volumeName} has no backups in ${p.from.url}`, { details: { volume: volumeName, store: p.from.url } });
@@ -159,7 +185,7 @@ async function copyVolume(ctx: EngineContext, keys: CopyKeys, p: CopyBackupsPara
   let doneBytes = 0;
   const advance = (bytes: number) => {
     doneBytes += bytes;
-    p.onProgress?.({ phase: 'copy', doneBytes, totalBytes: Math.max(totalBytes, doneBytes) });
+    p.onProgress?.({ phase, doneBytes, totalBytes: Math.max(totalBytes, doneBytes) });
   };
 
   for (const backup of records) {

@@ -2,7 +2,7 @@
 // lacks (core's backup/copy.ts); this file is the flags, the keys and what is printed.
 
 import type { CopyReport } from '@convoy/backup-store';
-import { STORE_LAYOUTS, type StoreLayout } from '@convoy/core/lite';
+import { isConvoyError, STORE_LAYOUTS, type StoreLayout } from '@convoy/core/lite';
 import type { EncryptionKeyParam } from '@convoy/volume-service';
 import type { Argv } from 'yargs';
 import { formatBytes } from '../../bytes.js';
@@ -48,7 +48,11 @@ export const copy = {
         'The daemon copies every backup of the volume(s) that --to lacks, oldest first: it fetches only the blocks --to does not hold, ' +
           'checks each against its checksum, re-seals it for --to, and writes the backup record last, so `backup list` shows the same ' +
           'names and times in both stores and an interrupted copy (Ctrl-C, a crash, a failed upload) leaves no half backup: run the same ' +
-          'command again and it goes on. Encrypted volumes are decrypted with the key of --from and sealed with the key of --to (made for a ' +
+          'command again and it goes on. Without --volume-name, a volume that cannot be copied (a damaged or missing record or block, ' +
+          'a refusal below, a key the daemon lacks, a lock another process holds) is skipped and the other volumes are still copied; ' +
+          'each volume is reported on its own line, and the command then fails (exit 1) naming every volume that was not copied, so a ' +
+          'schedule or script notices; --json puts the whole report in the error. A cancel or a failing store stops the copy at once. ' +
+          "With --volume-name or --backup, that volume's error ends the command as it is. Encrypted volumes are decrypted with the key of --from and sealed with the key of --to (made for a " +
           'store without keys, as backup create --encrypt does); keys never leave the daemon. An encrypted volume is refused for a --to ' +
           `that holds it unencrypted. ${KEY_SOURCES}`,
       ),
@@ -67,10 +71,25 @@ export const copy = {
     const onProgress = out.progress('copy');
     const report = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key: { encryptionKey?: EncryptionKeyParam }) =>
       client.call('copyBackups', { ...request, ...key }, { onProgress, onSummary: out.summary() }),
-    );
+    ).catch((err: unknown) => {
+      // Some volumes failed: each volume's outcome on its own line, then the error (under --json its details carry the report).
+      const partial = partialReport(err);
+      if (partial) {
+        out.endProgress();
+        for (const line of renderVolumes(partial)) out.notice(line);
+      }
+      throw err;
+    });
     out.result({ go: report, table: () => renderCopy(report) });
   },
 };
+
+/** The report a whole-store copy that failed for some volumes carries in its error's details (copy-outcomes.ts). */
+function partialReport(err: unknown): CopyReport | undefined {
+  if (!isConvoyError(err) || !Array.isArray(err.details?.failed)) return undefined;
+  const report = err.details.report as CopyReport | undefined;
+  return Array.isArray(report?.volumes) ? report : undefined;
+}
 
 /** --s3-endpoint goes to whichever store is on S3; --to-s3-endpoint overrides it for --to. */
 function endpoints(args: CopyArgs): { fromEndpoint?: string; toEndpoint?: string } {
@@ -84,8 +103,19 @@ function endpoints(args: CopyArgs): { fromEndpoint?: string; toEndpoint?: string
 
 export function renderCopy(report: CopyReport): string {
   const lines = report.copied.map((c) => `copied ${c.backupName} (volume ${c.volumeName})`);
+  // Each volume's line when the copy went through several (a whole store).
+  if (report.volumes.length > 1) lines.push(...renderVolumes(report));
   lines.push(
     `${report.copied.length} backup(s) copied, ${report.skipped} already there; ${formatBytes(report.bytesCopied)} transferred in ${report.blocksCopied} block(s) and ${report.archivesCopied} archive(s); ${report.blocksReused} block(s) the target already held`,
   );
   return lines.join('\n');
+}
+
+/** One line per volume: what it copied, or why it could not be copied. */
+export function renderVolumes(report: CopyReport): string[] {
+  return report.volumes.map((v) =>
+    v.error
+      ? `volume ${v.volumeName} NOT copied: ${v.error.code}: ${v.error.message}${v.copied > 0 ? ` (${v.copied} backup(s) copied before it failed)` : ''}`
+      : `volume ${v.volumeName}: ${v.copied} backup(s) copied, ${v.skipped} already there, ${formatBytes(v.bytesCopied)}`,
+  );
 }
