@@ -10,7 +10,6 @@ import type {
   SnapshotQuiescer,
   SnapshotRecord,
   StandbyState,
-  StandbySyncRequest,
   StandbySyncResult,
   VolumeDriver,
   VolumeRecord,
@@ -41,6 +40,7 @@ import type {
   SnapshotBlocks,
   StartupProblem,
   StoreOperations,
+  SyncStandbyParams,
   VolumeService,
 } from './types.js';
 import { VolumeIndex } from './volume-index.js';
@@ -216,7 +216,7 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
    * differs from its target. Refused while the volume is mounted: a read-only mount's page
    * cache would not see the blocks change under it.
    */
-  syncStandby(name: string, req: StandbySyncRequest = {}, onProgress?: ProgressListener): Promise<StandbySyncResult> {
+  syncStandby(name: string, req: SyncStandbyParams = {}, onProgress?: ProgressListener): Promise<StandbySyncResult> {
     return this.guard(async () => {
       validateName(name, 'volume');
       const { backupUrl } = checkSyncRequest(name, req);
@@ -235,7 +235,7 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
   private async syncHeld(
     name: string,
     backupUrl: string | undefined,
-    req: StandbySyncRequest,
+    req: SyncStandbyParams,
     onProgress: ProgressListener | undefined,
   ): Promise<StandbySyncResult> {
     const state = await this.requireStandby(name);
@@ -247,10 +247,13 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
         details: { volume: name },
       });
     }
-    const endpoint = state.endpoint === undefined ? {} : { endpoint: state.endpoint };
-    const url = backupUrl ?? newestBackup(name, state, await this.backups.listBackups(state.storeUrl, { ...endpoint, volumeName: state.sourceVolume })).url;
-    const plan = await this.backups.planRestore(url, { ...endpoint, ...(req.signal ? { signal: req.signal } : {}) });
+    // The caller's key (or the daemon's) opens the store; the request's key goes nowhere else.
+    const store = { ...(state.endpoint === undefined ? {} : { endpoint: state.endpoint }), ...(req.encryptionKey ? { encryptionKey: req.encryptionKey } : {}) };
+    const url = backupUrl ?? newestBackup(name, state, await this.backups.listBackups(state.storeUrl, { ...store, volumeName: state.sourceVolume })).url;
+    const plan = await this.backups.planRestore(url, { ...store, ...(req.signal ? { signal: req.signal } : {}) });
     checkSameSource(name, state, { storeUrl: plan.target.written, volumeName: plan.volumeName });
+    // The target's record is read (and, sealed, opened) with that key before the journal is written: a missing or wrong key changes nothing.
+    await this.backups.inspectBackup(url, store);
     if (plan.backupName === state.backupName && !state.syncing) {
       // Already there: nothing is written, and the check counts as a sync.
       const current = { ...state, syncedAt: new Date().toISOString() };
