@@ -1,19 +1,15 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { createBackupEngine } from '@convoy/backup-store';
 import { BLOCK_SIZE } from '@convoy/backup-store/testing';
-import { type ConvoyErrorJSON, createCommandRunner, ObjectStoreRegistry, silentLogger, type VolumeDriver } from '@convoy/core';
+import { type ConvoyErrorJSON, createCommandRunner, silentLogger } from '@convoy/core';
 import { expectCode, ImageSource } from '@convoy/core/testing';
 import vfs from '@convoy/driver-vfs';
-import fsStore from '@convoy/objectstore-fs';
 import { bundleForNode } from '@convoy/test-support/bundle';
-import { tempDirFactory } from '@convoy/test-support/tmp';
-import { VolumeManager } from '@convoy/volume-service';
 import { describe, expect, it } from 'vitest';
 import { imageDriver } from '../test/image-driver.js';
 import { startJsonChild } from '../test/json-child.js';
 import type { StandbyJob } from '../test/standby-process.child.js';
+import { BLOCKS, backupNameOf, expectHolds, freshDir, managerOf, site } from '../test/standby-site.js';
 
 /**
  * Standby volumes through the VolumeManager (issue 21 item 1): create --standby, what a standby
@@ -23,60 +19,8 @@ import type { StandbyJob } from '../test/standby-process.child.js';
  * activation, and the next sync leaves it bit-exact.
  */
 
-const freshDir = await tempDirFactory('convoy-standby-');
 const child = await bundleForNode(path.join(import.meta.dirname, '../test/standby-process.child.ts'));
 const run = createCommandRunner({ timeoutMs: 60_000 });
-const BLOCKS = 8;
-
-function managerOf(drivers: VolumeDriver[], standbyDir: string): VolumeManager {
-  const stores = new ObjectStoreRegistry();
-  stores.register(fsStore);
-  return new VolumeManager({ drivers, stores, engine: createBackupEngine(), owner: `standby-test:${process.pid}`, log: silentLogger, standbyDir });
-}
-
-interface Site {
-  dir: string;
-  storeUrl: string;
-  standbyDir: string;
-  images: string;
-  source: ImageSource;
-  manager: VolumeManager;
-  /** Backups b1..b3 of `src`, and the snapshots they were taken of. */
-  urls: string[];
-}
-
-/** Volume `src` on an image driver, backed up three times (s2: one block changed; s3: another changed, one zeroed). */
-async function site(): Promise<Site> {
-  const dir = await freshDir();
-  const images = path.join(dir, 'images');
-  const storeDir = path.join(dir, 'store');
-  await fs.mkdir(storeDir);
-  const storeUrl = `vfs://${storeDir}`;
-  const source = await ImageSource.open(images);
-  const standbyDir = path.join(dir, 'standby');
-  const manager = managerOf([imageDriver(source)], standbyDir);
-  await manager.open();
-  await source.createVolume('src', BLOCKS * BLOCK_SIZE);
-  for (let i = 0; i < BLOCKS; i++) await source.writeVolume('src', i * BLOCK_SIZE, randomBytes(BLOCK_SIZE));
-  const urls: string[] = [];
-  const backup = async (snapshot: string) => {
-    await manager.createSnapshot('src', snapshot);
-    urls.push((await manager.createBackup({ snapshot, dest: storeUrl })).url);
-  };
-  await backup('s1');
-  await source.writeVolume('src', 2 * BLOCK_SIZE, randomBytes(BLOCK_SIZE));
-  await backup('s2');
-  await source.writeVolume('src', 5 * BLOCK_SIZE, randomBytes(BLOCK_SIZE));
-  await source.discardVolume('src', { offset: 6 * BLOCK_SIZE, length: BLOCK_SIZE });
-  await backup('s3');
-  return { dir, storeUrl, standbyDir, images, source, manager, urls };
-}
-
-async function expectHolds(images: string, volume: string, snapshot: string): Promise<void> {
-  const source = await ImageSource.open(images);
-  const [a, b] = await Promise.all([fs.readFile(source.volumePath(volume)), fs.readFile(source.snapshotPath(snapshot))]);
-  expect(a.equals(b), `${volume} holds ${snapshot}`).toBe(true);
-}
 
 describe('standby volumes in the manager (block-writable driver)', () => {
   it('restores a standby that refuses mounts, snapshots and resizes, syncs to the newest and to an older backup, keeps its state across a restart, and activates', async () => {
@@ -85,7 +29,7 @@ describe('standby volumes in the manager (block-writable driver)', () => {
     const created = await s.manager.createVolume({ name: 'dr', backupUrl: b1, standby: true });
     expect(created.standby).toMatchObject({ sourceVolume: 'src', backupUrl: b1, storeUrl: s.storeUrl });
     expect(created.standby?.syncing).toBeUndefined();
-    expect(created.standby?.status).toBe(`holds ${parseName(b1)}`);
+    expect(created.standby?.status).toBe(`holds ${backupNameOf(b1)}`);
     await expectHolds(s.images, 'dr', 's1');
 
     await expectCode(s.manager.mountVolume('dr'), 'STANDBY', 'volume dr is a standby volume and cannot be mounted', 'convoy standby activate dr');
@@ -164,7 +108,7 @@ describe('a standby sync that fails part-way (an injected write error)', () => {
     const manager = managerOf([failing], s.standbyDir);
     await manager.open();
     await expect(manager.syncStandby('dr', { backupUrl: b3 })).rejects.toThrow('injected write failure');
-    expect((await manager.getVolume('dr')).standby?.syncing?.to).toBe(parseName(b3));
+    expect((await manager.getVolume('dr')).standby?.syncing?.to).toBe(backupNameOf(b3));
     await expectCode(manager.activateStandby('dr'), 'STANDBY', 'interrupted');
     const completed = await manager.syncStandby('dr', { backupUrl: b3 });
     expect(completed.standby.syncing).toBeUndefined();
@@ -197,7 +141,7 @@ describe('activating a standby while it syncs', () => {
     await manager.open();
     const sync = manager.syncStandby('dr', { backupUrl: b3 });
     await writing;
-    expect((await manager.getVolume('dr')).standby?.status).toBe(`syncing to ${parseName(b3)}`);
+    expect((await manager.getVolume('dr')).standby?.status).toBe(`syncing to ${backupNameOf(b3)}`);
     await expectCode(manager.activateStandby('dr'), 'BUSY', 'standby dr is being synced');
     release();
     await sync;
@@ -269,7 +213,7 @@ describe('a standby sync SIGKILLed at each step', () => {
     const manager = managerOf([imageDriver(await ImageSource.open(s.images))], s.standbyDir);
     await manager.open();
     const standby = (await manager.getVolume('dr')).standby;
-    expect(standby).toMatchObject({ backupUrl: b1, syncing: { to: parseName(b3) }, status: `interrupted sync to ${parseName(b3)}, run standby sync` });
+    expect(standby).toMatchObject({ backupUrl: b1, syncing: { to: backupNameOf(b3) }, status: `interrupted sync to ${backupNameOf(b3)}, run standby sync` });
     await expectCode(manager.mountVolume('dr'), 'STANDBY', `interrupted`, 'convoy standby sync dr');
     await expectCode(manager.activateStandby('dr'), 'STANDBY', 'interrupted');
 
@@ -291,7 +235,3 @@ describe('a standby sync SIGKILLed at each step', () => {
     await expectHolds(s.images, 'dr', 's3');
   });
 });
-
-function parseName(url: string): string {
-  return new URL(url).searchParams.get('backup')!;
-}

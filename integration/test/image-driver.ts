@@ -1,18 +1,21 @@
 /**
  * A whole VolumeDriver over an ImageSource (image files on the host): the block-writable driver
  * the manager's standby tests and their kill -9 children run, where devmapper needs a guest.
- * Mounts are only recorded (nothing is mounted); deletes are not supported. `beforeWrite` runs
- * before each write or zero of a standby sync, `beforeClose` before its fsync and `afterClose`
- * after it, for kills.
+ * Mounts are only recorded (nothing is mounted); deletes are not supported. For kills:
+ * `beforeWrite` runs before each write or zero of a standby sync and each block write of a
+ * restore, `beforeClose` before a sync's fsync and `afterClose` after it, `beforeCommit` before a
+ * restore's commit (its fsync and rename into place) and `afterCommit` after it.
  */
 import path from 'node:path';
-import { ConvoyError, isConvoyError, type VolumeDriver, type VolumeRecord, type VolumeWriter } from '@convoy/core';
+import { ConvoyError, isConvoyError, type RestoreTarget, type VolumeDriver, type VolumeRecord, type VolumeWriter } from '@convoy/core';
 import type { ImageSource } from '@convoy/core/testing';
 
 export interface WriteHooks {
   beforeWrite?: (offset: number) => Promise<void> | void;
   beforeClose?: () => Promise<void> | void;
   afterClose?: () => Promise<void> | void;
+  beforeCommit?: () => Promise<void> | void;
+  afterCommit?: () => Promise<void> | void;
 }
 
 export function imageDriver(source: ImageSource, hooks: WriteHooks = {}): VolumeDriver {
@@ -44,6 +47,19 @@ export function imageDriver(source: ImageSource, hooks: WriteHooks = {}): Volume
       await writer.close();
       await hooks.afterClose?.();
     },
+  });
+  const hookedTarget = (target: RestoreTarget): RestoreTarget => ({
+    write: async (buf, offset, length) => {
+      await hooks.beforeWrite?.(offset);
+      await target.write(buf, offset, length);
+    },
+    commit: async () => {
+      await hooks.beforeCommit?.();
+      const committed = await target.commit();
+      await hooks.afterCommit?.();
+      return committed;
+    },
+    abort: () => target.abort(),
   });
   return {
     name: 'image',
@@ -80,7 +96,7 @@ export function imageDriver(source: ImageSource, hooks: WriteHooks = {}): Volume
       getSnapshot: (v, s) => source.getSnapshot(v, s),
       compareSnapshots: (v, s, b) => source.compareSnapshots(v, s, b),
       openSnapshot: (v, s) => source.openSnapshot(v, s),
-      createRestoreTarget: (r, size) => source.createRestoreTarget(r, size),
+      createRestoreTarget: async (r, size) => hookedTarget(await source.createRestoreTarget(r, size)),
       openVolumeWriter: async (name) => hooked(await source.openVolumeWriter(name)),
     },
   };

@@ -1,9 +1,11 @@
 /**
- * A separate process running one `standby sync` through a VolumeManager (image driver, vfs
- * store, standby state in a directory), for the kill -9 tests (standby-crash.test.ts bundles it
- * with esbuild). argv[2] is a JSON `StandbyJob`; the result goes to stdout as one JSON line.
- * `dieAt` SIGKILLs the process itself at a chosen point of the sync: the nth block write (or
- * zero), just before the writer's fsync, or just after it (before the journal is cleared).
+ * A separate process running one `standby sync`, or one `create --backup URL --standby`, through
+ * a VolumeManager (image driver, vfs store, standby state in a directory), for the kill -9 tests
+ * (standby.test.ts and standby-create-kill.test.ts bundle it with esbuild). argv[2] is a JSON
+ * `StandbyJob`; the result goes to stdout as one JSON line. `dieAt` SIGKILLs the process itself at
+ * a chosen point: the nth block write (or zero); for a sync just before the writer's fsync or just
+ * after it (before the journal is cleared); for a create just before the restore's commit or just
+ * after it (before the standby record says the create is done).
  */
 
 import { createBackupEngine } from '@convoy/backup-store';
@@ -14,11 +16,13 @@ import { VolumeManager } from '@convoy/volume-service';
 import { imageDriver } from './image-driver.js';
 
 export interface StandbyJob {
+  /** `sync` (the default) syncs standby `volume` to `backupUrl`; `create` restores `backupUrl` as the new standby `volume`. */
+  op?: 'sync' | 'create';
   images: string;
   standbyDir: string;
   volume: string;
   backupUrl: string;
-  dieAt?: { write: number } | 'before-fsync' | 'after-fsync';
+  dieAt?: { write: number } | 'before-fsync' | 'after-fsync' | 'before-commit' | 'after-commit';
 }
 
 const job = JSON.parse(process.argv[2] ?? '') as StandbyJob;
@@ -39,6 +43,12 @@ const driver = imageDriver(source, {
   afterClose: () => {
     if (job.dieAt === 'after-fsync') die();
   },
+  beforeCommit: () => {
+    if (job.dieAt === 'before-commit') die();
+  },
+  afterCommit: () => {
+    if (job.dieAt === 'after-commit') die();
+  },
 });
 const stores = new ObjectStoreRegistry();
 stores.register(fsStore);
@@ -52,7 +62,10 @@ const manager = new VolumeManager({
 });
 try {
   await manager.open();
-  const result = await manager.syncStandby(job.volume, { backupUrl: job.backupUrl });
+  const result =
+    job.op === 'create'
+      ? await manager.createVolume({ name: job.volume, backupUrl: job.backupUrl, standby: true })
+      : await manager.syncStandby(job.volume, { backupUrl: job.backupUrl });
   process.stdout.write(`${JSON.stringify({ ok: true, result })}\n`);
 } catch (err) {
   process.stdout.write(`${JSON.stringify({ ok: false, error: toConvoyError(err).toJSON() })}\n`);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { tempDir } from '@convoy/test-support/tmp';
@@ -64,6 +65,55 @@ describe('convoy standby', () => {
     const mountpoint = (await on(standby.socketPath, ['mount', 'db-dr'])).stdout.trim();
     expect(await readFile(path.join(mountpoint, 'data.txt'), 'utf8')).toBe('v1');
     expect(JSON.parse((await on(standby.socketPath, ['inspect', 'db-dr'])).stdout).Standby).toBeUndefined();
+  });
+
+  it('follows an encrypted store with the per-call key file on a daemon that has no key: created, synced bit-exact, a wrong key refused with the standby unchanged', async () => {
+    const key = path.join(dir, 'right.key');
+    const wrong = path.join(dir, 'wrong.key');
+    const [keyBytes, wrongBytes] = [randomBytes(32), randomBytes(32)];
+    await writeFile(key, keyBytes, { mode: 0o600 });
+    await writeFile(wrong, wrongBytes, { mode: 0o600 });
+    const secrets = [keyBytes, wrongBytes].flatMap((b) => [b.toString('base64'), b.toString('hex')]);
+    const outputs: string[] = [];
+    const run = async (socket: string, args: string[]) => {
+      const res = await on(socket, args);
+      outputs.push(res.stdout, res.stderr);
+      return res;
+    };
+    const payloads = [randomBytes(256 * 1024), randomBytes(256 * 1024)];
+    expect((await run(source.socketPath, ['create', 'sec'])).code).toBe(0);
+    const mountpoint = (await run(source.socketPath, ['mount', 'sec'])).stdout.trim();
+    const urls: string[] = [];
+    for (const [i, payload] of payloads.entries()) {
+      await writeFile(path.join(mountpoint, 'table.bin'), payload);
+      expect((await run(source.socketPath, ['snapshot', 'create', 'sec', '--name', `sec-${i}`])).code).toBe(0);
+      const made = await run(source.socketPath, ['--json', 'backup', 'create', `sec-${i}`, '--dest', store, '--encrypt', '--encryption-key-file', key]);
+      expect(made.code, made.stderr).toBe(0);
+      urls.push(JSON.parse(made.stdout).URL);
+    }
+    const [first, second] = urls as [string, string];
+
+    const keyless = await run(standby.socketPath, ['--json', 'create', 'sec-dr', '--backup', first, '--standby']);
+    expect(JSON.parse(keyless.stdout).error.code).toBe('KEY_REQUIRED');
+    const created = await run(standby.socketPath, ['create', 'sec-dr', '--backup', first, '--standby', '--encryption-key-file', key]);
+    expect(created.code, created.stderr).toBe(0);
+    const dataOf = async () => readFile(path.join(JSON.parse((await run(standby.socketPath, ['inspect', 'sec-dr'])).stdout).DriverInfo.Path, 'table.bin'));
+    expect((await dataOf()).equals(payloads[0]!)).toBe(true);
+
+    const standbyBefore = JSON.parse((await run(standby.socketPath, ['inspect', 'sec-dr'])).stdout).Standby;
+    for (const refusal of [['--latest'], ['--latest', '--encryption-key-file', wrong], ['--backup', second, '--encryption-key-file', wrong]]) {
+      const res = await run(standby.socketPath, ['--json', 'standby', 'sync', 'sec-dr', ...refusal]);
+      expect(res.code, res.stdout).not.toBe(0);
+      expect(JSON.parse(res.stdout).error.code).toBe('KEY_REQUIRED');
+    }
+    expect(JSON.parse((await run(standby.socketPath, ['inspect', 'sec-dr'])).stdout).Standby).toEqual(standbyBefore);
+    expect((await dataOf()).equals(payloads[0]!), 'the standby still holds the first backup').toBe(true);
+
+    const synced = await run(standby.socketPath, ['--json', 'standby', 'sync', 'sec-dr', '--latest', '--encryption-key-file', key]);
+    expect(synced.code, synced.stderr).toBe(0);
+    expect(JSON.parse(synced.stdout)).toMatchObject({ method: 'full re-extract', standby: { backupUrl: second } });
+    expect((await dataOf()).equals(payloads[1]!)).toBe(true);
+    for (const secret of secrets) expect(outputs.join('\n')).not.toContain(secret);
   });
 
   it('schedule create --standby --follow needs both, and takes no --volume', async () => {

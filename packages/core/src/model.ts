@@ -51,7 +51,8 @@ export interface StandbyState {
    * The sync journal: written (fsync'd) before a sync writes its first block and cleared when
    * it is done. While present the volume may mix the blocks of the backups in `from` and of
    * `to`, so it refuses mounts and activation; the next sync rewrites every block where any of
-   * them differs from its own target.
+   * them differs from its own target. `create --standby` writes one with an empty `from` before
+   * its restore; start-up settles it (volume-service manager/standby-startup.ts).
    */
   syncing?: { from: string[]; to: string; startedAt: string };
   /**

@@ -92,7 +92,12 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
   syncStandby: async (b, { service, onProgress, signal }) =>
     service.syncStandby(
       b.VolumeName,
-      { signal, ...(given(b.BackupURL) === undefined ? {} : { backupUrl: b.BackupURL as string }), ...(b.Latest ? { latest: true } : {}) },
+      {
+        signal,
+        ...(given(b.BackupURL) === undefined ? {} : { backupUrl: b.BackupURL as string }),
+        ...(b.Latest ? { latest: true } : {}),
+        ...(b.EncryptionKey === undefined ? {} : { encryptionKey: b.EncryptionKey }),
+      },
       onProgress,
     ),
   activateStandby: async (b, { service }) => volumeResponse(await service.activateStandby(b.VolumeName)),

@@ -52,8 +52,8 @@ export const volumeCreateBody = closedObject({
 export const volumeNameBody = closedObject({ VolumeName: text }, ['VolumeName']);
 export const volumeDeleteBody = closedObject({ VolumeName: text, ReferenceOnly: flag }, ['VolumeName']);
 export const volumeMountBody = closedObject({ VolumeName: text, MountPoint: text, Verbose: flag }, ['VolumeName']);
-/** Addition: bring a standby volume to BackupURL, or (Latest, the default) to its source's newest backup. */
-export const standbySyncBody = closedObject({ VolumeName: text, BackupURL: text, Latest: flag }, ['VolumeName']);
+/** Addition: bring a standby volume to BackupURL, or (Latest, the default) to its source's newest backup; EncryptionKey opens an encrypted store. */
+export const standbySyncBody = closedObject({ VolumeName: text, BackupURL: text, Latest: flag, EncryptionKey: encryptionKey }, ['VolumeName']);
 export const volumeResizeBody = closedObject({ VolumeName: text, Size: bytes }, ['VolumeName', 'Size']);
 /** Addition: Consistent runs the hooks of the containers mounting the volume around the snapshot (the verbose answer carries Consistency). */
 export const snapshotCreateBody = closedObject({ Name: text, VolumeName: text, Verbose: flag, Consistent: flag }, ['VolumeName']);

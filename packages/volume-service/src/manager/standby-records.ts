@@ -18,6 +18,20 @@ export class StandbyRecords {
 
   constructor(private readonly dir?: string) {}
 
+  /** The volumes that have a record (what start-up settles: standby-startup.ts). */
+  async names(): Promise<string[]> {
+    if (!this.dir) return [...this.memory.keys()];
+    let files: string[];
+    try {
+      files = await fs.readdir(this.dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    // Only `<volume>.json`: a temp file of an interrupted atomic write is no record.
+    return files.filter((file) => file.endsWith('.json')).map((file) => file.slice(0, -'.json'.length));
+  }
+
   async get(volumeName: string): Promise<StandbyState | undefined> {
     if (!this.dir) return this.memory.get(volumeName);
     return readJsonFile<StandbyState>(this.file(volumeName));

@@ -29,6 +29,25 @@ export function standbyStatus(state: StandbyState, running: boolean): string {
   return running ? `syncing to ${state.syncing.to}` : `interrupted sync to ${state.syncing.to}, run standby sync`;
 }
 
+/**
+ * The record a `create --standby` writes before its restore starts: a journal with nothing held
+ * before (`from: []`; a sync's always names the backup the standby held). A volume that exists
+ * with it was committed by the restore, complete; one that does not exist was never created.
+ */
+export function createJournal(state: StandbyState): StandbyState {
+  return { ...state, syncing: { from: [], to: state.backupName, startedAt: state.syncedAt } };
+}
+
+export function isCreateJournal(state: StandbyState): boolean {
+  return state.syncing !== undefined && state.syncing.from.length === 0;
+}
+
+/** The state once the volume holds `syncing.to` (or, for a create, the backup restored). */
+export function withoutJournal(state: StandbyState): StandbyState {
+  const { syncing: _journal, ...rest } = state;
+  return rest;
+}
+
 /** Every backup whose blocks may be in the volume now: the one it holds, and those of an interrupted sync. */
 export function backupsMixedIn(state: StandbyState): string[] {
   const names = [state.backupName, ...(state.syncing?.from ?? []), ...(state.syncing ? [state.syncing.to] : [])];

@@ -23,11 +23,20 @@ export function keyParams(param: EncryptionKeyParam | undefined, what = 'encrypt
   return param === undefined ? {} : { encryptionKey: userKeyOf(param, what) };
 }
 
+/**
+ * One UserKey per key object a request carried: the engine keeps one keyring per UserKey, so the
+ * calls one request makes with its key (a standby sync lists, inspects, then syncs) stretch a
+ * passphrase once, not once per call. Weak: the key goes with the request.
+ */
+const decodedKeys = new WeakMap<EncryptionKeyParam, UserKey>();
+
 function userKeyOf(param: EncryptionKeyParam, what: string): UserKey {
   if (typeof param !== 'object' || param === null || (param.kind !== 'passphrase' && param.kind !== 'key-file') || typeof param.secret !== 'string') {
     throw new ConvoyError('INVALID_ARGUMENT', `${what} must be {kind: "passphrase" | "key-file", secret: base64}`);
   }
-  return checkUserKey({ kind: param.kind, secret: Buffer.from(param.secret, 'base64') });
+  let key = decodedKeys.get(param);
+  if (!key) decodedKeys.set(param, (key = checkUserKey({ kind: param.kind, secret: Buffer.from(param.secret, 'base64') })));
+  return key;
 }
 
 export async function verifyBackups(

@@ -41,6 +41,12 @@ export interface EncryptionKeyParam {
   secret: string;
 }
 
+/** What `standby sync` takes: its target, and the caller's key for an encrypted store (never stored, never logged). */
+export interface SyncStandbyParams extends StandbySyncRequest {
+  /** Opens the store the standby follows when the daemon's own key does not. */
+  encryptionKey?: EncryptionKeyParam;
+}
+
 export interface BackupStoreParams {
   endpoint?: string;
   /** The caller's key for an encrypted store; the daemon's own (--encryption-key-file) otherwise. */
@@ -153,7 +159,7 @@ export interface VolumeService {
   getSnapshot(snapshotName: string): Promise<SnapshotRecord>;
   createBackup(req: CreateBackupRequest, onProgress?: ProgressListener): Promise<BackupSummary>;
   /** Brings a standby volume to another backup of its source volume, writing only what differs (manager/standby-rules.ts). */
-  syncStandby(name: string, req?: StandbySyncRequest, onProgress?: ProgressListener): Promise<StandbySyncResult>;
+  syncStandby(name: string, req?: SyncStandbyParams, onProgress?: ProgressListener): Promise<StandbySyncResult>;
   /** Makes a standby volume an ordinary one. */
   activateStandby(name: string): Promise<VolumeRecord>;
   /** Applies a retention policy to a volume's snapshots on this host. */

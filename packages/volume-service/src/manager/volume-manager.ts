@@ -10,7 +10,6 @@ import type {
   SnapshotQuiescer,
   SnapshotRecord,
   StandbyState,
-  StandbySyncRequest,
   StandbySyncResult,
   VolumeDriver,
   VolumeRecord,
@@ -30,7 +29,17 @@ import {
 import { BackupService, type BackupServiceOptions, type RestorePlan } from './backup-service.js';
 import { DEFAULT_STOP_GRACE_MS, drainOrCancel } from './drain-or-cancel.js';
 import { StandbyRecords } from './standby-records.js';
-import { backupsMixedIn, checkSameSource, checkSyncRequest, newestBackup, standbyRefusal, standbyStatus } from './standby-rules.js';
+import {
+  backupsMixedIn,
+  checkSameSource,
+  checkSyncRequest,
+  createJournal,
+  newestBackup,
+  standbyRefusal,
+  standbyStatus,
+  withoutJournal,
+} from './standby-rules.js';
+import { settleStandbys } from './standby-startup.js';
 import { guardedStoreOperations } from './store-operations.js';
 import type {
   ChangedBlockService,
@@ -41,6 +50,7 @@ import type {
   SnapshotBlocks,
   StartupProblem,
   StoreOperations,
+  SyncStandbyParams,
   VolumeService,
 } from './types.js';
 import { VolumeIndex } from './volume-index.js';
@@ -109,6 +119,7 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
    */
   async open(): Promise<StartupProblem[]> {
     const found = await this.refreshIndex();
+    found.push(...(await settleStandbys(this.standbys, (name) => this.volumeExists(name), this.opts.log)));
     this.problems.splice(0, this.problems.length, ...found);
     for (const problem of found) this.opts.log.error('startup problem', { ...problem });
     return found;
@@ -167,8 +178,8 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
         return await this.locks.run(this.allKeys(name), async () => {
           await this.refuseNameUsedByAnyDriver(name);
           const request: CreateVolumeRequest = { name, ...(size === undefined ? {} : { size }), options };
-          // The journal goes first: a crash mid-restore leaves no volume, one after it a standby that says "run standby sync".
-          if (standby) await this.standbys.put(name, { ...standby, syncing: { from: [], to: standby.backupName, startedAt: standby.syncedAt } });
+          // The journal goes first, so the restored volume is never without its standby record; start-up settles a killed create (standby-startup.ts).
+          if (standby) await this.standbys.put(name, createJournal(standby));
           else if (await this.standbys.get(name)) await this.standbys.remove(name);
           let record: VolumeRecord;
           try {
@@ -216,7 +227,7 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
    * differs from its target. Refused while the volume is mounted: a read-only mount's page
    * cache would not see the blocks change under it.
    */
-  syncStandby(name: string, req: StandbySyncRequest = {}, onProgress?: ProgressListener): Promise<StandbySyncResult> {
+  syncStandby(name: string, req: SyncStandbyParams = {}, onProgress?: ProgressListener): Promise<StandbySyncResult> {
     return this.guard(async () => {
       validateName(name, 'volume');
       const { backupUrl } = checkSyncRequest(name, req);
@@ -235,7 +246,7 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
   private async syncHeld(
     name: string,
     backupUrl: string | undefined,
-    req: StandbySyncRequest,
+    req: SyncStandbyParams,
     onProgress: ProgressListener | undefined,
   ): Promise<StandbySyncResult> {
     const state = await this.requireStandby(name);
@@ -247,10 +258,13 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
         details: { volume: name },
       });
     }
-    const endpoint = state.endpoint === undefined ? {} : { endpoint: state.endpoint };
-    const url = backupUrl ?? newestBackup(name, state, await this.backups.listBackups(state.storeUrl, { ...endpoint, volumeName: state.sourceVolume })).url;
-    const plan = await this.backups.planRestore(url, { ...endpoint, ...(req.signal ? { signal: req.signal } : {}) });
+    // The caller's key (or the daemon's) opens the store; the request's key goes nowhere else.
+    const store = { ...(state.endpoint === undefined ? {} : { endpoint: state.endpoint }), ...(req.encryptionKey ? { encryptionKey: req.encryptionKey } : {}) };
+    const url = backupUrl ?? newestBackup(name, state, await this.backups.listBackups(state.storeUrl, { ...store, volumeName: state.sourceVolume })).url;
+    const plan = await this.backups.planRestore(url, { ...store, ...(req.signal ? { signal: req.signal } : {}) });
     checkSameSource(name, state, { storeUrl: plan.target.written, volumeName: plan.volumeName });
+    // The target's record is read (and, sealed, opened) with that key before the journal is written: a missing or wrong key changes nothing.
+    await this.backups.inspectBackup(url, store);
     if (plan.backupName === state.backupName && !state.syncing) {
       // Already there: nothing is written, and the check counts as a sync.
       const current = { ...state, syncedAt: new Date().toISOString() };
@@ -708,6 +722,20 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
     }
   }
 
+  /** Whether any driver has volume `name`; undefined when a driver cannot say (its lookup fails). */
+  private async volumeExists(name: string): Promise<boolean | undefined> {
+    if (this.index.driverOf(name) !== undefined) return true;
+    let known = true;
+    for (const driver of this.drivers.values()) {
+      try {
+        if (await driver.getVolume(name)) return true;
+      } catch {
+        known = false;
+      }
+    }
+    return known ? false : undefined;
+  }
+
   private async stillExists(name: string): Promise<boolean> {
     const driver = this.drivers.get(this.index.driverOf(name) ?? '');
     return driver ? (await driver.getVolume(name).catch(() => undefined)) !== undefined : false;
@@ -758,11 +786,6 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
       throw toConvoyError(err, typeof (err as NodeJS.ErrnoException | undefined)?.code === 'string' ? 'STATE_ERROR' : 'INTERNAL');
     }
   }
-}
-
-function withoutJournal(state: StandbyState): StandbyState {
-  const { syncing: _journal, ...rest } = state;
-  return rest;
 }
 
 function withDriver(record: VolumeRecord, driver: string): VolumeRecord {

@@ -62,7 +62,9 @@ export const create: CommandModule<CreateArgs> = {
       .option('standby', { type: 'string', describe: 'instead of --volume: the standby volume to keep in sync with --follow' })
       .option('follow', {
         type: 'string',
-        describe: "with --standby: each run syncs the standby to its source's newest backup in this store (no snapshot, no backup, no retention)",
+        describe:
+          "with --standby: each run syncs the standby to its source's newest backup in this store (no snapshot, no backup, no retention). " +
+          "Like a backup schedule it holds no key: an encrypted store is opened with the daemon's own (convoy daemon --encryption-key-file)",
       })
       .option('every', { type: 'string', describe: `run at this interval: 30m, 1h, 1d (${durationRangeText('interval')})` })
       .option('cron', { type: 'string', describe: 'run when this crontab expression matches, e.g. "0 3 * * *" (5 fields, or 6 with seconds first)' })

@@ -5,6 +5,7 @@
  */
 import type { StandbySyncResult } from '@convoy/core/lite';
 import { formatBytes } from '../../bytes.js';
+import { KEY_SOURCES, withEncryptionKey } from '../../encryption-key.js';
 import type { CommandModule } from '../command-module.js';
 
 export function renderStandbySync(result: StandbySyncResult): string {
@@ -18,7 +19,7 @@ export function renderStandbySync(result: StandbySyncResult): string {
   return `standby ${result.volumeName}: ${moved}\n  ${what}\n  synced at ${result.standby.syncedAt}`;
 }
 
-export const sync: CommandModule<{ volume: string; backup?: string; latest?: boolean }> = {
+export const sync: CommandModule<{ volume: string; backup?: string; latest?: boolean; encryptionKeyFile?: string }> = {
   command: 'sync <volume>',
   describe: 'Bring a standby volume to another backup of its source volume (the newest by default)',
   builder: (c) =>
@@ -29,17 +30,24 @@ export const sync: CommandModule<{ volume: string; backup?: string; latest?: boo
         describe: 'the backup URL to sync to: any backup of the same source volume in the store the standby follows, older ones too',
       })
       .option('latest', { type: 'boolean', describe: "sync to the source volume's newest backup in the store (the default)" })
+      .option('encryption-key-file', {
+        type: 'string',
+        describe: "the key of the encrypted store the standby follows, when the daemon's own key does not open it (see below)",
+      })
       .conflicts('backup', 'latest')
       .epilogue(
         'Block drivers (devicemapper) compare the block maps of the backup the standby holds and of the target, and fetch ' +
           'and write only the blocks that differ. Directory drivers (vfs) cannot diff an archive: they extract the whole ' +
           'backup beside the volume and swap it in (a "full re-extract"). The standby must be unmounted. A sync that is ' +
-          'killed leaves the standby refusing mounts and activation until the next sync completes it.',
+          'killed leaves the standby refusing mounts and activation until the next sync completes it. ' +
+          `The key is checked before anything is written: a missing or wrong one leaves the standby as it was. ${KEY_SOURCES}`,
       ),
   async handler(args, { client, out }) {
     const onProgress = out.progress();
     const body = { VolumeName: args.volume, ...(args.backup === undefined ? {} : { BackupURL: args.backup }), ...(args.latest ? { Latest: true } : {}) };
-    const result = await client.call('syncStandby', body, { onProgress });
+    const result = await withEncryptionKey(args.encryptionKeyFile, out.interactive, (key) =>
+      client.call('syncStandby', key.encryptionKey === undefined ? body : { ...body, EncryptionKey: key.encryptionKey }, { onProgress }),
+    );
     out.result({ go: result, table: () => renderStandbySync(result) });
   },
 };

@@ -66,7 +66,8 @@ export const create: CommandModule<CreateArgs> = {
       .option('standby', {
         type: 'boolean',
         describe:
-          'keep the restored --backup a standby: it refuses mounts, writes, snapshots and backups, and follows its source with `convoy standby sync` until `convoy standby activate`',
+          'keep the restored --backup a standby: it refuses mounts, writes, snapshots and backups, and follows its source with `convoy standby sync` until `convoy standby activate`. ' +
+          "An --encryption-key-file is used for this restore only, never kept: each `standby sync` takes it again unless the daemon's own key opens the store",
       })
       .epilogue(`The volume's data lives where its driver keeps it (vfs: a directory under vfs.path). ${NAME_RULES} ${BACKUP_URL_FORMS}`),
   async handler(args, { client, out }) {
