@@ -2,9 +2,10 @@
  * `convoy create NAME --backup URL --standby` SIGKILLed at each step of its restore (issue 21
  * item 1): before any block is written, mid-way, after the last write before the commit, and
  * after the commit before the standby record says the create is done. After a restart there is
- * either no volume (no standby record either, and nothing that stops the same create from being
- * run again) or a standby that holds the backup bit-exact and can be activated. Never an ordinary
- * volume (writable, backed up) restored as a standby, never a standby record without its volume.
+ * either no volume (its record, if left, is inert: nothing shows it, and the same create, or an
+ * ordinary create of that name, replaces it) or a standby that holds the backup bit-exact and can
+ * be activated. Never an ordinary volume (writable, backed up) restored as a standby, and start-up
+ * removes no record: the volume may be on a driver left out of that start.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -49,7 +50,7 @@ describe('create --standby SIGKILLed at each step of its restore', () => {
     const found = await manager.findVolume('dr');
     if (expected === 'no volume') {
       expect(found).toBeUndefined();
-      expect(await records(s.standbyDir), 'no standby record is left without its volume').toEqual([]);
+      await expectCode(manager.getVolume('dr'), 'NOT_FOUND');
       await expectCode(manager.mountVolume('dr'), 'NOT_FOUND');
       // Nothing left behind stops the same create.
       const again = await manager.createVolume({ name: 'dr', backupUrl: b1, standby: true });
@@ -67,7 +68,7 @@ describe('create --standby SIGKILLed at each step of its restore', () => {
     await manager.close();
   });
 
-  it('start-up keeps a record whose volume a driver cannot look up now, and reports a record it cannot read without failing to open', async () => {
+  it("start-up reports a record it cannot read without failing to open, and an ordinary create replaces a killed standby create's record", async () => {
     const s = await site();
     const [b1] = s.urls as [string];
     await s.manager.close();
@@ -75,19 +76,37 @@ describe('create --standby SIGKILLed at each step of its restore', () => {
     expect((await startJsonChild(child, job).done).signal).toBe('SIGKILL');
     await fs.writeFile(path.join(s.standbyDir, 'torn.json'), '{"storeUrl": ');
 
-    const driver = imageDriver(await ImageSource.open(s.images));
-    const blind = { ...driver, getVolume: async () => Promise.reject(new Error('EIO: the driver cannot look volumes up')) };
-    const unsure = managerOf([blind], s.standbyDir);
-    const problems = await unsure.open();
+    const manager = managerOf([imageDriver(await ImageSource.open(s.images))], s.standbyDir);
+    const problems = await manager.open();
     expect(problems).toEqual([expect.objectContaining({ code: 'STATE_ERROR', message: expect.stringContaining('standby record of volume torn') })]);
-    expect(await records(s.standbyDir), 'a driver that cannot say keeps the record').toEqual(['dr.json', 'torn.json']);
-    await unsure.close();
-
-    const sure = managerOf([imageDriver(await ImageSource.open(s.images))], s.standbyDir);
-    await sure.open();
+    expect(await records(s.standbyDir)).toEqual(['dr.json', 'torn.json']);
+    // The killed create's record does not make an ordinary volume of that name a standby.
+    const plain = await manager.createVolume({ name: 'dr', backupUrl: b1 });
+    expect(plain.standby).toBeUndefined();
     expect(await records(s.standbyDir)).toEqual(['torn.json']);
-    expect((await sure.getVolume('src')).standby).toBeUndefined();
-    await sure.close();
+    await manager.mountVolume('dr');
+    await manager.umountVolume('dr');
+    expect((await manager.getVolume('src')).standby).toBeUndefined();
+    await manager.close();
+  });
+
+  it('start-up keeps a complete standby whose volume no loaded driver has (its driver left out of this start), and it is standby again with its driver back', async () => {
+    const s = await site();
+    const [b1] = s.urls as [string];
+    await s.manager.createVolume({ name: 'dr', backupUrl: b1, standby: true });
+    await s.manager.close();
+
+    // The daemon started without the driver that holds dr (another --drivers list, a pool not attached).
+    const without = managerOf([imageDriver(await ImageSource.open(path.join(s.dir, 'other-images')))], s.standbyDir);
+    await without.open();
+    await without.close();
+    expect(await records(s.standbyDir), 'a finished standby is not forgotten because its volume is not seen').toEqual(['dr.json']);
+
+    const back = managerOf([imageDriver(await ImageSource.open(s.images))], s.standbyDir);
+    await back.open();
+    expect((await back.getVolume('dr')).standby).toMatchObject({ backupUrl: b1, status: `holds ${backupNameOf(b1)}` });
+    await expectCode(back.mountVolume('dr'), 'STANDBY');
+    await back.close();
   });
 
   it('a create that runs to the end in a child is a standby holding the backup (the harness kills nothing by default)', async () => {

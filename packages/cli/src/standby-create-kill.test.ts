@@ -9,8 +9,9 @@ import { bundleDaemon, startDaemonProcess } from '../test/daemon-process.js';
 
 /**
  * The daemon as a real process, SIGKILLed while `convoy create NAME --backup URL --standby`
- * extracts the backup (vfs): restarted on the same root it shows no such volume and keeps no
- * standby record of it, and the same create then runs to the end, bit-exact and standby. The
+ * extracts the backup (vfs): restarted on the same root it shows no such volume (the create's
+ * record, if left, is inert: start-up removes no record, whose volume may be on a driver left out
+ * of that start), and the same create then runs to the end, bit-exact and standby. The
  * manager-level kills at each step (before the first block, mid-way, around the commit) are in
  * integration/src/standby-create-kill.test.ts.
  */
@@ -30,7 +31,7 @@ async function bytesUnder(root: string): Promise<number> {
 }
 
 describe('the daemon SIGKILLed during create --standby', () => {
-  it('leaves no volume and no standby record; restarted, the same create makes a complete standby', async () => {
+  it('leaves no volume; restarted, the same create makes a complete standby', async () => {
     const volumes = path.join(dir, 'volumes');
     await mkdir(volumes, { recursive: true });
     const storeDir = path.join(dir, 'store');
@@ -62,7 +63,7 @@ describe('the daemon SIGKILLed during create --standby', () => {
     try {
       const inspect = await cli(['--json', 'inspect', 'dr']);
       expect(JSON.parse(inspect.stdout).error.code).toBe('NOT_FOUND');
-      expect(await readdir(path.join(config.root, 'standby')).catch(() => []), 'no standby record without its volume').toEqual([]);
+      expect((await cli(['list'])).stdout, 'no volume dr is listed').not.toMatch(/^dr\s/m);
 
       const again = await cli(['create', 'dr', '--backup', url, '--standby']);
       expect(again.code, again.stderr).toBe(0);

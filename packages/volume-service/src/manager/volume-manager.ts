@@ -722,18 +722,13 @@ export class VolumeManager implements VolumeService, ChangedBlockService {
     }
   }
 
-  /** Whether any driver has volume `name`; undefined when a driver cannot say (its lookup fails). */
-  private async volumeExists(name: string): Promise<boolean | undefined> {
+  /** Whether a loaded driver has volume `name` (false also when none can say now). */
+  private async volumeExists(name: string): Promise<boolean> {
     if (this.index.driverOf(name) !== undefined) return true;
-    let known = true;
     for (const driver of this.drivers.values()) {
-      try {
-        if (await driver.getVolume(name)) return true;
-      } catch {
-        known = false;
-      }
+      if (await driver.getVolume(name).catch(() => undefined)) return true;
     }
-    return known ? false : undefined;
+    return false;
   }
 
   private async stillExists(name: string): Promise<boolean> {
