@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { MemoryObjectStore } from '@convoy/core/testing';
 import { describe, expect, it } from 'vitest';
-import { packPlan, RANGE_LIMIT, RANGES_IN_FLIGHT } from './block-fetch.js';
+import { BLOCKS_OPENING, type FetchPlan, forEachFetchedBlock, packPlan, RANGE_LIMIT, RANGES_IN_FLIGHT } from './block-fetch.js';
 import { packKey } from './layout.js';
 import { encodePackTail, type PackBlob } from './pack-format.js';
 import { writeIndex } from './pack-index.js';
@@ -87,5 +87,56 @@ describe('pack restore plan', () => {
       code: 'NOT_FOUND',
       message: expect.stringMatching(/^2 blocks .* are in no pack/),
     });
+  });
+});
+
+describe('forEachFetchedBlock', () => {
+  /** `groups` groups of `size` blocks whose fetches answer at once, each group's release recorded. */
+  const planOf = (groups: number, size: number, released: number[]): FetchPlan => ({
+    inFlight: RANGES_IN_FLIGHT,
+    groups: Array.from({ length: groups }, (_, g) => {
+      const names = Array.from({ length: size }, (_, b) => name(g * size + b + 1));
+      return {
+        names,
+        fetch: async () => ({
+          blocks: names.map((n) => ({ name: n, stored: () => Buffer.alloc(0), format: { compression: 'none' as const } })),
+          release: () => released.push(g),
+        }),
+      };
+    }),
+  });
+
+  it('opens at most BLOCKS_OPENING blocks at once across the groups in flight, uses every block once and releases every group', async () => {
+    const released: number[] = [];
+    let open = 0;
+    let most = 0;
+    const used: string[] = [];
+    await forEachFetchedBlock(planOf(5, 4, released), async (block) => {
+      open += 1;
+      most = Math.max(most, open);
+      // Each block takes a few turns of the event loop, so a second group's fetch lands while the first is opening.
+      for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+      used.push(block.name);
+      open -= 1;
+    });
+    expect(most).toBe(BLOCKS_OPENING);
+    expect(used.sort()).toEqual(Array.from({ length: 20 }, (_, i) => name(i + 1)));
+    expect(released.sort()).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('stops at the first failure, releases what it fetched, and names a failed fetch through inFetch', async () => {
+    const released: number[] = [];
+    const failing = planOf(3, 2, released);
+    await expect(
+      forEachFetchedBlock(failing, async (block) => {
+        if (block.name === name(3)) throw new Error('cannot open block 3');
+      }),
+    ).rejects.toThrow('cannot open block 3');
+    expect(released).toContain(1);
+
+    const unreadable: FetchPlan = { inFlight: 1, groups: [{ names: [name(9)], fetch: () => Promise.reject(new Error('pack gone')) }] };
+    await expect(
+      forEachFetchedBlock(unreadable, async () => undefined, { inFetch: (err, group) => new Error(`${group.names[0]}: ${(err as Error).message}`) }),
+    ).rejects.toThrow(`${name(9)}: pack gone`);
   });
 });

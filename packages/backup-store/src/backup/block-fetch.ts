@@ -6,6 +6,7 @@ import type { BlobCipher } from './pack-cipher.js';
 import { corruptPack } from './pack-format.js';
 import { type BlobLocation, indexUnlistedPacks, loadPackIndex } from './pack-index.js';
 import { RangeBuffers } from './range-buffers.js';
+import { runWorkers, Slots } from './workers.js';
 
 /** One block as read from the store. */
 export interface FetchedBlock {
@@ -36,6 +37,43 @@ export interface FetchPlan {
   groups: FetchGroup[];
   /** Groups fetched at once. */
   inFlight: number;
+}
+
+/**
+ * Blocks being opened (unsealed, decompressed and checked on the block workers, then written) at
+ * once, across all the groups of one operation: enough to keep the workers busy while one block
+ * is written. Counted per group, a group fetched while the one before was still opening doubled
+ * it, and each block being opened holds a pooled block buffer (8 MiB of a restore's peak RSS
+ * from S3).
+ */
+export const BLOCKS_OPENING = 3;
+
+/**
+ * Fetches the plan's groups, `plan.inFlight` at a time, and hands each of their blocks to `use`,
+ * at most BLOCKS_OPENING at once in all; a group's buffer is released once its blocks are used.
+ * `inFetch` may rename a failed fetch's error (say which backup the group's first block is of).
+ */
+export async function forEachFetchedBlock(
+  plan: FetchPlan,
+  use: (block: FetchedBlock) => Promise<void>,
+  opts: { signal?: AbortSignal | undefined; inFetch?: (err: unknown, group: FetchGroup) => unknown } = {},
+): Promise<void> {
+  const opening = new Slots(BLOCKS_OPENING);
+  await runWorkers(
+    plan.groups,
+    plan.inFlight,
+    async (group) => {
+      const fetched = await group.fetch().catch((err: unknown) => {
+        throw opts.inFetch ? opts.inFetch(err, group) : err;
+      });
+      try {
+        await runWorkers(fetched.blocks, BLOCKS_OPENING, (block) => opening.run(() => use(block)), opts.signal);
+      } finally {
+        fetched.release();
+      }
+    },
+    opts.signal,
+  );
 }
 
 /** Convoy v0.5's layout: one GET per block, `inFlight` at once. */

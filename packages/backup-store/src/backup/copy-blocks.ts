@@ -3,7 +3,7 @@
 
 import type { CompressionMethod, ObjectStore, StoreLayout } from '@convoy/core';
 import { ConvoyError, isConvoyError } from '@convoy/core';
-import { blockObjectPlan, packPlan } from './block-fetch.js';
+import { blockObjectPlan, forEachFetchedBlock, packPlan } from './block-fetch.js';
 import type { BlockFormat } from './block-transform.js';
 import { type BlockSink, blockObjectSink, packSink } from './block-uploader.js';
 import type { BlockWorkers } from './block-workers.js';
@@ -13,7 +13,7 @@ import { loadPackIndex, writeIndex } from './pack-index.js';
 import { PackWriter } from './pack-writer.js';
 import { type BackupConfig, type BlockMapping, backupBlockSize, backupCompression, layoutOf } from './records.js';
 import { isEmpty } from './store-records.js';
-import { blocksInFlight, runWorkers } from './workers.js';
+import { blocksInFlight } from './workers.js';
 
 /**
  * Source block name → target block name. Identical when both volumes name blocks the same way
@@ -110,36 +110,26 @@ export async function copyBlocks(p: {
       layoutOf(backup) === 'packs'
         ? await packPlan(p.source.store, backup.VolumeName, needed, p.source.cipher)
         : blockObjectPlan(p.source.store, backup.VolumeName, needed, format, blocksInFlight(p.concurrency, blockSize));
-    await runWorkers(
-      plan.groups,
-      plan.inFlight,
-      async (group) => {
-        const fetched = await group.fetch().catch((err: unknown) => {
-          throw inSource(err, backup, group.names[0]!);
+    await forEachFetchedBlock(
+      plan,
+      async ({ name, stored, format: blockFormat }) => {
+        const open = async () => p.workers.open(stored(), name, lengthOf.get(name)!, blockFormat, p.names ? p.source.nameBlock : undefined);
+        const plain = await open().catch((err: unknown) => {
+          throw inSource(err, backup, name);
         });
-        try {
-          await runWorkers(fetched.blocks, 3, async ({ name, stored, format: blockFormat }) => {
-            const open = async () => p.workers.open(stored(), name, lengthOf.get(name)!, blockFormat, p.names ? p.source.nameBlock : undefined);
-            const plain = await open().catch((err: unknown) => {
-              throw inSource(err, backup, name);
-            });
-            const mapped = p.names ? await p.workers.name(plain, format, target.access.nameBlock) : name;
-            p.names?.set(name, mapped);
-            if (!target.known.has(mapped)) {
-              const bytes = await sink.sink.store(mapped, plain);
-              target.known.add(mapped);
-              if (bytes > 0) {
-                copiedBlocks += 1;
-                copiedBytes += bytes;
-              }
-            }
-            p.onBlockBytes(bytesOf(name));
-          });
-        } finally {
-          fetched.release();
+        const mapped = p.names ? await p.workers.name(plain, format, target.access.nameBlock) : name;
+        p.names?.set(name, mapped);
+        if (!target.known.has(mapped)) {
+          const bytes = await sink.sink.store(mapped, plain);
+          target.known.add(mapped);
+          if (bytes > 0) {
+            copiedBlocks += 1;
+            copiedBytes += bytes;
+          }
         }
+        p.onBlockBytes(bytesOf(name));
       },
-      p.signal,
+      { signal: p.signal, inFetch: (err, group) => inSource(err, backup, group.names[0]!) },
     );
     await sink.finish();
   } catch (err) {

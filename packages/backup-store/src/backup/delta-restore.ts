@@ -1,19 +1,20 @@
 import type { DeltaBlockBackupOps, VolumeRecord } from '@convoy/core';
 import { ConvoyError, isConvoyError } from '@convoy/core';
-import { blockObjectPlan, packPlan } from './block-fetch.js';
+import { blockObjectPlan, forEachFetchedBlock, packPlan } from './block-fetch.js';
 import { type BlockFormat, zeroBlockName } from './block-transform.js';
 import type { BlockWorkers } from './block-workers.js';
 import type { BufferPool } from './buffer-pool.js';
 import { type BackupConfig, backupBlockSize, backupCompression, layoutOf, type VolumeConfig } from './records.js';
 import type { RestoreParams } from './types.js';
-import { blocksInFlight, runWorkers } from './workers.js';
+import { blocksInFlight } from './workers.js';
 
 /**
  * Restores a delta-block backup into a new volume: every distinct block is fetched once, opened
  * (decompressed and verified against its name) on the block workers and written at each offset
  * that uses it. Fetches run ahead of writes: v0.5 volumes fetch `concurrency` block objects at
  * once; pack volumes read runs of adjacent blocks with one ranged read each, a few at once
- * (block-fetch.ts), and open and write the blocks of one while the next are fetched. The
+ * (block-fetch.ts), and open and write the blocks of one while the next are fetched, a few
+ * blocks at a time in all (`forEachFetchedBlock`). The
  * restore is sparse: a new target reads as zeros, so blocks of zeros (known by name, never
  * fetched) and offsets the backup does not map are not written, and stay holes. Any failure
  * aborts the target, so no half-restored volume remains.
@@ -76,42 +77,31 @@ export async function restoreDeltaBlock(
       : blockObjectPlan(p.store, p.volumeName, needed, format, blocksInFlight(concurrency, blockSize));
   const target = await ops.createRestoreTarget(p.request, size);
   try {
-    await runWorkers(
-      plan.groups,
-      plan.inFlight,
-      async (group) => {
-        const fetched = await group.fetch().catch((err: unknown) => {
-          throw inBackup(err, group.names[0]!);
-        });
+    await forEachFetchedBlock(
+      plan,
+      async ({ name, stored, format: blockFormat }) => {
+        const offsets = offsetsByChecksum.get(name)!;
+        const length = lengthAt(offsets[0]!);
+        // The plaintext lands in a pooled shared buffer, given back once it is written.
+        const into = pool.take(blockSize);
         try {
-          // The blocks of one ranged read open three at a time (two cores busy, one block being written).
-          await runWorkers(fetched.blocks, 3, async ({ name, stored, format: blockFormat }) => {
-            const offsets = offsetsByChecksum.get(name)!;
-            const length = lengthAt(offsets[0]!);
-            // The plaintext lands in a pooled shared buffer, given back once it is written.
-            const into = pool.take(blockSize);
-            try {
-              // Taken here, so a blob that fails to unseal is named like one that fails to open.
-              const open = async () => workers.open(stored(), name, length, blockFormat, p.sealing?.nameBlock, into);
-              const data = await open().catch((err: unknown) => {
-                throw inBackup(err, name);
-              });
-              for (const offset of offsets) {
-                const expected = lengthAt(offset);
-                if (data.length !== expected)
-                  throw new ConvoyError('CORRUPT', `${where(name)} holds ${data.length} bytes where the backup needs ${expected} at offset ${offset}`);
-                await target.write(data, offset, expected);
-              }
-              advance(data.length * offsets.length);
-            } finally {
-              pool.give(into);
-            }
+          // Taken here, so a blob that fails to unseal is named like one that fails to open.
+          const open = async () => workers.open(stored(), name, length, blockFormat, p.sealing?.nameBlock, into);
+          const data = await open().catch((err: unknown) => {
+            throw inBackup(err, name);
           });
+          for (const offset of offsets) {
+            const expected = lengthAt(offset);
+            if (data.length !== expected)
+              throw new ConvoyError('CORRUPT', `${where(name)} holds ${data.length} bytes where the backup needs ${expected} at offset ${offset}`);
+            await target.write(data, offset, expected);
+          }
+          advance(data.length * offsets.length);
         } finally {
-          fetched.release();
+          pool.give(into);
         }
       },
-      p.signal,
+      { signal: p.signal, inFetch: (err, group) => inBackup(err, group.names[0]!) },
     );
     return await target.commit();
   } catch (err) {

@@ -14,7 +14,7 @@
 
 import type { DeltaBlockBackupOps, ObjectStore, SingleFileBackupOps, StandbySyncReport } from '@convoy/core';
 import { ConvoyError, isConvoyError, validateName } from '@convoy/core';
-import { blockObjectPlan, packPlan } from './block-fetch.js';
+import { blockObjectPlan, forEachFetchedBlock, packPlan } from './block-fetch.js';
 import { zeroBlockName } from './block-transform.js';
 import type { EngineContext } from './context.js';
 import { withStoreLock } from './context.js';
@@ -159,36 +159,28 @@ async function blockDiff(ctx: EngineContext, p: StandbySyncParams, ops: DeltaBlo
       layoutOf(target) === 'packs'
         ? await packPlan(p.store, p.volumeName, names, p.sealing?.cipher)
         : blockObjectPlan(p.store, p.volumeName, names, format, blocksInFlight(ctx.concurrency, blockSize));
-    await runWorkers(
-      plan.groups,
-      plan.inFlight,
-      async (group) => {
-        const fetched = await group.fetch();
+    await forEachFetchedBlock(
+      plan,
+      async ({ name, stored, format: blockFormat }) => {
+        const at = byBlock.get(name)!;
+        // The plaintext lands in a pooled shared buffer, as a restore's does: the engine's thread gets no block memory.
+        const into = ctx.pool.take(blockSize);
         try {
-          await runWorkers(fetched.blocks, 3, async ({ name, stored, format: blockFormat }) => {
-            const at = byBlock.get(name)!;
-            // The plaintext lands in a pooled shared buffer, as a restore's does: the engine's thread gets no block memory.
-            const into = ctx.pool.take(blockSize);
-            try {
-              const data = await ctx.workers.open(stored(), name, lengthAt(at[0]!), blockFormat, p.sealing?.nameBlock, into);
-              for (const offset of at) {
-                if (data.length < lengthAt(offset))
-                  throw new ConvoyError(
-                    'CORRUPT',
-                    `block ${name} of backup ${target.Name} holds ${data.length} bytes where offset ${offset} needs ${lengthAt(offset)}`,
-                  );
-                await writer.write(data, offset, lengthAt(offset));
-                wrote(lengthAt(offset));
-              }
-            } finally {
-              ctx.pool.give(into);
-            }
-          });
+          const data = await ctx.workers.open(stored(), name, lengthAt(at[0]!), blockFormat, p.sealing?.nameBlock, into);
+          for (const offset of at) {
+            if (data.length < lengthAt(offset))
+              throw new ConvoyError(
+                'CORRUPT',
+                `block ${name} of backup ${target.Name} holds ${data.length} bytes where offset ${offset} needs ${lengthAt(offset)}`,
+              );
+            await writer.write(data, offset, lengthAt(offset));
+            wrote(lengthAt(offset));
+          }
         } finally {
-          fetched.release();
+          ctx.pool.give(into);
         }
       },
-      p.signal,
+      { signal: p.signal },
     );
     closed = true;
     await writer.close();

@@ -33,6 +33,32 @@ export async function runWorkers<T>(
   if (failure) throw failure.error;
 }
 
+/**
+ * At most `count` calls of `run` at once among every caller that shares it; the others wait their
+ * turn in order. For a limit across nested `runWorkers` calls, which each count only their own.
+ */
+export class Slots {
+  private free: number;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(count: number) {
+    this.free = count;
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free -= 1;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      // The slot passes straight to the next in line, so a newcomer cannot overtake it.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free += 1;
+    }
+  }
+}
+
 export function abortError(signal: AbortSignal): ConvoyError {
   if (isConvoyError(signal.reason)) return signal.reason;
   return new ConvoyError('TIMEOUT', `the operation was aborted: ${signal.reason instanceof Error ? signal.reason.message : String(signal.reason)}`, {
