@@ -70,6 +70,8 @@ export async function checkArchive(store: ObjectStore, backup: BackupConfig, sig
   try {
     await pipeline([...(await checkedArchiveStages(store, backup, { signal })), new TarEndCheck(), discard], signal ? { signal } : {});
   } catch (err) {
+    // Cancelled: the signal's reason, as a restore reports it, not the pipeline's AbortError as a store failure.
+    if (signal?.aborted) throw abortError(signal);
     throw namingBackup(classify(err as Error), archiveKeyOf(backup), backup);
   }
 }
