@@ -13,12 +13,12 @@ import { ConvoyError } from './errors.js';
  * - `delete` removes exactly the keys given (never by prefix) and ignores missing ones;
  * - a missing object is `undefined` from `get`/`head`, not an error;
  * - failures are ConvoyError STORE_ERROR (or NOT_FOUND for a missing bucket/path at open);
- * - every call but `close` takes a last `opts: { signal }` (StoreCallOptions). A call whose
- *   signal has fired, before or while it runs, rejects promptly with `cancelledError` (ConvoyError
- *   CANCELLED, or the signal's reason when that is a ConvoyError) and leaves the store as it was:
- *   a request in flight is aborted, a body being read is destroyed, a listing stops between pages.
- *   A store that can hang (S3) must honour it in flight; one that cannot (a directory) checks it
- *   before each request and between reads and pages.
+ * - every read, listing, write and delete takes a last `opts: { signal }` (StoreCallOptions). A
+ *   call whose signal has fired, before or while it runs, rejects promptly with `cancelledError`
+ *   (ConvoyError CANCELLED, or the signal's reason when that is a ConvoyError) and leaves the
+ *   store as it was: a request in flight is aborted, a body being read is destroyed, a listing
+ *   stops at its next key. A store that can hang (S3) must honour it in flight; one that cannot
+ *   (a directory) checks it before each request and between reads and entries.
  */
 export interface ObjectStore {
   /** The normalised store URL, e.g. `vfs:///backups` or `s3://bucket@us-east-1/prefix`. */
