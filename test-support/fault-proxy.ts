@@ -28,6 +28,11 @@ export interface FaultRule {
   match?: (req: ProxiedRequest) => boolean;
   /** How many matching requests get the fault (default 1). */
   times?: number;
+  /**
+   * Told of each request the fault is served to, with a promise that settles when the client
+   * closes that connection: a test of cancelling waits on it to prove no socket is left behind.
+   */
+  served?: (req: ProxiedRequest, closed: Promise<void>) => void;
 }
 
 export interface FaultProxy {
@@ -68,6 +73,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     if (rule) {
       rule.times -= 1;
       injected[rule.fault] += 1;
+      rule.served?.(seen, new Promise<void>((resolve) => req.socket.once('close', () => resolve())));
     }
     const fault = rule?.fault;
     if (fault === 'stall') {

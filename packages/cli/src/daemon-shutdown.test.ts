@@ -14,8 +14,8 @@ import { bundleDaemon, type DaemonProcess, startDaemonProcess } from '../test/da
 /**
  * Shutdown honours its promise whatever the store does: SIGTERM while S3 stalls a restore or a
  * CSI `bak` upload (with the store's default timeouts, far beyond the stop grace) exits in
- * bounded time, naming what was still running, with the Docker spec file, the sockets and the
- * root lock gone; so does a second SIGTERM right after the first.
+ * bounded time (a stalled read is aborted by the cancel, not left to its timeout), with the
+ * Docker spec file, the sockets and the root lock gone; so does a second SIGTERM right after the first.
  */
 const MiB = 1024 * 1024;
 const freshDir = await tempDirFactory('convoy-daemon-shutdown-');
@@ -81,7 +81,8 @@ describe('convoy daemon shutdown while S3 stalls', () => {
       expect(exit, daemon.stderr() + daemon.stdout()).not.toBe('still running');
       expect((await restore).code).not.toBe(0);
       expect(await leftovers()).toEqual([]);
-      expect(daemon.stderr() + daemon.stdout()).toMatch(/still running.*db-copy/);
+      // Cancelling the restore aborted its stalled GET: nothing was left running to abandon.
+      expect(daemon.stderr() + daemon.stdout()).not.toMatch(/still running after being cancelled/);
     } finally {
       if (daemon.alive()) daemon.child.kill('SIGKILL');
     }

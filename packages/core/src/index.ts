@@ -2,6 +2,7 @@ export * from './archive/extract-tar.js';
 export * from './archive/pack-directory.js';
 export * from './archive/tar-end-check.js';
 export * from './bounded/index.js';
+export * from './cancelled.js';
 export * from './consistency.js';
 export * from './driver.js';
 export * from './driver-traits.js';

@@ -12,13 +12,20 @@ import { ConvoyError } from './errors.js';
  *   stops at 1000 keys; `listDir` lists one level;
  * - `delete` removes exactly the keys given (never by prefix) and ignores missing ones;
  * - a missing object is `undefined` from `get`/`head`, not an error;
- * - failures are ConvoyError STORE_ERROR (or NOT_FOUND for a missing bucket/path at open).
+ * - failures are ConvoyError STORE_ERROR (or NOT_FOUND for a missing bucket/path at open);
+ * - every read, listing, write and delete takes a last `opts: { signal }` (StoreCallOptions). A
+ *   call whose signal has fired, before or while it runs, rejects promptly with `cancelledError`
+ *   (ConvoyError CANCELLED, or the signal's reason when that is a ConvoyError) and leaves the
+ *   store as it was: a request in flight is aborted, a body being read is destroyed, a listing
+ *   stops at its next key. A store that can hang (S3) must honour it in flight; one that cannot
+ *   (a directory) checks it before each request and between reads and entries.
  */
 export interface ObjectStore {
   /** The normalised store URL, e.g. `vfs:///backups` or `s3://bucket@us-east-1/prefix`. */
   readonly url: string;
-  get(key: string): Promise<Buffer | undefined>;
-  getStream(key: string): Promise<Readable | undefined>;
+  get(key: string, opts?: StoreCallOptions): Promise<Buffer | undefined>;
+  /** The stream fails with the cancellation too when the signal fires while it is being read. */
+  getStream(key: string, opts?: StoreCallOptions): Promise<Readable | undefined>;
   /**
    * Bytes `offset` to `offset + length` of an object, with one request (a ranged GET, one read):
    * fewer when the object ends sooner (none past its end), undefined when it is missing. Pack
@@ -29,18 +36,16 @@ export interface ObjectStore {
    * (the directory store does), so a restore does not leave a range's worth of garbage per read.
    * The caller uses the result only until it reuses `into`.
    */
-  getRange(key: string, offset: number, length: number, into?: Buffer): Promise<Buffer | undefined>;
-  /**
-   * Atomic write. Large streams may be uploaded in parts. `signal` cancels a write in flight
-   * (a store that can hang, like S3, must honour it; the object is then not written).
-   */
-  put(key: string, body: Buffer | Readable, opts?: { signal?: AbortSignal }): Promise<void>;
-  head(key: string): Promise<ObjectInfo | undefined>;
+  getRange(key: string, offset: number, length: number, into?: Buffer, opts?: StoreCallOptions): Promise<Buffer | undefined>;
+  /** Atomic write. Large streams may be uploaded in parts. A cancelled write leaves no object. */
+  put(key: string, body: Buffer | Readable, opts?: StoreCallOptions): Promise<void>;
+  head(key: string, opts?: StoreCallOptions): Promise<ObjectInfo | undefined>;
   /** Every key under `prefix`, recursively, in lexical order. */
-  list(prefix: string): AsyncIterable<ObjectInfo>;
+  list(prefix: string, opts?: StoreCallOptions): AsyncIterable<ObjectInfo>;
   /** Names (not keys) of the objects and sub-directories directly under `prefix` (a dir ending in `/`). */
-  listDir(prefix: string): Promise<{ files: string[]; dirs: string[] }>;
-  delete(keys: string[]): Promise<void>;
+  listDir(prefix: string, opts?: StoreCallOptions): Promise<{ files: string[]; dirs: string[] }>;
+  /** A cancelled delete may have removed some of the keys (each removal is whole), never others. */
+  delete(keys: string[], opts?: StoreCallOptions): Promise<void>;
   /**
    * Removes what interrupted writes left behind (a killed process's temp files, unfinished
    * uploads) last modified before `olderThan`, and returns a name for each. Optional: a store
@@ -50,6 +55,12 @@ export interface ObjectStore {
   /** Counts of requests made so far, by kind, so tests and benchmarks can check request budgets. */
   readonly stats: ObjectStoreStats;
   close(): Promise<void>;
+}
+
+/** The options every store call takes last (see the contract above). */
+export interface StoreCallOptions {
+  /** Cancels the call: it rejects with `cancelledError` and changes nothing more. */
+  signal?: AbortSignal | undefined;
 }
 
 /** Checks getRange's numbers and buffer (one rule for every store): INVALID_ARGUMENT naming the bad one. */

@@ -3,10 +3,14 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import {
   ConvoyError,
+  cancelledError,
+  failOnCancel,
   fsyncDir,
   type ObjectInfo,
   type ObjectStore,
   type ObjectStoreStats,
+  type StoreCallOptions,
+  throwIfCancelled,
   validateKeyPrefix,
   validateObjectKey,
   validateRange,
@@ -32,31 +36,37 @@ export class FsObjectStore implements ObjectStore {
     readonly url: string,
   ) {}
 
-  async get(key: string): Promise<Buffer | undefined> {
+  async get(key: string, opts: StoreCallOptions = {}): Promise<Buffer | undefined> {
     const file = this.fileOf(key);
     this.stats.get += 1;
+    const { signal } = opts;
+    throwIfCancelled(signal, `reading ${key}`);
     try {
-      return await fs.readFile(file);
+      return await fs.readFile(file, signal ? { signal } : {});
     } catch (err) {
+      if (signal?.aborted) throw cancelledError(signal, `reading ${key}`);
       return missing(err) ? undefined : this.fail('read', key, err);
     }
   }
 
-  async getStream(key: string): Promise<Readable | undefined> {
+  async getStream(key: string, opts: StoreCallOptions = {}): Promise<Readable | undefined> {
     const file = this.fileOf(key);
     this.stats.get += 1;
+    throwIfCancelled(opts.signal, `reading ${key}`);
     try {
       const handle = await fs.open(file, 'r');
-      return handle.createReadStream();
+      return failOnCancel(handle.createReadStream(), opts.signal, `reading ${key}`);
     } catch (err) {
       return missing(err) ? undefined : this.fail('read', key, err);
     }
   }
 
-  async getRange(key: string, offset: number, length: number, into?: Buffer): Promise<Buffer | undefined> {
+  async getRange(key: string, offset: number, length: number, into?: Buffer, opts: StoreCallOptions = {}): Promise<Buffer | undefined> {
     validateRange(offset, length, into);
     const file = this.fileOf(key);
     this.stats.get += 1;
+    const what = `reading ${length} bytes at ${offset} of ${key}`;
+    throwIfCancelled(opts.signal, what);
     let handle;
     try {
       handle = await fs.open(file, 'r');
@@ -68,26 +78,33 @@ export class FsObjectStore implements ObjectStore {
       let filled = 0;
       // A read may return less than asked before the end: read on until the range or the file ends.
       while (filled < length) {
+        throwIfCancelled(opts.signal, what);
         const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + filled);
         if (bytesRead === 0) break;
         filled += bytesRead;
       }
       return buffer.subarray(0, filled);
     } catch (err) {
+      if (err instanceof ConvoyError) throw err;
       return this.fail('read', key, err);
     } finally {
       await handle.close();
     }
   }
 
-  async put(key: string, body: Buffer | Readable): Promise<void> {
+  async put(key: string, body: Buffer | Readable, opts: StoreCallOptions = {}): Promise<void> {
     const file = this.fileOf(key);
     this.stats.put += 1;
+    const what = `writing ${key}`;
+    throwIfCancelled(opts.signal, what);
+    // A signal that fires while a stream is written fails the stream: the temp file is removed.
+    const source = Buffer.isBuffer(body) ? body : failOnCancel(body, opts.signal, what);
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await this.writeAtomically(file, body);
+        await this.writeAtomically(file, source);
         return;
       } catch (err) {
+        if (opts.signal?.aborted) throw cancelledError(opts.signal, what);
         // ENOENT here means a concurrent delete pruned the new directory before our temp file
         // was created; nothing was consumed from the body yet, so trying again is safe.
         if (!(missing(err) && attempt < PUT_ATTEMPTS)) return this.fail('write', key, err);
@@ -95,9 +112,10 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
-  async head(key: string): Promise<ObjectInfo | undefined> {
+  async head(key: string, opts: StoreCallOptions = {}): Promise<ObjectInfo | undefined> {
     const file = this.fileOf(key);
     this.stats.head += 1;
+    throwIfCancelled(opts.signal, `checking ${key}`);
     return this.stat(key, file);
   }
 
@@ -110,16 +128,17 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
-  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+  async *list(prefix: string, opts: StoreCallOptions = {}): AsyncIterable<ObjectInfo> {
     validateKeyPrefix(prefix);
     const cut = prefix.lastIndexOf('/') + 1;
-    yield* this.walk(prefix.slice(0, cut), prefix.slice(cut));
+    yield* this.walk(prefix.slice(0, cut), prefix.slice(cut), opts.signal, `listing ${prefix || '/'}`);
   }
 
-  async listDir(prefix: string): Promise<{ files: string[]; dirs: string[] }> {
+  async listDir(prefix: string, opts: StoreCallOptions = {}): Promise<{ files: string[]; dirs: string[] }> {
     if (prefix !== '' && !prefix.endsWith('/'))
       throw new ConvoyError('INVALID_ARGUMENT', `listDir needs a directory prefix ending with /, got ${JSON.stringify(prefix)}`);
     validateKeyPrefix(prefix);
+    throwIfCancelled(opts.signal, `listing ${prefix || '/'}`);
     const files: string[] = [];
     const dirs: string[] = [];
     for (const entry of await this.readDir(prefix)) {
@@ -129,9 +148,10 @@ export class FsObjectStore implements ObjectStore {
     return { files, dirs };
   }
 
-  async delete(keys: string[]): Promise<void> {
+  async delete(keys: string[], opts: StoreCallOptions = {}): Promise<void> {
     const files = keys.map((key) => this.fileOf(key));
     this.stats.delete += 1;
+    throwIfCancelled(opts.signal, `deleting ${keys.length} objects`);
     const parents = new Set<string>();
     for (const [i, file] of files.entries()) {
       try {
@@ -213,12 +233,14 @@ export class FsObjectStore implements ObjectStore {
     return entries.filter((e) => !TEMP_FILE.test(e.name)).sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
   }
 
-  private async *walk(dirKey: string, namePrefix: string): AsyncIterable<ObjectInfo> {
+  private async *walk(dirKey: string, namePrefix: string, signal: AbortSignal | undefined, what: string): AsyncIterable<ObjectInfo> {
+    throwIfCancelled(signal, what);
     for (const entry of await this.readDir(dirKey)) {
       if (!entry.name.startsWith(namePrefix)) continue;
+      throwIfCancelled(signal, what);
       const key = `${dirKey}${entry.name}`;
       if (entry.isDirectory()) {
-        yield* this.walk(`${key}/`, '');
+        yield* this.walk(`${key}/`, '', signal, what);
       } else if (entry.isFile()) {
         const info = await this.stat(key, path.join(this.root, key));
         if (info) yield info;

@@ -9,6 +9,11 @@ export function isNetworkError(err: unknown): boolean {
   return NETWORK_ERRORS.has(e?.code ?? '') || e?.name === 'TimeoutError';
 }
 
+/** The wait before fetching a body again (exponential, full jitter); rejects at once when `signal` fires. */
+export function backoff(attempt: number, signal: AbortSignal | undefined): Promise<void> {
+  return sleep(Math.random() * 100 * 2 ** attempt, undefined, signal ? { signal } : {});
+}
+
 export interface ResumeOptions {
   /** The object's length, from the first response; a body that ends short of it is resumed. */
   length: number | undefined;
@@ -17,8 +22,10 @@ export interface ResumeOptions {
   /** Attempts in all, the first included. */
   maxAttempts: number;
   onRetry: () => void;
-  /** Wraps the error that ends the stream (attempts spent, or not a network failure). */
+  /** Wraps the error that ends the stream (attempts spent, not a network failure, or cancelled). */
   fail: (err: unknown) => Error;
+  /** Cancels the download: the body in flight is destroyed and the stream fails, never resumed. */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -28,31 +35,42 @@ export interface ResumeOptions {
  * handed over; this is what makes a cut GET of a 50 GB archive cost one range, not a restart.
  */
 export function resumableBody(first: Readable, opts: ResumeOptions): Readable {
-  return Readable.from(
-    (async function* () {
-      let body = first;
-      let received = 0;
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          for await (const chunk of body) {
-            received += (chunk as Buffer).length;
-            yield chunk as Buffer;
-          }
-          if (opts.length === undefined || received >= opts.length) return;
-          throw Object.assign(new Error(`the body ended after ${received} of ${opts.length} bytes`), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
-        } catch (err) {
-          body.destroy();
-          if (attempt >= opts.maxAttempts || !isNetworkError(err)) throw opts.fail(err);
-          opts.onRetry();
-          await sleep(Math.random() * 100 * 2 ** attempt);
-          try {
-            body = await opts.fetchFrom(received);
-          } catch (refetchError) {
-            throw opts.fail(refetchError);
-          }
+  const { signal } = opts;
+  let body = first;
+  const chunks = async function* () {
+    let received = 0;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        for await (const chunk of body) {
+          received += (chunk as Buffer).length;
+          yield chunk as Buffer;
         }
+        if (opts.length === undefined || received >= opts.length) return;
+        throw Object.assign(new Error(`the body ended after ${received} of ${opts.length} bytes`), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+      } catch (err) {
+        body.destroy();
+        if (signal?.aborted || attempt >= opts.maxAttempts || !isNetworkError(err)) throw opts.fail(err);
+        opts.onRetry();
+        try {
+          await backoff(attempt, signal);
+          body = await opts.fetchFrom(received);
+        } catch (refetchError) {
+          throw opts.fail(refetchError);
+        }
+        // Cancelled just as the rest arrived: it is not read.
+        if (signal?.aborted) body.destroy();
       }
-    })(),
-    { objectMode: false },
-  );
+    }
+  };
+  const out = Readable.from(chunks(), { objectMode: false });
+  if (signal) {
+    // The generator waits on the body's next chunk: destroying the body is what wakes it.
+    const onAbort = (): void => {
+      body.destroy(new Error('the read was cancelled'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    out.once('close', () => signal.removeEventListener('abort', onAbort));
+    if (signal.aborted) onAbort();
+  }
+  return out;
 }

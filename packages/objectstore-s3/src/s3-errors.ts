@@ -1,4 +1,4 @@
-import { ConvoyError } from '@convoy/core';
+import { ConvoyError, cancelledError } from '@convoy/core';
 
 interface SdkError {
   name?: string;
@@ -21,8 +21,14 @@ export function isUnsatisfiableRange(err: unknown): boolean {
   return e?.name === 'InvalidRange' || e?.$metadata?.httpStatusCode === 416;
 }
 
-/** Turns an SDK failure into a ConvoyError that says what to do about it. */
-export function storeError(err: unknown, what: string, where: { bucket: string; endpoint?: string }): ConvoyError {
+/**
+ * Turns an SDK failure into a ConvoyError that says what to do about it. A failure of a call
+ * whose `signal` has fired is its cancellation (the SDK's AbortError, a body destroyed, a
+ * backoff cut short): CANCELLED, or the signal's own ConvoyError. An AbortError with no signal
+ * fired is lib-storage's own abort after a body failed, and stays a store error naming it.
+ */
+export function storeError(err: unknown, what: string, where: { bucket: string; endpoint?: string }, signal?: AbortSignal): ConvoyError {
+  if (signal?.aborted) return cancelledError(signal, what);
   const e = err as SdkError;
   const status = e?.$metadata?.httpStatusCode;
   const name = e?.name ?? 'Error';

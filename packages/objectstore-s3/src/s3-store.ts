@@ -1,7 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
 import { finished, type Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AbortMultipartUploadCommand,
   DeleteObjectsCommand,
@@ -18,16 +17,19 @@ import { Upload } from '@aws-sdk/lib-storage';
 import {
   ConvoyError,
   collectGarbage,
+  failOnCancel,
   GarbageBudget,
   type ObjectInfo,
   type ObjectStore,
   type ObjectStoreStats,
+  type StoreCallOptions,
+  throwIfCancelled,
   validateKeyPrefix,
   validateObjectKey,
   validateRange,
 } from '@convoy/core';
 import { readRangeInto } from './read-range-into.js';
-import { isNetworkError, resumableBody } from './resumable-body.js';
+import { backoff, isNetworkError, resumableBody } from './resumable-body.js';
 import { isMissingObject, isUnsatisfiableRange, storeError } from './s3-errors.js';
 import type { S3Settings } from './s3-options.js';
 import type { S3Location } from './s3-url.js';
@@ -102,7 +104,7 @@ export class S3ObjectStore implements ObjectStore {
   /** Fails with NOT_FOUND when the bucket does not exist, STORE_ERROR when access is refused. */
   async checkBucket(): Promise<void> {
     try {
-      await this.send(`opening ${this.url}`, () => this.client.send(new HeadBucketCommand({ Bucket: this.location.bucket })));
+      await this.send(`opening ${this.url}`, undefined, () => this.client.send(new HeadBucketCommand({ Bucket: this.location.bucket })));
     } catch (err) {
       const status = ((err as ConvoyError).cause as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
       if (status === 404)
@@ -111,46 +113,58 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  async get(key: string): Promise<Buffer | undefined> {
+  async get(key: string, opts: StoreCallOptions = {}): Promise<Buffer | undefined> {
     const Key = this.keyOf(key);
     this.stats.get += 1;
+    const { signal } = opts;
+    const what = `reading ${key}`;
     for (let attempt = 1; ; attempt += 1) {
-      const response = await this.sendOrMissing(`reading ${key}`, () => this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key })));
+      const response = await this.sendOrMissing(what, signal, (sent) => this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key }), sent));
       if (!response?.Body) return undefined;
       try {
-        const bytes = await response.Body.transformToByteArray();
+        // A signal that fires while the body comes destroys it (the request may be over by then).
+        const bytes = await failOnCancel(response.Body as Readable & typeof response.Body, signal, what).transformToByteArray();
         return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       } catch (err) {
         // The SDK retries requests, not bodies cut off halfway: fetch the object again.
-        if (attempt >= this.settings.maxAttempts || !isNetworkError(err)) throw this.fail(err, `reading ${key}`);
+        if (attempt >= this.settings.maxAttempts || !isNetworkError(err) || signal?.aborted) throw this.fail(err, what, signal);
         this.stats.retries += 1;
-        await sleep(Math.random() * 100 * 2 ** attempt);
+        await backoff(attempt, signal).catch((cut: unknown) => {
+          throw this.fail(cut, what, signal);
+        });
       }
     }
   }
 
-  async getStream(key: string): Promise<Readable | undefined> {
+  async getStream(key: string, opts: StoreCallOptions = {}): Promise<Readable | undefined> {
     const Key = this.keyOf(key);
     this.stats.get += 1;
     const what = `reading ${key}`;
-    const response = await this.sendOrMissing(what, () => this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key })));
+    const response = await this.sendOrMissing(what, opts.signal, (sent) => this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key }), sent));
     if (!response?.Body) return undefined;
-    return this.resumable(Key, what, response, (from) => `bytes=${from}-`);
+    return this.resumable(Key, what, response, (from) => `bytes=${from}-`, opts.signal);
   }
 
-  /** A response's body that resumes where it was cut, with `rangeFrom(bytes received)`. */
-  private resumable(Key: string, what: string, response: GetObjectCommandOutput, rangeFrom: (received: number) => string): Readable {
+  /** A response's body that resumes where it was cut, with `rangeFrom(bytes received)`, until `signal` fires. */
+  private resumable(
+    Key: string,
+    what: string,
+    response: GetObjectCommandOutput,
+    rangeFrom: (received: number) => string,
+    signal: AbortSignal | undefined,
+  ): Readable {
     const { ETag } = response;
     return resumableBody(response.Body as Readable, {
       length: response.ContentLength,
       maxAttempts: this.settings.maxAttempts,
+      signal,
       onRetry: () => (this.stats.retries += 1),
-      fail: (err) => this.fail(err, what),
+      fail: (err) => this.fail(err, what, signal),
       fetchFrom: async (from) => {
         this.stats.get += 1;
         // If-Match: the rest must come from the object whose start we already have.
-        const rest = await this.send(what, () =>
-          this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key, Range: rangeFrom(from), ...(ETag ? { IfMatch: ETag } : {}) })),
+        const rest = await this.send(what, signal, (sent) =>
+          this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key, Range: rangeFrom(from), ...(ETag ? { IfMatch: ETag } : {}) }), sent),
         );
         return rest.Body as Readable;
       },
@@ -161,21 +175,25 @@ export class S3ObjectStore implements ObjectStore {
    * One ranged GET; a body cut or stalled halfway resumes from where it stopped (as getStream
    * does), pinned to the same object version. A range past the object's end is empty.
    */
-  async getRange(key: string, offset: number, length: number, into?: Buffer): Promise<Buffer | undefined> {
+  async getRange(key: string, offset: number, length: number, into?: Buffer, opts: StoreCallOptions = {}): Promise<Buffer | undefined> {
     validateRange(offset, length, into);
     const Key = this.keyOf(key);
     this.stats.get += 1;
+    const { signal } = opts;
     const what = `reading ${length} bytes at ${offset} of ${key}`;
     const rangeFrom = (from: number) => `bytes=${from}-${offset + length - 1}`;
     let response;
     try {
-      response = await this.sendOrMissing(what, () => this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key, Range: rangeFrom(offset) })));
+      response = await this.sendOrMissing(what, signal, (sent) =>
+        this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key, Range: rangeFrom(offset) }), sent),
+      );
     } catch (err) {
       if (isUnsatisfiableRange((err as ConvoyError).cause)) return Buffer.alloc(0);
       throw err;
     }
     if (!response?.Body) return undefined;
-    const body = this.resumable(Key, what, response, (from) => rangeFrom(offset + from));
+    // Cancelled while the body comes: the body is destroyed and the read into `into` stops.
+    const body = this.resumable(Key, what, response, (from) => rangeFrom(offset + from), signal);
     // A server may answer with more than the range (s3rver sends the whole object for bytes=0-0): cut
     // ours out, counting from where its Content-Range says the body starts (0 without one).
     const start = Number(/^bytes (\d+)-/.exec(response.ContentRange ?? '')?.[1] ?? 0);
@@ -186,16 +204,14 @@ export class S3ObjectStore implements ObjectStore {
     return bytes.length > length || start !== offset ? bytes.subarray(offset - start, offset - start + length) : bytes;
   }
 
-  async put(key: string, body: Buffer | Readable, opts: { signal?: AbortSignal } = {}): Promise<void> {
+  async put(key: string, body: Buffer | Readable, opts: StoreCallOptions = {}): Promise<void> {
     const Key = this.keyOf(key);
     this.stats.put += 1;
     const { signal } = opts;
+    throwIfCancelled(signal, `writing ${key}`);
     if (Buffer.isBuffer(body) && body.length <= Math.max(this.settings.partSize, SINGLE_PUT_BYTES)) {
-      await this.send(`writing ${key}`, () =>
-        this.client.send(
-          new PutObjectCommand({ Bucket: this.location.bucket, Key, Body: body, ContentLength: body.length }),
-          signal ? { abortSignal: signal } : {},
-        ),
+      await this.send(`writing ${key}`, signal, (sent) =>
+        this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key, Body: body, ContentLength: body.length }), sent),
       );
       return;
     }
@@ -225,51 +241,56 @@ export class S3ObjectStore implements ObjectStore {
     try {
       await upload.done();
     } catch (err) {
-      throw await this.abortUpload(this.fail(err, `uploading ${key}`), Key, upload.uploadId);
+      throw await this.abortUpload(this.fail(err, `uploading ${key}`, signal), Key, upload.uploadId);
     } finally {
       signal?.removeEventListener('abort', onAbort);
       this.stats.parts += parts;
     }
   }
 
-  async head(key: string): Promise<ObjectInfo | undefined> {
+  async head(key: string, opts: StoreCallOptions = {}): Promise<ObjectInfo | undefined> {
     const Key = this.keyOf(key);
     this.stats.head += 1;
-    const response = await this.sendOrMissing(`checking ${key}`, () => this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key })));
+    const response = await this.sendOrMissing(`checking ${key}`, opts.signal, (sent) =>
+      this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key }), sent),
+    );
     if (!response) return undefined;
     return { key, size: response.ContentLength ?? 0, mtime: response.LastModified ?? new Date(0) };
   }
 
-  async *list(prefix: string): AsyncIterable<ObjectInfo> {
-    for await (const page of this.pages(prefix, undefined)) {
+  async *list(prefix: string, opts: StoreCallOptions = {}): AsyncIterable<ObjectInfo> {
+    for await (const page of this.pages(prefix, undefined, opts.signal)) {
       for (const object of page.Contents ?? []) {
+        // The caller may cancel while it handles an item: the listing stops at the next one.
+        throwIfCancelled(opts.signal, `listing ${prefix || '/'}`);
         if (!object.Key) continue;
         yield { key: this.relative(object.Key), size: object.Size ?? 0, mtime: object.LastModified ?? new Date(0) };
       }
     }
   }
 
-  async listDir(prefix: string): Promise<{ files: string[]; dirs: string[] }> {
+  async listDir(prefix: string, opts: StoreCallOptions = {}): Promise<{ files: string[]; dirs: string[] }> {
     if (prefix !== '' && !prefix.endsWith('/'))
       throw new ConvoyError('INVALID_ARGUMENT', `listDir needs a directory prefix ending with /, got ${JSON.stringify(prefix)}`);
     const files = new Set<string>();
     const dirs = new Set<string>();
     const full = this.prefixOf(prefix);
     // Some servers repeat a common prefix across pages: the sets keep each name once.
-    for await (const page of this.pages(prefix, '/')) {
+    for await (const page of this.pages(prefix, '/', opts.signal)) {
       for (const object of page.Contents ?? []) if (object.Key && object.Key !== full) files.add(object.Key.slice(full.length));
       for (const common of page.CommonPrefixes ?? []) if (common.Prefix) dirs.add(common.Prefix.slice(full.length).replace(/\/$/, ''));
     }
     return { files: [...files], dirs: [...dirs] };
   }
 
-  async delete(keys: string[]): Promise<void> {
+  async delete(keys: string[], opts: StoreCallOptions = {}): Promise<void> {
     const objects = keys.map((key) => ({ Key: this.keyOf(key) }));
+    throwIfCancelled(opts.signal, `deleting ${keys.length} objects`);
     for (let at = 0; at < objects.length; at += DELETE_BATCH) {
       this.stats.delete += 1;
       const batch = objects.slice(at, at + DELETE_BATCH);
-      const response = await this.send(`deleting ${batch.length} objects`, () =>
-        this.client.send(new DeleteObjectsCommand({ Bucket: this.location.bucket, Delete: { Objects: batch, Quiet: true } })),
+      const response = await this.send(`deleting ${batch.length} objects`, opts.signal, (sent) =>
+        this.client.send(new DeleteObjectsCommand({ Bucket: this.location.bucket, Delete: { Objects: batch, Quiet: true } }), sent),
       );
       const failed = response.Errors ?? [];
       if (failed.length > 0) {
@@ -289,11 +310,11 @@ export class S3ObjectStore implements ObjectStore {
     this.client.destroy();
   }
 
-  private async *pages(prefix: string, delimiter: string | undefined): AsyncIterable<ListObjectsV2CommandOutput> {
+  private async *pages(prefix: string, delimiter: string | undefined, signal: AbortSignal | undefined): AsyncIterable<ListObjectsV2CommandOutput> {
     let token: string | undefined;
     do {
       this.stats.list += 1;
-      const page = await this.send(`listing ${prefix || '/'}`, () =>
+      const page = await this.send(`listing ${prefix || '/'}`, signal, (sent) =>
         this.client.send(
           new ListObjectsV2Command({
             Bucket: this.location.bucket,
@@ -302,6 +323,7 @@ export class S3ObjectStore implements ObjectStore {
             MaxKeys: this.settings.pageSize,
             ContinuationToken: token,
           }),
+          sent,
         ),
       );
       yield page;
@@ -325,21 +347,34 @@ export class S3ObjectStore implements ObjectStore {
     return this.location.prefix ? fullKey.slice(this.location.prefix.length + 1) : fullKey;
   }
 
-  private async send<Output extends { $metadata: { attempts?: number } }>(what: string, request: () => Promise<Output>): Promise<Output> {
+  /**
+   * One SDK request: `request` gets the options to send it with (the abort signal, which
+   * cancels it in flight and stops the SDK's retries), and its failure becomes a ConvoyError.
+   */
+  private async send<Output extends { $metadata: { attempts?: number } }>(
+    what: string,
+    signal: AbortSignal | undefined,
+    request: (sent: { abortSignal?: AbortSignal }) => Promise<Output>,
+  ): Promise<Output> {
+    throwIfCancelled(signal, what);
     try {
-      const output = await request();
+      const output = await request(signal ? { abortSignal: signal } : {});
       this.stats.retries += Math.max(0, (output.$metadata.attempts ?? 1) - 1);
       return output;
     } catch (err) {
       this.stats.retries += Math.max(0, ((err as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) - 1);
-      throw this.fail(err, what);
+      throw this.fail(err, what, signal);
     }
   }
 
   /** Like send, but a missing object is undefined instead of an error. */
-  private async sendOrMissing<Output extends { $metadata: { attempts?: number } }>(what: string, request: () => Promise<Output>): Promise<Output | undefined> {
+  private async sendOrMissing<Output extends { $metadata: { attempts?: number } }>(
+    what: string,
+    signal: AbortSignal | undefined,
+    request: (sent: { abortSignal?: AbortSignal }) => Promise<Output>,
+  ): Promise<Output | undefined> {
     try {
-      return await this.send(what, request);
+      return await this.send(what, signal, request);
     } catch (err) {
       if (isMissingObject((err as ConvoyError).cause)) return undefined;
       throw err;
@@ -362,7 +397,8 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  private fail(err: unknown, what: string): ConvoyError {
-    return err instanceof ConvoyError ? err : storeError(err, what, { bucket: this.location.bucket, endpoint: this.endpoint });
+  /** `err` as a ConvoyError; the cancellation when `signal` has fired, whatever failed with it. */
+  private fail(err: unknown, what: string, signal?: AbortSignal): ConvoyError {
+    return err instanceof ConvoyError && !signal?.aborted ? err : storeError(err, what, { bucket: this.location.bucket, endpoint: this.endpoint }, signal);
   }
 }

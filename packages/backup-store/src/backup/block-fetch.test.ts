@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { ConvoyError } from '@convoy/core';
 import { MemoryObjectStore } from '@convoy/core/testing';
 import { describe, expect, it } from 'vitest';
-import { BLOCKS_OPENING, type FetchPlan, forEachFetchedBlock, packPlan, RANGE_LIMIT, RANGES_IN_FLIGHT } from './block-fetch.js';
-import { packKey } from './layout.js';
+import { BLOCKS_OPENING, blockObjectPlan, type FetchPlan, forEachFetchedBlock, packPlan, RANGE_LIMIT, RANGES_IN_FLIGHT } from './block-fetch.js';
+import { blockKey, packKey } from './layout.js';
 import { encodePackTail, type PackBlob } from './pack-format.js';
 import { writeIndex } from './pack-index.js';
 
@@ -138,5 +139,28 @@ describe('forEachFetchedBlock', () => {
     await expect(
       forEachFetchedBlock(unreadable, async () => undefined, { inFetch: (err, group) => new Error(`${group.names[0]}: ${(err as Error).message}`) }),
     ).rejects.toThrow(`${name(9)}: pack gone`);
+  });
+});
+
+describe("fetch plans read with the operation's signal (restore, standby sync and copy use them)", () => {
+  const reason = new ConvoyError('CANCELLED', 'cancelled: the client went away');
+
+  it('a pack plan reads the index with it, and each ranged read: cancelled, they reject with its reason', async () => {
+    const store = new MemoryObjectStore();
+    await packOf(store, 4, 100 * KiB);
+    await expect(packPlan(store, 'vol1', [name(1)], undefined, AbortSignal.abort(reason))).rejects.toBe(reason);
+    const stop = new AbortController();
+    const plan = await packPlan(store, 'vol1', [1, 2].map(name), undefined, stop.signal);
+    stop.abort(reason);
+    await expect(plan.groups[0]!.fetch()).rejects.toBe(reason);
+  });
+
+  it('a block-object plan GETs each block with it', async () => {
+    const store = new MemoryObjectStore();
+    await store.put(blockKey('vol1', name(1)), Buffer.from('block'));
+    const stop = new AbortController();
+    const plan = blockObjectPlan(store, 'vol1', [name(1)], { compression: 'none' }, 1, stop.signal);
+    stop.abort(reason);
+    await expect(plan.groups[0]!.fetch()).rejects.toBe(reason);
   });
 });

@@ -76,14 +76,21 @@ export async function forEachFetchedBlock(
   );
 }
 
-/** Convoy v0.5's layout: one GET per block, `inFlight` at once. */
-export function blockObjectPlan(store: ObjectStore, volumeName: string, names: string[], format: BlockFormat, inFlight: number): FetchPlan {
+/** Convoy v0.5's layout: one GET per block, `inFlight` at once; `signal` cancels the GETs. */
+export function blockObjectPlan(
+  store: ObjectStore,
+  volumeName: string,
+  names: string[],
+  format: BlockFormat,
+  inFlight: number,
+  signal?: AbortSignal,
+): FetchPlan {
   return {
     inFlight,
     groups: names.map((name) => ({
       names: [name],
       fetch: async () => {
-        const stored = await store.get(blockKey(volumeName, name));
+        const stored = await store.get(blockKey(volumeName, name), { signal });
         if (!stored) throw new ConvoyError('NOT_FOUND', `it is missing from ${store.url}`, { details: { checksum: name } });
         return { blocks: [{ name, stored: () => stored, format }], release: () => undefined };
       },
@@ -110,14 +117,21 @@ export const RANGES_IN_FLIGHT = 2;
 /**
  * The pack layout: where each block is comes from the volume's index objects; blocks no index
  * object lists (one was lost or is corrupt) are looked for in the headers of the packs no index
- * object lists. Blocks are then read in ranges, adjacent ones of a pack coalesced.
+ * object lists. Blocks are then read in ranges, adjacent ones of a pack coalesced. `signal`
+ * cancels every read, the index's and the ranges'.
  */
-export async function packPlan(store: ObjectStore, volumeName: string, names: string[], cipher: BlobCipher | undefined): Promise<FetchPlan> {
-  const index = await loadPackIndex(store, volumeName);
+export async function packPlan(
+  store: ObjectStore,
+  volumeName: string,
+  names: string[],
+  cipher: BlobCipher | undefined,
+  signal?: AbortSignal,
+): Promise<FetchPlan> {
+  const index = await loadPackIndex(store, volumeName, signal);
   let unindexed = names.filter((name) => !index.blobs.has(name));
   let unreadablePacks: string[] = [];
   if (unindexed.length > 0) {
-    unreadablePacks = (await indexUnlistedPacks(store, volumeName, index, cipher)).unreadable.map((u) => u.key);
+    unreadablePacks = (await indexUnlistedPacks(store, volumeName, index, cipher, signal)).unreadable.map((u) => u.key);
     unindexed = unindexed.filter((name) => !index.blobs.has(name));
   }
   if (unindexed.length > 0) {
@@ -146,7 +160,7 @@ export async function packPlan(store: ObjectStore, volumeName: string, names: st
     blobs.sort((a, b) => a.at.offset - b.at.offset);
     let run: typeof blobs = [];
     const flush = () => {
-      if (run.length > 0) groups.push(rangeGroup(store, packKey(volumeName, pack), run, cipher, buffers));
+      if (run.length > 0) groups.push(rangeGroup(store, packKey(volumeName, pack), run, cipher, buffers, signal));
       run = [];
     };
     for (const blob of blobs) {
@@ -167,6 +181,7 @@ function rangeGroup(
   run: Array<{ name: string; at: BlobLocation }>,
   cipher: BlobCipher | undefined,
   buffers: RangeBuffers,
+  signal: AbortSignal | undefined,
 ): FetchGroup {
   const start = run[0]!.at.offset;
   const end = run[run.length - 1]!.at.offset + run[run.length - 1]!.at.length;
@@ -176,7 +191,7 @@ function rangeGroup(
       const buffer = buffers.take(end - start);
       let bytes: Buffer | undefined;
       try {
-        bytes = await store.getRange(key, start, end - start, buffer);
+        bytes = await store.getRange(key, start, end - start, buffer, { signal });
         if (!bytes) throw new ConvoyError('NOT_FOUND', `pack ${key} is missing from ${store.url}`, { details: { key } });
         if (bytes.length !== end - start) throw corruptPack(key, `it ends at byte ${start + bytes.length}, before its blobs do (${end}): cut short`);
       } catch (err) {

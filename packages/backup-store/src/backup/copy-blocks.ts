@@ -108,8 +108,8 @@ export async function copyBlocks(p: {
   try {
     const plan =
       layoutOf(backup) === 'packs'
-        ? await packPlan(p.source.store, backup.VolumeName, needed, p.source.cipher)
-        : blockObjectPlan(p.source.store, backup.VolumeName, needed, format, blocksInFlight(p.concurrency, blockSize));
+        ? await packPlan(p.source.store, backup.VolumeName, needed, p.source.cipher, p.signal)
+        : blockObjectPlan(p.source.store, backup.VolumeName, needed, format, blocksInFlight(p.concurrency, blockSize), p.signal);
     await forEachFetchedBlock(
       plan,
       async ({ name, stored, format: blockFormat }) => {

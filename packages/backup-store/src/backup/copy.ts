@@ -270,7 +270,7 @@ async function copyArchive(
   signal: AbortSignal | undefined,
 ): Promise<number> {
   const key = archiveKeyOf(backup);
-  const source = await from.getStream(key);
+  const source = await from.getStream(key, { signal });
   if (!source)
     throw new ConvoyError('NOT_FOUND', `the archive ${key} of backup ${backup.Name} is missing from ${from.url}`, { details: { key, backup: backup.Name } });
   let bytes = 0;

@@ -66,7 +66,7 @@ export async function restoreDeltaBlock(
 
   const plan =
     layoutOf(backup) === 'packs'
-      ? await packPlan(p.store, p.volumeName, needed, p.sealing?.cipher).catch((err: unknown) => {
+      ? await packPlan(p.store, p.volumeName, needed, p.sealing?.cipher, p.signal).catch((err: unknown) => {
           throw isConvoyError(err, 'NOT_FOUND')
             ? new ConvoyError('NOT_FOUND', `backup ${backup.Name} cannot be restored: ${err.message}`, {
                 cause: err,
@@ -74,7 +74,7 @@ export async function restoreDeltaBlock(
               })
             : err;
         })
-      : blockObjectPlan(p.store, p.volumeName, needed, format, blocksInFlight(concurrency, blockSize));
+      : blockObjectPlan(p.store, p.volumeName, needed, format, blocksInFlight(concurrency, blockSize), p.signal);
   const target = await ops.createRestoreTarget(p.request, size);
   try {
     await forEachFetchedBlock(

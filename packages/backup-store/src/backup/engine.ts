@@ -132,8 +132,8 @@ async function restoreBackup(ctx: EngineContext, p: RestoreParams): Promise<Volu
  * restores too) or when it is in a mode the driver cannot restore.
  */
 async function readRestorable(ctx: EngineContext, p: RestoreParams): Promise<{ backup: BackupConfig; volume: VolumeConfig | undefined }> {
-  const backup = await requireRecord(ctx, p.store, p.volumeName, p.backupName);
-  const volume = (await loadVolumeConfig(p.store, p.volumeName))?.volume;
+  const backup = await requireRecord(ctx, p.store, p.volumeName, p.backupName, p.signal);
+  const volume = (await loadVolumeConfig(p.store, p.volumeName, p.signal))?.volume;
   const madeBy = backup.Driver || volume?.Driver;
   if (madeBy && madeBy !== p.driverName) {
     throw new ConvoyError(

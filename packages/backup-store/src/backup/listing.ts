@@ -73,9 +73,15 @@ export async function inspectBackup(
   return summarizeBackup(p.destUrl, stored?.volume, backup);
 }
 
-/** A backup record that must exist: cached ones only after a HEAD shows another host has not deleted it. */
-export async function requireRecord(ctx: Pick<EngineContext, 'records'>, store: ObjectStore, volumeName: string, backupName: string): Promise<BackupConfig> {
-  const backup = await ctx.records.load(store, volumeName, backupName, 'unknown');
+/** A backup record that must exist: cached ones only after a HEAD shows another host has not deleted it. `signal` cancels the reads. */
+export async function requireRecord(
+  ctx: Pick<EngineContext, 'records'>,
+  store: ObjectStore,
+  volumeName: string,
+  backupName: string,
+  signal?: AbortSignal,
+): Promise<BackupConfig> {
+  const backup = await ctx.records.load(store, volumeName, backupName, 'unknown', signal);
   if (!backup) throw backupNotFound(store, volumeName, backupName);
   return backup;
 }

@@ -81,24 +81,29 @@ export async function writeIndex(store: ObjectStore, volumeName: string, packs: 
   return name;
 }
 
-/** Reads every index object of the volume (one listing, one GET each); unreadable ones land in `broken`. */
-export async function loadPackIndex(store: ObjectStore, volumeName: string): Promise<PackIndex> {
+/** Reads every index object of the volume (one listing, one GET each); unreadable ones land in `broken`. `signal` cancels the reads. */
+export async function loadPackIndex(store: ObjectStore, volumeName: string, signal?: AbortSignal): Promise<PackIndex> {
   const index = new PackIndex();
-  const names = (await store.listDir(indexDir(volumeName))).files
+  const names = (await store.listDir(indexDir(volumeName), { signal })).files
     .map(indexNameFromFile)
     .filter((n): n is string => n !== undefined)
     .sort();
   const read: Array<WrittenPack[] | undefined> = [];
-  await runWorkers(names.entries(), 8, async ([i, name]) => {
-    const key = indexKey(volumeName, name);
-    try {
-      const data = await store.get(key);
-      read[i] = data ? decodeIndex(data, key) : undefined;
-    } catch (err) {
-      if (!isConvoyError(err, 'CORRUPT')) throw err;
-      index.broken.push({ key, error: err });
-    }
-  });
+  await runWorkers(
+    names.entries(),
+    8,
+    async ([i, name]) => {
+      const key = indexKey(volumeName, name);
+      try {
+        const data = await store.get(key, { signal });
+        read[i] = data ? decodeIndex(data, key) : undefined;
+      } catch (err) {
+        if (!isConvoyError(err, 'CORRUPT')) throw err;
+        index.broken.push({ key, error: err });
+      }
+    },
+    signal,
+  );
   // In name order, so every reader of the same store picks the same location for a block.
   names.forEach((name, i) => {
     if (!read[i]) return;
@@ -109,9 +114,9 @@ export async function loadPackIndex(store: ObjectStore, volumeName: string): Pro
 }
 
 /** The packs in the store, by name, with their sizes (one listing of `packs/`). */
-export async function listPacks(store: ObjectStore, volumeName: string): Promise<Map<string, { size: number; mtime: Date }>> {
+export async function listPacks(store: ObjectStore, volumeName: string, signal?: AbortSignal): Promise<Map<string, { size: number; mtime: Date }>> {
   const packs = new Map<string, { size: number; mtime: Date }>();
-  for await (const info of store.list(packsDir(volumeName))) {
+  for await (const info of store.list(packsDir(volumeName), { signal })) {
     const name = packNameFromKey(info.key);
     if (name) packs.set(name, { size: info.size, mtime: info.mtime });
   }
@@ -128,15 +133,16 @@ export async function readPackHeader(
   packName: string,
   size: number,
   cipher: BlobCipher | undefined,
+  signal?: AbortSignal,
 ): Promise<PackBlob[]> {
   const key = packKey(volumeName, packName);
   const first = Math.min(size, TAIL_READ_BYTES);
-  let tail = await store.getRange(key, size - first, first);
+  let tail = await store.getRange(key, size - first, first, undefined, { signal });
   if (!tail) throw new ConvoyError('NOT_FOUND', `pack ${key} is missing`, { details: { key } });
   if (tail.length !== first) throw corruptPack(key, `it holds ${size - first + tail.length} bytes where the listing said ${size}`);
   const headerLength = headerLengthOf(tail, size, key);
   if (headerLength + PACK_TRAILER_BYTES > tail.length) {
-    tail = await store.getRange(key, size - headerLength - PACK_TRAILER_BYTES, headerLength + PACK_TRAILER_BYTES);
+    tail = await store.getRange(key, size - headerLength - PACK_TRAILER_BYTES, headerLength + PACK_TRAILER_BYTES, undefined, { signal });
     if (!tail || tail.length !== headerLength + PACK_TRAILER_BYTES) throw corruptPack(key, 'it changed while its header was read');
   }
   const header = tail.subarray(tail.length - PACK_TRAILER_BYTES - headerLength, tail.length - PACK_TRAILER_BYTES);
@@ -153,18 +159,24 @@ export async function indexUnlistedPacks(
   volumeName: string,
   index: PackIndex,
   cipher: BlobCipher | undefined,
+  signal?: AbortSignal,
 ): Promise<{ added: string[]; unreadable: Array<{ key: string; error: ConvoyError }> }> {
   const added: string[] = [];
   const unreadable: Array<{ key: string; error: ConvoyError }> = [];
-  const unlisted = [...(await listPacks(store, volumeName))].filter(([name]) => !index.packs.has(name));
-  await runWorkers(unlisted, 8, async ([name, { size }]) => {
-    try {
-      index.addPack({ Name: name, Size: size, Blobs: await readPackHeader(store, volumeName, name, size, cipher) });
-      added.push(name);
-    } catch (err) {
-      if (!isConvoyError(err, 'CORRUPT') && !isConvoyError(err, 'NOT_FOUND')) throw err;
-      unreadable.push({ key: packKey(volumeName, name), error: err });
-    }
-  });
+  const unlisted = [...(await listPacks(store, volumeName, signal))].filter(([name]) => !index.packs.has(name));
+  await runWorkers(
+    unlisted,
+    8,
+    async ([name, { size }]) => {
+      try {
+        index.addPack({ Name: name, Size: size, Blobs: await readPackHeader(store, volumeName, name, size, cipher, signal) });
+        added.push(name);
+      } catch (err) {
+        if (!isConvoyError(err, 'CORRUPT') && !isConvoyError(err, 'NOT_FOUND')) throw err;
+        unreadable.push({ key: packKey(volumeName, name), error: err });
+      }
+    },
+    signal,
+  );
   return { added, unreadable };
 }

@@ -37,13 +37,13 @@ export interface PackVerifyParams {
  * checked against its name.
  */
 export async function verifyPacks(p: PackVerifyParams): Promise<void> {
-  const index = await loadPackIndex(p.store, p.volumeName);
+  const index = await loadPackIndex(p.store, p.volumeName, p.signal);
   for (const { key, error } of index.broken) p.problem('unreadable-index', key, `index object ${key} does not read: ${error.message}`, []);
   if ([...p.names].some((name) => !index.blobs.has(name))) {
-    const { unreadable } = await indexUnlistedPacks(p.store, p.volumeName, index, p.cipher);
+    const { unreadable } = await indexUnlistedPacks(p.store, p.volumeName, index, p.cipher, p.signal);
     for (const { key, error } of unreadable) p.problem('corrupt-pack', key, error.message, []);
   }
-  const inStore = await listPacks(p.store, p.volumeName);
+  const inStore = await listPacks(p.store, p.volumeName, p.signal);
   const wanted = new Map<string, Set<string>>();
   for (const name of p.names) {
     const at = index.blobs.get(name);
@@ -84,7 +84,7 @@ export async function verifyPacks(p: PackVerifyParams): Promise<void> {
 
 async function readPack(p: PackVerifyParams, pack: WrittenPack, names: Set<string>): Promise<void> {
   const key = packKey(p.volumeName, pack.Name);
-  const bytes = await p.store.get(key);
+  const bytes = await p.store.get(key, { signal: p.signal });
   if (!bytes) return p.problem('missing-pack', key, `pack ${key} is missing`, [...names]);
   try {
     const headerLength = headerLengthOf(bytes, bytes.length, key);

@@ -32,14 +32,20 @@ export class BackupRecordCache {
   /**
    * The record, or undefined when it does not exist. `existence: 'listed'` means the caller just
    * saw the record's name in a listing; `'unknown'` makes a cached record answer only after a HEAD
-   * shows it is still there (another host may have deleted it).
+   * shows it is still there (another host may have deleted it). `signal` cancels the reads.
    */
-  async load(store: ObjectStore, volumeName: string, backupName: string, existence: 'listed' | 'unknown'): Promise<BackupConfig | undefined> {
+  async load(
+    store: ObjectStore,
+    volumeName: string,
+    backupName: string,
+    existence: 'listed' | 'unknown',
+    signal?: AbortSignal,
+  ): Promise<BackupConfig | undefined> {
     const key = cacheKey(store, volumeName, backupName);
     const cached = this.records.get(key);
-    if (cached && (existence === 'listed' || (await store.head(backupConfigKey(volumeName, backupName))))) return cached;
+    if (cached && (existence === 'listed' || (await store.head(backupConfigKey(volumeName, backupName), { signal })))) return cached;
     this.records.delete(key);
-    const fresh = await loadBackupConfig(store, volumeName, backupName);
+    const fresh = await loadBackupConfig(store, volumeName, backupName, signal);
     if (fresh) this.records.set(key, fresh);
     return fresh;
   }

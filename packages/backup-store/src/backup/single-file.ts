@@ -50,7 +50,7 @@ export async function restoreSingleFile(p: RestoreParams, ops: SingleFileBackupO
   // Progress counts the stored archive's bytes, whose size the record holds (Convoy's records do not).
   const counter = new ByteCounter(progressOf(p.onProgress, 'restore', backup.ArchiveSize ?? 0));
   // The read-ahead lets the download run on while the driver writes (extracts, fsyncs).
-  const stages = await checkedArchiveStages(p.store, backup, { counter, readAheadBytes: READ_AHEAD_BYTES });
+  const stages = await checkedArchiveStages(p.store, backup, { counter, readAheadBytes: READ_AHEAD_BYTES, signal: p.signal });
   const tar = stages.at(-1) as Transform;
   try {
     return await runBoth(stages, p.signal, () => ops.importVolume(p.request, tar));
@@ -68,8 +68,10 @@ export async function restoreSingleFile(p: RestoreParams, ops: SingleFileBackupO
 export async function checkArchive(store: ObjectStore, backup: BackupConfig, signal?: AbortSignal): Promise<void> {
   const discard = new Writable({ write: (_chunk, _enc, done) => done() });
   try {
-    await pipeline([...(await checkedArchiveStages(store, backup)), new TarEndCheck(), discard], signal ? { signal } : {});
+    await pipeline([...(await checkedArchiveStages(store, backup, { signal })), new TarEndCheck(), discard], signal ? { signal } : {});
   } catch (err) {
+    // Cancelled: the signal's reason, as a restore reports it, not the pipeline's AbortError as a store failure.
+    if (signal?.aborted) throw abortError(signal);
     throw namingBackup(classify(err as Error), archiveKeyOf(backup), backup);
   }
 }
@@ -79,15 +81,15 @@ export async function checkArchive(store: ObjectStore, backup: BackupConfig, sig
  * the reader when given (a restore's download then overlaps the driver's writes), checked against
  * the record's length and SHA-256 as they pass (`counter`, when given, sees them next), then
  * decompressed (which checks lz4 frame checksums and gzip's CRC). Restore extracts what comes
- * out; verify discards it.
+ * out; verify discards it. `signal` cancels the download (the GET and the body).
  */
 async function checkedArchiveStages(
   store: ObjectStore,
   backup: BackupConfig,
-  opts: { counter?: Transform; readAheadBytes?: number } = {},
+  opts: { counter?: Transform; readAheadBytes?: number; signal?: AbortSignal | undefined } = {},
 ): Promise<[Readable, ...Transform[]]> {
   const key = archiveKeyOf(backup);
-  const source = await store.getStream(key);
+  const source = await store.getStream(key, { signal: opts.signal });
   if (!source) {
     throw new ConvoyError('NOT_FOUND', `the archive ${key} of backup ${backup.Name} (volume ${backup.VolumeName}) is missing from ${store.url}`, {
       details: { key, backup: backup.Name },

@@ -157,8 +157,8 @@ async function blockDiff(ctx: EngineContext, p: StandbySyncParams, ops: DeltaBlo
     const names = [...byBlock.keys()];
     const plan =
       layoutOf(target) === 'packs'
-        ? await packPlan(p.store, p.volumeName, names, p.sealing?.cipher)
-        : blockObjectPlan(p.store, p.volumeName, names, format, blocksInFlight(ctx.concurrency, blockSize));
+        ? await packPlan(p.store, p.volumeName, names, p.sealing?.cipher, p.signal)
+        : blockObjectPlan(p.store, p.volumeName, names, format, blocksInFlight(ctx.concurrency, blockSize), p.signal);
     await forEachFetchedBlock(
       plan,
       async ({ name, stored, format: blockFormat }) => {

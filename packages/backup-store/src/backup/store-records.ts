@@ -12,9 +12,9 @@ export interface StoredVolume {
   raw: Record<string, unknown>;
 }
 
-export async function loadVolumeConfig(store: ObjectStore, volumeName: string): Promise<StoredVolume | undefined> {
+export async function loadVolumeConfig(store: ObjectStore, volumeName: string, signal?: AbortSignal): Promise<StoredVolume | undefined> {
   const key = volumeConfigKey(volumeName);
-  const data = await store.get(key);
+  const data = await store.get(key, { signal });
   if (!data) return undefined;
   const stored = decodeVolumeConfig(data, key);
   if (stored.volume.Name !== volumeName) throw new ConvoyError('CORRUPT', `store record ${key} names volume ${stored.volume.Name}, not ${volumeName}`);
@@ -25,9 +25,9 @@ export async function saveVolumeConfig(store: ObjectStore, volume: VolumeConfig,
   await store.put(volumeConfigKey(volume.Name), encodeVolumeConfig(volume, raw));
 }
 
-export async function loadBackupConfig(store: ObjectStore, volumeName: string, backupName: string): Promise<BackupConfig | undefined> {
+export async function loadBackupConfig(store: ObjectStore, volumeName: string, backupName: string, signal?: AbortSignal): Promise<BackupConfig | undefined> {
   const key = backupConfigKey(volumeName, backupName);
-  const data = await store.get(key);
+  const data = await store.get(key, { signal });
   return data ? checkBackupNames(decodeBackupConfig(data, key), volumeName, backupName, key) : undefined;
 }
 

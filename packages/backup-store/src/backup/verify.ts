@@ -209,7 +209,7 @@ class VolumeVerifier {
     const wanted = [...references.keys()].sort();
     const present: StoredBlock[] = [];
     let i = 0;
-    for await (const { key, size } of this.store.list(blocksDir(this.volumeName))) {
+    for await (const { key, size } of this.store.list(blocksDir(this.volumeName), { signal: this.p.signal })) {
       const checksum = checksumFromBlockKey(key);
       if (!checksum) continue;
       while (i < wanted.length && wanted[i]! < checksum) this.missingBlock(wanted[i++]!);
@@ -233,7 +233,7 @@ class VolumeVerifier {
       this.concurrency,
       async ({ checksum, size }) => {
         try {
-          const stored = await this.store.get(blockKey(this.volumeName, checksum));
+          const stored = await this.store.get(blockKey(this.volumeName, checksum), { signal: this.p.signal });
           if (!stored) return this.missingBlock(checksum);
           const data = await decompressBlock(references.get(checksum)!, stored, BLOCK_SIZE);
           const actual = this.volume.nameBlock(data);
@@ -274,24 +274,29 @@ class VolumeVerifier {
   }
 
   private async checkArchives(archives: Array<{ key: string; backup: BackupConfig }>): Promise<void> {
-    await runWorkers(archives, this.concurrency, async ({ key, backup }) => {
-      if (!(await this.store.head(key))) {
-        this.problem('missing-archive', key, `archive ${key} is missing`);
-        this.bad.add(key);
-        return;
-      }
-      if (!this.p.deep) return;
-      try {
-        // Every check a restore makes: length and SHA-256 against the record, then the compression stream.
-        await checkArchive(this.store, backup, this.p.signal);
-        this.report.archivesRead += 1;
-      } catch (err) {
-        const error = toConvoyError(err, 'CORRUPT');
-        if (error.code !== 'CORRUPT') throw error;
-        this.problem('corrupt-archive', key, `archive ${key} is unreadable: ${error.message}`);
-        this.bad.add(key);
-      }
-    });
+    await runWorkers(
+      archives,
+      this.concurrency,
+      async ({ key, backup }) => {
+        if (!(await this.store.head(key, { signal: this.p.signal }))) {
+          this.problem('missing-archive', key, `archive ${key} is missing`);
+          this.bad.add(key);
+          return;
+        }
+        if (!this.p.deep) return;
+        try {
+          // Every check a restore makes: length and SHA-256 against the record, then the compression stream.
+          await checkArchive(this.store, backup, this.p.signal);
+          this.report.archivesRead += 1;
+        } catch (err) {
+          const error = toConvoyError(err, 'CORRUPT');
+          if (error.code !== 'CORRUPT') throw error;
+          this.problem('corrupt-archive', key, `archive ${key} is unreadable: ${error.message}`);
+          this.bad.add(key);
+        }
+      },
+      this.p.signal,
+    );
   }
 
   /** Finds the backups that use a bad object: a second pass over the records, only when something is bad. */

@@ -4,7 +4,6 @@ import { objectStoreComplianceSuite } from './objectstore-compliance.js';
 
 objectStoreComplianceSuite({
   name: 'memory (core/testing)',
-  cancellable: true,
   setup: async () => ({ store: new MemoryObjectStore(), cleanup: async () => {} }),
 });
 

@@ -1,9 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { failOnCancel, throwIfCancelled } from '../cancelled.js';
 import { ConvoyError } from '../errors.js';
 import { validateKeyPrefix, validateObjectKey } from '../object-key.js';
-import { defineObjectStore, type ObjectInfo, type ObjectStore, type ObjectStoreStats, validateRange } from '../objectstore.js';
+import { defineObjectStore, type ObjectInfo, type ObjectStore, type ObjectStoreStats, type StoreCallOptions, validateRange } from '../objectstore.js';
 
 interface StoredObject {
   data: Buffer;
@@ -27,20 +28,22 @@ export class MemoryObjectStore implements ObjectStore {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  async get(key: string): Promise<Buffer | undefined> {
+  async get(key: string, opts: StoreCallOptions = {}): Promise<Buffer | undefined> {
     this.use('get');
+    throwIfCancelled(opts.signal, `reading ${key}`);
     const found = this.objects.get(validateObjectKey(key));
     return found ? Buffer.from(found.data) : undefined;
   }
 
-  async getStream(key: string): Promise<Readable | undefined> {
-    const data = await this.get(key);
-    return data ? Readable.from([data]) : undefined;
+  async getStream(key: string, opts: StoreCallOptions = {}): Promise<Readable | undefined> {
+    const data = await this.get(key, opts);
+    return data ? failOnCancel(Readable.from([data]), opts.signal, `reading ${key}`) : undefined;
   }
 
-  async getRange(key: string, offset: number, length: number, into?: Buffer): Promise<Buffer | undefined> {
+  async getRange(key: string, offset: number, length: number, into?: Buffer, opts: StoreCallOptions = {}): Promise<Buffer | undefined> {
     validateRange(offset, length, into);
     this.use('get');
+    throwIfCancelled(opts.signal, `reading ${key}`);
     const found = this.objects.get(validateObjectKey(key));
     if (!found) return undefined;
     const bytes = found.data.subarray(offset, offset + length);
@@ -49,28 +52,31 @@ export class MemoryObjectStore implements ObjectStore {
     return into.subarray(0, bytes.length);
   }
 
-  async put(key: string, body: Buffer | Readable, opts: { signal?: AbortSignal } = {}): Promise<void> {
+  async put(key: string, body: Buffer | Readable, opts: StoreCallOptions = {}): Promise<void> {
     this.use('put');
     validateObjectKey(key);
-    opts.signal?.throwIfAborted();
+    const what = `writing ${key}`;
+    throwIfCancelled(opts.signal, what);
     // The whole body is read before the object appears: a reader sees the old object or the new one.
-    const data = Buffer.isBuffer(body) ? Buffer.from(body) : Buffer.concat(await body.toArray(opts.signal ? { signal: opts.signal } : {}));
+    const data = Buffer.isBuffer(body) ? Buffer.from(body) : Buffer.concat(await failOnCancel(body, opts.signal, what).toArray());
     // A signal that fired while the body was read cancels the write too.
-    opts.signal?.throwIfAborted();
+    throwIfCancelled(opts.signal, what);
     this.objects.set(key, { data, mtime: this.clock() });
   }
 
-  async head(key: string): Promise<ObjectInfo | undefined> {
+  async head(key: string, opts: StoreCallOptions = {}): Promise<ObjectInfo | undefined> {
     this.use('head');
+    throwIfCancelled(opts.signal, `checking ${key}`);
     const found = this.objects.get(validateObjectKey(key));
     return found ? { key, size: found.data.length, mtime: found.mtime } : undefined;
   }
 
-  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+  async *list(prefix: string, opts: StoreCallOptions = {}): AsyncIterable<ObjectInfo> {
     this.use('list');
     validateKeyPrefix(prefix);
     const keys = [...this.objects.keys()].filter((key) => key.startsWith(prefix)).sort();
     for (const key of keys) {
+      throwIfCancelled(opts.signal, `listing ${prefix || '/'}`);
       const found = this.objects.get(key);
       if (found) yield { key, size: found.data.length, mtime: found.mtime };
     }
@@ -81,11 +87,12 @@ export class MemoryObjectStore implements ObjectStore {
     return [...this.objects.keys()].filter((key) => key.startsWith(prefix)).sort();
   }
 
-  async listDir(prefix: string): Promise<{ files: string[]; dirs: string[] }> {
+  async listDir(prefix: string, opts: StoreCallOptions = {}): Promise<{ files: string[]; dirs: string[] }> {
     this.use('list');
     validateKeyPrefix(prefix);
     if (prefix !== '' && !prefix.endsWith('/'))
       throw new ConvoyError('INVALID_ARGUMENT', `listDir needs a directory prefix ending with /, got ${JSON.stringify(prefix)}`);
+    throwIfCancelled(opts.signal, `listing ${prefix || '/'}`);
     const files = new Set<string>();
     const dirs = new Set<string>();
     for (const key of this.objects.keys()) {
@@ -98,9 +105,11 @@ export class MemoryObjectStore implements ObjectStore {
     return { files: [...files].sort(), dirs: [...dirs].sort() };
   }
 
-  async delete(keys: string[]): Promise<void> {
+  async delete(keys: string[], opts: StoreCallOptions = {}): Promise<void> {
     this.use('delete');
-    for (const key of keys) this.objects.delete(validateObjectKey(key));
+    for (const key of keys) validateObjectKey(key);
+    throwIfCancelled(opts.signal, `deleting ${keys.length} objects`);
+    for (const key of keys) this.objects.delete(key);
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isConvoyError } from '../errors.js';
+import { ConvoyError, isConvoyError } from '../errors.js';
 import type { ObjectInfo, ObjectStore } from '../objectstore.js';
 
 export interface ObjectStoreUnderTest {
@@ -23,8 +23,6 @@ export interface ObjectStoreComplianceOptions {
   prefix?: string;
   /** The store keeps transformed bytes (sealed objects are longer): sizes from head and list are at least the plain length. */
   storedSizesDiffer?: boolean;
-  /** `put` honours its signal: a write whose signal has fired rejects and writes nothing (stores that can hang, and wrappers of them). */
-  cancellable?: boolean;
 }
 
 export interface ServerQuirks {
@@ -259,15 +257,78 @@ export function objectStoreComplianceSuite(opts: ObjectStoreComplianceOptions): 
       });
     }
 
-    if (opts.cancellable) {
-      it('a put whose signal has fired rejects and writes nothing, buffer or stream', async () => {
-        const p = area();
-        const cancelled = AbortSignal.abort(new Error('stopping'));
-        await expect(store.put(`${p}buffer`, Buffer.from('x'), { signal: cancelled })).rejects.toThrow();
-        await expect(store.put(`${p}stream`, Readable.from([Buffer.from('y')]), { signal: cancelled })).rejects.toThrow();
-        expect(await collect(store.list(p))).toEqual([]);
-      });
-    }
+    // A fired signal's reason as a plain Error: the store's own CANCELLED must name the call.
+    const stopped = () => AbortSignal.abort(new Error('the client went away'));
+    const cancelled = (err: unknown) => isConvoyError(err, 'CANCELLED');
+
+    it('a call whose signal has fired rejects with CANCELLED and changes nothing, whatever the call', async () => {
+      const p = area();
+      const key = `${p}dir/kept.bin`;
+      const data = randomBytes(10_000);
+      await store.put(key, data);
+      const calls: Array<[string, (signal: AbortSignal) => Promise<unknown>]> = [
+        ['get', (signal) => store.get(key, { signal })],
+        ['getStream', (signal) => store.getStream(key, { signal })],
+        ['getRange', (signal) => store.getRange(key, 10, 100, undefined, { signal })],
+        ['getRange into a buffer', (signal) => store.getRange(key, 10, 100, Buffer.alloc(100), { signal })],
+        ['head', (signal) => store.head(key, { signal })],
+        ['list', (signal) => collect(store.list(p, { signal }))],
+        ['listDir', (signal) => store.listDir(`${p}dir/`, { signal })],
+        ['delete', (signal) => store.delete([key], { signal })],
+        ['put of a buffer', (signal) => store.put(`${p}dir/new-buffer`, Buffer.from('x'), { signal })],
+        ['put of a stream', (signal) => store.put(`${p}dir/new-stream`, Readable.from([Buffer.from('y')]), { signal })],
+        ['put over the kept object', (signal) => store.put(key, Buffer.from('overwritten'), { signal })],
+      ];
+      for (const [name, call] of calls) {
+        const err = await call(stopped()).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(cancelled(err), `${name}: ${String(err)}`).toBe(true);
+      }
+      expect((await collect(store.list(p))).map((info) => info.key)).toEqual([key]);
+      expect((await store.get(key))?.equals(data)).toBe(true);
+    });
+
+    it("a cancelled call rejects with the signal's reason when that is a ConvoyError (the caller's own words)", async () => {
+      const key = `${area()}reason.bin`;
+      await store.put(key, Buffer.from('x'));
+      const busy = new ConvoyError('BUSY', 'cancelled because the daemon is stopping');
+      await expect(store.get(key, { signal: AbortSignal.abort(busy) })).rejects.toBe(busy);
+      await expect(store.getRange(key, 0, 1, undefined, { signal: AbortSignal.abort(busy) })).rejects.toBe(busy);
+    });
+
+    it('a stream got before the signal fires fails with CANCELLED when read after it', async () => {
+      const key = `${area()}streamed.bin`;
+      await store.put(key, randomBytes(300_000));
+      const stop = new AbortController();
+      const body = await store.getStream(key, { signal: stop.signal });
+      stop.abort(new Error('the client went away'));
+      const err = await body!.toArray().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(cancelled(err), String(err)).toBe(true);
+    });
+
+    it('a listing whose signal fires while it is read stops with CANCELLED', async () => {
+      const p = area();
+      const keys = Array.from({ length: 12 }, (_, i) => `${p}k/${String(i).padStart(2, '0')}`);
+      for (const key of keys) await store.put(key, Buffer.from('x'));
+      const stop = new AbortController();
+      const seen: string[] = [];
+      const err = await (async () => {
+        for await (const info of store.list(p, { signal: stop.signal })) {
+          seen.push(info.key);
+          stop.abort(new Error('the client went away'));
+        }
+      })().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(cancelled(err), String(err)).toBe(true);
+      expect(seen.length).toBeLessThan(keys.length);
+    });
 
     it('counts its requests', async () => {
       const key = `${area()}counted`;

@@ -1,5 +1,5 @@
 import { pipeline, Readable } from 'node:stream';
-import { forwardStore, type ObjectStore, validateRange } from '@convoy/core';
+import { failOnCancel, forwardStore, type ObjectStore, type StoreCallOptions, validateRange } from '@convoy/core';
 import { backupFilesDir, locksDir, packsDir, volumeConfigKey, volumeDir } from '../layout.js';
 import type { MasterKey } from './master-key.js';
 import { openObject, sealObject } from './seal.js';
@@ -16,7 +16,7 @@ import { OpenStream, SealStream } from './seal-stream.js';
  *
  * The engine keeps its object keys, listings and sizes; only bytes change. Nothing outside the
  * volume's directory is touched, so a wrapped store is used for one volume only. Every other
- * member, and every option (`put`'s signal), passes through forwardStore.
+ * member passes through forwardStore, and every call's options (its signal) reach the store.
  */
 export function sealedStore(store: ObjectStore, master: MasterKey, volumeName: string): ObjectStore {
   const dir = volumeDir(volumeName);
@@ -25,31 +25,31 @@ export function sealedStore(store: ObjectStore, master: MasterKey, volumeName: s
   const streamed = (key: string) => key.startsWith(backupFilesDir(volumeName));
   const openStream = (key: string, source: Readable): Readable => pipeline(source, new OpenStream(master.encKey, key), () => undefined);
 
-  const get = async (key: string): Promise<Buffer | undefined> => {
-    if (clear(key)) return store.get(key);
+  const get = async (key: string, opts?: StoreCallOptions): Promise<Buffer | undefined> => {
+    if (clear(key)) return store.get(key, opts);
     if (streamed(key)) {
-      const source = await store.getStream(key);
+      const source = await store.getStream(key, opts);
       return source && Buffer.concat(await openStream(key, source).toArray());
     }
-    const sealed = await store.get(key);
+    const sealed = await store.get(key, opts);
     return sealed && openObject(master.encKey, key, sealed);
   };
   return forwardStore(store, {
     get,
-    async getStream(key) {
-      if (clear(key)) return store.getStream(key);
+    async getStream(key, opts) {
+      if (clear(key)) return store.getStream(key, opts);
       if (streamed(key)) {
-        const source = await store.getStream(key);
+        const source = await store.getStream(key, opts);
         return source && openStream(key, source);
       }
-      const data = await get(key);
-      return data && Readable.from([data]);
+      const data = await get(key, opts);
+      return data && failOnCancel(Readable.from([data]), opts?.signal, `reading ${key}`);
     },
-    async getRange(key, offset, length, into) {
-      if (clear(key)) return store.getRange(key, offset, length, into);
+    async getRange(key, offset, length, into, opts) {
+      if (clear(key)) return store.getRange(key, offset, length, into, opts);
       // A sealed object authenticates whole: read it all, then cut the range from the plaintext (`into` unused).
       validateRange(offset, length, into);
-      const data = await get(key);
+      const data = await get(key, opts);
       return data?.subarray(offset, offset + length);
     },
     async put(key, body, opts) {
@@ -63,7 +63,7 @@ export function sealedStore(store: ObjectStore, master: MasterKey, volumeName: s
           opts,
         );
       }
-      const whole = Buffer.isBuffer(body) ? body : Buffer.concat(await body.toArray(opts?.signal ? { signal: opts.signal } : {}));
+      const whole = Buffer.isBuffer(body) ? body : Buffer.concat(await failOnCancel(body, opts?.signal, `writing ${key}`).toArray());
       return store.put(key, sealObject(master.encKey, key, whole), opts);
     },
   });

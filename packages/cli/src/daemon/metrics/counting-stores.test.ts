@@ -22,7 +22,6 @@ async function counted(url: string, metrics = new ConvoyMetrics()): Promise<Obje
 
 objectStoreComplianceSuite({
   name: 'counting store (metrics on) over memory',
-  cancellable: true,
   setup: async () => ({ store: await counted('mem://compliance'), cleanup: async () => {} }),
 });
 
