@@ -3,7 +3,7 @@
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ObjectStore, ProgressListener, StoreLayout } from '@convoy/core';
-import { ConvoyError, parseStoreTime, validateName } from '@convoy/core';
+import { ConvoyError, parseStoreTime, throwIfCancelled, validateName } from '@convoy/core';
 import { archiveKeyOf } from './archive-key.js';
 import { type EngineContext, withStoreLock } from './context.js';
 import { copyBlocks, learnNames, mappedBytes, type NameMap, targetKnownBlocks } from './copy-blocks.js';
@@ -18,7 +18,6 @@ import { type BackupConfig, backupBlockSize, backupCompression, backupMode, layo
 import { ArchiveVerifier } from './single-file-digest.js';
 import { backupNotFound, listBackupNames, listVolumeNames, loadVolumeConfig, requireBackupConfig, saveBackupConfig } from './store-records.js';
 import type { KeyedParams } from './types.js';
-import { abortError } from './workers.js';
 
 export interface CopyBackupsParams extends KeyedParams {
   from: ObjectStore;
@@ -103,7 +102,7 @@ export async function copyBackups(ctx: EngineContext, keys: CopyKeys, p: CopyBac
   const volumes = volumeName ? [volumeName] : await listVolumeNames(p.from);
   const report: CopyReport = { copied: [], skipped: 0, blocksCopied: 0, archivesCopied: 0, bytesCopied: 0, blocksReused: 0, volumes: [] };
   for (const name of volumes) {
-    if (p.signal?.aborted) throw abortError(p.signal);
+    throwIfCancelled(p.signal, 'the copy');
     const before = { copied: report.copied.length, skipped: report.skipped, bytesCopied: report.bytesCopied };
     const outcome = () => ({
       volumeName: name,
@@ -189,7 +188,7 @@ async function copyVolume(ctx: EngineContext, keys: CopyKeys, p: CopyBackupsPara
   };
 
   for (const backup of records) {
-    if (p.signal?.aborted) throw abortError(p.signal);
+    throwIfCancelled(p.signal, 'the copy');
     let copy: BackupConfig;
     if (backupMode(backup) === 'single-file') {
       const bytes = await copyArchive(source.store, access.store, backup, advance, p.signal);

@@ -1,7 +1,7 @@
 import { PassThrough, type Readable, Transform, type TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BackupSummary, ObjectStore, ProgressListener, SingleFileBackupOps, VolumeRecord } from '@convoy/core';
-import { ConvoyError, isConvoyError, TarEndCheck, toConvoyError } from '@convoy/core';
+import { ConvoyError, cancelledError, isConvoyError, TarEndCheck, toConvoyError } from '@convoy/core';
 import { archiveKeyOf } from './archive-key.js';
 import { commitBackup, prepareBackup } from './backup-commit.js';
 import type { EngineContext } from './context.js';
@@ -10,7 +10,6 @@ import { type BackupConfig, backupCompression } from './records.js';
 import { ArchiveDigest, ArchiveVerifier } from './single-file-digest.js';
 import { compressStream, decompressStream } from './stream-codec.js';
 import type { CreateBackupParams, RestoreParams } from './types.js';
-import { abortError } from './workers.js';
 
 /**
  * Single-file mode (directory volumes): the driver's tar of a snapshot, compressed as one object
@@ -71,7 +70,7 @@ export async function checkArchive(store: ObjectStore, backup: BackupConfig, sig
     await pipeline([...(await checkedArchiveStages(store, backup, { signal })), new TarEndCheck(), discard], signal ? { signal } : {});
   } catch (err) {
     // Cancelled: the signal's reason, as a restore reports it, not the pipeline's AbortError as a store failure.
-    if (signal?.aborted) throw abortError(signal);
+    if (signal?.aborted) throw cancelledError(signal, 'the operation');
     throw namingBackup(classify(err as Error), archiveKeyOf(backup), backup);
   }
 }
@@ -118,7 +117,7 @@ async function runBoth<T>(stages: Array<Readable | Transform>, signal: AbortSign
   });
   const [moved, consumed] = await Promise.allSettled([moving, consuming]);
   // Cancelled (the daemon stopping, the client gone): the signal's reason, not a stage's echo of it.
-  if (signal?.aborted && (moved.status === 'rejected' || consumed.status === 'rejected')) throw abortError(signal);
+  if (signal?.aborted && (moved.status === 'rejected' || consumed.status === 'rejected')) throw cancelledError(signal, 'the operation');
   if (moved.status === 'rejected' && !(consumed.status === 'rejected' && isEcho(moved.reason, signal))) throw classify(moved.reason as Error);
   if (consumed.status === 'rejected') throw consumed.reason;
   return consumed.value;

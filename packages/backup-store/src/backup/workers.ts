@@ -1,4 +1,4 @@
-import { ConvoyError, isConvoyError, parseCount } from '@convoy/core';
+import { cancelledError, parseCount } from '@convoy/core';
 import { BLOCK_SIZE } from './layout.js';
 
 /**
@@ -17,7 +17,7 @@ export async function runWorkers<T>(
   const worker = async (id: number): Promise<void> => {
     while (!failure) {
       if (signal?.aborted) {
-        failure ??= { error: abortError(signal) };
+        failure ??= { error: cancelledError(signal, 'the operation') };
         return;
       }
       const next = iterator.next();
@@ -57,13 +57,6 @@ export class Slots {
       else this.free += 1;
     }
   }
-}
-
-export function abortError(signal: AbortSignal): ConvoyError {
-  if (isConvoyError(signal.reason)) return signal.reason;
-  return new ConvoyError('TIMEOUT', `the operation was aborted: ${signal.reason instanceof Error ? signal.reason.message : String(signal.reason)}`, {
-    cause: signal.reason,
-  });
 }
 
 export function validateConcurrency(value: number | undefined, fallback: number): number {
