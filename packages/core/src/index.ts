@@ -17,6 +17,7 @@ export * from './names.js';
 export { validateKeyPrefix, validateObjectKey } from './object-key.js';
 export * from './objectstore.js';
 export * from './options.js';
+export * from './quiet-notice.js';
 export * from './registry.js';
 export * from './state/atomic-file.js';
 export * from './state/directory-lock.js';

@@ -27,6 +27,7 @@ import {
   validateKeyPrefix,
   validateObjectKey,
   validateRange,
+  withoutNotice,
 } from '@convoy/core';
 import { readRangeInto } from './read-range-into.js';
 import { backoff, isNetworkError, resumableBody } from './resumable-body.js';
@@ -81,24 +82,30 @@ export class S3ObjectStore implements ObjectStore {
     this.url = location.url;
     const agentOptions = { keepAlive: true, maxSockets: settings.maxSockets };
     const checksums = settings.plainPayload ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
-    this.client = new S3Client({
-      region: location.region ?? settings.region ?? (endpoint && !process.env.AWS_REGION && !process.env.AWS_DEFAULT_REGION ? 'us-east-1' : undefined),
-      ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
-      maxAttempts: settings.maxAttempts,
-      retryMode: 'standard',
-      requestChecksumCalculation: checksums,
-      responseChecksumValidation: checksums,
-      requestHandler: new SlicedBodyHttpHandler({
-        httpAgent: new http.Agent(agentOptions),
-        httpsAgent: new https.Agent(agentOptions),
-        // Inactivity on the socket, for the whole exchange (request body, wait, response body):
-        // a server that accepts and never answers, or goes silent mid-transfer, fails the
-        // request (retried by the SDK) instead of hanging it. Not a total deadline: a large part
-        // on a slow link is fine as long as bytes move.
-        socketTimeout: settings.requestTimeoutMs,
-        connectionTimeout: Math.min(settings.requestTimeoutMs, 10_000),
-      }),
-    });
+    // The SDK's notice that its releases after January 2027 need Node 22 concerns the SDK versions
+    // Convoy's lockfile picks, not a user, who cannot act on it (sdk-notices.test.ts).
+    this.client = withoutNotice(
+      'NodeVersionSupportWarning',
+      () =>
+        new S3Client({
+          region: location.region ?? settings.region ?? (endpoint && !process.env.AWS_REGION && !process.env.AWS_DEFAULT_REGION ? 'us-east-1' : undefined),
+          ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+          maxAttempts: settings.maxAttempts,
+          retryMode: 'standard',
+          requestChecksumCalculation: checksums,
+          responseChecksumValidation: checksums,
+          requestHandler: new SlicedBodyHttpHandler({
+            httpAgent: new http.Agent(agentOptions),
+            httpsAgent: new https.Agent(agentOptions),
+            // Inactivity on the socket, for the whole exchange (request body, wait, response body):
+            // a server that accepts and never answers, or goes silent mid-transfer, fails the
+            // request (retried by the SDK) instead of hanging it. Not a total deadline: a large part
+            // on a slow link is fine as long as bytes move.
+            socketTimeout: settings.requestTimeoutMs,
+            connectionTimeout: Math.min(settings.requestTimeoutMs, 10_000),
+          }),
+        }),
+    );
   }
 
   /** Fails with NOT_FOUND when the bucket does not exist, STORE_ERROR when access is refused. */

@@ -59,14 +59,5 @@ function provideBundledCore(): void {
  */
 function importFromDisk(specifier: string): Promise<unknown> {
   provideBundledCore();
-  const emitWarning = process.emitWarning;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    if (!String(warning instanceof Error ? warning.message : warning).startsWith('vm.USE_MAIN_CONTEXT_DEFAULT_LOADER'))
-      (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
-  }) as typeof process.emitWarning;
-  try {
-    return import(specifier);
-  } finally {
-    process.emitWarning = emitWarning;
-  }
+  return core.withoutNotice('vm.USE_MAIN_CONTEXT_DEFAULT_LOADER', () => import(specifier));
 }
