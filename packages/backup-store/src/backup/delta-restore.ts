@@ -6,7 +6,7 @@ import type { BlockWorkers } from './block-workers.js';
 import type { BufferPool } from './buffer-pool.js';
 import { type BackupConfig, backupBlockSize, backupCompression, layoutOf, type VolumeConfig } from './records.js';
 import type { RestoreParams } from './types.js';
-import { blocksInFlight } from './workers.js';
+import { blocksInFlight, Slots } from './workers.js';
 
 /**
  * Restores a delta-block backup into a new volume: every distinct block is fetched once, opened
@@ -76,6 +76,10 @@ export async function restoreDeltaBlock(
         })
       : blockObjectPlan(p.store, p.volumeName, needed, format, blocksInFlight(concurrency, blockSize), p.signal);
   const target = await ops.createRestoreTarget(p.request, size);
+  // One write at a time: a file's buffered writes each take its lock (ext4's i_rwsem), so writes
+  // side by side only spin on it. Blocks still open while one is written. Measured on the bench's
+  // 1 GiB restore: kernel time 2.1–2.6 s with three at once, 1.9 s with one.
+  const writing = new Slots(1);
   try {
     await forEachFetchedBlock(
       plan,
@@ -94,7 +98,7 @@ export async function restoreDeltaBlock(
             const expected = lengthAt(offset);
             if (data.length !== expected)
               throw new ConvoyError('CORRUPT', `${where(name)} holds ${data.length} bytes where the backup needs ${expected} at offset ${offset}`);
-            await target.write(data, offset, expected);
+            await writing.run(() => target.write(data, offset, expected));
           }
           advance(data.length * offsets.length);
         } finally {

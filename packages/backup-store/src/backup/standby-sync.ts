@@ -22,7 +22,7 @@ import { requireRecord } from './listing.js';
 import { type BackupConfig, backupBlockSize, backupCompression, backupMode, layoutOf } from './records.js';
 import { restoreSingleFile } from './single-file.js';
 import type { PipelineOptions, VolumeSealing } from './types.js';
-import { blocksInFlight, runWorkers } from './workers.js';
+import { blocksInFlight, runWorkers, Slots } from './workers.js';
 
 export interface StandbySyncParams extends PipelineOptions {
   store: ObjectStore;
@@ -112,6 +112,8 @@ async function blockDiff(ctx: EngineContext, p: StandbySyncParams, ops: DeltaBlo
   const wanted = blockMap(target);
   const known = await heldMaps(ctx, p, blockSize);
   const writer = await open(p.standbyVolume);
+  // One write at a time, as a restore writes (delta-restore.ts): writes side by side only spin on the file's lock.
+  const writing = new Slots(1);
   let closed = false;
   try {
     const recordedEnd = target.VolumeSize ?? writer.size;
@@ -147,9 +149,9 @@ async function blockDiff(ctx: EngineContext, p: StandbySyncParams, ops: DeltaBlo
     };
     await runWorkers(
       zeros,
-      4,
+      1,
       async (offset) => {
-        await writer.zero(offset, lengthAt(offset));
+        await writing.run(() => writer.zero(offset, lengthAt(offset)));
         wrote(lengthAt(offset));
       },
       p.signal,
@@ -173,7 +175,7 @@ async function blockDiff(ctx: EngineContext, p: StandbySyncParams, ops: DeltaBlo
                 'CORRUPT',
                 `block ${name} of backup ${target.Name} holds ${data.length} bytes where offset ${offset} needs ${lengthAt(offset)}`,
               );
-            await writer.write(data, offset, lengthAt(offset));
+            await writing.run(() => writer.write(data, offset, lengthAt(offset)));
             wrote(lengthAt(offset));
           }
         } finally {
