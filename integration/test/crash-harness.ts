@@ -23,7 +23,12 @@ const MiB = 1024 * 1024;
 export const PACK_SIZE = 4 * MiB;
 const scratch = await tempDir('convoy-crash-');
 const bundle = await bundleForNode(path.join(import.meta.dirname, 'engine-process.child.ts'));
-export const engine = createBackupEngine({ packs: { size: PACK_SIZE } });
+/**
+ * One block at a time: blocks then land in packs in offset order. With blocks in flight side by
+ * side they land in the order their compressions finish, and now and then the two blocks a test
+ * keeps shared a pack, which left no partly unused pack for the repack tests to kill.
+ */
+export const engine = createBackupEngine({ packs: { size: PACK_SIZE }, concurrency: 1 });
 /** Short locks in the children, so a killed child's lock expires within the test. */
 const CHILD_LOCK = { durationMs: 800, refreshMs: 250, intentWaitMs: 300 };
 
